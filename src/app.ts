@@ -1,0 +1,78 @@
+import crypto from 'node:crypto'
+import zlib from 'node:zlib'
+import express, { type Express } from 'express'
+import compression from 'compression'
+import pinoHttp from 'pino-http'
+import type { Services } from './services'
+import { createViews } from './views'
+import { setUpSecurity } from './middleware/security'
+import { setUpSession, setUpCsrf } from './middleware/session'
+import { loadActor } from './middleware/auth'
+import { setLocals } from './middleware/locals'
+import { setUpErrors } from './middleware/errors'
+import { setUpAssets } from './middleware/assets'
+import { publicRoutes } from './features/public/routes'
+import { healthRoutes } from './features/public/health'
+import { devRoutes } from './features/dev/routes'
+import { featureRoutes } from './routes'
+
+export interface AppOptions {
+  /** Logs one line per request (off in tests to keep their output readable). */
+  requestLogging?: boolean
+}
+
+const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/
+
+/**
+ * A pure factory: receives the services, returns the Express app. No side effect on import;
+ * tests build the real app with real services on a test database.
+ */
+export function createApp(services: Services, options: AppOptions = {}): Express {
+  const { config, logger } = services
+  const app = express()
+  app.set('trust proxy', config.trustProxy ?? false)
+  app.set('query parser', 'simple')
+
+  const views = createViews()
+  views.express(app)
+  app.set('view engine', 'njk')
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id']
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
+        res.setHeader('X-Request-Id', id)
+        return id
+      },
+      autoLogging: options.requestLogging ?? true,
+      // No body, no query string, no cookie: the URL path and the outcome only.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  )
+  setUpSecurity(app, { production: config.production })
+  // Dynamic pages: a light brotli level (the default, 11, costs more CPU than it saves bytes here).
+  app.use(compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } }))
+  setUpAssets(app)
+  app.use(healthRoutes(services.db, services.sessions))
+
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }))
+  app.use(express.json({ limit: '64kb' }))
+
+  setUpSession(app, services.sessions, { secret: config.sessionSecret, production: config.production })
+  setUpCsrf(app, services.csrf)
+  app.use(loadActor(services.db))
+  app.use(setLocals)
+
+  app.use(publicRoutes())
+  if (config.devOutbox) app.use(devRoutes(services.db))
+  app.use(featureRoutes(services))
+
+  setUpErrors(app, logger)
+  return app
+}

@@ -1,0 +1,85 @@
+import { loadConfig, ConfigError, type Config } from './config'
+import { createLogger, type Logger } from './infrastructure/logger'
+import { createDb, migrateLatest, startEmbeddedPostgres, type Db, type EmbeddedPostgres } from './infrastructure/database'
+import { closeRedis, connectRedis, createRedis, type RedisClient } from './infrastructure/redis'
+import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from './infrastructure/sessionStore'
+import { createServices, type Services } from './services'
+import { seedDemo } from './seed/demo'
+
+/**
+ * Builds the infrastructure for a process (web, worker or command): configuration, logger,
+ * database (the embedded one when DATABASE_URL is unset), Redis, then the services.
+ */
+export interface Runtime {
+  config: Config
+  logger: Logger
+  db: Db
+  databaseUrl: string
+  services: Services
+  close(): Promise<void>
+}
+
+export function configOrExit(): Config {
+  try {
+    return loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Mon espace santé ne peut pas démarrer.\n${err.message}\n`)
+      process.exit(1)
+    }
+    throw err
+  }
+}
+
+export async function bootstrap(opts: { migrate: boolean; seed: boolean; sessions: boolean } = { migrate: true, seed: true, sessions: true }): Promise<Runtime> {
+  const config = configOrExit()
+  const logger = createLogger(config.logLevel)
+  if (config.generatedSecrets.length) {
+    logger.warn({ variables: config.generatedSecrets, file: '.data/dev-secrets.json' }, "secrets de développement générés pour cette machine (à définir dans l'environnement en production)")
+  }
+  let embedded: EmbeddedPostgres | undefined
+  let databaseUrl = config.databaseUrl
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(config.embeddedPg.dir, config.embeddedPg.port, logger)
+    databaseUrl = embedded.url
+  }
+  const db = createDb(databaseUrl, config.databasePoolMax)
+  let redis: RedisClient | undefined
+  try {
+    if (opts.migrate) {
+      const applied = await migrateLatest(db)
+      if (applied.length) logger.info({ applied }, 'migrations appliquées')
+    }
+    if (opts.seed && config.seedDemo) {
+      if (await seedDemo(db, config.codeHashKey)) logger.info('données de démonstration créées')
+    }
+    let sessions: SessionBackend
+    if (config.redisUrl && opts.sessions) {
+      redis = createRedis(config.redisUrl, logger)
+      await connectRedis(redis, logger)
+      sessions = redisSessionBackend(redis, config.redisPrefix)
+    } else {
+      // Also for processes without web sessions (worker, commands): its pool connects only if used.
+      sessions = postgresSessionBackend(databaseUrl)
+    }
+    const services = createServices({ config, logger, db, sessions, redis })
+    return {
+      config,
+      logger,
+      db,
+      databaseUrl,
+      services,
+      async close() {
+        await sessions.close().catch(() => undefined)
+        if (redis) await closeRedis(redis)
+        await db.destroy()
+        if (embedded) await embedded.stop()
+      },
+    }
+  } catch (err) {
+    if (redis) await closeRedis(redis)
+    await db.destroy().catch(() => undefined)
+    if (embedded) await embedded.stop().catch(() => undefined)
+    throw err
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Who is acting. Every service receives an Actor and passes it to the access policy; routes never
+ * decide access themselves.
+ */
+export type AccountKind = 'patient' | 'professional' | 'agent' | 'operator'
+
+/** The role in which the actor reaches a person's space (the activity log records it). */
+export type ActingRole =
+  | 'patient' // the holder, on their own space
+  | 'representative' // a legal representative on an attached child's space
+  | 'carer' // an «aidant» within a delegation
+  | 'professional'
+  | 'agent'
+  | 'operator'
+  | 'service' // a connected service of the catalogue
+  | 'system'
+
+export interface Actor {
+  accountId: string
+  kind: AccountKind
+  displayName: string
+  /** The insured person behind a patient account. */
+  personId?: string
+  /** The professional's directory entry. */
+  professionalId?: string
+  /** Establishment, France Services structure or caisse. */
+  organisation?: string
+  /** Profession code for professionals (matrice d'habilitation). */
+  profession?: string
+  /** The space being acted on, when a patient switched to a child's or helped person's profile. */
+  acting?: { personId: string; as: 'patient' | 'representative' | 'carer'; displayName: string }
+  /** An assisted session at a France Services counter. */
+  assistedBy?: { agentAccountId: string; organisation: string }
+  sessionId?: string
+}
+
+export const SYSTEM_ACTOR: Actor = { accountId: 'system', kind: 'operator', displayName: 'Mon espace santé' }
+
+/** The person whose space the actor is currently looking at (themselves unless they switched). */
+export function subjectPersonId(actor: Actor): string | undefined {
+  return actor.acting?.personId ?? actor.personId
+}
+
+export function actingRole(actor: Actor): ActingRole {
+  if (actor.accountId === 'system') return 'system'
+  if (actor.kind === 'patient') return actor.acting?.as ?? 'patient'
+  return actor.kind
+}

@@ -1,0 +1,100 @@
+import crypto from 'node:crypto'
+
+/**
+ * The activity log is hash-chained per person: each row's hash covers its own content and the
+ * previous row's hash, so changing or removing a row breaks every later link.
+ */
+export interface ChainedEntry {
+  chainKey: string
+  seq: number
+  occurredAt: string // ISO 8601, as stored
+  actorAccountId: string | null
+  actorRole: string
+  actorName: string
+  actorOrganisation: string | null
+  action: string
+  objectType: string | null
+  objectId: string | null
+  subjectPersonId: string | null
+  emergency: boolean
+  details: unknown
+}
+
+export const GENESIS = '0'.repeat(64)
+
+/** JSON with keys sorted at every depth, so the same content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null)
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  const obj = value as Record<string, unknown>
+  return `{${Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
+    .join(',')}}`
+}
+
+export function entryHash(prevHash: string, e: ChainedEntry): string {
+  const body = canonicalJson({
+    chainKey: e.chainKey,
+    seq: e.seq,
+    occurredAt: e.occurredAt,
+    actorAccountId: e.actorAccountId,
+    actorRole: e.actorRole,
+    actorName: e.actorName,
+    actorOrganisation: e.actorOrganisation,
+    action: e.action,
+    objectType: e.objectType,
+    objectId: e.objectId,
+    subjectPersonId: e.subjectPersonId,
+    emergency: e.emergency,
+    details: e.details ?? null,
+  })
+  return crypto.createHash('sha256').update(prevHash).update('\n').update(body).digest('hex')
+}
+
+export interface ChainBreak {
+  chainKey: string
+  seq: number
+  reason: 'hash' | 'prev' | 'gap'
+}
+
+export type StoredEntry = ChainedEntry & { prevHash: string; hash: string }
+
+/**
+ * Verifies rows streamed in (chain, seq) order, one at a time, so memory stays flat whatever
+ * the size of the log. `push` returns the first broken link it meets.
+ */
+export class ChainVerifier {
+  private chain: string | undefined
+  private prev = GENESIS
+  private expectedSeq = 1
+  chains = 0
+  rows = 0
+
+  push(r: StoredEntry): ChainBreak | undefined {
+    this.rows++
+    if (r.chainKey !== this.chain) {
+      this.chain = r.chainKey
+      this.prev = GENESIS
+      this.expectedSeq = 1
+      this.chains++
+    }
+    if (r.seq !== this.expectedSeq) return { chainKey: r.chainKey, seq: r.seq, reason: 'gap' }
+    if (r.prevHash !== this.prev) return { chainKey: r.chainKey, seq: r.seq, reason: 'prev' }
+    if (entryHash(this.prev, r) !== r.hash) return { chainKey: r.chainKey, seq: r.seq, reason: 'hash' }
+    this.prev = r.hash
+    this.expectedSeq++
+    return undefined
+  }
+}
+
+/** Verifies one chain given in seq order; returns the first broken link, if any. */
+export function verifyChain(rows: StoredEntry[]): ChainBreak | undefined {
+  const v = new ChainVerifier()
+  for (const r of rows) {
+    const b = v.push(r)
+    if (b) return b
+  }
+  return undefined
+}

@@ -1,0 +1,58 @@
+import type { Knex } from 'knex'
+import type { AccountKind } from '../../domain/actor'
+
+export interface AccountRow {
+  id: string
+  kind: AccountKind
+  login: string
+  password_hash: string
+  person_id: string | null
+  professional_id: string | null
+  display_name: string
+  organisation: string | null
+  email: string | null
+  email_verified_at: Date | null
+  mobile: string | null
+  notify_new_signin: boolean
+  notification_prefs: Record<string, boolean>
+  created_at: Date
+  updated_at: Date
+  last_signin_at: Date | null
+  password_changed_at: Date | null
+  disabled_at: Date | null
+}
+
+export interface ActorRow {
+  id: string
+  kind: AccountKind
+  display_name: string
+  organisation: string | null
+  person_id: string | null
+  professional_id: string | null
+  profession: string | null
+  establishment: string | null
+}
+
+export const accountRepository = {
+  findById(db: Knex, id: string): Promise<AccountRow | undefined> {
+    return db('accounts').where({ id }).first()
+  },
+
+  findByLogin(db: Knex, kind: AccountKind, login: string): Promise<AccountRow | undefined> {
+    return db('accounts').where({ kind, login }).first()
+  },
+
+  /**
+   * The account with what an Actor needs (the professional's profession and establishment).
+   * Run on every signed-in request: one fixed statement, no query building.
+   */
+  async findForActor(db: Knex, id: string): Promise<ActorRow | undefined> {
+    const { rows } = await db.raw(
+      `SELECT a.id, a.kind, a.display_name, a.organisation, a.person_id, a.professional_id, p.profession, p.establishment
+         FROM accounts a LEFT JOIN professionals p ON p.id = a.professional_id
+        WHERE a.id = ? AND a.disabled_at IS NULL`,
+      [id],
+    )
+    return rows[0]
+  },
+}

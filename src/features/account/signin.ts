@@ -1,0 +1,195 @@
+import type { Knex } from 'knex'
+import type { AccountKind, Actor } from '../../domain/actor'
+import { OTP_MAX_ATTEMPTS, OTP_VALIDITY_MS, generateOtp, hashOtp, maskEmail, maskPhone, otpMatches } from '../../domain/otp'
+import { TooManyRequestsError } from '../../errors'
+import type { Notifier } from '../../infrastructure/notifier'
+import { dummyHash, verifyPassword } from '../../infrastructure/passwords'
+import type { LimiterFactory } from '../../infrastructure/rateLimit'
+import type { ActivityLog } from '../history/activity'
+import { accountRepository, type AccountRow } from './repository'
+
+export type StartResult =
+  | { ok: true; challengeId: string; accountId: string; sentTo: string }
+  | { ok: false; reason: 'credentials' }
+  | { ok: false; reason: 'closed'; accountId: string }
+
+export type VerifyResult =
+  | { ok: true; accountId: string; kind: AccountKind }
+  | { ok: false; reason: 'wrong'; attemptsLeft: number }
+  | { ok: false; reason: 'expired' | 'used' | 'exhausted' }
+
+const KIND_LABEL: Record<AccountKind, string> = {
+  patient: 'Mon espace santé',
+  professional: 'Mon espace santé – espace professionnel',
+  agent: 'Mon espace santé – espace France Services',
+  operator: 'Mon espace santé – espace Assurance Maladie',
+}
+
+/**
+ * Sign-in in two steps: identifiant (or RPPS, or agent login) + password, then a 6-digit one-time
+ * code sent by SMS when a mobile is on file, by e-mail otherwise. The first step answers the same
+ * for an unknown login and a wrong password (and takes as long). Limits per account and per address.
+ */
+export function createSignInService(deps: {
+  db: Knex
+  notifier: Notifier
+  activity: ActivityLog
+  limiter: LimiterFactory
+  codeKey: Buffer
+  publicUrl: string
+}) {
+  const { db, notifier, activity, codeKey } = deps
+  const perAccount = deps.limiter('signin-account', {
+    points: 10,
+    durationSeconds: 15 * 60,
+    blockSeconds: 15 * 60,
+    message: 'Trop de tentatives de connexion pour cet identifiant.',
+  })
+  const perAddress = deps.limiter('signin-address', {
+    points: 50,
+    durationSeconds: 15 * 60,
+    blockSeconds: 15 * 60,
+    message: 'Trop de tentatives de connexion depuis cette adresse.',
+  })
+  const otpSends = deps.limiter('otp-send', {
+    points: 5,
+    durationSeconds: 15 * 60,
+    message: 'Trop de codes de connexion demandés.',
+  })
+
+  async function sendOtp(trx: Knex.Transaction, account: AccountRow, purpose: string): Promise<{ challengeId: string; sentTo: string }> {
+    await otpSends.consume(`${account.id}`)
+    // A new code voids the previous ones of the same purpose.
+    await trx('otp_challenges').where({ account_id: account.id, purpose }).whereNull('used_at').update({ used_at: trx.fn.now() })
+    const code = generateOtp()
+    const channel = account.mobile ? 'sms' : 'email'
+    const [row] = await trx('otp_challenges')
+      .insert({ account_id: account.id, purpose, code_hash: 'pending', channel, expires_at: new Date(Date.now() + OTP_VALIDITY_MS) })
+      .returning('id')
+    await trx('otp_challenges').where({ id: row.id }).update({ code_hash: hashOtp(codeKey, row.id, code) })
+    if (channel === 'sms' && account.mobile) {
+      await notifier.sms(trx, { to: account.mobile, kind: 'otp', text: `${code} est votre code de connexion à ${KIND_LABEL[account.kind]}. Il est valable 10 minutes. Ne le communiquez à personne.` })
+      return { challengeId: row.id, sentTo: `au ${maskPhone(account.mobile)}` }
+    }
+    await notifier.email(trx, {
+      to: account.email!,
+      kind: 'otp',
+      subject: 'Votre code de connexion',
+      text: [
+        'Bonjour,',
+        '',
+        `Votre code de connexion à ${KIND_LABEL[account.kind]} est : ${code}`,
+        '',
+        "Il est valable 10 minutes et ne peut servir qu'une fois.",
+        "Ne le communiquez à personne : ni l'Assurance Maladie ni un conseiller ne vous le demandera jamais.",
+        '',
+        "Si vous n'êtes pas à l'origine de cette demande, changez votre mot de passe.",
+        '',
+        'Mon espace santé',
+      ].join('\n'),
+    })
+    return { challengeId: row.id, sentTo: `à ${maskEmail(account.email!)}` }
+  }
+
+  return {
+    async start(kind: AccountKind, login: string, password: string, address: string): Promise<StartResult> {
+      const normalisedLogin = login.trim().toLowerCase()
+      await perAddress.consume(address)
+      await perAccount.consume(`${kind}:${normalisedLogin}`)
+      const account = await accountRepository.findByLogin(db, kind, normalisedLogin)
+      const valid = account && !account.disabled_at ? await verifyPassword(account.password_hash, password) : (await verifyPassword(await dummyHash(), password), false)
+      if (!account || !valid) return { ok: false, reason: 'credentials' }
+      if (kind === 'patient' && account.person_id) {
+        const space = await db('spaces').where({ person_id: account.person_id }).first('state')
+        if (space?.state === 'closed') return { ok: false, reason: 'closed', accountId: account.id }
+      }
+      const sent = await db.transaction((trx) => sendOtp(trx, account, 'signin'))
+      return { ok: true, accountId: account.id, ...sent }
+    },
+
+    /** A new code for a sign-in under way (the previous one is voided). */
+    async resend(accountId: string): Promise<{ challengeId: string; sentTo: string }> {
+      const account = await accountRepository.findById(db, accountId)
+      if (!account) throw new TooManyRequestsError('Recommencez la connexion.')
+      return db.transaction((trx) => sendOtp(trx, account, 'signin'))
+    },
+
+    async verify(challengeId: string, code: string, context: { userAgent?: string; address?: string }): Promise<VerifyResult> {
+      return db.transaction(async (trx) => {
+        const ch = await trx('otp_challenges').where({ id: challengeId, purpose: 'signin' }).forUpdate().first()
+        if (!ch) return { ok: false, reason: 'expired' }
+        if (ch.used_at) return { ok: false, reason: 'used' }
+        if (new Date(ch.expires_at).getTime() < Date.now()) return { ok: false, reason: 'expired' }
+        if (ch.attempts >= OTP_MAX_ATTEMPTS) return { ok: false, reason: 'exhausted' }
+        if (!/^\d{6}$/.test(code) || !otpMatches(codeKey, ch.id, code, ch.code_hash)) {
+          const attempts = ch.attempts + 1
+          await trx('otp_challenges').where({ id: ch.id }).update({ attempts, ...(attempts >= OTP_MAX_ATTEMPTS ? { used_at: trx.fn.now() } : {}) })
+          return attempts >= OTP_MAX_ATTEMPTS ? { ok: false, reason: 'exhausted' } : { ok: false, reason: 'wrong', attemptsLeft: OTP_MAX_ATTEMPTS - attempts }
+        }
+        await trx('otp_challenges').where({ id: ch.id }).update({ used_at: trx.fn.now() })
+        const account: AccountRow = await trx('accounts').where({ id: ch.account_id }).first()
+        await trx('accounts').where({ id: account.id }).update({ last_signin_at: trx.fn.now() })
+        const actor: Actor = { accountId: account.id, kind: account.kind, displayName: account.display_name, organisation: account.organisation ?? undefined, personId: account.person_id ?? undefined }
+        await activity.record(trx, actor, {
+          action: 'account.signin',
+          subjectPersonId: account.person_id,
+          objectType: 'account',
+          objectId: account.id,
+          details: { device: summariseDevice(context.userAgent) },
+        })
+        if (account.kind === 'patient' && account.notify_new_signin && account.email) {
+          await notifier.email(trx, {
+            to: account.email,
+            kind: 'new-signin',
+            subject: 'Nouvelle connexion à votre profil',
+            text: [
+              'Bonjour,',
+              '',
+              `Une connexion à votre profil Mon espace santé a eu lieu le ${new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'long', timeStyle: 'short' }).format(new Date())} (${summariseDevice(context.userAgent)}).`,
+              '',
+              "Si c'est bien vous, vous n'avez rien à faire.",
+              `Sinon, changez votre mot de passe et déconnectez tous vos appareils depuis « Mon compte » : ${deps.publicUrl}/mon-compte`,
+              'Vous pouvez désactiver ces messages dans « Mon compte ».',
+              '',
+              'Mon espace santé',
+            ].join('\n'),
+          })
+        }
+        return { ok: true, accountId: account.id, kind: account.kind }
+      })
+    },
+
+    /** Forgets the failed attempts of a login once it succeeded. */
+    async clearLimits(kind: AccountKind, login: string): Promise<void> {
+      await perAccount.reset(`${kind}:${login.trim().toLowerCase()}`)
+    },
+
+    async registerSession(accountId: string, sid: string, context: { userAgent?: string; address?: string }): Promise<void> {
+      await db('account_sessions')
+        .insert({ sid, account_id: accountId, user_agent: context.userAgent?.slice(0, 300), ip: context.address?.slice(0, 64) })
+        .onConflict('sid')
+        .merge()
+    },
+
+    async forgetSession(sid: string): Promise<void> {
+      await db('account_sessions').where({ sid }).del()
+    },
+
+    async signOut(actor: Actor): Promise<void> {
+      await db.transaction(async (trx) => {
+        await activity.record(trx, actor, { action: 'account.signout', subjectPersonId: actor.personId ?? null, objectType: 'account', objectId: actor.accountId })
+        if (actor.sessionId) await trx('account_sessions').where({ sid: actor.sessionId }).del()
+      })
+    },
+  }
+}
+
+/** A readable name for a browser and system, e.g. «Firefox sur Windows». */
+export function summariseDevice(userAgent: string | undefined): string {
+  const ua = userAgent ?? ''
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrome\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'navigateur inconnu'
+  const system = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : 'système inconnu'
+  return `${browser} sur ${system}`
+}
+
+export type SignInService = ReturnType<typeof createSignInService>

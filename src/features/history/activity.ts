@@ -1,0 +1,66 @@
+import type { Knex } from 'knex'
+import { actingRole, type Actor } from '../../domain/actor'
+import { ChainVerifier, GENESIS, entryHash, type ChainBreak, type ChainedEntry } from '../../domain/hashChain'
+import { activityRepository as repo, toEntry } from './repository'
+
+export interface ActivityInput {
+  /** Dotted action name, e.g. 'account.signin', 'document.read'. */
+  action: string
+  /** The person whose space is concerned (their history shows the row). */
+  subjectPersonId?: string | null
+  objectType?: string
+  objectId?: string
+  /** Small, non-secret context (a document title is fine for the holder's own history; never a code or NIR). */
+  details?: Record<string, unknown>
+  emergency?: boolean
+}
+
+/**
+ * The activity log: one row per sign-in, per read of someone's data by someone else, per change,
+ * written in the caller's transaction. Rows are append-only (a trigger refuses UPDATE and DELETE)
+ * and chained by hash per person.
+ */
+export function createActivityLog(db: Knex) {
+  async function record(trx: Knex.Transaction, actor: Actor, input: ActivityInput): Promise<void> {
+    const subject = input.subjectPersonId ?? null
+    const chainKey = subject ?? (actor.accountId === 'system' ? 'system' : `account:${actor.accountId}`)
+    await repo.lockChain(trx, chainKey)
+    const last = await repo.lastOfChain(trx, chainKey)
+    const prevHash = last?.hash ?? GENESIS
+    const details: Record<string, unknown> = { ...(input.details ?? {}) }
+    if (actor.assistedBy) details.assistedBy = actor.assistedBy.organisation
+    const entry: ChainedEntry = {
+      chainKey,
+      seq: (last?.seq ?? 0) + 1,
+      occurredAt: new Date().toISOString(),
+      actorAccountId: actor.accountId === 'system' ? null : actor.accountId,
+      actorRole: actingRole(actor),
+      actorName: actor.displayName,
+      actorOrganisation: actor.organisation ?? null,
+      action: input.action,
+      objectType: input.objectType ?? null,
+      objectId: input.objectId ?? null,
+      subjectPersonId: subject,
+      emergency: input.emergency ?? false,
+      details: Object.keys(details).length ? details : null,
+    }
+    await repo.insert(trx, entry, prevHash, entryHash(prevHash, entry))
+  }
+
+  /** Walks every chain; reports the first broken link. Used by `npm run audit:verify`. */
+  async function verify(): Promise<{ ok: boolean; rows: number; chains: number; firstBreak?: ChainBreak }> {
+    const v = new ChainVerifier()
+    let firstBreak: ChainBreak | undefined
+    for await (const row of repo.streamAll(db)) {
+      firstBreak = v.push(toEntry(row))
+      if (firstBreak) break
+    }
+    const result = { ok: !firstBreak, rows: v.rows, chains: v.chains, firstBreak }
+    await repo.saveVerification(db, result)
+    return result
+  }
+
+  return { record, verify, lastVerification: () => repo.lastVerification(db) }
+}
+
+export type ActivityLog = ReturnType<typeof createActivityLog>

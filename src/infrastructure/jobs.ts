@@ -1,0 +1,68 @@
+import PgBoss from 'pg-boss'
+import type { Logger } from './logger'
+
+/**
+ * Background work runs on pg-boss (a queue in PostgreSQL). A feature declares its jobs as data;
+ * the runner creates their queues, schedules the recurring ones and works them.
+ * By default the runner lives in the web process; `npm run worker` runs it alone (RUN_JOBS=false
+ * on the web processes then).
+ */
+export interface JobDefinition {
+  name: string
+  description: string
+  /** Cron expression (Europe/Paris) for a recurring job. */
+  cron?: string
+  run(data: Record<string, unknown>): Promise<unknown>
+}
+
+export interface JobRunner {
+  boss: PgBoss
+  send(name: string, data?: Record<string, unknown>): Promise<string | null>
+  stop(): Promise<void>
+}
+
+export async function startJobs(
+  databaseUrl: string,
+  jobs: JobDefinition[],
+  logger: Logger,
+  extra: { everyFewSeconds?: () => Promise<unknown> } = {},
+): Promise<JobRunner> {
+  const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4, application_name: 'mon-espace-sante-jobs' })
+  boss.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'erreur de la file de tâches'))
+  await boss.start()
+  for (const job of jobs) {
+    await boss.createQueue(job.name)
+    if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: 'Europe/Paris' })
+    await boss.work<Record<string, unknown>>(job.name, async (batch) => {
+      for (const j of batch) {
+        const started = Date.now()
+        const result = await job.run(j.data ?? {})
+        logger.info({ job: job.name, ms: Date.now() - started, result }, 'tâche terminée')
+      }
+    })
+  }
+  let timer: NodeJS.Timeout | undefined
+  let running = false
+  if (extra.everyFewSeconds) {
+    const tick = extra.everyFewSeconds
+    timer = setInterval(() => {
+      if (running) return
+      running = true
+      tick()
+        .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'tâche périodique en échec'))
+        .finally(() => {
+          running = false
+        })
+    }, 5000)
+    timer.unref()
+  }
+  logger.info({ jobs: jobs.map((j) => j.name) }, 'file de tâches démarrée')
+  return {
+    boss,
+    send: (name, data = {}) => boss.send(name, data),
+    async stop() {
+      if (timer) clearInterval(timer)
+      await boss.stop({ graceful: true, timeout: 10000, wait: true })
+    },
+  }
+}

@@ -1,0 +1,68 @@
+import type { RequestHandler } from 'express'
+import type { Knex } from 'knex'
+import type { AccountKind, Actor } from '../domain/actor'
+import { accountRepository } from '../features/account/repository'
+
+/** Where each kind of account signs in. */
+export const SIGN_IN_URL: Record<AccountKind, string> = {
+  patient: '/connexion',
+  professional: '/pro/connexion',
+  agent: '/france-services/connexion',
+  operator: '/back-office/connexion',
+}
+
+/**
+ * Turns the session's sign-in into `req.actor` (one indexed query per request, so a disabled
+ * account or an ended session stops at once). Pages behind login are never cached.
+ */
+export function loadActor(db: Knex): RequestHandler {
+  return async (req, res, next) => {
+    const auth = req.session?.auth
+    if (!auth) return next()
+    res.setHeader('Cache-Control', 'no-store')
+    const row = await accountRepository.findForActor(db, auth.accountId)
+    if (!row || row.kind !== auth.kind) {
+      delete req.session.auth
+      return next()
+    }
+    const actor: Actor = {
+      accountId: row.id,
+      kind: row.kind,
+      displayName: row.display_name,
+      personId: row.person_id ?? undefined,
+      professionalId: row.professional_id ?? undefined,
+      organisation: row.organisation ?? row.establishment ?? undefined,
+      profession: row.profession ?? undefined,
+      sessionId: req.sessionID,
+    }
+    if (req.session.assisted) actor.assistedBy = { agentAccountId: req.session.assisted.agentAccountId, organisation: req.session.assisted.organisation }
+    req.actor = actor
+    next()
+  }
+}
+
+/**
+ * Guards a page for one or more kinds of account. Without a session it redirects to the right
+ * sign-in page (and comes back after); with another kind of account it answers 403.
+ */
+export function requireKind(...kinds: AccountKind[]): RequestHandler {
+  return (req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store')
+    const actor = req.actor
+    if (!actor) {
+      if (req.method === 'GET') {
+        req.session.journeys = { ...(req.session.journeys ?? {}), returnTo: { url: req.originalUrl } }
+      }
+      return res.redirect(303, SIGN_IN_URL[kinds[0]])
+    }
+    if (!kinds.includes(actor.kind)) {
+      return res.status(403).render('errors/403.njk', { pageTitle: 'Accès refusé', message: "Cette page n'est pas accessible avec votre compte." })
+    }
+    next()
+  }
+}
+
+export const requirePatient = requireKind('patient')
+export const requireProfessional = requireKind('professional')
+export const requireAgent = requireKind('agent')
+export const requireOperator = requireKind('operator')

@@ -1,0 +1,72 @@
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express'
+import { HttpError, TooManyRequestsError, isUnavailable } from '../errors'
+import type { Logger } from '../infrastructure/logger'
+
+/** A short reference the person can read out on the phone; the log carries the same id. */
+export function reference(id: unknown): string {
+  return String(id).replace(/-/g, '').slice(0, 8).toUpperCase()
+}
+
+const notFoundHandler: RequestHandler = (_req, res) => {
+  res.status(404).render('errors/404.njk', { pageTitle: 'Page introuvable' })
+}
+
+export function setUpErrors(app: Express, logger: Logger): void {
+  app.use(notFoundHandler)
+  const handler: ErrorRequestHandler = (err, req, res, next) => {
+    if (res.headersSent) return next(err)
+    const ref = reference(req.id)
+    const e = err as { code?: string; type?: string; status?: number; statusCode?: number; message?: string }
+    res.setHeader('Cache-Control', 'no-store')
+    if (e.code === 'EBADCSRFTOKEN') {
+      logger.info({ reqId: req.id }, 'jeton CSRF absent ou périmé')
+      return res.status(403).render('errors/session-expired.njk', { pageTitle: 'Votre session a expiré', back: safeBack(req.get('referer'), req.get('host')) })
+    }
+    if (e.type === 'entity.too.large' || e.status === 413) {
+      return res.status(413).render('errors/413.njk', { pageTitle: 'Envoi trop volumineux' })
+    }
+    if (err instanceof TooManyRequestsError) {
+      if (err.retryAfterSeconds) res.setHeader('Retry-After', String(err.retryAfterSeconds))
+      return res.status(429).render('errors/429.njk', { pageTitle: 'Trop de tentatives', message: err.message })
+    }
+    if (isUnavailable(err)) {
+      logger.error({ reqId: req.id, err: { message: e.message, code: e.code } }, 'service indisponible')
+      res.setHeader('Retry-After', '30')
+      return res.status(503).render('errors/503.njk', { pageTitle: 'Service momentanément indisponible', reference: ref })
+    }
+    if (err instanceof HttpError && err.status === 404) {
+      return res.status(404).render('errors/404.njk', { pageTitle: 'Page introuvable' })
+    }
+    if (err instanceof HttpError && err.status === 403) {
+      return res.status(403).render('errors/403.njk', { pageTitle: 'Accès refusé', message: err.message })
+    }
+    if (err instanceof HttpError && err.status < 500) {
+      return res.status(err.status).render('errors/400.njk', { pageTitle: 'Demande incorrecte', message: err.message })
+    }
+    logger.error({ reqId: req.id, err }, 'erreur inattendue')
+    res.status(500).render('errors/500.njk', { pageTitle: 'Une erreur est survenue', reference: ref }, (renderErr, html) => {
+      if (renderErr) {
+        logger.error({ reqId: req.id, err: renderErr }, "la page d'erreur n'a pas pu être affichée")
+        res.type('html').send(fallbackPage(ref))
+      } else {
+        res.send(html)
+      }
+    })
+  }
+  app.use(handler)
+}
+
+/** Only a path of our own site: a Referer pointing elsewhere is not followed. */
+function safeBack(referer: string | undefined, host: string | undefined): string | undefined {
+  if (!referer || !host) return undefined
+  try {
+    const u = new URL(referer)
+    return u.host === host ? u.pathname + u.search : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function fallbackPage(ref: string): string {
+  return `<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Une erreur est survenue – Mon espace santé</title></head><body><main><h1>Une erreur est survenue</h1><p>Réessayez dans quelques minutes. Si le problème continue, appelez le 3422 en donnant la référence ${ref}.</p></main></body></html>`
+}

@@ -1,0 +1,92 @@
+import type { Express, RequestHandler } from 'express'
+import session from 'express-session'
+import { csrfSync } from 'csrf-sync'
+import { ServiceUnavailableError } from '../errors'
+import { ABSOLUTE_MS, IDLE_MS, type SessionBackend } from '../infrastructure/sessionStore'
+
+export const SESSION_COOKIE = 'mes_session'
+
+/**
+ * Sessions: a non-default cookie name, HttpOnly, SameSite=Lax, Secure in production; 15 minutes idle
+ * (cookie and store renewed each minute of activity, and a server-side check), 12 hours absolute. When the store cannot be
+ * reached the request answers 503: a page is never served without its session.
+ */
+export function setUpSession(app: Express, backend: SessionBackend, opts: { secret: string; production: boolean }): void {
+  const mw = session({
+    name: SESSION_COOKIE,
+    secret: opts.secret,
+    store: backend.store,
+    resave: false,
+    saveUninitialized: false,
+    // Not rolling: an unchanged session costs no store write and no Set-Cookie. The idle limit
+    // is kept by `lastSeenAt` (written at most once a minute, which also renews the cookie and
+    // the store's expiry) and checked on the server below.
+    rolling: false,
+    unset: 'destroy',
+    proxy: undefined,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: opts.production, maxAge: IDLE_MS, path: '/' },
+  })
+  app.use((req, res, next) => {
+    if (!backend.healthy()) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible'))
+    mw(req, res, (err?: unknown) => {
+      if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
+      next()
+    })
+  })
+  app.use(expireSessions)
+}
+
+/** Ends a signed-in session that was idle too long or is older than the absolute limit. */
+const expireSessions: RequestHandler = (req, res, next) => {
+  const s = req.session
+  const now = Date.now()
+  if (s.auth) {
+    const idleLimit = s.idleLimitMs ?? IDLE_MS
+    const idle = s.lastSeenAt !== undefined && now - s.lastSeenAt > idleLimit
+    const tooOld = now - s.auth.signedInAt > ABSOLUTE_MS
+    if (idle || tooOld) {
+      s.regenerate((err) => {
+        if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
+        req.session.flash = { type: 'info', text: 'Votre session a expiré. Reconnectez-vous pour continuer.' }
+        res.locals.sessionExpired = true
+        next()
+      })
+      return
+    }
+    // Written at most once a minute: in between, the session is unchanged and the store only
+    // extends its lifetime (a cheap EXPIRE in Redis) instead of rewriting it.
+    if (s.lastSeenAt === undefined || now - s.lastSeenAt > 60_000) s.lastSeenAt = now
+  }
+  next()
+}
+
+export type Csrf = ReturnType<typeof csrfSync>
+
+/**
+ * csrf-sync: the synchroniser token lives in the session and comes back in the `_csrf` field
+ * (or the `x-csrf-token` header).
+ */
+export function createCsrf(): Csrf {
+  return csrfSync({
+    getTokenFromRequest: (req) => {
+      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf
+      if (typeof fromBody === 'string') return fromBody
+      const header = req.headers['x-csrf-token']
+      return typeof header === 'string' ? header : undefined
+    },
+    // Multipart bodies are streamed: their handler checks the token (sent as the first field)
+    // with `csrf.isRequestValid` before reading any file.
+    skipCsrfProtection: (req) => Boolean(req.is('multipart/form-data')),
+    errorConfig: { statusCode: 403, message: 'Jeton de sécurité invalide', code: 'EBADCSRFTOKEN' },
+  })
+}
+
+/** Every non-GET request must carry the token. The token is only created when a page uses it. */
+export function setUpCsrf(app: Express, csrf: Csrf): void {
+  app.use((req, res, next) => {
+    // Templates write `{{ csrfToken() }}`: the call creates the token (and the session) on first use.
+    res.locals.csrfToken = () => csrf.generateToken(req)
+    next()
+  })
+  app.use(csrf.csrfSynchronisedProtection)
+}

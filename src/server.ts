@@ -1,0 +1,63 @@
+import http from 'node:http'
+import { bootstrap } from './bootstrap'
+import { createApp } from './app'
+import { startJobs, type JobRunner } from './infrastructure/jobs'
+import { createDeliverer } from './infrastructure/notifier'
+
+/**
+ * Process entry: configuration → infrastructure → createApp(services) → listen.
+ * SIGTERM/SIGINT: stop accepting, finish the requests under way, stop the jobs, close the pools.
+ */
+async function main() {
+  const runtime = await bootstrap({ migrate: process.env.NODE_ENV !== 'production', seed: true, sessions: true })
+  const { config, logger, services } = runtime
+  const app = createApp(services)
+  const server = http.createServer(app)
+  server.keepAliveTimeout = 5000
+  server.requestTimeout = 60000
+
+  let jobs: JobRunner | undefined
+  if (config.runJobs) {
+    const deliverer = config.smtpUrl ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom }) : undefined
+    jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, {
+      everyFewSeconds: deliverer ? () => deliverer.deliverPending() : undefined,
+    })
+  }
+
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve))
+  logger.info({ url: config.publicUrl, env: config.env, sessions: services.sessions.kind }, `Mon espace santé est prêt sur ${config.publicUrl}`)
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'arrêt en cours : plus de nouvelles requêtes')
+    const force = setTimeout(() => {
+      logger.error('arrêt forcé après 20 secondes')
+      process.exit(1)
+    }, 20000)
+    force.unref()
+    server.close()
+    server.closeIdleConnections()
+    await new Promise<void>((resolve) => {
+      const check = () => (server.listening ? setTimeout(check, 50) : resolve())
+      check()
+    })
+    try {
+      await jobs?.stop()
+      await runtime.close()
+      logger.info('arrêt terminé')
+      process.exit(0)
+    } catch (err) {
+      logger.error({ err }, "erreur pendant l'arrêt")
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+}
+
+main().catch((err) => {
+  process.stderr.write(`Mon espace santé n'a pas pu démarrer : ${err instanceof Error ? err.stack : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,47 @@
+import type { Config } from './config'
+import type { Db } from './infrastructure/database'
+import type { Logger } from './infrastructure/logger'
+import type { RedisClient } from './infrastructure/redis'
+import type { SessionBackend } from './infrastructure/sessionStore'
+import type { JobDefinition } from './infrastructure/jobs'
+import { createNotifier, type Notifier, type SmsAdapter } from './infrastructure/notifier'
+import { createLimiterFactory } from './infrastructure/rateLimit'
+import { createCsrf } from './middleware/session'
+import { createActivityLog } from './features/history/activity'
+import { createSignInService } from './features/account/signin'
+
+/** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
+export interface Infrastructure {
+  config: Config
+  logger: Logger
+  db: Db
+  sessions: SessionBackend
+  redis?: RedisClient
+  sms?: SmsAdapter
+}
+
+/**
+ * The composition root: infrastructure → repositories → services. Routes receive this object;
+ * tests build it with the same function on a test database.
+ */
+export function createServices(infra: Infrastructure) {
+  const { config, logger, db, sessions, redis } = infra
+  const notifier: Notifier = createNotifier({ smtp: Boolean(config.smtpUrl), sms: infra.sms })
+  const activity = createActivityLog(db)
+  const limiter = createLimiterFactory({ redis, db, prefix: config.redisPrefix })
+  const csrf = createCsrf()
+  const signIn = createSignInService({ db, notifier, activity, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
+
+  const jobs: JobDefinition[] = [
+    {
+      name: 'sessions-purge',
+      description: 'Supprime les sessions expirées du stockage PostgreSQL',
+      cron: '*/15 * * * *',
+      run: async () => ({ deleted: await db('sessions').where('expire', '<', db.fn.now()).del() }),
+    },
+  ]
+
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, jobs }
+}
+
+export type Services = ReturnType<typeof createServices>

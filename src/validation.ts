@@ -1,0 +1,142 @@
+import { z } from 'zod'
+
+/**
+ * Shared helpers for forms: zod issues become the shapes govuk-frontend macros expect
+ * (an error per field next to it, and the list for the error summary at the top).
+ */
+export interface FieldError {
+  text: string
+}
+export interface FormErrors {
+  /** field name → its message, for `errorMessage` of the macro. */
+  fields: Record<string, FieldError>
+  /** in page order, for govukErrorSummary `errorList` (href = '#' + id of the field). */
+  list: { text: string; href: string }[]
+}
+
+export class FormValidationError extends Error {
+  constructor(readonly errors: FormErrors) {
+    super('Formulaire invalide')
+    this.name = 'FormValidationError'
+  }
+}
+
+export function emptyErrors(): FormErrors {
+  return { fields: {}, list: [] }
+}
+
+/** Adds an error for a field (first one wins). `anchor` is the id to focus, defaults to the field name. */
+export function addError(errors: FormErrors, field: string, text: string, anchor = field): FormErrors {
+  if (!errors.fields[field]) {
+    errors.fields[field] = { text }
+    errors.list.push({ text, href: `#${anchor}` })
+  }
+  return errors
+}
+
+export function hasErrors(errors: FormErrors): boolean {
+  return errors.list.length > 0
+}
+
+export function fromZod(error: z.ZodError, anchors: Record<string, string> = {}): FormErrors {
+  const errors = emptyErrors()
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? 'form')
+    addError(errors, field, issue.message, anchors[field] ?? field)
+  }
+  return errors
+}
+
+/** Parses a body with a schema; on failure throws a FormValidationError the route turns into the form again. */
+export function parseForm<S extends z.ZodType>(schema: S, body: unknown, anchors: Record<string, string> = {}): z.infer<S> {
+  const result = schema.safeParse(body ?? {})
+  if (!result.success) throw new FormValidationError(fromZod(result.error, anchors))
+  return result.data
+}
+
+/** A text field: trimmed, required, at most `max` characters, with French messages. */
+export function text(opts: { required: string; max?: number; maxMessage?: string }) {
+  const max = opts.max ?? 10000
+  return z
+    .string({ error: opts.required })
+    .transform((v) => v.trim())
+    .pipe(
+      z
+        .string()
+        .min(1, opts.required)
+        .max(max, opts.maxMessage ?? `Ce champ doit contenir ${max} caractères au maximum`),
+    )
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+
+export interface DateParts {
+  day?: string
+  month?: string
+  year?: string
+}
+
+/** Reads the three fields of a govuk date input (`name-day`, `name-month`, `name-year`). */
+export function dateParts(body: Record<string, unknown> | undefined, name: string): DateParts {
+  const v = (k: string) => {
+    const raw = body?.[`${name}-${k}`]
+    return typeof raw === 'string' ? raw.trim() : undefined
+  }
+  return { day: v('day'), month: v('month'), year: v('year') }
+}
+
+export type DateCheck =
+  | { ok: true; value: string; date: Date }
+  | { ok: false; message: string; part: 'day' | 'month' | 'year' }
+
+/**
+ * Validates a date typed in three boxes. Messages follow the GOV.UK pattern, in French.
+ * `label` is the lower-case name of the date («la date de naissance»).
+ */
+export function checkDate(
+  parts: DateParts,
+  label: string,
+  opts: { notFuture?: boolean; notBefore?: string; today?: Date } = {},
+): DateCheck {
+  const { day = '', month = '', year = '' } = parts
+  const Label = label.charAt(0).toUpperCase() + label.slice(1)
+  if (!day && !month && !year) return { ok: false, message: `Saisissez ${label}`, part: 'day' }
+  if (!day) return { ok: false, message: `${Label} doit comporter un jour`, part: 'day' }
+  if (!month) return { ok: false, message: `${Label} doit comporter un mois`, part: 'month' }
+  if (!year) return { ok: false, message: `${Label} doit comporter une année`, part: 'year' }
+  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) {
+    const part = !/^\d{1,2}$/.test(day) ? 'day' : !/^\d{1,2}$/.test(month) ? 'month' : 'year'
+    return { ok: false, message: `${Label} doit être une vraie date, en chiffres (par exemple 27 3 2007)`, part }
+  }
+  const d = Number(day)
+  const m = Number(month)
+  const y = Number(year)
+  const date = new Date(Date.UTC(y, m - 1, d))
+  if (m < 1 || m > 12) return { ok: false, message: `${Label} doit être une vraie date`, part: 'month' }
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) {
+    return { ok: false, message: `${Label} doit être une vraie date`, part: 'day' }
+  }
+  if (y < 1890) return { ok: false, message: `${Label} doit être postérieure à 1890`, part: 'year' }
+  const value = `${pad(y, 4)}-${pad(m)}-${pad(d)}`
+  if (opts.notFuture && value > isoDate(opts.today ?? new Date())) {
+    return { ok: false, message: `${Label} doit être dans le passé ou aujourd'hui`, part: 'day' }
+  }
+  if (opts.notBefore && value < opts.notBefore) {
+    return { ok: false, message: `${Label} ne peut pas être antérieure au ${frenchDate(opts.notBefore)}`, part: 'day' }
+  }
+  return { ok: true, value, date }
+}
+
+/** Today's date (or a given instant) as YYYY-MM-DD in Paris time. */
+export function isoDate(d: Date = new Date()): string {
+  return new Intl.DateTimeFormat('fr-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d)
+}
+
+const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre']
+
+/** '2026-03-14' → '14 mars 2026' ('1er' for the first day). */
+export function frenchDate(iso: string | Date): string {
+  const s = typeof iso === 'string' ? iso.slice(0, 10) : isoDate(iso)
+  const [y, m, d] = s.split('-').map(Number)
+  return `${d === 1 ? '1er' : d} ${MONTHS[m - 1]} ${y}`
+}

@@ -1,0 +1,24 @@
+import { bootstrap } from './bootstrap'
+import { startJobs } from './infrastructure/jobs'
+import { createDeliverer } from './infrastructure/notifier'
+
+/** `npm run worker`: the background jobs alone (set RUN_JOBS=false on the web processes). */
+async function main() {
+  const runtime = await bootstrap({ migrate: false, seed: false, sessions: false })
+  const { config, logger, services } = runtime
+  const deliverer = config.smtpUrl ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom }) : undefined
+  const jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, { everyFewSeconds: deliverer ? () => deliverer.deliverPending() : undefined })
+  const stop = async () => {
+    await jobs.stop()
+    deliverer?.close()
+    await runtime.close()
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop())
+  process.on('SIGINT', () => void stop())
+}
+
+main().catch((err) => {
+  process.stderr.write(`Le processus des tâches n'a pas pu démarrer : ${err instanceof Error ? err.stack : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,26 @@
+import autocannon from 'autocannon'
+
+export interface LoadResult {
+  requestsPerSecond: number
+  p99: number
+  errors: number
+  non2xx: number
+}
+
+/** autocannon: `connections` connections for `seconds` seconds; requests/s and p99 latency (ms). */
+export async function load(url: string, opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {}): Promise<LoadResult> {
+  const r = await autocannon({ url, connections: opts.connections ?? 50, duration: opts.seconds ?? 10, headers: opts.headers })
+  return { requestsPerSecond: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
+}
+
+export function line(label: string, r: LoadResult): string {
+  return `  ${label.padEnd(58)} ${String(r.requestsPerSecond).padStart(7)} req/s   p99 ${String(r.p99).padStart(5)} ms${r.errors || r.non2xx ? `   (erreurs ${r.errors}, non-2xx ${r.non2xx})` : ''}`
+}
+
+export function ratio(a: number, b: number): string {
+  return b ? (a / b).toFixed(2) : 'n/a'
+}
+
+export function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} Mo`
+}

@@ -1,0 +1,89 @@
+import http from 'node:http'
+import zlib from 'node:zlib'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import request from 'supertest'
+import * as cheerio from 'cheerio'
+import { createTestApp } from '../helpers/testApp'
+import { signIn } from '../helpers/http'
+import { CAMILLE } from '../helpers/demo'
+import { createViews } from '../../src/views'
+import { NAVIGATION } from '../../src/navigation'
+import { line, load, ratio } from './lib'
+
+async function listen(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer(handler)
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) }
+}
+
+/**
+ * Rendering cost, three ways, in one run:
+ *  (a) the full app: a signed-in page (session in Redis, CSRF token, the actor's SQL query);
+ *  (b) the same template and data rendered by Nunjucks alone in a bare Express route;
+ *  (c) the same bytes from a bare node:http server.
+ */
+export async function renderBench(seconds = 10): Promise<string[]> {
+  const out: string[] = ['Rendu des pages (autocannon, 50 connexions, ' + seconds + ' s chacun)']
+  const t = await createTestApp()
+  try {
+    // Page weights of the home page.
+    const home = await request(t.app).get('/').set('Accept-Encoding', 'br, gzip')
+    const homeHtml = (await request(t.app).get('/').set('Accept-Encoding', 'identity')).text
+    const cssPath = cheerio.load(homeHtml)('link[rel="stylesheet"]').attr('href')!
+    const cssFile = path.resolve(__dirname, '../../public', cssPath.slice(1))
+    const scripts = cheerio.load(homeHtml)('script[src]').length
+    out.push(
+      `  Accueil : HTML ${homeHtml.length} o, compressé ${zlib.brotliCompressSync(homeHtml).length} o (brotli) / ${zlib.gzipSync(homeHtml).length} o (gzip) [objectif < 14 Ko] ; en-tête ${home.headers['content-encoding']}`,
+      `  CSS : ${fs.statSync(cssFile).size} o, compressé ${fs.statSync(cssFile + '.br').size} o (brotli) / ${fs.statSync(cssFile + '.gz').size} o (gzip) [objectif < 25 Ko]`,
+      `  JavaScript nécessaire : aucun (${scripts} script(s) d'amélioration chargé(s) en module)`,
+    )
+
+    const base = await t.listen()
+    const a = request.agent(t.app)
+    await signIn(a, t.db, 'patient', CAMILLE.login, CAMILLE.password)
+    const sessionCookie = a.jar.getCookie('mes_session', { domain: '127.0.0.1', path: '/', secure: false, script: false } as never)
+    if (!sessionCookie) throw new Error('pas de cookie de session après la connexion')
+    const full = await load(`${base}/mon-espace`, { seconds, headers: { cookie: `mes_session=${sessionCookie.value}` } })
+    if (full.non2xx) throw new Error('la page connectée ne répond pas 200 : mesure invalide')
+
+    const views = createViews()
+    const locals = {
+      pageTitle: 'Accueil de mon espace',
+      sections: NAVIGATION.patient,
+      firstName: 'Camille',
+      currentUser: { displayName: 'Camille Martin', accountUrl: '/mon-compte', accountLabel: 'Mon compte', signOutUrl: '/deconnexion' },
+      homeUrl: '/mon-espace',
+      navigation: [],
+      cspNonce: 'bmVuY2UtZml4ZS1wb3VyLWxlLWJlbmNo',
+      csrfToken: () => 'jeton-fixe',
+    }
+    const bare = express()
+    views.express(bare)
+    bare.get('/', (_req, res) => res.render('home/patient.njk', locals))
+    const bareServer = await listen(bare)
+    const engine = await load(bareServer.url, { seconds })
+    await bareServer.close()
+
+    const bytes = Buffer.from(views.render('home/patient.njk', locals))
+    const raw = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': bytes.length })
+      res.end(bytes)
+    })
+    const plain = await load(raw.url, { seconds })
+    await raw.close()
+
+    out.push(
+      line('(a) application complète (session, CSRF, requête SQL)', full),
+      line('(b) même gabarit, Nunjucks seul dans Express', engine),
+      line('(c) mêmes octets, node:http nu', plain),
+      `  ratio a/b = ${ratio(full.requestsPerSecond, engine.requestsPerSecond)} (objectif ≥ 0,6) ; ratio b/c = ${ratio(engine.requestsPerSecond, plain.requestsPerSecond)}`,
+    )
+  } finally {
+    await new Promise((r) => setTimeout(r, 300)) // let the last keep-alive requests finish
+    await t.close()
+  }
+  return out
+}

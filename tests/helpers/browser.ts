@@ -1,0 +1,115 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core'
+import AxeBuilder from '@axe-core/playwright'
+import { HtmlValidate } from 'html-validate'
+
+/** Debian's Chromium (Playwright's own download does not work here). */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium introuvable (${CHROMIUM}) : installez-le (apt-get install -y chromium) ou lancez .ci/run`)
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  })
+}
+
+export async function newContext(browser: Browser, javaScriptEnabled: boolean): Promise<BrowserContext> {
+  return browser.newContext({ javaScriptEnabled, locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: { width: 1024, height: 900 } })
+}
+
+const validator = new HtmlValidate({
+  extends: ['html-validate:recommended'],
+  rules: {
+    // govuk-frontend's own markup choices
+    'no-inline-style': 'off',
+    'prefer-native-element': 'off',
+    'no-redundant-role': 'off',
+    'attribute-boolean-style': 'off',
+    'attribute-empty-style': 'off',
+    'void-style': 'off',
+    'no-trailing-whitespace': 'off',
+    'long-title': 'off',
+    'prefer-button': 'off',
+    'require-sri': 'off',
+    'no-implicit-button-type': 'off',
+    'text-content': 'off',
+  },
+})
+
+/** Validates a whole HTML document; returns the messages (empty when valid). */
+export async function validateHtml(html: string): Promise<string[]> {
+  const report = await validator.validateString(html)
+  return report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} (ligne ${m.line}) : ${m.message}`))
+}
+
+/**
+ * Watches a page: every HTML document it receives is validated, and `check()` runs axe-core
+ * (WCAG 2.0/2.1/2.2 A and AA) on the current state. Problems are collected, not thrown, so a
+ * test can report them all at once with `expect(problems).toEqual([])`.
+ */
+export function watch(page: Page, opts: { javaScript: boolean }) {
+  // axe-core needs JavaScript: with JavaScript off, the page's rendered HTML (scripts removed) is
+  // analysed in a second page of the same origin that has it on.
+  let helper: Page | undefined
+  async function axePage(): Promise<Page> {
+    if (opts.javaScript) return page
+    const html = (await page.content()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '')
+    if (!helper) {
+      const browser = page.context().browser()!
+      const ctx = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, viewport: page.viewportSize() ?? undefined })
+      helper = await ctx.newPage()
+    }
+    await helper.goto(new URL('/health', page.url()).toString())
+    await helper.setContent(html, { waitUntil: 'load' })
+    return helper
+  }
+  const problems: string[] = []
+  const pending: Promise<void>[] = []
+  page.on('response', (response: Response) => {
+    const req = response.request()
+    if (req.resourceType() !== 'document') return
+    const type = response.headers()['content-type'] ?? ''
+    if (!type.includes('text/html') || response.status() === 303) return
+    pending.push(
+      response
+        .text()
+        .then(async (html) => {
+          const messages = await validateHtml(html)
+          for (const m of messages) problems.push(`HTML ${new URL(response.url()).pathname} : ${m}`)
+        })
+        .catch(() => undefined),
+    )
+  })
+  return {
+    problems,
+    async check(label?: string) {
+      const target = await axePage()
+      const results = await new AxeBuilder({ page: target })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+        .options({ resultTypes: ['violations'] })
+        .analyze()
+      for (const v of results.violations) {
+        problems.push(`axe ${label ?? new URL(page.url()).pathname} : ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')})`)
+      }
+      const h1 = await page.locator('h1').count()
+      if (h1 !== 1) problems.push(`${label ?? page.url()} : ${h1} titres h1 au lieu de 1`)
+    },
+    async settle() {
+      await Promise.all(pending)
+      if (helper) await helper.context().close()
+      helper = undefined
+    },
+  }
+}
+
+/** Screenshots for a person to look at (tests/e2e/screenshots, git-ignored). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = path.resolve(__dirname, '../e2e/screenshots')
+  fs.mkdirSync(dir, { recursive: true })
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true })
+}

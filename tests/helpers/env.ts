@@ -1,0 +1,40 @@
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+
+/** Where the tests find the machine's PostgreSQL and Redis (real ones, over real connections). */
+export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+export const TEST_SECRETS = {
+  SESSION_SECRET: 'secret-de-session-pour-les-tests-uniquement-0123456789',
+  DOCUMENT_MASTER_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
+  CODE_HASH_KEY: 'cle-de-hachage-des-codes-pour-les-tests-0123456789',
+}
+
+const ROOT = path.resolve(__dirname, '../..')
+
+/** A short tag for this checkout, so that several checkouts can run their tests side by side. */
+export const CHECKOUT = crypto.createHash('sha256').update(ROOT).digest('hex').slice(0, 6)
+
+/** The template database's name: per checkout, and changes when the code or a migration changes. */
+export function templateName(): string {
+  // The demo data are dated relative to the day the template is built.
+  const h = crypto.createHash('sha256').update(new Date().toISOString().slice(0, 10))
+  const walk = (dir: string) => {
+    for (const f of fs.readdirSync(dir).sort()) {
+      const p = path.join(dir, f)
+      if (fs.statSync(p).isDirectory()) walk(p)
+      else h.update(f).update(fs.readFileSync(p))
+    }
+  }
+  walk(path.join(ROOT, 'migrations'))
+  walk(path.join(ROOT, 'src'))
+  return `mes_tpl_${CHECKOUT}_${h.digest('hex').slice(0, 10)}`
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url)
+  u.pathname = `/${database}`
+  return u.toString()
+}

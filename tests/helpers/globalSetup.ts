@@ -1,0 +1,45 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import pg from 'pg'
+import { createDb, migrateLatest } from '../../src/infrastructure/database'
+import { seedDemo } from '../../src/seed/demo'
+import { ADMIN_DATABASE_URL, CHECKOUT, TEST_SECRETS, templateName, withDatabase } from './env'
+
+/**
+ * Once per `npm test`: a template database with every migration and the demo data set.
+ * Each test file then gets its own database, copied from the template in a few milliseconds.
+ */
+export default async function globalSetup(): Promise<void> {
+  const root = path.resolve(__dirname, '../..')
+  if (!fs.existsSync(path.join(root, 'public', 'assets-manifest.json'))) {
+    throw new Error('Les fichiers statiques ne sont pas construits : lancez `npm run build:assets` (npm test le fait).')
+  }
+  const name = templateName()
+  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
+  await admin.connect()
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (exists.rowCount) return
+    // Old templates of this checkout (the name changes with the code).
+    const old = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2', [`mes_tpl_${CHECKOUT}_%`, name])
+    for (const r of old.rows) {
+      await admin.query(`ALTER DATABASE ${r.datname} WITH IS_TEMPLATE false`).catch(() => undefined)
+      await admin.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => undefined)
+    }
+    await admin.query(`CREATE DATABASE ${name}_building`).catch(async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name}_building WITH (FORCE)`)
+      await admin.query(`CREATE DATABASE ${name}_building`)
+    })
+    const db = createDb(withDatabase(ADMIN_DATABASE_URL, `${name}_building`), 2)
+    try {
+      await migrateLatest(db)
+      await seedDemo(db, Buffer.from(TEST_SECRETS.CODE_HASH_KEY, 'utf8'))
+    } finally {
+      await db.destroy()
+    }
+    await admin.query(`ALTER DATABASE ${name}_building RENAME TO ${name}`)
+    await admin.query(`ALTER DATABASE ${name} WITH IS_TEMPLATE true`)
+  } finally {
+    await admin.end()
+  }
+}

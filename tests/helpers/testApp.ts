@@ -1,0 +1,131 @@
+import crypto from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import pg from 'pg'
+import type { Express } from 'express'
+import { loadConfig, type Config } from '../../src/config'
+import { createLogger } from '../../src/infrastructure/logger'
+import { createDb, type Db } from '../../src/infrastructure/database'
+import { closeRedis, connectRedis, createRedis, type RedisClient } from '../../src/infrastructure/redis'
+import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from '../../src/infrastructure/sessionStore'
+import { createServices, type Services } from '../../src/services'
+import { createApp } from '../../src/app'
+import { ADMIN_DATABASE_URL, CHECKOUT, TEST_REDIS_URL, TEST_SECRETS, templateName, withDatabase } from './env'
+
+export interface TestDatabase {
+  name: string
+  url: string
+  db: Db
+  drop(): Promise<void>
+}
+
+/** A database of its own for a test file, copied from the template (migrations + demo data). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `mes_t_${CHECKOUT}_${crypto.randomBytes(5).toString('hex')}`
+  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
+  await admin.connect()
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateName()}`)
+        break
+      } catch (err) {
+        // Two files copying the template at the same instant: try again shortly.
+        if (attempt >= 20 || !/being accessed by other users/.test((err as Error).message)) throw err
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200))
+      }
+    }
+  } finally {
+    await admin.end()
+  }
+  const url = withDatabase(ADMIN_DATABASE_URL, name)
+  const db = createDb(url, 5)
+  return {
+    name,
+    url,
+    db,
+    async drop() {
+      await db.destroy()
+      const a = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
+      await a.connect()
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await a.end()
+    },
+  }
+}
+
+export interface TestAppOptions {
+  /** Sessions in Redis (default) or in PostgreSQL. */
+  sessions?: 'redis' | 'postgres'
+  /** Another Redis address (e.g. a closed port, to test an outage). */
+  redisUrl?: string
+  env?: Record<string, string>
+}
+
+export interface TestApp {
+  app: Express
+  services: Services
+  config: Config
+  db: Db
+  database: TestDatabase
+  redis?: RedisClient
+  /** Starts listening on a free port (for the browser). */
+  listen(): Promise<string>
+  close(): Promise<void>
+}
+
+/** The real app, built by the real factory with the real services, on a test database. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase()
+  const sessionsKind = options.sessions ?? 'redis'
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    ...(sessionsKind === 'redis' ? { REDIS_URL: redisUrl } : {}),
+    REDIS_PREFIX: `test:${database.name}:`,
+    ...TEST_SECRETS,
+    DEV_OUTBOX: 'true',
+    ...options.env,
+  })
+  const logger = createLogger(config.logLevel)
+  let redis: RedisClient | undefined
+  let sessions: SessionBackend
+  if (sessionsKind === 'redis') {
+    redis = createRedis(redisUrl, logger)
+    await connectRedis(redis, logger, 1000) // an unreachable Redis is a case under test
+    sessions = redisSessionBackend(redis, config.redisPrefix)
+  } else {
+    sessions = postgresSessionBackend(database.url)
+  }
+  const services = createServices({ config, logger, db: database.db, sessions, redis })
+  const app = createApp(services, { requestLogging: false })
+  let server: http.Server | undefined
+  return {
+    app,
+    services,
+    config,
+    db: database.db,
+    database,
+    redis,
+    async listen() {
+      server = http.createServer(app)
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    },
+    async close() {
+      if (server) {
+        server.closeAllConnections()
+        await new Promise((resolve) => server!.close(resolve))
+      }
+      await sessions.close()
+      if (redis?.isReady) {
+        const keys = await redis.keys(`${config.redisPrefix}*`).catch(() => [] as string[])
+        if (keys.length) await redis.del(keys).catch(() => undefined)
+      }
+      if (redis) await closeRedis(redis)
+      await database.drop()
+    },
+  }
+}

@@ -1,0 +1,187 @@
+import request from 'supertest'
+import * as cheerio from 'cheerio'
+import { createTestApp, type TestApp } from '../helpers/testApp'
+import { agent, signIn, submitForm } from '../helpers/http'
+import { CAMILLE } from '../helpers/demo'
+
+describe('socle : en-têtes, sessions, erreurs', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    t = await createTestApp()
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  it('sert l’accueil en français avec une CSP stricte à nonce', async () => {
+    const res = await request(t.app).get('/')
+    expect(res.status).toBe(200)
+    const csp = res.headers['content-security-policy']
+    const nonce = csp.match(/'nonce-([^']+)'/)?.[1]
+    expect(nonce).toBeTruthy()
+    for (const d of ["object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'", "default-src 'self'"]) expect(csp).toContain(d)
+    expect(csp).not.toContain('unsafe-inline')
+    const $ = cheerio.load(res.text)
+    expect($('html').attr('lang')).toBe('fr')
+    $('script').each((_i, el) => {
+      if (!$(el).attr('src')) expect($(el).attr('nonce')).toBe(nonce)
+    })
+    expect($('h1')).toHaveLength(1)
+    expect(res.text).toContain('Activer mon profil')
+    expect(res.text).toContain("M'opposer à la création")
+    expect(res.text).toContain('Me connecter')
+    expect(res.headers['x-powered-by']).toBeUndefined()
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(res.headers['strict-transport-security']).toBeUndefined()
+    // A visitor reading a public page gets no session.
+    expect(res.headers['set-cookie']).toBeUndefined()
+  })
+
+  it('compresse les pages et sert les fichiers statiques pré-compressés, en cache un an', async () => {
+    const home = await request(t.app).get('/').set('Accept-Encoding', 'br, gzip')
+    expect(home.headers['content-encoding']).toMatch(/br|gzip/)
+    const $ = cheerio.load(home.text)
+    const css = $('link[rel="stylesheet"]').attr('href')!
+    expect(css).toMatch(/^\/assets\/application\.[0-9a-f]{12}\.css$/)
+    const res = await request(t.app).get(css).set('Accept-Encoding', 'br')
+    expect(res.status).toBe(200)
+    expect(res.headers['content-encoding']).toBe('br')
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    expect(res.headers['content-type']).toContain('text/css')
+    expect((await request(t.app).get('/assets/inconnu.css')).status).toBe(404)
+  })
+
+  it('répond 404 en français pour une page inconnue', async () => {
+    const res = await request(t.app).get('/page-qui-n-existe-pas')
+    expect(res.status).toBe(404)
+    expect(res.text).toContain('Page introuvable')
+    expect(res.text).toContain('<title>Page introuvable – Mon espace santé</title>')
+  })
+
+  it('refuse un formulaire sans jeton CSRF avec la page « session expirée », sans rien changer', async () => {
+    const a = agent(t.app)
+    const before = await t.db('outbox').count('* as n').first()
+    const res = await a.post('/connexion').type('form').send({ login: CAMILLE.login, password: CAMILLE.password })
+    expect(res.status).toBe(403)
+    expect(res.text).toContain('Votre session a expiré')
+    expect(res.headers['cache-control']).toBe('no-store')
+    const stale = await a.post('/connexion').type('form').send({ _csrf: 'jeton-perime', login: CAMILLE.login, password: CAMILLE.password })
+    expect(stale.status).toBe(403)
+    const after = await t.db('outbox').count('* as n').first()
+    expect(after).toEqual(before)
+  })
+
+  it('pose un cookie de session HttpOnly, SameSite=Lax, au nom non standard, de 15 minutes', async () => {
+    const res = await request(t.app).get('/connexion')
+    const cookie = res.headers['set-cookie']?.[0] ?? ''
+    expect(cookie).toMatch(/^mes_session=/)
+    expect(cookie).toContain('HttpOnly')
+    expect(cookie).toContain('SameSite=Lax')
+    expect(cookie).not.toContain('Secure')
+    const expires = new Date(cookie.match(/Expires=([^;]+)/)![1]).getTime()
+    expect(Math.abs(expires - Date.now() - 15 * 60 * 1000)).toBeLessThan(5000)
+  })
+
+  it('refuse un corps trop volumineux avec une page 413', async () => {
+    const res = await request(t.app).post('/connexion').type('form').send({ login: 'x'.repeat(100_000) })
+    expect(res.status).toBe(413)
+    expect(res.text).toContain('Envoi trop volumineux')
+  })
+
+  it('ne met jamais en cache une page derrière la connexion', async () => {
+    const a = agent(t.app)
+    await signIn(a, t.db, 'patient', CAMILLE.login, CAMILLE.password)
+    const res = await a.get('/mon-espace')
+    expect(res.status).toBe(200)
+    expect(res.headers['cache-control']).toBe('no-store')
+    // Even a public page, once signed in, shows the person's name: not cached either.
+    expect((await a.get('/')).headers['cache-control']).toBe('no-store')
+  })
+
+  it('renvoie vers la connexion pour une page protégée sans session', async () => {
+    const res = await request(t.app).get('/mon-espace')
+    expect(res.status).toBe(303)
+    expect(res.headers.location).toBe('/connexion')
+    expect(res.headers['cache-control']).toBe('no-store')
+  })
+
+  it('/health vérifie la base et le stockage des sessions', async () => {
+    const res = await request(t.app).get('/health')
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ status: 'ok', checks: { database: 'ok', sessionStore: { kind: 'redis', status: 'ok' } } })
+    expect(res.headers['set-cookie']).toBeUndefined()
+  })
+
+  it('affiche les courriels envoyés sur la page de développement', async () => {
+    const a = agent(t.app)
+    await submitForm(a, '/connexion', { login: CAMILLE.login, password: CAMILLE.password })
+    const res = await a.get('/dev/outbox')
+    expect(res.status).toBe(200)
+    expect(res.text).toContain('Courriels et SMS envoyés')
+    expect(res.text).toContain('Votre code de connexion')
+    expect(res.text).toContain(CAMILLE.email)
+  })
+})
+
+describe('socle : pannes', () => {
+  it('répond 503 sur une page derrière la connexion quand Redis est injoignable, et /health le dit', async () => {
+    const t = await createTestApp({ redisUrl: 'redis://127.0.0.1:1' })
+    try {
+      const page = await request(t.app).get('/mon-espace')
+      expect(page.status).toBe(503)
+      expect(page.text).toContain('Service momentanément indisponible')
+      expect(page.text).not.toContain('Bonjour')
+      const form = await request(t.app).get('/connexion')
+      expect(form.status).toBe(503)
+      const health = await request(t.app).get('/health')
+      expect(health.status).toBe(503)
+      expect(health.body.checks.sessionStore.status).toBe('indisponible')
+      expect(health.body.checks.database).toBe('ok')
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('répond 500 avec une référence et sans trace technique quand une erreur survient', async () => {
+    const t = await createTestApp()
+    try {
+      // A real fault: the table behind the page disappears.
+      await t.db.raw('ALTER TABLE outbox RENAME TO outbox_cache')
+      const res = await request(t.app).get('/dev/outbox')
+      expect(res.status).toBe(500)
+      expect(res.text).toContain('Une erreur est survenue')
+      const ref = cheerio.load(res.text)('#reference').text().trim()
+      expect(ref).toMatch(/^[0-9A-F]{8}$/)
+      expect(res.headers['x-request-id'].replace(/-/g, '').slice(0, 8).toUpperCase()).toBe(ref)
+      expect(res.text).not.toMatch(/at \w+ \(|relation "outbox"|stack/i)
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('en production : HSTS d’un an, cookie Secure, pas de page de développement', async () => {
+    const t = await createTestApp({ env: { NODE_ENV: 'production', DEV_OUTBOX: 'false' } })
+    try {
+      const res = await request(t.app).get('/connexion').set('X-Forwarded-Proto', 'https')
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains')
+      expect((await request(t.app).get('/dev/outbox')).status).toBe(404)
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('fonctionne aussi avec les sessions dans PostgreSQL', async () => {
+    const t = await createTestApp({ sessions: 'postgres' })
+    try {
+      const a = agent(t.app)
+      await signIn(a, t.db, 'patient', CAMILLE.login, CAMILLE.password)
+      expect((await a.get('/mon-espace')).status).toBe(200)
+      const rows = await t.db('sessions').count('* as n').first()
+      expect(Number(rows!.n)).toBeGreaterThan(0)
+      const health = await request(t.app).get('/health')
+      expect(health.body.checks.sessionStore).toEqual({ kind: 'postgres', status: 'ok' })
+    } finally {
+      await t.close()
+    }
+  })
+})

@@ -1,0 +1,176 @@
+import { SMTPServer } from 'smtp-server'
+import type { AddressInfo } from 'node:net'
+import { createTestDatabase, type TestDatabase } from '../helpers/testApp'
+import { createNotifier, createDeliverer } from '../../src/infrastructure/notifier'
+import { createLogger } from '../../src/infrastructure/logger'
+import { startJobs } from '../../src/infrastructure/jobs'
+import { createActivityLog } from '../../src/features/history/activity'
+import type { Actor } from '../../src/domain/actor'
+
+const logger = createLogger('silent')
+
+describe('courriels : boîte d’envoi transactionnelle et SMTP', () => {
+  let d: TestDatabase
+  let server: SMTPServer
+  let port: number
+  const received: { to: string; data: string }[] = []
+  beforeAll(async () => {
+    d = await createTestDatabase()
+    server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, session, callback) {
+        let data = ''
+        stream.on('data', (c: Buffer) => (data += c.toString()))
+        stream.on('end', () => {
+          received.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), data })
+          callback()
+        })
+      },
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    port = (server.server.address() as AddressInfo).port
+  })
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await d.drop()
+  })
+
+  it('n’envoie rien pour une transaction annulée', async () => {
+    const notifier = createNotifier({ smtp: true })
+    await d.db
+      .transaction(async (trx) => {
+        await notifier.email(trx, { to: 'annule@courriel.example', subject: 'Test', text: 'corps', kind: 'test' })
+        throw new Error('annulation')
+      })
+      .catch(() => undefined)
+    expect(await d.db('outbox').where({ recipient: 'annule@courriel.example' }).first()).toBeUndefined()
+  })
+
+  it('délivre par un vrai serveur SMTP et efface le corps une fois envoyé', async () => {
+    const notifier = createNotifier({ smtp: true })
+    await d.db.transaction((trx) => notifier.email(trx, { to: 'jean.dupont@courriel.example', subject: 'Votre code de connexion', text: 'Votre code est 123456', kind: 'otp' }))
+    const deliverer = createDeliverer(d.db, logger, { smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Mon espace santé <ne-pas-repondre@monespacesante.example>' })
+    const sent = await deliverer.deliverPending()
+    deliverer.close()
+    expect(sent).toBe(1)
+    expect(received).toHaveLength(1)
+    expect(received[0].to).toBe('jean.dupont@courriel.example')
+    expect(received[0].data).toContain('Subject: Votre code de connexion')
+    expect(received[0].data).toContain('Votre code est 123456')
+    const row = await d.db('outbox').where({ recipient: 'jean.dupont@courriel.example' }).first()
+    expect(row.status).toBe('sent')
+    expect(row.body).toBeNull()
+    // Nothing left to send: a second pass sends nothing twice.
+    const again = createDeliverer(d.db, logger, { smtpUrl: `smtp://127.0.0.1:${port}`, from: 'x@y.example' })
+    expect(await again.deliverPending()).toBe(0)
+    again.close()
+  })
+
+  it('garde le message en attente quand le serveur SMTP ne répond pas', async () => {
+    const notifier = createNotifier({ smtp: true })
+    await d.db.transaction((trx) => notifier.email(trx, { to: 'attente@courriel.example', subject: 'S', text: 'T', kind: 'test' }))
+    const deliverer = createDeliverer(d.db, logger, { smtpUrl: 'smtp://127.0.0.1:1', from: 'x@y.example' })
+    expect(await deliverer.deliverPending()).toBe(0)
+    deliverer.close()
+    const row = await d.db('outbox').where({ recipient: 'attente@courriel.example' }).first()
+    expect(row.status).toBe('pending')
+    expect(row.attempts).toBe(1)
+    expect(row.body).toBe('T')
+  })
+})
+
+describe('tâches de fond (pg-boss)', () => {
+  it('exécute une tâche déclarée : purge des sessions expirées', async () => {
+    const d = await createTestDatabase()
+    try {
+      await d.db('sessions').insert([
+        { sid: 'expiree', sess: JSON.stringify({}), expire: new Date(Date.now() - 60_000) },
+        { sid: 'valide', sess: JSON.stringify({}), expire: new Date(Date.now() + 60_000) },
+      ])
+      let resolveDone: (v: unknown) => void = () => undefined
+      const done = new Promise((r) => (resolveDone = r))
+      const runner = await startJobs(
+        d.url,
+        [
+          {
+            name: 'sessions-purge',
+            description: 'test',
+            run: async () => {
+              const deleted = await d.db('sessions').where('expire', '<', d.db.fn.now()).del()
+              resolveDone(deleted)
+              return { deleted }
+            },
+          },
+        ],
+        logger,
+      )
+      try {
+        await runner.send('sessions-purge')
+        expect(await done).toBe(1)
+        expect((await d.db('sessions').pluck('sid')).sort()).toEqual(['valide'])
+      } finally {
+        await runner.stop()
+      }
+    } finally {
+      await d.drop()
+    }
+  })
+})
+
+describe('journal d’activité', () => {
+  let d: TestDatabase
+  const actor: Actor = { accountId: '00000000-0000-0000-0000-000000000001', kind: 'professional', displayName: 'Dr Sophie Bernard', organisation: 'Cabinet médical des Lilas' }
+  beforeAll(async () => {
+    d = await createTestDatabase()
+  })
+  afterAll(async () => {
+    await d.drop()
+  })
+
+  it('chaîne les lignes par personne, refuse UPDATE, DELETE et TRUNCATE, et détecte une altération', async () => {
+    const log = createActivityLog(d.db)
+    const person = (await d.db('insured_persons').where({ first_names: 'Camille' }).first()).id
+    for (let i = 0; i < 3; i++) {
+      await d.db.transaction((trx) => log.record(trx, actor, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: String(i) }))
+    }
+    const rows = await d.db('activity_log').where({ chain_key: person }).orderBy('seq')
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3])
+    expect(rows[1].prev_hash).toBe(rows[0].hash)
+    expect((await log.verify()).ok).toBe(true)
+
+    await expect(d.db('activity_log').where({ id: rows[1].id }).update({ actor_name: 'Autre' })).rejects.toThrow(/append-only/)
+    await expect(d.db('activity_log').where({ id: rows[1].id }).del()).rejects.toThrow(/append-only/)
+    await expect(d.db.raw('TRUNCATE activity_log')).rejects.toThrow(/append-only/)
+
+    // Someone with the power to switch the trigger off alters a row: the verification sees it.
+    await d.db.raw('ALTER TABLE activity_log DISABLE TRIGGER activity_log_no_update_delete')
+    await d.db('activity_log').where({ id: rows[1].id }).update({ actor_name: 'Autre' })
+    await d.db.raw('ALTER TABLE activity_log ENABLE TRIGGER activity_log_no_update_delete')
+    const result = await log.verify()
+    expect(result.ok).toBe(false)
+    expect(result.firstBreak).toEqual({ chainKey: person, seq: 2, reason: 'hash' })
+    const saved = await log.lastVerification()
+    expect(saved.ok).toBe(false)
+  })
+
+  it('n’écrit rien si la transaction de la modification est annulée', async () => {
+    const log = createActivityLog(d.db)
+    const before = await d.db('activity_log').count('* as n').first()
+    await d.db
+      .transaction(async (trx) => {
+        await log.record(trx, actor, { action: 'document.delete', subjectPersonId: null })
+        throw new Error('annulée')
+      })
+      .catch(() => undefined)
+    expect(await d.db('activity_log').count('* as n').first()).toEqual(before)
+  })
+
+  it('sérialise les écritures concurrentes d’une même chaîne', async () => {
+    const log = createActivityLog(d.db)
+    const person = (await d.db('insured_persons').where({ first_names: 'Jean' }).first()).id
+    await Promise.all(Array.from({ length: 10 }, (_, i) => d.db.transaction((trx) => log.record(trx, actor, { action: 'profile.read', subjectPersonId: person, objectId: String(i) }))))
+    const seqs = await d.db('activity_log').where({ chain_key: person }).orderBy('seq').pluck('seq')
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+  })
+})

@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig } from '../../src/config'
+
+const SECRETS = {
+  SESSION_SECRET: 'x'.repeat(40),
+  DOCUMENT_MASTER_KEY: 'ab'.repeat(32),
+  CODE_HASH_KEY: 'y'.repeat(40),
+}
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
+  return []
+}
+
+describe('configuration', () => {
+  it('refuse une valeur invalide en nommant la variable', () => {
+    expect(problems({ PORT: 'abc', ...SECRETS })[0]).toMatch(/^PORT : /)
+    expect(problems({ DATABASE_URL: 'mysql://x', ...SECRETS })[0]).toMatch(/^DATABASE_URL : doit commencer par postgres/)
+    expect(problems({ DOCUMENT_MASTER_KEY: 'court', SESSION_SECRET: SECRETS.SESSION_SECRET })[0]).toMatch(/^DOCUMENT_MASTER_KEY : doit contenir 32 octets/)
+    expect(problems({ LOG_LEVEL: 'bavard', ...SECRETS })[0]).toMatch(/^LOG_LEVEL : /)
+  })
+  it('exige les secrets en production', () => {
+    const p = problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db' })
+    expect(p).toEqual(expect.arrayContaining([expect.stringMatching(/^SESSION_SECRET : obligatoire en production/), expect.stringMatching(/^DOCUMENT_MASTER_KEY/), expect.stringMatching(/^CODE_HASH_KEY/)]))
+  })
+  it('exige une base de données en production', () => {
+    expect(problems({ NODE_ENV: 'production', ...SECRETS })[0]).toMatch(/^DATABASE_URL : obligatoire en production/)
+  })
+  it('accepte une production complète, sans page de développement', () => {
+    const c = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h:6379', ...SECRETS })
+    expect(c.production).toBe(true)
+    expect(c.devOutbox).toBe(false)
+    expect(c.seedDemo).toBe(false)
+    expect(c.documentMasterKey).toHaveLength(32)
+    expect(c.generatedSecrets).toEqual([])
+  })
+  it('génère des secrets de développement et le dit', () => {
+    const c = loadConfig({ NODE_ENV: 'development' })
+    expect(c.generatedSecrets).toEqual(['SESSION_SECRET', 'DOCUMENT_MASTER_KEY', 'CODE_HASH_KEY'])
+    expect(c.sessionSecret.length).toBeGreaterThanOrEqual(32)
+    expect(c.devOutbox).toBe(true)
+    // Kept between runs: the documents encrypted yesterday stay readable.
+    expect(loadConfig({ NODE_ENV: 'development' }).documentMasterKey.equals(c.documentMasterKey)).toBe(true)
+  })
+})

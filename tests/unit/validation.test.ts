@@ -1,0 +1,35 @@
+import { checkDate, frenchDate, dateParts } from '../../src/validation'
+
+const today = new Date('2026-11-24T12:00:00Z')
+
+describe('dates saisies en trois champs', () => {
+  it.each([
+    [{ day: '14', month: '3', year: '1968' }, '1968-03-14'],
+    [{ day: '29', month: '2', year: '2024' }, '2024-02-29'],
+    [{ day: '1', month: '01', year: '2000' }, '2000-01-01'],
+  ])('accepte %o', (parts, value) => {
+    const r = checkDate(parts, 'la date de naissance', { notFuture: true, today })
+    expect(r.ok && r.value).toBe(value)
+  })
+  it.each([
+    [{}, 'Saisissez la date de naissance', 'day'],
+    [{ month: '3', year: '1968' }, 'La date de naissance doit comporter un jour', 'day'],
+    [{ day: '3', year: '1968' }, 'La date de naissance doit comporter un mois', 'month'],
+    [{ day: '3', month: '3' }, 'La date de naissance doit comporter une année', 'year'],
+    [{ day: '29', month: '2', year: '2023' }, 'La date de naissance doit être une vraie date', 'day'],
+    [{ day: '31', month: '4', year: '2023' }, 'La date de naissance doit être une vraie date', 'day'],
+    [{ day: '3', month: '13', year: '2023' }, 'La date de naissance doit être une vraie date', 'month'],
+    [{ day: 'a', month: '3', year: '2023' }, 'La date de naissance doit être une vraie date, en chiffres (par exemple 27 3 2007)', 'day'],
+    [{ day: '3', month: '3', year: '23' }, 'La date de naissance doit être une vraie date, en chiffres (par exemple 27 3 2007)', 'year'],
+    [{ day: '25', month: '11', year: '2026' }, "La date de naissance doit être dans le passé ou aujourd'hui", 'day'],
+  ])('refuse %o', (parts, message, part) => {
+    expect(checkDate(parts, 'la date de naissance', { notFuture: true, today })).toEqual({ ok: false, message, part })
+  })
+  it('lit les champs govuk', () => {
+    expect(dateParts({ 'naissance-day': ' 2 ', 'naissance-month': '6', 'naissance-year': '2015' }, 'naissance')).toEqual({ day: '2', month: '6', year: '2015' })
+  })
+  it('écrit les dates en français', () => {
+    expect(frenchDate('2026-03-14')).toBe('14 mars 2026')
+    expect(frenchDate('2026-08-01')).toBe('1er août 2026')
+  })
+})
