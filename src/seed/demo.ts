@@ -75,6 +75,8 @@ const foundation: SeedStep = async (trx, ctx) => {
     { person_id: ctx.persons.aicha, state: 'notified', notified_at: noticeDate, notice_channel: 'email', state_changed_at: noticeDate },
     { person_id: ctx.persons.paul, state: 'opposed', notified_at: daysAgo(now, 60), notice_channel: 'email', opposed_at: daysAgo(now, 50), opposition_reference: 'OPP-7Q2K-9D4M', state_changed_at: daysAgo(now, 50) },
   ])
+  // Camille is Léo's legal representative.
+  await trx('representatives').insert({ child_person_id: ctx.persons.leo, representative_person_id: ctx.persons.camille, since: daysAgo(now, 870) })
   for (const key of ['jean', 'aicha'] as const) {
     await trx('provisional_codes').insert({
       person_id: ctx.persons[key],
