@@ -9,6 +9,7 @@ import { createLimiterFactory } from './infrastructure/rateLimit'
 import { createCsrf } from './middleware/session'
 import { createActivityLog } from './features/history/activity'
 import { createSignInService } from './features/account/signin'
+import { createCodeService } from './features/codes/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -30,6 +31,7 @@ export function createServices(infra: Infrastructure) {
   const activity = createActivityLog(db)
   const limiter = createLimiterFactory({ redis, db, prefix: config.redisPrefix })
   const csrf = createCsrf()
+  const codes = createCodeService({ notifier, activity, codeKey: config.codeHashKey, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
   const signIn = createSignInService({ db, notifier, activity, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
 
   const jobs: JobDefinition[] = [
@@ -41,7 +43,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, jobs }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -1,0 +1,108 @@
+import type { Knex } from 'knex'
+import type { Actor } from '../../domain/actor'
+import { CODE_VALIDITY_DAYS, codeMatches, formatCode, generateCode, hashCode } from '../../domain/provisionalCode'
+import { seal } from '../../infrastructure/crypto'
+import type { Notifier } from '../../infrastructure/notifier'
+import type { ActivityLog } from '../history/activity'
+
+const DAY = 24 * 60 * 60 * 1000
+/** A new code cannot be requested twice within 30 seconds (SPEC §2). */
+export const NEW_CODE_MIN_INTERVAL_MS = 30 * 1000
+
+export interface PersonForCode {
+  id: string
+  first_names: string
+  last_name: string
+  email: string | null
+  address_line1: string | null
+  address_line2: string | null
+  postcode: string | null
+  city: string | null
+}
+
+export type IssueResult = { ok: true; channel: 'email' | 'post'; expiresAt: Date } | { ok: false; reason: 'too_soon' }
+
+/**
+ * Provisional codes: issued one at a time here (a request online or at a counter, a young adult at 18);
+ * the notification campaign issues them in bulk with the same rules. A new code voids the previous one.
+ * The code goes to the e-mail address on file, or by post (a letter queued for the print house).
+ */
+export function createCodeService(deps: { notifier: Notifier; activity: ActivityLog; codeKey: Buffer; masterKey: Buffer; publicUrl: string }) {
+  const { notifier, activity, codeKey, masterKey } = deps
+
+  async function issue(trx: Knex.Transaction, person: PersonForCode, actor: Actor, opts: { reason: string; now?: Date } = { reason: 'request' }): Promise<IssueResult> {
+    const now = opts.now ?? new Date()
+    // Serialise requests for one person (two clicks at once must not both pass the 30-second rule).
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 7))', [person.id])
+    const last = await trx('provisional_codes').where({ person_id: person.id }).orderBy('created_at', 'desc').first('created_at')
+    if (last && now.getTime() - new Date(last.created_at).getTime() < NEW_CODE_MIN_INTERVAL_MS) return { ok: false, reason: 'too_soon' }
+    await trx('provisional_codes').where({ person_id: person.id }).whereNull('used_at').whereNull('voided_at').update({ voided_at: now })
+    const code = generateCode()
+    const expiresAt = new Date(now.getTime() + CODE_VALIDITY_DAYS * DAY)
+    const channel = person.email ? 'email' : 'post'
+    await trx('provisional_codes').insert({ person_id: person.id, code_hash: hashCode(codeKey, code), channel, created_at: now, expires_at: expiresAt })
+    const until = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(expiresAt)
+    if (channel === 'email') {
+      await notifier.email(trx, {
+        to: person.email!,
+        kind: 'provisional-code',
+        subject: 'Votre code provisoire Mon espace santé',
+        text: [
+          `Bonjour ${person.first_names} ${person.last_name},`,
+          '',
+          `Voici votre code provisoire : ${formatCode(code)}`,
+          `Il est valable jusqu'au ${until} et ne sert qu'une fois. Il remplace tout code reçu auparavant.`,
+          '',
+          `Pour activer votre profil ou vous opposer à sa création : ${deps.publicUrl}`,
+          '',
+          "Ne communiquez ce code à personne. Besoin d'aide ? Appelez le 3422.",
+          '',
+          'Mon espace santé – Assurance Maladie',
+        ].join('\n'),
+      })
+    } else {
+      await trx('letters').insert({
+        person_id: person.id,
+        kind: 'provisional_code',
+        address: JSON.stringify({
+          name: `${person.first_names} ${person.last_name}`,
+          line1: person.address_line1,
+          line2: person.address_line2,
+          postcode: person.postcode,
+          city: person.city,
+        }),
+        sealed_payload: seal(masterKey, JSON.stringify({ code, expiresAt: expiresAt.toISOString() })),
+      })
+    }
+    await activity.record(trx, actor, { action: 'code.issued', subjectPersonId: person.id, objectType: 'provisional_code', details: { channel, reason: opts.reason } })
+    return { ok: true, channel, expiresAt }
+  }
+
+  /**
+   * Checks a typed code against the person's active code (constant-time). Does not consume it:
+   * the journey consumes it with `consume` in the transaction that changes the space.
+   */
+  async function check(trx: Knex | Knex.Transaction, personId: string, typed: string, now = new Date()): Promise<'valid' | 'expired' | 'used' | 'wrong'> {
+    const codes = await trx('provisional_codes').where({ person_id: personId }).orderBy('created_at', 'desc').limit(5)
+    for (const c of codes) {
+      if (!codeMatches(codeKey, typed, c.code_hash)) continue
+      if (c.used_at) return 'used'
+      if (c.voided_at) return 'expired'
+      if (new Date(c.expires_at).getTime() < now.getTime()) return 'expired'
+      return 'valid'
+    }
+    return 'wrong'
+  }
+
+  async function consume(trx: Knex.Transaction, personId: string, typed: string): Promise<boolean> {
+    const active = await trx('provisional_codes').where({ person_id: personId }).whereNull('used_at').whereNull('voided_at').where('expires_at', '>', trx.fn.now()).forUpdate()
+    const match = active.find((c) => codeMatches(codeKey, typed, c.code_hash))
+    if (!match) return false
+    await trx('provisional_codes').where({ id: match.id }).update({ used_at: trx.fn.now() })
+    return true
+  }
+
+  return { issue, check, consume }
+}
+
+export type CodeService = ReturnType<typeof createCodeService>
