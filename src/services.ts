@@ -16,6 +16,8 @@ import { createNotificationPrefs } from './features/account/notificationPrefs'
 import { createDevices } from './features/account/devices'
 import { createActivationService } from './features/activation/service'
 import { createOppositionService } from './features/opposition/service'
+import { createRecoveryService } from './features/account/recovery'
+import { createAccountSettings } from './features/account/settings'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -45,6 +47,8 @@ export function createServices(infra: Infrastructure) {
   const notificationPrefs = createNotificationPrefs(db)
   const devices = createDevices({ db, sessions })
   const activation = createActivationService({ db, notifier, activity, codes, holder, emailVerification, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
+  const recovery = createRecoveryService({ db, notifier, activity, limiter, signIn, devices, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
+  const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
 
   const jobs: JobDefinition[] = [
@@ -56,7 +60,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings }
 }
 
 export type Services = ReturnType<typeof createServices>

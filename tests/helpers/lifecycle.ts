@@ -4,6 +4,7 @@ import type { Knex } from 'knex'
 import { nirKey } from '../../src/domain/nir'
 import { CODE_VALIDITY_DAYS, generateCode, hashCode, formatCode } from '../../src/domain/provisionalCode'
 import { TEST_SECRETS } from './env'
+import { hashPassword } from '../../src/infrastructure/passwords'
 import { submitForm, type Agent, lastMessage, otpIn } from './http'
 
 const DAY = 24 * 60 * 60 * 1000
@@ -76,4 +77,17 @@ export async function activate(a: Agent, db: Knex, p: { code: string; nir: strin
 export async function codeFromMail(db: Knex, email: string): Promise<string> {
   const m = await lastMessage(db, email, 'provisional-code')
   return m.body.match(/code provisoire : ([A-Z0-9 ]{14})/)![1]
+}
+
+/** An activated person with a patient account (password hashed with argon2id), for account tests. */
+export async function createAccount(db: Knex, opts: { password?: string; birthDate?: string; firstNames?: string; lastName?: string } = {}) {
+  const p = await createPerson(db, { state: 'activated', birthDate: opts.birthDate, firstNames: opts.firstNames, lastName: opts.lastName })
+  await db('provisional_codes').where({ person_id: p.id }).update({ used_at: new Date() })
+  const password = opts.password ?? 'Pivoine ardoise girafe 88'
+  const login = `compte.${p.lastName.toLowerCase()}`
+  const [a] = await db('accounts')
+    .insert({ kind: 'patient', login, password_hash: await hashPassword(password), person_id: p.id, display_name: `${p.firstNames} ${p.lastName}`, email: p.email, email_verified_at: new Date(), password_changed_at: new Date() })
+    .returning('id')
+  await db('spaces').where({ person_id: p.id }).update({ activated_at: new Date() })
+  return { ...p, accountId: a.id as string, login, password, email: p.email! }
 }

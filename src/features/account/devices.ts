@@ -53,12 +53,12 @@ export function createDevices(deps: { db: Knex; sessions: SessionBackend }) {
     },
 
     /** Ends one device's session. Returns false when the device is not one of this account's. */
-    async endOne(accountId: string, publicId: string): Promise<{ ended: boolean; current: boolean; sid?: string }> {
-      if (!/^[0-9a-f-]{36}$/.test(publicId)) return { ended: false, current: false }
+    async endOne(accountId: string, publicId: string): Promise<{ ended: boolean; sid?: string }> {
+      if (!/^[0-9a-f-]{36}$/.test(publicId)) return { ended: false }
       const row = await db('account_sessions').where({ account_id: accountId, public_id: publicId }).first('sid')
-      if (!row) return { ended: false, current: false }
+      if (!row) return { ended: false }
       await destroyAll([row])
-      return { ended: true, current: false, sid: row.sid }
+      return { ended: true, sid: row.sid }
     },
 
     /** Ends every session of an account (but `exceptSid`, the device in use, when given). */
