@@ -52,6 +52,11 @@ export function createDevices(deps: { db: Knex; sessions: SessionBackend }) {
       return devices
     },
 
+    /** The same device under a new session id (a switch of profile regenerates the session). */
+    async renameSession(oldSid: string, newSid: string): Promise<void> {
+      await db('account_sessions').where({ sid: oldSid }).update({ sid: newSid, last_seen_at: db.fn.now() })
+    },
+
     /** Ends one device's session. Returns false when the device is not one of this account's. */
     async endOne(accountId: string, publicId: string): Promise<{ ended: boolean; sid?: string }> {
       if (!/^[0-9a-f-]{36}$/.test(publicId)) return { ended: false }
