@@ -165,10 +165,10 @@ describe('mon compte', () => {
     const u = await createAccount(t.db)
     const a = await signedIn(u)
     const page = cheerio.load((await a.get('/mon-compte/notifications')).text)
-    expect(page('input[name="notifications"]').length).toBe(6)
-    expect(page('input[name="notifications"]:checked').length).toBe(6)
+    expect(page('input[name="notifications[]"]').length).toBe(6)
+    expect(page('input[name="notifications[]"]:checked').length).toBe(6)
     expect(page('main').text()).toContain('Les accès en urgence à votre profil vous sont toujours signalés')
-    await submitForm(a, '/mon-compte/notifications', { notifications: ['professional_access', 'new_message', 'prevention_due'] }, '/mon-compte/notifications')
+    await submitForm(a, '/mon-compte/notifications', { 'notifications[]': ['professional_access', 'new_message', 'prevention_due'] }, '/mon-compte/notifications')
     const prefs = t.services.notificationPrefs
     expect(await prefs.wants(u.id, 'new_signin')).toBe(false)
     expect(await prefs.wants(u.id, 'new_document')).toBe(false)

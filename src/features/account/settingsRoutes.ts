@@ -111,7 +111,8 @@ export function accountSettingsRoutes(services: Services): Router {
     res.render('account/notifications.njk', { pageTitle: 'Mes notifications', prefs: o.prefs, kinds: NOTIFICATION_KINDS })
   })
   router.post('/mon-compte/notifications', async (req, res) => {
-    const chosen = new Set([req.body.notifications ?? []].flat().map(String))
+    // Checkboxes named `notifications[]` (one value per switch left on; none at all when every switch is off).
+    const chosen = new Set([req.body['notifications[]'] ?? []].flat().map(String))
     const prefs = Object.fromEntries(OPTIONAL_NOTIFICATIONS.map((k) => [k, chosen.has(k)])) as NotificationPrefs
     await settings.savePrefs(req.actor!, prefs)
     req.session.flash = { type: 'success', text: 'Vos préférences de notification sont enregistrées.' }
