@@ -21,7 +21,7 @@ async function fillDate(page: Page, iso: string, legend = 'Date de naissance') {
 describe.each([
   ['sans JavaScript', false],
   ['avec JavaScript', true],
-])('cycle de vie du profil %s', (label, js) => {
+])('cycle de vie du profil %s', (_label, js) => {
   let t: TestApp
   let base: string
   let browser: Browser
