@@ -11,7 +11,7 @@ export interface NavItem {
 }
 
 export const NAVIGATION: Record<AccountKind, NavItem[]> = {
-  patient: [],
+  patient: [{ href: '/mon-espace', text: 'Accueil' }],
   professional: [],
   agent: [],
   operator: [],

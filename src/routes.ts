@@ -2,11 +2,17 @@ import { Router } from 'express'
 import type { Services } from './services'
 import { signInRoutes } from './features/account/signinRoutes'
 import { homeRoutes } from './features/home/routes'
+import { activationRoutes } from './features/activation/routes'
+import { oppositionRoutes } from './features/opposition/routes'
+import { recoveryRoutes } from './features/account/recoveryRoutes'
+import { accountSettingsRoutes } from './features/account/settingsRoutes'
+import { childrenRoutes } from './features/children/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
   const router = Router()
   for (const kind of ['patient', 'professional', 'agent', 'operator'] as const) router.use(signInRoutes(services, kind))
   router.use(homeRoutes(services))
+  router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
   return router
 }

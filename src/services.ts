@@ -10,6 +10,15 @@ import { createCsrf } from './middleware/session'
 import { createActivityLog } from './features/history/activity'
 import { createSignInService } from './features/account/signin'
 import { createCodeService } from './features/codes/service'
+import { createHolderCheck } from './features/spaces/holder'
+import { createEmailVerification } from './features/account/emailVerification'
+import { createNotificationPrefs } from './features/account/notificationPrefs'
+import { createDevices } from './features/account/devices'
+import { createActivationService } from './features/activation/service'
+import { createOppositionService } from './features/opposition/service'
+import { createRecoveryService } from './features/account/recovery'
+import { createAccountSettings } from './features/account/settings'
+import { createChildrenService } from './features/children/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -33,6 +42,16 @@ export function createServices(infra: Infrastructure) {
   const csrf = createCsrf()
   const codes = createCodeService({ notifier, activity, codeKey: config.codeHashKey, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
   const signIn = createSignInService({ db, notifier, activity, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
+  // The space lifecycle, citizen side (SPEC §2, §3).
+  const holder = createHolderCheck({ db, codes, limiter, codeKey: config.codeHashKey })
+  const emailVerification = createEmailVerification({ db, notifier, limiter, codeKey: config.codeHashKey })
+  const notificationPrefs = createNotificationPrefs(db)
+  const devices = createDevices({ db, sessions })
+  const activation = createActivationService({ db, notifier, activity, codes, holder, emailVerification, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
+  const recovery = createRecoveryService({ db, notifier, activity, limiter, signIn, devices, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
+  const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
+  const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
+  const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
 
   const jobs: JobDefinition[] = [
     {
@@ -41,9 +60,15 @@ export function createServices(infra: Infrastructure) {
       cron: '*/15 * * * *',
       run: async () => ({ deleted: await db('sessions').where('expire', '<', db.fn.now()).del() }),
     },
+    {
+      name: 'majority',
+      description: "Met fin à l'accès des représentants légaux aux 18 ans et envoie son propre code au jeune adulte",
+      cron: '30 4 * * *',
+      run: () => children.endAtMajority(),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -36,6 +36,11 @@ export interface Actor {
 
 export const SYSTEM_ACTOR: Actor = { accountId: 'system', kind: 'operator', displayName: 'Mon espace santé' }
 
+/** A person acting on their own space without being signed in (activation, opposition, a new code). */
+export function personActor(personId: string, displayName: string): Actor {
+  return { accountId: 'person', kind: 'patient', displayName, personId }
+}
+
 /** The person whose space the actor is currently looking at (themselves unless they switched). */
 export function subjectPersonId(actor: Actor): string | undefined {
   return actor.acting?.personId ?? actor.personId

@@ -35,6 +35,13 @@ export function loadActor(db: Knex): RequestHandler {
       profession: row.profession ?? undefined,
       sessionId: req.sessionID,
     }
+    if (auth.actingPersonId) {
+      // A representative looking at a child's profile: only while the representation is active
+      // (checked on every request, so an ended one — majority, removal — stops at once).
+      const acting = await accountRepository.findActing(db, auth.actingPersonId, row.person_id)
+      if (acting) actor.acting = { personId: auth.actingPersonId, as: 'representative', displayName: acting.display_name }
+      else delete auth.actingPersonId
+    }
     if (req.session.assisted) actor.assistedBy = { agentAccountId: req.session.assisted.agentAccountId, organisation: req.session.assisted.organisation }
     req.actor = actor
     next()

@@ -14,6 +14,7 @@ export const setLocals: RequestHandler = (req, res, next) => {
       signOutUrl: links.signOut,
     }
     res.locals.homeUrl = links.home
+    if (actor.acting?.as === 'representative') res.locals.contextBanner = `Vous consultez le profil de ${actor.acting.displayName.split(' ')[0]}`
     res.locals.navigation = NAVIGATION[actor.kind].map((item) => ({
       href: item.href,
       text: item.text,

@@ -91,6 +91,22 @@ export function createSignInService(deps: {
     return { challengeId: row.id, sentTo: `à ${maskEmail(account.email!)}` }
   }
 
+  async function consumeChallenge(trx: Knex.Transaction, challengeId: string, purpose: string, code: string): Promise<VerifyResult> {
+    const ch = await trx('otp_challenges').where({ id: challengeId, purpose }).forUpdate().first()
+    if (!ch) return { ok: false, reason: 'expired' }
+    if (ch.used_at) return { ok: false, reason: 'used' }
+    if (new Date(ch.expires_at).getTime() < Date.now()) return { ok: false, reason: 'expired' }
+    if (ch.attempts >= OTP_MAX_ATTEMPTS) return { ok: false, reason: 'exhausted' }
+    if (!/^\d{6}$/.test(code) || !otpMatches(codeKey, ch.id, code, ch.code_hash)) {
+      const attempts = ch.attempts + 1
+      await trx('otp_challenges').where({ id: ch.id }).update({ attempts, ...(attempts >= OTP_MAX_ATTEMPTS ? { used_at: trx.fn.now() } : {}) })
+      return attempts >= OTP_MAX_ATTEMPTS ? { ok: false, reason: 'exhausted' } : { ok: false, reason: 'wrong', attemptsLeft: OTP_MAX_ATTEMPTS - attempts }
+    }
+    await trx('otp_challenges').where({ id: ch.id }).update({ used_at: trx.fn.now() })
+    const account = await trx('accounts').where({ id: ch.account_id }).first('kind')
+    return { ok: true, accountId: ch.account_id, kind: account.kind }
+  }
+
   return {
     async start(kind: AccountKind, login: string, password: string, address: string): Promise<StartResult> {
       const normalisedLogin = login.trim().toLowerCase()
@@ -114,20 +130,21 @@ export function createSignInService(deps: {
       return db.transaction((trx) => sendOtp(trx, account, 'signin'))
     },
 
+    /** A one-time code for another purpose than signing in (password reset, reopening): same rules. */
+    async sendCode(accountId: string, purpose: 'password_reset' | 'reopen'): Promise<{ challengeId: string; sentTo: string }> {
+      const account = await accountRepository.findById(db, accountId)
+      if (!account) throw new TooManyRequestsError('Recommencez depuis le début.')
+      return db.transaction((trx) => sendOtp(trx, account, purpose))
+    },
+
+    /** Checks a one-time code of a given purpose, in the caller's transaction; a right code is used up. */
+    checkCode: (trx: Knex.Transaction, challengeId: string, purpose: string, code: string) => consumeChallenge(trx, challengeId, purpose, code),
+
     async verify(challengeId: string, code: string, context: { userAgent?: string; address?: string }): Promise<VerifyResult> {
       return db.transaction(async (trx) => {
-        const ch = await trx('otp_challenges').where({ id: challengeId, purpose: 'signin' }).forUpdate().first()
-        if (!ch) return { ok: false, reason: 'expired' }
-        if (ch.used_at) return { ok: false, reason: 'used' }
-        if (new Date(ch.expires_at).getTime() < Date.now()) return { ok: false, reason: 'expired' }
-        if (ch.attempts >= OTP_MAX_ATTEMPTS) return { ok: false, reason: 'exhausted' }
-        if (!/^\d{6}$/.test(code) || !otpMatches(codeKey, ch.id, code, ch.code_hash)) {
-          const attempts = ch.attempts + 1
-          await trx('otp_challenges').where({ id: ch.id }).update({ attempts, ...(attempts >= OTP_MAX_ATTEMPTS ? { used_at: trx.fn.now() } : {}) })
-          return attempts >= OTP_MAX_ATTEMPTS ? { ok: false, reason: 'exhausted' } : { ok: false, reason: 'wrong', attemptsLeft: OTP_MAX_ATTEMPTS - attempts }
-        }
-        await trx('otp_challenges').where({ id: ch.id }).update({ used_at: trx.fn.now() })
-        const account: AccountRow = await trx('accounts').where({ id: ch.account_id }).first()
+        const checked = await consumeChallenge(trx, challengeId, 'signin', code)
+        if (!checked.ok) return checked
+        const account: AccountRow = await trx('accounts').where({ id: checked.accountId }).first()
         await trx('accounts').where({ id: account.id }).update({ last_signin_at: trx.fn.now() })
         const actor: Actor = { accountId: account.id, kind: account.kind, displayName: account.display_name, organisation: account.organisation ?? undefined, personId: account.person_id ?? undefined }
         await activity.record(trx, actor, {

@@ -59,7 +59,9 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
         return res.redirect(303, codeUrl)
       }
       if (result.reason === 'closed') {
-        addError(errors, 'login', 'Votre profil est fermé. Vous pouvez le rouvrir pendant les 10 ans qui suivent sa fermeture : appelez le 3422 ou rendez-vous dans un espace France Services.')
+        // The right password for a closed space: offer to reopen it (with the second factor).
+        req.session.journeys = { ...(req.session.journeys ?? {}), reopen: { accountId: result.accountId } }
+        return res.redirect(303, `${base}/rouvrir`)
       } else {
         addError(errors, 'login', kind === 'professional' ? 'Le numéro RPPS ou le mot de passe est incorrect' : "L'identifiant ou le mot de passe est incorrect")
       }

@@ -94,6 +94,32 @@ export function createCodeService(deps: { notifier: Notifier; activity: Activity
     return 'wrong'
   }
 
+  /**
+   * Like `check`, and also says which code matched (its row id): a journey in several steps keeps the
+   * id, never the code, and consumes it at the end with `consumeById`.
+   */
+  async function find(trx: Knex | Knex.Transaction, personId: string, typed: string, now = new Date()): Promise<{ status: 'valid' | 'expired' | 'used'; id: number } | { status: 'wrong' }> {
+    const codes = await trx('provisional_codes').where({ person_id: personId }).orderBy('created_at', 'desc').limit(5)
+    for (const c of codes) {
+      if (!codeMatches(codeKey, typed, c.code_hash)) continue
+      if (c.used_at) return { status: 'used', id: c.id }
+      if (c.voided_at || new Date(c.expires_at).getTime() < now.getTime()) return { status: 'expired', id: c.id }
+      return { status: 'valid', id: c.id }
+    }
+    return { status: 'wrong' }
+  }
+
+  /** Consumes a code found earlier, if it is still active (not used, voided by a newer code, or expired). */
+  async function consumeById(trx: Knex.Transaction, personId: string, id: number): Promise<boolean> {
+    const n = await trx('provisional_codes')
+      .where({ id, person_id: personId })
+      .whereNull('used_at')
+      .whereNull('voided_at')
+      .where('expires_at', '>', trx.fn.now())
+      .update({ used_at: trx.fn.now() })
+    return n === 1
+  }
+
   async function consume(trx: Knex.Transaction, personId: string, typed: string): Promise<boolean> {
     const active = await trx('provisional_codes').where({ person_id: personId }).whereNull('used_at').whereNull('voided_at').where('expires_at', '>', trx.fn.now()).forUpdate()
     const match = active.find((c) => codeMatches(codeKey, typed, c.code_hash))
@@ -102,7 +128,7 @@ export function createCodeService(deps: { notifier: Notifier; activity: Activity
     return true
   }
 
-  return { issue, check, consume }
+  return { issue, check, consume, find, consumeById }
 }
 
 export type CodeService = ReturnType<typeof createCodeService>

@@ -33,7 +33,8 @@ export function createActivityLog(db: Knex) {
       chainKey,
       seq: (last?.seq ?? 0) + 1,
       occurredAt: new Date().toISOString(),
-      actorAccountId: actor.accountId === 'system' ? null : actor.accountId,
+      // 'system' and 'person' (someone acting without an account: opposition, activation...) have no account id.
+      actorAccountId: actor.accountId === 'system' || actor.accountId === 'person' ? null : actor.accountId,
       actorRole: actingRole(actor),
       actorName: actor.displayName,
       actorOrganisation: actor.organisation ?? null,

@@ -4,10 +4,21 @@ import { requireAgent, requireOperator, requirePatient, requireProfessional } fr
 import { NAVIGATION } from '../../navigation'
 
 /** The home page of each kind of account, where sign-in lands. Features add their blocks. */
-export function homeRoutes(_services: Services): Router {
+export function homeRoutes(services: Services): Router {
   const router = Router()
-  router.get('/mon-espace', requirePatient, (req, res) => {
-    res.render('home/patient.njk', { pageTitle: 'Accueil de mon espace', sections: NAVIGATION.patient, firstName: req.actor!.displayName.split(' ')[0] })
+  router.get('/mon-espace', requirePatient, async (req, res) => {
+    const actor = req.actor!
+    // The children this person manages (the profile switcher) and the invitations waiting for an answer.
+    const [children, invitations] = await Promise.all([services.children.managed(actor), actor.acting ? [] : services.children.invitations(actor)])
+    res.render('home/patient.njk', {
+      pageTitle: actor.acting ? `Profil de ${actor.acting.displayName}` : 'Accueil de mon espace',
+      sections: NAVIGATION.patient.filter((s) => s.href !== '/mon-espace'),
+      firstName: actor.displayName.split(' ')[0],
+      acting: actor.acting,
+      selfPersonId: actor.personId,
+      children,
+      invitations,
+    })
   })
   router.get('/pro', requireProfessional, (_req, res) => {
     res.render('home/professional.njk', { pageTitle: 'Espace professionnel', sections: NAVIGATION.professional })

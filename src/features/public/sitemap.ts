@@ -16,6 +16,20 @@ export const SITEMAP: SitemapSection[] = [
     ],
   },
   {
+    title: 'Mon profil',
+    links: [
+      { href: '/activer-mon-profil', text: 'Activer mon profil' },
+      { href: '/opposition', text: "M'opposer à la création de mon profil" },
+      { href: '/nouveau-code', text: 'Recevoir un nouveau code' },
+      { href: '/connexion', text: 'Me connecter' },
+      { href: '/connexion/identifiant-oublie', text: 'Identifiant oublié' },
+      { href: '/connexion/mot-de-passe-oublie', text: 'Mot de passe oublié' },
+      { href: '/mon-espace', text: 'Accueil de mon espace (connexion requise)' },
+      { href: '/mon-compte', text: 'Mon compte (connexion requise)' },
+      { href: '/conditions-generales-d-utilisation', text: "Conditions générales d'utilisation" },
+    ],
+  },
+  {
     title: 'Informations',
     links: [
       { href: '/accessibilite', text: "Déclaration d'accessibilité" },

@@ -1,0 +1,78 @@
+import type { Knex } from 'knex'
+import type { SessionData } from 'express-session'
+import type { SessionBackend } from '../../infrastructure/sessionStore'
+import { summariseDevice } from './signin'
+
+export interface Device {
+  publicId: string
+  current: boolean
+  device: string
+  signedInAt: Date
+  lastSeenAt: Date
+}
+
+/**
+ * The signed-in devices of an account: the `account_sessions` rows whose session still lives in the
+ * store (Redis in production). Signing a device out destroys its session in the store for real.
+ */
+export function createDevices(deps: { db: Knex; sessions: SessionBackend }) {
+  const { db, sessions } = deps
+  const get = (sid: string) =>
+    new Promise<SessionData | null>((resolve, reject) => sessions.store.get(sid, (err, s) => (err ? reject(err) : resolve(s ?? null))))
+  const destroy = (sid: string) => new Promise<void>((resolve, reject) => sessions.store.destroy(sid, (err) => (err ? reject(err) : resolve())))
+
+  async function destroyAll(rows: { sid: string }[]): Promise<number> {
+    for (const r of rows) await destroy(r.sid)
+    if (rows.length) await db('account_sessions').whereIn('sid', rows.map((r) => r.sid)).del()
+    return rows.length
+  }
+
+  return {
+    destroy,
+
+    async list(accountId: string, currentSid: string | undefined): Promise<Device[]> {
+      const rows = await db('account_sessions').where({ account_id: accountId }).orderBy('created_at', 'desc')
+      const devices: Device[] = []
+      const stale: string[] = []
+      for (const r of rows) {
+        const s = await get(r.sid)
+        if (!s?.auth || s.auth.accountId !== accountId) {
+          stale.push(r.sid)
+          continue
+        }
+        devices.push({
+          publicId: r.public_id,
+          current: r.sid === currentSid,
+          device: summariseDevice(r.user_agent ?? undefined),
+          signedInAt: new Date(s.auth.signedInAt),
+          lastSeenAt: new Date(s.lastSeenAt ?? s.auth.signedInAt),
+        })
+      }
+      if (stale.length) await db('account_sessions').whereIn('sid', stale).del()
+      return devices
+    },
+
+    /** The same device under a new session id (a switch of profile regenerates the session). */
+    async renameSession(oldSid: string, newSid: string): Promise<void> {
+      await db('account_sessions').where({ sid: oldSid }).update({ sid: newSid, last_seen_at: db.fn.now() })
+    },
+
+    /** Ends one device's session. Returns false when the device is not one of this account's. */
+    async endOne(accountId: string, publicId: string): Promise<{ ended: boolean; sid?: string }> {
+      if (!/^[0-9a-f-]{36}$/.test(publicId)) return { ended: false }
+      const row = await db('account_sessions').where({ account_id: accountId, public_id: publicId }).first('sid')
+      if (!row) return { ended: false }
+      await destroyAll([row])
+      return { ended: true, sid: row.sid }
+    },
+
+    /** Ends every session of an account (but `exceptSid`, the device in use, when given). */
+    async endAll(accountId: string, exceptSid?: string): Promise<number> {
+      const q = db('account_sessions').where({ account_id: accountId })
+      if (exceptSid) q.whereNot({ sid: exceptSid })
+      return destroyAll(await q.select('sid'))
+    },
+  }
+}
+
+export type Devices = ReturnType<typeof createDevices>

@@ -1,0 +1,75 @@
+import type { Knex } from 'knex'
+import { OTP_MAX_ATTEMPTS, OTP_VALIDITY_MS, generateOtp, hashOtp, otpMatches } from '../../domain/otp'
+import type { Notifier } from '../../infrastructure/notifier'
+import type { LimiterFactory } from '../../infrastructure/rateLimit'
+
+export type EmailCheck = { ok: true; email: string } | { ok: false; reason: 'wrong'; attemptsLeft: number } | { ok: false; reason: 'expired' | 'exhausted' }
+
+/**
+ * A contact e-mail address is verified by a 6-digit code sent to it (activation, change of contact
+ * e-mail): 10 minutes, 5 tries, a new code voids the previous one, at most 5 sends in 15 minutes.
+ */
+export function createEmailVerification(deps: { db: Knex; notifier: Notifier; limiter: LimiterFactory; codeKey: Buffer }) {
+  const { db, notifier, codeKey } = deps
+  const sends = deps.limiter('email-verification-send', { points: 5, durationSeconds: 15 * 60, message: 'Trop de codes de vérification demandés.' })
+
+  return {
+    async send(input: { personId: string; accountId?: string; email: string; purpose: 'activation' | 'contact_change' }): Promise<string> {
+      await sends.consume(input.personId)
+      return db.transaction(async (trx) => {
+        await trx('email_verifications').where({ person_id: input.personId, purpose: input.purpose }).whereNull('used_at').update({ used_at: trx.fn.now() })
+        const code = generateOtp()
+        const [row] = await trx('email_verifications')
+          .insert({ person_id: input.personId, account_id: input.accountId ?? null, purpose: input.purpose, email: input.email, code_hash: 'pending', expires_at: new Date(Date.now() + OTP_VALIDITY_MS) })
+          .returning('id')
+        await trx('email_verifications').where({ id: row.id }).update({ code_hash: hashOtp(codeKey, row.id, code) })
+        await notifier.email(trx, {
+          to: input.email,
+          kind: 'email-verification',
+          subject: 'Vérification de votre adresse électronique',
+          text: [
+            'Bonjour,',
+            '',
+            `Pour confirmer cette adresse électronique dans Mon espace santé, saisissez le code : ${code}`,
+            '',
+            "Il est valable 10 minutes et ne sert qu'une fois. Ne le communiquez à personne.",
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.",
+            '',
+            'Mon espace santé',
+          ].join('\n'),
+        })
+        return row.id as string
+      })
+    },
+
+    /** Checks the typed code; a right code marks the address verified (it is used by the caller's next step). */
+    async verify(id: string, personId: string, code: string): Promise<EmailCheck> {
+      return db.transaction(async (trx) => {
+        const row = await trx('email_verifications').where({ id, person_id: personId }).forUpdate().first()
+        if (!row || row.used_at || new Date(row.expires_at).getTime() < Date.now()) return { ok: false, reason: 'expired' }
+        if (row.verified_at) return { ok: true, email: row.email }
+        if (row.attempts >= OTP_MAX_ATTEMPTS) return { ok: false, reason: 'exhausted' }
+        if (!/^\d{6}$/.test(code) || !otpMatches(codeKey, row.id, code, row.code_hash)) {
+          const attempts = row.attempts + 1
+          await trx('email_verifications').where({ id }).update({ attempts, ...(attempts >= OTP_MAX_ATTEMPTS ? { used_at: trx.fn.now() } : {}) })
+          return attempts >= OTP_MAX_ATTEMPTS ? { ok: false, reason: 'exhausted' } : { ok: false, reason: 'wrong', attemptsLeft: OTP_MAX_ATTEMPTS - attempts }
+        }
+        await trx('email_verifications').where({ id }).update({ verified_at: trx.fn.now() })
+        return { ok: true, email: row.email }
+      })
+    },
+
+    /** In the caller's transaction: the verified address, consumed (null if it is not verified or already used). */
+    async consume(trx: Knex.Transaction, id: string, personId: string): Promise<string | null> {
+      const [row] = await trx('email_verifications')
+        .where({ id, person_id: personId })
+        .whereNotNull('verified_at')
+        .whereNull('used_at')
+        .update({ used_at: trx.fn.now() })
+        .returning('email')
+      return row?.email ?? null
+    },
+  }
+}
+
+export type EmailVerification = ReturnType<typeof createEmailVerification>

@@ -1,0 +1,71 @@
+import type { Knex } from 'knex'
+
+/**
+ * Notification settings (SPEC §6): one switch per kind, all on by default. An emergency access is
+ * always notified and cannot be turned off. Stored in `accounts.notification_prefs`; the new sign-in
+ * switch is also kept in `accounts.notify_new_signin`, which the sign-in reads.
+ *
+ * Other features ask before sending: `services.notificationPrefs.recipient(personId, 'new_document')`
+ * gives the address to write to, or null when the person turned that kind off (or has no account).
+ */
+export const NOTIFICATION_KINDS = [
+  { key: 'new_signin', label: 'Nouvelle connexion à votre profil', hint: 'Un courriel à chaque connexion, pour repérer une connexion qui ne serait pas de vous.' },
+  { key: 'professional_access', label: "Accès d'un professionnel de santé à votre profil", hint: "Quand un professionnel de santé consulte votre profil pour la première fois." },
+  { key: 'new_document', label: 'Nouveau document dans votre profil', hint: 'Quand un professionnel de santé ajoute un document.' },
+  { key: 'new_message', label: 'Nouveau message', hint: 'Quand vous recevez un message dans la messagerie sécurisée.' },
+  { key: 'prevention_due', label: 'Vaccination ou dépistage à faire', hint: "Quand un vaccin ou un examen de dépistage recommandé arrive à échéance." },
+  { key: 'connected_services', label: 'Liste de vos services connectés', hint: 'Tous les 90 jours, le rappel des services connectés à votre profil.' },
+] as const
+
+export type OptionalNotification = (typeof NOTIFICATION_KINDS)[number]['key']
+export type NotificationKind = OptionalNotification | 'emergency_access'
+export type NotificationPrefs = Record<OptionalNotification, boolean>
+
+export const OPTIONAL_NOTIFICATIONS: OptionalNotification[] = NOTIFICATION_KINDS.map((k) => k.key)
+
+/** The stored preferences completed with the defaults (everything on). */
+export function effectivePrefs(stored: Record<string, unknown> | null | undefined, notifyNewSignin?: boolean): NotificationPrefs {
+  const prefs = {} as NotificationPrefs
+  for (const key of OPTIONAL_NOTIFICATIONS) prefs[key] = stored?.[key] === false ? false : true
+  if (notifyNewSignin === false) prefs.new_signin = false
+  return prefs
+}
+
+/** Whether a kind of notification is sent, given the preferences: emergency access always is. */
+export function wants(prefs: NotificationPrefs, kind: NotificationKind): boolean {
+  return kind === 'emergency_access' ? true : prefs[kind]
+}
+
+export function createNotificationPrefs(db: Knex) {
+  async function forAccount(accountId: string): Promise<NotificationPrefs> {
+    const row = await db('accounts').where({ id: accountId }).first('notification_prefs', 'notify_new_signin')
+    return effectivePrefs(row?.notification_prefs, row?.notify_new_signin)
+  }
+  return {
+    forAccount,
+
+    /** Whether this person wants this kind of notification (false without an account). */
+    async wants(personId: string, kind: NotificationKind): Promise<boolean> {
+      return (await this.recipient(personId, kind)) !== null
+    },
+
+    /** The e-mail address to notify for this kind, or null (turned off, no account, no address, closed space). */
+    async recipient(personId: string, kind: NotificationKind): Promise<string | null> {
+      const row = await db('accounts as a')
+        .join('spaces as s', 's.person_id', 'a.person_id')
+        .where({ 'a.person_id': personId, 'a.kind': 'patient' })
+        .whereNull('a.disabled_at')
+        .whereNot('s.state', 'closed')
+        .first('a.email', 'a.notification_prefs', 'a.notify_new_signin')
+      if (!row?.email) return null
+      return wants(effectivePrefs(row.notification_prefs, row.notify_new_signin), kind) ? row.email : null
+    },
+
+    /** Saves the switches (in the caller's transaction). */
+    async save(trx: Knex.Transaction, accountId: string, prefs: NotificationPrefs): Promise<void> {
+      await trx('accounts').where({ id: accountId }).update({ notification_prefs: JSON.stringify(prefs), notify_new_signin: prefs.new_signin, updated_at: trx.fn.now() })
+    },
+  }
+}
+
+export type NotificationPrefsService = ReturnType<typeof createNotificationPrefs>

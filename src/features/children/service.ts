@@ -1,0 +1,212 @@
+import type { Knex } from 'knex'
+import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
+import { isMinor, majorityCutoff } from '../../domain/lifecycle'
+import { ForbiddenError, NotFoundError } from '../../errors'
+import type { Notifier } from '../../infrastructure/notifier'
+import { isoDate } from '../../validation'
+import type { ActivityLog } from '../history/activity'
+import type { CodeService } from '../codes/service'
+import type { HolderCheckService, HolderInput } from '../spaces/holder'
+import { displayName, spacesRepository } from '../spaces/repository'
+
+const DAY = 24 * 60 * 60 * 1000
+export const INVITATION_DAYS = 30
+/** A minor has at most two legal representatives. */
+export const MAX_REPRESENTATIVES = 2
+
+export interface ManagedChild {
+  personId: string
+  firstNames: string
+  lastName: string
+  birthDate: string
+  since: Date
+  representatives: number
+  pendingInvitations: number
+}
+
+export type AttachResult =
+  | { ok: true; personId: string; firstNames: string }
+  | { ok: false; reason: 'mismatch' | 'adult' | 'already_yours' | 'managed_by_other' | 'closed' | 'code_expired' | 'code_used' | 'code_gone' }
+
+export type InviteResult = { ok: true } | { ok: false; reason: 'not_found' | 'self' | 'already' | 'full' }
+
+/** The self of a signed-in person, whatever profile they are looking at. */
+const self = (actor: Actor): Actor => ({ ...actor, acting: undefined })
+
+/**
+ * Children (SPEC §3): a legal representative attaches a minor with the child's provisional code,
+ * NIR and date of birth, switches to the child's profile, invites the second representative (who
+ * must have an activated space and accepts from their own account). At 18 a daily job ends the
+ * representatives' access and sends the young adult their own code.
+ */
+export function createChildrenService(deps: { db: Knex; notifier: Notifier; activity: ActivityLog; codes: CodeService; holder: HolderCheckService; publicUrl: string }) {
+  const { db, notifier, activity, codes, holder } = deps
+
+  async function assertRepresents(trx: Knex | Knex.Transaction, actor: Actor, childId: string): Promise<void> {
+    if (!actor.personId || !/^[0-9a-f-]{36}$/.test(childId)) throw new NotFoundError()
+    const row = await trx('representatives').where({ child_person_id: childId, representative_person_id: actor.personId }).whereNull('ended_at').first('id')
+    if (!row) throw new NotFoundError()
+  }
+
+  return {
+    /** The children this person manages (active representations only). */
+    async managed(actor: Actor): Promise<ManagedChild[]> {
+      if (!actor.personId) return []
+      const { rows } = await db.raw(
+        `SELECT p.id AS "personId", p.first_names AS "firstNames", p.last_name AS "lastName", p.birth_date AS "birthDate", r.since,
+                (SELECT count(*) FROM representatives r2 WHERE r2.child_person_id = p.id AND r2.ended_at IS NULL)::int AS representatives,
+                (SELECT count(*) FROM representative_invitations i WHERE i.child_person_id = p.id AND i.accepted_at IS NULL AND i.declined_at IS NULL
+                    AND i.cancelled_at IS NULL AND i.expires_at > now())::int AS "pendingInvitations"
+           FROM representatives r JOIN insured_persons p ON p.id = r.child_person_id JOIN spaces s ON s.person_id = p.id
+          WHERE r.representative_person_id = ? AND r.ended_at IS NULL AND s.state <> 'closed'
+          ORDER BY p.birth_date`,
+        [actor.personId],
+      )
+      return rows
+    },
+
+    /** Attaches a minor with the child's code, NIR and date of birth. */
+    async attach(actor: Actor, input: HolderInput, address: string): Promise<AttachResult> {
+      const checked = await holder.check(input, address)
+      if (!checked.ok) return { ok: false, reason: 'mismatch' }
+      const child = checked.holder
+      if (!isMinor(child.birth_date, isoDate())) return { ok: false, reason: 'adult' }
+      if (child.state === 'closed') return { ok: false, reason: 'closed' }
+      const reps = await db('representatives').where({ child_person_id: child.id }).whereNull('ended_at').select('representative_person_id')
+      if (reps.some((r) => r.representative_person_id === actor.personId)) return { ok: false, reason: 'already_yours' }
+      if (reps.length) return { ok: false, reason: 'managed_by_other' }
+      if (checked.code.status !== 'valid') return { ok: false, reason: checked.code.status === 'used' ? 'code_used' : 'code_expired' }
+      return db.transaction(async (trx) => {
+        const h = await spacesRepository.findById(trx, child.id, { lock: true })
+        if (!h || h.state === 'closed') return { ok: false, reason: 'closed' } as const
+        if (!(await codes.consumeById(trx, child.id, checked.code.id))) return { ok: false, reason: 'code_gone' } as const
+        await trx('representatives').insert({ child_person_id: child.id, representative_person_id: actor.personId })
+        if (h.state !== 'activated') await spacesRepository.setSpace(trx, child.id, { state: 'activated', activated_at: trx.fn.now() })
+        await activity.record(trx, self(actor), { action: 'representative.attached', subjectPersonId: child.id, objectType: 'person', objectId: child.id, details: { from: h.state } })
+        await activity.record(trx, self(actor), { action: 'representative.child_attached', subjectPersonId: actor.personId, objectType: 'person', objectId: child.id, details: { child: displayName(h) } })
+        return { ok: true, personId: child.id, firstNames: child.first_names } as const
+      })
+    },
+
+    /** Checks a switch of profile: the person themselves, or a child they represent now. */
+    async switchTarget(actor: Actor, personId: string): Promise<{ self: true } | { self: false; displayName: string }> {
+      if (personId === actor.personId) return { self: true }
+      await assertRepresents(db, actor, personId)
+      const p = await db('insured_persons').where({ id: personId }).first('first_names', 'last_name')
+      await db.transaction((trx) => activity.record(trx, { ...self(actor), acting: { personId, as: 'representative', displayName: displayName(p) } }, { action: 'representative.profile_opened', subjectPersonId: personId, objectType: 'person', objectId: personId }))
+      return { self: false, displayName: displayName(p) }
+    },
+
+    async child(actor: Actor, childId: string) {
+      await assertRepresents(db, actor, childId)
+      const p = await db('insured_persons').where({ id: childId }).first('id', 'first_names', 'last_name', 'birth_date')
+      return { personId: p.id as string, firstNames: p.first_names as string, lastName: p.last_name as string, birthDate: p.birth_date as string }
+    },
+
+    /** Invites the second legal representative, found by NIR and date of birth; they must have an activated space. */
+    async invite(actor: Actor, childId: string, invitee: { nir: string; birthDate: string }): Promise<InviteResult> {
+      await assertRepresents(db, actor, childId)
+      const h = await spacesRepository.findByNirAndBirthDate(db, invitee.nir, invitee.birthDate)
+      if (!h || !h.account_id || h.state !== 'activated') return { ok: false, reason: 'not_found' }
+      if (h.id === actor.personId) return { ok: false, reason: 'self' }
+      return db.transaction(async (trx) => {
+        await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 11))', [childId])
+        const reps = await trx('representatives').where({ child_person_id: childId }).whereNull('ended_at').select('representative_person_id')
+        if (reps.some((r) => r.representative_person_id === h.id)) return { ok: false, reason: 'already' } as const
+        const pending = await trx('representative_invitations').where({ child_person_id: childId }).whereNull('accepted_at').whereNull('declined_at').whereNull('cancelled_at').where('expires_at', '>', trx.fn.now()).select('invitee_person_id')
+        if (pending.some((i) => i.invitee_person_id === h.id)) return { ok: false, reason: 'already' } as const
+        if (reps.length + pending.length >= MAX_REPRESENTATIVES) return { ok: false, reason: 'full' } as const
+        await trx('representative_invitations').insert({ child_person_id: childId, invited_by_person_id: actor.personId, invitee_person_id: h.id, expires_at: new Date(Date.now() + INVITATION_DAYS * DAY) })
+        await activity.record(trx, self(actor), { action: 'representative.invited', subjectPersonId: childId, objectType: 'person', objectId: h.id, details: { invitee: displayName(h) } })
+        if (h.account_email) {
+          await notifier.email(trx, {
+            to: h.account_email,
+            kind: 'representative-invitation',
+            subject: 'Une invitation vous attend dans Mon espace santé',
+            text: ['Bonjour,', '', `${actor.displayName} vous invite à gérer avec elle ou lui le profil Mon espace santé d'un enfant dont vous êtes le représentant légal.`, '', `Connectez-vous pour accepter ou refuser l'invitation (valable ${INVITATION_DAYS} jours) : ${deps.publicUrl}/connexion`, '', 'Mon espace santé'].join('\n'),
+          })
+        }
+        return { ok: true } as const
+      })
+    },
+
+    /** Invitations waiting for this person's answer. */
+    async invitations(actor: Actor): Promise<{ id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: Date }[]> {
+      if (!actor.personId) return []
+      return db('representative_invitations as i')
+        .join('insured_persons as c', 'c.id', 'i.child_person_id')
+        .join('insured_persons as b', 'b.id', 'i.invited_by_person_id')
+        .where({ 'i.invitee_person_id': actor.personId })
+        .whereNull('i.accepted_at')
+        .whereNull('i.declined_at')
+        .whereNull('i.cancelled_at')
+        .where('i.expires_at', '>', db.fn.now())
+        .select('i.id', db.raw("c.first_names || ' ' || c.last_name AS \"childName\""), 'c.birth_date as childBirthDate', db.raw("b.first_names || ' ' || b.last_name AS \"invitedBy\""), 'i.expires_at as expiresAt')
+    },
+
+    /** The invitee accepts (becomes a representative) or declines, from their own account. */
+    async answer(actor: Actor, invitationId: string, accept: boolean): Promise<{ childName: string }> {
+      if (!actor.personId || !/^[0-9a-f-]{36}$/.test(invitationId)) throw new NotFoundError()
+      return db.transaction(async (trx) => {
+        const inv = await trx('representative_invitations').where({ id: invitationId, invitee_person_id: actor.personId }).whereNull('accepted_at').whereNull('declined_at').whereNull('cancelled_at').where('expires_at', '>', trx.fn.now()).forUpdate().first()
+        if (!inv) throw new NotFoundError()
+        const child = await trx('insured_persons').where({ id: inv.child_person_id }).first('first_names', 'last_name', 'birth_date')
+        if (accept) {
+          if (!isMinor(child.birth_date, isoDate())) throw new ForbiddenError("Cet enfant est devenu majeur : l'invitation n'est plus valable.")
+          await trx('representative_invitations').where({ id: inv.id }).update({ accepted_at: trx.fn.now() })
+          const already = await trx('representatives').where({ child_person_id: inv.child_person_id, representative_person_id: actor.personId }).whereNull('ended_at').first('id')
+          if (!already) await trx('representatives').insert({ child_person_id: inv.child_person_id, representative_person_id: actor.personId })
+        } else {
+          await trx('representative_invitations').where({ id: inv.id }).update({ declined_at: trx.fn.now() })
+        }
+        await activity.record(trx, self(actor), { action: accept ? 'representative.invitation_accepted' : 'representative.invitation_declined', subjectPersonId: inv.child_person_id, objectType: 'person', objectId: actor.personId })
+        return { childName: displayName(child) }
+      })
+    },
+
+    /**
+     * The daily job: every representation of a person who turned 18 ends (`majority`); the young
+     * adult receives their own provisional code (e-mail or letter); the history keeps the trace.
+     */
+    async endAtMajority(today: string = isoDate()): Promise<{ children: number; representations: number; codes: number }> {
+      const cutoff = majorityCutoff(today)
+      const children: { id: string }[] = await db('representatives as r')
+        .join('insured_persons as p', 'p.id', 'r.child_person_id')
+        .whereNull('r.ended_at')
+        .where('p.birth_date', '<=', cutoff)
+        .distinct('p.id')
+      let representations = 0
+      let sent = 0
+      for (const { id } of children) {
+        await db.transaction(async (trx) => {
+          const ended = await trx('representatives').where({ child_person_id: id }).whereNull('ended_at').update({ ended_at: trx.fn.now(), ended_reason: 'majority' }).returning('representative_person_id')
+          if (!ended.length) return
+          representations += ended.length
+          await trx('representative_invitations').where({ child_person_id: id }).whereNull('accepted_at').whereNull('declined_at').whereNull('cancelled_at').update({ cancelled_at: trx.fn.now() })
+          const person = await spacesRepository.findById(trx, id)
+          if (!person) return
+          for (const r of ended) {
+            const rep = await trx('insured_persons').where({ id: r.representative_person_id }).first('first_names', 'last_name')
+            await activity.record(trx, SYSTEM_ACTOR, { action: 'representative.ended', subjectPersonId: id, objectType: 'person', objectId: r.representative_person_id, details: { reason: 'majority', representative: rep ? displayName(rep) : undefined } })
+            const account = await trx('accounts').where({ person_id: r.representative_person_id, kind: 'patient' }).first('email')
+            if (account?.email) {
+              await notifier.email(trx, {
+                to: account.email,
+                kind: 'representation-ended',
+                subject: 'Fin de la gestion du profil d\'un enfant devenu majeur',
+                text: ['Bonjour,', '', `${person.first_names} a 18 ans : son profil Mon espace santé ne peut plus être consulté depuis le vôtre. Un code provisoire lui est envoyé pour qu'il active son propre profil.`, '', 'Mon espace santé'].join('\n'),
+              })
+            }
+          }
+          if (!person.account_id) {
+            const issued = await codes.issue(trx, person, SYSTEM_ACTOR, { reason: 'majority' })
+            if (issued.ok) sent++
+          }
+        })
+      }
+      return { children: children.length, representations, codes: sent }
+    },
+  }
+}
+
+export type ChildrenService = ReturnType<typeof createChildrenService>

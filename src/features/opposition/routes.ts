@@ -1,0 +1,76 @@
+import { Router, type Request } from 'express'
+import type { Services } from '../../services'
+import { addError, emptyErrors } from '../../validation'
+import { clientAddress } from '../account/sessionHelpers'
+import { MISMATCH_MESSAGE } from '../spaces/holder'
+import { identityValues, readCode, readNirAndBirthDate } from '../spaces/forms'
+import type { OppositionReceipt } from './service'
+
+const TITLE = "M'opposer à la création de mon profil"
+
+/** «M'opposer à la création de mon profil»: code + NIR + date of birth → confirmation → receipt. */
+export function oppositionRoutes(services: Services): Router {
+  const router = Router()
+  const { opposition } = services
+  const pending = (req: Request) => req.session.journeys?.opposition as { personId: string; codeId: number; deadline: string } | undefined
+  const setJourney = (req: Request, name: string, value: Record<string, unknown> | undefined) => {
+    const j = { ...(req.session.journeys ?? {}) }
+    if (value) j[name] = value
+    else delete j[name]
+    req.session.journeys = j
+  }
+
+  router.get('/opposition', (_req, res) => {
+    res.render('opposition/start.njk', { pageTitle: TITLE, values: {} })
+  })
+
+  router.post('/opposition', async (req, res) => {
+    const errors = emptyErrors()
+    const code = readCode(req.body, errors)
+    const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
+    const again = () => res.status(400).render('opposition/start.njk', { pageTitle: TITLE, values: identityValues(req.body, true), errors })
+    if (!code || !nir || !birthDate) return again()
+    const r = await opposition.check({ code, nir, birthDate }, clientAddress(req))
+    if (r.kind === 'mismatch') {
+      addError(errors, 'code', MISMATCH_MESSAGE)
+      return again()
+    }
+    if (r.kind === 'refused') return res.status(400).render('opposition/refused.njk', { pageTitle: TITLE, reason: r.reason, opposedAt: r.opposedAt, reference: r.reference })
+    if (r.kind !== 'ok') return res.status(400).render('activation/code-invalid.njk', { pageTitle: TITLE, reason: r.kind })
+    setJourney(req, 'opposition', { personId: r.personId, codeId: r.codeId, deadline: r.deadline.toISOString() })
+    res.redirect(303, '/opposition/confirmation')
+  })
+
+  router.get('/opposition/confirmation', (req, res) => {
+    const p = pending(req)
+    if (!p) return res.redirect(303, '/opposition')
+    res.render('opposition/confirm.njk', { pageTitle: 'Confirmer mon opposition', deadline: p.deadline })
+  })
+
+  router.post('/opposition/confirmation', async (req, res) => {
+    const p = pending(req)
+    if (!p) return res.redirect(303, '/opposition')
+    if (req.body.confirm !== 'yes') {
+      const errors = addError(emptyErrors(), 'confirm', "Cochez la case pour confirmer votre opposition, ou revenez à l'accueil si vous ne souhaitez pas vous opposer")
+      return res.status(400).render('opposition/confirm.njk', { pageTitle: 'Confirmer mon opposition', deadline: p.deadline, errors })
+    }
+    const r = await opposition.oppose(p.personId, p.codeId)
+    setJourney(req, 'opposition', undefined)
+    if (!r.ok) {
+      return r.reason === 'code_gone'
+        ? res.status(400).render('activation/code-invalid.njk', { pageTitle: TITLE, reason: 'code_expired' })
+        : res.status(400).render('opposition/refused.njk', { pageTitle: TITLE, reason: 'created' })
+    }
+    setJourney(req, 'oppositionReceipt', r.receipt as unknown as Record<string, unknown>)
+    res.redirect(303, '/opposition/accuse-de-reception')
+  })
+
+  router.get('/opposition/accuse-de-reception', (req, res) => {
+    const receipt = req.session.journeys?.oppositionReceipt as OppositionReceipt | undefined
+    if (!receipt) return res.redirect(303, '/opposition')
+    res.setHeader('Cache-Control', 'no-store')
+    res.render('opposition/receipt.njk', { pageTitle: 'Accusé de réception de votre opposition', receipt })
+  })
+
+  return router
+}

@@ -1,0 +1,87 @@
+import type { Knex } from 'knex'
+import { personActor } from '../../domain/actor'
+import { canOppose, newReference, type OppositionDecision } from '../../domain/lifecycle'
+import { seal } from '../../infrastructure/crypto'
+import type { Notifier } from '../../infrastructure/notifier'
+import { frenchDate } from '../../validation'
+import type { ActivityLog } from '../history/activity'
+import type { CodeService } from '../codes/service'
+import type { HolderCheckService, HolderInput } from '../spaces/holder'
+import { displayName, spacesRepository } from '../spaces/repository'
+
+export type OppositionCheck =
+  | { kind: 'ok'; personId: string; codeId: number; deadline: Date }
+  | { kind: 'mismatch' | 'code_expired' | 'code_used' }
+  | { kind: 'refused'; reason: Exclude<OppositionDecision, { ok: true }>['reason']; opposedAt?: Date | null; reference?: string | null }
+
+export interface OppositionReceipt {
+  reference: string
+  opposedAt: string
+  name: string
+  channel: 'email' | 'post'
+}
+
+/**
+ * «M'opposer à la création de mon profil»: code + NIR + date of birth → explicit confirmation →
+ * `opposed`, a receipt with a reference, an e-mail (or a letter without e-mail). Possible until the
+ * space is auto-created; the person may later ask for a new code and activate.
+ */
+export function createOppositionService(deps: { db: Knex; notifier: Notifier; activity: ActivityLog; codes: CodeService; holder: HolderCheckService; masterKey: Buffer; publicUrl: string }) {
+  const { db, notifier, activity, codes, holder } = deps
+  return {
+    async check(input: HolderInput, address: string, now = new Date()): Promise<OppositionCheck> {
+      const checked = await holder.check(input, address)
+      if (!checked.ok) return { kind: 'mismatch' }
+      const h = checked.holder
+      const d = canOppose(h, now)
+      if (!d.ok) return { kind: 'refused', reason: d.reason, opposedAt: h.opposed_at, reference: h.opposition_reference }
+      if (checked.code.status === 'expired') return { kind: 'code_expired' }
+      if (checked.code.status === 'used') return { kind: 'code_used' }
+      return { kind: 'ok', personId: h.id, codeId: checked.code.id, deadline: d.deadline }
+    },
+
+    async oppose(personId: string, codeId: number): Promise<{ ok: true; receipt: OppositionReceipt } | { ok: false; reason: 'code_gone' | 'refused' }> {
+      return db.transaction(async (trx) => {
+        const h = await spacesRepository.findById(trx, personId, { lock: true })
+        if (!h || !canOppose(h).ok) return { ok: false, reason: 'refused' } as const
+        if (!(await codes.consumeById(trx, h.id, codeId))) return { ok: false, reason: 'code_gone' } as const
+        let reference = newReference('OPP')
+        while (await trx('spaces').where({ opposition_reference: reference }).first('person_id')) reference = newReference('OPP')
+        const now = new Date()
+        await spacesRepository.setSpace(trx, h.id, { state: 'opposed', opposed_at: now, opposition_reference: reference })
+        const actor = personActor(h.id, displayName(h))
+        await activity.record(trx, actor, { action: 'space.opposed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { reference } })
+        const channel = h.email ? 'email' : 'post'
+        const when = frenchDate(now)
+        if (h.email) {
+          await notifier.email(trx, {
+            to: h.email,
+            kind: 'opposition-receipt',
+            subject: 'Votre opposition à la création de Mon espace santé',
+            text: [
+              `Bonjour ${displayName(h)},`,
+              '',
+              `Nous avons bien enregistré, le ${when}, votre opposition à la création de votre profil Mon espace santé.`,
+              `Référence : ${reference}`,
+              '',
+              'Votre profil ne sera pas créé. Si vous changez d\'avis, vous pourrez demander un nouveau code provisoire et activer votre profil :',
+              `${deps.publicUrl}/nouveau-code`,
+              '',
+              'Mon espace santé – Assurance Maladie',
+            ].join('\n'),
+          })
+        } else {
+          await trx('letters').insert({
+            person_id: h.id,
+            kind: 'opposition_receipt',
+            address: JSON.stringify({ name: displayName(h), line1: h.address_line1, line2: h.address_line2, postcode: h.postcode, city: h.city }),
+            sealed_payload: seal(deps.masterKey, JSON.stringify({ reference, opposedAt: now.toISOString() })),
+          })
+        }
+        return { ok: true, receipt: { reference, opposedAt: now.toISOString(), name: displayName(h), channel } } as const
+      })
+    },
+  }
+}
+
+export type OppositionService = ReturnType<typeof createOppositionService>
