@@ -9,7 +9,7 @@ module.exports = {
   },
   globalSetup: '<rootDir>/tests/helpers/globalSetup.ts',
   globalTeardown: '<rootDir>/tests/helpers/globalTeardown.ts',
-  testTimeout: 60000,
+  testTimeout: 180000,
   maxWorkers: process.env.JEST_WORKERS || 2,
   verbose: false,
   reporters: ['default', '<rootDir>/tests/helpers/summaryReporter.js'],
