@@ -27,7 +27,8 @@ export async function submitForm(a: Agent, pageUrl: string, fields: Record<strin
   if (page.status !== 200) throw new Error(`${pageUrl} a répondu ${page.status}`)
   const $ = cheerio.load(page.text)
   const forms = $('form[method="post"]').toArray()
-  const form = action ? forms.find((f) => $(f).attr('action') === action) : forms[0]
+  // Without an action: the first form of the page's content (not the header's «Se déconnecter»).
+  const form = action ? forms.find((f) => $(f).attr('action') === action) : ($('main form[method="post"]').toArray()[0] ?? forms[0])
   if (!form) throw new Error(`Aucun formulaire ${action ?? ''} dans ${pageUrl}`)
   const token = $(form).find('input[name="_csrf"]').attr('value')
   const target = $(form).attr('action') || pageUrl
