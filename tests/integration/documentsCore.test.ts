@@ -41,7 +41,7 @@ describe('documents core: facts, policy, encrypted chunked storage, fileDocument
     expect(await f('10100045672')).toMatchObject({ kind: 'professional', careTeam: false, blocked: true })
     const moreau = await f('10100034569')
     expect(moreau).toMatchObject({ kind: 'professional', careTeam: false, blocked: false, profession: 'PHARMACIEN' })
-    expect((moreau as { readableCategories: string[] }).readableCategories).not.toContain('DIR_ANT')
+    expect((moreau as unknown as { readableCategories: string[] }).readableCategories).not.toContain('DIR_ANT')
     expect((await access.loadFacts(t.db, camille, camilleId))!.relation).toEqual({ kind: 'self' })
     const nadia = await t.db('accounts').where({ login: 'nadia.roux' }).first()
     const facts = await access.loadFacts(t.db, { accountId: nadia.id, kind: 'agent', displayName: 'Nadia Roux' }, camilleId)
