@@ -22,6 +22,7 @@ import { createChildrenService } from './features/children/service'
 import { createAccessFacts } from './features/access/facts'
 import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
+import { createCareTeamService } from './features/professionals/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -59,6 +60,7 @@ export function createServices(infra: Infrastructure) {
   const access = createAccessFacts()
   const documentStore = createPgDocumentStore()
   const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
+  const careTeam = createCareTeamService({ db, access, activity })
 
   const jobs: JobDefinition[] = [
     {
@@ -75,7 +77,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam }
 }
 
 export type Services = ReturnType<typeof createServices>
