@@ -8,13 +8,17 @@ import { recoveryRoutes } from './features/account/recoveryRoutes'
 import { accountSettingsRoutes } from './features/account/settingsRoutes'
 import { childrenRoutes } from './features/children/routes'
 import { documentRoutes } from './features/documents/routes'
+import { messagingRoutes, unreadBadge } from './features/messaging/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
   const router = Router()
+  // «Messagerie (2)» in the navigation of patients and professionals (one indexed count per page).
+  router.use(unreadBadge(services))
   for (const kind of ['patient', 'professional', 'agent', 'operator'] as const) router.use(signInRoutes(services, kind))
   router.use(homeRoutes(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
   router.use(documentRoutes(services))
+  router.use(messagingRoutes(services))
   return router
 }

@@ -23,6 +23,7 @@ import { createAccessFacts } from './features/access/facts'
 import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
 import { createCareTeamService } from './features/professionals/service'
+import { createMessagingService } from './features/messaging/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -61,6 +62,8 @@ export function createServices(infra: Infrastructure) {
   const documentStore = createPgDocumentStore()
   const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
   const careTeam = createCareTeamService({ db, access, activity })
+  // Secure messaging (SPEC §9): attachments reuse the document rules and storage, «Enregistrer dans mes documents» uses fileDocument.
+  const messaging = createMessagingService({ db, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, documents, publicUrl: config.publicUrl })
 
   const jobs: JobDefinition[] = [
     {
@@ -77,7 +80,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, messaging }
 }
 
 export type Services = ReturnType<typeof createServices>
