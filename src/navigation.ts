@@ -14,10 +14,14 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
   patient: [
     { href: '/mon-espace', text: 'Accueil' },
     { href: '/documents', text: 'Mes documents', match: '/documents' },
+    { href: '/messagerie', text: 'Messagerie', match: '/messagerie' },
     { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
     { href: '/historique', text: "Historique d'activité", match: '/historique' },
   ],
-  professional: [{ href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' }],
+  professional: [
+    { href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' },
+    { href: '/pro/messagerie', text: 'Messagerie', match: '/pro/messagerie' },
+  ],
   agent: [],
   operator: [],
 }

@@ -11,13 +11,17 @@ import { documentRoutes } from './features/documents/routes'
 import { careTeamRoutes } from './features/professionals/routes'
 import { historyRoutes } from './features/history/routes'
 import { professionalRoutes } from './features/professional/routes'
+import { messagingRoutes, unreadBadge } from './features/messaging/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
   const router = Router()
+  // «Messagerie (2)» in the navigation of patients and professionals (one indexed count per page).
+  router.use(unreadBadge(services))
   for (const kind of ['patient', 'professional', 'agent', 'operator'] as const) router.use(signInRoutes(services, kind))
   router.use(homeRoutes(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
   router.use(documentRoutes(services), careTeamRoutes(services), historyRoutes(services), professionalRoutes(services))
+  router.use(messagingRoutes(services))
   return router
 }

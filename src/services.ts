@@ -25,6 +25,7 @@ import { createDocumentsService } from './features/documents/service'
 import { createCareTeamService } from './features/professionals/service'
 import { createHistoryService } from './features/history/service'
 import { createProPortalService } from './features/professional/portal'
+import { createMessagingService } from './features/messaging/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -68,6 +69,8 @@ export function createServices(infra: Infrastructure) {
     db, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl,
     limiter: limiter('pro-patient-search', { points: 60, durationSeconds: 3600, message: 'Trop de recherches de patients en une heure. Réessayez plus tard.' }),
   })
+  // Secure messaging (SPEC §9): attachments reuse the document rules and storage, «Enregistrer dans mes documents» uses fileDocument.
+  const messaging = createMessagingService({ db, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, documents, publicUrl: config.publicUrl })
 
   const jobs: JobDefinition[] = [
     {
@@ -90,7 +93,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging }
 }
 
 export type Services = ReturnType<typeof createServices>

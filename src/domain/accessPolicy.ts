@@ -51,6 +51,19 @@ export type Resource =
   | { type: 'document'; document?: DocumentFacts }
   /** The activity history of the space. */
   | { type: 'history' }
+  /**
+   * Secure messaging (SPEC §9). Without `conversation`: the inbox ('list') or starting a new
+   * conversation ('create', professionals only). With it: 'read' the conversation, 'create' a
+   * message in it, 'update' it (archive it on one's side; close it, for its professional).
+   */
+  | { type: 'message'; conversation?: ConversationFacts }
+
+/** What the policy needs to know about a conversation. */
+export interface ConversationFacts {
+  personId: string
+  professionalId: string
+  status: 'open' | 'closed'
+}
 
 export interface PatientSettings {
   emergencyEtreat: boolean
@@ -150,6 +163,40 @@ function filedByPatientSide(d: DocumentFacts): boolean {
   return d.authorKind === 'patient' || d.authorKind === 'representative' || d.authorKind === 'carer' || d.authorKind === 'system'
 }
 
+/**
+ * Messaging: only a professional starts a conversation (any professional, without consent, even
+ * blocked: law), never into a space that is not open; the patient side (holder, representative,
+ * carer with the right) reads and replies, and writes again only while the professional has not
+ * closed the exchange; a professional sees only the conversations they are part of.
+ */
+function messageRule(action: Action, c: ConversationFacts | undefined, facts: PolicyFacts): boolean {
+  const r = facts.relation
+  if (!spaceOpen(facts)) return false
+  if (c && c.personId !== facts.personId) return false
+  if (patientSide(r)) {
+    if (r.kind === 'carer' && !r.rights.read) return false
+    const writes = r.kind !== 'carer' || r.rights.write
+    switch (action) {
+      case 'list':
+        return !c
+      case 'read':
+        return !!c
+      case 'create':
+        return !!c && c.status === 'open' && writes
+      case 'update':
+        return !!c && writes
+      default:
+        return false
+    }
+  }
+  if (r.kind === 'professional') {
+    if (!c) return action === 'create'
+    if (c.professionalId !== r.professionalId) return false
+    return action === 'read' || action === 'create' || action === 'update'
+  }
+  return r.kind === 'system'
+}
+
 function documentRule(action: Action, d: DocumentFacts | undefined, facts: PolicyFacts): boolean {
   const r = facts.relation
   if (d && d.personId !== facts.personId) return false
@@ -225,6 +272,8 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
       return false
     case 'document':
       return documentRule(action, resource.document, facts)
+    case 'message':
+      return messageRule(action, resource.conversation, facts)
     default: {
       const never: never = resource
       return never
@@ -239,6 +288,7 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
 export function decide(actor: Actor, action: Action, resource: Resource, facts: PolicyFacts): { allowed: true } | { allowed: false; status: 403 | 404 } {
   if (can(actor, action, resource, facts)) return { allowed: true }
   if (resource.type === 'document' && resource.document && !can(actor, 'read', resource, facts)) return { allowed: false, status: 404 }
+  if (resource.type === 'message' && resource.conversation && !can(actor, 'read', resource, facts)) return { allowed: false, status: 404 }
   return { allowed: false, status: 403 }
 }
 

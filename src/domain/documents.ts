@@ -149,3 +149,40 @@ export function previewable(mime: string): 'pdf' | 'image' | 'text' | undefined 
 export function isMime(v: string): v is DocumentMime {
   return v in MIME_EXTENSION
 }
+
+export type ContentRejection = 'empty' | 'too_large' | 'type' | 'type_mismatch' | 'bad_name'
+
+/** A file refused by the document rules (thrown from inside a transaction, so it rolls back). */
+export class ContentRejected extends Error {
+  constructor(readonly reason: ContentRejection) {
+    super(`fichier refusé : ${reason}`)
+    this.name = 'ContentRejected'
+  }
+}
+
+/**
+ * The document rules for a file streamed chunk by chunk (a document or a message attachment):
+ * safe name, 10 Mo, type from the bytes, TXT really UTF-8, the name's extension agreeing with the
+ * type. `inspect` fits DocumentStore.write; `finish` gives the type once everything is written.
+ */
+export class ContentInspector {
+  private mime: DocumentMime | undefined
+  private text = new TextChecker()
+  constructor(private readonly fileName?: string, private readonly maxBytes = MAX_DOCUMENT_BYTES) {
+    if (fileName !== undefined && dangerousFileName(fileName)) throw new ContentRejected('bad_name')
+  }
+  inspect = (chunk: Buffer, index: number, total: number): void => {
+    if (total > this.maxBytes) throw new ContentRejected('too_large')
+    if (index === 0) {
+      this.mime = sniffType(chunk)
+      if (!this.mime) throw new ContentRejected('empty')
+    }
+    if (this.mime === 'text/plain') this.text.push(chunk)
+  }
+  finish(size: number): DocumentMime {
+    if (size === 0 || !this.mime) throw new ContentRejected('empty')
+    if (this.mime === 'text/plain' && !this.text.end()) throw new ContentRejected('type')
+    if (this.fileName && !extensionMatches(this.fileName, this.mime)) throw new ContentRejected('type_mismatch')
+    return this.mime
+  }
+}

@@ -73,7 +73,12 @@ export async function* rechunk(source: AsyncIterable<Buffer> | Iterable<Buffer>,
   if (length > 0) yield Buffer.concat(parts, length)
 }
 
-export function createPgDocumentStore(chunkSize = CHUNK_SIZE): DocumentStore {
+/**
+ * The PostgreSQL store. `where` names the chunk table and its owner column: documents use the
+ * default; message attachments keep the same format in their own table (same sealing, same checks).
+ */
+export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: string; owner: string } = { table: 'document_chunks', owner: 'document_id' }): DocumentStore {
+  const { table, owner } = where
   return {
     async write(trx, documentId, key, source, inspect) {
       let seq = 0
@@ -81,7 +86,7 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE): DocumentStore {
       for await (const chunk of rechunk(source, chunkSize)) {
         size += chunk.length
         inspect?.(chunk, seq, size)
-        await trx('document_chunks').insert({ document_id: documentId, seq, data: sealChunk(key, documentId, seq, chunk) })
+        await trx(table).insert({ [owner]: documentId, seq, data: sealChunk(key, documentId, seq, chunk) })
         seq++
       }
       return { size, chunks: seq, chunkSize }
@@ -90,8 +95,8 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE): DocumentStore {
     async *read(db, documentId, key, chunkCount) {
       for (let from = 0; from < chunkCount; from += READ_BATCH) {
         const to = Math.min(chunkCount, from + READ_BATCH)
-        const rows: { seq: number; data: Buffer }[] = await db('document_chunks')
-          .where({ document_id: documentId })
+        const rows: { seq: number; data: Buffer }[] = await db(table)
+          .where({ [owner]: documentId })
           .where('seq', '>=', from)
           .where('seq', '<', to)
           .orderBy('seq')
@@ -105,7 +110,7 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE): DocumentStore {
     },
 
     async remove(trx, documentId) {
-      await trx('document_chunks').where({ document_id: documentId }).del()
+      await trx(table).where({ [owner]: documentId }).del()
     },
   }
 }

@@ -1,0 +1,202 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express'
+import type { Services } from '../../services'
+import { requirePatient, requireProfessional } from '../../middleware/auth'
+import { MAX_DOCUMENT_BYTES } from '../../domain/documents'
+import { MAX_CLOSE_REASON_LENGTH, MAX_MESSAGE_LENGTH, MAX_SUBJECT_LENGTH, closeReasonError, messageError, normaliseMessage, subjectError } from '../../domain/messaging'
+import { validateNir } from '../../domain/nir'
+import { readMultipart } from '../../infrastructure/multipart'
+import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
+import { REJECTION_MESSAGES, sendContent } from '../documents/routes'
+import type { AttachmentInput, SendRefusal, StartRefusal } from './service'
+
+const REFUSALS: Record<StartRefusal | SendRefusal, { field: string; text: string }> = {
+  ...(Object.fromEntries(Object.entries(REJECTION_MESSAGES).map(([k, text]) => [k, { field: 'attachment', text }])) as Record<keyof typeof REJECTION_MESSAGES, { field: string; text: string }>),
+  not_found: { field: 'nir', text: 'Aucun patient ne correspond à ce numéro de sécurité sociale, cette date de naissance et ce nom : vérifiez votre saisie' },
+  closed: { field: 'nir', text: 'Le profil Mon espace santé de ce patient est fermé : vous ne pouvez pas lui écrire' },
+  opposed: { field: 'nir', text: "Ce patient s'est opposé à la création de son profil Mon espace santé : vous ne pouvez pas lui écrire" },
+  not_created: { field: 'nir', text: "Le profil Mon espace santé de ce patient n'est pas encore créé : vous ne pouvez pas lui écrire" },
+  not_reachable: { field: 'professional', text: "Vous pouvez uniquement écrire à un professionnel de santé qui vous a déjà écrit et qui n'a pas clos l'échange" },
+}
+
+const LIMITS = { message: MAX_MESSAGE_LENGTH, subject: MAX_SUBJECT_LENGTH, closeReason: MAX_CLOSE_REASON_LENGTH }
+
+interface Outcome {
+  errors?: FormErrors
+  redirect?: string
+}
+
+/**
+ * Reads a message form (multipart: `_csrf` first, then the fields, the optional file last) and
+ * hands the fields and the file stream to `handle`, which validates and sends in one go.
+ */
+async function messageForm(req: Request, services: Services, handle: (fields: Record<string, string>, attachment?: AttachmentInput) => Promise<Outcome>): Promise<{ fields: Record<string, string>; outcome: Outcome }> {
+  let outcome: Outcome | undefined
+  let fields: Record<string, string> = {}
+  const parsed = await readMultipart(req, {
+    csrf: services.csrf,
+    maxFileBytes: MAX_DOCUMENT_BYTES + 1,
+    onFile: async (file, before) => {
+      fields = before
+      try {
+        outcome = await handle(before, file.filename ? { stream: file.stream, fileName: file.filename } : undefined)
+      } finally {
+        file.stream.resume()
+      }
+    },
+  })
+  if (!outcome) {
+    fields = parsed.fields
+    outcome = await handle(parsed.fields, undefined)
+  }
+  return { fields, outcome }
+}
+
+function refusalErrors(reason: StartRefusal | SendRefusal): FormErrors {
+  const r = REFUSALS[reason]
+  return addError(emptyErrors(), r.field, r.text)
+}
+
+/** «Messagerie (2)» with «messages non lus» for screen readers, on every page of patients and professionals. */
+export function unreadBadge(services: Services): RequestHandler {
+  return async (req, res, next) => {
+    const actor = req.actor
+    const nav = res.locals.navigation as { href: string; text?: string; html?: string }[] | undefined
+    if (req.method !== 'GET' || !actor || !nav || (actor.kind !== 'patient' && actor.kind !== 'professional')) return next()
+    const item = nav.find((i) => i.href === '/messagerie' || i.href === '/pro/messagerie')
+    if (!item) return next()
+    const n = await services.messaging.unreadCount(actor)
+    if (n > 0) {
+      item.html = `Messagerie (${n}<span class="govuk-visually-hidden"> ${n > 1 ? 'messages non lus' : 'message non lu'}</span>)`
+      delete item.text
+    }
+    next()
+  }
+}
+
+export function messagingRoutes(services: Services): Router {
+  const router = Router()
+  const { messaging } = services
+
+  // Patient side: write again to a professional who already wrote; save an attachment into «Mes documents».
+  const writeForm = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
+    const reachable = await messaging.reachable(req.actor!)
+    res.status(status).render('messaging/write.njk', { pageTitle: 'Écrire à un professionnel de santé', reachable, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
+  }
+  router.get('/messagerie/ecrire', requirePatient, (req, res) => writeForm(req, res))
+  router.post('/messagerie/ecrire', requirePatient, async (req, res) => {
+    const values = { professional: String(req.body.professional ?? ''), body: typeof req.body.body === 'string' ? req.body.body : '' }
+    const errors = emptyErrors()
+    if (!values.professional) addError(errors, 'professional', 'Choisissez le professionnel de santé à qui écrire')
+    const body = normaliseMessage(values.body)
+    const error = messageError(body)
+    if (error) addError(errors, 'body', error)
+    if (hasErrors(errors)) return writeForm(req, res, 400, { errors, values })
+    const r = await messaging.writeAgain(req.actor!, values.professional, body)
+    if (!r.ok) return writeForm(req, res, 400, { errors: refusalErrors(r.reason), values })
+    req.session.flash = { type: 'success', text: 'Votre message a été envoyé.' }
+    res.redirect(303, `/messagerie/${r.value}#dernier-message`)
+  })
+
+  router.post('/messagerie/pieces-jointes/:id/enregistrer', requirePatient, async (req, res) => {
+    const r = await messaging.saveToDocuments(req.actor!, String(req.params.id))
+    req.session.flash = { type: 'success', text: r.already ? 'Cette pièce jointe est déjà dans vos documents.' : 'La pièce jointe a été enregistrée dans vos documents (catégorie «\u00a0Autres documents\u00a0»).' }
+    res.redirect(303, `/messagerie/${r.conversationId}`)
+  })
+
+  // Professional side: start a conversation, close one.
+  const startForm = (res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) =>
+    res.status(status).render('messaging/start.njk', { pageTitle: 'Écrire à un patient', values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
+  router.get('/pro/messagerie/nouveau', requireProfessional, (_req, res) => startForm(res))
+  router.post('/pro/messagerie/nouveau', requireProfessional, async (req, res) => {
+    let patient = ''
+    const { fields, outcome } = await messageForm(req, services, async (f, attachment) => {
+      const errors = emptyErrors()
+      const nir = validateNir(f.nir)
+      if (!nir.ok) addError(errors, 'nir', nir.message)
+      const birth = checkDate(dateParts(f, 'birthDate'), 'la date de naissance', { notFuture: true })
+      if (!birth.ok) addError(errors, 'birthDate', birth.message, `birthDate-${birth.part}`)
+      const lastName = (f.lastName ?? '').trim()
+      if (!lastName) addError(errors, 'lastName', 'Saisissez le nom de famille du patient')
+      const subject = (f.subject ?? '').trim()
+      const sErr = subjectError(subject)
+      if (sErr) addError(errors, 'subject', sErr)
+      const body = normaliseMessage(f.body)
+      const bErr = messageError(body)
+      if (bErr) addError(errors, 'body', bErr)
+      if (hasErrors(errors) || !nir.ok || !birth.ok) return { errors }
+      const r = await messaging.start(req.actor!, { nir: nir.nir, birthDate: birth.value, lastName, subject, body, attachment })
+      if (!r.ok) return { errors: refusalErrors(r.reason) }
+      patient = r.value.patient
+      return { redirect: `/pro/messagerie/${r.value.conversationId}` }
+    })
+    if (outcome.errors) return startForm(res, 400, { errors: outcome.errors, values: fields })
+    req.session.flash = { type: 'success', text: `Votre message a été envoyé à ${patient}.` }
+    res.redirect(303, outcome.redirect!)
+  })
+
+  const closeForm = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
+    const c = await messaging.read(req.actor!, String(req.params.id))
+    if (!c.canClose) return res.redirect(303, `/pro/messagerie/${c.id}`)
+    res.status(status).render('messaging/close.njk', { pageTitle: 'Clore la conversation', c, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
+  }
+  router.get('/pro/messagerie/:id/clore', requireProfessional, (req, res) => closeForm(req, res))
+  router.post('/pro/messagerie/:id/clore', requireProfessional, async (req, res) => {
+    const reason = normaliseMessage(req.body.reason)
+    const error = closeReasonError(reason)
+    if (error) return closeForm(req, res, 400, { errors: addError(emptyErrors(), 'reason', error), values: { reason: req.body.reason ?? '' } })
+    await messaging.close(req.actor!, String(req.params.id), reason)
+    req.session.flash = { type: 'success', text: 'La conversation est close. Le patient voit le motif ; un nouveau message de votre part la rouvrira.' }
+    res.redirect(303, `/pro/messagerie/${req.params.id}`)
+  })
+
+  // Both sides: inbox, archive, conversation, reply, attachments (after the fixed paths above).
+  for (const side of ['patient', 'professional'] as const) {
+    const base = side === 'patient' ? '/messagerie' : '/pro/messagerie'
+    const guard = side === 'patient' ? requirePatient : requireProfessional
+
+    const inbox = (archived: boolean) => async (req: Request, res: Response) => {
+      const conversations = await messaging.inbox(req.actor!, archived)
+      const reachable = side === 'patient' && !archived ? await messaging.reachable(req.actor!) : []
+      res.render('messaging/inbox.njk', { pageTitle: archived ? 'Messages archivés' : 'Messagerie', base, side, archived, conversations, canWrite: reachable.length > 0 })
+    }
+    router.get(base, guard, inbox(false))
+    router.get(`${base}/archives`, guard, inbox(true))
+
+    const showConversation = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
+      const c = await messaging.read(req.actor!, String(req.params.id))
+      res.status(status).render('messaging/conversation.njk', { pageTitle: c.subject, base, side, c, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
+    }
+
+    router.get(`${base}/pieces-jointes/:id`, guard, async (req, res) => {
+      const content = await messaging.attachment(req.actor!, String(req.params.id))
+      await sendContent(res, content, 'attachment')
+    })
+
+    router.get(`${base}/:id`, guard, (req, res) => showConversation(req, res))
+
+    router.post(`${base}/:id/repondre`, guard, async (req, res) => {
+      const id = String(req.params.id)
+      const { fields, outcome } = await messageForm(req, services, async (f, attachment) => {
+        const body = normaliseMessage(f.body)
+        const error = messageError(body)
+        if (error) return { errors: addError(emptyErrors(), 'body', error) }
+        const r = await messaging.reply(req.actor!, id, { body, attachment })
+        if (!r.ok) return { errors: refusalErrors(r.reason) }
+        return { redirect: `${base}/${id}#dernier-message` }
+      })
+      if (outcome.errors) return showConversation(req, res, 400, { errors: outcome.errors, values: { body: fields.body ?? '' } })
+      req.session.flash = { type: 'success', text: 'Votre message a été envoyé.' }
+      res.redirect(303, outcome.redirect!)
+    })
+
+    for (const [path, archived] of [['archiver', true], ['desarchiver', false]] as const) {
+      router.post(`${base}/:id/${path}`, guard, async (req, res) => {
+        await messaging.setArchived(req.actor!, String(req.params.id), archived)
+        req.session.flash = { type: 'success', text: archived ? 'La conversation a été archivée.' : 'La conversation est de nouveau dans votre messagerie.' }
+        res.redirect(303, archived ? base : `${base}/${req.params.id}`)
+      })
+    }
+  }
+
+  return router
+}

@@ -1,0 +1,132 @@
+import { can, decide, DEFAULT_SETTINGS, type Action, type ConversationFacts, type PolicyFacts, type ProfessionalRelation, type Relation, type SpaceState } from '../../src/domain/accessPolicy'
+import type { Actor } from '../../src/domain/actor'
+import { attachmentTitle, closeReasonError, documentTitleFromAttachment, messageError, normaliseMessage, subjectError } from '../../src/domain/messaging'
+import { sameSurname } from '../../src/features/messaging/service'
+
+const NOW = new Date('2026-11-24T10:00:00Z')
+const P = '11111111-1111-1111-1111-111111111111'
+const OTHER = '22222222-2222-2222-2222-222222222222'
+const PRO = 'pro-1'
+const PRO2 = 'pro-2'
+
+const actors: Record<string, Actor> = {
+  patient: { accountId: 'a-pat', kind: 'patient', displayName: 'Camille', personId: P },
+  rep: { accountId: 'a-rep', kind: 'patient', displayName: 'Parent', personId: OTHER, acting: { personId: P, as: 'representative', displayName: 'Léo' } },
+  carer: { accountId: 'a-car', kind: 'patient', displayName: 'Aidant', personId: OTHER, acting: { personId: P, as: 'carer', displayName: 'X' } },
+  pro: { accountId: 'a-pro', kind: 'professional', displayName: 'Dr', professionalId: PRO, profession: 'MEDECIN' },
+  agent: { accountId: 'a-ag', kind: 'agent', displayName: 'Nadia' },
+  operator: { accountId: 'a-op', kind: 'operator', displayName: 'Louis' },
+}
+
+const pro = (p: Partial<ProfessionalRelation> = {}): ProfessionalRelation => ({
+  kind: 'professional', professionalId: PRO, profession: 'MEDECIN', careTeam: false, medecinTraitant: false, administrator: false, blocked: false,
+  samuRegulator: false, emergency: null, readableCategories: [], ...p,
+})
+const facts = (relation: Relation, state: SpaceState = 'activated'): PolicyFacts => ({ personId: P, spaceState: state, relation, settings: DEFAULT_SETTINGS, now: NOW })
+const conv = (c: Partial<ConversationFacts> = {}): ConversationFacts => ({ personId: P, professionalId: PRO, status: 'open', ...c })
+
+const self: Relation = { kind: 'self' }
+const rep: Relation = { kind: 'representative', childAge: 9 }
+const carerRW: Relation = { kind: 'carer', rights: { read: true, write: true } }
+const carerR: Relation = { kind: 'carer', rights: { read: true, write: false } }
+
+type Case = [string, Actor, Action, ConversationFacts | undefined, PolicyFacts, boolean]
+const cases: Case[] = [
+  // Patient side
+  ['holder lists the inbox', actors.patient, 'list', undefined, facts(self), true],
+  ['holder reads a conversation', actors.patient, 'read', conv(), facts(self), true],
+  ['holder replies to an open conversation', actors.patient, 'create', conv(), facts(self), true],
+  ['holder cannot write into a closed conversation', actors.patient, 'create', conv({ status: 'closed' }), facts(self), false],
+  ['holder still reads a closed conversation', actors.patient, 'read', conv({ status: 'closed' }), facts(self), true],
+  ['holder cannot start a conversation (no patient-to-anyone start)', actors.patient, 'create', undefined, facts(self), false],
+  ['holder archives', actors.patient, 'update', conv(), facts(self), true],
+  ['holder: conversation of another person', actors.patient, 'read', conv({ personId: OTHER }), facts(self), false],
+  ['holder: closed space reads nothing', actors.patient, 'read', conv(), facts(self, 'closed'), false],
+  ['representative reads for the child', actors.rep, 'read', conv(), facts(rep), true],
+  ['representative replies for the child', actors.rep, 'create', conv(), facts(rep), true],
+  ['representative cannot start', actors.rep, 'create', undefined, facts(rep), false],
+  ['carer with write replies', actors.carer, 'create', conv(), facts(carerRW), true],
+  ['carer read-only reads', actors.carer, 'read', conv(), facts(carerR), true],
+  ['carer read-only cannot reply', actors.carer, 'create', conv(), facts(carerR), false],
+  ['carer without read sees nothing', actors.carer, 'list', undefined, facts({ kind: 'carer', rights: { read: false, write: false } }), false],
+  ['a stranger patient sees nothing', actors.patient, 'read', conv(), facts({ kind: 'none' }), false],
+  // Professionals
+  ['any professional starts, without consent', actors.pro, 'create', undefined, facts(pro()), true],
+  ['a blocked professional may still start (law)', actors.pro, 'create', undefined, facts(pro({ blocked: true })), true],
+  ['never into a closed space', actors.pro, 'create', undefined, facts(pro(), 'closed'), false],
+  ['never into an opposed space', actors.pro, 'create', undefined, facts(pro(), 'opposed'), false],
+  ['never into a space not created yet', actors.pro, 'create', undefined, facts(pro(), 'notified'), false],
+  ['into an auto-created space', actors.pro, 'create', undefined, facts(pro(), 'auto_created'), true],
+  ['the professional reads their conversation', actors.pro, 'read', conv(), facts(pro()), true],
+  ['the professional writes in a closed conversation (reopens it)', actors.pro, 'create', conv({ status: 'closed' }), facts(pro()), true],
+  ['the professional closes their conversation', actors.pro, 'update', conv(), facts(pro()), true],
+  ['another professional reads nothing, even in the care team', actors.pro, 'read', conv({ professionalId: PRO2 }), facts(pro({ careTeam: true, medecinTraitant: true })), false],
+  ['another professional cannot write into it', actors.pro, 'create', conv({ professionalId: PRO2 }), facts(pro({ careTeam: true })), false],
+  ['a professional has no inbox of the patient', actors.pro, 'list', undefined, facts(pro({ careTeam: true })), false],
+  // Never
+  ['agents never', actors.agent, 'read', conv(), facts({ kind: 'agent' }), false],
+  ['operators never', actors.operator, 'list', undefined, facts({ kind: 'operator' }), false],
+  ['a professional with a patient relation never', actors.pro, 'read', conv(), facts(self), false],
+]
+
+describe('access policy: messages', () => {
+  test.each(cases)('%s', (_name, actor, action, conversation, f, expected) => {
+    expect(can(actor, action, { type: 'message', conversation }, f)).toBe(expected)
+  })
+
+  test.each<[string, Actor, Action, ConversationFacts, PolicyFacts, 403 | 404]>([
+    ['another professional: 404 (may not know it exists)', actors.pro, 'read', conv({ professionalId: PRO2 }), facts(pro()), 404],
+    ['another patient: 404', actors.patient, 'create', conv({ personId: OTHER }), facts(self), 404],
+    ['closed conversation, patient writes: 403 (they see it)', actors.patient, 'create', conv({ status: 'closed' }), facts(self), 403],
+    ['read-only carer replies: 403', actors.carer, 'create', conv(), facts(carerR), 403],
+  ])('%s', (_n, actor, action, c, f, status) => {
+    expect(decide(actor, action, { type: 'message', conversation: c }, f)).toEqual({ allowed: false, status })
+  })
+})
+
+describe('messaging rules', () => {
+  test.each<[string, string | null]>([
+    ['', 'Saisissez votre message'],
+    ['Bonjour', null],
+    ['a'.repeat(5000), null],
+    ['a'.repeat(5001), 'Le message doit contenir 5\u00a0000 caractères au maximum (il en contient 5\u00a0001)'],
+    ['😀'.repeat(5000), null],
+  ])('message of %#', (body, expected) => {
+    expect(messageError(body)).toBe(expected)
+  })
+
+  test.each<[unknown, string]>([
+    ['  a\r\nb\rc\n ', 'a\nb\nc'],
+    [undefined, ''],
+    [['x'], ''],
+  ])('normalise %#', (raw, expected) => {
+    expect(normaliseMessage(raw)).toBe(expected)
+  })
+
+  it('subject and close reason', () => {
+    expect(subjectError('')).toBe("Saisissez l'objet du message")
+    expect(subjectError('x'.repeat(101))).toBe("L'objet doit contenir 100 caractères au maximum")
+    expect(subjectError('Résultats')).toBeNull()
+    expect(closeReasonError('')).toBe('Indiquez pourquoi vous clôturez la conversation')
+    expect(closeReasonError('x'.repeat(301))).toBe('Le motif doit contenir 300 caractères au maximum')
+  })
+
+  test.each<[string, string, boolean]>([
+    ['Martin', 'MARTIN', true],
+    ['Lefèvre', 'lefevre', true],
+    ['Le Gall-Durand', 'legall durand', true],
+    ['Martin', 'Martine', false],
+    ['Martin', '', false],
+  ])('surname %s ~ %s', (a, b, expected) => {
+    expect(sameSurname(a, b)).toBe(expected)
+  })
+
+  test.each<[string, string, string]>([
+    ['C:\\Users\\x\\compte rendu.pdf', 'compte rendu.pdf', 'compte rendu'],
+    ['', 'Pièce jointe', 'Pièce jointe'],
+    [`${'a'.repeat(70)}.pdf`, `${'a'.repeat(70)}.pdf`, 'a'.repeat(50)],
+  ])('attachment title %#', (name, title, docTitle) => {
+    expect(attachmentTitle(name)).toBe(title)
+    expect(documentTitleFromAttachment(attachmentTitle(name))).toBe(docTitle)
+  })
+})
