@@ -19,6 +19,11 @@ import { createOppositionService } from './features/opposition/service'
 import { createRecoveryService } from './features/account/recovery'
 import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
+import { createImportService } from './features/back-office/imports'
+import { createCampaignService } from './features/back-office/campaign'
+import { createFigures } from './features/back-office/figures'
+import { createLetters } from './features/back-office/letters'
+import { createPhoneOpposition } from './features/back-office/phone'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -52,6 +57,12 @@ export function createServices(infra: Infrastructure) {
   const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  // The operators' back office (SPEC §12).
+  const imports = createImportService({ db, activity })
+  const campaign = createCampaignService({ db, notifier, activity, codeKey: config.codeHashKey, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  const figures = createFigures(db)
+  const letters = createLetters({ db, activity, masterKey: config.documentMasterKey })
+  const phoneOpposition = createPhoneOpposition({ db, activity, opposition })
 
   const jobs: JobDefinition[] = [
     {
@@ -66,9 +77,21 @@ export function createServices(infra: Infrastructure) {
       cron: '30 4 * * *',
       run: () => children.endAtMajority(),
     },
+    {
+      name: 'auto-creation',
+      description: "Crée automatiquement les profils informés depuis plus de 6 semaines sans opposition",
+      cron: '15 3 * * *',
+      run: () => campaign.autoCreate(),
+    },
+    {
+      name: 'figures-refresh',
+      description: 'Met à jour les chiffres du back-office (comptes par état, activations par jour)',
+      cron: '*/10 * * * *',
+      run: () => figures.refresh(),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, imports, campaign, figures, letters, phoneOpposition }
 }
 
 export type Services = ReturnType<typeof createServices>
