@@ -31,6 +31,10 @@ export function createFigures(db: Knex) {
       return { ms: Date.now() - started }
     },
 
+    async refreshedAt(): Promise<Date | null> {
+      return (await repo.lastRefresh(db))?.refreshed_at ?? null
+    },
+
     async states() {
       const rows = await repo.states(db)
       const byState = new Map(rows.map((r) => [r.state, Number(r.count)]))

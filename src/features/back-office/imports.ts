@@ -46,6 +46,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
     const counts = { rowsTotal: 0, rowsOk: 0, rowsBad: 0, inserted: 0, updated: 0 }
     const conn: pg.Client = await db.client.acquireConnection()
     let fileErrors: string[] = []
+    let headerSeen = false
     try {
       await conn.query("SET statement_timeout = 0")
       await conn.query(`DROP TABLE IF EXISTS pg_temp.person_import_staging; CREATE TEMP TABLE person_import_staging (line integer, nir varchar(15), last_name varchar(100), first_names varchar(150), sex varchar(1), birth_date date, birth_place varchar(100), address_line1 varchar(150), address_line2 varchar(150), postcode varchar(10), city varchar(100), email varchar(254), mobile varchar(20))`)
@@ -59,6 +60,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         skip_records_with_error: true,
         info: true,
         columns: (header: string[]) => {
+          headerSeen = true
           const faults = checkHeader(header)
           if (faults.length) throw new FileError(faults)
           return header.map((h) => {
@@ -117,6 +119,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         if (inBatch >= batchSize || pending.length >= batchSize) await flush()
       }
       await flush()
+      if (!headerSeen) fileErrors = ['Le fichier est vide : il doit contenir une première ligne avec le nom des colonnes, puis une ligne par assuré']
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined)
       const e = err as Error & { code?: string }

@@ -67,7 +67,7 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
       doc.moveDown()
       doc.fontSize(11).text("Connectez-vous à Mon espace santé pour en savoir plus, ou appelez le 3422.")
     }
-    doc.fontSize(10).text('Mon espace santé – Assurance Maladie', 50, 760)
+    doc.fontSize(9).text('Mon espace santé – Assurance Maladie – 3422', 50, 760, { lineBreak: false })
   }
 
   return {
@@ -113,7 +113,7 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
         await trx('letter_batches').where({ id }).update({ downloaded_at: trx.fn.now() })
         await activity.record(trx, actor, { action: 'letters.batch_downloaded', objectType: 'letter_batch', objectId: String(id), details: { letters: batch.letters } })
       })
-      const doc = new PDFDocument({ size: 'A4', autoFirstPage: false, info: { Title: `Lot de courriers n° ${id}`, Author: 'Mon espace santé' } })
+      const doc = new PDFDocument({ size: 'A4', margin: 50, autoFirstPage: false, info: { Title: `Lot de courriers n° ${id}`, Author: 'Mon espace santé' } })
       doc.pipe(out)
       for await (const l of db('letters').where({ batch_id: id }).orderBy('id').select('id', 'kind', 'address', 'sealed_payload', 'created_at').stream() as AsyncIterable<LetterRow>) {
         doc.addPage()
