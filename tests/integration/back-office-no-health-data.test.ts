@@ -59,7 +59,7 @@ describe("le back-office ne montre aucune donnée de santé et aucun NIR en enti
     }
     const found = await submitForm(op, '/back-office/opposition-telephone', { nir: p.nir, ...dateFields(p.birthDate), lastName: p.lastName })
     pages.push((await op.get(found.headers.location)).text)
-    await submitForm(op, '/back-office/opposition-telephone/confirmation', { checks: ['identity', 'consent'] })
+    await submitForm(op, '/back-office/opposition-telephone/confirmation', { 'checks[]': ['identity', 'consent'] })
     pages.push((await op.get('/back-office/opposition-telephone/accuse-de-reception')).text)
     await submitForm(op, '/back-office/chiffres', {}, '/back-office/chiffres/actualiser')
     pages.push((await op.get('/back-office/chiffres')).text)

@@ -209,11 +209,11 @@ describe('back-office des opérateurs', () => {
     expect(text).not.toContain(p.nir)
     expect(text).not.toContain(p.email!) // masked
     expect(text).toContain('par courriel à l•••@courriel.example')
-    r = await submitForm(op, '/back-office/opposition-telephone/confirmation', { checks: ['consent'] })
+    r = await submitForm(op, '/back-office/opposition-telephone/confirmation', { 'checks[]': ['consent'] })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'checks')).toContain("Cochez la case pour confirmer que vous avez vérifié l'identité de la personne")
     expect((await t.db('spaces').where({ person_id: p.id }).first()).state).toBe('notified')
-    r = await submitForm(op, '/back-office/opposition-telephone/confirmation', { checks: ['identity', 'consent'] })
+    r = await submitForm(op, '/back-office/opposition-telephone/confirmation', { 'checks[]': ['identity', 'consent'] })
     expect(r.status).toBe(303)
     const receipt = await op.get(r.headers.location)
     expect(h1(receipt.text)).toContain('Opposition enregistrée')

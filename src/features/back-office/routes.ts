@@ -152,7 +152,7 @@ export function backOfficeRoutes(services: Services): Router {
   router.post('/back-office/opposition-telephone/confirmation', async (req, res) => {
     const p = phonePerson(req)
     if (!p) return res.redirect(303, '/back-office/opposition-telephone')
-    const checks = ([] as unknown[]).concat(req.body.checks ?? [])
+    const checks = [req.body['checks[]'] ?? []].flat().map(String)
     const errors = emptyErrors()
     if (!checks.includes('identity')) addError(errors, 'checks', "Cochez la case pour confirmer que vous avez vérifié l'identité de la personne", 'checks')
     if (!checks.includes('consent')) addError(errors, 'checks', "Cochez la case pour confirmer que la personne demande à s'opposer", 'checks')
