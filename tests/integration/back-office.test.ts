@@ -93,6 +93,15 @@ describe('back-office des opérateurs', () => {
     expect(JSON.stringify(log.details)).not.toContain(good1)
   })
 
+  it('import : séparateur virgule, BOM, champ entre guillemets, colonnes dans un autre ordre, en-têtes en majuscules', async () => {
+    const nir = nirFor('F', '1977-07-07', 41)
+    const csv = '\ufeffNOM,Prenoms,nir,sexe,date_naissance,adresse_ligne2,ville\n' + `Roux,"Anne, Marie",${nir},F,07/07/1977,"Bât. C, 3e étage",Lyon\n`
+    const r = await uploadCsv(op, csv)
+    expect(r.status).toBe(303)
+    const p = await t.db('insured_persons').where({ nir }).first()
+    expect(p).toMatchObject({ last_name: 'Roux', first_names: 'Anne, Marie', address_line2: 'Bât. C, 3e étage', city: 'Lyon', birth_date: '1977-07-07' })
+  })
+
   it("import : un fichier sans les colonnes obligatoires, ou sans fichier, est refusé avec un message", async () => {
     let r = await uploadCsv(op, 'nom;prenoms\nDupont;Jean\n')
     expect(r.status).toBe(400)

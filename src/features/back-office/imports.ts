@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import type { Readable, Writable } from 'node:stream'
-import { parse } from 'csv-parse'
+import Papa from 'papaparse'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { Knex } from 'knex'
 import type pg from 'pg'
@@ -29,7 +29,7 @@ class FileError extends Error {
 }
 
 /**
- * Import of insured persons (SPEC §12): the file is streamed through a CSV parser, each line checked
+ * Import of insured persons (SPEC §12): the file is streamed through a CSV parser (PapaParse), each line checked
  * by the pure rules of `personRow`; good lines are streamed into a temporary table with COPY and
  * merged into the registry every `batchSize` lines (`INSERT … ON CONFLICT (nir) DO UPDATE`: a
  * re-import updates, never duplicates; a new person gets a `not_notified` space); bad lines are kept
@@ -51,41 +51,30 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       await conn.query("SET statement_timeout = 0")
       await conn.query(`DROP TABLE IF EXISTS pg_temp.person_import_staging; CREATE TEMP TABLE person_import_staging (line integer, nir varchar(15), last_name varchar(100), first_names varchar(150), sex varchar(1), birth_date date, birth_place varchar(100), address_line1 varchar(150), address_line2 varchar(150), postcode varchar(10), city varchar(100), email varchar(254), mobile varchar(20))`)
 
-      const parser = parse({
-        delimiter: [';', ','],
-        bom: true,
-        trim: true,
-        skip_empty_lines: true,
-        relax_column_count: true,
-        skip_records_with_error: true,
-        info: true,
-        columns: (header: string[]) => {
-          headerSeen = true
-          const faults = checkHeader(header)
-          if (faults.length) throw new FileError(faults)
-          return header.map((h) => {
-            const name = h.trim().toLowerCase()
-            return (IMPORT_COLUMNS as readonly string[]).includes(name) ? name : false
-          })
-        },
-      })
-      let pending: { line: number; faults: RowFault[] }[] = []
-      parser.on('skip', (err: Error & { lines?: number }) => {
-        counts.rowsTotal++
-        counts.rowsBad++
-        pending.push({ line: err.lines ?? 0, faults: [{ column: '', message: 'Ligne illisible (guillemets mal fermés ou caractères invalides)' }] })
-      })
+      // PapaParse in stream mode (several times faster than csv-parse here); `;` or `,` guessed.
+      const parser = input.pipe(Papa.parse(Papa.NODE_STREAM_INPUT, { delimitersToGuess: [';', ','], skipEmptyLines: 'greedy' }))
       input.on('error', (err) => parser.destroy(err))
-      input.pipe(parser)
+      let pending: { line: number; faults: RowFault[] }[] = []
 
       let copy: Writable | undefined
       let inBatch = 0
+      let buffered: string[] = []
+      let bufferedBytes = 0
       const openCopy = async () => {
         await conn.query('BEGIN')
         copy = conn.query(copyFrom(`COPY person_import_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`)) as unknown as Writable
       }
+      // Rows go to COPY in chunks of ~256 KB (one socket write each, not one per row).
+      const push = async () => {
+        if (!buffered.length) return
+        const chunk = buffered.join('')
+        buffered = []
+        bufferedBytes = 0
+        if (!copy!.write(chunk)) await once(copy!, 'drain')
+      }
       const flush = async () => {
         if (copy) {
+          await push()
           copy.end()
           await once(copy, 'finish')
           copy = undefined
@@ -102,18 +91,36 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         inBatch = 0
       }
 
-      for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      let index: (number | undefined)[] = []
+      let line = 0
+      for await (const cells of parser as AsyncIterable<string[]>) {
+        line++
+        if (!headerSeen) {
+          headerSeen = true
+          const header = cells.map((h, i) => (i === 0 ? h.replace(/^\ufeff/, '') : h).trim().toLowerCase())
+          const faults = checkHeader(header)
+          if (faults.length) throw new FileError(faults)
+          index = IMPORT_COLUMNS.map((c) => (header.indexOf(c) >= 0 ? header.indexOf(c) : undefined))
+          continue
+        }
         counts.rowsTotal++
+        const record: Record<string, string | undefined> = {}
+        IMPORT_COLUMNS.forEach((c, i) => {
+          const at = index[i]
+          record[c] = at === undefined ? undefined : cells[at]
+        })
         const r = validatePersonRow(record, today)
         if (!r.ok) {
           counts.rowsBad++
-          pending.push({ line: info.lines, faults: r.faults })
+          pending.push({ line, faults: r.faults })
         } else {
           counts.rowsOk++
           if (!copy) await openCopy()
           const p = r.person
-          const row = [String(info.lines), p.nir, p.last_name, p.first_names, p.sex, p.birth_date, p.birth_place, p.address_line1, p.address_line2, p.postcode, p.city, p.email, p.mobile].map(copyField).join('\t') + '\n'
-          if (!copy!.write(row)) await once(copy!, 'drain')
+          const row = [String(line), p.nir, p.last_name, p.first_names, p.sex, p.birth_date, p.birth_place, p.address_line1, p.address_line2, p.postcode, p.city, p.email, p.mobile].map(copyField).join('\t') + '\n'
+          buffered.push(row)
+          bufferedBytes += row.length
+          if (bufferedBytes >= 256 * 1024) await push()
           inBatch++
         }
         if (inBatch >= batchSize || pending.length >= batchSize) await flush()
@@ -122,9 +129,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       if (!headerSeen) fileErrors = ['Le fichier est vide : il doit contenir une première ligne avec le nom des colonnes, puis une ligne par assuré']
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined)
-      const e = err as Error & { code?: string }
       if (err instanceof FileError) fileErrors = err.messages
-      else if (e.code && String(e.code).startsWith('CSV_')) fileErrors = ["Le fichier n'a pas pu être lu : vérifiez qu'il s'agit bien d'un fichier CSV (séparateur point-virgule ou virgule, encodage UTF-8)"]
       else {
         await repo.finish(db, id, 'failed', counts).catch(() => undefined)
         throw err
