@@ -118,7 +118,7 @@ describe('back-office des opérateurs', () => {
   })
 
   it("campagne : code provisoire par courriel ou courrier, date d'information, puis lot PDF pour l'imprimeur", async () => {
-    const paul = await t.db('insured_persons').where({ nir: BACKOFFICE_PERSONS.paul.nir }).first()
+    const henri = await t.db('insured_persons').where({ nir: BACKOFFICE_PERSONS.henri.nir }).first()
     const marthe = await t.db('insured_persons').where({ nir: BACKOFFICE_PERSONS.marthe.nir }).first()
     const waiting = await t.db('spaces').where({ state: 'not_notified' }).count('* as n').first()
     expect(Number(waiting!.n)).toBeGreaterThanOrEqual(2)
@@ -129,13 +129,13 @@ describe('back-office des opérateurs', () => {
     page = await op.get('/back-office/campagne')
     expect(mainText(page.text)).toContain(`Campagne terminée : ${waiting!.n} personne(s) informée(s)`)
     expect(await t.db('spaces').where({ state: 'not_notified' }).count('* as n').first()).toEqual({ n: 0 })
-    const sp = await t.db('spaces').where({ person_id: paul.id }).first()
+    const sp = await t.db('spaces').where({ person_id: henri.id }).first()
     expect(sp).toMatchObject({ state: 'notified', notice_channel: 'email' })
     expect(sp.notified_at).toBeInstanceOf(Date)
-    const mail = await lastMessage(t.db, paul.email, 'provisional-code')
+    const mail = await lastMessage(t.db, henri.email, 'provisional-code')
     const code = mail.body.match(/code provisoire : ([A-Z0-9 ]{14})/)![1]
-    expect(await t.services.codes.check(t.db, paul.id, code)).toBe('valid')
-    const codeRow = await t.db('provisional_codes').where({ person_id: paul.id }).first()
+    expect(await t.services.codes.check(t.db, henri.id, code)).toBe('valid')
+    const codeRow = await t.db('provisional_codes').where({ person_id: henri.id }).first()
     expect(codeRow.code_hash).not.toContain(code.replace(/ /g, ''))
     expect((await t.db('spaces').where({ person_id: marthe.id }).first()).notice_channel).toBe('post')
     const letter = await t.db('letters').where({ person_id: marthe.id, kind: 'provisional_code' }).first()
