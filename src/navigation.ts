@@ -23,7 +23,16 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/pro/messagerie', text: 'Messagerie', match: '/pro/messagerie' },
   ],
   agent: [],
-  operator: [],
+  operator: [
+    { href: '/back-office', text: 'Accueil' },
+    { href: '/back-office/import', text: 'Importer des assurés', match: '/back-office/import' },
+    { href: '/back-office/campagne', text: "Campagne d'information", match: '/back-office/campagne' },
+    { href: '/back-office/creation-automatique', text: 'Création automatique', match: '/back-office/creation-automatique' },
+    { href: '/back-office/opposition-telephone', text: 'Opposition par téléphone', match: '/back-office/opposition-telephone' },
+    { href: '/back-office/courriers', text: 'Courriers à imprimer', match: '/back-office/courriers' },
+    { href: '/back-office/chiffres', text: 'Chiffres', match: '/back-office/chiffres' },
+    { href: '/back-office/journal', text: "Vérifier le journal d'activité", match: '/back-office/journal' },
+  ],
 }
 
 export const ACCOUNT_LINKS: Record<AccountKind, { home: string; account?: { href: string; text: string }; signOut: string }> = {

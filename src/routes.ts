@@ -12,6 +12,7 @@ import { careTeamRoutes } from './features/professionals/routes'
 import { historyRoutes } from './features/history/routes'
 import { professionalRoutes } from './features/professional/routes'
 import { messagingRoutes, unreadBadge } from './features/messaging/routes'
+import { backOfficeRoutes } from './features/back-office/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
@@ -23,5 +24,6 @@ export function featureRoutes(services: Services): Router {
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
   router.use(documentRoutes(services), careTeamRoutes(services), historyRoutes(services), professionalRoutes(services))
   router.use(messagingRoutes(services))
+  router.use(backOfficeRoutes(services))
   return router
 }

@@ -26,6 +26,11 @@ import { createCareTeamService } from './features/professionals/service'
 import { createHistoryService } from './features/history/service'
 import { createProPortalService } from './features/professional/portal'
 import { createMessagingService } from './features/messaging/service'
+import { createImportService } from './features/back-office/imports'
+import { createCampaignService } from './features/back-office/campaign'
+import { createFigures } from './features/back-office/figures'
+import { createLetters } from './features/back-office/letters'
+import { createPhoneOpposition } from './features/back-office/phone'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -71,6 +76,12 @@ export function createServices(infra: Infrastructure) {
   })
   // Secure messaging (SPEC §9): attachments reuse the document rules and storage, «Enregistrer dans mes documents» uses fileDocument.
   const messaging = createMessagingService({ db, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, documents, publicUrl: config.publicUrl })
+  // The operators' back office (SPEC §12).
+  const imports = createImportService({ db, activity })
+  const campaign = createCampaignService({ db, notifier, activity, codeKey: config.codeHashKey, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  const figures = createFigures(db)
+  const letters = createLetters({ db, activity, masterKey: config.documentMasterKey })
+  const phoneOpposition = createPhoneOpposition({ db, activity, opposition })
 
   const jobs: JobDefinition[] = [
     {
@@ -93,7 +104,17 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition }
+      name: 'auto-creation',
+      description: "Crée automatiquement les profils informés depuis plus de 6 semaines sans opposition",
+      cron: '15 3 * * *',
+      run: () => campaign.autoCreate(),
+    {
+      name: 'figures-refresh',
+      description: 'Met à jour les chiffres du back-office (comptes par état, activations par jour)',
+      cron: '*/10 * * * *',
+      run: () => figures.refresh(),
+
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -48,6 +48,8 @@ export interface SmsAdapter {
 export interface Notifier {
   email(trx: Knex | Knex.Transaction, message: OutgoingEmail): Promise<void>
   sms(trx: Knex | Knex.Transaction, message: OutgoingSms): Promise<void>
+  /** Many e-mails in one statement (a notification campaign's batch). */
+  emails(trx: Knex | Knex.Transaction, messages: OutgoingEmail[]): Promise<void>
   /** Whether messages are delivered outside (SMTP) or kept for the development outbox page. */
   readonly delivers: boolean
 }
@@ -66,6 +68,14 @@ export function createNotifier(opts: { smtp: boolean; sms?: SmsAdapter }): Notif
         body: m.text,
         status: initialStatus('email'),
       })
+    },
+    async emails(trx, ms) {
+      if (!ms.length) return
+      await trx.raw(
+        `INSERT INTO outbox (channel, kind, recipient, subject, body, status)
+         SELECT 'email', k, r, s, b, ? FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS m(k, r, s, b)`,
+        [initialStatus('email'), ms.map((m) => m.kind), ms.map((m) => m.to), ms.map((m) => m.subject), ms.map((m) => m.text)],
+      )
     },
     async sms(trx, m) {
       await trx('outbox').insert({

@@ -5,6 +5,7 @@ import { hashPassword } from '../infrastructure/passwords'
 import { lifecycleSeed } from './lifecycle'
 import { documentsSeed } from './documents'
 import { messagingSeed } from './messaging'
+import { backOfficeSeed } from './backoffice'
 
 /**
  * The demo data set of SPEC §13, seeded into an empty database outside production.
@@ -146,6 +147,7 @@ const foundation: SeedStep = async (trx, ctx) => {
 
 /** Every feature's seed step, in order. Features append theirs. */
 export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, messagingSeed]
+export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, backOfficeSeed]
 
 /** Seeds the demo data set into an empty database. Returns false when there was data already. */
 export async function seedDemo(db: Knex, codeHashKey: Buffer, now = new Date(), documentMasterKey: Buffer = crypto.randomBytes(32)): Promise<boolean> {

@@ -1,5 +1,6 @@
 import globalSetup from '../helpers/globalSetup'
 import { renderBench } from './render'
+import { backOfficeBench } from './backoffice'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
@@ -7,12 +8,21 @@ import { renderBench } from './render'
  */
 const BENCHES: Record<string, () => Promise<string[]>> = {
   render: () => renderBench(Number(process.env.BENCH_SECONDS ?? 10)),
+  backoffice: () => backOfficeBench(),
+  'backoffice-import': () => backOfficeBench('import'),
+  'backoffice-campaign': () => backOfficeBench('campaign'),
+  'backoffice-auto-creation': () => backOfficeBench('auto-creation'),
+  'backoffice-figures': () => backOfficeBench('figures'),
 }
+/** The parts of a bench are not run by default (the whole is). */
+const DEFAULT = ['render', 'backoffice']
 
 async function main() {
   await globalSetup()
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
-  const names = wanted.length ? wanted : Object.keys(BENCHES)
+  // `BENCH_ONLY=name npm run bench` or `npm run bench -- name` runs only those (comma-separated).
+  const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)
+  const names = wanted.length ? wanted : only.length ? only : DEFAULT
   for (const name of names) {
     const bench = BENCHES[name]
     if (!bench) {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
 import { CODE_VALIDITY_DAYS, codeMatches, formatCode, generateCode, hashCode } from '../../domain/provisionalCode'
 import { seal } from '../../infrastructure/crypto'
-import type { Notifier } from '../../infrastructure/notifier'
+import type { Notifier, OutgoingEmail } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
 
 const DAY = 24 * 60 * 60 * 1000
@@ -18,6 +18,33 @@ export interface PersonForCode {
   address_line2: string | null
   postcode: string | null
   city: string | null
+}
+
+/** The e-mail that carries a provisional code (one at a time here, in bulk in the notification campaign). */
+export function provisionalCodeEmail(person: Pick<PersonForCode, 'first_names' | 'last_name' | 'email'>, code: string, expiresAt: Date, publicUrl: string): OutgoingEmail {
+  const until = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(expiresAt)
+  return {
+    to: person.email!,
+    kind: 'provisional-code',
+    subject: 'Votre code provisoire Mon espace santé',
+    text: [
+      `Bonjour ${person.first_names} ${person.last_name},`,
+      '',
+      `Voici votre code provisoire : ${formatCode(code)}`,
+      `Il est valable jusqu'au ${until} et ne sert qu'une fois. Il remplace tout code reçu auparavant.`,
+      '',
+      `Pour activer votre profil ou vous opposer à sa création : ${publicUrl}`,
+      '',
+      "Ne communiquez ce code à personne. Besoin d'aide ? Appelez le 3422.",
+      '',
+      'Mon espace santé – Assurance Maladie',
+    ].join('\n'),
+  }
+}
+
+/** The postal address kept with a letter (as it was when the letter was queued). */
+export function letterAddress(person: Pick<PersonForCode, 'first_names' | 'last_name' | 'address_line1' | 'address_line2' | 'postcode' | 'city'>) {
+  return { name: `${person.first_names} ${person.last_name}`, line1: person.address_line1, line2: person.address_line2, postcode: person.postcode, city: person.city }
 }
 
 export type IssueResult = { ok: true; channel: 'email' | 'post'; expiresAt: Date } | { ok: false; reason: 'too_soon' }
@@ -41,36 +68,13 @@ export function createCodeService(deps: { notifier: Notifier; activity: Activity
     const expiresAt = new Date(now.getTime() + CODE_VALIDITY_DAYS * DAY)
     const channel = person.email ? 'email' : 'post'
     await trx('provisional_codes').insert({ person_id: person.id, code_hash: hashCode(codeKey, code), channel, created_at: now, expires_at: expiresAt })
-    const until = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(expiresAt)
     if (channel === 'email') {
-      await notifier.email(trx, {
-        to: person.email!,
-        kind: 'provisional-code',
-        subject: 'Votre code provisoire Mon espace santé',
-        text: [
-          `Bonjour ${person.first_names} ${person.last_name},`,
-          '',
-          `Voici votre code provisoire : ${formatCode(code)}`,
-          `Il est valable jusqu'au ${until} et ne sert qu'une fois. Il remplace tout code reçu auparavant.`,
-          '',
-          `Pour activer votre profil ou vous opposer à sa création : ${deps.publicUrl}`,
-          '',
-          "Ne communiquez ce code à personne. Besoin d'aide ? Appelez le 3422.",
-          '',
-          'Mon espace santé – Assurance Maladie',
-        ].join('\n'),
-      })
+      await notifier.email(trx, provisionalCodeEmail(person, code, expiresAt, deps.publicUrl))
     } else {
       await trx('letters').insert({
         person_id: person.id,
         kind: 'provisional_code',
-        address: JSON.stringify({
-          name: `${person.first_names} ${person.last_name}`,
-          line1: person.address_line1,
-          line2: person.address_line2,
-          postcode: person.postcode,
-          city: person.city,
-        }),
+        address: JSON.stringify(letterAddress(person)),
         sealed_payload: seal(masterKey, JSON.stringify({ code, expiresAt: expiresAt.toISOString() })),
       })
     }

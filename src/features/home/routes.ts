@@ -34,8 +34,10 @@ export function homeRoutes(services: Services): Router {
   router.get('/france-services', requireAgent, (_req, res) => {
     res.render('home/agent.njk', { pageTitle: 'Espace France Services', sections: NAVIGATION.agent })
   })
-  router.get('/back-office', requireOperator, (_req, res) => {
-    res.render('home/operator.njk', { pageTitle: 'Espace Assurance Maladie', sections: NAVIGATION.operator })
+  router.get('/back-office', requireOperator, async (_req, res) => {
+    // Counts by state come from the figures summary (refreshed by a job), never from a scan of spaces.
+    const [states, refreshedAt] = await Promise.all([services.figures.states(), services.figures.refreshedAt()])
+    res.render('home/operator.njk', { pageTitle: 'Espace Assurance Maladie', sections: NAVIGATION.operator.filter((s) => s.href !== '/back-office'), states, refreshedAt })
   })
   return router
 }

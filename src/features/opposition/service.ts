@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { personActor } from '../../domain/actor'
+import { personActor, type Actor } from '../../domain/actor'
 import { canOppose, newReference, type OppositionDecision } from '../../domain/lifecycle'
 import { seal } from '../../infrastructure/crypto'
 import type { Notifier } from '../../infrastructure/notifier'
@@ -7,7 +7,7 @@ import { frenchDate } from '../../validation'
 import type { ActivityLog } from '../history/activity'
 import type { CodeService } from '../codes/service'
 import type { HolderCheckService, HolderInput } from '../spaces/holder'
-import { displayName, spacesRepository } from '../spaces/repository'
+import { displayName, spacesRepository, type HolderRow } from '../spaces/repository'
 
 export type OppositionCheck =
   | { kind: 'ok'; personId: string; codeId: number; deadline: Date }
@@ -28,6 +28,44 @@ export interface OppositionReceipt {
  */
 export function createOppositionService(deps: { db: Knex; notifier: Notifier; activity: ActivityLog; codes: CodeService; holder: HolderCheckService; masterKey: Buffer; publicUrl: string }) {
   const { db, notifier, activity, codes, holder } = deps
+
+  /** The opposition itself: state, reference, history row, e-mail or letter. The caller holds the space's lock. */
+  async function record(trx: Knex.Transaction, h: HolderRow, actor: Actor, details: Record<string, unknown> = {}): Promise<OppositionReceipt> {
+    let reference = newReference('OPP')
+    while (await trx('spaces').where({ opposition_reference: reference }).first('person_id')) reference = newReference('OPP')
+    const now = new Date()
+    await spacesRepository.setSpace(trx, h.id, { state: 'opposed', opposed_at: now, opposition_reference: reference })
+    await activity.record(trx, actor, { action: 'space.opposed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { reference, ...details } })
+    const channel = h.email ? 'email' : 'post'
+    const when = frenchDate(now)
+    if (h.email) {
+      await notifier.email(trx, {
+        to: h.email,
+        kind: 'opposition-receipt',
+        subject: 'Votre opposition à la création de Mon espace santé',
+        text: [
+          `Bonjour ${displayName(h)},`,
+          '',
+          `Nous avons bien enregistré, le ${when}, votre opposition à la création de votre profil Mon espace santé.`,
+          `Référence : ${reference}`,
+          '',
+          'Votre profil ne sera pas créé. Si vous changez d\'avis, vous pourrez demander un nouveau code provisoire et activer votre profil :',
+          `${deps.publicUrl}/nouveau-code`,
+          '',
+          'Mon espace santé – Assurance Maladie',
+        ].join('\n'),
+      })
+    } else {
+      await trx('letters').insert({
+        person_id: h.id,
+        kind: 'opposition_receipt',
+        address: JSON.stringify({ name: displayName(h), line1: h.address_line1, line2: h.address_line2, postcode: h.postcode, city: h.city }),
+        sealed_payload: seal(deps.masterKey, JSON.stringify({ reference, opposedAt: now.toISOString() })),
+      })
+    }
+    return { reference, opposedAt: now.toISOString(), name: displayName(h), channel }
+  }
+
   return {
     async check(input: HolderInput, address: string, now = new Date()): Promise<OppositionCheck> {
       const checked = await holder.check(input, address)
@@ -45,40 +83,22 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
         const h = await spacesRepository.findById(trx, personId, { lock: true })
         if (!h || !canOppose(h).ok) return { ok: false, reason: 'refused' } as const
         if (!(await codes.consumeById(trx, h.id, codeId))) return { ok: false, reason: 'code_gone' } as const
-        let reference = newReference('OPP')
-        while (await trx('spaces').where({ opposition_reference: reference }).first('person_id')) reference = newReference('OPP')
-        const now = new Date()
-        await spacesRepository.setSpace(trx, h.id, { state: 'opposed', opposed_at: now, opposition_reference: reference })
-        const actor = personActor(h.id, displayName(h))
-        await activity.record(trx, actor, { action: 'space.opposed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { reference } })
-        const channel = h.email ? 'email' : 'post'
-        const when = frenchDate(now)
-        if (h.email) {
-          await notifier.email(trx, {
-            to: h.email,
-            kind: 'opposition-receipt',
-            subject: 'Votre opposition à la création de Mon espace santé',
-            text: [
-              `Bonjour ${displayName(h)},`,
-              '',
-              `Nous avons bien enregistré, le ${when}, votre opposition à la création de votre profil Mon espace santé.`,
-              `Référence : ${reference}`,
-              '',
-              'Votre profil ne sera pas créé. Si vous changez d\'avis, vous pourrez demander un nouveau code provisoire et activer votre profil :',
-              `${deps.publicUrl}/nouveau-code`,
-              '',
-              'Mon espace santé – Assurance Maladie',
-            ].join('\n'),
-          })
-        } else {
-          await trx('letters').insert({
-            person_id: h.id,
-            kind: 'opposition_receipt',
-            address: JSON.stringify({ name: displayName(h), line1: h.address_line1, line2: h.address_line2, postcode: h.postcode, city: h.city }),
-            sealed_payload: seal(deps.masterKey, JSON.stringify({ reference, opposedAt: now.toISOString() })),
-          })
-        }
-        return { ok: true, receipt: { reference, opposedAt: now.toISOString(), name: displayName(h), channel } } as const
+        return { ok: true, receipt: await record(trx, h, personActor(h.id, displayName(h))) } as const
+      })
+    },
+
+    /**
+     * An opposition received by someone else on the person's behalf (the 3422 by phone, a France
+     * Services counter), after they checked the person's identity. Same rules, same receipt; the
+     * history row names the actor (an operator or an agent).
+     */
+    async opposeFor(actor: Actor, personId: string, via: 'phone' | 'counter'): Promise<{ ok: true; receipt: OppositionReceipt } | { ok: false; reason: Exclude<OppositionDecision, { ok: true }>['reason'] | 'unknown' }> {
+      return db.transaction(async (trx) => {
+        const h = await spacesRepository.findById(trx, personId, { lock: true })
+        if (!h) return { ok: false, reason: 'unknown' } as const
+        const d = canOppose(h)
+        if (!d.ok) return { ok: false, reason: d.reason } as const
+        return { ok: true, receipt: await record(trx, h, actor, { via, note: via === 'phone' ? "Action réalisée par un conseiller de l'Assurance Maladie" : `Action réalisée par un conseiller France Services${actor.organisation ? ` (${actor.organisation})` : ''}` }) } as const
       })
     },
   }

@@ -1,0 +1,125 @@
+import { nirMatchesBirthDate, validateNir } from './nir'
+
+/**
+ * One line of an insured-persons import file (CSV, `;` or `,` separated, with a header line).
+ * Pure rules: a line is either a clean person or a list of faults, one per column, in French.
+ */
+export const IMPORT_COLUMNS = ['nir', 'nom', 'prenoms', 'sexe', 'date_naissance', 'lieu_naissance', 'adresse_ligne1', 'adresse_ligne2', 'code_postal', 'ville', 'courriel', 'mobile'] as const
+export const REQUIRED_COLUMNS = ['nir', 'nom', 'prenoms', 'sexe', 'date_naissance'] as const
+
+export interface PersonRow {
+  nir: string
+  last_name: string
+  first_names: string
+  sex: 'F' | 'M'
+  birth_date: string
+  birth_place: string | null
+  address_line1: string | null
+  address_line2: string | null
+  postcode: string | null
+  city: string | null
+  email: string | null
+  mobile: string | null
+}
+
+export interface RowFault {
+  column: string
+  message: string
+}
+
+export type RowResult = { ok: true; person: PersonRow } | { ok: false; faults: RowFault[] }
+
+const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]{2,}$/
+const MAX: Record<string, number> = { nom: 100, prenoms: 150, lieu_naissance: 100, adresse_ligne1: 150, adresse_ligne2: 150, code_postal: 10, ville: 100, courriel: 254 }
+
+/** The header's faults: missing required columns (then no line is read). */
+export function checkHeader(columns: string[]): string[] {
+  const names = columns.map((c) => c.trim().toLowerCase())
+  return REQUIRED_COLUMNS.filter((c) => !names.includes(c)).map((c) => `La colonne «${c}» est absente de la première ligne du fichier`)
+}
+
+/** 'YYYY-MM-DD' or 'DD/MM/YYYY' → 'YYYY-MM-DD', or null when it is not a real date. */
+export function parseImportDate(raw: string): string | null {
+  let y: number, m: number, d: number
+  let match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw)
+  if (match) [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  else if ((match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(raw))) [d, m, y] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  else return null
+  const date = new Date(Date.UTC(y, m - 1, d))
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`
+}
+
+/** French mobile: 06/07 + 8 digits, or +33 6/7 + 8 digits; stored as +33…. */
+export function normaliseMobile(raw: string): string | null {
+  const s = raw.replace(/[\s.\-()]/g, '')
+  const m = /^(?:\+33|0033|0)([67]\d{8})$/.exec(s)
+  return m ? `+33${m[1]}` : null
+}
+
+export function validatePersonRow(record: Record<string, string | undefined>, today: string): RowResult {
+  const faults: RowFault[] = []
+  const v = (c: string) => (record[c] ?? '').trim()
+  const opt = (c: string) => v(c) || null
+
+  const nirCheck = validateNir(v('nir'))
+  if (!nirCheck.ok) faults.push({ column: 'nir', message: nirCheck.ok === false && v('nir') ? nirCheck.message : 'Le numéro de sécurité sociale est absent' })
+
+  for (const [c, label] of [['nom', 'Le nom'], ['prenoms', 'Le prénom']] as const) {
+    if (!v(c)) faults.push({ column: c, message: `${label} est absent` })
+  }
+  for (const [c, max] of Object.entries(MAX)) {
+    if (v(c).length > max) faults.push({ column: c, message: `Ce champ dépasse ${max} caractères` })
+  }
+
+  const sexRaw = v('sexe').toUpperCase()
+  const sex = sexRaw === 'F' || sexRaw === '2' ? 'F' : sexRaw === 'M' || sexRaw === 'H' || sexRaw === '1' ? 'M' : null
+  if (!sex) faults.push({ column: 'sexe', message: sexRaw ? 'Le sexe doit être F ou M' : 'Le sexe est absent' })
+
+  const birth = v('date_naissance')
+  const birthDate = birth ? parseImportDate(birth) : null
+  if (!birth) faults.push({ column: 'date_naissance', message: 'La date de naissance est absente' })
+  else if (!birthDate) faults.push({ column: 'date_naissance', message: 'La date de naissance doit être une vraie date, au format AAAA-MM-JJ ou JJ/MM/AAAA' })
+  else if (birthDate > today) faults.push({ column: 'date_naissance', message: 'La date de naissance est dans le futur' })
+  else if (birthDate < '1890-01-01') faults.push({ column: 'date_naissance', message: 'La date de naissance est antérieure à 1890' })
+
+  if (nirCheck.ok && birthDate && !nirMatchesBirthDate(nirCheck.nir, birthDate)) {
+    faults.push({ column: 'nir', message: "Le numéro de sécurité sociale ne correspond pas à l'année ou au mois de naissance" })
+  }
+  if (nirCheck.ok && sex && (nirCheck.nir[0] === '1') !== (sex === 'M')) {
+    faults.push({ column: 'sexe', message: 'Le sexe ne correspond pas au premier chiffre du numéro de sécurité sociale' })
+  }
+
+  const email = opt('courriel')
+  if (email && !EMAIL.test(email)) faults.push({ column: 'courriel', message: "L'adresse électronique n'est pas valide (par exemple nom@domaine.fr)" })
+  const mobileRaw = opt('mobile')
+  const mobile = mobileRaw ? normaliseMobile(mobileRaw) : null
+  if (mobileRaw && !mobile) faults.push({ column: 'mobile', message: 'Le numéro de mobile doit être un numéro français (06 ou 07 suivi de 8 chiffres)' })
+  const postcode = opt('code_postal')
+  if (postcode && !/^(\d{5}|2[AB]\d{3}|98\d{3})$/.test(postcode)) faults.push({ column: 'code_postal', message: 'Le code postal doit contenir 5 chiffres' })
+
+  if (faults.length || !nirCheck.ok || !sex || !birthDate) return { ok: false, faults }
+  return {
+    ok: true,
+    person: {
+      nir: nirCheck.nir,
+      last_name: v('nom'),
+      first_names: v('prenoms'),
+      sex,
+      birth_date: birthDate,
+      birth_place: opt('lieu_naissance'),
+      address_line1: opt('adresse_ligne1'),
+      address_line2: opt('adresse_ligne2'),
+      postcode,
+      city: opt('ville'),
+      email: email ? email.toLowerCase() : null,
+      mobile,
+    },
+  }
+}
+
+/** A value for PostgreSQL COPY text format (tab-separated): \N for null, escapes for \, tab, newlines. */
+export function copyField(value: string | null): string {
+  if (value === null) return '\\N'
+  return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+}

@@ -1,0 +1,141 @@
+import type { Writable } from 'node:stream'
+import type { Knex } from 'knex'
+import PDFDocument from 'pdfkit'
+import type { Actor } from '../../domain/actor'
+import { formatCode } from '../../domain/provisionalCode'
+import { open } from '../../infrastructure/crypto'
+import { frenchDate } from '../../validation'
+import type { ActivityLog } from '../history/activity'
+
+export const LETTER_KINDS: Record<string, string> = {
+  provisional_code: 'Code provisoire',
+  opposition_receipt: "Accusé de réception d'opposition",
+}
+
+class NothingToBatch extends Error {}
+
+interface LetterRow {
+  id: number
+  kind: string
+  address: { name: string; line1: string | null; line2: string | null; postcode: string | null; city: string | null }
+  sealed_payload: Buffer | null
+  created_at: Date
+}
+
+/**
+ * Letters for the print house (SPEC §12). The queue is gathered into a batch; the batch is
+ * downloaded as ONE PDF (one page per letter, the clear content opened from its sealed payload at
+ * that moment only); once the operator confirms it went to the print house, the letters are marked
+ * sent and their sealed content wiped.
+ */
+export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey: Buffer }) {
+  const { db, activity, masterKey } = deps
+
+  function page(doc: PDFKit.PDFDocument, l: LetterRow) {
+    const a = l.address
+    doc.fontSize(10).text('Assurance Maladie – Mon espace santé', 50, 50)
+    doc.text('Service 3422 – Mon espace santé')
+    doc.fontSize(11).text([a.name, a.line1, a.line2, [a.postcode, a.city].filter(Boolean).join(' ')].filter(Boolean).join('\n'), 320, 140)
+    doc.fontSize(10).text(`Le ${frenchDate(new Date(l.created_at))}`, 320, 230)
+    doc.moveDown(3)
+    const payload = l.sealed_payload ? JSON.parse(open(masterKey, l.sealed_payload).toString('utf8')) : {}
+    doc.x = 50
+    if (l.kind === 'provisional_code') {
+      doc.fontSize(14).text('Votre code provisoire Mon espace santé', 50, 300)
+      doc.moveDown()
+      doc.fontSize(11).text(`Bonjour ${a.name},`)
+      doc.moveDown()
+      doc.text('Mon espace santé est votre espace personnel de santé. Pour activer votre profil, ou pour vous opposer à sa création, rendez-vous sur monespacesante.fr avec ce code :')
+      doc.moveDown()
+      doc.fontSize(20).text(payload.code ? formatCode(payload.code) : '—', { align: 'center' })
+      doc.moveDown()
+      doc.fontSize(11).text(`Ce code est valable jusqu'au ${payload.expiresAt ? frenchDate(new Date(payload.expiresAt)) : '—'} et ne sert qu'une fois. Sans opposition de votre part dans les 6 semaines, votre profil sera créé automatiquement.`)
+      doc.moveDown()
+      doc.text("Ne communiquez ce code à personne. Besoin d'aide ? Appelez le 3422 ou rendez-vous dans un espace France Services.")
+    } else if (l.kind === 'opposition_receipt') {
+      doc.fontSize(14).text('Accusé de réception de votre opposition', 50, 300)
+      doc.moveDown()
+      doc.fontSize(11).text(`Bonjour ${a.name},`)
+      doc.moveDown()
+      doc.text(`Nous avons bien enregistré, le ${payload.opposedAt ? frenchDate(new Date(payload.opposedAt)) : '—'}, votre opposition à la création de votre profil Mon espace santé.`)
+      doc.moveDown()
+      doc.text(`Référence : ${payload.reference ?? '—'}`)
+      doc.moveDown()
+      doc.text("Votre profil ne sera pas créé. Si vous changez d'avis, vous pourrez demander un nouveau code provisoire et activer votre profil.")
+    } else {
+      doc.fontSize(14).text('Courrier Mon espace santé', 50, 300)
+      doc.moveDown()
+      doc.fontSize(11).text("Connectez-vous à Mon espace santé pour en savoir plus, ou appelez le 3422.")
+    }
+    doc.fontSize(9).text('Mon espace santé – Assurance Maladie – 3422', 50, 760, { lineBreak: false })
+  }
+
+  return {
+    async queue() {
+      const [waiting, batches] = await Promise.all([
+        db('letters').whereNull('printed_at').whereNull('batch_id').select('kind').count<{ kind: string; count: number }[]>('* as count').groupBy('kind'),
+        db('letter_batches as b').leftJoin('accounts as a', 'a.id', 'b.operator_account_id').select('b.*', 'a.display_name as operator_name').orderBy('b.id', 'desc').limit(10),
+      ])
+      return {
+        waiting: waiting.map((w) => ({ kind: w.kind, label: LETTER_KINDS[w.kind] ?? w.kind, count: Number(w.count) })),
+        total: waiting.reduce((n, w) => n + Number(w.count), 0),
+        batches,
+      }
+    },
+
+    /** Gathers the waiting letters (up to `max`) into a new batch; undefined when none wait. */
+    async createBatch(actor: Actor, max = 5000): Promise<{ id: number; letters: number } | undefined> {
+      return db.transaction(async (trx) => {
+        const [b] = await trx('letter_batches').insert({ operator_account_id: actor.accountId, letters: 0 }).returning('id')
+        const id = Number(b.id)
+        const r = await trx.raw(
+          `UPDATE letters SET batch_id = ? WHERE id IN (SELECT id FROM letters WHERE printed_at IS NULL AND batch_id IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)`,
+          [id, max],
+        )
+        const n = r.rowCount as number
+        if (!n) throw new NothingToBatch()
+        await trx('letter_batches').where({ id }).update({ letters: n })
+        await activity.record(trx, actor, { action: 'letters.batch_created', objectType: 'letter_batch', objectId: String(id), details: { letters: n } })
+        return { id, letters: n }
+      }).catch((err: Error) => {
+        if (err instanceof NothingToBatch) return undefined
+        throw err
+      })
+    },
+
+    findBatch: (id: number) => db('letter_batches').where({ id }).first(),
+
+    /** Writes the batch as one PDF to `out`; false when the batch does not exist or was already sent. */
+    async writePdf(actor: Actor, id: number, out: Writable): Promise<boolean> {
+      const batch = await db('letter_batches').where({ id }).first()
+      if (!batch || batch.sent_at) return false
+      await db.transaction(async (trx) => {
+        await trx('letter_batches').where({ id }).update({ downloaded_at: trx.fn.now() })
+        await activity.record(trx, actor, { action: 'letters.batch_downloaded', objectType: 'letter_batch', objectId: String(id), details: { letters: batch.letters } })
+      })
+      const doc = new PDFDocument({ size: 'A4', margin: 50, autoFirstPage: false, info: { Title: `Lot de courriers n° ${id}`, Author: 'Mon espace santé' } })
+      doc.pipe(out)
+      for await (const l of db('letters').where({ batch_id: id }).orderBy('id').select('id', 'kind', 'address', 'sealed_payload', 'created_at').stream() as AsyncIterable<LetterRow>) {
+        doc.addPage()
+        page(doc, l)
+      }
+      if (!batch.letters) doc.addPage()
+      doc.end()
+      return true
+    },
+
+    /** The print house has the batch: letters marked sent, their clear content wiped. */
+    async markSent(actor: Actor, id: number): Promise<boolean> {
+      return db.transaction(async (trx) => {
+        const batch = await trx('letter_batches').where({ id }).forUpdate().first()
+        if (!batch || batch.sent_at || !batch.downloaded_at) return false
+        await trx('letters').where({ batch_id: id }).update({ printed_at: trx.fn.now(), sealed_payload: null })
+        await trx('letter_batches').where({ id }).update({ sent_at: trx.fn.now() })
+        await activity.record(trx, actor, { action: 'letters.batch_sent', objectType: 'letter_batch', objectId: String(id), details: { letters: batch.letters } })
+        return true
+      })
+    },
+  }
+}
+
+export type Letters = ReturnType<typeof createLetters>

@@ -1,0 +1,73 @@
+import type { Knex } from 'knex'
+import type { Actor } from '../../domain/actor'
+import { canOppose, oppositionDeadline } from '../../domain/lifecycle'
+import { maskNir } from '../../domain/nir'
+import type { ActivityLog } from '../history/activity'
+import type { OppositionService } from '../opposition/service'
+import { spacesRepository } from '../spaces/repository'
+
+/** «Mme DUPONT-Martin » → «dupont martin»: the surname as said on the phone, compared without case or accents. */
+export function sameSurname(a: string, b: string): boolean {
+  const n = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z]+/g, ' ').trim()
+  return n(a) === n(b) && n(a).length > 0
+}
+
+export function maskEmail(email: string): string {
+  const [user, domain] = email.split('@')
+  return `${user.slice(0, 1)}•••@${domain ?? ''}`
+}
+
+export interface PersonOnPhone {
+  personId: string
+  name: string
+  maskedNir: string
+  birthDate: string
+  state: string
+  notifiedAt: Date | null
+  deadline: Date | null
+  canOppose: boolean
+  refusal?: string
+  /** How the receipt will reach the person: their e-mail (masked) or the postal address on file. */
+  notice: { channel: 'email'; to: string } | { channel: 'post'; city: string | null }
+  opposedAt: Date | null
+  reference: string | null
+}
+
+export const OPERATOR_NOTE = "Action réalisée par un conseiller de l'Assurance Maladie"
+
+/**
+ * «Opposition reçue par téléphone» (3422, SPEC §12): the operator finds the person by NIR + date of
+ * birth + surname, checks identity with questions, and records the opposition before the deadline.
+ * The operator sees only the lifecycle facts — never health data, never contact details in full.
+ */
+export function createPhoneOpposition(deps: { db: Knex; activity: ActivityLog; opposition: OppositionService }) {
+  const { db, activity, opposition } = deps
+  return {
+    async find(actor: Actor, q: { nir: string; birthDate: string; lastName: string }, now = new Date()): Promise<PersonOnPhone | undefined> {
+      const h = await spacesRepository.findByNirAndBirthDate(db, q.nir, q.birthDate)
+      if (!h || !sameSurname(h.last_name, q.lastName)) return undefined
+      await db.transaction((trx) => activity.record(trx, actor, { action: 'person.looked_up', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { via: 'phone', note: OPERATOR_NOTE } }))
+      const d = canOppose(h, now)
+      return {
+        personId: h.id,
+        name: `${h.first_names} ${h.last_name}`,
+        maskedNir: maskNir(h.nir),
+        birthDate: h.birth_date,
+        state: h.state,
+        notifiedAt: h.notified_at,
+        deadline: h.notified_at ? oppositionDeadline(h.notified_at) : null,
+        canOppose: d.ok,
+        refusal: d.ok ? undefined : d.reason,
+        notice: h.email ? { channel: 'email', to: maskEmail(h.email) } : { channel: 'post', city: h.city },
+        opposedAt: h.opposed_at,
+        reference: h.opposition_reference,
+      }
+    },
+
+    oppose(actor: Actor, personId: string) {
+      return opposition.opposeFor(actor, personId, 'phone')
+    },
+  }
+}
+
+export type PhoneOpposition = ReturnType<typeof createPhoneOpposition>

@@ -1,0 +1,184 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { once } from 'node:events'
+import { pipeline } from 'node:stream/promises'
+import { from as copyFrom } from 'pg-copy-streams'
+import type pg from 'pg'
+import request from 'supertest'
+import { createTestApp, type TestApp } from '../helpers/testApp'
+import { signIn } from '../helpers/http'
+import { LOUIS } from '../helpers/demo'
+import { nirKey } from '../../src/domain/nir'
+import { SYSTEM_ACTOR } from '../../src/domain/actor'
+import { CSV_HEADER } from '../helpers/backoffice'
+import { mb } from './lib'
+
+/**
+ * Back-office figures (SPEC §12, issues 3 and 7). Sizes by environment:
+ *   BENCH_IMPORT_ROWS, BENCH_CAMPAIGN_ROWS, BENCH_AUTO_ROWS, BENCH_FIGURES_ROWS (default 1,000,000 each).
+ * `BENCH_ONLY=backoffice npm run bench`, or one part: `npm run bench -- backoffice-import`.
+ */
+const size = (name: string) => Number(process.env[name] ?? 1_000_000)
+const fmt = (n: number) => new Intl.NumberFormat('fr-FR').format(Math.round(n))
+
+async function sql(t: TestApp, text: string, bindings: unknown[] = []) {
+  return t.db.transaction(async (trx) => {
+    await trx.raw('SET LOCAL statement_timeout = 0')
+    return trx.raw(text, bindings as never[])
+  })
+}
+
+/** Writes `rows` valid, distinct lines (streamed, never held in memory). */
+async function writeCsv(file: string, rows: number): Promise<void> {
+  const out = fs.createWriteStream(file)
+  out.write(CSV_HEADER + '\n')
+  for (let i = 0; i < rows; i++) {
+    const sex = i % 2 ? 1 : 2
+    const block = Math.floor(i / 998_001)
+    const yy = 40 + (block % 60)
+    const mm = 1 + (Math.floor(block / 60) % 12)
+    const commune = 1 + (Math.floor(i / 999) % 999)
+    const order = 1 + (i % 999)
+    const first = `${sex}${String(yy).padStart(2, '0')}${String(mm).padStart(2, '0')}75${String(commune).padStart(3, '0')}${String(order).padStart(3, '0')}`
+    const nir = first + String(nirKey(first)).padStart(2, '0')
+    const birth = `19${String(yy).padStart(2, '0')}-${String(mm).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`
+    const email = i % 10 < 7 ? `personne${i}@courriel.example` : ''
+    const line = `${nir};Nom${i};Prénom${i % 1000};${sex === 1 ? 'M' : 'F'};${birth};Paris;${i} rue de la République;;75011;Paris;${email};\n`
+    if (!out.write(line)) await once(out, 'drain')
+  }
+  out.end()
+  await once(out, 'finish')
+}
+
+async function importBench(t: TestApp, out: string[]) {
+  const rows = size('BENCH_IMPORT_ROWS')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-bench-import-'))
+  const file = path.join(dir, 'assures.csv')
+  try {
+    await writeCsv(file, rows)
+    out.push(`  Import de ${fmt(rows)} lignes (${mb(fs.statSync(file).size)})`)
+    // (a) raw COPY of the same file into a bare table.
+    await sql(t, 'CREATE UNLOGGED TABLE bench_bare (nir text, nom text, prenoms text, sexe text, date_naissance text, lieu text, a1 text, a2 text, cp text, ville text, courriel text, mobile text)')
+    const conn: pg.Client = await t.db.client.acquireConnection()
+    let rawMs: number
+    try {
+      await conn.query('SET statement_timeout = 0')
+      const started = Date.now()
+      await pipeline(fs.createReadStream(file), conn.query(copyFrom("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER ';')")))
+      rawMs = Date.now() - started
+    } finally {
+      t.db.client.releaseConnection(conn)
+    }
+    await sql(t, 'DROP TABLE bench_bare')
+    // (b) the import itself (parse, check, COPY into staging, merge, spaces).
+    const rss0 = process.memoryUsage().rss
+    let peak = rss0
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
+    const started = Date.now()
+    const summary = await t.services.imports.run(fs.createReadStream(file), { actor: SYSTEM_ACTOR, source: 'cli', filename: 'bench.csv' })
+    const ms = Date.now() - started
+    clearInterval(timer)
+    const rate = rows / (ms / 1000)
+    const rawRate = rows / (rawMs / 1000)
+    out.push(
+      `    COPY brut dans une table nue : ${fmt(rawMs)} ms (${fmt(rawRate)} lignes/s)`,
+      `    Import (analyse + contrôle + COPY + fusion) : ${fmt(ms)} ms (${fmt(rate)} lignes/s) ; ${fmt(summary.inserted)} ajoutés, ${fmt(summary.rowsBad)} refusés`,
+      `    Rapport import / COPY brut : ${((rate / rawRate) * 100).toFixed(0)} % [objectif ≥ 50 % : ${rate / rawRate >= 0.5 ? 'atteint' : 'NON atteint'}]`,
+      `    Mémoire (RSS) : ${mb(rss0)} au départ, pic ${mb(peak)} (+${mb(peak - rss0)})`,
+    )
+    // Re-import of the same file: updates only.
+    const again = Date.now()
+    const s2 = await t.services.imports.run(fs.createReadStream(file), { actor: SYSTEM_ACTOR, source: 'cli', filename: 'bench.csv' })
+    out.push(`    Réimport du même fichier : ${fmt(Date.now() - again)} ms ; ${fmt(s2.inserted)} ajoutés, ${fmt(s2.updated)} mis à jour (aucun doublon)`)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** `rows` persons with a space in `state`, generated in SQL (70 % with an e-mail). */
+async function generatePersons(t: TestApp, rows: number, state: string, noticeDaysAgo?: number) {
+  await sql(
+    t,
+    `INSERT INTO insured_persons (nir, last_name, first_names, sex, birth_date, address_line1, postcode, city, email)
+     SELECT 'X' || lpad(i::text, 14, '0'), 'Nom' || i, 'Prénom', CASE WHEN i % 2 = 0 THEN 'F' ELSE 'M' END, date '1960-01-01' + (i % 15000),
+            i || ' rue de la Paix', '75002', 'Paris', CASE WHEN i % 10 < 7 THEN 'p' || i || '@courriel.example' END
+       FROM generate_series(1, ?) AS i`,
+    [rows],
+  )
+  await sql(
+    t,
+    `INSERT INTO spaces (person_id, state, notified_at, notice_channel)
+     SELECT id, ?, ${noticeDaysAgo === undefined ? 'NULL' : `now() - interval '${noticeDaysAgo} days'`}, ${noticeDaysAgo === undefined ? 'NULL' : "'email'"}
+       FROM insured_persons p WHERE NOT EXISTS (SELECT 1 FROM spaces s WHERE s.person_id = p.id)`,
+    [state],
+  )
+  await sql(t, 'ANALYZE insured_persons; ANALYZE spaces')
+}
+
+async function campaignBench(t: TestApp, out: string[]) {
+  const rows = size('BENCH_CAMPAIGN_ROWS')
+  await generatePersons(t, rows, 'not_notified')
+  const waiting = await t.services.campaign.waiting()
+  const r = await t.services.campaign.run(SYSTEM_ACTOR)
+  const rate = r.persons / (r.ms / 1000)
+  out.push(
+    `  Campagne d'information sur ${fmt(waiting)} personnes : ${fmt(r.ms)} ms, ${fmt(rate)} codes/s [objectif ≥ 20 000/s : ${rate >= 20_000 ? 'atteint' : 'NON atteint'}]`,
+    `    ${fmt(r.emails)} courriels dans la boîte d'envoi, ${fmt(r.letters)} courriers à imprimer`,
+  )
+}
+
+async function autoCreationBench(t: TestApp, out: string[]) {
+  const rows = size('BENCH_AUTO_ROWS')
+  await generatePersons(t, rows, 'notified', 50)
+  const r = await t.services.campaign.autoCreate(SYSTEM_ACTOR)
+  out.push(`  Création automatique de ${fmt(r.spaces)} profils échus : ${(r.ms / 1000).toFixed(1)} s en ${r.batches} lots [objectif < 30 s : ${r.ms < 30_000 ? 'atteint' : 'NON atteint'}]`)
+}
+
+async function figuresBench(t: TestApp, out: string[]) {
+  const rows = size('BENCH_FIGURES_ROWS')
+  await generatePersons(t, rows, 'notified', 10)
+  await sql(t, `UPDATE spaces SET state = 'activated', activated_at = now() - ((random() * 29)::int || ' days')::interval WHERE person_id IN (SELECT person_id FROM spaces TABLESAMPLE SYSTEM (30))`)
+  const refresh = await t.services.figures.refresh()
+  const a = request.agent(t.app)
+  await signIn(a, t.db, 'operator', LOUIS.login, LOUIS.password)
+  const times: number[] = []
+  for (let i = 0; i < 60; i++) {
+    const started = process.hrtime.bigint()
+    const r = await a.get('/back-office/chiffres')
+    if (r.status !== 200) throw new Error(`/back-office/chiffres a répondu ${r.status}`)
+    if (i >= 10) times.push(Number(process.hrtime.bigint() - started) / 1e6)
+  }
+  times.sort((x, y) => x - y)
+  const median = times[Math.floor(times.length / 2)]
+  const p95 = times[Math.floor(times.length * 0.95)]
+  const total = await t.db('spaces').count('* as n').first()
+  out.push(
+    `  Page « Chiffres » avec ${fmt(Number(total!.n))} profils : médiane ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (50 requêtes) [objectif < 200 ms : ${p95 < 200 ? 'atteint' : 'NON atteint'}]`,
+    `    Mise à jour de la table de synthèse (tâche toutes les 10 minutes) : ${fmt(refresh.ms)} ms`,
+  )
+}
+
+const PARTS: Record<string, (t: TestApp, out: string[]) => Promise<void>> = {
+  import: importBench,
+  campaign: campaignBench,
+  'auto-creation': autoCreationBench,
+  figures: figuresBench,
+}
+
+/** Each part on a fresh database (copied from the template). */
+export async function backOfficeBench(only?: string): Promise<string[]> {
+  const out = ['Back-office (tailles : variables BENCH_*_ROWS)']
+  for (const [name, run] of Object.entries(PARTS)) {
+    if (only && only !== name) continue
+    const t = await createTestApp()
+    try {
+      await run(t, out)
+    } catch (err) {
+      out.push(`  ${name} : ÉCHEC ${(err as Error).message}`)
+    } finally {
+      await t.close()
+    }
+  }
+  return out
+}
