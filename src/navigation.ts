@@ -11,7 +11,10 @@ export interface NavItem {
 }
 
 export const NAVIGATION: Record<AccountKind, NavItem[]> = {
-  patient: [{ href: '/mon-espace', text: 'Accueil' }],
+  patient: [
+    { href: '/mon-espace', text: 'Accueil' },
+    { href: '/profil-medical', text: 'Profil médical', match: '/profil-medical' },
+  ],
   professional: [],
   agent: [],
   operator: [],

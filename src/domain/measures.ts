@@ -88,6 +88,16 @@ export function checkMeasure(
   def: MeasureDefinition,
   input: { raw: string | undefined; raw2?: string | undefined; date: string; birthDate: string; today: string },
 ): MeasureCheck {
+  const v = checkMeasureValue(def, input.raw, input.raw2)
+  if (!v.ok) return v
+  if (input.date < input.birthDate) return { ok: false, field: 'date', message: 'La date de la mesure ne peut pas être antérieure à la date de naissance' }
+  if (input.date > input.today) return { ok: false, field: 'date', message: "La date de la mesure doit être dans le passé ou aujourd'hui" }
+  return v
+}
+
+/** The value(s) alone: number, decimals, plausible range, pair order. */
+export function checkMeasureValue(def: MeasureDefinition, raw: string | undefined, raw2?: string | undefined): MeasureCheck {
+  const input = { raw, raw2 }
   const name = def.pair ? 'la pression systolique (le premier chiffre)' : `la valeur`
   const value = parseDecimal(input.raw)
   if (!(input.raw ?? '').trim()) return { ok: false, field: 'value', message: `Saisissez ${name}` }
@@ -109,8 +119,6 @@ export function checkMeasure(
     }
     if (value <= value2) return { ok: false, field: 'value2', message: 'La pression diastolique (le second chiffre) doit être plus petite que la pression systolique (le premier chiffre)' }
   }
-  if (input.date < input.birthDate) return { ok: false, field: 'date', message: 'La date de la mesure ne peut pas être antérieure à la date de naissance' }
-  if (input.date > input.today) return { ok: false, field: 'date', message: "La date de la mesure doit être dans le passé ou aujourd'hui" }
   return { ok: true, value, value2 }
 }
 
