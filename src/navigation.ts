@@ -13,9 +13,12 @@ export interface NavItem {
 export const NAVIGATION: Record<AccountKind, NavItem[]> = {
   patient: [
     { href: '/mon-espace', text: 'Accueil' },
+    { href: '/documents', text: 'Mes documents', match: '/documents' },
     { href: '/profil-medical', text: 'Profil médical', match: '/profil-medical' },
+    { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
+    { href: '/historique', text: "Historique d'activité", match: '/historique' },
   ],
-  professional: [],
+  professional: [{ href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' }],
   agent: [],
   operator: [],
 }

@@ -20,6 +20,10 @@ import { createRecoveryService } from './features/account/recovery'
 import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
 import { createProfileService } from './features/profile/service'
+import { createAccessFacts } from './features/access/facts'
+import { createPgDocumentStore } from './infrastructure/documentStore'
+import { createDocumentsService } from './features/documents/service'
+import { createCareTeamService } from './features/professionals/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -52,9 +56,14 @@ export function createServices(infra: Infrastructure) {
   const recovery = createRecoveryService({ db, notifier, activity, limiter, signIn, devices, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
   const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
-  // The medical profile (SPEC §7).
-  const profile = createProfileService({ db, activity })
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
+  const access = createAccessFacts()
+  const documentStore = createPgDocumentStore()
+  const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
+  const careTeam = createCareTeamService({ db, access, activity })
+  // The medical profile (SPEC §7); its PDFs are filed into Documents.
+  const profile = createProfileService({ db, activity, access, documents })
 
   const jobs: JobDefinition[] = [
     {
@@ -71,7 +80,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, profile }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, profile }
 }
 
 export type Services = ReturnType<typeof createServices>

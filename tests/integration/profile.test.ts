@@ -217,28 +217,33 @@ describe('profil médical', () => {
     expect(page('#sedation').text()).toBe('Je souhaite être soulagée.')
     expect(page('#directives-actuelles').length).toBe(1)
     expect((await activity('profile.directives.replace', camilleId)).length).toBe(2)
+    const doc = await t.db('documents').where({ id: rows[1].document_id }).first()
+    expect(doc).toMatchObject({ category: 'DIR_ANT', title: 'Directives anticipées', person_id: camilleId })
   })
 
-  it('synthèse du profil médical : un PDF balisé, en français, avec un titre', async () => {
+  it('synthèse du profil médical : un PDF balisé, en français, avec un titre, classé dans Documents (SYNTH_PML)', async () => {
     const r = await submitForm(camille, '/profil-medical/synthese', {})
-    if (r.status === 303) {
-      // Filed into Documents once the documents feature is wired.
-      const doc = await t.db('documents').where({ person_id: camilleId, category: 'SYNTH_PML' }).first()
-      expect(doc).toBeDefined()
-      return
-    }
-    expect(r.status).toBe(200)
-    expect(r.headers['content-type']).toBe('application/pdf')
-    expect(r.headers['content-disposition']).toContain('synthese-profil-medical.pdf')
-    const pdf = (r.body as Buffer).toString('latin1')
+    expect(r.status).toBe(303)
+    const doc = await t.db('documents').where({ person_id: camilleId, category: 'SYNTH_PML' }).orderBy('created_at', 'desc').first()
+    expect(doc).toMatchObject({ title: 'Synthèse du profil médical', mime: 'application/pdf' })
+    expect(r.headers.location).toBe(`/documents/${doc.id}`)
+    const list = await camille.get('/documents')
+    expect(list.text).toContain('Synthèse du profil médical')
+    const file = await camille.get(`/documents/${doc.id}/telecharger`).buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => cb(null, Buffer.concat(chunks)))
+    })
+    expect(file.status).toBe(200)
+    const pdf = (file.body as Buffer).toString('latin1')
     expect(pdf.startsWith('%PDF-1.7')).toBe(true)
     expect(pdf).toContain('/StructTreeRoot')
     expect(pdf).toContain('/Lang (fr-FR)')
     expect(pdf).toContain('/DisplayDocTitle true')
-    expect(pdf).toContain('/MarkInfo')
     expect(pdf).toContain('/Marked true')
+    expect(pdf).toContain('/Font')
     expect(pdf).not.toContain('/Subtype /Image')
-    expect((await activity('profile.synthesis', camilleId)).length).toBe(1)
+    expect((await activity('profile.synthesis', camilleId))[0].object_id).toBe(doc.id)
   })
 
   it('habitudes de vie : tabac et alcool proposés à Camille, enregistrés', async () => {
@@ -265,11 +270,13 @@ describe('profil médical', () => {
     expect(summary(r.text)).toContain('Répondez à la question « Pensez-vous être à jour de vos vaccins ? »')
     const all = { 'etat-general': 'bon', 'suivi-medecin': 'oui', 'vaccins-a-jour': 'ne-sait-pas', tabac: 'non', alcool: 'non', activite: 'oui', sommeil: 'non', moral: 'non', isolement: 'non', sujets: 'Le sommeil' }
     r = await submitForm(a, '/profil-medical/bilan-prevention', { ...all, action: 'finaliser' })
-    expect([200, 303]).toContain(r.status)
+    expect(r.status).toBe(303)
     draft = await t.db('questionnaire_responses').where({ id: draft.id }).first()
     expect(draft.status).toBe('final')
     expect(draft.finalised_at).not.toBeNull()
-    if (r.status === 200) expect(r.headers['content-type']).toBe('application/pdf')
+    const doc = await t.db('documents').where({ id: draft.document_id }).first()
+    expect(doc).toMatchObject({ category: 'QUEST_SANTE', title: 'Questionnaire santé', person_id: young.id })
+    expect(r.headers.location).toBe(`/documents/${doc.id}`)
   })
 
   describe('représentant légal sur le profil de Léo', () => {

@@ -249,7 +249,7 @@ export function profileRoutes(services: Services): Router {
     }
     if (finalise && !r.documentId && r.pdf) return sendPdf(res, r.pdf, 'questionnaire-sante.pdf')
     flash(req, finalise ? 'Votre questionnaire est finalisé : il est classé dans vos documents, rubrique « Questionnaire santé ».' : 'Vos réponses sont enregistrées en brouillon. Vous pourrez les compléter plus tard.')
-    res.redirect(303, finalise ? BASE : `${BASE}/bilan-prevention`)
+    res.redirect(303, finalise ? (r.documentId ? `/documents/${r.documentId}` : BASE) : `${BASE}/bilan-prevention`)
   })
 
   // ——— Directives anticipées
@@ -279,7 +279,7 @@ export function profileRoutes(services: Services): Router {
     const r = await profile.synthesis(req.actor!)
     if (!r.documentId) return sendPdf(res, r.pdf, 'synthese-profil-medical.pdf')
     flash(req, 'La synthèse de votre profil médical est classée dans vos documents, rubrique « Synthèse médicale ».')
-    res.redirect(303, BASE)
+    res.redirect(303, `/documents/${r.documentId}`)
   })
 
   // ——— List sections (last: `:slug` matches only the known sections)

@@ -14,7 +14,9 @@ import { BILAN_PREVENTION_2026 } from '../../domain/questionnaires/bilan-prevent
 import { DIRECTIVES_ANTICIPEES_2026 } from '../../domain/questionnaires/directives-anticipees-2026'
 import { HABITUDES_DE_VIE_2026 } from '../../domain/questionnaires/habitudes-de-vie-2026'
 import { answerText, bilanOffered, cleanAnswers, missingRequired, visibleSections, type Answers, type Questionnaire } from '../../domain/questionnaires/types'
+import { decide, type Action, type ProfileSection } from '../../domain/accessPolicy'
 import { ForbiddenError, NotFoundError } from '../../errors'
+import type { AccessFacts } from '../access/facts'
 import { frenchDate, isoDate } from '../../validation'
 import type { ActivityLog } from '../history/activity'
 import { renderPdf, type PdfSection } from './pdf'
@@ -41,7 +43,6 @@ export interface Subject {
   acting: boolean
 }
 
-export type ProfileAction = 'read' | 'update'
 
 export type MeasureResult = { ok: true; id: string } | { ok: false; field: 'value' | 'value2' | 'date'; message: string }
 
@@ -57,17 +58,21 @@ export const QUESTIONNAIRES: Record<string, Questionnaire> = {
  * The medical profile (SPEC §7): every section of the person whose profile the actor looks at
  * (themselves, or a child they represent), each change in a transaction with its activity row.
  */
-export function createProfileService(deps: { db: Knex; activity: ActivityLog; documents?: DocumentFiler }) {
-  const { db, activity } = deps
+export function createProfileService(deps: { db: Knex; activity: ActivityLog; access: AccessFacts; documents?: DocumentFiler }) {
+  const { db, activity, access } = deps
 
   /**
-   * Whose profile, and may the actor do this? Only the holder and an active legal representative
-   * (checked on every request by loadActor) reach these pages; professionals, agents and operators
-   * never do through them.
+   * Whose profile (the actor's own, or the child's they switched to), and may the actor do this?
+   * The access policy decides (src/domain/accessPolicy.ts, resource 'profile-section'); these
+   * pages serve the patient side only, so professionals, agents and operators are refused.
    */
-  async function subject(q: Knex | Knex.Transaction, actor: Actor, _action: ProfileAction, _section: string): Promise<Subject> {
+  async function subject(q: Knex | Knex.Transaction, actor: Actor, action: Action, section: ProfileSection): Promise<Subject> {
     const personId = subjectPersonId(actor)
     if (actor.kind !== 'patient' || !personId) throw new ForbiddenError()
+    const facts = await access.loadFacts(q, actor, personId)
+    if (!facts) throw new NotFoundError()
+    const d = decide(actor, action, { type: 'profile-section', section }, facts)
+    if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
     const p = await repo.person(q, personId)
     if (!p) throw new NotFoundError()
     const today = isoDate()
@@ -75,9 +80,15 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; do
   }
 
   /** A change: the subject checked, the work and its activity row in one transaction. */
-  async function change<T>(actor: Actor, section: string, action: string, work: (trx: Knex.Transaction, s: Subject) => Promise<{ result: T; objectId?: string; objectType?: string } | T>): Promise<T> {
+  async function change<T>(
+    actor: Actor,
+    section: ProfileSection,
+    action: string,
+    work: (trx: Knex.Transaction, s: Subject) => Promise<{ result: T; objectId?: string; objectType?: string } | T>,
+    policyAction: Action = 'update',
+  ): Promise<T> {
     return db.transaction(async (trx) => {
-      const s = await subject(trx, actor, 'update', section)
+      const s = await subject(trx, actor, policyAction, section)
       const out = await work(trx, s)
       const wrapped = out && typeof out === 'object' && 'result' in (out as object) ? (out as { result: T; objectId?: string; objectType?: string }) : { result: out as T }
       await activity.record(trx, actor, { action, subjectPersonId: s.personId, objectType: wrapped.objectType ?? 'profile', objectId: wrapped.objectId, details: { section } })
@@ -86,7 +97,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; do
   }
 
   /** A read of the profile: logged when the reader is someone else (a representative). */
-  async function read<T>(actor: Actor, section: string, work: (q: Knex | Knex.Transaction, s: Subject) => Promise<T>): Promise<T & { subject: Subject }> {
+  async function read<T>(actor: Actor, section: ProfileSection, work: (q: Knex | Knex.Transaction, s: Subject) => Promise<T>): Promise<T & { subject: Subject }> {
     const s = await subject(db, actor, 'read', section)
     if (!s.acting) return { ...(await work(db, s)), subject: s }
     return db.transaction(async (trx) => {
@@ -158,6 +169,12 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; do
     filesDocuments: Boolean(deps.documents),
 
     home: (actor: Actor) => read(actor, 'home', summary),
+    /** What the actor may do on a section (for the pages: hide a form the policy would refuse). */
+    may: async (actor: Actor, action: Action, section: ProfileSection) => {
+      const personId = subjectPersonId(actor)
+      const facts = personId ? await access.loadFacts(db, actor, personId) : undefined
+      return Boolean(facts && decide(actor, action, { type: 'profile-section', section }, facts).allowed)
+    },
 
     // ——— List sections (maladies, traitements, allergies, antécédents familiaux, hospitalisations, handicaps)
     list: (actor: Actor, def: ListSectionDefinition) => read(actor, def.section, async (q, s) => ({ entries: await repo.entries(q, s.personId, def.section) })),
@@ -172,7 +189,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; do
       change(actor, def.section, 'profile.entry.add', async (trx, s) => {
         const id = await repo.insertEntry(trx, s.personId, def.section, input)
         return { result: id, objectId: id, objectType: 'profile_entry' }
-      }),
+      }, 'create'),
     updateEntry: (actor: Actor, def: ListSectionDefinition, id: string, input: EntryInput) =>
       change(actor, def.section, 'profile.entry.update', async (trx, s) => {
         checkId(id)
@@ -184,10 +201,10 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; do
         checkId(id)
         if (!(await repo.deleteEntry(trx, s.personId, def.section, id))) throw new NotFoundError()
         return { result: id, objectId: id, objectType: 'profile_entry' }
-      }),
+      }, 'delete'),
 
     // ——— Groupe sanguin, don d'organes
-    facts: (actor: Actor, section: string) => read(actor, section, async (q, s) => ({ facts: (await repo.facts(q, s.personId)) ?? null })),
+    facts: (actor: Actor, section: ProfileSection) => read(actor, section, async (q, s) => ({ facts: (await repo.facts(q, s.personId)) ?? null })),
     setBloodGroup: (actor: Actor, group: string | null) =>
       change(actor, 'blood_group', 'profile.blood_group.set', async (trx, s) => {
         if (group !== null && !(BLOOD_GROUPS as readonly string[]).includes(group)) throw new Error('groupe sanguin invalide')
@@ -234,7 +251,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; do
         checkId(id)
         if (!(await repo.deleteContact(trx, s.personId, id))) throw new NotFoundError()
         return { result: id, objectId: id, objectType: 'profile_contact' }
-      }),
+      }, 'delete'),
 
     // ——— Mesures
     measureTypes: (actor: Actor) => read(actor, 'measures', async (_q, s) => ({ types: measuresFor(s.birthDate, s.today) })),
@@ -259,7 +276,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; do
       }),
     addMeasure: (actor: Actor, def: MeasureDefinition, input: { raw: string | undefined; raw2?: string; date: string }) =>
       db.transaction(async (trx): Promise<MeasureResult> => {
-        const s = await subject(trx, actor, 'update', 'measures')
+        const s = await subject(trx, actor, 'create', 'measures')
         if (def.childrenOnly && s.age >= 18) throw new NotFoundError()
         const c = checkMeasure(def, { raw: input.raw, raw2: input.raw2, date: input.date, birthDate: s.birthDate, today: s.today })
         if (!c.ok) return c
@@ -281,7 +298,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; do
         const m = await repo.measure(trx, s.personId, id)
         if (!m || !(await repo.deleteMeasure(trx, s.personId, id))) throw new NotFoundError()
         return { result: m.type, objectId: id, objectType: 'measure' }
-      }),
+      }, 'delete'),
 
     // ——— Questionnaires: habitudes de vie, bilan prévention, directives anticipées
     questionnaire: (id: string) => QUESTIONNAIRES[id],
@@ -356,7 +373,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; do
     /** «Synthèse du profil médical»: a PDF of the whole profile, filed into Documents (SYNTH_PML) when they exist. */
     synthesis: (actor: Actor) =>
       db.transaction(async (trx) => {
-        const s = await subject(trx, actor, 'update', 'synthesis')
+        const s = await subject(trx, actor, 'create', 'synthesis')
         const sum = await summary(trx, s)
         const sections: PdfSection[] = sum.sections.map(({ def, entries }) => ({
           heading: def.title,
