@@ -15,6 +15,7 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/mon-espace', text: 'Accueil' },
     { href: '/documents', text: 'Mes documents', match: '/documents' },
     { href: '/messagerie', text: 'Messagerie', match: '/messagerie' },
+    { href: '/profil-medical', text: 'Profil médical', match: '/profil-medical' },
     { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
     { href: '/historique', text: "Historique d'activité", match: '/historique' },
   ],

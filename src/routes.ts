@@ -7,6 +7,7 @@ import { oppositionRoutes } from './features/opposition/routes'
 import { recoveryRoutes } from './features/account/recoveryRoutes'
 import { accountSettingsRoutes } from './features/account/settingsRoutes'
 import { childrenRoutes } from './features/children/routes'
+import { profileRoutes } from './features/profile/routes'
 import { documentRoutes } from './features/documents/routes'
 import { careTeamRoutes } from './features/professionals/routes'
 import { historyRoutes } from './features/history/routes'
@@ -25,5 +26,6 @@ export function featureRoutes(services: Services): Router {
   router.use(documentRoutes(services), careTeamRoutes(services), historyRoutes(services), professionalRoutes(services))
   router.use(messagingRoutes(services))
   router.use(backOfficeRoutes(services))
+  router.use(profileRoutes(services))
   return router
 }

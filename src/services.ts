@@ -19,6 +19,7 @@ import { createOppositionService } from './features/opposition/service'
 import { createRecoveryService } from './features/account/recovery'
 import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
+import { createProfileService } from './features/profile/service'
 import { createAccessFacts } from './features/access/facts'
 import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
@@ -82,6 +83,8 @@ export function createServices(infra: Infrastructure) {
   const figures = createFigures(db)
   const letters = createLetters({ db, activity, masterKey: config.documentMasterKey })
   const phoneOpposition = createPhoneOpposition({ db, activity, opposition })
+  // The medical profile (SPEC §7); its PDFs are filed into Documents.
+  const profile = createProfileService({ db, activity, access, documents })
 
   const jobs: JobDefinition[] = [
     {
@@ -104,7 +107,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile }
       name: 'auto-creation',
       description: "Crée automatiquement les profils informés depuis plus de 6 semaines sans opposition",
       cron: '15 3 * * *',

@@ -63,6 +63,46 @@ export interface ConversationFacts {
   personId: string
   professionalId: string
   status: 'open' | 'closed'
+  /** A section of the medical profile (SPEC §7); 'create' / 'update' / 'delete' change it. */
+  | { type: 'profile-section'; section: ProfileSection }
+
+/** The sections of the medical profile, as the policy knows them. */
+export type ProfileSection =
+  | 'home'
+  | 'conditions'
+  | 'treatments'
+  | 'allergies'
+  | 'family_history'
+  | 'hospitalisations'
+  | 'disabilities'
+  | 'blood_group'
+  | 'organ_donation'
+  | 'contacts'
+  | 'measures'
+  | 'lifestyle'
+  | 'bilan'
+  | 'directives'
+  | 'synthesis'
+
+ * The document category whose row of the matrice d'habilitation governs a professional's reading of
+ * a profile section: the directives anticipées follow «Directives anticipées» (a dentist may not read
+ * them), the questionnaires follow «Questionnaire santé», the rest follows «Synthèse médicale».
+export const PROFILE_SECTION_CATEGORY: Record<ProfileSection, string> = {
+  home: 'SYNTH_PML',
+  conditions: 'SYNTH_PML',
+  treatments: 'SYNTH_PML',
+  allergies: 'SYNTH_PML',
+  family_history: 'SYNTH_PML',
+  hospitalisations: 'SYNTH_PML',
+  disabilities: 'SYNTH_PML',
+  blood_group: 'SYNTH_PML',
+  organ_donation: 'SYNTH_PML',
+  contacts: 'SYNTH_PML',
+  measures: 'SYNTH_PML',
+  synthesis: 'SYNTH_PML',
+  lifestyle: 'QUEST_SANTE',
+  bilan: 'QUEST_SANTE',
+  directives: 'DIR_ANT',
 }
 
 export interface PatientSettings {
@@ -246,6 +286,38 @@ function documentRule(action: Action, d: DocumentFacts | undefined, facts: Polic
 }
 
 /**
+ * The medical profile: the patient side reads and changes it (a carer within their rights, never
+ * deleting; directives anticipées are written only by the adult themselves, never by a
+ * representative); a professional with access reads the sections their profession's row of the
+ * matrice d'habilitation allows, and changes nothing.
+ */
+function profileRule(action: Action, section: ProfileSection, facts: PolicyFacts): boolean {
+  const r = facts.relation
+  if (!spaceOpen(facts)) return false
+  if (patientSide(r)) {
+    if (r.kind === 'carer' && !r.rights.read) return false
+    switch (action) {
+      case 'list':
+      case 'read':
+        return true
+      case 'create':
+      case 'update':
+      case 'delete':
+        if (section === 'directives' && r.kind !== 'self') return false
+        if (r.kind === 'carer') return r.rights.write && action !== 'delete'
+        return true
+      default:
+        return false
+    }
+  }
+  if (r.kind === 'professional') {
+    if (action !== 'read' && action !== 'list') return false
+    return professionalHasAccess(facts) && r.readableCategories.includes(PROFILE_SECTION_CATEGORY[section])
+  }
+  return r.kind === 'system'
+}
+
+/**
  * May `actor` do `action` on `resource` of the space `facts.personId`? Pure and total: anything not
  * explicitly allowed is refused.
  */
@@ -274,6 +346,8 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
       return documentRule(action, resource.document, facts)
     case 'message':
       return messageRule(action, resource.conversation, facts)
+    case 'profile-section':
+      return profileRule(action, resource.section, facts)
     default: {
       const never: never = resource
       return never

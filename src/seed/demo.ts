@@ -3,6 +3,7 @@ import type { Knex } from 'knex'
 import { hashCode, CODE_VALIDITY_DAYS } from '../domain/provisionalCode'
 import { hashPassword } from '../infrastructure/passwords'
 import { lifecycleSeed } from './lifecycle'
+import { profileSeed } from './profile'
 import { documentsSeed } from './documents'
 import { messagingSeed } from './messaging'
 import { backOfficeSeed } from './backoffice'
@@ -148,6 +149,7 @@ const foundation: SeedStep = async (trx, ctx) => {
 /** Every feature's seed step, in order. Features append theirs. */
 export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, messagingSeed]
 export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, backOfficeSeed]
+export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, profileSeed]
 
 /** Seeds the demo data set into an empty database. Returns false when there was data already. */
 export async function seedDemo(db: Knex, codeHashKey: Buffer, now = new Date(), documentMasterKey: Buffer = crypto.randomBytes(32)): Promise<boolean> {
