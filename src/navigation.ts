@@ -11,7 +11,7 @@ export interface NavItem {
 }
 
 export const NAVIGATION: Record<AccountKind, NavItem[]> = {
-  patient: [{ href: '/mon-espace', text: 'Accueil' }],
+  patient: [{ href: '/mon-espace', text: 'Accueil' }, { href: '/agenda', text: 'Agenda', match: '/agenda' }],
   professional: [],
   agent: [],
   operator: [],

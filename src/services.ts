@@ -19,6 +19,9 @@ import { createOppositionService } from './features/opposition/service'
 import { createRecoveryService } from './features/account/recovery'
 import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
+import { createAgendaService } from './features/agenda/service'
+import { createAgendaJobs } from './features/agenda/jobs'
+import { createVaccinationService } from './features/vaccinations/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -52,6 +55,10 @@ export function createServices(infra: Infrastructure) {
   const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  // Agenda, prevention calendar and vaccinations (SPEC §7, §8).
+  const agenda = createAgendaService({ db, activity, notifier, publicUrl: config.publicUrl })
+  const agendaJobs = createAgendaJobs({ db, notifier, publicUrl: config.publicUrl })
+  const vaccinations = createVaccinationService({ db, activity })
 
   const jobs: JobDefinition[] = [
     {
@@ -66,9 +73,15 @@ export function createServices(infra: Infrastructure) {
       cron: '30 4 * * *',
       run: () => children.endAtMajority(),
     },
+    {
+      name: 'agenda-daily',
+      description: "Envoie les rappels de rendez-vous du jour et les avis de vaccin ou dépistage à prévoir (une seule fois chacun)",
+      cron: '0 7 * * *',
+      run: () => agendaJobs.daily(),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, agenda, agendaJobs, vaccinations }
 }
 
 export type Services = ReturnType<typeof createServices>
