@@ -112,7 +112,8 @@ export function agendaRoutes(services: Services): Router {
         req.session.flash = { type: 'success', text: 'Le rappel est enregistré : vous recevrez un courriel ce jour-là.' }
         return res.redirect(303, `/agenda/${req.params.id}`)
       }
-      addError(errors, input.kind === 'date' ? 'remindOn' : 'when', REMINDER_MESSAGES[r.reason], input.kind === 'date' ? 'remindOn-day' : 'when')
+      if (r.reason === 'limit' || r.reason === 'cancelled') addError(errors, 'reminders', REMINDER_MESSAGES[r.reason], 'rappels')
+      else addError(errors, input.kind === 'date' ? 'remindOn' : 'when', REMINDER_MESSAGES[r.reason], input.kind === 'date' ? 'remindOn-day' : 'when')
     }
     const v = await showEvent(req, 400, { errors, values: typedValues(req.body, ['remindOn']) })
     res.status(400).render('agenda/event.njk', v.locals)
