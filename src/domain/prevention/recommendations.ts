@@ -42,11 +42,14 @@ function compile(set: PreventionRuleSet): Compiled[] {
 }
 
 /** The first record (by date) of one of these codes within [from, to) (to = Infinity for an open window). */
+/** «Nothing found» (day numbers are negative before 1970). */
+const NONE = -1e9
+
 function doneWithin(days: number[], codes: string[], done: Set<string>, from: number, to: number): number {
-  let best = -1
+  let best = NONE
   for (let i = 0; i < days.length; i++) {
     const d = days[i]
-    if (d >= from && d < to && done.has(codes[i]) && (best < 0 || d < best)) best = d
+    if (d >= from && d < to && done.has(codes[i]) && (best === NONE || d < best)) best = d
   }
   return best
 }
@@ -60,7 +63,7 @@ function item(rule: PreventionRule, from: number, toExclusive: number, status: R
     from: isoDay(from),
     to: toExclusive === Infinity ? null : isoDay(toExclusive - 1),
     status,
-    doneOn: doneOn >= 0 ? isoDay(doneOn) : undefined,
+    doneOn: doneOn !== NONE ? isoDay(doneOn) : undefined,
     source: rule.source,
   }
 }
@@ -113,10 +116,10 @@ function ageRule(rule: AgeRule, done: Set<string>, windows: (number | null)[], b
     const to = w === null ? Infinity : anniversaryDay(by, bm, bd, ages[i] + w)
     const d = doneWithin(days, codes, done, from, to)
     if (t < to) {
-      out.push(item(rule, from, to, d >= 0 ? 'Réalisé' : 'À planifier', d))
+      out.push(item(rule, from, to, d !== NONE ? 'Réalisé' : 'À planifier', d))
       return
     }
-    if (t < anniversaryDay(by, bm, bd, ages[i] + (w as number) + LOOK_BACK_YEARS)) out.push(item(rule, from, to, d >= 0 ? 'Réalisé' : 'Non réalisé', d))
+    if (t < anniversaryDay(by, bm, bd, ages[i] + (w as number) + LOOK_BACK_YEARS)) out.push(item(rule, from, to, d !== NONE ? 'Réalisé' : 'Non réalisé', d))
   }
   if (i + 1 < ages.length) {
     const from = anniversaryDay(by, bm, bd, ages[i + 1])
@@ -124,7 +127,7 @@ function ageRule(rule: AgeRule, done: Set<string>, windows: (number | null)[], b
       const w = windows[i + 1]
       const to = w === null ? Infinity : anniversaryDay(by, bm, bd, ages[i + 1] + w)
       const d = doneWithin(days, codes, done, from, to)
-      out.push(item(rule, from, to, d >= 0 ? 'Réalisé' : 'À planifier', d))
+      out.push(item(rule, from, to, d !== NONE ? 'Réalisé' : 'À planifier', d))
     }
   }
 }
@@ -149,5 +152,5 @@ function season(rule: SeasonRule, done: Set<string>, by: number, bm: number, bd:
   if (from - t > LOOK_AHEAD_DAYS) return
   const windowFrom = eligibleFrom > from ? eligibleFrom : from
   const d = doneWithin(days, codes, done, from, to)
-  out.push(item(rule, windowFrom, to, d >= 0 ? 'Réalisé' : 'À planifier', d))
+  out.push(item(rule, windowFrom, to, d !== NONE ? 'Réalisé' : 'À planifier', d))
 }
