@@ -11,8 +11,14 @@ export interface NavItem {
 }
 
 export const NAVIGATION: Record<AccountKind, NavItem[]> = {
-  patient: [{ href: '/mon-espace', text: 'Accueil' }, { href: '/agenda', text: 'Agenda', match: '/agenda' }],
-  professional: [],
+  patient: [
+    { href: '/mon-espace', text: 'Accueil' },
+    { href: '/documents', text: 'Mes documents', match: '/documents' },
+    { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
+    { href: '/agenda', text: 'Agenda', match: '/agenda' },
+    { href: '/historique', text: "Historique d'activité", match: '/historique' },
+  ],
+  professional: [{ href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' }],
   agent: [],
   operator: [],
 }

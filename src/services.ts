@@ -22,6 +22,10 @@ import { createChildrenService } from './features/children/service'
 import { createAgendaService } from './features/agenda/service'
 import { createAgendaJobs } from './features/agenda/jobs'
 import { createVaccinationService } from './features/vaccinations/service'
+import { createAccessFacts } from './features/access/facts'
+import { createPgDocumentStore } from './infrastructure/documentStore'
+import { createDocumentsService } from './features/documents/service'
+import { createCareTeamService } from './features/professionals/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -55,10 +59,15 @@ export function createServices(infra: Infrastructure) {
   const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
+  const access = createAccessFacts()
+  const documentStore = createPgDocumentStore()
+  const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
+  const careTeam = createCareTeamService({ db, access, activity })
   // Agenda, prevention calendar and vaccinations (SPEC §7, §8).
-  const agenda = createAgendaService({ db, activity, notifier, publicUrl: config.publicUrl })
+  const agenda = createAgendaService({ db, access, activity, notifier, publicUrl: config.publicUrl })
   const agendaJobs = createAgendaJobs({ db, notifier, publicUrl: config.publicUrl })
-  const vaccinations = createVaccinationService({ db, activity })
+  const vaccinations = createVaccinationService({ db, access, activity })
 
   const jobs: JobDefinition[] = [
     {
@@ -81,7 +90,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, agenda, agendaJobs, vaccinations }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, agenda, agendaJobs, vaccinations }
 }
 
 export type Services = ReturnType<typeof createServices>
