@@ -1,5 +1,6 @@
 import globalSetup from '../helpers/globalSetup'
 import { renderBench } from './render'
+import { agendaJobBench, recommendationsBench } from './prevention'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
@@ -7,11 +8,15 @@ import { renderBench } from './render'
  */
 const BENCHES: Record<string, () => Promise<string[]>> = {
   render: () => renderBench(Number(process.env.BENCH_SECONDS ?? 10)),
+  recommendations: () => recommendationsBench(),
+  'agenda-job': () => agendaJobBench(),
 }
 
 async function main() {
   await globalSetup()
+  // `npm run bench -- name` or BENCH_ONLY=name[,name] npm run bench
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+  if (!wanted.length && process.env.BENCH_ONLY) wanted.push(...process.env.BENCH_ONLY.split(',').map((s) => s.trim()).filter(Boolean))
   const names = wanted.length ? wanted : Object.keys(BENCHES)
   for (const name of names) {
     const bench = BENCHES[name]
