@@ -307,3 +307,33 @@ describe('vaccinations', () => {
     expect((await camille.get('/profil-medical/vaccinations/00000000-0000-0000-0000-000000000000/modifier')).status).toBe(404)
   })
 })
+
+describe('agenda : fin de la représentation', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    t = await createTestApp()
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  it('ni rappel ni lien privé pour l’ancien représentant quand la représentation a pris fin', async () => {
+    const camille = agent(t.app)
+    await signIn(camille, t.db, 'patient', CAMILLE.login, CAMILLE.password)
+    const leoId = (await t.db('insured_persons').where({ nir: DEMO_PERSONS.leo.nir }).first()).id
+    const page = await camille.get('/mon-espace')
+    await camille.post('/changer-de-profil').type('form').send({ _csrf: cheerio.load(page.text)('form[action="/changer-de-profil"] input[name="_csrf"]').attr('value')!, profil: leoId })
+    const r = await submitForm(camille, '/agenda/nouveau', eventFields({ ...dateFields(inDays(3), 'date') }))
+    const id = r.headers.location.split('/').pop()!
+    await submitForm(camille, `/agenda/${id}`, { when: 'veille' }, `/agenda/${id}/rappels`)
+    await submitForm(camille, '/agenda/calendrier-prive', { detail: 'minimal' }, '/agenda/calendrier-prive')
+    const url = cheerio.load((await camille.get('/agenda/calendrier-prive')).text)('#lien-prive').text()
+    const path = new URL(url).pathname
+    expect((await agent(t.app).get(path)).status).toBe(200)
+    await t.db('representatives').where({ child_person_id: leoId }).update({ ended_at: t.db.fn.now() })
+    expect((await agent(t.app).get(path)).status).toBe(404)
+    const before = await t.db('outbox').where({ recipient: CAMILLE.email, kind: 'agenda-reminder' }).count({ n: '*' }).first()
+    expect(await t.services.agendaJobs.sendReminders(inDays(2))).toBeGreaterThanOrEqual(1)
+    expect(await t.db('outbox').where({ recipient: CAMILLE.email, kind: 'agenda-reminder' }).count({ n: '*' }).first()).toEqual(before)
+  })
+})

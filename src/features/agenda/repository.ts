@@ -102,6 +102,12 @@ export const agendaRepository = {
       .whereNull('l.revoked_at')
       .whereNull('a.disabled_at')
       .whereNot('s.state', 'closed')
+      // Only while the account still holds the space or represents the child.
+      .where((q) =>
+        q.whereRaw('a.person_id = l.person_id').orWhereExists(function () {
+          this.from('representatives as r').whereRaw('r.child_person_id = l.person_id AND r.representative_person_id = a.person_id').whereNull('r.ended_at')
+        }),
+      )
       .first('l.person_id', 'l.detail')
   },
 
@@ -128,7 +134,10 @@ export const agendaRepository = {
                 'Connectez-vous pour en voir le détail : ' || ? || chr(10) || chr(10) || 'Mon espace santé – Assurance Maladie',
                 ?
            FROM sent JOIN agenda_events e ON e.id = sent.event_id JOIN accounts a ON a.id = sent.account_id
-          WHERE a.email IS NOT NULL AND a.disabled_at IS NULL AND e.status <> 'annule'
+                JOIN spaces s ON s.person_id = e.person_id
+          WHERE a.email IS NOT NULL AND a.disabled_at IS NULL AND e.status <> 'annule' AND s.state <> 'closed'
+            AND (a.person_id = e.person_id OR EXISTS (SELECT 1 FROM representatives r WHERE r.child_person_id = e.person_id
+                 AND r.representative_person_id = a.person_id AND r.ended_at IS NULL))
          RETURNING id
        )
        SELECT (SELECT count(*) FROM sent)::int AS claimed, (SELECT count(*) FROM mails)::int AS mailed`,
