@@ -85,7 +85,7 @@ export async function agendaJobBench(): Promise<string[]> {
     await db.raw(`
       INSERT INTO insured_persons (id, nir, last_name, first_names, sex, birth_date)
       SELECT gen_random_uuid(), '8' || lpad(i::text, 14, '0'), 'Banc', 'Personne', CASE WHEN i % 2 = 0 THEN 'F' ELSE 'M' END,
-             date '1925-01-01' + ((i * 7919) % 37000)
+             date '1925-01-01' + ((i::bigint * 7919) % 37000)::int
         FROM generate_series(1, ?) i`, [n])
     await db.raw(`INSERT INTO spaces (person_id, state, activated_at) SELECT id, 'activated', now() FROM insured_persons WHERE last_name = 'Banc'`)
     await db.raw(`
