@@ -82,28 +82,43 @@ export async function agendaJobBench(): Promise<string[]> {
     const db = database.db
     const today = isoDate()
     const t0 = performance.now()
-    await db.raw(`
-      INSERT INTO insured_persons (id, nir, last_name, first_names, sex, birth_date)
-      SELECT gen_random_uuid(), '8' || lpad(i::text, 14, '0'), 'Banc', 'Personne', CASE WHEN i % 2 = 0 THEN 'F' ELSE 'M' END,
-             date '1925-01-01' + ((i::bigint * 7919) % 37000)::int
-        FROM generate_series(1, ?) i`, [n])
-    await db.raw(`INSERT INTO spaces (person_id, state, activated_at) SELECT id, 'activated', now() FROM insured_persons WHERE last_name = 'Banc'`)
-    await db.raw(`
-      INSERT INTO accounts (kind, login, password_hash, person_id, display_name, email)
-      SELECT 'patient', 'banc.' || nir, 'x', id, 'Personne Banc', 'banc.' || nir || '@courriel.example' FROM insured_persons WHERE last_name = 'Banc'`)
-    await db.raw(`
-      INSERT INTO vaccinations (person_id, vaccine, date, dose, professional)
-      SELECT id, (ARRAY['DTP','GRIPPE','ZONA','PNEUMO','HPV'])[1 + (hashtext(nir) & 4)], current_date - 400, '1', 'Banc'
-        FROM insured_persons WHERE last_name = 'Banc' AND hashtext(nir) % 3 = 0`)
-    await db.raw(`
-      WITH e AS (
-        INSERT INTO agenda_events (person_id, title, date, time, status)
-        SELECT id, 'Rendez-vous', current_date + 1, '10:00', 'confirme' FROM insured_persons WHERE last_name = 'Banc' AND hashtext(nir) % 10 = 0
-        RETURNING id, person_id
-      )
-      INSERT INTO agenda_reminders (event_id, account_id, remind_on, kind)
-      SELECT e.id, a.id, ?::date, 'veille' FROM e JOIN accounts a ON a.person_id = e.person_id`, [today])
-    await db.raw('ANALYZE')
+    // By chunks of 100,000 people, each in a transaction without the statement timeout of the app's pool.
+    const chunk = 100_000
+    for (let lo = 1; lo <= n; lo += chunk) {
+      const hi = Math.min(n, lo + chunk - 1)
+      await db.transaction(async (trx) => {
+        await trx.raw('SET LOCAL statement_timeout = 0')
+        await trx.raw(`
+          WITH p AS (
+            INSERT INTO insured_persons (id, nir, last_name, first_names, sex, birth_date)
+            SELECT gen_random_uuid(), '8' || lpad(i::text, 14, '0'), 'Banc', 'Personne', CASE WHEN i % 2 = 0 THEN 'F' ELSE 'M' END,
+                   date '1925-01-01' + ((i::bigint * 7919) % 37000)::int
+              FROM generate_series(?::int, ?::int) i
+            RETURNING id, nir
+          ), s AS (
+            INSERT INTO spaces (person_id, state, activated_at) SELECT id, 'activated', now() FROM p RETURNING person_id
+          ), v AS (
+            INSERT INTO vaccinations (person_id, vaccine, date, dose, professional)
+            SELECT id, (ARRAY['DTP','GRIPPE','ZONA','PNEUMO','HPV'])[1 + (abs(hashtext(nir)) % 5)], current_date - 400, '1', 'Banc'
+              FROM p WHERE abs(hashtext(nir)) % 3 = 0
+            RETURNING id
+          ), a AS (
+            INSERT INTO accounts (kind, login, password_hash, person_id, display_name, email)
+            SELECT 'patient', 'banc.' || nir, 'x', id, 'Personne Banc', 'banc.' || nir || '@courriel.example' FROM p
+            RETURNING id, person_id
+          ), e AS (
+            INSERT INTO agenda_events (person_id, title, date, time, status)
+            SELECT id, 'Rendez-vous', current_date + 1, '10:00', 'confirme' FROM p WHERE abs(hashtext(nir)) % 10 = 0
+            RETURNING id, person_id
+          )
+          INSERT INTO agenda_reminders (event_id, account_id, remind_on, kind)
+          SELECT e.id, a.id, ?::date, 'veille' FROM e JOIN a ON a.person_id = e.person_id`, [lo, hi, today])
+      })
+    }
+    await db.transaction(async (trx) => {
+      await trx.raw('SET LOCAL statement_timeout = 0')
+      await trx.raw('ANALYZE')
+    })
     const due = Number((await db('agenda_reminders').whereNull('sent_at').count({ n: '*' }).first())!.n)
     out.push(`  jeu de données créé en ${((performance.now() - t0) / 1000).toFixed(1)} s (${due.toLocaleString('fr-FR')} rappels dus aujourd'hui)`)
 
