@@ -17,6 +17,7 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/messagerie', text: 'Messagerie', match: '/messagerie' },
     { href: '/profil-medical', text: 'Profil médical', match: '/profil-medical' },
     { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
+    { href: '/agenda', text: 'Agenda', match: '/agenda' },
     { href: '/historique', text: "Historique d'activité", match: '/historique' },
   ],
   professional: [

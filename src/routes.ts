@@ -8,6 +8,8 @@ import { recoveryRoutes } from './features/account/recoveryRoutes'
 import { accountSettingsRoutes } from './features/account/settingsRoutes'
 import { childrenRoutes } from './features/children/routes'
 import { profileRoutes } from './features/profile/routes'
+import { agendaRoutes } from './features/agenda/routes'
+import { vaccinationRoutes } from './features/vaccinations/routes'
 import { documentRoutes } from './features/documents/routes'
 import { careTeamRoutes } from './features/professionals/routes'
 import { historyRoutes } from './features/history/routes'
@@ -27,5 +29,6 @@ export function featureRoutes(services: Services): Router {
   router.use(messagingRoutes(services))
   router.use(backOfficeRoutes(services))
   router.use(profileRoutes(services))
+  router.use(agendaRoutes(services), vaccinationRoutes(services))
   return router
 }

@@ -20,6 +20,9 @@ import { createRecoveryService } from './features/account/recovery'
 import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
 import { createProfileService } from './features/profile/service'
+import { createAgendaService } from './features/agenda/service'
+import { createAgendaJobs } from './features/agenda/jobs'
+import { createVaccinationService } from './features/vaccinations/service'
 import { createAccessFacts } from './features/access/facts'
 import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
@@ -85,6 +88,10 @@ export function createServices(infra: Infrastructure) {
   const phoneOpposition = createPhoneOpposition({ db, activity, opposition })
   // The medical profile (SPEC §7); its PDFs are filed into Documents.
   const profile = createProfileService({ db, activity, access, documents })
+  // Agenda, prevention calendar and vaccinations (SPEC §7, §8).
+  const agenda = createAgendaService({ db, access, activity, notifier, publicUrl: config.publicUrl })
+  const agendaJobs = createAgendaJobs({ db, notifier, publicUrl: config.publicUrl })
+  const vaccinations = createVaccinationService({ db, access, activity })
 
   const jobs: JobDefinition[] = [
     {
@@ -107,7 +114,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations }
       name: 'auto-creation',
       description: "Crée automatiquement les profils informés depuis plus de 6 semaines sans opposition",
       cron: '15 3 * * *',
@@ -117,6 +124,10 @@ export function createServices(infra: Infrastructure) {
       description: 'Met à jour les chiffres du back-office (comptes par état, activations par jour)',
       cron: '*/10 * * * *',
       run: () => figures.refresh(),
+
+      name: 'agenda-daily',
+      description: "Envoie les rappels de rendez-vous du jour et les avis de vaccin ou dépistage à prévoir (une seule fois chacun)",
+      run: () => agendaJobs.daily(),
 
 }
 

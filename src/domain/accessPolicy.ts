@@ -104,6 +104,10 @@ export const PROFILE_SECTION_CATEGORY: Record<ProfileSection, string> = {
   bilan: 'QUEST_SANTE',
   directives: 'DIR_ANT',
 }
+  /** The agenda (events, reminders, private calendar link, recommendations): the patient side only, never a professional. */
+  | { type: 'agenda' }
+  /** The vaccinations of the medical profile; without `vaccination` it is the collection. */
+  | { type: 'vaccination' }
 
 export interface PatientSettings {
   emergencyEtreat: boolean
@@ -315,6 +319,16 @@ function profileRule(action: Action, section: ProfileSection, facts: PolicyFacts
     return professionalHasAccess(facts) && r.readableCategories.includes(PROFILE_SECTION_CATEGORY[section])
   }
   return r.kind === 'system'
+ * The agenda and the vaccinations: the holder and a legal representative do everything; a carer
+ * reads with the read right, adds and edits with the write right, never deletes nor creates a
+ * private calendar link ('manage'); a professional with access reads the vaccinations (never the
+ * agenda); the system (daily job) reads both.
+function personalDataRule(action: Action, type: 'agenda' | 'vaccination', facts: PolicyFacts): boolean {
+  if (r.kind === 'system') return true
+    if (r.kind !== 'carer') return action === 'list' || action === 'read' || action === 'create' || action === 'update' || action === 'delete' || action === 'manage'
+    if (action === 'list' || action === 'read') return r.rights.read
+    if (action === 'create' || action === 'update') return r.rights.write
+  if (r.kind === 'professional' && type === 'vaccination') return (action === 'list' || action === 'read') && professionalHasAccess(facts)
 }
 
 /**
@@ -348,6 +362,9 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
       return messageRule(action, resource.conversation, facts)
     case 'profile-section':
       return profileRule(action, resource.section, facts)
+    case 'agenda':
+    case 'vaccination':
+      return personalDataRule(action, resource.type, facts)
     default: {
       const never: never = resource
       return never

@@ -4,6 +4,7 @@ import { hashCode, CODE_VALIDITY_DAYS } from '../domain/provisionalCode'
 import { hashPassword } from '../infrastructure/passwords'
 import { lifecycleSeed } from './lifecycle'
 import { profileSeed } from './profile'
+import { agendaSeed } from './agenda'
 import { documentsSeed } from './documents'
 import { messagingSeed } from './messaging'
 import { backOfficeSeed } from './backoffice'
@@ -150,6 +151,7 @@ const foundation: SeedStep = async (trx, ctx) => {
 export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, messagingSeed]
 export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, backOfficeSeed]
 export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, profileSeed]
+export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, agendaSeed]
 
 /** Seeds the demo data set into an empty database. Returns false when there was data already. */
 export async function seedDemo(db: Knex, codeHashKey: Buffer, now = new Date(), documentMasterKey: Buffer = crypto.randomBytes(32)): Promise<boolean> {

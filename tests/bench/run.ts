@@ -1,6 +1,7 @@
 import globalSetup from '../helpers/globalSetup'
 import { renderBench } from './render'
 import { backOfficeBench } from './backoffice'
+import { agendaJobBench, recommendationsBench } from './prevention'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
@@ -13,16 +14,21 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   'backoffice-campaign': () => backOfficeBench('campaign'),
   'backoffice-auto-creation': () => backOfficeBench('auto-creation'),
   'backoffice-figures': () => backOfficeBench('figures'),
+  recommendations: () => recommendationsBench(),
+  'agenda-job': () => agendaJobBench(),
 }
 /** The parts of a bench are not run by default (the whole is). */
 const DEFAULT = ['render', 'backoffice']
 
 async function main() {
   await globalSetup()
+  // `npm run bench -- name` or BENCH_ONLY=name[,name] npm run bench
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
   // `BENCH_ONLY=name npm run bench` or `npm run bench -- name` runs only those (comma-separated).
   const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)
   const names = wanted.length ? wanted : only.length ? only : DEFAULT
+  if (!wanted.length && process.env.BENCH_ONLY) wanted.push(...process.env.BENCH_ONLY.split(',').map((s) => s.trim()).filter(Boolean))
+  const names = wanted.length ? wanted : Object.keys(BENCHES)
   for (const name of names) {
     const bench = BENCHES[name]
     if (!bench) {

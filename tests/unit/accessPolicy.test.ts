@@ -164,3 +164,35 @@ describe('denials', () => {
     expect(professionalRefusal(f, want)).toBe(expected)
   })
 })
+
+describe('politique d’accès : agenda et vaccinations', () => {
+  const SYSTEM: Actor = { accountId: 'system', kind: 'operator', displayName: 'Mon espace santé' }
+  type Row = [string, Actor, Action, 'agenda' | 'vaccination', PolicyFacts, boolean]
+  const rows: Row[] = [
+    ['holder lists the agenda', actors.patient, 'list', 'agenda', facts({ kind: 'self' }), true],
+    ['holder creates an event', actors.patient, 'create', 'agenda', facts({ kind: 'self' }), true],
+    ['holder manages the private link', actors.patient, 'manage', 'agenda', facts({ kind: 'self' }), true],
+    ['holder deletes a vaccination', actors.patient, 'delete', 'vaccination', facts({ kind: 'self' }), true],
+    ['closed space: no agenda', actors.patient, 'list', 'agenda', facts({ kind: 'self' }, { state: 'closed' }), false],
+    ['representative updates the child’s agenda', actors.rep, 'update', 'agenda', facts({ kind: 'representative', childAge: 11 }), true],
+    ['representative adds a child’s vaccination', actors.rep, 'create', 'vaccination', facts({ kind: 'representative', childAge: 11 }), true],
+    ['carer with read reads the agenda', actors.carer, 'read', 'agenda', facts({ kind: 'carer', rights: { read: true, write: false } }), true],
+    ['carer without write cannot add an event', actors.carer, 'create', 'agenda', facts({ kind: 'carer', rights: { read: true, write: false } }), false],
+    ['carer with write adds a vaccination', actors.carer, 'create', 'vaccination', facts({ kind: 'carer', rights: { read: true, write: true } }), true],
+    ['carer never deletes a vaccination', actors.carer, 'delete', 'vaccination', facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+    ['carer never creates a private calendar link', actors.carer, 'manage', 'agenda', facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+    ['care team never reads the agenda', actors.pro, 'read', 'agenda', facts(pro({ careTeam: true })), false],
+    ['care team reads vaccinations', actors.pro, 'list', 'vaccination', facts(pro({ careTeam: true })), true],
+    ['care team cannot delete a vaccination', actors.pro, 'delete', 'vaccination', facts(pro({ careTeam: true })), false],
+    ['pro without consent reads no vaccination', actors.pro, 'read', 'vaccination', facts(pro()), false],
+    ['blocked médecin traitant reads no vaccination', actors.pro, 'read', 'vaccination', facts(pro({ medecinTraitant: true, blocked: true })), false],
+    ['agent never', actors.agent, 'read', 'vaccination', facts({ kind: 'agent' }), false],
+    ['operator never', actors.operator, 'list', 'agenda', facts({ kind: 'operator' }), false],
+    ['a stranger patient never', actors.patient, 'read', 'agenda', facts({ kind: 'none' }), false],
+    ['the daily job reads', SYSTEM, 'read', 'agenda', facts({ kind: 'system' }), true],
+  ]
+  it.each(rows)('%s', (_n, actor, action, type, f, expected) => {
+    expect(can(actor, action, { type }, f)).toBe(expected)
+    expect(decide(actor, action, { type }, f)).toEqual(expected ? { allowed: true } : { allowed: false, status: 403 })
+  })
+})
