@@ -13,7 +13,11 @@ export interface NavItem {
 export const NAVIGATION: Record<AccountKind, NavItem[]> = {
   patient: [{ href: '/mon-espace', text: 'Accueil' }],
   professional: [],
-  agent: [],
+  agent: [
+    { href: '/france-services', text: 'Accueil' },
+    { href: '/france-services/accompagner', text: 'Accompagner une personne', match: '/france-services/personne' },
+    { href: '/france-services/fiche-aide', text: "Fiche d'aide à imprimer" },
+  ],
   operator: [],
 }
 

@@ -19,6 +19,7 @@ import { createOppositionService } from './features/opposition/service'
 import { createRecoveryService } from './features/account/recovery'
 import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
+import { createFranceServicesService } from './features/france-services/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -52,6 +53,8 @@ export function createServices(infra: Infrastructure) {
   const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  // France Services assisted mode (SPEC §11).
+  const franceServices = createFranceServicesService({ db, activity, codes, opposition, devices, notifier, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
 
   const jobs: JobDefinition[] = [
     {
@@ -68,7 +71,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, franceServices }
 }
 
 export type Services = ReturnType<typeof createServices>

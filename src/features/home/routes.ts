@@ -23,8 +23,8 @@ export function homeRoutes(services: Services): Router {
   router.get('/pro', requireProfessional, (_req, res) => {
     res.render('home/professional.njk', { pageTitle: 'Espace professionnel', sections: NAVIGATION.professional })
   })
-  router.get('/france-services', requireAgent, (_req, res) => {
-    res.render('home/agent.njk', { pageTitle: 'Espace France Services', sections: NAVIGATION.agent })
+  router.get('/france-services', requireAgent, (req, res) => {
+    res.render('home/agent.njk', { pageTitle: 'Espace France Services', sections: NAVIGATION.agent.filter((s) => s.href !== '/france-services'), organisation: req.actor!.organisation })
   })
   router.get('/back-office', requireOperator, (_req, res) => {
     res.render('home/operator.njk', { pageTitle: 'Espace Assurance Maladie', sections: NAVIGATION.operator })

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { personActor } from '../../domain/actor'
+import { personActor, type Actor } from '../../domain/actor'
 import { canOppose, newReference, type OppositionDecision } from '../../domain/lifecycle'
 import { seal } from '../../infrastructure/crypto'
 import type { Notifier } from '../../infrastructure/notifier'
@@ -7,7 +7,7 @@ import { frenchDate } from '../../validation'
 import type { ActivityLog } from '../history/activity'
 import type { CodeService } from '../codes/service'
 import type { HolderCheckService, HolderInput } from '../spaces/holder'
-import { displayName, spacesRepository } from '../spaces/repository'
+import { displayName, spacesRepository, type HolderRow } from '../spaces/repository'
 
 export type OppositionCheck =
   | { kind: 'ok'; personId: string; codeId: number; deadline: Date }
@@ -28,6 +28,43 @@ export interface OppositionReceipt {
  */
 export function createOppositionService(deps: { db: Knex; notifier: Notifier; activity: ActivityLog; codes: CodeService; holder: HolderCheckService; masterKey: Buffer; publicUrl: string }) {
   const { db, notifier, activity, codes, holder } = deps
+  /** The opposition itself, in the caller's transaction (the space row locked): state, reference, history, receipt. */
+  async function recordOpposition(trx: Knex.Transaction, h: HolderRow, actor: Actor, extraDetails: Record<string, unknown> = {}): Promise<OppositionReceipt> {
+    let reference = newReference('OPP')
+    while (await trx('spaces').where({ opposition_reference: reference }).first('person_id')) reference = newReference('OPP')
+    const now = new Date()
+    await spacesRepository.setSpace(trx, h.id, { state: 'opposed', opposed_at: now, opposition_reference: reference })
+    await activity.record(trx, actor, { action: 'space.opposed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { reference, ...extraDetails } })
+    const channel = h.email ? 'email' : 'post'
+    const when = frenchDate(now)
+    if (h.email) {
+      await notifier.email(trx, {
+        to: h.email,
+        kind: 'opposition-receipt',
+        subject: 'Votre opposition à la création de Mon espace santé',
+        text: [
+          `Bonjour ${displayName(h)},`,
+          '',
+          `Nous avons bien enregistré, le ${when}, votre opposition à la création de votre profil Mon espace santé.`,
+          `Référence : ${reference}`,
+          '',
+          'Votre profil ne sera pas créé. Si vous changez d\'avis, vous pourrez demander un nouveau code provisoire et activer votre profil :',
+          `${deps.publicUrl}/nouveau-code`,
+          '',
+          'Mon espace santé – Assurance Maladie',
+        ].join('\n'),
+      })
+    } else {
+      await trx('letters').insert({
+        person_id: h.id,
+        kind: 'opposition_receipt',
+        address: JSON.stringify({ name: displayName(h), line1: h.address_line1, line2: h.address_line2, postcode: h.postcode, city: h.city }),
+        sealed_payload: seal(deps.masterKey, JSON.stringify({ reference, opposedAt: now.toISOString() })),
+      })
+    }
+    return { reference, opposedAt: now.toISOString(), name: displayName(h), channel }
+  }
+
   return {
     async check(input: HolderInput, address: string, now = new Date()): Promise<OppositionCheck> {
       const checked = await holder.check(input, address)
@@ -45,41 +82,20 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
         const h = await spacesRepository.findById(trx, personId, { lock: true })
         if (!h || !canOppose(h).ok) return { ok: false, reason: 'refused' } as const
         if (!(await codes.consumeById(trx, h.id, codeId))) return { ok: false, reason: 'code_gone' } as const
-        let reference = newReference('OPP')
-        while (await trx('spaces').where({ opposition_reference: reference }).first('person_id')) reference = newReference('OPP')
-        const now = new Date()
-        await spacesRepository.setSpace(trx, h.id, { state: 'opposed', opposed_at: now, opposition_reference: reference })
-        const actor = personActor(h.id, displayName(h))
-        await activity.record(trx, actor, { action: 'space.opposed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { reference } })
-        const channel = h.email ? 'email' : 'post'
-        const when = frenchDate(now)
-        if (h.email) {
-          await notifier.email(trx, {
-            to: h.email,
-            kind: 'opposition-receipt',
-            subject: 'Votre opposition à la création de Mon espace santé',
-            text: [
-              `Bonjour ${displayName(h)},`,
-              '',
-              `Nous avons bien enregistré, le ${when}, votre opposition à la création de votre profil Mon espace santé.`,
-              `Référence : ${reference}`,
-              '',
-              'Votre profil ne sera pas créé. Si vous changez d\'avis, vous pourrez demander un nouveau code provisoire et activer votre profil :',
-              `${deps.publicUrl}/nouveau-code`,
-              '',
-              'Mon espace santé – Assurance Maladie',
-            ].join('\n'),
-          })
-        } else {
-          await trx('letters').insert({
-            person_id: h.id,
-            kind: 'opposition_receipt',
-            address: JSON.stringify({ name: displayName(h), line1: h.address_line1, line2: h.address_line2, postcode: h.postcode, city: h.city }),
-            sealed_payload: seal(deps.masterKey, JSON.stringify({ reference, opposedAt: now.toISOString() })),
-          })
-        }
-        return { ok: true, receipt: { reference, opposedAt: now.toISOString(), name: displayName(h), channel } } as const
+        const receipt = await recordOpposition(trx, h, personActor(h.id, displayName(h)))
+        return { ok: true, receipt } as const
       })
+    },
+
+    /**
+     * An opposition recorded at a France Services counter (SPEC §11): the agent checked the person's
+     * identity document instead of the provisional code, so the active code is voided rather than consumed.
+     */
+    async opposeAtCounter(trx: Knex.Transaction, personId: string, actor: Actor, details: Record<string, unknown> = {}): Promise<{ ok: true; receipt: OppositionReceipt } | { ok: false; reason: 'refused' }> {
+      const h = await spacesRepository.findById(trx, personId, { lock: true })
+      if (!h || !canOppose(h).ok) return { ok: false, reason: 'refused' }
+      await trx('provisional_codes').where({ person_id: h.id }).whereNull('used_at').whereNull('voided_at').update({ voided_at: trx.fn.now() })
+      return { ok: true, receipt: await recordOpposition(trx, h, actor, details) }
     },
   }
 }
