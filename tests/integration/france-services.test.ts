@@ -264,7 +264,8 @@ describe('France Services : session accompagnée', () => {
     // Secrets are not remembered by the browser.
     const signin = cheerio.load((await a.get('/connexion')).text)
     expect(signin('#login').attr('autocomplete')).toBe('off')
-    expect(signin('#password').attr('autocomplete')).toBe('off')
+    // A password field marked «new-password» is never filled with a password saved on the computer.
+    expect(signin('#password').attr('autocomplete')).toBe('new-password')
 
     const person = await t.db('insured_persons').where({ nir: JEAN.nir }).first()
     const started = await t.db('activity_log').where({ subject_person_id: person.id, action: 'france_services.assisted_session' }).first()
@@ -274,7 +275,7 @@ describe('France Services : session accompagnée', () => {
     let r = await submitForm(a, '/activer-mon-profil', { code: formatCode(DEMO_CODES.jean) })
     r = await submitForm(a, '/activer-mon-profil/identite', { nir: JEAN.nir, ...dateFields(JEAN.birth_date) })
     const creds = cheerio.load((await a.get('/activer-mon-profil/identifiant')).text)
-    expect(creds('#password').attr('autocomplete')).toBe('off')
+    expect(creds('#password').attr('autocomplete')).toBe('new-password')
     expect(creds('#identifiant').attr('autocomplete')).toBe('off')
     r = await activate(a, t.db, { code: formatCode(DEMO_CODES.jean), nir: JEAN.nir, birthDate: JEAN.birth_date }, { identifiant: 'jean.dupont69', password: 'Bellecour et la Saône 1950', email: JEAN.email! })
     expect(r.headers.location).toBe('/mon-espace')
