@@ -11,8 +11,13 @@ export interface NavItem {
 }
 
 export const NAVIGATION: Record<AccountKind, NavItem[]> = {
-  patient: [{ href: '/mon-espace', text: 'Accueil' }],
-  professional: [],
+  patient: [
+    { href: '/mon-espace', text: 'Accueil' },
+    { href: '/documents', text: 'Mes documents', match: '/documents' },
+    { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
+    { href: '/historique', text: "Historique d'activité", match: '/historique' },
+  ],
+  professional: [{ href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' }],
   agent: [
     { href: '/france-services', text: 'Accueil' },
     { href: '/france-services/accompagner', text: 'Accompagner une personne', match: '/france-services/personne' },

@@ -8,6 +8,7 @@ import { recoveryRoutes } from './features/account/recoveryRoutes'
 import { accountSettingsRoutes } from './features/account/settingsRoutes'
 import { childrenRoutes } from './features/children/routes'
 import { franceServicesRoutes } from './features/france-services/routes'
+import { documentRoutes } from './features/documents/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
@@ -16,5 +17,6 @@ export function featureRoutes(services: Services): Router {
   router.use(homeRoutes(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
   router.use(franceServicesRoutes(services))
+  router.use(documentRoutes(services))
   return router
 }

@@ -20,6 +20,10 @@ import { createRecoveryService } from './features/account/recovery'
 import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
 import { createFranceServicesService } from './features/france-services/service'
+import { createAccessFacts } from './features/access/facts'
+import { createPgDocumentStore } from './infrastructure/documentStore'
+import { createDocumentsService } from './features/documents/service'
+import { createCareTeamService } from './features/professionals/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -55,6 +59,11 @@ export function createServices(infra: Infrastructure) {
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
   // France Services assisted mode (SPEC §11).
   const franceServices = createFranceServicesService({ db, activity, codes, opposition, devices, notifier, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
+  // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
+  const access = createAccessFacts()
+  const documentStore = createPgDocumentStore()
+  const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
+  const careTeam = createCareTeamService({ db, access, activity })
 
   const jobs: JobDefinition[] = [
     {
@@ -71,7 +80,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, franceServices }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, franceServices }
 }
 
 export type Services = ReturnType<typeof createServices>
