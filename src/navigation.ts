@@ -16,6 +16,7 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/documents', text: 'Mes documents', match: '/documents' },
     { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
     { href: '/historique', text: "Historique d'activité", match: '/historique' },
+    { href: '/aidants', text: 'Aidants', match: '/aidants' },
   ],
   professional: [{ href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' }],
   agent: [

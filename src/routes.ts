@@ -8,6 +8,7 @@ import { recoveryRoutes } from './features/account/recoveryRoutes'
 import { accountSettingsRoutes } from './features/account/settingsRoutes'
 import { childrenRoutes } from './features/children/routes'
 import { franceServicesRoutes } from './features/france-services/routes'
+import { carerAccountGuard, carersRoutes } from './features/carers/routes'
 import { documentRoutes } from './features/documents/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
@@ -15,8 +16,9 @@ export function featureRoutes(services: Services): Router {
   const router = Router()
   for (const kind of ['patient', 'professional', 'agent', 'operator'] as const) router.use(signInRoutes(services, kind))
   router.use(homeRoutes(services))
+  router.use('/mon-compte', carerAccountGuard(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
-  router.use(franceServicesRoutes(services))
+  router.use(franceServicesRoutes(services), carersRoutes(services))
   router.use(documentRoutes(services))
   return router
 }

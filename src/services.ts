@@ -20,6 +20,7 @@ import { createRecoveryService } from './features/account/recovery'
 import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
 import { createFranceServicesService } from './features/france-services/service'
+import { createCarersService } from './features/carers/service'
 import { createAccessFacts } from './features/access/facts'
 import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
@@ -64,6 +65,8 @@ export function createServices(infra: Infrastructure) {
   const documentStore = createPgDocumentStore()
   const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
   const careTeam = createCareTeamService({ db, access, activity })
+  // Carers («aidants», SPEC §3): rights decided by the access policy (relation 'carer').
+  const carers = createCarersService({ db, access, activity, notifier, limiter, publicUrl: config.publicUrl })
 
   const jobs: JobDefinition[] = [
     {
@@ -80,7 +83,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, franceServices }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, franceServices, carers }
 }
 
 export type Services = ReturnType<typeof createServices>

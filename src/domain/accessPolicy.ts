@@ -51,6 +51,12 @@ export type Resource =
   | { type: 'document'; document?: DocumentFacts }
   /** The activity history of the space. */
   | { type: 'history' }
+  /** The carers of the space: 'list' them, 'manage' them (invite, revoke). Only the holder (SPEC §3). */
+  | { type: 'carers' }
+  /** The download of all the data (ZIP): 'read'. Never a carer (SPEC §3). */
+  | { type: 'export' }
+  /** The space's own account: 'update' = credentials, contacts, closure. Never a carer (SPEC §3). */
+  | { type: 'account' }
 
 export interface PatientSettings {
   emergencyEtreat: boolean
@@ -225,6 +231,13 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
       return false
     case 'document':
       return documentRule(action, resource.document, facts)
+    case 'carers':
+      // Only the holder invites and revokes carers; a carer never manages carers.
+      return r.kind === 'self' && spaceOpen(facts) && (action === 'list' || action === 'manage')
+    case 'export':
+      return (r.kind === 'self' || r.kind === 'representative') && action === 'read'
+    case 'account':
+      return r.kind === 'self' && action === 'update'
     default: {
       const never: never = resource
       return never
