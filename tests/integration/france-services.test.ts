@@ -300,6 +300,15 @@ describe('France Services : session accompagnée', () => {
     for (const s of jeanSessions) expect(await t.redis!.exists(sessionKey(s.sid))).toBe(0)
   })
 
+  it("le conseiller qui se reconnecte pendant une session accompagnée la termine : plus de bandeau, sa session normale", async () => {
+    const { a, sid } = await openAssisted()
+    await signIn(a, t.db, 'agent', NADIA.login, NADIA.password)
+    expect(await t.redis!.exists(sessionKey(sid))).toBe(0)
+    const home = await a.get('/france-services')
+    expect(home.status).toBe(200)
+    expect(cheerio.load(home.text)('#bandeau-accompagnement').length).toBe(0)
+  })
+
   it('se termine seule après 5 minutes sans activité', async () => {
     const { a, sid } = await openAssisted()
     expect((await a.get('/session-accompagnee')).status).toBe(200)
