@@ -19,6 +19,7 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
     { href: '/agenda', text: 'Agenda', match: '/agenda' },
     { href: '/historique', text: "Historique d'activité", match: '/historique' },
+    { href: '/aidants', text: 'Aidants', match: '/aidants' },
   ],
   professional: [
     { href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' },
@@ -35,6 +36,12 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/back-office/chiffres', text: 'Chiffres', match: '/back-office/chiffres' },
     { href: '/back-office/journal', text: "Vérifier le journal d'activité", match: '/back-office/journal' },
   ],
+  professional: [{ href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' }],
+  agent: [
+    { href: '/france-services', text: 'Accueil' },
+    { href: '/france-services/accompagner', text: 'Accompagner une personne', match: '/france-services/personne' },
+    { href: '/france-services/fiche-aide', text: "Fiche d'aide à imprimer" },
+  operator: [],
 }
 
 export const ACCOUNT_LINKS: Record<AccountKind, { home: string; account?: { href: string; text: string }; signOut: string }> = {

@@ -10,6 +10,8 @@ import { childrenRoutes } from './features/children/routes'
 import { profileRoutes } from './features/profile/routes'
 import { agendaRoutes } from './features/agenda/routes'
 import { vaccinationRoutes } from './features/vaccinations/routes'
+import { franceServicesRoutes } from './features/france-services/routes'
+import { carerAccountGuard, carersRoutes } from './features/carers/routes'
 import { documentRoutes } from './features/documents/routes'
 import { careTeamRoutes } from './features/professionals/routes'
 import { historyRoutes } from './features/history/routes'
@@ -24,11 +26,13 @@ export function featureRoutes(services: Services): Router {
   router.use(unreadBadge(services))
   for (const kind of ['patient', 'professional', 'agent', 'operator'] as const) router.use(signInRoutes(services, kind))
   router.use(homeRoutes(services))
+  router.use('/mon-compte', carerAccountGuard(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
   router.use(documentRoutes(services), careTeamRoutes(services), historyRoutes(services), professionalRoutes(services))
   router.use(messagingRoutes(services))
   router.use(backOfficeRoutes(services))
   router.use(profileRoutes(services))
   router.use(agendaRoutes(services), vaccinationRoutes(services))
+  router.use(franceServicesRoutes(services), carersRoutes(services))
   return router
 }

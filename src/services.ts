@@ -23,6 +23,8 @@ import { createProfileService } from './features/profile/service'
 import { createAgendaService } from './features/agenda/service'
 import { createAgendaJobs } from './features/agenda/jobs'
 import { createVaccinationService } from './features/vaccinations/service'
+import { createFranceServicesService } from './features/france-services/service'
+import { createCarersService } from './features/carers/service'
 import { createAccessFacts } from './features/access/facts'
 import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
@@ -68,6 +70,8 @@ export function createServices(infra: Infrastructure) {
   const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  // France Services assisted mode (SPEC §11).
+  const franceServices = createFranceServicesService({ db, activity, codes, opposition, devices, notifier, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
   // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
   const access = createAccessFacts()
   const documentStore = createPgDocumentStore()
@@ -92,6 +96,8 @@ export function createServices(infra: Infrastructure) {
   const agenda = createAgendaService({ db, access, activity, notifier, publicUrl: config.publicUrl })
   const agendaJobs = createAgendaJobs({ db, notifier, publicUrl: config.publicUrl })
   const vaccinations = createVaccinationService({ db, access, activity })
+  // Carers («aidants», SPEC §3): rights decided by the access policy (relation 'carer').
+  const carers = createCarersService({ db, access, activity, notifier, limiter, publicUrl: config.publicUrl })
 
   const jobs: JobDefinition[] = [
     {
@@ -114,7 +120,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers }
       name: 'auto-creation',
       description: "Crée automatiquement les profils informés depuis plus de 6 semaines sans opposition",
       cron: '15 3 * * *',

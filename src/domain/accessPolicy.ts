@@ -108,6 +108,12 @@ export const PROFILE_SECTION_CATEGORY: Record<ProfileSection, string> = {
   | { type: 'agenda' }
   /** The vaccinations of the medical profile; without `vaccination` it is the collection. */
   | { type: 'vaccination' }
+  /** The carers of the space: 'list' them, 'manage' them (invite, revoke). Only the holder (SPEC §3). */
+  | { type: 'carers' }
+  /** The download of all the data (ZIP): 'read'. Never a carer (SPEC §3). */
+  | { type: 'export' }
+  /** The space's own account: 'update' = credentials, contacts, closure. Never a carer (SPEC §3). */
+  | { type: 'account' }
 
 export interface PatientSettings {
   emergencyEtreat: boolean
@@ -365,6 +371,13 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
     case 'agenda':
     case 'vaccination':
       return personalDataRule(action, resource.type, facts)
+    case 'carers':
+      // Only the holder invites and revokes carers; a carer never manages carers.
+      return r.kind === 'self' && spaceOpen(facts) && (action === 'list' || action === 'manage')
+    case 'export':
+      return (r.kind === 'self' || r.kind === 'representative') && action === 'read'
+    case 'account':
+      return r.kind === 'self' && action === 'update'
     default: {
       const never: never = resource
       return never

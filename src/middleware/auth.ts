@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express'
 import type { Knex } from 'knex'
 import type { AccountKind, Actor } from '../domain/actor'
 import { accountRepository } from '../features/account/repository'
+import { activeDelegation } from '../features/carers/repository'
 
 /** Where each kind of account signs in. */
 export const SIGN_IN_URL: Record<AccountKind, string> = {
@@ -40,7 +41,12 @@ export function loadActor(db: Knex): RequestHandler {
       // (checked on every request, so an ended one — majority, removal — stops at once).
       const acting = await accountRepository.findActing(db, auth.actingPersonId, row.person_id)
       if (acting) actor.acting = { personId: auth.actingPersonId, as: 'representative', displayName: acting.display_name }
-      else delete auth.actingPersonId
+      else {
+        // A carer on a helped person's profile: only within an active delegation (dates included).
+        const delegation = row.person_id ? await activeDelegation(db, auth.actingPersonId, row.person_id) : undefined
+        if (delegation) actor.acting = { personId: auth.actingPersonId, as: 'carer', displayName: delegation.display_name }
+        else delete auth.actingPersonId
+      }
     }
     if (req.session.assisted) actor.assistedBy = { agentAccountId: req.session.assisted.agentAccountId, organisation: req.session.assisted.organisation }
     req.actor = actor

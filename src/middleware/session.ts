@@ -3,8 +3,11 @@ import session from 'express-session'
 import { csrfSync } from 'csrf-sync'
 import { ServiceUnavailableError } from '../errors'
 import { ABSOLUTE_MS, IDLE_MS, type SessionBackend } from '../infrastructure/sessionStore'
+import { ASSISTED_IDLE_MS } from '../domain/franceServices'
 
 export const SESSION_COOKIE = 'mes_session'
+/** Where an assisted session lands when it ends (at «Terminer» or after 5 minutes idle). */
+export const ASSISTED_ENDED_URL = '/session-accompagnee/terminee'
 
 /**
  * Sessions: a non-default cookie name, HttpOnly, SameSite=Lax, Secure in production; 15 minutes idle
@@ -40,6 +43,25 @@ export function setUpSession(app: Express, backend: SessionBackend, opts: { secr
 const expireSessions: RequestHandler = (req, res, next) => {
   const s = req.session
   const now = Date.now()
+  if (s.assisted) {
+    // An assisted session at a France Services counter (SPEC §11): 5 minutes idle, signed in or not,
+    // then the session is destroyed (nothing stays on the computer) and the page says so.
+    const limit = s.idleLimitMs ?? ASSISTED_IDLE_MS
+    if (s.lastSeenAt !== undefined && now - s.lastSeenAt > limit) {
+      s.destroy((err) => {
+        if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
+        res.clearCookie(SESSION_COOKIE, { path: '/' })
+        res.setHeader('Cache-Control', 'no-store')
+        res.redirect(303, `${ASSISTED_ENDED_URL}?raison=inactivite`)
+      })
+      return
+    }
+    // Every request counts at a counter, and the cookie lives no longer than the idle limit.
+    s.lastSeenAt = now
+    s.cookie.maxAge = limit
+    res.setHeader('Cache-Control', 'no-store')
+    return next()
+  }
   if (s.auth) {
     const idleLimit = s.idleLimitMs ?? IDLE_MS
     const idle = s.lastSeenAt !== undefined && now - s.lastSeenAt > idleLimit

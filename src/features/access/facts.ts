@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
+import { activeDelegation } from '../carers/repository'
 import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation, type SpaceState } from '../../domain/accessPolicy'
 
 /**
@@ -28,6 +29,10 @@ export function createAccessFacts() {
       if (actor.acting?.personId === person.id && actor.acting.as === 'representative') {
         const rep = await trx('representatives').where({ child_person_id: person.id, representative_person_id: actor.personId }).whereNull('ended_at').first('id')
         if (rep) return { kind: 'representative', childAge: ageOn(person.birth_date, now) }
+      }
+      if (actor.acting?.personId === person.id && actor.acting.as === 'carer') {
+        // A carer within an active delegation (start and end dates included), checked at every use case.
+        if (await activeDelegation(trx, person.id, actor.personId, now)) return { kind: 'carer', rights: { read: true, write: true } }
       }
       return { kind: 'none' }
     }

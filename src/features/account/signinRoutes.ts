@@ -94,7 +94,8 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
         await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())))
         req.session.auth = { accountId: result.accountId, kind: result.kind, signedInAt: Date.now() }
         req.session.lastSeenAt = Date.now()
-        if (assistedSession) {
+        // Only a citizen's sign-in continues an assisted session; an agent signing in again ends it.
+        if (assistedSession && kind === 'patient') {
           req.session.assisted = assistedSession
           req.session.idleLimitMs = 5 * 60 * 1000
         }

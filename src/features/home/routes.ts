@@ -31,8 +31,8 @@ export function homeRoutes(services: Services): Router {
   router.get('/pro', requireProfessional, (_req, res) => {
     res.render('home/professional.njk', { pageTitle: 'Espace professionnel', sections: NAVIGATION.professional })
   })
-  router.get('/france-services', requireAgent, (_req, res) => {
-    res.render('home/agent.njk', { pageTitle: 'Espace France Services', sections: NAVIGATION.agent })
+  router.get('/france-services', requireAgent, (req, res) => {
+    res.render('home/agent.njk', { pageTitle: 'Espace France Services', sections: NAVIGATION.agent.filter((s) => s.href !== '/france-services'), organisation: req.actor!.organisation })
   })
   router.get('/back-office', requireOperator, async (_req, res) => {
     // Counts by state come from the figures summary (refreshed by a job), never from a scan of spaces.

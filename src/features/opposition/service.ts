@@ -31,11 +31,14 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
 
   /** The opposition itself: state, reference, history row, e-mail or letter. The caller holds the space's lock. */
   async function record(trx: Knex.Transaction, h: HolderRow, actor: Actor, details: Record<string, unknown> = {}): Promise<OppositionReceipt> {
+  /** The opposition itself, in the caller's transaction (the space row locked): state, reference, history, receipt. */
+  async function recordOpposition(trx: Knex.Transaction, h: HolderRow, actor: Actor, extraDetails: Record<string, unknown> = {}): Promise<OppositionReceipt> {
     let reference = newReference('OPP')
     while (await trx('spaces').where({ opposition_reference: reference }).first('person_id')) reference = newReference('OPP')
     const now = new Date()
     await spacesRepository.setSpace(trx, h.id, { state: 'opposed', opposed_at: now, opposition_reference: reference })
     await activity.record(trx, actor, { action: 'space.opposed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { reference, ...details } })
+    await activity.record(trx, actor, { action: 'space.opposed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { reference, ...extraDetails } })
     const channel = h.email ? 'email' : 'post'
     const when = frenchDate(now)
     if (h.email) {
@@ -83,7 +86,7 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
         const h = await spacesRepository.findById(trx, personId, { lock: true })
         if (!h || !canOppose(h).ok) return { ok: false, reason: 'refused' } as const
         if (!(await codes.consumeById(trx, h.id, codeId))) return { ok: false, reason: 'code_gone' } as const
-        return { ok: true, receipt: await record(trx, h, personActor(h.id, displayName(h))) } as const
+        return { ok: true, receipt: await record(trx, h, personActor(h.id, displayName(h))) } as const, receipt } as const }
       })
     },
 
@@ -99,7 +102,19 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
         const d = canOppose(h)
         if (!d.ok) return { ok: false, reason: d.reason } as const
         return { ok: true, receipt: await record(trx, h, actor, { via, note: via === 'phone' ? "Action réalisée par un conseiller de l'Assurance Maladie" : `Action réalisée par un conseiller France Services${actor.organisation ? ` (${actor.organisation})` : ''}` }) } as const
+        const receipt = await recordOpposition(trx, h, personActor(h.id, displayName(h)))
       })
+    },
+
+    /**
+     * An opposition recorded at a France Services counter (SPEC §11): the agent checked the person's
+     * identity document instead of the provisional code, so the active code is voided rather than consumed.
+     */
+    async opposeAtCounter(trx: Knex.Transaction, personId: string, actor: Actor, details: Record<string, unknown> = {}): Promise<{ ok: true; receipt: OppositionReceipt } | { ok: false; reason: 'refused' }> {
+      const h = await spacesRepository.findById(trx, personId, { lock: true })
+      if (!h || !canOppose(h).ok) return { ok: false, reason: 'refused' }
+      await trx('provisional_codes').where({ person_id: h.id }).whereNull('used_at').whereNull('voided_at').update({ voided_at: trx.fn.now() })
+      return { ok: true, receipt: await recordOpposition(trx, h, actor, details) }
     },
   }
 }

@@ -1,0 +1,90 @@
+import { maskEmail, maskPhone } from './otp'
+import { canOppose, oppositionDeadline, type SpaceState } from './lifecycle'
+
+/**
+ * France Services assisted mode (SPEC §11): pure rules. The agent identifies a citizen by NIR, date of
+ * birth and surname, and sees only the administrative status of the space, never health data and
+ * never contact details in full.
+ */
+
+/** Idle limit of an assisted session at a counter. */
+export const ASSISTED_IDLE_MS = 5 * 60 * 1000
+/** How long an identified citizen stays selected on the agent's screen. */
+export const IDENTIFIED_TTL_MS = 20 * 60 * 1000
+
+/** A surname compared the way a person types it: no accents, case, spaces, hyphens or apostrophes. */
+export function normaliseSurname(s: string): string {
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/œ/gi, 'oe')
+    .replace(/æ/gi, 'ae')
+    .toLowerCase()
+    .replace(/[\s'’\-.]/g, '')
+}
+
+export function surnameMatches(typed: string, onFile: string): boolean {
+  const a = normaliseSurname(typed)
+  return a.length > 0 && a === normaliseSurname(onFile)
+}
+
+/** The line the citizen reads in their history for every action an agent took. */
+export function agentActionLabel(organisation: string): string {
+  return `Action réalisée par un conseiller France Services (${organisation})`
+}
+
+export const STATE_LABELS: Record<SpaceState, string> = {
+  not_notified: "Pas encore informé par l'Assurance Maladie",
+  notified: 'Informé, profil pas encore activé',
+  activated: 'Profil activé',
+  opposed: 'Opposition enregistrée : profil non créé',
+  auto_created: "Profil créé automatiquement, jamais activé",
+  closed: 'Profil fermé',
+}
+
+export interface StatusFacts {
+  state: SpaceState
+  notified_at: Date | string | null
+  notice_channel: string | null
+  email: string | null
+  mobile: string | null
+  hasAccount: boolean
+  /** The expiry of the active provisional code, if one is active. */
+  activeCodeUntil: Date | null
+}
+
+export interface StatusView {
+  state: SpaceState
+  stateLabel: string
+  noticeDate: Date | null
+  deadline: Date | null
+  deadlinePassed: boolean
+  codeValidUntil: Date | null
+  noticeChannel: string
+  maskedEmail: string | null
+  maskedMobile: string | null
+  can: { oppose: boolean; close: boolean; newCode: boolean }
+}
+
+const CHANNELS: Record<string, string> = { email: 'Par courriel', post: 'Par courrier postal', counter: 'Au guichet' }
+
+/** What the agent may see and do for a space. */
+export function statusView(f: StatusFacts, now: Date = new Date()): StatusView {
+  const deadline = f.notified_at ? oppositionDeadline(f.notified_at) : null
+  return {
+    state: f.state,
+    stateLabel: STATE_LABELS[f.state],
+    noticeDate: f.notified_at ? new Date(f.notified_at) : null,
+    deadline,
+    deadlinePassed: deadline ? now.getTime() >= deadline.getTime() : false,
+    codeValidUntil: f.activeCodeUntil && f.activeCodeUntil.getTime() > now.getTime() ? f.activeCodeUntil : null,
+    noticeChannel: f.notice_channel ? (CHANNELS[f.notice_channel] ?? 'Inconnu') : 'Pas encore informé',
+    maskedEmail: f.email ? maskEmail(f.email) : null,
+    maskedMobile: f.mobile ? maskPhone(f.mobile) : null,
+    can: {
+      oppose: canOppose(f, now).ok,
+      close: f.state === 'activated' || f.state === 'auto_created',
+      newCode: !f.hasAccount && (f.state === 'notified' || f.state === 'opposed' || f.state === 'auto_created'),
+    },
+  }
+}

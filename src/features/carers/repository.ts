@@ -1,0 +1,111 @@
+import type { Knex } from 'knex'
+import type { DelegationStatus } from '../../domain/carers'
+
+type Db = Knex | Knex.Transaction
+
+export interface DelegationRow {
+  id: string
+  person_id: string
+  carer_person_id: string
+  status: DelegationStatus
+  invited_at: Date
+  invitation_expires_at: Date
+  starts_on: string
+  ends_on: string | null
+  accepted_at: Date | null
+  revoked_at: Date | null
+  revoked_by: string | null
+  /** The other party's name (the carer for the person helped, the person helped for the carer). */
+  first_names: string
+  last_name: string
+}
+
+const PARIS_TODAY = "(now() AT TIME ZONE 'Europe/Paris')::date"
+
+/** An active delegation today: accepted, started, not ended, the space open. Used by loadActor and the access facts. */
+export async function activeDelegation(db: Db, personId: string, carerPersonId: string, now: Date = new Date()): Promise<{ id: string; display_name: string } | undefined> {
+  const { rows } = await db.raw(
+    `SELECT c.id, p.first_names || ' ' || p.last_name AS display_name
+       FROM carers c JOIN insured_persons p ON p.id = c.person_id JOIN spaces s ON s.person_id = c.person_id
+      WHERE c.person_id = ? AND c.carer_person_id = ? AND c.status = 'active'
+        AND c.starts_on <= (?::timestamptz AT TIME ZONE 'Europe/Paris')::date
+        AND (c.ends_on IS NULL OR c.ends_on >= (?::timestamptz AT TIME ZONE 'Europe/Paris')::date)
+        AND s.state IN ('activated', 'auto_created')`,
+    [personId, carerPersonId, now.toISOString(), now.toISOString()],
+  )
+  return rows[0]
+}
+
+/** Carers: SQL only. */
+export const carersRepository = {
+  /** The carers of a person (with the carer's name), newest first. */
+  async ofPerson(db: Db, personId: string): Promise<DelegationRow[]> {
+    return db('carers as c').join('insured_persons as p', 'p.id', 'c.carer_person_id').where('c.person_id', personId).orderBy('c.invited_at', 'desc').select('c.*', 'p.first_names', 'p.last_name')
+  },
+
+  /** The people a carer helps or is invited to help (with the helped person's name). */
+  async ofCarer(db: Db, carerPersonId: string): Promise<DelegationRow[]> {
+    return db('carers as c').join('insured_persons as p', 'p.id', 'c.person_id').where('c.carer_person_id', carerPersonId).orderBy('c.invited_at', 'desc').select('c.*', 'p.first_names', 'p.last_name')
+  },
+
+  async find(db: Db, id: string, opts: { lock?: boolean } = {}): Promise<Omit<DelegationRow, 'first_names' | 'last_name'> | undefined> {
+    const q = db('carers').where({ id }).first()
+    return opts.lock ? q.forUpdate() : q
+  },
+
+  async candidate(db: Db, nir: string, birthDate: string): Promise<{ id: string; first_names: string; last_name: string; activated: boolean; email: string | null } | undefined> {
+    const { rows } = await db.raw(
+      `SELECT p.id, p.first_names, p.last_name, (s.state = 'activated' AND a.id IS NOT NULL) AS activated, a.email
+         FROM insured_persons p JOIN spaces s ON s.person_id = p.id LEFT JOIN accounts a ON a.person_id = p.id AND a.kind = 'patient'
+        WHERE p.nir = ? AND p.birth_date = ?`,
+      [nir, birthDate],
+    )
+    return rows[0]
+  },
+
+  /** Open delegations (invited and not expired, or active and not ended) of a person, or of a carer. */
+  async openCount(db: Db, column: 'person_id' | 'carer_person_id', id: string): Promise<number> {
+    const { rows } = await db.raw(
+      `SELECT count(*)::int AS n FROM carers
+        WHERE ${column} = ? AND ((status = 'invited' AND invitation_expires_at > now())
+           OR (status = 'active' AND (ends_on IS NULL OR ends_on >= ${PARIS_TODAY})))`,
+      [id],
+    )
+    return rows[0].n
+  },
+
+  async linked(db: Db, personId: string, carerPersonId: string): Promise<boolean> {
+    const { rows } = await db.raw(
+      `SELECT 1 FROM carers WHERE person_id = ? AND carer_person_id = ?
+          AND ((status = 'invited' AND invitation_expires_at > now()) OR (status = 'active' AND (ends_on IS NULL OR ends_on >= ${PARIS_TODAY})))`,
+      [personId, carerPersonId],
+    )
+    return rows.length > 0
+  },
+
+  async insert(trx: Knex.Transaction, row: { person_id: string; carer_person_id: string; invitation_expires_at: Date; starts_on: string; ends_on: string | null }): Promise<string> {
+    // An expired invitation between the same two people no longer blocks a new one.
+    await trx('carers').where({ person_id: row.person_id, carer_person_id: row.carer_person_id, status: 'invited' }).where('invitation_expires_at', '<=', trx.fn.now()).update({ status: 'cancelled' })
+    await trx('carers').where({ person_id: row.person_id, carer_person_id: row.carer_person_id, status: 'active' }).whereRaw(`ends_on < ${PARIS_TODAY}`).update({ status: 'revoked', revoked_at: trx.fn.now(), revoked_by: 'person' })
+    const [r] = await trx('carers').insert({ ...row, status: 'invited' }).returning('id')
+    return r.id
+  },
+
+  async setStatus(trx: Knex.Transaction, id: string, fields: Record<string, unknown>): Promise<void> {
+    await trx('carers').where({ id }).update(fields)
+  },
+
+  async addAttestation(trx: Knex.Transaction, carerId: string, kind: 'acceptance' | 'revocation', pdf: Buffer): Promise<string> {
+    const [r] = await trx('carer_attestations').insert({ carer_id: carerId, kind, pdf }).returning('id')
+    return r.id
+  },
+
+  async attestations(db: Db, carerIds: string[]): Promise<{ id: string; carer_id: string; kind: string; created_at: Date }[]> {
+    if (!carerIds.length) return []
+    return db('carer_attestations').whereIn('carer_id', carerIds).orderBy('created_at').select('id', 'carer_id', 'kind', 'created_at')
+  },
+
+  async attestation(db: Db, id: string): Promise<{ id: string; kind: string; pdf: Buffer; person_id: string; carer_person_id: string } | undefined> {
+    return db('carer_attestations as t').join('carers as c', 'c.id', 't.carer_id').where('t.id', id).first('t.id', 't.kind', 't.pdf', 'c.person_id', 'c.carer_person_id')
+  },
+}

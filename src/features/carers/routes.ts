@@ -1,0 +1,100 @@
+import { Router, type RequestHandler } from 'express'
+import type { Services } from '../../services'
+import { requirePatient } from '../../middleware/auth'
+import { INVITE_MESSAGES, MAX_CARERS_PER_PERSON } from '../../domain/carers'
+import { addError, checkDate, dateParts, emptyErrors, hasErrors, isoDate } from '../../validation'
+import { regenerateSession } from '../account/sessionHelpers'
+import { identityValues, readNirAndBirthDate } from '../spaces/forms'
+
+const INVITE_TITLE = 'Inviter un aidant'
+
+/**
+ * While acting as a carer, the account pages (credentials, contacts, closure, data download) are
+ * refused: a carer may not do any of it for the person helped, and must not do it to their own
+ * account by mistake. The access policy decides (resource 'account').
+ */
+export function carerAccountGuard(services: Services): RequestHandler {
+  return async (req, _res, next) => {
+    if (req.actor?.acting?.as === 'carer') await services.carers.assertAccountAllowed(req.actor)
+    next()
+  }
+}
+
+/** «Mes aidants» (the holder), the invitations and «Personnes que j'aide» (the carer). */
+export function carersRoutes(services: Services): Router {
+  const router = Router()
+  const { carers } = services
+  router.use('/aidants', requirePatient)
+
+  router.get('/aidants', async (req, res) => {
+    const actor = req.actor!
+    if (actor.acting) return res.render('carers/acting.njk', { pageTitle: 'Aidants', acting: actor.acting, selfPersonId: actor.personId })
+    const [mine, helping] = await Promise.all([carers.list(actor), carers.helping(actor)])
+    const open = mine.filter((d) => ['invited', 'upcoming', 'active'].includes(d.state)).length
+    res.render('carers/index.njk', { pageTitle: 'Mes aidants', mine, helping, canInvite: open < MAX_CARERS_PER_PERSON, max: MAX_CARERS_PER_PERSON })
+  })
+
+  router.get('/aidants/inviter', async (req, res) => {
+    await carers.list(req.actor!)
+    const [y, m, d] = isoDate().split('-')
+    res.render('carers/invite.njk', { pageTitle: INVITE_TITLE, values: { startsOn: { day: String(Number(d)), month: String(Number(m)), year: y } } })
+  })
+
+  router.post('/aidants/inviter', async (req, res) => {
+    const errors = emptyErrors()
+    const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
+    const start = checkDate(dateParts(req.body, 'startsOn'), 'la date de début')
+    if (!start.ok) addError(errors, 'startsOn', start.message, `startsOn-${start.part}`)
+    const endParts = dateParts(req.body, 'endsOn')
+    const hasEnd = Boolean(endParts.day || endParts.month || endParts.year)
+    const endCheck = hasEnd ? checkDate(endParts, 'la date de fin') : undefined
+    if (endCheck && !endCheck.ok) addError(errors, 'endsOn', endCheck.message, `endsOn-${endCheck.part}`)
+    const values = { ...identityValues(req.body), startsOn: dateParts(req.body, 'startsOn'), endsOn: endParts }
+    const again = () => res.status(400).render('carers/invite.njk', { pageTitle: INVITE_TITLE, values, errors })
+    if (hasErrors(errors) || !nir || !birthDate || !start.ok) return again()
+    const r = await carers.invite(req.actor!, { nir, birthDate, startsOn: start.value, endsOn: endCheck?.ok ? endCheck.value : null })
+    if (!r.ok) {
+      if (r.reason === 'period') addError(errors, r.field, r.message!, `${r.field}-day`)
+      else addError(errors, 'nir', INVITE_MESSAGES[r.reason])
+      return again()
+    }
+    req.session.flash = { type: 'success', text: `Invitation envoyée à ${r.name}. Elle doit l'accepter depuis son propre profil.` }
+    res.redirect(303, '/aidants')
+  })
+
+  router.post('/aidants/:id/accepter', async (req, res) => {
+    await carers.accept(req.actor!, req.params.id as string)
+    req.session.flash = { type: 'success', text: "Vous êtes maintenant aidant. L'attestation est disponible sur cette page." }
+    res.redirect(303, '/aidants')
+  })
+
+  router.post('/aidants/:id/fin', async (req, res) => {
+    await carers.end(req.actor!, req.params.id as string)
+    req.session.flash = { type: 'success', text: 'C’est fait. Une attestation est disponible sur cette page quand une délégation prend fin.' }
+    res.redirect(303, '/aidants')
+  })
+
+  // «Agir pour» a helped person: a new session id, the banner, every action logged as carer.
+  router.post('/aidants/agir', async (req, res) => {
+    const target = String(req.body.profil ?? '')
+    const r = await carers.switchTarget(req.actor!, target)
+    const keep = { auth: req.session.auth!, lastSeenAt: req.session.lastSeenAt, idleLimitMs: req.session.idleLimitMs, assisted: req.session.assisted }
+    const oldSid = req.sessionID
+    await regenerateSession(req)
+    Object.assign(req.session, keep)
+    req.session.auth = { ...keep.auth, actingPersonId: target }
+    req.session.flash = { type: 'info', text: `Vous agissez maintenant en tant qu'aidant de ${r.displayName}.` }
+    await services.devices.renameSession(oldSid, req.sessionID)
+    res.redirect(303, '/mon-espace')
+  })
+
+  router.get('/aidants/attestations/:id', async (req, res) => {
+    const a = await carers.attestation(req.actor!, req.params.id as string)
+    res.setHeader('Content-Type', 'application/pdf')
+    res.setHeader('Content-Disposition', `attachment; filename="attestation-aidant-${a.kind === 'acceptance' ? 'acceptation' : 'fin'}.pdf"`)
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.send(a.pdf)
+  })
+
+  return router
+}

@@ -1,0 +1,201 @@
+import { Router, type Request, type Response } from 'express'
+import type { Services } from '../../services'
+import { requireAgent } from '../../middleware/auth'
+import { ASSISTED_ENDED_URL, SESSION_COOKIE } from '../../middleware/session'
+import { ASSISTED_IDLE_MS, IDENTIFIED_TTL_MS } from '../../domain/franceServices'
+import { addError, emptyErrors, hasErrors } from '../../validation'
+import { regenerateSession } from '../account/sessionHelpers'
+import { identityValues, readNirAndBirthDate } from '../spaces/forms'
+import { IDENTIFY_MISMATCH } from './service'
+
+const BASE = '/france-services'
+const IDENTIFY_TITLE = 'Accompagner une personne'
+
+interface Identified {
+  personId: string
+  agentAccountId: string
+  at: number
+}
+
+/**
+ * France Services assisted mode (SPEC §11), agent side: identify a citizen, see the administrative
+ * status of their space, act on their behalf with a printable receipt, hand the computer over for
+ * an assisted session. And the assisted session itself («Terminer», the page it ends on).
+ */
+export function franceServicesRoutes(services: Services): Router {
+  const router = Router()
+  const { franceServices } = services
+  router.use([`${BASE}/accompagner`, `${BASE}/personne`, `${BASE}/recus`, `${BASE}/fiche-aide`, `${BASE}/session-accompagnee`], requireAgent)
+
+  /** The citizen the agent identified, for a limited time, and only for that agent. */
+  const identified = (req: Request): Identified | undefined => {
+    const j = req.session.journeys?.franceServices as Identified | undefined
+    if (!j || j.agentAccountId !== req.actor?.accountId || Date.now() - j.at > IDENTIFIED_TTL_MS) return undefined
+    return j
+  }
+  const setIdentified = (req: Request, value: Identified | undefined) => {
+    const j = { ...(req.session.journeys ?? {}) }
+    if (value) j.franceServices = value as unknown as Record<string, unknown>
+    else delete j.franceServices
+    req.session.journeys = j
+  }
+  const needPerson = (req: Request, res: Response): string | undefined => {
+    const p = identified(req)
+    if (!p) {
+      req.session.flash = { type: 'info', text: 'Identifiez de nouveau la personne pour continuer.' }
+      res.redirect(303, `${BASE}/accompagner`)
+      return undefined
+    }
+    return p.personId
+  }
+
+  // «Accompagner une personne»
+  router.get(`${BASE}/accompagner`, (_req, res) => {
+    res.render('france-services/identify.njk', { pageTitle: IDENTIFY_TITLE, values: {} })
+  })
+  router.post(`${BASE}/accompagner`, async (req, res) => {
+    const errors = emptyErrors()
+    const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
+    const surname = String(req.body.surname ?? '').trim()
+    if (!surname) addError(errors, 'surname', 'Saisissez le nom de naissance de la personne')
+    else if (surname.length > 100) addError(errors, 'surname', 'Le nom doit contenir 100 caractères au maximum')
+    const attested = req.body.attestation === 'yes' || (Array.isArray(req.body.attestation) && req.body.attestation.includes('yes'))
+    if (!attested) addError(errors, 'attestation', "Cochez la case pour attester que vous avez vérifié la pièce d'identité de la personne")
+    const values = { ...identityValues(req.body), surname: surname.slice(0, 100), attestation: attested }
+    const again = () => res.status(400).render('france-services/identify.njk', { pageTitle: IDENTIFY_TITLE, values, errors })
+    if (hasErrors(errors) || !nir || !birthDate) return again()
+    const r = await franceServices.identify(req.actor!, { nir, birthDate, surname })
+    if (!r.ok) {
+      addError(errors, 'nir', IDENTIFY_MISMATCH)
+      return again()
+    }
+    setIdentified(req, { personId: r.personId, agentAccountId: req.actor!.accountId, at: Date.now() })
+    res.redirect(303, `${BASE}/personne`)
+  })
+
+  // The status page: never health data, contact details masked.
+  router.get(`${BASE}/personne`, async (req, res) => {
+    const personId = needPerson(req, res)
+    if (!personId) return
+    const citizen = await franceServices.status(req.actor!, personId)
+    res.render('france-services/status.njk', { pageTitle: `Situation de ${citizen.name}`, citizen })
+  })
+
+  router.post(`${BASE}/personne/terminer`, (req, res) => {
+    setIdentified(req, undefined)
+    req.session.flash = { type: 'success', text: "L'accompagnement est terminé. Les informations de la personne ne sont plus affichées." }
+    res.redirect(303, BASE)
+  })
+
+  // Opposition, with an explicit confirmation by the citizen.
+  router.get(`${BASE}/personne/opposition`, async (req, res) => {
+    const personId = needPerson(req, res)
+    if (!personId) return
+    const citizen = await franceServices.status(req.actor!, personId)
+    if (!citizen.view.can.oppose) return res.redirect(303, `${BASE}/personne`)
+    res.render('france-services/oppose.njk', { pageTitle: "Enregistrer l'opposition", citizen })
+  })
+  router.post(`${BASE}/personne/opposition`, async (req, res) => {
+    const personId = needPerson(req, res)
+    if (!personId) return
+    if (req.body.confirm !== 'yes') {
+      const citizen = await franceServices.status(req.actor!, personId)
+      const errors = addError(emptyErrors(), 'confirm', "Cochez la case si la personne confirme qu'elle s'oppose à la création de son profil")
+      return res.status(400).render('france-services/oppose.njk', { pageTitle: "Enregistrer l'opposition", citizen, errors })
+    }
+    const r = await franceServices.oppose(req.actor!, personId)
+    if (!r.ok) return refused(req, res, "L'opposition n'est plus possible : le profil a été créé, ou une opposition est déjà enregistrée.")
+    res.redirect(303, `${BASE}/recus/${r.actionId}`)
+  })
+
+  // Closure
+  router.get(`${BASE}/personne/fermeture`, async (req, res) => {
+    const personId = needPerson(req, res)
+    if (!personId) return
+    const citizen = await franceServices.status(req.actor!, personId)
+    if (!citizen.view.can.close) return res.redirect(303, `${BASE}/personne`)
+    res.render('france-services/close.njk', { pageTitle: 'Fermer le profil', citizen, values: {} })
+  })
+  router.post(`${BASE}/personne/fermeture`, async (req, res) => {
+    const personId = needPerson(req, res)
+    if (!personId) return
+    const data = String(req.body.data ?? '')
+    const errors = emptyErrors()
+    if (data !== 'archive' && data !== 'delete') addError(errors, 'data', 'Choisissez ce que deviennent les données de la personne', 'data')
+    if (req.body.confirm !== 'yes') addError(errors, 'confirm', 'Cochez la case si la personne confirme qu’elle demande la fermeture de son profil')
+    if (hasErrors(errors)) {
+      const citizen = await franceServices.status(req.actor!, personId)
+      return res.status(400).render('france-services/close.njk', { pageTitle: 'Fermer le profil', citizen, values: { data }, errors })
+    }
+    const r = await franceServices.close(req.actor!, personId, data === 'delete')
+    if (!r.ok) return refused(req, res, "Ce profil ne peut pas être fermé dans son état actuel.")
+    res.redirect(303, `${BASE}/recus/${r.actionId}`)
+  })
+
+  // A new code to the address on file
+  router.post(`${BASE}/personne/nouveau-code`, async (req, res) => {
+    const personId = needPerson(req, res)
+    if (!personId) return
+    const r = await franceServices.sendNewCode(req.actor!, personId)
+    if (!r.ok) {
+      return refused(req, res, r.reason === 'too_soon' ? 'Un code vient d’être envoyé. Attendez 30 secondes avant d’en demander un autre.' : "Un nouveau code ne peut pas être envoyé : le profil est déjà activé ou fermé.")
+    }
+    res.redirect(303, `${BASE}/recus/${r.actionId}`)
+  })
+
+  const refused = (req: Request, res: Response, text: string) => {
+    req.session.flash = { type: 'info', text }
+    res.redirect(303, `${BASE}/personne`)
+  }
+
+  // Printable receipt
+  router.get(`${BASE}/recus/:id`, async (req, res) => {
+    const receipt = await franceServices.receipt(req.actor!, req.params.id as string)
+    res.render('france-services/receipt.njk', { pageTitle: `Récépissé ${receipt.reference}`, receipt })
+  })
+
+  // The plain-language help page the agent prints for the citizen
+  router.get(`${BASE}/fiche-aide`, (_req, res) => {
+    res.render('france-services/help.njk', { pageTitle: 'Fiche d’aide : se connecter à Mon espace santé' })
+  })
+
+  // «Session accompagnée»: the agent's session ends; a fresh, flagged session is handed to the citizen.
+  router.get(`${BASE}/session-accompagnee`, async (req, res) => {
+    const p = identified(req)
+    const citizen = p ? await franceServices.status(req.actor!, p.personId) : undefined
+    res.render('france-services/assisted-start.njk', { pageTitle: 'Ouvrir une session accompagnée', citizen })
+  })
+  router.post(`${BASE}/session-accompagnee`, async (req, res) => {
+    const actor = req.actor!
+    await franceServices.startAssisted(actor, identified(req)?.personId)
+    await services.signIn.signOut(actor)
+    await regenerateSession(req)
+    req.session.assisted = { agentAccountId: actor.accountId, organisation: actor.organisation ?? 'France Services' }
+    req.session.idleLimitMs = ASSISTED_IDLE_MS
+    req.session.lastSeenAt = Date.now()
+    req.session.cookie.maxAge = ASSISTED_IDLE_MS
+    res.redirect(303, '/session-accompagnee')
+  })
+
+  // The citizen's side of the assisted session (no agent sign-in here: the agent's session has ended).
+  router.get('/session-accompagnee', (req, res) => {
+    if (!req.session.assisted) return res.redirect(303, ASSISTED_ENDED_URL)
+    res.render('france-services/assisted-home.njk', { pageTitle: 'Session accompagnée', signedIn: Boolean(req.actor) })
+  })
+
+  router.post('/session-accompagnee/terminer', async (req, res) => {
+    if (req.actor) await services.signIn.signOut(req.actor)
+    await new Promise<void>((resolve) => req.session.destroy(() => resolve()))
+    res.clearCookie(SESSION_COOKIE, { path: '/' })
+    // Nothing stays on the counter computer: the browser forgets this site's cookies, storage and cache.
+    res.setHeader('Clear-Site-Data', '"cache", "cookies", "storage"')
+    res.redirect(303, ASSISTED_ENDED_URL)
+  })
+
+  router.get(ASSISTED_ENDED_URL, (req, res) => {
+    res.setHeader('Cache-Control', 'no-store')
+    res.render('france-services/assisted-ended.njk', { pageTitle: 'Session accompagnée terminée', idle: req.query.raison === 'inactivite' })
+  })
+
+  return router
+}

@@ -1,0 +1,159 @@
+import * as cheerio from 'cheerio'
+import { createTestApp, type TestApp } from '../helpers/testApp'
+import { agent, signIn, submitForm, type Agent } from '../helpers/http'
+import { CAMILLE, DEMO_PERSONS, NADIA } from '../helpers/demo'
+import { createAccount, dateFields, errorText } from '../helpers/lifecycle'
+import { INVITE_MESSAGES } from '../../src/domain/carers'
+import { isoDate } from '../../src/validation'
+
+const today = () => dateFields(isoDate(), 'startsOn')
+const inviteFields = (p: { nir: string; birthDate: string }) => ({ nir: p.nir, ...dateFields(p.birthDate), ...today(), 'endsOn-day': '', 'endsOn-month': '', 'endsOn-year': '' })
+const main = (html: string) => cheerio.load(html)('main').text().replace(/\s+/g, ' ')
+
+describe('aidants', () => {
+  let t: TestApp
+  let camille: Agent
+  let camilleId: string
+  beforeAll(async () => {
+    t = await createTestApp()
+    camille = agent(t.app)
+    await signIn(camille, t.db, 'patient', CAMILLE.login, CAMILLE.password)
+    camilleId = (await t.db('insured_persons').where({ nir: CAMILLE.nir }).first()).id
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  const invite = (a: Agent, p: { nir: string; birthDate: string }) => submitForm(a, '/aidants/inviter', inviteFields(p))
+  const acceptAs = async (a: Agent) => {
+    const page = await a.get('/aidants')
+    const $ = cheerio.load(page.text)
+    const form = $('form[action$="/accepter"]').first()
+    return a.post(form.attr('action')!).type('form').send({ _csrf: form.find('input[name=_csrf]').val() as string })
+  }
+
+  it('Camille invite un aidant, il accepte, une attestation PDF est produite ; il agit pour elle avec un bandeau, chaque action est notée « aidant »', async () => {
+    const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidantun' })
+    // Bad input: nothing changes.
+    let r = await submitForm(camille, '/aidants/inviter', { nir: '', 'birthDate-day': '', 'birthDate-month': '', 'birthDate-year': '', 'startsOn-day': '', 'startsOn-month': '', 'startsOn-year': '' })
+    expect(r.status).toBe(400)
+    expect(cheerio.load(r.text)('title').text()).toMatch(/^Erreur : /)
+    expect(cheerio.load(r.text)('.govuk-error-summary li').length).toBe(3)
+    // Herself, and someone without an activated space (Jean is only notified).
+    r = await invite(camille, { nir: CAMILLE.nir, birthDate: DEMO_PERSONS.camille.birth_date })
+    expect(errorText(r.text, 'nir')).toBe(INVITE_MESSAGES.self)
+    r = await invite(camille, { nir: DEMO_PERSONS.jean.nir, birthDate: DEMO_PERSONS.jean.birth_date })
+    expect(errorText(r.text, 'nir')).toBe(INVITE_MESSAGES.not_found)
+    expect(await t.db('carers').where({ person_id: camilleId }).first()).toBeUndefined()
+
+    r = await invite(camille, { nir: paul.nir, birthDate: paul.birthDate })
+    expect(r.status).toBe(303)
+    expect(main((await camille.get('/aidants')).text)).toContain('Paul Aidantun')
+    expect((await t.db('outbox').where({ recipient: paul.email, kind: 'carer-invitation' }).first()).body).not.toContain(CAMILLE.nir)
+
+    const p = agent(t.app)
+    await signIn(p, t.db, 'patient', paul.login, paul.password)
+    // Before accepting, no way into Camille's profile.
+    const before = await submitForm(p, '/aidants', { profil: camilleId }, '/aidants/agir').catch(() => undefined)
+    expect(before).toBeUndefined() // no «Agir pour» form yet
+    r = await acceptAs(p)
+    expect(r.status).toBe(303)
+    const row = await t.db('carers').where({ person_id: camilleId, carer_person_id: paul.id }).first()
+    expect(row.status).toBe('active')
+    const att = await t.db('carer_attestations').where({ carer_id: row.id, kind: 'acceptance' }).first()
+    expect(att).toBeDefined()
+    for (const who of [p, camille]) {
+      const pdf = await who.get(`/aidants/attestations/${att.id}`).buffer(true).parse((res, cb) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => cb(null, Buffer.concat(chunks)))
+      })
+      expect(pdf.status).toBe(200)
+      expect(pdf.headers['content-type']).toBe('application/pdf')
+      expect(pdf.headers['content-disposition']).toContain('attachment')
+      expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-')
+    }
+    // Someone else: 404.
+    const other = await createAccount(t.db)
+    const o = agent(t.app)
+    await signIn(o, t.db, 'patient', other.login, other.password)
+    expect((await o.get(`/aidants/attestations/${att.id}`)).status).toBe(404)
+    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'carer.accepted' }).first()).toMatchObject({ actor_role: 'patient', actor_name: 'Paul Aidantun' })
+
+    // «Agir pour Camille»
+    r = await submitForm(p, '/aidants', { profil: camilleId }, '/aidants/agir')
+    expect(r.status).toBe(303)
+    const home = await p.get('/mon-espace')
+    expect(cheerio.load(home.text)('#bandeau-profil').text()).toContain("Vous agissez en tant qu'aidant de Camille Martin")
+    const docs = await p.get('/documents')
+    expect(docs.status).toBe(200)
+    expect(docs.text).toContain('Bilan sanguin annuel')
+    const opened = await t.db('activity_log').where({ subject_person_id: camilleId, action: 'carer.profile_opened' }).first()
+    expect(opened).toMatchObject({ actor_role: 'carer', actor_name: 'Paul Aidantun' })
+
+    // What a carer may not do: account pages, carers, deleting.
+    for (const url of ['/mon-compte', '/mon-compte/fermer', '/mon-compte/coordonnees', '/mon-compte/mot-de-passe']) expect((await p.get(url)).status).toBe(403)
+    expect(main((await p.get('/aidants')).text)).toContain('Seule cette personne peut gérer ses aidants')
+    const own = await t.db('documents').where({ person_id: camilleId, title: 'Bilan sanguin annuel' }).first()
+    expect((await p.get(`/documents/${own.id}/supprimer`)).headers.location).toBe(`/documents/${own.id}`)
+    const page = await p.get(`/documents/${own.id}`)
+    const del = await p.post(`/documents/${own.id}/supprimer`).type('form').send({ _csrf: cheerio.load(page.text)('input[name=_csrf]').first().val() as string, confirm: 'oui' })
+    expect([403, 404]).toContain(del.status)
+    expect(await t.db('documents').where({ id: own.id }).first()).toBeDefined()
+    const reads = await t.db('activity_log').where({ subject_person_id: camilleId, actor_role: 'carer' }).pluck('action')
+    expect(reads.length).toBeGreaterThanOrEqual(2)
+
+    // Camille revokes: Paul's next request is back on his own profile; a revocation attestation exists.
+    const list = cheerio.load((await camille.get('/aidants')).text)
+    const endForm = list('form[action$="/fin"]').first()
+    r = await camille.post(endForm.attr('action')!).type('form').send({ _csrf: endForm.find('input[name=_csrf]').val() as string })
+    expect(r.status).toBe(303)
+    expect((await t.db('carers').where({ id: row.id }).first()).status).toBe('revoked')
+    expect(await t.db('carer_attestations').where({ carer_id: row.id, kind: 'revocation' }).first()).toBeDefined()
+    const after = await p.get('/mon-espace')
+    expect(cheerio.load(after.text)('#bandeau-profil').length).toBe(0)
+    expect((await p.get('/documents')).text).not.toContain('Bilan sanguin annuel')
+  })
+
+  it('3 aidants au plus par personne, 5 personnes au plus par aidant ; une invitation expirée ne peut plus être acceptée', async () => {
+    const holder = await createAccount(t.db, { firstNames: 'Lucie', lastName: 'Limites' })
+    const h = agent(t.app)
+    await signIn(h, t.db, 'patient', holder.login, holder.password)
+    const carers = [] as Awaited<ReturnType<typeof createAccount>>[]
+    for (let i = 0; i < 4; i++) carers.push(await createAccount(t.db))
+    for (let i = 0; i < 3; i++) expect((await invite(h, carers[i])).status).toBe(303)
+    const r = await invite(h, carers[3])
+    expect(r.status).toBe(400)
+    expect(errorText(r.text, 'nir')).toBe(INVITE_MESSAGES.too_many_carers)
+
+    // A carer who already helps 5 people.
+    const busy = await createAccount(t.db)
+    for (let i = 0; i < 5; i++) {
+      const helped = await createAccount(t.db)
+      await t.db('carers').insert({ person_id: helped.id, carer_person_id: busy.id, status: 'active', invitation_expires_at: new Date(), starts_on: isoDate(), accepted_at: new Date() })
+    }
+    const other = await createAccount(t.db)
+    const oa = agent(t.app)
+    await signIn(oa, t.db, 'patient', other.login, other.password)
+    const full = await invite(oa, busy)
+    expect(errorText(full.text, 'nir')).toBe(INVITE_MESSAGES.carer_full)
+
+    // Expired invitation: not offered, and refused when posted.
+    const c0 = agent(t.app)
+    await signIn(c0, t.db, 'patient', carers[0].login, carers[0].password)
+    const page = await c0.get('/aidants')
+    const form = cheerio.load(page.text)('form[action$="/accepter"]').first()
+    await t.db('carers').where({ person_id: holder.id, carer_person_id: carers[0].id }).update({ invitation_expires_at: new Date(Date.now() - 1000) })
+    const late = await c0.post(form.attr('action')!).type('form').send({ _csrf: form.find('input[name=_csrf]').val() as string })
+    expect(late.status).toBe(403)
+    expect((await t.db('carers').where({ person_id: holder.id, carer_person_id: carers[0].id }).first()).status).toBe('invited')
+    expect(main((await c0.get('/aidants')).text)).toContain('Invitation expirée')
+  })
+
+  it("un conseiller France Services n'accède pas aux aidants", async () => {
+    const n = agent(t.app)
+    await signIn(n, t.db, 'agent', NADIA.login, NADIA.password)
+    expect((await n.get('/aidants')).status).toBe(403)
+    expect((await n.get('/documents')).status).toBe(403)
+  })
+})
