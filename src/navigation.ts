@@ -11,10 +11,17 @@ export interface NavItem {
 }
 
 export const NAVIGATION: Record<AccountKind, NavItem[]> = {
-  patient: [{ href: '/mon-espace', text: 'Accueil' }],
+  patient: [
+    { href: '/mon-espace', text: 'Accueil' },
+    { href: '/remboursements', text: 'Mes remboursements', match: '/remboursements' },
+    { href: '/catalogue', text: 'Catalogue de services', match: '/catalogue' },
+  ],
   professional: [],
   agent: [],
-  operator: [],
+  operator: [
+    { href: '/back-office/remboursements', text: 'Import des remboursements', match: '/back-office/remboursements' },
+    { href: '/back-office/signalements', text: 'Signalements sur les services', match: '/back-office/signalements' },
+  ],
 }
 
 export const ACCOUNT_LINKS: Record<AccountKind, { home: string; account?: { href: string; text: string }; signOut: string }> = {

@@ -19,6 +19,8 @@ import { createOppositionService } from './features/opposition/service'
 import { createRecoveryService } from './features/account/recovery'
 import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
+import { createCatalogueService } from './features/catalogue/service'
+import { createReimbursementsService } from './features/reimbursements/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -52,6 +54,9 @@ export function createServices(infra: Infrastructure) {
   const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  // Catalogue of services and reimbursements (SPEC §10).
+  const catalogue = createCatalogueService({ db, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
+  const reimbursements = createReimbursementsService({ db, activity })
 
   const jobs: JobDefinition[] = [
     {
@@ -66,9 +71,15 @@ export function createServices(infra: Infrastructure) {
       cron: '30 4 * * *',
       run: () => children.endAtMajority(),
     },
+    {
+      name: 'connected-services-reminder',
+      description: 'Rappelle tous les 90 jours à chaque personne les services connectés à son profil',
+      cron: '15 9 * * *',
+      run: () => catalogue.remindConnected(),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, catalogue, reimbursements }
 }
 
 export type Services = ReturnType<typeof createServices>

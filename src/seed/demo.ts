@@ -2,6 +2,8 @@ import type { Knex } from 'knex'
 import { hashCode, CODE_VALIDITY_DAYS } from '../domain/provisionalCode'
 import { hashPassword } from '../infrastructure/passwords'
 import { lifecycleSeed } from './lifecycle'
+import { catalogueSeed } from './catalogue'
+import { reimbursementsSeed } from './reimbursements'
 
 /**
  * The demo data set of SPEC §13, seeded into an empty database outside production.
@@ -140,7 +142,7 @@ const foundation: SeedStep = async (trx, ctx) => {
 }
 
 /** Every feature's seed step, in order. Features append theirs. */
-export const SEEDS: SeedStep[] = [foundation, lifecycleSeed]
+export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, catalogueSeed, reimbursementsSeed]
 
 /** Seeds the demo data set into an empty database. Returns false when there was data already. */
 export async function seedDemo(db: Knex, codeHashKey: Buffer, now = new Date()): Promise<boolean> {
