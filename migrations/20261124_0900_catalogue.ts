@@ -6,7 +6,7 @@ import type { Knex } from 'knex'
  * one service, one version of its requests and the categories ticked); reports «Signaler un
  * problème» for operators; the 90-day reminder of connected services.
  * Reimbursements («Mon histoire de santé»): reimbursed care imported by operators (amounts in
- * cents), the imports' reports, and the patient's switch hiding them from professionals.
+ * cents) and the imports' reports.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('catalogue_services', (t) => {
@@ -90,14 +90,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('started_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
     t.timestamp('finished_at', { useTz: true })
   })
-
-  await knex.schema.alterTable('spaces', (t) => {
-    t.boolean('reimbursements_hidden_from_professionals').notNullable().defaultTo(false)
-  })
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.alterTable('spaces', (t) => t.dropColumn('reimbursements_hidden_from_professionals'))
   for (const table of ['reimbursement_imports', 'reimbursements', 'service_reminders', 'service_reports', 'service_connections', 'catalogue_service_versions', 'catalogue_services']) {
     await knex.schema.dropTableIfExists(table)
   }

@@ -51,7 +51,7 @@ export async function bootstrap(opts: { migrate: boolean; seed: boolean; session
       if (applied.length) logger.info({ applied }, 'migrations appliquées')
     }
     if (opts.seed && config.seedDemo) {
-      if (await seedDemo(db, config.codeHashKey)) logger.info('données de démonstration créées')
+      if (await seedDemo(db, config.codeHashKey, new Date(), config.documentMasterKey)) logger.info('données de démonstration créées')
     }
     let sessions: SessionBackend
     if (config.redisUrl && opts.sessions) {

@@ -13,10 +13,13 @@ export interface NavItem {
 export const NAVIGATION: Record<AccountKind, NavItem[]> = {
   patient: [
     { href: '/mon-espace', text: 'Accueil' },
+    { href: '/documents', text: 'Mes documents', match: '/documents' },
+    { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
     { href: '/remboursements', text: 'Mes remboursements', match: '/remboursements' },
     { href: '/catalogue', text: 'Catalogue de services', match: '/catalogue' },
+    { href: '/historique', text: "Historique d'activité", match: '/historique' },
   ],
-  professional: [],
+  professional: [{ href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' }],
   agent: [],
   operator: [
     { href: '/back-office/remboursements', text: 'Import des remboursements', match: '/back-office/remboursements' },

@@ -9,6 +9,7 @@ import { accountSettingsRoutes } from './features/account/settingsRoutes'
 import { childrenRoutes } from './features/children/routes'
 import { catalogueRoutes } from './features/catalogue/routes'
 import { reimbursementsRoutes } from './features/reimbursements/routes'
+import { documentRoutes } from './features/documents/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
@@ -17,5 +18,6 @@ export function featureRoutes(services: Services): Router {
   router.use(homeRoutes(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
   router.use(catalogueRoutes(services), reimbursementsRoutes(services))
+  router.use(documentRoutes(services))
   return router
 }

@@ -21,6 +21,10 @@ import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
 import { createCatalogueService } from './features/catalogue/service'
 import { createReimbursementsService } from './features/reimbursements/service'
+import { createAccessFacts } from './features/access/facts'
+import { createPgDocumentStore } from './infrastructure/documentStore'
+import { createDocumentsService } from './features/documents/service'
+import { createCareTeamService } from './features/professionals/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -54,9 +58,14 @@ export function createServices(infra: Infrastructure) {
   const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
+  const access = createAccessFacts()
+  const documentStore = createPgDocumentStore()
+  const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
+  const careTeam = createCareTeamService({ db, access, activity })
   // Catalogue of services and reimbursements (SPEC §10).
-  const catalogue = createCatalogueService({ db, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
-  const reimbursements = createReimbursementsService({ db, activity })
+  const catalogue = createCatalogueService({ db, activity, notifier, notificationPrefs, access, publicUrl: config.publicUrl })
+  const reimbursements = createReimbursementsService({ db, activity, access })
 
   const jobs: JobDefinition[] = [
     {
@@ -79,7 +88,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, catalogue, reimbursements }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, catalogue, reimbursements }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -1,9 +1,11 @@
+import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import { hashCode, CODE_VALIDITY_DAYS } from '../domain/provisionalCode'
 import { hashPassword } from '../infrastructure/passwords'
 import { lifecycleSeed } from './lifecycle'
 import { catalogueSeed } from './catalogue'
 import { reimbursementsSeed } from './reimbursements'
+import { documentsSeed } from './documents'
 
 /**
  * The demo data set of SPEC §13, seeded into an empty database outside production.
@@ -11,6 +13,8 @@ import { reimbursementsSeed } from './reimbursements'
  */
 export interface SeedContext {
   codeHashKey: Buffer
+  /** The master key of documents (demo documents are encrypted like any other). */
+  documentMasterKey: Buffer
   now: Date
   persons: Record<string, string>
   accounts: Record<string, string>
@@ -142,15 +146,15 @@ const foundation: SeedStep = async (trx, ctx) => {
 }
 
 /** Every feature's seed step, in order. Features append theirs. */
-export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, catalogueSeed, reimbursementsSeed]
+export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, catalogueSeed, reimbursementsSeed]
 
 /** Seeds the demo data set into an empty database. Returns false when there was data already. */
-export async function seedDemo(db: Knex, codeHashKey: Buffer, now = new Date()): Promise<boolean> {
+export async function seedDemo(db: Knex, codeHashKey: Buffer, now = new Date(), documentMasterKey: Buffer = crypto.randomBytes(32)): Promise<boolean> {
   return db.transaction(async (trx) => {
     await trx.raw('LOCK TABLE insured_persons IN EXCLUSIVE MODE')
     const existing = await trx('insured_persons').first('id')
     if (existing) return false
-    const ctx: SeedContext = { codeHashKey, now, persons: {}, accounts: {}, professionals: {} }
+    const ctx: SeedContext = { codeHashKey, documentMasterKey, now, persons: {}, accounts: {}, professionals: {} }
     for (const step of SEEDS) await step(trx, ctx)
     return true
   })

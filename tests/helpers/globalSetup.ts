@@ -33,7 +33,7 @@ export default async function globalSetup(): Promise<void> {
     const db = createDb(withDatabase(ADMIN_DATABASE_URL, `${name}_building`), 2)
     try {
       await migrateLatest(db)
-      await seedDemo(db, Buffer.from(TEST_SECRETS.CODE_HASH_KEY, 'utf8'))
+      await seedDemo(db, Buffer.from(TEST_SECRETS.CODE_HASH_KEY, 'utf8'), new Date(), Buffer.from(TEST_SECRETS.DOCUMENT_MASTER_KEY, 'hex'))
     } finally {
       await db.destroy()
     }

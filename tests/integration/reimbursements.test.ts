@@ -5,6 +5,8 @@ import { CAMILLE, LOUIS } from '../helpers/demo'
 import { createAccount, errorText } from '../helpers/lifecycle'
 import { DEMO_REIMBURSEMENTS } from '../../src/seed/reimbursements'
 import { formatEuros } from '../../src/domain/money'
+import { DEMO_PROFESSIONALS } from '../../src/seed/demo'
+import type { Actor } from '../../src/domain/actor'
 
 const text = (html: string, sel = 'main') => cheerio.load(html)(sel).text().replace(/\s+/g, ' ').trim()
 const HEADER = 'reference;nir;date_soins;acte;type_soins;professionnel;montant_paye;montant_rembourse'
@@ -65,7 +67,21 @@ describe('remboursements', () => {
     expect((await camille.get('/remboursements?annee=1900&type=%3Cscript%3E')).status).toBe(200)
   })
 
-  it('« Masquer mes remboursements aux professionnels » est enregistré, avec une ligne d’historique', async () => {
+  it('« Masquer mes remboursements aux professionnels » est enregistré, avec une ligne d’historique, et la politique d’accès l’applique', async () => {
+    const proActor = async (rpps: string): Promise<Actor> => {
+      const row = await t.db('accounts as a').join('professionals as p', 'p.id', 'a.professional_id').where({ 'p.rpps': rpps }).first('a.id', 'a.display_name', 'p.id as pid', 'p.profession')
+      return { accountId: row.id, kind: 'professional', displayName: row.display_name, professionalId: row.pid, profession: row.profession }
+    }
+    const bernard = await proActor(DEMO_PROFESSIONALS.bernard.rpps)
+    const petit = await proActor(DEMO_PROFESSIONALS.petit.rpps)
+    const moreau = await proActor(DEMO_PROFESSIONALS.moreau.rpps)
+    const year = Number((await t.db('reimbursements').where({ person_id: camilleId }).orderBy('care_date', 'desc').first(t.db.raw("to_char(care_date, 'YYYY') as y"))).y)
+    // The médecin traitant reads them (and the read is in Camille's history); blocked or unknown professionals do not.
+    expect((await t.services.reimbursements.forProfessional(bernard, camilleId, year)).length).toBeGreaterThan(0)
+    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_account_id: bernard.accountId }).first()).toBeDefined()
+    await expect(t.services.reimbursements.forProfessional(petit, camilleId, year)).rejects.toMatchObject({ status: 403 })
+    await expect(t.services.reimbursements.forProfessional(moreau, camilleId, year)).rejects.toMatchObject({ status: 403 })
+
     expect(await t.services.reimbursements.hiddenFromProfessionals(camilleId)).toBe(false)
     let r = await submitForm(camille, '/remboursements', { masquer: 'oui' }, '/remboursements/visibilite')
     expect(r.status).toBe(303)
@@ -73,9 +89,11 @@ describe('remboursements', () => {
     const page = await camille.get('/remboursements')
     expect(cheerio.load(page.text)('input[name="masquer"]').attr('checked')).toBeDefined()
     expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.hidden' }).first()).toBeDefined()
+    await expect(t.services.reimbursements.forProfessional(bernard, camilleId, year)).rejects.toMatchObject({ status: 403 })
     r = await submitForm(camille, '/remboursements', {}, '/remboursements/visibilite')
     expect(await t.services.reimbursements.hiddenFromProfessionals(camilleId)).toBe(false)
     expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.shown' }).first()).toBeDefined()
+    expect((await t.services.reimbursements.forProfessional(bernard, camilleId, year)).length).toBeGreaterThan(0)
   })
 
   it('import opérateur : bonnes lignes gardées, mauvaises signalées par numéro, et un second envoi ne double rien', async () => {

@@ -11,7 +11,9 @@ import {
   type DataCategory,
   type ServiceRequest,
 } from '../../domain/consent'
+import { can, type Action } from '../../domain/accessPolicy'
 import { forbidden, notFound } from '../../errors'
+import type { AccessFacts } from '../access/facts'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
@@ -62,19 +64,27 @@ const labelOf = (requests: ServiceRequest[]) => (key: string) => {
   return r ? requestLabel(r) : key
 }
 
-function personOf(actor: Actor): string {
-  const id = actor.kind === 'patient' ? subjectPersonId(actor) : undefined
-  if (!id) throw forbidden()
-  return id
-}
 
 /**
  * The catalogue of services (SPEC §10): consult, connect with a consent per request, re-consent
  * when a service asks more, disconnect, report a problem; the 90-day reminder. Other features
  * (the FHIR API, «Mes autorisations») ask `grantedCategories` and `connections`.
  */
-export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; notifier: Notifier; notificationPrefs: NotificationPrefsService; publicUrl: string }) {
-  const { db, activity, notifier, notificationPrefs } = deps
+export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; notifier: Notifier; notificationPrefs: NotificationPrefsService; access: AccessFacts; publicUrl: string }) {
+  const { db, activity, notifier, notificationPrefs, access } = deps
+
+  /**
+   * The space whose services the actor looks at or changes, as the access policy allows:
+   * 'read' the space to see its connections, 'manage' it to connect or disconnect (holder or
+   * legal representative, never a carer, never a professional, agent or operator).
+   */
+  async function personOf(actor: Actor, action: Action, trx: Knex | Knex.Transaction = db): Promise<string> {
+    const personId = actor.kind === 'patient' ? subjectPersonId(actor) : undefined
+    if (!personId) throw forbidden()
+    const facts = await access.loadFacts(trx, actor, personId)
+    if (!facts || !can(actor, action, { type: 'space' }, facts)) throw forbidden()
+    return personId
+  }
 
   function view(s: ServiceRow, c: ConnectionRow | undefined): ServiceView {
     const current = { version: s.current_version, requests: s.requests }
@@ -99,7 +109,7 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
     categories: Object.entries(SERVICE_CATEGORIES).map(([value, text]) => ({ value, text })),
 
     async list(actor: Actor, filter: { q?: string; category?: string }): Promise<{ services: (ServiceSummary & { connected: boolean; needsReconsent: boolean })[]; connected: ServiceView[] }> {
-      const personId = personOf(actor)
+      const personId = await personOf(actor, 'read')
       const [rows, connections] = await Promise.all([repo.list(db, filter), this.connections(personId)])
       const bySlug = new Map(connections.map((c) => [c.slug, c]))
       return {
@@ -120,7 +130,7 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
     },
 
     async page(actor: Actor, slug: string): Promise<ServiceView> {
-      const personId = personOf(actor)
+      const personId = await personOf(actor, 'read')
       const s = await load(db, slug)
       return view(s, await repo.activeConnection(db, personId, s.id))
     },
@@ -130,8 +140,8 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
      * a re-consent after new requests, or a change of the ticked boxes).
      */
     async connect(actor: Actor, slug: string, ticked: string[]): Promise<{ ok: true; kind: 'connected' | 'updated' } | { ok: false; message: string }> {
-      const personId = personOf(actor)
       return db.transaction(async (trx) => {
+        const personId = await personOf(actor, 'manage', trx)
         const s = await load(trx, slug)
         await repo.lockService(trx, s.id)
         const fresh = (await repo.findById(trx, s.id))!
@@ -154,8 +164,8 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
 
     /** «Désynchroniser»: the service loses every access at once. */
     async disconnect(actor: Actor, slug: string): Promise<boolean> {
-      const personId = personOf(actor)
       return db.transaction(async (trx) => {
+        const personId = await personOf(actor, 'manage', trx)
         const s = await load(trx, slug)
         const existing = await repo.activeConnection(trx, personId, s.id)
         if (!existing) return false
@@ -167,8 +177,8 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
 
     /** «Signaler un problème»: stored for the operators (no health data asked). */
     async report(actor: Actor, slug: string, input: { reason: ReportReason; message: string }): Promise<void> {
-      const personId = personOf(actor)
       await db.transaction(async (trx) => {
+        const personId = await personOf(actor, 'read', trx)
         const s = await load(trx, slug)
         await repo.insertReport(trx, { service_id: s.id, person_id: personId, reason: input.reason, message: input.message })
         await activity.record(trx, actor, { action: 'service.reported', subjectPersonId: personId, objectType: 'service', objectId: s.id, details: { service: s.name, reason: input.reason } })

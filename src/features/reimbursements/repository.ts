@@ -50,7 +50,7 @@ export const reimbursementsRepository = {
     return rows.map((r: { year: number }) => r.year)
   },
 
-  list(db: Knex, personId: string, year: number, careType?: string): Promise<StoredReimbursement[]> {
+  list(db: Knex | Knex.Transaction, personId: string, year: number, careType?: string): Promise<StoredReimbursement[]> {
     const q = db('reimbursements')
       .where({ person_id: personId })
       .whereBetween('care_date', [`${year}-01-01`, `${year}-12-31`])
@@ -61,12 +61,13 @@ export const reimbursementsRepository = {
   },
 
   async hiddenFromProfessionals(db: Knex | Knex.Transaction, personId: string): Promise<boolean> {
-    const row = await db('spaces').where({ person_id: personId }).first('reimbursements_hidden_from_professionals')
-    return Boolean(row?.reimbursements_hidden_from_professionals)
+    const row = await db('patient_settings').where({ person_id: personId }).first('reimbursements_hidden')
+    return Boolean(row?.reimbursements_hidden)
   },
 
   async setHidden(trx: Knex.Transaction, personId: string, hidden: boolean): Promise<void> {
-    await trx('spaces').where({ person_id: personId }).update({ reimbursements_hidden_from_professionals: hidden })
+    const patch = { reimbursements_hidden: hidden, updated_at: trx.fn.now() }
+    await trx('patient_settings').insert({ person_id: personId, ...patch }).onConflict('person_id').merge(patch)
   },
 
   async personIdsByNir(trx: Knex.Transaction, nirs: string[]): Promise<Map<string, string>> {

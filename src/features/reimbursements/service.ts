@@ -4,7 +4,9 @@ import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { formatEuros } from '../../domain/money'
 import { CARE_TYPES, checkRow, isCareType, readHeader, splitCsvLine, type ReimbursementRow } from '../../domain/reimbursementRow'
+import { can, type Action } from '../../domain/accessPolicy'
 import { forbidden, notFound } from '../../errors'
+import type { AccessFacts } from '../access/facts'
 import { isoDate } from '../../validation'
 import type { ActivityLog } from '../history/activity'
 import { reimbursementsRepository as repo, type ImportRow } from './repository'
@@ -20,25 +22,40 @@ const money = (paid: number, reimbursed: number) => ({
   remaining: formatEuros(paid - reimbursed),
 })
 
-function patientOf(actor: Actor): string {
-  const id = actor.kind === 'patient' ? subjectPersonId(actor) : undefined
-  if (!id) throw forbidden()
-  return id
-}
 
 /**
  * «Mon histoire de santé» (SPEC §10): reimbursed care by year, with totals; the switch that hides
  * it from professionals; the operators' CSV import (streamed, checked line by line, bad lines
  * reported by number, good ones kept, idempotent on the reference).
  */
-export function createReimbursementsService(deps: { db: Knex; activity: ActivityLog }) {
-  const { db, activity } = deps
+export function createReimbursementsService(deps: { db: Knex; activity: ActivityLog; access: AccessFacts }) {
+  const { db, activity, access } = deps
+
+  /** The access policy decides (404 for a person the actor may not know, 403 otherwise). */
+  async function allowed(trx: Knex | Knex.Transaction, actor: Actor, personId: string | undefined, action: Action): Promise<string> {
+    if (!personId) throw forbidden()
+    const facts = await access.loadFacts(trx, actor, personId)
+    if (!facts) throw notFound()
+    if (!can(actor, action, { type: 'reimbursements' }, facts)) throw forbidden()
+    return personId
+  }
+
+  function summarise(rows: Awaited<ReturnType<typeof repo.list>>) {
+    return rows.map((r) => ({
+      reference: r.reference,
+      date: r.care_date,
+      act: r.act,
+      careType: CARE_TYPES[r.care_type as keyof typeof CARE_TYPES] ?? r.care_type,
+      professional: r.professional,
+      ...money(r.amount_paid_cents, r.amount_reimbursed_cents),
+    }))
+  }
 
   return {
     careTypes: Object.entries(CARE_TYPES).map(([value, text]) => ({ value, text })),
 
     async overview(actor: Actor, filter: { year?: number; careType?: string }) {
-      const personId = patientOf(actor)
+      const personId = await allowed(db, actor, actor.kind === 'patient' ? subjectPersonId(actor) : undefined, 'read')
       const careType = filter.careType && isCareType(filter.careType) ? filter.careType : undefined
       const [years, totals, hidden] = await Promise.all([repo.years(db, personId), repo.totalsByYear(db, personId, careType), repo.hiddenFromProfessionals(db, personId)])
       const year = filter.year && years.includes(filter.year) ? filter.year : years[0]
@@ -49,17 +66,23 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
         year,
         careType: careType ?? '',
         hidden,
-        rows: rows.map((r) => ({
-          reference: r.reference,
-          date: r.care_date,
-          act: r.act,
-          careType: CARE_TYPES[r.care_type as keyof typeof CARE_TYPES] ?? r.care_type,
-          professional: r.professional,
-          ...money(r.amount_paid_cents, r.amount_reimbursed_cents),
-        })),
+        rows: summarise(rows),
         total: { count: yearTotal.count, ...money(yearTotal.paid, yearTotal.reimbursed) },
         totals: totals.map((t) => ({ year: t.year, count: t.count, ...money(t.paid, t.reimbursed) })),
       }
+    },
+
+    /**
+     * A professional reads a patient's reimbursements of one year (for the professional portal):
+     * only with access to the space and unless the patient hid them; the read is in the history.
+     */
+    async forProfessional(actor: Actor, personId: string, year: number) {
+      return db.transaction(async (trx) => {
+        await allowed(trx, actor, personId, 'read')
+        const rows = await repo.list(trx, personId, year)
+        await activity.record(trx, actor, { action: 'reimbursements.read', subjectPersonId: personId, objectType: 'reimbursements', objectId: String(year) })
+        return summarise(rows)
+      })
     },
 
     /** Whether the person hid their reimbursements from professionals (the access policy reads this). */
@@ -67,8 +90,8 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
 
     /** «Masquer mes remboursements aux professionnels». */
     async setHidden(actor: Actor, hidden: boolean): Promise<void> {
-      const personId = patientOf(actor)
       await db.transaction(async (trx) => {
+        const personId = await allowed(trx, actor, actor.kind === 'patient' ? subjectPersonId(actor) : undefined, 'manage')
         if ((await repo.hiddenFromProfessionals(trx, personId)) === hidden) return
         await repo.setHidden(trx, personId, hidden)
         await activity.record(trx, actor, { action: hidden ? 'reimbursements.hidden' : 'reimbursements.shown', subjectPersonId: personId, objectType: 'space', objectId: personId })

@@ -1,0 +1,277 @@
+import type { Actor } from './actor'
+
+/**
+ * THE access policy (SPEC §5, ARCHITECTURE rule 2). One pure function decides whether an actor may
+ * do an action on a resource of a person's space, given the facts about the actor's relation to
+ * that person (loaded once per use case by `loadFacts` in src/features/access/facts.ts).
+ *
+ * Every service that reads or changes someone's health data calls `can(...)` (or `decide(...)` to
+ * know which HTTP answer a denial deserves). Routes never decide.
+ *
+ * Extending it (other features): add a member to `Resource` (e.g. `{ type: 'measure' }`), then a
+ * `case` in `can` that states the rule for each relation; add the rows to the unit table in
+ * tests/unit/accessPolicy.test.ts. Keep every rule here, not in the services.
+ *
+ * Fixed principles, whatever the resource:
+ *  - agents and operators never pass for health data (they have their own non-health services);
+ *  - nobody reaches a space that is not open (activated or auto-created) except its own holder for
+ *    the lifecycle pages (not handled here);
+ *  - a blocked professional gets nothing but 'create' (filing a document / starting a message, law);
+ *  - a professional reads only with consent declared (care team), as médecin traitant, as
+ *    «administrateur», or under an emergency access the patient's switches allow.
+ */
+
+export type Action = 'list' | 'read' | 'create' | 'update' | 'delete' | 'mask' | 'release' | 'manage'
+
+export type SpaceState = 'not_notified' | 'notified' | 'activated' | 'opposed' | 'auto_created' | 'closed'
+
+/** What the policy needs to know about a document (built from a row by `documentFacts`). */
+export interface DocumentFacts {
+  personId: string
+  category: string
+  authorKind: 'patient' | 'representative' | 'carer' | 'professional' | 'system'
+  authorAccountId: string | null
+  authorProfessionalId: string | null
+  masked: boolean
+  invisibleToRepresentatives: boolean
+  /** Consultation d'annonce: hidden from the patient (and representatives, carers) until this time... */
+  heldUntil: Date | null
+  /** ...or until the author released it. */
+  heldReleasedAt: Date | null
+}
+
+/**
+ * The resources of a person's space. Other features add theirs (keep the `type` discriminant):
+ * 'profile-section', 'measure', 'agenda', 'message', 'reimbursements', 'carer'...
+ */
+export type Resource =
+  /** The space as a whole: 'read' = enter it (see its home, its lists); 'manage' = its settings, care team, blocks, emergency switches. */
+  | { type: 'space' }
+  /** A document; without `document` it is the collection ('list' the documents, 'create' one). */
+  | { type: 'document'; document?: DocumentFacts }
+  /** The activity history of the space. */
+  | { type: 'history' }
+  /** «Mon histoire de santé»: the reimbursed care ('read'/'list'); 'manage' = the switch hiding it from professionals. */
+  | { type: 'reimbursements' }
+
+export interface PatientSettings {
+  emergencyEtreat: boolean
+  emergencyBtg: boolean
+  emergencyMasked: boolean
+  maskNewDocuments: boolean
+  /** «Masquer mes remboursements aux professionnels». */
+  reimbursementsHidden: boolean
+}
+
+export const DEFAULT_SETTINGS: PatientSettings = { emergencyEtreat: true, emergencyBtg: true, emergencyMasked: false, maskNewDocuments: false, reimbursementsHidden: false }
+
+export interface CarerRights {
+  read: boolean
+  write: boolean
+}
+
+export interface ProfessionalRelation {
+  kind: 'professional'
+  professionalId: string
+  profession: string
+  /** Consent declared (member of the care team). */
+  careTeam: boolean
+  medecinTraitant: boolean
+  administrator: boolean
+  blocked: boolean
+  /** Whether the professional is a SAMU regulating doctor (may use ETREAT). */
+  samuRegulator: boolean
+  /** An emergency access in progress, if any. */
+  emergency: null | { kind: 'ETREAT' | 'BTG' }
+  /** Categories the matrice d'habilitation lets this profession read. */
+  readableCategories: readonly string[]
+}
+
+/** The relation of the actor to the person whose space is concerned. */
+export type Relation =
+  | { kind: 'self' }
+  | { kind: 'representative'; childAge: number }
+  | { kind: 'carer'; rights: CarerRights }
+  | ProfessionalRelation
+  | { kind: 'agent' }
+  | { kind: 'operator' }
+  | { kind: 'system' }
+  | { kind: 'none' }
+
+export interface PolicyFacts {
+  personId: string
+  spaceState: SpaceState
+  relation: Relation
+  settings: PatientSettings
+  now: Date
+}
+
+const OPEN_STATES: SpaceState[] = ['activated', 'auto_created']
+
+export function spaceOpen(facts: Pick<PolicyFacts, 'spaceState'>): boolean {
+  return OPEN_STATES.includes(facts.spaceState)
+}
+
+/** Whether an emergency access of this kind is allowed by the patient's switches (and the professional's role). */
+export function emergencyAllowed(facts: PolicyFacts, kind: 'ETREAT' | 'BTG'): boolean {
+  const r = facts.relation
+  if (r.kind !== 'professional' || r.blocked || !spaceOpen(facts)) return false
+  if (kind === 'ETREAT') return facts.settings.emergencyEtreat && r.samuRegulator
+  return facts.settings.emergencyBtg
+}
+
+/** Whether a professional currently has access to the space (consent, médecin traitant, administrator, emergency). */
+export function professionalHasAccess(facts: PolicyFacts): boolean {
+  const r = facts.relation
+  if (r.kind !== 'professional' || r.blocked || !spaceOpen(facts)) return false
+  if (r.careTeam || r.medecinTraitant || r.administrator) return true
+  return r.emergency !== null && emergencyAllowed(facts, r.emergency.kind)
+}
+
+/** Why a professional may not reach a patient (for a clear refusal message), or null when they may. */
+export type ProfessionalRefusal = 'closed' | 'opposed' | 'not_created' | 'blocked' | 'emergency_not_allowed'
+export function professionalRefusal(facts: PolicyFacts, want: 'consent' | 'ETREAT' | 'BTG'): ProfessionalRefusal | null {
+  const r = facts.relation
+  if (facts.spaceState === 'closed') return 'closed'
+  if (facts.spaceState === 'opposed') return 'opposed'
+  if (!spaceOpen(facts)) return 'not_created'
+  if (r.kind !== 'professional' || r.blocked) return 'blocked'
+  if (want !== 'consent' && !emergencyAllowed(facts, want)) return 'emergency_not_allowed'
+  return null
+}
+
+/** A document held for a consultation d'annonce and not yet visible to the patient. */
+export function heldFromPatient(d: DocumentFacts, now: Date): boolean {
+  return d.heldUntil !== null && d.heldReleasedAt === null && d.heldUntil.getTime() > now.getTime()
+}
+
+function patientSide(relation: Relation): relation is { kind: 'self' } | { kind: 'representative'; childAge: number } | { kind: 'carer'; rights: CarerRights } {
+  return relation.kind === 'self' || relation.kind === 'representative' || relation.kind === 'carer'
+}
+
+/** Documents the patient side filed (may be edited and deleted by the patient side). */
+function filedByPatientSide(d: DocumentFacts): boolean {
+  return d.authorKind === 'patient' || d.authorKind === 'representative' || d.authorKind === 'carer' || d.authorKind === 'system'
+}
+
+function documentRule(action: Action, d: DocumentFacts | undefined, facts: PolicyFacts): boolean {
+  const r = facts.relation
+  if (d && d.personId !== facts.personId) return false
+  if (patientSide(r)) {
+    if (!spaceOpen(facts)) return false
+    if (r.kind === 'carer' && !r.rights.read) return false
+    if (d) {
+      if (heldFromPatient(d, facts.now)) return false
+      if (r.kind === 'representative' && d.invisibleToRepresentatives) return false
+    }
+    switch (action) {
+      case 'list':
+      case 'read':
+        return true
+      case 'create':
+        return r.kind !== 'carer' || r.rights.write
+      case 'mask':
+        return !!d && (r.kind !== 'carer' || r.rights.write)
+      case 'update':
+        return !!d && filedByPatientSide(d) && (r.kind !== 'carer' || r.rights.write)
+      case 'delete':
+        // Carers may not delete data (SPEC §3).
+        return !!d && filedByPatientSide(d) && r.kind !== 'carer'
+      default:
+        return false
+    }
+  }
+  if (r.kind === 'professional') {
+    if (!spaceOpen(facts)) return false
+    // Any professional may file a document, even without consent, even blocked (law).
+    if (action === 'create') return !d
+    if (r.blocked) return false
+    const author = !!d && d.authorProfessionalId !== null && d.authorProfessionalId === r.professionalId
+    if (action === 'release') return author && !!d && d.heldUntil !== null && d.heldReleasedAt === null
+    if (action === 'list') return professionalHasAccess(facts)
+    if (action !== 'read' || !d) return false
+    if (!author && !professionalHasAccess(facts)) return false
+    if (!author && !r.readableCategories.includes(d.category)) return false
+    if (d.masked && !author) {
+      const emergencyMasked = r.emergency !== null && facts.settings.emergencyMasked && emergencyAllowed(facts, r.emergency.kind)
+      if (!(r.medecinTraitant || r.administrator || emergencyMasked)) return false
+    }
+    return true
+  }
+  if (r.kind === 'system') return true
+  return false
+}
+
+/**
+ * Reimbursements: the patient side reads them (a carer with the read right); the holder or a
+ * representative sets the switch; a professional with access reads them unless the patient hid them.
+ */
+function reimbursementsRule(action: Action, facts: PolicyFacts): boolean {
+  const r = facts.relation
+  if (!spaceOpen(facts)) return false
+  if (patientSide(r)) {
+    if (action === 'read' || action === 'list') return r.kind !== 'carer' || r.rights.read
+    if (action === 'manage') return r.kind !== 'carer'
+    return false
+  }
+  if (r.kind === 'professional') return (action === 'read' || action === 'list') && !facts.settings.reimbursementsHidden && professionalHasAccess(facts)
+  return r.kind === 'system' && (action === 'read' || action === 'list')
+}
+
+/**
+ * May `actor` do `action` on `resource` of the space `facts.personId`? Pure and total: anything not
+ * explicitly allowed is refused.
+ */
+export function can(actor: Actor, action: Action, resource: Resource, facts: PolicyFacts): boolean {
+  // Agents and operators never pass for health data (SPEC §1), whatever the facts say.
+  if (actor.kind === 'agent' || actor.kind === 'operator') return facts.relation.kind === 'system' && actor.accountId === 'system'
+  const r = facts.relation
+  if (r.kind === 'agent' || r.kind === 'operator' || r.kind === 'none') return false
+  if (actor.kind === 'professional' && r.kind !== 'professional') return false
+  if (actor.kind === 'patient' && !patientSide(r)) return false
+  switch (resource.type) {
+    case 'space':
+      if (patientSide(r)) {
+        if (!spaceOpen(facts)) return false
+        if (action === 'read') return r.kind !== 'carer' || r.rights.read
+        // Care team, blocks, emergency switches: the holder or a legal representative, never a carer.
+        if (action === 'manage') return r.kind !== 'carer'
+        return false
+      }
+      if (r.kind === 'professional') return action === 'read' && professionalHasAccess(facts)
+      return r.kind === 'system'
+    case 'history':
+      if (patientSide(r)) return spaceOpen(facts) && (action === 'read' || action === 'list') && r.kind !== 'carer'
+      return false
+    case 'document':
+      return documentRule(action, resource.document, facts)
+    case 'reimbursements':
+      return reimbursementsRule(action, facts)
+    default: {
+      const never: never = resource
+      return never
+    }
+  }
+}
+
+/**
+ * `can`, plus the answer a denial deserves: 404 when the actor may not know the object exists (a
+ * document they cannot see), 403 otherwise (the actor knows the thing exists but may not do this).
+ */
+export function decide(actor: Actor, action: Action, resource: Resource, facts: PolicyFacts): { allowed: true } | { allowed: false; status: 403 | 404 } {
+  if (can(actor, action, resource, facts)) return { allowed: true }
+  if (resource.type === 'document' && resource.document && !can(actor, 'read', resource, facts)) return { allowed: false, status: 404 }
+  return { allowed: false, status: 403 }
+}
+
+/** Whether the access of a professional is an emergency one (to highlight it in the history). */
+export function isEmergencyAccess(facts: PolicyFacts): boolean {
+  const r = facts.relation
+  return r.kind === 'professional' && r.emergency !== null && !r.careTeam && !r.medecinTraitant && !r.administrator
+}
+
+/**
+ * Who can still see a masked document, in plain words (shown on the document page).
+ */
+export const MASKED_VISIBLE_TO =
+  'vous, le professionnel de santé qui l’a ajouté, votre médecin traitant et les professionnels que vous avez nommés administrateurs'

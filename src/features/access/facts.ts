@@ -1,0 +1,84 @@
+import type { Knex } from 'knex'
+import type { Actor } from '../../domain/actor'
+import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation, type SpaceState } from '../../domain/accessPolicy'
+
+/**
+ * Loads the facts the access policy needs about (actor, person), inside the caller's transaction,
+ * on every use case (never cached in the session): a professional blocked a second ago, an ended
+ * representation or an expired emergency access are refused at the very next request.
+ *
+ * Other features: `const facts = await access.loadFacts(trx, actor, personId)` then
+ * `can(actor, 'read', { type: 'document', document }, facts)`. Carers: extend `relationOf` with the
+ * delegation lookup (kind 'carer' with its rights) when the carers feature lands.
+ */
+export function createAccessFacts() {
+  async function settingsOf(trx: Knex | Knex.Transaction, personId: string): Promise<PatientSettings> {
+    const row = await trx('patient_settings').where({ person_id: personId }).first()
+    if (!row) return { ...DEFAULT_SETTINGS }
+    return { emergencyEtreat: row.emergency_etreat, emergencyBtg: row.emergency_btg, emergencyMasked: row.emergency_masked, maskNewDocuments: row.mask_new_documents, reimbursementsHidden: Boolean(row.reimbursements_hidden) }
+  }
+
+  async function relationOf(trx: Knex | Knex.Transaction, actor: Actor, person: { id: string; birth_date: Date | string; medecin_traitant_rpps: string | null }, now: Date): Promise<Relation> {
+    if (actor.accountId === 'system') return { kind: 'system' }
+    if (actor.kind === 'agent') return { kind: 'agent' }
+    if (actor.kind === 'operator') return { kind: 'operator' }
+    if (actor.kind === 'patient') {
+      if (!actor.personId) return { kind: 'none' }
+      if (actor.personId === person.id && (!actor.acting || actor.acting.personId === person.id)) return { kind: 'self' }
+      if (actor.acting?.personId === person.id && actor.acting.as === 'representative') {
+        const rep = await trx('representatives').where({ child_person_id: person.id, representative_person_id: actor.personId }).whereNull('ended_at').first('id')
+        if (rep) return { kind: 'representative', childAge: ageOn(person.birth_date, now) }
+      }
+      return { kind: 'none' }
+    }
+    if (actor.kind === 'professional' && actor.professionalId) {
+      const pro = await trx('professionals').where({ id: actor.professionalId }).first('id', 'rpps', 'profession', 'samu_regulator')
+      if (!pro) return { kind: 'none' }
+      const link = await trx('patient_professionals').where({ person_id: person.id, professional_id: pro.id }).first()
+      const emergency = await trx('emergency_accesses')
+        .where({ person_id: person.id, professional_id: pro.id })
+        .where('expires_at', '>', now)
+        .orderBy('started_at', 'desc')
+        .first('kind')
+      const matrix = await trx('access_matrix').where({ profession: pro.profession, can_read: true }).pluck('category')
+      return {
+        kind: 'professional',
+        professionalId: pro.id,
+        profession: pro.profession,
+        careTeam: Boolean(link?.consent_at) && !link?.blocked_at,
+        medecinTraitant: person.medecin_traitant_rpps === pro.rpps,
+        administrator: Boolean(link?.administrator),
+        blocked: Boolean(link?.blocked_at),
+        samuRegulator: Boolean(pro.samu_regulator),
+        emergency: emergency ? { kind: emergency.kind } : null,
+        readableCategories: matrix,
+      }
+    }
+    return { kind: 'none' }
+  }
+
+  return {
+    settingsOf,
+    /** The facts about `actor` and the space of `personId`; undefined when the person does not exist. */
+    async loadFacts(trx: Knex | Knex.Transaction, actor: Actor, personId: string, now = new Date()): Promise<PolicyFacts | undefined> {
+      if (!/^[0-9a-f-]{36}$/i.test(personId)) return undefined
+      const person = await trx('insured_persons as p')
+        .leftJoin('spaces as s', 's.person_id', 'p.id')
+        .where('p.id', personId)
+        .first('p.id', 'p.birth_date', 'p.medecin_traitant_rpps', 's.state')
+      if (!person) return undefined
+      const [relation, settings] = await Promise.all([relationOf(trx, actor, person, now), settingsOf(trx, personId)])
+      return { personId, spaceState: (person.state ?? 'not_notified') as SpaceState, relation, settings, now }
+    },
+  }
+}
+
+export type AccessFacts = ReturnType<typeof createAccessFacts>
+
+export function ageOn(birth: Date | string, now: Date): number {
+  const b = typeof birth === 'string' ? new Date(`${birth.slice(0, 10)}T00:00:00Z`) : birth
+  let age = now.getUTCFullYear() - b.getUTCFullYear()
+  const m = now.getUTCMonth() - b.getUTCMonth()
+  if (m < 0 || (m === 0 && now.getUTCDate() < b.getUTCDate())) age--
+  return age
+}

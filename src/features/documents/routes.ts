@@ -1,0 +1,275 @@
+import { Router, type Request, type Response } from 'express'
+import type { Services } from '../../services'
+import { requirePatient } from '../../middleware/auth'
+import { subjectPersonId } from '../../domain/actor'
+import { MASKED_VISIBLE_TO } from '../../domain/accessPolicy'
+import { CATEGORIES, MAX_DOCUMENT_BYTES, MAX_TITLE_LENGTH, MIME_LABEL, PATIENT_CATEGORIES, categoryLabel, isPatientCategory, previewable, type DocumentMime } from '../../domain/documents'
+import { readMultipart } from '../../infrastructure/multipart'
+import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
+import { NotFoundError } from '../../errors'
+import type { ListQuery } from './repository'
+import type { RejectionReason } from './service'
+
+export const REJECTION_MESSAGES: Record<RejectionReason, string> = {
+  empty: 'Le fichier sélectionné est vide',
+  too_large: 'Le fichier doit peser 10 Mo au maximum',
+  type: 'Le fichier doit être un PDF, une image JPEG, PNG ou TIFF, ou un texte (TXT)',
+  type_mismatch: "Le contenu du fichier ne correspond pas à l'extension de son nom : vérifiez qu'il s'agit du bon fichier",
+  bad_name: "Le nom du fichier n'est pas accepté : renommez-le avec des lettres et des chiffres, puis réessayez",
+}
+
+/** Reads the filters of «Mes documents» from the query string (unknown values are ignored). */
+export function readListQuery(q: Request['query']): { query: ListQuery; page: number; values: Record<string, string> } {
+  const s = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : '')
+  const category = CATEGORIES.some((c) => c.code === s('categorie')) ? s('categorie') : undefined
+  const author = s('auteur') === 'moi' ? 'me' : s('auteur') === 'professionnels' ? 'professionals' : undefined
+  const masked = s('masque') === 'oui' ? true : s('masque') === 'non' ? false : undefined
+  const sort = s('tri') === 'date-croissante' ? 'date_asc' : s('tri') === 'titre' ? 'title' : 'date_desc'
+  const page = Math.min(10000, Math.max(1, Number.parseInt(s('page'), 10) || 1))
+  return { query: { category, author, masked, sort }, page, values: { categorie: category ?? '', auteur: s('auteur'), masque: s('masque'), tri: s('tri') } }
+}
+
+/** Content-Disposition with a safe ASCII name (and the RFC 5987 form). */
+export function contentDisposition(kind: 'attachment' | 'inline', fileName: string): string {
+  const ascii = fileName.replace(/[^A-Za-z0-9._-]/g, '_')
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(ascii)}`
+}
+
+/** Streams a document's decrypted content with safe headers. */
+export async function sendContent(res: Response, content: { row: { mime: string; size_bytes: number; file_name: string }; chunks: AsyncGenerator<Buffer> }, kind: 'attachment' | 'inline'): Promise<void> {
+  res.setHeader('Content-Type', content.row.mime === 'text/plain' ? 'text/plain; charset=utf-8' : content.row.mime)
+  res.setHeader('Content-Length', String(content.row.size_bytes))
+  res.setHeader('Content-Disposition', contentDisposition(kind, content.row.file_name))
+  res.setHeader('X-Content-Type-Options', 'nosniff')
+  res.setHeader('Cache-Control', 'no-store')
+  if (kind === 'inline') {
+    // Shown inside our own page only, with nothing active allowed.
+    res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'")
+    res.setHeader('X-Frame-Options', 'SAMEORIGIN')
+  }
+  try {
+    for await (const chunk of content.chunks) {
+      if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve))
+      if (res.destroyed) break
+    }
+    res.end()
+  } catch (err) {
+    // Headers are gone: cut the connection so the client sees an incomplete file, never a wrong one.
+    res.destroy(err as Error)
+  }
+}
+
+const categoryItems = (selected: string | undefined, withEmpty: boolean, all = false) => [
+  ...(withEmpty ? [{ value: '', text: all ? 'Toutes les catégories' : 'Choisissez une catégorie' }] : []),
+  ...(all ? CATEGORIES : PATIENT_CATEGORIES).map((c) => ({ value: c.code, text: c.label, selected: c.code === selected })),
+]
+
+export function documentRoutes(services: Services): Router {
+  const router = Router()
+  const { documents, csrf } = services
+  const personOf = (req: Request) => {
+    const id = subjectPersonId(req.actor!)
+    if (!id) throw new NotFoundError()
+    return id
+  }
+
+  router.get('/documents', requirePatient, async (req, res) => {
+    const { query, page, values } = readListQuery(req.query)
+    const result = await documents.list(req.actor!, personOf(req), query, page)
+    const qs = (p: number) => {
+      const params = new URLSearchParams()
+      for (const [k, v] of Object.entries(values)) if (v) params.set(k, v)
+      params.set('page', String(p))
+      return `/documents?${params.toString()}`
+    }
+    res.render('documents/list.njk', {
+      pageTitle: 'Mes documents',
+      docs: result.rows.map((d) => ({ ...d, categoryLabel: categoryLabel(d.category) })),
+      total: result.total,
+      page: result.page,
+      pages: result.pages,
+      pagination: {
+        previous: result.page > 1 ? { href: qs(result.page - 1) } : undefined,
+        next: result.page < result.pages ? { href: qs(result.page + 1) } : undefined,
+        items: Array.from({ length: result.pages }, (_, i) => ({ number: i + 1, href: qs(i + 1), current: i + 1 === result.page })).filter(
+          (it) => it.number === 1 || it.number === result.pages || Math.abs(it.number - result.page) <= 2,
+        ),
+      },
+      values,
+      categoryItems: categoryItems(query.category, true, true),
+    })
+  })
+
+  router.get('/documents/ajouter', requirePatient, async (req, res) => {
+    await documents.assertCanCreate(req.actor!, personOf(req))
+    res.render('documents/add.njk', { pageTitle: 'Ajouter un document', values: {}, categoryItems: categoryItems(undefined, true) })
+  })
+
+  router.post('/documents/ajouter', requirePatient, async (req, res) => {
+    const actor = req.actor!
+    const personId = personOf(req)
+    await documents.assertCanCreate(actor, personId)
+    let errors: FormErrors = emptyErrors()
+    let values: Record<string, string> = {}
+    let createdId: string | undefined
+    const parsed = await readMultipart(req, {
+      csrf,
+      maxFileBytes: MAX_DOCUMENT_BYTES + 1,
+      onFile: async (file, fields) => {
+        values = fields
+        const checked = checkFields(fields)
+        errors = checked.errors
+        if (!file.filename) {
+          addError(errors, 'file', 'Sélectionnez un fichier')
+        }
+        if (hasErrors(errors)) {
+          file.stream.resume()
+          return
+        }
+        const r = await documents.upload(actor, {
+          personId,
+          category: checked.category!,
+          title: checked.title!,
+          date: checked.date!,
+          stream: file.stream,
+          fileName: file.filename,
+        })
+        if (!r.ok) {
+          file.stream.resume()
+          addError(errors, 'file', REJECTION_MESSAGES[r.reason])
+        } else createdId = r.id
+      },
+    })
+    if (!createdId && !hasErrors(errors)) {
+      // No file part at all (a client that left the input out).
+      values = parsed.fields
+      errors = checkFields(parsed.fields).errors
+      addError(errors, 'file', 'Sélectionnez un fichier')
+    }
+    if (!createdId) {
+      return res.status(400).render('documents/add.njk', { pageTitle: 'Ajouter un document', values, errors, categoryItems: categoryItems(values.category, true) })
+    }
+    req.session.flash = { type: 'success', text: 'Le document a été ajouté.' }
+    res.redirect(303, `/documents/${createdId}`)
+  })
+
+  router.get('/documents/parametres', requirePatient, async (req, res) => {
+    const settings = await services.access.settingsOf(services.db, personOf(req))
+    res.render('documents/settings.njk', { pageTitle: 'Confidentialité des nouveaux documents', maskNew: settings.maskNewDocuments })
+  })
+
+  router.post('/documents/parametres', requirePatient, async (req, res) => {
+    await services.careTeam.setMaskNewDocuments(req.actor!, personOf(req), req.body.maskNew === 'oui')
+    req.session.flash = { type: 'success', text: 'Votre choix est enregistré.' }
+    res.redirect(303, '/documents')
+  })
+
+  router.get('/documents/:id', requirePatient, async (req, res) => {
+    const v = await documents.get(req.actor!, String(req.params.id))
+    if (v.row.person_id !== personOf(req)) throw new NotFoundError()
+    const preview = previewable(v.row.mime)
+    let text: string | undefined
+    if (preview === 'text' && v.row.size_bytes <= 200 * 1024) {
+      const c = await documents.content(req.actor!, v.row.id, 'preview')
+      const parts: Buffer[] = []
+      for await (const chunk of c.chunks) parts.push(chunk)
+      text = Buffer.concat(parts).toString('utf8')
+    }
+    res.render('documents/show.njk', {
+      pageTitle: v.row.title,
+      doc: v.row,
+      categoryLabel: categoryLabel(v.row.category),
+      typeLabel: MIME_LABEL[v.row.mime as DocumentMime] ?? v.row.mime,
+      preview,
+      text,
+      canUpdate: v.canUpdate,
+      canDelete: v.canDelete,
+      canMask: v.canMask,
+      byProfessional: v.row.author_kind === 'professional',
+      maskedVisibleTo: MASKED_VISIBLE_TO,
+      emergencyMasked: v.facts.settings.emergencyMasked,
+    })
+  })
+
+  router.get('/documents/:id/telecharger', requirePatient, async (req, res) => {
+    const c = await documents.content(req.actor!, String(req.params.id), 'download')
+    if (c.row.person_id !== personOf(req)) throw new NotFoundError()
+    await sendContent(res, c, 'attachment')
+  })
+
+  router.get('/documents/:id/apercu', requirePatient, async (req, res) => {
+    const c = await documents.content(req.actor!, String(req.params.id), 'preview')
+    if (c.row.person_id !== personOf(req) || !previewable(c.row.mime)) throw new NotFoundError()
+    await sendContent(res, c, 'inline')
+  })
+
+  router.get('/documents/:id/modifier', requirePatient, async (req, res) => {
+    const v = await documents.get(req.actor!, String(req.params.id))
+    if (v.row.person_id !== personOf(req)) throw new NotFoundError()
+    if (!v.canUpdate) return res.redirect(303, `/documents/${v.row.id}`)
+    res.render('documents/edit.njk', { pageTitle: 'Modifier le document', doc: v.row, values: { title: v.row.title }, categoryItems: categoryItems(v.row.category, false) })
+  })
+
+  router.post('/documents/:id/modifier', requirePatient, async (req, res) => {
+    const id = String(req.params.id)
+    const v = await documents.get(req.actor!, id)
+    if (v.row.person_id !== personOf(req)) throw new NotFoundError()
+    const errors = emptyErrors()
+    const title = typeof req.body.title === 'string' ? req.body.title.trim() : ''
+    const category = req.body.category
+    if (!title) addError(errors, 'title', 'Saisissez le titre du document')
+    else if (title.length > MAX_TITLE_LENGTH) addError(errors, 'title', `Le titre doit contenir ${MAX_TITLE_LENGTH} caractères au maximum`)
+    if (!isPatientCategory(category)) addError(errors, 'category', 'Choisissez une catégorie', 'category')
+    if (hasErrors(errors)) {
+      return res.status(400).render('documents/edit.njk', { pageTitle: 'Modifier le document', doc: v.row, values: { title: req.body.title ?? '' }, errors, categoryItems: categoryItems(category, false) })
+    }
+    if (title !== v.row.title) await documents.rename(req.actor!, id, title)
+    if (category !== v.row.category) await documents.recategorise(req.actor!, id, category)
+    req.session.flash = { type: 'success', text: 'Le document a été modifié.' }
+    res.redirect(303, `/documents/${id}`)
+  })
+
+  for (const [path, masked] of [['masquer', true], ['demasquer', false]] as const) {
+    router.post(`/documents/:id/${path}`, requirePatient, async (req, res) => {
+      const id = String(req.params.id)
+      const row = await documents.setMasked(req.actor!, id, masked)
+      if (row.person_id !== personOf(req)) throw new NotFoundError()
+      req.session.flash = { type: 'success', text: masked ? 'Le document est masqué aux professionnels de santé.' : "Le document n'est plus masqué." }
+      res.redirect(303, `/documents/${id}`)
+    })
+  }
+
+  router.get('/documents/:id/supprimer', requirePatient, async (req, res) => {
+    const v = await documents.get(req.actor!, String(req.params.id))
+    if (v.row.person_id !== personOf(req)) throw new NotFoundError()
+    if (!v.canDelete) return res.redirect(303, `/documents/${v.row.id}`)
+    res.render('documents/delete.njk', { pageTitle: 'Supprimer le document', doc: v.row })
+  })
+
+  router.post('/documents/:id/supprimer', requirePatient, async (req, res) => {
+    const id = String(req.params.id)
+    const v = await documents.get(req.actor!, id)
+    if (v.row.person_id !== personOf(req)) throw new NotFoundError()
+    if (req.body.confirm !== 'oui') {
+      const errors = addError(emptyErrors(), 'confirm', 'Cochez la case pour confirmer la suppression')
+      return res.status(400).render('documents/delete.njk', { pageTitle: 'Supprimer le document', doc: v.row, errors })
+    }
+    await documents.remove(req.actor!, id)
+    req.session.flash = { type: 'success', text: `Le document «\u00a0${v.row.title}\u00a0» a été supprimé.` }
+    res.redirect(303, '/documents')
+  })
+
+  return router
+}
+
+/** The fields of «Ajouter un document» (they come before the file in the form). */
+function checkFields(fields: Record<string, string>): { errors: FormErrors; title?: string; category?: string; date?: string } {
+  const errors = emptyErrors()
+  const title = (fields.title ?? '').trim()
+  if (!title) addError(errors, 'title', 'Saisissez le titre du document')
+  else if (title.length > MAX_TITLE_LENGTH) addError(errors, 'title', `Le titre doit contenir ${MAX_TITLE_LENGTH} caractères au maximum`)
+  const date = checkDate(dateParts(fields, 'date'), 'la date du document', { notFuture: true })
+  if (!date.ok) addError(errors, 'date', date.message, `date-${date.part}`)
+  if (!isPatientCategory(fields.category)) addError(errors, 'category', 'Choisissez une catégorie')
+  return { errors, title, category: fields.category, date: date.ok ? date.value : undefined }
+}

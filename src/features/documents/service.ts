@@ -1,0 +1,325 @@
+import type { Knex } from 'knex'
+import type { Readable } from 'node:stream'
+import { can, decide, isEmergencyAccess, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
+import type { Actor } from '../../domain/actor'
+import {
+  MAX_DOCUMENT_BYTES,
+  TextChecker,
+  dangerousFileName,
+  extensionMatches,
+  safeFileName,
+  sniffType,
+  type DocumentMime,
+} from '../../domain/documents'
+import { ForbiddenError, NotFoundError } from '../../errors'
+import { newDataKey, unwrapDataKey } from '../../infrastructure/crypto'
+import type { DocumentStore } from '../../infrastructure/documentStore'
+import type { Notifier } from '../../infrastructure/notifier'
+import type { NotificationPrefsService } from '../account/notificationPrefs'
+import type { AccessFacts } from '../access/facts'
+import type { ActivityLog } from '../history/activity'
+import { documentFacts, documentsRepository as repo, type DocumentRow, type ListQuery, type ListScope } from './repository'
+
+export type RejectionReason = 'empty' | 'too_large' | 'type' | 'type_mismatch' | 'bad_name'
+
+/** A file the service refuses (the transaction it ran in must roll back: it throws). */
+export class DocumentRejected extends Error {
+  constructor(readonly reason: RejectionReason) {
+    super(`document refusé : ${reason}`)
+    this.name = 'DocumentRejected'
+  }
+}
+
+export interface FileDocumentInput {
+  personId: string
+  category: string
+  title: string
+  /** The document's date, YYYY-MM-DD. */
+  date: string
+  /** The content, as bytes or as a stream (never buffered whole). */
+  bytes?: Buffer
+  stream?: Readable | AsyncIterable<Buffer>
+  /**
+   * The type: for system documents (a PDF we generate) it may be given; it is still checked
+   * against the bytes. Without it, the type comes from the bytes.
+   */
+  mime?: DocumentMime
+  /** The name the file came with (checked for danger and against the type; never used as a path). */
+  fileName?: string
+  /** Defaults to the actor (patient, representative, professional with their profession). */
+  author?: { kind?: 'patient' | 'representative' | 'carer' | 'professional' | 'system'; name?: string; profession?: string | null; organisation?: string | null }
+  /** Defaults to the patient's setting «Masquer par défaut les nouveaux documents». */
+  masked?: boolean
+  invisibleToRepresentatives?: boolean
+  /** Consultation d'annonce: hidden from the patient until then (or released by the author). */
+  heldUntil?: Date | null
+  /** Whether to tell the patient by e-mail (default: when a professional files a visible document). */
+  notify?: boolean
+}
+
+export interface DocumentView {
+  row: DocumentRow
+  facts: PolicyFacts
+  canUpdate: boolean
+  canDelete: boolean
+  canMask: boolean
+  canRelease: boolean
+}
+
+const PER_PAGE = 20
+
+/**
+ * Documents (SPEC §4): filing (patients, professionals, the system), listing, reading, changing,
+ * deleting, with the access policy deciding every step and an activity row for every change and
+ * every read by someone else, in the same transaction.
+ *
+ * Other features file system documents with `fileDocument(trx, actor, {...})` in their own
+ * transaction (synthèse PDF, directives anticipées, questionnaire, message attachments).
+ */
+export function createDocumentsService(deps: {
+  db: Knex
+  store: DocumentStore
+  masterKey: Buffer
+  access: AccessFacts
+  activity: ActivityLog
+  notifier: Notifier
+  notificationPrefs: NotificationPrefsService
+  publicUrl: string
+}) {
+  const { db, store, masterKey, access, activity, notifier, notificationPrefs } = deps
+
+  async function factsOrNotFound(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Promise<PolicyFacts> {
+    const facts = await access.loadFacts(trx, actor, personId)
+    if (!facts) throw new NotFoundError()
+    return facts
+  }
+
+  function enforce(actor: Actor, action: Parameters<typeof can>[1], resource: Resource, facts: PolicyFacts): void {
+    const d = decide(actor, action, resource, facts)
+    if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
+  }
+
+  /** Loads a document the actor may at least read (404 otherwise: they may not know it exists). */
+  async function visible(trx: Knex | Knex.Transaction, actor: Actor, id: string, lock = false): Promise<{ row: DocumentRow; facts: PolicyFacts }> {
+    const row = await repo.find(trx, id, { lock })
+    if (!row) throw new NotFoundError()
+    const facts = await factsOrNotFound(trx, actor, row.person_id)
+    if (!can(actor, 'read', { type: 'document', document: documentFacts(row) }, facts)) throw new NotFoundError()
+    return { row, facts }
+  }
+
+  const someoneElse = (facts: PolicyFacts) => facts.relation.kind !== 'self'
+
+  async function fileDocument(trx: Knex.Transaction, actor: Actor, input: FileDocumentInput): Promise<{ id: string; mime: DocumentMime; size: number }> {
+    const facts = await factsOrNotFound(trx, actor, input.personId)
+    enforce(actor, 'create', { type: 'document' }, facts)
+    if (input.fileName !== undefined && dangerousFileName(input.fileName)) throw new DocumentRejected('bad_name')
+    const rel = facts.relation
+    let author = {
+      kind: input.author?.kind ?? (rel.kind === 'self' ? 'patient' : rel.kind === 'representative' || rel.kind === 'carer' || rel.kind === 'professional' ? rel.kind : 'system'),
+      name: input.author?.name ?? actor.displayName,
+      profession: input.author?.profession ?? null,
+      organisation: input.author?.organisation ?? null,
+    }
+    let authorProfessionalId: string | null = null
+    if (rel.kind === 'professional') {
+      authorProfessionalId = rel.professionalId
+      const pro = await trx('professionals').where({ id: rel.professionalId }).first('specialty', 'establishment')
+      author = { ...author, kind: 'professional', profession: input.author?.profession ?? pro?.specialty ?? null, organisation: input.author?.organisation ?? pro?.establishment ?? null }
+    }
+    const { key, wrapped } = newDataKey(masterKey)
+    const id = await repo.insert(trx, {
+      person_id: input.personId,
+      category: input.category,
+      title: input.title,
+      document_date: input.date,
+      mime: input.mime ?? 'application/octet-stream',
+      file_name: 'document',
+      author_kind: author.kind,
+      author_account_id: actor.accountId === 'system' || actor.accountId === 'person' ? null : actor.accountId,
+      author_professional_id: authorProfessionalId,
+      author_name: author.name,
+      author_profession: author.profession,
+      author_organisation: author.organisation,
+      masked: input.masked ?? facts.settings.maskNewDocuments,
+      invisible_to_representatives: input.invisibleToRepresentatives ?? false,
+      held_until: input.heldUntil ?? null,
+      wrapped_key: wrapped,
+      chunk_size: 0,
+    })
+    let mime: DocumentMime | undefined
+    const text = new TextChecker()
+    const source = input.bytes ? [input.bytes] : input.stream
+    if (!source) throw new DocumentRejected('empty')
+    const written = await store.write(trx, id, key, source as AsyncIterable<Buffer>, (chunk, index, total) => {
+      if (total > MAX_DOCUMENT_BYTES) throw new DocumentRejected('too_large')
+      if (index === 0) {
+        mime = sniffType(chunk)
+        if (!mime) throw new DocumentRejected('empty')
+        if (input.mime && input.mime !== mime) throw new DocumentRejected('type')
+      }
+      if (mime === 'text/plain') text.push(chunk)
+    })
+    if (written.size === 0 || !mime) throw new DocumentRejected('empty')
+    if (mime === 'text/plain' && !text.end()) throw new DocumentRejected('type')
+    if (input.fileName && !extensionMatches(input.fileName, mime)) throw new DocumentRejected('type_mismatch')
+    await trx('documents').where({ id }).update({ size_bytes: written.size, chunk_count: written.chunks, chunk_size: written.chunkSize, mime, file_name: safeFileName(input.title, mime) })
+    await activity.record(trx, actor, {
+      action: 'document.create',
+      subjectPersonId: input.personId,
+      objectType: 'document',
+      objectId: id,
+      details: { category: input.category },
+      emergency: isEmergencyAccess(facts),
+    })
+    const notify = input.notify ?? (rel.kind === 'professional' && !input.heldUntil)
+    if (notify) await tellNewDocument(trx, input.personId)
+    return { id, mime, size: written.size }
+  }
+
+  async function tellNewDocument(trx: Knex.Transaction, personId: string): Promise<void> {
+    const to = await notificationPrefs.recipient(personId, 'new_document')
+    if (!to) return
+    await notifier.email(trx, {
+      to,
+      kind: 'new-document',
+      subject: 'Un nouveau document est disponible dans Mon espace santé',
+      text: `Bonjour,\n\nUn nouveau document a été ajouté à votre profil Mon espace santé.\nConnectez-vous pour le consulter : ${deps.publicUrl}/documents\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
+    })
+  }
+
+  function scopeFor(facts: PolicyFacts): ListScope {
+    const r = facts.relation
+    if (r.kind === 'professional') {
+      const emergencyMasked = r.emergency !== null && facts.settings.emergencyMasked
+      return { categories: r.readableCategories, maskedAllowed: r.medecinTraitant || r.administrator || emergencyMasked, authorProfessionalId: r.professionalId }
+    }
+    return { hideHeldAt: facts.now, hideInvisibleToRepresentatives: r.kind === 'representative' }
+  }
+
+  function view(actor: Actor, row: DocumentRow, facts: PolicyFacts): DocumentView {
+    const resource: Resource = { type: 'document', document: documentFacts(row) }
+    return {
+      row,
+      facts,
+      canUpdate: can(actor, 'update', resource, facts),
+      canDelete: can(actor, 'delete', resource, facts),
+      canMask: can(actor, 'mask', resource, facts),
+      canRelease: can(actor, 'release', resource, facts),
+    }
+  }
+
+  async function change(actor: Actor, id: string, action: 'update' | 'mask' | 'delete' | 'release', apply: (trx: Knex.Transaction, row: DocumentRow, facts: PolicyFacts) => Promise<{ action: string; details?: Record<string, unknown> }>): Promise<DocumentRow> {
+    return db.transaction(async (trx) => {
+      const { row, facts } = await visible(trx, actor, id, true)
+      enforce(actor, action, { type: 'document', document: documentFacts(row) }, facts)
+      const done = await apply(trx, row, facts)
+      await activity.record(trx, actor, { action: done.action, subjectPersonId: row.person_id, objectType: 'document', objectId: row.id, details: done.details, emergency: isEmergencyAccess(facts) })
+      return row
+    })
+  }
+
+  return {
+    fileDocument,
+
+    /**
+     * An upload from a form (patient side or professional): its own transaction; a refused file
+     * leaves nothing behind.
+     */
+    async upload(actor: Actor, input: FileDocumentInput): Promise<{ ok: true; id: string } | { ok: false; reason: RejectionReason }> {
+      try {
+        const r = await db.transaction((trx) => fileDocument(trx, actor, input))
+        return { ok: true, id: r.id }
+      } catch (err) {
+        if (err instanceof DocumentRejected) return { ok: false, reason: err.reason }
+        throw err
+      }
+    },
+
+    /** Whether the actor may add a document to this space (for showing the form; 403/404 otherwise). */
+    async assertCanCreate(actor: Actor, personId: string): Promise<PolicyFacts> {
+      const facts = await factsOrNotFound(db, actor, personId)
+      enforce(actor, 'create', { type: 'document' }, facts)
+      return facts
+    },
+
+    /** One page of the documents of a person the actor may see, per the policy. */
+    async list(actor: Actor, personId: string, query: ListQuery, page = 1) {
+      return db.transaction(async (trx) => {
+        const facts = await factsOrNotFound(trx, actor, personId)
+        enforce(actor, 'list', { type: 'document' }, facts)
+        const { rows, total } = await repo.list(trx, personId, query, scopeFor(facts), Math.max(1, page), PER_PAGE)
+        // The SQL scope mirrors the policy; the policy still has the last word on every row.
+        const visibleRows = rows.filter((r) => can(actor, 'read', { type: 'document', document: documentFacts(r) }, facts))
+        if (someoneElse(facts)) {
+          await activity.record(trx, actor, { action: 'document.list', subjectPersonId: personId, objectType: 'documents', emergency: isEmergencyAccess(facts) })
+        }
+        return { rows: visibleRows, total, page: Math.max(1, page), perPage: PER_PAGE, pages: Math.max(1, Math.ceil(total / PER_PAGE)), facts }
+      })
+    },
+
+    /** A document's page: metadata and what the actor may do; a read by someone else is logged. */
+    async get(actor: Actor, id: string): Promise<DocumentView> {
+      return db.transaction(async (trx) => {
+        const { row, facts } = await visible(trx, actor, id)
+        if (someoneElse(facts)) {
+          await activity.record(trx, actor, { action: 'document.read', subjectPersonId: row.person_id, objectType: 'document', objectId: row.id, emergency: isEmergencyAccess(facts) })
+        }
+        return view(actor, row, facts)
+      })
+    },
+
+    /** The decrypted content, streamed; the read is logged (for someone else) before the first byte. */
+    async content(actor: Actor, id: string, purpose: 'download' | 'preview'): Promise<{ row: DocumentRow; chunks: AsyncGenerator<Buffer> }> {
+      const row = await db.transaction(async (trx) => {
+        const { row, facts } = await visible(trx, actor, id)
+        if (someoneElse(facts) && purpose === 'download') {
+          await activity.record(trx, actor, { action: 'document.download', subjectPersonId: row.person_id, objectType: 'document', objectId: row.id, emergency: isEmergencyAccess(facts) })
+        }
+        return row
+      })
+      const key = unwrapDataKey(masterKey, row.wrapped_key)
+      return { row, chunks: store.read(db, row.id, key, row.chunk_count) }
+    },
+
+    async rename(actor: Actor, id: string, title: string) {
+      return change(actor, id, 'update', async (trx, row) => {
+        await repo.update(trx, id, { title, file_name: safeFileName(title, row.mime as DocumentMime) })
+        return { action: 'document.rename' }
+      })
+    },
+
+    async recategorise(actor: Actor, id: string, category: string) {
+      return change(actor, id, 'update', async (trx, row) => {
+        await repo.update(trx, id, { category })
+        return { action: 'document.recategorise', details: { from: row.category, to: category } }
+      })
+    },
+
+    async setMasked(actor: Actor, id: string, masked: boolean) {
+      return change(actor, id, 'mask', async (trx) => {
+        await repo.update(trx, id, { masked })
+        return { action: masked ? 'document.mask' : 'document.unmask' }
+      })
+    },
+
+    async remove(actor: Actor, id: string) {
+      return change(actor, id, 'delete', async (trx, row) => {
+        await store.remove(trx, id)
+        await repo.remove(trx, id)
+        return { action: 'document.delete', details: { category: row.category } }
+      })
+    },
+
+    /** Consultation d'annonce: the author releases a held result to the patient. */
+    async release(actor: Actor, id: string) {
+      return change(actor, id, 'release', async (trx, row) => {
+        await repo.update(trx, id, { held_released_at: new Date() })
+        await tellNewDocument(trx, row.person_id)
+        return { action: 'document.release' }
+      })
+    },
+  }
+}
+
+export type DocumentsService = ReturnType<typeof createDocumentsService>

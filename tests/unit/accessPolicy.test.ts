@@ -1,0 +1,166 @@
+import { can, decide, professionalRefusal, DEFAULT_SETTINGS, type Action, type DocumentFacts, type PolicyFacts, type ProfessionalRelation, type Relation, type SpaceState } from '../../src/domain/accessPolicy'
+import type { Actor } from '../../src/domain/actor'
+
+const NOW = new Date('2026-11-24T10:00:00Z')
+const P = '11111111-1111-1111-1111-111111111111'
+const OTHER = '22222222-2222-2222-2222-222222222222'
+const PRO = 'pro-1'
+
+const actors: Record<string, Actor> = {
+  patient: { accountId: 'a-pat', kind: 'patient', displayName: 'Camille', personId: P },
+  rep: { accountId: 'a-rep', kind: 'patient', displayName: 'Parent', personId: OTHER, acting: { personId: P, as: 'representative', displayName: 'Léo' } },
+  carer: { accountId: 'a-car', kind: 'patient', displayName: 'Aidant', personId: OTHER, acting: { personId: P, as: 'carer', displayName: 'X' } },
+  pro: { accountId: 'a-pro', kind: 'professional', displayName: 'Dr', professionalId: PRO, profession: 'MEDECIN' },
+  agent: { accountId: 'a-ag', kind: 'agent', displayName: 'Nadia' },
+  operator: { accountId: 'a-op', kind: 'operator', displayName: 'Louis' },
+}
+
+const pro = (p: Partial<ProfessionalRelation> = {}): ProfessionalRelation => ({
+  kind: 'professional', professionalId: PRO, profession: 'MEDECIN', careTeam: false, medecinTraitant: false, administrator: false, blocked: false,
+  samuRegulator: false, emergency: null, readableCategories: ['CPT_REND', 'BIOLOGIE', 'DIR_ANT'], ...p,
+})
+
+const doc = (d: Partial<DocumentFacts> = {}): DocumentFacts => ({
+  personId: P, category: 'CPT_REND', authorKind: 'patient', authorAccountId: 'a-pat', authorProfessionalId: null, masked: false,
+  invisibleToRepresentatives: false, heldUntil: null, heldReleasedAt: null, ...d,
+})
+
+const facts = (relation: Relation, o: { state?: SpaceState; settings?: Partial<typeof DEFAULT_SETTINGS> } = {}): PolicyFacts => ({
+  personId: P, spaceState: o.state ?? 'activated', relation, settings: { ...DEFAULT_SETTINGS, ...(o.settings ?? {}) }, now: NOW,
+})
+
+const LATER = new Date('2026-12-20T00:00:00Z')
+const PAST = new Date('2026-11-01T00:00:00Z')
+
+type Case = [string, Actor, Action, DocumentFacts | undefined, PolicyFacts, boolean]
+const cases: Case[] = [
+  // The holder
+  ['holder lists', actors.patient, 'list', undefined, facts({ kind: 'self' }), true],
+  ['holder reads own upload', actors.patient, 'read', doc(), facts({ kind: 'self' }), true],
+  ['holder reads masked', actors.patient, 'read', doc({ masked: true }), facts({ kind: 'self' }), true],
+  ['holder reads invisible-to-representatives', actors.patient, 'read', doc({ invisibleToRepresentatives: true }), facts({ kind: 'self' }), true],
+  ['holder cannot read a held result', actors.patient, 'read', doc({ authorKind: 'professional', authorProfessionalId: PRO, heldUntil: LATER }), facts({ kind: 'self' }), false],
+  ['holder reads a released held result', actors.patient, 'read', doc({ authorKind: 'professional', authorProfessionalId: PRO, heldUntil: LATER, heldReleasedAt: PAST }), facts({ kind: 'self' }), true],
+  ['holder reads a held result after the month', actors.patient, 'read', doc({ authorKind: 'professional', authorProfessionalId: PRO, heldUntil: PAST }), facts({ kind: 'self' }), true],
+  ['holder renames own upload', actors.patient, 'update', doc(), facts({ kind: 'self' }), true],
+  ['holder deletes own upload', actors.patient, 'delete', doc(), facts({ kind: 'self' }), true],
+  ['holder cannot rename a professional document', actors.patient, 'update', doc({ authorKind: 'professional', authorProfessionalId: PRO }), facts({ kind: 'self' }), false],
+  ['holder cannot delete a professional document', actors.patient, 'delete', doc({ authorKind: 'professional', authorProfessionalId: PRO }), facts({ kind: 'self' }), false],
+  ['holder masks a professional document', actors.patient, 'mask', doc({ authorKind: 'professional', authorProfessionalId: PRO }), facts({ kind: 'self' }), true],
+  ['holder cannot release', actors.patient, 'release', doc({ heldUntil: LATER }), facts({ kind: 'self' }), false],
+  ['closed space: holder reads nothing', actors.patient, 'read', doc(), facts({ kind: 'self' }, { state: 'closed' }), false],
+  ['document of another person', actors.patient, 'read', doc({ personId: OTHER }), facts({ kind: 'self' }), false],
+  // Legal representative
+  ['representative reads', actors.rep, 'read', doc(), facts({ kind: 'representative', childAge: 11 }), true],
+  ['representative never reads invisible-to-representatives', actors.rep, 'read', doc({ invisibleToRepresentatives: true }), facts({ kind: 'representative', childAge: 15 }), false],
+  ['representative cannot mask invisible-to-representatives', actors.rep, 'mask', doc({ invisibleToRepresentatives: true }), facts({ kind: 'representative', childAge: 15 }), false],
+  ['representative deletes an upload', actors.rep, 'delete', doc({ authorKind: 'representative' }), facts({ kind: 'representative', childAge: 11 }), true],
+  ['representative cannot read held', actors.rep, 'read', doc({ heldUntil: LATER }), facts({ kind: 'representative', childAge: 11 }), false],
+  // Carer
+  ['carer with read reads', actors.carer, 'read', doc(), facts({ kind: 'carer', rights: { read: true, write: false } }), true],
+  ['carer without read', actors.carer, 'read', doc(), facts({ kind: 'carer', rights: { read: false, write: false } }), false],
+  ['carer never deletes', actors.carer, 'delete', doc(), facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  ['carer with write adds', actors.carer, 'create', undefined, facts({ kind: 'carer', rights: { read: true, write: true } }), true],
+  ['carer without write cannot add', actors.carer, 'create', undefined, facts({ kind: 'carer', rights: { read: true, write: false } }), false],
+  // Professionals: access
+  ['pro without consent cannot list', actors.pro, 'list', undefined, facts(pro()), false],
+  ['pro without consent cannot read', actors.pro, 'read', doc(), facts(pro()), false],
+  ['pro without consent may file (law)', actors.pro, 'create', undefined, facts(pro()), true],
+  ['blocked pro may still file', actors.pro, 'create', undefined, facts(pro({ blocked: true })), true],
+  ['pro cannot file into a closed space', actors.pro, 'create', undefined, facts(pro(), { state: 'closed' }), false],
+  ['pro may file into an auto-created space', actors.pro, 'create', undefined, facts(pro(), { state: 'auto_created' }), true],
+  ['care team reads', actors.pro, 'read', doc(), facts(pro({ careTeam: true })), true],
+  ['care team lists', actors.pro, 'list', undefined, facts(pro({ careTeam: true })), true],
+  ['blocked care team reads nothing', actors.pro, 'read', doc(), facts(pro({ careTeam: true, blocked: true })), false],
+  ['blocked médecin traitant reads nothing', actors.pro, 'read', doc(), facts(pro({ medecinTraitant: true, blocked: true })), false],
+  ['médecin traitant reads without declaring', actors.pro, 'read', doc(), facts(pro({ medecinTraitant: true })), true],
+  ['care team in a closed space', actors.pro, 'read', doc(), facts(pro({ careTeam: true }), { state: 'closed' }), false],
+  ['care team in an opposed space', actors.pro, 'list', undefined, facts(pro({ careTeam: true }), { state: 'opposed' }), false],
+  // Matrix
+  ['matrix: category not allowed', actors.pro, 'read', doc({ category: 'DOC_ADM' }), facts(pro({ careTeam: true })), false],
+  ['matrix: dentist and DIR_ANT', actors.pro, 'read', doc({ category: 'DIR_ANT' }), facts(pro({ careTeam: true, profession: 'CHIRURGIEN_DENTISTE', readableCategories: ['CPT_REND'] })), false],
+  ['matrix: the author reads their own whatever the category', actors.pro, 'read', doc({ category: 'DOC_ADM', authorKind: 'professional', authorProfessionalId: PRO }), facts(pro({ careTeam: true })), true],
+  // Masked
+  ['masked: care team cannot read', actors.pro, 'read', doc({ masked: true }), facts(pro({ careTeam: true })), false],
+  ['masked: author reads', actors.pro, 'read', doc({ masked: true, authorKind: 'professional', authorProfessionalId: PRO }), facts(pro({ careTeam: true })), true],
+  ['masked: author without consent reads own', actors.pro, 'read', doc({ masked: true, authorKind: 'professional', authorProfessionalId: PRO }), facts(pro()), true],
+  ['masked: blocked author reads nothing', actors.pro, 'read', doc({ masked: true, authorKind: 'professional', authorProfessionalId: PRO }), facts(pro({ blocked: true })), false],
+  ['masked: médecin traitant reads', actors.pro, 'read', doc({ masked: true }), facts(pro({ medecinTraitant: true })), true],
+  ['masked: administrator reads', actors.pro, 'read', doc({ masked: true }), facts(pro({ administrator: true })), true],
+  // Emergency
+  ['BTG allowed: reads', actors.pro, 'read', doc(), facts(pro({ emergency: { kind: 'BTG' } })), true],
+  ['BTG switched off: nothing', actors.pro, 'read', doc(), facts(pro({ emergency: { kind: 'BTG' } }), { settings: { emergencyBtg: false } }), false],
+  ['BTG: masked not included by default', actors.pro, 'read', doc({ masked: true }), facts(pro({ emergency: { kind: 'BTG' } })), false],
+  ['BTG: masked included when the patient allows it', actors.pro, 'read', doc({ masked: true }), facts(pro({ emergency: { kind: 'BTG' } }), { settings: { emergencyMasked: true } }), true],
+  ['ETREAT by a SAMU regulator', actors.pro, 'read', doc(), facts(pro({ emergency: { kind: 'ETREAT' }, samuRegulator: true })), true],
+  ['ETREAT by a non-regulator', actors.pro, 'read', doc(), facts(pro({ emergency: { kind: 'ETREAT' } })), false],
+  ['ETREAT switched off', actors.pro, 'read', doc(), facts(pro({ emergency: { kind: 'ETREAT' }, samuRegulator: true }), { settings: { emergencyEtreat: false } }), false],
+  ['blocked pro in emergency: nothing', actors.pro, 'read', doc(), facts(pro({ emergency: { kind: 'BTG' }, blocked: true })), false],
+  // Professionals and the patient side's restrictions
+  ['pro reads a held result (hidden from the patient only)', actors.pro, 'read', doc({ heldUntil: LATER }), facts(pro({ careTeam: true })), true],
+  ['pro reads invisible-to-representatives', actors.pro, 'read', doc({ invisibleToRepresentatives: true }), facts(pro({ careTeam: true })), true],
+  ['author releases a held result', actors.pro, 'release', doc({ authorKind: 'professional', authorProfessionalId: PRO, heldUntil: LATER }), facts(pro()), true],
+  ['another pro cannot release', actors.pro, 'release', doc({ authorKind: 'professional', authorProfessionalId: 'pro-2', heldUntil: LATER }), facts(pro({ careTeam: true })), false],
+  ['pro never deletes', actors.pro, 'delete', doc({ authorKind: 'professional', authorProfessionalId: PRO }), facts(pro({ careTeam: true })), false],
+  ['pro never masks', actors.pro, 'mask', doc(), facts(pro({ medecinTraitant: true })), false],
+  // Agents and operators: never
+  ['agent lists', actors.agent, 'list', undefined, facts({ kind: 'agent' }), false],
+  ['agent reads', actors.agent, 'read', doc(), facts({ kind: 'agent' }), false],
+  ['operator reads', actors.operator, 'read', doc(), facts({ kind: 'operator' }), false],
+  ['operator with forged self facts', actors.operator, 'read', doc(), facts({ kind: 'self' }), false],
+  ['agent files', actors.agent, 'create', undefined, facts({ kind: 'agent' }), false],
+  // Inconsistent facts are refused
+  ['professional actor with patient facts', actors.pro, 'read', doc(), facts({ kind: 'self' }), false],
+  ['patient actor with professional facts', actors.patient, 'read', doc(), facts(pro({ medecinTraitant: true })), false],
+  ['no relation', actors.patient, 'read', doc(), facts({ kind: 'none' }), false],
+]
+
+describe('access policy: documents', () => {
+  test.each(cases)('%s', (_name, actor, action, document, f, expected) => {
+    expect(can(actor, action, { type: 'document', document }, f)).toBe(expected)
+  })
+})
+
+describe('access policy: the space', () => {
+  test.each<[string, Actor, Action, PolicyFacts, boolean]>([
+    ['holder enters', actors.patient, 'read', facts({ kind: 'self' }), true],
+    ['holder manages', actors.patient, 'manage', facts({ kind: 'self' }), true],
+    ['representative manages', actors.rep, 'manage', facts({ kind: 'representative', childAge: 10 }), true],
+    ['carer never manages', actors.carer, 'manage', facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+    ['care team enters', actors.pro, 'read', facts(pro({ careTeam: true })), true],
+    ['pro never manages', actors.pro, 'manage', facts(pro({ administrator: true })), false],
+    ['pro without consent', actors.pro, 'read', facts(pro()), false],
+    ['blocked pro', actors.pro, 'read', facts(pro({ careTeam: true, blocked: true })), false],
+    ['agent', actors.agent, 'read', facts({ kind: 'agent' }), false],
+    ['operator', actors.operator, 'read', facts({ kind: 'operator' }), false],
+  ])('%s', (_n, actor, action, f, expected) => {
+    expect(can(actor, action, { type: 'space' }, f)).toBe(expected)
+  })
+
+  test('history: only the patient side (not carers)', () => {
+    expect(can(actors.patient, 'read', { type: 'history' }, facts({ kind: 'self' }))).toBe(true)
+    expect(can(actors.carer, 'read', { type: 'history' }, facts({ kind: 'carer', rights: { read: true, write: true } }))).toBe(false)
+    expect(can(actors.pro, 'read', { type: 'history' }, facts(pro({ medecinTraitant: true })))).toBe(false)
+  })
+})
+
+describe('denials', () => {
+  test('a document the actor cannot read answers 404, one they can read but not change 403', () => {
+    expect(decide(actors.pro, 'read', { type: 'document', document: doc({ masked: true }) }, facts(pro({ careTeam: true })))).toEqual({ allowed: false, status: 404 })
+    expect(decide(actors.patient, 'delete', { type: 'document', document: doc({ authorKind: 'professional' }) }, facts({ kind: 'self' }))).toEqual({ allowed: false, status: 403 })
+    expect(decide(actors.patient, 'read', { type: 'document', document: doc() }, facts({ kind: 'self' }))).toEqual({ allowed: true })
+  })
+
+  test.each<[string, PolicyFacts, 'consent' | 'ETREAT' | 'BTG', string | null]>([
+    ['open', facts(pro()), 'consent', null],
+    ['blocked', facts(pro({ blocked: true })), 'consent', 'blocked'],
+    ['closed', facts(pro(), { state: 'closed' }), 'consent', 'closed'],
+    ['opposed', facts(pro(), { state: 'opposed' }), 'BTG', 'opposed'],
+    ['notified', facts(pro(), { state: 'notified' }), 'consent', 'not_created'],
+    ['BTG off', facts(pro(), { settings: { emergencyBtg: false } }), 'BTG', 'emergency_not_allowed'],
+    ['BTG on', facts(pro()), 'BTG', null],
+    ['ETREAT not regulator', facts(pro()), 'ETREAT', 'emergency_not_allowed'],
+  ])('refusal reason: %s', (_n, f, want, expected) => {
+    expect(professionalRefusal(f, want)).toBe(expected)
+  })
+})
