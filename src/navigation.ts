@@ -17,6 +17,7 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
     { href: '/remboursements', text: 'Mes remboursements', match: '/remboursements' },
     { href: '/catalogue', text: 'Catalogue de services', match: '/catalogue' },
+    { href: '/mes-autorisations', text: 'Mes autorisations', match: '/mes-autorisations' },
     { href: '/historique', text: "Historique d'activité", match: '/historique' },
   ],
   professional: [{ href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' }],

@@ -9,6 +9,7 @@ import { accountSettingsRoutes } from './features/account/settingsRoutes'
 import { childrenRoutes } from './features/children/routes'
 import { catalogueRoutes } from './features/catalogue/routes'
 import { reimbursementsRoutes } from './features/reimbursements/routes'
+import { authorisationsRoutes } from './features/authorisations/routes'
 import { documentRoutes } from './features/documents/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
@@ -17,7 +18,7 @@ export function featureRoutes(services: Services): Router {
   for (const kind of ['patient', 'professional', 'agent', 'operator'] as const) router.use(signInRoutes(services, kind))
   router.use(homeRoutes(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
-  router.use(catalogueRoutes(services), reimbursementsRoutes(services))
+  router.use(catalogueRoutes(services), reimbursementsRoutes(services), authorisationsRoutes(services))
   router.use(documentRoutes(services))
   return router
 }

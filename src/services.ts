@@ -21,6 +21,7 @@ import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
 import { createCatalogueService } from './features/catalogue/service'
 import { createReimbursementsService } from './features/reimbursements/service'
+import { createAuthorisationsService } from './features/authorisations/service'
 import { createAccessFacts } from './features/access/facts'
 import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
@@ -66,6 +67,8 @@ export function createServices(infra: Infrastructure) {
   // Catalogue of services and reimbursements (SPEC §10).
   const catalogue = createCatalogueService({ db, activity, notifier, notificationPrefs, access, publicUrl: config.publicUrl })
   const reimbursements = createReimbursementsService({ db, activity, access })
+  // «Mes autorisations»: computed with the access policy's own facts loader.
+  const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
 
   const jobs: JobDefinition[] = [
     {
@@ -88,7 +91,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, catalogue, reimbursements }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, catalogue, reimbursements, authorisations }
 }
 
 export type Services = ReturnType<typeof createServices>
