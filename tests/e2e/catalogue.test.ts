@@ -91,6 +91,22 @@ describe('catalogue et remboursements sans JavaScript', () => {
       await page.getByRole('button', { name: 'Continuer' }).click()
       await page.getByText("Le service est désynchronisé").waitFor()
       await w.check('catalogue : désynchronisé')
+
+      await page.getByRole('link', { name: 'Signaler un problème' }).click()
+      await page.getByRole('heading', { name: 'Signaler un problème' }).waitFor()
+      await page.getByRole('button', { name: 'Envoyer le signalement' }).click()
+      await page.getByText('Choisissez le type de problème').first().waitFor()
+      await w.check('catalogue : signalement incomplet')
+      await page.getByLabel('Le service ne fonctionne pas').check()
+      await page.getByLabel('Décrivez le problème').fill("La synchronisation s'arrête.")
+      await page.getByRole('button', { name: 'Envoyer le signalement' }).click()
+      await page.getByText('Votre signalement est transmis').waitFor()
+
+      await page.getByRole('link', { name: 'Mes autorisations' }).first().click()
+      await page.getByRole('heading', { level: 1, name: 'Mes autorisations' }).waitFor()
+      await page.getByText('FreeStyle LibreLink').first().waitFor()
+      await w.check('mes autorisations')
+      await screenshot(page, 'mes-autorisations-sans-js')
     })
     const camilleId = (await t.db('insured_persons').where({ nir: CAMILLE.nir }).first()).id
     const libre = await t.db('catalogue_services').where({ slug: 'freestyle-librelink' }).first()
