@@ -1,17 +1,20 @@
 import globalSetup from '../helpers/globalSetup'
 import { renderBench } from './render'
+import { reimbursementsImportBench } from './reimbursementsImport'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
- * `npm run bench -- render` runs only the named ones.
+ * `npm run bench -- render` (or `BENCH_ONLY=render npm run bench`) runs only the named ones.
  */
 const BENCHES: Record<string, () => Promise<string[]>> = {
   render: () => renderBench(Number(process.env.BENCH_SECONDS ?? 10)),
+  reimbursementsImport: () => reimbursementsImportBench(),
 }
 
 async function main() {
   await globalSetup()
-  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+  const fromEnv = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)
+  const wanted = [...process.argv.slice(2).filter((a) => !a.startsWith('-')), ...fromEnv]
   const names = wanted.length ? wanted : Object.keys(BENCHES)
   for (const name of names) {
     const bench = BENCHES[name]

@@ -6,7 +6,7 @@ import { CAMILLE, LOUIS } from '../helpers/demo'
 
 type Watcher = ReturnType<typeof watch>
 
-jest.setTimeout(240_000)
+jest.setTimeout(420_000)
 
 describe('catalogue et remboursements sans JavaScript', () => {
   let t: TestApp
@@ -44,7 +44,7 @@ describe('catalogue et remboursements sans JavaScript', () => {
     await page.getByRole('button', { name: 'Valider' }).click()
   }
 
-  it('Camille cherche un service, le connecte en cochant ses autorisations, accepte une nouvelle demande, puis le désynchronise', async () => {
+  it('Camille cherche un service et le connecte en cochant ses autorisations', async () => {
     await session(async (page, w) => {
       await signInAs(page, '/connexion', CAMILLE.login, CAMILLE.password, CAMILLE.email)
       await page.getByRole('link', { name: 'Catalogue de services' }).first().click()
@@ -72,7 +72,15 @@ describe('catalogue et remboursements sans JavaScript', () => {
       await page.getByText('Le service est connecté à votre profil.').waitFor()
       await w.check('catalogue : connecté')
       await screenshot(page, 'catalogue-connecte-sans-js')
+    })
+    const camilleId = (await t.db('insured_persons').where({ nir: CAMILLE.nir }).first()).id
+    const libre = await t.db('catalogue_services').where({ slug: 'freestyle-librelink' }).first()
+    expect(await t.services.catalogue.grantedCategories(camilleId, libre.id)).toEqual([{ category: 'mesures', access: 'write' }])
+  })
 
+  it('Camille accepte une nouvelle demande de Vidal Ma santé, puis le désynchronise', async () => {
+    await session(async (page, w) => {
+      await signInAs(page, '/connexion', CAMILLE.login, CAMILLE.password, CAMILLE.email)
       // Vidal Ma santé asks for more since Camille connected it (demo data).
       await page.goto(base + '/catalogue/vidal-ma-sante')
       await page.getByText('Ce service demande de nouvelles autorisations').first().waitFor()
@@ -91,7 +99,15 @@ describe('catalogue et remboursements sans JavaScript', () => {
       await page.getByRole('button', { name: 'Continuer' }).click()
       await page.getByText("Le service est désynchronisé").waitFor()
       await w.check('catalogue : désynchronisé')
+    })
+    const vidal = await t.db('catalogue_services').where({ slug: 'vidal-ma-sante' }).first()
+    expect(await t.db('service_connections').where({ service_id: vidal.id, version: 2 }).whereNotNull('ended_at')).toHaveLength(1)
+  })
 
+  it('Camille signale un problème puis relit « Mes autorisations »', async () => {
+    await session(async (page, w) => {
+      await signInAs(page, '/connexion', CAMILLE.login, CAMILLE.password, CAMILLE.email)
+      await page.goto(base + '/catalogue/vidal-ma-sante')
       await page.getByRole('link', { name: 'Signaler un problème' }).click()
       await page.getByRole('heading', { name: 'Signaler un problème' }).waitFor()
       await page.getByRole('button', { name: 'Envoyer le signalement' }).click()
@@ -108,9 +124,7 @@ describe('catalogue et remboursements sans JavaScript', () => {
       await w.check('mes autorisations')
       await screenshot(page, 'mes-autorisations-sans-js')
     })
-    const camilleId = (await t.db('insured_persons').where({ nir: CAMILLE.nir }).first()).id
-    const libre = await t.db('catalogue_services').where({ slug: 'freestyle-librelink' }).first()
-    expect(await t.services.catalogue.grantedCategories(camilleId, libre.id)).toEqual([{ category: 'mesures', access: 'write' }])
+    expect(await t.db('service_reports').where({ reason: 'fonctionnement' })).toHaveLength(1)
   })
 
   it('Camille consulte ses remboursements, filtre, et les masque aux professionnels ; Louis importe un fichier', async () => {
