@@ -96,6 +96,11 @@ export const catalogueRepository = {
       .select('c.person_id')
   },
 
+  async spaceOpen(db: Knex, personId: string): Promise<boolean> {
+    const row = await db('spaces').where({ person_id: personId }).first('state')
+    return row?.state === 'activated' || row?.state === 'auto_created'
+  },
+
   async markReminded(trx: Knex.Transaction, personId: string, at: Date): Promise<void> {
     await trx('service_reminders').insert({ person_id: personId, sent_at: at }).onConflict('person_id').merge()
   },

@@ -194,9 +194,13 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
 
     /**
      * What a connected service may read or write in a person's space now: only what the person
-     * ticked and the current version still asks; nothing new until they consent again.
+     * ticked and the current version still asks; nothing new until they consent again; nothing
+     * when the space is not open.
      */
     async grantedCategories(personId: string, serviceId: string): Promise<{ category: DataCategory; access: Access }[]> {
+      if (!/^[0-9a-f-]{36}$/i.test(personId) || !/^[0-9a-f-]{36}$/i.test(serviceId)) return []
+      // A closed (or never opened) space gives nothing to anyone.
+      if (!(await repo.spaceOpen(db, personId))) return []
       const s = await repo.findById(db, serviceId)
       if (!s) return []
       const c = await repo.activeConnection(db, personId, serviceId)
