@@ -18,6 +18,9 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/profil-medical', text: 'Profil médical', match: '/profil-medical' },
     { href: '/mes-professionnels', text: 'Mes professionnels de santé', match: '/mes-professionnels' },
     { href: '/agenda', text: 'Agenda', match: '/agenda' },
+    { href: '/remboursements', text: 'Mes remboursements', match: '/remboursements' },
+    { href: '/catalogue', text: 'Catalogue de services', match: '/catalogue' },
+    { href: '/mes-autorisations', text: 'Mes autorisations', match: '/mes-autorisations' },
     { href: '/historique', text: "Historique d'activité", match: '/historique' },
     { href: '/aidants', text: 'Aidants', match: '/aidants' },
   ],
@@ -42,6 +45,11 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/france-services/accompagner', text: 'Accompagner une personne', match: '/france-services/personne' },
     { href: '/france-services/fiche-aide', text: "Fiche d'aide à imprimer" },
   operator: [],
+  agent: [],
+  operator: [
+    { href: '/back-office/remboursements', text: 'Import des remboursements', match: '/back-office/remboursements' },
+    { href: '/back-office/signalements', text: 'Signalements sur les services', match: '/back-office/signalements' },
+  ],
 }
 
 export const ACCOUNT_LINKS: Record<AccountKind, { home: string; account?: { href: string; text: string }; signOut: string }> = {

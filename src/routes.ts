@@ -12,6 +12,9 @@ import { agendaRoutes } from './features/agenda/routes'
 import { vaccinationRoutes } from './features/vaccinations/routes'
 import { franceServicesRoutes } from './features/france-services/routes'
 import { carerAccountGuard, carersRoutes } from './features/carers/routes'
+import { catalogueRoutes } from './features/catalogue/routes'
+import { reimbursementsRoutes } from './features/reimbursements/routes'
+import { authorisationsRoutes } from './features/authorisations/routes'
 import { documentRoutes } from './features/documents/routes'
 import { careTeamRoutes } from './features/professionals/routes'
 import { historyRoutes } from './features/history/routes'
@@ -34,5 +37,6 @@ export function featureRoutes(services: Services): Router {
   router.use(profileRoutes(services))
   router.use(agendaRoutes(services), vaccinationRoutes(services))
   router.use(franceServicesRoutes(services), carersRoutes(services))
+  router.use(catalogueRoutes(services), reimbursementsRoutes(services), authorisationsRoutes(services))
   return router
 }

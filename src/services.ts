@@ -25,6 +25,9 @@ import { createAgendaJobs } from './features/agenda/jobs'
 import { createVaccinationService } from './features/vaccinations/service'
 import { createFranceServicesService } from './features/france-services/service'
 import { createCarersService } from './features/carers/service'
+import { createCatalogueService } from './features/catalogue/service'
+import { createReimbursementsService } from './features/reimbursements/service'
+import { createAuthorisationsService } from './features/authorisations/service'
 import { createAccessFacts } from './features/access/facts'
 import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
@@ -98,6 +101,11 @@ export function createServices(infra: Infrastructure) {
   const vaccinations = createVaccinationService({ db, access, activity })
   // Carers («aidants», SPEC §3): rights decided by the access policy (relation 'carer').
   const carers = createCarersService({ db, access, activity, notifier, limiter, publicUrl: config.publicUrl })
+  // Catalogue of services and reimbursements (SPEC §10).
+  const catalogue = createCatalogueService({ db, activity, notifier, notificationPrefs, access, publicUrl: config.publicUrl })
+  const reimbursements = createReimbursementsService({ db, activity, access })
+  // «Mes autorisations»: computed with the access policy's own facts loader.
+  const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
 
   const jobs: JobDefinition[] = [
     {
@@ -120,7 +128,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations }
       name: 'auto-creation',
       description: "Crée automatiquement les profils informés depuis plus de 6 semaines sans opposition",
       cron: '15 3 * * *',
@@ -134,6 +142,11 @@ export function createServices(infra: Infrastructure) {
       name: 'agenda-daily',
       description: "Envoie les rappels de rendez-vous du jour et les avis de vaccin ou dépistage à prévoir (une seule fois chacun)",
       run: () => agendaJobs.daily(),
+
+      name: 'connected-services-reminder',
+      description: 'Rappelle tous les 90 jours à chaque personne les services connectés à son profil',
+      cron: '15 9 * * *',
+      run: () => catalogue.remindConnected(),
 
 }
 

@@ -114,15 +114,19 @@ export const PROFILE_SECTION_CATEGORY: Record<ProfileSection, string> = {
   | { type: 'export' }
   /** The space's own account: 'update' = credentials, contacts, closure. Never a carer (SPEC §3). */
   | { type: 'account' }
+  /** «Mon histoire de santé»: the reimbursed care ('read'/'list'); 'manage' = the switch hiding it from professionals. */
+  | { type: 'reimbursements' }
 
 export interface PatientSettings {
   emergencyEtreat: boolean
   emergencyBtg: boolean
   emergencyMasked: boolean
   maskNewDocuments: boolean
+  /** «Masquer mes remboursements aux professionnels». */
+  reimbursementsHidden: boolean
 }
 
-export const DEFAULT_SETTINGS: PatientSettings = { emergencyEtreat: true, emergencyBtg: true, emergencyMasked: false, maskNewDocuments: false }
+export const DEFAULT_SETTINGS: PatientSettings = { emergencyEtreat: true, emergencyBtg: true, emergencyMasked: false, maskNewDocuments: false, reimbursementsHidden: false }
 
 export interface CarerRights {
   read: boolean
@@ -335,6 +339,13 @@ function personalDataRule(action: Action, type: 'agenda' | 'vaccination', facts:
     if (action === 'list' || action === 'read') return r.rights.read
     if (action === 'create' || action === 'update') return r.rights.write
   if (r.kind === 'professional' && type === 'vaccination') return (action === 'list' || action === 'read') && professionalHasAccess(facts)
+ * Reimbursements: the patient side reads them (a carer with the read right); the holder or a
+ * representative sets the switch; a professional with access reads them unless the patient hid them.
+function reimbursementsRule(action: Action, facts: PolicyFacts): boolean {
+    if (action === 'read' || action === 'list') return r.kind !== 'carer' || r.rights.read
+    if (action === 'manage') return r.kind !== 'carer'
+  if (r.kind === 'professional') return (action === 'read' || action === 'list') && !facts.settings.reimbursementsHidden && professionalHasAccess(facts)
+  return r.kind === 'system' && (action === 'read' || action === 'list')
 }
 
 /**
@@ -378,6 +389,8 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
       return (r.kind === 'self' || r.kind === 'representative') && action === 'read'
     case 'account':
       return r.kind === 'self' && action === 'update'
+    case 'reimbursements':
+      return reimbursementsRule(action, facts)
     default: {
       const never: never = resource
       return never

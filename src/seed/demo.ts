@@ -5,6 +5,8 @@ import { hashPassword } from '../infrastructure/passwords'
 import { lifecycleSeed } from './lifecycle'
 import { profileSeed } from './profile'
 import { agendaSeed } from './agenda'
+import { catalogueSeed } from './catalogue'
+import { reimbursementsSeed } from './reimbursements'
 import { documentsSeed } from './documents'
 import { messagingSeed } from './messaging'
 import { backOfficeSeed } from './backoffice'
@@ -152,6 +154,7 @@ export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, mess
 export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, backOfficeSeed]
 export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, profileSeed]
 export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, agendaSeed]
+export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, catalogueSeed, reimbursementsSeed]
 
 /** Seeds the demo data set into an empty database. Returns false when there was data already. */
 export async function seedDemo(db: Knex, codeHashKey: Buffer, now = new Date(), documentMasterKey: Buffer = crypto.randomBytes(32)): Promise<boolean> {

@@ -2,10 +2,11 @@ import globalSetup from '../helpers/globalSetup'
 import { renderBench } from './render'
 import { backOfficeBench } from './backoffice'
 import { agendaJobBench, recommendationsBench } from './prevention'
+import { reimbursementsImportBench } from './reimbursementsImport'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
- * `npm run bench -- render` runs only the named ones.
+ * `npm run bench -- render` (or `BENCH_ONLY=render npm run bench`) runs only the named ones.
  */
 const BENCHES: Record<string, () => Promise<string[]>> = {
   render: () => renderBench(Number(process.env.BENCH_SECONDS ?? 10)),
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   'backoffice-figures': () => backOfficeBench('figures'),
   recommendations: () => recommendationsBench(),
   'agenda-job': () => agendaJobBench(),
+  reimbursementsImport: () => reimbursementsImportBench(),
 }
 /** The parts of a bench are not run by default (the whole is). */
 const DEFAULT = ['render', 'backoffice']
@@ -28,6 +30,8 @@ async function main() {
   const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)
   const names = wanted.length ? wanted : only.length ? only : DEFAULT
   if (!wanted.length && process.env.BENCH_ONLY) wanted.push(...process.env.BENCH_ONLY.split(',').map((s) => s.trim()).filter(Boolean))
+  const fromEnv = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)
+  const wanted = [...process.argv.slice(2).filter((a) => !a.startsWith('-')), ...fromEnv]
   const names = wanted.length ? wanted : Object.keys(BENCHES)
   for (const name of names) {
     const bench = BENCHES[name]

@@ -16,7 +16,7 @@ export function createAccessFacts() {
   async function settingsOf(trx: Knex | Knex.Transaction, personId: string): Promise<PatientSettings> {
     const row = await trx('patient_settings').where({ person_id: personId }).first()
     if (!row) return { ...DEFAULT_SETTINGS }
-    return { emergencyEtreat: row.emergency_etreat, emergencyBtg: row.emergency_btg, emergencyMasked: row.emergency_masked, maskNewDocuments: row.mask_new_documents }
+    return { emergencyEtreat: row.emergency_etreat, emergencyBtg: row.emergency_btg, emergencyMasked: row.emergency_masked, maskNewDocuments: row.mask_new_documents, reimbursementsHidden: Boolean(row.reimbursements_hidden) }
   }
 
   async function relationOf(trx: Knex | Knex.Transaction, actor: Actor, person: { id: string; birth_date: Date | string; medecin_traitant_rpps: string | null }, now: Date): Promise<Relation> {

@@ -1,0 +1,117 @@
+import type { Knex } from 'knex'
+import { can, professionalHasAccess, type PolicyFacts } from '../../domain/accessPolicy'
+import type { Actor } from '../../domain/actor'
+import { NotFoundError } from '../../errors'
+import type { AccessFacts } from '../access/facts'
+import type { CatalogueService } from '../catalogue/service'
+import type { CareTeamService } from '../professionals/service'
+import { fullName } from '../professionals/service'
+
+/** Where each kind of authorisation is changed. */
+export const CHANGE_LINKS = {
+  professionals: '/mes-professionnels',
+  emergency: '/mes-professionnels',
+  reimbursements: '/remboursements',
+  catalogue: '/catalogue',
+  children: '/changer-de-profil',
+  invite: (childId: string) => `/enfants/${childId}/inviter`,
+}
+
+export interface ProfessionalAccess {
+  id: string
+  name: string
+  specialty: string | null
+  establishment: string | null
+  roles: string[]
+  /** Computed by the access policy from the same facts it uses on every request. */
+  hasAccess: boolean
+  seesMasked: boolean
+  seesReimbursements: boolean
+  emergency: null | 'ETREAT' | 'BTG'
+}
+
+/**
+ * «Mes autorisations» (SPEC §10): everyone and everything that can reach a space, each with the
+ * page where it is changed. Each professional's access is not re-derived here: the facts are
+ * loaded with the policy's own loader (`access.loadFacts`) as if the professional asked, and
+ * the policy (`professionalHasAccess`, `can`) says what they would get.
+ */
+export function createAuthorisationsService(deps: { db: Knex; access: AccessFacts; careTeam: CareTeamService; catalogue: CatalogueService }) {
+  const { db, access, careTeam, catalogue } = deps
+
+  async function professionalView(trx: Knex | Knex.Transaction, personId: string, p: { id: string; title: string | null; first_name: string; last_name: string; specialty: string | null; establishment: string | null; profession: string }, now: Date): Promise<ProfessionalAccess> {
+    const asPro: Actor = { accountId: `directory:${p.id}`, kind: 'professional', displayName: fullName(p), professionalId: p.id, profession: p.profession }
+    const facts = (await access.loadFacts(trx, asPro, personId, now)) as PolicyFacts
+    const r = facts.relation
+    const roles: string[] = []
+    if (r.kind === 'professional') {
+      if (r.medecinTraitant) roles.push('Médecin traitant')
+      if (r.administrator) roles.push('Administrateur')
+      if (r.careTeam) roles.push('Équipe de soins')
+      if (r.emergency) roles.push(r.emergency.kind === 'ETREAT' ? 'Accès en urgence (SAMU)' : 'Accès en urgence (bris de glace)')
+      if (r.blocked) roles.push('Bloqué')
+    }
+    const hasAccess = professionalHasAccess(facts)
+    const seesMasked = hasAccess && r.kind === 'professional' && (r.medecinTraitant || r.administrator || (r.emergency !== null && facts.settings.emergencyMasked))
+    return {
+      id: p.id,
+      name: fullName(p),
+      specialty: p.specialty,
+      establishment: p.establishment,
+      roles,
+      hasAccess,
+      seesMasked,
+      seesReimbursements: can(asPro, 'read', { type: 'reimbursements' }, facts),
+      emergency: r.kind === 'professional' && r.emergency ? r.emergency.kind : null,
+    }
+  }
+
+  return {
+    async overview(actor: Actor, personId: string, now = new Date()) {
+      // careTeam.overview checks that the actor may manage this space (holder or legal representative).
+      const team = await careTeam.overview(actor, personId)
+      return db.transaction(async (trx) => {
+        const facts = await access.loadFacts(trx, actor, personId, now)
+        if (!facts) throw new NotFoundError()
+        const seen = new Map<string, ProfessionalEntryLike>()
+        if (team.medecinTraitant) seen.set(team.medecinTraitant.id, team.medecinTraitant)
+        for (const p of team.team) seen.set(p.id, p)
+        const emergencies: ProfessionalEntryLike[] = await trx('emergency_accesses as e')
+          .join('professionals as p', 'p.id', 'e.professional_id')
+          .where('e.person_id', personId)
+          .where('e.expires_at', '>', now)
+          .distinct('p.id', 'p.title', 'p.first_name', 'p.last_name', 'p.specialty', 'p.establishment', 'p.profession')
+        for (const p of emergencies) if (!seen.has(p.id)) seen.set(p.id, p)
+        const professionals: ProfessionalAccess[] = []
+        for (const p of seen.values()) professionals.push(await professionalView(trx, personId, p, now))
+        const blocked: ProfessionalAccess[] = []
+        for (const p of team.blocked) blocked.push(await professionalView(trx, personId, p, now))
+
+        const person = await trx('insured_persons').where({ id: personId }).first('first_names', 'last_name', 'birth_date')
+        const representatives: { name: string; since: Date }[] = await trx('representatives as r')
+          .join('insured_persons as p', 'p.id', 'r.representative_person_id')
+          .where('r.child_person_id', personId)
+          .whereNull('r.ended_at')
+          .orderBy('r.since')
+          .select(trx.raw("p.first_names || ' ' || p.last_name as name"), 'r.since')
+        const connected = await catalogue.connections(personId)
+        return {
+          personName: `${person.first_names} ${person.last_name}`,
+          self: facts.relation.kind === 'self',
+          childId: facts.relation.kind === 'representative' ? personId : undefined,
+          professionals: professionals.sort((a, b) => Number(b.hasAccess) - Number(a.hasAccess) || a.name.localeCompare(b.name, 'fr')),
+          blocked,
+          emergency: { etreat: facts.settings.emergencyEtreat, btg: facts.settings.emergencyBtg, masked: facts.settings.emergencyMasked },
+          reimbursementsHidden: facts.settings.reimbursementsHidden,
+          representatives,
+          services: connected.map((s) => ({ slug: s.slug, name: s.name, labels: s.connection?.effectiveLabels ?? [], needsReconsent: s.connection?.state.needsReconsent ?? false })),
+          links: CHANGE_LINKS,
+        }
+      })
+    },
+  }
+}
+
+type ProfessionalEntryLike = { id: string; title: string | null; first_name: string; last_name: string; specialty: string | null; establishment: string | null; profession: string }
+
+export type AuthorisationsService = ReturnType<typeof createAuthorisationsService>

@@ -1,0 +1,95 @@
+import { Router, type Request } from 'express'
+import { requireOperator, requirePatient } from '../../middleware/auth'
+import type { Services } from '../../services'
+import { addError, emptyErrors, hasErrors } from '../../validation'
+import { isServiceCategory } from './data'
+import { REPORT_MAX, REPORT_REASONS, type ReportReason } from './service'
+
+const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '')
+
+/**
+ * «Catalogue de services» (SPEC §10): list with search and filter (a GET form), a page per
+ * service, «Connecter ce service» (a consent per request, nothing pre-ticked), «Ce service demande
+ * de nouvelles autorisations», «Désynchroniser» (confirmation), «Signaler un problème»; and the
+ * operators' list of reports.
+ */
+export function catalogueRoutes(services: Services): Router {
+  const router = Router()
+  const { catalogue } = services
+  router.use('/catalogue', requirePatient)
+
+  router.get('/catalogue', async (req, res) => {
+    const q = one(req.query.q).trim().slice(0, 100)
+    const rawCategory = one(req.query.categorie)
+    const category = isServiceCategory(rawCategory) ? rawCategory : ''
+    const { services: list, connected } = await catalogue.list(req.actor!, { q: q || undefined, category: category || undefined })
+    res.render('catalogue/list.njk', { pageTitle: 'Catalogue de services', list, connected, q, category, categories: catalogue.categories, filtered: Boolean(q || category) })
+  })
+
+  router.get('/catalogue/:slug', async (req, res) => {
+    const service = await catalogue.page(req.actor!, req.params.slug)
+    res.render('catalogue/service.njk', { pageTitle: service.name, service })
+  })
+
+  const renderConsent = async (req: Request, res: import('express').Response, status = 200, errors?: ReturnType<typeof emptyErrors>, ticked: string[] = []) => {
+    const service = await catalogue.page(req.actor!, String(req.params.slug))
+    const reconsent = Boolean(service.connection?.state.needsReconsent)
+    const title = reconsent ? 'Ce service demande de nouvelles autorisations' : service.connection ? `Modifier les autorisations de ${service.name}` : `Connecter ${service.name}`
+    // Nothing pre-ticked for a new request; what was granted before and is still asked stays ticked on a change.
+    const checked = new Set(errors ? ticked : (service.connection?.state.effective ?? []))
+    res.status(status).render('catalogue/connect.njk', { pageTitle: title, service, reconsent, checked: [...checked], errors })
+  }
+
+  router.get('/catalogue/:slug/connecter', (req, res) => renderConsent(req, res))
+  router.post('/catalogue/:slug/connecter', async (req, res) => {
+    const ticked = [req.body['autorisations[]'] ?? []].flat().map(String)
+    const r = await catalogue.connect(req.actor!, req.params.slug, ticked)
+    if (!r.ok) return renderConsent(req, res, 400, addError(emptyErrors(), 'autorisations', r.message), ticked)
+    req.session.flash = { type: 'success', text: r.kind === 'connected' ? 'Le service est connecté à votre profil.' : 'Vos autorisations sont enregistrées.' }
+    res.redirect(303, `/catalogue/${req.params.slug}`)
+  })
+
+  router.get('/catalogue/:slug/desynchroniser', async (req, res) => {
+    const service = await catalogue.page(req.actor!, req.params.slug)
+    if (!service.connection) return res.redirect(303, `/catalogue/${req.params.slug}`)
+    res.render('catalogue/disconnect.njk', { pageTitle: `Désynchroniser ${service.name}`, service })
+  })
+  router.post('/catalogue/:slug/desynchroniser', async (req, res) => {
+    if (req.body.confirm !== 'oui') {
+      const service = await catalogue.page(req.actor!, req.params.slug)
+      if (!service.connection) return res.redirect(303, `/catalogue/${req.params.slug}`)
+      const errors = addError(emptyErrors(), 'confirm', 'Choisissez « Oui » pour désynchroniser ce service, ou « Non » pour le garder', 'confirm')
+      return res.status(400).render('catalogue/disconnect.njk', { pageTitle: `Désynchroniser ${service.name}`, service, errors })
+    }
+    const done = await catalogue.disconnect(req.actor!, req.params.slug)
+    if (done) req.session.flash = { type: 'success', text: "Le service est désynchronisé : il n'a plus accès à votre profil." }
+    res.redirect(303, `/catalogue/${req.params.slug}`)
+  })
+
+  router.get('/catalogue/:slug/signaler', async (req, res) => {
+    const service = await catalogue.page(req.actor!, req.params.slug)
+    res.render('catalogue/report.njk', { pageTitle: `Signaler un problème avec ${service.name}`, service, reasons: REPORT_REASONS, max: REPORT_MAX, values: {} })
+  })
+  router.post('/catalogue/:slug/signaler', async (req, res) => {
+    const service = await catalogue.page(req.actor!, req.params.slug)
+    const reason = one(req.body.reason)
+    const message = one(req.body.message).trim()
+    const errors = emptyErrors()
+    if (!Object.prototype.hasOwnProperty.call(REPORT_REASONS, reason)) addError(errors, 'reason', 'Choisissez le type de problème', 'reason')
+    if (!message) addError(errors, 'message', 'Décrivez le problème')
+    else if (message.length > REPORT_MAX) addError(errors, 'message', `La description doit contenir ${REPORT_MAX} caractères au maximum (vous en avez saisi ${message.length})`)
+    if (hasErrors(errors)) {
+      return res.status(400).render('catalogue/report.njk', { pageTitle: `Signaler un problème avec ${service.name}`, service, reasons: REPORT_REASONS, max: REPORT_MAX, values: { reason, message: one(req.body.message) }, errors })
+    }
+    await catalogue.report(req.actor!, req.params.slug, { reason: reason as ReportReason, message })
+    req.session.flash = { type: 'success', text: "Votre signalement est transmis à l'Assurance Maladie. Merci." }
+    res.redirect(303, `/catalogue/${req.params.slug}`)
+  })
+
+  router.get('/back-office/signalements', requireOperator, async (req, res) => {
+    const reports = await catalogue.reports(req.actor!)
+    res.render('catalogue/reports.njk', { pageTitle: 'Signalements sur les services connectés', reports })
+  })
+
+  return router
+}

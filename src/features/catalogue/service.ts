@@ -1,0 +1,265 @@
+import type { Knex } from 'knex'
+import { subjectPersonId, SYSTEM_ACTOR, type Actor } from '../../domain/actor'
+import {
+  checkChoice,
+  consentState,
+  grantedCategories as toCategories,
+  requestKey,
+  requestLabel,
+  type Access,
+  type ConsentState,
+  type DataCategory,
+  type ServiceRequest,
+} from '../../domain/consent'
+import { can, type Action } from '../../domain/accessPolicy'
+import { forbidden, notFound } from '../../errors'
+import type { AccessFacts } from '../access/facts'
+import type { Notifier } from '../../infrastructure/notifier'
+import type { ActivityLog } from '../history/activity'
+import type { NotificationPrefsService } from '../account/notificationPrefs'
+import { SERVICE_CATEGORIES, type ServiceCategory } from './data'
+import { catalogueRepository as repo, type ConnectionRow, type ServiceRow } from './repository'
+
+export const REPORT_REASONS = {
+  donnees: 'Le service affiche des informations inexactes',
+  acces: "Le service utilise des données que je n'ai pas autorisées",
+  fonctionnement: 'Le service ne fonctionne pas',
+  autre: 'Autre problème',
+} as const
+export type ReportReason = keyof typeof REPORT_REASONS
+export const REPORT_MAX = 1000
+
+export interface ServiceSummary {
+  id: string
+  slug: string
+  name: string
+  category: string
+  categoryLabel: string
+  publisher: string
+  description: string
+}
+
+export interface ServiceView extends ServiceSummary {
+  website: string | null
+  version: number
+  requests: { key: string; label: string; category: DataCategory; access: Access }[]
+  connection: null | { consentedAt: Date; version: number; state: ConsentState; effectiveLabels: string[]; newLabels: string[] }
+}
+
+export const REMINDER_DAYS = 90
+const DAY = 24 * 60 * 60 * 1000
+
+const summary = (s: ServiceRow): ServiceSummary => ({
+  id: s.id,
+  slug: s.slug,
+  name: s.name,
+  category: s.category,
+  categoryLabel: SERVICE_CATEGORIES[s.category as ServiceCategory] ?? s.category,
+  publisher: s.publisher,
+  description: s.description,
+})
+
+const labelOf = (requests: ServiceRequest[]) => (key: string) => {
+  const r = requests.find((x) => requestKey(x) === key)
+  return r ? requestLabel(r) : key
+}
+
+
+/**
+ * The catalogue of services (SPEC §10): consult, connect with a consent per request, re-consent
+ * when a service asks more, disconnect, report a problem; the 90-day reminder. Other features
+ * (the FHIR API, «Mes autorisations») ask `grantedCategories` and `connections`.
+ */
+export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; notifier: Notifier; notificationPrefs: NotificationPrefsService; access: AccessFacts; publicUrl: string }) {
+  const { db, activity, notifier, notificationPrefs, access } = deps
+
+  /**
+   * The space whose services the actor looks at or changes, as the access policy allows:
+   * 'read' the space to see its connections, 'manage' it to connect or disconnect (holder or
+   * legal representative, never a carer, never a professional, agent or operator).
+   */
+  async function personOf(actor: Actor, action: Action, trx: Knex | Knex.Transaction = db): Promise<string> {
+    const personId = actor.kind === 'patient' ? subjectPersonId(actor) : undefined
+    if (!personId) throw forbidden()
+    const facts = await access.loadFacts(trx, actor, personId)
+    if (!facts || !can(actor, action, { type: 'space' }, facts)) throw forbidden()
+    return personId
+  }
+
+  function view(s: ServiceRow, c: ConnectionRow | undefined): ServiceView {
+    const current = { version: s.current_version, requests: s.requests }
+    const label = labelOf(s.requests)
+    const state = c ? consentState(current, c) : null
+    return {
+      ...summary(s),
+      website: s.website,
+      version: s.current_version,
+      requests: s.requests.map((r) => ({ key: requestKey(r), label: requestLabel(r), category: r.category, access: r.access })),
+      connection: c && state ? { consentedAt: c.consented_at, version: c.version, state, effectiveLabels: state.effective.map(label), newLabels: state.newRequests.map(label) } : null,
+    }
+  }
+
+  async function load(trx: Knex | Knex.Transaction, slug: string): Promise<ServiceRow> {
+    const s = await repo.findBySlug(trx, slug)
+    if (!s) throw notFound()
+    return s
+  }
+
+  return {
+    categories: Object.entries(SERVICE_CATEGORIES).map(([value, text]) => ({ value, text })),
+
+    async list(actor: Actor, filter: { q?: string; category?: string }): Promise<{ services: (ServiceSummary & { connected: boolean; needsReconsent: boolean })[]; connected: ServiceView[] }> {
+      const personId = await personOf(actor, 'read')
+      const [rows, connections] = await Promise.all([repo.list(db, filter), this.connections(personId)])
+      const bySlug = new Map(connections.map((c) => [c.slug, c]))
+      return {
+        services: rows.map((s) => ({ ...summary(s), connected: bySlug.has(s.slug), needsReconsent: bySlug.get(s.slug)?.connection?.state.needsReconsent ?? false })),
+        connected: connections,
+      }
+    },
+
+    /** The services connected to a person's space, with what each may use now. */
+    async connections(personId: string): Promise<ServiceView[]> {
+      const rows = await repo.activeConnections(db, personId)
+      const out: ServiceView[] = []
+      for (const c of rows) {
+        const s = await repo.findById(db, c.service_id)
+        if (s) out.push(view(s, c))
+      }
+      return out.sort((a, b) => a.name.localeCompare(b.name, 'fr'))
+    },
+
+    async page(actor: Actor, slug: string): Promise<ServiceView> {
+      const personId = await personOf(actor, 'read')
+      const s = await load(db, slug)
+      return view(s, await repo.activeConnection(db, personId, s.id))
+    },
+
+    /**
+     * Records a consent for the current version of the service's requests (a first connection,
+     * a re-consent after new requests, or a change of the ticked boxes).
+     */
+    async connect(actor: Actor, slug: string, ticked: string[]): Promise<{ ok: true; kind: 'connected' | 'updated' } | { ok: false; message: string }> {
+      return db.transaction(async (trx) => {
+        const personId = await personOf(actor, 'manage', trx)
+        const s = await load(trx, slug)
+        await repo.lockService(trx, s.id)
+        const fresh = (await repo.findById(trx, s.id))!
+        const choice = checkChoice({ version: fresh.current_version, requests: fresh.requests }, ticked)
+        if (!choice.ok) return choice
+        const existing = await repo.activeConnection(trx, personId, s.id)
+        if (existing) await repo.endConnection(trx, existing.id)
+        const asked = fresh.requests.map(requestKey)
+        await repo.insertConnection(trx, { person_id: personId, service_id: s.id, version: fresh.current_version, asked, granted: choice.granted, consented_by_account_id: actor.accountId })
+        await activity.record(trx, actor, {
+          action: existing ? 'service.consent_updated' : 'service.connected',
+          subjectPersonId: personId,
+          objectType: 'service',
+          objectId: s.id,
+          details: { service: s.name, version: fresh.current_version, granted: choice.granted },
+        })
+        return { ok: true, kind: existing ? 'updated' : 'connected' } as const
+      })
+    },
+
+    /** «Désynchroniser»: the service loses every access at once. */
+    async disconnect(actor: Actor, slug: string): Promise<boolean> {
+      return db.transaction(async (trx) => {
+        const personId = await personOf(actor, 'manage', trx)
+        const s = await load(trx, slug)
+        const existing = await repo.activeConnection(trx, personId, s.id)
+        if (!existing) return false
+        await repo.endConnection(trx, existing.id)
+        await activity.record(trx, actor, { action: 'service.disconnected', subjectPersonId: personId, objectType: 'service', objectId: s.id, details: { service: s.name } })
+        return true
+      })
+    },
+
+    /** «Signaler un problème»: stored for the operators (no health data asked). */
+    async report(actor: Actor, slug: string, input: { reason: ReportReason; message: string }): Promise<void> {
+      await db.transaction(async (trx) => {
+        const personId = await personOf(actor, 'read', trx)
+        const s = await load(trx, slug)
+        await repo.insertReport(trx, { service_id: s.id, person_id: personId, reason: input.reason, message: input.message })
+        await activity.record(trx, actor, { action: 'service.reported', subjectPersonId: personId, objectType: 'service', objectId: s.id, details: { service: s.name, reason: input.reason } })
+      })
+    },
+
+    /** The operators' list of reports. */
+    async reports(actor: Actor, limit = 200) {
+      if (actor.kind !== 'operator') throw forbidden()
+      const rows = await repo.reports(db, limit)
+      return rows.map((r) => ({ ...r, reasonLabel: REPORT_REASONS[r.reason as ReportReason] ?? r.reason }))
+    },
+
+    /**
+     * What a connected service may read or write in a person's space now: only what the person
+     * ticked and the current version still asks; nothing new until they consent again; nothing
+     * when the space is not open.
+     */
+    async grantedCategories(personId: string, serviceId: string): Promise<{ category: DataCategory; access: Access }[]> {
+      if (!/^[0-9a-f-]{36}$/i.test(personId) || !/^[0-9a-f-]{36}$/i.test(serviceId)) return []
+      // A closed (or never opened) space gives nothing to anyone.
+      if (!(await repo.spaceOpen(db, personId))) return []
+      const s = await repo.findById(db, serviceId)
+      if (!s) return []
+      const c = await repo.activeConnection(db, personId, serviceId)
+      if (!c) return []
+      return toCategories(consentState({ version: s.current_version, requests: s.requests }, c).effective)
+    },
+
+    /** A service changes its requests (back office, or the publisher): a new version. */
+    async publishRequests(serviceId: string, requests: ServiceRequest[]): Promise<number> {
+      return db.transaction(async (trx) => {
+        await repo.lockService(trx, serviceId)
+        return repo.publishVersion(trx, serviceId, requests)
+      })
+    },
+
+    /**
+     * Every 90 days, an e-mail reminds each person of their connected services (if they kept that
+     * notification). The e-mail gives the number and a link; the names stay on the site, since a
+     * service's name can reveal a condition.
+     */
+    async remindConnected(now = new Date(), batch = 500): Promise<{ reminded: number; skipped: number }> {
+      const before = new Date(now.getTime() - REMINDER_DAYS * DAY)
+      let reminded = 0
+      let skipped = 0
+      for (;;) {
+        const due = await repo.dueReminders(db, before, batch)
+        if (!due.length) break
+        for (const { person_id } of due) {
+          await db.transaction(async (trx) => {
+            const count = (await repo.activeConnections(trx, person_id)).length
+            const to = await notificationPrefs.recipient(person_id, 'connected_services')
+            if (to && count) {
+              await notifier.email(trx, {
+                to,
+                kind: 'connected-services',
+                subject: 'Vos services connectés à Mon espace santé',
+                text: [
+                  'Bonjour,',
+                  '',
+                  `${count === 1 ? 'Un service est connecté' : `${count} services sont connectés`} à votre profil Mon espace santé.`,
+                  'Pour voir la liste, ce que chacun peut consulter, et les désynchroniser si vous le souhaitez, connectez-vous :',
+                  `${deps.publicUrl}/catalogue`,
+                  '',
+                  'Vous recevez ce rappel tous les 90 jours. Vous pouvez le désactiver dans « Mon compte », rubrique notifications.',
+                  '',
+                  'Mon espace santé – Assurance Maladie',
+                ].join('\n'),
+              })
+              await activity.record(trx, SYSTEM_ACTOR, { action: 'service.reminder_sent', subjectPersonId: person_id, objectType: 'space', objectId: person_id })
+              reminded++
+            } else skipped++
+            await repo.markReminded(trx, person_id, now)
+          })
+        }
+        if (due.length < batch) break
+      }
+      return { reminded, skipped }
+    },
+  }
+}
+
+export type CatalogueService = ReturnType<typeof createCatalogueService>

@@ -1,0 +1,68 @@
+import { Router, type Response } from 'express'
+import { requireOperator, requirePatient } from '../../middleware/auth'
+import { readMultipart } from '../../infrastructure/multipart'
+import type { Services } from '../../services'
+import type { Actor } from '../../domain/actor'
+import { addError, emptyErrors, type FormErrors } from '../../validation'
+import { IMPORT_MAX_BYTES } from './service'
+
+const one = (v: unknown): string => (typeof v === 'string' ? v : '')
+
+/**
+ * «Mon histoire de santé» for the patient (`/remboursements`), and the operators' import
+ * (`/back-office/remboursements`).
+ */
+export function reimbursementsRoutes(services: Services): Router {
+  const router = Router()
+  const { reimbursements } = services
+
+  router.get('/remboursements', requirePatient, async (req, res) => {
+    const yearRaw = one(req.query.annee)
+    const year = /^\d{4}$/.test(yearRaw) ? Number(yearRaw) : undefined
+    const view = await reimbursements.overview(req.actor!, { year, careType: one(req.query.type) || undefined })
+    res.render('reimbursements/list.njk', { pageTitle: 'Mes remboursements', ...view, careTypes: reimbursements.careTypes })
+  })
+
+  router.post('/remboursements/visibilite', requirePatient, async (req, res) => {
+    const hidden = [req.body.masquer ?? []].flat().includes('oui')
+    await reimbursements.setHidden(req.actor!, hidden)
+    req.session.flash = { type: 'success', text: hidden ? 'Vos remboursements sont masqués aux professionnels de santé.' : 'Vos remboursements sont de nouveau visibles par les professionnels de santé qui ont accès à votre profil.' }
+    res.redirect(303, '/remboursements')
+  })
+
+  const renderImport = async (res: Response, actor: Actor, status = 200, errors?: FormErrors) => {
+    const imports = await reimbursements.recentImports(actor)
+    res.status(status).render('reimbursements/import.njk', { pageTitle: 'Importer des remboursements', imports, errors, maxMo: IMPORT_MAX_BYTES / 1024 / 1024 })
+  }
+
+  router.get('/back-office/remboursements', requireOperator, (req, res) => renderImport(res, req.actor!))
+
+  router.post('/back-office/remboursements', requireOperator, async (req, res) => {
+    const actor = req.actor!
+    const result = await readMultipart<{ id?: string; refused?: string }>(req, {
+      csrf: services.csrf,
+      maxFileBytes: IMPORT_MAX_BYTES,
+      onFile: async (file) => {
+        if (!file.filename) {
+          file.stream.resume()
+          return {}
+        }
+        if (!/\.(csv|txt)$/i.test(file.filename)) {
+          file.stream.resume()
+          return { refused: 'Le fichier doit être au format CSV (nom se terminant par .csv)' }
+        }
+        return { id: await reimbursements.importCsv(actor, file.filename, file.stream, { truncated: file.truncated }) }
+      },
+    })
+    if (!result.file || (!result.file.id && !result.file.refused)) return renderImport(res, actor, 400, addError(emptyErrors(), 'fichier', 'Choisissez un fichier CSV à importer'))
+    if (result.file.refused) return renderImport(res, actor, 400, addError(emptyErrors(), 'fichier', result.file.refused))
+    res.redirect(303, `/back-office/remboursements/imports/${result.file.id}`)
+  })
+
+  router.get('/back-office/remboursements/imports/:id', requireOperator, async (req, res) => {
+    const report = await reimbursements.importReport(req.actor!, String(req.params.id))
+    res.render('reimbursements/import-report.njk', { pageTitle: "Rapport d'import des remboursements", report })
+  })
+
+  return router
+}

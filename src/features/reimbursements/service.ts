@@ -1,0 +1,196 @@
+import readline from 'node:readline'
+import type { Readable } from 'node:stream'
+import type { Knex } from 'knex'
+import { subjectPersonId, type Actor } from '../../domain/actor'
+import { formatEuros } from '../../domain/money'
+import { CARE_TYPES, checkRow, isCareType, readHeader, splitCsvLine, type ReimbursementRow } from '../../domain/reimbursementRow'
+import { can, type Action } from '../../domain/accessPolicy'
+import { forbidden, notFound } from '../../errors'
+import type { AccessFacts } from '../access/facts'
+import { isoDate } from '../../validation'
+import type { ActivityLog } from '../history/activity'
+import { reimbursementsRepository as repo, type ImportRow } from './repository'
+
+export const IMPORT_MAX_BYTES = 50 * 1024 * 1024
+export const IMPORT_BATCH = 500
+/** How many rejected lines the report keeps (the count is always exact). */
+export const IMPORT_MAX_ERRORS = 200
+
+const money = (paid: number, reimbursed: number) => ({
+  paid: formatEuros(paid),
+  reimbursed: formatEuros(reimbursed),
+  remaining: formatEuros(paid - reimbursed),
+})
+
+
+/**
+ * «Mon histoire de santé» (SPEC §10): reimbursed care by year, with totals; the switch that hides
+ * it from professionals; the operators' CSV import (streamed, checked line by line, bad lines
+ * reported by number, good ones kept, idempotent on the reference).
+ */
+export function createReimbursementsService(deps: { db: Knex; activity: ActivityLog; access: AccessFacts }) {
+  const { db, activity, access } = deps
+
+  /** The access policy decides (404 for a person the actor may not know, 403 otherwise). */
+  async function allowed(trx: Knex | Knex.Transaction, actor: Actor, personId: string | undefined, action: Action): Promise<string> {
+    if (!personId) throw forbidden()
+    const facts = await access.loadFacts(trx, actor, personId)
+    if (!facts) throw notFound()
+    if (!can(actor, action, { type: 'reimbursements' }, facts)) throw forbidden()
+    return personId
+  }
+
+  function summarise(rows: Awaited<ReturnType<typeof repo.list>>) {
+    return rows.map((r) => ({
+      reference: r.reference,
+      date: r.care_date,
+      act: r.act,
+      careType: CARE_TYPES[r.care_type as keyof typeof CARE_TYPES] ?? r.care_type,
+      professional: r.professional,
+      ...money(r.amount_paid_cents, r.amount_reimbursed_cents),
+    }))
+  }
+
+  return {
+    careTypes: Object.entries(CARE_TYPES).map(([value, text]) => ({ value, text })),
+
+    async overview(actor: Actor, filter: { year?: number; careType?: string }) {
+      const personId = await allowed(db, actor, actor.kind === 'patient' ? subjectPersonId(actor) : undefined, 'read')
+      const careType = filter.careType && isCareType(filter.careType) ? filter.careType : undefined
+      const [years, totals, hidden] = await Promise.all([repo.years(db, personId), repo.totalsByYear(db, personId, careType), repo.hiddenFromProfessionals(db, personId)])
+      const year = filter.year && years.includes(filter.year) ? filter.year : years[0]
+      const rows = year ? await repo.list(db, personId, year, careType) : []
+      const yearTotal = totals.find((t) => t.year === year) ?? { year, count: 0, paid: 0, reimbursed: 0 }
+      return {
+        years,
+        year,
+        careType: careType ?? '',
+        hidden,
+        rows: summarise(rows),
+        total: { count: yearTotal.count, ...money(yearTotal.paid, yearTotal.reimbursed) },
+        totals: totals.map((t) => ({ year: t.year, count: t.count, ...money(t.paid, t.reimbursed) })),
+      }
+    },
+
+    /**
+     * A professional reads a patient's reimbursements of one year (for the professional portal):
+     * only with access to the space and unless the patient hid them; the read is in the history.
+     */
+    async forProfessional(actor: Actor, personId: string, year: number) {
+      return db.transaction(async (trx) => {
+        await allowed(trx, actor, personId, 'read')
+        const rows = await repo.list(trx, personId, year)
+        await activity.record(trx, actor, { action: 'reimbursements.read', subjectPersonId: personId, objectType: 'reimbursements', objectId: String(year) })
+        return summarise(rows)
+      })
+    },
+
+    /** Whether the person hid their reimbursements from professionals (the access policy reads this). */
+    hiddenFromProfessionals: (personId: string) => repo.hiddenFromProfessionals(db, personId),
+
+    /** «Masquer mes remboursements aux professionnels». */
+    async setHidden(actor: Actor, hidden: boolean): Promise<void> {
+      await db.transaction(async (trx) => {
+        const personId = await allowed(trx, actor, actor.kind === 'patient' ? subjectPersonId(actor) : undefined, 'manage')
+        if ((await repo.hiddenFromProfessionals(trx, personId)) === hidden) return
+        await repo.setHidden(trx, personId, hidden)
+        await activity.record(trx, actor, { action: hidden ? 'reimbursements.hidden' : 'reimbursements.shown', subjectPersonId: personId, objectType: 'space', objectId: personId })
+      })
+    },
+
+    /**
+     * Imports a CSV file line by line without holding it in memory. Good lines are kept in batches
+     * (each batch one transaction); a line already imported (same reference) changes nothing.
+     */
+    async importCsv(actor: Actor, filename: string, input: Readable, opts: { truncated?: () => boolean; today?: string } = {}): Promise<string> {
+      if (actor.kind !== 'operator') throw forbidden()
+      const today = opts.today ?? isoDate()
+      const id = await repo.createImport(db, actor.accountId, filename.slice(0, 200) || 'fichier.csv')
+      const report = { status: 'done' as ImportRow['status'], rows_read: 0, rows_inserted: 0, rows_already_present: 0, rows_rejected: 0, errors: [] as { line: number; message: string }[] }
+      const reject = (line: number, message: string) => {
+        report.rows_rejected++
+        if (report.errors.length < IMPORT_MAX_ERRORS) report.errors.push({ line, message })
+      }
+      let batch: { line: number; row: ReimbursementRow }[] = []
+      const flush = async () => {
+        if (!batch.length) return
+        const current = batch
+        batch = []
+        await db.transaction(async (trx) => {
+          const persons = await repo.personIdsByNir(trx, current.map((b) => b.row.nir))
+          const known: (ReimbursementRow & { personId: string })[] = []
+          for (const b of current) {
+            const personId = persons.get(b.row.nir)
+            if (personId) known.push({ ...b.row, personId })
+            else reject(b.line, 'nir : aucun assuré ne correspond à ce numéro')
+          }
+          const inserted = await repo.insertMany(trx, id, known)
+          report.rows_inserted += inserted
+          report.rows_already_present += known.length - inserted
+        })
+      }
+      let header: Extract<ReturnType<typeof readHeader>, { ok: true }> | undefined
+      let lineNo = 0
+      const lines = readline.createInterface({ input, crlfDelay: Infinity })
+      try {
+        for await (const line of lines) {
+          lineNo++
+          if (!header) {
+            const h = readHeader(line)
+            if (!h.ok) {
+              reject(lineNo, h.message)
+              report.status = 'failed'
+              input.resume()
+              break
+            }
+            header = h
+            continue
+          }
+          if (!line.trim()) continue
+          report.rows_read++
+          const checked = checkRow(splitCsvLine(line, header.separator), header, today)
+          if (!checked.ok) reject(lineNo, checked.message)
+          else batch.push({ line: lineNo, row: checked.row })
+          if (batch.length >= IMPORT_BATCH) await flush()
+        }
+        await flush()
+        if (!header && report.status !== 'failed') {
+          report.status = 'failed'
+          reject(1, 'Le fichier est vide')
+        }
+        if (opts.truncated?.()) {
+          report.status = 'failed'
+          reject(lineNo, `Le fichier dépasse ${IMPORT_MAX_BYTES / 1024 / 1024} Mo : la lecture s'est arrêtée à cette ligne. Les lignes précédentes sont importées ; envoyez la suite dans un autre fichier.`)
+        }
+      } catch (err) {
+        await repo.finishImport(db, id, { ...report, status: 'failed' })
+        throw err
+      }
+      await db.transaction(async (trx) => {
+        await repo.finishImport(trx, id, report)
+        await activity.record(trx, actor, {
+          action: 'reimbursements.imported',
+          objectType: 'reimbursement_import',
+          objectId: id,
+          details: { read: report.rows_read, inserted: report.rows_inserted, alreadyPresent: report.rows_already_present, rejected: report.rows_rejected },
+        })
+      })
+      return id
+    },
+
+    async importReport(actor: Actor, id: string): Promise<ImportRow> {
+      if (actor.kind !== 'operator') throw forbidden()
+      if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound()
+      const r = await repo.findImport(db, id)
+      if (!r) throw notFound()
+      return r
+    },
+
+    async recentImports(actor: Actor): Promise<ImportRow[]> {
+      if (actor.kind !== 'operator') throw forbidden()
+      return repo.recentImports(db, 20)
+    },
+  }
+}
+
+export type ReimbursementsService = ReturnType<typeof createReimbursementsService>
