@@ -28,7 +28,11 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' },
     { href: '/pro/messagerie', text: 'Messagerie', match: '/pro/messagerie' },
   ],
-  agent: [],
+  agent: [
+    { href: '/france-services', text: 'Accueil' },
+    { href: '/france-services/accompagner', text: 'Accompagner une personne', match: '/france-services/personne' },
+    { href: '/france-services/fiche-aide', text: "Fiche d'aide à imprimer" },
+  ],
   operator: [
     { href: '/back-office', text: 'Accueil' },
     { href: '/back-office/import', text: 'Importer des assurés', match: '/back-office/import' },
@@ -38,15 +42,6 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/back-office/courriers', text: 'Courriers à imprimer', match: '/back-office/courriers' },
     { href: '/back-office/chiffres', text: 'Chiffres', match: '/back-office/chiffres' },
     { href: '/back-office/journal', text: "Vérifier le journal d'activité", match: '/back-office/journal' },
-  ],
-  professional: [{ href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' }],
-  agent: [
-    { href: '/france-services', text: 'Accueil' },
-    { href: '/france-services/accompagner', text: 'Accompagner une personne', match: '/france-services/personne' },
-    { href: '/france-services/fiche-aide', text: "Fiche d'aide à imprimer" },
-  operator: [],
-  agent: [],
-  operator: [
     { href: '/back-office/remboursements', text: 'Import des remboursements', match: '/back-office/remboursements' },
     { href: '/back-office/signalements', text: 'Signalements sur les services', match: '/back-office/signalements' },
   ],

@@ -126,28 +126,33 @@ export function createServices(infra: Infrastructure) {
       cron: '0 7 * * *',
       run: () => proPortal.processHeldDocuments(),
     },
-  ]
-
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations }
+    {
       name: 'auto-creation',
       description: "Crée automatiquement les profils informés depuis plus de 6 semaines sans opposition",
       cron: '15 3 * * *',
       run: () => campaign.autoCreate(),
+    },
     {
       name: 'figures-refresh',
       description: 'Met à jour les chiffres du back-office (comptes par état, activations par jour)',
       cron: '*/10 * * * *',
       run: () => figures.refresh(),
-
+    },
+    {
       name: 'agenda-daily',
       description: "Envoie les rappels de rendez-vous du jour et les avis de vaccin ou dépistage à prévoir (une seule fois chacun)",
+      cron: '0 7 * * *',
       run: () => agendaJobs.daily(),
-
+    },
+    {
       name: 'connected-services-reminder',
       description: 'Rappelle tous les 90 jours à chaque personne les services connectés à son profil',
       cron: '15 9 * * *',
       run: () => catalogue.remindConnected(),
+    },
+  ]
 
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -57,14 +57,27 @@ export type Resource =
    * message in it, 'update' it (archive it on one's side; close it, for its professional).
    */
   | { type: 'message'; conversation?: ConversationFacts }
+  /** A section of the medical profile (SPEC §7); 'create' / 'update' / 'delete' change it. */
+  | { type: 'profile-section'; section: ProfileSection }
+  /** The agenda (events, reminders, private calendar link, recommendations): the patient side only, never a professional. */
+  | { type: 'agenda' }
+  /** The vaccinations of the medical profile; without `vaccination` it is the collection. */
+  | { type: 'vaccination' }
+  /** The carers of the space: 'list' them, 'manage' them (invite, revoke). Only the holder (SPEC §3). */
+  | { type: 'carers' }
+  /** The download of all the data (ZIP): 'read'. Never a carer (SPEC §3). */
+  | { type: 'export' }
+  /** The space's own account: 'update' = credentials, contacts, closure. Never a carer (SPEC §3). */
+  | { type: 'account' }
+  /** «Mon histoire de santé»: the reimbursed care ('read'/'list'); 'manage' = the switch hiding it from professionals. */
+  | { type: 'reimbursements' }
 
 /** What the policy needs to know about a conversation. */
 export interface ConversationFacts {
   personId: string
   professionalId: string
   status: 'open' | 'closed'
-  /** A section of the medical profile (SPEC §7); 'create' / 'update' / 'delete' change it. */
-  | { type: 'profile-section'; section: ProfileSection }
+}
 
 /** The sections of the medical profile, as the policy knows them. */
 export type ProfileSection =
@@ -84,9 +97,11 @@ export type ProfileSection =
   | 'directives'
   | 'synthesis'
 
+/**
  * The document category whose row of the matrice d'habilitation governs a professional's reading of
  * a profile section: the directives anticipées follow «Directives anticipées» (a dentist may not read
  * them), the questionnaires follow «Questionnaire santé», the rest follows «Synthèse médicale».
+ */
 export const PROFILE_SECTION_CATEGORY: Record<ProfileSection, string> = {
   home: 'SYNTH_PML',
   conditions: 'SYNTH_PML',
@@ -104,18 +119,6 @@ export const PROFILE_SECTION_CATEGORY: Record<ProfileSection, string> = {
   bilan: 'QUEST_SANTE',
   directives: 'DIR_ANT',
 }
-  /** The agenda (events, reminders, private calendar link, recommendations): the patient side only, never a professional. */
-  | { type: 'agenda' }
-  /** The vaccinations of the medical profile; without `vaccination` it is the collection. */
-  | { type: 'vaccination' }
-  /** The carers of the space: 'list' them, 'manage' them (invite, revoke). Only the holder (SPEC §3). */
-  | { type: 'carers' }
-  /** The download of all the data (ZIP): 'read'. Never a carer (SPEC §3). */
-  | { type: 'export' }
-  /** The space's own account: 'update' = credentials, contacts, closure. Never a carer (SPEC §3). */
-  | { type: 'account' }
-  /** «Mon histoire de santé»: the reimbursed care ('read'/'list'); 'manage' = the switch hiding it from professionals. */
-  | { type: 'reimbursements' }
 
 export interface PatientSettings {
   emergencyEtreat: boolean
@@ -329,21 +332,40 @@ function profileRule(action: Action, section: ProfileSection, facts: PolicyFacts
     return professionalHasAccess(facts) && r.readableCategories.includes(PROFILE_SECTION_CATEGORY[section])
   }
   return r.kind === 'system'
+}
+
+/**
  * The agenda and the vaccinations: the holder and a legal representative do everything; a carer
  * reads with the read right, adds and edits with the write right, never deletes nor creates a
  * private calendar link ('manage'); a professional with access reads the vaccinations (never the
  * agenda); the system (daily job) reads both.
+ */
 function personalDataRule(action: Action, type: 'agenda' | 'vaccination', facts: PolicyFacts): boolean {
+  const r = facts.relation
   if (r.kind === 'system') return true
+  if (!spaceOpen(facts)) return false
+  if (patientSide(r)) {
     if (r.kind !== 'carer') return action === 'list' || action === 'read' || action === 'create' || action === 'update' || action === 'delete' || action === 'manage'
     if (action === 'list' || action === 'read') return r.rights.read
     if (action === 'create' || action === 'update') return r.rights.write
+    return false
+  }
   if (r.kind === 'professional' && type === 'vaccination') return (action === 'list' || action === 'read') && professionalHasAccess(facts)
+  return false
+}
+
+/**
  * Reimbursements: the patient side reads them (a carer with the read right); the holder or a
  * representative sets the switch; a professional with access reads them unless the patient hid them.
+ */
 function reimbursementsRule(action: Action, facts: PolicyFacts): boolean {
+  const r = facts.relation
+  if (!spaceOpen(facts)) return false
+  if (patientSide(r)) {
     if (action === 'read' || action === 'list') return r.kind !== 'carer' || r.rights.read
     if (action === 'manage') return r.kind !== 'carer'
+    return false
+  }
   if (r.kind === 'professional') return (action === 'read' || action === 'list') && !facts.settings.reimbursementsHidden && professionalHasAccess(facts)
   return r.kind === 'system' && (action === 'read' || action === 'list')
 }

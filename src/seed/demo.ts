@@ -150,11 +150,7 @@ const foundation: SeedStep = async (trx, ctx) => {
 }
 
 /** Every feature's seed step, in order. Features append theirs. */
-export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, messagingSeed]
-export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, backOfficeSeed]
-export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, profileSeed]
-export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, agendaSeed]
-export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, catalogueSeed, reimbursementsSeed]
+export const SEEDS: SeedStep[] = [foundation, lifecycleSeed, documentsSeed, messagingSeed, backOfficeSeed, profileSeed, agendaSeed, catalogueSeed, reimbursementsSeed]
 
 /** Seeds the demo data set into an empty database. Returns false when there was data already. */
 export async function seedDemo(db: Knex, codeHashKey: Buffer, now = new Date(), documentMasterKey: Buffer = crypto.randomBytes(32)): Promise<boolean> {

@@ -20,19 +20,14 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   reimbursementsImport: () => reimbursementsImportBench(),
 }
 /** The parts of a bench are not run by default (the whole is). */
-const DEFAULT = ['render', 'backoffice']
+const DEFAULT = ['render', 'backoffice', 'recommendations', 'agenda-job', 'reimbursementsImport']
 
 async function main() {
   await globalSetup()
-  // `npm run bench -- name` or BENCH_ONLY=name[,name] npm run bench
-  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
-  // `BENCH_ONLY=name npm run bench` or `npm run bench -- name` runs only those (comma-separated).
-  const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)
-  const names = wanted.length ? wanted : only.length ? only : DEFAULT
-  if (!wanted.length && process.env.BENCH_ONLY) wanted.push(...process.env.BENCH_ONLY.split(',').map((s) => s.trim()).filter(Boolean))
-  const fromEnv = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)
+  // `npm run bench -- name` or `BENCH_ONLY=name[,name] npm run bench` runs only those.
+  const fromEnv = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   const wanted = [...process.argv.slice(2).filter((a) => !a.startsWith('-')), ...fromEnv]
-  const names = wanted.length ? wanted : Object.keys(BENCHES)
+  const names = wanted.length ? wanted : DEFAULT
   for (const name of names) {
     const bench = BENCHES[name]
     if (!bench) {

@@ -31,14 +31,11 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
 
   /** The opposition itself: state, reference, history row, e-mail or letter. The caller holds the space's lock. */
   async function record(trx: Knex.Transaction, h: HolderRow, actor: Actor, details: Record<string, unknown> = {}): Promise<OppositionReceipt> {
-  /** The opposition itself, in the caller's transaction (the space row locked): state, reference, history, receipt. */
-  async function recordOpposition(trx: Knex.Transaction, h: HolderRow, actor: Actor, extraDetails: Record<string, unknown> = {}): Promise<OppositionReceipt> {
     let reference = newReference('OPP')
     while (await trx('spaces').where({ opposition_reference: reference }).first('person_id')) reference = newReference('OPP')
     const now = new Date()
     await spacesRepository.setSpace(trx, h.id, { state: 'opposed', opposed_at: now, opposition_reference: reference })
     await activity.record(trx, actor, { action: 'space.opposed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { reference, ...details } })
-    await activity.record(trx, actor, { action: 'space.opposed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { reference, ...extraDetails } })
     const channel = h.email ? 'email' : 'post'
     const when = frenchDate(now)
     if (h.email) {
@@ -86,7 +83,7 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
         const h = await spacesRepository.findById(trx, personId, { lock: true })
         if (!h || !canOppose(h).ok) return { ok: false, reason: 'refused' } as const
         if (!(await codes.consumeById(trx, h.id, codeId))) return { ok: false, reason: 'code_gone' } as const
-        return { ok: true, receipt: await record(trx, h, personActor(h.id, displayName(h))) } as const, receipt } as const }
+        return { ok: true, receipt: await record(trx, h, personActor(h.id, displayName(h))) } as const
       })
     },
 
@@ -102,7 +99,6 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
         const d = canOppose(h)
         if (!d.ok) return { ok: false, reason: d.reason } as const
         return { ok: true, receipt: await record(trx, h, actor, { via, note: via === 'phone' ? "Action réalisée par un conseiller de l'Assurance Maladie" : `Action réalisée par un conseiller France Services${actor.organisation ? ` (${actor.organisation})` : ''}` }) } as const
-        const receipt = await recordOpposition(trx, h, personActor(h.id, displayName(h)))
       })
     },
 
@@ -114,7 +110,7 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
       const h = await spacesRepository.findById(trx, personId, { lock: true })
       if (!h || !canOppose(h).ok) return { ok: false, reason: 'refused' }
       await trx('provisional_codes').where({ person_id: h.id }).whereNull('used_at').whereNull('voided_at').update({ voided_at: trx.fn.now() })
-      return { ok: true, receipt: await recordOpposition(trx, h, actor, details) }
+      return { ok: true, receipt: await record(trx, h, actor, details) }
     },
   }
 }
