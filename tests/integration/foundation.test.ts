@@ -79,7 +79,8 @@ describe('socle : en-têtes, sessions, erreurs', () => {
     expect(cookie).toContain('SameSite=Lax')
     expect(cookie).not.toContain('Secure')
     const expires = new Date(cookie.match(/Expires=([^;]+)/)![1]).getTime()
-    expect(Math.abs(expires - Date.now() - 15 * 60 * 1000)).toBeLessThan(5000)
+    // 15 minutes idle (a minute of margin: the machine may be slow, this is not a speed check).
+    expect(Math.abs(expires - Date.now() - 15 * 60 * 1000)).toBeLessThan(60_000)
   })
 
   it('refuse un corps trop volumineux avec une page 413', async () => {

