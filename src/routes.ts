@@ -11,6 +11,9 @@ import { catalogueRoutes } from './features/catalogue/routes'
 import { reimbursementsRoutes } from './features/reimbursements/routes'
 import { authorisationsRoutes } from './features/authorisations/routes'
 import { documentRoutes } from './features/documents/routes'
+import { careTeamRoutes } from './features/professionals/routes'
+import { historyRoutes } from './features/history/routes'
+import { professionalRoutes } from './features/professional/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
@@ -19,6 +22,6 @@ export function featureRoutes(services: Services): Router {
   router.use(homeRoutes(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
   router.use(catalogueRoutes(services), reimbursementsRoutes(services), authorisationsRoutes(services))
-  router.use(documentRoutes(services))
+  router.use(documentRoutes(services), careTeamRoutes(services), historyRoutes(services), professionalRoutes(services))
   return router
 }

@@ -26,6 +26,8 @@ import { createAccessFacts } from './features/access/facts'
 import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
 import { createCareTeamService } from './features/professionals/service'
+import { createHistoryService } from './features/history/service'
+import { createProPortalService } from './features/professional/portal'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -64,6 +66,11 @@ export function createServices(infra: Infrastructure) {
   const documentStore = createPgDocumentStore()
   const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
   const careTeam = createCareTeamService({ db, access, activity })
+  const history = createHistoryService({ db, access })
+  const proPortal = createProPortalService({
+    db, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl,
+    limiter: limiter('pro-patient-search', { points: 60, durationSeconds: 3600, message: 'Trop de recherches de patients en une heure. Réessayez plus tard.' }),
+  })
   // Catalogue of services and reimbursements (SPEC §10).
   const catalogue = createCatalogueService({ db, activity, notifier, notificationPrefs, access, publicUrl: config.publicUrl })
   const reimbursements = createReimbursementsService({ db, activity, access })
@@ -89,9 +96,15 @@ export function createServices(infra: Infrastructure) {
       cron: '15 9 * * *',
       run: () => catalogue.remindConnected(),
     },
+    {
+      name: 'held-documents',
+      description: "Consultation d'annonce : prévient le patient après 2 semaines, rend le résultat visible après 1 mois",
+      cron: '0 7 * * *',
+      run: () => proPortal.processHeldDocuments(),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, catalogue, reimbursements, authorisations }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, catalogue, reimbursements, authorisations }
 }
 
 export type Services = ReturnType<typeof createServices>

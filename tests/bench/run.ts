@@ -1,6 +1,7 @@
 import globalSetup from '../helpers/globalSetup'
 import { renderBench } from './render'
 import { reimbursementsImportBench } from './reimbursementsImport'
+import { listBench, transferBench } from './documents'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
@@ -9,12 +10,13 @@ import { reimbursementsImportBench } from './reimbursementsImport'
 const BENCHES: Record<string, () => Promise<string[]>> = {
   render: () => renderBench(Number(process.env.BENCH_SECONDS ?? 10)),
   reimbursementsImport: () => reimbursementsImportBench(),
+  documents: () => transferBench(),
+  'documents-list': () => listBench(),
 }
 
 async function main() {
   await globalSetup()
-  const fromEnv = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)
-  const wanted = [...process.argv.slice(2).filter((a) => !a.startsWith('-')), ...fromEnv]
+  const wanted = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : process.argv.slice(2).filter((a) => !a.startsWith('-'))
   const names = wanted.length ? wanted : Object.keys(BENCHES)
   for (const name of names) {
     const bench = BENCHES[name]
