@@ -44,6 +44,14 @@ export const ACTION_LABELS: Record<string, string> = {
   'settings.mask_new_documents': 'Réglage «\u00a0Masquer par défaut les nouveaux documents\u00a0» modifié',
   'emergency.access': 'Accès en urgence au profil',
   'patient.found': 'Recherche du profil par un professionnel',
+  'service.connected': 'Service connecté au profil',
+  'service.consent_updated': "Autorisations d'un service connecté modifiées",
+  'service.disconnected': 'Service désynchronisé',
+  'service.reported': 'Problème signalé sur un service connecté',
+  'service.reminder_sent': 'Rappel des services connectés envoyé',
+  'reimbursements.hidden': 'Remboursements masqués aux professionnels',
+  'reimbursements.shown': 'Remboursements de nouveau visibles par les professionnels',
+  'reimbursements.read': 'Remboursements consultés',
 }
 
 export function actionLabel(action: string): string {

@@ -3,6 +3,7 @@ import { renderBench } from './render'
 import { backOfficeBench } from './backoffice'
 import { agendaJobBench, recommendationsBench } from './prevention'
 import { reimbursementsImportBench } from './reimbursementsImport'
+import { listBench, transferBench } from './documents'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
@@ -18,9 +19,11 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   recommendations: () => recommendationsBench(),
   'agenda-job': () => agendaJobBench(),
   reimbursementsImport: () => reimbursementsImportBench(),
+  documents: () => transferBench(),
+  'documents-list': () => listBench(),
 }
 /** The parts of a bench are not run by default (the whole is). */
-const DEFAULT = ['render', 'backoffice', 'recommendations', 'agenda-job', 'reimbursementsImport']
+const DEFAULT = ['render', 'backoffice', 'recommendations', 'agenda-job', 'reimbursementsImport', 'documents', 'documents-list']
 
 async function main() {
   await globalSetup()

@@ -10,7 +10,7 @@ import { fullName } from '../professionals/service'
 /** Where each kind of authorisation is changed. */
 export const CHANGE_LINKS = {
   professionals: '/mes-professionnels',
-  emergency: '/mes-professionnels',
+  emergency: '/mes-professionnels#urgence',
   reimbursements: '/remboursements',
   catalogue: '/catalogue',
   children: '/changer-de-profil',
