@@ -47,7 +47,8 @@ const expireSessions: RequestHandler = (req, res, next) => {
     // An assisted session at a France Services counter (SPEC §11): 5 minutes idle, signed in or not,
     // then the session is destroyed (nothing stays on the computer) and the page says so.
     const limit = s.idleLimitMs ?? ASSISTED_IDLE_MS
-    if (s.lastSeenAt !== undefined && now - s.lastSeenAt > limit) {
+    const tooOld = s.auth !== undefined && now - s.auth.signedInAt > ABSOLUTE_MS
+    if ((s.lastSeenAt !== undefined && now - s.lastSeenAt > limit) || tooOld) {
       s.destroy((err) => {
         if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
         res.clearCookie(SESSION_COOKIE, { path: '/' })

@@ -2,7 +2,8 @@ import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
-import { DEMO_PERSONS, NADIA } from '../helpers/demo'
+import { CAMILLE, DEMO_PERSONS, NADIA } from '../helpers/demo'
+import { createAccount } from '../helpers/lifecycle'
 
 type Watcher = ReturnType<typeof watch>
 
@@ -147,6 +148,31 @@ describe('France Services sans JavaScript', () => {
       expect(await page.context().cookies()).toEqual([])
       await page.goto(base + '/mon-espace')
       await page.getByRole('heading', { name: 'Me connecter' }).waitFor()
+    })
+  })
+
+  it('Camille invite un aidant (pages « Mes aidants » sans JavaScript)', async () => {
+    const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidantdeux' })
+    await session(async (page, w) => {
+      await page.goto(base + '/connexion')
+      await page.getByLabel('Identifiant').fill(CAMILLE.login)
+      await page.getByLabel('Mot de passe', { exact: true }).fill(CAMILLE.password)
+      await page.getByRole('button', { name: 'Se connecter' }).click()
+      await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, CAMILLE.email, 'otp')).body))
+      await page.getByRole('button', { name: 'Valider' }).click()
+      await page.getByRole('link', { name: 'Aidants' }).first().click()
+      await page.getByRole('heading', { name: 'Mes aidants' }).waitFor()
+      await w.check('mes aidants')
+      await page.getByRole('link', { name: 'Inviter un aidant' }).click()
+      await page.getByRole('heading', { name: 'Inviter un aidant' }).waitFor()
+      await page.getByRole('button', { name: "Envoyer l'invitation" }).click()
+      expect(await page.title()).toBe('Erreur : Inviter un aidant – Mon espace santé')
+      await w.check('inviter un aidant : erreurs')
+      await page.getByLabel('Numéro de sécurité sociale de votre aidant').fill(paul.nir)
+      await fillDate(page, paul.birthDate, 'Date de naissance de votre aidant')
+      await page.getByRole('button', { name: "Envoyer l'invitation" }).click()
+      await page.getByText('Invitation envoyée à Paul Aidantdeux').waitFor()
+      await w.check('mes aidants : invitation envoyée')
     })
   })
 })

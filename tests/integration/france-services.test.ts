@@ -283,8 +283,10 @@ describe('France Services : session accompagnée', () => {
     expect(space.status).toBe(200)
     $ = cheerio.load(space.text)
     expect($('#bandeau-accompagnement').text()).toContain('Accompagnement par un conseiller France Services')
-    const activated = await t.db('activity_log').where({ subject_person_id: person.id, action: 'account.signin' }).orWhere({ subject_person_id: person.id, action: 'space.activated' }).orderBy('id', 'desc').first()
-    expect(activated).toBeDefined()
+    // His own actions, in his history, say that they were assisted.
+    const activated = await t.db('activity_log').where({ subject_person_id: person.id, action: 'space.activated' }).first()
+    expect(activated).toMatchObject({ actor_role: 'patient', actor_name: 'Jean Dupont' })
+    expect(activated.details.assistedBy).toBe('France Services Montreuil')
 
     // «Terminer»: the session is destroyed and the browser told to forget everything.
     const ended = await a.post('/session-accompagnee/terminer').type('form').send({ _csrf: $('#bandeau-accompagnement input[name=_csrf]').val() as string })

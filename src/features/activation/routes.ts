@@ -156,7 +156,7 @@ export function activationRoutes(services: Services): Router {
     if (req.body.terms !== 'accepted') {
       return render(res, 'terms', { journey: j, errors: addError(emptyErrors(), 'terms', "Cochez la case pour accepter les conditions générales d'utilisation") }, 400)
     }
-    const r = await activation.activate(j, { userAgent: req.get('user-agent') })
+    const r = await activation.activate(j, { userAgent: req.get('user-agent'), assistedBy: req.session.assisted })
     if (!r.ok) {
       if (r.reason === 'identifiant_taken') {
         setJourney(req, 'activation', { ...j, passwordHash: undefined, emailVerified: false, identifiant: undefined })

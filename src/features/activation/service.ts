@@ -104,7 +104,7 @@ export function createActivationService(deps: {
     },
 
     /** The last step, in one transaction: the code is consumed, the account created, the space activated. */
-    async activate(j: ActivationJourney, context: { userAgent?: string }): Promise<ActivateResult> {
+    async activate(j: ActivationJourney, context: { userAgent?: string; assistedBy?: { agentAccountId: string; organisation: string } }): Promise<ActivateResult> {
       if (!j.identifiant || !j.passwordHash || !j.verificationId) return { ok: false, reason: 'email_unverified' }
       try {
         return await db.transaction(async (trx) => {
@@ -133,7 +133,8 @@ export function createActivationService(deps: {
             .returning('id')
           const from = h.state
           await spacesRepository.setSpace(trx, h.id, { state: 'activated', activated_at: now })
-          const actor: Actor = { accountId: account.id, kind: 'patient', displayName: displayName(h), personId: h.id }
+          // At a France Services counter, the history says the activation was assisted.
+          const actor: Actor = { accountId: account.id, kind: 'patient', displayName: displayName(h), personId: h.id, assistedBy: context.assistedBy }
           await activity.record(trx, actor, { action: 'space.activated', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { from } })
           await activity.record(trx, actor, { action: 'account.signin', subjectPersonId: h.id, objectType: 'account', objectId: account.id, details: { device: summariseDevice(context.userAgent), via: 'activation' } })
           await notifier.email(trx, {
