@@ -11,10 +11,13 @@ export interface NavItem {
 }
 
 export const NAVIGATION: Record<AccountKind, NavItem[]> = {
-  patient: [{ href: '/mon-espace', text: 'Accueil' }],
+  patient: [
+    { href: '/mon-espace', text: 'Accueil' },
+    { href: '/mon-espace/services-connectes', text: 'Services connectés', match: '/mon-espace/services-connectes' },
+  ],
   professional: [],
   agent: [],
-  operator: [],
+  operator: [{ href: '/back-office/clients', text: 'Services connectés', match: '/back-office/clients' }],
 }
 
 export const ACCOUNT_LINKS: Record<AccountKind, { home: string; account?: { href: string; text: string }; signOut: string }> = {

@@ -7,6 +7,7 @@ import { oppositionRoutes } from './features/opposition/routes'
 import { recoveryRoutes } from './features/account/recoveryRoutes'
 import { accountSettingsRoutes } from './features/account/settingsRoutes'
 import { childrenRoutes } from './features/children/routes'
+import { connectedServicesRoutes } from './features/fhir/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
@@ -14,5 +15,6 @@ export function featureRoutes(services: Services): Router {
   for (const kind of ['patient', 'professional', 'agent', 'operator'] as const) router.use(signInRoutes(services, kind))
   router.use(homeRoutes(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
+  router.use(connectedServicesRoutes(services))
   return router
 }

@@ -19,6 +19,11 @@ import { createOppositionService } from './features/opposition/service'
 import { createRecoveryService } from './features/account/recovery'
 import { createAccountSettings } from './features/account/settings'
 import { createChildrenService } from './features/children/service'
+import { createClientRegistry } from './features/fhir/clients'
+import { createConnections } from './features/fhir/connections'
+import { createOidcProvider, fhirAudience } from './features/fhir/provider'
+import { createFhirService } from './features/fhir/fhirService'
+import { createViews } from './views'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -52,6 +57,22 @@ export function createServices(infra: Infrastructure) {
   const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
   const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
+  const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
+  const connections = createConnections({ db, activity })
+  const errorViews = createViews()
+  const oidc = createOidcProvider({
+    db,
+    logger,
+    publicUrl: config.publicUrl,
+    signingKey: config.oidcSigningKey,
+    cookieSecret: config.sessionSecret,
+    trustProxy: Boolean(config.trustProxy),
+    clients,
+    render: (view, locals) => new Promise((resolve, reject) => errorViews.render(view, locals, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
+  })
+  const fhirLimiter = limiter('fhir-client', { points: config.fhirRateLimitPerMinute, durationSeconds: 60, message: 'Trop de requêtes pour ce service.' })
+  const fhir = createFhirService({ db, activity, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter })
 
   const jobs: JobDefinition[] = [
     {
@@ -66,9 +87,15 @@ export function createServices(infra: Infrastructure) {
       cron: '30 4 * * *',
       run: () => children.endAtMajority(),
     },
+    {
+      name: 'oidc-purge',
+      description: "Supprime les jetons, codes et demandes expirés du serveur d'autorisation des services connectés",
+      cron: '20 * * * *',
+      run: async () => ({ deleted: await db('oidc_payloads').where('expires_at', '<', db.fn.now()).del() }),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, clients, connections, oidc, fhir }
 }
 
 export type Services = ReturnType<typeof createServices>
