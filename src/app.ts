@@ -65,7 +65,10 @@ export function createApp(services: Services, options: AppOptions = {}): Express
 
   // Connected services: the authorisation server (its own parsers and cookies) and the FHIR API
   // (bearer tokens, no session, no CSRF), before the form parsers and the session.
-  app.use(OIDC_MOUNT, services.oidc.callback())
+  const oidcCallback = services.oidc.callback()
+  app.use(OIDC_MOUNT, (req, res) => {
+    void oidcCallback(req, res) // Koa answers and handles its own errors
+  })
   app.use('/fhir', fhirApi(services))
 
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }))

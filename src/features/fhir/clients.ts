@@ -55,6 +55,12 @@ export function createClientRegistry(deps: { db: Knex; activity: ActivityLog; ma
       return row ? view(row) : undefined
     },
 
+    /** The data scopes the client may ask for (checked by the authorisation server, resource by resource). */
+    async allowedScopes(id: string): Promise<string[]> {
+      const row = await repo.findClient(db, id)
+      return row && !row.disabled_at ? serviceScopesOf(row.allowed_scopes) : []
+    },
+
     /** The client's metadata as oidc-provider wants it (undefined for an unknown or disabled client). */
     async oidcMetadata(id: string): Promise<Record<string, unknown> | undefined> {
       const row = await repo.findClient(db, id)
@@ -67,7 +73,6 @@ export function createClientRegistry(deps: { db: Knex; activity: ActivityLog; ma
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
-        scope: ['openid', 'offline_access', ...serviceScopesOf(row.allowed_scopes)].join(' '),
       }
     },
 

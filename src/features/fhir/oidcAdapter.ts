@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { toNativeRealm } from '../../infrastructure/nativeRequire'
 
 /** What oidc-provider stores (its types are loose: a JSON object per model). */
 export type OidcPayload = Record<string, unknown> & { grantId?: string; uid?: string; userCode?: string; consumed?: number }
@@ -28,10 +29,10 @@ export function knexAdapterClass(db: Knex, findClient: (id: string) => Promise<O
     }
 
     async find(id: string): Promise<OidcPayload | undefined> {
-      if (this.model === 'Client') return findClient(id)
+      if (this.model === 'Client') return toNativeRealm(await findClient(id))
       const row = await live(db('oidc_payloads').where({ model: this.model, id })).first('payload', 'consumed_at')
       if (!row) return undefined
-      return { ...row.payload, ...(row.consumed_at ? { consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : {}) }
+      return toNativeRealm({ ...row.payload, ...(row.consumed_at ? { consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : {}) })
     }
 
     async findByUid(uid: string): Promise<OidcPayload | undefined> {

@@ -2,8 +2,7 @@ import crypto from 'node:crypto'
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import type { Logger } from '../../infrastructure/logger'
-import { nativeRequire } from '../../infrastructure/nativeRequire'
-import { serviceScopesOf } from '../../domain/serviceScopes'
+import { nativeRequire, toNativeRealm } from '../../infrastructure/nativeRequire'
 import { knexAdapterClass } from './oidcAdapter'
 import type { ClientRegistry } from './clients'
 
@@ -80,11 +79,11 @@ export function createOidcProvider(deps: ProviderDeps): OidcProvider {
   const Adapter = knexAdapterClass(deps.db, (id) => deps.clients.oidcMetadata(id))
   const cookieKey = crypto.createHmac('sha256', deps.cookieSecret).update('oidc-provider cookies').digest('base64url')
 
-  const provider = new Provider(issuer, {
-    adapter: Adapter,
+  const provider = new Provider(issuer, toNativeRealm({
+    adapter: (name: string) => new Adapter(name), // a factory: the class check of oidc-provider is realm-sensitive under Jest
     jwks: { keys: [JSON.parse(deps.signingKey)] },
     cookies: { keys: [cookieKey] },
-    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    findAccount: async (_ctx: unknown, sub: string) => toNativeRealm({ accountId: sub, claims: async () => toNativeRealm({ sub }) }),
     claims: { openid: ['sub'] },
     scopes: ['openid', 'offline_access'],
     responseTypes: ['code'],
@@ -103,9 +102,9 @@ export function createOidcProvider(deps: ProviderDeps): OidcProvider {
         enabled: true,
         defaultResource: async () => audience,
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx: unknown, resource: string, client: { scope?: string }) => {
+        getResourceServerInfo: async (_ctx: unknown, resource: string, client: { clientId: string }) => {
           if (resource !== audience) throw new errors.InvalidTarget()
-          return { scope: serviceScopesOf(client.scope).join(' '), audience, accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS, accessTokenFormat: 'opaque' }
+          return toNativeRealm({ scope: (await deps.clients.allowedScopes(client.clientId)).join(' '), audience, accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS, accessTokenFormat: 'opaque' })
         },
       },
     },
@@ -127,7 +126,7 @@ export function createOidcProvider(deps: ProviderDeps): OidcProvider {
       ctx.res.setHeader('Cache-Control', 'no-store')
       ctx.body = await deps.render('fhir/oauth-error.njk', { ...ctx.res.locals, pageTitle: 'La connexion du service a échoué', error: out.error })
     },
-  })
+  }))
   provider.proxy = deps.trustProxy
   provider.on('server_error', (...args: unknown[]) => deps.logger.error({ err: args[1] }, 'oidc-provider: erreur serveur'))
   return provider

@@ -4,6 +4,7 @@ import { requireOperator, requirePatient } from '../../middleware/auth'
 import { SERVICE_SCOPES, serviceScopesOf, type ServiceScope } from '../../domain/serviceScopes'
 import { addError, emptyErrors, hasErrors } from '../../validation'
 import { notFound } from '../../errors'
+import { toNativeRealm } from '../../infrastructure/nativeRequire'
 import { fhirAudience, INTERACTION_BASE, type OidcInteraction } from './provider'
 
 const CONNECTED = '/mon-espace/services-connectes'
@@ -65,7 +66,7 @@ export function connectedServicesRoutes(services: Services): Router {
     const client = await clients.get(interaction.params.client_id)
     if (!client || client.disabled) throw notFound()
     if (req.body.decision === 'refuse') {
-      return oidc.interactionFinished(req, res, { error: 'access_denied', error_description: 'La personne a refusé' }, { mergeWithLastSubmission: false })
+      return oidc.interactionFinished(req, res, toNativeRealm({ error: 'access_denied', error_description: 'La personne a refusé' }), toNativeRealm({ mergeWithLastSubmission: false }))
     }
     const requested = serviceScopesOf(interaction.params.scope).filter((s) => client.scopes.includes(s))
     const chosen = serviceScopesOf(req.body.scopes).filter((s) => requested.includes(s))
@@ -75,7 +76,7 @@ export function connectedServicesRoutes(services: Services): Router {
 
     await connections.consent(actor, client, chosen)
     const audience = fhirAudience(publicUrl)
-    const grant = interaction.grantId ? ((await oidc.Grant.find(interaction.grantId)) ?? new oidc.Grant({ accountId: actor.personId!, clientId: client.id })) : new oidc.Grant({ accountId: actor.personId!, clientId: client.id })
+    const grant = interaction.grantId ? ((await oidc.Grant.find(interaction.grantId)) ?? new oidc.Grant(toNativeRealm({ accountId: actor.personId!, clientId: client.id }))) : new oidc.Grant(toNativeRealm({ accountId: actor.personId!, clientId: client.id }))
     const oidcScopes = String(interaction.params.scope ?? '').split(' ').filter((s) => s === 'openid' || s === 'offline_access')
     if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '))
     grant.addResourceScope(audience, chosen.join(' '))
@@ -83,7 +84,7 @@ export function connectedServicesRoutes(services: Services): Router {
     if (refused.length) (grant as unknown as { rejectResourceScope(r: string, s: string): void }).rejectResourceScope(audience, refused.join(' '))
     const grantId = await grant.save()
     allowFormActionTo(res, client.redirectUris)
-    await oidc.interactionFinished(req, res, { login: { accountId: actor.personId! }, consent: { grantId } }, { mergeWithLastSubmission: false })
+    await oidc.interactionFinished(req, res, toNativeRealm({ login: { accountId: actor.personId! }, consent: { grantId } }), toNativeRealm({ mergeWithLastSubmission: false }))
   })
 
   // «Services connectés»: what each service may do, and «Désynchroniser».
