@@ -4,7 +4,7 @@
  */
 export const FHIR_JSON = 'application/fhir+json'
 
-export type IssueCode = 'invalid' | 'structure' | 'required' | 'value' | 'security' | 'login' | 'forbidden' | 'not-found' | 'not-supported' | 'too-long' | 'throttled' | 'exception' | 'processing'
+export type IssueCode = 'invalid' | 'structure' | 'required' | 'value' | 'security' | 'login' | 'forbidden' | 'not-found' | 'not-supported' | 'too-long' | 'throttled' | 'exception' | 'processing' | 'transient'
 
 export interface OperationOutcome {
   resourceType: 'OperationOutcome'

@@ -4,7 +4,7 @@ import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS } from '../helpers/demo'
 import { authorizationUrl, discover, fhirGet, oidcClient, REDIRECT_URI, registerClient, startOAuthApp, type OAuthApp } from '../helpers/oauth'
 
-jest.setTimeout(240_000)
+jest.setTimeout(480_000)
 
 describe('connexion d’un service, consentement cliqué dans Chromium sans JavaScript', () => {
   let o: OAuthApp
@@ -28,7 +28,7 @@ describe('connexion d’un service, consentement cliqué dans Chromium sans Java
     let callback: URL | undefined
     await context.route(`${REDIRECT_URI}**`, async (route) => {
       callback = new URL(route.request().url())
-      await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: '<!doctype html><html lang="fr"><head><title>Service</title></head><body><main><h1>Connecté</h1></main></body></html>' })
+      await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><html lang="fr"><head><title>Service</title></head><body><main><h1>Connecté</h1></main></body></html>' })
     })
     const page = await context.newPage()
     const w = watch(page, { javaScript: false })

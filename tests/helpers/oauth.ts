@@ -81,7 +81,7 @@ export async function consentOverHttp(o: OAuthApp, url: URL, scopes: string[], a
   const page = await a.get(interactionPath)
   if (page.status !== 200) throw new Error(`Page de consentement : ${page.status}`)
   const token = cheerio.load(page.text)('main input[name="_csrf"]').attr('value')!
-  let post = await a.post(interactionPath).type('form').send(`_csrf=${encodeURIComponent(token)}&decision=allow&${scopes.map((s) => `scopes=${encodeURIComponent(s)}`).join('&')}`)
+  let post = await a.post(interactionPath).type('form').send(`_csrf=${encodeURIComponent(token)}&decision=allow&${scopes.map((s) => `${encodeURIComponent('scopes[]')}=${encodeURIComponent(s)}`).join('&')}`)
   for (let i = 0; i < 5 && post.status >= 300 && post.status < 400; i++) {
     const loc = new URL(post.headers.location, o.base)
     if (loc.href.startsWith(REDIRECT_URI)) return { callback: loc, agent: a }

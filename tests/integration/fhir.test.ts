@@ -9,7 +9,7 @@ let leoId: string
 let camille: Agent
 
 beforeAll(async () => {
-  o = await startOAuthApp()
+  o = await startOAuthApp({ FHIR_RATE_LIMIT_PER_MINUTE: '12' })
   camilleId = (await o.t.db('insured_persons').where({ nir: DEMO_PERSONS.camille.nir }).first()).id
   leoId = (await o.t.db('insured_persons').where({ nir: DEMO_PERSONS.leo.nir }).first()).id
   // One browser for Camille, signed in once (the one-time codes are limited per account).
@@ -124,6 +124,21 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     expect(res.text).toContain('Lire vos vaccinations')
   })
 
+  test('rate limit per client: past the limit, 429 OperationOutcome with Retry-After; another client is not affected', async () => {
+    const client = await registerClient(o.t, { scopes: ['patient.read'] })
+    const { tokens } = await connectService(o, client, ['patient.read'], ['patient.read'], camille)
+    const statuses: number[] = []
+    for (let i = 0; i < 13; i++) statuses.push((await fhirGet(o, '/Patient', tokens.access_token)).status)
+    expect(statuses.slice(0, 12).every((s) => s === 200)).toBe(true)
+    const over = await fhirGet(o, '/Patient', tokens.access_token)
+    expect(over.status).toBe(429)
+    expect(over.headers['retry-after']).toBeTruthy()
+    expect(over.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'throttled' }] })
+    const other = await registerClient(o.t, { scopes: ['patient.read'] })
+    const t2 = (await connectService(o, other, ['patient.read'], ['patient.read'], camille)).tokens
+    expect((await fhirGet(o, '/Patient', t2.access_token)).status).toBe(200)
+  })
+
   test('the metadata and the discovery document', async () => {
     const meta = await request(o.base).get('/fhir/metadata')
     expect(meta.status).toBe(200)
@@ -152,7 +167,7 @@ describe('Back office: client registration', () => {
     expect(bad.text).toContain('ftp://x')
     expect(await o.t.db('oauth_clients').where({ name: '' }).first()).toBeUndefined()
 
-    const ok = await submitForm(a, '/back-office/clients/nouveau', { name: 'Mémo Santé Enfant', redirectUris: 'https://memo.example/cb', scopes: ['immunization.read'] })
+    const ok = await submitForm(a, '/back-office/clients/nouveau', { name: 'Mémo Santé Enfant', redirectUris: 'https://memo.example/cb', 'scopes[]': ['immunization.read'] })
     expect(ok.status).toBe(303)
     const list = await a.get('/back-office/clients')
     const secret = /class="fhir-secret">([^<]+)</.exec(list.text)?.[1]

@@ -82,6 +82,7 @@ export function fhirApi(services: Services): Router {
     if (type === 'entity.parse.failed') return send(res, 400, operationOutcome('structure', "Le corps de la requête n'est pas un JSON valide"))
     if (type === 'encoding.unsupported' || type === 'charset.unsupported') return send(res, 415, operationOutcome('not-supported', 'Encodage non pris en charge'))
     if (err instanceof HttpError && err.status < 500) return send(res, err.status, operationOutcome('processing', err.message))
+    if (err instanceof HttpError && err.status === 503) return send(res, 503, operationOutcome('transient', 'Service momentanément indisponible : réessayez plus tard'))
     req.log?.error({ err }, 'erreur de l’API FHIR')
     send(res, 500, operationOutcome('exception', 'Erreur interne : réessayez plus tard', 'fatal'))
   }

@@ -17,6 +17,9 @@ function allowFormActionTo(res: Response, redirectUris: string[]) {
   if (typeof csp === 'string' && origins.length) res.setHeader('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${origins.join(' ')}`))
 }
 
+/** Checkboxes are named `scopes[]` (one name per group, as html-validate wants). */
+const ticked = (body: Record<string, unknown> | undefined) => serviceScopesOf([body?.['scopes[]'] ?? []].flat().map(String))
+
 const scopeItems = (scopes: ServiceScope[], checked: Set<string>) => scopes.map((s) => ({ value: s, text: SERVICE_SCOPES[s].label, checked: checked.has(s) }))
 
 /**
@@ -46,7 +49,7 @@ export function connectedServicesRoutes(services: Services): Router {
       pageTitle: `Autoriser ${client.name}`,
       client,
       action: `${INTERACTION_BASE}/${interaction.uid}`,
-      items: scopeItems(requested, errors ? new Set(serviceScopesOf(req.body?.scopes)) : current),
+      items: scopeItems(requested, errors ? new Set(ticked(req.body)) : current),
       errors,
     })
   }
@@ -69,7 +72,7 @@ export function connectedServicesRoutes(services: Services): Router {
       return oidc.interactionFinished(req, res, toNativeRealm({ error: 'access_denied', error_description: 'La personne a refusé' }), toNativeRealm({ mergeWithLastSubmission: false }))
     }
     const requested = serviceScopesOf(interaction.params.scope).filter((s) => client.scopes.includes(s))
-    const chosen = serviceScopesOf(req.body.scopes).filter((s) => requested.includes(s))
+    const chosen = ticked(req.body).filter((s) => requested.includes(s))
     const errors = emptyErrors()
     if (chosen.length === 0) addError(errors, 'scopes', 'Cochez au moins une donnée à partager, ou choisissez «Refuser»')
     if (hasErrors(errors)) return consentPage(req, res, interaction, errors)
@@ -127,7 +130,7 @@ export function connectedServicesRoutes(services: Services): Router {
     const name = String(req.body.name ?? '').trim()
     const urisText = String(req.body.redirectUris ?? '')
     const catalogueServiceId = String(req.body.catalogueServiceId ?? '').trim()
-    const scopes = serviceScopesOf(req.body.scopes)
+    const scopes = ticked(req.body)
     if (!name) addError(errors, 'name', 'Saisissez le nom du service')
     else if (name.length > 200) addError(errors, 'name', 'Le nom du service doit contenir 200 caractères au plus')
     const uris = urisText.split(/\s+/).filter(Boolean)
