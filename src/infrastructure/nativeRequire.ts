@@ -22,9 +22,14 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 /**
  * A deep copy of plain objects and arrays made in the native realm. Under Jest, objects built by
  * our code come from another realm, and libraries that check `isPlainObject` (oidc-provider) would
- * not recognise them. Outside Jest this is a plain deep copy. Functions and class instances stay as they are.
+ * not recognise them. Outside Jest it returns its argument. Functions and class instances stay as they are.
  */
 export function toNativeRealm<T>(value: T): T {
+  // Already of the native realm (always the case outside Jest): kept as is, extra properties included.
+  if (value !== null && typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value)
+    if (proto === NativeArray.prototype || proto === NativeObjectPrototype) return value
+  }
   if (Array.isArray(value)) return NativeArray.from(value, (v) => toNativeRealm(v)) as T
   if (isPlain(value)) {
     const out = Object.create(NativeObjectPrototype) as Record<string, unknown>

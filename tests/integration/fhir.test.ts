@@ -114,6 +114,11 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     const first = await connectService(o, client, ['patient.read'], ['patient.read'], camille)
     expect(first.tokens.scope).not.toContain('immunization.read')
     const config = await discover(o.base, client)
+    // Even with nothing new asked, no code is issued behind the person's back: our page again.
+    const same = await authorizationUrl(config, 'openid offline_access patient.read')
+    const again = await first.agent.get(same.url.pathname + same.url.search)
+    expect(again.status).toBe(303)
+    expect(new URL(again.headers.location, o.base).pathname).toMatch(/^\/mon-espace\/services-connectes\/autoriser\//)
     const { url } = await authorizationUrl(config, 'openid offline_access patient.read immunization.read')
     // The same browser, already signed in: the consent page comes back, listing the new category.
     let res = await first.agent.get(url.pathname + url.search)

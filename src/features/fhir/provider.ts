@@ -70,10 +70,20 @@ export const fhirAudience = (publicUrl: string) => `${publicUrl}/fhir`
  * pages (interactions.url), errors are rendered with our layout, in French.
  */
 export function createOidcProvider(deps: ProviderDeps): OidcProvider {
-  const { Provider, errors } = nativeRequire('oidc-provider') as {
+  const { Provider, errors, interactionPolicy } = nativeRequire('oidc-provider') as {
     Provider: new (issuer: string, config: Record<string, unknown>) => OidcProvider
     errors: Record<string, new (description?: string) => Error>
+    interactionPolicy: {
+      base(): { get(name: string): { checks: unknown[] } }
+      Check: { new (reason: string, description: string, check: (ctx: { oidc: { result?: { login?: unknown } } }) => boolean): unknown; REQUEST_PROMPT: boolean; NO_NEED_TO_PROMPT: boolean }
+    }
   }
+  // Every authorisation request goes through our page, with the person signed in to Mon espace
+  // santé at that moment: the provider's own session cookie never issues a code on its own (it
+  // could belong to someone who signed out of this browser since).
+  const policy = interactionPolicy.base()
+  const { Check } = interactionPolicy
+  policy.get('login').checks.push(new Check('mes_every_time', 'chaque autorisation passe par Mon espace santé', (ctx) => (ctx.oidc.result?.login ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT)))
   const issuer = `${deps.publicUrl}${OIDC_MOUNT}`
   const audience = fhirAudience(deps.publicUrl)
   const Adapter = knexAdapterClass(deps.db, (id) => deps.clients.oidcMetadata(id))
@@ -108,7 +118,7 @@ export function createOidcProvider(deps: ProviderDeps): OidcProvider {
         },
       },
     },
-    interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_BASE}/${interaction.uid}` },
+    interactions: { policy, url: async (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_BASE}/${interaction.uid}` },
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) => client.grantTypeAllowed('refresh_token'),
     expiresWithSession: async () => false,
     rotateRefreshToken: true,
