@@ -15,6 +15,8 @@ import { publicRoutes } from './features/public/routes'
 import { healthRoutes } from './features/public/health'
 import { devRoutes } from './features/dev/routes'
 import { featureRoutes } from './routes'
+import { OIDC_MOUNT } from './features/fhir/provider'
+import { fhirApi } from './features/fhir/api'
 
 export interface AppOptions {
   /** Logs one line per request (off in tests to keep their output readable). */
@@ -60,6 +62,14 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   app.use(compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } }))
   setUpAssets(app)
   app.use(healthRoutes(services.db, services.sessions))
+
+  // Connected services: the authorisation server (its own parsers and cookies) and the FHIR API
+  // (bearer tokens, no session, no CSRF), before the form parsers and the session.
+  const oidcCallback = services.oidc.callback()
+  app.use(OIDC_MOUNT, (req, res) => {
+    void oidcCallback(req, res) // Koa answers and handles its own errors
+  })
+  app.use('/fhir', fhirApi(services))
 
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }))
   app.use(express.json({ limit: '64kb' }))

@@ -40,6 +40,18 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(32, 'doit contenir au moins 32 caractères').optional(),
   DOCUMENT_MASTER_KEY: key32.optional(),
   CODE_HASH_KEY: z.string().min(32, 'doit contenir au moins 32 caractères').optional(),
+  FHIR_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  OIDC_SIGNING_KEY: z
+    .string()
+    .refine((v) => {
+      try {
+        const k = JSON.parse(v)
+        return k && typeof k === 'object' && k.kty === 'RSA' && typeof k.d === 'string'
+      } catch {
+        return false
+      }
+    }, 'doit être une clé privée RSA au format JWK (JSON)')
+    .optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'doit commencer par smtp:// ou smtps://')
@@ -68,6 +80,10 @@ export interface Config {
   sessionSecret: string
   documentMasterKey: Buffer
   codeHashKey: Buffer
+  /** The private JWK (RSA) that signs the ID tokens of the authorisation server for connected services. */
+  oidcSigningKey: string
+  /** FHIR API calls allowed per connected service (OAuth client) and per minute. */
+  fhirRateLimitPerMinute: number
   smtpUrl?: string
   mailFrom: string
   logLevel: Env['LOG_LEVEL']
@@ -117,6 +133,23 @@ function devSecrets(dataDir: string): Record<(typeof SECRETS)[number], string> &
   return { ...generated, fresh: true }
 }
 
+/** The development signing key of the authorisation server, generated once (its own file, so older dev secrets stay). */
+function devOidcKey(dataDir: string): string {
+  const file = path.join(dataDir, 'dev-oidc-key.json')
+  try {
+    const saved = fs.readFileSync(file, 'utf8')
+    if (JSON.parse(saved).kty === 'RSA') return saved
+  } catch {
+    /* generated below */
+  }
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomBytes(8).toString('hex'), use: 'sig', alg: 'RS256' }
+  const text = JSON.stringify(jwk)
+  fs.mkdirSync(dataDir, { recursive: true })
+  fs.writeFileSync(file, text, { mode: 0o600 })
+  return text
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(source)
   if (!parsed.success) {
@@ -145,6 +178,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       generatedSecrets.push(k)
     }
   }
+  let oidcSigningKey = e.OIDC_SIGNING_KEY
+  if (!oidcSigningKey) {
+    if (production) throw new ConfigError(['OIDC_SIGNING_KEY : obligatoire en production'])
+    oidcSigningKey = devOidcKey(dataDir)
+    generatedSecrets.push('OIDC_SIGNING_KEY')
+  }
   if (production && !e.DATABASE_URL) {
     throw new ConfigError(['DATABASE_URL : obligatoire en production (la base embarquée sert au développement)'])
   }
@@ -164,6 +203,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: secrets.SESSION_SECRET!,
     documentMasterKey: decodeKey(secrets.DOCUMENT_MASTER_KEY!)!,
     codeHashKey: Buffer.from(secrets.CODE_HASH_KEY!, 'utf8'),
+    oidcSigningKey,
+    fhirRateLimitPerMinute: e.FHIR_RATE_LIMIT_PER_MINUTE,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     logLevel: e.LOG_LEVEL,

@@ -23,6 +23,7 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/mes-autorisations', text: 'Mes autorisations', match: '/mes-autorisations' },
     { href: '/historique', text: "Historique d'activité", match: '/historique' },
     { href: '/aidants', text: 'Aidants', match: '/aidants' },
+    { href: '/mon-espace/services-connectes', text: 'Services connectés', match: '/mon-espace/services-connectes' },
   ],
   professional: [
     { href: '/pro/patient', text: 'Trouver un patient', match: '/pro/patient' },
@@ -44,6 +45,7 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/back-office/journal', text: "Vérifier le journal d'activité", match: '/back-office/journal' },
     { href: '/back-office/remboursements', text: 'Import des remboursements', match: '/back-office/remboursements' },
     { href: '/back-office/signalements', text: 'Signalements sur les services', match: '/back-office/signalements' },
+    { href: '/back-office/clients', text: 'Services connectés', match: '/back-office/clients' },
   ],
 }
 

@@ -21,6 +21,7 @@ import { historyRoutes } from './features/history/routes'
 import { professionalRoutes } from './features/professional/routes'
 import { messagingRoutes, unreadBadge } from './features/messaging/routes'
 import { backOfficeRoutes } from './features/back-office/routes'
+import { connectedServicesRoutes } from './features/fhir/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
@@ -38,5 +39,6 @@ export function featureRoutes(services: Services): Router {
   router.use(agendaRoutes(services), vaccinationRoutes(services))
   router.use(franceServicesRoutes(services), carersRoutes(services))
   router.use(catalogueRoutes(services), reimbursementsRoutes(services), authorisationsRoutes(services))
+  router.use(connectedServicesRoutes(services))
   return router
 }

@@ -40,6 +40,11 @@ import { createCampaignService } from './features/back-office/campaign'
 import { createFigures } from './features/back-office/figures'
 import { createLetters } from './features/back-office/letters'
 import { createPhoneOpposition } from './features/back-office/phone'
+import { createClientRegistry } from './features/fhir/clients'
+import { createConnections } from './features/fhir/connections'
+import { createOidcProvider, fhirAudience } from './features/fhir/provider'
+import { createFhirService } from './features/fhir/fhirService'
+import { createViews } from './views'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
 export interface Infrastructure {
@@ -106,6 +111,22 @@ export function createServices(infra: Infrastructure) {
   const reimbursements = createReimbursementsService({ db, activity, access })
   // «Mes autorisations»: computed with the access policy's own facts loader.
   const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
+  // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
+  const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
+  const connections = createConnections({ db, activity })
+  const errorViews = createViews()
+  const oidc = createOidcProvider({
+    db,
+    logger,
+    publicUrl: config.publicUrl,
+    signingKey: config.oidcSigningKey,
+    cookieSecret: config.sessionSecret,
+    trustProxy: Boolean(config.trustProxy),
+    clients,
+    render: (view, locals) => new Promise((resolve, reject) => errorViews.render(view, locals, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
+  })
+  const fhirLimiter = limiter('fhir-client', { points: config.fhirRateLimitPerMinute, durationSeconds: 60, message: 'Trop de requêtes pour ce service.' })
+  const fhir = createFhirService({ db, activity, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter })
 
   const jobs: JobDefinition[] = [
     {
@@ -150,9 +171,15 @@ export function createServices(infra: Infrastructure) {
       cron: '15 9 * * *',
       run: () => catalogue.remindConnected(),
     },
+    {
+      name: 'oidc-purge',
+      description: "Supprime les jetons, codes et demandes expirés du serveur d'autorisation des services connectés",
+      cron: '20 * * * *',
+      run: async () => ({ deleted: await db('oidc_payloads').where('expires_at', '<', db.fn.now()).del() }),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -32,6 +32,8 @@ export interface Actor {
   /** An assisted session at a France Services counter. */
   assistedBy?: { agentAccountId: string; organisation: string }
   sessionId?: string
+  /** A connected service of the catalogue calling the FHIR API with a patient's consent (issue 8). */
+  service?: { clientId: string; name: string }
 }
 
 export const SYSTEM_ACTOR: Actor = { accountId: 'system', kind: 'operator', displayName: 'Mon espace santé' }
@@ -47,7 +49,13 @@ export function subjectPersonId(actor: Actor): string | undefined {
 }
 
 export function actingRole(actor: Actor): ActingRole {
+  if (actor.service) return 'service'
   if (actor.accountId === 'system') return 'system'
   if (actor.kind === 'patient') return actor.acting?.as ?? 'patient'
   return actor.kind
+}
+
+/** A connected service acting on the space of the person who consented (it has no account of ours). */
+export function serviceActor(clientId: string, name: string): Actor {
+  return { accountId: 'service', kind: 'patient', displayName: name, organisation: name, service: { clientId, name } }
 }

@@ -53,7 +53,7 @@ describe('processus', () => {
       const p = run({ ...TEST_SECRETS, NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: d.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `test:${d.name}:`, RUN_JOBS: 'false', LOG_LEVEL: 'info' })
       try {
         let health: Response | undefined
-        for (let i = 0; i < 100 && !health; i++) {
+        for (let i = 0; i < 250 && !health; i++) {
           health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)
           if (!health) await new Promise((r) => setTimeout(r, 200))
         }

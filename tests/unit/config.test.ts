@@ -1,9 +1,13 @@
+import crypto from 'node:crypto'
 import { ConfigError, loadConfig } from '../../src/config'
+
+const OIDC_KEY = JSON.stringify(crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }))
 
 const SECRETS = {
   SESSION_SECRET: 'x'.repeat(40),
   DOCUMENT_MASTER_KEY: 'ab'.repeat(32),
   CODE_HASH_KEY: 'y'.repeat(40),
+  OIDC_SIGNING_KEY: OIDC_KEY,
 }
 
 function problems(env: Record<string, string>): string[] {
@@ -38,9 +42,15 @@ describe('configuration', () => {
     expect(c.documentMasterKey).toHaveLength(32)
     expect(c.generatedSecrets).toEqual([])
   })
+  it('refuse une clé de signature OIDC qui n’est pas une clé privée RSA en JWK, et l’exige en production', () => {
+    expect(problems({ NODE_ENV: 'development', OIDC_SIGNING_KEY: '{"kty":"EC"}' })[0]).toMatch(/^OIDC_SIGNING_KEY : doit être une clé privée RSA/)
+    expect(problems({ NODE_ENV: 'development', OIDC_SIGNING_KEY: 'pas du json' })[0]).toMatch(/^OIDC_SIGNING_KEY/)
+    const { OIDC_SIGNING_KEY: _omit, ...withoutKey } = SECRETS
+    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db', ...withoutKey })).toEqual(['OIDC_SIGNING_KEY : obligatoire en production'])
+  })
   it('génère des secrets de développement et le dit', () => {
     const c = loadConfig({ NODE_ENV: 'development' })
-    expect(c.generatedSecrets).toEqual(['SESSION_SECRET', 'DOCUMENT_MASTER_KEY', 'CODE_HASH_KEY'])
+    expect(c.generatedSecrets).toEqual(['SESSION_SECRET', 'DOCUMENT_MASTER_KEY', 'CODE_HASH_KEY', 'OIDC_SIGNING_KEY'])
     expect(c.sessionSecret.length).toBeGreaterThanOrEqual(32)
     expect(c.devOutbox).toBe(true)
     // Kept between runs: the documents encrypted yesterday stay readable.

@@ -29,12 +29,13 @@ export function createActivityLog(db: Knex) {
     const prevHash = last?.hash ?? GENESIS
     const details: Record<string, unknown> = { ...(input.details ?? {}) }
     if (actor.assistedBy) details.assistedBy = actor.assistedBy.organisation
+    if (actor.service) details.clientId = actor.service.clientId
     const entry: ChainedEntry = {
       chainKey,
       seq: (last?.seq ?? 0) + 1,
       occurredAt: new Date().toISOString(),
       // 'system' and 'person' (someone acting without an account: opposition, activation...) have no account id.
-      actorAccountId: actor.accountId === 'system' || actor.accountId === 'person' ? null : actor.accountId,
+      actorAccountId: actor.accountId === 'system' || actor.accountId === 'person' || actor.service ? null : actor.accountId,
       actorRole: actingRole(actor),
       actorName: actor.displayName,
       actorOrganisation: actor.organisation ?? null,

@@ -1,0 +1,91 @@
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express'
+import { capabilityStatement, FHIR_JSON, operationOutcome } from '../../domain/fhir'
+import { TooManyRequestsError, HttpError } from '../../errors'
+import type { Services } from '../../services'
+import { FhirError, type FhirCaller } from './fhirService'
+import { OIDC_MOUNT } from './provider'
+
+/** Largest FHIR request body accepted (a DocumentReference carries its content in base64). */
+export const FHIR_BODY_LIMIT = '12mb'
+
+const send = (res: Response, status: number, body: unknown) => {
+  res.status(status).type(FHIR_JSON).send(JSON.stringify(body))
+}
+
+const outcome = (res: Response, err: FhirError) => {
+  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v)
+  send(res, err.status, operationOutcome(err.code, err.message))
+}
+
+function bundle(baseUrl: string, resources: { resourceType: string; id?: string }[]) {
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: resources.length,
+    entry: resources.map((r) => ({ fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
+  }
+}
+
+/**
+ * The FHIR R4 API for connected services, under /fhir: JSON only, OAuth bearer tokens of the
+ * authorisation server, rate limit per client, an OperationOutcome for every error.
+ * Mounted before the session, CSRF and form parsers (no cookie here, only the bearer token).
+ */
+export function fhirApi(services: Services): Router {
+  const { fhir, config } = services
+  const baseUrl = `${config.publicUrl}/fhir`
+  const router = Router()
+  const started = new Date().toISOString()
+
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store')
+    next()
+  })
+
+  router.get('/metadata', (_req, res) => {
+    send(
+      res,
+      200,
+      capabilityStatement({
+        baseUrl,
+        issuer: `${config.publicUrl}${OIDC_MOUNT}`,
+        date: started,
+        resources: [{ type: 'Patient', interactions: ['read', 'search-type'] }],
+      }),
+    )
+  })
+
+  const caller = (res: Response) => res.locals.fhirCaller as FhirCaller
+  router.use(async (req, res, next) => {
+    res.locals.fhirCaller = await fhir.authenticate(req.get('authorization'))
+    next()
+  })
+  router.use(express.json({ type: [FHIR_JSON, 'application/json'], limit: FHIR_BODY_LIMIT, strict: true }))
+
+  router.get('/Patient/:id', async (req, res) => {
+    send(res, 200, await fhir.readPatient(caller(res), String(req.params.id)))
+  })
+  router.get('/Patient', async (_req, res) => {
+    send(res, 200, bundle(baseUrl, await fhir.searchPatient(caller(res))))
+  })
+
+  router.use((req: Request, _res: Response, next) => next(new FhirError(404, 'not-found', `Aucune ressource à cette adresse : ${req.method} ${req.path}`)))
+
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    if (err instanceof FhirError) return outcome(res, err)
+    if (err instanceof TooManyRequestsError) {
+      if (err.retryAfterSeconds) res.setHeader('Retry-After', String(err.retryAfterSeconds))
+      return send(res, 429, operationOutcome('throttled', 'Trop de requêtes pour ce service : réessayez plus tard'))
+    }
+    const type = (err as { type?: string }).type
+    if (type === 'entity.too.large') return send(res, 413, operationOutcome('too-long', `Le corps de la requête dépasse ${FHIR_BODY_LIMIT}`))
+    if (type === 'entity.parse.failed') return send(res, 400, operationOutcome('structure', "Le corps de la requête n'est pas un JSON valide"))
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') return send(res, 415, operationOutcome('not-supported', 'Encodage non pris en charge'))
+    if (err instanceof HttpError && err.status < 500) return send(res, err.status, operationOutcome('processing', err.message))
+    if (err instanceof HttpError && err.status === 503) return send(res, 503, operationOutcome('transient', 'Service momentanément indisponible : réessayez plus tard'))
+    req.log?.error({ err }, 'erreur de l’API FHIR')
+    send(res, 500, operationOutcome('exception', 'Erreur interne : réessayez plus tard', 'fatal'))
+  }
+  router.use(onError)
+  return router
+}

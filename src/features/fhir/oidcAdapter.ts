@@ -1,0 +1,60 @@
+import type { Knex } from 'knex'
+import { toNativeRealm } from '../../infrastructure/nativeRequire'
+
+/** What oidc-provider stores (its types are loose: a JSON object per model). */
+export type OidcPayload = Record<string, unknown> & { grantId?: string; uid?: string; userCode?: string; consumed?: number }
+
+/**
+ * oidc-provider's storage adapter on PostgreSQL (knex): one table for every model, keyed by
+ * (model, id), with the grant id indexed so a whole grant is revoked at once. Clients are not stored
+ * here: they come from `oauth_clients` (see provider.ts).
+ */
+export function knexAdapterClass(db: Knex, findClient: (id: string) => Promise<OidcPayload | undefined>) {
+  const live = (q: Knex.QueryBuilder) => q.where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
+
+  return class KnexAdapter {
+    constructor(readonly model: string) {}
+
+    async upsert(id: string, payload: OidcPayload, expiresIn?: number): Promise<void> {
+      const row = {
+        model: this.model,
+        id,
+        payload: JSON.stringify(payload),
+        grant_id: payload.grantId ?? null,
+        uid: payload.uid ?? null,
+        user_code: payload.userCode ?? null,
+        expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      }
+      await db('oidc_payloads').insert(row).onConflict(['model', 'id']).merge()
+    }
+
+    async find(id: string): Promise<OidcPayload | undefined> {
+      if (this.model === 'Client') return toNativeRealm(await findClient(id))
+      const row = await live(db('oidc_payloads').where({ model: this.model, id })).first('payload', 'consumed_at')
+      if (!row) return undefined
+      return toNativeRealm({ ...row.payload, ...(row.consumed_at ? { consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : {}) })
+    }
+
+    async findByUid(uid: string): Promise<OidcPayload | undefined> {
+      const row = await live(db('oidc_payloads').where({ model: this.model, uid })).first('id')
+      return row ? this.find(row.id) : undefined
+    }
+
+    async findByUserCode(userCode: string): Promise<OidcPayload | undefined> {
+      const row = await live(db('oidc_payloads').where({ model: this.model, user_code: userCode })).first('id')
+      return row ? this.find(row.id) : undefined
+    }
+
+    async consume(id: string): Promise<void> {
+      await db('oidc_payloads').where({ model: this.model, id }).update({ consumed_at: db.fn.now() })
+    }
+
+    async destroy(id: string): Promise<void> {
+      await db('oidc_payloads').where({ model: this.model, id }).del()
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await db('oidc_payloads').where({ grant_id: grantId }).del()
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import type { Browser } from 'playwright-core'
+import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import { lastMessage, otpIn } from '../helpers/http'
+import { CAMILLE, DEMO_PERSONS } from '../helpers/demo'
+import { authorizationUrl, discover, fhirGet, oidcClient, REDIRECT_URI, registerClient, startOAuthApp, type OAuthApp } from '../helpers/oauth'
+
+jest.setTimeout(480_000)
+
+describe('connexion d’un service, consentement cliqué dans Chromium sans JavaScript', () => {
+  let o: OAuthApp
+  let browser: Browser
+  beforeAll(async () => {
+    o = await startOAuthApp()
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await o?.close()
+  })
+
+  it('Camille connecte Withings Health Mate : connexion, code, consentement, retour au service, puis lecture FHIR', async () => {
+    const client = await registerClient(o.t, { name: 'Withings Health Mate', scopes: ['patient.read', 'observation.read', 'observation.write'] })
+    const config = await discover(o.base, client)
+    const { url, verifier, state } = await authorizationUrl(config, 'openid offline_access patient.read observation.read')
+
+    const context = await newContext(browser, false)
+    // The service's own page: the browser must be allowed to get there after the consent form (CSP form-action).
+    let callback: URL | undefined
+    await context.route(`${REDIRECT_URI}**`, async (route) => {
+      callback = new URL(route.request().url())
+      await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><html lang="fr"><head><title>Service</title></head><body><main><h1>Connecté</h1></main></body></html>' })
+    })
+    const page = await context.newPage()
+    const w = watch(page, { javaScript: false })
+    try {
+      await page.goto(url.href)
+      // Not signed in: our sign-in page, then back to the consent page.
+      await page.getByLabel('Identifiant').fill(CAMILLE.login)
+      await page.getByLabel('Mot de passe', { exact: true }).fill(CAMILLE.password)
+      await page.getByRole('button', { name: 'Se connecter' }).click()
+      await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(o.t.db, CAMILLE.email, 'otp')).body))
+      await page.getByRole('button', { name: 'Valider' }).click()
+      await page.getByRole('heading', { name: /Autoriser Withings Health Mate/ }).waitFor()
+      await w.check('consentement')
+      // Nothing ticked: an error, nothing shared.
+      await page.getByRole('button', { name: 'Autoriser' }).click()
+      await page.getByText('Cochez au moins une donnée').first().waitFor()
+      expect(await page.title()).toBe('Erreur : Autoriser Withings Health Mate – Mon espace santé')
+      await w.check('consentement : rien coché')
+      await screenshot(page, 'fhir-consentement-erreur')
+      await page.getByLabel('Lire votre identité').check()
+      await page.getByLabel('Lire vos mesures').check()
+      await page.getByRole('button', { name: 'Autoriser' }).click()
+      await page.waitForURL((u) => u.href.startsWith(REDIRECT_URI))
+    } finally {
+      await w.settle()
+      await context.close()
+    }
+    expect(w.problems).toEqual([])
+    expect(callback?.searchParams.get('code')).toBeTruthy()
+
+    const tokens = await oidcClient.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: state })
+    const camilleId = (await o.t.db('insured_persons').where({ nir: DEMO_PERSONS.camille.nir }).first()).id
+    const res = await fhirGet(o, `/Patient/${camilleId}`, tokens.access_token)
+    expect(res.status).toBe(200)
+    expect(res.body.name[0].family).toBe('Martin')
+    const consent = await o.t.db('service_consents').where({ person_id: camilleId, client_id: client.id }).whereNull('revoked_at').first()
+    expect(consent.scopes).toEqual(['patient.read', 'observation.read'])
+  })
+})
