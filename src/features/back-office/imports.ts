@@ -48,7 +48,8 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
     let fileErrors: string[] = []
     let headerSeen = false
     try {
-      await conn.query("SET statement_timeout = 0")
+      // No 30 s limit for a long import; room for the merge's sort in memory.
+      await conn.query("SET statement_timeout = 0; SET work_mem = '64MB'")
       await conn.query(`DROP TABLE IF EXISTS pg_temp.person_import_staging; CREATE TEMP TABLE person_import_staging (line integer, nir varchar(15), last_name varchar(100), first_names varchar(150), sex varchar(1), birth_date date, birth_place varchar(100), address_line1 varchar(150), address_line2 varchar(150), postcode varchar(10), city varchar(100), email varchar(254), mobile varchar(20))`)
 
       // PapaParse in stream mode (several times faster than csv-parse here); `;` or `,` guessed.
@@ -135,7 +136,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         throw err
       }
     } finally {
-      await conn.query("DROP TABLE IF EXISTS pg_temp.person_import_staging; SET statement_timeout = '30s'").catch(() => undefined)
+      await conn.query("DROP TABLE IF EXISTS pg_temp.person_import_staging; SET statement_timeout = '30s'; RESET work_mem").catch(() => undefined)
       db.client.releaseConnection(conn)
     }
     const status = fileErrors.length ? 'failed' : 'done'

@@ -1,6 +1,5 @@
 import type { Writable } from 'node:stream'
 import type { Knex } from 'knex'
-import PDFDocument from 'pdfkit'
 import type { Actor } from '../../domain/actor'
 import { formatCode } from '../../domain/provisionalCode'
 import { open } from '../../infrastructure/crypto'
@@ -113,6 +112,9 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
         await trx('letter_batches').where({ id }).update({ downloaded_at: trx.fn.now() })
         await activity.record(trx, actor, { action: 'letters.batch_downloaded', objectType: 'letter_batch', objectId: String(id), details: { letters: batch.letters } })
       })
+      // Loaded on first use: pdfkit and its fonts are heavy, and most processes never print a letter.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const PDFDocument = require('pdfkit') as typeof import('pdfkit')
       const doc = new PDFDocument({ size: 'A4', margin: 50, autoFirstPage: false, info: { Title: `Lot de courriers n° ${id}`, Author: 'Mon espace santé' } })
       doc.pipe(out)
       for await (const l of db('letters').where({ batch_id: id }).orderBy('id').select('id', 'kind', 'address', 'sealed_payload', 'created_at').stream() as AsyncIterable<LetterRow>) {

@@ -20,9 +20,12 @@ export interface PersonForCode {
   city: string | null
 }
 
+// One formatter for every e-mail (building one per call costs more than the rest of the e-mail).
+const LONG_DATE = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' })
+
 /** The e-mail that carries a provisional code (one at a time here, in bulk in the notification campaign). */
 export function provisionalCodeEmail(person: Pick<PersonForCode, 'first_names' | 'last_name' | 'email'>, code: string, expiresAt: Date, publicUrl: string): OutgoingEmail {
-  const until = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(expiresAt)
+  const until = LONG_DATE.format(expiresAt)
   return {
     to: person.email!,
     kind: 'provisional-code',
