@@ -9,6 +9,9 @@ import { accountSettingsRoutes } from './features/account/settingsRoutes'
 import { childrenRoutes } from './features/children/routes'
 import { profileRoutes } from './features/profile/routes'
 import { documentRoutes } from './features/documents/routes'
+import { careTeamRoutes } from './features/professionals/routes'
+import { historyRoutes } from './features/history/routes'
+import { professionalRoutes } from './features/professional/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
@@ -17,6 +20,6 @@ export function featureRoutes(services: Services): Router {
   router.use(homeRoutes(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
   router.use(profileRoutes(services))
-  router.use(documentRoutes(services))
+  router.use(documentRoutes(services), careTeamRoutes(services), historyRoutes(services), professionalRoutes(services))
   return router
 }
