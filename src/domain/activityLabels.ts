@@ -52,6 +52,22 @@ export const ACTION_LABELS: Record<string, string> = {
   'reimbursements.hidden': 'Remboursements masqués aux professionnels',
   'reimbursements.shown': 'Remboursements de nouveau visibles par les professionnels',
   'reimbursements.read': 'Remboursements consultés',
+  'profile.read': 'Profil médical consulté',
+  'profile.entry.add': 'Élément ajouté au profil médical',
+  'profile.entry.update': 'Élément du profil médical modifié',
+  'profile.entry.delete': 'Élément du profil médical supprimé',
+  'profile.blood_group.set': 'Groupe sanguin enregistré',
+  'profile.organ_donation.set': "Position sur le don d'organes enregistrée",
+  'profile.contact.add': 'Personne ajoutée à l’entourage',
+  'profile.contact.update': 'Personne de l’entourage modifiée',
+  'profile.contact.delete': 'Personne retirée de l’entourage',
+  'profile.measure.add': 'Mesure ajoutée',
+  'profile.measure.delete': 'Mesure supprimée',
+  'profile.lifestyle.set': 'Habitudes de vie enregistrées',
+  'profile.questionnaire.draft': 'Questionnaire de prévention enregistré en brouillon',
+  'profile.questionnaire.finalise': 'Questionnaire de prévention finalisé',
+  'profile.directives.replace': 'Directives anticipées enregistrées',
+  'profile.synthesis': 'Synthèse du profil médical créée',
 }
 
 export function actionLabel(action: string): string {

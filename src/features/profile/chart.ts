@@ -13,7 +13,7 @@ const r1 = (v: number) => Math.round(v * 10) / 10
 
 const W = 640
 const H = 300
-const PAD = { left: 64, right: 20, top: 20, bottom: 56 }
+const PAD = { left: 64, right: 48, top: 20, bottom: 56 }
 
 /** Nice round steps for the vertical axis. */
 function ticks(min: number, max: number, count = 5): number[] {
@@ -67,18 +67,20 @@ export function measureChart(def: MeasureDefinition, points: ChartPoint[], id: s
   const parts: string[] = [head, '<g aria-hidden="true">']
   for (const v of yt) {
     parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" stroke="#b1b4b6" stroke-width="1"/>`)
-    parts.push(`<text x="${PAD.left - 8}" y="${y(v) + 5}" text-anchor="end" font-size="14" fill="#0b0c0c">${esc(num(v))}</text>`)
+    parts.push(`<text x="${PAD.left - 8}" y="${y(v) + 5}" text-anchor="end" font-size="16" fill="#0b0c0c">${esc(num(v))}</text>`)
   }
   parts.push(`<text x="14" y="${PAD.top + plotH / 2}" font-size="14" fill="#0b0c0c" transform="rotate(-90 14 ${PAD.top + plotH / 2})" text-anchor="middle">${esc(def.unit)}</text>`)
   // Date labels: the first, the last, and one in the middle when there is room.
   const labelled = sorted.length > 2 ? [sorted[0], sorted[Math.floor(sorted.length / 2)], sorted[sorted.length - 1]] : sorted
   const seen = new Set<string>()
-  for (const p of labelled) {
-    if (seen.has(p.date)) continue
+  labelled.forEach((p, i) => {
+    if (seen.has(p.date)) return
     seen.add(p.date)
     const [yy, mm, dd] = p.date.split('-')
-    parts.push(`<text x="${x(p.date)}" y="${H - PAD.bottom + 24}" text-anchor="middle" font-size="14" fill="#0b0c0c">${dd}/${mm}/${yy}</text>`)
-  }
+    // The first label starts at its point, the last one ends at its point: neither is cut.
+    const anchor = labelled.length > 1 && i === 0 ? 'start' : labelled.length > 1 && i === labelled.length - 1 ? 'end' : 'middle'
+    parts.push(`<text x="${x(p.date)}" y="${H - PAD.bottom + 24}" text-anchor="${anchor}" font-size="16" fill="#0b0c0c">${dd}/${mm}/${yy}</text>`)
+  })
   const series = (get: (p: ChartPoint) => number | null | undefined, colour: string, dashed: boolean, square: boolean) => {
     const pts = sorted.filter((p) => get(p) != null).map((p) => [x(p.date), y(get(p)!)] as const)
     if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="3"${dashed ? ' stroke-dasharray="8 5"' : ''} points="${pts.map(([a, b]) => `${a},${b}`).join(' ')}"/>`)

@@ -122,7 +122,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     if (!w || !h) return null
     const value = imc(w.value, h.value)
     const band = imcBand(value, age)
-    return { value, text: value.toLocaleString('fr-FR', { maximumFractionDigits: 1 }), band: band ? IMC_BAND_LABELS[band] : null, date: w.measured_on > h.measured_on ? w.measured_on : h.measured_on }
+    return { value, text: value.toLocaleString('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 }), band: band ? IMC_BAND_LABELS[band] : null, date: w.measured_on > h.measured_on ? w.measured_on : h.measured_on }
   }
 
   async function summary(q: Knex | Knex.Transaction, s: Subject) {
@@ -268,7 +268,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
               const h = [...heights].reverse().find((x) => x.measured_on <= w.measured_on) ?? heights[0]
               const v = imc(w.value, h.value)
               const band = imcBand(v, ageOn(s.birthDate, w.measured_on))
-              return { date: w.measured_on, value: v, text: v.toLocaleString('fr-FR', { maximumFractionDigits: 1 }), band: band ? IMC_BAND_LABELS[band] : null }
+              return { date: w.measured_on, value: v, text: v.toLocaleString('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 }), band: band ? IMC_BAND_LABELS[band] : null }
             })
           }
         }
