@@ -5,7 +5,7 @@ import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
 import { isoDate } from '../../src/validation'
 
-jest.setTimeout(240_000)
+jest.setTimeout(600_000) // a shared, loaded machine: axe on every page is slow
 
 const inDays = (n: number) => isoDate(new Date(Date.now() + n * 24 * 60 * 60 * 1000))
 
