@@ -56,19 +56,27 @@ function refusalErrors(reason: StartRefusal | SendRefusal): FormErrors {
   return addError(emptyErrors(), r.field, r.text)
 }
 
-/** «Messagerie (2)» with «messages non lus» for screen readers, on every page of patients and professionals. */
+/** Puts the unread count on the «Messagerie» item of the navigation: seen «Messagerie (2)», heard «Messagerie (2 messages non lus)». */
+async function applyBadge(services: Services, req: Request, res: Response): Promise<void> {
+  const actor = req.actor
+  const nav = res.locals.navigation as { href: string; text?: string; html?: string }[] | undefined
+  if (!actor || !nav || (actor.kind !== 'patient' && actor.kind !== 'professional')) return
+  const item = nav.find((i) => i.href === '/messagerie' || i.href === '/pro/messagerie')
+  if (!item) return
+  const n = await services.messaging.unreadCount(actor)
+  if (n > 0) {
+    item.html = `Messagerie <span aria-hidden="true">(${n})</span><span class="govuk-visually-hidden">(${n} ${n > 1 ? 'messages non lus' : 'message non lu'})</span>`
+    delete item.text
+  } else {
+    item.text = 'Messagerie'
+    delete item.html
+  }
+}
+
+/** The count on every page of patients and professionals (one indexed count per page). */
 export function unreadBadge(services: Services): RequestHandler {
   return async (req, res, next) => {
-    const actor = req.actor
-    const nav = res.locals.navigation as { href: string; text?: string; html?: string }[] | undefined
-    if (req.method !== 'GET' || !actor || !nav || (actor.kind !== 'patient' && actor.kind !== 'professional')) return next()
-    const item = nav.find((i) => i.href === '/messagerie' || i.href === '/pro/messagerie')
-    if (!item) return next()
-    const n = await services.messaging.unreadCount(actor)
-    if (n > 0) {
-      item.html = `Messagerie (${n}<span class="govuk-visually-hidden"> ${n > 1 ? 'messages non lus' : 'message non lu'}</span>)`
-      delete item.text
-    }
+    if (req.method === 'GET' && !req.path.includes('/pieces-jointes/')) await applyBadge(services, req, res)
     next()
   }
 }
@@ -164,6 +172,8 @@ export function messagingRoutes(services: Services): Router {
 
     const showConversation = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
       const c = await messaging.read(req.actor!, String(req.params.id))
+      // Reading marked messages as read: the count in the navigation follows at once.
+      await applyBadge(services, req, res)
       res.status(status).render('messaging/conversation.njk', { pageTitle: c.subject, base, side, c, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
     }
 
