@@ -8,6 +8,9 @@ import { recoveryRoutes } from './features/account/recoveryRoutes'
 import { accountSettingsRoutes } from './features/account/settingsRoutes'
 import { childrenRoutes } from './features/children/routes'
 import { documentRoutes } from './features/documents/routes'
+import { careTeamRoutes } from './features/professionals/routes'
+import { historyRoutes } from './features/history/routes'
+import { professionalRoutes } from './features/professional/routes'
 import { messagingRoutes, unreadBadge } from './features/messaging/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
@@ -18,7 +21,7 @@ export function featureRoutes(services: Services): Router {
   for (const kind of ['patient', 'professional', 'agent', 'operator'] as const) router.use(signInRoutes(services, kind))
   router.use(homeRoutes(services))
   router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
-  router.use(documentRoutes(services))
+  router.use(documentRoutes(services), careTeamRoutes(services), historyRoutes(services), professionalRoutes(services))
   router.use(messagingRoutes(services))
   return router
 }

@@ -23,6 +23,8 @@ import { createAccessFacts } from './features/access/facts'
 import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
 import { createCareTeamService } from './features/professionals/service'
+import { createHistoryService } from './features/history/service'
+import { createProPortalService } from './features/professional/portal'
 import { createMessagingService } from './features/messaging/service'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
@@ -62,6 +64,11 @@ export function createServices(infra: Infrastructure) {
   const documentStore = createPgDocumentStore()
   const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
   const careTeam = createCareTeamService({ db, access, activity })
+  const history = createHistoryService({ db, access })
+  const proPortal = createProPortalService({
+    db, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl,
+    limiter: limiter('pro-patient-search', { points: 60, durationSeconds: 3600, message: 'Trop de recherches de patients en une heure. Réessayez plus tard.' }),
+  })
   // Secure messaging (SPEC §9): attachments reuse the document rules and storage, «Enregistrer dans mes documents» uses fileDocument.
   const messaging = createMessagingService({ db, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, documents, publicUrl: config.publicUrl })
 
@@ -78,9 +85,15 @@ export function createServices(infra: Infrastructure) {
       cron: '30 4 * * *',
       run: () => children.endAtMajority(),
     },
+    {
+      name: 'held-documents',
+      description: "Consultation d'annonce : prévient le patient après 2 semaines, rend le résultat visible après 1 mois",
+      cron: '0 7 * * *',
+      run: () => proPortal.processHeldDocuments(),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, messaging }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -32,6 +32,7 @@ export interface DocumentStore {
 
 export const CHUNK_SIZE = 64 * 1024
 const READ_BATCH = 8
+const WRITE_BATCH = 8
 
 function aad(documentId: string, seq: number): Buffer {
   return Buffer.from(`${documentId}:${seq}`, 'utf8')
@@ -83,12 +84,19 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
     async write(trx, documentId, key, source, inspect) {
       let seq = 0
       let size = 0
+      // A few chunks per INSERT (fewer round trips), still a bounded amount of memory per upload.
+      let batch: Record<string, unknown>[] = []
       for await (const chunk of rechunk(source, chunkSize)) {
         size += chunk.length
         inspect?.(chunk, seq, size)
-        await trx(table).insert({ [owner]: documentId, seq, data: sealChunk(key, documentId, seq, chunk) })
+        batch.push({ [owner]: documentId, seq, data: sealChunk(key, documentId, seq, chunk) })
         seq++
+        if (batch.length >= WRITE_BATCH) {
+          await trx(table).insert(batch)
+          batch = []
+        }
       }
+      if (batch.length) await trx(table).insert(batch)
       return { size, chunks: seq, chunkSize }
     },
 

@@ -4,6 +4,8 @@ import { createPgDocumentStore } from '../infrastructure/documentStore'
 import { simplePdf, TINY_PNG } from '../infrastructure/simplePdf'
 import { safeFileName, type DocumentMime } from '../domain/documents'
 import type { SeedContext, SeedStep } from './demo'
+import { createActivityLog } from '../features/history/activity'
+import type { Actor } from '../domain/actor'
 
 const DAY = 24 * 60 * 60 * 1000
 const isoDaysAgo = (now: Date, n: number) => new Date(now.getTime() - n * DAY).toISOString().slice(0, 10)
@@ -67,5 +69,11 @@ export const documentsSeed: SeedStep = async (trx, ctx) => {
     // Dr Petit: blocked.
     { person_id: ctx.persons.camille, professional_id: ctx.professionals.petit, listed: false, blocked_at: ago(30), added_at: ago(30) },
   ])
-  for (const d of DEMO_DOCUMENTS) await seedDocument(trx, ctx, d)
+  const ids: string[] = []
+  for (const d of DEMO_DOCUMENTS) ids.push(await seedDocument(trx, ctx, d))
+  // Dr Haddad looked at Camille's documents: the home page and the history show it.
+  const haddad: Actor = { accountId: ctx.accounts.haddad, kind: 'professional', displayName: 'Dr Karim Haddad', organisation: 'Hôpital Tenon', professionalId: ctx.professionals.haddad, profession: 'MEDECIN' }
+  const log = createActivityLog(trx)
+  await log.record(trx, haddad, { action: 'document.list', subjectPersonId: ctx.persons.camille, objectType: 'documents' })
+  await log.record(trx, haddad, { action: 'document.read', subjectPersonId: ctx.persons.camille, objectType: 'document', objectId: ids[0] })
 }

@@ -1,5 +1,6 @@
 import globalSetup from '../helpers/globalSetup'
 import { renderBench } from './render'
+import { listBench, transferBench } from './documents'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
@@ -7,11 +8,13 @@ import { renderBench } from './render'
  */
 const BENCHES: Record<string, () => Promise<string[]>> = {
   render: () => renderBench(Number(process.env.BENCH_SECONDS ?? 10)),
+  documents: () => transferBench(),
+  'documents-list': () => listBench(),
 }
 
 async function main() {
   await globalSetup()
-  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+  const wanted = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : process.argv.slice(2).filter((a) => !a.startsWith('-'))
   const names = wanted.length ? wanted : Object.keys(BENCHES)
   for (const name of names) {
     const bench = BENCHES[name]

@@ -39,7 +39,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end()
   }
   const url = withDatabase(ADMIN_DATABASE_URL, name)
-  const db = createDb(url, 5)
+  // Benchmarks may ask for a bigger pool (concurrent uploads each hold a transaction).
+  const db = createDb(url, Number(process.env.TEST_DB_POOL ?? 5))
   return {
     name,
     url,

@@ -3,6 +3,10 @@ import type { Services } from '../../services'
 import { requireAgent, requireOperator, requirePatient, requireProfessional } from '../../middleware/auth'
 import { NAVIGATION } from '../../navigation'
 
+const accessSentence = (action: string) =>
+  ({ 'emergency.access': 'a accédé à votre profil en urgence', 'careteam.consent': 'a déclaré votre consentement et rejoint votre équipe de soins', 'document.download': 'a téléchargé un de vos documents', 'document.read': 'a consulté un de vos documents' })[action] ??
+  'a consulté la liste de vos documents'
+
 /** The home page of each kind of account, where sign-in lands. Features add their blocks. */
 export function homeRoutes(services: Services): Router {
   const router = Router()
@@ -10,6 +14,9 @@ export function homeRoutes(services: Services): Router {
     const actor = req.actor!
     // The children this person manages (the profile switcher) and the invitations waiting for an answer.
     const [children, invitations] = await Promise.all([services.children.managed(actor), actor.acting ? [] : services.children.invitations(actor)])
+    // The last accesses by professionals, in plain words (SPEC §6).
+    const subject = actor.acting?.personId ?? actor.personId
+    const lastAccesses = subject ? await services.history.lastProfessionalAccesses(actor, subject) : []
     res.render('home/patient.njk', {
       pageTitle: actor.acting ? `Profil de ${actor.acting.displayName}` : 'Accueil de mon espace',
       sections: NAVIGATION.patient.filter((s) => s.href !== '/mon-espace'),
@@ -18,6 +25,7 @@ export function homeRoutes(services: Services): Router {
       selfPersonId: actor.personId,
       children,
       invitations,
+      lastAccesses: lastAccesses.map((a) => ({ ...a, label: accessSentence(a.action) })),
     })
   })
   router.get('/pro', requireProfessional, (_req, res) => {

@@ -1,0 +1,178 @@
+import type { Knex } from 'knex'
+import { can, professionalRefusal, type PolicyFacts, type ProfessionalRefusal } from '../../domain/accessPolicy'
+import type { Actor } from '../../domain/actor'
+import { HOLD_DAYS, HOLD_REMINDER_DAYS } from '../../domain/documents'
+import { SYSTEM_ACTOR } from '../../domain/actor'
+import { NotFoundError } from '../../errors'
+import type { Notifier } from '../../infrastructure/notifier'
+import type { Limiter } from '../../infrastructure/rateLimit'
+import type { NotificationPrefsService } from '../account/notificationPrefs'
+import type { AccessFacts } from '../access/facts'
+import type { ActivityLog } from '../history/activity'
+
+const DAY = 24 * 60 * 60 * 1000
+/** How long an emergency access lasts. */
+export const EMERGENCY_HOURS = 12
+
+export interface FoundPatient {
+  personId: string
+  firstNames: string
+  lastName: string
+  birthDate: string
+  sex: string
+}
+
+/** Surnames compared without case, accents, spaces or hyphens. */
+export function sameSurname(a: string, b: string): boolean {
+  const n = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z]/g, '').toLowerCase()
+  return n(a) !== '' && n(a) === n(b)
+}
+
+export type AccessDeclaration = { ok: true; emergency: boolean } | { ok: false; reason: ProfessionalRefusal }
+
+/**
+ * The professional portal (SPEC §5): find a patient by NIR + date of birth + surname (all three),
+ * declare the patient's consent (joins the care team) or an emergency access, with clear refusals.
+ * What the professional then sees is decided by the access policy in the documents service.
+ */
+export function createProPortalService(deps: { db: Knex; access: AccessFacts; activity: ActivityLog; notifier: Notifier; notificationPrefs: NotificationPrefsService; limiter: Limiter; publicUrl: string }) {
+  const { db, access, activity, notifier, notificationPrefs } = deps
+
+  async function facts(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Promise<PolicyFacts> {
+    const f = await access.loadFacts(trx, actor, personId)
+    if (!f) throw new NotFoundError()
+    return f
+  }
+
+  return {
+    /** All three must match; no partial search, no list. Limited per professional (no enumeration). */
+    async findPatient(actor: Actor, input: { nir: string; birthDate: string; lastName: string }): Promise<FoundPatient | null> {
+      await deps.limiter.consume(actor.accountId)
+      const p = await db('insured_persons').where({ nir: input.nir }).first('id', 'first_names', 'last_name', 'birth_date', 'sex')
+      if (!p || p.birth_date !== input.birthDate || !sameSurname(p.last_name, input.lastName)) return null
+      return { personId: p.id, firstNames: p.first_names, lastName: p.last_name, birthDate: p.birth_date, sex: p.sex }
+    },
+
+    async patient(actor: Actor, personId: string) {
+      const f = await facts(db, actor, personId)
+      const p = await db('insured_persons').where({ id: personId }).first('id', 'first_names', 'last_name', 'birth_date', 'sex')
+      const r = f.relation
+      return {
+        person: p as { id: string; first_names: string; last_name: string; birth_date: string; sex: string },
+        facts: f,
+        hasAccess: can(actor, 'list', { type: 'document' }, f),
+        canFile: can(actor, 'create', { type: 'document' }, f),
+        refusal: professionalRefusal(f, 'consent'),
+        emergencyKind: r.kind === 'professional' ? (r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG') : 'BTG',
+        emergencyRefusal: professionalRefusal(f, r.kind === 'professional' && r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG'),
+        isMinor: false,
+      }
+    },
+
+    /** «Le patient a donné son consentement»: the professional joins the care team. */
+    async declareConsent(actor: Actor, personId: string): Promise<AccessDeclaration> {
+      return db.transaction(async (trx) => {
+        const f = await facts(trx, actor, personId)
+        const refusal = professionalRefusal(f, 'consent')
+        if (refusal) return { ok: false, reason: refusal }
+        const r = f.relation
+        if (r.kind !== 'professional') return { ok: false, reason: 'blocked' }
+        const now = new Date()
+        await trx('patient_professionals')
+          .insert({ person_id: personId, professional_id: r.professionalId, listed: true, consent_at: now })
+          .onConflict(['person_id', 'professional_id'])
+          .merge({ listed: true, consent_at: now })
+        await activity.record(trx, actor, { action: 'careteam.consent', subjectPersonId: personId, objectType: 'professional', objectId: r.professionalId })
+        const to = await notificationPrefs.recipient(personId, 'professional_access')
+        if (to) {
+          await notifier.email(trx, {
+            to,
+            kind: 'professional-access',
+            subject: 'Un professionnel de santé a accès à votre profil',
+            text: `Bonjour,\n\nUn professionnel de santé a déclaré votre consentement et peut désormais consulter votre profil Mon espace santé.\nPour voir qui, et le bloquer si ce n'est pas vous qui l'avez autorisé, connectez-vous : ${deps.publicUrl}/mes-professionnels\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
+          })
+        }
+        return { ok: true, emergency: false }
+      })
+    },
+
+    /** «Accès en urgence» (bris de glace, or SAMU regulation): reason required, only if the patient allows it; always e-mailed. */
+    async emergencyAccess(actor: Actor, personId: string, reason: string): Promise<AccessDeclaration> {
+      return db.transaction(async (trx) => {
+        const f = await facts(trx, actor, personId)
+        const r = f.relation
+        const kind = r.kind === 'professional' && r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG'
+        const refusal = professionalRefusal(f, kind)
+        if (refusal) return { ok: false, reason: refusal }
+        if (r.kind !== 'professional') return { ok: false, reason: 'blocked' }
+        const now = new Date()
+        await trx('emergency_accesses').insert({ person_id: personId, professional_id: r.professionalId, kind, reason, started_at: now, expires_at: new Date(now.getTime() + EMERGENCY_HOURS * 3600 * 1000) })
+        // The reason is the professional's words about the patient's health: kept in the access row, not in the log.
+        await activity.record(trx, actor, { action: 'emergency.access', subjectPersonId: personId, objectType: 'emergency', objectId: kind, emergency: true })
+        const to = await notificationPrefs.recipient(personId, 'emergency_access')
+        if (to) {
+          await notifier.email(trx, {
+            to,
+            kind: 'emergency-access',
+            subject: 'Accès en urgence à votre profil Mon espace santé',
+            text: `Bonjour,\n\nUn professionnel de santé a accédé à votre profil Mon espace santé en urgence.\nPour voir qui et quand, connectez-vous et ouvrez votre historique d'activité : ${deps.publicUrl}/historique?onglet=autres&urgence=oui\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
+          })
+        }
+        return { ok: true, emergency: true }
+      })
+    },
+
+    /**
+     * The daily job of the consultation d'annonce: after 2 weeks, tell the patient to see a
+     * professional; after 1 month, the result becomes visible (the policy already shows it once
+     * `held_until` passed) and the patient is told a new document is there.
+     */
+    async processHeldDocuments(now = new Date()): Promise<{ reminded: number; released: number }> {
+      let reminded = 0
+      let released = 0
+      await db.transaction(async (trx) => {
+        const due = await trx('documents')
+          .whereNotNull('held_until')
+          .whereNull('held_released_at')
+          .whereNull('held_reminder_sent_at')
+          .where('created_at', '<=', new Date(now.getTime() - HOLD_REMINDER_DAYS * DAY))
+          .forUpdate()
+          .skipLocked()
+          .select('id', 'person_id')
+        for (const d of due) {
+          await trx('documents').where({ id: d.id }).update({ held_reminder_sent_at: now })
+          const to = await notificationPrefs.recipient(d.person_id, 'new_document')
+          if (to) {
+            await notifier.email(trx, {
+              to,
+              kind: 'held-document-reminder',
+              subject: 'Un résultat vous attend dans Mon espace santé',
+              text: `Bonjour,\n\nUn professionnel de santé a déposé un résultat dans votre profil Mon espace santé il y a deux semaines. Il souhaite vous l'expliquer lors d'une consultation : prenez rendez-vous avec lui ou avec votre médecin.\nLe document deviendra visible dans votre profil un mois après son dépôt : ${deps.publicUrl}/documents\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
+            })
+          }
+          reminded++
+        }
+        const toRelease = await trx('documents').whereNotNull('held_until').whereNull('held_released_at').where('held_until', '<=', now).forUpdate().skipLocked().select('id', 'person_id', 'held_until')
+        for (const d of toRelease) {
+          await trx('documents').where({ id: d.id }).update({ held_released_at: d.held_until })
+          await activity.record(trx, SYSTEM_ACTOR, { action: 'document.hold_released', subjectPersonId: d.person_id, objectType: 'document', objectId: d.id })
+          const to = await notificationPrefs.recipient(d.person_id, 'new_document')
+          if (to) {
+            await notifier.email(trx, {
+              to,
+              kind: 'new-document',
+              subject: 'Un nouveau document est disponible dans Mon espace santé',
+              text: `Bonjour,\n\nUn nouveau document est disponible dans votre profil Mon espace santé.\nConnectez-vous pour le consulter : ${deps.publicUrl}/documents\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
+            })
+          }
+          released++
+        }
+      })
+      return { reminded, released }
+    },
+  }
+}
+
+export const HOLD_MS = HOLD_DAYS * DAY
+
+export type ProPortalService = ReturnType<typeof createProPortalService>

@@ -1,0 +1,182 @@
+import { Router, type Request } from 'express'
+import type { Services } from '../../services'
+import { requireProfessional } from '../../middleware/auth'
+import type { ProfessionalRefusal } from '../../domain/accessPolicy'
+import { HOLD_DAYS, MAX_DOCUMENT_BYTES, MAX_TITLE_LENGTH, MIME_LABEL, PATIENT_CATEGORIES, categoryLabel, isPatientCategory, type DocumentMime } from '../../domain/documents'
+import { readMultipart } from '../../infrastructure/multipart'
+import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
+import { NotFoundError } from '../../errors'
+import { readNirAndBirthDate } from '../spaces/forms'
+import { REJECTION_MESSAGES, readListQuery, sendContent } from '../documents/routes'
+
+export const REFUSALS: Record<ProfessionalRefusal, string> = {
+  blocked: 'Ce patient vous a bloqué : vous ne pouvez pas consulter son profil. Vous pouvez toujours y déposer un document.',
+  closed: "Ce patient a fermé son profil Mon espace santé : il n'est plus accessible.",
+  opposed: "Ce patient s'est opposé à la création de son profil Mon espace santé : il n'est pas accessible.",
+  not_created: "Le profil Mon espace santé de ce patient n'est pas encore créé : il n'est pas accessible.",
+  emergency_not_allowed: "Ce patient n'autorise pas l'accès en urgence à son profil. Demandez-lui son consentement.",
+}
+
+const NOT_FOUND = 'Aucun patient ne correspond à ces trois informations. Vérifiez le numéro de sécurité sociale, la date de naissance et le nom.'
+
+/** The professional portal: find a patient (all three identifiers), declare access, documents per the policy, file a document. */
+export function professionalRoutes(services: Services): Router {
+  const router = Router()
+  const { proPortal, documents, csrf } = services
+  router.use('/pro/patient', requireProfessional)
+  const current = (req: Request): string => {
+    const id = req.session.journeys?.proPatient?.personId
+    if (typeof id !== 'string') throw new NotFoundError('Aucun patient sélectionné')
+    return id
+  }
+
+  router.get('/pro/patient', (_req, res) => {
+    res.render('professional/find.njk', { pageTitle: 'Trouver un patient', values: {} })
+  })
+
+  router.post('/pro/patient', async (req, res) => {
+    const errors = emptyErrors()
+    const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
+    const lastName = String(req.body.lastName ?? '').trim()
+    if (!lastName) addError(errors, 'lastName', 'Saisissez le nom de naissance ou le nom d’usage du patient')
+    const values = { nir: String(req.body.nir ?? '').slice(0, 40), birthDate: dateParts(req.body, 'birthDate'), lastName: lastName.slice(0, 100) }
+    const again = () => res.status(400).render('professional/find.njk', { pageTitle: 'Trouver un patient', values, errors })
+    if (hasErrors(errors)) return again()
+    const found = await proPortal.findPatient(req.actor!, { nir: nir!, birthDate: birthDate!, lastName })
+    if (!found) {
+      addError(errors, 'nir', NOT_FOUND)
+      return again()
+    }
+    req.session.journeys = { ...(req.session.journeys ?? {}), proPatient: { personId: found.personId } }
+    res.redirect(303, '/pro/patient/dossier')
+  })
+
+  router.get('/pro/patient/dossier', async (req, res) => {
+    const personId = current(req)
+    const p = await proPortal.patient(req.actor!, personId)
+    let list
+    if (p.hasAccess) {
+      const { query, page } = readListQuery(req.query)
+      const r = await documents.list(req.actor!, personId, query, page)
+      list = { ...r, rows: r.rows.map((d) => ({ ...d, categoryLabel: categoryLabel(d.category) })) }
+    }
+    res.render('professional/patient.njk', {
+      pageTitle: `${p.person.first_names} ${p.person.last_name}`,
+      person: p.person,
+      hasAccess: p.hasAccess,
+      canFile: p.canFile,
+      refusal: p.refusal ? REFUSALS[p.refusal] : undefined,
+      emergencyKind: p.emergencyKind,
+      emergencyRefusal: p.emergencyRefusal ? REFUSALS[p.emergencyRefusal] : undefined,
+      list,
+      values: {},
+    })
+  })
+
+  router.post('/pro/patient/acces', async (req, res) => {
+    const personId = current(req)
+    const mode = req.body.mode
+    const reason = String(req.body.reason ?? '').trim()
+    const errors = emptyErrors()
+    if (mode !== 'consentement' && mode !== 'urgence') addError(errors, 'mode', 'Choisissez comment vous accédez au profil', 'mode')
+    else if (mode === 'urgence' && !reason) addError(errors, 'reason', "Saisissez le motif de l'accès en urgence")
+    else if (mode === 'urgence' && reason.length > 500) addError(errors, 'reason', 'Le motif doit contenir 500 caractères au maximum')
+    const p = await proPortal.patient(req.actor!, personId)
+    const render = (status: number, errs?: FormErrors, refusal?: string) =>
+      res.status(status).render('professional/patient.njk', {
+        pageTitle: `${p.person.first_names} ${p.person.last_name}`, person: p.person, hasAccess: false, canFile: p.canFile,
+        refusal: refusal ?? (p.refusal ? REFUSALS[p.refusal] : undefined), emergencyKind: p.emergencyKind,
+        emergencyRefusal: p.emergencyRefusal ? REFUSALS[p.emergencyRefusal] : undefined, errors: errs, values: { mode, reason },
+      })
+    if (hasErrors(errors)) return render(400, errors)
+    const r = mode === 'consentement' ? await proPortal.declareConsent(req.actor!, personId) : await proPortal.emergencyAccess(req.actor!, personId, reason)
+    if (!r.ok) return render(403, undefined, REFUSALS[r.reason])
+    req.session.flash = { type: 'success', text: r.emergency ? 'Accès en urgence ouvert pour 12 heures. Le patient en est informé.' : 'Vous faites maintenant partie de l’équipe de soins du patient.' }
+    res.redirect(303, '/pro/patient/dossier')
+  })
+
+  router.get('/pro/patient/deposer', async (req, res) => {
+    await documents.assertCanCreate(req.actor!, current(req))
+    res.render('professional/file.njk', { pageTitle: 'Déposer un document', values: {}, categoryItems: categoryItems(undefined) })
+  })
+
+  router.post('/pro/patient/deposer', async (req, res) => {
+    const actor = req.actor!
+    const personId = current(req)
+    await documents.assertCanCreate(actor, personId)
+    let errors: FormErrors = emptyErrors()
+    let values: Record<string, string> = {}
+    let createdId: string | undefined
+    await readMultipart(req, {
+      csrf,
+      maxFileBytes: MAX_DOCUMENT_BYTES + 1,
+      onFile: async (file, fields) => {
+        values = fields
+        const checked = checkFields(fields)
+        errors = checked.errors
+        if (!file.filename) addError(errors, 'file', 'Sélectionnez un fichier')
+        if (hasErrors(errors)) return void file.stream.resume()
+        const r = await documents.upload(actor, {
+          personId,
+          category: fields.category,
+          title: fields.title.trim(),
+          date: checked.date!,
+          stream: file.stream,
+          fileName: file.filename,
+          invisibleToRepresentatives: fields.invisible === 'oui',
+          heldUntil: fields.held === 'oui' ? new Date(Date.now() + HOLD_DAYS * 24 * 3600 * 1000) : null,
+        })
+        if (!r.ok) {
+          file.stream.resume()
+          addError(errors, 'file', REJECTION_MESSAGES[r.reason])
+        } else createdId = r.id
+      },
+    })
+    if (!createdId) {
+      if (!hasErrors(errors)) addError(errors, 'file', 'Sélectionnez un fichier')
+      return res.status(400).render('professional/file.njk', { pageTitle: 'Déposer un document', values, errors, categoryItems: categoryItems(values.category) })
+    }
+    req.session.flash = { type: 'success', text: 'Le document a été déposé dans le profil du patient.' }
+    res.redirect(303, '/pro/patient/dossier')
+  })
+
+  router.get('/pro/patient/documents/:id', async (req, res) => {
+    const v = await documents.get(req.actor!, String(req.params.id))
+    if (v.row.person_id !== current(req)) throw new NotFoundError()
+    res.render('professional/document.njk', {
+      pageTitle: v.row.title, doc: v.row, categoryLabel: categoryLabel(v.row.category), typeLabel: MIME_LABEL[v.row.mime as DocumentMime] ?? v.row.mime,
+      canRelease: v.canRelease, held: Boolean(v.row.held_until && !v.row.held_released_at && new Date(v.row.held_until) > new Date()),
+    })
+  })
+
+  router.get('/pro/patient/documents/:id/telecharger', async (req, res) => {
+    const c = await documents.content(req.actor!, String(req.params.id), 'download')
+    if (c.row.person_id !== current(req)) throw new NotFoundError()
+    await sendContent(res, c, 'attachment')
+  })
+
+  router.post('/pro/patient/documents/:id/rendre-visible', async (req, res) => {
+    const row = await documents.release(req.actor!, String(req.params.id))
+    if (row.person_id !== current(req)) throw new NotFoundError()
+    req.session.flash = { type: 'success', text: 'Le résultat est maintenant visible par le patient.' }
+    res.redirect(303, `/pro/patient/documents/${row.id}`)
+  })
+
+  return router
+}
+
+const categoryItems = (selected: string | undefined) => [
+  { value: '', text: 'Choisissez une catégorie' },
+  ...PATIENT_CATEGORIES.map((c) => ({ value: c.code, text: c.label, selected: c.code === selected })),
+]
+
+function checkFields(fields: Record<string, string>): { errors: FormErrors; date?: string } {
+  const errors = emptyErrors()
+  const title = (fields.title ?? '').trim()
+  if (!title) addError(errors, 'title', 'Saisissez le titre du document')
+  else if (title.length > MAX_TITLE_LENGTH) addError(errors, 'title', `Le titre doit contenir ${MAX_TITLE_LENGTH} caractères au maximum`)
+  if (!isPatientCategory(fields.category)) addError(errors, 'category', 'Choisissez une catégorie')
+  const date = checkDate(dateParts(fields, 'date'), 'la date du document', { notFuture: true })
+  if (!date.ok) addError(errors, 'date', date.message, `date-${date.part}`)
+  return { errors, date: date.ok ? date.value : undefined }
+}

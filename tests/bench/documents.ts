@@ -1,0 +1,234 @@
+import crypto from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import request from 'supertest'
+import * as cheerio from 'cheerio'
+import { createTestApp, type TestApp } from '../helpers/testApp'
+import { signIn } from '../helpers/http'
+import { CAMILLE } from '../helpers/demo'
+import { sealChunk, openChunk, CHUNK_SIZE } from '../../src/infrastructure/documentStore'
+import { line, load } from './lib'
+
+const MB = 1024 * 1024
+const env = (k: string, d: number) => Number(process.env[k] ?? d)
+
+/** A multipart body streamed from a 64 KB pattern (the client holds no 10 Mo buffer). */
+function multipart(csrf: string, size: number) {
+  const boundary = `----mesbench${crypto.randomBytes(8).toString('hex')}`
+  const head = Buffer.from(
+    [
+      `--${boundary}`, 'Content-Disposition: form-data; name="_csrf"', '', csrf,
+      `--${boundary}`, 'Content-Disposition: form-data; name="title"', '', 'Banc de mesure',
+      `--${boundary}`, 'Content-Disposition: form-data; name="category"', '', 'AUTR_DOC',
+      `--${boundary}`, 'Content-Disposition: form-data; name="date-day"', '', '1',
+      `--${boundary}`, 'Content-Disposition: form-data; name="date-month"', '', '2',
+      `--${boundary}`, 'Content-Disposition: form-data; name="date-year"', '', '2026',
+      `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="banc.pdf"', 'Content-Type: application/pdf', '', '',
+    ].join('\r\n'),
+  )
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
+  const pattern = crypto.randomBytes(CHUNK_SIZE)
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    length: head.length + size + tail.length,
+    *chunks(): Generator<Buffer> {
+      yield head
+      let left = size
+      let first = true
+      while (left > 0) {
+        const n = Math.min(left, pattern.length)
+        const c = first ? Buffer.concat([Buffer.from('%PDF-1.4\n'), pattern.subarray(9, n)]) : pattern.subarray(0, n)
+        first = false
+        yield c
+        left -= n
+      }
+      yield tail
+    },
+  }
+}
+
+function send(url: string, method: string, headers: Record<string, string | number>, body?: ReturnType<typeof multipart>): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: body ? { ...headers, 'content-type': body.contentType, 'content-length': body.length } : headers }, (res) => {
+      let bytes = 0
+      res.on('data', (c: Buffer) => (bytes += c.length))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    if (!body) return void req.end()
+    const it = body.chunks()
+    const pump = () => {
+      for (;;) {
+        const n = it.next()
+        if (n.done) return void req.end()
+        if (!req.write(n.value)) return void req.once('drain', pump)
+      }
+    }
+    pump()
+  })
+}
+
+async function bare(handler: http.RequestListener) {
+  const server = http.createServer(handler)
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) }
+}
+
+async function signedIn(t: TestApp, base: string) {
+  const a = request.agent(base)
+  await signIn(a, t.db, 'patient', CAMILLE.login, CAMILLE.password)
+  const page = await a.get('/documents/ajouter')
+  const cookie = String((page as unknown as { req: { getHeader(n: string): string } }).req.getHeader('cookie'))
+  return { cookie, csrf: cheerio.load(page.text)('input[name="_csrf"]').attr('value')! }
+}
+
+/**
+ * Upload and download of a 10 Mo file through the full app, next to a bare node:http server
+ * receiving / sending the same bytes; raw AES-256-GCM in 64 KB chunks; RSS growth with 20
+ * concurrent uploads. Sizes from the environment: BENCH_FILE_MB, BENCH_ROUNDS, BENCH_CONCURRENT.
+ */
+export async function transferBench(): Promise<string[]> {
+  const size = env('BENCH_FILE_MB', 10) * MB
+  const rounds = env('BENCH_ROUNDS', 5)
+  const concurrent = env('BENCH_CONCURRENT', 20)
+  const out = [`Documents : envoi et téléchargement de ${size / MB} Mo (${rounds} fois chacun)`]
+  process.env.TEST_DB_POOL = process.env.TEST_DB_POOL ?? String(concurrent + 5)
+  const t = await createTestApp()
+  const base = await t.listen()
+  try {
+    const { cookie, csrf } = await signedIn(t, base)
+    // Upload through the app.
+    let start = process.hrtime.bigint()
+    let lastLocation = ''
+    for (let i = 0; i < rounds; i++) {
+      const r = await send(`${base}/documents/ajouter`, 'POST', { cookie }, multipart(csrf, size))
+      if (r.status !== 303) throw new Error(`envoi refusé : ${r.status}`)
+    }
+    const appUp = (size * rounds) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    const doc = await t.db('documents').where({ title: 'Banc de mesure' }).orderBy('created_at', 'desc').first('id')
+    lastLocation = `/documents/${doc.id}/telecharger`
+    // The same body to a bare node:http server that only reads it.
+    const sink = await bare((req, res) => {
+      req.on('data', () => undefined)
+      req.on('end', () => res.writeHead(303, { location: '/' }).end())
+    })
+    start = process.hrtime.bigint()
+    for (let i = 0; i < rounds; i++) await send(`${sink.url}/`, 'POST', {}, multipart(csrf, size))
+    const bareUp = (size * rounds) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    await sink.close()
+    out.push(`  envoi par l'application : ${appUp.toFixed(1)} Mo/s ; node:http nu : ${bareUp.toFixed(1)} Mo/s ; rapport ${(appUp / bareUp).toFixed(2)} [objectif ≥ 0,5 : ${appUp / bareUp >= 0.5 ? 'atteint' : 'non atteint'}]`)
+    // Download.
+    start = process.hrtime.bigint()
+    for (let i = 0; i < rounds; i++) {
+      const r = await send(`${base}${lastLocation}`, 'GET', { cookie })
+      if (r.status !== 200 || r.bytes !== size) throw new Error(`téléchargement : ${r.status} ${r.bytes}`)
+    }
+    const appDown = (size * rounds) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    const payload = crypto.randomBytes(size)
+    const source = await bare((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': size })
+      res.end(payload)
+    })
+    start = process.hrtime.bigint()
+    for (let i = 0; i < rounds; i++) await send(`${source.url}/`, 'GET', {})
+    const bareDown = (size * rounds) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    await source.close()
+    out.push(`  téléchargement par l'application : ${appDown.toFixed(1)} Mo/s ; node:http nu : ${bareDown.toFixed(1)} Mo/s ; rapport ${(appDown / bareDown).toFixed(2)} [objectif ≥ 0,5 : ${appDown / bareDown >= 0.5 ? 'atteint' : 'non atteint'}]`)
+    // Raw AES-256-GCM, 64 KB chunks.
+    const key = crypto.randomBytes(32)
+    const chunk = crypto.randomBytes(CHUNK_SIZE)
+    const n = Math.ceil((100 * MB) / CHUNK_SIZE)
+    start = process.hrtime.bigint()
+    let sealed: Buffer = chunk
+    for (let i = 0; i < n; i++) sealed = sealChunk(key, 'bench', i, chunk)
+    const enc = (n * CHUNK_SIZE) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    start = process.hrtime.bigint()
+    for (let i = 0; i < n; i++) openChunk(key, 'bench', n - 1, sealed)
+    const dec = (n * CHUNK_SIZE) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    out.push(`  AES-256-GCM brut, blocs de 64 Ko : chiffrement ${enc.toFixed(0)} Mo/s, déchiffrement ${dec.toFixed(0)} Mo/s`)
+    // Peak RSS growth with concurrent uploads (client and server in this process; the client streams).
+    global.gc?.()
+    const baseline = process.memoryUsage().rss
+    let peak = baseline
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
+    start = process.hrtime.bigint()
+    const results = await Promise.all(Array.from({ length: concurrent }, () => send(`${base}/documents/ajouter`, 'POST', { cookie }, multipart(csrf, size))))
+    const secs = Number(process.hrtime.bigint() - start) / 1e9
+    clearInterval(timer)
+    const ok = results.filter((r) => r.status === 303).length
+    const growth = (peak - baseline) / MB
+    out.push(`  ${concurrent} envois simultanés (${ok} réussis en ${secs.toFixed(1)} s) : RSS de départ ${(baseline / MB).toFixed(0)} Mo, pic ${(peak / MB).toFixed(0)} Mo, hausse ${growth.toFixed(1)} Mo [objectif < 50 Mo : ${growth < 50 ? 'atteint' : 'non atteint'}]`)
+  } finally {
+    await t.close()
+  }
+  return out
+}
+
+/**
+ * «Mes documents» with 500 documents and a large activity table (BENCH_ACTIVITY_ROWS, default
+ * 10 million, generated by set-based SQL in the bench database, not through the app): p99 under
+ * load for the list and the history, and the query plans (EXPLAIN ANALYZE).
+ */
+export async function listBench(): Promise<string[]> {
+  const docs = env('BENCH_DOCUMENTS', 500)
+  const rows = env('BENCH_ACTIVITY_ROWS', 10_000_000)
+  const seconds = env('BENCH_SECONDS', 10)
+  const out = [`Mes documents : ${docs} documents, ${rows.toLocaleString('fr-FR')} lignes d'historique`]
+  const t = await createTestApp()
+  const base = await t.listen()
+  try {
+    const camille = (await t.db('accounts').where({ login: CAMILLE.login }).first()).person_id
+    const started = Date.now()
+    await t.db.raw(
+      `INSERT INTO documents (person_id, category, title, document_date, mime, size_bytes, file_name, author_kind, author_name, masked, wrapped_key, chunk_size, chunk_count, created_at)
+       SELECT ?, (ARRAY['ORD_SOIN','RADIO_SC','BIOLOGIE','CPT_REND','DEPISTAG','AUTR_DOC'])[1 + i % 6], 'Document ' || i, date '2026-01-01' - (i % 3000),
+              'application/pdf', 1000, 'document.pdf', CASE WHEN i % 3 = 0 THEN 'professional' ELSE 'patient' END, 'Banc', i % 10 = 0, '\\x00', 65536, 0, now() - (i || ' minutes')::interval
+         FROM generate_series(1, ?) AS i`,
+      [camille, docs],
+    )
+    // The big activity table: other people's rows (100 000 synthetic people) + 20 000 of Camille's.
+    const others = Math.max(0, rows - 20_000)
+    await t.db.raw('SET maintenance_work_mem = \'256MB\'').catch(() => undefined)
+    await t.db.raw(
+      `INSERT INTO activity_log (chain_key, seq, occurred_at, actor_role, actor_name, action, subject_person_id, emergency, prev_hash, hash)
+       SELECT 'bench:' || (i % 100000), i / 100000 + 1, now() - ((i % 500000) || ' minutes')::interval,
+              (ARRAY['patient','professional','carer','agent'])[1 + i % 4], 'Banc', 'document.read',
+              ('00000000-0000-4000-8000-' || lpad(to_hex(i % 100000), 12, '0'))::uuid, i % 1000 = 0, '', ''
+         FROM generate_series(1, ?) AS i`,
+      [others],
+    )
+    await t.db.raw(
+      `INSERT INTO activity_log (chain_key, seq, occurred_at, actor_role, actor_name, action, subject_person_id, emergency, prev_hash, hash)
+       SELECT 'bench-camille', i, now() - (i || ' minutes')::interval, (ARRAY['patient','professional'])[1 + i % 2], 'Banc', 'document.read', ?, i % 200 = 0, '', ''
+         FROM generate_series(1, 20000) AS i`,
+      [camille],
+    )
+    await t.db.raw('ANALYZE documents')
+    await t.db.raw('ANALYZE activity_log')
+    out.push(`  données générées en ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    const { cookie } = await signedIn(t, base)
+    for (const [label, path] of [
+      ['Mes documents, page 1 (date)', '/documents'],
+      ['Mes documents, page 10, filtre catégorie', '/documents?categorie=BIOLOGIE&page=3'],
+      ["Historique d'activité, actions des autres", '/historique?onglet=autres'],
+    ] as const) {
+      const check = await send(base + path, 'GET', { cookie })
+      if (check.status !== 200) throw new Error(`${path} : ${check.status}`)
+      out.push(line(`${label} (10 connexions, ${seconds} s)`, await load(base + path, { connections: 10, seconds, headers: { cookie } })))
+    }
+    const plan = async (sql: string, bindings: unknown[]) => ((await t.db.raw(`EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF, SUMMARY ON) ${sql}`, bindings as never)).rows as { 'QUERY PLAN': string }[]).map((r) => `    ${r['QUERY PLAN']}`)
+    out.push('  EXPLAIN de la liste «Mes documents» :')
+    out.push(...(await plan(t.db('documents').where({ person_id: camille }).select('id', 'title', 'category', 'document_date').orderBy([{ column: 'document_date', order: 'desc' }, { column: 'created_at', order: 'desc' }]).limit(20).toString(), [])))
+    out.push("  EXPLAIN de l'historique (actions des autres) :")
+    out.push(
+      ...(await plan(
+        t.db('activity_log').where({ subject_person_id: camille }).whereNotIn('actor_role', ['patient', 'representative']).where('occurred_at', '>=', t.db.raw("now() - interval '365 days'")).select('id', 'occurred_at', 'actor_name', 'action').orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(51).toString(),
+        [],
+      )),
+    )
+  } finally {
+    await t.close()
+  }
+  return out
+}

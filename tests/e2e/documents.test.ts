@@ -1,0 +1,163 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { createTestApp, type TestApp } from '../helpers/testApp'
+import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import { lastMessage, otpIn } from '../helpers/http'
+import { CAMILLE, PROS } from '../helpers/demo'
+import { simplePdf } from '../../src/infrastructure/simplePdf'
+
+type Watcher = ReturnType<typeof watch>
+
+jest.setTimeout(240_000)
+
+async function fillDate(page: Page, legend: string, d: string, m: string, y: string) {
+  const group = page.getByRole('group', { name: legend })
+  await group.getByLabel('Jour').fill(d)
+  await group.getByLabel('Mois').fill(m)
+  await group.getByLabel('Année').fill(y)
+}
+
+describe.each([
+  ['sans JavaScript', false],
+  ['avec JavaScript', true],
+])('documents et professionnels %s', (_label, js) => {
+  let t: TestApp
+  let base: string
+  let browser: Browser
+  let dir: string
+  const tag = js ? 'js' : 'sans-js'
+  beforeAll(async () => {
+    t = await createTestApp()
+    base = await t.listen()
+    browser = await launchBrowser()
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-docs-'))
+    fs.writeFileSync(path.join(dir, 'compte-rendu.pdf'), simplePdf(['Compte rendu', 'Tout va bien.']))
+    fs.writeFileSync(path.join(dir, 'faux.pdf'), Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'))
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await t?.close()
+  })
+
+  async function session(run: (page: Page, w: Watcher) => Promise<void>) {
+    const context = await newContext(browser, js)
+    const page = await context.newPage()
+    const w = watch(page, { javaScript: js })
+    try {
+      await run(page, w)
+    } finally {
+      await w.settle()
+      await context.close()
+    }
+    expect(w.problems).toEqual([])
+  }
+
+  async function signIn(page: Page, url: string, loginLabel: string, login: string, password: string, email: string) {
+    await page.goto(base + url)
+    await page.getByLabel(loginLabel).fill(login)
+    await page.getByLabel('Mot de passe', { exact: true }).fill(password)
+    await page.getByRole('button', { name: 'Se connecter' }).click()
+    await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, email, 'otp')).body))
+    await page.getByRole('button', { name: 'Valider' }).click()
+  }
+
+  it('Camille ajoute un document (erreurs comprises), le masque, le supprime', async () => {
+    await session(async (page, w) => {
+      await signIn(page, '/connexion', 'Identifiant', CAMILLE.login, CAMILLE.password, CAMILLE.email)
+      await page.getByRole('heading', { name: 'Derniers accès des professionnels de santé' }).waitFor()
+      await w.check('accueil')
+      await page.getByRole('link', { name: 'Mes documents' }).first().click()
+      await page.getByRole('heading', { name: 'Mes documents' }).waitFor()
+      await w.check('mes documents')
+      await page.getByLabel('Ajouté par').selectOption('professionnels')
+      await page.getByRole('button', { name: 'Afficher' }).click()
+      await page.getByRole('link', { name: 'Ordonnance de renouvellement' }).waitFor()
+      await page.getByRole('button', { name: 'Ajouter un document' }).click()
+      await page.getByRole('heading', { name: 'Ajouter un document' }).waitFor()
+      await w.check('ajouter')
+      await page.getByLabel('Titre du document').fill('Compte rendu du kiné')
+      await page.getByLabel('Catégorie').selectOption('CPT_REND')
+      await fillDate(page, 'Date du document', '2', '10', '2026')
+      await page.locator('input[type=file]').setInputFiles(path.join(dir, 'faux.pdf'))
+      await page.getByRole('button', { name: 'Ajouter le document' }).click()
+      await page.getByText('Le fichier doit être un PDF').first().waitFor()
+      expect(await page.title()).toBe('Erreur : Ajouter un document – Mon espace santé')
+      await w.check('ajouter : erreur')
+      await screenshot(page, `document-erreur-${tag}`)
+      await page.locator('input[type=file]').setInputFiles(path.join(dir, 'compte-rendu.pdf'))
+      await page.getByRole('button', { name: 'Ajouter le document' }).click()
+      await page.getByRole('heading', { name: 'Compte rendu du kiné' }).waitFor()
+      await w.check('document')
+      await page.getByRole('button', { name: 'Masquer ce document aux professionnels de santé' }).click()
+      await page.getByText('Ce document est masqué. Le voient encore').waitFor()
+      await w.check('document masqué')
+      await page.getByRole('link', { name: 'Supprimer ce document' }).click()
+      await page.getByRole('button', { name: 'Supprimer le document' }).click()
+      await page.getByText('Cochez la case pour confirmer la suppression').first().waitFor()
+      await w.check('supprimer : erreur')
+      await page.getByLabel('Je confirme vouloir supprimer ce document').check()
+      await page.getByRole('button', { name: 'Supprimer le document' }).click()
+      await page.getByRole('heading', { name: 'Mes documents' }).waitFor()
+    })
+  })
+
+  it('Camille ajoute un professionnel et consulte son historique', async () => {
+    await session(async (page, w) => {
+      await signIn(page, '/connexion', 'Identifiant', CAMILLE.login, CAMILLE.password, CAMILLE.email)
+      await page.getByRole('link', { name: 'Mes professionnels de santé' }).first().click()
+      await page.getByRole('heading', { name: 'Mes professionnels de santé' }).waitFor()
+      await w.check('mes professionnels')
+      await page.getByRole('link', { name: 'Ajouter ou bloquer un professionnel de santé' }).click()
+      await page.getByLabel('Nom ou numéro RPPS').fill('Girard')
+      await page.getByRole('button', { name: 'Rechercher' }).click()
+      await page.getByText('Thomas Girard').waitFor()
+      await w.check('recherche de professionnel')
+      await page.getByRole('button', { name: 'Ajouter à mes professionnels : Thomas Girard' }).click()
+      await page.getByText("Thomas Girard est ajouté à vos professionnels de santé").waitFor()
+      await page.getByRole('link', { name: "Historique d'activité" }).first().click()
+      await page.getByRole('heading', { name: "Historique d'activité" }).waitFor()
+      await w.check('historique')
+      await page.getByRole('link', { name: 'Actions des professionnels et des autres personnes' }).click()
+      await page.getByText('Dr Karim Haddad').first().waitFor()
+      await w.check('historique : autres')
+    })
+  })
+
+  it('Julie Moreau trouve Camille, déclare son consentement, dépose un document', async () => {
+    await session(async (page, w) => {
+      await signIn(page, '/pro/connexion', 'Numéro RPPS', PROS.moreau.login, PROS.moreau.password, PROS.moreau.email)
+      await page.getByRole('link', { name: 'Trouver un patient' }).first().click()
+      await page.getByRole('heading', { name: 'Trouver un patient' }).waitFor()
+      await w.check('trouver un patient')
+      await page.getByLabel('Numéro de sécurité sociale du patient').fill('2 68 03 75 056 123 63')
+      await fillDate(page, 'Date de naissance du patient', '14', '3', '1968')
+      await page.getByLabel('Nom du patient').fill('Durand')
+      await page.getByRole('button', { name: 'Rechercher le patient' }).click()
+      await page.getByText('Aucun patient ne correspond').first().waitFor()
+      await w.check('trouver : erreur')
+      await page.getByLabel('Nom du patient').fill('Martin')
+      await page.getByRole('button', { name: 'Rechercher le patient' }).click()
+      await page.getByRole('heading', { name: 'Camille Martin' }).waitFor()
+      await w.check('patient sans accès')
+      await page.getByLabel('Le patient a donné son consentement').check()
+      await page.getByRole('button', { name: 'Accéder au profil' }).click()
+      await page.getByRole('link', { name: 'Ordonnance de renouvellement' }).waitFor()
+      await w.check('patient avec accès')
+      await page.getByRole('link', { name: 'Ordonnance de renouvellement' }).click()
+      await page.getByRole('heading', { name: 'Ordonnance de renouvellement' }).waitFor()
+      await w.check('document côté professionnel')
+      await page.getByRole('link', { name: 'Retour' }).click()
+      await page.getByRole('link', { name: 'Déposer un document dans le profil de ce patient' }).click()
+      await page.getByLabel('Titre du document').fill('Délivrance de médicaments')
+      await page.getByLabel('Catégorie').selectOption('ORD_SOIN')
+      await fillDate(page, 'Date du document', '20', '11', '2026')
+      await page.locator('input[type=file]').setInputFiles(path.join(dir, 'compte-rendu.pdf'))
+      await w.check('déposer')
+      await page.getByRole('button', { name: 'Déposer le document' }).click()
+      await page.getByText('Le document a été déposé dans le profil du patient.').waitFor()
+      await screenshot(page, `pro-patient-${tag}`)
+    })
+  })
+})
