@@ -44,6 +44,15 @@ export const ACTION_LABELS: Record<string, string> = {
   'settings.mask_new_documents': 'Réglage «\u00a0Masquer par défaut les nouveaux documents\u00a0» modifié',
   'emergency.access': 'Accès en urgence au profil',
   'patient.found': 'Recherche du profil par un professionnel',
+  'message.start': 'Nouvelle conversation dans la messagerie',
+  'message.send': 'Message envoyé',
+  'message.read': 'Conversation lue',
+  'message.list': 'Messagerie consultée',
+  'message.close': 'Conversation close par le professionnel',
+  'message.archive': 'Conversation archivée',
+  'message.unarchive': 'Conversation remise dans la messagerie',
+  'message.attachment.download': "Pièce jointe d'un message téléchargée",
+  'message.attachment.save': "Pièce jointe d'un message enregistrée dans les documents",
 }
 
 export function actionLabel(action: string): string {

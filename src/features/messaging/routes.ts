@@ -112,13 +112,36 @@ export function messagingRoutes(services: Services): Router {
   })
 
   // Professional side: start a conversation, close one.
-  const startForm = (res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) =>
-    res.status(status).render('messaging/start.njk', { pageTitle: 'Écrire à un patient', values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
-  router.get('/pro/messagerie/nouveau', requireProfessional, (_req, res) => startForm(res))
+  // «Écrire à ce patient» from the portal: the patient found there (kept in the session by «Trouver un patient»).
+  const foundPatient = async (req: Request, asked: unknown) => {
+    const kept = req.session.journeys?.proPatient?.personId
+    const personId = asked === 'dossier' && typeof kept === 'string' ? kept : undefined
+    const name = personId ? await messaging.patientName(personId) : undefined
+    return personId && name ? { personId, name } : undefined
+  }
+  const startForm = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
+    const found = await foundPatient(req, extra.values?.patient ?? req.query.patient)
+    res.status(status).render('messaging/start.njk', { pageTitle: found ? `Écrire à ${found.name}` : 'Écrire à un patient', found, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
+  }
+  router.get('/pro/messagerie/nouveau', requireProfessional, (req, res) => startForm(req, res))
   router.post('/pro/messagerie/nouveau', requireProfessional, async (req, res) => {
     let patient = ''
     const { fields, outcome } = await messageForm(req, services, async (f, attachment) => {
       const errors = emptyErrors()
+      const found = await foundPatient(req, f.patient)
+      if (found) {
+        const subject = (f.subject ?? '').trim()
+        const sErr = subjectError(subject)
+        if (sErr) addError(errors, 'subject', sErr)
+        const body = normaliseMessage(f.body)
+        const bErr = messageError(body)
+        if (bErr) addError(errors, 'body', bErr)
+        if (hasErrors(errors)) return { errors }
+        const r = await messaging.startFor(req.actor!, found.personId, { subject, body, attachment })
+        if (!r.ok) return { errors: refusalErrors(r.reason) }
+        patient = r.value.patient
+        return { redirect: `/pro/messagerie/${r.value.conversationId}` }
+      }
       const nir = validateNir(f.nir)
       if (!nir.ok) addError(errors, 'nir', nir.message)
       const birth = checkDate(dateParts(f, 'birthDate'), 'la date de naissance', { notFuture: true })
@@ -137,7 +160,7 @@ export function messagingRoutes(services: Services): Router {
       patient = r.value.patient
       return { redirect: `/pro/messagerie/${r.value.conversationId}` }
     })
-    if (outcome.errors) return startForm(res, 400, { errors: outcome.errors, values: fields })
+    if (outcome.errors) return startForm(req, res, 400, { errors: outcome.errors, values: fields })
     req.session.flash = { type: 'success', text: `Votre message a été envoyé à ${patient}.` }
     res.redirect(303, outcome.redirect!)
   })
