@@ -10,7 +10,8 @@ import { simplePdf } from '../../src/infrastructure/simplePdf'
 
 type Watcher = ReturnType<typeof watch>
 
-jest.setTimeout(240_000)
+// Long journeys on a shared, loaded machine.
+jest.setTimeout(480_000)
 
 async function fillDate(page: Page, legend: string, d: string, m: string, y: string) {
   const group = page.getByRole('group', { name: legend })
@@ -112,9 +113,9 @@ describe.each([
       await page.getByRole('link', { name: 'Ajouter ou bloquer un professionnel de santé' }).click()
       await page.getByLabel('Nom ou numéro RPPS').fill('Girard')
       await page.getByRole('button', { name: 'Rechercher' }).click()
-      await page.getByText('Thomas Girard').waitFor()
+      await page.getByText('Thomas Girard', { exact: true }).waitFor()
       await w.check('recherche de professionnel')
-      await page.getByRole('button', { name: 'Ajouter à mes professionnels : Thomas Girard' }).click()
+      await page.getByRole('button', { name: /Ajouter à mes professionnels/ }).click()
       await page.getByText("Thomas Girard est ajouté à vos professionnels de santé").waitFor()
       await page.getByRole('link', { name: "Historique d'activité" }).first().click()
       await page.getByRole('heading', { name: "Historique d'activité" }).waitFor()

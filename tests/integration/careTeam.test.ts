@@ -28,8 +28,8 @@ describe('Mes professionnels de santé, historique, accueil', () => {
     expect(main).toContain('Dr Karim Haddad')
     expect(main).toContain('Administrateur')
     expect(main).toMatch(/Dr Marc Petit.*Bloqué depuis le/)
-    expect($('input[name="urgence"][value="ETREAT"]').is(':checked')).toBe(true)
-    expect($('input[name="urgence"][value="MASKED"]').is(':checked')).toBe(false)
+    expect($('input[name="urgence[]"][value="ETREAT"]').is(':checked')).toBe(true)
+    expect($('input[name="urgence[]"][value="MASKED"]').is(':checked')).toBe(false)
   })
 
   it('searches the directory by name or RPPS; a bad search is an error', async () => {

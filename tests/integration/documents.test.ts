@@ -54,7 +54,10 @@ describe('Mes documents (patient side)', () => {
     const page = await camille.get(r.headers.location)
     expect(h1(page.text)).toBe('Radio du genou')
     expect(page.text).toContain('Le document a été ajouté.')
-    expect(cheerio.load(page.text)(`iframe[src="/documents/${id}/apercu"]`).length).toBe(1)
+    expect(cheerio.load(page.text)(`a[href="/documents/${id}/apercu"]`).length).toBe(1)
+    const inline = await camille.get(`/documents/${id}/apercu`)
+    expect(inline.headers['content-disposition']).toMatch(/^inline; /)
+    expect(inline.headers['content-security-policy']).toContain("default-src 'none'")
     const dl = await camille.get(`/documents/${id}/telecharger`).buffer(true).parse((res, cb) => {
       const parts: Buffer[] = []
       res.on('data', (c: Buffer) => parts.push(c))

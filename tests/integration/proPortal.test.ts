@@ -219,4 +219,11 @@ describe('portail professionnel', () => {
     const moreau = await proAgent(t, 'moreau')
     expect((await moreau.get('/pro/patient/dossier')).status).toBe(404)
   })
+
+  it('the activity log still verifies (append-only, hash chain intact) after all these journeys', async () => {
+    const r = await t.services.activity.verify()
+    expect(r.ok).toBe(true)
+    expect(r.rows).toBeGreaterThan(20)
+    await expect(t.db('activity_log').where({ subject_person_id: camilleId }).update({ action: 'x' })).rejects.toThrow(/append-only/)
+  })
 })
