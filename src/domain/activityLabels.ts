@@ -68,6 +68,15 @@ export const ACTION_LABELS: Record<string, string> = {
   'profile.questionnaire.finalise': 'Questionnaire de prévention finalisé',
   'profile.directives.replace': 'Directives anticipées enregistrées',
   'profile.synthesis': 'Synthèse du profil médical créée',
+  'message.start': 'Nouvelle conversation dans la messagerie',
+  'message.send': 'Message envoyé',
+  'message.read': 'Conversation lue',
+  'message.list': 'Messagerie consultée',
+  'message.close': 'Conversation close par le professionnel',
+  'message.archive': 'Conversation archivée',
+  'message.unarchive': 'Conversation remise dans la messagerie',
+  'message.attachment.download': "Pièce jointe d'un message téléchargée",
+  'message.attachment.save': "Pièce jointe d'un message enregistrée dans les documents",
 }
 
 export function actionLabel(action: string): string {

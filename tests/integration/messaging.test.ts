@@ -59,8 +59,8 @@ describe('Messagerie sécurisée', () => {
     expect(r.headers['cache-control']).toContain('no-store')
     const $ = cheerio.load(r.text)
     const nav = $('.govuk-service-navigation__link[href="/messagerie"]')
-    expect(nav.text().replace(/\s+/g, ' ').trim()).toBe('Messagerie (1 message non lu)')
-    expect(nav.find('.govuk-visually-hidden').text().trim()).toBe('message non lu')
+    expect(nav.find('[aria-hidden="true"]').text()).toBe('(1)')
+    expect(nav.find('.govuk-visually-hidden').text()).toBe('(1 message non lu)')
     const list = await conversationsOf(camille, '/messagerie')
     expect(list.map((c) => c.subject)).toEqual(['Résultats de votre holter', 'Renouvellement de votre ordonnance'])
     expect(list.map((c) => c.state)).toEqual(['Ouverte', 'Close'])
@@ -160,6 +160,26 @@ describe('Messagerie sécurisée', () => {
     expect(ok.headers.location).toBe(`/messagerie/${conv.id}#dernier-message`)
   })
 
+  it('«Écrire à ce patient» from the portal: the patient found with «Trouver un patient», no identity to type again', async () => {
+    const found = await submitForm(moreau, '/pro/patient', camilleIdentity())
+    expect(found.status).toBe(303)
+    const dossier = cheerio.load((await moreau.get('/pro/patient/dossier')).text)
+    expect(dossier('a[href="/pro/messagerie/nouveau?patient=dossier"]').text()).toBe('Écrire à ce patient')
+    const page = await moreau.get('/pro/messagerie/nouveau?patient=dossier')
+    expect(h1(page.text)).toBe('Écrire à Camille Martin')
+    expect(cheerio.load(page.text)('input[name="nir"]').length).toBe(0)
+    const r = await postMultipart(moreau, '/pro/messagerie/nouveau?patient=dossier', '/pro/messagerie/nouveau', { patient: 'dossier', subject: 'Vaccin', body: 'Votre vaccin est arrivé.' })
+    expect(r.status).toBe(303)
+    const conv = await t.db('conversations').where({ id: (r.headers.location as string).split('/').pop() }).first()
+    expect(conv.person_id).toBe(camilleId)
+    // Without a patient found in this session, the hidden field alone does nothing: the identity is asked.
+    const other = agent(t.app)
+    await signIn(other, t.db, 'professional', PROS.bernard.login, PROS.bernard.password)
+    const refused = await postMultipart(other, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { patient: 'dossier', subject: 'x', body: 'x' })
+    expect(refused.status).toBe(400)
+    expect(errorText(refused.text, 'lastName')).toBe('Saisissez le nom de famille du patient')
+  })
+
   it('a patient cannot start a conversation with a professional who never wrote', async () => {
     const petitId = (await t.db('professionals').where({ rpps: PROS.petit.login }).first()).id
     const r = await submitForm(camille, '/messagerie/ecrire', { professional: petitId, body: 'Bonjour' })
@@ -170,8 +190,8 @@ describe('Messagerie sécurisée', () => {
   })
 
   it('IDOR: another patient and another professional get 404 on Camille’s conversation and attachment', async () => {
-    const conv = await t.db('conversations').where({ person_id: camilleId }).orderBy('created_at', 'desc').first()
-    const att = await t.db('message_attachments as a').join('messages as m', 'm.id', 'a.message_id').where('m.conversation_id', conv.id).first('a.id')
+    const att = await t.db('message_attachments as a').join('messages as m', 'm.id', 'a.message_id').join('conversations as c', 'c.id', 'm.conversation_id').where('c.person_id', camilleId).first('a.id', 'c.id as conversation_id')
+    const conv = { id: att.conversation_id as string }
     const other = await createAccount(t.db)
     const stranger = agent(t.app)
     await signIn(stranger, t.db, 'patient', other.login, other.password)

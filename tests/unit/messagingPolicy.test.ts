@@ -2,6 +2,7 @@ import { can, decide, DEFAULT_SETTINGS, type Action, type ConversationFacts, typ
 import type { Actor } from '../../src/domain/actor'
 import { attachmentTitle, closeReasonError, documentTitleFromAttachment, messageError, normaliseMessage, subjectError } from '../../src/domain/messaging'
 import { sameSurname } from '../../src/features/messaging/service'
+import { ContentInspector, ContentRejected } from '../../src/domain/documents'
 
 const NOW = new Date('2026-11-24T10:00:00Z')
 const P = '11111111-1111-1111-1111-111111111111'
@@ -128,5 +129,34 @@ describe('messaging rules', () => {
   ])('attachment title %#', (name, title, docTitle) => {
     expect(attachmentTitle(name)).toBe(title)
     expect(documentTitleFromAttachment(attachmentTitle(name))).toBe(docTitle)
+  })
+})
+
+describe('ContentInspector (the document rules, shared by documents and message attachments)', () => {
+  const run = (name: string, chunks: Buffer[], max?: number): string => {
+    try {
+      const i = new ContentInspector(name, max)
+      let total = 0
+      chunks.forEach((c, index) => {
+        total += c.length
+        i.inspect(c, index, total)
+      })
+      return i.finish(total)
+    } catch (err) {
+      if (err instanceof ContentRejected) return `refusé : ${err.reason}`
+      throw err
+    }
+  }
+  test.each<[string, string, Buffer[], number | undefined, string]>([
+    ['a PDF', 'cr.pdf', [Buffer.from('%PDF-1.4 ...')], undefined, 'application/pdf'],
+    ['text named .pdf', 'cr.pdf', [Buffer.from('bonjour')], undefined, 'refusé : type_mismatch'],
+    ['a PNG without extension', 'image', [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0])], undefined, 'image/png'],
+    ['binary posing as text', 'notes.txt', [Buffer.from([0x41, 0x00, 0x42])], undefined, 'refusé : type'],
+    ['empty', 'vide.txt', [], undefined, 'refusé : empty'],
+    ['too large', 'gros.txt', [Buffer.alloc(6, 0x61), Buffer.alloc(6, 0x61)], 10, 'refusé : too_large'],
+    ['dangerous name', '../../etc/passwd', [Buffer.from('x')], undefined, 'refusé : bad_name'],
+    ['an executable', 'facture.exe', [Buffer.from('MZ')], undefined, 'refusé : bad_name'],
+  ])('%s', (_n, name, chunks, max, expected) => {
+    expect(run(name, chunks, max)).toBe(expected)
   })
 })

@@ -77,6 +77,11 @@ export const messagingRepository = {
     return q('insured_persons as p').leftJoin('spaces as s', 's.person_id', 'p.id').where({ 'p.nir': nir, 'p.birth_date': birthDate }).first('p.id', 'p.last_name', 'p.first_names', 's.state')
   },
 
+  async findPerson(q: Q, id: string): Promise<{ id: string; last_name: string; first_names: string } | undefined> {
+    if (!isUuid(id)) return undefined
+    return q('insured_persons').where({ id }).first('id', 'last_name', 'first_names')
+  },
+
   async find(q: Q, id: string, opts: { lock?: boolean } = {}): Promise<ConversationRow | undefined> {
     if (!isUuid(id)) return undefined
     const query = q('conversations').where({ id }).first()

@@ -56,19 +56,27 @@ function refusalErrors(reason: StartRefusal | SendRefusal): FormErrors {
   return addError(emptyErrors(), r.field, r.text)
 }
 
-/** «Messagerie (2)» with «messages non lus» for screen readers, on every page of patients and professionals. */
+/** Puts the unread count on the «Messagerie» item of the navigation: seen «Messagerie (2)», heard «Messagerie (2 messages non lus)». */
+async function applyBadge(services: Services, req: Request, res: Response): Promise<void> {
+  const actor = req.actor
+  const nav = res.locals.navigation as { href: string; text?: string; html?: string }[] | undefined
+  if (!actor || !nav || (actor.kind !== 'patient' && actor.kind !== 'professional')) return
+  const item = nav.find((i) => i.href === '/messagerie' || i.href === '/pro/messagerie')
+  if (!item) return
+  const n = await services.messaging.unreadCount(actor)
+  if (n > 0) {
+    item.html = `Messagerie <span aria-hidden="true">(${n})</span><span class="govuk-visually-hidden">(${n} ${n > 1 ? 'messages non lus' : 'message non lu'})</span>`
+    delete item.text
+  } else {
+    item.text = 'Messagerie'
+    delete item.html
+  }
+}
+
+/** The count on every page of patients and professionals (one indexed count per page). */
 export function unreadBadge(services: Services): RequestHandler {
   return async (req, res, next) => {
-    const actor = req.actor
-    const nav = res.locals.navigation as { href: string; text?: string; html?: string }[] | undefined
-    if (req.method !== 'GET' || !actor || !nav || (actor.kind !== 'patient' && actor.kind !== 'professional')) return next()
-    const item = nav.find((i) => i.href === '/messagerie' || i.href === '/pro/messagerie')
-    if (!item) return next()
-    const n = await services.messaging.unreadCount(actor)
-    if (n > 0) {
-      item.html = `Messagerie (${n}<span class="govuk-visually-hidden"> ${n > 1 ? 'messages non lus' : 'message non lu'}</span>)`
-      delete item.text
-    }
+    if (req.method === 'GET' && !req.path.includes('/pieces-jointes/')) await applyBadge(services, req, res)
     next()
   }
 }
@@ -104,13 +112,36 @@ export function messagingRoutes(services: Services): Router {
   })
 
   // Professional side: start a conversation, close one.
-  const startForm = (res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) =>
-    res.status(status).render('messaging/start.njk', { pageTitle: 'Écrire à un patient', values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
-  router.get('/pro/messagerie/nouveau', requireProfessional, (_req, res) => startForm(res))
+  // «Écrire à ce patient» from the portal: the patient found there (kept in the session by «Trouver un patient»).
+  const foundPatient = async (req: Request, asked: unknown) => {
+    const kept = req.session.journeys?.proPatient?.personId
+    const personId = asked === 'dossier' && typeof kept === 'string' ? kept : undefined
+    const name = personId ? await messaging.patientName(personId) : undefined
+    return personId && name ? { personId, name } : undefined
+  }
+  const startForm = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
+    const found = await foundPatient(req, extra.values?.patient ?? req.query.patient)
+    res.status(status).render('messaging/start.njk', { pageTitle: found ? `Écrire à ${found.name}` : 'Écrire à un patient', found, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
+  }
+  router.get('/pro/messagerie/nouveau', requireProfessional, (req, res) => startForm(req, res))
   router.post('/pro/messagerie/nouveau', requireProfessional, async (req, res) => {
     let patient = ''
     const { fields, outcome } = await messageForm(req, services, async (f, attachment) => {
       const errors = emptyErrors()
+      const found = await foundPatient(req, f.patient)
+      if (found) {
+        const subject = (f.subject ?? '').trim()
+        const sErr = subjectError(subject)
+        if (sErr) addError(errors, 'subject', sErr)
+        const body = normaliseMessage(f.body)
+        const bErr = messageError(body)
+        if (bErr) addError(errors, 'body', bErr)
+        if (hasErrors(errors)) return { errors }
+        const r = await messaging.startFor(req.actor!, found.personId, { subject, body, attachment })
+        if (!r.ok) return { errors: refusalErrors(r.reason) }
+        patient = r.value.patient
+        return { redirect: `/pro/messagerie/${r.value.conversationId}` }
+      }
       const nir = validateNir(f.nir)
       if (!nir.ok) addError(errors, 'nir', nir.message)
       const birth = checkDate(dateParts(f, 'birthDate'), 'la date de naissance', { notFuture: true })
@@ -129,7 +160,7 @@ export function messagingRoutes(services: Services): Router {
       patient = r.value.patient
       return { redirect: `/pro/messagerie/${r.value.conversationId}` }
     })
-    if (outcome.errors) return startForm(res, 400, { errors: outcome.errors, values: fields })
+    if (outcome.errors) return startForm(req, res, 400, { errors: outcome.errors, values: fields })
     req.session.flash = { type: 'success', text: `Votre message a été envoyé à ${patient}.` }
     res.redirect(303, outcome.redirect!)
   })
@@ -164,6 +195,8 @@ export function messagingRoutes(services: Services): Router {
 
     const showConversation = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
       const c = await messaging.read(req.actor!, String(req.params.id))
+      // Reading marked messages as read: the count in the navigation follows at once.
+      await applyBadge(services, req, res)
       res.status(status).render('messaging/conversation.njk', { pageTitle: c.subject, base, side, c, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
     }
 

@@ -21,6 +21,12 @@ export interface AttachmentInput {
   fileName: string
 }
 
+export interface StartContent {
+  subject: string
+  body: string
+  attachment?: AttachmentInput
+}
+
 export type StartRefusal = 'not_found' | 'closed' | 'opposed' | 'not_created'
 export type SendRefusal = ContentRejection | 'not_reachable'
 
@@ -226,30 +232,48 @@ export function createMessagingService(deps: {
     }
   }
 
+  async function startWith(actor: Actor, input: StartContent, find: (trx: Knex.Transaction) => Promise<{ id: string; first_names: string; last_name: string } | undefined>) {
+    if (actor.kind !== 'professional') throw new ForbiddenError()
+    return refusing(() =>
+      db.transaction(async (trx) => {
+        const person = await find(trx)
+        if (!person) throw new Refused('not_found')
+        const facts = await factsOrNotFound(trx, actor, person.id)
+        if (facts.spaceState === 'closed') throw new Refused('closed')
+        if (facts.spaceState === 'opposed') throw new Refused('opposed')
+        if (!spaceOpen(facts)) throw new Refused('not_created')
+        enforce(actor, 'create', { type: 'message' }, facts)
+        if (facts.relation.kind !== 'professional') throw new ForbiddenError()
+        const { key, wrapped } = newDataKey(masterKey)
+        const id = await repo.insertConversation(trx, { person_id: person.id, professional_id: facts.relation.professionalId, subject_sealed: seal(key, input.subject), wrapped_key: wrapped })
+        const conv = (await repo.find(trx, id))!
+        await addMessage(trx, actor, conv, facts, input.body, input.attachment, 'message.start')
+        return { conversationId: id, patient: `${person.first_names} ${person.last_name}` }
+      }),
+    )
+  }
+
   return {
     /**
      * A professional starts a conversation with a patient identified by NIR, date of birth and
      * surname. Any professional may (law), never into a space that is not open.
      */
-    async start(actor: Actor, input: { nir: string; birthDate: string; lastName: string; subject: string; body: string; attachment?: AttachmentInput }) {
-      if (actor.kind !== 'professional') throw new ForbiddenError()
-      return refusing(() =>
-        db.transaction(async (trx) => {
-          const person = await repo.findPersonByIdentity(trx, input.nir, input.birthDate)
-          if (!person || !sameSurname(person.last_name, input.lastName)) throw new Refused('not_found')
-          const facts = await factsOrNotFound(trx, actor, person.id)
-          if (facts.spaceState === 'closed') throw new Refused('closed')
-          if (facts.spaceState === 'opposed') throw new Refused('opposed')
-          if (!spaceOpen(facts)) throw new Refused('not_created')
-          enforce(actor, 'create', { type: 'message' }, facts)
-          if (facts.relation.kind !== 'professional') throw new ForbiddenError()
-          const { key, wrapped } = newDataKey(masterKey)
-          const id = await repo.insertConversation(trx, { person_id: person.id, professional_id: facts.relation.professionalId, subject_sealed: seal(key, input.subject), wrapped_key: wrapped })
-          const conv = (await repo.find(trx, id))!
-          await addMessage(trx, actor, conv, facts, input.body, input.attachment, 'message.start')
-          return { conversationId: id, patient: `${person.first_names} ${person.last_name}` }
-        }),
-      )
+    async start(actor: Actor, input: { nir: string; birthDate: string; lastName: string } & StartContent) {
+      return startWith(actor, input, async (trx) => {
+        const person = await repo.findPersonByIdentity(trx, input.nir, input.birthDate)
+        return person && sameSurname(person.last_name, input.lastName) ? person : undefined
+      })
+    },
+
+    /** The same, for the patient the professional already found in the portal («Trouver un patient»). */
+    async startFor(actor: Actor, personId: string, input: StartContent) {
+      return startWith(actor, input, (trx) => repo.findPerson(trx, personId))
+    },
+
+    /** Who the patient found in the portal is (for the form's heading). */
+    async patientName(personId: string): Promise<string | undefined> {
+      const p = await repo.findPerson(db, personId)
+      return p ? `${p.first_names} ${p.last_name}` : undefined
     },
 
     /** A message in an existing conversation (reply, or a professional writing again: reopens it). */
