@@ -131,11 +131,13 @@ describe('journal d’activité', () => {
   it('chaîne les lignes par personne, refuse UPDATE, DELETE et TRUNCATE, et détecte une altération', async () => {
     const log = createActivityLog(d.db)
     const person = (await d.db('insured_persons').where({ first_names: 'Camille' }).first()).id
+    // The demo data may already have written rows on Camille's chain: the new ones follow them.
+    const before = Number((await d.db('activity_log').where({ chain_key: person }).max<{ max: string | null }[]>('seq as max'))[0].max ?? 0)
     for (let i = 0; i < 3; i++) {
       await d.db.transaction((trx) => log.record(trx, actor, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: String(i) }))
     }
-    const rows = await d.db('activity_log').where({ chain_key: person }).orderBy('seq')
-    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3])
+    const rows = await d.db('activity_log').where({ chain_key: person }).andWhere('seq', '>', before).orderBy('seq')
+    expect(rows.map((r) => Number(r.seq))).toEqual([before + 1, before + 2, before + 3])
     expect(rows[1].prev_hash).toBe(rows[0].hash)
     expect((await log.verify()).ok).toBe(true)
 
@@ -149,7 +151,7 @@ describe('journal d’activité', () => {
     await d.db.raw('ALTER TABLE activity_log ENABLE TRIGGER activity_log_no_update_delete')
     const result = await log.verify()
     expect(result.ok).toBe(false)
-    expect(result.firstBreak).toEqual({ chainKey: person, seq: 2, reason: 'hash' })
+    expect(result.firstBreak).toEqual({ chainKey: person, seq: before + 2, reason: 'hash' })
     const saved = await log.lastVerification()
     expect(saved.ok).toBe(false)
   })
