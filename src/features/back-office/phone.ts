@@ -65,7 +65,7 @@ export function createPhoneOpposition(deps: { db: Knex; activity: ActivityLog; o
     },
 
     oppose(actor: Actor, personId: string) {
-      return opposition.opposeFor(actor, personId, 'phone')
+      return db.transaction((trx) => opposition.opposeFor(trx, actor, personId, { via: 'phone', note: OPERATOR_NOTE }))
     },
   }
 }

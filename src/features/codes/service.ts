@@ -60,13 +60,18 @@ export type IssueResult = { ok: true; channel: 'email' | 'post'; expiresAt: Date
 export function createCodeService(deps: { notifier: Notifier; activity: ActivityLog; codeKey: Buffer; masterKey: Buffer; publicUrl: string }) {
   const { notifier, activity, codeKey, masterKey } = deps
 
+  /** Voids the person's code still in force (a new code, or an opposition recorded without it). */
+  async function voidActive(trx: Knex.Transaction, personId: string, now: Date = new Date()): Promise<void> {
+    await trx('provisional_codes').where({ person_id: personId }).whereNull('used_at').whereNull('voided_at').update({ voided_at: now })
+  }
+
   async function issue(trx: Knex.Transaction, person: PersonForCode, actor: Actor, opts: { reason: string; now?: Date } = { reason: 'request' }): Promise<IssueResult> {
     const now = opts.now ?? new Date()
     // Serialise requests for one person (two clicks at once must not both pass the 30-second rule).
     await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 7))', [person.id])
     const last = await trx('provisional_codes').where({ person_id: person.id }).orderBy('created_at', 'desc').first('created_at')
     if (last && now.getTime() - new Date(last.created_at).getTime() < NEW_CODE_MIN_INTERVAL_MS) return { ok: false, reason: 'too_soon' }
-    await trx('provisional_codes').where({ person_id: person.id }).whereNull('used_at').whereNull('voided_at').update({ voided_at: now })
+    await voidActive(trx, person.id, now)
     const code = generateCode()
     const expiresAt = new Date(now.getTime() + CODE_VALIDITY_DAYS * DAY)
     const channel = person.email ? 'email' : 'post'
@@ -135,7 +140,7 @@ export function createCodeService(deps: { notifier: Notifier; activity: Activity
     return true
   }
 
-  return { issue, check, consume, find, consumeById }
+  return { issue, check, consume, find, consumeById, voidActive }
 }
 
 export type CodeService = ReturnType<typeof createCodeService>

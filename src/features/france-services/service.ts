@@ -154,7 +154,7 @@ export function createFranceServicesService(deps: {
       assertAgent(actor)
       return db.transaction(async (trx) => {
         const p = await citizen(trx, personId)
-        const r = await opposition.opposeAtCounter(trx, p.id, actor, { label: label(actor) })
+        const r = await opposition.opposeFor(trx, actor, p.id, { via: 'counter', label: label(actor) })
         if (!r.ok) return { ok: false, reason: 'refused' } as const
         const row = await saveAction(trx, actor, p, 'opposition', r.receipt.reference, { channel: r.receipt.channel })
         return { ok: true, actionId: row.id } as const

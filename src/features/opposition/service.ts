@@ -89,28 +89,17 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
 
     /**
      * An opposition received by someone else on the person's behalf (the 3422 by phone, a France
-     * Services counter), after they checked the person's identity. Same rules, same receipt; the
-     * history row names the actor (an operator or an agent).
+     * Services counter), in the caller's transaction, after they checked the person's identity instead
+     * of the provisional code: same rules, same receipt; the code still in force is voided; the history
+     * row names the actor (an operator or an agent) with `details`.
      */
-    async opposeFor(actor: Actor, personId: string, via: 'phone' | 'counter'): Promise<{ ok: true; receipt: OppositionReceipt } | { ok: false; reason: Exclude<OppositionDecision, { ok: true }>['reason'] | 'unknown' }> {
-      return db.transaction(async (trx) => {
-        const h = await spacesRepository.findById(trx, personId, { lock: true })
-        if (!h) return { ok: false, reason: 'unknown' } as const
-        const d = canOppose(h)
-        if (!d.ok) return { ok: false, reason: d.reason } as const
-        return { ok: true, receipt: await record(trx, h, actor, { via, note: via === 'phone' ? "Action réalisée par un conseiller de l'Assurance Maladie" : `Action réalisée par un conseiller France Services${actor.organisation ? ` (${actor.organisation})` : ''}` }) } as const
-      })
-    },
-
-    /**
-     * An opposition recorded at a France Services counter (SPEC §11): the agent checked the person's
-     * identity document instead of the provisional code, so the active code is voided rather than consumed.
-     */
-    async opposeAtCounter(trx: Knex.Transaction, personId: string, actor: Actor, details: Record<string, unknown> = {}): Promise<{ ok: true; receipt: OppositionReceipt } | { ok: false; reason: 'refused' }> {
+    async opposeFor(trx: Knex.Transaction, actor: Actor, personId: string, details: Record<string, unknown>): Promise<{ ok: true; receipt: OppositionReceipt } | { ok: false; reason: Exclude<OppositionDecision, { ok: true }>['reason'] | 'unknown' }> {
       const h = await spacesRepository.findById(trx, personId, { lock: true })
-      if (!h || !canOppose(h).ok) return { ok: false, reason: 'refused' }
-      await trx('provisional_codes').where({ person_id: h.id }).whereNull('used_at').whereNull('voided_at').update({ voided_at: trx.fn.now() })
-      return { ok: true, receipt: await record(trx, h, actor, details) }
+      if (!h) return { ok: false, reason: 'unknown' } as const
+      const d = canOppose(h)
+      if (!d.ok) return { ok: false, reason: d.reason } as const
+      await codes.voidActive(trx, h.id)
+      return { ok: true, receipt: await record(trx, h, actor, details) } as const
     },
   }
 }
