@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import { launchBrowser, newContext, screenshot, watch, fillDate } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
 import { isoDate } from '../../src/validation'
@@ -8,14 +8,6 @@ import { isoDate } from '../../src/validation'
 jest.setTimeout(600_000) // a shared, loaded machine: axe on every page is slow
 
 const inDays = (n: number) => isoDate(new Date(Date.now() + n * 24 * 60 * 60 * 1000))
-
-async function fillDate(page: Page, iso: string, legend: string) {
-  const [y, m, d] = iso.split('-')
-  const group = page.getByRole('group', { name: legend })
-  await group.getByLabel('Jour').fill(String(Number(d)))
-  await group.getByLabel('Mois').fill(String(Number(m)))
-  await group.getByLabel('Année').fill(y)
-}
 
 describe('agenda et prévention sans JavaScript', () => {
   let t: TestApp

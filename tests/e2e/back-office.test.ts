@@ -1,23 +1,15 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import { launchBrowser, newContext, screenshot, watch, fillDate } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { LOUIS } from '../helpers/demo'
 import { createPerson } from '../helpers/lifecycle'
 import { CSV_HEADER, nirFor } from '../helpers/backoffice'
 
 jest.setTimeout(240_000)
-
-async function fillDate(page: Page, iso: string, legend = 'Date de naissance') {
-  const [y, m, d] = iso.split('-')
-  const group = page.getByRole('group', { name: legend })
-  await group.getByLabel('Jour').fill(String(Number(d)))
-  await group.getByLabel('Mois').fill(String(Number(m)))
-  await group.getByLabel('Année').fill(y)
-}
 
 describe('back-office sans JavaScript', () => {
   let t: TestApp

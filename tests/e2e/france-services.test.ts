@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import { launchBrowser, newContext, screenshot, watch, fillDate } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, NADIA } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
@@ -10,14 +10,6 @@ type Watcher = ReturnType<typeof watch>
 jest.setTimeout(240_000)
 
 const JEAN = DEMO_PERSONS.jean
-
-async function fillDate(page: Page, iso: string, legend: string | RegExp = /Date de naissance/) {
-  const [y, m, d] = iso.split('-')
-  const group = page.getByRole('group', { name: legend })
-  await group.getByLabel('Jour').fill(String(Number(d)))
-  await group.getByLabel('Mois').fill(String(Number(m)))
-  await group.getByLabel('Année').fill(y)
-}
 
 describe('France Services sans JavaScript', () => {
   let t: TestApp

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import { launchBrowser, newContext, screenshot, watch, fillDate } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, DEMO_CODES, DEMO_PERSONS } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
@@ -9,14 +9,6 @@ import { DEMO_CHILD, DEMO_CHILD_CODE } from '../../src/seed/lifecycle'
 type Watcher = ReturnType<typeof watch>
 
 jest.setTimeout(240_000)
-
-async function fillDate(page: Page, iso: string, legend = 'Date de naissance') {
-  const [y, m, d] = iso.split('-')
-  const group = page.getByRole('group', { name: legend })
-  await group.getByLabel('Jour').fill(String(Number(d)))
-  await group.getByLabel('Mois').fill(String(Number(m)))
-  await group.getByLabel('Année').fill(y)
-}
 
 describe.each([
   ['sans JavaScript', false],

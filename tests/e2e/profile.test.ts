@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import { launchBrowser, newContext, screenshot, watch, fillDate } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
 import { isoDate } from '../../src/validation'
@@ -9,14 +9,6 @@ type Watcher = ReturnType<typeof watch>
 
 // Generous: each page is checked by axe-core and html-validate, on a machine shared by several engineers.
 jest.setTimeout(480_000)
-
-async function fillDate(page: Page, iso: string, legend: string) {
-  const [y, m, d] = iso.split('-')
-  const group = page.getByRole('group', { name: legend })
-  await group.getByLabel('Jour').fill(String(Number(d)))
-  await group.getByLabel('Mois').fill(String(Number(m)))
-  await group.getByLabel('Année').fill(y)
-}
 
 describe('profil médical sans JavaScript', () => {
   let t: TestApp

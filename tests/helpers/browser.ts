@@ -113,3 +113,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true })
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true })
 }
+
+/** Fills a govuk date input (Jour, Mois, Année) found by its fieldset legend. */
+export async function fillDate(page: Page, iso: string, legend: string | RegExp = 'Date de naissance'): Promise<void> {
+  const [y, m, d] = iso.split('-')
+  const group = page.getByRole('group', { name: legend })
+  await group.getByLabel('Jour').fill(String(Number(d)))
+  await group.getByLabel('Mois').fill(String(Number(m)))
+  await group.getByLabel('Année').fill(y)
+}
