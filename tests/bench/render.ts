@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import http from 'node:http'
 import zlib from 'node:zlib'
 import fs from 'node:fs'
@@ -10,7 +11,6 @@ import { createTestApp } from '../helpers/testApp'
 import { signIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
 import { createViews } from '../../src/views'
-import { NAVIGATION } from '../../src/navigation'
 import { line, load, ratio } from './lib'
 
 async function listen(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
@@ -28,6 +28,7 @@ async function listen(handler: http.RequestListener): Promise<{ url: string; clo
 export async function renderBench(seconds = 10): Promise<string[]> {
   const out: string[] = ['Rendu des pages (autocannon, 50 connexions, ' + seconds + ' s chacun)']
   const t = await createTestApp()
+  const views = createViews()
   try {
     // Page weights of the home page.
     const home = await request(t.app).get('/').set('Accept-Encoding', 'br, gzip')
@@ -46,28 +47,41 @@ export async function renderBench(seconds = 10): Promise<string[]> {
     await signIn(a, t.db, 'patient', CAMILLE.login, CAMILLE.password)
     const sessionCookie = a.jar.getCookie('mes_session', { domain: '127.0.0.1', path: '/', secure: false, script: false } as never)
     if (!sessionCookie) throw new Error('pas de cookie de session après la connexion')
-    const full = await load(`${base}/mon-espace`, { seconds, headers: { cookie: `mes_session=${sessionCookie.value}` } })
+    const cookie = `mes_session=${sessionCookie.value}`
+
+    // (b) renders exactly what (a) rendered: the locals of one real request of the app are captured
+    // (app.locals + res.locals + the route's own), with the same nonce length and the CSRF token of the session.
+    const view = 'home/patient.njk'
+    let captured: Record<string, unknown> | undefined
+    const appRender = t.app.render
+    t.app.render = function (this: typeof t.app, name: string, options: object, cb: (err: Error | null, html?: string) => void) {
+      if (name === view) {
+        const { _locals, ...own } = options as Record<string, unknown>
+        captured = { ...t.app.locals, ...(_locals as object), ...own }
+      }
+      return Reflect.apply(appRender, this, [name, options, cb])
+    } as typeof t.app.render
+    const sample = await request(t.app).get('/mon-espace').set('cookie', cookie).set('Accept-Encoding', 'identity')
+    t.app.render = appRender
+    if (sample.status !== 200 || !captured) throw new Error(`la page connectée répond ${sample.status} : mesure invalide`)
+    const token = cheerio.load(sample.text)('input[name="_csrf"]').first().attr('value') ?? ''
+    const locals = { ...captured, cspNonce: crypto.randomBytes(16).toString('base64'), csrfToken: () => token }
+    const bytes = Buffer.from(views.render(view, locals))
+    if (bytes.length !== Buffer.byteLength(sample.text)) {
+      throw new Error(`(b) ne rend pas les mêmes octets que (a) : ${bytes.length} o contre ${Buffer.byteLength(sample.text)} o`)
+    }
+    out.push(`  Page mesurée : GET /mon-espace (Camille connectée), ${bytes.length} o de HTML pour (a), (b) et (c), sans compression (le client n'en demande pas)`)
+
+    const full = await load(`${base}/mon-espace`, { seconds, headers: { cookie } })
     if (full.non2xx) throw new Error('la page connectée ne répond pas 200 : mesure invalide')
 
-    const views = createViews()
-    const locals = {
-      pageTitle: 'Accueil de mon espace',
-      sections: NAVIGATION.patient,
-      firstName: 'Camille',
-      currentUser: { displayName: 'Camille Martin', accountUrl: '/mon-compte', accountLabel: 'Mon compte', signOutUrl: '/deconnexion' },
-      homeUrl: '/mon-espace',
-      navigation: [],
-      cspNonce: 'bmVuY2UtZml4ZS1wb3VyLWxlLWJlbmNo',
-      csrfToken: () => 'jeton-fixe',
-    }
     const bare = express()
     views.express(bare)
-    bare.get('/', (_req, res) => res.render('home/patient.njk', locals))
+    bare.get('/', (_req, res) => res.render(view, locals))
     const bareServer = await listen(bare)
     const engine = await load(bareServer.url, { seconds })
     await bareServer.close()
 
-    const bytes = Buffer.from(views.render('home/patient.njk', locals))
     const raw = await listen((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': bytes.length })
       res.end(bytes)
