@@ -19,7 +19,9 @@ export interface SessionBackend {
 }
 
 export function redisSessionBackend(client: RedisClient, prefix: string): SessionBackend {
-  const store = new RedisStore({ client, prefix: `${prefix}sess:`, ttl: IDLE_MS / 1000 })
+  // No touch: an unchanged session costs no write (no EXPIRE per request). The session middleware
+  // writes `lastSeenAt` at most once a minute, and that save renews the key's lifetime and the cookie.
+  const store = new RedisStore({ client, prefix: `${prefix}sess:`, ttl: IDLE_MS / 1000, disableTouch: true })
   return {
     kind: 'redis',
     store,
@@ -50,6 +52,8 @@ export function postgresSessionBackend(databaseUrl: string): SessionBackend {
     // Expired rows are purged by the `sessions.purge` job (pg-boss), not by a timer here.
     pruneSessionInterval: false,
     ttl: IDLE_MS / 1000,
+    // As for Redis: renewed by the once-a-minute save of `lastSeenAt`, not by an UPDATE per request.
+    disableTouch: true,
   })
   return {
     kind: 'postgres',

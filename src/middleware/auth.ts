@@ -4,6 +4,8 @@ import type { AccountKind, Actor } from '../domain/actor'
 import { accountRepository } from '../features/account/repository'
 import { activeDelegation } from '../features/carers/repository'
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 /** Where each kind of account signs in. */
 export const SIGN_IN_URL: Record<AccountKind, string> = {
   patient: '/connexion',
@@ -14,14 +16,16 @@ export const SIGN_IN_URL: Record<AccountKind, string> = {
 
 /**
  * Turns the session's sign-in into `req.actor` (one indexed query per request, so a disabled
- * account or an ended session stops at once). Pages behind login are never cached.
+ * account or an ended session stops at once; the same statement counts the unread messages of
+ * the navigation's badge). Pages behind login are never cached.
  */
 export function loadActor(db: Knex): RequestHandler {
   return async (req, res, next) => {
     const auth = req.session?.auth
     if (!auth) return next()
     res.setHeader('Cache-Control', 'no-store')
-    const row = await accountRepository.findForActor(db, auth.accountId)
+    const acting = auth.actingPersonId && UUID.test(auth.actingPersonId) ? auth.actingPersonId : null
+    const row = await accountRepository.findForActor(db, auth.accountId, acting)
     if (!row || row.kind !== auth.kind) {
       delete req.session.auth
       return next()
@@ -39,8 +43,8 @@ export function loadActor(db: Knex): RequestHandler {
     if (auth.actingPersonId) {
       // A representative looking at a child's profile: only while the representation is active
       // (checked on every request, so an ended one — majority, removal — stops at once).
-      const acting = await accountRepository.findActing(db, auth.actingPersonId, row.person_id)
-      if (acting) actor.acting = { personId: auth.actingPersonId, as: 'representative', displayName: acting.display_name }
+      const child = await accountRepository.findActing(db, auth.actingPersonId, row.person_id)
+      if (child) actor.acting = { personId: auth.actingPersonId, as: 'representative', displayName: child.display_name }
       else {
         // A carer on a helped person's profile: only within an active delegation (dates included).
         const delegation = row.person_id ? await activeDelegation(db, auth.actingPersonId, row.person_id) : undefined
@@ -48,6 +52,9 @@ export function loadActor(db: Knex): RequestHandler {
         else delete auth.actingPersonId
       }
     }
+    // The «Messagerie (n)» badge, counted by the same statement for the space now looked at
+    // (recounted by the badge if the requested child's or helped person's profile was refused).
+    if (row.unread_messages !== null && (actor.acting?.personId ?? null) === acting) res.locals.unreadMessages = row.unread_messages
     if (req.session.assisted) actor.assistedBy = { agentAccountId: req.session.assisted.agentAccountId, organisation: req.session.assisted.organisation }
     req.actor = actor
     next()

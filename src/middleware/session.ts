@@ -11,7 +11,8 @@ export const ASSISTED_ENDED_URL = '/session-accompagnee/terminee'
 
 /**
  * Sessions: a non-default cookie name, HttpOnly, SameSite=Lax, Secure in production; 15 minutes idle
- * (cookie and store renewed each minute of activity, and a server-side check), 12 hours absolute. When the store cannot be
+ * (cookie and store renewed by a save at most once a minute of activity, never a write per request,
+ * and a server-side check), 12 hours absolute. When the store cannot be
  * reached the request answers 503: a page is never served without its session.
  */
 export function setUpSession(app: Express, backend: SessionBackend, opts: { secret: string; production: boolean }): void {
@@ -76,10 +77,12 @@ const expireSessions: RequestHandler = (req, res, next) => {
       })
       return
     }
-    // Written at most once a minute: in between, the session is unchanged and the store only
-    // extends its lifetime (a cheap EXPIRE in Redis) instead of rewriting it.
-    if (s.lastSeenAt === undefined || now - s.lastSeenAt > 60_000) s.lastSeenAt = now
   }
+  // Written at most once a minute: in between, an unchanged session costs the store nothing (the
+  // stores do not "touch"); the save renews the store's expiry and the cookie (15 minutes idle).
+  // A session that holds nothing yet (a first visit) is left alone so that it is not stored.
+  const holdsSomething = Object.keys(s).some((k) => k !== 'cookie')
+  if (holdsSomething && (s.lastSeenAt === undefined || now - s.lastSeenAt > 60_000)) s.lastSeenAt = now
   next()
 }
 

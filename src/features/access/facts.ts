@@ -13,10 +13,19 @@ import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation
  * delegation lookup (kind 'carer' with its rights) when the carers feature lands.
  */
 export function createAccessFacts() {
-  async function settingsOf(trx: Knex | Knex.Transaction, personId: string): Promise<PatientSettings> {
-    const row = await trx('patient_settings').where({ person_id: personId }).first()
+  function settingsFrom(row: Record<string, unknown> | undefined): PatientSettings {
     if (!row) return { ...DEFAULT_SETTINGS }
-    return { emergencyEtreat: row.emergency_etreat, emergencyBtg: row.emergency_btg, emergencyMasked: row.emergency_masked, maskNewDocuments: row.mask_new_documents, reimbursementsHidden: Boolean(row.reimbursements_hidden) }
+    return {
+      emergencyEtreat: row.emergency_etreat as boolean,
+      emergencyBtg: row.emergency_btg as boolean,
+      emergencyMasked: row.emergency_masked as boolean,
+      maskNewDocuments: row.mask_new_documents as boolean,
+      reimbursementsHidden: Boolean(row.reimbursements_hidden),
+    }
+  }
+
+  async function settingsOf(trx: Knex | Knex.Transaction, personId: string): Promise<PatientSettings> {
+    return settingsFrom(await trx('patient_settings').where({ person_id: personId }).first())
   }
 
   async function relationOf(trx: Knex | Knex.Transaction, actor: Actor, person: { id: string; birth_date: Date | string; medecin_traitant_rpps: string | null }, now: Date): Promise<Relation> {
@@ -67,12 +76,15 @@ export function createAccessFacts() {
     /** The facts about `actor` and the space of `personId`; undefined when the person does not exist. */
     async loadFacts(trx: Knex | Knex.Transaction, actor: Actor, personId: string, now = new Date()): Promise<PolicyFacts | undefined> {
       if (!/^[0-9a-f-]{36}$/i.test(personId)) return undefined
+      // The person, the space's state and the person's settings in one round trip (every use case runs this).
       const person = await trx('insured_persons as p')
         .leftJoin('spaces as s', 's.person_id', 'p.id')
+        .leftJoin('patient_settings as ps', 'ps.person_id', 'p.id')
         .where('p.id', personId)
-        .first('p.id', 'p.birth_date', 'p.medecin_traitant_rpps', 's.state')
+        .first('p.id', 'p.birth_date', 'p.medecin_traitant_rpps', 's.state', 'ps.person_id as settings_person_id', 'ps.emergency_etreat', 'ps.emergency_btg', 'ps.emergency_masked', 'ps.mask_new_documents', 'ps.reimbursements_hidden')
       if (!person) return undefined
-      const [relation, settings] = await Promise.all([relationOf(trx, actor, person, now), settingsOf(trx, personId)])
+      const settings = settingsFrom(person.settings_person_id ? person : undefined)
+      const relation = await relationOf(trx, actor, person, now)
       return { personId, spaceState: (person.state ?? 'not_notified') as SpaceState, relation, settings, now }
     },
   }

@@ -31,6 +31,8 @@ export interface ActorRow {
   professional_id: string | null
   profession: string | null
   establishment: string | null
+  /** Unread messages for the navigation badge (null for accounts without a messaging). */
+  unread_messages: number | null
 }
 
 export const accountRepository = {
@@ -43,15 +45,26 @@ export const accountRepository = {
   },
 
   /**
-   * The account with what an Actor needs (the professional's profession and establishment).
-   * Run on every signed-in request: one fixed statement, no query building.
+   * The account with what an Actor needs (the professional's profession and establishment), and the
+   * unread messages of the navigation's «Messagerie (n)» badge carried in the same round trip: for a
+   * patient, those of `subjectPersonId` (the space looked at, checked by the caller before use) or of
+   * their own space; for a professional, those written to them. Run on every signed-in request: one
+   * fixed statement, no query building.
    */
-  async findForActor(db: Knex, id: string): Promise<ActorRow | undefined> {
+  async findForActor(db: Knex, id: string, subjectPersonId: string | null = null): Promise<ActorRow | undefined> {
     const { rows } = await db.raw(
-      `SELECT a.id, a.kind, a.display_name, a.organisation, a.person_id, a.professional_id, p.profession, p.establishment
+      `SELECT a.id, a.kind, a.display_name, a.organisation, a.person_id, a.professional_id, p.profession, p.establishment,
+              CASE
+                WHEN a.kind = 'patient' AND COALESCE(?::uuid, a.person_id) IS NOT NULL THEN
+                  (SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                    WHERE c.person_id = COALESCE(?::uuid, a.person_id) AND m.author_side = 'professional' AND m.read_at IS NULL)
+                WHEN a.kind = 'professional' AND a.professional_id IS NOT NULL THEN
+                  (SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                    WHERE c.professional_id = a.professional_id AND m.author_side <> 'professional' AND m.read_at IS NULL)
+              END::int AS unread_messages
          FROM accounts a LEFT JOIN professionals p ON p.id = a.professional_id
         WHERE a.id = ? AND a.disabled_at IS NULL`,
-      [id],
+      [subjectPersonId, subjectPersonId, id],
     )
     return rows[0]
   },

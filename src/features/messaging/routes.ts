@@ -63,7 +63,9 @@ async function applyBadge(services: Services, req: Request, res: Response): Prom
   if (!actor || !nav || (actor.kind !== 'patient' && actor.kind !== 'professional')) return
   const item = nav.find((i) => i.href === '/messagerie' || i.href === '/pro/messagerie')
   if (!item) return
-  const n = await services.messaging.unreadCount(actor)
+  // Counted by loadActor in the actor's own query when it could (one round trip less per page).
+  const counted = res.locals.unreadMessages as number | undefined
+  const n = counted ?? (await services.messaging.unreadCount(actor))
   if (n > 0) {
     item.html = `Messagerie <span aria-hidden="true">(${n})</span><span class="govuk-visually-hidden">(${n} ${n > 1 ? 'messages non lus' : 'message non lu'})</span>`
     delete item.text
