@@ -38,6 +38,9 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   const views = createViews()
   views.express(app)
   app.set('view engine', 'njk')
+  // Templates are compiled once and kept (the Nunjucks environment caches them in every mode); the
+  // view objects too, as Express does in production only by default.
+  app.enable('view cache')
 
   app.use(
     pinoHttp({

@@ -11,6 +11,8 @@ import { createTestApp } from '../helpers/testApp'
 import { signIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
 import { createViews } from '../../src/views'
+import { loadConfig } from '../../src/config'
+import { TEST_SECRETS } from '../helpers/env'
 import { line, load, ratio } from './lib'
 
 async function listen(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
@@ -27,7 +29,14 @@ async function listen(handler: http.RequestListener): Promise<{ url: string; clo
  */
 export async function renderBench(seconds = 10): Promise<string[]> {
   const out: string[] = ['Rendu des pages (autocannon, 50 connexions, ' + seconds + ' s chacun)']
-  const t = await createTestApp()
+  // Production-like: the database pool of the production default (DATABASE_POOL_MAX, 10), not the
+  // small pool of the test files; templates are compiled once and cached as in every mode.
+  const testPool = process.env.TEST_DB_POOL
+  process.env.TEST_DB_POOL = testPool ?? String(loadConfig({ NODE_ENV: 'test', ...TEST_SECRETS }).databasePoolMax)
+  const t = await createTestApp().finally(() => {
+    if (testPool === undefined) delete process.env.TEST_DB_POOL
+    else process.env.TEST_DB_POOL = testPool
+  })
   const views = createViews()
   try {
     // Page weights of the home page.
