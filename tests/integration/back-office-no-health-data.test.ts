@@ -20,6 +20,10 @@ const ALLOWED_TABLES = new Set([
   'activity_log', 'audit_verifications', 'due', 'src', 'up', 'sp', 'unnest',
   // Reference data managed by operators (issue 7): the access matrix and the catalogue of services.
   'access_matrix', 'catalogue_services', 'catalogue_service_versions',
+  // The other back-office tools' own tables: reimbursement imports (counts and line-numbered error
+  // messages, never the rows), the reports on services (their free text is written by users), the
+  // OAuth clients of connected services.
+  'reimbursement_imports', 'service_reports', 'oauth_clients',
 ])
 
 function tablesIn(sql: string): string[] {
@@ -59,6 +63,7 @@ describe("le back-office ne montre aucune donnée de santé et aucun NIR en enti
       '/back-office/opposition-telephone', '/back-office/courriers', batch.headers.location, '/back-office/chiffres', '/back-office/journal',
       '/back-office/matrice-acces', '/back-office/matrice-acces/INFIRMIER', '/back-office/catalogue', '/back-office/catalogue/nouveau',
       `/back-office/catalogue/${service.id}`, `/back-office/catalogue/${service.id}/modifier`,
+      '/back-office/remboursements', '/back-office/signalements', '/back-office/clients',
     ]
     for (const url of urls) {
       const r = await op.get(url)
