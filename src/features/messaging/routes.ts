@@ -57,14 +57,15 @@ function refusalErrors(reason: StartRefusal | SendRefusal): FormErrors {
 }
 
 /** Puts the unread count on the «Messagerie» item of the navigation: seen «Messagerie (2)», heard «Messagerie (2 messages non lus)». */
-async function applyBadge(services: Services, req: Request, res: Response): Promise<void> {
+async function applyBadge(services: Services, req: Request, res: Response, recount = false): Promise<void> {
   const actor = req.actor
   const nav = res.locals.navigation as { href: string; text?: string; html?: string }[] | undefined
   if (!actor || !nav || (actor.kind !== 'patient' && actor.kind !== 'professional')) return
   const item = nav.find((i) => i.href === '/messagerie' || i.href === '/pro/messagerie')
   if (!item) return
-  // Counted by loadActor in the actor's own query when it could (one round trip less per page).
-  const counted = res.locals.unreadMessages as number | undefined
+  // Counted by loadActor in the actor's own query when it could (one round trip less per page),
+  // unless the page has just changed the count (reading a conversation marks it read).
+  const counted = recount ? undefined : (res.locals.unreadMessages as number | undefined)
   const n = counted ?? (await services.messaging.unreadCount(actor))
   if (n > 0) {
     item.html = `Messagerie <span aria-hidden="true">(${n})</span><span class="govuk-visually-hidden">(${n} ${n > 1 ? 'messages non lus' : 'message non lu'})</span>`
@@ -198,7 +199,7 @@ export function messagingRoutes(services: Services): Router {
     const showConversation = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
       const c = await messaging.read(req.actor!, String(req.params.id))
       // Reading marked messages as read: the count in the navigation follows at once.
-      await applyBadge(services, req, res)
+      await applyBadge(services, req, res, true)
       res.status(status).render('messaging/conversation.njk', { pageTitle: c.subject, base, side, c, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
     }
 
