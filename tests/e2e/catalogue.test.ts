@@ -1,10 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
-import { lastMessage, otpIn } from '../helpers/http'
+import { browserSession, launchBrowser, screenshot, signInThroughPages, type Watcher } from '../helpers/browser'
 import { CAMILLE, LOUIS } from '../helpers/demo'
-
-type Watcher = ReturnType<typeof watch>
 
 jest.setTimeout(420_000)
 
@@ -22,27 +19,10 @@ describe('catalogue et remboursements sans JavaScript', () => {
     await t?.close()
   })
 
-  async function session(run: (page: Page, w: Watcher) => Promise<void>) {
-    const context = await newContext(browser, false)
-    const page = await context.newPage()
-    const w = watch(page, { javaScript: false })
-    try {
-      await run(page, w)
-    } finally {
-      await w.settle()
-      await context.close()
-    }
-    expect(w.problems).toEqual([])
-  }
+  const session = (run: (page: Page, w: Watcher) => Promise<void>) => browserSession(browser, false, run)
 
-  async function signInAs(page: Page, url: string, login: string, password: string, email: string) {
-    await page.goto(base + url)
-    await page.getByLabel('Identifiant').fill(login)
-    await page.getByLabel('Mot de passe', { exact: true }).fill(password)
-    await page.getByRole('button', { name: 'Se connecter' }).click()
-    await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, email, 'otp')).body))
-    await page.getByRole('button', { name: 'Valider' }).click()
-  }
+  const signInAs = (page: Page, url: string, login: string, password: string, email: string) =>
+    signInThroughPages(page, t.db, { url: base + url, login, password, email })
 
   it('Camille cherche un service et le connecte en cochant ses autorisations', async () => {
     await session(async (page, w) => {

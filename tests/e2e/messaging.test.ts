@@ -1,12 +1,9 @@
 import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
-import { lastMessage, otpIn } from '../helpers/http'
+import { browserSession, launchBrowser, screenshot, signInThroughPages, type Watcher } from '../helpers/browser'
 import { CAMILLE, DEMO_PERSONS, PROS } from '../helpers/demo'
 import { formatNir } from '../../src/domain/nir'
 import { simplePdf } from '../../src/infrastructure/simplePdf'
-
-type Watcher = ReturnType<typeof watch>
 
 jest.setTimeout(240_000)
 
@@ -28,27 +25,10 @@ describe.each([
     await t?.close()
   })
 
-  async function session(run: (page: Page, w: Watcher) => Promise<void>) {
-    const context = await newContext(browser, js)
-    const page = await context.newPage()
-    const w = watch(page, { javaScript: js })
-    try {
-      await run(page, w)
-    } finally {
-      await w.settle()
-      await context.close()
-    }
-    expect(w.problems).toEqual([])
-  }
+  const session = (run: (page: Page, w: Watcher) => Promise<void>) => browserSession(browser, js, run)
 
-  async function signInAs(page: Page, url: string, loginLabel: string, login: string, password: string, email: string) {
-    await page.goto(base + url)
-    await page.getByLabel(loginLabel).fill(login)
-    await page.getByLabel('Mot de passe', { exact: true }).fill(password)
-    await page.getByRole('button', { name: 'Se connecter' }).click()
-    await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, email, 'otp')).body))
-    await page.getByRole('button', { name: 'Valider' }).click()
-  }
+  const signInAs = (page: Page, url: string, loginLabel: string, login: string, password: string, email: string) =>
+    signInThroughPages(page, t.db, { url: base + url, loginLabel, login, password, email })
 
   it('Camille lit le message non lu du Dr Haddad et répond ; la limite de longueur donne une erreur', async () => {
     await session(async (page, w) => {

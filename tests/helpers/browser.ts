@@ -3,6 +3,8 @@ import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core'
 import AxeBuilder from '@axe-core/playwright'
 import { HtmlValidate } from 'html-validate'
+import type { Knex } from 'knex'
+import { lastMessage, otpIn } from './http'
 
 /** Debian's Chromium (Playwright's own download does not work here). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -121,4 +123,43 @@ export async function fillDate(page: Page, iso: string, legend: string | RegExp 
   await group.getByLabel('Jour').fill(String(Number(d)))
   await group.getByLabel('Mois').fill(String(Number(m)))
   await group.getByLabel('Année').fill(y)
+}
+
+export type Watcher = ReturnType<typeof watch>
+
+/**
+ * One browser session of a journey: a fresh context (JavaScript on or off) whose every page is
+ * checked by `watch` (axe-core + html-validate); at the end, no problem may remain (`ignore` drops
+ * those that belong to another feature's page).
+ */
+export async function browserSession(
+  browser: Browser,
+  javaScript: boolean,
+  run: (page: Page, w: Watcher) => Promise<void>,
+  ignore?: (problem: string) => boolean,
+): Promise<void> {
+  const context = await newContext(browser, javaScript)
+  const page = await context.newPage()
+  const w = watch(page, { javaScript })
+  try {
+    await run(page, w)
+  } finally {
+    await w.settle()
+    await context.close()
+  }
+  expect(w.problems.filter((p) => !ignore?.(p))).toEqual([])
+}
+
+/** Signs a demo account in through the pages: identifier and password, then the code read from the outbox. */
+export async function signInThroughPages(
+  page: Page,
+  db: Knex,
+  account: { url: string; loginLabel?: string; login: string; password: string; email: string },
+): Promise<void> {
+  await page.goto(account.url)
+  await page.getByLabel(account.loginLabel ?? 'Identifiant').fill(account.login)
+  await page.getByLabel('Mot de passe', { exact: true }).fill(account.password)
+  await page.getByRole('button', { name: 'Se connecter' }).click()
+  await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(db, account.email, 'otp')).body))
+  await page.getByRole('button', { name: 'Valider' }).click()
 }

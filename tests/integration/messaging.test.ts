@@ -71,6 +71,8 @@ describe('Messagerie sécurisée', () => {
     const page = await camille.get(holter.href)
     expect(h1(page.text)).toBe('Résultats de votre holter')
     expect(page.text).toContain('Les résultats de votre holter sont normaux')
+    // The page that marked the message read already shows the new count (not the one from before).
+    expect(cheerio.load(page.text)('.govuk-service-navigation__link[href="/messagerie"]').text().trim()).toBe('Messagerie')
     const after = cheerio.load((await camille.get('/messagerie')).text)
     expect(after('.govuk-service-navigation__link[href="/messagerie"]').text().trim()).toBe('Messagerie')
     const c = cheerio.load((await camille.get(closed.href)).text)
