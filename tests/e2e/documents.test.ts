@@ -3,12 +3,9 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
-import { lastMessage, otpIn } from '../helpers/http'
+import { browserSession, launchBrowser, screenshot, signInThroughPages, type Watcher } from '../helpers/browser'
 import { CAMILLE, PROS } from '../helpers/demo'
 import { simplePdf } from '../../src/infrastructure/simplePdf'
-
-type Watcher = ReturnType<typeof watch>
 
 // Long journeys on a shared, loaded machine.
 jest.setTimeout(480_000)
@@ -42,27 +39,10 @@ describe.each([
     await t?.close()
   })
 
-  async function session(run: (page: Page, w: Watcher) => Promise<void>) {
-    const context = await newContext(browser, js)
-    const page = await context.newPage()
-    const w = watch(page, { javaScript: js })
-    try {
-      await run(page, w)
-    } finally {
-      await w.settle()
-      await context.close()
-    }
-    expect(w.problems).toEqual([])
-  }
+  const session = (run: (page: Page, w: Watcher) => Promise<void>) => browserSession(browser, js, run)
 
-  async function signIn(page: Page, url: string, loginLabel: string, login: string, password: string, email: string) {
-    await page.goto(base + url)
-    await page.getByLabel(loginLabel).fill(login)
-    await page.getByLabel('Mot de passe', { exact: true }).fill(password)
-    await page.getByRole('button', { name: 'Se connecter' }).click()
-    await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, email, 'otp')).body))
-    await page.getByRole('button', { name: 'Valider' }).click()
-  }
+  const signIn = (page: Page, url: string, loginLabel: string, login: string, password: string, email: string) =>
+    signInThroughPages(page, t.db, { url: base + url, loginLabel, login, password, email })
 
   it('Camille ajoute un document (erreurs comprises), le masque, le supprime', async () => {
     await session(async (page, w) => {
