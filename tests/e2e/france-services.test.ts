@@ -1,11 +1,9 @@
 import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch, fillDate } from '../helpers/browser'
+import { browserSession, launchBrowser, screenshot, signInThroughPages, fillDate, type Watcher } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, NADIA } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
-
-type Watcher = ReturnType<typeof watch>
 
 jest.setTimeout(240_000)
 
@@ -25,26 +23,10 @@ describe('France Services sans JavaScript', () => {
     await t?.close()
   })
 
-  async function session(run: (page: Page, w: Watcher) => Promise<void>) {
-    const context = await newContext(browser, false)
-    const page = await context.newPage()
-    const w = watch(page, { javaScript: false })
-    try {
-      await run(page, w)
-    } finally {
-      await w.settle()
-      await context.close()
-    }
-    expect(w.problems).toEqual([])
-  }
+  const session = (run: (page: Page, w: Watcher) => Promise<void>) => browserSession(browser, false, run)
 
   async function agentSignIn(page: Page, w: Watcher) {
-    await page.goto(base + '/france-services/connexion')
-    await page.getByLabel('Identifiant de conseiller').fill(NADIA.login)
-    await page.getByLabel('Mot de passe', { exact: true }).fill(NADIA.password)
-    await page.getByRole('button', { name: 'Se connecter' }).click()
-    await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, NADIA.email, 'otp')).body))
-    await page.getByRole('button', { name: 'Valider' }).click()
+    await signInThroughPages(page, t.db, { url: base + '/france-services/connexion', loginLabel: 'Identifiant de conseiller', ...NADIA })
     await page.getByRole('heading', { name: 'Espace France Services' }).waitFor()
     await page.getByText('Votre structure : France Services Montreuil').waitFor()
     await w.check('accueil du conseiller')
@@ -146,12 +128,7 @@ describe('France Services sans JavaScript', () => {
   it('Camille invite un aidant (pages « Mes aidants » sans JavaScript)', async () => {
     const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidantdeux' })
     await session(async (page, w) => {
-      await page.goto(base + '/connexion')
-      await page.getByLabel('Identifiant').fill(CAMILLE.login)
-      await page.getByLabel('Mot de passe', { exact: true }).fill(CAMILLE.password)
-      await page.getByRole('button', { name: 'Se connecter' }).click()
-      await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, CAMILLE.email, 'otp')).body))
-      await page.getByRole('button', { name: 'Valider' }).click()
+      await signInThroughPages(page, t.db, { url: base + '/connexion', ...CAMILLE })
       await page.getByRole('link', { name: 'Aidants' }).first().click()
       await page.getByRole('heading', { name: 'Mes aidants' }).waitFor()
       await w.check('mes aidants')

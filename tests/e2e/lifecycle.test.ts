@@ -1,12 +1,10 @@
 import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch, fillDate } from '../helpers/browser'
+import { browserSession, launchBrowser, screenshot, signInThroughPages, fillDate, type Watcher } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, DEMO_CODES, DEMO_PERSONS } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
 import { DEMO_CHILD, DEMO_CHILD_CODE } from '../../src/seed/lifecycle'
-
-type Watcher = ReturnType<typeof watch>
 
 jest.setTimeout(240_000)
 
@@ -28,27 +26,9 @@ describe.each([
     await t?.close()
   })
 
-  async function session(run: (page: Page, w: Watcher) => Promise<void>) {
-    const context = await newContext(browser, js)
-    const page = await context.newPage()
-    const w = watch(page, { javaScript: js })
-    try {
-      await run(page, w)
-    } finally {
-      await w.settle()
-      await context.close()
-    }
-    expect(w.problems).toEqual([])
-  }
+  const session = (run: (page: Page, w: Watcher) => Promise<void>) => browserSession(browser, js, run)
 
-  async function signInAs(page: Page, login: string, password: string, email: string) {
-    await page.goto(base + '/connexion')
-    await page.getByLabel('Identifiant').fill(login)
-    await page.getByLabel('Mot de passe', { exact: true }).fill(password)
-    await page.getByRole('button', { name: 'Se connecter' }).click()
-    await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, email, 'otp')).body))
-    await page.getByRole('button', { name: 'Valider' }).click()
-  }
+  const signInAs = (page: Page, login: string, password: string, email: string) => signInThroughPages(page, t.db, { url: base + '/connexion', login, password, email })
 
   it('Jean active son profil, erreurs comprises', async () => {
     await session(async (page, w) => {
