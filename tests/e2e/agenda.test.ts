@@ -1,7 +1,6 @@
 import type { Browser } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch, fillDate } from '../helpers/browser'
-import { lastMessage, otpIn } from '../helpers/http'
+import { launchBrowser, newContext, screenshot, signInThroughPages, watch, fillDate } from '../helpers/browser'
 import { CAMILLE } from '../helpers/demo'
 import { isoDate } from '../../src/validation'
 
@@ -28,12 +27,7 @@ describe('agenda et prévention sans JavaScript', () => {
     const page = await context.newPage()
     const w = watch(page, { javaScript: false })
     try {
-      await page.goto(base + '/connexion')
-      await page.getByLabel('Identifiant').fill(CAMILLE.login)
-      await page.getByLabel('Mot de passe', { exact: true }).fill(CAMILLE.password)
-      await page.getByRole('button', { name: 'Se connecter' }).click()
-      await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, CAMILLE.email, 'otp')).body))
-      await page.getByRole('button', { name: 'Valider' }).click()
+      await signInThroughPages(page, t.db, { url: base + '/connexion', ...CAMILLE })
 
       await page.getByRole('link', { name: 'Agenda' }).first().click()
       await page.getByRole('heading', { name: 'Agenda', level: 1 }).waitFor()

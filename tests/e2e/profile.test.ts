@@ -1,11 +1,8 @@
 import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch, fillDate } from '../helpers/browser'
-import { lastMessage, otpIn } from '../helpers/http'
+import { browserSession, launchBrowser, screenshot, signInThroughPages, fillDate, type Watcher } from '../helpers/browser'
 import { CAMILLE } from '../helpers/demo'
 import { isoDate } from '../../src/validation'
-
-type Watcher = ReturnType<typeof watch>
 
 // Generous: each page is checked by axe-core and html-validate, on a machine shared by several engineers.
 jest.setTimeout(480_000)
@@ -28,24 +25,16 @@ describe('profil médical sans JavaScript', () => {
    * `ignore`: problems of pages that are not this feature's (the documents page's PDF preview, whose
    * <iframe width="100%"> and Chromium's built-in PDF viewer document are reported to the documents feature).
    */
-  async function session(run: (page: Page, w: Watcher) => Promise<void>, ignore?: (problem: string) => boolean) {
-    const context = await newContext(browser, false)
-    const page = await context.newPage()
-    const w = watch(page, { javaScript: false })
-    try {
-      await page.goto(base + '/connexion')
-      await page.getByLabel('Identifiant').fill(CAMILLE.login)
-      await page.getByLabel('Mot de passe', { exact: true }).fill(CAMILLE.password)
-      await page.getByRole('button', { name: 'Se connecter' }).click()
-      await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, CAMILLE.email, 'otp')).body))
-      await page.getByRole('button', { name: 'Valider' }).click()
-      await run(page, w)
-    } finally {
-      await w.settle()
-      await context.close()
-    }
-    expect(w.problems.filter((p) => !ignore?.(p))).toEqual([])
-  }
+  const session = (run: (page: Page, w: Watcher) => Promise<void>, ignore?: (problem: string) => boolean) =>
+    browserSession(
+      browser,
+      false,
+      async (page, w) => {
+        await signInThroughPages(page, t.db, { url: base + '/connexion', ...CAMILLE })
+        await run(page, w)
+      },
+      ignore,
+    )
 
   it('Camille ajoute un poids : refusé à 700 kg, puis visible dans le tableau et le graphique SVG', async () => {
     await session(async (page, w) => {
