@@ -14,7 +14,8 @@ import { BILAN_PREVENTION_2026 } from '../../domain/questionnaires/bilan-prevent
 import { DIRECTIVES_ANTICIPEES_2026 } from '../../domain/questionnaires/directives-anticipees-2026'
 import { HABITUDES_DE_VIE_2026 } from '../../domain/questionnaires/habitudes-de-vie-2026'
 import { answerText, bilanOffered, cleanAnswers, missingRequired, visibleSections, type Answers, type Questionnaire } from '../../domain/questionnaires/types'
-import { decide, type Action, type ProfileSection } from '../../domain/accessPolicy'
+import { can, decide, isEmergencyAccess, type Action, type ProfileSection } from '../../domain/accessPolicy'
+import { DOSES, VACCINES } from '../../domain/vaccines'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import type { AccessFacts } from '../access/facts'
 import { frenchDate, isoDate } from '../../validation'
@@ -29,6 +30,8 @@ export interface DocumentFiler {
     actor: Actor,
     input: { personId: string; category: string; title: string; date: string; bytes: Buffer; mime?: 'application/pdf'; fileName?: string; author?: { kind?: 'system'; name?: string }; notify?: boolean },
   ): Promise<{ id: string }>
+  /** Removes a document the system filed for this person (superseded); false when already gone. */
+  withdrawSystemDocument?(trx: Knex.Transaction, personId: string, id: string): Promise<boolean>
 }
 
 export interface Subject {
@@ -357,7 +360,12 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         if (!answers.situation) return { ok: false, reason: 'situation', answers }
         if (!answers['maintien-en-vie'] && !answers.sedation && !answers.autres) return { ok: false, reason: 'empty', answers }
         await repo.lockPerson(trx, s.personId)
+        const previous = await repo.currentDirective(trx, s.personId)
         const id = await repo.replaceDirective(trx, s.personId, answers)
+        // The new directives replace the old ones everywhere: the old PDF leaves Documents (the old
+        // answers stay archived in advance_directives with replaced_at, out of every page).
+        let replacedDocument = false
+        if (previous?.document_id && deps.documents?.withdrawSystemDocument) replacedDocument = await deps.documents.withdrawSystemDocument(trx, s.personId, previous.document_id)
         const pdf = await renderPdf({
           title: 'Mes directives anticipées',
           subtitle: `${who(s)}. Rédigées en ligne le ${frenchDate(s.today)} ; elles remplacent toutes les directives précédentes.`,
@@ -366,8 +374,66 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         })
         const documentId = await fileOrNull(trx, actor, s, 'DIR_ANT', 'Directives anticipées', 'directives-anticipees.pdf', pdf)
         if (documentId) await repo.setDirectiveDocument(trx, id, documentId)
-        await activity.record(trx, actor, { action: 'profile.directives.replace', subjectPersonId: s.personId, objectType: 'advance_directive', objectId: id, details: { section: 'directives' } })
+        await activity.record(trx, actor, { action: 'profile.directives.replace', subjectPersonId: s.personId, objectType: 'advance_directive', objectId: id, details: { section: 'directives', ...(replacedDocument ? { replacedDocumentId: previous!.document_id } : {}) } })
         return { ok: true, documentId }
+      }),
+
+    /**
+     * The medical profile as a professional sees it (SPEC §5 and §7): only the sections the access
+     * policy lets their profession read (resource 'profile-section', the matrice d'habilitation:
+     * e.g. no directives anticipées for a dentist), the read logged as a professional access (an
+     * emergency one highlighted) in the same transaction. 403 without access to the space.
+     */
+    forProfessional: (actor: Actor, personId: string) =>
+      db.transaction(async (trx) => {
+        if (actor.kind !== 'professional' || !UUID.test(personId)) throw new NotFoundError()
+        const facts = await access.loadFacts(trx, actor, personId)
+        if (!facts) throw new NotFoundError()
+        const d = decide(actor, 'read', { type: 'profile-section', section: 'home' }, facts)
+        if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
+        const p = await repo.person(trx, personId)
+        if (!p) throw new NotFoundError()
+        const today = isoDate()
+        const s: Subject = { personId, firstNames: p.first_names, lastName: p.last_name, birthDate: p.birth_date, sex: p.sex, age: ageOn(p.birth_date, today), today, acting: true }
+        const may = (section: ProfileSection) => can(actor, 'read', { type: 'profile-section', section }, facts)
+        const sections = PROFESSIONAL_SECTIONS.filter(may)
+        const shown = new Set<ProfileSection>(sections)
+        const sum = await summary(trx, s)
+        const lifestyleAnswers = (sum.facts?.lifestyle ?? {}) as Answers
+        const vaccinationsAllowed = can(actor, 'list', { type: 'vaccination' }, facts)
+        const vaccinations = vaccinationsAllowed ? await repo.vaccinations(trx, personId) : []
+        await activity.record(trx, actor, {
+          action: 'profile.read',
+          subjectPersonId: personId,
+          objectType: 'profile',
+          details: { sections: vaccinationsAllowed ? [...sections, 'vaccinations'] : sections },
+          emergency: isEmergencyAccess(facts),
+        })
+        return {
+          subject: s,
+          shown: Object.fromEntries(PROFESSIONAL_SECTIONS.map((x) => [x, shown.has(x)])) as Record<ProfileSection, boolean>,
+          hidden: PROFESSIONAL_SECTIONS.filter((x) => !shown.has(x)).map((x) => PROFESSIONAL_SECTION_TITLES[x]),
+          lists: sum.sections.filter(({ def }) => shown.has(def.section)),
+          bloodGroup: shown.has('blood_group') ? (sum.facts?.blood_group ?? null) : null,
+          measures: shown.has('measures') ? sum.measures.filter((m) => m.last) : [],
+          imc: shown.has('measures') ? sum.imc : null,
+          trusted: shown.has('contacts') ? sum.trusted : null,
+          emergency: shown.has('contacts') ? sum.emergency : [],
+          organDonationText: shown.has('organ_donation') ? sum.organDonationText : null,
+          lifestyle: shown.has('lifestyle')
+            ? visibleSections(HABITUDES_DE_VIE_2026, s.birthDate, s.today).map((sec) => ({ title: sec.title, rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, lifestyleAnswers[x.id]) })) }))
+            : [],
+          lifestyleCount: sum.lifestyleCount,
+          bilan: shown.has('bilan') && sum.bilan && sum.bilan.status === 'final' ? sum.bilan : null,
+          directive: shown.has('directives') && sum.directive
+            ? {
+                createdAt: sum.directive.created_at,
+                sections: DIRECTIVES_ANTICIPEES_2026.sections.map((sec) => ({ title: sec.title, rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, (sum.directive!.answers as Answers)[x.id]) })) })),
+              }
+            : null,
+          vaccinationsAllowed,
+          vaccinations: vaccinations.map((v) => ({ ...v, label: VACCINES.find((x) => x.code === v.vaccine)?.label ?? v.other_name ?? v.vaccine, doseLabel: DOSES.find((x) => x.value === v.dose)?.label ?? v.dose })),
+        }
       }),
 
     /** «Synthèse du profil médical»: a PDF of the whole profile, filed into Documents (SYNTH_PML) when they exist. */
@@ -411,5 +477,20 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
       }),
   }
 }
+
+/** The sections a professional may be shown, in page order (each one decided by the access policy). */
+export const PROFESSIONAL_SECTIONS: ProfileSection[] = ['conditions', 'treatments', 'allergies', 'family_history', 'hospitalisations', 'disabilities', 'blood_group', 'measures', 'contacts', 'organ_donation', 'lifestyle', 'bilan', 'directives']
+const PROFESSIONAL_SECTION_TITLES: Record<ProfileSection, string> = {
+  ...(Object.fromEntries(LIST_SECTIONS.map((d) => [d.section, d.title])) as Record<string, string>),
+  home: 'Profil médical',
+  blood_group: 'Groupe sanguin',
+  measures: 'Mesures',
+  contacts: 'Entourage',
+  organ_donation: 'Don d’organes',
+  lifestyle: 'Habitudes de vie',
+  bilan: 'Mon bilan prévention',
+  directives: 'Directives anticipées',
+  synthesis: 'Synthèse du profil médical',
+} as Record<ProfileSection, string>
 
 export type ProfileService = ReturnType<typeof createProfileService>
