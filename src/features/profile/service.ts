@@ -14,7 +14,7 @@ import { BILAN_PREVENTION_2026 } from '../../domain/questionnaires/bilan-prevent
 import { DIRECTIVES_ANTICIPEES_2026 } from '../../domain/questionnaires/directives-anticipees-2026'
 import { HABITUDES_DE_VIE_2026 } from '../../domain/questionnaires/habitudes-de-vie-2026'
 import { answerText, bilanOffered, cleanAnswers, missingRequired, visibleSections, type Answers, type Questionnaire } from '../../domain/questionnaires/types'
-import { can, decide, isEmergencyAccess, type Action, type ProfileSection } from '../../domain/accessPolicy'
+import { can, decide, isEmergencyAccess, PROFESSIONAL_PROFILE_SECTIONS, readableProfileSections, type Action, type ProfileSection } from '../../domain/accessPolicy'
 import { DOSES, VACCINES } from '../../domain/vaccines'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import type { AccessFacts } from '../access/facts'
@@ -395,8 +395,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         if (!p) throw new NotFoundError()
         const today = isoDate()
         const s: Subject = { personId, firstNames: p.first_names, lastName: p.last_name, birthDate: p.birth_date, sex: p.sex, age: ageOn(p.birth_date, today), today, acting: true }
-        const may = (section: ProfileSection) => can(actor, 'read', { type: 'profile-section', section }, facts)
-        const sections = PROFESSIONAL_SECTIONS.filter(may)
+        const sections = readableProfileSections(actor, facts)
         const shown = new Set<ProfileSection>(sections)
         const sum = await summary(trx, s)
         const lifestyleAnswers = (sum.facts?.lifestyle ?? {}) as Answers
@@ -411,8 +410,8 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         })
         return {
           subject: s,
-          shown: Object.fromEntries(PROFESSIONAL_SECTIONS.map((x) => [x, shown.has(x)])) as Record<ProfileSection, boolean>,
-          hidden: PROFESSIONAL_SECTIONS.filter((x) => !shown.has(x)).map((x) => PROFESSIONAL_SECTION_TITLES[x]),
+          shown: Object.fromEntries(PROFESSIONAL_PROFILE_SECTIONS.map((x) => [x, shown.has(x)])) as Record<ProfileSection, boolean>,
+          hidden: PROFESSIONAL_PROFILE_SECTIONS.filter((x) => !shown.has(x)).map((x) => PROFESSIONAL_SECTION_TITLES[x]),
           lists: sum.sections.filter(({ def }) => shown.has(def.section)),
           bloodGroup: shown.has('blood_group') ? (sum.facts?.blood_group ?? null) : null,
           measures: shown.has('measures') ? sum.measures.filter((m) => m.last) : [],
@@ -478,8 +477,6 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
   }
 }
 
-/** The sections a professional may be shown, in page order (each one decided by the access policy). */
-export const PROFESSIONAL_SECTIONS: ProfileSection[] = ['conditions', 'treatments', 'allergies', 'family_history', 'hospitalisations', 'disabilities', 'blood_group', 'measures', 'contacts', 'organ_donation', 'lifestyle', 'bilan', 'directives']
 const PROFESSIONAL_SECTION_TITLES: Record<ProfileSection, string> = {
   ...(Object.fromEntries(LIST_SECTIONS.map((d) => [d.section, d.title])) as Record<string, string>),
   home: 'Profil médical',
