@@ -66,8 +66,23 @@ describe('avis de prévention : enfant représenté', () => {
     }
   })
 
+  it('ce qui est déjà fait (vaccin enregistré, rendez-vous de dépistage honoré) ne donne pas d’avis', async () => {
+    await t.db('prevention_notices').del()
+    const camilleId = (await t.db('accounts').where({ id: camilleAccount }).first()).person_id
+    await t.db('vaccinations').insert({ person_id: leoId, vaccine: 'HPV', date: today, dose: '1', professional: 'Dr Sophie Bernard' })
+    await t.db('agenda_events').insert({ person_id: camilleId, title: 'Mammographie de dépistage', date: today, time: '09:00', status: 'honore', prevention_rule: 'depistage-sein' })
+    await t.services.agendaJobs.sendPreventionNotices(today)
+    const leo = await t.db('prevention_notices').where({ person_id: leoId }).pluck('rule_id')
+    expect(leo).toContain('acwy')
+    expect(leo).not.toContain('hpv')
+    const camille = await t.db('prevention_notices').where({ person_id: camilleId }).pluck('rule_id')
+    expect(camille).toContain('depistage-colorectal')
+    expect(camille).not.toContain('depistage-sein')
+  })
+
   it('un enfant qui a sa propre adresse électronique est prévenu lui-même, pas son représentant', async () => {
     await t.db('prevention_notices').del()
+    await t.db('outbox').where({ recipient: CAMILLE.email }).whereLike('kind', 'prevention-due%').del()
     await t.db('accounts').insert({ kind: 'patient', login: 'leo.martin.test', password_hash: 'x', person_id: leoId, display_name: 'Léo Martin', email: 'leo.martin@courriel.example' })
     await t.services.agendaJobs.sendPreventionNotices(today)
     expect(await mails('leo.martin@courriel.example', 'prevention-due')).toHaveLength(1)

@@ -43,13 +43,28 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
     const wantsIt = (a: { notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean }) => wants(effectivePrefs(a.notification_prefs ?? {}, a.notify_new_signin), 'prevention_due')
     for (;;) {
       // The page's keys first, from the spaces' primary key alone (an index range scan, whatever the
-      // table's size), then its people and accounts by their keys: every page costs the same.
-      const persons: { id: string; birth_date: string; sex: string; email: string | null; notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean }[] = (
+      // table's size), then its people, accounts and prevention records (vaccinations, honoured acts)
+      // by their keys, in the same round trip: every page costs the same.
+      const persons: {
+        id: string
+        birth_date: string
+        sex: string
+        email: string | null
+        notification_prefs: Record<string, unknown> | null
+        notify_new_signin: boolean
+        records: PreventionRecord[] | null
+      }[] = (
         await db.raw(
           `WITH page AS (
              SELECT person_id FROM spaces WHERE state = 'activated' AND person_id > ? ORDER BY person_id LIMIT ?
            )
-           SELECT p.id, p.birth_date, p.sex, a.email, a.notification_prefs, a.notify_new_signin
+           SELECT p.id, p.birth_date, p.sex, a.email, a.notification_prefs, a.notify_new_signin,
+                  (SELECT json_agg(r) FROM (
+                     SELECT v.vaccine AS code, v.date FROM vaccinations v WHERE v.person_id = page.person_id
+                     UNION ALL
+                     SELECT 'ACTE:' || e.prevention_rule, e.date FROM agenda_events e
+                      WHERE e.person_id = page.person_id AND e.status = 'honore' AND e.prevention_rule IS NOT NULL
+                  ) r) AS records
              FROM page JOIN insured_persons p ON p.id = page.person_id
              LEFT JOIN accounts a ON a.person_id = page.person_id AND a.kind = 'patient' AND a.disabled_at IS NULL
             ORDER BY page.person_id`,
@@ -85,19 +100,6 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
       }
       const wanted = persons.filter((p) => recipients.has(p.id))
       if (wanted.length) {
-        const ids = wanted.map((p) => p.id)
-        const recs = new Map<string, PreventionRecord[]>()
-        const push = (id: string, r: PreventionRecord) => {
-          const list = recs.get(id)
-          if (list) list.push(r)
-          else recs.set(id, [r])
-        }
-        const [vaccines, acts] = await Promise.all([
-          db('vaccinations').whereIn('person_id', ids).select('person_id', 'vaccine', 'date'),
-          db('agenda_events').whereIn('person_id', ids).where({ status: 'honore' }).whereNotNull('prevention_rule').select('person_id', 'prevention_rule', 'date'),
-        ])
-        for (const v of vaccines) push(v.person_id, { code: v.vaccine, date: v.date })
-        for (const a of acts) push(a.person_id, { code: `ACTE:${a.prevention_rule}`, date: a.date })
         const pid: string[] = []
         const rule: string[] = []
         const from: string[] = []
@@ -106,7 +108,7 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
         const toRepresentative: boolean[] = []
         for (const p of wanted) {
           let due = false
-          for (const r of recommendations(p.birth_date, p.sex, recs.get(p.id) ?? [], today)) {
+          for (const r of recommendations(p.birth_date, p.sex, p.records ?? [], today)) {
             if (r.status === 'À planifier' && r.from <= today) {
               pid.push(p.id)
               rule.push(r.ruleId)

@@ -15,7 +15,7 @@ import { DIRECTIVES_ANTICIPEES_2026 } from '../../domain/questionnaires/directiv
 import { HABITUDES_DE_VIE_2026 } from '../../domain/questionnaires/habitudes-de-vie-2026'
 import { answerText, bilanOffered, cleanAnswers, missingRequired, visibleSections, type Answers, type Questionnaire } from '../../domain/questionnaires/types'
 import { can, decide, isEmergencyAccess, PROFESSIONAL_PROFILE_SECTIONS, readableProfileSections, type Action, type ProfileSection } from '../../domain/accessPolicy'
-import { DOSES, VACCINES } from '../../domain/vaccines'
+import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import type { AccessFacts } from '../access/facts'
 import { frenchDate, isoDate } from '../../validation'
@@ -397,9 +397,15 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         const s: Subject = { personId, firstNames: p.first_names, lastName: p.last_name, birthDate: p.birth_date, sex: p.sex, age: ageOn(p.birth_date, today), today, acting: true }
         const sections = readableProfileSections(actor, facts)
         const shown = new Set<ProfileSection>(sections)
-        const sum = await summary(trx, s)
-        const lifestyleAnswers = (sum.facts?.lifestyle ?? {}) as Answers
         const vaccinationsAllowed = can(actor, 'list', { type: 'vaccination' }, facts)
+        // Only what the policy allows is read (one query after the other on the transaction's connection).
+        const lists = LIST_SECTIONS.filter((def) => shown.has(def.section))
+        const entries = lists.length ? await repo.entries(trx, personId) : []
+        const pf = shown.has('blood_group') || shown.has('organ_donation') || shown.has('lifestyle') ? await repo.facts(trx, personId) : undefined
+        const contacts = shown.has('contacts') ? await repo.contacts(trx, personId) : []
+        const lastMeasures = shown.has('measures') ? await repo.lastMeasures(trx, personId) : []
+        const directive = shown.has('directives') ? await repo.currentDirective(trx, personId) : undefined
+        const bilan = shown.has('bilan') ? await repo.latestResponse(trx, personId, BILAN_PREVENTION_2026.id, 'final') : undefined
         const vaccinations = vaccinationsAllowed ? await repo.vaccinations(trx, personId) : []
         await activity.record(trx, actor, {
           action: 'profile.read',
@@ -408,30 +414,34 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
           details: { sections: vaccinationsAllowed ? [...sections, 'vaccinations'] : sections },
           emergency: isEmergencyAccess(facts),
         })
+        const last = Object.fromEntries(lastMeasures.map((m) => [m.type, m]))
+        const lifestyleAnswers = (pf?.lifestyle ?? {}) as Answers
         return {
           subject: s,
           shown: Object.fromEntries(PROFESSIONAL_PROFILE_SECTIONS.map((x) => [x, shown.has(x)])) as Record<ProfileSection, boolean>,
           hidden: PROFESSIONAL_PROFILE_SECTIONS.filter((x) => !shown.has(x)).map((x) => PROFESSIONAL_SECTION_TITLES[x]),
-          lists: sum.sections.filter(({ def }) => shown.has(def.section)),
-          bloodGroup: shown.has('blood_group') ? (sum.facts?.blood_group ?? null) : null,
-          measures: shown.has('measures') ? sum.measures.filter((m) => m.last) : [],
-          imc: shown.has('measures') ? sum.imc : null,
-          trusted: shown.has('contacts') ? sum.trusted : null,
-          emergency: shown.has('contacts') ? sum.emergency : [],
-          organDonationText: shown.has('organ_donation') ? sum.organDonationText : null,
+          lists: lists.map((def) => ({ def, entries: entries.filter((e) => e.section === def.section) })),
+          bloodGroup: shown.has('blood_group') ? (pf?.blood_group ?? null) : null,
+          measures: measuresFor(s.birthDate, s.today)
+            .filter((def) => last[def.type])
+            .map((def) => ({ def, last: measureView(def, last[def.type]) })),
+          imc: shown.has('measures') ? imcOf(last, s.age) : null,
+          trusted: contacts.find((c) => c.role === 'trusted') ?? null,
+          emergency: contacts.filter((c) => c.role === 'emergency'),
+          organDonationText: shown.has('organ_donation') && pf?.organ_donation ? ORGAN_DONATION_LABELS[pf.organ_donation] : null,
           lifestyle: shown.has('lifestyle')
             ? visibleSections(HABITUDES_DE_VIE_2026, s.birthDate, s.today).map((sec) => ({ title: sec.title, rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, lifestyleAnswers[x.id]) })) }))
             : [],
-          lifestyleCount: sum.lifestyleCount,
-          bilan: shown.has('bilan') && sum.bilan && sum.bilan.status === 'final' ? sum.bilan : null,
-          directive: shown.has('directives') && sum.directive
+          lifestyleCount: shown.has('lifestyle') ? Object.keys(lifestyleAnswers).length : 0,
+          bilan: bilan ?? null,
+          directive: directive
             ? {
-                createdAt: sum.directive.created_at,
-                sections: DIRECTIVES_ANTICIPEES_2026.sections.map((sec) => ({ title: sec.title, rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, (sum.directive!.answers as Answers)[x.id]) })) })),
+                createdAt: directive.created_at,
+                sections: DIRECTIVES_ANTICIPEES_2026.sections.map((sec) => ({ title: sec.title, rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, (directive.answers as Answers)[x.id]) })) })),
               }
             : null,
           vaccinationsAllowed,
-          vaccinations: vaccinations.map((v) => ({ ...v, label: VACCINES.find((x) => x.code === v.vaccine)?.label ?? v.other_name ?? v.vaccine, doseLabel: DOSES.find((x) => x.value === v.dose)?.label ?? v.dose })),
+          vaccinations: vaccinations.map((v) => ({ ...v, label: vaccineLabel(v.vaccine, v.other_name), doseLabel: doseLabel(v.dose) })),
         }
       }),
 
