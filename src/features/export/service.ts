@@ -114,7 +114,10 @@ export function createExportService(deps: { db: Knex; access: AccessFacts; activ
     for (const { row: d, path } of docs) {
       zip.addReadStreamLazy(path, { mtime: new Date(`${d.document_date}T12:00:00Z`), size: Number(d.size_bytes), compress: d.mime === 'text/plain' }, (cb) => {
         const key = unwrapDataKey(masterKey, d.wrapped_key)
-        cb(null, Readable.from(documentStore.read(db, d.id, key, d.chunk_count), { objectMode: false }))
+        const stream = Readable.from(documentStore.read(db, d.id, key, d.chunk_count), { objectMode: false })
+        // yazl listens to no error of a lazy stream: a failed chunk must stop the whole export.
+        stream.on('error', (err) => out.destroy(err))
+        cb(null, stream)
       })
     }
     zip.end()
