@@ -4,6 +4,7 @@ import { backOfficeBench } from './backoffice'
 import { agendaJobBench, recommendationsBench } from './prevention'
 import { reimbursementsImportBench } from './reimbursementsImport'
 import { listBench, transferBench } from './documents'
+import { exportBench } from './export'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
@@ -21,9 +22,11 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   reimbursementsImport: () => reimbursementsImportBench(),
   documents: () => transferBench(),
   'documents-list': () => listBench(),
+  // «Télécharger mes données»: BENCH_EXPORT_MB (default 200, up to 1024).
+  export: () => exportBench(),
 }
 /** The parts of a bench are not run by default (the whole is). */
-const DEFAULT = ['render', 'backoffice', 'recommendations', 'agenda-job', 'reimbursementsImport', 'documents', 'documents-list']
+const DEFAULT = ['render', 'backoffice', 'recommendations', 'agenda-job', 'reimbursementsImport', 'documents', 'documents-list', 'export']
 
 async function main() {
   await globalSetup()
