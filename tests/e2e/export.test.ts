@@ -2,23 +2,31 @@ import fs from 'node:fs'
 import type { Browser } from 'playwright-core'
 import yauzl from 'yauzl'
 import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import AxeBuilder from '@axe-core/playwright'
+import { launchBrowser, newContext, screenshot, validateHtml, watch } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
 
 jest.setTimeout(600_000) // a shared, loaded machine: axe on every page is slow
 
-/** The names of the entries of a ZIP file (read with a real ZIP reader). */
-function zipNames(file: string): Promise<string[]> {
+/** The entries of a ZIP file (read with a real ZIP reader). */
+function unzip(file: string): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true }, (err, zip) => {
       if (err || !zip) return reject(err)
-      const names: string[] = []
+      const out = new Map<string, Buffer>()
       zip.on('entry', (e: yauzl.Entry) => {
-        names.push(e.fileName)
-        zip.readEntry()
+        zip.openReadStream(e, (error, stream) => {
+          if (error || !stream) return reject(error)
+          const parts: Buffer[] = []
+          stream.on('data', (c: Buffer) => parts.push(c))
+          stream.on('end', () => {
+            out.set(e.fileName, Buffer.concat(parts))
+            zip.readEntry()
+          })
+        })
       })
-      zip.on('end', () => resolve(names))
+      zip.on('end', () => resolve(out))
       zip.on('error', reject)
       zip.readEntry()
     })
@@ -79,9 +87,21 @@ describe('« Télécharger mes données » sans JavaScript', () => {
       expect(download.suggestedFilename()).toMatch(/^mes-donnees-mon-espace-sante-\d{4}-\d{2}-\d{2}\.zip$/)
       const file = await download.path()
       expect(fs.readFileSync(file).subarray(0, 2).toString('latin1')).toBe('PK')
-      const names = await zipNames(file)
+      const files = await unzip(file)
+      const names = [...files.keys()]
       expect(names).toEqual(expect.arrayContaining(['resume.html', 'donnees-fhir.json']))
       expect(names.some((n) => n.startsWith('documents/'))).toBe(true)
+
+      // The summary in the ZIP is itself valid and accessible (html-validate, axe in a page of its own).
+      const summary = files.get('resume.html')!.toString('utf8')
+      for (const m of await validateHtml(summary)) w.problems.push(`HTML resume.html : ${m}`)
+      const axeContext = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true })
+      const axePage = await axeContext.newPage()
+      await axePage.goto(base + '/health')
+      await axePage.setContent(summary, { waitUntil: 'load' })
+      const results = await new AxeBuilder({ page: axePage }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze()
+      for (const v of results.violations) w.problems.push(`axe resume.html : ${v.id} — ${v.help}`)
+      await axeContext.close()
 
       await page.goto(base + '/mon-compte/telecharger-mes-donnees')
       await page.locator('#demandes').getByText('Téléchargé', { exact: true }).waitFor()
