@@ -201,6 +201,11 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
     expect(h1(again.body.toString('utf8'))).toBe('Ce fichier n’est plus disponible')
     expect(again.body.toString('utf8')).toContain('déjà été téléchargé')
     expect(await t.db('activity_log').where({ action: 'export.download', object_id: firstId })).toHaveLength(1)
+
+    // Both rows are in «Historique d'activité», in plain French.
+    const history = cheerio.load((await camille.get('/historique')).text)('main').text().replace(/\s+/g, ' ')
+    expect(history).toContain('Télécharger mes données » : fichier demandé')
+    expect(history).toContain('Télécharger mes données » : fichier téléchargé')
   })
 
   it('après 7 jours, le fichier n’est plus téléchargeable et son contenu chiffré est effacé', async () => {
