@@ -126,7 +126,11 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
   })
 
   it('la tâche construit le ZIP chiffré ; le courriel « Vos données sont prêtes » ne contient ni donnée de santé ni secret', async () => {
-    const done = await t.services.dataExport.runPending()
+    // Through the pg-boss job definition itself (scheduled every minute).
+    const job = t.services.jobs.find((j) => j.name === 'data-export')!
+    expect(job.cron).toBe('* * * * *')
+    expect(t.services.jobs.map((j) => j.name)).toContain('data-export-purge')
+    const done = await job.run({})
     expect(done).toEqual({ built: 1, failed: 0 })
     const row = await t.db('data_exports').where({ id: firstId }).first()
     expect(row.state).toBe('ready')
