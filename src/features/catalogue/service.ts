@@ -170,6 +170,8 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
         const existing = await repo.activeConnection(trx, personId, s.id)
         if (!existing) return false
         await repo.endConnection(trx, existing.id)
+        // One truth with the OAuth side: the clients of this service lose their grants and refresh tokens.
+        await repo.destroyClientGrants(trx, personId, s.id, s.slug)
         await activity.record(trx, actor, { action: 'service.disconnected', subjectPersonId: personId, objectType: 'service', objectId: s.id, details: { service: s.name } })
         return true
       })
@@ -206,6 +208,20 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
       const c = await repo.activeConnection(db, personId, serviceId)
       if (!c) return []
       return toCategories(consentState({ version: s.current_version, requests: s.requests }, c).effective)
+    },
+
+    /**
+     * The catalogue consent as the OAuth side reads it: what the current version asks, what is
+     * effective now (nothing new before a new consent). `idOrSlug` is the client's catalogue link.
+     */
+    async consentOf(personId: string, idOrSlug: string): Promise<{ serviceId: string; slug: string; name: string; asked: string[]; effective: string[]; consentedAt: Date | null; open: boolean } | undefined> {
+      const s = /^[0-9a-f-]{36}$/i.test(idOrSlug) ? await repo.findById(db, idOrSlug) : await repo.findBySlug(db, idOrSlug)
+      if (!s) return undefined
+      const asked = s.requests.map(requestKey)
+      const open = /^[0-9a-f-]{36}$/i.test(personId) && (await repo.spaceOpen(db, personId))
+      const c = open ? await repo.activeConnection(db, personId, s.id) : undefined
+      const effective = c ? consentState({ version: s.current_version, requests: s.requests }, c).effective : []
+      return { serviceId: s.id, slug: s.slug, name: s.name, asked, effective, consentedAt: c?.consented_at ?? null, open }
     },
 
     /** A service changes its requests (back office, or the publisher): a new version. */
