@@ -100,11 +100,8 @@ export const catalogueRepository = {
   async destroyClientGrants(trx: Knex.Transaction, personId: string, serviceId: string, slug: string): Promise<void> {
     const clients = await trx('oauth_clients').whereIn('catalogue_service_id', [serviceId, slug]).pluck('id')
     for (const clientId of clients) {
-      const grants = await trx('oidc_payloads').where({ model: 'Grant' }).whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId]).pluck('id')
-      if (grants.length) {
-        await trx('oidc_payloads').whereIn('grant_id', grants).del()
-        await trx('oidc_payloads').where({ model: 'Grant' }).whereIn('id', grants).del()
-      }
+      // Grants, codes, access and refresh tokens of this person for this client, whatever grant they hang on.
+      await trx('oidc_payloads').whereIn('model', ['Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken']).whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId]).del()
       await trx('service_consents').where({ person_id: personId, client_id: clientId }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() })
     }
   },

@@ -83,6 +83,11 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
       })
     },
 
+    /** A new answer on the consent page replaces the earlier grant (its tokens go with it). */
+    async replaceGrant(grantId: string): Promise<void> {
+      await repo.destroyGrant(db, grantId)
+    },
+
     /** «Désynchroniser»: consent withdrawn, grants, refresh and access tokens destroyed. */
     async disconnect(actor: Actor, clientId: string): Promise<boolean> {
       const personId = actor.personId!

@@ -123,12 +123,16 @@ export const fhirRepository = {
 
   ownerOf: async (db: Knex, table: 'vaccinations' | 'agenda_events' | 'documents' | 'measures', id: string): Promise<string | undefined> => (await db(table).where({ id }).first('person_id'))?.person_id,
 
+  /** One grant and every code and token issued from it (a consent replaced by a new answer). */
+  async destroyGrant(db: Knex, grantId: string): Promise<void> {
+    await db('oidc_payloads').where({ grant_id: grantId }).whereIn('model', ['AuthorizationCode', 'AccessToken', 'RefreshToken']).del()
+    await db('oidc_payloads').where({ model: 'Grant', id: grantId }).del()
+  },
+
   /** Every grant (and so every token issued from it) of one person to one client. */
   async destroyGrants(db: Knex, personId: string, clientId: string): Promise<number> {
     const grants = await db('oidc_payloads').where({ model: 'Grant' }).whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId]).pluck('id')
-    if (grants.length === 0) return 0
-    await db('oidc_payloads').whereIn('grant_id', grants).del()
-    await db('oidc_payloads').where({ model: 'Grant' }).whereIn('id', grants).del()
+    await db('oidc_payloads').whereIn('model', ['Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken']).whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId]).del()
     return grants.length
   },
 }

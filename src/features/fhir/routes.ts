@@ -81,11 +81,14 @@ export function connectedServicesRoutes(services: Services): Router {
 
     await connections.consent(actor, client, chosen, requested)
     const audience = fhirAudience(publicUrl)
-    const grant = interaction.grantId ? ((await oidc.Grant.find(interaction.grantId)) ?? new oidc.Grant(toNativeRealm({ accountId: actor.personId!, clientId: client.id }))) : new oidc.Grant(toNativeRealm({ accountId: actor.personId!, clientId: client.id }))
+    // A new answer replaces the earlier one: a fresh grant (the earlier one kept the scopes refused then).
+    if (interaction.grantId) await connections.replaceGrant(interaction.grantId)
+    const grant = new oidc.Grant(toNativeRealm({ accountId: actor.personId!, clientId: client.id }))
     const oidcScopes = String(interaction.params.scope ?? '').split(' ').filter((s) => s === 'openid' || s === 'offline_access')
     if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '))
     grant.addResourceScope(audience, chosen.join(' '))
-    const refused = requested.filter((s) => !chosen.includes(s))
+    // Everything asked and not granted (not ticked, or not offered: not in the catalogue's current version) is refused.
+    const refused = serviceScopesOf(interaction.params.scope).filter((s) => !chosen.includes(s))
     if (refused.length) (grant as unknown as { rejectResourceScope(r: string, s: string): void }).rejectResourceScope(audience, refused.join(' '))
     const grantId = await grant.save()
     allowFormActionTo(res, client.redirectUris)
