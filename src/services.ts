@@ -114,7 +114,7 @@ export function createServices(infra: Infrastructure) {
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
   const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
   const connections = createConnections({ db, activity, catalogue })
-  access.useConsentedScopes((personId, clientId) => connections.consentedScopes(personId, clientId))
+  access.useConsentedScopes((trx, personId, clientId) => connections.consentedScopes(personId, clientId, trx))
   const errorViews = createViews()
   const oidc = createOidcProvider({
     db,

@@ -12,7 +12,9 @@ import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation
  * `can(actor, 'read', { type: 'document', document }, facts)`. Carers: extend `relationOf` with the
  * delegation lookup (kind 'carer' with its rights) when the carers feature lands.
  */
-export function createAccessFacts(deps: { consentedScopes?: (personId: string, clientId: string) => Promise<readonly string[]> } = {}) {
+type ConsentReader = (trx: Knex | Knex.Transaction, personId: string, clientId: string) => Promise<readonly string[]>
+
+export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}) {
   // Set later by the services registry (the connected services' consent is read through it).
   let consentedScopes = deps.consentedScopes
   async function settingsOf(trx: Knex | Knex.Transaction, personId: string): Promise<PatientSettings> {
@@ -26,7 +28,7 @@ export function createAccessFacts(deps: { consentedScopes?: (personId: string, c
     if (actor.service) {
       // A connected service reaches only the space of the person its token was issued for.
       if (actor.service.personId !== person.id) return { kind: 'none' }
-      return { kind: 'service', clientId: actor.service.clientId, tokenScopes: actor.service.tokenScopes ?? [], consentedScopes: consentedScopes ? await consentedScopes(person.id, actor.service.clientId) : [] }
+      return { kind: 'service', clientId: actor.service.clientId, tokenScopes: actor.service.tokenScopes ?? [], consentedScopes: consentedScopes ? await consentedScopes(trx, person.id, actor.service.clientId) : [] }
     }
     if (actor.kind === 'agent') return { kind: 'agent' }
     if (actor.kind === 'operator') return { kind: 'operator' }
@@ -72,7 +74,7 @@ export function createAccessFacts(deps: { consentedScopes?: (personId: string, c
   return {
     settingsOf,
     /** Where the consent of a person to a connected service is read (set once by the registry). */
-    useConsentedScopes(fn: (personId: string, clientId: string) => Promise<readonly string[]>) {
+    useConsentedScopes(fn: ConsentReader) {
       consentedScopes = fn
     },
     /** The facts about `actor` and the space of `personId`; undefined when the person does not exist. */

@@ -106,7 +106,7 @@ export const catalogueRepository = {
     }
   },
 
-  async spaceOpen(db: Knex, personId: string): Promise<boolean> {
+  async spaceOpen(db: Knex | Knex.Transaction, personId: string): Promise<boolean> {
     const row = await db('spaces').where({ person_id: personId }).first('state')
     return row?.state === 'activated' || row?.state === 'auto_created'
   },

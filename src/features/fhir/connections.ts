@@ -23,21 +23,21 @@ export interface Connection {
 export function createConnections(deps: { db: Knex; activity: ActivityLog; catalogue: CatalogueService }) {
   const { db, activity, catalogue } = deps
 
-  async function linked(clientId: string) {
-    const client = await repo.findClient(db, clientId)
+  async function linked(clientId: string, q: Knex | Knex.Transaction = db) {
+    const client = await repo.findClient(q as Knex, clientId)
     return client ? { client, link: client.catalogue_service_id } : undefined
   }
 
   return {
     /** The scopes the person currently allows this service (empty when not connected). */
-    async consentedScopes(personId: string, clientId: string): Promise<ServiceScope[]> {
-      const l = await linked(clientId)
+    async consentedScopes(personId: string, clientId: string, q: Knex | Knex.Transaction = db): Promise<ServiceScope[]> {
+      const l = await linked(clientId, q)
       if (!l) return []
       if (l.link) {
-        const c = await catalogue.consentOf(personId, l.link)
+        const c = await catalogue.consentOf(personId, l.link, q)
         return c ? scopesOfRequests(c.effective).filter((s) => l.client.allowed_scopes.includes(s)) : []
       }
-      const row = await repo.activeConsent(db, personId, clientId)
+      const row = await repo.activeConsent(q as Knex, personId, clientId)
       return row ? serviceScopesOf(row.scopes) : []
     },
 
