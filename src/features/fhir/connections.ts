@@ -31,14 +31,13 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
   return {
     /** The scopes the person currently allows this service (empty when not connected). */
     async consentedScopes(personId: string, clientId: string, q: Knex | Knex.Transaction = db): Promise<ServiceScope[]> {
-      const l = await linked(clientId, q)
-      if (!l) return []
-      if (l.link) {
-        const c = await catalogue.consentOf(personId, l.link, q)
-        return c ? scopesOfRequests(c.effective).filter((s) => l.client.allowed_scopes.includes(s)) : []
+      const row = await repo.clientConsent(q as Knex, personId, clientId)
+      if (!row) return []
+      if (row.catalogue_service_id) {
+        const c = await catalogue.consentOf(personId, row.catalogue_service_id, q)
+        return c ? scopesOfRequests(c.effective).filter((s) => row.allowed_scopes.includes(s)) : []
       }
-      const row = await repo.activeConsent(q as Knex, personId, clientId)
-      return row ? serviceScopesOf(row.scopes) : []
+      return row.scopes ? serviceScopesOf(row.scopes) : []
     },
 
     /** The scopes the consent page may offer: for a catalogue service, only what its current version asks. */

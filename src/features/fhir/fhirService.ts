@@ -129,16 +129,20 @@ export function createFhirService(deps: {
     const found = await introspect(m[1])
     if (!found) throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", challenge('invalid_token'))
     await deps.limiter.consume(found.clientId)
-    // «Désynchroniser» withdraws the consent at once: a token without any consent left is a revoked token.
-    if ((await deps.connections.consentedScopes(found.personId, found.clientId)).length === 0) {
-      throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", challenge('invalid_token'))
-    }
     return { actor: serviceActor(found.clientId, found.clientName, found.personId, found.tokenScopes), clientId: found.clientId, personId: found.personId, tokenScopes: found.tokenScopes }
   }
 
-  /** Decides with THE access policy, then writes the activity row (in the caller's transaction) whatever the answer. */
-  async function decide(trx: Knex.Transaction, caller: FhirCaller, resourceType: string, action: ScopeAction, target?: { ownerPersonId: string; id: string; document?: DocumentFacts }): Promise<PolicyFacts> {
+  /**
+   * Decides with THE access policy; a refusal is recorded at once, an allowed call by `done()`,
+   * which the use case calls last, in its transaction: the history chain of the person is locked
+   * only for the insert and the commit, not during the search.
+   */
+  async function decide(trx: Knex.Transaction, caller: FhirCaller, resourceType: string, action: ScopeAction, target?: { ownerPersonId: string; id: string; document?: DocumentFacts }): Promise<{ facts: PolicyFacts; done: () => Promise<void> }> {
     const facts = await access.loadFacts(trx, caller.actor, caller.personId)
+    // «Désynchroniser» withdraws the consent at once: a token without any consent left is a revoked token.
+    if (facts?.relation.kind === 'service' && facts.relation.consentedScopes.length === 0) {
+      throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", { 'WWW-Authenticate': 'Bearer realm="fhir", error="invalid_token"' })
+    }
     const decision = facts
       ? decideService(caller.actor, resourceType, action, facts, target)
       : ({ allow: false, status: 403, code: 'closed', reason: "L'espace santé de cette personne n'est pas ouvert" } as const)
@@ -149,8 +153,8 @@ export function createFhirService(deps: {
       )
       throw new FhirError(decision.status, decision.code === 'not-found' ? 'not-found' : 'forbidden', decision.reason)
     }
-    await activity.record(trx, caller.actor, { action: action === 'read' ? 'fhir.read' : 'fhir.write', subjectPersonId: caller.personId, objectType: resourceType, objectId: target?.id })
-    return facts!
+    const done = () => activity.record(trx, caller.actor, { action: action === 'read' ? 'fhir.read' : 'fhir.write', subjectPersonId: caller.personId, objectType: resourceType, objectId: target?.id })
+    return { facts: facts!, done }
   }
 
   const notFound = () => new FhirError(404, 'not-found', "Cette ressource n'existe pas")
@@ -202,9 +206,10 @@ export function createFhirService(deps: {
 
     async readPatient(caller: FhirCaller, id: string) {
       return db.transaction(async (trx) => {
-        await decide(trx, caller, 'Patient', 'read', { ownerPersonId: id, id })
+        const d = await decide(trx, caller, 'Patient', 'read', { ownerPersonId: id, id })
         const person = await repo.personWithSpace(trx, id)
         if (!person) throw notFound()
+        await d.done()
         return toPatient({ id: person.id, lastName: person.last_name, firstNames: person.first_names, sex: person.sex, birthDate: person.birth_date })
       })
     },
@@ -212,8 +217,9 @@ export function createFhirService(deps: {
     /** `GET /Patient`: the holder only, whatever the search says. */
     async searchPatient(caller: FhirCaller) {
       return db.transaction(async (trx) => {
-        await decide(trx, caller, 'Patient', 'read')
+        const d = await decide(trx, caller, 'Patient', 'read')
         const person = await repo.personWithSpace(trx, caller.personId)
+        await d.done()
         return person ? [toPatient({ id: person.id, lastName: person.last_name, firstNames: person.first_names, sex: person.sex, birthDate: person.birth_date })] : []
       })
     },
@@ -233,17 +239,20 @@ export function createFhirService(deps: {
       const cats = list(q.params.category).flatMap((c) => c.split(',')).map((c) => c.split('|').pop()!)
       if (cats.length) types = types.filter((t) => cats.includes(OBSERVATION_CODES[t].category))
       return db.transaction(async (trx) => {
-        await decide(trx, caller, 'Observation', 'read')
+        const d = await decide(trx, caller, 'Observation', 'read')
         const rows = types.length ? await repo.searchMeasures(trx, caller.personId, { types, ...dates, limit: count + 1, offset }) : []
-        return bundleOf(q, rows.map((m) => toObservation(m, caller.personId)), count, offset)
+        const bundle = bundleOf(q, rows.map((m) => toObservation(m, caller.personId)), count, offset)
+        await d.done()
+        return bundle
       })
     },
 
     async readObservation(caller: FhirCaller, id: string) {
       return db.transaction(async (trx) => {
         const m = UUID.test(id) ? await repo.measure(trx, id) : undefined
-        await decide(trx, caller, 'Observation', 'read', { ownerPersonId: m?.person_id ?? '', id })
+        const d = await decide(trx, caller, 'Observation', 'read', { ownerPersonId: m?.person_id ?? '', id })
         if (!m || !OBSERVATION_CODES[m.type]) throw notFound()
+        await d.done()
         return toObservation(m, caller.personId)
       })
     },
@@ -255,7 +264,7 @@ export function createFhirService(deps: {
       const { type, value, value2, day } = parsed.value
       const def = MEASURE_BY_TYPE[type]
       return db.transaction(async (trx) => {
-        await decide(trx, caller, 'Observation', 'write')
+        await (await decide(trx, caller, 'Observation', 'write')).done()
         const person = await repo.personWithSpace(trx, caller.personId)
         const check = checkMeasure(def, { raw: String(value), raw2: value2 === undefined ? undefined : String(value2), date: day, birthDate: person!.birth_date, today: dateOnly(new Date()) })
         if (!check.ok) throw new FhirError(422, check.field === 'date' ? 'invalid' : 'value', check.message, {}, check.field === 'date' ? 'Observation.effectiveDateTime' : 'Observation.value')
@@ -271,16 +280,17 @@ export function createFhirService(deps: {
       const { count, offset, dates } = paging(q)
       const cats = list(q.params.category).flatMap((c) => c.split(',')).map((c) => c.split('|').pop()!)
       return db.transaction(async (trx) => {
-        await decide(trx, caller, 'DocumentReference', 'read')
+        const d = await decide(trx, caller, 'DocumentReference', 'read')
         const rows = await repo.searchDocuments(trx, caller.personId, { categories: cats.length ? cats : undefined, ...dates, limit: count + 1, offset, now: new Date() })
-        return bundleOf(q, rows.map((d) => toDocumentReference(d, caller.personId, categoryLabel(d.category))), count, offset)
+        await d.done()
+        return bundleOf(q, rows.map((r) => toDocumentReference(r, caller.personId, categoryLabel(r.category))), count, offset)
       })
     },
 
     async readDocument(caller: FhirCaller, id: string) {
       const row = await db.transaction(async (trx) => {
         const d = UUID.test(id) ? await documentsRepository.find(trx, id) : undefined
-        await decide(trx, caller, 'DocumentReference', 'read', { ownerPersonId: d?.person_id ?? '', id, document: d ? documentFacts(d) : undefined })
+        await (await decide(trx, caller, 'DocumentReference', 'read', { ownerPersonId: d?.person_id ?? '', id, document: d ? documentFacts(d) : undefined })).done()
         return d!
       })
       const data = await readDocumentData(caller.actor, id)
@@ -295,7 +305,7 @@ export function createFhirService(deps: {
       if (p.bytes.length > MAX_DOCUMENT_BYTES) throw new FhirError(413, 'too-long', 'Le document dépasse 10 Mo')
       try {
         return await db.transaction(async (trx) => {
-          await decide(trx, caller, 'DocumentReference', 'write')
+          await (await decide(trx, caller, 'DocumentReference', 'write')).done()
           const { id } = await documents.fileDocument(trx, caller.actor, {
             personId: caller.personId,
             category: p.category,
@@ -323,14 +333,12 @@ export function createFhirService(deps: {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
       return db.transaction(async (trx) => {
         const owner = id ? (UUID.test(id) ? await repo.ownerOf(trx, 'vaccinations', id) : undefined) : undefined
-        await decide(trx, caller, 'Immunization', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
+        const d = await decide(trx, caller, 'Immunization', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
         const rows = await repo.searchVaccinations(trx, caller.personId, { ...dates, limit: count + 1, offset, id })
         const resources = rows.map((v: { id: string; vaccine: string; other_name: string | null; date: string; dose: string; professional: string; lot: string | null }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId))
-        if (id) {
-          if (!resources[0]) throw notFound()
-          return resources[0]
-        }
-        return bundleOf(q, resources, count, offset)
+        if (id && !resources[0]) throw notFound()
+        await d.done()
+        return id ? resources[0] : bundleOf(q, resources, count, offset)
       })
     },
 
@@ -338,14 +346,12 @@ export function createFhirService(deps: {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
       return db.transaction(async (trx) => {
         const owner = id ? (UUID.test(id) ? await repo.ownerOf(trx, 'agenda_events', id) : undefined) : undefined
-        await decide(trx, caller, 'Appointment', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
+        const d = await decide(trx, caller, 'Appointment', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
         const rows = await repo.searchEvents(trx, caller.personId, { ...dates, limit: count + 1, offset, id })
         const resources = rows.map((e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string }) => toAppointment(e, caller.personId, parisOffset))
-        if (id) {
-          if (!resources[0]) throw notFound()
-          return resources[0]
-        }
-        return bundleOf(q, resources, count, offset)
+        if (id && !resources[0]) throw notFound()
+        await d.done()
+        return id ? resources[0] : bundleOf(q, resources, count, offset)
       })
     },
   }

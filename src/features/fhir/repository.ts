@@ -31,6 +31,15 @@ export const fhirRepository = {
 
   linkedClients: (db: Knex): Promise<ClientRow[]> => db('oauth_clients').whereNotNull('catalogue_service_id').whereNull('disabled_at').orderBy('name'),
 
+  /** The client's catalogue link and, for a client outside the catalogue, its active consent: one round trip. */
+  clientConsent: (db: Knex, personId: string, clientId: string): Promise<{ catalogue_service_id: string | null; allowed_scopes: string[]; scopes: string[] | null } | undefined> =>
+    db('oauth_clients as o')
+      .leftJoin('service_consents as c', function () {
+        this.on('c.client_id', 'o.id').andOnNull('c.revoked_at').andOn('c.person_id', db.raw('?', [personId]))
+      })
+      .where('o.id', clientId)
+      .first('o.catalogue_service_id', 'o.allowed_scopes', 'c.scopes'),
+
   activeConsent: (db: Knex, personId: string, clientId: string): Promise<ConsentRow | undefined> =>
     db('service_consents').where({ person_id: personId, client_id: clientId }).whereNull('revoked_at').first(),
   revokeConsent: (db: Knex, personId: string, clientId: string) =>
