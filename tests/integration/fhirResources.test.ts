@@ -233,6 +233,11 @@ describe('one consent: the catalogue is the truth for a client linked to a catal
     expect((await fhirPost(o, '/Observation', tokens.access_token, observation('2339-0', 1.02, 'g/L', today))).status).toBe(201)
     expect((await fhirGet(o, '/Observation', tokens.access_token)).status).toBe(403)
 
+    // «Services connectés» shows it from the same consent.
+    const connected = await camille.get('/mon-espace/services-connectes')
+    expect(connected.text).toContain('FreeStyle LibreLink')
+    expect(connected.text).toContain('Ajouter des mesures à votre profil médical')
+
     // In the catalogue, Camille also allows reading: the same truth, the next token may read.
     const changed = await submitForm(camille, `/catalogue/${service.slug}/connecter`, { 'autorisations[]': ['mesures:read', 'mesures:write'] })
     expect(changed.status).toBe(303)
@@ -252,6 +257,20 @@ describe('one consent: the catalogue is the truth for a client linked to a catal
     expect((await fhirGet(o, '/Observation', again.tokens.access_token)).status).toBe(401)
     await expect(oidcClient.refreshTokenGrant(config, again.tokens.refresh_token)).rejects.toThrow()
     expect(await o.t.db('oidc_payloads').whereRaw("payload->>'clientId' = ?", [client.id]).where({ model: 'RefreshToken' }).first()).toBeUndefined()
+  })
+})
+
+describe('«Désynchroniser» from «Services connectés» for a catalogue service ends the catalogue consent too', () => {
+  test('one click, both views agree', async () => {
+    const service = await o.t.db('catalogue_services').where({ slug: 'appfine' }).first()
+    const client = await registerClient(o.t, { name: 'Appfine', scopes: ['observation.read'], catalogueServiceId: 'appfine' })
+    const { tokens } = await connectService(o, client, ['observation.read'], ['observation.read'], camille)
+    expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(200)
+    const res = await submitForm(camille, '/mon-espace/services-connectes', {}, `/mon-espace/services-connectes/${client.id}/desynchroniser`)
+    expect(res.status).toBe(303)
+    expect(await o.t.db('service_connections').where({ person_id: camilleId, service_id: service.id }).whereNull('ended_at').first()).toBeUndefined()
+    expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(401)
+    expect(await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.disconnected', object_id: service.id }).first()).toBeTruthy()
   })
 })
 
