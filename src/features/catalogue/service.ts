@@ -223,7 +223,7 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
      * The catalogue consent as the OAuth side reads it: what the current version asks, what is
      * effective now (nothing new before a new consent). `idOrSlug` is the client's catalogue link.
      */
-    async consentOf(personId: string, idOrSlug: string, q: Knex | Knex.Transaction = db): Promise<{ serviceId: string; slug: string; name: string; asked: string[]; effective: string[]; consentedAt: Date | null; open: boolean } | undefined> {
+    async consentOf(personId: string, idOrSlug: string, q: Knex | Knex.Transaction = db): Promise<{ serviceId: string; slug: string; name: string; asked: string[]; effective: string[]; consentedAt: Date | null; open: boolean; published: boolean } | undefined> {
       const s = /^[0-9a-f-]{36}$/i.test(idOrSlug) ? await repo.findById(q, idOrSlug) : await repo.findBySlug(q, idOrSlug)
       if (!s) return undefined
       const asked = s.requests.map(requestKey)
@@ -231,7 +231,7 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
       const c = open ? await repo.activeConnection(q, personId, s.id) : undefined
       // A withdrawn service (or a draft) gets nothing, whatever was consented.
       const effective = c && s.status === 'published' ? consentState({ version: s.current_version, requests: s.requests }, c).effective : []
-      return { serviceId: s.id, slug: s.slug, name: s.name, asked, effective, consentedAt: c?.consented_at ?? null, open }
+      return { serviceId: s.id, slug: s.slug, name: s.name, asked, effective, consentedAt: c?.consented_at ?? null, open, published: s.status === 'published' }
     },
 
     /**

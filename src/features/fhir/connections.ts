@@ -45,7 +45,8 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
       const l = await linked(clientId)
       if (!l?.link) return undefined
       const c = await catalogue.consentOf(personId, l.link)
-      return c ? scopesOfRequests(c.asked) : []
+      // A withdrawn (or draft) catalogue service cannot be consented to.
+      return c?.published ? scopesOfRequests(c.asked) : []
     },
 
     async list(actor: Actor): Promise<Connection[]> {
