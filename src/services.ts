@@ -119,7 +119,8 @@ export function createServices(infra: Infrastructure) {
   const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
   const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
-  const connections = createConnections({ db, activity })
+  const connections = createConnections({ db, activity, catalogue })
+  access.useConsentedScopes((trx, personId, clientId) => connections.consentedScopes(personId, clientId, trx))
   const errorViews = createViews()
   const oidc = createOidcProvider({
     db,
@@ -132,7 +133,7 @@ export function createServices(infra: Infrastructure) {
     render: (view, locals) => new Promise((resolve, reject) => errorViews.render(view, locals, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
   })
   const fhirLimiter = limiter('fhir-client', { points: config.fhirRateLimitPerMinute, durationSeconds: 60, message: 'Trop de requêtes pour ce service.' })
-  const fhir = createFhirService({ db, activity, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter })
+  const fhir = createFhirService({ db, activity, access, documents, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter, baseUrl: `${config.publicUrl}/fhir` })
 
   // «Télécharger mes données» (SPEC §2, issue 8): a ZIP built by the `data-export` job, downloadable once.
   const dataExport = createExportService({ db, access, activity, notifier, documentStore, masterKey: config.documentMasterKey, publicUrl: config.publicUrl, logger })

@@ -142,11 +142,11 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
   sections.push(
     `<h2>Mesures</h2>\n${table(
       `Mesures (${data.measures.length})`,
-      ['Mesure', 'Date', 'Valeur'],
+      ['Mesure', 'Date', 'Valeur', 'Source'],
       data.measures.map((m) => {
         const def = MEASURE_BY_TYPE[m.type]
         const value = m.value2 !== null ? `${frenchNumber(m.value)} / ${frenchNumber(m.value2)}` : frenchNumber(m.value)
-        return [escapeHtml(def?.label ?? m.type), escapeHtml(frenchDay(m.measuredOn)), escapeHtml(`${value} ${def?.unit ?? ''}`.trim())]
+        return [escapeHtml(def?.label ?? m.type), escapeHtml(frenchDay(m.measuredOn)), escapeHtml(`${value} ${def?.unit ?? ''}`.trim()), escapeHtml(m.source ? `Ajoutée par ${m.source}` : 'Saisie dans Mon espace santé')]
       }),
       'Aucune mesure.',
     )}`,

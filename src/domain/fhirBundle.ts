@@ -17,7 +17,8 @@ export interface SpaceData {
   contacts: { id: string; role: 'trusted' | 'emergency'; name: string; relationship: string | null; phone: string | null; email: string | null }[]
   facts: { bloodGroup: string | null; organDonation: string | null; organDonationNote: string | null } | null
   entries: { id: string; section: string; label: string; detail: string | null; startDate: string | null; endDate: string | null }[]
-  measures: { id: string; type: string; value: number; value2: number | null; measuredOn: string }[]
+  /** `source`: the connected service that wrote the measure («Ajoutée par Withings Health Mate»), null when typed in. */
+  measures: { id: string; type: string; value: number; value2: number | null; measuredOn: string; source?: string | null }[]
   vaccinations: { id: string; vaccine: string; otherName: string | null; date: string; dose: string; professional: string; lot: string | null }[]
   events: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; notes: string | null; status: string }[]
   /** Documents in the ZIP, with the path of their file inside it. */
@@ -30,7 +31,7 @@ export const MEASURE_LOINC: Record<string, { code: string; display: string; unit
   taille: { code: '8302-2', display: 'Body height', unit: 'cm', category: 'vital-signs' },
   tension: { code: '85354-9', display: 'Blood pressure panel with all children optional', unit: 'mm[Hg]', category: 'vital-signs' },
   'frequence-cardiaque': { code: '8867-4', display: 'Heart rate', unit: '/min', category: 'vital-signs' },
-  glycemie: { code: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma', unit: 'g/L', category: 'laboratory' },
+  glycemie: { code: '2339-0', display: 'Glucose [Mass/volume] in Blood', unit: 'g/L', category: 'laboratory' },
   hba1c: { code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood', unit: '%', category: 'laboratory' },
   temperature: { code: '8310-5', display: 'Body temperature', unit: 'Cel', category: 'vital-signs' },
   'tour-de-taille': { code: '8280-0', display: 'Waist Circumference at umbilicus by Tape measure', unit: 'cm', category: 'vital-signs' },
@@ -74,6 +75,7 @@ function measureObservation(m: SpaceData['measures'][number], patientRef: string
     code,
     subject: { reference: patientRef },
     effectiveDateTime: m.measuredOn,
+    ...(m.source ? { device: { display: m.source } } : {}),
   }
   if (m.type === 'tension') {
     return {

@@ -85,7 +85,7 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     const malformed = await request(o.base).post('/fhir/Observation').set('Authorization', `Bearer ${tokens.access_token}`).set('Content-Type', 'application/fhir+json').send('{"resourceType": "Observation",')
     expect(malformed.status).toBe(400)
     expect(malformed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'structure' }] })
-    const huge = await request(o.base).post('/fhir/Observation').set('Authorization', `Bearer ${tokens.access_token}`).set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Observation', note: 'x'.repeat(13 * 1024 * 1024) }))
+    const huge = await request(o.base).post('/fhir/Observation').set('Authorization', `Bearer ${tokens.access_token}`).set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Observation', note: 'x'.repeat(15 * 1024 * 1024) }))
     expect(huge.status).toBe(413)
     expect(huge.body.issue[0].code).toBe('too-long')
   })

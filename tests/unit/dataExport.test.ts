@@ -98,7 +98,7 @@ const DATA: SpaceData = {
     { id: '55555555-5555-5555-5555-555555555554', section: 'hospitalisations', label: 'Appendicite', detail: null, startDate: '1970-05-01', endDate: '1970-05-05' },
   ],
   measures: [
-    { id: '66666666-6666-6666-6666-666666666661', type: 'poids', value: 82.5, value2: null, measuredOn: '2026-11-01' },
+    { id: '66666666-6666-6666-6666-666666666661', type: 'poids', value: 82.5, value2: null, measuredOn: '2026-11-01', source: 'Withings Health Mate' },
     { id: '66666666-6666-6666-6666-666666666662', type: 'tension', value: 130, value2: 85, measuredOn: '2026-11-01' },
   ],
   vaccinations: [{ id: '77777777-7777-7777-7777-777777777777', vaccine: 'GRIPPE', otherName: null, date: '2025-10-15', dose: '1', professional: 'Julie Moreau', lot: 'AB12' }],
@@ -122,6 +122,7 @@ describe('le Bundle FHIR R4 de tout le profil', () => {
     const obs = of('Observation')
     const weight = obs.find((o) => o.code.coding?.[0]?.code === '29463-7')!
     expect(weight.valueQuantity).toEqual({ value: 82.5, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' })
+    expect(weight.device).toEqual({ display: 'Withings Health Mate' })
     const bp = obs.find((o) => o.code.coding?.[0]?.code === '85354-9')!
     expect(bp.component.map((c: any) => [c.code.coding[0].code, c.valueQuantity.value, c.valueQuantity.code])).toEqual([['8480-6', 130, 'mm[Hg]'], ['8462-4', 85, 'mm[Hg]']])
     expect(obs.find((o) => o.code.coding?.[0]?.code === '882-1')!.valueCodeableConcept.text).toBe('O+')
@@ -154,6 +155,7 @@ describe('le résumé resume.html', () => {
     expect(html).not.toContain('<Dupont>')
     expect(html).toContain('130 / 85 mmHg')
     expect(html).toContain('82,5 kg')
+    expect(html).toContain('Ajoutée par Withings Health Mate')
     expect(html).toContain('24 novembre 2026')
     expect(escapeHtml(`"'<>&`)).toBe('&quot;&#39;&lt;&gt;&amp;')
   })

@@ -117,7 +117,7 @@ export const exportRepository = {
       db('profile_contacts').where({ person_id: personId }).orderBy('created_at').select('id', 'role', 'name', 'relationship', 'phone', 'email'),
       db('profile_facts').where({ person_id: personId }).first('blood_group', 'organ_donation', 'organ_donation_note'),
       db('profile_entries').where({ person_id: personId }).orderBy([{ column: 'section' }, { column: 'start_date' }, { column: 'created_at' }]).select('id', 'section', 'label', 'detail', 'start_date', 'end_date'),
-      db('measures').where({ person_id: personId }).orderBy([{ column: 'type' }, { column: 'measured_on' }]).select('id', 'type', 'value', 'value2', 'measured_on'),
+      db('measures').where({ person_id: personId }).orderBy([{ column: 'type' }, { column: 'measured_on' }]).select('*'),
       db('vaccinations').where({ person_id: personId }).orderBy('date').select('id', 'vaccine', 'other_name', 'date', 'dose', 'professional', 'lot'),
       db('agenda_events').where({ person_id: personId }).orderBy([{ column: 'date' }, { column: 'time' }]).select('id', 'title', 'date', 'time', 'place', 'professional', 'notes', 'status'),
     ])
@@ -126,7 +126,7 @@ export const exportRepository = {
       contacts: contacts.map((c) => ({ id: c.id, role: c.role, name: c.name, relationship: c.relationship, phone: c.phone, email: c.email })),
       facts: facts ? { bloodGroup: facts.blood_group, organDonation: facts.organ_donation, organDonationNote: facts.organ_donation_note } : null,
       entries: entries.map((e) => ({ id: e.id, section: e.section, label: e.label, detail: e.detail, startDate: e.start_date, endDate: e.end_date })),
-      measures: measures.map((m) => ({ id: m.id, type: m.type, value: Number(m.value), value2: m.value2 === null ? null : Number(m.value2), measuredOn: m.measured_on })),
+      measures: measures.map((m) => ({ id: m.id, type: m.type, value: Number(m.value), value2: m.value2 === null ? null : Number(m.value2), measuredOn: m.measured_on, source: m.source_name ?? null })),
       vaccinations: vaccinations.map((v) => ({ id: v.id, vaccine: v.vaccine, otherName: v.other_name, date: v.date, dose: v.dose, professional: v.professional, lot: v.lot })),
       events: events.map((e) => ({ id: e.id, title: e.title, date: e.date, time: e.time, place: e.place, professional: e.professional, notes: e.notes, status: e.status })),
     }
