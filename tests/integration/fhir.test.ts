@@ -109,6 +109,18 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     expect(row).toBeTruthy()
   })
 
+  test('a token the service revokes itself is refused at once, even just after a successful call', async () => {
+    const client = await registerClient(o.t, { scopes: ['patient.read'] })
+    const { tokens, config } = await connectService(o, client, ['patient.read'], ['patient.read'], camille)
+    // A first call puts the checked token in the API's short cache...
+    expect((await fhirGet(o, `/Patient/${camilleId}`, tokens.access_token)).status).toBe(200)
+    await oidcClient.tokenRevocation(config, tokens.access_token, { token_type_hint: 'access_token' })
+    // ...and the revocation empties it: no grace period for a revoked token.
+    const after = await fhirGet(o, `/Patient/${camilleId}`, tokens.access_token)
+    expect(after.status).toBe(401)
+    expect(after.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] })
+  })
+
   test('a new category requested later needs a new consent', async () => {
     const client = await registerClient(o.t, { scopes: ['patient.read', 'immunization.read'] })
     const first = await connectService(o, client, ['patient.read'], ['patient.read'], camille)

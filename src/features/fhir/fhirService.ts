@@ -100,9 +100,14 @@ export function createFhirService(deps: {
 }) {
   const { db, activity, access, documents, clients, oidc, audience, baseUrl } = deps
   const tokenCache = new Map<string, { at: number; caller: Omit<FhirCaller, 'actor'> & { clientName: string }; expiresAt: number }>()
+  const cacheKey = (token: string) => crypto.createHash('sha256').update(token).digest('base64url')
+  // A token revoked (by the service itself at the revocation endpoint, or with its whole grant)
+  // is forgotten at once: the cache never lets a revoked token through. Opaque tokens' value is their jti.
+  oidc.on('access_token.destroyed', (token: unknown) => tokenCache.delete(cacheKey((token as { jti: string }).jti)))
+  oidc.on('grant.revoked', () => tokenCache.clear())
 
   async function introspect(token: string): Promise<(Omit<FhirCaller, 'actor'> & { clientName: string; expiresAt: number }) | undefined> {
-    const key = crypto.createHash('sha256').update(token).digest('base64url')
+    const key = cacheKey(token)
     const now = Date.now()
     const hit = tokenCache.get(key)
     if (hit && now - hit.at < TOKEN_CACHE_MS && hit.expiresAt > now) return { ...hit.caller, expiresAt: hit.expiresAt }
