@@ -152,9 +152,19 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       // Pulls one chunk at a time from the file (backpressure: the next chunk is read only once this
       // one is parsed and its rows written), so memory holds a chunk, a COPY buffer and the faults of one batch.
       mark = performance.now()
+      // A refused header stops the reading but the input is still drained to its end (an upload's
+      // stream must be consumed for the request to finish).
+      let refused: FileError | undefined
       for await (const chunk of input as AsyncIterable<Buffer | string>) {
-        await handle(reader.push(typeof chunk === 'string' ? chunk : decoder.write(chunk)))
+        if (refused) continue
+        try {
+          await handle(reader.push(typeof chunk === 'string' ? chunk : decoder.write(chunk)))
+        } catch (err) {
+          if (!(err instanceof FileError)) throw err
+          refused = err
+        }
       }
+      if (refused) throw refused
       await handle(reader.end(reader.push(decoder.end())))
       await flush()
       await inflight
