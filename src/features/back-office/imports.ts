@@ -30,12 +30,13 @@ class FileError extends Error {
 }
 
 /**
- * Import of insured persons (SPEC §12): the file is streamed through a CSV parser (PapaParse), each line checked
- * by the pure rules of `personRow`; good lines are streamed into a temporary table with COPY and
- * merged into the registry every `batchSize` lines (`INSERT … ON CONFLICT (nir) DO UPDATE`: a
- * re-import updates, never duplicates; a new person gets a `not_notified` space); bad lines are kept
- * as (line, column, message) only. Memory stays flat: at most one batch of faults is held, and the
- * parser is paused while COPY catches up.
+ * Import of insured persons (SPEC §12): the file is read chunk by chunk through a streaming RFC 4180
+ * reader (`domain/csv.ts`), each line checked by the pure rules of `personRow`; good lines are written
+ * with COPY into a temporary table and merged into the registry every `batchSize` lines
+ * (`INSERT … ON CONFLICT (nir) DO UPDATE`, unchanged persons left alone: a re-import updates, never
+ * duplicates; a new person gets a `not_notified` space); bad lines are kept as (line, column,
+ * message) only, saved with their batch. Node reads and checks the next batch while PostgreSQL merges
+ * the current one; memory stays flat (a chunk, two batches of encoded rows, one batch of faults).
  */
 export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
   const { db, activity } = deps
