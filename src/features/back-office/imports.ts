@@ -104,6 +104,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         rows = []
         pending = []
         inBatch = 0
+        if (profile && counts.rowsTotal % 100_000 < batchSize) process.stderr.write(`import : ${counts.rowsTotal} lignes, RSS ${Math.round(process.memoryUsage().rss / 1e6)} Mo, tas ${Math.round(process.memoryUsage().heapUsed / 1e6)} Mo\n`)
         inflight = writeBatch(batch, faults, { rowsTotal: counts.rowsTotal, rowsOk: counts.rowsOk, rowsBad: counts.rowsBad })
         inflight.catch(() => undefined) // awaited by the next flush or at the end
       }
