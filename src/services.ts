@@ -37,6 +37,7 @@ import { createProPortalService } from './features/professional/portal'
 import { createMessagingService } from './features/messaging/service'
 import { createImportService } from './features/back-office/imports'
 import { createCampaignService } from './features/back-office/campaign'
+import { createClosedSpacesDeletion } from './features/spaces/deletion'
 import { createFigures } from './features/back-office/figures'
 import { createLetters } from './features/back-office/letters'
 import { createPhoneOpposition } from './features/back-office/phone'
@@ -46,6 +47,7 @@ import { createClientRegistry } from './features/fhir/clients'
 import { createConnections } from './features/fhir/connections'
 import { createOidcProvider, fhirAudience } from './features/fhir/provider'
 import { createFhirService } from './features/fhir/fhirService'
+import { createExportService } from './features/export/service'
 import { createViews } from './views'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
@@ -118,7 +120,8 @@ export function createServices(infra: Infrastructure) {
   const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
   const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
-  const connections = createConnections({ db, activity })
+  const connections = createConnections({ db, activity, catalogue })
+  access.useConsentedScopes((trx, personId, clientId) => connections.consentedScopes(personId, clientId, trx))
   const errorViews = createViews()
   const oidc = createOidcProvider({
     db,
@@ -131,8 +134,12 @@ export function createServices(infra: Infrastructure) {
     render: (view, locals) => new Promise((resolve, reject) => errorViews.render(view, locals, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
   })
   const fhirLimiter = limiter('fhir-client', { points: config.fhirRateLimitPerMinute, durationSeconds: 60, message: 'Trop de requêtes pour ce service.' })
-  const fhir = createFhirService({ db, activity, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter })
+  const fhir = createFhirService({ db, activity, access, documents, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter, baseUrl: `${config.publicUrl}/fhir` })
 
+  // «Télécharger mes données» (SPEC §2, issue 8): a ZIP built by the `data-export` job, downloadable once.
+  const dataExport = createExportService({ db, access, activity, notifier, documentStore, masterKey: config.documentMasterKey, publicUrl: config.publicUrl, logger })
+
+  const closedSpacesDeletion = createClosedSpacesDeletion({ db, activity })
   const jobs: JobDefinition[] = [
     {
       name: 'sessions-purge',
@@ -159,6 +166,12 @@ export function createServices(infra: Infrastructure) {
       run: () => campaign.autoCreate(),
     },
     {
+      name: 'closed-spaces-deletion',
+      description: "Supprime les données des profils fermés : 10 ans après la fermeture, ou 3 mois après la demande de suppression",
+      cron: '45 3 * * *',
+      run: () => closedSpacesDeletion.run(),
+    },
+    {
       name: 'figures-refresh',
       description: 'Met à jour les chiffres du back-office (comptes par état, activations par jour)',
       cron: '*/10 * * * *',
@@ -182,9 +195,21 @@ export function createServices(infra: Infrastructure) {
       cron: '20 * * * *',
       run: async () => ({ deleted: await db('oidc_payloads').where('expires_at', '<', db.fn.now()).del() }),
     },
+    {
+      name: 'data-export',
+      description: '« Télécharger mes données » : prépare les fichiers ZIP demandés (chaque minute)',
+      cron: '* * * * *',
+      run: () => dataExport.runPending(),
+    },
+    {
+      name: 'data-export-purge',
+      description: '« Télécharger mes données » : efface les fichiers téléchargés ou expirés (7 jours)',
+      cron: '40 * * * *',
+      run: () => dataExport.purge(),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin, dataExport, closedSpacesDeletion }
 }
 
 export type Services = ReturnType<typeof createServices>
