@@ -442,7 +442,8 @@ export function createMessagingService(deps: {
           category: 'AUTR_DOC',
           title: documentTitleFromAttachment(att.title),
           date: isoDate(att.created_at),
-          stream: store.read(trx, att.id, unwrapDataKey(masterKey, att.wrapped_key), att.chunk_count),
+          // Read on its own connection: the transaction's one is busy with the new document's COPY.
+          stream: store.read(db, att.id, unwrapDataKey(masterKey, att.wrapped_key), att.chunk_count),
           mime: att.mime as DocumentMime,
           fileName: att.file_name,
           notify: false,
