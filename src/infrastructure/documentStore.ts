@@ -36,6 +36,8 @@ export interface DocumentStore {
 /** 256 KB of plaintext per row: few rows, few index entries, still little memory per upload. */
 export const CHUNK_SIZE = 256 * 1024
 const READ_BATCH = 4
+/** How much may wait between PostgreSQL and the request / response, so that neither side stalls. */
+const STREAM_BUFFER = 512 * 1024
 
 function aad(documentId: string, seq: number): Buffer {
   return Buffer.from(`${documentId}:${seq}`, 'utf8')
@@ -98,7 +100,7 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
       const owned = uuidBytes(documentId)
       // A slow client may take longer than the usual statement limit to send 10 Mo.
       const { rows } = await conn.query<{ prev: string }>("SELECT current_setting('statement_timeout') AS prev, set_config('statement_timeout', '10min', true)")
-      const copy = conn.query(copyFrom(`COPY ${table} (${owner}, seq, data) FROM STDIN (FORMAT binary)`)) as unknown as Writable
+      const copy = conn.query(copyFrom(`COPY ${table} (${owner}, seq, data) FROM STDIN (FORMAT binary)`, { highWaterMark: CHUNK_SIZE })) as unknown as Writable
       let failed: unknown
       copy.on('error', (err) => (failed ??= err))
       const put = async (buf: Buffer) => {
@@ -165,7 +167,7 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
       const conn = await client.acquireConnection()
       let clean = false
       try {
-        const stream = conn.query(copyTo(`COPY (SELECT seq, data FROM ${table} WHERE ${owner} = '${documentId}' ORDER BY seq) TO STDOUT (FORMAT binary)`)) as unknown as Readable
+        const stream = conn.query(copyTo(`COPY (SELECT seq, data FROM ${table} WHERE ${owner} = '${documentId}' ORDER BY seq) TO STDOUT (FORMAT binary)`, { highWaterMark: STREAM_BUFFER })) as unknown as Readable
         let expected = 0
         for await (const tuple of binaryTuples(stream)) {
           const seq = tuple[0].readInt32BE(0)
