@@ -52,6 +52,11 @@ export type Resource =
   /** The activity history of the space. */
   | { type: 'history' }
   /**
+   * Blocking other professionals ('manage'): the holder or a legal representative, and a
+   * professional the patient named «administrateur» while they have access (SPEC §5).
+   */
+  | { type: 'blocks' }
+  /**
    * Secure messaging (SPEC §9). Without `conversation`: the inbox ('list') or starting a new
    * conversation ('create', professionals only). With it: 'read' the conversation, 'create' a
    * message in it, 'update' it (archive it on one's side; close it, for its professional).
@@ -395,6 +400,10 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
     case 'history':
       if (patientSide(r)) return spaceOpen(facts) && (action === 'read' || action === 'list') && r.kind !== 'carer'
       return false
+    case 'blocks':
+      if (action !== 'manage') return false
+      if (patientSide(r)) return spaceOpen(facts) && r.kind !== 'carer'
+      return r.kind === 'professional' && r.administrator && professionalHasAccess(facts)
     case 'document':
       return documentRule(action, resource.document, facts)
     case 'message':

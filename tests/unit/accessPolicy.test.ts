@@ -196,3 +196,26 @@ describe('politique d’accès : agenda et vaccinations', () => {
     expect(decide(actor, action, { type }, f)).toEqual(expected ? { allowed: true } : { allowed: false, status: 403 })
   })
 })
+
+describe('access policy: blocking professionals (SPEC §5: administrators may also block others)', () => {
+  type Row = [string, Actor, Action, PolicyFacts, boolean]
+  const rows: Row[] = [
+    ['holder blocks', actors.patient, 'manage', facts({ kind: 'self' }), true],
+    ['holder of a closed space cannot', actors.patient, 'manage', facts({ kind: 'self' }, { state: 'closed' }), false],
+    ['representative blocks for the child', actors.rep, 'manage', facts({ kind: 'representative', childAge: 11 }), true],
+    ['carer never blocks', actors.carer, 'manage', facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+    ['administrator blocks others', actors.pro, 'manage', facts(pro({ administrator: true })), true],
+    ['administrator of a closed space cannot', actors.pro, 'manage', facts(pro({ administrator: true }), { state: 'closed' }), false],
+    ['blocked administrator cannot', actors.pro, 'manage', facts(pro({ administrator: true, blocked: true })), false],
+    ['care team member (not administrator) cannot', actors.pro, 'manage', facts(pro({ careTeam: true })), false],
+    ['médecin traitant (not administrator) cannot', actors.pro, 'manage', facts(pro({ medecinTraitant: true })), false],
+    ['emergency access cannot', actors.pro, 'manage', facts(pro({ emergency: { kind: 'BTG' } }), { settings: { emergencyBtg: true } }), false],
+    ['administrator: only manage', actors.pro, 'read', facts(pro({ administrator: true })), false],
+    ['agent never', actors.agent, 'manage', facts({ kind: 'agent' }), false],
+    ['operator never', actors.operator, 'manage', facts({ kind: 'operator' }), false],
+  ]
+  it.each(rows)('%s', (_n, actor, action, f, expected) => {
+    expect(can(actor, action, { type: 'blocks' }, f)).toBe(expected)
+    expect(decide(actor, action, { type: 'blocks' }, f)).toEqual(expected ? { allowed: true } : { allowed: false, status: 403 })
+  })
+})

@@ -62,6 +62,8 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
         facts: f,
         hasAccess: can(actor, 'list', { type: 'document' }, f),
         canFile: can(actor, 'create', { type: 'document' }, f),
+        /** An «administrateur» may block other professionals for the patient (SPEC §5). */
+        canBlock: can(actor, 'manage', { type: 'blocks' }, f),
         refusal: professionalRefusal(f, 'consent'),
         emergencyKind: r.kind === 'professional' ? (r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG') : 'BTG',
         emergencyRefusal: professionalRefusal(f, r.kind === 'professional' && r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG'),

@@ -5,7 +5,8 @@ import type { ProfessionalRefusal } from '../../domain/accessPolicy'
 import { HOLD_DAYS, MAX_DOCUMENT_BYTES, MAX_TITLE_LENGTH, MIME_LABEL, PATIENT_CATEGORIES, categoryLabel, isPatientCategory, type DocumentMime } from '../../domain/documents'
 import { readMultipart } from '../../infrastructure/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
-import { NotFoundError } from '../../errors'
+import { ForbiddenError, NotFoundError } from '../../errors'
+import { fullName } from '../professionals/service'
 import { readNirAndBirthDate } from '../spaces/forms'
 import { REJECTION_MESSAGES, readListQuery, sendContent } from '../documents/routes'
 
@@ -22,7 +23,7 @@ const NOT_FOUND = 'Aucun patient ne correspond à ces trois informations. Vérif
 /** The professional portal: find a patient (all three identifiers), declare access, documents per the policy, file a document. */
 export function professionalRoutes(services: Services): Router {
   const router = Router()
-  const { proPortal, documents, csrf } = services
+  const { proPortal, documents, careTeam, csrf } = services
   router.use('/pro/patient', requireProfessional)
   const current = (req: Request): string => {
     const id = req.session.journeys?.proPatient?.personId
@@ -65,6 +66,7 @@ export function professionalRoutes(services: Services): Router {
       person: p.person,
       hasAccess: p.hasAccess,
       canFile: p.canFile,
+      canBlock: p.canBlock,
       refusal: p.refusal ? REFUSALS[p.refusal] : undefined,
       emergencyKind: p.emergencyKind,
       emergencyRefusal: p.emergencyRefusal ? REFUSALS[p.emergencyRefusal] : undefined,
@@ -92,6 +94,36 @@ export function professionalRoutes(services: Services): Router {
     const r = mode === 'consentement' ? await proPortal.declareConsent(req.actor!, personId) : await proPortal.emergencyAccess(req.actor!, personId, reason)
     if (!r.ok) return render(403, undefined, REFUSALS[r.reason])
     req.session.flash = { type: 'success', text: r.emergency ? 'Accès en urgence ouvert pour 12 heures. Le patient en est informé.' : 'Vous faites maintenant partie de l’équipe de soins du patient.' }
+    res.redirect(303, '/pro/patient/dossier')
+  })
+
+  // «Administrateur» of the patient: block another professional (SPEC §5); the policy decides (403 otherwise).
+  const BLOCK_TITLE = 'Bloquer un professionnel de santé'
+  router.get('/pro/patient/bloquer', async (req, res) => {
+    const p = await proPortal.patient(req.actor!, current(req))
+    if (!p.canBlock) throw new ForbiddenError()
+    res.render('professional/block.njk', { pageTitle: BLOCK_TITLE, person: p.person, values: {} })
+  })
+
+  router.post('/pro/patient/bloquer', async (req, res) => {
+    const personId = current(req)
+    const p = await proPortal.patient(req.actor!, personId)
+    if (!p.canBlock) throw new ForbiddenError()
+    const errors = emptyErrors()
+    const rpps = String(req.body.rpps ?? '').replace(/\s/g, '')
+    const again = () => res.status(400).render('professional/block.njk', { pageTitle: BLOCK_TITLE, person: p.person, values: { rpps: String(req.body.rpps ?? '').slice(0, 40) }, errors })
+    if (!rpps) addError(errors, 'rpps', 'Saisissez le numéro RPPS du professionnel à bloquer')
+    else if (!/^\d{11}$/.test(rpps)) addError(errors, 'rpps', 'Le numéro RPPS doit contenir 11 chiffres')
+    if (hasErrors(errors)) return again()
+    const pro = await careTeam.findForBlocking(req.actor!, personId, rpps)
+    if (!pro) addError(errors, 'rpps', 'Aucun professionnel de santé ne correspond à ce numéro RPPS')
+    else if (req.actor!.professionalId === pro.id) addError(errors, 'rpps', 'Vous ne pouvez pas vous bloquer vous-même')
+    if (hasErrors(errors) || !pro) return again()
+    if (req.body.confirm !== 'oui') {
+      return res.render('professional/block.njk', { pageTitle: 'Confirmer le blocage', person: p.person, values: { rpps }, confirm: { name: fullName(pro), profession: pro.specialty ?? pro.profession, rpps } })
+    }
+    await careTeam.block(req.actor!, personId, pro.id)
+    req.session.flash = { type: 'success', text: `${fullName(pro)} n’a plus accès au profil de ce patient : le blocage est enregistré.` }
     res.redirect(303, '/pro/patient/dossier')
   })
 
