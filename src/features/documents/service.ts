@@ -174,8 +174,15 @@ export function createDocumentsService(deps: {
     })
     const notify = input.notify ?? (rel.kind === 'professional' && !input.heldUntil)
     if (notify) await tellNewDocument(trx, input.personId)
+    // A child's legal representatives are told too (SPEC §6), never of a document hidden from them;
+    // a representative who filed it is not told of their own upload, the other one is.
+    const invisible = input.invisibleToRepresentatives ?? false
+    const notifyRepresentatives = input.notify ?? (!input.heldUntil && (rel.kind === 'professional' || rel.kind === 'representative' || rel.kind === 'carer'))
+    if (notifyRepresentatives && !invisible) await tellRepresentatives(trx, input.personId, rel.kind === 'representative' ? actor.personId : undefined)
     return { id, mime, size: written.size }
   }
+
+  const FOOTER = 'Ce message est envoyé automatiquement, merci de ne pas y répondre.'
 
   async function tellNewDocument(trx: Knex.Transaction, personId: string): Promise<void> {
     const to = await notificationPrefs.recipient(personId, 'new_document')
@@ -184,8 +191,20 @@ export function createDocumentsService(deps: {
       to,
       kind: 'new-document',
       subject: 'Un nouveau document est disponible dans Mon espace santé',
-      text: `Bonjour,\n\nUn nouveau document a été ajouté à votre profil Mon espace santé.\nConnectez-vous pour le consulter : ${deps.publicUrl}/documents\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
+      text: `Bonjour,\n\nUn nouveau document a été ajouté à votre profil Mon espace santé.\nConnectez-vous pour le consulter : ${deps.publicUrl}/documents\n\n${FOOTER}`,
     })
+  }
+
+  /** The e-mail to a child's representatives: no title, no category, no author, no name of the child. */
+  async function tellRepresentatives(trx: Knex.Transaction, childPersonId: string, except?: string): Promise<void> {
+    for (const to of await notificationPrefs.representativeRecipients(childPersonId, 'new_document', except)) {
+      await notifier.email(trx, {
+        to,
+        kind: 'new-document-representative',
+        subject: 'Un nouveau document est disponible dans Mon espace santé',
+        text: `Bonjour,\n\nUn nouveau document a été ajouté au profil Mon espace santé d'un enfant dont vous êtes représentant légal.\nConnectez-vous, puis choisissez son profil avec «Changer de profil» pour le consulter : ${deps.publicUrl}/connexion\n\n${FOOTER}`,
+      })
+    }
   }
 
   function scopeFor(facts: PolicyFacts): ListScope {
@@ -316,6 +335,7 @@ export function createDocumentsService(deps: {
       return change(actor, id, 'release', async (trx, row) => {
         await repo.update(trx, id, { held_released_at: new Date() })
         await tellNewDocument(trx, row.person_id)
+        if (!row.invisible_to_representatives) await tellRepresentatives(trx, row.person_id)
         return { action: 'document.release' }
       })
     },
