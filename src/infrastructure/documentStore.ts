@@ -208,6 +208,7 @@ export async function* binaryTuples(stream: AsyncIterable<Buffer>): AsyncGenerat
   // Takes exactly n bytes from the pending pieces (undefined when not there yet).
   const take = (n: number): Buffer | undefined => {
     if (pendingLength < n) return undefined
+    if (n === 0) return Buffer.alloc(0)
     let out: Buffer
     if (pending[0].length >= n) {
       out = pending[0].subarray(0, n)

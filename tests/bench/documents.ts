@@ -7,6 +7,9 @@ import { createTestApp, type TestApp } from '../helpers/testApp'
 import { signIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
 import { sealChunk, openChunk, CHUNK_SIZE } from '../../src/infrastructure/documentStore'
+
+/** The raw AES-256-GCM reference is measured in 64 KB blocks (the issue's unit), whatever the store's chunk size. */
+const AES_BLOCK = 64 * 1024
 import { line, load } from './lib'
 import { GENESIS } from '../../src/domain/hashChain'
 
@@ -28,7 +31,7 @@ function multipart(csrf: string, size: number) {
     ].join('\r\n'),
   )
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
-  const pattern = crypto.randomBytes(CHUNK_SIZE)
+  const pattern = crypto.randomBytes(AES_BLOCK)
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
     length: head.length + size + tail.length,
@@ -138,16 +141,16 @@ export async function transferBench(): Promise<string[]> {
     out.push(`  téléchargement par l'application : ${appDown.toFixed(1)} Mo/s ; node:http nu : ${bareDown.toFixed(1)} Mo/s ; rapport ${(appDown / bareDown).toFixed(2)} [objectif ≥ 0,5 : ${appDown / bareDown >= 0.5 ? 'atteint' : 'non atteint'}]`)
     // Raw AES-256-GCM, 64 KB chunks.
     const key = crypto.randomBytes(32)
-    const chunk = crypto.randomBytes(CHUNK_SIZE)
-    const n = Math.ceil((100 * MB) / CHUNK_SIZE)
+    const chunk = crypto.randomBytes(AES_BLOCK)
+    const n = Math.ceil((100 * MB) / AES_BLOCK)
     start = process.hrtime.bigint()
     let sealed: Buffer = chunk
     for (let i = 0; i < n; i++) sealed = sealChunk(key, 'bench', i, chunk)
-    const enc = (n * CHUNK_SIZE) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    const enc = (n * AES_BLOCK) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
     start = process.hrtime.bigint()
     for (let i = 0; i < n; i++) openChunk(key, 'bench', n - 1, sealed)
-    const dec = (n * CHUNK_SIZE) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
-    out.push(`  AES-256-GCM brut, blocs de 64 Ko : chiffrement ${enc.toFixed(0)} Mo/s, déchiffrement ${dec.toFixed(0)} Mo/s`)
+    const dec = (n * AES_BLOCK) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    out.push(`  AES-256-GCM brut, blocs de 64 Ko (le stockage chiffre par blocs de ${CHUNK_SIZE / 1024} Ko) : chiffrement ${enc.toFixed(0)} Mo/s, déchiffrement ${dec.toFixed(0)} Mo/s`)
     // Peak RSS growth with concurrent uploads (client and server in this process; the client streams).
     global.gc?.()
     const baseline = process.memoryUsage().rss
