@@ -52,16 +52,27 @@ describe('documents : les représentants légaux sont prévenus d’un nouveau d
     expect(await toCamille()).toHaveLength(1)
   })
 
+  it('a held result: the representatives are reminded at two weeks and told at one month', async () => {
+    const DAY = 24 * 60 * 60 * 1000
+    const now = Date.now()
+    await t.services.proPortal.processHeldDocuments(new Date(now + 15 * DAY))
+    const reminders = await t.db('outbox').where({ recipient: CAMILLE.email, kind: 'held-document-reminder-representative' })
+    expect(reminders).toHaveLength(1)
+    expect(reminders[0].body).not.toContain('Résultat à annoncer')
+    await t.services.proPortal.processHeldDocuments(new Date(now + 32 * DAY))
+    expect(await toCamille()).toHaveLength(2)
+  })
+
   it('a representative is not told of their own upload; a switched-off notification is respected', async () => {
     const camilleAccount = await t.db('accounts').where({ login: CAMILLE.login }).first()
     const camilleActor = { accountId: camilleAccount.id, kind: 'patient' as const, displayName: 'Camille Martin', personId: camilleAccount.person_id, acting: { personId: leoId, as: 'representative' as const, displayName: 'Léo Martin' } }
     const r = await t.services.documents.upload(camilleActor, { personId: leoId, category: 'AUTR_DOC', title: 'Carnet', date: '2026-01-01', bytes: simplePdf(['Carnet']), fileName: 'carnet.pdf' })
     expect(r.ok).toBe(true)
-    expect(await toCamille()).toHaveLength(1)
+    expect(await toCamille()).toHaveLength(2)
     await t.db('accounts').where({ id: camilleAccount.id }).update({ notification_prefs: JSON.stringify({ new_document: false }) })
     const haddad = await proAgent(t, 'haddad')
     await submitForm(haddad, '/pro/patient', leoFields)
     expect((await fileAsPro(haddad, { title: 'Autre compte rendu' })).status).toBe(303)
-    expect(await toCamille()).toHaveLength(1)
+    expect(await toCamille()).toHaveLength(2)
   })
 })
