@@ -40,10 +40,13 @@ import { createCampaignService } from './features/back-office/campaign'
 import { createFigures } from './features/back-office/figures'
 import { createLetters } from './features/back-office/letters'
 import { createPhoneOpposition } from './features/back-office/phone'
+import { createAccessMatrix } from './features/back-office/accessMatrix'
+import { createCatalogueAdmin } from './features/back-office/catalogueAdmin'
 import { createClientRegistry } from './features/fhir/clients'
 import { createConnections } from './features/fhir/connections'
 import { createOidcProvider, fhirAudience } from './features/fhir/provider'
 import { createFhirService } from './features/fhir/fhirService'
+import { createExportService } from './features/export/service'
 import { createViews } from './views'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
@@ -109,11 +112,15 @@ export function createServices(infra: Infrastructure) {
   // Catalogue of services and reimbursements (SPEC §10).
   const catalogue = createCatalogueService({ db, activity, notifier, notificationPrefs, access, publicUrl: config.publicUrl })
   const reimbursements = createReimbursementsService({ db, activity, access })
+  // Back office: the access matrix and the catalogue, operators only (canBackOffice in the access policy).
+  const accessMatrix = createAccessMatrix({ db, activity })
+  const catalogueAdmin = createCatalogueAdmin({ db, activity, catalogue })
   // «Mes autorisations»: computed with the access policy's own facts loader.
   const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
   const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
-  const connections = createConnections({ db, activity })
+  const connections = createConnections({ db, activity, catalogue })
+  access.useConsentedScopes((trx, personId, clientId) => connections.consentedScopes(personId, clientId, trx))
   const errorViews = createViews()
   const oidc = createOidcProvider({
     db,
@@ -126,7 +133,10 @@ export function createServices(infra: Infrastructure) {
     render: (view, locals) => new Promise((resolve, reject) => errorViews.render(view, locals, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
   })
   const fhirLimiter = limiter('fhir-client', { points: config.fhirRateLimitPerMinute, durationSeconds: 60, message: 'Trop de requêtes pour ce service.' })
-  const fhir = createFhirService({ db, activity, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter })
+  const fhir = createFhirService({ db, activity, access, documents, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter, baseUrl: `${config.publicUrl}/fhir` })
+
+  // «Télécharger mes données» (SPEC §2, issue 8): a ZIP built by the `data-export` job, downloadable once.
+  const dataExport = createExportService({ db, access, activity, notifier, documentStore, masterKey: config.documentMasterKey, publicUrl: config.publicUrl, logger })
 
   const jobs: JobDefinition[] = [
     {
@@ -177,9 +187,21 @@ export function createServices(infra: Infrastructure) {
       cron: '20 * * * *',
       run: async () => ({ deleted: await db('oidc_payloads').where('expires_at', '<', db.fn.now()).del() }),
     },
+    {
+      name: 'data-export',
+      description: '« Télécharger mes données » : prépare les fichiers ZIP demandés (chaque minute)',
+      cron: '* * * * *',
+      run: () => dataExport.runPending(),
+    },
+    {
+      name: 'data-export-purge',
+      description: '« Télécharger mes données » : efface les fichiers téléchargés ou expirés (7 jours)',
+      cron: '40 * * * *',
+      run: () => dataExport.purge(),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin, dataExport }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -70,7 +70,7 @@ export type Resource =
   | { type: 'vaccination' }
   /** The carers of the space: 'list' them, 'manage' them (invite, revoke). Only the holder (SPEC §3). */
   | { type: 'carers' }
-  /** The download of all the data (ZIP): 'read'. Never a carer (SPEC §3). */
+  /** The download of all the data (ZIP): 'create' a request, 'list' them, 'read' (download) the file. Never a carer (SPEC §3). */
   | { type: 'export' }
   /** The space's own account: 'update' = credentials, contacts, closure. Never a carer (SPEC §3). */
   | { type: 'account' }
@@ -167,7 +167,21 @@ export type Relation =
   | { kind: 'agent' }
   | { kind: 'operator' }
   | { kind: 'system' }
+  | ServiceRelation
   | { kind: 'none' }
+
+/**
+ * A connected service of the catalogue, acting for the person who consented (issue 8): what the
+ * access token carries and what the person consents to NOW (a withdrawal applies at once).
+ */
+export interface ServiceRelation {
+  kind: 'service'
+  clientId: string
+  /** Scopes carried by the access token (what the person consented to when it was issued). */
+  tokenScopes: readonly string[]
+  /** Scopes the person consents to now (catalogue consent for a catalogue service). */
+  consentedScopes: readonly string[]
+}
 
 export interface PolicyFacts {
   personId: string
@@ -375,6 +389,44 @@ function reimbursementsRule(action: Action, facts: PolicyFacts): boolean {
   return r.kind === 'system' && (action === 'read' || action === 'list')
 }
 
+/** The data scope a service needs for `action` on `resource` (undefined: never for a service). */
+export function serviceScopeNeeded(action: Action, resource: Resource): string | undefined {
+  const rw = action === 'read' || action === 'list' ? 'read' : action === 'create' ? 'write' : undefined
+  if (!rw) return undefined
+  switch (resource.type) {
+    case 'space':
+      return rw === 'read' ? 'patient.read' : undefined
+    case 'profile-section':
+      return resource.section === 'measures' ? `observation.${rw}` : undefined
+    case 'document':
+      return `document.${rw}`
+    case 'vaccination':
+      return rw === 'read' ? 'immunization.read' : undefined
+    case 'agenda':
+      return rw === 'read' ? 'appointment.read' : undefined
+    default:
+      return undefined
+  }
+}
+
+/**
+ * A connected service is decided like a person (issue 8): the space must be open (never a closed,
+ * opposed or not yet created one); the scope must be in its access token AND still consented; it
+ * only lists, reads and creates; a masked document, a document held for a consultation d'annonce,
+ * one invisible to representatives or another person's document does not exist for it.
+ */
+function serviceRule(action: Action, resource: Resource, r: ServiceRelation, facts: PolicyFacts): boolean {
+  if (!spaceOpen(facts)) return false
+  const scope = serviceScopeNeeded(action, resource)
+  if (!scope || !r.tokenScopes.includes(scope) || !r.consentedScopes.includes(scope)) return false
+  if (resource.type === 'document' && resource.document) {
+    const d = resource.document
+    if (action === 'create') return false
+    if (d.personId !== facts.personId || d.masked || d.invisibleToRepresentatives || heldFromPatient(d, facts.now)) return false
+  }
+  return true
+}
+
 /**
  * May `actor` do `action` on `resource` of the space `facts.personId`? Pure and total: anything not
  * explicitly allowed is refused.
@@ -383,6 +435,8 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
   // Agents and operators never pass for health data (SPEC §1), whatever the facts say.
   if (actor.kind === 'agent' || actor.kind === 'operator') return facts.relation.kind === 'system' && actor.accountId === 'system'
   const r = facts.relation
+  // A connected service: only through its own relation, never as the person it acts for.
+  if (actor.service || r.kind === 'service') return !!actor.service && r.kind === 'service' && r.clientId === actor.service.clientId && serviceRule(action, resource, r, facts)
   if (r.kind === 'agent' || r.kind === 'operator' || r.kind === 'none') return false
   if (actor.kind === 'professional' && r.kind !== 'professional') return false
   if (actor.kind === 'patient' && !patientSide(r)) return false
@@ -417,7 +471,10 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
       // Only the holder invites and revokes carers; a carer never manages carers.
       return r.kind === 'self' && spaceOpen(facts) && (action === 'list' || action === 'manage')
     case 'export':
-      return (r.kind === 'self' || r.kind === 'representative') && action === 'read'
+      // «Télécharger mes données»: the holder, or a legal representative for the child; never a carer,
+      // a professional, a connected service, nor at a France Services counter (nothing stays on that computer).
+      if (actor.service || actor.assistedBy || !spaceOpen(facts)) return false
+      return (r.kind === 'self' || r.kind === 'representative') && (action === 'read' || action === 'create' || action === 'list')
     case 'account':
       return r.kind === 'self' && action === 'update'
     case 'reimbursements':
@@ -429,15 +486,60 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
   }
 }
 
+/** The sections of the medical profile a professional may be shown, in page order. */
+export const PROFESSIONAL_PROFILE_SECTIONS: readonly ProfileSection[] = ['conditions', 'treatments', 'allergies', 'family_history', 'hospitalisations', 'disabilities', 'blood_group', 'measures', 'contacts', 'organ_donation', 'lifestyle', 'bilan', 'directives']
+
+/** The sections of the medical profile this actor may read (the professional portal's view), each decided by `can`. */
+export function readableProfileSections(actor: Actor, facts: PolicyFacts): ProfileSection[] {
+  return PROFESSIONAL_PROFILE_SECTIONS.filter((section) => can(actor, 'read', { type: 'profile-section', section }, facts))
+}
+
 /**
  * `can`, plus the answer a denial deserves: 404 when the actor may not know the object exists (a
  * document they cannot see), 403 otherwise (the actor knows the thing exists but may not do this).
  */
 export function decide(actor: Actor, action: Action, resource: Resource, facts: PolicyFacts): { allowed: true } | { allowed: false; status: 403 | 404 } {
   if (can(actor, action, resource, facts)) return { allowed: true }
+  if (facts.relation.kind === 'service' && resource.type === 'document' && resource.document && !can(actor, 'read', resource, facts)) {
+    // A masked document or another person's does not exist for a service, but a missing scope is a 403.
+    const scoped = { ...facts.relation, tokenScopes: ['document.read'], consentedScopes: ['document.read'] }
+    return can(actor, 'read', resource, { ...facts, relation: scoped }) ? { allowed: false, status: 403 } : { allowed: false, status: 404 }
+  }
   if (resource.type === 'document' && resource.document && !can(actor, 'read', resource, facts)) return { allowed: false, status: 404 }
   if (resource.type === 'message' && resource.conversation && !can(actor, 'read', resource, facts)) return { allowed: false, status: 404 }
   return { allowed: false, status: 403 }
+}
+
+/** The FHIR resource types a connected service may reach, as resources of the policy. */
+const FHIR_RESOURCES: Record<string, Resource> = {
+  Patient: { type: 'space' },
+  Observation: { type: 'profile-section', section: 'measures' },
+  DocumentReference: { type: 'document' },
+  Immunization: { type: 'vaccination' },
+  Appointment: { type: 'agenda' },
+}
+
+export type ServiceDecision = { allow: true } | { allow: false; status: 403 | 404; code: 'forbidden' | 'not-found' | 'closed'; reason: string }
+
+/**
+ * `decide` for a connected service calling the FHIR API (issue 8), with the reason it deserves:
+ * an unknown type or another person's / a masked resource → 404 (it may not know it exists); a
+ * space that is not open → 403 'closed'; a scope not in the token or no longer consented → 403.
+ */
+export function decideService(actor: Actor, resourceType: string, access: 'read' | 'write', facts: PolicyFacts, target?: { ownerPersonId: string; document?: DocumentFacts }): ServiceDecision {
+  const notFound = { allow: false, status: 404, code: 'not-found', reason: "Cette ressource n'existe pas" } as const
+  const base = FHIR_RESOURCES[resourceType]
+  const r = facts.relation
+  if (!base || !actor.service || r.kind !== 'service') return notFound
+  if (!spaceOpen(facts)) return { allow: false, status: 403, code: 'closed', reason: "L'espace santé de cette personne n'est pas ouvert" }
+  const action: Action = access === 'write' ? 'create' : target ? 'read' : 'list'
+  const scope = serviceScopeNeeded(action, base)
+  if (!scope || !r.tokenScopes.includes(scope) || !r.consentedScopes.includes(scope)) {
+    return { allow: false, status: 403, code: 'forbidden', reason: `Le consentement de la personne ne couvre pas cette action (portée ${scope ?? resourceType})` }
+  }
+  if (target && target.ownerPersonId !== facts.personId) return notFound
+  const resource: Resource = target?.document ? { type: 'document', document: target.document } : base
+  return can(actor, action, resource, facts) ? { allow: true } : notFound
 }
 
 /** Whether the access of a professional is an emergency one (to highlight it in the history). */
@@ -451,3 +553,22 @@ export function isEmergencyAccess(facts: PolicyFacts): boolean {
  */
 export const MASKED_VISIBLE_TO =
   'vous, le professionnel de santé qui l’a ajouté, votre médecin traitant et les professionnels que vous avez nommés administrateurs'
+
+/**
+ * Back-office rights (SPEC §12): tools that touch no one's space, so no `PolicyFacts`. Only a
+ * signed-in operator account (never the system actor, never an agent, a professional or a patient)
+ * manages the access matrix (matrice d'habilitation: 'list', 'read', 'update') and the catalogue
+ * of services ('list', 'read', 'create', 'update', 'manage' = publish or withdraw). Nothing is
+ * ever deleted: a service is withdrawn, a matrix cell is set to «non».
+ */
+export type BackOfficeResource = { type: 'access-matrix' } | { type: 'catalogue-service' }
+
+const BACK_OFFICE_ACTIONS: Record<BackOfficeResource['type'], readonly Action[]> = {
+  'access-matrix': ['list', 'read', 'update'],
+  'catalogue-service': ['list', 'read', 'create', 'update', 'manage'],
+}
+
+export function canBackOffice(actor: Actor, action: Action, resource: BackOfficeResource): boolean {
+  if (actor.kind !== 'operator' || actor.accountId === 'system' || actor.service || actor.acting || actor.assistedBy) return false
+  return BACK_OFFICE_ACTIONS[resource.type].includes(action)
+}

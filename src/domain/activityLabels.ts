@@ -49,6 +49,11 @@ export const ACTION_LABELS: Record<string, string> = {
   'service.disconnected': 'Service désynchronisé',
   'service.reported': 'Problème signalé sur un service connecté',
   'service.reminder_sent': 'Rappel des services connectés envoyé',
+  'fhir.read': 'Données lues par un service synchronisé',
+  'fhir.write': 'Données ajoutées par un service synchronisé',
+  'fhir.denied': "Accès d'un service synchronisé refusé",
+  'service.consent': 'Autorisation donnée à un service connecté',
+  'service.disconnect': 'Service désynchronisé',
   'reimbursements.hidden': 'Remboursements masqués aux professionnels',
   'reimbursements.shown': 'Remboursements de nouveau visibles par les professionnels',
   'reimbursements.read': 'Remboursements consultés',
@@ -77,6 +82,8 @@ export const ACTION_LABELS: Record<string, string> = {
   'message.unarchive': 'Conversation remise dans la messagerie',
   'message.attachment.download': "Pièce jointe d'un message téléchargée",
   'message.attachment.save': "Pièce jointe d'un message enregistrée dans les documents",
+  'export.request': '« Télécharger mes données » : fichier demandé',
+  'export.download': '« Télécharger mes données » : fichier téléchargé',
 }
 
 export function actionLabel(action: string): string {

@@ -136,7 +136,7 @@ export function createDocumentsService(deps: {
       mime: input.mime ?? 'application/octet-stream',
       file_name: 'document',
       author_kind: author.kind,
-      author_account_id: actor.accountId === 'system' || actor.accountId === 'person' ? null : actor.accountId,
+      author_account_id: actor.accountId === 'system' || actor.accountId === 'person' || actor.service ? null : actor.accountId,
       author_professional_id: authorProfessionalId,
       author_name: author.name,
       author_profession: author.profession,
@@ -238,8 +238,23 @@ export function createDocumentsService(deps: {
     })
   }
 
+  /**
+   * A system document superseded by a new one (e.g. directives anticipées: the new ones replace the
+   * old, SPEC §7): removed from the person's documents in the caller's transaction, which logs the
+   * change. Only a document the system filed for this person; false when it is already gone (the
+   * patient may have deleted it).
+   */
+  async function withdrawSystemDocument(trx: Knex.Transaction, personId: string, id: string): Promise<boolean> {
+    const row = await repo.find(trx, id, { lock: true })
+    if (!row || row.person_id !== personId || row.author_kind !== 'system') return false
+    await store.remove(trx, id)
+    await repo.remove(trx, id)
+    return true
+  }
+
   return {
     fileDocument,
+    withdrawSystemDocument,
 
     /**
      * An upload from a form (patient side or professional): its own transaction; a refused file

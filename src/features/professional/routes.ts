@@ -75,6 +75,12 @@ export function professionalRoutes(services: Services): Router {
     })
   })
 
+  // The patient's medical profile, limited to the sections the access policy allows this profession (SPEC §5, §7).
+  router.get('/pro/patient/profil-medical', async (req, res) => {
+    const view = await services.profile.forProfessional(req.actor!, current(req))
+    res.render('professional/profile.njk', { pageTitle: `Profil médical de ${view.subject.firstNames} ${view.subject.lastName}`, ...view })
+  })
+
   router.post('/pro/patient/acces', async (req, res) => {
     const personId = current(req)
     const mode = req.body.mode

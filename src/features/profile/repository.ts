@@ -50,6 +50,8 @@ export interface MeasureRow {
   value: number
   value2: number | null
   measured_on: string
+  /** The connected service that wrote it (issue 8), null when a person typed it. */
+  source_name?: string | null
 }
 
 export interface DirectiveRow {
@@ -73,8 +75,9 @@ export interface ResponseRow {
   finalised_at: Date | null
 }
 
-const measure = (r: { id: string; type: string; value: string; value2: string | null; measured_on: string }): MeasureRow => ({
+const measure = (r: { id: string; type: string; value: string; value2: string | null; measured_on: string; source_name?: string | null }): MeasureRow => ({
   id: r.id,
+  source_name: r.source_name ?? null,
   type: r.type,
   value: Number(r.value),
   value2: r.value2 === null ? null : Number(r.value2),
@@ -119,7 +122,7 @@ export const profileRepository = {
   deleteContact: (q: Q, personId: string, id: string) => q('profile_contacts').where({ person_id: personId, id }).del(),
 
   measures: async (q: Q, personId: string, type?: string) => {
-    const b = q('measures').where({ person_id: personId }).select('id', 'type', 'value', 'value2', 'measured_on').orderBy([{ column: 'measured_on' }, { column: 'created_at' }])
+    const b = q('measures').where({ person_id: personId }).select('id', 'type', 'value', 'value2', 'measured_on', 'source_name').orderBy([{ column: 'measured_on' }, { column: 'created_at' }])
     if (type) b.where({ type })
     return (await b).map(measure)
   },
@@ -148,6 +151,10 @@ export const profileRepository = {
     return row.id as string
   },
   setDirectiveDocument: (q: Q, id: string, documentId: string) => q('advance_directives').where({ id }).update({ document_id: documentId }),
+
+  /** The vaccinations recorded (read for a professional's view of the profile). */
+  vaccinations: (q: Q, personId: string) =>
+    q('vaccinations').where({ person_id: personId }).orderBy([{ column: 'date', order: 'desc' }, { column: 'created_at', order: 'desc' }]).select<{ vaccine: string; other_name: string | null; date: string; dose: string; professional: string }[]>('vaccine', 'other_name', 'date', 'dose', 'professional'),
 
   latestResponse: (q: Q, personId: string, questionnaire: string, status?: 'draft' | 'final') => {
     const b = q<ResponseRow>('questionnaire_responses').where({ person_id: personId, questionnaire })
