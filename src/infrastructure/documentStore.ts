@@ -101,8 +101,9 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
     async write(trx, documentId, key, source, inspect) {
       const conn = (await (trx as unknown as { client: { acquireConnection(): Promise<pg.Client> } }).client.acquireConnection()) as pg.Client
       const owned = uuidBytes(documentId)
-      // A slow client may take longer than the usual statement limit to send 10 Mo.
-      const { rows } = await conn.query<{ prev: string }>("SELECT current_setting('statement_timeout') AS prev, set_config('statement_timeout', '10min', true)")
+      // A slow client (or a long export) may take longer than the usual statement limit; the request's
+      // own time limit still ends a stalled upload (the COPY is then aborted and rolled back).
+      const { rows } = await conn.query<{ prev: string }>("SELECT current_setting('statement_timeout') AS prev, set_config('statement_timeout', '30min', true)")
       const copy = conn.query(copyFrom(`COPY ${table} (${owner}, seq, data) FROM STDIN (FORMAT binary)`, { highWaterMark: CHUNK_SIZE })) as unknown as Writable
       let failed: unknown
       copy.on('error', (err) => (failed ??= err))
