@@ -62,6 +62,8 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
         facts: f,
         hasAccess: can(actor, 'list', { type: 'document' }, f),
         canFile: can(actor, 'create', { type: 'document' }, f),
+        /** «Mon histoire de santé»: readable, or hidden by the patient's switch (the page says so). */
+        canReadReimbursements: can(actor, 'read', { type: 'reimbursements' }, f),
         refusal: professionalRefusal(f, 'consent'),
         emergencyKind: r.kind === 'professional' ? (r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG') : 'BTG',
         emergencyRefusal: professionalRefusal(f, r.kind === 'professional' && r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG'),
