@@ -403,6 +403,8 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
       if (patientSide(r)) return spaceOpen(facts) && (action === 'read' || action === 'list') && r.kind !== 'carer'
       return false
     case 'document':
+      // Downloading a document: whoever may read it, except a carer (SPEC §3: a carer views, never downloads).
+      if (action === 'download') return r.kind !== 'carer' && documentRule('read', resource.document, facts)
       return documentRule(action, resource.document, facts)
     case 'message':
       return messageRule(action, resource.conversation, facts)

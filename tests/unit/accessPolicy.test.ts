@@ -60,6 +60,11 @@ const cases: Case[] = [
   ['carer with read reads', actors.carer, 'read', doc(), facts({ kind: 'carer', rights: { read: true, write: false } }), true],
   ['carer without read', actors.carer, 'read', doc(), facts({ kind: 'carer', rights: { read: false, write: false } }), false],
   ['carer never deletes', actors.carer, 'delete', doc(), facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  ['carer never downloads (SPEC §3)', actors.carer, 'download', doc(), facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  ['holder downloads', actors.patient, 'download', doc(), facts({ kind: 'self' }), true],
+  ['representative downloads', actors.rep, 'download', doc(), facts({ kind: 'representative', childAge: 9 }), true],
+  ['care team downloads what it reads', actors.pro, 'download', doc(), facts(pro({ careTeam: true })), true],
+  ['pro without access downloads nothing', actors.pro, 'download', doc(), facts(pro()), false],
   ['carer with write adds', actors.carer, 'create', undefined, facts({ kind: 'carer', rights: { read: true, write: true } }), true],
   ['carer without write cannot add', actors.carer, 'create', undefined, facts({ kind: 'carer', rights: { read: true, write: false } }), false],
   // Professionals: access
