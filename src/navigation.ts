@@ -46,6 +46,8 @@ export const NAVIGATION: Record<AccountKind, NavItem[]> = {
     { href: '/back-office/remboursements', text: 'Import des remboursements', match: '/back-office/remboursements' },
     { href: '/back-office/signalements', text: 'Signalements sur les services', match: '/back-office/signalements' },
     { href: '/back-office/clients', text: 'Services connectés', match: '/back-office/clients' },
+    { href: '/back-office/matrice-acces', text: "Matrice d'accès", match: '/back-office/matrice-acces' },
+    { href: '/back-office/catalogue', text: 'Catalogue de services', match: '/back-office/catalogue' },
   ],
 }
 

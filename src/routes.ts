@@ -21,6 +21,7 @@ import { historyRoutes } from './features/history/routes'
 import { professionalRoutes } from './features/professional/routes'
 import { messagingRoutes, unreadBadge } from './features/messaging/routes'
 import { backOfficeRoutes } from './features/back-office/routes'
+import { backOfficeAdminRoutes } from './features/back-office/adminRoutes'
 import { connectedServicesRoutes } from './features/fhir/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
@@ -35,6 +36,7 @@ export function featureRoutes(services: Services): Router {
   router.use(documentRoutes(services), careTeamRoutes(services), historyRoutes(services), professionalRoutes(services))
   router.use(messagingRoutes(services))
   router.use(backOfficeRoutes(services))
+  router.use(backOfficeAdminRoutes(services))
   router.use(profileRoutes(services))
   router.use(agendaRoutes(services), vaccinationRoutes(services))
   router.use(franceServicesRoutes(services), carersRoutes(services))

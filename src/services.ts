@@ -40,6 +40,8 @@ import { createCampaignService } from './features/back-office/campaign'
 import { createFigures } from './features/back-office/figures'
 import { createLetters } from './features/back-office/letters'
 import { createPhoneOpposition } from './features/back-office/phone'
+import { createAccessMatrix } from './features/back-office/accessMatrix'
+import { createCatalogueAdmin } from './features/back-office/catalogueAdmin'
 import { createClientRegistry } from './features/fhir/clients'
 import { createConnections } from './features/fhir/connections'
 import { createOidcProvider, fhirAudience } from './features/fhir/provider'
@@ -109,6 +111,9 @@ export function createServices(infra: Infrastructure) {
   // Catalogue of services and reimbursements (SPEC §10).
   const catalogue = createCatalogueService({ db, activity, notifier, notificationPrefs, access, publicUrl: config.publicUrl })
   const reimbursements = createReimbursementsService({ db, activity, access })
+  // Back office: the access matrix and the catalogue, operators only (canBackOffice in the access policy).
+  const accessMatrix = createAccessMatrix({ db, activity })
+  const catalogueAdmin = createCatalogueAdmin({ db, activity, catalogue })
   // «Mes autorisations»: computed with the access policy's own facts loader.
   const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
@@ -179,7 +184,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin }
 }
 
 export type Services = ReturnType<typeof createServices>

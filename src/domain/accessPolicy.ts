@@ -451,3 +451,22 @@ export function isEmergencyAccess(facts: PolicyFacts): boolean {
  */
 export const MASKED_VISIBLE_TO =
   'vous, le professionnel de santé qui l’a ajouté, votre médecin traitant et les professionnels que vous avez nommés administrateurs'
+
+/**
+ * Back-office rights (SPEC §12): tools that touch no one's space, so no `PolicyFacts`. Only a
+ * signed-in operator account (never the system actor, never an agent, a professional or a patient)
+ * manages the access matrix (matrice d'habilitation: 'list', 'read', 'update') and the catalogue
+ * of services ('list', 'read', 'create', 'update', 'manage' = publish or withdraw). Nothing is
+ * ever deleted: a service is withdrawn, a matrix cell is set to «non».
+ */
+export type BackOfficeResource = { type: 'access-matrix' } | { type: 'catalogue-service' }
+
+const BACK_OFFICE_ACTIONS: Record<BackOfficeResource['type'], readonly Action[]> = {
+  'access-matrix': ['list', 'read', 'update'],
+  'catalogue-service': ['list', 'read', 'create', 'update', 'manage'],
+}
+
+export function canBackOffice(actor: Actor, action: Action, resource: BackOfficeResource): boolean {
+  if (actor.kind !== 'operator' || actor.accountId === 'system' || actor.service || actor.acting || actor.assistedBy) return false
+  return BACK_OFFICE_ACTIONS[resource.type].includes(action)
+}

@@ -18,6 +18,12 @@ const ALLOWED_TABLES = new Set([
   'insured_persons', 'spaces', 'provisional_codes', 'letters', 'letter_batches', 'outbox',
   'person_imports', 'person_import_errors', 'notification_campaigns', 'figures_states', 'figures_daily', 'figures_refreshes',
   'activity_log', 'audit_verifications', 'due', 'src', 'up', 'sp', 'unnest',
+  // Reference data managed by operators (issue 7): the access matrix and the catalogue of services.
+  'access_matrix', 'catalogue_services', 'catalogue_service_versions',
+  // The other back-office tools' own tables: reimbursement imports (counts and line-numbered error
+  // messages, never the rows), the reports on services (their free text is written by users), the
+  // OAuth clients of connected services.
+  'reimbursement_imports', 'service_reports', 'oauth_clients',
 ])
 
 function tablesIn(sql: string): string[] {
@@ -44,6 +50,10 @@ describe("le back-office ne montre aucune donnée de santé et aucun NIR en enti
     await submitForm(op, '/back-office/campagne', {})
     const batch = await submitForm(op, '/back-office/courriers', {}, '/back-office/courriers/lots')
     const p = await createPerson(t.db, { noticeDaysAgo: 5 })
+    // A change to the access matrix and to a service, so that their pages show their logs.
+    expect((await submitForm(op, '/back-office/matrice-acces/INFIRMIER', { 'categories[]': ['SYNTHESE', 'ORD_SOIN'], reason: 'Vérification' })).status).toBe(303)
+    const service = await t.db('catalogue_services').where({ slug: 'vidal-ma-sante' }).first()
+    expect((await submitForm(op, `/back-office/catalogue/${service.id}`, {}, `/back-office/catalogue/${service.id}/retirer`)).status).toBe(303)
 
     const onQuery = (q: { sql: string }) => seen.push(q.sql)
     t.db.on('query', onQuery)
@@ -51,6 +61,9 @@ describe("le back-office ne montre aucune donnée de santé et aucun NIR en enti
     const urls = [
       '/back-office', '/back-office/import', importUrl, `${importUrl}/rapport.csv`, '/back-office/campagne', '/back-office/creation-automatique',
       '/back-office/opposition-telephone', '/back-office/courriers', batch.headers.location, '/back-office/chiffres', '/back-office/journal',
+      '/back-office/matrice-acces', '/back-office/matrice-acces/INFIRMIER', '/back-office/catalogue', '/back-office/catalogue/nouveau',
+      `/back-office/catalogue/${service.id}`, `/back-office/catalogue/${service.id}/modifier`,
+      '/back-office/remboursements', '/back-office/signalements', '/back-office/clients',
     ]
     for (const url of urls) {
       const r = await op.get(url)
@@ -76,6 +89,13 @@ describe("le back-office ne montre aucune donnée de santé et aucun NIR en enti
       if (person.mobile) expect(all).not.toContain(person.mobile)
       if (person.medecin_traitant_rpps) expect(all).not.toContain(person.medecin_traitant_rpps)
     }
+    // No document title, no entry of a medical profile (messages are sealed: their table is never read, below).
+    const titles = (await t.db('documents').distinct('title')).map((d) => d.title as string).filter((x) => x.length >= 6)
+    const entries = (await t.db('profile_entries').distinct('label')).map((d) => d.label as string).filter((x) => x.length >= 6)
+    expect(titles.length).toBeGreaterThan(3)
+    expect(entries.length).toBeGreaterThan(1)
+    const visible = pages.map((html) => cheerio.load(html)('main').text()).join('\n')
+    for (const x of [...titles, ...entries]) expect([x, visible.includes(x)]).toEqual([x, false])
     // The masked NIR is what identifies the person on the phone page.
     expect(all).toContain(`${p.nir[0]} •• •• •• ••• ••• ${p.nir.slice(13)}`)
 

@@ -11,7 +11,12 @@ export interface ServiceRow {
   website: string | null
   current_version: number
   requests: ServiceRequest[]
+  /** draft (added in the back office, not shown yet) | published | withdrawn. */
+  status: ServiceStatus
+  updated_at: Date
 }
+
+export type ServiceStatus = 'draft' | 'published' | 'withdrawn'
 
 export interface ConnectionRow {
   id: string
@@ -34,7 +39,7 @@ const withRequests = (db: Knex | Knex.Transaction) =>
 /** SQL only: the catalogue, its versions, consents, reports and reminders. */
 export const catalogueRepository = {
   list(db: Knex, filter: { q?: string; category?: string }): Promise<ServiceRow[]> {
-    const q = withRequests(db).orderByRaw('lower(s.name)')
+    const q = withRequests(db).where('s.status', 'published').orderByRaw('lower(s.name)')
     if (filter.category) q.where('s.category', filter.category)
     if (filter.q) {
       const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
@@ -49,6 +54,31 @@ export const catalogueRepository = {
 
   findById(db: Knex | Knex.Transaction, id: string): Promise<ServiceRow | undefined> {
     return withRequests(db).where('s.id', id).first()
+  },
+
+  /** The back office's list: every service, whatever its status. */
+  adminList(db: Knex | Knex.Transaction): Promise<ServiceRow[]> {
+    return withRequests(db).orderByRaw('lower(s.name)')
+  },
+
+  /** Whether another service has this name (case aside), or this slug when given. */
+  async nameTaken(db: Knex | Knex.Transaction, name: string, exceptId?: string, slug?: string): Promise<boolean> {
+    const q = db('catalogue_services').where((w) => {
+      w.whereRaw('lower(name) = lower(?)', [name])
+      if (slug) w.orWhere('slug', slug)
+    })
+    if (exceptId) q.whereNot('id', exceptId)
+    return Boolean(await q.first('id'))
+  },
+
+  async insertService(trx: Knex.Transaction, row: { slug: string; name: string; category: string; publisher: string; description: string; website: string | null }, requests: ServiceRequest[]): Promise<string> {
+    const [created] = await trx('catalogue_services').insert({ ...row, current_version: 1, status: 'draft' }).returning('id')
+    await trx('catalogue_service_versions').insert({ service_id: created.id, version: 1, requests: JSON.stringify(requests) })
+    return created.id
+  },
+
+  async updateService(trx: Knex.Transaction, id: string, patch: Partial<{ name: string; category: string; publisher: string; description: string; website: string | null; status: ServiceStatus }>): Promise<void> {
+    await trx('catalogue_services').where({ id }).update({ ...patch, updated_at: trx.fn.now() })
   },
 
   async lockService(trx: Knex.Transaction, id: string): Promise<void> {

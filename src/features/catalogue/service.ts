@@ -41,6 +41,8 @@ export interface ServiceSummary {
 
 export interface ServiceView extends ServiceSummary {
   website: string | null
+  /** Withdrawn from the catalogue (back office): shown only to the people still connected, to disconnect it. */
+  withdrawn: boolean
   version: number
   requests: { key: string; label: string; category: DataCategory; access: Access }[]
   connection: null | { consentedAt: Date; version: number; state: ConsentState; effectiveLabels: string[]; newLabels: string[] }
@@ -93,15 +95,17 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
     return {
       ...summary(s),
       website: s.website,
+      withdrawn: s.status === 'withdrawn',
       version: s.current_version,
       requests: s.requests.map((r) => ({ key: requestKey(r), label: requestLabel(r), category: r.category, access: r.access })),
       connection: c && state ? { consentedAt: c.consented_at, version: c.version, state, effectiveLabels: state.effective.map(label), newLabels: state.newRequests.map(label) } : null,
     }
   }
 
+  /** A service patients may know of: a draft of the back office does not exist for them yet. */
   async function load(trx: Knex | Knex.Transaction, slug: string): Promise<ServiceRow> {
     const s = await repo.findBySlug(trx, slug)
-    if (!s) throw notFound()
+    if (!s || s.status === 'draft') throw notFound()
     return s
   }
 
@@ -132,7 +136,10 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
     async page(actor: Actor, slug: string): Promise<ServiceView> {
       const personId = await personOf(actor, 'read')
       const s = await load(db, slug)
-      return view(s, await repo.activeConnection(db, personId, s.id))
+      const c = await repo.activeConnection(db, personId, s.id)
+      // A withdrawn service stays reachable only by those still connected to it (to disconnect it).
+      if (s.status === 'withdrawn' && !c) throw notFound()
+      return view(s, c)
     },
 
     /**
@@ -145,6 +152,7 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
         const s = await load(trx, slug)
         await repo.lockService(trx, s.id)
         const fresh = (await repo.findById(trx, s.id))!
+        if (fresh.status !== 'published') return { ok: false, message: 'Ce service a été retiré du catalogue : il ne peut plus être connecté' } as const
         const choice = checkChoice({ version: fresh.current_version, requests: fresh.requests }, ticked)
         if (!choice.ok) return choice
         const existing = await repo.activeConnection(trx, personId, s.id)
@@ -202,18 +210,24 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
       // A closed (or never opened) space gives nothing to anyone.
       if (!(await repo.spaceOpen(db, personId))) return []
       const s = await repo.findById(db, serviceId)
-      if (!s) return []
+      // A withdrawn service (or a draft) gets nothing, whatever was consented.
+      if (!s || s.status !== 'published') return []
       const c = await repo.activeConnection(db, personId, serviceId)
       if (!c) return []
       return toCategories(consentState({ version: s.current_version, requests: s.requests }, c).effective)
     },
 
-    /** A service changes its requests (back office, or the publisher): a new version. */
-    async publishRequests(serviceId: string, requests: ServiceRequest[]): Promise<number> {
-      return db.transaction(async (trx) => {
-        await repo.lockService(trx, serviceId)
-        return repo.publishVersion(trx, serviceId, requests)
-      })
+    /**
+     * A service changes its requests (back office, or the publisher): a new version; what is new is
+     * not granted until each connected person consents again (`consentState`). Runs in the
+     * caller's transaction when given one (the back office logs the change in it).
+     */
+    async publishRequests(serviceId: string, requests: ServiceRequest[], trx?: Knex.Transaction): Promise<number> {
+      const run = async (t: Knex.Transaction) => {
+        await repo.lockService(t, serviceId)
+        return repo.publishVersion(t, serviceId, requests)
+      }
+      return trx ? run(trx) : db.transaction(run)
     },
 
     /**
