@@ -218,4 +218,25 @@ describe('remboursements', () => {
     // A patient account cannot reach the professional page.
     expect((await camille.get('/pro/patient/remboursements')).status).toBe(403)
   })
+
+  it('un aidant consulte les remboursements de la personne aidée : lecture notée « aidant » dans son historique, sans le réglage de visibilité', async () => {
+    const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidantremboursements' })
+    await t.db('carers').insert({ person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(), starts_on: '2026-01-01', accepted_at: new Date() })
+    const p = agent(t.app)
+    await signIn(p, t.db, 'patient', paul.login, paul.password)
+    expect((await submitForm(p, '/aidants', { profil: camilleId }, '/aidants/agir')).status).toBe(303)
+    const r = await p.get('/remboursements')
+    expect(r.status).toBe(200)
+    expect(text(r.text)).toContain('Consultation de cardiologie')
+    expect(cheerio.load(r.text)('form[action="/remboursements/visibilite"]').length).toBe(0)
+    expect(text(r.text)).toContain('Seule la personne elle-même, ou son représentant légal, peut changer ce réglage.')
+    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'carer', actor_name: 'Paul Aidantremboursements' }).first()).toBeDefined()
+    const hide = await p.post('/remboursements/visibilite').type('form').send({ _csrf: csrfOf(r.text), masquer: 'oui' })
+    expect(hide.status).toBe(403)
+    expect(await t.services.reimbursements.hiddenFromProfessionals(camilleId)).toBe(false)
+    // The holder's own reads are not logged.
+    const before = await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'patient' }).count({ n: '*' }).first()
+    await camille.get('/remboursements')
+    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'patient' }).count({ n: '*' }).first()).toEqual(before)
+  })
 })
