@@ -211,6 +211,13 @@ describe('remboursements', () => {
     expect(text(r.text)).not.toContain('Consultation de cardiologie')
     expect(await reads()).toBe(2)
     expect((await submitForm(camille, '/remboursements', {}, '/remboursements/visibilite')).status).toBe(303)
+    // A blocked professional (Dr Petit): the refusal says so.
+    const petit = agent(t.app)
+    await signIn(petit, t.db, 'professional', DEMO_PROFESSIONALS.petit.rpps, DEMO_PROFESSIONALS.petit.password)
+    expect((await submitForm(petit, '/pro/patient', { nir: C.nir, 'birthDate-day': d, 'birthDate-month': m, 'birthDate-year': y, lastName: 'Martin' })).status).toBe(303)
+    r = await petit.get('/pro/patient/remboursements')
+    expect(r.status).toBe(403)
+    expect(text(r.text)).toContain('Ce patient vous a bloqué')
     // Without a patient found first: 404.
     const bernard = agent(t.app)
     await signIn(bernard, t.db, 'professional', DEMO_PROFESSIONALS.bernard.rpps, DEMO_PROFESSIONALS.bernard.password)

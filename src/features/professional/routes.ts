@@ -88,7 +88,9 @@ export function professionalRoutes(services: Services): Router {
     const r = await services.reimbursements.professionalView(req.actor!, personId, { year: /^\d{4}$/.test(yearRaw) ? Number(yearRaw) : undefined, careType })
     const name = `${p.person.first_names} ${p.person.last_name}`
     if (!r.ok) {
-      return res.status(403).render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, refusal: REIMBURSEMENT_REFUSALS[r.reason] })
+      // Why, in plain words: the patient's own refusal of this professional (blocked, closed...) first.
+      const refusal = r.reason === 'no_access' && p.refusal ? REFUSALS[p.refusal] : REIMBURSEMENT_REFUSALS[r.reason]
+      return res.status(403).render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, refusal })
     }
     res.render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, ...r.view, careTypes: services.reimbursements.careTypes })
   })
