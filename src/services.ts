@@ -118,7 +118,8 @@ export function createServices(infra: Infrastructure) {
   const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
   const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
-  const connections = createConnections({ db, activity })
+  const connections = createConnections({ db, activity, catalogue })
+  access.useConsentedScopes((trx, personId, clientId) => connections.consentedScopes(personId, clientId, trx))
   const errorViews = createViews()
   const oidc = createOidcProvider({
     db,
@@ -131,7 +132,7 @@ export function createServices(infra: Infrastructure) {
     render: (view, locals) => new Promise((resolve, reject) => errorViews.render(view, locals, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
   })
   const fhirLimiter = limiter('fhir-client', { points: config.fhirRateLimitPerMinute, durationSeconds: 60, message: 'Trop de requêtes pour ce service.' })
-  const fhir = createFhirService({ db, activity, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter })
+  const fhir = createFhirService({ db, activity, access, documents, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter, baseUrl: `${config.publicUrl}/fhir` })
 
   const jobs: JobDefinition[] = [
     {

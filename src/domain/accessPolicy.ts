@@ -165,7 +165,21 @@ export type Relation =
   | { kind: 'agent' }
   | { kind: 'operator' }
   | { kind: 'system' }
+  | ServiceRelation
   | { kind: 'none' }
+
+/**
+ * A connected service of the catalogue, acting for the person who consented (issue 8): what the
+ * access token carries and what the person consents to NOW (a withdrawal applies at once).
+ */
+export interface ServiceRelation {
+  kind: 'service'
+  clientId: string
+  /** Scopes carried by the access token (what the person consented to when it was issued). */
+  tokenScopes: readonly string[]
+  /** Scopes the person consents to now (catalogue consent for a catalogue service). */
+  consentedScopes: readonly string[]
+}
 
 export interface PolicyFacts {
   personId: string
@@ -377,6 +391,44 @@ function reimbursementsRule(action: Action, facts: PolicyFacts): boolean {
   return r.kind === 'system' && (action === 'read' || action === 'list')
 }
 
+/** The data scope a service needs for `action` on `resource` (undefined: never for a service). */
+export function serviceScopeNeeded(action: Action, resource: Resource): string | undefined {
+  const rw = action === 'read' || action === 'list' ? 'read' : action === 'create' ? 'write' : undefined
+  if (!rw) return undefined
+  switch (resource.type) {
+    case 'space':
+      return rw === 'read' ? 'patient.read' : undefined
+    case 'profile-section':
+      return resource.section === 'measures' ? `observation.${rw}` : undefined
+    case 'document':
+      return `document.${rw}`
+    case 'vaccination':
+      return rw === 'read' ? 'immunization.read' : undefined
+    case 'agenda':
+      return rw === 'read' ? 'appointment.read' : undefined
+    default:
+      return undefined
+  }
+}
+
+/**
+ * A connected service is decided like a person (issue 8): the space must be open (never a closed,
+ * opposed or not yet created one); the scope must be in its access token AND still consented; it
+ * only lists, reads and creates; a masked document, a document held for a consultation d'annonce,
+ * one invisible to representatives or another person's document does not exist for it.
+ */
+function serviceRule(action: Action, resource: Resource, r: ServiceRelation, facts: PolicyFacts): boolean {
+  if (!spaceOpen(facts)) return false
+  const scope = serviceScopeNeeded(action, resource)
+  if (!scope || !r.tokenScopes.includes(scope) || !r.consentedScopes.includes(scope)) return false
+  if (resource.type === 'document' && resource.document) {
+    const d = resource.document
+    if (action === 'create') return false
+    if (d.personId !== facts.personId || d.masked || d.invisibleToRepresentatives || heldFromPatient(d, facts.now)) return false
+  }
+  return true
+}
+
 /**
  * May `actor` do `action` on `resource` of the space `facts.personId`? Pure and total: anything not
  * explicitly allowed is refused.
@@ -385,6 +437,8 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
   // Agents and operators never pass for health data (SPEC §1), whatever the facts say.
   if (actor.kind === 'agent' || actor.kind === 'operator') return facts.relation.kind === 'system' && actor.accountId === 'system'
   const r = facts.relation
+  // A connected service: only through its own relation, never as the person it acts for.
+  if (actor.service || r.kind === 'service') return !!actor.service && r.kind === 'service' && r.clientId === actor.service.clientId && serviceRule(action, resource, r, facts)
   if (r.kind === 'agent' || r.kind === 'operator' || r.kind === 'none') return false
   if (actor.kind === 'professional' && r.kind !== 'professional') return false
   if (actor.kind === 'patient' && !patientSide(r)) return false
@@ -435,9 +489,46 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
  */
 export function decide(actor: Actor, action: Action, resource: Resource, facts: PolicyFacts): { allowed: true } | { allowed: false; status: 403 | 404 } {
   if (can(actor, action, resource, facts)) return { allowed: true }
+  if (facts.relation.kind === 'service' && resource.type === 'document' && resource.document && !can(actor, 'read', resource, facts)) {
+    // A masked document or another person's does not exist for a service, but a missing scope is a 403.
+    const scoped = { ...facts.relation, tokenScopes: ['document.read'], consentedScopes: ['document.read'] }
+    return can(actor, 'read', resource, { ...facts, relation: scoped }) ? { allowed: false, status: 403 } : { allowed: false, status: 404 }
+  }
   if (resource.type === 'document' && resource.document && !can(actor, 'read', resource, facts)) return { allowed: false, status: 404 }
   if (resource.type === 'message' && resource.conversation && !can(actor, 'read', resource, facts)) return { allowed: false, status: 404 }
   return { allowed: false, status: 403 }
+}
+
+/** The FHIR resource types a connected service may reach, as resources of the policy. */
+const FHIR_RESOURCES: Record<string, Resource> = {
+  Patient: { type: 'space' },
+  Observation: { type: 'profile-section', section: 'measures' },
+  DocumentReference: { type: 'document' },
+  Immunization: { type: 'vaccination' },
+  Appointment: { type: 'agenda' },
+}
+
+export type ServiceDecision = { allow: true } | { allow: false; status: 403 | 404; code: 'forbidden' | 'not-found' | 'closed'; reason: string }
+
+/**
+ * `decide` for a connected service calling the FHIR API (issue 8), with the reason it deserves:
+ * an unknown type or another person's / a masked resource → 404 (it may not know it exists); a
+ * space that is not open → 403 'closed'; a scope not in the token or no longer consented → 403.
+ */
+export function decideService(actor: Actor, resourceType: string, access: 'read' | 'write', facts: PolicyFacts, target?: { ownerPersonId: string; document?: DocumentFacts }): ServiceDecision {
+  const notFound = { allow: false, status: 404, code: 'not-found', reason: "Cette ressource n'existe pas" } as const
+  const base = FHIR_RESOURCES[resourceType]
+  const r = facts.relation
+  if (!base || !actor.service || r.kind !== 'service') return notFound
+  if (!spaceOpen(facts)) return { allow: false, status: 403, code: 'closed', reason: "L'espace santé de cette personne n'est pas ouvert" }
+  const action: Action = access === 'write' ? 'create' : target ? 'read' : 'list'
+  const scope = serviceScopeNeeded(action, base)
+  if (!scope || !r.tokenScopes.includes(scope) || !r.consentedScopes.includes(scope)) {
+    return { allow: false, status: 403, code: 'forbidden', reason: `Le consentement de la personne ne couvre pas cette action (portée ${scope ?? resourceType})` }
+  }
+  if (target && target.ownerPersonId !== facts.personId) return notFound
+  const resource: Resource = target?.document ? { type: 'document', document: target.document } : base
+  return can(actor, action, resource, facts) ? { allow: true } : notFound
 }
 
 /** Whether the access of a professional is an emergency one (to highlight it in the history). */

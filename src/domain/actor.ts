@@ -33,7 +33,7 @@ export interface Actor {
   assistedBy?: { agentAccountId: string; organisation: string }
   sessionId?: string
   /** A connected service of the catalogue calling the FHIR API with a patient's consent (issue 8). */
-  service?: { clientId: string; name: string }
+  service?: { clientId: string; name: string; personId?: string; tokenScopes?: readonly string[] }
 }
 
 export const SYSTEM_ACTOR: Actor = { accountId: 'system', kind: 'operator', displayName: 'Mon espace santé' }
@@ -56,6 +56,6 @@ export function actingRole(actor: Actor): ActingRole {
 }
 
 /** A connected service acting on the space of the person who consented (it has no account of ours). */
-export function serviceActor(clientId: string, name: string): Actor {
-  return { accountId: 'service', kind: 'patient', displayName: name, organisation: name, service: { clientId, name } }
+export function serviceActor(clientId: string, name: string, personId?: string, tokenScopes: readonly string[] = []): Actor {
+  return { accountId: 'service', kind: 'patient', displayName: name, organisation: name, service: { clientId, name, personId, tokenScopes } }
 }

@@ -1,43 +1,43 @@
+import { decideService, type DocumentFacts, type PolicyFacts, type ServiceDecision } from './accessPolicy'
+import { serviceActor } from './actor'
 import type { SpaceState } from './lifecycle'
-import { scopeFor, type ScopeAction, type ServiceScope } from './serviceScopes'
+import type { ScopeAction, ServiceScope } from './serviceScopes'
 
 /**
- * What a connected service may do on a person's space (issue 8), decided like for a person: the
- * scope must be in the access token AND still consented by the person; the space must be open;
- * a masked document does not exist for a service; another person's data does not exist either.
- * To be folded into src/domain/accessPolicy.ts (`can(actor, action, resource, facts)`) at merge.
+ * Thin adapter kept for older callers and tests: the decision itself is in src/domain/accessPolicy.ts
+ * (relation 'service', `decideService`), the one policy module.
  */
+export type { ServiceDecision } from './accessPolicy'
+
 export interface ServiceFacts {
-  /** Scopes carried by the access token (what the person consented to when it was issued). */
   tokenScopes: readonly string[]
-  /** Scopes the person consents to now (withdrawn ones are gone at once). */
   consentedScopes: readonly ServiceScope[]
   spaceState: SpaceState | undefined
-  /** For a single resource: the space it belongs to, and whether its holder masked it. */
   resource?: { ownerPersonId: string; masked?: boolean }
-  /** The person the token was issued for. */
   personId: string
 }
 
-export type ServiceDecision =
-  | { allow: true }
-  | { allow: false; status: 403 | 404; code: 'forbidden' | 'not-found' | 'closed'; reason: string }
-
-const OPEN_STATES: ReadonlySet<SpaceState> = new Set(['activated', 'auto_created'])
+const documentOf = (ownerPersonId: string, masked: boolean): DocumentFacts => ({
+  personId: ownerPersonId,
+  category: 'CR',
+  authorKind: 'patient',
+  authorAccountId: null,
+  authorProfessionalId: null,
+  masked,
+  invisibleToRepresentatives: false,
+  heldUntil: null,
+  heldReleasedAt: null,
+})
 
 export function serviceCan(resourceType: string, action: ScopeAction, facts: ServiceFacts): ServiceDecision {
-  const scope = scopeFor(resourceType, action)
-  if (!scope) return { allow: false, status: 404, code: 'not-found', reason: "Ce type de ressource n'existe pas" }
-  if (!facts.spaceState || !OPEN_STATES.has(facts.spaceState)) {
-    return { allow: false, status: 403, code: 'closed', reason: "L'espace santé de cette personne n'est pas ouvert" }
+  const policyFacts: PolicyFacts = {
+    personId: facts.personId,
+    spaceState: facts.spaceState ?? 'not_notified',
+    relation: { kind: 'service', clientId: 'c', tokenScopes: facts.tokenScopes, consentedScopes: facts.consentedScopes },
+    settings: { emergencyEtreat: true, emergencyBtg: true, emergencyMasked: false, maskNewDocuments: false, reimbursementsHidden: false },
+    now: new Date(),
   }
-  if (!facts.tokenScopes.includes(scope) || !facts.consentedScopes.includes(scope)) {
-    return { allow: false, status: 403, code: 'forbidden', reason: `Le consentement de la personne ne couvre pas cette action (portée ${scope})` }
-  }
-  if (facts.resource) {
-    if (facts.resource.ownerPersonId !== facts.personId || facts.resource.masked) {
-      return { allow: false, status: 404, code: 'not-found', reason: "Cette ressource n'existe pas" }
-    }
-  }
-  return { allow: true }
+  const r = facts.resource
+  const target = r ? { ownerPersonId: r.ownerPersonId, document: resourceType === 'DocumentReference' ? documentOf(r.ownerPersonId, Boolean(r.masked)) : undefined } : undefined
+  return decideService(serviceActor('c', 'Service', facts.personId, facts.tokenScopes), resourceType, action, policyFacts, target)
 }

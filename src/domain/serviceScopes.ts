@@ -42,3 +42,25 @@ export function scopeFor(resourceType: string, action: ScopeAction): ServiceScop
   const category = RESOURCE_CATEGORY[resourceType]
   return category ? (`${category}.${action}` as ServiceScope) : undefined
 }
+
+/**
+ * The catalogue's requests (category:access, src/domain/consent.ts) and the OAuth scopes: one truth,
+ * the catalogue consent, read through this table for a client linked to a catalogue service.
+ */
+export const REQUEST_SCOPE: Record<string, ServiceScope> = {
+  'identite:read': 'patient.read',
+  'mesures:read': 'observation.read',
+  'mesures:write': 'observation.write',
+  'documents:read': 'document.read',
+  'documents:write': 'document.write',
+  'vaccinations:read': 'immunization.read',
+  'agenda:read': 'appointment.read',
+}
+
+export const SCOPE_REQUEST: Record<string, string> = Object.fromEntries(Object.entries(REQUEST_SCOPE).map(([k, v]) => [v, k]))
+
+/** The scopes a set of catalogue request keys grants (requests without a FHIR scope give none). */
+export function scopesOfRequests(keys: readonly string[]): ServiceScope[] {
+  const set = new Set(keys.map((k) => REQUEST_SCOPE[k]).filter(Boolean))
+  return ALL_SERVICE_SCOPES.filter((s) => set.has(s))
+}

@@ -4,6 +4,7 @@ import { backOfficeBench } from './backoffice'
 import { agendaJobBench, recommendationsBench } from './prevention'
 import { reimbursementsImportBench } from './reimbursementsImport'
 import { listBench, transferBench } from './documents'
+import { fhirBench } from './fhir'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
@@ -21,9 +22,10 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   reimbursementsImport: () => reimbursementsImportBench(),
   documents: () => transferBench(),
   'documents-list': () => listBench(),
+  fhir: () => fhirBench(Number(process.env.BENCH_SECONDS ?? 10), Number(process.env.BENCH_MEASURES ?? 10_000)),
 }
 /** The parts of a bench are not run by default (the whole is). */
-const DEFAULT = ['render', 'backoffice', 'recommendations', 'agenda-job', 'reimbursementsImport', 'documents', 'documents-list']
+const DEFAULT = ['render', 'backoffice', 'recommendations', 'agenda-job', 'reimbursementsImport', 'documents', 'documents-list', 'fhir']
 
 async function main() {
   await globalSetup()

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core'
 import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS } from '../helpers/demo'
-import { authorizationUrl, discover, fhirGet, oidcClient, REDIRECT_URI, registerClient, startOAuthApp, type OAuthApp } from '../helpers/oauth'
+import { authorizationUrl, discover, fhirGet, fhirPost, observation, oidcClient, REDIRECT_URI, registerClient, startOAuthApp, type OAuthApp } from '../helpers/oauth'
 
 jest.setTimeout(480_000)
 
@@ -21,7 +21,7 @@ describe('connexion d’un service, consentement cliqué dans Chromium sans Java
   it('Camille connecte Withings Health Mate : connexion, code, consentement, retour au service, puis lecture FHIR', async () => {
     const client = await registerClient(o.t, { name: 'Withings Health Mate', scopes: ['patient.read', 'observation.read', 'observation.write'] })
     const config = await discover(o.base, client)
-    const { url, verifier, state } = await authorizationUrl(config, 'openid offline_access patient.read observation.read')
+    const { url, verifier, state } = await authorizationUrl(config, 'openid offline_access patient.read observation.read observation.write')
 
     const context = await newContext(browser, false)
     // The service's own page: the browser must be allowed to get there after the consent form (CSP form-action).
@@ -50,21 +50,35 @@ describe('connexion d’un service, consentement cliqué dans Chromium sans Java
       await screenshot(page, 'fhir-consentement-erreur')
       await page.getByLabel('Lire votre identité').check()
       await page.getByLabel('Lire vos mesures').check()
+      await page.getByLabel('Ajouter des mesures').check()
       await page.getByRole('button', { name: 'Autoriser' }).click()
       await page.waitForURL((u) => u.href.startsWith(REDIRECT_URI))
+      expect(callback?.searchParams.get('code')).toBeTruthy()
+
+      const tokens = await oidcClient.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: state })
+      const camilleId = (await o.t.db('insured_persons').where({ nir: DEMO_PERSONS.camille.nir }).first()).id
+      const res = await fhirGet(o, `/Patient/${camilleId}`, tokens.access_token)
+      expect(res.status).toBe(200)
+      expect(res.body.name[0].family).toBe('Martin')
+      const consent = await o.t.db('service_consents').where({ person_id: camilleId, client_id: client.id }).whereNull('revoked_at').first()
+      expect(consent.scopes).toEqual(['patient.read', 'observation.read', 'observation.write'])
+
+      // The scale writes a weight: Camille sees it in her profile, with its source, and the calls in her history.
+      const today = new Date().toISOString().slice(0, 10)
+      const created = await fhirPost(o, '/Observation', tokens.access_token, observation('29463-7', 61.4, 'kg', today))
+      expect(created.status).toBe(201)
+      expect((await fhirGet(o, '/Observation?code=29463-7&_count=1', tokens.access_token)).body.entry[0].resource.id).toBe(created.body.id)
+      await page.goto(`${o.base}/profil-medical/mesures/poids`)
+      await page.getByRole('heading', { name: 'Poids', level: 1 }).waitFor()
+      expect(await page.locator('#valeurs tbody tr').first().innerText()).toContain('Ajoutée par Withings Health Mate')
+      await w.check('mesure ajoutée par un service')
+      await page.goto(`${o.base}/historique?onglet=autres&acteur=service`)
+      await page.getByText('Données ajoutées par un service synchronisé').first().waitFor()
+      await w.check('historique : services synchronisés')
     } finally {
       await w.settle()
       await context.close()
     }
     expect(w.problems).toEqual([])
-    expect(callback?.searchParams.get('code')).toBeTruthy()
-
-    const tokens = await oidcClient.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: state })
-    const camilleId = (await o.t.db('insured_persons').where({ nir: DEMO_PERSONS.camille.nir }).first()).id
-    const res = await fhirGet(o, `/Patient/${camilleId}`, tokens.access_token)
-    expect(res.status).toBe(200)
-    expect(res.body.name[0].family).toBe('Martin')
-    const consent = await o.t.db('service_consents').where({ person_id: camilleId, client_id: client.id }).whereNull('revoked_at').first()
-    expect(consent.scopes).toEqual(['patient.read', 'observation.read'])
   })
 })

@@ -40,10 +40,10 @@ export async function startOAuthApp(env: Record<string, string> = {}): Promise<O
   }
 }
 
-export async function registerClient(t: TestApp, opts: { id?: string; name?: string; scopes: string[] }) {
+export async function registerClient(t: TestApp, opts: { id?: string; name?: string; scopes: string[]; catalogueServiceId?: string }) {
   const id = opts.id ?? `svc_test_${Math.random().toString(36).slice(2, 8)}`
   const secret = `secret-${id}-0123456789abcdef`
-  await t.services.clients.createWithSecret(t.db, id, secret, { name: opts.name ?? 'Withings Health Mate', redirectUris: [REDIRECT_URI], scopes: opts.scopes })
+  await t.services.clients.createWithSecret(t.db, id, secret, { name: opts.name ?? 'Withings Health Mate', redirectUris: [REDIRECT_URI], scopes: opts.scopes, catalogueServiceId: opts.catalogueServiceId })
   return { id, secret }
 }
 
@@ -102,4 +102,13 @@ export async function connectService(o: OAuthApp, client: { id: string; secret: 
 export function fhirGet(o: OAuthApp, path: string, token?: string) {
   const r = request(o.base).get(`/fhir${path}`).set('Accept', 'application/fhir+json')
   return token ? r.set('Authorization', `Bearer ${token}`) : r
+}
+
+export function fhirPost(o: OAuthApp, path: string, token: string, body: unknown) {
+  return request(o.base).post(`/fhir${path}`).set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/fhir+json').set('Accept', 'application/fhir+json').send(JSON.stringify(body))
+}
+
+/** A FHIR Observation as a connected scale or meter sends it. */
+export function observation(loinc: string, value: number, unit: string, day: string) {
+  return { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: loinc }] }, effectiveDateTime: `${day}T08:30:00+01:00`, valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit } }
 }

@@ -85,7 +85,7 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     const malformed = await request(o.base).post('/fhir/Observation').set('Authorization', `Bearer ${tokens.access_token}`).set('Content-Type', 'application/fhir+json').send('{"resourceType": "Observation",')
     expect(malformed.status).toBe(400)
     expect(malformed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'structure' }] })
-    const huge = await request(o.base).post('/fhir/Observation').set('Authorization', `Bearer ${tokens.access_token}`).set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Observation', note: 'x'.repeat(13 * 1024 * 1024) }))
+    const huge = await request(o.base).post('/fhir/Observation').set('Authorization', `Bearer ${tokens.access_token}`).set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Observation', note: 'x'.repeat(15 * 1024 * 1024) }))
     expect(huge.status).toBe(413)
     expect(huge.body.issue[0].code).toBe('too-long')
   })
@@ -107,6 +107,18 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     await expect(oidcClient.refreshTokenGrant(config, tokens.refresh_token)).rejects.toThrow()
     const row = await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.disconnect', object_id: client.id }).first()
     expect(row).toBeTruthy()
+  })
+
+  test('a token the service revokes itself is refused at once, even just after a successful call', async () => {
+    const client = await registerClient(o.t, { scopes: ['patient.read'] })
+    const { tokens, config } = await connectService(o, client, ['patient.read'], ['patient.read'], camille)
+    // A first call puts the checked token in the API's short cache...
+    expect((await fhirGet(o, `/Patient/${camilleId}`, tokens.access_token)).status).toBe(200)
+    await oidcClient.tokenRevocation(config, tokens.access_token, { token_type_hint: 'access_token' })
+    // ...and the revocation empties it: no grace period for a revoked token.
+    const after = await fhirGet(o, `/Patient/${camilleId}`, tokens.access_token)
+    expect(after.status).toBe(401)
+    expect(after.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] })
   })
 
   test('a new category requested later needs a new consent', async () => {

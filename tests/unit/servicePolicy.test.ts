@@ -1,3 +1,5 @@
+import { can, decideService } from '../../src/domain/accessPolicy'
+import { serviceActor } from '../../src/domain/actor'
 import { serviceCan, type ServiceFacts } from '../../src/domain/servicePolicy'
 import { scopeFor, serviceScopesOf } from '../../src/domain/serviceScopes'
 
@@ -33,5 +35,44 @@ describe('scopes', () => {
     expect(serviceScopesOf('openid document.read admin patient.read')).toEqual(['patient.read', 'document.read'])
     expect(serviceScopesOf(['observation.write', 'x'])).toEqual(['observation.write'])
     expect(serviceScopesOf(undefined)).toEqual([])
+  })
+})
+
+describe('the one access policy: a connected service is a relation of `can`', () => {
+  const actor = serviceActor('svc_1', 'Withings Health Mate', ME, ['observation.read', 'observation.write', 'document.read'])
+  const facts = (over: Record<string, unknown> = {}) => ({
+    personId: ME,
+    spaceState: 'activated' as const,
+    relation: { kind: 'service' as const, clientId: 'svc_1', tokenScopes: ['observation.read', 'observation.write', 'document.read'], consentedScopes: ['observation.read', 'observation.write', 'document.read'] },
+    settings: { emergencyEtreat: true, emergencyBtg: true, emergencyMasked: false, maskNewDocuments: false, reimbursementsHidden: false },
+    now: new Date('2026-11-24T10:00:00Z'),
+    ...over,
+  })
+  const doc = (over: Record<string, unknown> = {}) => ({ personId: ME, category: 'BIOLOGIE', authorKind: 'patient' as const, authorAccountId: null, authorProfessionalId: null, masked: false, invisibleToRepresentatives: false, heldUntil: null, heldReleasedAt: null, ...over })
+
+  test('measures: read and create with the scopes; never delete', () => {
+    expect(can(actor, 'list', { type: 'profile-section', section: 'measures' }, facts())).toBe(true)
+    expect(can(actor, 'create', { type: 'profile-section', section: 'measures' }, facts())).toBe(true)
+    expect(can(actor, 'delete', { type: 'profile-section', section: 'measures' }, facts())).toBe(false)
+    expect(can(actor, 'read', { type: 'profile-section', section: 'allergies' }, facts())).toBe(false)
+  })
+  test('documents: visible ones only; never masked, held or invisible to representatives; no write without the scope', () => {
+    expect(can(actor, 'read', { type: 'document', document: doc() }, facts())).toBe(true)
+    expect(can(actor, 'read', { type: 'document', document: doc({ masked: true }) }, facts())).toBe(false)
+    expect(can(actor, 'read', { type: 'document', document: doc({ invisibleToRepresentatives: true }) }, facts())).toBe(false)
+    expect(can(actor, 'read', { type: 'document', document: doc({ heldUntil: new Date('2026-12-01') }) }, facts())).toBe(false)
+    expect(can(actor, 'create', { type: 'document' }, facts())).toBe(false)
+  })
+  test('the relation must be the same client; a person relation never serves a service, and the reverse', () => {
+    expect(can(actor, 'list', { type: 'profile-section', section: 'measures' }, facts({ relation: { kind: 'self' } }))).toBe(false)
+    expect(can(serviceActor('svc_2', 'Autre', ME), 'list', { type: 'profile-section', section: 'measures' }, facts())).toBe(false)
+    expect(can({ accountId: 'a', kind: 'patient', displayName: 'C', personId: ME }, 'list', { type: 'profile-section', section: 'measures' }, facts())).toBe(false)
+  })
+  test('closed, opposed: refused; consent withdrawn: refused', () => {
+    expect(decideService(actor, 'Observation', 'read', facts({ spaceState: 'closed' }))).toMatchObject({ allow: false, status: 403, code: 'closed' })
+    expect(decideService(actor, 'Observation', 'read', facts({ spaceState: 'opposed' }))).toMatchObject({ allow: false, status: 403, code: 'closed' })
+    const withdrawn = facts({ relation: { kind: 'service', clientId: 'svc_1', tokenScopes: ['observation.read'], consentedScopes: [] } })
+    expect(decideService(actor, 'Observation', 'read', withdrawn)).toMatchObject({ allow: false, status: 403, code: 'forbidden' })
+    expect(decideService(actor, 'DocumentReference', 'read', facts(), { ownerPersonId: ME, document: doc({ masked: true }) })).toMatchObject({ allow: false, status: 404 })
   })
 })

@@ -12,7 +12,11 @@ import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation
  * `can(actor, 'read', { type: 'document', document }, facts)`. Carers: extend `relationOf` with the
  * delegation lookup (kind 'carer' with its rights) when the carers feature lands.
  */
-export function createAccessFacts() {
+type ConsentReader = (trx: Knex | Knex.Transaction, personId: string, clientId: string) => Promise<readonly string[]>
+
+export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}) {
+  // Set later by the services registry (the connected services' consent is read through it).
+  let consentedScopes = deps.consentedScopes
   async function settingsOf(trx: Knex | Knex.Transaction, personId: string): Promise<PatientSettings> {
     const row = await trx('patient_settings').where({ person_id: personId }).first()
     if (!row) return { ...DEFAULT_SETTINGS }
@@ -21,6 +25,11 @@ export function createAccessFacts() {
 
   async function relationOf(trx: Knex | Knex.Transaction, actor: Actor, person: { id: string; birth_date: Date | string; medecin_traitant_rpps: string | null }, now: Date): Promise<Relation> {
     if (actor.accountId === 'system') return { kind: 'system' }
+    if (actor.service) {
+      // A connected service reaches only the space of the person its token was issued for.
+      if (actor.service.personId !== person.id) return { kind: 'none' }
+      return { kind: 'service', clientId: actor.service.clientId, tokenScopes: actor.service.tokenScopes ?? [], consentedScopes: consentedScopes ? await consentedScopes(trx, person.id, actor.service.clientId) : [] }
+    }
     if (actor.kind === 'agent') return { kind: 'agent' }
     if (actor.kind === 'operator') return { kind: 'operator' }
     if (actor.kind === 'patient') {
@@ -64,6 +73,10 @@ export function createAccessFacts() {
 
   return {
     settingsOf,
+    /** Where the consent of a person to a connected service is read (set once by the registry). */
+    useConsentedScopes(fn: ConsentReader) {
+      consentedScopes = fn
+    },
     /** The facts about `actor` and the space of `personId`; undefined when the person does not exist. */
     async loadFacts(trx: Knex | Knex.Transaction, actor: Actor, personId: string, now = new Date()): Promise<PolicyFacts | undefined> {
       if (!/^[0-9a-f-]{36}$/i.test(personId)) return undefined

@@ -137,7 +137,17 @@ export const catalogueRepository = {
       .select('c.person_id')
   },
 
-  async spaceOpen(db: Knex, personId: string): Promise<boolean> {
+  /** «Désynchroniser» from the catalogue: every grant (and token) of the OAuth clients linked to the service. */
+  async destroyClientGrants(trx: Knex.Transaction, personId: string, serviceId: string, slug: string): Promise<void> {
+    const clients = await trx('oauth_clients').whereIn('catalogue_service_id', [serviceId, slug]).pluck('id')
+    for (const clientId of clients) {
+      // Grants, codes, access and refresh tokens of this person for this client, whatever grant they hang on.
+      await trx('oidc_payloads').whereIn('model', ['Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken']).whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId]).del()
+      await trx('service_consents').where({ person_id: personId, client_id: clientId }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() })
+    }
+  },
+
+  async spaceOpen(db: Knex | Knex.Transaction, personId: string): Promise<boolean> {
     const row = await db('spaces').where({ person_id: personId }).first('state')
     return row?.state === 'activated' || row?.state === 'auto_created'
   },

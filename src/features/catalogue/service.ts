@@ -178,6 +178,8 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
         const existing = await repo.activeConnection(trx, personId, s.id)
         if (!existing) return false
         await repo.endConnection(trx, existing.id)
+        // One truth with the OAuth side: the clients of this service lose their grants and refresh tokens.
+        await repo.destroyClientGrants(trx, personId, s.id, s.slug)
         await activity.record(trx, actor, { action: 'service.disconnected', subjectPersonId: personId, objectType: 'service', objectId: s.id, details: { service: s.name } })
         return true
       })
@@ -215,6 +217,21 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
       const c = await repo.activeConnection(db, personId, serviceId)
       if (!c) return []
       return toCategories(consentState({ version: s.current_version, requests: s.requests }, c).effective)
+    },
+
+    /**
+     * The catalogue consent as the OAuth side reads it: what the current version asks, what is
+     * effective now (nothing new before a new consent). `idOrSlug` is the client's catalogue link.
+     */
+    async consentOf(personId: string, idOrSlug: string, q: Knex | Knex.Transaction = db): Promise<{ serviceId: string; slug: string; name: string; asked: string[]; effective: string[]; consentedAt: Date | null; open: boolean; published: boolean } | undefined> {
+      const s = /^[0-9a-f-]{36}$/i.test(idOrSlug) ? await repo.findById(q, idOrSlug) : await repo.findBySlug(q, idOrSlug)
+      if (!s) return undefined
+      const asked = s.requests.map(requestKey)
+      const open = /^[0-9a-f-]{36}$/i.test(personId) && (await repo.spaceOpen(q, personId))
+      const c = open ? await repo.activeConnection(q, personId, s.id) : undefined
+      // A withdrawn service (or a draft) gets nothing, whatever was consented.
+      const effective = c && s.status === 'published' ? consentState({ version: s.current_version, requests: s.requests }, c).effective : []
+      return { serviceId: s.id, slug: s.slug, name: s.name, asked, effective, consentedAt: c?.consented_at ?? null, open, published: s.status === 'published' }
     },
 
     /**

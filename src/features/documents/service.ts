@@ -138,7 +138,7 @@ export function createDocumentsService(deps: {
       mime: input.mime ?? 'application/octet-stream',
       file_name: 'document',
       author_kind: author.kind,
-      author_account_id: actor.accountId === 'system' || actor.accountId === 'person' ? null : actor.accountId,
+      author_account_id: actor.accountId === 'system' || actor.accountId === 'person' || actor.service ? null : actor.accountId,
       author_professional_id: authorProfessionalId,
       author_name: author.name,
       author_profession: author.profession,

@@ -6,7 +6,7 @@ import { FhirError, type FhirCaller } from './fhirService'
 import { OIDC_MOUNT } from './provider'
 
 /** Largest FHIR request body accepted (a DocumentReference carries its content in base64). */
-export const FHIR_BODY_LIMIT = '12mb'
+export const FHIR_BODY_LIMIT = '14mb' // 10 Mo of document in base64 (×4/3), plus the resource
 
 const send = (res: Response, status: number, body: unknown) => {
   res.status(status).type(FHIR_JSON).send(JSON.stringify(body))
@@ -14,8 +14,10 @@ const send = (res: Response, status: number, body: unknown) => {
 
 const outcome = (res: Response, err: FhirError) => {
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v)
-  send(res, err.status, operationOutcome(err.code, err.message))
+  send(res, err.status, operationOutcome(err.code, err.message, 'error', err.expression ? [err.expression] : undefined))
 }
+
+const search = (req: Request) => ({ params: req.query as Record<string, string | string[] | undefined>, url: req.originalUrl })
 
 function bundle(baseUrl: string, resources: { resourceType: string; id?: string }[]) {
   return {
@@ -50,7 +52,13 @@ export function fhirApi(services: Services): Router {
         baseUrl,
         issuer: `${config.publicUrl}${OIDC_MOUNT}`,
         date: started,
-        resources: [{ type: 'Patient', interactions: ['read', 'search-type'] }],
+        resources: [
+          { type: 'Patient', interactions: ['read', 'search-type'] },
+          { type: 'Observation', interactions: ['read', 'search-type', 'create'], searchParams: [{ name: 'code', type: 'token' }, { name: 'category', type: 'token' }, { name: 'date', type: 'date' }, { name: '_count', type: 'number' }] },
+          { type: 'DocumentReference', interactions: ['read', 'search-type', 'create'], searchParams: [{ name: 'category', type: 'token' }, { name: 'date', type: 'date' }, { name: '_count', type: 'number' }] },
+          { type: 'Immunization', interactions: ['read', 'search-type'], searchParams: [{ name: 'date', type: 'date' }, { name: '_count', type: 'number' }] },
+          { type: 'Appointment', interactions: ['read', 'search-type'], searchParams: [{ name: 'date', type: 'date' }, { name: '_count', type: 'number' }] },
+        ],
       }),
     )
   })
@@ -67,6 +75,41 @@ export function fhirApi(services: Services): Router {
   })
   router.get('/Patient', async (_req, res) => {
     send(res, 200, bundle(baseUrl, await fhir.searchPatient(caller(res))))
+  })
+
+  router.get('/Observation', async (req, res) => {
+    send(res, 200, await fhir.searchObservations(caller(res), search(req)))
+  })
+  router.get('/Observation/:id', async (req, res) => {
+    send(res, 200, await fhir.readObservation(caller(res), String(req.params.id)))
+  })
+  router.post('/Observation', async (req, res) => {
+    const created = await fhir.createObservation(caller(res), req.body)
+    res.setHeader('Location', `${baseUrl}/Observation/${created.id}`)
+    send(res, 201, created)
+  })
+  router.get('/DocumentReference', async (req, res) => {
+    send(res, 200, await fhir.searchDocuments(caller(res), search(req)))
+  })
+  router.get('/DocumentReference/:id', async (req, res) => {
+    send(res, 200, await fhir.readDocument(caller(res), String(req.params.id)))
+  })
+  router.post('/DocumentReference', async (req, res) => {
+    const created = await fhir.createDocument(caller(res), req.body)
+    res.setHeader('Location', `${baseUrl}/DocumentReference/${created.id}`)
+    send(res, 201, created)
+  })
+  router.get('/Immunization', async (req, res) => {
+    send(res, 200, await fhir.searchImmunizations(caller(res), search(req)))
+  })
+  router.get('/Immunization/:id', async (req, res) => {
+    send(res, 200, await fhir.searchImmunizations(caller(res), search(req), String(req.params.id)))
+  })
+  router.get('/Appointment', async (req, res) => {
+    send(res, 200, await fhir.searchAppointments(caller(res), search(req)))
+  })
+  router.get('/Appointment/:id', async (req, res) => {
+    send(res, 200, await fhir.searchAppointments(caller(res), search(req), String(req.params.id)))
   })
 
   router.use((req: Request, _res: Response, next) => next(new FhirError(404, 'not-found', `Aucune ressource à cette adresse : ${req.method} ${req.path}`)))

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
-import { serviceScopesOf, type ServiceScope } from '../../domain/serviceScopes'
+import { SCOPE_REQUEST, scopesOfRequests, serviceScopesOf, type ServiceScope } from '../../domain/serviceScopes'
+import type { CatalogueService } from '../catalogue/service'
 import type { ActivityLog } from '../history/activity'
 import { fhirRepository as repo } from './repository'
 
@@ -12,30 +13,69 @@ export interface Connection {
 }
 
 /**
- * The person's consent to each connected service, category by category. The authorisation server
- * asks for it (consent page); «Désynchroniser» withdraws it and destroys every grant and token of
- * that service at once. The FHIR API checks the consent on every call, so a withdrawal applies
- * immediately even to an access token still within its 10 minutes.
+ * The person's consent to each connected service, category by category. One truth: for a client
+ * linked to a catalogue service (`oauth_clients.catalogue_service_id`), the consent IS the
+ * catalogue's (`service_connections`, with its versions: a new request is not granted before a new
+ * consent); the OAuth consent page writes it there and the catalogue's «Désynchroniser» destroys the
+ * client's grants. `service_consents` only holds the consent to clients outside the catalogue.
+ * The FHIR API checks the consent on every call, so a withdrawal applies at once.
  */
-export function createConnections(deps: { db: Knex; activity: ActivityLog }) {
-  const { db, activity } = deps
+export function createConnections(deps: { db: Knex; activity: ActivityLog; catalogue: CatalogueService }) {
+  const { db, activity, catalogue } = deps
+
+  async function linked(clientId: string, q: Knex | Knex.Transaction = db) {
+    const client = await repo.findClient(q as Knex, clientId)
+    return client ? { client, link: client.catalogue_service_id } : undefined
+  }
 
   return {
     /** The scopes the person currently allows this service (empty when not connected). */
-    async consentedScopes(personId: string, clientId: string): Promise<ServiceScope[]> {
-      const row = await repo.activeConsent(db, personId, clientId)
-      return row ? serviceScopesOf(row.scopes) : []
+    async consentedScopes(personId: string, clientId: string, q: Knex | Knex.Transaction = db): Promise<ServiceScope[]> {
+      const row = await repo.clientConsent(q as Knex, personId, clientId)
+      if (!row) return []
+      if (row.catalogue_service_id) {
+        const c = await catalogue.consentOf(personId, row.catalogue_service_id, q)
+        return c ? scopesOfRequests(c.effective).filter((s) => row.allowed_scopes.includes(s)) : []
+      }
+      return row.scopes ? serviceScopesOf(row.scopes) : []
+    },
+
+    /** The scopes the consent page may offer: for a catalogue service, only what its current version asks. */
+    async offerable(clientId: string, personId: string): Promise<ServiceScope[] | undefined> {
+      const l = await linked(clientId)
+      if (!l?.link) return undefined
+      const c = await catalogue.consentOf(personId, l.link)
+      // A withdrawn (or draft) catalogue service cannot be consented to.
+      return c?.published ? scopesOfRequests(c.asked) : []
     },
 
     async list(actor: Actor): Promise<Connection[]> {
       const personId = subjectPersonId(actor)
       if (!personId) return []
-      return (await repo.consentsOf(db, personId)).map((r) => ({ clientId: r.client_id, clientName: r.client_name, scopes: serviceScopesOf(r.scopes), grantedAt: r.granted_at }))
+      const own = (await repo.consentsOf(db, personId)).map((r) => ({ clientId: r.client_id, clientName: r.client_name, scopes: serviceScopesOf(r.scopes), grantedAt: r.granted_at }))
+      const fromCatalogue: Connection[] = []
+      for (const c of await repo.linkedClients(db)) {
+        const consent = await catalogue.consentOf(personId, c.catalogue_service_id!)
+        if (consent?.consentedAt) fromCatalogue.push({ clientId: c.id, clientName: c.name, scopes: scopesOfRequests(consent.effective).filter((s) => c.allowed_scopes.includes(s)), grantedAt: consent.consentedAt })
+      }
+      return [...own, ...fromCatalogue].sort((a, b) => a.clientName.localeCompare(b.clientName, 'fr'))
     },
 
     /** Records the person's answer on the consent page (replaces an earlier consent to the same service). */
-    async consent(actor: Actor, client: { id: string; name: string }, scopes: ServiceScope[]): Promise<void> {
+    async consent(actor: Actor, client: { id: string; name: string }, scopes: ServiceScope[], requested: ServiceScope[] = scopes): Promise<void> {
       const personId = actor.personId!
+      const l = await linked(client.id)
+      if (l?.link) {
+        // The catalogue consent: the ticked requests, plus what was granted before and not asked now.
+        const c = await catalogue.consentOf(personId, l.link)
+        if (!c) throw new Error('service du catalogue introuvable')
+        const asked = new Set(requested.map((s) => SCOPE_REQUEST[s]))
+        const keep = c.effective.filter((k) => !asked.has(k))
+        const ticked = [...new Set([...keep, ...scopes.map((s) => SCOPE_REQUEST[s]).filter((k) => c.asked.includes(k))])]
+        const r = await catalogue.connect(actor, c.slug, ticked)
+        if (!r.ok) throw new Error(r.message)
+        return
+      }
       await db.transaction(async (trx) => {
         await repo.revokeConsent(trx, personId, client.id)
         await repo.insertConsent(trx, personId, client.id, scopes)
@@ -43,9 +83,20 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog }) {
       })
     },
 
+    /** A new answer on the consent page replaces the earlier grant (its tokens go with it). */
+    async replaceGrant(grantId: string): Promise<void> {
+      await repo.destroyGrant(db, grantId)
+    },
+
     /** «Désynchroniser»: consent withdrawn, grants, refresh and access tokens destroyed. */
     async disconnect(actor: Actor, clientId: string): Promise<boolean> {
       const personId = actor.personId!
+      const l = await linked(clientId)
+      if (l?.link) {
+        const c = await catalogue.consentOf(personId, l.link)
+        // The catalogue's own «Désynchroniser» ends the consent and destroys the grants of its clients.
+        if (c?.consentedAt && (await catalogue.disconnect(actor, c.slug))) return true
+      }
       return db.transaction(async (trx) => {
         const current = await repo.activeConsent(trx, personId, clientId)
         const grants = await repo.destroyGrants(trx, personId, clientId)

@@ -1,11 +1,36 @@
+import crypto from 'node:crypto'
 import type { Knex } from 'knex'
+import { decideService, type DocumentFacts, type PolicyFacts } from '../../domain/accessPolicy'
 import { serviceActor, type Actor } from '../../domain/actor'
-import type { SpaceState } from '../../domain/lifecycle'
-import { serviceCan, type ServiceDecision } from '../../domain/servicePolicy'
 import { serviceScopesOf, type ScopeAction } from '../../domain/serviceScopes'
-import { toPatient, type IssueCode } from '../../domain/fhir'
+import {
+  DEFAULT_COUNT,
+  MAX_COUNT,
+  MEASURE_TYPE_BY_LOINC,
+  OBSERVATION_CODES,
+  parseDateParams,
+  parseDocumentReference,
+  parseObservation,
+  searchBundle,
+  toAppointment,
+  toDocumentReference,
+  toImmunization,
+  toObservation,
+  toPatient,
+  DOCUMENT_CATEGORY_SYSTEM,
+  LOINC,
+  type DateRange,
+  type IssueCode,
+} from '../../domain/fhir'
+import { checkMeasure, MEASURE_BY_TYPE } from '../../domain/measures'
+import { categoryLabel, isCategory, MAX_DOCUMENT_BYTES } from '../../domain/documents'
+import { vaccineLabel } from '../../domain/vaccines'
+import { dateOnly } from '../../domain/lifecycle'
 import type { Limiter } from '../../infrastructure/rateLimit'
+import type { AccessFacts } from '../access/facts'
 import type { ActivityLog } from '../history/activity'
+import { DocumentRejected, type DocumentsService } from '../documents/service'
+import { documentFacts, documentsRepository } from '../documents/repository'
 import type { ClientRegistry } from './clients'
 import type { Connections } from './connections'
 import type { OidcProvider } from './provider'
@@ -18,6 +43,7 @@ export class FhirError extends Error {
     readonly code: IssueCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    readonly expression?: string,
   ) {
     super(message)
   }
@@ -31,45 +57,153 @@ export interface FhirCaller {
   tokenScopes: string[]
 }
 
+/** A search: the query parameters (repeated ones as arrays) and the URL to build the Bundle links. */
+export interface SearchQuery {
+  params: Record<string, string | string[] | undefined>
+  url: string
+}
+
+/** How long a checked access token is remembered (the consent itself is read on every call). */
+export const TOKEN_CACHE_MS = 5_000
+const TOKEN_CACHE_MAX = 10_000
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+function list(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String)
+}
+
+const parisOffset = (day: string, time: string) => {
+  const at = new Date(`${day}T${time}:00Z`)
+  const paris = new Date(at.toLocaleString('en-US', { timeZone: 'Europe/Paris' }))
+  const utc = new Date(at.toLocaleString('en-US', { timeZone: 'UTC' }))
+  const min = Math.round((paris.getTime() - utc.getTime()) / 60000)
+  return `${min >= 0 ? '+' : '-'}${String(Math.floor(Math.abs(min) / 60)).padStart(2, '0')}:${String(Math.abs(min) % 60).padStart(2, '0')}`
+}
+
 /**
- * The use cases of the FHIR API. Every call is decided by the service policy with fresh facts
- * (token scopes, current consent, space state, ownership, masking) and writes an activity row in the
- * person's history (role 'service'), allowed or refused.
+ * The use cases of the FHIR API. Every call is decided by THE access policy (relation 'service',
+ * `decideService`) with fresh facts (token scopes, current consent, space state, ownership,
+ * masking) and writes an activity row in the person's history (role 'service'), allowed or refused.
  */
-export function createFhirService(deps: { db: Knex; activity: ActivityLog; clients: ClientRegistry; connections: Connections; oidc: OidcProvider; audience: string; limiter: Limiter }) {
-  const { db, activity, clients, connections, oidc, audience } = deps
+export function createFhirService(deps: {
+  db: Knex
+  activity: ActivityLog
+  access: AccessFacts
+  documents: DocumentsService
+  clients: ClientRegistry
+  connections: Connections
+  oidc: OidcProvider
+  audience: string
+  limiter: Limiter
+  baseUrl: string
+}) {
+  const { db, activity, access, documents, clients, oidc, audience, baseUrl } = deps
+  const tokenCache = new Map<string, { at: number; caller: Omit<FhirCaller, 'actor'> & { clientName: string }; expiresAt: number }>()
+  const cacheKey = (token: string) => crypto.createHash('sha256').update(token).digest('base64url')
+  // A token revoked (by the service itself at the revocation endpoint, or with its whole grant)
+  // is forgotten at once: the cache never lets a revoked token through. Opaque tokens' value is their jti.
+  oidc.on('access_token.destroyed', (token: unknown) => tokenCache.delete(cacheKey((token as { jti: string }).jti)))
+  oidc.on('grant.revoked', () => tokenCache.clear())
+
+  async function introspect(token: string): Promise<(Omit<FhirCaller, 'actor'> & { clientName: string; expiresAt: number }) | undefined> {
+    const key = cacheKey(token)
+    const now = Date.now()
+    const hit = tokenCache.get(key)
+    if (hit && now - hit.at < TOKEN_CACHE_MS && hit.expiresAt > now) return { ...hit.caller, expiresAt: hit.expiresAt }
+    const found = await oidc.AccessToken.find(token)
+    const audiences = found ? (Array.isArray(found.aud) ? found.aud : [found.aud]) : []
+    if (!found || found.isExpired || !audiences.includes(audience)) {
+      tokenCache.delete(key)
+      return undefined
+    }
+    const client = await clients.get(found.clientId)
+    if (!client || client.disabled) return undefined
+    const exp = (found as unknown as { exp?: number }).exp
+    const expiresAt = exp ? exp * 1000 : now + TOKEN_CACHE_MS
+    const caller = { clientId: client.id, clientName: client.name, personId: found.accountId, tokenScopes: serviceScopesOf(found.scope) }
+    if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear()
+    tokenCache.set(key, { at: now, caller, expiresAt })
+    return { ...caller, expiresAt }
+  }
 
   async function authenticate(authorization: string | undefined): Promise<FhirCaller> {
     const challenge = (error?: string) => ({ 'WWW-Authenticate': `Bearer realm="fhir"${error ? `, error="${error}"` : ''}` })
     const m = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization ?? '')
     if (!m) throw new FhirError(401, 'login', "Jeton d'accès absent : utilisez l'en-tête Authorization: Bearer <jeton>", challenge())
-    const token = await oidc.AccessToken.find(m[1])
-    const audiences = token ? (Array.isArray(token.aud) ? token.aud : [token.aud]) : []
-    if (!token || token.isExpired || !audiences.includes(audience)) throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", challenge('invalid_token'))
-    const client = await clients.get(token.clientId)
-    if (!client || client.disabled) throw new FhirError(401, 'login', "Ce service n'est plus autorisé", challenge('invalid_token'))
-    await deps.limiter.consume(client.id)
-    return { actor: serviceActor(client.id, client.name), clientId: client.id, personId: token.accountId, tokenScopes: serviceScopesOf(token.scope) }
+    const found = await introspect(m[1])
+    if (!found) throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", challenge('invalid_token'))
+    await deps.limiter.consume(found.clientId)
+    return { actor: serviceActor(found.clientId, found.clientName, found.personId, found.tokenScopes), clientId: found.clientId, personId: found.personId, tokenScopes: found.tokenScopes }
   }
 
-  /** Decides, then writes the activity row (in the caller's transaction) whatever the answer. */
-  async function decide(trx: Knex.Transaction, caller: FhirCaller, resourceType: string, action: ScopeAction, resource?: { ownerPersonId: string; masked?: boolean; id?: string }): Promise<void> {
-    const person = await repo.personWithSpace(trx, caller.personId)
-    const decision: ServiceDecision = serviceCan(resourceType, action, {
-      tokenScopes: caller.tokenScopes,
-      consentedScopes: await connections.consentedScopes(caller.personId, caller.clientId),
-      spaceState: (person?.state ?? undefined) as SpaceState | undefined,
-      personId: caller.personId,
-      resource,
-    })
+  /**
+   * Decides with THE access policy; a refusal is recorded at once, an allowed call by `done()`,
+   * which the use case calls last, in its transaction: the history chain of the person is locked
+   * only for the insert and the commit, not during the search.
+   */
+  async function decide(trx: Knex.Transaction, caller: FhirCaller, resourceType: string, action: ScopeAction, target?: { ownerPersonId: string; id: string; document?: DocumentFacts }): Promise<{ facts: PolicyFacts; done: () => Promise<void> }> {
+    const facts = await access.loadFacts(trx, caller.actor, caller.personId)
+    // «Désynchroniser» withdraws the consent at once: a token without any consent left is a revoked token.
+    if (facts?.relation.kind === 'service' && facts.relation.consentedScopes.length === 0) {
+      throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", { 'WWW-Authenticate': 'Bearer realm="fhir", error="invalid_token"' })
+    }
+    const decision = facts
+      ? decideService(caller.actor, resourceType, action, facts, target)
+      : ({ allow: false, status: 403, code: 'closed', reason: "L'espace santé de cette personne n'est pas ouvert" } as const)
     if (!decision.allow) {
       // The refusal is recorded outside the caller's transaction (which is rolled back by the throw).
       await db.transaction((t) =>
-        activity.record(t, caller.actor, { action: 'fhir.denied', subjectPersonId: caller.personId, objectType: resourceType, objectId: resource?.id, details: { action, reason: decision.code } }),
+        activity.record(t, caller.actor, { action: 'fhir.denied', subjectPersonId: caller.personId, objectType: resourceType, objectId: target?.id, details: { action, reason: decision.code } }),
       )
       throw new FhirError(decision.status, decision.code === 'not-found' ? 'not-found' : 'forbidden', decision.reason)
     }
-    await activity.record(trx, caller.actor, { action: action === 'read' ? 'fhir.read' : 'fhir.write', subjectPersonId: caller.personId, objectType: resourceType, objectId: resource?.id })
+    const done = () => activity.record(trx, caller.actor, { action: action === 'read' ? 'fhir.read' : 'fhir.write', subjectPersonId: caller.personId, objectType: resourceType, objectId: target?.id })
+    return { facts: facts!, done }
+  }
+
+  const notFound = () => new FhirError(404, 'not-found', "Cette ressource n'existe pas")
+  const invalid = (p: { status: 400 | 422; code: IssueCode; message: string; expression?: string }) => new FhirError(p.status, p.code, p.message, {}, p.expression)
+
+  function paging(q: SearchQuery): { count: number; offset: number; dates: DateRange } {
+    const rawCount = list(q.params._count)[0]
+    const rawOffset = list(q.params._offset)[0]
+    const count = rawCount === undefined ? DEFAULT_COUNT : Number(rawCount)
+    const offset = rawOffset === undefined ? 0 : Number(rawOffset)
+    if (!Number.isInteger(count) || count < 0) throw new FhirError(400, 'invalid', '_count doit être un entier positif', {}, '_count')
+    if (!Number.isInteger(offset) || offset < 0 || offset > 1_000_000) throw new FhirError(400, 'invalid', '_offset doit être un entier positif', {}, '_offset')
+    const d = parseDateParams(list(q.params.date))
+    if (!d.ok) throw invalid(d)
+    return { count: Math.min(count, MAX_COUNT), offset, dates: d.value }
+  }
+
+  function bundleOf<T extends { resourceType: string; id: string }>(q: SearchQuery, rows: T[], count: number, offset: number) {
+    const more = rows.length > count
+    const page = more ? rows.slice(0, count) : rows
+    const link = (o: number) => {
+      const u = new URL(q.url, baseUrl)
+      u.searchParams.set('_offset', String(o))
+      u.searchParams.set('_count', String(count))
+      return `${baseUrl}${u.pathname.replace(/^\/fhir/, '')}${u.search}`
+    }
+    const self = new URL(q.url, baseUrl)
+    return searchBundle({
+      selfUrl: `${baseUrl}${self.pathname.replace(/^\/fhir/, '')}${self.search}`,
+      baseUrl,
+      total: more ? offset + count + 1 : offset + page.length,
+      offset,
+      count,
+      nextUrl: more ? link(offset + count) : undefined,
+      prevUrl: offset > 0 ? link(Math.max(0, offset - count)) : undefined,
+      resources: page,
+    })
+  }
+
+  async function readDocumentData(actor: Actor, id: string): Promise<string> {
+    const { chunks } = await documents.content(actor, id, 'download')
+    const parts: Buffer[] = []
+    for await (const c of chunks) parts.push(c)
+    return Buffer.concat(parts).toString('base64')
   }
 
   return {
@@ -77,9 +211,10 @@ export function createFhirService(deps: { db: Knex; activity: ActivityLog; clien
 
     async readPatient(caller: FhirCaller, id: string) {
       return db.transaction(async (trx) => {
-        await decide(trx, caller, 'Patient', 'read', { ownerPersonId: id, id })
+        const d = await decide(trx, caller, 'Patient', 'read', { ownerPersonId: id, id })
         const person = await repo.personWithSpace(trx, id)
-        if (!person) throw new FhirError(404, 'not-found', "Cette ressource n'existe pas")
+        if (!person) throw notFound()
+        await d.done()
         return toPatient({ id: person.id, lastName: person.last_name, firstNames: person.first_names, sex: person.sex, birthDate: person.birth_date })
       })
     },
@@ -87,12 +222,145 @@ export function createFhirService(deps: { db: Knex; activity: ActivityLog; clien
     /** `GET /Patient`: the holder only, whatever the search says. */
     async searchPatient(caller: FhirCaller) {
       return db.transaction(async (trx) => {
-        await decide(trx, caller, 'Patient', 'read')
+        const d = await decide(trx, caller, 'Patient', 'read')
         const person = await repo.personWithSpace(trx, caller.personId)
+        await d.done()
         return person ? [toPatient({ id: person.id, lastName: person.last_name, firstNames: person.first_names, sex: person.sex, birthDate: person.birth_date })] : []
+      })
+    },
+
+    /* ---------------------------------------------------------------- Observation */
+
+    async searchObservations(caller: FhirCaller, q: SearchQuery) {
+      const { count, offset, dates } = paging(q)
+      let types = Object.keys(OBSERVATION_CODES)
+      const codes = list(q.params.code).flatMap((c) => c.split(','))
+      if (codes.length) {
+        types = codes.map((c) => {
+          const [system, code] = c.includes('|') ? c.split('|') : [LOINC, c]
+          return system === LOINC || system === '' ? MEASURE_TYPE_BY_LOINC[code] : undefined
+        }).filter((t): t is string => !!t)
+      }
+      const cats = list(q.params.category).flatMap((c) => c.split(',')).map((c) => c.split('|').pop()!)
+      if (cats.length) types = types.filter((t) => cats.includes(OBSERVATION_CODES[t].category))
+      return db.transaction(async (trx) => {
+        const d = await decide(trx, caller, 'Observation', 'read')
+        const rows = types.length ? await repo.searchMeasures(trx, caller.personId, { types, ...dates, limit: count + 1, offset }) : []
+        const bundle = bundleOf(q, rows.map((m) => toObservation(m, caller.personId)), count, offset)
+        await d.done()
+        return bundle
+      })
+    },
+
+    async readObservation(caller: FhirCaller, id: string) {
+      return db.transaction(async (trx) => {
+        const m = UUID.test(id) ? await repo.measure(trx, id) : undefined
+        const d = await decide(trx, caller, 'Observation', 'read', { ownerPersonId: m?.person_id ?? '', id })
+        if (!m || !OBSERVATION_CODES[m.type]) throw notFound()
+        await d.done()
+        return toObservation(m, caller.personId)
+      })
+    },
+
+    /** A measure from a connected service: same plausible ranges as a person's, stored with its source. */
+    async createObservation(caller: FhirCaller, body: unknown) {
+      const parsed = parseObservation(body)
+      if (!parsed.ok) throw invalid(parsed)
+      const { type, value, value2, day } = parsed.value
+      const def = MEASURE_BY_TYPE[type]
+      return db.transaction(async (trx) => {
+        await (await decide(trx, caller, 'Observation', 'write')).done()
+        const person = await repo.personWithSpace(trx, caller.personId)
+        const check = checkMeasure(def, { raw: String(value), raw2: value2 === undefined ? undefined : String(value2), date: day, birthDate: person!.birth_date, today: dateOnly(new Date()) })
+        if (!check.ok) throw new FhirError(422, check.field === 'date' ? 'invalid' : 'value', check.message, {}, check.field === 'date' ? 'Observation.effectiveDateTime' : 'Observation.value')
+        const id = await repo.insertMeasure(trx, { person_id: caller.personId, type, value: check.value, value2: check.value2 ?? null, measured_on: day, source_client_id: caller.clientId, source_name: caller.actor.displayName })
+        await activity.record(trx, caller.actor, { action: 'profile.measure.add', subjectPersonId: caller.personId, objectType: 'measure', objectId: id, details: { section: 'measures', type } })
+        return toObservation({ id, type, value: check.value, value2: check.value2 ?? null, measured_on: day, source_name: caller.actor.displayName }, caller.personId)
+      })
+    },
+
+    /* ---------------------------------------------------------------- DocumentReference */
+
+    async searchDocuments(caller: FhirCaller, q: SearchQuery) {
+      const { count, offset, dates } = paging(q)
+      const cats = list(q.params.category).flatMap((c) => c.split(',')).map((c) => c.split('|').pop()!)
+      return db.transaction(async (trx) => {
+        const d = await decide(trx, caller, 'DocumentReference', 'read')
+        const rows = await repo.searchDocuments(trx, caller.personId, { categories: cats.length ? cats : undefined, ...dates, limit: count + 1, offset, now: new Date() })
+        await d.done()
+        return bundleOf(q, rows.map((r) => toDocumentReference(r, caller.personId, categoryLabel(r.category))), count, offset)
+      })
+    },
+
+    async readDocument(caller: FhirCaller, id: string) {
+      const row = await db.transaction(async (trx) => {
+        const d = UUID.test(id) ? await documentsRepository.find(trx, id) : undefined
+        await (await decide(trx, caller, 'DocumentReference', 'read', { ownerPersonId: d?.person_id ?? '', id, document: d ? documentFacts(d) : undefined })).done()
+        return d!
+      })
+      const data = await readDocumentData(caller.actor, id)
+      return toDocumentReference({ ...row, document_date: dateOnly(row.document_date as Date | string) } as never, caller.personId, categoryLabel(row.category), data)
+    },
+
+    /** A document from a service allowed to write documents: same rules as any (type from the bytes, 10 Mo, encrypted). */
+    async createDocument(caller: FhirCaller, body: unknown) {
+      const parsed = parseDocumentReference(body, isCategory)
+      if (!parsed.ok) throw invalid(parsed)
+      const p = parsed.value
+      if (p.bytes.length > MAX_DOCUMENT_BYTES) throw new FhirError(413, 'too-long', 'Le document dépasse 10 Mo')
+      try {
+        return await db.transaction(async (trx) => {
+          await (await decide(trx, caller, 'DocumentReference', 'write')).done()
+          const { id } = await documents.fileDocument(trx, caller.actor, {
+            personId: caller.personId,
+            category: p.category,
+            title: p.title,
+            date: p.day,
+            bytes: p.bytes,
+            author: { kind: 'system', name: caller.actor.displayName, organisation: caller.actor.displayName },
+            notify: false,
+          })
+          const row = await documentsRepository.find(trx, id)
+          return toDocumentReference({ ...row!, document_date: p.day } as never, caller.personId, categoryLabel(p.category))
+        })
+      } catch (err) {
+        if (err instanceof DocumentRejected) {
+          const messages = { empty: 'Le document est vide', too_large: 'Le document dépasse 10 Mo', type: 'Type de fichier non accepté (PDF, JPEG, PNG, TIFF ou texte)', type_mismatch: 'Le type annoncé ne correspond pas au contenu', bad_name: 'Nom de fichier refusé' }
+          throw new FhirError(err.reason === 'too_large' ? 413 : 422, err.reason === 'too_large' ? 'too-long' : 'value', messages[err.reason], {}, 'DocumentReference.content[0].attachment.data')
+        }
+        throw err
+      }
+    },
+
+    /* ---------------------------------------------------------------- Immunization, Appointment */
+
+    async searchImmunizations(caller: FhirCaller, q: SearchQuery, id?: string) {
+      const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
+      return db.transaction(async (trx) => {
+        const owner = id ? (UUID.test(id) ? await repo.ownerOf(trx, 'vaccinations', id) : undefined) : undefined
+        const d = await decide(trx, caller, 'Immunization', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
+        const rows = await repo.searchVaccinations(trx, caller.personId, { ...dates, limit: count + 1, offset, id })
+        const resources = rows.map((v: { id: string; vaccine: string; other_name: string | null; date: string; dose: string; professional: string; lot: string | null }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId))
+        if (id && !resources[0]) throw notFound()
+        await d.done()
+        return id ? resources[0] : bundleOf(q, resources, count, offset)
+      })
+    },
+
+    async searchAppointments(caller: FhirCaller, q: SearchQuery, id?: string) {
+      const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
+      return db.transaction(async (trx) => {
+        const owner = id ? (UUID.test(id) ? await repo.ownerOf(trx, 'agenda_events', id) : undefined) : undefined
+        const d = await decide(trx, caller, 'Appointment', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
+        const rows = await repo.searchEvents(trx, caller.personId, { ...dates, limit: count + 1, offset, id })
+        const resources = rows.map((e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string }) => toAppointment(e, caller.personId, parisOffset))
+        if (id && !resources[0]) throw notFound()
+        await d.done()
+        return id ? resources[0] : bundleOf(q, resources, count, offset)
       })
     },
   }
 }
 
+export { DOCUMENT_CATEGORY_SYSTEM }
 export type FhirService = ReturnType<typeof createFhirService>

@@ -29,6 +29,17 @@ export const fhirRepository = {
   updateClientSecret: (db: Knex, id: string, sealed: Buffer) => db('oauth_clients').where({ id }).update({ secret_sealed: sealed, secret_rotated_at: db.fn.now() }),
   setClientDisabled: (db: Knex, id: string, disabled: boolean) => db('oauth_clients').where({ id }).update({ disabled_at: disabled ? db.fn.now() : null }),
 
+  linkedClients: (db: Knex): Promise<ClientRow[]> => db('oauth_clients').whereNotNull('catalogue_service_id').whereNull('disabled_at').orderBy('name'),
+
+  /** The client's catalogue link and, for a client outside the catalogue, its active consent: one round trip. */
+  clientConsent: (db: Knex, personId: string, clientId: string): Promise<{ catalogue_service_id: string | null; allowed_scopes: string[]; scopes: string[] | null } | undefined> =>
+    db('oauth_clients as o')
+      .leftJoin('service_consents as c', function () {
+        this.on('c.client_id', 'o.id').andOnNull('c.revoked_at').andOn('c.person_id', db.raw('?', [personId]))
+      })
+      .where('o.id', clientId)
+      .first('o.catalogue_service_id', 'o.allowed_scopes', 'c.scopes'),
+
   activeConsent: (db: Knex, personId: string, clientId: string): Promise<ConsentRow | undefined> =>
     db('service_consents').where({ person_id: personId, client_id: clientId }).whereNull('revoked_at').first(),
   revokeConsent: (db: Knex, personId: string, clientId: string) =>
@@ -48,12 +59,89 @@ export const fhirRepository = {
       .where('p.id', personId)
       .first('p.id', 'p.last_name', 'p.first_names', 'p.sex', db.raw("to_char(p.birth_date, 'YYYY-MM-DD') as birth_date"), 's.state'),
 
+  /* ---- FHIR resources: one person's rows only, the person id always in the WHERE ---- */
+
+  /** Observation search: the measures of the mapped types, newest first, one page (+1 row to know if there is a next). */
+  searchMeasures: (db: Knex, personId: string, q: { types: string[]; ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number }) => {
+    const b = db('measures')
+      .where('person_id', personId)
+      .whereIn('type', q.types)
+      .select('id', 'type', db.raw('value::float8 as value'), db.raw('value2::float8 as value2'), db.raw("to_char(measured_on, 'YYYY-MM-DD') as measured_on"), 'source_name')
+      .orderBy([{ column: 'measured_on', order: 'desc' }, { column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .limit(q.limit)
+      .offset(q.offset)
+    if (q.ge) b.where('measured_on', '>=', q.ge)
+    if (q.gt) b.where('measured_on', '>', q.gt)
+    if (q.le) b.where('measured_on', '<=', q.le)
+    if (q.lt) b.where('measured_on', '<', q.lt)
+    return b as unknown as Promise<{ id: string; type: string; value: number; value2: number | null; measured_on: string; source_name: string | null }[]>
+  },
+  measure: (db: Knex, id: string) =>
+    db('measures').where({ id }).first('id', 'person_id', 'type', db.raw('value::float8 as value'), db.raw('value2::float8 as value2'), db.raw("to_char(measured_on, 'YYYY-MM-DD') as measured_on"), 'source_name'),
+  insertMeasure: async (db: Knex, row: { person_id: string; type: string; value: number; value2: number | null; measured_on: string; source_client_id: string; source_name: string }) => {
+    const [r] = await db('measures').insert(row).returning('id')
+    return r.id as string
+  },
+
+  /** Documents a service may see: never masked, held for a consultation d'annonce, or invisible to representatives. */
+  searchDocuments: (db: Knex, personId: string, q: { categories?: string[]; ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number; now: Date }) => {
+    const b = db('documents')
+      .where({ person_id: personId, masked: false, invisible_to_representatives: false })
+      .where((w) => w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', q.now))
+      .select('id', 'category', 'title', db.raw("to_char(document_date, 'YYYY-MM-DD') as document_date"), 'mime', 'size_bytes', 'author_name', 'created_at')
+      .orderBy([{ column: 'document_date', order: 'desc' }, { column: 'created_at', order: 'desc' }])
+      .limit(q.limit)
+      .offset(q.offset)
+    if (q.categories) b.whereIn('category', q.categories)
+    if (q.ge) b.where('document_date', '>=', q.ge)
+    if (q.gt) b.where('document_date', '>', q.gt)
+    if (q.le) b.where('document_date', '<=', q.le)
+    if (q.lt) b.where('document_date', '<', q.lt)
+    return b
+  },
+
+  searchVaccinations: (db: Knex, personId: string, q: { ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number; id?: string }) => {
+    const b = db('vaccinations')
+      .where({ person_id: personId })
+      .select('id', 'vaccine', 'other_name', db.raw("to_char(date, 'YYYY-MM-DD') as date"), 'dose', 'professional', 'lot')
+      .orderBy([{ column: 'date', order: 'desc' }, { column: 'id' }])
+      .limit(q.limit)
+      .offset(q.offset)
+    if (q.id) b.where({ id: q.id })
+    if (q.ge) b.where('date', '>=', q.ge)
+    if (q.gt) b.where('date', '>', q.gt)
+    if (q.le) b.where('date', '<=', q.le)
+    if (q.lt) b.where('date', '<', q.lt)
+    return b
+  },
+
+  searchEvents: (db: Knex, personId: string, q: { ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number; id?: string }) => {
+    const b = db('agenda_events')
+      .where({ person_id: personId })
+      .select('id', 'title', db.raw("to_char(date, 'YYYY-MM-DD') as date"), 'time', 'place', 'professional', 'status')
+      .orderBy([{ column: 'date', order: 'desc' }, { column: 'id' }])
+      .limit(q.limit)
+      .offset(q.offset)
+    if (q.id) b.where({ id: q.id })
+    if (q.ge) b.where('date', '>=', q.ge)
+    if (q.gt) b.where('date', '>', q.gt)
+    if (q.le) b.where('date', '<=', q.le)
+    if (q.lt) b.where('date', '<', q.lt)
+    return b
+  },
+
+  ownerOf: async (db: Knex, table: 'vaccinations' | 'agenda_events' | 'documents' | 'measures', id: string): Promise<string | undefined> => (await db(table).where({ id }).first('person_id'))?.person_id,
+
+  /** One grant and every code and token issued from it (a consent replaced by a new answer). */
+  async destroyGrant(db: Knex, grantId: string): Promise<void> {
+    await db('oidc_payloads').where({ grant_id: grantId }).whereIn('model', ['AuthorizationCode', 'AccessToken', 'RefreshToken']).del()
+    await db('oidc_payloads').where({ model: 'Grant', id: grantId }).del()
+  },
+
   /** Every grant (and so every token issued from it) of one person to one client. */
   async destroyGrants(db: Knex, personId: string, clientId: string): Promise<number> {
     const grants = await db('oidc_payloads').where({ model: 'Grant' }).whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId]).pluck('id')
-    if (grants.length === 0) return 0
-    await db('oidc_payloads').whereIn('grant_id', grants).del()
-    await db('oidc_payloads').where({ model: 'Grant' }).whereIn('id', grants).del()
+    await db('oidc_payloads').whereIn('model', ['Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken']).whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId]).del()
     return grants.length
   },
 }

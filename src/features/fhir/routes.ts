@@ -42,7 +42,8 @@ export function connectedServicesRoutes(services: Services): Router {
   async function consentPage(req: Request, res: Response, interaction: OidcInteraction, errors?: ReturnType<typeof emptyErrors>) {
     const client = await clients.get(interaction.params.client_id)
     if (!client || client.disabled) throw notFound()
-    const requested = serviceScopesOf(interaction.params.scope).filter((s) => client.scopes.includes(s))
+    const offer = await connections.offerable(client.id, req.actor!.personId!)
+    const requested = serviceScopesOf(interaction.params.scope).filter((s) => client.scopes.includes(s) && (!offer || offer.includes(s)))
     const current = new Set(await connections.consentedScopes(req.actor!.personId!, client.id))
     allowFormActionTo(res, client.redirectUris)
     res.status(errors ? 400 : 200).render('fhir/consent.njk', {
@@ -71,19 +72,23 @@ export function connectedServicesRoutes(services: Services): Router {
     if (req.body.decision === 'refuse') {
       return oidc.interactionFinished(req, res, toNativeRealm({ error: 'access_denied', error_description: 'La personne a refusé' }), toNativeRealm({ mergeWithLastSubmission: false }))
     }
-    const requested = serviceScopesOf(interaction.params.scope).filter((s) => client.scopes.includes(s))
+    const offer = await connections.offerable(client.id, actor.personId!)
+    const requested = serviceScopesOf(interaction.params.scope).filter((s) => client.scopes.includes(s) && (!offer || offer.includes(s)))
     const chosen = ticked(req.body).filter((s) => requested.includes(s))
     const errors = emptyErrors()
     if (chosen.length === 0) addError(errors, 'scopes', 'Cochez au moins une donnée à partager, ou choisissez «Refuser»')
     if (hasErrors(errors)) return consentPage(req, res, interaction, errors)
 
-    await connections.consent(actor, client, chosen)
+    await connections.consent(actor, client, chosen, requested)
     const audience = fhirAudience(publicUrl)
-    const grant = interaction.grantId ? ((await oidc.Grant.find(interaction.grantId)) ?? new oidc.Grant(toNativeRealm({ accountId: actor.personId!, clientId: client.id }))) : new oidc.Grant(toNativeRealm({ accountId: actor.personId!, clientId: client.id }))
+    // A new answer replaces the earlier one: a fresh grant (the earlier one kept the scopes refused then).
+    if (interaction.grantId) await connections.replaceGrant(interaction.grantId)
+    const grant = new oidc.Grant(toNativeRealm({ accountId: actor.personId!, clientId: client.id }))
     const oidcScopes = String(interaction.params.scope ?? '').split(' ').filter((s) => s === 'openid' || s === 'offline_access')
     if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '))
     grant.addResourceScope(audience, chosen.join(' '))
-    const refused = requested.filter((s) => !chosen.includes(s))
+    // Everything asked and not granted (not ticked, or not offered: not in the catalogue's current version) is refused.
+    const refused = serviceScopesOf(interaction.params.scope).filter((s) => !chosen.includes(s))
     if (refused.length) (grant as unknown as { rejectResourceScope(r: string, s: string): void }).rejectResourceScope(audience, refused.join(' '))
     const grantId = await grant.save()
     allowFormActionTo(res, client.redirectUris)

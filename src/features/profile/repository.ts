@@ -50,6 +50,8 @@ export interface MeasureRow {
   value: number
   value2: number | null
   measured_on: string
+  /** The connected service that wrote it (issue 8), null when a person typed it. */
+  source_name?: string | null
 }
 
 export interface DirectiveRow {
@@ -73,8 +75,9 @@ export interface ResponseRow {
   finalised_at: Date | null
 }
 
-const measure = (r: { id: string; type: string; value: string; value2: string | null; measured_on: string }): MeasureRow => ({
+const measure = (r: { id: string; type: string; value: string; value2: string | null; measured_on: string; source_name?: string | null }): MeasureRow => ({
   id: r.id,
+  source_name: r.source_name ?? null,
   type: r.type,
   value: Number(r.value),
   value2: r.value2 === null ? null : Number(r.value2),
@@ -119,7 +122,7 @@ export const profileRepository = {
   deleteContact: (q: Q, personId: string, id: string) => q('profile_contacts').where({ person_id: personId, id }).del(),
 
   measures: async (q: Q, personId: string, type?: string) => {
-    const b = q('measures').where({ person_id: personId }).select('id', 'type', 'value', 'value2', 'measured_on').orderBy([{ column: 'measured_on' }, { column: 'created_at' }])
+    const b = q('measures').where({ person_id: personId }).select('id', 'type', 'value', 'value2', 'measured_on', 'source_name').orderBy([{ column: 'measured_on' }, { column: 'created_at' }])
     if (type) b.where({ type })
     return (await b).map(measure)
   },

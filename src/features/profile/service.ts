@@ -111,8 +111,8 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     if (!UUID.test(id)) throw new NotFoundError()
   }
 
-  function measureView(def: MeasureDefinition, m: { id: string; value: number; value2: number | null; measured_on: string }) {
-    return { id: m.id, date: m.measured_on, value: m.value, value2: m.value2, text: formatMeasure(def, m.value, m.value2) }
+  function measureView(def: MeasureDefinition, m: { id: string; value: number; value2: number | null; measured_on: string; source_name?: string | null }) {
+    return { id: m.id, date: m.measured_on, value: m.value, value2: m.value2, text: formatMeasure(def, m.value, m.value2), source: m.source_name ? `Ajoutée par ${m.source_name}` : null }
   }
 
   /** IMC from the last weight and the last height, with the adult band. */

@@ -1,0 +1,78 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import request from 'supertest'
+import { DEMO_PERSONS, CAMILLE } from '../helpers/demo'
+import { signIn } from '../helpers/http'
+import { connectService, registerClient, startOAuthApp } from '../helpers/oauth'
+import { DEFAULT_COUNT, FHIR_JSON, searchBundle, toObservation } from '../../src/domain/fhir'
+import { fhirRepository } from '../../src/features/fhir/repository'
+import { line, load, ratio } from './lib'
+
+const TYPES = ['poids', 'tension', 'frequence-cardiaque', 'glycemie', 'poids', 'temperature', 'hba1c', 'taille']
+
+/**
+ * `GET /fhir/Observation?code=29463-7` (body weight) for a patient with 10,000 measures, 50
+ * connections, in one run:
+ *  (a) the API: bearer token (introspection cached a few seconds), rate limit per client in Redis,
+ *      the access policy with fresh facts and consent, the activity row, the search, JSON;
+ *  (b) the same SQL and the same JSON serialisation in a bare node:http handler (render-only cost).
+ * Paging: both return the first page (`_count` default 50) with its Bundle links.
+ */
+export async function fhirBench(seconds = 10, measures = 10_000): Promise<string[]> {
+  const out: string[] = [`API FHIR : GET /fhir/Observation?code=29463-7, ${measures} mesures, 50 connexions, ${seconds} s chacun`]
+  const o = await startOAuthApp({ FHIR_RATE_LIMIT_PER_MINUTE: '100000000' })
+  try {
+    const db = o.t.db
+    const personId = (await db('insured_persons').where({ nir: DEMO_PERSONS.camille.nir }).first()).id as string
+    const today = Date.now()
+    const rows = Array.from({ length: measures }, (_, i) => {
+      const type = TYPES[i % TYPES.length]
+      const day = new Date(today - (i + 1) * 3600_000 * 6).toISOString().slice(0, 10)
+      const value = type === 'poids' ? 60 + (i % 50) / 10 : type === 'tension' ? 125 : type === 'frequence-cardiaque' ? 70 : type === 'glycemie' ? 0.95 : type === 'temperature' ? 36.8 : type === 'hba1c' ? 6.1 : 168
+      return { person_id: personId, type, value, value2: type === 'tension' ? 80 : null, measured_on: day }
+    })
+    for (let i = 0; i < rows.length; i += 2000) await db('measures').insert(rows.slice(i, i + 2000))
+    await db.raw('ANALYZE measures')
+
+    const browser = request.agent(o.base)
+    await signIn(browser, db, 'patient', CAMILLE.login, CAMILLE.password)
+    const client = await registerClient(o.t, { scopes: ['observation.read'] })
+    const { tokens } = await connectService(o, client, ['observation.read'], ['observation.read'], browser)
+    const path = '/fhir/Observation?code=29463-7'
+    const check = await request(o.base).get(path).set('Authorization', `Bearer ${tokens.access_token}`)
+    if (check.status !== 200 || check.body.entry.length !== DEFAULT_COUNT) throw new Error(`réponse inattendue de l'API : ${check.status}`)
+    const before = Number((await db('activity_log').where({ subject_person_id: personId, action: 'fhir.read' }).count<{ n: string }[]>('* as n'))[0].n)
+
+    const api = await load(`${o.base}${path}`, { seconds, headers: { authorization: `Bearer ${tokens.access_token}`, accept: FHIR_JSON } })
+    if (api.non2xx) throw new Error(`l'API a répondu ${api.non2xx} fois autre chose que 200 : mesure invalide`)
+    const after = Number((await db('activity_log').where({ subject_person_id: personId, action: 'fhir.read' }).count<{ n: string }[]>('* as n'))[0].n)
+
+    // (b) the same query and the same JSON, nothing else.
+    const baseUrl = `${o.base}/fhir`
+    const bare = http.createServer(async (req, res) => {
+      try {
+        const found = await fhirRepository.searchMeasures(db, personId, { types: ['poids'], limit: DEFAULT_COUNT + 1, offset: 0 })
+        const page = found.slice(0, DEFAULT_COUNT).map((m) => toObservation(m, personId))
+        const body = JSON.stringify(searchBundle({ selfUrl: `${baseUrl}${req.url}`, baseUrl, total: found.length, offset: 0, count: DEFAULT_COUNT, nextUrl: found.length > DEFAULT_COUNT ? `${baseUrl}/Observation?code=29463-7&_offset=50&_count=50` : undefined, resources: page }))
+        res.writeHead(200, { 'content-type': FHIR_JSON })
+        res.end(body)
+      } catch (err) {
+        res.writeHead(500)
+        res.end(String(err))
+      }
+    })
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r))
+    const bareRes = await load(`http://127.0.0.1:${(bare.address() as AddressInfo).port}${path}`, { seconds })
+    await new Promise((r) => bare.close(r))
+
+    out.push(
+      line('(a) API FHIR (jeton, limite, politique, journal, SQL, JSON)', api),
+      line('(b) même SQL + même JSON, node:http nu', bareRes),
+      `  ratio a/b = ${ratio(api.requestsPerSecond, bareRes.requestsPerSecond)} (objectif ≥ 0,71 : l'API ajoute ≤ 40 %) ; lignes d'historique écrites pendant (a) : ${after - before}`,
+    )
+  } finally {
+    await new Promise((r) => setTimeout(r, 300))
+    await o.close()
+  }
+  return out
+}
