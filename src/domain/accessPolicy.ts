@@ -393,7 +393,8 @@ function reimbursementsRule(action: Action, facts: PolicyFacts): boolean {
 
 /** The data scope a service needs for `action` on `resource` (undefined: never for a service). */
 export function serviceScopeNeeded(action: Action, resource: Resource): string | undefined {
-  const rw = action === 'read' || action === 'list' ? 'read' : action === 'create' ? 'write' : undefined
+  // Downloading a document's content is reading it, for a service (the FHIR Binary / attachment).
+  const rw = action === 'read' || action === 'list' || action === 'download' ? 'read' : action === 'create' ? 'write' : undefined
   if (!rw) return undefined
   switch (resource.type) {
     case 'space':

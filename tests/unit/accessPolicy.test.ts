@@ -201,3 +201,15 @@ describe('politique d’accès : agenda et vaccinations', () => {
     expect(decide(actor, action, { type }, f)).toEqual(expected ? { allowed: true } : { allowed: false, status: 403 })
   })
 })
+
+describe('download (SPEC §3: never a carer)', () => {
+  const service: Actor = { accountId: 'service', kind: 'patient', displayName: 'Vidal', service: { clientId: 'vidal', name: 'Vidal' } }
+  const rel = (scopes: string[]): Relation => ({ kind: 'service', clientId: 'vidal', tokenScopes: scopes, consentedScopes: scopes })
+  it.each<[string, Actor, PolicyFacts, boolean]>([
+    ['a connected service with document.read downloads a document it reads (FHIR)', service, facts(rel(['document.read'])), true],
+    ['a connected service without document.read does not', service, facts(rel(['patient.read'])), false],
+    ['a carer never', actors.carer, facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  ])('%s', (_n, actor, f, expected) => {
+    expect(can(actor, 'download', { type: 'document', document: doc() }, f)).toBe(expected)
+  })
+})
