@@ -23,6 +23,7 @@ import { messagingRoutes, unreadBadge } from './features/messaging/routes'
 import { backOfficeRoutes } from './features/back-office/routes'
 import { backOfficeAdminRoutes } from './features/back-office/adminRoutes'
 import { connectedServicesRoutes } from './features/fhir/routes'
+import { exportRoutes } from './features/export/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
@@ -42,5 +43,6 @@ export function featureRoutes(services: Services): Router {
   router.use(franceServicesRoutes(services), carersRoutes(services))
   router.use(catalogueRoutes(services), reimbursementsRoutes(services), authorisationsRoutes(services))
   router.use(connectedServicesRoutes(services))
+  router.use(exportRoutes(services))
   return router
 }

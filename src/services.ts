@@ -46,6 +46,7 @@ import { createClientRegistry } from './features/fhir/clients'
 import { createConnections } from './features/fhir/connections'
 import { createOidcProvider, fhirAudience } from './features/fhir/provider'
 import { createFhirService } from './features/fhir/fhirService'
+import { createExportService } from './features/export/service'
 import { createViews } from './views'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
@@ -134,6 +135,9 @@ export function createServices(infra: Infrastructure) {
   const fhirLimiter = limiter('fhir-client', { points: config.fhirRateLimitPerMinute, durationSeconds: 60, message: 'Trop de requêtes pour ce service.' })
   const fhir = createFhirService({ db, activity, access, documents, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter, baseUrl: `${config.publicUrl}/fhir` })
 
+  // «Télécharger mes données» (SPEC §2, issue 8): a ZIP built by the `data-export` job, downloadable once.
+  const dataExport = createExportService({ db, access, activity, notifier, documentStore, masterKey: config.documentMasterKey, publicUrl: config.publicUrl, logger })
+
   const jobs: JobDefinition[] = [
     {
       name: 'sessions-purge',
@@ -183,9 +187,21 @@ export function createServices(infra: Infrastructure) {
       cron: '20 * * * *',
       run: async () => ({ deleted: await db('oidc_payloads').where('expires_at', '<', db.fn.now()).del() }),
     },
+    {
+      name: 'data-export',
+      description: '« Télécharger mes données » : prépare les fichiers ZIP demandés (chaque minute)',
+      cron: '* * * * *',
+      run: () => dataExport.runPending(),
+    },
+    {
+      name: 'data-export-purge',
+      description: '« Télécharger mes données » : efface les fichiers téléchargés ou expirés (7 jours)',
+      cron: '40 * * * *',
+      run: () => dataExport.purge(),
+    },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin, dataExport }
 }
 
 export type Services = ReturnType<typeof createServices>

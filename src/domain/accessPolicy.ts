@@ -68,7 +68,7 @@ export type Resource =
   | { type: 'vaccination' }
   /** The carers of the space: 'list' them, 'manage' them (invite, revoke). Only the holder (SPEC §3). */
   | { type: 'carers' }
-  /** The download of all the data (ZIP): 'read'. Never a carer (SPEC §3). */
+  /** The download of all the data (ZIP): 'create' a request, 'list' them, 'read' (download) the file. Never a carer (SPEC §3). */
   | { type: 'export' }
   /** The space's own account: 'update' = credentials, contacts, closure. Never a carer (SPEC §3). */
   | { type: 'account' }
@@ -472,7 +472,10 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
       // Only the holder invites and revokes carers; a carer never manages carers.
       return r.kind === 'self' && spaceOpen(facts) && (action === 'list' || action === 'manage')
     case 'export':
-      return (r.kind === 'self' || r.kind === 'representative') && action === 'read'
+      // «Télécharger mes données»: the holder, or a legal representative for the child; never a carer,
+      // a professional, a connected service, nor at a France Services counter (nothing stays on that computer).
+      if (actor.service || actor.assistedBy || !spaceOpen(facts)) return false
+      return (r.kind === 'self' || r.kind === 'representative') && (action === 'read' || action === 'create' || action === 'list')
     case 'account':
       return r.kind === 'self' && action === 'update'
     case 'reimbursements':

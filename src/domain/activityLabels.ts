@@ -82,6 +82,8 @@ export const ACTION_LABELS: Record<string, string> = {
   'message.unarchive': 'Conversation remise dans la messagerie',
   'message.attachment.download': "Pièce jointe d'un message téléchargée",
   'message.attachment.save': "Pièce jointe d'un message enregistrée dans les documents",
+  'export.request': '« Télécharger mes données » : fichier demandé',
+  'export.download': '« Télécharger mes données » : fichier téléchargé',
 }
 
 export function actionLabel(action: string): string {

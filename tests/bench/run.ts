@@ -5,6 +5,7 @@ import { agendaJobBench, recommendationsBench } from './prevention'
 import { reimbursementsImportBench } from './reimbursementsImport'
 import { listBench, transferBench } from './documents'
 import { fhirBench } from './fhir'
+import { exportBench } from './export'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
@@ -23,9 +24,11 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   documents: () => transferBench(),
   'documents-list': () => listBench(),
   fhir: () => fhirBench(Number(process.env.BENCH_SECONDS ?? 10), Number(process.env.BENCH_MEASURES ?? 10_000)),
+  // «Télécharger mes données»: BENCH_EXPORT_MB (default 200, up to 1024).
+  export: () => exportBench(),
 }
 /** The parts of a bench are not run by default (the whole is). */
-const DEFAULT = ['render', 'backoffice', 'recommendations', 'agenda-job', 'reimbursementsImport', 'documents', 'documents-list', 'fhir']
+const DEFAULT = ['render', 'backoffice', 'recommendations', 'agenda-job', 'reimbursementsImport', 'documents', 'documents-list', 'fhir', 'export']
 
 async function main() {
   await globalSetup()
