@@ -487,6 +487,14 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
   }
 }
 
+/** The sections of the medical profile a professional may be shown, in page order. */
+export const PROFESSIONAL_PROFILE_SECTIONS: readonly ProfileSection[] = ['conditions', 'treatments', 'allergies', 'family_history', 'hospitalisations', 'disabilities', 'blood_group', 'measures', 'contacts', 'organ_donation', 'lifestyle', 'bilan', 'directives']
+
+/** The sections of the medical profile this actor may read (the professional portal's view), each decided by `can`. */
+export function readableProfileSections(actor: Actor, facts: PolicyFacts): ProfileSection[] {
+  return PROFESSIONAL_PROFILE_SECTIONS.filter((section) => can(actor, 'read', { type: 'profile-section', section }, facts))
+}
+
 /**
  * `can`, plus the answer a denial deserves: 404 when the actor may not know the object exists (a
  * document they cannot see), 403 otherwise (the actor knows the thing exists but may not do this).

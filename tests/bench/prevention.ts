@@ -129,10 +129,13 @@ export async function agendaJobBench(): Promise<string[]> {
       const reminders = await services.agendaJobs.sendReminders(today)
       const rs = (performance.now() - s) / 1000
       s = performance.now()
+      const cpu0 = process.cpuUsage()
       const notices = await services.agendaJobs.sendPreventionNotices(today)
       const ps = (performance.now() - s) / 1000
+      const cpu = process.cpuUsage(cpu0)
       out.push(
-        `  passage ${pass} : rappels ${reminders.toLocaleString('fr-FR')} envoyés en ${rs.toFixed(1)} s ; avis de prévention : ${notices.people.toLocaleString('fr-FR')} profils parcourus, ${notices.notices.toLocaleString('fr-FR')} avis, ${notices.emails.toLocaleString('fr-FR')} courriels en ${ps.toFixed(1)} s`,
+        `  passage ${pass} : rappels ${reminders.toLocaleString('fr-FR')} envoyés en ${rs.toFixed(1)} s ; avis de prévention : ${notices.people.toLocaleString('fr-FR')} profils parcourus, ${notices.notices.toLocaleString('fr-FR')} avis, ${notices.emails.toLocaleString('fr-FR')} courriels en ${ps.toFixed(1)} s` +
+          ` (${Math.round(notices.people / ps).toLocaleString('fr-FR')} profils/s ; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s de CPU côté Node ; charge ${os.loadavg()[0].toFixed(1)} pour ${os.cpus().length} cœurs)`,
       )
     }
   } finally {

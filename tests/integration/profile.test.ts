@@ -219,6 +219,14 @@ describe('profil médical', () => {
     expect((await activity('profile.directives.replace', camilleId)).length).toBe(2)
     const doc = await t.db('documents').where({ id: rows[1].document_id }).first()
     expect(doc).toMatchObject({ category: 'DIR_ANT', title: 'Directives anticipées', person_id: camilleId })
+    // The new directives replace the old ones in Documents too: one «Directives anticipées» document, the new one.
+    expect(rows[0].document_id).not.toBeNull()
+    expect(await t.db('documents').where({ id: rows[0].document_id }).first()).toBeUndefined()
+    expect(await t.db('document_chunks').where({ document_id: rows[0].document_id }).first()).toBeUndefined()
+    const dirDocs = await t.db('documents').where({ person_id: camilleId, category: 'DIR_ANT' })
+    expect(dirDocs.map((d) => d.id)).toEqual([rows[1].document_id])
+    const last = (await activity('profile.directives.replace', camilleId))[0]
+    expect(last.details).toMatchObject({ replacedDocumentId: rows[0].document_id })
   })
 
   it('synthèse du profil médical : un PDF balisé, en français, avec un titre, classé dans Documents (SYNTH_PML)', async () => {

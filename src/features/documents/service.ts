@@ -222,8 +222,23 @@ export function createDocumentsService(deps: {
     })
   }
 
+  /**
+   * A system document superseded by a new one (e.g. directives anticipées: the new ones replace the
+   * old, SPEC §7): removed from the person's documents in the caller's transaction, which logs the
+   * change. Only a document the system filed for this person; false when it is already gone (the
+   * patient may have deleted it).
+   */
+  async function withdrawSystemDocument(trx: Knex.Transaction, personId: string, id: string): Promise<boolean> {
+    const row = await repo.find(trx, id, { lock: true })
+    if (!row || row.person_id !== personId || row.author_kind !== 'system') return false
+    await store.remove(trx, id)
+    await repo.remove(trx, id)
+    return true
+  }
+
   return {
     fileDocument,
+    withdrawSystemDocument,
 
     /**
      * An upload from a form (patient side or professional): its own transaction; a refused file

@@ -95,6 +95,12 @@ export function professionalRoutes(services: Services): Router {
     res.render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, ...r.view, careTypes: services.reimbursements.careTypes })
   })
 
+  // The patient's medical profile, limited to the sections the access policy allows this profession (SPEC §5, §7).
+  router.get('/pro/patient/profil-medical', async (req, res) => {
+    const view = await services.profile.forProfessional(req.actor!, current(req))
+    res.render('professional/profile.njk', { pageTitle: `Profil médical de ${view.subject.firstNames} ${view.subject.lastName}`, ...view })
+  })
+
   router.post('/pro/patient/acces', async (req, res) => {
     const personId = current(req)
     const mode = req.body.mode

@@ -152,6 +152,10 @@ export const profileRepository = {
   },
   setDirectiveDocument: (q: Q, id: string, documentId: string) => q('advance_directives').where({ id }).update({ document_id: documentId }),
 
+  /** The vaccinations recorded (read for a professional's view of the profile). */
+  vaccinations: (q: Q, personId: string) =>
+    q('vaccinations').where({ person_id: personId }).orderBy([{ column: 'date', order: 'desc' }, { column: 'created_at', order: 'desc' }]).select<{ vaccine: string; other_name: string | null; date: string; dose: string; professional: string }[]>('vaccine', 'other_name', 'date', 'dose', 'professional'),
+
   latestResponse: (q: Q, personId: string, questionnaire: string, status?: 'draft' | 'final') => {
     const b = q<ResponseRow>('questionnaire_responses').where({ person_id: personId, questionnaire })
     if (status) b.where({ status })

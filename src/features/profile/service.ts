@@ -14,7 +14,8 @@ import { BILAN_PREVENTION_2026 } from '../../domain/questionnaires/bilan-prevent
 import { DIRECTIVES_ANTICIPEES_2026 } from '../../domain/questionnaires/directives-anticipees-2026'
 import { HABITUDES_DE_VIE_2026 } from '../../domain/questionnaires/habitudes-de-vie-2026'
 import { answerText, bilanOffered, cleanAnswers, missingRequired, visibleSections, type Answers, type Questionnaire } from '../../domain/questionnaires/types'
-import { decide, type Action, type ProfileSection } from '../../domain/accessPolicy'
+import { can, decide, isEmergencyAccess, PROFESSIONAL_PROFILE_SECTIONS, readableProfileSections, type Action, type ProfileSection } from '../../domain/accessPolicy'
+import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import type { AccessFacts } from '../access/facts'
 import { frenchDate, isoDate } from '../../validation'
@@ -29,6 +30,8 @@ export interface DocumentFiler {
     actor: Actor,
     input: { personId: string; category: string; title: string; date: string; bytes: Buffer; mime?: 'application/pdf'; fileName?: string; author?: { kind?: 'system'; name?: string }; notify?: boolean },
   ): Promise<{ id: string }>
+  /** Removes a document the system filed for this person (superseded); false when already gone. */
+  withdrawSystemDocument?(trx: Knex.Transaction, personId: string, id: string): Promise<boolean>
 }
 
 export interface Subject {
@@ -357,7 +360,12 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         if (!answers.situation) return { ok: false, reason: 'situation', answers }
         if (!answers['maintien-en-vie'] && !answers.sedation && !answers.autres) return { ok: false, reason: 'empty', answers }
         await repo.lockPerson(trx, s.personId)
+        const previous = await repo.currentDirective(trx, s.personId)
         const id = await repo.replaceDirective(trx, s.personId, answers)
+        // The new directives replace the old ones everywhere: the old PDF leaves Documents (the old
+        // answers stay archived in advance_directives with replaced_at, out of every page).
+        let replacedDocument = false
+        if (previous?.document_id && deps.documents?.withdrawSystemDocument) replacedDocument = await deps.documents.withdrawSystemDocument(trx, s.personId, previous.document_id)
         const pdf = await renderPdf({
           title: 'Mes directives anticipées',
           subtitle: `${who(s)}. Rédigées en ligne le ${frenchDate(s.today)} ; elles remplacent toutes les directives précédentes.`,
@@ -366,8 +374,75 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         })
         const documentId = await fileOrNull(trx, actor, s, 'DIR_ANT', 'Directives anticipées', 'directives-anticipees.pdf', pdf)
         if (documentId) await repo.setDirectiveDocument(trx, id, documentId)
-        await activity.record(trx, actor, { action: 'profile.directives.replace', subjectPersonId: s.personId, objectType: 'advance_directive', objectId: id, details: { section: 'directives' } })
+        await activity.record(trx, actor, { action: 'profile.directives.replace', subjectPersonId: s.personId, objectType: 'advance_directive', objectId: id, details: { section: 'directives', ...(replacedDocument ? { replacedDocumentId: previous!.document_id } : {}) } })
         return { ok: true, documentId }
+      }),
+
+    /**
+     * The medical profile as a professional sees it (SPEC §5 and §7): only the sections the access
+     * policy lets their profession read (resource 'profile-section', the matrice d'habilitation:
+     * e.g. no directives anticipées for a dentist), the read logged as a professional access (an
+     * emergency one highlighted) in the same transaction. 403 without access to the space.
+     */
+    forProfessional: (actor: Actor, personId: string) =>
+      db.transaction(async (trx) => {
+        if (actor.kind !== 'professional' || !UUID.test(personId)) throw new NotFoundError()
+        const facts = await access.loadFacts(trx, actor, personId)
+        if (!facts) throw new NotFoundError()
+        const d = decide(actor, 'read', { type: 'profile-section', section: 'home' }, facts)
+        if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
+        const p = await repo.person(trx, personId)
+        if (!p) throw new NotFoundError()
+        const today = isoDate()
+        const s: Subject = { personId, firstNames: p.first_names, lastName: p.last_name, birthDate: p.birth_date, sex: p.sex, age: ageOn(p.birth_date, today), today, acting: true }
+        const sections = readableProfileSections(actor, facts)
+        const shown = new Set<ProfileSection>(sections)
+        const vaccinationsAllowed = can(actor, 'list', { type: 'vaccination' }, facts)
+        // Only what the policy allows is read (one query after the other on the transaction's connection).
+        const lists = LIST_SECTIONS.filter((def) => shown.has(def.section))
+        const entries = lists.length ? await repo.entries(trx, personId) : []
+        const pf = shown.has('blood_group') || shown.has('organ_donation') || shown.has('lifestyle') ? await repo.facts(trx, personId) : undefined
+        const contacts = shown.has('contacts') ? await repo.contacts(trx, personId) : []
+        const lastMeasures = shown.has('measures') ? await repo.lastMeasures(trx, personId) : []
+        const directive = shown.has('directives') ? await repo.currentDirective(trx, personId) : undefined
+        const bilan = shown.has('bilan') ? await repo.latestResponse(trx, personId, BILAN_PREVENTION_2026.id, 'final') : undefined
+        const vaccinations = vaccinationsAllowed ? await repo.vaccinations(trx, personId) : []
+        await activity.record(trx, actor, {
+          action: 'profile.read',
+          subjectPersonId: personId,
+          objectType: 'profile',
+          details: { sections: vaccinationsAllowed ? [...sections, 'vaccinations'] : sections },
+          emergency: isEmergencyAccess(facts),
+        })
+        const last = Object.fromEntries(lastMeasures.map((m) => [m.type, m]))
+        const lifestyleAnswers = (pf?.lifestyle ?? {}) as Answers
+        return {
+          subject: s,
+          shown: Object.fromEntries(PROFESSIONAL_PROFILE_SECTIONS.map((x) => [x, shown.has(x)])) as Record<ProfileSection, boolean>,
+          hidden: PROFESSIONAL_PROFILE_SECTIONS.filter((x) => !shown.has(x)).map((x) => PROFESSIONAL_SECTION_TITLES[x]),
+          lists: lists.map((def) => ({ def, entries: entries.filter((e) => e.section === def.section) })),
+          bloodGroup: shown.has('blood_group') ? (pf?.blood_group ?? null) : null,
+          measures: measuresFor(s.birthDate, s.today)
+            .filter((def) => last[def.type])
+            .map((def) => ({ def, last: measureView(def, last[def.type]) })),
+          imc: shown.has('measures') ? imcOf(last, s.age) : null,
+          trusted: contacts.find((c) => c.role === 'trusted') ?? null,
+          emergency: contacts.filter((c) => c.role === 'emergency'),
+          organDonationText: shown.has('organ_donation') && pf?.organ_donation ? ORGAN_DONATION_LABELS[pf.organ_donation] : null,
+          lifestyle: shown.has('lifestyle')
+            ? visibleSections(HABITUDES_DE_VIE_2026, s.birthDate, s.today).map((sec) => ({ title: sec.title, rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, lifestyleAnswers[x.id]) })) }))
+            : [],
+          lifestyleCount: shown.has('lifestyle') ? Object.keys(lifestyleAnswers).length : 0,
+          bilan: bilan ?? null,
+          directive: directive
+            ? {
+                createdAt: directive.created_at,
+                sections: DIRECTIVES_ANTICIPEES_2026.sections.map((sec) => ({ title: sec.title, rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, (directive.answers as Answers)[x.id]) })) })),
+              }
+            : null,
+          vaccinationsAllowed,
+          vaccinations: vaccinations.map((v) => ({ ...v, label: vaccineLabel(v.vaccine, v.other_name), doseLabel: doseLabel(v.dose) })),
+        }
       }),
 
     /** «Synthèse du profil médical»: a PDF of the whole profile, filed into Documents (SYNTH_PML) when they exist. */
@@ -411,5 +486,18 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
       }),
   }
 }
+
+const PROFESSIONAL_SECTION_TITLES: Record<ProfileSection, string> = {
+  ...(Object.fromEntries(LIST_SECTIONS.map((d) => [d.section, d.title])) as Record<string, string>),
+  home: 'Profil médical',
+  blood_group: 'Groupe sanguin',
+  measures: 'Mesures',
+  contacts: 'Entourage',
+  organ_donation: 'Don d’organes',
+  lifestyle: 'Habitudes de vie',
+  bilan: 'Mon bilan prévention',
+  directives: 'Directives anticipées',
+  synthesis: 'Synthèse du profil médical',
+} as Record<ProfileSection, string>
 
 export type ProfileService = ReturnType<typeof createProfileService>
