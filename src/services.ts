@@ -37,6 +37,7 @@ import { createProPortalService } from './features/professional/portal'
 import { createMessagingService } from './features/messaging/service'
 import { createImportService } from './features/back-office/imports'
 import { createCampaignService } from './features/back-office/campaign'
+import { createClosedSpacesDeletion } from './features/spaces/deletion'
 import { createFigures } from './features/back-office/figures'
 import { createLetters } from './features/back-office/letters'
 import { createPhoneOpposition } from './features/back-office/phone'
@@ -138,6 +139,7 @@ export function createServices(infra: Infrastructure) {
   // «Télécharger mes données» (SPEC §2, issue 8): a ZIP built by the `data-export` job, downloadable once.
   const dataExport = createExportService({ db, access, activity, notifier, documentStore, masterKey: config.documentMasterKey, publicUrl: config.publicUrl, logger })
 
+  const closedSpacesDeletion = createClosedSpacesDeletion({ db, activity })
   const jobs: JobDefinition[] = [
     {
       name: 'sessions-purge',
@@ -162,6 +164,12 @@ export function createServices(infra: Infrastructure) {
       description: "Crée automatiquement les profils informés depuis plus de 6 semaines sans opposition",
       cron: '15 3 * * *',
       run: () => campaign.autoCreate(),
+    },
+    {
+      name: 'closed-spaces-deletion',
+      description: "Supprime les données des profils fermés : 10 ans après la fermeture, ou 3 mois après la demande de suppression",
+      cron: '45 3 * * *',
+      run: () => closedSpacesDeletion.run(),
     },
     {
       name: 'figures-refresh',
@@ -201,7 +209,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin, dataExport }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin, dataExport, closedSpacesDeletion }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -90,7 +90,7 @@ async function importBench(t: TestApp, out: string[]) {
     // Re-import of the same file: updates only.
     const again = Date.now()
     const s2 = await t.services.imports.run(fs.createReadStream(file), { actor: SYSTEM_ACTOR, source: 'cli', filename: 'bench.csv' })
-    out.push(`    Réimport du même fichier : ${fmt(Date.now() - again)} ms ; ${fmt(s2.inserted)} ajoutés, ${fmt(s2.updated)} mis à jour (aucun doublon)`)
+    out.push(`    Réimport du même fichier : ${fmt(Date.now() - again)} ms ; ${fmt(s2.inserted)} ajoutés, ${fmt(s2.updated)} mis à jour, ${fmt(s2.rowsOk - s2.inserted - s2.updated)} sans changement (aucun doublon)`)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }

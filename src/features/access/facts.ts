@@ -85,7 +85,9 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
         .where('p.id', personId)
         .first('p.id', 'p.birth_date', 'p.medecin_traitant_rpps', 's.state')
       if (!person) return undefined
-      const [relation, settings] = await Promise.all([relationOf(trx, actor, person, now), settingsOf(trx, personId)])
+      // One after the other: a transaction's single connection takes one query at a time.
+      const relation = await relationOf(trx, actor, person, now)
+      const settings = await settingsOf(trx, personId)
       return { personId, spaceState: (person.state ?? 'not_notified') as SpaceState, relation, settings, now }
     },
   }

@@ -26,6 +26,13 @@ interface Candidate {
   city: string | null
 }
 
+/** The i-th of n boundaries of the uuid space (exclusive lower bound of range i; range 0 starts at the nil uuid). */
+function uuidBound(i: number, n: number): string {
+  if (i === 0) return '00000000-0000-0000-0000-000000000000'
+  const hex = Math.floor((i * 0x1_0000_0000) / n).toString(16).padStart(8, '0')
+  return `${hex}-0000-0000-0000-000000000000`
+}
+
 /**
  * The notification campaign and the daily auto-creation (SPEC §2, §12). Both work in set-based
  * batches, one transaction per batch:
@@ -41,27 +48,68 @@ interface Candidate {
 export function createCampaignService(deps: { db: Knex; notifier: Notifier; activity: ActivityLog; codeKey: Buffer; masterKey: Buffer; publicUrl: string }) {
   const { db, notifier, activity, codeKey, masterKey } = deps
 
-  async function notifyBatch(trx: Knex.Transaction, actor: Actor, campaignId: number, batchSize: number, now: Date) {
-    await trx.raw('SET LOCAL statement_timeout = 0')
-    const { rows }: { rows: Candidate[] } = await trx.raw(
-      `SELECT p.id, p.first_names, p.last_name, p.email, p.address_line1, p.address_line2, p.postcode, p.city
-         FROM spaces s JOIN insured_persons p ON p.id = s.person_id
-        WHERE s.state = 'not_notified' LIMIT ? FOR UPDATE OF s SKIP LOCKED`,
-      [batchSize],
+  // CAMPAIGN_PROFILE=1 (with CAMPAIGN_WORKERS=1) prints where the batches spend their time (no personal data).
+  const profile = process.env.CAMPAIGN_PROFILE ? new Map<string, number>() : undefined
+  let mark = 0
+  const lap = (name: string) => {
+    if (!profile) return
+    const t = performance.now()
+    profile.set(name, (profile.get(name) ?? 0) + t - mark)
+    mark = t
+  }
+
+  /**
+   * One batch: the next `batchSize` never-notified spaces after `after` in person_id order (a keyset
+   * walk over the primary key: each batch starts where the last one ended instead of re-reading the
+   * rows already notified, which made the campaign quadratic). The batch is claimed by the UPDATE
+   * itself (`state = 'not_notified'` re-checked on each row under its lock, so a person whose space
+   * changed meanwhile, or taken by another campaign, is never notified twice), which returns what
+   * the e-mail or the letter needs; everything else is one multi-row statement per table.
+   */
+  async function notifyBatch(trx: Knex.Transaction, actor: Actor, campaignId: number, batchSize: number, now: Date, after: string, until: string) {
+    mark = performance.now()
+    // A batch lost in a crash is lost whole (codes, e-mails, letters, states: one transaction) and
+    // the campaign notifies those persons on its next run: no need to wait for each commit's flush.
+    await trx.raw("SET LOCAL statement_timeout = 0; SET LOCAL synchronous_commit = off")
+    const { rows: claimed }: { rows: (Partial<Candidate> & { max_picked: string | null })[] } = await trx.raw(
+      `WITH picked AS (
+         SELECT person_id FROM spaces
+          WHERE person_id > ?::uuid AND person_id <= ?::uuid AND state = 'not_notified'
+          ORDER BY person_id LIMIT ?
+       ), claimed AS (
+         UPDATE spaces s
+            SET state = 'notified', notified_at = ?, state_changed_at = ?,
+                notice_channel = CASE WHEN coalesce(p.email, '') = '' THEN 'post' ELSE 'email' END
+           FROM picked JOIN insured_persons p ON p.id = picked.person_id
+          WHERE s.person_id = picked.person_id AND s.state = 'not_notified'
+         RETURNING p.id, p.first_names, p.last_name, p.email, p.address_line1, p.address_line2, p.postcode, p.city
+       )
+       SELECT m.max_picked, c.* FROM (SELECT max(person_id::text) AS max_picked FROM picked) m LEFT JOIN claimed c ON true ORDER BY c.id`,
+      [after, until, batchSize, now, now],
     )
-    if (!rows.length) return { persons: 0, emails: 0, letters: 0 }
+    lap('claim')
+    const maxPicked = claimed[0]?.max_picked ?? null
+    if (!maxPicked) return { persons: 0, emails: 0, letters: 0, last: null as string | null }
+    const rows = claimed.filter((r) => r.id) as Candidate[]
+    if (!rows.length) return { persons: 0, emails: 0, letters: 0, last: maxPicked }
     const ids = rows.map((r) => r.id)
     const codes = generateCodes(rows.length)
     const expiresAt = new Date(now.getTime() + CODE_VALIDITY_DAYS * DAY_MS)
     const channels = rows.map((r) => (r.email ? 'email' : 'post'))
+    const hashes = codes.map((c) => hashCode(codeKey, c))
+    lap('codes')
     await trx.raw('UPDATE provisional_codes SET voided_at = ? WHERE person_id = ANY(?::uuid[]) AND used_at IS NULL AND voided_at IS NULL', [now, ids])
+    lap('void')
     await trx.raw(
       `INSERT INTO provisional_codes (person_id, code_hash, channel, created_at, expires_at)
        SELECT p, h, c, ?, ? FROM unnest(?::uuid[], ?::text[], ?::text[]) AS x(p, h, c)`,
-      [now, expiresAt, ids, codes.map((c) => hashCode(codeKey, c)), channels],
+      [now, expiresAt, ids, hashes, channels],
     )
+    lap('insert codes')
     const emails = rows.flatMap((r, i) => (r.email ? [provisionalCodeEmail(r, codes[i], expiresAt, deps.publicUrl)] : []))
+    lap('emails text')
     await notifier.emails(trx, emails)
+    lap('outbox')
     const post = rows.flatMap((r, i) => (r.email ? [] : [{ r, code: codes[i] }]))
     if (post.length) {
       await trx.raw(
@@ -75,35 +123,50 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
         ],
       )
     }
-    await trx.raw(
-      `UPDATE spaces s SET state = 'notified', notified_at = ?, notice_channel = x.c, state_changed_at = ?
-         FROM unnest(?::uuid[], ?::text[]) AS x(p, c) WHERE s.person_id = x.p`,
-      [now, now, ids, channels],
-    )
+    lap('letters')
     const counts = { persons: rows.length, emails: emails.length, letters: post.length }
     await trx('notification_campaigns')
       .where({ id: campaignId })
       .update({ persons: trx.raw('persons + ?', [counts.persons]), emails: trx.raw('emails + ?', [counts.emails]), letters: trx.raw('letters + ?', [counts.letters]) })
     await activity.record(trx, actor, { action: 'campaign.batch_notified', objectType: 'notification_campaign', objectId: String(campaignId), details: counts })
-    return counts
+    lap('activity')
+    return { ...counts, last: maxPicked }
   }
 
   return {
     /** Notifies everyone never notified; returns the counts. */
-    async run(actor: Actor, opts: { batchSize?: number; now?: Date } = {}): Promise<CampaignSummary> {
+    async run(actor: Actor, opts: { batchSize?: number; now?: Date; workers?: number } = {}): Promise<CampaignSummary> {
       const started = Date.now()
       const batchSize = opts.batchSize ?? 10_000
+      let workers = Math.max(1, Math.min(8, opts.workers ?? Number(process.env.CAMPAIGN_WORKERS ?? 2)))
+      // A small campaign (the usual daily one after an import) runs as one walk: one batch, one history row.
+      if (!opts.workers) {
+        const { rows } = await db.raw("SELECT count(*)::int AS n FROM (SELECT 1 FROM spaces WHERE state = 'not_notified' LIMIT ?) x", [batchSize * workers])
+        if (rows[0].n < batchSize * workers) workers = 1
+      }
       const [row] = await db('notification_campaigns').insert({ operator_account_id: actor.kind === 'operator' && actor.accountId !== 'system' ? actor.accountId : null }).returning('id')
       const id = Number(row.id)
       const total = { persons: 0, emails: 0, letters: 0 }
-      for (;;) {
-        const c = await db.transaction((trx) => notifyBatch(trx, actor, id, batchSize, opts.now ?? new Date()))
-        total.persons += c.persons
-        total.emails += c.emails
-        total.letters += c.letters
-        if (c.persons < batchSize) break
-      }
+      // The uuid space is cut into `workers` disjoint ranges walked at the same time, one connection
+      // each (the database does most of the work: two backends use both cores).
+      const bounds = Array.from({ length: workers + 1 }, (_, i) => (i === workers ? 'ffffffff-ffff-ffff-ffff-ffffffffffff' : uuidBound(i, workers)))
+      await Promise.all(
+        bounds.slice(0, workers).map(async (from, i) => {
+          const until = bounds[i + 1]
+          let after = from
+          for (;;) {
+            const c = await db.transaction((trx) => notifyBatch(trx, actor, id, batchSize, opts.now ?? new Date(), after, until))
+            total.persons += c.persons
+            total.emails += c.emails
+            total.letters += c.letters
+            if (!c.last) break
+            after = c.last
+            lap('commit')
+          }
+        }),
+      )
       await db('notification_campaigns').where({ id }).update({ finished_at: db.fn.now() })
+      if (profile) process.stderr.write(`campagne, ms par étape : ${JSON.stringify(Object.fromEntries([...profile].map(([k, v]) => [k, Math.round(v)])))}\n`)
       return { id, ...total, ms: Date.now() - started }
     },
 

@@ -30,16 +30,19 @@ export const importsRepository = {
 
   /**
    * Staging → registry. Within one file the last line for a NIR wins; a new person gets a space in
-   * `not_notified` (the campaign notifies it). Returns how many persons were created and updated.
+   * `not_notified` (the campaign notifies it). A person whose line changes nothing is left as it is
+   * (a re-import of the same file writes nothing). Returns how many persons were created and updated.
    */
   async merge(conn: pg.Client): Promise<{ inserted: number; updated: number }> {
     const cols = PERSON_COLUMNS.join(', ')
-    const set = PERSON_COLUMNS.filter((c) => c !== 'nir').map((c) => `${c} = EXCLUDED.${c}`).join(', ')
+    const changed = PERSON_COLUMNS.filter((c) => c !== 'nir')
+    const set = changed.map((c) => `${c} = EXCLUDED.${c}`).join(', ')
     const { rows } = await conn.query(`
       WITH src AS (SELECT DISTINCT ON (nir) ${cols} FROM person_import_staging ORDER BY nir, line DESC),
       up AS (
         INSERT INTO insured_persons (${cols}) SELECT ${cols} FROM src
         ON CONFLICT (nir) DO UPDATE SET ${set}, updated_at = now()
+        WHERE (${changed.map((c) => `insured_persons.${c}`).join(', ')}) IS DISTINCT FROM (${changed.map((c) => `EXCLUDED.${c}`).join(', ')})
         RETURNING id, (xmax = 0) AS inserted
       ),
       sp AS (INSERT INTO spaces (person_id, state) SELECT id, 'not_notified' FROM up WHERE inserted ON CONFLICT (person_id) DO NOTHING RETURNING 1)

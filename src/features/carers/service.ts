@@ -79,7 +79,8 @@ export function createCarersService(deps: { db: Knex; access: AccessFacts; activ
       return
     }
     await repo.setStatus(trx, row.id, { status: 'revoked', revoked_at: now, revoked_by: by })
-    const [person, carer] = await Promise.all([trx('insured_persons').where({ id: row.person_id }).first(), trx('insured_persons').where({ id: row.carer_person_id }).first()])
+    const person = await trx('insured_persons').where({ id: row.person_id }).first()
+    const carer = await trx('insured_persons').where({ id: row.carer_person_id }).first()
     const pdf = await attestationPdf({ kind: 'revocation', personName: name(person), carerName: name(carer), startsOn: row.starts_on, endsOn: row.ends_on, at: now, reference: newReference('AID'), revokedBy: by })
     await repo.addAttestation(trx, row.id, 'revocation', pdf)
     await activity.record(trx, self(actor), { action: 'carer.revoked', subjectPersonId: row.person_id, objectType: 'carer', objectId: row.id, details: { by } })
@@ -157,7 +158,8 @@ export function createCarersService(deps: { db: Knex; access: AccessFacts; activ
         const row = await repo.find(trx, id, { lock: true })
         if (!row || row.carer_person_id !== actor.personId) throw new NotFoundError()
         if (effective(row, new Date(), isoDate()) !== 'invited') throw new ForbiddenError("Cette invitation n'est plus valable.")
-        const [person, carer] = await Promise.all([trx('insured_persons').where({ id: row.person_id }).first(), trx('insured_persons').where({ id: row.carer_person_id }).first()])
+        const person = await trx('insured_persons').where({ id: row.person_id }).first()
+        const carer = await trx('insured_persons').where({ id: row.carer_person_id }).first()
         await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 12))', [row.carer_person_id])
         const now = new Date()
         await repo.setStatus(trx, id, { status: 'active', accepted_at: now })

@@ -113,14 +113,12 @@ export const exportRepository = {
   async spaceData(db: Knex | Knex.Transaction, personId: string): Promise<Omit<SpaceData, 'documents'> | undefined> {
     const p = await db('insured_persons').where({ id: personId }).first('id', 'last_name', 'first_names', 'sex', 'birth_date')
     if (!p) return undefined
-    const [contacts, facts, entries, measures, vaccinations, events] = await Promise.all([
-      db('profile_contacts').where({ person_id: personId }).orderBy('created_at').select('id', 'role', 'name', 'relationship', 'phone', 'email'),
-      db('profile_facts').where({ person_id: personId }).first('blood_group', 'organ_donation', 'organ_donation_note'),
-      db('profile_entries').where({ person_id: personId }).orderBy([{ column: 'section' }, { column: 'start_date' }, { column: 'created_at' }]).select('id', 'section', 'label', 'detail', 'start_date', 'end_date'),
-      db('measures').where({ person_id: personId }).orderBy([{ column: 'type' }, { column: 'measured_on' }]).select('*'),
-      db('vaccinations').where({ person_id: personId }).orderBy('date').select('id', 'vaccine', 'other_name', 'date', 'dose', 'professional', 'lot'),
-      db('agenda_events').where({ person_id: personId }).orderBy([{ column: 'date' }, { column: 'time' }]).select('id', 'title', 'date', 'time', 'place', 'professional', 'notes', 'status'),
-    ])
+    const contacts = await db('profile_contacts').where({ person_id: personId }).orderBy('created_at').select('id', 'role', 'name', 'relationship', 'phone', 'email')
+    const facts = await db('profile_facts').where({ person_id: personId }).first('blood_group', 'organ_donation', 'organ_donation_note')
+    const entries = await db('profile_entries').where({ person_id: personId }).orderBy([{ column: 'section' }, { column: 'start_date' }, { column: 'created_at' }]).select('id', 'section', 'label', 'detail', 'start_date', 'end_date')
+    const measures = await db('measures').where({ person_id: personId }).orderBy([{ column: 'type' }, { column: 'measured_on' }]).select('*')
+    const vaccinations = await db('vaccinations').where({ person_id: personId }).orderBy('date').select('id', 'vaccine', 'other_name', 'date', 'dose', 'professional', 'lot')
+    const events = await db('agenda_events').where({ person_id: personId }).orderBy([{ column: 'date' }, { column: 'time' }]).select('id', 'title', 'date', 'time', 'place', 'professional', 'notes', 'status')
     return {
       person: { id: p.id, lastName: p.last_name, firstNames: p.first_names, sex: p.sex, birthDate: p.birth_date },
       contacts: contacts.map((c) => ({ id: c.id, role: c.role, name: c.name, relationship: c.relationship, phone: c.phone, email: c.email })),

@@ -129,14 +129,13 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
   }
 
   async function summary(q: Knex | Knex.Transaction, s: Subject) {
-    const [entries, facts, contacts, lastMeasures, directive, bilan] = await Promise.all([
-      repo.entries(q, s.personId),
-      repo.facts(q, s.personId),
-      repo.contacts(q, s.personId),
-      repo.lastMeasures(q, s.personId),
-      repo.currentDirective(q, s.personId),
-      repo.latestResponse(q, s.personId, BILAN_PREVENTION_2026.id),
-    ])
+    // One after the other: `q` may be a transaction, whose single connection takes one query at a time.
+    const entries = await repo.entries(q, s.personId)
+    const facts = await repo.facts(q, s.personId)
+    const contacts = await repo.contacts(q, s.personId)
+    const lastMeasures = await repo.lastMeasures(q, s.personId)
+    const directive = await repo.currentDirective(q, s.personId)
+    const bilan = await repo.latestResponse(q, s.personId, BILAN_PREVENTION_2026.id)
     const last = Object.fromEntries(lastMeasures.map((m) => [m.type, m]))
     const measures = measuresFor(s.birthDate, s.today).map((def) => ({ def, last: last[def.type] ? measureView(def, last[def.type]) : null }))
     return {
@@ -265,7 +264,8 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         let imcSeries: { date: string; value: number; text: string; band: string | null }[] = []
         if (def.type === 'poids' || def.type === 'taille') {
           // IMC at each weight, with the last height known at that date (or the first one recorded).
-          const [weights, heights] = await Promise.all([repo.measures(q, s.personId, 'poids'), repo.measures(q, s.personId, 'taille')])
+          const weights = await repo.measures(q, s.personId, 'poids')
+          const heights = await repo.measures(q, s.personId, 'taille')
           if (heights.length) {
             imcSeries = weights.map((w) => {
               const h = [...heights].reverse().find((x) => x.measured_on <= w.measured_on) ?? heights[0]

@@ -1,0 +1,94 @@
+import type { Knex } from 'knex'
+import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
+import { ARCHIVE_YEARS, DELETION_MONTHS } from '../../domain/lifecycle'
+import { isoDate } from '../../validation'
+import type { ActivityLog } from '../history/activity'
+
+/** Tables whose rows for a person are not deleted with the space's data. */
+const KEPT = new Set([
+  'insured_persons', // the registry of the Assurance Maladie (the person is still insured)
+  'spaces', // kept, state `closed`, with `data_deleted_at`
+  'accounts', // deleted below, after what refers to it
+  'activity_log', // append-only and hash-chained (SPEC §6): never deleted
+])
+
+interface PersonReference {
+  table: string
+  column: string
+  /** 'n': ON DELETE SET NULL (the row belongs to someone else: the reference is cleared). */
+  onDelete: string
+}
+
+/**
+ * The daily deletion of closed spaces' data (SPEC §2): a space closed more than 10 years ago
+ * (`archive_until` passed), or closed with a request for deletion 3 months ago or more, loses all its
+ * data — documents, medical profile, agenda, messages, links with representatives and carers,
+ * connected services, codes, letters, the account and its sessions — in set-based batches, one
+ * transaction per batch. The same dates as `canReopen` (lifecycle.ts): a space is deleted the day it
+ * can no longer be reopened, never before.
+ *
+ * Which tables hold a person's data is read from the database's foreign keys to `insured_persons`
+ * (so a table added by a later feature is deleted too without touching this file); rows that only
+ * point at the person from someone else's data (ON DELETE SET NULL) have the reference cleared.
+ * Kept: the registry row, the space row (state `closed`, `data_deleted_at`) and the activity log
+ * (append-only, hash-chained: SPEC §6), whose rows name no health data. One history row per batch
+ * on the system chain, with the spaces concerned.
+ */
+export function createClosedSpacesDeletion(deps: { db: Knex; activity: ActivityLog }) {
+  const { db, activity } = deps
+  let references: PersonReference[] | undefined
+
+  async function personReferences(trx: Knex.Transaction): Promise<PersonReference[]> {
+    if (references) return references
+    const { rows } = await trx.raw(
+      `SELECT c.conrelid::regclass::text AS "table", a.attname AS "column", c.confdeltype AS "onDelete"
+         FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+        WHERE c.contype = 'f' AND c.confrelid = 'insured_persons'::regclass AND array_length(c.conkey, 1) = 1
+        ORDER BY 1, 2`,
+    )
+    references = (rows as PersonReference[]).filter((r) => !KEPT.has(r.table.replace(/^public\./, '').replace(/"/g, '')))
+    return references
+  }
+
+  /** The spaces due on `today` (Paris day), as SQL conditions on `s` (same rule as canReopen). */
+  const DUE = `s.state = 'closed' AND s.data_deleted_at IS NULL AND (
+      (s.deletion_requested_at IS NOT NULL AND ((s.deletion_requested_at AT TIME ZONE 'Europe/Paris')::date + interval '${DELETION_MONTHS} months')::date <= ?::date)
+      OR (s.deletion_requested_at IS NULL AND coalesce(s.archive_until, ((s.closed_at AT TIME ZONE 'Europe/Paris')::date + interval '${ARCHIVE_YEARS} years')::date) < ?::date))`
+
+  return {
+    async run(actor: Actor = SYSTEM_ACTOR, opts: { today?: string; batchSize?: number } = {}): Promise<{ spaces: number; batches: number; ms: number }> {
+      const started = Date.now()
+      const today = opts.today ?? isoDate()
+      const batchSize = opts.batchSize ?? 1000
+      let spaces = 0
+      let batches = 0
+      for (;;) {
+        const n = await db.transaction(async (trx) => {
+          await trx.raw('SET LOCAL statement_timeout = 0')
+          const { rows } = await trx.raw(
+            `SELECT s.person_id, s.deletion_requested_at IS NOT NULL AS asked FROM spaces s WHERE ${DUE} ORDER BY s.person_id LIMIT ? FOR UPDATE SKIP LOCKED`,
+            [today, today, batchSize],
+          )
+          if (!rows.length) return 0
+          const ids: string[] = rows.map((r: { person_id: string }) => r.person_id)
+          for (const ref of await personReferences(trx)) {
+            if (ref.onDelete === 'n') await trx.raw(`UPDATE ${ref.table} SET "${ref.column}" = NULL WHERE "${ref.column}" = ANY(?::uuid[])`, [ids])
+            else await trx.raw(`DELETE FROM ${ref.table} WHERE "${ref.column}" = ANY(?::uuid[])`, [ids])
+          }
+          // The account last: its sessions, one-time codes and tokens go with it (ON DELETE CASCADE).
+          await trx.raw('DELETE FROM accounts WHERE person_id = ANY(?::uuid[])', [ids])
+          await trx.raw('UPDATE spaces SET data_deleted_at = now(), state_changed_at = now() WHERE person_id = ANY(?::uuid[])', [ids])
+          const asked = rows.filter((r: { asked: boolean }) => r.asked).length
+          await activity.record(trx, actor, { action: 'spaces.data_deleted', objectType: 'space', details: { count: ids.length, onRequest: asked, afterArchive: ids.length - asked, today, spaces: ids } })
+          return ids.length
+        })
+        spaces += n
+        if (n) batches++
+        if (n < batchSize) break
+      }
+      return { spaces, batches, ms: Date.now() - started }
+    },
+  }
+}
+
+export type ClosedSpacesDeletion = ReturnType<typeof createClosedSpacesDeletion>
