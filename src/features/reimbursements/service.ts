@@ -46,7 +46,9 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
   /** The year page (rows of the year, its total, the totals of every year) for one person. */
   async function yearView(trx: Knex | Knex.Transaction, personId: string, filter: { year?: number; careType?: string }) {
     const careType = filter.careType && isCareType(filter.careType) ? filter.careType : undefined
-    const [years, totals] = await Promise.all([repo.years(trx as Knex, personId), repo.totalsByYear(trx as Knex, personId, careType)])
+    // One query at a time on a transaction's connection.
+    const years = await repo.years(trx as Knex, personId)
+    const totals = await repo.totalsByYear(trx as Knex, personId, careType)
     const year = filter.year && years.includes(filter.year) ? filter.year : years[0]
     const rows = year ? await repo.list(trx, personId, year, careType) : []
     const yearTotal = totals.find((t) => t.year === year) ?? { year, count: 0, paid: 0, reimbursed: 0 }
