@@ -60,6 +60,11 @@ const cases: Case[] = [
   ['carer with read reads', actors.carer, 'read', doc(), facts({ kind: 'carer', rights: { read: true, write: false } }), true],
   ['carer without read', actors.carer, 'read', doc(), facts({ kind: 'carer', rights: { read: false, write: false } }), false],
   ['carer never deletes', actors.carer, 'delete', doc(), facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  ['carer never downloads (SPEC §3)', actors.carer, 'download', doc(), facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  ['holder downloads', actors.patient, 'download', doc(), facts({ kind: 'self' }), true],
+  ['representative downloads', actors.rep, 'download', doc(), facts({ kind: 'representative', childAge: 9 }), true],
+  ['care team downloads what it reads', actors.pro, 'download', doc(), facts(pro({ careTeam: true })), true],
+  ['pro without access downloads nothing', actors.pro, 'download', doc(), facts(pro()), false],
   ['carer with write adds', actors.carer, 'create', undefined, facts({ kind: 'carer', rights: { read: true, write: true } }), true],
   ['carer without write cannot add', actors.carer, 'create', undefined, facts({ kind: 'carer', rights: { read: true, write: false } }), false],
   // Professionals: access
@@ -217,5 +222,17 @@ describe('access policy: blocking professionals (SPEC §5: administrators may al
   it.each(rows)('%s', (_n, actor, action, f, expected) => {
     expect(can(actor, action, { type: 'blocks' }, f)).toBe(expected)
     expect(decide(actor, action, { type: 'blocks' }, f)).toEqual(expected ? { allowed: true } : { allowed: false, status: 403 })
+  })
+})
+
+describe('download (SPEC §3: never a carer)', () => {
+  const service: Actor = { accountId: 'service', kind: 'patient', displayName: 'Vidal', service: { clientId: 'vidal', name: 'Vidal' } }
+  const rel = (scopes: string[]): Relation => ({ kind: 'service', clientId: 'vidal', tokenScopes: scopes, consentedScopes: scopes })
+  it.each<[string, Actor, PolicyFacts, boolean]>([
+    ['a connected service with document.read downloads a document it reads (FHIR)', service, facts(rel(['document.read'])), true],
+    ['a connected service without document.read does not', service, facts(rel(['patient.read'])), false],
+    ['a carer never', actors.carer, facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  ])('%s', (_n, actor, f, expected) => {
+    expect(can(actor, 'download', { type: 'document', document: doc() }, f)).toBe(expected)
   })
 })

@@ -64,6 +64,8 @@ export interface DocumentView {
   canDelete: boolean
   canMask: boolean
   canRelease: boolean
+  /** «Télécharger le document» (never for a carer, SPEC §3). */
+  canDownload: boolean
 }
 
 const PER_PAGE = 20
@@ -225,6 +227,7 @@ export function createDocumentsService(deps: {
       canDelete: can(actor, 'delete', resource, facts),
       canMask: can(actor, 'mask', resource, facts),
       canRelease: can(actor, 'release', resource, facts),
+      canDownload: can(actor, 'download', resource, facts),
     }
   }
 
@@ -307,6 +310,7 @@ export function createDocumentsService(deps: {
     async content(actor: Actor, id: string, purpose: 'download' | 'preview'): Promise<{ row: DocumentRow; chunks: AsyncGenerator<Buffer> }> {
       const row = await db.transaction(async (trx) => {
         const { row, facts } = await visible(trx, actor, id)
+        if (purpose === 'download' && !can(actor, 'download', { type: 'document', document: documentFacts(row) }, facts)) throw new ForbiddenError()
         if (someoneElse(facts) && purpose === 'download') {
           await activity.record(trx, actor, { action: 'document.download', subjectPersonId: row.person_id, objectType: 'document', objectId: row.id, emergency: isEmergencyAccess(facts) })
         }

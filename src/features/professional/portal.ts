@@ -64,6 +64,8 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
         canFile: can(actor, 'create', { type: 'document' }, f),
         /** An «administrateur» may block other professionals for the patient (SPEC §5). */
         canBlock: can(actor, 'manage', { type: 'blocks' }, f),
+        /** «Mon histoire de santé»: readable, or hidden by the patient's switch (the page says so). */
+        canReadReimbursements: can(actor, 'read', { type: 'reimbursements' }, f),
         refusal: professionalRefusal(f, 'consent'),
         emergencyKind: r.kind === 'professional' ? (r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG') : 'BTG',
         emergencyRefusal: professionalRefusal(f, r.kind === 'professional' && r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG'),

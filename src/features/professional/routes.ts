@@ -18,6 +18,11 @@ export const REFUSALS: Record<ProfessionalRefusal, string> = {
   emergency_not_allowed: "Ce patient n'autorise pas l'accès en urgence à son profil. Demandez-lui son consentement.",
 }
 
+const REIMBURSEMENT_REFUSALS: Record<'hidden' | 'no_access', string> = {
+  hidden: 'Ce patient a choisi de masquer ses remboursements aux professionnels de santé : vous ne pouvez pas les consulter.',
+  no_access: "Vous n'avez pas accès au profil de ce patient : vous ne pouvez pas consulter ses remboursements. Déclarez d'abord votre accès depuis la page du patient.",
+}
+
 const NOT_FOUND = 'Aucun patient ne correspond à ces trois informations. Vérifiez le numéro de sécurité sociale, la date de naissance et le nom.'
 
 /** The professional portal: find a patient (all three identifiers), declare access, documents per the policy, file a document. */
@@ -67,12 +72,29 @@ export function professionalRoutes(services: Services): Router {
       hasAccess: p.hasAccess,
       canFile: p.canFile,
       canBlock: p.canBlock,
+      canReadReimbursements: p.canReadReimbursements,
       refusal: p.refusal ? REFUSALS[p.refusal] : undefined,
       emergencyKind: p.emergencyKind,
       emergencyRefusal: p.emergencyRefusal ? REFUSALS[p.emergencyRefusal] : undefined,
       list,
       values: {},
     })
+  })
+
+  // «Mon histoire de santé» of the patient: the access policy decides (and honours the patient's switch).
+  router.get('/pro/patient/remboursements', async (req, res) => {
+    const personId = current(req)
+    const p = await proPortal.patient(req.actor!, personId)
+    const yearRaw = typeof req.query.annee === 'string' ? req.query.annee : ''
+    const careType = typeof req.query.type === 'string' ? req.query.type : undefined
+    const r = await services.reimbursements.professionalView(req.actor!, personId, { year: /^\d{4}$/.test(yearRaw) ? Number(yearRaw) : undefined, careType })
+    const name = `${p.person.first_names} ${p.person.last_name}`
+    if (!r.ok) {
+      // Why, in plain words: the patient's own refusal of this professional (blocked, closed...) first.
+      const refusal = r.reason === 'no_access' && p.refusal ? REFUSALS[p.refusal] : REIMBURSEMENT_REFUSALS[r.reason]
+      return res.status(403).render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, refusal })
+    }
+    res.render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, ...r.view, careTypes: services.reimbursements.careTypes })
   })
 
   // The patient's medical profile, limited to the sections the access policy allows this profession (SPEC §5, §7).
