@@ -22,6 +22,8 @@ import type { Actor } from './actor'
  */
 
 export type Action = 'list' | 'read' | 'create' | 'update' | 'delete' | 'mask' | 'release' | 'manage'
+  /** Take a copy out of the space (a file to one's own device). Never a carer (SPEC §3). */
+  | 'download'
 
 export type SpaceState = 'not_notified' | 'notified' | 'activated' | 'opposed' | 'auto_created' | 'closed'
 
@@ -52,9 +54,15 @@ export type Resource =
   /** The activity history of the space. */
   | { type: 'history' }
   /**
+   * Blocking other professionals ('manage'): the holder or a legal representative, and a
+   * professional the patient named «administrateur» while they have access (SPEC §5).
+   */
+  | { type: 'blocks' }
+  /**
    * Secure messaging (SPEC §9). Without `conversation`: the inbox ('list') or starting a new
    * conversation ('create', professionals only). With it: 'read' the conversation, 'create' a
-   * message in it, 'update' it (archive it on one's side; close it, for its professional).
+   * message in it, 'update' it (archive it on one's side; close it, for its professional),
+   * 'download' its attachments (never a carer: SPEC §3).
    */
   | { type: 'message'; conversation?: ConversationFacts }
   /** A section of the medical profile (SPEC §7); 'create' / 'update' / 'delete' change it. */
@@ -238,7 +246,9 @@ function filedByPatientSide(d: DocumentFacts): boolean {
  * Messaging: only a professional starts a conversation (any professional, without consent, even
  * blocked: law), never into a space that is not open; the patient side (holder, representative,
  * carer with the right) reads and replies, and writes again only while the professional has not
- * closed the exchange; a professional sees only the conversations they are part of.
+ * closed the exchange; a professional sees only the conversations they are part of. Whoever reads
+ * a conversation may download its attachments, except a carer (SPEC §3: a carer may not download
+ * data; they may still save an attachment into «Mes documents» with the write right).
  */
 function messageRule(action: Action, c: ConversationFacts | undefined, facts: PolicyFacts): boolean {
   const r = facts.relation
@@ -256,6 +266,8 @@ function messageRule(action: Action, c: ConversationFacts | undefined, facts: Po
         return !!c && c.status === 'open' && writes
       case 'update':
         return !!c && writes
+      case 'download':
+        return !!c && r.kind !== 'carer'
       default:
         return false
     }
@@ -263,7 +275,7 @@ function messageRule(action: Action, c: ConversationFacts | undefined, facts: Po
   if (r.kind === 'professional') {
     if (!c) return action === 'create'
     if (c.professionalId !== r.professionalId) return false
-    return action === 'read' || action === 'create' || action === 'update'
+    return action === 'read' || action === 'create' || action === 'update' || action === 'download'
   }
   return r.kind === 'system'
 }
@@ -386,7 +398,8 @@ function reimbursementsRule(action: Action, facts: PolicyFacts): boolean {
 
 /** The data scope a service needs for `action` on `resource` (undefined: never for a service). */
 export function serviceScopeNeeded(action: Action, resource: Resource): string | undefined {
-  const rw = action === 'read' || action === 'list' ? 'read' : action === 'create' ? 'write' : undefined
+  // Downloading a document's content is reading it, for a service (the FHIR Binary / attachment).
+  const rw = action === 'read' || action === 'list' || action === 'download' ? 'read' : action === 'create' ? 'write' : undefined
   if (!rw) return undefined
   switch (resource.type) {
     case 'space':
@@ -449,7 +462,13 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
     case 'history':
       if (patientSide(r)) return spaceOpen(facts) && (action === 'read' || action === 'list') && r.kind !== 'carer'
       return false
+    case 'blocks':
+      if (action !== 'manage') return false
+      if (patientSide(r)) return spaceOpen(facts) && r.kind !== 'carer'
+      return r.kind === 'professional' && r.administrator && professionalHasAccess(facts)
     case 'document':
+      // Downloading a document: whoever may read it, except a carer (SPEC §3: a carer views, never downloads).
+      if (action === 'download') return r.kind !== 'carer' && documentRule('read', resource.document, facts)
       return documentRule(action, resource.document, facts)
     case 'message':
       return messageRule(action, resource.conversation, facts)

@@ -1,5 +1,9 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
+import { once } from 'node:events'
+import type { Readable, Writable } from 'node:stream'
+import type pg from 'pg'
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 
 /**
  * Where the bytes of documents live. The interface lets another backend (object storage) replace
@@ -10,8 +14,7 @@ import type { Knex } from 'knex'
  * iv (12) | tag (16) | ciphertext, with the document id and the chunk's position as additional
  * authenticated data, so chunks cannot be swapped, reordered or moved to another document. The
  * number of chunks is kept with the metadata, so a truncated file is detected on reading.
- * Memory stays at a chunk or two whatever the file size: `write` awaits each insert before
- * reading more of the source (back-pressure), `read` fetches a few chunks at a time.
+ * Memory stays at a chunk or two whatever the file size (back-pressure both ways, see below).
  */
 export interface DocumentStore {
   /**
@@ -30,9 +33,11 @@ export interface DocumentStore {
   remove(trx: Knex.Transaction, documentId: string): Promise<void>
 }
 
-export const CHUNK_SIZE = 64 * 1024
-const READ_BATCH = 8
-const WRITE_BATCH = 8
+/** 256 KB of plaintext per row: few rows, few index entries, still little memory per upload. */
+export const CHUNK_SIZE = 256 * 1024
+const READ_BATCH = 4
+/** How much may wait between PostgreSQL and the request / response, so that neither side stalls. */
+const STREAM_BUFFER = 512 * 1024
 
 function aad(documentId: string, seq: number): Buffer {
   return Buffer.from(`${documentId}:${seq}`, 'utf8')
@@ -50,7 +55,10 @@ export function openChunk(key: Buffer, documentId: string, seq: number, sealed: 
   const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12))
   decipher.setAAD(aad(documentId, seq))
   decipher.setAuthTag(sealed.subarray(12, 28))
-  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()])
+  // GCM has no padding: `final` only checks the tag (and returns nothing), no copy needed.
+  const plain = decipher.update(sealed.subarray(28))
+  decipher.final()
+  return plain
 }
 
 /** Re-cuts a stream of buffers of any size into chunks of exactly `size` bytes (the last one shorter). */
@@ -77,43 +85,106 @@ export async function* rechunk(source: AsyncIterable<Buffer> | Iterable<Buffer>,
 /**
  * The PostgreSQL store. `where` names the chunk table and its owner column: documents use the
  * default; message attachments keep the same format in their own table (same sealing, same checks).
+ *
+ * Writing streams the sealed chunks into one `COPY … FROM STDIN (FORMAT binary)` on the
+ * transaction's own connection: no round trip per chunk, the network, the cipher and PostgreSQL
+ * overlap, and back-pressure comes from PostgreSQL's socket (a slow database pauses the upload).
+ * The source must not read from the same transaction (its connection is busy with the COPY).
+ *
+ * Reading outside a transaction streams `COPY (SELECT …) TO STDOUT (FORMAT binary)` from a pooled
+ * connection, parsed tuple by tuple; inside a transaction, batched SELECTs in binary mode.
  */
 export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: string; owner: string } = { table: 'document_chunks', owner: 'document_id' }): DocumentStore {
   const { table, owner } = where
+  if (!/^[a-z_]+$/.test(table) || !/^[a-z_]+$/.test(owner)) throw new Error('nom de table invalide')
   return {
     async write(trx, documentId, key, source, inspect) {
+      const conn = (await (trx as unknown as { client: { acquireConnection(): Promise<pg.Client> } }).client.acquireConnection()) as pg.Client
+      const owned = uuidBytes(documentId)
+      // A slow client (or a long export) may take longer than the usual statement limit; the request's
+      // own time limit still ends a stalled upload (the COPY is then aborted and rolled back).
+      const { rows } = await conn.query<{ prev: string }>("SELECT current_setting('statement_timeout') AS prev, set_config('statement_timeout', '30min', true)")
+      const copy = conn.query(copyFrom(`COPY ${table} (${owner}, seq, data) FROM STDIN (FORMAT binary)`, { highWaterMark: CHUNK_SIZE })) as unknown as Writable
+      let failed: unknown
+      copy.on('error', (err) => (failed ??= err))
+      const put = async (buf: Buffer) => {
+        if (failed) throw failed
+        if (!copy.write(buf)) await once(copy, 'drain')
+      }
       let seq = 0
       let size = 0
-      // A few chunks per INSERT (fewer round trips), still a bounded amount of memory per upload.
-      let batch: Record<string, unknown>[] = []
-      for await (const chunk of rechunk(source, chunkSize)) {
-        size += chunk.length
-        inspect?.(chunk, seq, size)
-        batch.push({ [owner]: documentId, seq, data: sealChunk(key, documentId, seq, chunk) })
-        seq++
-        if (batch.length >= WRITE_BATCH) {
-          await trx(table).insert(batch)
-          batch = []
+      try {
+        await put(COPY_HEADER)
+        for await (const chunk of rechunk(source, chunkSize)) {
+          size += chunk.length
+          inspect?.(chunk, seq, size)
+          const iv = crypto.randomBytes(12)
+          const cipher = crypto.createCipheriv('aes-256-gcm', key, iv)
+          cipher.setAAD(aad(documentId, seq))
+          const body = cipher.update(chunk)
+          cipher.final()
+          // Tuple: 3 fields (uuid, int4, bytea = iv | tag | ciphertext), the body written as is.
+          const head = Buffer.allocUnsafe(2 + 4 + 16 + 4 + 4 + 4 + 28)
+          let at = head.writeInt16BE(3, 0)
+          at = head.writeInt32BE(16, at)
+          at += owned.copy(head, at)
+          at = head.writeInt32BE(4, at)
+          at = head.writeInt32BE(seq, at)
+          at = head.writeInt32BE(28 + body.length, at)
+          at += iv.copy(head, at)
+          cipher.getAuthTag().copy(head, at)
+          await put(head)
+          await put(body)
+          seq++
         }
+        await put(COPY_TRAILER)
+        copy.end()
+        await once(copy, 'finish')
+      } catch (err) {
+        // Abort the COPY (the server answers with an error); the caller's transaction rolls back.
+        if (!copy.destroyed) {
+          copy.destroy(err instanceof Error ? err : new Error(String(err)))
+          await once(copy, 'close').catch(() => undefined)
+        }
+        throw err
       }
-      if (batch.length) await trx(table).insert(batch)
+      await conn.query('SELECT set_config($1, $2, true)', ['statement_timeout', rows[0].prev])
       return { size, chunks: seq, chunkSize }
     },
 
     async *read(db, documentId, key, chunkCount) {
-      for (let from = 0; from < chunkCount; from += READ_BATCH) {
-        const to = Math.min(chunkCount, from + READ_BATCH)
-        const rows: { seq: number; data: Buffer }[] = await db(table)
-          .where({ [owner]: documentId })
-          .where('seq', '>=', from)
-          .where('seq', '<', to)
-          .orderBy('seq')
-          .select('seq', 'data')
-        if (rows.length !== to - from) throw new Error('contenu du document incomplet')
-        for (let i = 0; i < rows.length; i++) {
-          if (rows[i].seq !== from + i) throw new Error('contenu du document incomplet')
-          yield openChunk(key, documentId, rows[i].seq, rows[i].data)
+      if ((db as Knex.Transaction).isTransaction) {
+        // In a transaction (its connection may be needed by the caller): batched binary SELECTs.
+        for (let from = 0; from < chunkCount; from += READ_BATCH) {
+          const to = Math.min(chunkCount, from + READ_BATCH)
+          const rows = (await db.raw(`SELECT seq, data FROM ${table} WHERE ${owner} = ? AND seq >= ? AND seq < ? ORDER BY seq`, [documentId, from, to]).options({ binary: true })).rows as { seq: number; data: Buffer }[]
+          if (rows.length !== to - from) throw new Error('contenu du document incomplet')
+          for (let i = 0; i < rows.length; i++) {
+            if (rows[i].seq !== from + i) throw new Error('contenu du document incomplet')
+            yield openChunk(key, documentId, rows[i].seq, rows[i].data)
+          }
         }
+        return
+      }
+      if (!UUID.test(documentId)) throw new Error('identifiant invalide')
+      const client = (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+      const conn = await client.acquireConnection()
+      let clean = false
+      try {
+        const stream = conn.query(copyTo(`COPY (SELECT seq, data FROM ${table} WHERE ${owner} = '${documentId}' ORDER BY seq) TO STDOUT (FORMAT binary)`, { highWaterMark: STREAM_BUFFER })) as unknown as Readable
+        let expected = 0
+        for await (const tuple of binaryTuples(stream)) {
+          const seq = tuple[0].readInt32BE(0)
+          if (seq !== expected || seq >= chunkCount) throw new Error('contenu du document incomplet')
+          yield openChunk(key, documentId, seq, tuple[1])
+          expected++
+        }
+        if (expected !== chunkCount) throw new Error('contenu du document incomplet')
+        clean = true
+      } finally {
+        // Stopped in the middle of a COPY (client gone, altered chunk): the connection is dropped.
+        if (!clean) (conn as unknown as { __knex__disposed?: string }).__knex__disposed = 'lecture interrompue'
+        await client.releaseConnection(conn)
       }
     },
 
@@ -121,4 +192,107 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
       await trx(table).where({ [owner]: documentId }).del()
     },
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1')
+const COPY_HEADER = Buffer.concat([COPY_SIGNATURE, Buffer.alloc(8)])
+const COPY_TRAILER = Buffer.from([0xff, 0xff])
+
+function uuidBytes(id: string): Buffer {
+  if (!UUID.test(id)) throw new Error('identifiant invalide')
+  return Buffer.from(id.replace(/-/g, ''), 'hex')
+}
+
+/** Parses a binary COPY stream into tuples of non-null fields (one copy per field at most). */
+export async function* binaryTuples(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer[]> {
+  let pending: Buffer[] = []
+  let pendingLength = 0
+  let headerDone = false
+  // Takes exactly n bytes from the pending pieces (undefined when not there yet).
+  const take = (n: number): Buffer | undefined => {
+    if (pendingLength < n) return undefined
+    if (n === 0) return Buffer.alloc(0)
+    let out: Buffer
+    if (pending[0].length >= n) {
+      out = pending[0].subarray(0, n)
+      pending[0] = pending[0].subarray(n)
+      if (pending[0].length === 0) pending.shift()
+    } else {
+      out = Buffer.allocUnsafe(n)
+      let at = 0
+      while (at < n) {
+        const p = pending[0]
+        const k = Math.min(p.length, n - at)
+        p.copy(out, at, 0, k)
+        at += k
+        if (k === p.length) pending.shift()
+        else pending[0] = p.subarray(k)
+      }
+    }
+    pendingLength -= n
+    return out
+  }
+  const peekInt = (offset: number, bytes: 2 | 4): number | undefined => {
+    if (pendingLength < offset + bytes) return undefined
+    const b = Buffer.allocUnsafe(bytes)
+    let at = 0
+    let skip = offset
+    for (const p of pending) {
+      if (skip >= p.length) {
+        skip -= p.length
+        continue
+      }
+      const k = Math.min(p.length - skip, bytes - at)
+      p.copy(b, at, skip, skip + k)
+      at += k
+      skip = 0
+      if (at === bytes) break
+    }
+    return bytes === 2 ? b.readInt16BE(0) : b.readInt32BE(0)
+  }
+  let fields: number | undefined
+  let tuple: Buffer[] = []
+  let fieldLength: number | undefined
+  for await (const piece of stream) {
+    if (piece.length) {
+      pending.push(piece)
+      pendingLength += piece.length
+    }
+    for (;;) {
+      if (!headerDone) {
+        const ext = peekInt(15, 4)
+        if (ext === undefined) break
+        const head = take(19 + ext)
+        if (!head) break
+        if (!head.subarray(0, 11).equals(COPY_SIGNATURE)) throw new Error('flux COPY invalide')
+        headerDone = true
+      }
+      if (fields === undefined) {
+        const n = peekInt(0, 2)
+        if (n === undefined) break
+        take(2)
+        if (n === -1) return
+        fields = n
+        tuple = []
+      }
+      if (tuple.length < fields) {
+        if (fieldLength === undefined) {
+          const len = peekInt(0, 4)
+          if (len === undefined) break
+          if (len < 0) throw new Error('valeur nulle inattendue')
+          take(4)
+          fieldLength = len
+        }
+        const value = take(fieldLength)
+        if (!value) break
+        tuple.push(value)
+        fieldLength = undefined
+        continue
+      }
+      fields = undefined
+      yield tuple
+    }
+  }
+  throw new Error('flux COPY incomplet')
 }

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core'
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { browserSession, launchBrowser, screenshot, signInThroughPages, type Watcher } from '../helpers/browser'
 import { CAMILLE, DEMO_PERSONS, PROS } from '../helpers/demo'
+import { createAccount } from '../helpers/lifecycle'
 import { formatNir } from '../../src/domain/nir'
 import { simplePdf } from '../../src/infrastructure/simplePdf'
 
@@ -106,6 +107,33 @@ describe.each([
       // (The document page itself is the documents feature's, tested there.)
       const href = await page.getByRole('link', { name: /Voir dans mes documents/ }).getAttribute('href')
       expect(href).toMatch(/^\/documents\/[0-9a-f-]{36}$/)
+    })
+  })
+  // The carer path is a patient-side page like the others: checked without JavaScript only.
+  ;(js ? it.skip : it)('un aidant lit et répond pour Camille, sans pouvoir télécharger la pièce jointe', async () => {
+    const camilleId = (await t.db('insured_persons').where({ nir: DEMO_PERSONS.camille.nir }).first()).id
+    const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidante2e' })
+    await t.db('carers').insert({ person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(), starts_on: '2026-01-01', accepted_at: new Date() })
+    await session(async (page, w) => {
+      await signInAs(page, '/connexion', 'Identifiant', paul.login, paul.password, paul.email)
+      await page.getByRole('heading', { level: 1 }).first().waitFor()
+      await page.goto(base + '/aidants')
+      await page.getByRole('button', { name: 'Agir pour Camille Martin' }).click()
+      await page.getByText("Vous agissez en tant qu'aidant de Camille Martin").first().waitFor()
+      await page.getByRole('link', { name: /^Messagerie/ }).first().click()
+      await page.getByRole('heading', { name: 'Messagerie', level: 1 }).waitFor()
+      await w.check('aidant : messagerie de Camille')
+      await page.getByRole('link', { name: 'Compte rendu de votre échographie' }).click()
+      await page.getByRole('heading', { name: 'Compte rendu de votre échographie', level: 1 }).waitFor()
+      await page.getByText("En tant qu'aidant, vous ne pouvez pas télécharger les pièces jointes.").waitFor()
+      expect(await page.locator('a[href*="/pieces-jointes/"]').count()).toBe(0)
+      await w.check('aidant : conversation sans téléchargement')
+      await page.getByLabel('Votre message').fill('Bien reçu pour Camille, merci.')
+      await page.getByRole('button', { name: 'Envoyer le message' }).click()
+      await page.getByText('Votre message a été envoyé.').waitFor()
+      await page.getByText('Paul Aidante2e, aidant de Camille Martin').first().waitFor()
+      await w.check('aidant : réponse envoyée')
+      await screenshot(page, 'messagerie-aidant-sans-js')
     })
   })
 })

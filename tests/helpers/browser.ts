@@ -75,6 +75,8 @@ export function watch(page: Page, opts: { javaScript: boolean }) {
   page.on('response', (response: Response) => {
     const req = response.request()
     if (req.resourceType() !== 'document') return
+    // Our pages only: not the browser's own PDF viewer inside a preview frame (chrome-extension:).
+    if (!/^https?:/.test(response.url())) return
     const type = response.headers()['content-type'] ?? ''
     if (!type.includes('text/html') || response.status() === 303) return
     pending.push(

@@ -3,6 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, LOUIS, PROS } from '../helpers/demo'
 import { DEMO_PERSONS } from '../../src/seed/demo'
+import { createAccount } from '../helpers/lifecycle'
 
 const rowsOf = (html: string, heading: string) => {
   const $ = cheerio.load(html)
@@ -71,6 +72,26 @@ describe('mes autorisations', () => {
     expect(blocked[0].startsWith('Dr Karim Haddad')).toBe(true)
     expect(blocked[1].startsWith('Dr Marc Petit')).toBe(true)
     expect(rowsOf(r.text, 'Professionnels de santé').find((p) => p.key.includes('Haddad'))).toBeUndefined()
+  })
+
+  it('les aidants qui ont accès (ou vont l’avoir) sont listés avec leur état, leurs dates et le lien pour les gérer ; pas ceux dont la délégation a pris fin', async () => {
+    const camilleId = (await t.db('insured_persons').where({ nir: CAMILLE.nir }).first()).id
+    let r = await camille.get('/mes-autorisations')
+    expect(cheerio.load(r.text)('main').text()).toContain("Aucun aidant n'a accès à ce profil.")
+    expect(cheerio.load(r.text)('main a[href="/aidants"]').text()).toBe('Gérer mes aidants')
+    const [paul, anne, eve] = await Promise.all(['Paul', 'Anne', 'Eve'].map((first, i) => createAccount(t.db, { firstNames: first, lastName: `Aidantautorisation${'abc'[i]}` })))
+    await t.db('carers').insert([
+      { person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(), starts_on: '2026-01-01', ends_on: '2099-12-31', accepted_at: new Date() },
+      { person_id: camilleId, carer_person_id: anne.id, status: 'invited', invitation_expires_at: new Date(Date.now() + 7 * 24 * 3600 * 1000), starts_on: '2099-01-01' },
+      { person_id: camilleId, carer_person_id: eve.id, status: 'revoked', invitation_expires_at: new Date(), starts_on: '2026-01-01', revoked_at: new Date() },
+    ])
+    r = await camille.get('/mes-autorisations')
+    const carers = rowsOf(r.text, 'Aidants')
+    expect(carers.map((c) => c.key).sort()).toEqual(['Anne Aidantautorisationb', 'Paul Aidantautorisationa'])
+    const p = carers.find((c) => c.key.startsWith('Paul'))!
+    expect(p.value).toBe("Active – à partir du 1er janvier 2026, jusqu'au 31 décembre 2099")
+    expect(p.link).toBe('/aidants')
+    expect(carers.find((c) => c.key.startsWith('Anne'))!.value).toContain('Invitation envoyée')
   })
 
   it('sur le profil de Léo : ses représentants légaux ; refusé aux autres comptes', async () => {

@@ -100,6 +100,13 @@ describe('aidants', () => {
     const del = await p.post(`/documents/${own.id}/supprimer`).type('form').send({ _csrf: cheerio.load(page.text)('input[name=_csrf]').first().val() as string, confirm: 'oui' })
     expect([403, 404]).toContain(del.status)
     expect(await t.db('documents').where({ id: own.id }).first()).toBeDefined()
+    // He views a document but may not download it (SPEC §3).
+    const shown = await p.get(`/documents/${own.id}`)
+    expect(shown.status).toBe(200)
+    expect(cheerio.load(shown.text)(`a[href="/documents/${own.id}/telecharger"]`).length).toBe(0)
+    expect(main(shown.text)).toContain("En tant qu'aidant, vous pouvez consulter ce document mais pas le télécharger.")
+    expect((await p.get(`/documents/${own.id}/telecharger`)).status).toBe(403)
+    expect(cheerio.load((await camille.get(`/documents/${own.id}`)).text)(`a[href="/documents/${own.id}/telecharger"]`).length).toBe(1)
     const reads = await t.db('activity_log').where({ subject_person_id: camilleId, actor_role: 'carer' }).pluck('action')
     expect(reads.length).toBeGreaterThanOrEqual(2)
 

@@ -1,3 +1,4 @@
+import { DATA_CATEGORIES } from '../../src/domain/consent'
 import * as cheerio from 'cheerio'
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, signIn, submitForm, type Agent } from '../helpers/http'
@@ -155,20 +156,37 @@ describe('catalogue de services', () => {
     expect(anon.headers.location).toBe('/connexion')
   })
 
-  it('tous les 90 jours, un courriel sans nom de service ni donnée de santé, selon les préférences', async () => {
+  it('tous les 90 jours, un courriel qui liste les services connectés (nom et éditeur, sans donnée de santé), selon les préférences', async () => {
     const now = new Date()
-    // Camille was reminded 30 days ago: nothing yet.
+    const DAY = 24 * 3600 * 1000
+    const sent = () => t.db('outbox').where({ recipient: CAMILLE.email, kind: 'connected-services' }).orderBy('id', 'desc')
+    // Camille was reminded 30 days ago: nothing yet, nor on day 89.
     let r = await t.services.catalogue.remindConnected(now)
     expect(r.reminded).toBe(0)
-    const later = new Date(now.getTime() + 61 * 24 * 3600 * 1000)
+    expect((await t.services.catalogue.remindConnected(new Date(now.getTime() + 59 * DAY))).reminded).toBe(0)
+    const later = new Date(now.getTime() + 61 * DAY)
     r = await t.services.catalogue.remindConnected(later)
     expect(r.reminded).toBe(1)
-    const mail = await t.db('outbox').where({ recipient: CAMILLE.email, kind: 'connected-services' }).orderBy('id', 'desc').first()
-    expect(mail.body).toMatch(/\d services sont connectés/)
-    expect(mail.body).not.toContain('Vidal')
-    expect(mail.body).not.toContain('Withings')
-    // Once sent, not again the same day.
+    expect(await sent()).toHaveLength(1)
+    const mail = (await sent())[0]
+    expect(mail.subject).toBe('Vos services connectés à Mon espace santé')
+    // The services by name and publisher, the links; nothing else.
+    expect(mail.body).toContain('Ces 2 services sont connectés à votre profil Mon espace santé :')
+    expect(mail.body).toContain('- Vidal Ma santé (Vidal)')
+    expect(mail.body).toContain('- Withings Health Mate (Withings)')
+    expect(mail.body).toMatch(/Mes autorisations : \S+\/mes-autorisations/)
+    expect(mail.body).toMatch(/Catalogue de services : \S+\/catalogue/)
+    expect(mail.body).not.toContain(CAMILLE.nir)
+    expect(mail.body).not.toMatch(/\b[12]\s?\d{2}\s?\d{2}\s?\d{2}\s?\d{3}\s?\d{3}/)
+    for (const label of Object.values(DATA_CATEGORIES)) expect(mail.body).not.toContain(label)
+    expect(mail.body).not.toMatch(/mesures|documents|vaccin|traitement|allergie/i)
+    // Once sent, not again the same day, nor 89 days later; again after 90 days.
     expect((await t.services.catalogue.remindConnected(later)).reminded).toBe(0)
+    expect((await t.services.catalogue.remindConnected(new Date(later.getTime() + 89 * DAY))).reminded).toBe(0)
+    expect(await sent()).toHaveLength(1)
+    expect((await t.services.catalogue.remindConnected(new Date(later.getTime() + 90 * DAY))).reminded).toBe(1)
+    expect(await sent()).toHaveLength(2)
+    expect(await t.db('activity_log').where({ subject_person_id: await t.db('insured_persons').where({ nir: CAMILLE.nir }).first().then((x) => x.id), action: 'service.reminder_sent' })).toHaveLength(2)
 
     // Someone who turned this notification off gets nothing.
     const p = await createAccount(t.db)
@@ -178,7 +196,7 @@ describe('catalogue de services', () => {
     await submitForm(a, '/catalogue/sante-fr/connecter', { 'autorisations[]': ['identite:read'] })
     const santeFr = await serviceId('sante-fr')
     expect(await t.services.catalogue.grantedCategories(p.id, santeFr)).toEqual([{ category: 'identite', access: 'read' }])
-    const far = new Date(now.getTime() + 91 * 24 * 3600 * 1000)
+    const far = new Date(now.getTime() + 91 * DAY)
     r = await t.services.catalogue.remindConnected(far)
     expect(await t.db('outbox').where({ recipient: p.email, kind: 'connected-services' })).toHaveLength(0)
     expect(r.skipped).toBeGreaterThanOrEqual(1)

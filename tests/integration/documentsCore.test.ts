@@ -50,7 +50,7 @@ describe('documents core: facts, policy, encrypted chunked storage, fileDocument
   })
 
   it('files a streamed document in encrypted chunks (with an activity row in the same transaction) and reads it back', async () => {
-    const big = Buffer.alloc(200 * 1024 + 17)
+    const big = Buffer.alloc(3 * 256 * 1024 + 17)
     for (let i = 0; i < big.length; i++) big[i] = i % 251
     big.write('%PDF-1.4\n', 0, 'latin1')
     const { documents } = t.services

@@ -281,4 +281,52 @@ describe('Messagerie sécurisée', () => {
     const t2 = cheerio.load(back.text)('form[action="/changer-de-profil"] input[name="_csrf"]').attr('value')!
     await camille.post('/changer-de-profil').type('form').send({ _csrf: t2, profil: 'moi' })
   })
+
+  it('a carer reads and writes Camille’s messages within the delegation, logged as «aidant», and may not download an attachment', async () => {
+    const start = await postMultipart(moreau, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { ...camilleIdentity(), subject: 'Compte rendu de consultation', body: 'Voici le compte rendu.' }, { bytes: simplePdf(['Compte rendu']), name: 'compte-rendu.pdf' })
+    expect(start.status).toBe(303)
+    const convId = (start.headers.location as string).split('/').pop()!
+    const att = await t.db('message_attachments as a').join('messages as m', 'm.id', 'a.message_id').where('m.conversation_id', convId).first('a.id')
+    const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidantmessagerie' })
+    const delegation = (await t.db('carers').insert({ person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(), starts_on: '2026-01-01', accepted_at: new Date() }).returning('id'))[0].id
+    const p = agent(t.app)
+    await signIn(p, t.db, 'patient', paul.login, paul.password)
+    // On his own profile, Paul does not see Camille's conversation.
+    expect((await p.get(`/messagerie/${convId}`)).status).toBe(404)
+    expect((await submitForm(p, '/aidants', { profil: camilleId }, '/aidants/agir')).status).toBe(303)
+
+    const list = await conversationsOf(p, '/messagerie')
+    expect(list.map((c) => c.subject)).toContain('Compte rendu de consultation')
+    const page = await p.get(`/messagerie/${convId}`)
+    expect(page.status).toBe(200)
+    const $ = cheerio.load(page.text)
+    expect($('#bandeau-profil').text()).toContain("Vous agissez en tant qu'aidant de Camille Martin")
+    expect($('main').text()).toContain('Voici le compte rendu.')
+    // The attachment is listed, with no download link, and its URL is refused.
+    expect($('main').text()).toContain('compte-rendu.pdf')
+    expect($(`a[href$="/pieces-jointes/${att.id}"]`).length).toBe(0)
+    expect($('main').text()).toContain("En tant qu'aidant, vous ne pouvez pas télécharger les pièces jointes.")
+    const dl = await p.get(`/messagerie/pieces-jointes/${att.id}`)
+    expect(dl.status).toBe(403)
+    expect(dl.headers['content-type']).not.toContain('pdf')
+    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'message.attachment.download', actor_role: 'carer' }).first()).toBeUndefined()
+
+    // He replies: signed as Camille's carer, the professional is told.
+    const reply = await postMultipart(p, `/messagerie/${convId}`, `/messagerie/${convId}/repondre`, { body: 'Bien reçu, merci.' })
+    expect(reply.status).toBe(303)
+    const m = await t.db('messages').where({ conversation_id: convId, author_side: 'carer' }).first()
+    expect(m.author_name).toBe('Paul Aidantmessagerie, aidant de Camille Martin')
+    const proView = await moreau.get(`/pro/messagerie/${convId}`)
+    expect(proView.text).toContain('Paul Aidantmessagerie, aidant de Camille Martin')
+    // Every carer action is logged as such, in Camille's history.
+    const rows = await t.db('activity_log').where({ subject_person_id: camilleId, actor_role: 'carer', actor_name: 'Paul Aidantmessagerie' }).pluck('action')
+    expect(rows).toEqual(expect.arrayContaining(['message.list', 'message.read', 'message.send']))
+
+    // The delegation ends: the next request no longer reaches Camille's messages.
+    await t.db('carers').where({ id: delegation }).update({ ends_on: '2026-01-02' })
+    expect((await p.get(`/messagerie/${convId}`)).status).toBe(404)
+    const after = await postMultipart(p, '/messagerie', `/messagerie/${convId}/repondre`, { body: 'Encore moi.' })
+    expect(after.status).toBe(404)
+    expect(Number((await t.db('messages').where({ conversation_id: convId, author_side: 'carer' }).count('* as n').first())!.n)).toBe(1)
+  })
 })

@@ -157,4 +157,93 @@ describe('remboursements', () => {
     expect((await louis.get('/remboursements')).status).toBe(403)
     expect((await louis.get('/back-office/remboursements/imports/00000000-0000-0000-0000-000000000000')).status).toBe(404)
   })
+
+  it('portail professionnel : les remboursements du patient, après accès déclaré, chaque lecture dans l’historique ; refusés avec un message clair quand le patient les masque', async () => {
+    const moreau = agent(t.app)
+    await signIn(moreau, t.db, 'professional', DEMO_PROFESSIONALS.moreau.rpps, DEMO_PROFESSIONALS.moreau.password)
+    const C = await t.db('insured_persons').where({ id: camilleId }).first('nir', t.db.raw("to_char(birth_date, 'YYYY-MM-DD') as birth"))
+    const [y, m, d] = (C.birth as string).split('-')
+    expect((await submitForm(moreau, '/pro/patient', { nir: C.nir, 'birthDate-day': d, 'birthDate-month': m, 'birthDate-year': y, lastName: 'Martin' })).status).toBe(303)
+    // No access declared yet: no link, and the page refuses in plain French.
+    let dossier = await moreau.get('/pro/patient/dossier')
+    expect(cheerio.load(dossier.text)('a[href="/pro/patient/remboursements"]').length).toBe(0)
+    let r = await moreau.get('/pro/patient/remboursements')
+    expect(r.status).toBe(403)
+    expect(text(r.text)).toContain("Vous n'avez pas accès au profil de ce patient : vous ne pouvez pas consulter ses remboursements.")
+    expect(cheerio.load(r.text)('main table').length).toBe(0)
+    const reads = () => t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'professional', actor_name: r2name }).count({ n: '*' }).first().then((x) => Number(x!.n))
+    const r2name = (await t.db('accounts as a').join('professionals as p', 'p.id', 'a.professional_id').where({ 'p.rpps': DEMO_PROFESSIONALS.moreau.rpps }).first('a.display_name')).display_name
+    expect(await reads()).toBe(0)
+
+    // Access declared (consent): the link, the year's table with its total, the filters.
+    expect((await submitForm(moreau, '/pro/patient/dossier', { mode: 'consentement' }, '/pro/patient/acces')).status).toBe(303)
+    dossier = await moreau.get('/pro/patient/dossier')
+    expect(cheerio.load(dossier.text)('a[href="/pro/patient/remboursements"]').text()).toBe('Voir les remboursements du patient')
+    r = await moreau.get('/pro/patient/remboursements')
+    expect(r.status).toBe(200)
+    expect(r.headers['cache-control']).toContain('no-store')
+    const $ = cheerio.load(r.text)
+    expect($('h1').text().trim()).toBe('Remboursements du patient')
+    expect(text(r.text)).toContain('Consultation de cardiologie')
+    expect($('main table').first().find('tbody tr').last().text()).toContain('Total')
+    expect(await reads()).toBe(1)
+    const optique = DEMO_REIMBURSEMENTS.find((x) => x.care_type === 'optique')!
+    const optiqueYear = (await t.db('reimbursements').where({ person_id: camilleId, care_type: 'optique' }).first(t.db.raw('extract(year from care_date)::int as y'))).y
+    const f = await moreau.get(`/pro/patient/remboursements?annee=${optiqueYear}&type=optique`)
+    expect(f.status).toBe(200)
+    expect(text(f.text)).toContain(optique.act)
+    expect(text(f.text)).not.toContain('Consultation de cardiologie')
+    expect(cheerio.load(f.text)('#type option[selected]').attr('value')).toBe('optique')
+    expect(await reads()).toBe(2)
+    const row = await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'professional' }).orderBy('seq', 'desc').first()
+    expect(row.object_id).toBe(String(optiqueYear))
+    // Camille sees the access in her history («Actions des professionnels»).
+    expect(text((await camille.get('/historique?onglet=autres')).text)).toContain('Remboursements consultés')
+
+    // Camille hides them: refused with a clear message, nothing read, nothing logged.
+    expect((await submitForm(camille, '/remboursements', { masquer: 'oui' }, '/remboursements/visibilite')).status).toBe(303)
+    dossier = await moreau.get('/pro/patient/dossier')
+    expect(cheerio.load(dossier.text)('a[href="/pro/patient/remboursements"]').length).toBe(0)
+    expect(text(dossier.text)).toContain('Ce patient a choisi de masquer ses remboursements aux professionnels de santé.')
+    r = await moreau.get('/pro/patient/remboursements')
+    expect(r.status).toBe(403)
+    expect(text(r.text)).toContain('Ce patient a choisi de masquer ses remboursements aux professionnels de santé : vous ne pouvez pas les consulter.')
+    expect(text(r.text)).not.toContain('Consultation de cardiologie')
+    expect(await reads()).toBe(2)
+    expect((await submitForm(camille, '/remboursements', {}, '/remboursements/visibilite')).status).toBe(303)
+    // A blocked professional (Dr Petit): the refusal says so.
+    const petit = agent(t.app)
+    await signIn(petit, t.db, 'professional', DEMO_PROFESSIONALS.petit.rpps, DEMO_PROFESSIONALS.petit.password)
+    expect((await submitForm(petit, '/pro/patient', { nir: C.nir, 'birthDate-day': d, 'birthDate-month': m, 'birthDate-year': y, lastName: 'Martin' })).status).toBe(303)
+    r = await petit.get('/pro/patient/remboursements')
+    expect(r.status).toBe(403)
+    expect(text(r.text)).toContain('Ce patient vous a bloqué')
+    // Without a patient found first: 404.
+    const bernard = agent(t.app)
+    await signIn(bernard, t.db, 'professional', DEMO_PROFESSIONALS.bernard.rpps, DEMO_PROFESSIONALS.bernard.password)
+    expect((await bernard.get('/pro/patient/remboursements')).status).toBe(404)
+    // A patient account cannot reach the professional page.
+    expect((await camille.get('/pro/patient/remboursements')).status).toBe(403)
+  })
+
+  it('un aidant consulte les remboursements de la personne aidée : lecture notée « aidant » dans son historique, sans le réglage de visibilité', async () => {
+    const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidantremboursements' })
+    await t.db('carers').insert({ person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(), starts_on: '2026-01-01', accepted_at: new Date() })
+    const p = agent(t.app)
+    await signIn(p, t.db, 'patient', paul.login, paul.password)
+    expect((await submitForm(p, '/aidants', { profil: camilleId }, '/aidants/agir')).status).toBe(303)
+    const r = await p.get('/remboursements')
+    expect(r.status).toBe(200)
+    expect(text(r.text)).toContain('Consultation de cardiologie')
+    expect(cheerio.load(r.text)('form[action="/remboursements/visibilite"]').length).toBe(0)
+    expect(text(r.text)).toContain('Seule la personne elle-même, ou son représentant légal, peut changer ce réglage.')
+    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'carer', actor_name: 'Paul Aidantremboursements' }).first()).toBeDefined()
+    const hide = await p.post('/remboursements/visibilite').type('form').send({ _csrf: csrfOf(r.text), masquer: 'oui' })
+    expect(hide.status).toBe(403)
+    expect(await t.services.reimbursements.hiddenFromProfessionals(camilleId)).toBe(false)
+    // The holder's own reads are not logged.
+    const before = await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'patient' }).count({ n: '*' }).first()
+    await camille.get('/remboursements')
+    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'patient' }).count({ n: '*' }).first()).toEqual(before)
+  })
 })

@@ -60,6 +60,11 @@ const cases: Case[] = [
   ['carer with read reads', actors.carer, 'read', doc(), facts({ kind: 'carer', rights: { read: true, write: false } }), true],
   ['carer without read', actors.carer, 'read', doc(), facts({ kind: 'carer', rights: { read: false, write: false } }), false],
   ['carer never deletes', actors.carer, 'delete', doc(), facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  ['carer never downloads (SPEC §3)', actors.carer, 'download', doc(), facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  ['holder downloads', actors.patient, 'download', doc(), facts({ kind: 'self' }), true],
+  ['representative downloads', actors.rep, 'download', doc(), facts({ kind: 'representative', childAge: 9 }), true],
+  ['care team downloads what it reads', actors.pro, 'download', doc(), facts(pro({ careTeam: true })), true],
+  ['pro without access downloads nothing', actors.pro, 'download', doc(), facts(pro()), false],
   ['carer with write adds', actors.carer, 'create', undefined, facts({ kind: 'carer', rights: { read: true, write: true } }), true],
   ['carer without write cannot add', actors.carer, 'create', undefined, facts({ kind: 'carer', rights: { read: true, write: false } }), false],
   // Professionals: access
@@ -194,5 +199,40 @@ describe('politique d’accès : agenda et vaccinations', () => {
   it.each(rows)('%s', (_n, actor, action, type, f, expected) => {
     expect(can(actor, action, { type }, f)).toBe(expected)
     expect(decide(actor, action, { type }, f)).toEqual(expected ? { allowed: true } : { allowed: false, status: 403 })
+  })
+})
+
+describe('access policy: blocking professionals (SPEC §5: administrators may also block others)', () => {
+  type Row = [string, Actor, Action, PolicyFacts, boolean]
+  const rows: Row[] = [
+    ['holder blocks', actors.patient, 'manage', facts({ kind: 'self' }), true],
+    ['holder of a closed space cannot', actors.patient, 'manage', facts({ kind: 'self' }, { state: 'closed' }), false],
+    ['representative blocks for the child', actors.rep, 'manage', facts({ kind: 'representative', childAge: 11 }), true],
+    ['carer never blocks', actors.carer, 'manage', facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+    ['administrator blocks others', actors.pro, 'manage', facts(pro({ administrator: true })), true],
+    ['administrator of a closed space cannot', actors.pro, 'manage', facts(pro({ administrator: true }), { state: 'closed' }), false],
+    ['blocked administrator cannot', actors.pro, 'manage', facts(pro({ administrator: true, blocked: true })), false],
+    ['care team member (not administrator) cannot', actors.pro, 'manage', facts(pro({ careTeam: true })), false],
+    ['médecin traitant (not administrator) cannot', actors.pro, 'manage', facts(pro({ medecinTraitant: true })), false],
+    ['emergency access cannot', actors.pro, 'manage', facts(pro({ emergency: { kind: 'BTG' } }), { settings: { emergencyBtg: true } }), false],
+    ['administrator: only manage', actors.pro, 'read', facts(pro({ administrator: true })), false],
+    ['agent never', actors.agent, 'manage', facts({ kind: 'agent' }), false],
+    ['operator never', actors.operator, 'manage', facts({ kind: 'operator' }), false],
+  ]
+  it.each(rows)('%s', (_n, actor, action, f, expected) => {
+    expect(can(actor, action, { type: 'blocks' }, f)).toBe(expected)
+    expect(decide(actor, action, { type: 'blocks' }, f)).toEqual(expected ? { allowed: true } : { allowed: false, status: 403 })
+  })
+})
+
+describe('download (SPEC §3: never a carer)', () => {
+  const service: Actor = { accountId: 'service', kind: 'patient', displayName: 'Vidal', service: { clientId: 'vidal', name: 'Vidal' } }
+  const rel = (scopes: string[]): Relation => ({ kind: 'service', clientId: 'vidal', tokenScopes: scopes, consentedScopes: scopes })
+  it.each<[string, Actor, PolicyFacts, boolean]>([
+    ['a connected service with document.read downloads a document it reads (FHIR)', service, facts(rel(['document.read'])), true],
+    ['a connected service without document.read does not', service, facts(rel(['patient.read'])), false],
+    ['a carer never', actors.carer, facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  ])('%s', (_n, actor, f, expected) => {
+    expect(can(actor, 'download', { type: 'document', document: doc() }, f)).toBe(expected)
   })
 })

@@ -51,6 +51,20 @@ const cases: Case[] = [
   ['carer read-only cannot reply', actors.carer, 'create', conv(), facts(carerR), false],
   ['carer without read sees nothing', actors.carer, 'list', undefined, facts({ kind: 'carer', rights: { read: false, write: false } }), false],
   ['a stranger patient sees nothing', actors.patient, 'read', conv(), facts({ kind: 'none' }), false],
+  ['carer with write lists the inbox', actors.carer, 'list', undefined, facts(carerRW), true],
+  ['carer with write archives', actors.carer, 'update', conv(), facts(carerRW), true],
+  ['carer read-only cannot archive', actors.carer, 'update', conv(), facts(carerR), false],
+  ['carer cannot start a conversation', actors.carer, 'create', undefined, facts(carerRW), false],
+  ['carer in a closed space sees nothing', actors.carer, 'read', conv(), facts(carerRW, 'closed'), false],
+  ['carer: conversation of another person', actors.carer, 'read', conv({ personId: OTHER }), facts(carerRW), false],
+  // Downloading an attachment: whoever reads the conversation, never a carer (SPEC §3).
+  ['holder downloads an attachment', actors.patient, 'download', conv(), facts(self), true],
+  ['holder downloads from a closed conversation', actors.patient, 'download', conv({ status: 'closed' }), facts(self), true],
+  ['representative downloads for the child', actors.rep, 'download', conv(), facts(rep), true],
+  ['carer with every right never downloads', actors.carer, 'download', conv(), facts(carerRW), false],
+  ['carer read-only never downloads', actors.carer, 'download', conv(), facts(carerR), false],
+  ['holder: no download without a conversation', actors.patient, 'download', undefined, facts(self), false],
+  ['holder: no download in a closed space', actors.patient, 'download', conv(), facts(self, 'closed'), false],
   // Professionals
   ['any professional starts, without consent', actors.pro, 'create', undefined, facts(pro()), true],
   ['a blocked professional may still start (law)', actors.pro, 'create', undefined, facts(pro({ blocked: true })), true],
@@ -64,6 +78,8 @@ const cases: Case[] = [
   ['another professional reads nothing, even in the care team', actors.pro, 'read', conv({ professionalId: PRO2 }), facts(pro({ careTeam: true, medecinTraitant: true })), false],
   ['another professional cannot write into it', actors.pro, 'create', conv({ professionalId: PRO2 }), facts(pro({ careTeam: true })), false],
   ['a professional has no inbox of the patient', actors.pro, 'list', undefined, facts(pro({ careTeam: true })), false],
+  ['the professional downloads from their conversation', actors.pro, 'download', conv(), facts(pro()), true],
+  ['another professional downloads nothing', actors.pro, 'download', conv({ professionalId: PRO2 }), facts(pro({ careTeam: true })), false],
   // Never
   ['agents never', actors.agent, 'read', conv(), facts({ kind: 'agent' }), false],
   ['operators never', actors.operator, 'list', undefined, facts({ kind: 'operator' }), false],
@@ -80,6 +96,8 @@ describe('access policy: messages', () => {
     ['another patient: 404', actors.patient, 'create', conv({ personId: OTHER }), facts(self), 404],
     ['closed conversation, patient writes: 403 (they see it)', actors.patient, 'create', conv({ status: 'closed' }), facts(self), 403],
     ['read-only carer replies: 403', actors.carer, 'create', conv(), facts(carerR), 403],
+    ['carer downloads an attachment: 403 (they see it listed)', actors.carer, 'download', conv(), facts(carerRW), 403],
+    ['carer, conversation of another person: 404', actors.carer, 'download', conv({ personId: OTHER }), facts(carerRW), 404],
   ])('%s', (_n, actor, action, c, f, status) => {
     expect(decide(actor, action, { type: 'message', conversation: c }, f)).toEqual({ allowed: false, status })
   })

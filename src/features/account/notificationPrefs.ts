@@ -61,6 +61,23 @@ export function createNotificationPrefs(db: Knex) {
       return wants(effectivePrefs(row.notification_prefs, row.notify_new_signin), kind) ? row.email : null
     },
 
+    /**
+     * The legal representatives of a child to notify for this kind (SPEC §3, §6): active
+     * representatives whose own switches allow it, each at their own address.
+     */
+    async representativeRecipients(childPersonId: string, kind: NotificationKind, except?: string): Promise<string[]> {
+      const rows: { email: string | null; notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean | undefined }[] = await db('representatives as r')
+        .join('accounts as a', 'a.person_id', 'r.representative_person_id')
+        .join('spaces as s', 's.person_id', 'a.person_id')
+        .where({ 'r.child_person_id': childPersonId, 'a.kind': 'patient' })
+        .whereNull('r.ended_at')
+        .whereNull('a.disabled_at')
+        .whereNot('s.state', 'closed')
+        .modify((q) => (except ? q.whereNot('r.representative_person_id', except) : q))
+        .select('a.email', 'a.notification_prefs', 'a.notify_new_signin')
+      return rows.filter((r) => r.email && wants(effectivePrefs(r.notification_prefs, r.notify_new_signin), kind)).map((r) => r.email as string)
+    },
+
     /** Saves the switches (in the caller's transaction). */
     async save(trx: Knex.Transaction, accountId: string, prefs: NotificationPrefs): Promise<void> {
       await trx('accounts').where({ id: accountId }).update({ notification_prefs: JSON.stringify(prefs), notify_new_signin: prefs.new_signin, updated_at: trx.fn.now() })

@@ -6,6 +6,9 @@ import type { AccessFacts } from '../access/facts'
 import type { CatalogueService } from '../catalogue/service'
 import type { CareTeamService } from '../professionals/service'
 import { fullName } from '../professionals/service'
+import { carersRepository } from '../carers/repository'
+import { EFFECTIVE_LABELS, effective, takesAPlace } from '../../domain/carers'
+import { isoDate } from '../../validation'
 
 /** Where each kind of authorisation is changed. */
 export const CHANGE_LINKS = {
@@ -15,6 +18,7 @@ export const CHANGE_LINKS = {
   catalogue: '/catalogue',
   children: '/changer-de-profil',
   invite: (childId: string) => `/enfants/${childId}/inviter`,
+  carers: '/aidants',
 }
 
 export interface ProfessionalAccess {
@@ -94,6 +98,11 @@ export function createAuthorisationsService(deps: { db: Knex; access: AccessFact
           .whereNull('r.ended_at')
           .orderBy('r.since')
           .select(trx.raw("p.first_names || ' ' || p.last_name as name"), 'r.since')
+        // Carers: every delegation that reaches (or is about to reach) the space, with its state and dates.
+        const today = isoDate(now)
+        const carers = (await carersRepository.ofPerson(trx, personId))
+          .filter((d) => takesAPlace(d, now, today))
+          .map((d) => ({ name: `${d.first_names} ${d.last_name}`, state: EFFECTIVE_LABELS[effective(d, now, today)], startsOn: d.starts_on, endsOn: d.ends_on }))
         const connected = await catalogue.connections(personId)
         return {
           personName: `${person.first_names} ${person.last_name}`,
@@ -104,6 +113,7 @@ export function createAuthorisationsService(deps: { db: Knex; access: AccessFact
           emergency: { etreat: facts.settings.emergencyEtreat, btg: facts.settings.emergencyBtg, masked: facts.settings.emergencyMasked },
           reimbursementsHidden: facts.settings.reimbursementsHidden,
           representatives,
+          carers,
           services: connected.map((s) => ({ slug: s.slug, name: s.name, labels: s.connection?.effectiveLabels ?? [], needsReconsent: s.connection?.state.needsReconsent ?? false })),
           links: CHANGE_LINKS,
         }

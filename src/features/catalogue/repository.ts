@@ -93,6 +93,17 @@ export const catalogueRepository = {
     return db('service_connections').where({ person_id: personId }).whereNull('ended_at').orderBy('consented_at')
   },
 
+  /** The names and publishers of a person's connected services (for the 90-day e-mail: nothing else). */
+  connectedServiceNames(db: Knex | Knex.Transaction, personId: string): Promise<{ name: string; publisher: string }[]> {
+    return db('service_connections as c')
+      .join('catalogue_services as s', 's.id', 'c.service_id')
+      .where('c.person_id', personId)
+      .whereNull('c.ended_at')
+      .groupBy('s.name', 's.publisher')
+      .select('s.name', 's.publisher')
+      .orderByRaw('lower(s.name)')
+  },
+
   async endConnection(trx: Knex.Transaction, id: string): Promise<void> {
     await trx('service_connections').where({ id }).update({ ended_at: trx.fn.now() })
   },

@@ -249,8 +249,8 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
 
     /**
      * Every 90 days, an e-mail reminds each person of their connected services (if they kept that
-     * notification). The e-mail gives the number and a link; the names stay on the site, since a
-     * service's name can reveal a condition.
+     * notification): the services by name and publisher, and links to «Mes autorisations» and the
+     * catalogue. Nothing else: no data, no data category, no NIR.
      */
     async remindConnected(now = new Date(), batch = 500): Promise<{ reminded: number; skipped: number }> {
       const before = new Date(now.getTime() - REMINDER_DAYS * DAY)
@@ -261,7 +261,8 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
         if (!due.length) break
         for (const { person_id } of due) {
           await db.transaction(async (trx) => {
-            const count = (await repo.activeConnections(trx, person_id)).length
+            const services = await repo.connectedServiceNames(trx, person_id)
+            const count = services.length
             const to = await notificationPrefs.recipient(person_id, 'connected_services')
             if (to && count) {
               await notifier.email(trx, {
@@ -271,9 +272,12 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
                 text: [
                   'Bonjour,',
                   '',
-                  `${count === 1 ? 'Un service est connecté' : `${count} services sont connectés`} à votre profil Mon espace santé.`,
-                  'Pour voir la liste, ce que chacun peut consulter, et les désynchroniser si vous le souhaitez, connectez-vous :',
-                  `${deps.publicUrl}/catalogue`,
+                  `${count === 1 ? 'Ce service est connecté' : `Ces ${count} services sont connectés`} à votre profil Mon espace santé :`,
+                  ...services.map((s) => `- ${s.name} (${s.publisher})`),
+                  '',
+                  'Pour voir ce que chacun peut consulter, et le désynchroniser si vous le souhaitez, connectez-vous :',
+                  `- Mes autorisations : ${deps.publicUrl}/mes-autorisations`,
+                  `- Catalogue de services : ${deps.publicUrl}/catalogue`,
                   '',
                   'Vous recevez ce rappel tous les 90 jours. Vous pouvez le désactiver dans « Mon compte », rubrique notifications.',
                   '',

@@ -185,6 +185,7 @@ export function documentRoutes(services: Services): Router {
       canUpdate: v.canUpdate,
       canDelete: v.canDelete,
       canMask: v.canMask,
+      canDownload: v.canDownload,
       byProfessional: v.row.author_kind === 'professional',
       maskedVisibleTo: MASKED_VISIBLE_TO,
       emergencyMasked: v.facts.settings.emergencyMasked,

@@ -64,6 +64,8 @@ export interface DocumentView {
   canDelete: boolean
   canMask: boolean
   canRelease: boolean
+  /** «Télécharger le document» (never for a carer, SPEC §3). */
+  canDownload: boolean
 }
 
 const PER_PAGE = 20
@@ -174,8 +176,15 @@ export function createDocumentsService(deps: {
     })
     const notify = input.notify ?? (rel.kind === 'professional' && !input.heldUntil)
     if (notify) await tellNewDocument(trx, input.personId)
+    // A child's legal representatives are told too (SPEC §6), never of a document hidden from them;
+    // a representative who filed it is not told of their own upload, the other one is.
+    const invisible = input.invisibleToRepresentatives ?? false
+    const notifyRepresentatives = input.notify ?? (!input.heldUntil && (rel.kind === 'professional' || rel.kind === 'representative' || rel.kind === 'carer'))
+    if (notifyRepresentatives && !invisible) await tellRepresentatives(trx, input.personId, rel.kind === 'representative' ? actor.personId : undefined)
     return { id, mime, size: written.size }
   }
+
+  const FOOTER = 'Ce message est envoyé automatiquement, merci de ne pas y répondre.'
 
   async function tellNewDocument(trx: Knex.Transaction, personId: string): Promise<void> {
     const to = await notificationPrefs.recipient(personId, 'new_document')
@@ -184,8 +193,20 @@ export function createDocumentsService(deps: {
       to,
       kind: 'new-document',
       subject: 'Un nouveau document est disponible dans Mon espace santé',
-      text: `Bonjour,\n\nUn nouveau document a été ajouté à votre profil Mon espace santé.\nConnectez-vous pour le consulter : ${deps.publicUrl}/documents\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
+      text: `Bonjour,\n\nUn nouveau document a été ajouté à votre profil Mon espace santé.\nConnectez-vous pour le consulter : ${deps.publicUrl}/documents\n\n${FOOTER}`,
     })
+  }
+
+  /** The e-mail to a child's representatives: no title, no category, no author, no name of the child. */
+  async function tellRepresentatives(trx: Knex.Transaction, childPersonId: string, except?: string): Promise<void> {
+    for (const to of await notificationPrefs.representativeRecipients(childPersonId, 'new_document', except)) {
+      await notifier.email(trx, {
+        to,
+        kind: 'new-document-representative',
+        subject: 'Un nouveau document est disponible dans Mon espace santé',
+        text: `Bonjour,\n\nUn nouveau document a été ajouté au profil Mon espace santé d'un enfant dont vous êtes représentant légal.\nConnectez-vous, puis choisissez son profil avec «Changer de profil» pour le consulter : ${deps.publicUrl}/connexion\n\n${FOOTER}`,
+      })
+    }
   }
 
   function scopeFor(facts: PolicyFacts): ListScope {
@@ -206,6 +227,7 @@ export function createDocumentsService(deps: {
       canDelete: can(actor, 'delete', resource, facts),
       canMask: can(actor, 'mask', resource, facts),
       canRelease: can(actor, 'release', resource, facts),
+      canDownload: can(actor, 'download', resource, facts),
     }
   }
 
@@ -288,6 +310,7 @@ export function createDocumentsService(deps: {
     async content(actor: Actor, id: string, purpose: 'download' | 'preview'): Promise<{ row: DocumentRow; chunks: AsyncGenerator<Buffer> }> {
       const row = await db.transaction(async (trx) => {
         const { row, facts } = await visible(trx, actor, id)
+        if (purpose === 'download' && !can(actor, 'download', { type: 'document', document: documentFacts(row) }, facts)) throw new ForbiddenError()
         if (someoneElse(facts) && purpose === 'download') {
           await activity.record(trx, actor, { action: 'document.download', subjectPersonId: row.person_id, objectType: 'document', objectId: row.id, emergency: isEmergencyAccess(facts) })
         }
@@ -331,6 +354,7 @@ export function createDocumentsService(deps: {
       return change(actor, id, 'release', async (trx, row) => {
         await repo.update(trx, id, { held_released_at: new Date() })
         await tellNewDocument(trx, row.person_id)
+        if (!row.invisible_to_representatives) await tellRepresentatives(trx, row.person_id)
         return { action: 'document.release' }
       })
     },

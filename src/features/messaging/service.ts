@@ -98,7 +98,7 @@ export function createMessagingService(deps: {
     return facts
   }
 
-  function enforce(actor: Actor, action: 'list' | 'read' | 'create' | 'update', resource: Resource, facts: PolicyFacts): void {
+  function enforce(actor: Actor, action: 'list' | 'read' | 'create' | 'update' | 'download', resource: Resource, facts: PolicyFacts): void {
     const d = decide(actor, action, resource, facts)
     if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
   }
@@ -130,6 +130,7 @@ export function createMessagingService(deps: {
       return pro ? proName(pro) : actor.displayName
     }
     if (r.kind === 'representative' && actor.acting) return `${actor.displayName}, pour ${actor.acting.displayName}`
+    if (r.kind === 'carer' && actor.acting) return `${actor.displayName}, aidant de ${actor.acting.displayName}`
     return actor.displayName
   }
 
@@ -384,6 +385,7 @@ export function createMessagingService(deps: {
           canClose: side === 'professional' && conv.status === 'open' && decide(actor, 'update', { type: 'message', conversation: cf }, facts).allowed,
           canArchive: decide(actor, 'update', { type: 'message', conversation: cf }, facts).allowed,
           canSave: side === 'patient' && decide(actor, 'create', { type: 'document' }, facts).allowed,
+          canDownload: decide(actor, 'download', { type: 'message', conversation: cf }, facts).allowed,
         }
       })
     },
@@ -414,12 +416,13 @@ export function createMessagingService(deps: {
       })
     },
 
-    /** An attachment's decrypted content, streamed; a download by someone else is logged first. */
+    /** An attachment's decrypted content, streamed; a download by someone else is logged first (never a carer's: refused). */
     async attachment(actor: Actor, attachmentId: string): Promise<{ row: AttachmentRow; chunks: AsyncGenerator<Buffer> }> {
       const row = await db.transaction(async (trx) => {
         const att = await repo.findAttachment(trx, attachmentId)
         if (!att) throw new NotFoundError()
         const { conv, facts } = await visible(trx, actor, att.conversation_id)
+        enforce(actor, 'download', { type: 'message', conversation: conversationFacts(conv) }, facts)
         if (someoneElse(facts)) {
           await activity.record(trx, actor, { action: 'message.attachment.download', subjectPersonId: conv.person_id, objectType: 'message_attachment', objectId: att.id })
         }
@@ -442,7 +445,8 @@ export function createMessagingService(deps: {
           category: 'AUTR_DOC',
           title: documentTitleFromAttachment(att.title),
           date: isoDate(att.created_at),
-          stream: store.read(trx, att.id, unwrapDataKey(masterKey, att.wrapped_key), att.chunk_count),
+          // Read on its own connection: the transaction's one is busy with the new document's COPY.
+          stream: store.read(db, att.id, unwrapDataKey(masterKey, att.wrapped_key), att.chunk_count),
           mime: att.mime as DocumentMime,
           fileName: att.file_name,
           notify: false,

@@ -62,6 +62,10 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
         facts: f,
         hasAccess: can(actor, 'list', { type: 'document' }, f),
         canFile: can(actor, 'create', { type: 'document' }, f),
+        /** An «administrateur» may block other professionals for the patient (SPEC §5). */
+        canBlock: can(actor, 'manage', { type: 'blocks' }, f),
+        /** «Mon histoire de santé»: readable, or hidden by the patient's switch (the page says so). */
+        canReadReimbursements: can(actor, 'read', { type: 'reimbursements' }, f),
         refusal: professionalRefusal(f, 'consent'),
         emergencyKind: r.kind === 'professional' ? (r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG') : 'BTG',
         emergencyRefusal: professionalRefusal(f, r.kind === 'professional' && r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG'),
@@ -138,10 +142,20 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
           .where('created_at', '<=', new Date(now.getTime() - HOLD_REMINDER_DAYS * DAY))
           .forUpdate()
           .skipLocked()
-          .select('id', 'person_id')
+          .select('id', 'person_id', 'invisible_to_representatives')
         for (const d of due) {
           await trx('documents').where({ id: d.id }).update({ held_reminder_sent_at: now })
           const to = await notificationPrefs.recipient(d.person_id, 'new_document')
+          // A child's legal representatives are told as well (never of a document hidden from them).
+          const representatives = d.invisible_to_representatives ? [] : await notificationPrefs.representativeRecipients(d.person_id, 'new_document')
+          for (const rep of representatives) {
+            await notifier.email(trx, {
+              to: rep,
+              kind: 'held-document-reminder-representative',
+              subject: 'Un résultat attend votre enfant dans Mon espace santé',
+              text: `Bonjour,\n\nUn professionnel de santé a déposé il y a deux semaines un résultat dans le profil Mon espace santé d'un enfant dont vous êtes représentant légal. Il souhaite l'expliquer lors d'une consultation : prenez rendez-vous avec lui ou avec le médecin de l'enfant.\nLe document deviendra visible un mois après son dépôt : ${deps.publicUrl}/connexion\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
+            })
+          }
           if (to) {
             await notifier.email(trx, {
               to,
@@ -152,10 +166,19 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
           }
           reminded++
         }
-        const toRelease = await trx('documents').whereNotNull('held_until').whereNull('held_released_at').where('held_until', '<=', now).forUpdate().skipLocked().select('id', 'person_id', 'held_until')
+        const toRelease = await trx('documents').whereNotNull('held_until').whereNull('held_released_at').where('held_until', '<=', now).forUpdate().skipLocked().select('id', 'person_id', 'held_until', 'invisible_to_representatives')
         for (const d of toRelease) {
           await trx('documents').where({ id: d.id }).update({ held_released_at: d.held_until })
           await activity.record(trx, SYSTEM_ACTOR, { action: 'document.hold_released', subjectPersonId: d.person_id, objectType: 'document', objectId: d.id })
+          const representatives = d.invisible_to_representatives ? [] : await notificationPrefs.representativeRecipients(d.person_id, 'new_document')
+          for (const rep of representatives) {
+            await notifier.email(trx, {
+              to: rep,
+              kind: 'new-document-representative',
+              subject: 'Un nouveau document est disponible dans Mon espace santé',
+              text: `Bonjour,\n\nUn nouveau document est disponible dans le profil Mon espace santé d'un enfant dont vous êtes représentant légal.\nConnectez-vous, puis choisissez son profil avec «Changer de profil» pour le consulter : ${deps.publicUrl}/connexion\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
+            })
+          }
           const to = await notificationPrefs.recipient(d.person_id, 'new_document')
           if (to) {
             await notifier.email(trx, {

@@ -5,7 +5,8 @@ import type { ProfessionalRefusal } from '../../domain/accessPolicy'
 import { HOLD_DAYS, MAX_DOCUMENT_BYTES, MAX_TITLE_LENGTH, MIME_LABEL, PATIENT_CATEGORIES, categoryLabel, isPatientCategory, type DocumentMime } from '../../domain/documents'
 import { readMultipart } from '../../infrastructure/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
-import { NotFoundError } from '../../errors'
+import { ForbiddenError, NotFoundError } from '../../errors'
+import { fullName } from '../professionals/service'
 import { readNirAndBirthDate } from '../spaces/forms'
 import { REJECTION_MESSAGES, readListQuery, sendContent } from '../documents/routes'
 
@@ -17,12 +18,17 @@ export const REFUSALS: Record<ProfessionalRefusal, string> = {
   emergency_not_allowed: "Ce patient n'autorise pas l'accès en urgence à son profil. Demandez-lui son consentement.",
 }
 
+const REIMBURSEMENT_REFUSALS: Record<'hidden' | 'no_access', string> = {
+  hidden: 'Ce patient a choisi de masquer ses remboursements aux professionnels de santé : vous ne pouvez pas les consulter.',
+  no_access: "Vous n'avez pas accès au profil de ce patient : vous ne pouvez pas consulter ses remboursements. Déclarez d'abord votre accès depuis la page du patient.",
+}
+
 const NOT_FOUND = 'Aucun patient ne correspond à ces trois informations. Vérifiez le numéro de sécurité sociale, la date de naissance et le nom.'
 
 /** The professional portal: find a patient (all three identifiers), declare access, documents per the policy, file a document. */
 export function professionalRoutes(services: Services): Router {
   const router = Router()
-  const { proPortal, documents, csrf } = services
+  const { proPortal, documents, careTeam, csrf } = services
   router.use('/pro/patient', requireProfessional)
   const current = (req: Request): string => {
     const id = req.session.journeys?.proPatient?.personId
@@ -65,12 +71,30 @@ export function professionalRoutes(services: Services): Router {
       person: p.person,
       hasAccess: p.hasAccess,
       canFile: p.canFile,
+      canBlock: p.canBlock,
+      canReadReimbursements: p.canReadReimbursements,
       refusal: p.refusal ? REFUSALS[p.refusal] : undefined,
       emergencyKind: p.emergencyKind,
       emergencyRefusal: p.emergencyRefusal ? REFUSALS[p.emergencyRefusal] : undefined,
       list,
       values: {},
     })
+  })
+
+  // «Mon histoire de santé» of the patient: the access policy decides (and honours the patient's switch).
+  router.get('/pro/patient/remboursements', async (req, res) => {
+    const personId = current(req)
+    const p = await proPortal.patient(req.actor!, personId)
+    const yearRaw = typeof req.query.annee === 'string' ? req.query.annee : ''
+    const careType = typeof req.query.type === 'string' ? req.query.type : undefined
+    const r = await services.reimbursements.professionalView(req.actor!, personId, { year: /^\d{4}$/.test(yearRaw) ? Number(yearRaw) : undefined, careType })
+    const name = `${p.person.first_names} ${p.person.last_name}`
+    if (!r.ok) {
+      // Why, in plain words: the patient's own refusal of this professional (blocked, closed...) first.
+      const refusal = r.reason === 'no_access' && p.refusal ? REFUSALS[p.refusal] : REIMBURSEMENT_REFUSALS[r.reason]
+      return res.status(403).render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, refusal })
+    }
+    res.render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, ...r.view, careTypes: services.reimbursements.careTypes })
   })
 
   // The patient's medical profile, limited to the sections the access policy allows this profession (SPEC §5, §7).
@@ -98,6 +122,36 @@ export function professionalRoutes(services: Services): Router {
     const r = mode === 'consentement' ? await proPortal.declareConsent(req.actor!, personId) : await proPortal.emergencyAccess(req.actor!, personId, reason)
     if (!r.ok) return render(403, undefined, REFUSALS[r.reason])
     req.session.flash = { type: 'success', text: r.emergency ? 'Accès en urgence ouvert pour 12 heures. Le patient en est informé.' : 'Vous faites maintenant partie de l’équipe de soins du patient.' }
+    res.redirect(303, '/pro/patient/dossier')
+  })
+
+  // «Administrateur» of the patient: block another professional (SPEC §5); the policy decides (403 otherwise).
+  const BLOCK_TITLE = 'Bloquer un professionnel de santé'
+  router.get('/pro/patient/bloquer', async (req, res) => {
+    const p = await proPortal.patient(req.actor!, current(req))
+    if (!p.canBlock) throw new ForbiddenError()
+    res.render('professional/block.njk', { pageTitle: BLOCK_TITLE, person: p.person, values: {} })
+  })
+
+  router.post('/pro/patient/bloquer', async (req, res) => {
+    const personId = current(req)
+    const p = await proPortal.patient(req.actor!, personId)
+    if (!p.canBlock) throw new ForbiddenError()
+    const errors = emptyErrors()
+    const rpps = String(req.body.rpps ?? '').replace(/\s/g, '')
+    const again = () => res.status(400).render('professional/block.njk', { pageTitle: BLOCK_TITLE, person: p.person, values: { rpps: String(req.body.rpps ?? '').slice(0, 40) }, errors })
+    if (!rpps) addError(errors, 'rpps', 'Saisissez le numéro RPPS du professionnel à bloquer')
+    else if (!/^\d{11}$/.test(rpps)) addError(errors, 'rpps', 'Le numéro RPPS doit contenir 11 chiffres')
+    if (hasErrors(errors)) return again()
+    const pro = await careTeam.findForBlocking(req.actor!, personId, rpps)
+    if (!pro) addError(errors, 'rpps', 'Aucun professionnel de santé ne correspond à ce numéro RPPS')
+    else if (req.actor!.professionalId === pro.id) addError(errors, 'rpps', 'Vous ne pouvez pas vous bloquer vous-même')
+    if (hasErrors(errors) || !pro) return again()
+    if (req.body.confirm !== 'oui') {
+      return res.render('professional/block.njk', { pageTitle: 'Confirmer le blocage', person: p.person, values: { rpps }, confirm: { name: fullName(pro), profession: pro.specialty ?? pro.profession, rpps } })
+    }
+    await careTeam.block(req.actor!, personId, pro.id)
+    req.session.flash = { type: 'success', text: `${fullName(pro)} n’a plus accès au profil de ce patient : le blocage est enregistré.` }
     res.redirect(303, '/pro/patient/dossier')
   })
 

@@ -46,6 +46,16 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
     })
   }
 
+  /** Blocking: the holder or a representative, or an «administrateur» professional (SPEC §5), per the policy. */
+  async function blocking<T>(actor: Actor, personId: string, fn: (trx: Knex.Transaction, facts: PolicyFacts) => Promise<T>): Promise<T> {
+    return db.transaction(async (trx) => {
+      const facts = await access.loadFacts(trx, actor, personId)
+      if (!facts) throw new NotFoundError()
+      if (!can(actor, 'manage', { type: 'blocks' }, facts)) throw new ForbiddenError()
+      return fn(trx, facts)
+    })
+  }
+
   async function professional(trx: Knex.Transaction, id: string): Promise<ProfessionalEntry> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError()
     const p = await trx('professionals as p').where('p.id', id).first(PRO_COLUMNS)
@@ -127,15 +137,24 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
       })
     },
 
-    /** Blocks a professional: every access ends at their next request (consent and emergency too). */
+    /**
+     * Blocks a professional: every access ends at their next request (consent and emergency too).
+     * An administrator may block others, never themselves.
+     */
     async block(actor: Actor, personId: string, professionalId: string) {
-      return managed(actor, personId, async (trx) => {
+      return blocking(actor, personId, async (trx, facts) => {
         const pro = await professional(trx, professionalId)
+        if (facts.relation.kind === 'professional' && facts.relation.professionalId === pro.id) throw new ForbiddenError()
         await upsert(trx, personId, pro.id, { blocked_at: new Date(), consent_at: null, administrator: false, listed: false })
         await trx('emergency_accesses').where({ person_id: personId, professional_id: pro.id }).where('expires_at', '>', new Date()).update({ expires_at: new Date() })
         await log(trx, actor, personId, 'careteam.block', pro)
         return pro
       })
+    },
+
+    /** A professional of the directory by RPPS, for an administrator about to block them (null: unknown). */
+    async findForBlocking(actor: Actor, personId: string, rpps: string): Promise<ProfessionalEntry | null> {
+      return blocking(actor, personId, async (trx) => (await trx('professionals as p').where('p.rpps', rpps).first(PRO_COLUMNS)) ?? null)
     },
 
     /** Unblocks: no access comes back by itself, consent must be declared again. */

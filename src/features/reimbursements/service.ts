@@ -4,7 +4,7 @@ import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { formatEuros } from '../../domain/money'
 import { CARE_TYPES, checkRow, isCareType, readHeader, splitCsvLine, type ReimbursementRow } from '../../domain/reimbursementRow'
-import { can, type Action } from '../../domain/accessPolicy'
+import { can, isEmergencyAccess, professionalHasAccess, type Action, type PolicyFacts } from '../../domain/accessPolicy'
 import { forbidden, notFound } from '../../errors'
 import type { AccessFacts } from '../access/facts'
 import { isoDate } from '../../validation'
@@ -33,11 +33,33 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
 
   /** The access policy decides (404 for a person the actor may not know, 403 otherwise). */
   async function allowed(trx: Knex | Knex.Transaction, actor: Actor, personId: string | undefined, action: Action): Promise<string> {
+    return (await allowedWith(trx, actor, personId, action)).personId
+  }
+  async function allowedWith(trx: Knex | Knex.Transaction, actor: Actor, personId: string | undefined, action: Action): Promise<{ personId: string; facts: PolicyFacts }> {
     if (!personId) throw forbidden()
     const facts = await access.loadFacts(trx, actor, personId)
     if (!facts) throw notFound()
     if (!can(actor, action, { type: 'reimbursements' }, facts)) throw forbidden()
-    return personId
+    return { personId, facts }
+  }
+
+  /** The year page (rows of the year, its total, the totals of every year) for one person. */
+  async function yearView(trx: Knex | Knex.Transaction, personId: string, filter: { year?: number; careType?: string }) {
+    const careType = filter.careType && isCareType(filter.careType) ? filter.careType : undefined
+    // One query at a time on a transaction's connection.
+    const years = await repo.years(trx as Knex, personId)
+    const totals = await repo.totalsByYear(trx as Knex, personId, careType)
+    const year = filter.year && years.includes(filter.year) ? filter.year : years[0]
+    const rows = year ? await repo.list(trx, personId, year, careType) : []
+    const yearTotal = totals.find((t) => t.year === year) ?? { year, count: 0, paid: 0, reimbursed: 0 }
+    return {
+      years,
+      year,
+      careType: careType ?? '',
+      rows: summarise(rows),
+      total: { count: yearTotal.count, ...money(yearTotal.paid, yearTotal.reimbursed) },
+      totals: totals.map((t) => ({ year: t.year, count: t.count, ...money(t.paid, t.reimbursed) })),
+    }
   }
 
   function summarise(rows: Awaited<ReturnType<typeof repo.list>>) {
@@ -55,21 +77,32 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
     careTypes: Object.entries(CARE_TYPES).map(([value, text]) => ({ value, text })),
 
     async overview(actor: Actor, filter: { year?: number; careType?: string }) {
-      const personId = await allowed(db, actor, actor.kind === 'patient' ? subjectPersonId(actor) : undefined, 'read')
-      const careType = filter.careType && isCareType(filter.careType) ? filter.careType : undefined
-      const [years, totals, hidden] = await Promise.all([repo.years(db, personId), repo.totalsByYear(db, personId, careType), repo.hiddenFromProfessionals(db, personId)])
-      const year = filter.year && years.includes(filter.year) ? filter.year : years[0]
-      const rows = year ? await repo.list(db, personId, year, careType) : []
-      const yearTotal = totals.find((t) => t.year === year) ?? { year, count: 0, paid: 0, reimbursed: 0 }
-      return {
-        years,
-        year,
-        careType: careType ?? '',
-        hidden,
-        rows: summarise(rows),
-        total: { count: yearTotal.count, ...money(yearTotal.paid, yearTotal.reimbursed) },
-        totals: totals.map((t) => ({ year: t.year, count: t.count, ...money(t.paid, t.reimbursed) })),
-      }
+      return db.transaction(async (trx) => {
+        const { personId, facts } = await allowedWith(trx, actor, actor.kind === 'patient' ? subjectPersonId(actor) : undefined, 'read')
+        const view = await yearView(trx, personId, filter)
+        // A representative or a carer reading someone else's reimbursements: in that person's history.
+        if (facts.relation.kind !== 'self') await activity.record(trx, actor, { action: 'reimbursements.read', subjectPersonId: personId, objectType: 'reimbursements', objectId: view.year ? String(view.year) : undefined })
+        return { ...view, hidden: await repo.hiddenFromProfessionals(trx, personId), canManage: can(actor, 'manage', { type: 'reimbursements' }, facts) }
+      })
+    },
+
+    /**
+     * The professional portal's page of a patient's reimbursements («Mon histoire de santé»): the
+     * access policy decides (access to the space, and the patient did not hide them); a refusal says
+     * why in plain French; each read is a professional access in the patient's history.
+     */
+    async professionalView(actor: Actor, personId: string, filter: { year?: number; careType?: string }): Promise<{ ok: true; view: Awaited<ReturnType<typeof yearView>> } | { ok: false; reason: 'hidden' | 'no_access' }> {
+      if (actor.kind !== 'professional') throw forbidden()
+      return db.transaction(async (trx) => {
+        const facts = await access.loadFacts(trx, actor, personId)
+        if (!facts) throw notFound()
+        if (!can(actor, 'read', { type: 'reimbursements' }, facts)) {
+          return { ok: false as const, reason: professionalHasAccess(facts) && facts.settings.reimbursementsHidden ? ('hidden' as const) : ('no_access' as const) }
+        }
+        const view = await yearView(trx, personId, filter)
+        await activity.record(trx, actor, { action: 'reimbursements.read', subjectPersonId: personId, objectType: 'reimbursements', objectId: view.year ? String(view.year) : undefined, emergency: isEmergencyAccess(facts) })
+        return { ok: true as const, view }
+      })
     },
 
     /**
