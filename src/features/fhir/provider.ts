@@ -106,7 +106,8 @@ export function createOidcProvider(deps: ProviderDeps): OidcProvider {
     },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
+      // A service revokes only its own tokens (RFC 7009 §2.1); a token of another client: a silent no-op.
+      revocation: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId },
       userinfo: { enabled: false },
       resourceIndicators: {
         enabled: true,
