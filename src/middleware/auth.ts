@@ -25,7 +25,7 @@ export function loadActor(db: Knex): RequestHandler {
     if (!auth) return next()
     res.setHeader('Cache-Control', 'no-store')
     const acting = auth.actingPersonId && UUID.test(auth.actingPersonId) ? auth.actingPersonId : null
-    const row = await accountRepository.findForActor(db, auth.accountId, acting)
+    const row = await accountRepository.findForActor(db, auth.accountId, acting, auth.kind)
     if (!row || row.kind !== auth.kind) {
       delete req.session.auth
       return next()

@@ -51,7 +51,18 @@ export const accountRepository = {
    * their own space; for a professional, those written to them. Run on every signed-in request: one
    * fixed statement, no query building.
    */
-  async findForActor(db: Knex, id: string, subjectPersonId: string | null = null): Promise<ActorRow | undefined> {
+  async findForActor(db: Knex, id: string, subjectPersonId: string | null = null, kind?: AccountKind): Promise<ActorRow | undefined> {
+    if (kind !== undefined && kind !== 'patient' && kind !== 'professional') {
+      // Agents and operators have no messaging: their statement does not even name its tables.
+      const { rows } = await db.raw(
+        `SELECT a.id, a.kind, a.display_name, a.organisation, a.person_id, a.professional_id, NULL::text AS profession,
+                NULL::text AS establishment, NULL::int AS unread_messages
+           FROM accounts a
+          WHERE a.id = ? AND a.disabled_at IS NULL`,
+        [id],
+      )
+      return rows[0]
+    }
     const { rows } = await db.raw(
       `SELECT a.id, a.kind, a.display_name, a.organisation, a.person_id, a.professional_id, p.profession, p.establishment,
               CASE
