@@ -43,10 +43,12 @@ import { createLetters } from './features/back-office/letters'
 import { createPhoneOpposition } from './features/back-office/phone'
 import { createAccessMatrix } from './features/back-office/accessMatrix'
 import { createCatalogueAdmin } from './features/back-office/catalogueAdmin'
+import type { Knex } from 'knex'
 import { createClientRegistry } from './features/fhir/clients'
 import { createConnections } from './features/fhir/connections'
 import { createOidcProvider, fhirAudience } from './features/fhir/provider'
 import { createFhirService } from './features/fhir/fhirService'
+import { fhirRepository, type ClientConsentRow } from './features/fhir/repository'
 import { createExportService } from './features/export/service'
 import { createViews } from './views'
 
@@ -121,7 +123,7 @@ export function createServices(infra: Infrastructure) {
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
   const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
   const connections = createConnections({ db, activity, catalogue })
-  access.useConsentedScopes((trx, personId, clientId) => connections.consentedScopes(personId, clientId, trx))
+  access.useConsentedScopes((trx, personId, clientId, prefetched) => connections.consentedScopes(personId, clientId, trx, prefetched as ClientConsentRow | null | undefined), (trx, personId, clientId) => fhirRepository.clientConsentQuery(trx as Knex, personId, clientId))
   const errorViews = createViews()
   const oidc = createOidcProvider({
     db,

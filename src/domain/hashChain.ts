@@ -53,6 +53,33 @@ export function entryHash(prevHash: string, e: ChainedEntry): string {
   return crypto.createHash('sha256').update(prevHash).update('\n').update(body).digest('hex')
 }
 
+/**
+ * The canonical JSON of an entry split around its `seq` (the only part that depends on the chain
+ * head): `body = before + String(seq) + after`, so the database can finish the hash once it has
+ * read the head (`activity_append`): sha256(prevHash + '\n' + before + seq + after) === entryHash.
+ * Keys are sorted and `seq` is top-level, so its key is the last `"seq":` of the text (a `details`
+ * key named seq comes earlier; a string value cannot hold an unescaped quote).
+ */
+export function entryBodyAroundSeq(e: Omit<ChainedEntry, 'seq'>): { before: string; after: string } {
+  const body = canonicalJson({
+    chainKey: e.chainKey,
+    seq: 0,
+    occurredAt: e.occurredAt,
+    actorAccountId: e.actorAccountId,
+    actorRole: e.actorRole,
+    actorName: e.actorName,
+    actorOrganisation: e.actorOrganisation,
+    action: e.action,
+    objectType: e.objectType,
+    objectId: e.objectId,
+    subjectPersonId: e.subjectPersonId,
+    emergency: e.emergency,
+    details: e.details ?? null,
+  })
+  const at = body.lastIndexOf('"seq":0') + '"seq":'.length
+  return { before: body.slice(0, at), after: body.slice(at + 1) }
+}
+
 export interface ChainBreak {
   chainKey: string
   seq: number

@@ -1,4 +1,5 @@
-import { ChainVerifier, GENESIS, canonicalJson, entryHash, verifyChain, type ChainedEntry, type StoredEntry } from '../../src/domain/hashChain'
+import crypto from 'node:crypto'
+import { ChainVerifier, GENESIS, canonicalJson, entryBodyAroundSeq, entryHash, verifyChain, type ChainedEntry, type StoredEntry } from '../../src/domain/hashChain'
 
 function chain(n: number, key = 'personne-1'): StoredEntry[] {
   const rows: StoredEntry[] = []
@@ -44,5 +45,13 @@ describe('journal chaîné', () => {
     for (const r of [...chain(3, 'a'), ...chain(2, 'b')]) expect(v.push(r)).toBeUndefined()
     expect(v.chains).toBe(2)
     expect(v.rows).toBe(5)
+  })
+  it('découpe le corps autour de seq comme le hache la base (activity_append), même avec une clé seq dans details', () => {
+    for (const details of [null, { seq: 0, titre: '"seq":0 « é »' }, { a: { seq: 12 } }]) {
+      const { seq, ...rest } = { ...chain(1)[0], seq: 4321, details }
+      const { before, after } = entryBodyAroundSeq(rest)
+      const sqlLike = crypto.createHash('sha256').update(`${GENESIS}\n${before}${seq}${after}`, 'utf8').digest('hex')
+      expect(sqlLike).toBe(entryHash(GENESIS, { ...rest, seq }))
+    }
   })
 })

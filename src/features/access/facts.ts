@@ -12,11 +12,15 @@ import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation
  * `can(actor, 'read', { type: 'document', document }, facts)`. Carers: extend `relationOf` with the
  * delegation lookup (kind 'carer' with its rights) when the carers feature lands.
  */
-type ConsentReader = (trx: Knex | Knex.Transaction, personId: string, clientId: string) => Promise<readonly string[]>
+/** `prefetched`: the row of `ConsentRowQuery` when the facts read it in the person's query (undefined otherwise). */
+type ConsentReader = (trx: Knex | Knex.Transaction, personId: string, clientId: string, prefetched?: unknown) => Promise<readonly string[]>
+/** The consent row of a connected service, as a sub-query folded into the person's query (one round trip). */
+type ConsentRowQuery = (trx: Knex | Knex.Transaction, personId: string, clientId: string) => Knex.QueryBuilder
 
 export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}) {
   // Set later by the services registry (the connected services' consent is read through it).
   let consentedScopes = deps.consentedScopes
+  let consentRowQuery: ConsentRowQuery | undefined
   function settingsFrom(row: Record<string, unknown> | undefined): PatientSettings {
     if (!row) return { ...DEFAULT_SETTINGS }
     return {
@@ -32,12 +36,12 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     return settingsFrom(await trx('patient_settings').where({ person_id: personId }).first())
   }
 
-  async function relationOf(trx: Knex | Knex.Transaction, actor: Actor, person: { id: string; birth_date: Date | string; medecin_traitant_rpps: string | null }, now: Date): Promise<Relation> {
+  async function relationOf(trx: Knex | Knex.Transaction, actor: Actor, person: { id: string; birth_date: Date | string; medecin_traitant_rpps: string | null; service_consent?: unknown }, now: Date): Promise<Relation> {
     if (actor.accountId === 'system') return { kind: 'system' }
     if (actor.service) {
       // A connected service reaches only the space of the person its token was issued for.
       if (actor.service.personId !== person.id) return { kind: 'none' }
-      return { kind: 'service', clientId: actor.service.clientId, tokenScopes: actor.service.tokenScopes ?? [], consentedScopes: consentedScopes ? await consentedScopes(trx, person.id, actor.service.clientId) : [] }
+      return { kind: 'service', clientId: actor.service.clientId, tokenScopes: actor.service.tokenScopes ?? [], consentedScopes: consentedScopes ? await consentedScopes(trx, person.id, actor.service.clientId, 'service_consent' in person ? person.service_consent : undefined) : [] }
     }
     if (actor.kind === 'agent') return { kind: 'agent' }
     if (actor.kind === 'operator') return { kind: 'operator' }
@@ -83,18 +87,24 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
   return {
     settingsOf,
     /** Where the consent of a person to a connected service is read (set once by the registry). */
-    useConsentedScopes(fn: ConsentReader) {
+    useConsentedScopes(fn: ConsentReader, rowQuery?: ConsentRowQuery) {
       consentedScopes = fn
+      consentRowQuery = rowQuery
     },
     /** The facts about `actor` and the space of `personId`; undefined when the person does not exist. */
     async loadFacts(trx: Knex | Knex.Transaction, actor: Actor, personId: string, now = new Date()): Promise<PolicyFacts | undefined> {
       if (!/^[0-9a-f-]{36}$/i.test(personId)) return undefined
-      // The person, the space's state and the person's settings in one round trip (every use case runs this).
-      const person = await trx('insured_persons as p')
+      // The person, the space's state and the person's settings in one round trip (every use case runs this);
+      // for a connected service of this person, its consent row too (read fresh, in this transaction).
+      const query = trx('insured_persons as p')
         .leftJoin('spaces as s', 's.person_id', 'p.id')
         .leftJoin('patient_settings as ps', 'ps.person_id', 'p.id')
         .where('p.id', personId)
         .first('p.id', 'p.birth_date', 'p.medecin_traitant_rpps', 's.state', 'ps.person_id as settings_person_id', 'ps.emergency_etreat', 'ps.emergency_btg', 'ps.emergency_masked', 'ps.mask_new_documents', 'ps.reimbursements_hidden')
+      if (actor.service && actor.service.personId === personId && consentRowQuery) {
+        query.select(trx.raw('(SELECT row_to_json(sc) FROM (?) AS sc) AS service_consent', [consentRowQuery(trx, personId, actor.service.clientId)]))
+      }
+      const person = await query
       if (!person) return undefined
       const settings = settingsFrom(person.settings_person_id ? person : undefined)
       const relation = await relationOf(trx, actor, person, now)

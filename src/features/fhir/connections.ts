@@ -3,7 +3,7 @@ import { subjectPersonId, type Actor } from '../../domain/actor'
 import { SCOPE_REQUEST, scopesOfRequests, serviceScopesOf, type ServiceScope } from '../../domain/serviceScopes'
 import type { CatalogueService } from '../catalogue/service'
 import type { ActivityLog } from '../history/activity'
-import { fhirRepository as repo } from './repository'
+import { fhirRepository as repo, type ClientConsentRow } from './repository'
 
 export interface Connection {
   clientId: string
@@ -30,8 +30,9 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
 
   return {
     /** The scopes the person currently allows this service (empty when not connected). */
-    async consentedScopes(personId: string, clientId: string, q: Knex | Knex.Transaction = db): Promise<ServiceScope[]> {
-      const row = await repo.clientConsent(q as Knex, personId, clientId)
+    async consentedScopes(personId: string, clientId: string, q: Knex | Knex.Transaction = db, prefetched?: ClientConsentRow | null): Promise<ServiceScope[]> {
+      // `prefetched`: the same row, read in the caller's query of this transaction (the access facts).
+      const row = prefetched === undefined ? await repo.clientConsent(q as Knex, personId, clientId) : prefetched
       if (!row) return []
       if (row.catalogue_service_id) {
         const c = await catalogue.consentOf(personId, row.catalogue_service_id, q)

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { actingRole, type Actor } from '../../domain/actor'
-import { ChainVerifier, GENESIS, entryHash, type ChainBreak, type ChainedEntry } from '../../domain/hashChain'
+import { ChainVerifier, entryBodyAroundSeq, type ChainBreak, type ChainedEntry } from '../../domain/hashChain'
 import { activityRepository as repo, toEntry } from './repository'
 
 export interface ActivityInput {
@@ -24,15 +24,11 @@ export function createActivityLog(db: Knex) {
   async function record(trx: Knex.Transaction, actor: Actor, input: ActivityInput): Promise<void> {
     const subject = input.subjectPersonId ?? null
     const chainKey = subject ?? (actor.accountId === 'system' ? 'system' : `account:${actor.accountId}`)
-    await repo.lockChain(trx, chainKey)
-    const last = await repo.lastOfChain(trx, chainKey)
-    const prevHash = last?.hash ?? GENESIS
     const details: Record<string, unknown> = { ...(input.details ?? {}) }
     if (actor.assistedBy) details.assistedBy = actor.assistedBy.organisation
     if (actor.service) details.clientId = actor.service.clientId
-    const entry: ChainedEntry = {
+    const entry: Omit<ChainedEntry, 'seq'> = {
       chainKey,
-      seq: (last?.seq ?? 0) + 1,
       occurredAt: new Date().toISOString(),
       // 'system' and 'person' (someone acting without an account: opposition, activation...) have no account id.
       actorAccountId: actor.accountId === 'system' || actor.accountId === 'person' || actor.service ? null : actor.accountId,
@@ -46,7 +42,9 @@ export function createActivityLog(db: Knex) {
       emergency: input.emergency ?? false,
       details: Object.keys(details).length ? details : null,
     }
-    await repo.insert(trx, entry, prevHash, entryHash(prevHash, entry))
+    // One round trip: the database locks the chain, reads its head, finishes the hash and inserts
+    // (`activity_append`, the same lock, seq and SHA-256 as `entryHash`; ChainVerifier checks it).
+    await repo.append(trx, entry, entryBodyAroundSeq(entry))
   }
 
   /** Walks every chain; reports the first broken link. Used by `npm run audit:verify`. */

@@ -70,6 +70,30 @@ export const activityRepository = {
     })
   },
 
+  /**
+   * Appends `e` to its chain in one statement (`activity_append`): advisory lock on the chain,
+   * head read, seq + 1, hash of prev + body, insert; returns the seq given.
+   */
+  async append(trx: Knex.Transaction, e: Omit<ChainedEntry, 'seq'>, body: { before: string; after: string }): Promise<number> {
+    const res = await trx.raw('SELECT activity_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS seq', [
+      e.chainKey,
+      body.before,
+      body.after,
+      e.occurredAt,
+      e.actorAccountId,
+      e.actorRole,
+      e.actorName,
+      e.actorOrganisation,
+      e.action,
+      e.objectType,
+      e.objectId,
+      e.subjectPersonId,
+      e.emergency,
+      e.details === null || e.details === undefined ? null : JSON.stringify(e.details),
+    ])
+    return (res.rows as { seq: number }[])[0].seq
+  },
+
   /** All rows in chain order, streamed (the table may hold millions of rows). */
   streamAll(db: Knex) {
     return db('activity_log').orderBy([{ column: 'chain_key' }, { column: 'seq' }]).stream() as AsyncIterable<ActivityRow>
