@@ -5,6 +5,8 @@ import { createNotifier, createDeliverer } from '../../src/infrastructure/notifi
 import { createLogger } from '../../src/infrastructure/logger'
 import { startJobs } from '../../src/infrastructure/jobs'
 import { createActivityLog } from '../../src/features/history/activity'
+import { toEntry } from '../../src/features/history/repository'
+import { entryHash, verifyChain } from '../../src/domain/hashChain'
 import type { Actor } from '../../src/domain/actor'
 
 const logger = createLogger('silent')
@@ -174,5 +176,16 @@ describe('journal d’activité', () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => d.db.transaction((trx) => log.record(trx, actor, { action: 'profile.read', subjectPersonId: person, objectId: String(i) }))))
     const seqs = await d.db('activity_log').where({ chain_key: person }).orderBy('seq').pluck('seq')
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(verifyChain((await d.db('activity_log').where({ chain_key: person }).orderBy('seq')).map(toEntry))).toBeUndefined()
+  })
+
+  it('calcule en base (activity_append) le même hachage qu’entryHash, accents, guillemets et clé seq dans details compris', async () => {
+    const log = createActivityLog(d.db)
+    const person = (await d.db('insured_persons').where({ first_names: 'Camille' }).first()).id
+    const details = { titre: 'Compte rendu « cardiologie » — "seq":0 \\ 🫀', seq: 99, liste: [1.5, null, { z: 'é', a: true }] }
+    await d.db.transaction((trx) => log.record(trx, { ...actor, displayName: 'Dr Zoé Lefèvre-Ñúñez' }, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: 'doc-é', details }))
+    const row = await d.db('activity_log').where({ chain_key: person }).orderBy('seq', 'desc').first()
+    expect(row.details).toEqual(details)
+    expect(row.hash).toBe(entryHash(row.prev_hash, toEntry(row)))
   })
 })
