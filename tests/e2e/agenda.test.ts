@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, signInThroughPages, watch, fillDate } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { newContext, screenshot, signInThroughPages, watch, fillDate, withAppAndBrowser } from '../helpers/browser'
 import { CAMILLE } from '../helpers/demo'
 import { isoDate } from '../../src/validation'
 
@@ -9,18 +9,8 @@ jest.setTimeout(600_000) // a shared, loaded machine: axe on every page is slow
 const inDays = (n: number) => isoDate(new Date(Date.now() + n * 24 * 60 * 60 * 1000))
 
 describe('agenda et prévention sans JavaScript', () => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  let t: TestApp, base: string, browser: Browser
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   it('Camille ajoute un rendez-vous avec un rappel, voit ses recommandations et en ajoute une à son agenda ; ajoute une vaccination', async () => {
     const context = await newContext(browser, false)

@@ -1,24 +1,14 @@
 import type { Browser } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { newContext, screenshot, watch, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { LOUIS } from '../helpers/demo'
 
 jest.setTimeout(240_000)
 
 describe("back-office sans JavaScript : matrice d'accès et catalogue de services", () => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  let t: TestApp, base: string, browser: Browser
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   it("un opérateur ouvre une catégorie aux pharmaciens, ajoute un service, le publie puis le retire", async () => {
     const context = await newContext(browser, false)

@@ -2,8 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Browser } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch, fillDate } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { newContext, screenshot, watch, fillDate, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { LOUIS } from '../helpers/demo'
 import { createPerson } from '../helpers/lifecycle'
@@ -12,18 +12,8 @@ import { CSV_HEADER, nirFor } from '../helpers/backoffice'
 jest.setTimeout(240_000)
 
 describe('back-office sans JavaScript', () => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  let t: TestApp, base: string, browser: Browser
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   it("un agent importe un fichier, enregistre une opposition reçue par téléphone et consulte les chiffres", async () => {
     const context = await newContext(browser, false)

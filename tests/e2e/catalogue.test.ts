@@ -1,23 +1,13 @@
 import type { Browser, Page } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { browserSession, launchBrowser, screenshot, signInThroughPages, type Watcher } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { browserSession, screenshot, signInThroughPages, type Watcher, withAppAndBrowser } from '../helpers/browser'
 import { CAMILLE, LOUIS } from '../helpers/demo'
 
 jest.setTimeout(420_000)
 
 describe('catalogue et remboursements sans JavaScript', () => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  let t: TestApp, base: string, browser: Browser
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   const session = (run: (page: Page, w: Watcher) => Promise<void>) => browserSession(browser, false, run)
 

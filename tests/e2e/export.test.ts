@@ -1,9 +1,9 @@
 import fs from 'node:fs'
 import type { Browser } from 'playwright-core'
 import yauzl from 'yauzl'
-import { createTestApp, type TestApp } from '../helpers/testApp'
+import type { TestApp } from '../helpers/testApp'
 import AxeBuilder from '@axe-core/playwright'
-import { launchBrowser, newContext, screenshot, validateHtml, watch } from '../helpers/browser'
+import { newContext, screenshot, validateHtml, watch, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
 
@@ -34,18 +34,8 @@ function unzip(file: string): Promise<Map<string, Buffer>> {
 }
 
 describe('« Télécharger mes données » sans JavaScript', () => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  let t: TestApp, base: string, browser: Browser
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   it('Camille demande ses données, voit l’état de sa demande, télécharge le ZIP une fois ; ensuite une page claire', async () => {
     const context = await newContext(browser, false)

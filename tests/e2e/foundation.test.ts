@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { newContext, screenshot, watch, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, PROS } from '../helpers/demo'
 
@@ -10,18 +10,8 @@ describe.each([
   ['sans JavaScript', false],
   ['avec JavaScript', true],
 ])('pages du socle %s', (_label, js) => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  let t: TestApp, base: string, browser: Browser
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   it('chaque page publique est accessible (axe), valide (HTML), avec un seul h1', async () => {
     const context = await newContext(browser, js)

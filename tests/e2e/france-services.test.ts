@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { browserSession, launchBrowser, screenshot, signInThroughPages, fillDate, type Watcher } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { browserSession, screenshot, signInThroughPages, fillDate, type Watcher, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, NADIA } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
@@ -10,18 +10,8 @@ jest.setTimeout(240_000)
 const JEAN = DEMO_PERSONS.jean
 
 describe('France Services sans JavaScript', () => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  let t: TestApp, base: string, browser: Browser
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   const session = (run: (page: Page, w: Watcher) => Promise<void>) => browserSession(browser, false, run)
 

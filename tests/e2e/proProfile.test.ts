@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { launchBrowser, newContext, watch, fillDate } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { newContext, watch, fillDate, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { PROS } from '../helpers/demo'
 
@@ -10,18 +10,8 @@ type Watcher = ReturnType<typeof watch>
 jest.setTimeout(480_000)
 
 describe('portail professionnel : profil médical du patient, sans JavaScript', () => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  let t: TestApp, base: string, browser: Browser
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   async function asPro(who: keyof typeof PROS, run: (page: Page, w: Watcher) => Promise<void>) {
     const context = await newContext(browser, false)

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { fillDate, launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { fillDate, newContext, screenshot, watch, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, PROS } from '../helpers/demo'
 import { formatNir } from '../../src/domain/nir'
@@ -11,18 +11,8 @@ jest.setTimeout(240_000)
 
 /** The professional's view of a patient's reimbursements («Mon histoire de santé»), without JavaScript. */
 describe('portail professionnel : remboursements du patient, sans JavaScript', () => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  let t: TestApp, base: string, browser: Browser
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   async function session(run: (page: Page, w: Watcher) => Promise<void>) {
     const context = await newContext(browser, false)

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { browserSession, launchBrowser, screenshot, signInThroughPages, fillDate, type Watcher } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { browserSession, screenshot, signInThroughPages, fillDate, type Watcher, withAppAndBrowser } from '../helpers/browser'
 import { CAMILLE } from '../helpers/demo'
 import { isoDate } from '../../src/validation'
 
@@ -8,18 +8,8 @@ import { isoDate } from '../../src/validation'
 jest.setTimeout(480_000)
 
 describe('profil médical sans JavaScript', () => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  let t: TestApp, base: string, browser: Browser
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   /**
    * `ignore`: problems of pages that are not this feature's (the documents page's PDF preview, whose

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core'
 import AxeBuilder from '@axe-core/playwright'
+import { createTestApp, type TestApp, type TestAppOptions } from './testApp'
 import { HtmlValidate } from 'html-validate'
 import type { Knex } from 'knex'
 import { lastMessage, otpIn } from './http'
@@ -164,4 +165,23 @@ export async function signInThroughPages(
   await page.getByRole('button', { name: 'Se connecter' }).click()
   await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(db, account.email, 'otp')).body))
   await page.getByRole('button', { name: 'Valider' }).click()
+}
+
+/**
+ * The usual frame of an end-to-end file: the real app on a free port (its own database) and one
+ * Chromium, started before the tests and closed after. `set` receives them for the file's variables.
+ */
+export function withAppAndBrowser(set: (s: { t: TestApp; base: string; browser: Browser }) => void, options: TestAppOptions = {}): void {
+  let t: TestApp | undefined
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    t = await createTestApp(options)
+    const base = await t.listen()
+    browser = await launchBrowser()
+    set({ t, base, browser })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await t?.close()
+  })
 }
