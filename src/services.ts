@@ -33,6 +33,7 @@ import { createPgDocumentStore } from './infrastructure/documentStore'
 import { createDocumentsService } from './features/documents/service'
 import { createCareTeamService } from './features/professionals/service'
 import { createHistoryService } from './features/history/service'
+import { createHomeService } from './features/home/service'
 import { createProPortalService } from './features/professional/portal'
 import { createMessagingService } from './features/messaging/service'
 import { createImportService } from './features/back-office/imports'
@@ -92,6 +93,8 @@ export function createServices(infra: Infrastructure) {
   const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
   const careTeam = createCareTeamService({ db, access, activity })
   const history = createHistoryService({ db, access })
+  // The patient home page's blocks in one statement (children, invitations, policy facts, last accesses).
+  const home = createHomeService({ db, access })
   const proPortal = createProPortalService({
     db, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl,
     limiter: limiter('pro-patient-search', { points: 60, durationSeconds: 3600, message: 'Trop de recherches de patients en une heure. Réessayez plus tard.' }),
@@ -211,7 +214,7 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin, dataExport, closedSpacesDeletion }
+  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin, dataExport, closedSpacesDeletion, home }
 }
 
 export type Services = ReturnType<typeof createServices>

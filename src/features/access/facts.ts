@@ -100,17 +100,42 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
         .leftJoin('spaces as s', 's.person_id', 'p.id')
         .leftJoin('patient_settings as ps', 'ps.person_id', 'p.id')
         .where('p.id', personId)
-        .first('p.id', 'p.birth_date', 'p.medecin_traitant_rpps', 's.state', 'ps.person_id as settings_person_id', 'ps.emergency_etreat', 'ps.emergency_btg', 'ps.emergency_masked', 'ps.mask_new_documents', 'ps.reimbursements_hidden')
+        .first(PERSON_FACTS_COLUMNS)
       if (actor.service && actor.service.personId === personId && consentRowQuery) {
         query.select(trx.raw('(SELECT row_to_json(sc) FROM (?) AS sc) AS service_consent', [consentRowQuery(trx, personId, actor.service.clientId)]))
       }
       const person = await query
       if (!person) return undefined
-      const settings = settingsFrom(person.settings_person_id ? person : undefined)
-      const relation = await relationOf(trx, actor, person, now)
-      return { personId, spaceState: (person.state ?? 'not_notified') as SpaceState, relation, settings, now }
+      return factsFrom(trx, actor, person, now, personId)
     },
+    /**
+     * The same facts from the person row a page's own statement already read (columns
+     * `PERSON_FACTS_COLUMNS`, same joins); the relation is still checked here (its own queries, if any).
+     */
+    factsFrom,
   }
+
+  async function factsFrom(trx: Knex | Knex.Transaction, actor: Actor, person: PersonFactsRow, now = new Date(), personId = person.id): Promise<PolicyFacts> {
+    const settings = settingsFrom(person.settings_person_id ? (person as unknown as Record<string, unknown>) : undefined)
+    const relation = await relationOf(trx, actor, person, now)
+    return { personId, spaceState: (person.state ?? 'not_notified') as SpaceState, relation, settings, now }
+  }
+}
+
+/** The person row the policy facts are built from: insured_persons p LEFT JOIN spaces s, patient_settings ps. */
+export const PERSON_FACTS_COLUMNS = ['p.id', 'p.birth_date', 'p.medecin_traitant_rpps', 's.state', 'ps.person_id as settings_person_id', 'ps.emergency_etreat', 'ps.emergency_btg', 'ps.emergency_masked', 'ps.mask_new_documents', 'ps.reimbursements_hidden']
+
+export interface PersonFactsRow {
+  id: string
+  birth_date: Date | string
+  medecin_traitant_rpps: string | null
+  state: string | null
+  settings_person_id: string | null
+  emergency_etreat?: boolean | null
+  emergency_btg?: boolean | null
+  emergency_masked?: boolean | null
+  mask_new_documents?: boolean | null
+  reimbursements_hidden?: boolean | null
 }
 
 export type AccessFacts = ReturnType<typeof createAccessFacts>

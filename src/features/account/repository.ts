@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { AccountKind } from '../../domain/actor'
+import { preparedQuery } from '../../infrastructure/database'
 
 export interface AccountRow {
   id: string
@@ -63,19 +64,22 @@ export const accountRepository = {
       )
       return rows[0]
     }
-    const { rows } = await db.raw(
+    // Run on every signed-in request: a named prepared statement (parsed and planned once per connection).
+    const rows = await preparedQuery<ActorRow>(
+      db,
+      'actor',
       `SELECT a.id, a.kind, a.display_name, a.organisation, a.person_id, a.professional_id, p.profession, p.establishment,
               CASE
-                WHEN a.kind = 'patient' AND COALESCE(?::uuid, a.person_id) IS NOT NULL THEN
+                WHEN a.kind = 'patient' AND COALESCE($1::uuid, a.person_id) IS NOT NULL THEN
                   (SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
-                    WHERE c.person_id = COALESCE(?::uuid, a.person_id) AND m.author_side = 'professional' AND m.read_at IS NULL)
+                    WHERE c.person_id = COALESCE($1::uuid, a.person_id) AND m.author_side = 'professional' AND m.read_at IS NULL)
                 WHEN a.kind = 'professional' AND a.professional_id IS NOT NULL THEN
                   (SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
                     WHERE c.professional_id = a.professional_id AND m.author_side <> 'professional' AND m.read_at IS NULL)
               END::int AS unread_messages
          FROM accounts a LEFT JOIN professionals p ON p.id = a.professional_id
-        WHERE a.id = ? AND a.disabled_at IS NULL`,
-      [subjectPersonId, subjectPersonId, id],
+        WHERE a.id = $2 AND a.disabled_at IS NULL`,
+      [subjectPersonId, id],
     )
     return rows[0]
   },

@@ -13,13 +13,8 @@ export function homeRoutes(services: Services): Router {
   router.get('/mon-espace', requirePatient, async (req, res) => {
     const actor = req.actor!
     // The children this person manages (the profile switcher), the invitations waiting for an answer
-    // and the last accesses by professionals in plain words (SPEC §6): independent, read together.
-    const subject = actor.acting?.personId ?? actor.personId
-    const [children, invitations, lastAccesses] = await Promise.all([
-      services.children.managed(actor),
-      actor.acting ? [] : services.children.invitations(actor),
-      subject ? services.history.lastProfessionalAccesses(actor, subject) : [],
-    ])
+    // and the last accesses by professionals in plain words (SPEC §6): one statement for the three.
+    const { children, invitations, lastAccesses } = await services.home.patientHome(actor)
     res.render('home/patient.njk', {
       pageTitle: actor.acting ? `Profil de ${actor.acting.displayName}` : 'Accueil de mon espace',
       sections: NAVIGATION.patient.filter((s) => s.href !== '/mon-espace'),
