@@ -110,7 +110,7 @@ describe.each([
     })
   })
   // The carer path is a patient-side page like the others: checked without JavaScript only.
-  ;(js ? it.skip : it)('un aidant lit et répond pour Camille, sans pouvoir télécharger la pièce jointe', async () => {
+  if (!js) it('un aidant lit et répond pour Camille, sans pouvoir télécharger la pièce jointe', async () => {
     const camilleId = (await t.db('insured_persons').where({ nir: DEMO_PERSONS.camille.nir }).first()).id
     const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidante2e' })
     await t.db('carers').insert({ person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(), starts_on: '2026-01-01', accepted_at: new Date() })

@@ -94,6 +94,20 @@ describe('connexion avec un second facteur', () => {
     expect(ok.status).toBe(303)
   })
 
+  it("ne bloque pas une personne qui se connecte souvent : seuls les essais ratés comptent (12 connexions réussies d'affilée)", async () => {
+    // Over both limits if successes counted: 10 attempts per login, 5 codes sent per account.
+    for (let i = 0; i < 12; i++) await signIn(agent(t.app), t.db, 'professional', PROS.moreau.login, PROS.moreau.password)
+    // Failed attempts still count and still lock the login.
+    const a = agent(t.app)
+    let last
+    for (let i = 0; i < 11; i++) last = await submitForm(a, '/pro/connexion', { login: PROS.moreau.login, password: `essai ${i}` })
+    expect(last!.status).toBe(429)
+    expect(last!.text).toContain('Trop de tentatives de connexion pour cet identifiant')
+    // ...even with the right password, until the block ends.
+    const right = await submitForm(a, '/pro/connexion', { login: PROS.moreau.login, password: PROS.moreau.password })
+    expect(right.status).toBe(429)
+  })
+
   it('bloque un identifiant après 10 essais en 15 minutes (429, message en français)', async () => {
     const a = agent(t.app)
     let last

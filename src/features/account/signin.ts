@@ -110,11 +110,19 @@ export function createSignInService(deps: {
   return {
     async start(kind: AccountKind, login: string, password: string, address: string): Promise<StartResult> {
       const normalisedLogin = login.trim().toLowerCase()
-      await perAddress.consume(address)
-      await perAccount.consume(`${kind}:${normalisedLogin}`)
+      // Brute force: an address or a login already over its limit is refused before any check;
+      // only failed attempts count (a France Services counter or a family signing in many times
+      // from one address is not locked out by its own successes).
+      const accountKey = `${kind}:${normalisedLogin}`
+      await perAddress.check(address)
+      await perAccount.check(accountKey)
       const account = await accountRepository.findByLogin(db, kind, normalisedLogin)
       const valid = account && !account.disabled_at ? await verifyPassword(account.password_hash, password) : (await verifyPassword(await dummyHash(), password), false)
-      if (!account || !valid) return { ok: false, reason: 'credentials' }
+      if (!account || !valid) {
+        await perAddress.consume(address)
+        await perAccount.consume(accountKey)
+        return { ok: false, reason: 'credentials' }
+      }
       if (kind === 'patient' && account.person_id) {
         const space = await db('spaces').where({ person_id: account.person_id }).first('state')
         if (space?.state === 'closed') return { ok: false, reason: 'closed', accountId: account.id }
@@ -145,6 +153,8 @@ export function createSignInService(deps: {
         const checked = await consumeChallenge(trx, challengeId, 'signin', code)
         if (!checked.ok) return checked
         const account: AccountRow = await trx('accounts').where({ id: checked.accountId }).first()
+        // Signed in: the codes sent so far no longer count against the next sign-ins.
+        await otpSends.reset(`${account.id}`)
         await trx('accounts').where({ id: account.id }).update({ last_signin_at: trx.fn.now() })
         const actor: Actor = { accountId: account.id, kind: account.kind, displayName: account.display_name, organisation: account.organisation ?? undefined, personId: account.person_id ?? undefined }
         await activity.record(trx, actor, {
