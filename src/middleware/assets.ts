@@ -37,4 +37,13 @@ export function setUpAssets(app: Express): void {
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.sendFile(path.join(dir, file), { headers: {}, lastModified: false, etag: false, cacheControl: false })
   })
+  // Browsers ask for /favicon.ico on their own: answered here, before the session, so that this
+  // side request never loads (and re-saves) the session of a form being filled in another request.
+  const manifest = path.join(ROOT, 'public', 'assets-manifest.json')
+  const icon = fs.existsSync(manifest) ? (JSON.parse(fs.readFileSync(manifest, 'utf8')) as Record<string, string>)['images/favicon.svg'] : undefined
+  app.get('/favicon.ico', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=86400')
+    if (icon) return res.redirect(301, icon)
+    res.status(204).end()
+  })
 }

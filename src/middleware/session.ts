@@ -78,11 +78,12 @@ const expireSessions: RequestHandler = (req, res, next) => {
       return
     }
   }
-  // Written at most once a minute: in between, an unchanged session costs the store nothing (the
-  // stores do not "touch"); the save renews the store's expiry and the cookie (15 minutes idle).
-  // A session that holds nothing yet (a first visit) is left alone so that it is not stored.
-  const holdsSomething = Object.keys(s).some((k) => k !== 'cookie')
-  if (holdsSomething && (s.lastSeenAt === undefined || now - s.lastSeenAt > 60_000)) s.lastSeenAt = now
+  // Written at most once a minute, and only for a signed-in session (the one the idle limit is
+  // about): in between, an unchanged session costs the store nothing (the stores do not "touch");
+  // the save renews the store's expiry and the cookie (15 minutes idle). A session not signed in
+  // (a journey under way) is saved only when the journey itself changes: a side request (an icon,
+  // a second tab) must never write back an older copy over the step just recorded.
+  if (s.auth && (s.lastSeenAt === undefined || now - s.lastSeenAt > 60_000)) s.lastSeenAt = now
   next()
 }
 

@@ -83,6 +83,24 @@ describe('socle : en-têtes, sessions, erreurs', () => {
     expect(Math.abs(expires - Date.now() - 15 * 60 * 1000)).toBeLessThan(60_000)
   })
 
+  it("ne réécrit pas la session d'un parcours sur une requête annexe (icône, page inconnue) : l'étape enregistrée ne peut pas être écrasée", async () => {
+    const first = await request(t.app).get('/connexion')
+    const cookie = first.headers['set-cookie']![0].split(';')[0]
+    // The browser's own request for an icon never reaches the session.
+    const icon = await request(t.app).get('/favicon.ico').set('Cookie', cookie)
+    expect(icon.status).toBe(301)
+    expect(icon.headers.location).toMatch(/^\/assets\/favicon\.[0-9a-f]+\.svg$/)
+    expect(icon.headers['set-cookie']).toBeUndefined()
+    // A side page read with the session of a journey does not save it again (an older copy
+    // written back after the next step was recorded would lose that step).
+    const side = await request(t.app).get('/page-inconnue').set('Cookie', cookie)
+    expect(side.status).toBe(404)
+    expect(side.headers['set-cookie']).toBeUndefined()
+    // The journey goes on with the same session.
+    const again = await request(t.app).get('/connexion').set('Cookie', cookie)
+    expect(again.headers['set-cookie']).toBeUndefined()
+  })
+
   it('refuse un corps trop volumineux avec une page 413', async () => {
     const res = await request(t.app).post('/connexion').type('form').send({ login: 'x'.repeat(100_000) })
     expect(res.status).toBe(413)
