@@ -37,7 +37,27 @@ export function setUpSession(app: Express, backend: SessionBackend, opts: { secr
       next()
     })
   })
+  app.use(saveBeforeRedirect)
   app.use(expireSessions)
+}
+
+/**
+ * express-session saves a changed session when the response ends, but it sends the headers first:
+ * a browser follows a 303 at once and its next request could read the session as it was before
+ * (a sign-in step, a journey's answer lost now and then on a slow store). A redirect therefore
+ * waits for the session to be saved. An empty session (a first visit) is not stored.
+ */
+const saveBeforeRedirect: RequestHandler = (req, res, next) => {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void
+  ;(res as unknown as { redirect: (...args: unknown[]) => void }).redirect = (...args: unknown[]) => {
+    const s = req.session as (typeof req.session & Record<string, unknown>) | undefined
+    if (!s || typeof s.save !== 'function' || !Object.keys(s).some((k) => k !== 'cookie')) return redirect(...args)
+    s.save((err) => {
+      if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
+      redirect(...args)
+    })
+  }
+  next()
 }
 
 /** Ends a signed-in session that was idle too long or is older than the absolute limit. */
