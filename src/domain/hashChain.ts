@@ -34,8 +34,9 @@ export function canonicalJson(value: unknown): string {
     .join(',')}}`
 }
 
-export function entryHash(prevHash: string, e: ChainedEntry): string {
-  const body = canonicalJson({
+/** The canonical JSON that is hashed for an entry (sorted keys, `details` null when absent). */
+function entryBody(e: ChainedEntry): string {
+  return canonicalJson({
     chainKey: e.chainKey,
     seq: e.seq,
     occurredAt: e.occurredAt,
@@ -50,7 +51,10 @@ export function entryHash(prevHash: string, e: ChainedEntry): string {
     emergency: e.emergency,
     details: e.details ?? null,
   })
-  return crypto.createHash('sha256').update(prevHash).update('\n').update(body).digest('hex')
+}
+
+export function entryHash(prevHash: string, e: ChainedEntry): string {
+  return crypto.createHash('sha256').update(prevHash).update('\n').update(entryBody(e)).digest('hex')
 }
 
 /**
@@ -61,21 +65,7 @@ export function entryHash(prevHash: string, e: ChainedEntry): string {
  * key named seq comes earlier; a string value cannot hold an unescaped quote).
  */
 export function entryBodyAroundSeq(e: Omit<ChainedEntry, 'seq'>): { before: string; after: string } {
-  const body = canonicalJson({
-    chainKey: e.chainKey,
-    seq: 0,
-    occurredAt: e.occurredAt,
-    actorAccountId: e.actorAccountId,
-    actorRole: e.actorRole,
-    actorName: e.actorName,
-    actorOrganisation: e.actorOrganisation,
-    action: e.action,
-    objectType: e.objectType,
-    objectId: e.objectId,
-    subjectPersonId: e.subjectPersonId,
-    emergency: e.emergency,
-    details: e.details ?? null,
-  })
+  const body = entryBody({ ...e, seq: 0 })
   const at = body.lastIndexOf('"seq":0') + '"seq":'.length
   return { before: body.slice(0, at), after: body.slice(at + 1) }
 }

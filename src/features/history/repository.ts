@@ -41,35 +41,6 @@ export function toEntry(r: ActivityRow): ChainedEntry & { prevHash: string; hash
 }
 
 export const activityRepository = {
-  /** Serialises writers of one chain for the rest of the transaction. */
-  async lockChain(trx: Knex.Transaction, chainKey: string): Promise<void> {
-    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 42))', [chainKey])
-  },
-
-  async lastOfChain(trx: Knex.Transaction, chainKey: string): Promise<{ seq: number; hash: string } | undefined> {
-    return trx('activity_log').where({ chain_key: chainKey }).orderBy('seq', 'desc').first('seq', 'hash')
-  },
-
-  async insert(trx: Knex.Transaction, e: ChainedEntry, prevHash: string, hash: string): Promise<void> {
-    await trx('activity_log').insert({
-      chain_key: e.chainKey,
-      seq: e.seq,
-      occurred_at: e.occurredAt,
-      actor_account_id: e.actorAccountId,
-      actor_role: e.actorRole,
-      actor_name: e.actorName,
-      actor_organisation: e.actorOrganisation,
-      action: e.action,
-      object_type: e.objectType,
-      object_id: e.objectId,
-      subject_person_id: e.subjectPersonId,
-      emergency: e.emergency,
-      details: e.details === null || e.details === undefined ? null : JSON.stringify(e.details),
-      prev_hash: prevHash,
-      hash,
-    })
-  },
-
   /**
    * Appends `e` to its chain in one statement (`activity_append`): advisory lock on the chain,
    * head read, seq + 1, hash of prev + body, insert; returns the seq given.
