@@ -1,6 +1,6 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
-import { decideService, type DocumentFacts, type PolicyFacts } from '../../domain/accessPolicy'
+import { can, decideService, type DocumentFacts, type PolicyFacts } from '../../domain/accessPolicy'
 import { serviceActor, type Actor } from '../../domain/actor'
 import { serviceScopesOf, type ScopeAction } from '../../domain/serviceScopes'
 import {
@@ -30,7 +30,7 @@ import type { Limiter } from '../../infrastructure/rateLimit'
 import type { AccessFacts } from '../access/facts'
 import type { ActivityLog } from '../history/activity'
 import { DocumentRejected, type DocumentsService } from '../documents/service'
-import { documentFacts, documentsRepository } from '../documents/repository'
+import { documentFacts, documentsRepository, type DocumentRow } from '../documents/repository'
 import type { ClientRegistry } from './clients'
 import type { Connections } from './connections'
 import type { OidcProvider } from './provider'
@@ -288,7 +288,9 @@ export function createFhirService(deps: {
         const d = await decide(trx, caller, 'DocumentReference', 'read')
         const rows = await repo.searchDocuments(trx, caller.personId, { categories: cats.length ? cats : undefined, ...dates, limit: count + 1, offset, now: new Date() })
         await d.done()
-        return bundleOf(q, rows.map((r) => toDocumentReference(r, caller.personId, categoryLabel(r.category))), count, offset)
+        // The query narrows (index-friendly); the access policy decides each document, as for a read.
+        const readable = rows.filter((r) => can(caller.actor, 'read', { type: 'document', document: documentFacts(r as unknown as DocumentRow) }, d.facts))
+        return bundleOf(q, readable.map((r) => toDocumentReference(r, caller.personId, categoryLabel(r.category))), count, offset)
       })
     },
 

@@ -34,6 +34,14 @@ function clientConsentQuery(db: Knex, personId: string, clientId: string) {
     .limit(1)
 }
 
+/** FHIR `date` search prefixes (ge, gt, le, lt) on one column. */
+function withinDates(b: Knex.QueryBuilder, column: string, q: { ge?: string; gt?: string; le?: string; lt?: string }): void {
+  if (q.ge) b.where(column, '>=', q.ge)
+  if (q.gt) b.where(column, '>', q.gt)
+  if (q.le) b.where(column, '<=', q.le)
+  if (q.lt) b.where(column, '<', q.lt)
+}
+
 export const fhirRepository = {
   findClient: (db: Knex, id: string): Promise<ClientRow | undefined> => db('oauth_clients').where({ id }).first(),
   listClients: (db: Knex): Promise<ClientRow[]> => db('oauth_clients').orderBy('name'),
@@ -78,10 +86,7 @@ export const fhirRepository = {
       .orderBy([{ column: 'measured_on', order: 'desc' }, { column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
       .limit(q.limit)
       .offset(q.offset)
-    if (q.ge) b.where('measured_on', '>=', q.ge)
-    if (q.gt) b.where('measured_on', '>', q.gt)
-    if (q.le) b.where('measured_on', '<=', q.le)
-    if (q.lt) b.where('measured_on', '<', q.lt)
+    withinDates(b, 'measured_on', q)
     return b as unknown as Promise<{ id: string; type: string; value: number; value2: number | null; measured_on: string; source_name: string | null }[]>
   },
   measure: (db: Knex, id: string) =>
@@ -96,15 +101,13 @@ export const fhirRepository = {
     const b = db('documents')
       .where({ person_id: personId, masked: false, invisible_to_representatives: false })
       .where((w) => w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', q.now))
-      .select('id', 'category', 'title', db.raw("to_char(document_date, 'YYYY-MM-DD') as document_date"), 'mime', 'size_bytes', 'author_name', 'created_at')
+      .select('id', 'person_id', 'category', 'title', db.raw("to_char(document_date, 'YYYY-MM-DD') as document_date"), 'mime', 'size_bytes', 'author_name', 'created_at',
+        'author_kind', 'author_account_id', 'author_professional_id', 'masked', 'invisible_to_representatives', 'held_until', 'held_released_at')
       .orderBy([{ column: 'document_date', order: 'desc' }, { column: 'created_at', order: 'desc' }])
       .limit(q.limit)
       .offset(q.offset)
     if (q.categories) b.whereIn('category', q.categories)
-    if (q.ge) b.where('document_date', '>=', q.ge)
-    if (q.gt) b.where('document_date', '>', q.gt)
-    if (q.le) b.where('document_date', '<=', q.le)
-    if (q.lt) b.where('document_date', '<', q.lt)
+    withinDates(b, 'document_date', q)
     return b
   },
 
@@ -116,10 +119,7 @@ export const fhirRepository = {
       .limit(q.limit)
       .offset(q.offset)
     if (q.id) b.where({ id: q.id })
-    if (q.ge) b.where('date', '>=', q.ge)
-    if (q.gt) b.where('date', '>', q.gt)
-    if (q.le) b.where('date', '<=', q.le)
-    if (q.lt) b.where('date', '<', q.lt)
+    withinDates(b, 'date', q)
     return b
   },
 
@@ -131,10 +131,7 @@ export const fhirRepository = {
       .limit(q.limit)
       .offset(q.offset)
     if (q.id) b.where({ id: q.id })
-    if (q.ge) b.where('date', '>=', q.ge)
-    if (q.gt) b.where('date', '>', q.gt)
-    if (q.le) b.where('date', '<=', q.le)
-    if (q.lt) b.where('date', '<', q.lt)
+    withinDates(b, 'date', q)
     return b
   },
 
