@@ -1,18 +1,8 @@
 import { can, DEFAULT_SETTINGS, type Action, type PolicyFacts, type ProfessionalRelation, type Relation, type SpaceState } from '../../src/domain/accessPolicy'
 import type { Actor } from '../../src/domain/actor'
 
-const NOW = new Date('2026-11-24T10:00:00Z')
-const P = '11111111-1111-1111-1111-111111111111'
-const OTHER = '22222222-2222-2222-2222-222222222222'
+import { NOW, P, actors } from '../helpers/policyFixtures'
 
-const actors: Record<string, Actor> = {
-  patient: { accountId: 'a-pat', kind: 'patient', displayName: 'Camille', personId: P },
-  rep: { accountId: 'a-rep', kind: 'patient', displayName: 'Parent', personId: OTHER, acting: { personId: P, as: 'representative', displayName: 'Léo' } },
-  carer: { accountId: 'a-car', kind: 'patient', displayName: 'Aidant', personId: OTHER, acting: { personId: P, as: 'carer', displayName: 'X' } },
-  pro: { accountId: 'a-pro', kind: 'professional', displayName: 'Dr', professionalId: 'pro-1', profession: 'MEDECIN' },
-  agent: { accountId: 'a-ag', kind: 'agent', displayName: 'Nadia' },
-  operator: { accountId: 'a-op', kind: 'operator', displayName: 'Louis' },
-}
 const pro = (p: Partial<ProfessionalRelation> = {}): ProfessionalRelation => ({
   kind: 'professional', professionalId: 'pro-1', profession: 'MEDECIN', careTeam: false, medecinTraitant: false, administrator: false, blocked: false,
   samuRegulator: false, emergency: null, readableCategories: [], ...p,

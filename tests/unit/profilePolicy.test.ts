@@ -1,18 +1,16 @@
 import { can, decide, DEFAULT_SETTINGS, type Action, type PolicyFacts, type ProfessionalRelation, type ProfileSection, type Relation, type SpaceState } from '../../src/domain/accessPolicy'
 import type { Actor } from '../../src/domain/actor'
 
-const NOW = new Date('2026-11-24T10:00:00Z')
-const P = '11111111-1111-1111-1111-111111111111'
-const OTHER = '22222222-2222-2222-2222-222222222222'
+import { NOW, P, actors as people } from '../helpers/policyFixtures'
 
 const actors: Record<string, Actor> = {
-  patient: { accountId: 'a-pat', kind: 'patient', displayName: 'Camille', personId: P },
-  rep: { accountId: 'a-rep', kind: 'patient', displayName: 'Parent', personId: OTHER, acting: { personId: P, as: 'representative', displayName: 'Léo' } },
-  carer: { accountId: 'a-car', kind: 'patient', displayName: 'Aidant', personId: OTHER, acting: { personId: P, as: 'carer', displayName: 'X' } },
-  doctor: { accountId: 'a-doc', kind: 'professional', displayName: 'Dr', professionalId: 'pro-1', profession: 'MEDECIN' },
+  patient: people.patient,
+  rep: people.rep,
+  carer: people.carer,
+  doctor: people.pro,
   dentist: { accountId: 'a-den', kind: 'professional', displayName: 'Dr Dent', professionalId: 'pro-2', profession: 'CHIRURGIEN_DENTISTE' },
-  agent: { accountId: 'a-ag', kind: 'agent', displayName: 'Nadia' },
-  operator: { accountId: 'a-op', kind: 'operator', displayName: 'Louis' },
+  agent: people.agent,
+  operator: people.operator,
 }
 
 const ALL = ['SYNTH_PML', 'DIR_ANT', 'QUEST_SANTE']
