@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { browserSession, launchBrowser, screenshot, signInThroughPages, fillDate, type Watcher } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { browserSession, screenshot, signInThroughPages, fillDate, type Watcher, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, DEMO_CODES, DEMO_PERSONS } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
@@ -12,19 +12,9 @@ describe.each([
   ['sans JavaScript', false],
   ['avec JavaScript', true],
 ])('cycle de vie du profil %s', (_label, js) => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
+  let t: TestApp, base: string, browser: Browser
   const tag = js ? 'js' : 'sans-js'
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   const session = (run: (page: Page, w: Watcher) => Promise<void>) => browserSession(browser, js, run)
 

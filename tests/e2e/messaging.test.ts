@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
-import { createTestApp, type TestApp } from '../helpers/testApp'
-import { browserSession, launchBrowser, screenshot, signInThroughPages, type Watcher } from '../helpers/browser'
+import type { TestApp } from '../helpers/testApp'
+import { browserSession, screenshot, signInThroughPages, type Watcher, withAppAndBrowser } from '../helpers/browser'
 import { CAMILLE, DEMO_PERSONS, PROS } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
 import { formatNir } from '../../src/domain/nir'
@@ -12,19 +12,9 @@ describe.each([
   ['sans JavaScript', false],
   ['avec JavaScript', true],
 ])('messagerie %s', (_label, js) => {
-  let t: TestApp
-  let base: string
-  let browser: Browser
+  let t: TestApp, base: string, browser: Browser
   const tag = js ? 'js' : 'sans-js'
-  beforeAll(async () => {
-    t = await createTestApp()
-    base = await t.listen()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await t?.close()
-  })
+  withAppAndBrowser((s) => ({ t, base, browser } = s))
 
   const session = (run: (page: Page, w: Watcher) => Promise<void>) => browserSession(browser, js, run)
 
