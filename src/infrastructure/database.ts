@@ -190,3 +190,26 @@ export async function preparedQuery<T>(db: Knex, name: string, text: string, val
     await client.releaseConnection(conn)
   }
 }
+
+/** A string as a PostgreSQL literal (quotes doubled, backslashes escaped: safe in any statement). */
+export const sqlLiteral = (value: string): string => pg.escapeLiteral(value)
+
+/**
+ * A knex statement as plain SQL text, its `$n` parameters replaced by literals, for a caller that
+ * sends several statements in one simple-protocol round trip (`BEGIN; SELECT …` or `…; COMMIT`),
+ * which parameters cannot do. Strings go through `sqlLiteral`; only strings, finite numbers,
+ * booleans, null and dates are accepted (anything else throws: never a guessed conversion).
+ */
+export function inlineStatement(q: Knex.QueryBuilder | Knex.Raw): string {
+  const { sql, bindings } = q.toSQL().toNative()
+  const value = (v: unknown): string => {
+    if (v === null || v === undefined) return 'NULL'
+    if (typeof v === 'string') return sqlLiteral(v)
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+    if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE'
+    if (v instanceof Date) return `${sqlLiteral(v.toISOString())}::timestamptz`
+    throw new Error(`valeur SQL non prise en charge : ${typeof v}`)
+  }
+  // $n outside quoted literals and identifiers only.
+  return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g, (m, n: string | undefined) => (n === undefined ? m : value(bindings[Number(n) - 1])))
+}
