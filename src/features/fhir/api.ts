@@ -39,8 +39,18 @@ export function fhirApi(services: Services): Router {
   const router = Router()
   const started = new Date().toISOString()
 
+  // Mounted before helmet (pages only): the headers that matter for a JSON API, fixed, set at once.
+  const headers: [string, string][] = [
+    ['Cache-Control', 'no-store'],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+    ['X-Frame-Options', 'DENY'],
+    ['Referrer-Policy', 'no-referrer'],
+    ['Cross-Origin-Resource-Policy', 'same-origin'],
+    ...(config.production ? ([['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']] as [string, string][]) : []),
+  ]
   router.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store')
+    for (const [k, v] of headers) res.setHeader(k, v)
     next()
   })
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import type pg from 'pg'
-import { inlineStatement, sqlLiteral } from '../../infrastructure/database'
+import { preparedStatement, resyncPrepared, sqlLiteral } from '../../infrastructure/database'
 import { can, decideService, type DocumentFacts, type PolicyFacts } from '../../domain/accessPolicy'
 import { serviceActor, type Actor } from '../../domain/actor'
 import { serviceScopesOf, type ScopeAction } from '../../domain/serviceScopes'
@@ -183,8 +183,9 @@ export function createFhirService(deps: {
    * (2) `<the search>; <the activity row (activity_append)>; COMMIT`: the row is appended last and
    * committed in the same round trip, so the chain lock of the person is held only inside
    * PostgreSQL (function + commit), never across a turn of Node's event loop. Several statements in
-   * one round trip need the simple protocol, without parameters: the values are inlined as escaped
-   * literals (`inlineStatement`). `search` returns the knex statement, unsent (undefined: no search).
+   * one round trip need the simple protocol, without parameters: the facts and the search are
+   * statements prepared once per connection (planned once), executed with their values as escaped
+   * literals (`preparedStatement`). `search` returns the knex statement, unsent (undefined: none).
    */
   async function searchAtOnce<R>(caller: FhirCaller, resourceType: string, search: () => Knex.QueryBuilder | undefined): Promise<{ facts: PolicyFacts; rows: R[] }> {
     const factsQuery = access.factsQuery(db, caller.actor, caller.personId)
@@ -193,8 +194,10 @@ export function createFhirService(deps: {
     let refusal: { status: number; code: string; reason: string } | undefined
     try {
       inTransaction = true
-      const first = await conn.query(factsQuery ? `BEGIN; ${inlineStatement(factsQuery)}` : 'BEGIN')
-      const person = factsQuery ? (first as unknown as pg.QueryResult[])[1].rows[0] : undefined
+      const facts1 = factsQuery ? preparedStatement(conn, factsQuery) : undefined
+      const first = (await conn.query(facts1 ? `BEGIN; ${facts1.text}` : 'BEGIN')) as unknown as pg.QueryResult[]
+      facts1?.done()
+      const person = facts1 ? first[first.length - 1].rows[0] : undefined
       // The consent row came with the person's (catalogue consent included): no other query here.
       const facts = person ? await access.factsFrom(db, caller.actor, person, new Date(), caller.personId) : undefined
       const decision = judge(caller, resourceType, 'read', facts)
@@ -204,13 +207,17 @@ export function createFhirService(deps: {
         inTransaction = false
       } else {
         const q = search()
+        const found = q ? preparedStatement(conn, q) : undefined
         const append = activity.appendStatement(caller.actor, { action: 'fhir.read', subjectPersonId: caller.personId, objectType: resourceType }, sqlLiteral)
-        const out = (await conn.query(q ? `${inlineStatement(q)}; ${append}; COMMIT` : `${append}; COMMIT`)) as unknown as pg.QueryResult[]
+        const out = (await conn.query(found ? `${found.text}; ${append}; COMMIT` : `${append}; COMMIT`)) as unknown as pg.QueryResult[]
+        found?.done()
         inTransaction = false
-        return { facts: facts!, rows: q ? (out[0].rows as R[]) : [] }
+        // The search's rows: the result just before the append's and COMMIT's.
+        return { facts: facts!, rows: found ? (out[out.length - 3].rows as R[]) : [] }
       }
     } catch (err) {
       if (inTransaction) await conn.query('ROLLBACK').catch(() => undefined)
+      await resyncPrepared(conn).catch(() => undefined)
       throw err
     } finally {
       await db.client.releaseConnection(conn)
