@@ -38,6 +38,7 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     expect(me.headers['x-content-type-options']).toBe('nosniff')
     expect(me.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'")
     expect(me.headers['set-cookie']).toBeUndefined()
+    expect(me.headers['content-length']).toBe(String(Buffer.byteLength(me.text)))
     expect(me.body).toMatchObject({ resourceType: 'Patient', id: camilleId, name: [{ family: 'Martin', given: ['Camille'] }], birthDate: '1968-03-14', gender: 'female' })
     expect(JSON.stringify(me.body)).not.toContain(DEMO_PERSONS.camille.nir)
 
