@@ -64,13 +64,18 @@ export async function fhirBench(seconds = 10, measures = 10_000): Promise<string
     // BENCH_ROUNDS (default 1) alternated pairs (a) then (b): on a shared machine the load drifts,
     // each pair's ratio is printed, and the median of the ratios.
     const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1))
+    // Warm-up, not counted, for both: JIT, the pool's connections, PostgreSQL's plans and caches
+    // (otherwise (a), measured first, pays them alone).
+    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}${path}`
+    await loadApart(`${o.base}${path}`, { seconds: 2, headers: { authorization: `Bearer ${tokens.access_token}`, accept: FHIR_JSON } })
+    await loadApart(bareUrl, { seconds: 2 })
     const ratios: number[] = []
     for (let round = 1; round <= rounds; round++) {
       const before = Number((await db('activity_log').where({ subject_person_id: personId, action: 'fhir.read' }).count<{ n: string }[]>('* as n'))[0].n)
       const api = await loadApart(`${o.base}${path}`, { seconds, headers: { authorization: `Bearer ${tokens.access_token}`, accept: FHIR_JSON } })
       if (api.non2xx) throw new Error(`l'API a répondu ${api.non2xx} fois autre chose que 200 : mesure invalide`)
       const after = Number((await db('activity_log').where({ subject_person_id: personId, action: 'fhir.read' }).count<{ n: string }[]>('* as n'))[0].n)
-      const bareRes = await loadApart(`http://127.0.0.1:${(bare.address() as AddressInfo).port}${path}`, { seconds })
+      const bareRes = await loadApart(bareUrl, { seconds })
       ratios.push(bareRes.requestsPerSecond ? api.requestsPerSecond / bareRes.requestsPerSecond : 0)
       out.push(
         ...(rounds > 1 ? [`  passage ${round}/${rounds} (charge ${os.loadavg()[0].toFixed(1)})`] : []),
@@ -80,7 +85,11 @@ export async function fhirBench(seconds = 10, measures = 10_000): Promise<string
       )
     }
     await new Promise((r) => bare.close(r))
-    if (rounds > 1) out.push(`  médiane des ratios a/b sur ${rounds} passages : ${[...ratios].sort((x, y) => x - y)[Math.floor((rounds - 1) / 2)].toFixed(2)}`)
+    if (rounds > 1) {
+      const sorted = [...ratios].sort((x, y) => x - y)
+      const median = (sorted[Math.floor((rounds - 1) / 2)] + sorted[Math.ceil((rounds - 1) / 2)]) / 2
+      out.push(`  médiane des ratios a/b sur ${rounds} passages : ${median.toFixed(2)} (de ${sorted[0].toFixed(2)} à ${sorted[rounds - 1].toFixed(2)})`)
+    }
   } finally {
     await new Promise((r) => setTimeout(r, 300))
     await o.close()
