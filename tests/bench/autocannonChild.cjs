@@ -8,5 +8,5 @@ autocannon({ url: opts.url, connections: opts.connections, duration: opts.second
     process.stderr.write(String(err))
     process.exit(1)
   }
-  process.stdout.write(JSON.stringify({ requestsPerSecond: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }))
+  process.stdout.write(JSON.stringify({ requestsPerSecond: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, total: r.requests.total }))
 })

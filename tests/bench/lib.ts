@@ -7,6 +7,8 @@ export interface LoadResult {
   p99: number
   errors: number
   non2xx: number
+  /** Requests completed (from `loadApart` only). */
+  total?: number
 }
 
 /** autocannon: `connections` connections for `seconds` seconds; requests/s and p99 latency (ms). */
