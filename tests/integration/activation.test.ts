@@ -71,6 +71,7 @@ describe('activer mon profil', () => {
     const again = await submitForm(b, '/activer-mon-profil/identite', { nir: JEAN.nir, ...dateFields(JEAN.birthDate) })
     expect(again.status).toBe(400)
     expect(h1(again.text)).toBe('Votre profil est déjà activé')
+    expect(again.text).toContain('<title>Votre profil est déjà activé – Mon espace santé</title>')
     expect(cheerio.load(again.text)('a[href="/connexion"]').length).toBeGreaterThan(0)
   })
 
