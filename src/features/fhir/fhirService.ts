@@ -345,14 +345,12 @@ export function createFhirService(deps: {
     async searchDocuments(caller: FhirCaller, q: SearchQuery) {
       const { count, offset, dates } = paging(q)
       const cats = list(q.params.category).flatMap((c) => c.split(',')).map((c) => c.split('|').pop()!)
-      return db.transaction(async (trx) => {
-        const d = await decide(trx, caller, 'DocumentReference', 'read')
-        const rows = await repo.searchDocuments(trx, caller.personId, { categories: cats.length ? cats : undefined, ...dates, limit: count + 1, offset, now: new Date() })
-        await d.done()
-        // The query narrows (index-friendly); the access policy decides each document, as for a read.
-        const readable = rows.filter((r) => can(caller.actor, 'read', { type: 'document', document: documentFacts(r as unknown as DocumentRow) }, d.facts))
-        return bundleOf(q, readable.map((r) => toDocumentReference(r, caller.personId, categoryLabel(r.category))), count, offset)
-      })
+      const { facts, rows } = await searchAtOnce<DocumentRow & { document_date: string }>(caller, 'DocumentReference', () =>
+        repo.searchDocuments(db, caller.personId, { categories: cats.length ? cats : undefined, ...dates, limit: count + 1, offset, now: new Date() }),
+      )
+      // The query narrows (index-friendly); the access policy decides each document, as for a read.
+      const readable = rows.filter((r) => can(caller.actor, 'read', { type: 'document', document: documentFacts(r) }, facts))
+      return bundleOf(q, readable.map((r) => toDocumentReference(r as never, caller.personId, categoryLabel(r.category))), count, offset)
     },
 
     async readDocument(caller: FhirCaller, id: string) {
@@ -399,6 +397,11 @@ export function createFhirService(deps: {
 
     async searchImmunizations(caller: FhirCaller, q: SearchQuery, id?: string) {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
+      if (!id) {
+        // A search: two round trips (searchAtOnce); a read by id keeps its owner lookup before the decision.
+        const { rows } = await searchAtOnce<never>(caller, 'Immunization', () => repo.searchVaccinations(db, caller.personId, { ...dates, limit: count + 1, offset }))
+        return bundleOf(q, rows.map((v: { id: string; vaccine: string; other_name: string | null; date: string; dose: string; professional: string; lot: string | null }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId)), count, offset)
+      }
       return db.transaction(async (trx) => {
         const owner = id ? (UUID.test(id) ? await repo.ownerOf(trx, 'vaccinations', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Immunization', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
@@ -412,6 +415,11 @@ export function createFhirService(deps: {
 
     async searchAppointments(caller: FhirCaller, q: SearchQuery, id?: string) {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
+      if (!id) {
+        // A search: two round trips (searchAtOnce); a read by id keeps its owner lookup before the decision.
+        const { rows } = await searchAtOnce<never>(caller, 'Appointment', () => repo.searchEvents(db, caller.personId, { ...dates, limit: count + 1, offset }))
+        return bundleOf(q, rows.map((e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string }) => toAppointment(e, caller.personId, parisOffset)), count, offset)
+      }
       return db.transaction(async (trx) => {
         const owner = id ? (UUID.test(id) ? await repo.ownerOf(trx, 'agenda_events', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Appointment', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
