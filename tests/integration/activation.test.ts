@@ -32,6 +32,8 @@ describe('activer mon profil', () => {
     expect(r.headers.location).toBe('/activer-mon-profil/coordonnees')
     const contact = await a.get('/activer-mon-profil/coordonnees')
     expect(cheerio.load(contact.text)('#email').attr('value')).toBe(DEMO_PERSONS.jean.email)
+    // Each step has its own page title, not the journey's name alone.
+    expect(contact.text).toContain('<title>Vos coordonnées – Activer mon profil – Mon espace santé</title>')
     r = await submitForm(a, '/activer-mon-profil/coordonnees', { email: 'jean.dupont@courriel.example', mobile: '' })
     expect(r.headers.location).toBe('/activer-mon-profil/verification')
     const mail = await lastMessage(t.db, 'jean.dupont@courriel.example', 'email-verification')
