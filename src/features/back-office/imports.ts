@@ -87,6 +87,9 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       let pending: { line: number; faults: RowFault[] }[] = []
       let piece: string[] = []
       let inBatch = 0
+      // The NIRs of the batch being read (at most `batchSize`): a batch without a repeated NIR needs no sort.
+      let nirs = new Set<string>()
+      let duplicates = false
 
       /** Sends the piece of encoded lines to the current lane's COPY (opened when its previous batch is merged). */
       const sendPiece = async () => {
@@ -124,6 +127,9 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         const faults = pending
         pending = []
         inBatch = 0
+        const sort = duplicates
+        nirs = new Set()
+        duplicates = false
         const seen = { rowsTotal: counts.rowsTotal, rowsOk: counts.rowsOk, rowsBad: counts.rowsBad }
         const previous = mergeChain
         if (profiling && counts.rowsTotal % 100_000 < batchSize) process.stderr.write(`import : ${counts.rowsTotal} lignes, RSS ${Math.round(process.memoryUsage().rss / 1e6)} Mo, tas ${Math.round(process.memoryUsage().heapUsed / 1e6)} Mo\n`)
@@ -137,7 +143,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
           ms.waitTurn += t1 - t0
           await L.conn.query('BEGIN')
           if (copy) {
-            const merged = await repo.merge(L.conn)
+            const merged = await repo.merge(L.conn, { duplicates: sort })
             counts.inserted += merged.inserted
             counts.updated += merged.updated
           }
@@ -183,6 +189,10 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
             } else {
               counts.rowsOk++
               const p = r.person
+              if (!duplicates) {
+                if (nirs.has(p.nir)) duplicates = true
+                else nirs.add(p.nir)
+              }
               // The id is used only if the NIR is new (an existing person keeps hers).
               piece.push(`${line}\t${uuidv7()}\t${copyField(p.nir)}\t${copyField(p.last_name)}\t${copyField(p.first_names)}\t${p.sex}\t${p.birth_date}\t${copyField(p.birth_place)}\t${copyField(p.address_line1)}\t${copyField(p.address_line2)}\t${copyField(p.postcode)}\t${copyField(p.city)}\t${copyField(p.email)}\t${copyField(p.mobile)}\n`)
               inBatch++

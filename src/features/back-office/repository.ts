@@ -34,19 +34,20 @@ export const importsRepository = {
 
   /**
    * Staging → registry, one set-based statement. Within one batch the last line for a NIR wins (the
-   * batches are merged one after the other, so across the file too); a new person gets the id made
+   * batches are merged one after the other, so across the file too): when the caller saw the same NIR
+   * twice in the batch the lines are sorted to keep the last one, otherwise there is nothing to sort; a new person gets the id made
    * for it in Node (UUID v7, time-ordered: the primary key and `spaces` grow at their right edge
    * instead of touching a random page per row) and a space in `not_notified` (the campaign notifies
    * it; the person was created by this very statement, so the space cannot exist yet: a plain
    * insert). A person whose line changes nothing is left as it is (a re-import of the same file
    * writes nothing). Returns how many persons were created and updated.
    */
-  async merge(conn: pg.Client): Promise<{ inserted: number; updated: number }> {
+  async merge(conn: pg.Client, opts: { duplicates: boolean }): Promise<{ inserted: number; updated: number }> {
     const cols = PERSON_COLUMNS.join(', ')
     const changed = PERSON_COLUMNS.filter((c) => c !== 'nir')
     const set = changed.map((c) => `${c} = EXCLUDED.${c}`).join(', ')
     const { rows } = await conn.query(`
-      WITH src AS (SELECT DISTINCT ON (nir) id, ${cols} FROM person_import_staging ORDER BY nir, line DESC),
+      WITH src AS (${opts.duplicates ? `SELECT DISTINCT ON (nir) id, ${cols} FROM person_import_staging ORDER BY nir, line DESC` : `SELECT id, ${cols} FROM person_import_staging`}),
       up AS (
         INSERT INTO insured_persons (id, ${cols}) SELECT id, ${cols} FROM src
         ON CONFLICT (nir) DO UPDATE SET ${set}, updated_at = now()
