@@ -97,6 +97,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
   const profiling = !!process.env.IMPORT_PROFILE
 
   async function run(input: Readable, opts: { actor: Actor; source: 'upload' | 'cli'; filename?: string; batchSize?: number; today?: string }): Promise<ImportSummary> {
+    const begun = performance.now()
     const batchSize = opts.batchSize ?? 25_000
     const today = opts.today ?? isoDate()
     const id = await repo.start(db, { operatorAccountId: opts.actor.kind === 'operator' && opts.actor.accountId !== 'system' ? opts.actor.accountId : null, source: opts.source, filename: opts.filename?.slice(0, 200) ?? null })
@@ -104,7 +105,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
     // Milliseconds per phase (IMPORT_PROFILE=1): Node reading and checking, Node waiting for a lane
     // (the database is behind), PostgreSQL finishing a batch's COPY, the batch waiting for the
     // previous one's merge, merging, saving faults and progress and committing.
-    const ms = { read: 0, waitLane: 0, copyEnd: 0, waitTurn: 0, merge: 0, faultsProgressCommit: 0 }
+    const ms = { setup: 0, read: 0, waitLane: 0, copyEnd: 0, waitTurn: 0, merge: 0, faultsProgressCommit: 0, finish: 0 }
     const lanes: Lane[] = []
     let fileErrors: string[] = []
     let headerSeen = false
@@ -168,6 +169,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         duplicates = false
         const seen = { rowsTotal: counts.rowsTotal, rowsOk: counts.rowsOk, rowsBad: counts.rowsBad }
         const previous = mergeChain
+        if (profiling && counts.rowsTotal % 100_000 < batchSize) (globalThis as { gc?: () => void }).gc?.() // with --expose-gc: the heap that is really held
         if (profiling && counts.rowsTotal % 100_000 < batchSize) process.stderr.write(`import : ${counts.rowsTotal} lignes, RSS ${Math.round(process.memoryUsage().rss / 1e6)} Mo, tas ${Math.round(process.memoryUsage().heapUsed / 1e6)} Mo\n`)
         L.busy = (async () => {
           let t = performance.now()
@@ -238,6 +240,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       // Pulls one chunk at a time from the file (backpressure: the next chunk is read only once this
       // one is parsed and its lines sent), so memory holds a chunk, a piece and the faults of one batch.
       const started = performance.now()
+      ms.setup = started - begun
       // A refused header stops the reading but the input is still drained to its end (an upload's
       // stream must be consumed for the request to finish).
       let refused: FileError | undefined
@@ -278,12 +281,14 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         db.client.releaseConnection(L.conn)
       }
     }
-    if (profiling) process.stderr.write(`import, ms par étape : ${JSON.stringify(Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v)])))}\n`)
+    const finishing = performance.now()
     const status = fileErrors.length ? 'failed' : 'done'
     await db.transaction(async (trx) => {
       await repo.finish(trx, id, status, counts)
       await activity.record(trx, opts.actor, { action: 'persons.imported', objectType: 'person_import', objectId: String(id), details: { status, ...counts } })
     })
+    ms.finish = performance.now() - finishing
+    if (profiling) process.stderr.write(`import, ms par étape : ${JSON.stringify(Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v)])))}\n`)
     return { id, status, ...counts, fileErrors }
   }
 
