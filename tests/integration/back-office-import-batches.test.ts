@@ -47,8 +47,8 @@ describe('import des assurés par lots', () => {
     expect(persons).toHaveLength(4)
     const street = Object.fromEntries(persons.map((p) => [p.nir, p.address_line1]))
     expect(street).toEqual({ [a]: '3 rue A', [b]: '1 rue B', [c]: '1 rue C', [d]: '2 rue D' })
-    // New persons get time-ordered ids (UUID v7) and one space each, waiting for the campaign.
-    for (const p of persons) expect(p.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/)
+    // New persons get grouped ids (groupedUuid, version 8) and one space each, waiting for the campaign.
+    for (const p of persons) expect(p.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab]/)
     const spaces = await t.db('spaces').whereIn('person_id', persons.map((p) => p.id))
     expect(spaces.map((x) => x.state)).toEqual(['not_notified', 'not_notified', 'not_notified', 'not_notified'])
     expect(s.inserted).toBe(4)

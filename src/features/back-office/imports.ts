@@ -9,7 +9,7 @@ import { CsvReader, type CsvRecord } from '../../domain/csv'
 import { checkHeader, copyField, IMPORT_COLUMNS, validatePersonRow, type RowFault } from '../../domain/personRow'
 import { isoDate } from '../../validation'
 import type { ActivityLog } from '../history/activity'
-import { uuidv7 } from '../../domain/uuidv7'
+import { groupedUuid, uuidGroup } from '../../domain/groupedUuid'
 import { CREATE_STAGING, importsRepository as repo, STAGING_COLUMNS } from './repository'
 
 export interface ImportSummary {
@@ -123,6 +123,8 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       let lane = 0
       let pending: { line: number; faults: RowFault[] }[] = []
       let piece: string[] = []
+      // The ids of a piece's new persons share their first 48 bits (see groupedUuid).
+      let group = uuidGroup()
       let inBatch = 0
       // The NIRs of the batch being read (at most `batchSize`): a batch without a repeated NIR needs no sort.
       const nirs = new NirSet(batchSize)
@@ -146,6 +148,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         }
         const text = piece.join('')
         piece = []
+        group = uuidGroup()
         if (!L.copy.write(text)) {
           const t = performance.now()
           await once(L.copy, 'drain')
@@ -229,7 +232,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
               const p = r.person
               if (!duplicates && !nirs.add(p.nir)) duplicates = true
               // The id is used only if the NIR is new (an existing person keeps hers).
-              piece.push(`${line}\t${uuidv7()}\t${copyField(p.nir)}\t${copyField(p.last_name)}\t${copyField(p.first_names)}\t${p.sex}\t${p.birth_date}\t${copyField(p.birth_place)}\t${copyField(p.address_line1)}\t${copyField(p.address_line2)}\t${copyField(p.postcode)}\t${copyField(p.city)}\t${copyField(p.email)}\t${copyField(p.mobile)}\n`)
+              piece.push(`${line}\t${groupedUuid(group)}\t${copyField(p.nir)}\t${copyField(p.last_name)}\t${copyField(p.first_names)}\t${p.sex}\t${p.birth_date}\t${copyField(p.birth_place)}\t${copyField(p.address_line1)}\t${copyField(p.address_line2)}\t${copyField(p.postcode)}\t${copyField(p.city)}\t${copyField(p.email)}\t${copyField(p.mobile)}\n`)
               inBatch++
               if (piece.length >= PIECE_ROWS) await sendPiece()
             }

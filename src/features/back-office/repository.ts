@@ -35,9 +35,10 @@ export const importsRepository = {
   /**
    * Staging → registry, one set-based statement. Within one batch the last line for a NIR wins (the
    * batches are merged one after the other, so across the file too): when the caller saw the same NIR
-   * twice in the batch the lines are sorted to keep the last one, otherwise there is nothing to sort; a new person gets the id made
-   * for it in Node (UUID v7, time-ordered: the primary key and `spaces` grow at their right edge
-   * instead of touching a random page per row) and a space in `not_notified` (the campaign notifies
+   * twice in the batch the lines are sorted to keep the last one, otherwise there is nothing to sort;
+   * a new person gets the id made for it in Node (`groupedUuid`: the ids of a few hundred lines share
+   * their first 48 bits, so the primary key and `spaces` take them in a few pages instead of one
+   * random page per row) and a space in `not_notified` (the campaign notifies
    * it; the person was created by this very statement, so the space cannot exist yet: a plain
    * insert). A person whose line changes nothing is left as it is (a re-import of the same file
    * writes nothing). Returns how many persons were created and updated.
