@@ -79,7 +79,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
 
   setUpSession(app, services.sessions, { secret: config.sessionSecret, production: config.production })
   setUpCsrf(app, services.csrf)
-  app.use(loadActor(services.db))
+  app.use(loadActor(services.db, [services.home.actorPageRead]))
   app.use(setLocals)
 
   app.use(publicRoutes())

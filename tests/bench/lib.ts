@@ -1,4 +1,5 @@
 import autocannon from 'autocannon'
+import { spawn } from 'node:child_process'
 
 export interface LoadResult {
   requestsPerSecond: number
@@ -23,4 +24,25 @@ export function ratio(a: number, b: number): string {
 
 export function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} Mo`
+}
+
+/**
+ * The same load from autocannon in its own process: the client does not take the measured server's
+ * event loop (with the client in the same process, every request's client work is added to the
+ * server's own, whatever the server). Same method for every part of a comparison.
+ */
+export async function loadApart(url: string, opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {}): Promise<LoadResult> {
+  const bin = require.resolve('autocannon/autocannon.js')
+  const args = [bin, '-j', '-c', String(opts.connections ?? 50), '-d', String(opts.seconds ?? 10)]
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`)
+  args.push(url)
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d: Buffer) => (out += d))
+  child.stderr.on('data', (d: Buffer) => (err += d))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  if (code !== 0) throw new Error(`autocannon a échoué (${code}) : ${err}`)
+  const r = JSON.parse(out) as { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number }
+  return { requestsPerSecond: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
 }
