@@ -62,7 +62,16 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   )
   setUpSecurity(app, { production: config.production })
   // Dynamic pages: a light brotli level (the default, 11, costs more CPU than it saves bytes here).
-  app.use(compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } }))
+  // A client that accepts no encoding gets the bytes as they are, without the middleware's per-request
+  // wrapping of the response (it would only negotiate `identity`); still `Vary: Accept-Encoding`.
+  const compress = compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } })
+  app.use((req, res, next) => {
+    if (req.headers['accept-encoding'] !== undefined) compress(req, res, next)
+    else {
+      res.setHeader('Vary', 'Accept-Encoding')
+      next()
+    }
+  })
   setUpAssets(app)
   app.use(healthRoutes(services.db, services.sessions))
 
