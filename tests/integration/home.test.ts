@@ -69,9 +69,11 @@ describe('accueil du patient : une seule instruction, les mêmes données', () =
     const home = await t.services.home.patientHome(camille, request)
     expect(home.lastAccesses.length).toBeGreaterThan(0)
     expect(home).toEqual(await separately(camille))
-    // An account that is not a patient's, or a disabled one: no row, the actor is read alone.
+    // An account that is not a patient's, or a disabled one: no row, the actor is read alone. Requests
+    // that come together share one statement, each with its own answer.
     const operator = await t.db('accounts').where({ kind: 'operator' }).first('id')
-    expect(await t.services.home.actorPageRead.read({}, operator.id)).toBeUndefined()
+    const together = await Promise.all([camille.accountId, operator.id, camille.accountId, 'pas-un-uuid'].map((id) => t.services.home.actorPageRead.read({}, id)))
+    expect(together).toEqual([row, undefined, row, undefined])
     await t.db('accounts').where({ id: camille.accountId }).update({ disabled_at: new Date() })
     try {
       expect(await t.services.home.actorPageRead.read({}, camille.accountId)).toBeUndefined()

@@ -62,19 +62,23 @@ export const homeRepository = {
   },
 
   /**
-   * The same statement for a patient looking at their own space, joined to the actor's
-   * (`actorStatement`: account not disabled, unread messages): one round trip for the whole page.
-   * Undefined when the account is not found or disabled (the caller then reads the actor alone).
+   * The same statement for patients looking at their own space, joined to the actor's
+   * (`actorStatement`: account not disabled, unread messages): one round trip for the whole page, and
+   * for several requests at once (`accountIds`, one result per entry and in the same order, each
+   * computed for itself even if two are equal). Undefined for an account not found, disabled or not
+   * a patient's (the caller then reads the actor alone).
    */
-  async patientHomeWithActor(db: Knex, accountId: string, limit = 3): Promise<(ActorRow & PatientHomeRows) | undefined> {
-    const rows = await preparedQuery<ActorRow & PatientHomeRows>(
+  async patientHomeWithActor(db: Knex, accountIds: string[], limit = 3): Promise<((ActorRow & PatientHomeRows) | undefined)[]> {
+    const rows = await preparedQuery<ActorRow & PatientHomeRows & { n: number }>(
       db,
-      'actor-home-patient',
-      `SELECT a.*, h.* FROM (${actorStatement('NULL', '$1')}) a
+      'actor-home-patients',
+      `SELECT k.n::int AS n, a.*, h.* FROM unnest($1::uuid[]) WITH ORDINALITY AS k(id, n)
+         CROSS JOIN LATERAL (${actorStatement('NULL', 'k.id')}) a
          CROSS JOIN LATERAL (SELECT ${homeColumns('a.person_id', 'a.person_id', 'true', '$2::text[]', '$3::int')}) h
         WHERE a.kind = 'patient' AND a.person_id IS NOT NULL`,
-      [accountId, PROFESSIONAL_ACCESS_ACTIONS, limit],
+      [accountIds, PROFESSIONAL_ACCESS_ACTIONS, limit],
     )
-    return rows[0]
+    const byOrdinal = new Map(rows.map(({ n, ...row }) => [n, row]))
+    return accountIds.map((_id, i) => byOrdinal.get(i + 1))
   },
 }

@@ -5,6 +5,7 @@ import type { AccessFacts } from '../access/facts'
 import type { ManagedChild } from '../children/service'
 import type { HistoryEntry } from '../history/service'
 import type { ActorPageRead } from '../account/repository'
+import { batchedReader } from '../../infrastructure/database'
 import { homeRepository, type PatientHomeRows } from './repository'
 
 export interface PatientHome {
@@ -25,11 +26,14 @@ export function createHomeService(deps: { db: Knex; access: AccessFacts }) {
   const { db, access } = deps
   // The rows read with the actor by `actorPageRead`, for the request that read them (and only it).
   const readWithActor = new WeakMap<object, PatientHomeRows>()
+  // The requests that come together share the statement's round trip (each its own row).
+  const readWithActorBatched = batchedReader((accountIds: string[]) => homeRepository.patientHomeWithActor(db, accountIds))
   const actorPageRead: ActorPageRead = {
     path: '/mon-espace',
     kind: 'patient',
     async read(request, accountId) {
-      const row = await homeRepository.patientHomeWithActor(db, accountId)
+      if (!UUID.test(accountId)) return undefined
+      const row = await readWithActorBatched(accountId)
       if (!row) return undefined
       const { children, invitations, person, lastAccesses, ...actor } = row
       readWithActor.set(request, { children, invitations, person, lastAccesses })
