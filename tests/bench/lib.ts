@@ -3,6 +3,10 @@ import { spawn } from 'node:child_process'
 
 export interface LoadResult {
   requestsPerSecond: number
+  /** Requests answered in all. */
+  total?: number
+  /** With `loadApart`: processor time of this process (the server's) per request, in µs. */
+  cpuPerRequest?: number
   p99: number
   errors: number
   non2xx: number
@@ -15,7 +19,8 @@ export async function load(url: string, opts: { connections?: number; seconds?: 
 }
 
 export function line(label: string, r: LoadResult): string {
-  return `  ${label.padEnd(58)} ${String(r.requestsPerSecond).padStart(7)} req/s   p99 ${String(r.p99).padStart(5)} ms${r.errors || r.non2xx ? `   (erreurs ${r.errors}, non-2xx ${r.non2xx})` : ''}`
+  const cpu = r.cpuPerRequest === undefined ? '' : `   processeur ${String(r.cpuPerRequest).padStart(5)} µs/req`
+  return `  ${label.padEnd(58)} ${String(r.requestsPerSecond).padStart(7)} req/s   p99 ${String(r.p99).padStart(5)} ms${cpu}${r.errors || r.non2xx ? `   (erreurs ${r.errors}, non-2xx ${r.non2xx})` : ''}`
 }
 
 export function ratio(a: number, b: number): string {
@@ -36,13 +41,16 @@ export async function loadApart(url: string, opts: { connections?: number; secon
   const args = [bin, '-j', '-c', String(opts.connections ?? 50), '-d', String(opts.seconds ?? 10)]
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`)
   args.push(url)
+  const cpu0 = process.cpuUsage()
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.on('data', (d: Buffer) => (out += d))
   child.stderr.on('data', (d: Buffer) => (err += d))
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const cpu = process.cpuUsage(cpu0)
   if (code !== 0) throw new Error(`autocannon a échoué (${code}) : ${err}`)
-  const r = JSON.parse(out) as { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number }
-  return { requestsPerSecond: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
+  const r = JSON.parse(out) as { requests: { average: number; total: number }; latency: { p99: number }; errors: number; non2xx: number }
+  const total = r.requests.total
+  return { requestsPerSecond: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, total, cpuPerRequest: total ? Math.round((cpu.user + cpu.system) / total) : undefined }
 }

@@ -108,6 +108,11 @@ export async function renderBench(seconds = 10): Promise<string[]> {
       line('(c) mêmes octets, node:http nu', plain),
       `  ratio a/b = ${ratio(full.requestsPerSecond, engine.requestsPerSecond)} (objectif ≥ 0,6) ; ratio b/c = ${ratio(engine.requestsPerSecond, plain.requestsPerSecond)}`,
     )
+    if (full.cpuPerRequest && engine.cpuPerRequest) {
+      // Less sensitive to a loaded machine than requests/s: the server process's own processor time per
+      // request (PostgreSQL's and Redis's processes are not counted in (a)).
+      out.push(`  processeur du serveur par requête : b/a = ${ratio(engine.cpuPerRequest, full.cpuPerRequest)} (hors processus PostgreSQL et Redis)`)
+    }
   } finally {
     await new Promise((r) => setTimeout(r, 300)) // let the last keep-alive requests finish
     await t.close()
