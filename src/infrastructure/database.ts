@@ -206,12 +206,14 @@ export function batchedReader<K, R>(read: (keys: K[]) => Promise<R[]>, max = 64)
     pending = []
     for (let i = 0; i < all.length; i += max) {
       const batch = all.slice(i, i + max)
-      read(batch.map((p) => p.key)).then(
-        (results) => {
+      // Through a promise even if `read` throws at once: every caller is answered, the process never crashes.
+      Promise.resolve(batch.map((p) => p.key))
+        .then(read)
+        .then((results) => {
           if (results.length !== batch.length) throw new Error('batchedReader : un résultat par clé attendu')
           batch.forEach((p, j) => p.resolve(results[j]))
-        },
-      ).catch((err: unknown) => batch.forEach((p) => p.reject(err)))
+        })
+        .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
     }
   }
   return (key) =>
