@@ -61,7 +61,16 @@ export function createApp(services: Services, options: AppOptions = {}): Express
     }),
   )
   // Dynamic pages: a light brotli level (the default, 11, costs more CPU than it saves bytes here).
-  app.use(compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } }))
+  // A client that accepts no encoding gets the bytes as they are, without the middleware's per-request
+  // wrapping of the response (it would only negotiate `identity`); still `Vary: Accept-Encoding`.
+  const compress = compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } })
+  app.use((req, res, next) => {
+    if (req.headers['accept-encoding'] !== undefined) compress(req, res, next)
+    else {
+      res.setHeader('Vary', 'Accept-Encoding')
+      next()
+    }
+  })
   // The FHIR API (bearer tokens, JSON only: no session, no CSRF, no page, so no CSP nonce or helmet
   // per request): its own fixed security headers (nosniff, no-store, CSP 'none'...), see fhirApi.
   app.use('/fhir', fhirApi(services))
@@ -81,7 +90,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
 
   setUpSession(app, services.sessions, { secret: config.sessionSecret, production: config.production })
   setUpCsrf(app, services.csrf)
-  app.use(loadActor(services.db))
+  app.use(loadActor(services.db, [services.home.actorPageRead]))
   app.use(setLocals)
 
   app.use(publicRoutes())

@@ -248,3 +248,35 @@ export async function resyncPrepared(conn: pg.Client): Promise<void> {
   const r = await conn.query(`SELECT name FROM pg_prepared_statements WHERE starts_with(name, '${PREPARED_PREFIX}')`)
   preparedOn.set(conn, new Set((r.rows as { name: string }[]).map((x) => x.name)))
 }
+
+/**
+ * Gathers the keys asked for during one turn of the event loop and reads them with ONE statement
+ * (`read` gets the keys in order and returns one result per key, in the same order): under load the
+ * requests that arrive together (a pipelined batch of Redis session replies, for one) share one round
+ * trip and one pool connection instead of one each. Nothing is cached or shared between keys, even
+ * equal ones: every caller gets its own row of a statement run after it asked. At most `max` keys per
+ * statement.
+ */
+export function batchedReader<K, R>(read: (keys: K[]) => Promise<R[]>, max = 64): (key: K) => Promise<R> {
+  let pending: { key: K; resolve: (r: R) => void; reject: (e: unknown) => void }[] = []
+  const flush = () => {
+    const all = pending
+    pending = []
+    for (let i = 0; i < all.length; i += max) {
+      const batch = all.slice(i, i + max)
+      // Through a promise even if `read` throws at once: every caller is answered, the process never crashes.
+      Promise.resolve(batch.map((p) => p.key))
+        .then(read)
+        .then((results) => {
+          if (results.length !== batch.length) throw new Error('batchedReader : un résultat par clé attendu')
+          batch.forEach((p, j) => p.resolve(results[j]))
+        })
+        .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
+    }
+  }
+  return (key) =>
+    new Promise<R>((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush)
+      pending.push({ key, resolve, reject })
+    })
+}

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express'
 import type { Knex } from 'knex'
 import type { AccountKind, Actor } from '../domain/actor'
-import { accountRepository } from '../features/account/repository'
+import { accountRepository, type ActorPageRead } from '../features/account/repository'
 import { activeDelegation } from '../features/carers/repository'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -17,15 +17,18 @@ export const SIGN_IN_URL: Record<AccountKind, string> = {
 /**
  * Turns the session's sign-in into `req.actor` (one indexed query per request, so a disabled
  * account or an ended session stops at once; the same statement counts the unread messages of
- * the navigation's badge). Pages behind login are never cached.
+ * the navigation's badge; `pageReads`: pages whose own statement reads the actor too). Pages behind
+ * login are never cached.
  */
-export function loadActor(db: Knex): RequestHandler {
+export function loadActor(db: Knex, pageReads: ActorPageRead[] = []): RequestHandler {
   return async (req, res, next) => {
     const auth = req.session?.auth
     if (!auth) return next()
     res.setHeader('Cache-Control', 'no-store')
     const acting = auth.actingPersonId && UUID.test(auth.actingPersonId) ? auth.actingPersonId : null
-    const row = await accountRepository.findForActor(db, auth.accountId, acting, auth.kind)
+    // A page that reads the actor in its own statement (same columns, same conditions): one round trip.
+    const page = !auth.actingPersonId && req.method === 'GET' ? pageReads.find((p) => p.kind === auth.kind && p.path === req.path) : undefined
+    const row = (page && (await page.read(req, auth.accountId))) || (await accountRepository.findForActor(db, auth.accountId, acting, auth.kind))
     if (!row || row.kind !== auth.kind) {
       delete req.session.auth
       return next()

@@ -13,7 +13,7 @@ import { CAMILLE } from '../helpers/demo'
 import { createViews } from '../../src/views'
 import { loadConfig } from '../../src/config'
 import { TEST_SECRETS } from '../helpers/env'
-import { line, load, ratio } from './lib'
+import { line, load, loadApart, ratio } from './lib'
 
 async function listen(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(handler)
@@ -28,7 +28,11 @@ async function listen(handler: http.RequestListener): Promise<{ url: string; clo
  *  (c) the same bytes from a bare node:http server.
  */
 export async function renderBench(seconds = 10): Promise<string[]> {
-  const out: string[] = ['Rendu des pages (autocannon, 50 connexions, ' + seconds + ' s chacun)']
+  // The client (autocannon) runs in its own process for (a), (b) and (c) alike, so that it never takes
+  // the measured server's event loop; BENCH_CLIENT=inprocess puts it back in this process (all three).
+  const inProcess = process.env.BENCH_CLIENT === 'inprocess'
+  const run = inProcess ? load : loadApart
+  const out: string[] = [`Rendu des pages (autocannon, 50 connexions, ${seconds} s chacun, client ${inProcess ? 'dans le processus du banc' : 'dans son propre processus'})`]
   // Production-like: the database pool of the production default (DATABASE_POOL_MAX, 10), not the
   // small pool of the test files; templates are compiled once and cached as in every mode.
   const testPool = process.env.TEST_DB_POOL
@@ -81,21 +85,21 @@ export async function renderBench(seconds = 10): Promise<string[]> {
     }
     out.push(`  Page mesurée : GET /mon-espace (Camille connectée), ${bytes.length} o de HTML pour (a), (b) et (c), sans compression (le client n'en demande pas)`)
 
-    const full = await load(`${base}/mon-espace`, { seconds, headers: { cookie } })
+    const full = await run(`${base}/mon-espace`, { seconds, headers: { cookie } })
     if (full.non2xx) throw new Error('la page connectée ne répond pas 200 : mesure invalide')
 
     const bare = express()
     views.express(bare)
     bare.get('/', (_req, res) => res.render(view, locals))
     const bareServer = await listen(bare)
-    const engine = await load(bareServer.url, { seconds })
+    const engine = await run(bareServer.url, { seconds })
     await bareServer.close()
 
     const raw = await listen((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': bytes.length })
       res.end(bytes)
     })
-    const plain = await load(raw.url, { seconds })
+    const plain = await run(raw.url, { seconds })
     await raw.close()
 
     out.push(
@@ -104,6 +108,11 @@ export async function renderBench(seconds = 10): Promise<string[]> {
       line('(c) mêmes octets, node:http nu', plain),
       `  ratio a/b = ${ratio(full.requestsPerSecond, engine.requestsPerSecond)} (objectif ≥ 0,6) ; ratio b/c = ${ratio(engine.requestsPerSecond, plain.requestsPerSecond)}`,
     )
+    if (full.cpuPerRequest && engine.cpuPerRequest) {
+      // Less sensitive to a loaded machine than requests/s: the server process's own processor time per
+      // request (PostgreSQL's and Redis's processes are not counted in (a)).
+      out.push(`  processeur du serveur par requête : b/a = ${ratio(engine.cpuPerRequest, full.cpuPerRequest)} (hors processus PostgreSQL et Redis)`)
+    }
   } finally {
     await new Promise((r) => setTimeout(r, 300)) // let the last keep-alive requests finish
     await t.close()

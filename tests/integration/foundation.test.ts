@@ -1,8 +1,45 @@
 import request from 'supertest'
+import express from 'express'
+import helmet from 'helmet'
 import * as cheerio from 'cheerio'
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, signIn, submitForm } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
+
+/** Helmet as it was used per request before its headers were computed once (same options). */
+function setUpSecurityReference(app: express.Express, nonce: string): void {
+  app.use((_req, res, next) => {
+    res.locals.cspNonce = nonce
+    next()
+  })
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          frameSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: null,
+        },
+      },
+      strictTransportSecurity: false,
+      crossOriginEmbedderPolicy: false,
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  )
+  app.get('/', (_req, res) => {
+    res.send('ok')
+  })
+}
 
 describe('socle : en-têtes, sessions, erreurs', () => {
   let t: TestApp
@@ -35,6 +72,26 @@ describe('socle : en-têtes, sessions, erreurs', () => {
     expect(res.headers['strict-transport-security']).toBeUndefined()
     // A visitor reading a public page gets no session.
     expect(res.headers['set-cookie']).toBeUndefined()
+  })
+
+  it("les en-têtes de sécurité calculés une fois sont ceux d'helmet, avec un nonce neuf à chaque requête", async () => {
+    const [one, two] = [await request(t.app).get('/'), await request(t.app).get('/')]
+    const nonceOf = (csp: string) => csp.match(/'nonce-([^']+)'/)![1]
+    const [n1, n2] = [nonceOf(one.headers['content-security-policy']), nonceOf(two.headers['content-security-policy'])]
+    expect(n1).not.toBe(n2)
+    expect(Buffer.from(n1, 'base64')).toHaveLength(16)
+    // The reference: helmet's own middlewares on a bare Express app with the same options.
+    const ref = express()
+    setUpSecurityReference(ref, n1)
+    const expected = await request(ref).get('/')
+    const names = ['content-security-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster', 'referrer-policy', 'x-content-type-options', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']
+    for (const name of names) {
+      expect(expected.headers[name]).toBeTruthy()
+      expect([name, one.headers[name]]).toEqual([name, expected.headers[name]])
+    }
+    expect(one.headers['permissions-policy']).toBe('camera=(), microphone=(), geolocation=(), payment=(), usb=()')
+    expect(one.headers['strict-transport-security']).toBeUndefined()
+    expect(one.headers['cross-origin-embedder-policy']).toBeUndefined()
   })
 
   it('compresse les pages et sert les fichiers statiques pré-compressés, en cache un an', async () => {

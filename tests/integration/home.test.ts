@@ -1,6 +1,9 @@
+import * as cheerio from 'cheerio'
 import { createTestApp, type TestApp } from '../helpers/testApp'
+import { agent, signIn } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS } from '../helpers/demo'
 import type { Actor } from '../../src/domain/actor'
+import { accountRepository } from '../../src/features/account/repository'
 
 /**
  * The patient home page reads its blocks in one statement (`services.home.patientHome`): it must give
@@ -56,5 +59,45 @@ describe('accueil du patient : une seule instruction, les mêmes données', () =
     const home = await t.services.home.patientHome(carer)
     expect(home.lastAccesses).toEqual([])
     expect(home).toEqual(await separately(carer))
+  })
+
+  it("avec l'acteur dans la même instruction : le même acteur et le même accueil ; un compte bloqué n'a rien", async () => {
+    const request = {}
+    const row = await t.services.home.actorPageRead.read(request, camille.accountId)
+    expect(row).toEqual(await accountRepository.findForActor(t.db, camille.accountId, null, 'patient'))
+    expect(row?.unread_messages).toEqual(expect.any(Number))
+    const home = await t.services.home.patientHome(camille, request)
+    expect(home.lastAccesses.length).toBeGreaterThan(0)
+    expect(home).toEqual(await separately(camille))
+    // An account that is not a patient's, or a disabled one: no row, the actor is read alone. Requests
+    // that come together share one statement, each with its own answer.
+    const operator = await t.db('accounts').where({ kind: 'operator' }).first('id')
+    const together = await Promise.all([camille.accountId, operator.id, camille.accountId, 'pas-un-uuid'].map((id) => t.services.home.actorPageRead.read({}, id)))
+    expect(together).toEqual([row, undefined, row, undefined])
+    await t.db('accounts').where({ id: camille.accountId }).update({ disabled_at: new Date() })
+    try {
+      expect(await t.services.home.actorPageRead.read({}, camille.accountId)).toBeUndefined()
+    } finally {
+      await t.db('accounts').where({ id: camille.accountId }).update({ disabled_at: null })
+    }
+  })
+
+  it('GET /mon-espace connectée : la page, puis dès le blocage du compte, la connexion', async () => {
+    const a = agent(t.app)
+    await signIn(a, t.db, 'patient', CAMILLE.login, CAMILLE.password)
+    const page = await a.get('/mon-espace')
+    expect(page.status).toBe(200)
+    expect(page.headers['cache-control']).toBe('no-store')
+    const $ = cheerio.load(page.text)
+    expect($('h1').text()).toContain('Camille')
+    expect($('input[name="_csrf"]').first().attr('value')).toBeTruthy()
+    await t.db('accounts').where({ id: camille.accountId }).update({ disabled_at: new Date() })
+    try {
+      const blocked = await a.get('/mon-espace')
+      expect(blocked.status).toBe(303)
+      expect(blocked.headers.location).toBe('/connexion')
+    } finally {
+      await t.db('accounts').where({ id: camille.accountId }).update({ disabled_at: null })
+    }
   })
 })

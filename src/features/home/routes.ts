@@ -13,8 +13,9 @@ export function homeRoutes(services: Services): Router {
   router.get('/mon-espace', requirePatient, async (req, res) => {
     const actor = req.actor!
     // The children this person manages (the profile switcher), the invitations waiting for an answer
-    // and the last accesses by professionals in plain words (SPEC §6): one statement for the three.
-    const { children, invitations, lastAccesses } = await services.home.patientHome(actor)
+    // and the last accesses by professionals in plain words (SPEC §6): one statement for the three,
+    // the one that read the actor (loadActor, `services.home.actorPageRead`) on one's own space.
+    const { children, invitations, lastAccesses } = await services.home.patientHome(actor, req)
     res.render('home/patient.njk', {
       pageTitle: actor.acting ? `Profil de ${actor.acting.displayName}` : 'Accueil de mon espace',
       sections: NAVIGATION.patient.filter((s) => s.href !== '/mon-espace'),

@@ -4,32 +4,69 @@ import type { Actor } from '../../domain/actor'
 import type { AccessFacts } from '../access/facts'
 import type { ManagedChild } from '../children/service'
 import type { HistoryEntry } from '../history/service'
-import { homeRepository } from './repository'
+import type { ActorPageRead } from '../account/repository'
+import { batchedReader } from '../../infrastructure/database'
+import { homeRepository, type PatientHomeRows } from './repository'
+
+export interface PatientHome {
+  children: ManagedChild[]
+  invitations: { id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: Date }[]
+  lastAccesses: HistoryEntry[]
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
- * The patient home page's blocks, read in one round trip (see the repository). Same data and same
+ * The patient home page's blocks, read in one round trip (see the repository), or with the actor in
+ * the same round trip as the actor's own read (`actorPageRead`). Same data and same
  * decisions as `children.managed`, `children.invitations` and `history.lastProfessionalAccesses`:
  * the last accesses are shown only if the access policy lets the actor read the subject's history.
  */
 export function createHomeService(deps: { db: Knex; access: AccessFacts }) {
   const { db, access } = deps
+  // The rows read with the actor by `actorPageRead`, for the request that read them (and only it).
+  const readWithActor = new WeakMap<object, PatientHomeRows>()
+  // The requests that come together share the statement's round trip (each its own row).
+  const readWithActorBatched = batchedReader((accountIds: string[]) => homeRepository.patientHomeWithActor(db, accountIds))
+  const actorPageRead: ActorPageRead = {
+    path: '/mon-espace',
+    kind: 'patient',
+    async read(request, accountId) {
+      if (!UUID.test(accountId)) return undefined
+      const row = await readWithActorBatched(accountId)
+      if (!row) return undefined
+      const { children, invitations, person, lastAccesses, ...actor } = row
+      readWithActor.set(request, { children, invitations, person, lastAccesses })
+      return actor
+    },
+  }
   return {
-    async patientHome(actor: Actor): Promise<{ children: ManagedChild[]; invitations: { id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: Date }[]; lastAccesses: HistoryEntry[] }> {
+    /** GET /mon-espace of a patient on their own space: the actor and the page in one statement. */
+    actorPageRead,
+    /**
+     * `request`: the request whose actor was read with the page (`actorPageRead`), if it was; the
+     * access policy decides on those rows exactly as on rows read here.
+     */
+    async patientHome(actor: Actor, request?: object): Promise<PatientHome> {
+      const pre = request ? readWithActor.get(request) : undefined
+      if (pre && request) readWithActor.delete(request)
+      if (pre && actor.personId && !actor.acting) return fromRows(actor, pre, actor.personId)
       const subject = actor.acting?.personId ?? actor.personId
       if (!actor.personId || !subject || !UUID.test(actor.personId) || !UUID.test(subject)) {
         return { children: [], invitations: [], lastAccesses: [] }
       }
-      const rows = await homeRepository.patientHome(db, actor.personId, subject, !actor.acting)
-      const facts = rows.person ? await access.factsFrom(db, actor, rows.person, new Date(), subject) : undefined
-      const allowed = facts !== undefined && can(actor, 'read', { type: 'history' }, facts)
-      return {
-        children: rows.children.map((c) => ({ ...c, since: new Date(c.since) })),
-        invitations: rows.invitations.map((i) => ({ ...i, expiresAt: new Date(i.expiresAt) })),
-        lastAccesses: allowed ? rows.lastAccesses.map((h) => ({ ...h, occurred_at: new Date(h.occurred_at) })) : [],
-      }
+      return fromRows(actor, await homeRepository.patientHome(db, actor.personId, subject, !actor.acting), subject)
     },
+  }
+
+  async function fromRows(actor: Actor, rows: PatientHomeRows, subject: string): Promise<PatientHome> {
+    const facts = rows.person ? await access.factsFrom(db, actor, rows.person, new Date(), subject) : undefined
+    const allowed = facts !== undefined && can(actor, 'read', { type: 'history' }, facts)
+    return {
+      children: rows.children.map((c) => ({ ...c, since: new Date(c.since) })),
+      invitations: rows.invitations.map((i) => ({ ...i, expiresAt: new Date(i.expiresAt) })),
+      lastAccesses: allowed ? rows.lastAccesses.map((h) => ({ ...h, occurred_at: new Date(h.occurred_at) })) : [],
+    }
   }
 }
 
