@@ -72,7 +72,8 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
     mark = performance.now()
     // A batch lost in a crash is lost whole (codes, e-mails, letters, states: one transaction) and
     // the campaign notifies those persons on its next run: no need to wait for each commit's flush.
-    await trx.raw('SET LOCAL statement_timeout = 0; SET LOCAL synchronous_commit = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off')
+    await trx.raw('SET LOCAL statement_timeout = 0; SET LOCAL synchronous_commit = off')
+    await trx.raw('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off')
     const { rows: claimed }: { rows: Candidate[] } = await trx.raw(
       `WITH picked AS MATERIALIZED (
          SELECT person_id FROM spaces
@@ -87,6 +88,7 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
        RETURNING p.id, p.first_names, p.last_name, p.email, p.address_line1, p.address_line2, p.postcode, p.city`,
       [`(${from},0)`, ...(until === null ? [] : [`(${until},0)`]), now, now],
     )
+    await trx.raw('SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT')
     lap('claim')
     if (!claimed.length) return { persons: 0, emails: 0, letters: 0 }
     // In person_id order (the RETURNING order is the join's, which follows `picked` but is not promised).
@@ -97,12 +99,11 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
     const channels = rows.map((r) => (r.email ? 'email' : 'post'))
     const hashes = codes.map((c) => hashCode(codeKey, c))
     lap('codes')
-    // A join on the batch's ids (not `= ANY(…)`, which the planner may turn into a full scan of a
-    // table that grows by a million rows during the campaign).
-    await trx.raw(
-      'UPDATE provisional_codes c SET voided_at = ? FROM unnest(?::uuid[]) AS x(p) WHERE c.person_id = x.p AND c.used_at IS NULL AND c.voided_at IS NULL',
-      [now, ids],
-    )
+    // One index scan over the batch's sorted ids: the planner, whose statistics on this table
+    // (empty before the campaign, a million rows after) lag behind, must not scan it whole per batch.
+    await trx.raw('SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off')
+    await trx.raw('UPDATE provisional_codes SET voided_at = ? WHERE person_id = ANY(?::uuid[]) AND used_at IS NULL AND voided_at IS NULL', [now, ids])
+    await trx.raw('SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT')
     lap('void')
     await trx.raw(
       `INSERT INTO provisional_codes (person_id, code_hash, channel, created_at, expires_at)
