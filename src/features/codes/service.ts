@@ -23,9 +23,16 @@ export interface PersonForCode {
 // One formatter for every e-mail (building one per call costs more than the rest of the e-mail).
 const LONG_DATE = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' })
 
+// A campaign's batch shares one expiry date: formatted once, not once per e-mail.
+let lastDate: { time: number; text: string } | undefined
+function longDate(d: Date): string {
+  if (lastDate?.time !== d.getTime()) lastDate = { time: d.getTime(), text: LONG_DATE.format(d) }
+  return lastDate.text
+}
+
 /** The e-mail that carries a provisional code (one at a time here, in bulk in the notification campaign). */
 export function provisionalCodeEmail(person: Pick<PersonForCode, 'first_names' | 'last_name' | 'email'>, code: string, expiresAt: Date, publicUrl: string): OutgoingEmail {
-  const until = LONG_DATE.format(expiresAt)
+  const until = longDate(expiresAt)
   return {
     to: person.email!,
     kind: 'provisional-code',
