@@ -1,11 +1,11 @@
 import type { Knex } from 'knex'
 import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
 import { OPPOSITION_PERIOD_DAYS, DAY_MS } from '../../domain/lifecycle'
-import { CODE_VALIDITY_DAYS, generateCodes, hashCode } from '../../domain/provisionalCode'
+import { CODE_VALIDITY_DAYS, formatCode, generateCodes, hashCode } from '../../domain/provisionalCode'
 import { seal } from '../../infrastructure/crypto'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
-import { letterAddress, provisionalCodeEmail } from '../codes/service'
+import { letterAddress, provisionalCodeEmailTemplate } from '../codes/service'
 
 export interface CampaignSummary {
   id: number
@@ -111,10 +111,13 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
       [now, expiresAt, ids, hashes, channels],
     )
     lap('insert codes')
-    // Sorted by address: the outbox's index on the recipient is then filled in order, not at random.
-    const emails = rows.flatMap((r, i) => (r.email ? [provisionalCodeEmail(r, codes[i], expiresAt, deps.publicUrl)] : [])).sort((x, y) => (x.to < y.to ? -1 : x.to > y.to ? 1 : 0))
+    // The same text as a code asked for online, put together by the database from the model and
+    // each person's name and code; sorted by address, so that the outbox's index on the recipient is
+    // filled in order, not at random.
+    const byAddress = rows.flatMap((r, i) => (r.email ? [i] : [])).sort((x, y) => (rows[x].email! < rows[y].email! ? -1 : rows[x].email! > rows[y].email! ? 1 : 0))
+    const emails = { to: byAddress.map((i) => rows[i].email!), names: byAddress.map((i) => `${rows[i].first_names} ${rows[i].last_name}`), codes: byAddress.map((i) => formatCode(codes[i])) }
     lap('emails text')
-    await notifier.emails(trx, emails)
+    await notifier.templatedEmails(trx, provisionalCodeEmailTemplate(expiresAt, deps.publicUrl), emails.to, [emails.names, emails.codes])
     lap('outbox')
     const post = rows.flatMap((r, i) => (r.email ? [] : [{ r, code: codes[i] }]))
     if (post.length) {
@@ -130,7 +133,7 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
       )
     }
     lap('letters')
-    const counts = { persons: rows.length, emails: emails.length, letters: post.length }
+    const counts = { persons: rows.length, emails: emails.to.length, letters: post.length }
     await trx('notification_campaigns')
       .where({ id: campaignId })
       .update({ persons: trx.raw('persons + ?', [counts.persons]), emails: trx.raw('emails + ?', [counts.emails]), letters: trx.raw('letters + ?', [counts.letters]) })
