@@ -217,10 +217,13 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
         const n = await db.transaction(async (trx) => {
           await trx.raw('SET LOCAL statement_timeout = 0')
           const r = await trx.raw(
+            // The locked rows are updated where they are (their ctid cannot change while we hold the
+            // lock): a join on person_id made the planner hash the whole of `spaces` for every batch.
             `WITH due AS (
-               SELECT person_id FROM spaces WHERE state = 'notified' AND notified_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED
+               SELECT ctid FROM spaces WHERE state = 'notified' AND notified_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED
              )
-             UPDATE spaces s SET state = 'auto_created', auto_created_at = ?, state_changed_at = ? FROM due WHERE s.person_id = due.person_id`,
+             UPDATE spaces s SET state = 'auto_created', auto_created_at = ?, state_changed_at = ?
+              WHERE s.ctid = ANY(ARRAY(SELECT ctid FROM due)) AND s.state = 'notified'`,
             [dueBefore, batchSize, now, now],
           )
           const count = r.rowCount as number
