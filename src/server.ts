@@ -20,7 +20,7 @@ async function main() {
   if (config.runJobs) {
     const deliverer = config.smtpUrl ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom }) : undefined
     jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, {
-      everyFewSeconds: deliverer ? () => deliverer.deliverPending() : undefined,
+      everyFewSeconds: [deliverer ? () => deliverer.deliverPending() : undefined, () => services.dataExport.runPending()],
     })
   }
 

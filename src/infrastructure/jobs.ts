@@ -25,7 +25,7 @@ export async function startJobs(
   databaseUrl: string,
   jobs: JobDefinition[],
   logger: Logger,
-  extra: { everyFewSeconds?: () => Promise<unknown> } = {},
+  extra: { everyFewSeconds?: (() => Promise<unknown>) | (undefined | (() => Promise<unknown>))[]; tickMs?: number } = {},
 ): Promise<JobRunner> {
   const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4, application_name: 'mon-espace-sante-jobs' })
   boss.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'erreur de la file de tâches'))
@@ -41,11 +41,11 @@ export async function startJobs(
       }
     })
   }
-  let timer: NodeJS.Timeout | undefined
-  let running = false
-  if (extra.everyFewSeconds) {
-    const tick = extra.everyFewSeconds
-    timer = setInterval(() => {
+  // Short periodic work, each with its own timer so a long one (a large export) never delays another.
+  const ticks = [extra.everyFewSeconds].flat().filter((t): t is () => Promise<unknown> => Boolean(t))
+  const timers = ticks.map((tick) => {
+    let running = false
+    const timer = setInterval(() => {
       if (running) return
       running = true
       tick()
@@ -53,15 +53,16 @@ export async function startJobs(
         .finally(() => {
           running = false
         })
-    }, 5000)
+    }, extra.tickMs ?? 5000)
     timer.unref()
-  }
+    return timer
+  })
   logger.info({ jobs: jobs.map((j) => j.name) }, 'file de tâches démarrée')
   return {
     boss,
     send: (name, data = {}) => boss.send(name, data),
     async stop() {
-      if (timer) clearInterval(timer)
+      for (const t of timers) clearInterval(t)
       await boss.stop({ graceful: true, timeout: 10000, wait: true })
     },
   }

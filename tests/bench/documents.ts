@@ -1,5 +1,7 @@
 import crypto from 'node:crypto'
+import fs from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
 import type { AddressInfo } from 'node:net'
 import request from 'supertest'
 import * as cheerio from 'cheerio'
@@ -79,6 +81,35 @@ async function bare(handler: http.RequestListener) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) }
 }
 
+/**
+ * CPU time (ms) spent so far by the PostgreSQL backends of the bench database (Linux /proc; 0
+ * elsewhere): with `process.cpuUsage()` it says where an upload's CPU goes, whatever the load.
+ */
+async function postgresCpuMs(t: TestApp): Promise<number> {
+  const pids = ((await t.db.raw('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows as { pid: number }[]).map((r) => r.pid)
+  let ms = 0
+  for (const pid of pids) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime + stime, in clock ticks of 1/100 s
+    } catch {
+      // Not Linux, or the backend ended in between.
+    }
+  }
+  return ms
+}
+
+/** Wall time, this process's CPU and PostgreSQL's CPU for `rounds` runs of `run`. */
+async function timed(t: TestApp, rounds: number, run: () => Promise<void>): Promise<{ secs: number; nodeMs: number; pgMs: number }> {
+  const pg0 = await postgresCpuMs(t)
+  const cpu0 = process.cpuUsage()
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < rounds; i++) await run()
+  const secs = Number(process.hrtime.bigint() - start) / 1e9
+  const cpu = process.cpuUsage(cpu0)
+  return { secs, nodeMs: (cpu.user + cpu.system) / 1000 / rounds, pgMs: ((await postgresCpuMs(t)) - pg0) / rounds }
+}
+
 async function signedIn(t: TestApp, base: string) {
   const a = request.agent(base)
   await signIn(a, t.db, 'patient', CAMILLE.login, CAMILLE.password)
@@ -102,48 +133,60 @@ export async function transferBench(): Promise<string[]> {
   const base = await t.listen()
   try {
     const { cookie, csrf } = await signedIn(t, base)
-    // Upload through the app.
-    let start = process.hrtime.bigint()
-    let lastLocation = ''
-    for (let i = 0; i < rounds; i++) {
+    const loadAvg = () => os.loadavg().map((l) => l.toFixed(1)).join(' / ')
+    out.push(`  charge (1 / 5 / 15 min) au départ : ${loadAvg()} sur ${os.cpus().length} cœurs`)
+    const upload = async () => {
       const r = await send(`${base}/documents/ajouter`, 'POST', { cookie }, multipart(csrf, size))
       if (r.status !== 303) throw new Error(`envoi refusé : ${r.status}`)
     }
-    const appUp = (size * rounds) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    // One untimed round each (app and bare server) first: the first request compiles code paths.
+    await upload()
+    const up = await timed(t, rounds, upload)
+    const appUp = (size * rounds) / MB / up.secs
     const doc = await t.db('documents').where({ title: 'Banc de mesure' }).orderBy('created_at', 'desc').first('id')
-    lastLocation = `/documents/${doc.id}/telecharger`
-    // The same body to a bare node:http server that only reads it.
+    const lastLocation = `/documents/${doc.id}/telecharger`
+    // The same body to a bare node:http server that reads every byte of it (no parsing, no storage).
     const sink = await bare((req, res) => {
       req.on('data', () => undefined)
       req.on('end', () => res.writeHead(303, { location: '/' }).end())
     })
-    start = process.hrtime.bigint()
-    for (let i = 0; i < rounds; i++) await send(`${sink.url}/`, 'POST', {}, multipart(csrf, size))
-    const bareUp = (size * rounds) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    const sinkUpload = async () => {
+      await send(`${sink.url}/`, 'POST', {}, multipart(csrf, size))
+    }
+    await sinkUpload()
+    const bareUpT = await timed(t, rounds, sinkUpload)
+    const bareUp = (size * rounds) / MB / bareUpT.secs
     await sink.close()
     out.push(`  envoi par l'application : ${appUp.toFixed(1)} Mo/s ; node:http nu : ${bareUp.toFixed(1)} Mo/s ; rapport ${(appUp / bareUp).toFixed(2)} [objectif ≥ 0,5 : ${appUp / bareUp >= 0.5 ? 'atteint' : 'non atteint'}]`)
+    out.push(`    CPU par envoi de ${size / MB} Mo : Node ${up.nodeMs.toFixed(0)} ms (client du banc compris), PostgreSQL ${up.pgMs.toFixed(0)} ms ; node:http nu : Node ${bareUpT.nodeMs.toFixed(0)} ms`)
     // Download.
-    start = process.hrtime.bigint()
-    for (let i = 0; i < rounds; i++) {
+    const download = async () => {
       const r = await send(`${base}${lastLocation}`, 'GET', { cookie })
       if (r.status !== 200 || r.bytes !== size) throw new Error(`téléchargement : ${r.status} ${r.bytes}`)
     }
-    const appDown = (size * rounds) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    await download()
+    const down = await timed(t, rounds, download)
+    const appDown = (size * rounds) / MB / down.secs
     const payload = crypto.randomBytes(size)
     const source = await bare((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': size })
       res.end(payload)
     })
-    start = process.hrtime.bigint()
-    for (let i = 0; i < rounds; i++) await send(`${source.url}/`, 'GET', {})
-    const bareDown = (size * rounds) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
+    const sourceDownload = async () => {
+      const r = await send(`${source.url}/`, 'GET', {})
+      if (r.bytes !== size) throw new Error('node:http nu : contenu incomplet')
+    }
+    await sourceDownload()
+    const bareDownT = await timed(t, rounds, sourceDownload)
+    const bareDown = (size * rounds) / MB / bareDownT.secs
     await source.close()
     out.push(`  téléchargement par l'application : ${appDown.toFixed(1)} Mo/s ; node:http nu : ${bareDown.toFixed(1)} Mo/s ; rapport ${(appDown / bareDown).toFixed(2)} [objectif ≥ 0,5 : ${appDown / bareDown >= 0.5 ? 'atteint' : 'non atteint'}]`)
+    out.push(`    CPU par téléchargement : Node ${down.nodeMs.toFixed(0)} ms, PostgreSQL ${down.pgMs.toFixed(0)} ms ; node:http nu : Node ${bareDownT.nodeMs.toFixed(0)} ms`)
     // Raw AES-256-GCM, 64 KB chunks.
     const key = crypto.randomBytes(32)
     const chunk = crypto.randomBytes(AES_BLOCK)
     const n = Math.ceil((100 * MB) / AES_BLOCK)
-    start = process.hrtime.bigint()
+    let start = process.hrtime.bigint()
     let sealed: Buffer = chunk
     for (let i = 0; i < n; i++) sealed = sealChunk(key, 'bench', i, chunk)
     const enc = (n * AES_BLOCK) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
@@ -163,6 +206,7 @@ export async function transferBench(): Promise<string[]> {
     const ok = results.filter((r) => r.status === 303).length
     const growth = (peak - baseline) / MB
     out.push(`  ${concurrent} envois simultanés (${ok} réussis en ${secs.toFixed(1)} s) : RSS de départ ${(baseline / MB).toFixed(0)} Mo, pic ${(peak / MB).toFixed(0)} Mo, hausse ${growth.toFixed(1)} Mo [objectif < 50 Mo : ${growth < 50 ? 'atteint' : 'non atteint'}]`)
+    out.push(`  charge (1 / 5 / 15 min) à la fin : ${loadAvg()}`)
   } finally {
     await t.close()
   }

@@ -32,6 +32,8 @@ describe('activer mon profil', () => {
     expect(r.headers.location).toBe('/activer-mon-profil/coordonnees')
     const contact = await a.get('/activer-mon-profil/coordonnees')
     expect(cheerio.load(contact.text)('#email').attr('value')).toBe(DEMO_PERSONS.jean.email)
+    // Each step has its own page title, not the journey's name alone.
+    expect(contact.text).toContain('<title>Vos coordonnées – Activer mon profil – Mon espace santé</title>')
     r = await submitForm(a, '/activer-mon-profil/coordonnees', { email: 'jean.dupont@courriel.example', mobile: '' })
     expect(r.headers.location).toBe('/activer-mon-profil/verification')
     const mail = await lastMessage(t.db, 'jean.dupont@courriel.example', 'email-verification')
@@ -69,6 +71,7 @@ describe('activer mon profil', () => {
     const again = await submitForm(b, '/activer-mon-profil/identite', { nir: JEAN.nir, ...dateFields(JEAN.birthDate) })
     expect(again.status).toBe(400)
     expect(h1(again.text)).toBe('Votre profil est déjà activé')
+    expect(again.text).toContain('<title>Votre profil est déjà activé – Mon espace santé</title>')
     expect(cheerio.load(again.text)('a[href="/connexion"]').length).toBeGreaterThan(0)
   })
 

@@ -47,7 +47,9 @@ describe('Mes documents (patient side)', () => {
   })
 
   it('adds a PDF (streamed, encrypted), shows it with a preview, downloads it with safe headers', async () => {
-    const pdf = simplePdf(['Radio du genou droit', 'Pas de fracture.'])
+    // Over the compression middleware's 1 Ko threshold, so the no-compression check below means something.
+    const pdf = simplePdf(['Radio du genou droit', 'Pas de fracture.', ...Array.from({ length: 60 }, (_, i) => `Ligne ${i + 1} du compte rendu de radiologie.`)])
+    expect(pdf.length).toBeGreaterThan(2048)
     const r = await upload(camille, good, { bytes: pdf, name: 'radio genou.pdf' })
     expect(r.status).toBe(303)
     const id = r.headers.location.split('/').pop()!
@@ -58,7 +60,8 @@ describe('Mes documents (patient side)', () => {
     const inline = await camille.get(`/documents/${id}/apercu`)
     expect(inline.headers['content-disposition']).toMatch(/^inline; /)
     expect(inline.headers['content-security-policy']).toContain("default-src 'none'")
-    const dl = await camille.get(`/documents/${id}/telecharger`).buffer(true).parse((res, cb) => {
+    // The client accepts compressed answers: a PDF still comes as is, its length known up front.
+    const dl = await camille.get(`/documents/${id}/telecharger`).set('Accept-Encoding', 'br, gzip, deflate').buffer(true).parse((res, cb) => {
       const parts: Buffer[] = []
       res.on('data', (c: Buffer) => parts.push(c))
       res.on('end', () => cb(null, Buffer.concat(parts)))
@@ -68,6 +71,8 @@ describe('Mes documents (patient side)', () => {
     expect(dl.headers['content-disposition']).toBe(`attachment; filename="Radio-du-genou.pdf"; filename*=UTF-8''Radio-du-genou.pdf`)
     expect(dl.headers['x-content-type-options']).toBe('nosniff')
     expect(dl.headers['cache-control']).toContain('no-store')
+    expect(dl.headers['content-encoding']).toBeUndefined()
+    expect(dl.headers['content-length']).toBe(String(pdf.length))
     expect((dl.body as Buffer).equals(pdf)).toBe(true)
     const row = await t.db('documents').where({ id }).first()
     expect(row).toMatchObject({ person_id: personId, category: 'RADIO_SC', document_date: '2026-02-03', author_kind: 'patient', mime: 'application/pdf' })

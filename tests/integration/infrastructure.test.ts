@@ -118,6 +118,33 @@ describe('tâches de fond (pg-boss)', () => {
       await d.drop()
     }
   })
+
+  it('les tâches périodiques courtes ont chacune leur minuterie : une longue (un gros export) ne retarde pas les autres', async () => {
+    const d = await createTestDatabase()
+    let release: () => void = () => undefined
+    let slowCalls = 0
+    let fastCalls = 0
+    const slow = () => {
+      slowCalls++
+      return new Promise<void>((r) => (release = r))
+    }
+    let threeFast: () => void = () => undefined
+    const fastDone = new Promise<void>((r) => (threeFast = r))
+    const fast = async () => {
+      if (++fastCalls === 3) threeFast()
+    }
+    const runner = await startJobs(d.url, [], logger, { everyFewSeconds: [slow, undefined, fast], tickMs: 20 })
+    try {
+      await fastDone
+      // The slow one is still running: it was started once and never again while it runs.
+      expect(slowCalls).toBe(1)
+      expect(fastCalls).toBeGreaterThanOrEqual(3)
+    } finally {
+      release()
+      await runner.stop()
+      await d.drop()
+    }
+  })
 })
 
 describe('journal d’activité', () => {

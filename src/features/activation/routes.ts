@@ -10,6 +10,13 @@ import type { ActivationJourney } from './service'
 
 const BASE = '/activer-mon-profil'
 const TITLE = 'Activer mon profil'
+const STEP_TITLES: Record<string, string> = {
+  identity: 'Votre identité',
+  credentials: 'Choisir votre identifiant et votre mot de passe',
+  contact: 'Vos coordonnées',
+  verify: 'Vérifier votre adresse électronique',
+  terms: 'Vérifier et activer',
+}
 
 type Step1 = { code: string }
 
@@ -29,7 +36,9 @@ export function activationRoutes(services: Services): Router {
     req.session.journeys = j
   }
   const step1 = (req: Request) => req.session.journeys?.activationCode as Step1 | undefined
-  const render = (res: Response, view: string, locals: Record<string, unknown>, status = 200) => res.status(status).render(`activation/${view}.njk`, { pageTitle: TITLE, ...locals })
+  // Each step has its own title (the h1, then the journey), so a screen reader user knows where they are.
+  const render = (res: Response, view: string, locals: Record<string, unknown>, status = 200) =>
+    res.status(status).render(`activation/${view}.njk`, { pageTitle: STEP_TITLES[view] ? `${STEP_TITLES[view]} – ${TITLE}` : TITLE, ...locals })
 
   router.get('/conditions-generales-d-utilisation', (_req, res) => {
     res.render('activation/cgu.njk', { pageTitle: "Conditions générales d'utilisation" })

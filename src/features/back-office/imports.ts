@@ -9,7 +9,8 @@ import { CsvReader, type CsvRecord } from '../../domain/csv'
 import { checkHeader, copyField, IMPORT_COLUMNS, validatePersonRow, type RowFault } from '../../domain/personRow'
 import { isoDate } from '../../validation'
 import type { ActivityLog } from '../history/activity'
-import { importsRepository as repo, STAGING_COLUMNS } from './repository'
+import { groupedUuid, uuidGroup } from '../../domain/groupedUuid'
+import { CREATE_STAGING, importsRepository as repo, STAGING_COLUMNS } from './repository'
 
 export interface ImportSummary {
   id: number
@@ -31,82 +32,172 @@ class FileError extends Error {
 
 /**
  * Import of insured persons (SPEC §12): the file is read chunk by chunk through a streaming RFC 4180
- * reader (`domain/csv.ts`), each line checked by the pure rules of `personRow`; good lines are written
- * with COPY into a temporary table and merged into the registry every `batchSize` lines
- * (`INSERT … ON CONFLICT (nir) DO UPDATE`, unchanged persons left alone: a re-import updates, never
- * duplicates; a new person gets a `not_notified` space); bad lines are kept as (line, column,
- * message) only, saved with their batch. Node reads and checks the next batch while PostgreSQL merges
- * the current one; memory stays flat (a chunk, two batches of encoded rows, one batch of faults).
+ * reader (`domain/csv.ts`), each line checked by the pure rules of `personRow`; a good line is
+ * encoded for COPY and streamed at once (in pieces of a few hundred lines, with backpressure) into a
+ * temporary table; every `batchSize` lines that batch is merged into the registry in one transaction
+ * (set-based `INSERT … ON CONFLICT (nir) DO UPDATE … WHERE … IS DISTINCT FROM`, unchanged persons
+ * left alone: a re-import updates, never duplicates; a new person gets a `not_notified` space), with
+ * its bad lines (line, column, message only) and the progress counts.
+ *
+ * Two connections take the batches in turn, each with its own temporary table: while PostgreSQL
+ * merges batch k on one, Node reads and checks batch k+1 and streams it into the other. Merges run
+ * one after the other in the order of the file (the last line for a NIR wins). Memory holds a chunk
+ * of the file, a piece of encoded lines and the faults of one batch, whatever the size of the file.
  */
+interface Lane {
+  conn: pg.Client
+  /** The COPY of the batch being read on this lane, and its end (rejects when PostgreSQL refuses it). */
+  copy?: Writable
+  copied?: Promise<void>
+  /** This lane's last batch: end of its COPY, merge, faults, progress, commit. */
+  busy: Promise<void>
+}
+
+const PIECE_ROWS = 500
+
+/**
+ * The NIRs seen in one batch, to tell whether it repeats one: an open-addressing table of numbers,
+ * allocated once and cleared per batch, so that a batch leaves no garbage behind it (a Set of 25,000
+ * strings would live through many young-generation collections and pile up in the old one). A NIR
+ * reads as a 15-digit number (2A/2B: A → 0, B → 1); two NIRs that would read alike only cost a
+ * needless sort, never a wrong merge.
+ */
+class NirSet {
+  private keys: Float64Array
+  private mask: number
+  constructor(capacity: number) {
+    let size = 1024
+    while (size < capacity * 2) size *= 2
+    this.keys = new Float64Array(size)
+    this.mask = size - 1
+  }
+  /** Adds a NIR; false when it was already there. */
+  add(nir: string): boolean {
+    const key = nir.length === 15 ? Number(nir.replace('A', '0').replace('B', '1')) : NaN
+    if (!(key > 0)) return false // cannot happen for a checked NIR; counted as a repeat (the safe side)
+    let i = (key % 1_000_003) & this.mask
+    for (;;) {
+      const k = this.keys[i]
+      if (k === 0) {
+        this.keys[i] = key
+        return true
+      }
+      if (k === key) return false
+      i = (i + 1) & this.mask
+    }
+  }
+  clear(): void {
+    this.keys.fill(0)
+  }
+}
+
 export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
   const { db, activity } = deps
   // IMPORT_PROFILE=1 prints where an import spends its time (no personal data).
-  const profile = process.env.IMPORT_PROFILE ? new Map<string, number>() : undefined
-  let mark = 0
-  const lap = (name: string) => {
-    if (!profile) return
-    const t = performance.now()
-    profile.set(name, (profile.get(name) ?? 0) + t - mark)
-    mark = t
-  }
+  const profiling = !!process.env.IMPORT_PROFILE
 
   async function run(input: Readable, opts: { actor: Actor; source: 'upload' | 'cli'; filename?: string; batchSize?: number; today?: string }): Promise<ImportSummary> {
+    const begun = performance.now()
     const batchSize = opts.batchSize ?? 25_000
     const today = opts.today ?? isoDate()
     const id = await repo.start(db, { operatorAccountId: opts.actor.kind === 'operator' && opts.actor.accountId !== 'system' ? opts.actor.accountId : null, source: opts.source, filename: opts.filename?.slice(0, 200) ?? null })
     const counts = { rowsTotal: 0, rowsOk: 0, rowsBad: 0, inserted: 0, updated: 0 }
-    const conn: pg.Client = await db.client.acquireConnection()
+    // Milliseconds per phase (IMPORT_PROFILE=1): Node reading and checking, Node waiting for a lane
+    // (the database is behind), PostgreSQL finishing a batch's COPY, the batch waiting for the
+    // previous one's merge, merging, saving faults and progress and committing.
+    const ms = { setup: 0, read: 0, waitLane: 0, copyEnd: 0, waitTurn: 0, merge: 0, faultsProgressCommit: 0, finish: 0 }
+    const lanes: Lane[] = []
     let fileErrors: string[] = []
     let headerSeen = false
-    let inflight: Promise<void> = Promise.resolve()
+    let mergeChain: Promise<void> = Promise.resolve()
     try {
-      // No 30 s limit for a long import; room for the merge's sort in memory.
-      await conn.query("SET statement_timeout = 0; SET work_mem = '64MB'")
-      await conn.query(`DROP TABLE IF EXISTS pg_temp.person_import_staging; CREATE TEMP TABLE person_import_staging (line integer, nir varchar(15), last_name varchar(100), first_names varchar(150), sex varchar(1), birth_date date, birth_place varchar(100), address_line1 varchar(150), address_line2 varchar(150), postcode varchar(10), city varchar(100), email varchar(254), mobile varchar(20))`)
+      for (let i = 0; i < 2; i++) {
+        const conn: pg.Client = await db.client.acquireConnection()
+        lanes.push({ conn, busy: Promise.resolve() })
+        // No 30 s limit for a long import; room for the merge's sort in memory.
+        await conn.query(`SET statement_timeout = 0; SET work_mem = '64MB'; DROP TABLE IF EXISTS pg_temp.person_import_staging; ${CREATE_STAGING}`)
+      }
 
       const reader = new CsvReader()
       const decoder = new StringDecoder('utf8')
+      let lane = 0
       let pending: { line: number; faults: RowFault[] }[] = []
-
-      // Double buffering: Node reads and checks batch k+1 while PostgreSQL writes batch k (COPY into
-      // the temporary table, merge, faults, progress: one transaction). At most two batches of
-      // encoded rows are in memory, whatever the size of the file.
-      // Encoded rows, joined 1,000 at a time into one string (one socket write each, few objects held).
-      let rows: string[] = []
       let piece: string[] = []
+      // The ids of a piece's new persons share their first 48 bits (see groupedUuid).
+      let group = uuidGroup()
       let inBatch = 0
-      const writeBatch = async (batch: string[], faults: typeof pending, seen: { rowsTotal: number; rowsOk: number; rowsBad: number }) => {
-        await conn.query('BEGIN')
-        if (batch.length) {
-          const copy = conn.query(copyFrom(`COPY person_import_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`)) as unknown as Writable
-          // ~256 KB per socket write, not one write per row.
-          for (const chunk of batch) {
-            if (!copy.write(chunk)) await once(copy, 'drain')
-          }
-          copy.end()
-          await once(copy, 'finish')
-          const merged = await repo.merge(conn)
-          counts.inserted += merged.inserted
-          counts.updated += merged.updated
+      // The NIRs of the batch being read (at most `batchSize`): a batch without a repeated NIR needs no sort.
+      const nirs = new NirSet(batchSize)
+      let duplicates = false
+
+      /** Sends the piece of encoded lines to the current lane's COPY (opened when its previous batch is merged). */
+      const sendPiece = async () => {
+        if (!piece.length) return
+        const L = lanes[lane]
+        if (!L.copy) {
+          const t = performance.now()
+          await L.busy
+          ms.waitLane += performance.now() - t
+          const copy = L.conn.query(copyFrom(`COPY person_import_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`)) as unknown as Writable
+          L.copied = new Promise<void>((resolve, reject) => {
+            copy.on('finish', resolve)
+            copy.on('error', reject)
+          })
+          L.copied.catch(() => undefined) // awaited when the batch is merged
+          L.copy = copy
         }
-        await repo.saveFaults(conn, id, faults)
-        await repo.progress(conn, id, { ...counts, ...seen })
-        await conn.query('COMMIT')
-      }
-      const flush = async () => {
-        lap('parse')
-        await inflight
-        lap('wait for database')
-        if (piece.length) rows.push(piece.join(''))
+        const text = piece.join('')
         piece = []
-        const batch = rows
+        group = uuidGroup()
+        if (!L.copy.write(text)) {
+          const t = performance.now()
+          await once(L.copy, 'drain')
+          ms.waitLane += performance.now() - t
+        }
+      }
+
+      /** Ends the current batch: its merge is queued after the previous batch's, and the other lane takes the next lines. */
+      const seal = async () => {
+        await sendPiece()
+        const L = lanes[lane]
+        const { copy, copied } = L
+        L.copy = undefined
+        L.copied = undefined
+        copy?.end()
         const faults = pending
-        rows = []
         pending = []
         inBatch = 0
-        if (profile && counts.rowsTotal % 100_000 < batchSize) process.stderr.write(`import : ${counts.rowsTotal} lignes, RSS ${Math.round(process.memoryUsage().rss / 1e6)} Mo, tas ${Math.round(process.memoryUsage().heapUsed / 1e6)} Mo\n`)
-        inflight = writeBatch(batch, faults, { rowsTotal: counts.rowsTotal, rowsOk: counts.rowsOk, rowsBad: counts.rowsBad })
-        inflight.catch(() => undefined) // awaited by the next flush or at the end
+        const sort = duplicates
+        nirs.clear()
+        duplicates = false
+        const seen = { rowsTotal: counts.rowsTotal, rowsOk: counts.rowsOk, rowsBad: counts.rowsBad }
+        const previous = mergeChain
+        if (profiling && counts.rowsTotal % 100_000 < batchSize) (globalThis as { gc?: () => void }).gc?.() // with --expose-gc: the heap that is really held
+        if (profiling && counts.rowsTotal % 100_000 < batchSize) process.stderr.write(`import : ${counts.rowsTotal} lignes, RSS ${Math.round(process.memoryUsage().rss / 1e6)} Mo, tas ${Math.round(process.memoryUsage().heapUsed / 1e6)} Mo\n`)
+        L.busy = (async () => {
+          let t = performance.now()
+          if (copied) await copied
+          const t0 = performance.now()
+          ms.copyEnd += t0 - t
+          await previous // the lines of the file are applied in order
+          const t1 = performance.now()
+          ms.waitTurn += t1 - t0
+          await L.conn.query('BEGIN')
+          if (copy) {
+            const merged = await repo.merge(L.conn, { duplicates: sort })
+            counts.inserted += merged.inserted
+            counts.updated += merged.updated
+          }
+          t = performance.now()
+          ms.merge += t - t1
+          await repo.saveFaults(L.conn, id, faults)
+          await repo.progress(L.conn, id, { ...counts, ...seen })
+          await L.conn.query('COMMIT')
+          ms.faultsProgressCommit += performance.now() - t
+        })()
+        L.busy.catch(() => undefined) // awaited before this lane's next COPY, by the next merge, or at the end
+        mergeChain = L.busy
+        lane = 1 - lane
       }
 
       let index: (number | undefined)[] = []
@@ -139,21 +230,20 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
             } else {
               counts.rowsOk++
               const p = r.person
-              const row = `${line}\t${copyField(p.nir)}\t${copyField(p.last_name)}\t${copyField(p.first_names)}\t${p.sex}\t${p.birth_date}\t${copyField(p.birth_place)}\t${copyField(p.address_line1)}\t${copyField(p.address_line2)}\t${copyField(p.postcode)}\t${copyField(p.city)}\t${copyField(p.email)}\t${copyField(p.mobile)}\n`
-              piece.push(row)
-              if (piece.length === 1000) {
-                rows.push(piece.join(''))
-                piece = []
-              }
+              if (!duplicates && !nirs.add(p.nir)) duplicates = true
+              // The id is used only if the NIR is new (an existing person keeps hers).
+              piece.push(`${line}\t${groupedUuid(group)}\t${copyField(p.nir)}\t${copyField(p.last_name)}\t${copyField(p.first_names)}\t${p.sex}\t${p.birth_date}\t${copyField(p.birth_place)}\t${copyField(p.address_line1)}\t${copyField(p.address_line2)}\t${copyField(p.postcode)}\t${copyField(p.city)}\t${copyField(p.email)}\t${copyField(p.mobile)}\n`)
               inBatch++
+              if (piece.length >= PIECE_ROWS) await sendPiece()
             }
           }
-          if (inBatch >= batchSize || pending.length >= batchSize) await flush()
+          if (inBatch >= batchSize || pending.length >= batchSize) await seal()
         }
       }
       // Pulls one chunk at a time from the file (backpressure: the next chunk is read only once this
-      // one is parsed and its rows written), so memory holds a chunk, a COPY buffer and the faults of one batch.
-      mark = performance.now()
+      // one is parsed and its lines sent), so memory holds a chunk, a piece and the faults of one batch.
+      const started = performance.now()
+      ms.setup = started - begun
       // A refused header stops the reading but the input is still drained to its end (an upload's
       // stream must be consumed for the request to finish).
       let refused: FileError | undefined
@@ -168,28 +258,40 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       }
       if (refused) throw refused
       await handle(reader.end(reader.push(decoder.end())))
-      await flush()
-      await inflight
-      lap('wait for database')
+      await seal()
+      ms.read = performance.now() - started - ms.waitLane
+      const t = performance.now()
+      await Promise.all(lanes.map((l) => l.busy))
+      ms.waitLane += performance.now() - t
       if (!headerSeen) fileErrors = ['Le fichier est vide : il doit contenir une première ligne avec le nom des colonnes, puis une ligne par assuré']
     } catch (err) {
-      await inflight.catch(() => undefined)
-      await conn.query('ROLLBACK').catch(() => undefined)
+      // Stop what is under way on both lanes: an open COPY is cancelled (CopyFail), a batch not yet
+      // committed is rolled back; the batches already committed stay (the summary counts them).
+      for (const L of lanes) {
+        L.copy?.destroy(new Error('Import interrompu'))
+        await L.copied?.catch(() => undefined)
+        await L.busy.catch(() => undefined)
+        await L.conn.query('ROLLBACK').catch(() => undefined)
+      }
       if (err instanceof FileError) fileErrors = err.messages
       else {
         await repo.finish(db, id, 'failed', counts).catch(() => undefined)
         throw err
       }
     } finally {
-      await conn.query("DROP TABLE IF EXISTS pg_temp.person_import_staging; SET statement_timeout = '30s'; RESET work_mem").catch(() => undefined)
-      db.client.releaseConnection(conn)
+      for (const L of lanes) {
+        await L.conn.query("DROP TABLE IF EXISTS pg_temp.person_import_staging; SET statement_timeout = '30s'; RESET work_mem").catch(() => undefined)
+        db.client.releaseConnection(L.conn)
+      }
     }
-    if (profile) process.stderr.write(`import, ms par étape : ${JSON.stringify(Object.fromEntries([...profile].map(([k, v]) => [k, Math.round(v)])))}\n`)
+    const finishing = performance.now()
     const status = fileErrors.length ? 'failed' : 'done'
     await db.transaction(async (trx) => {
       await repo.finish(trx, id, status, counts)
       await activity.record(trx, opts.actor, { action: 'persons.imported', objectType: 'person_import', objectId: String(id), details: { status, ...counts } })
     })
+    ms.finish = performance.now() - finishing
+    if (profiling) process.stderr.write(`import, ms par étape : ${JSON.stringify(Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v)])))}\n`)
     return { id, status, ...counts, fileErrors }
   }
 

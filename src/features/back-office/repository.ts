@@ -4,8 +4,12 @@ import type { RowFault } from '../../domain/personRow'
 
 /** SQL of the back office. None of it reads a health table. */
 
-export const STAGING_COLUMNS = ['line', 'nir', 'last_name', 'first_names', 'sex', 'birth_date', 'birth_place', 'address_line1', 'address_line2', 'postcode', 'city', 'email', 'mobile'] as const
-const PERSON_COLUMNS = STAGING_COLUMNS.filter((c) => c !== 'line')
+/** The staging table's columns, in COPY order: the file's line, the id a new person would get, then the person. */
+export const STAGING_COLUMNS = ['line', 'id', 'nir', 'last_name', 'first_names', 'sex', 'birth_date', 'birth_place', 'address_line1', 'address_line2', 'postcode', 'city', 'email', 'mobile'] as const
+const PERSON_COLUMNS = STAGING_COLUMNS.filter((c) => c !== 'line' && c !== 'id')
+
+/** A temporary table of the import's connection (no WAL, dropped with the session). */
+export const CREATE_STAGING = `CREATE TEMP TABLE person_import_staging (line integer, id uuid, nir varchar(15), last_name varchar(100), first_names varchar(150), sex varchar(1), birth_date date, birth_place varchar(100), address_line1 varchar(150), address_line2 varchar(150), postcode varchar(10), city varchar(100), email varchar(254), mobile varchar(20))`
 
 export interface ImportRow {
   id: number
@@ -29,23 +33,29 @@ export const importsRepository = {
   },
 
   /**
-   * Staging → registry. Within one file the last line for a NIR wins; a new person gets a space in
-   * `not_notified` (the campaign notifies it). A person whose line changes nothing is left as it is
-   * (a re-import of the same file writes nothing). Returns how many persons were created and updated.
+   * Staging → registry, one set-based statement. Within one batch the last line for a NIR wins (the
+   * batches are merged one after the other, so across the file too): when the caller saw the same NIR
+   * twice in the batch the lines are sorted to keep the last one, otherwise there is nothing to sort;
+   * a new person gets the id made for it in Node (`groupedUuid`: the ids of a few hundred lines share
+   * their first 48 bits, so the primary key and `spaces` take them in a few pages instead of one
+   * random page per row) and a space in `not_notified` (the campaign notifies
+   * it; the person was created by this very statement, so the space cannot exist yet: a plain
+   * insert). A person whose line changes nothing is left as it is (a re-import of the same file
+   * writes nothing). Returns how many persons were created and updated.
    */
-  async merge(conn: pg.Client): Promise<{ inserted: number; updated: number }> {
+  async merge(conn: pg.Client, opts: { duplicates: boolean }): Promise<{ inserted: number; updated: number }> {
     const cols = PERSON_COLUMNS.join(', ')
     const changed = PERSON_COLUMNS.filter((c) => c !== 'nir')
     const set = changed.map((c) => `${c} = EXCLUDED.${c}`).join(', ')
     const { rows } = await conn.query(`
-      WITH src AS (SELECT DISTINCT ON (nir) ${cols} FROM person_import_staging ORDER BY nir, line DESC),
+      WITH src AS (${opts.duplicates ? `SELECT DISTINCT ON (nir) id, ${cols} FROM person_import_staging ORDER BY nir, line DESC` : `SELECT id, ${cols} FROM person_import_staging`}),
       up AS (
-        INSERT INTO insured_persons (${cols}) SELECT ${cols} FROM src
+        INSERT INTO insured_persons (id, ${cols}) SELECT id, ${cols} FROM src
         ON CONFLICT (nir) DO UPDATE SET ${set}, updated_at = now()
         WHERE (${changed.map((c) => `insured_persons.${c}`).join(', ')}) IS DISTINCT FROM (${changed.map((c) => `EXCLUDED.${c}`).join(', ')})
         RETURNING id, (xmax = 0) AS inserted
       ),
-      sp AS (INSERT INTO spaces (person_id, state) SELECT id, 'not_notified' FROM up WHERE inserted ON CONFLICT (person_id) DO NOTHING RETURNING 1)
+      sp AS (INSERT INTO spaces (person_id, state) SELECT id, 'not_notified' FROM up WHERE inserted RETURNING 1)
       SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated, (SELECT count(*) FROM sp)::int AS spaces FROM up`)
     await conn.query('TRUNCATE person_import_staging')
     return { inserted: rows[0].inserted, updated: rows[0].updated }
