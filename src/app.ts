@@ -60,19 +60,21 @@ export function createApp(services: Services, options: AppOptions = {}): Express
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     }),
   )
-  setUpSecurity(app, { production: config.production })
   // Dynamic pages: a light brotli level (the default, 11, costs more CPU than it saves bytes here).
   app.use(compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } }))
+  // The FHIR API (bearer tokens, JSON only: no session, no CSRF, no page, so no CSP nonce or helmet
+  // per request): its own fixed security headers (nosniff, no-store, CSP 'none'...), see fhirApi.
+  app.use('/fhir', fhirApi(services))
+  setUpSecurity(app, { production: config.production })
   setUpAssets(app)
   app.use(healthRoutes(services.db, services.sessions))
 
-  // Connected services: the authorisation server (its own parsers and cookies) and the FHIR API
-  // (bearer tokens, no session, no CSRF), before the form parsers and the session.
+  // Connected services: the authorisation server (its own parsers and cookies), before the form
+  // parsers and the session (the FHIR API is mounted above, before the page middlewares).
   const oidcCallback = services.oidc.callback()
   app.use(OIDC_MOUNT, (req, res) => {
     void oidcCallback(req, res) // Koa answers and handles its own errors
   })
-  app.use('/fhir', fhirApi(services))
 
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }))
   app.use(express.json({ limit: '64kb' }))

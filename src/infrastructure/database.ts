@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -189,4 +190,61 @@ export async function preparedQuery<T>(db: Knex, name: string, text: string, val
   } finally {
     await client.releaseConnection(conn)
   }
+}
+
+/** A string as a PostgreSQL literal (quotes doubled, backslashes escaped: safe in any statement). */
+export const sqlLiteral = (value: string): string => pg.escapeLiteral(value)
+
+/**
+ * A knex statement as plain SQL text, its `$n` parameters replaced by literals, for a caller that
+ * sends several statements in one simple-protocol round trip (`BEGIN; SELECT …` or `…; COMMIT`),
+ * which parameters cannot do. Strings go through `sqlLiteral`; only strings, finite numbers,
+ * booleans, null and dates are accepted (anything else throws: never a guessed conversion).
+ */
+export function inlineStatement(q: Knex.QueryBuilder | Knex.Raw): string {
+  const { sql, bindings } = q.toSQL().toNative()
+  // $n outside quoted literals and identifiers only.
+  return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g, (m, n: string | undefined) => (n === undefined ? m : literalOf(bindings[Number(n) - 1])))
+}
+
+function literalOf(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL'
+  if (typeof v === 'string') return sqlLiteral(v)
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE'
+  if (v instanceof Date) return `${sqlLiteral(v.toISOString())}::timestamptz`
+  throw new Error(`valeur SQL non prise en charge : ${typeof v}`)
+}
+
+/** Statements prepared on each pooled connection (by the name derived from their text). */
+const preparedOn = new WeakMap<pg.Client, Set<string>>()
+const MAX_PREPARED = 200
+
+/**
+ * A knex statement as `EXECUTE name(literals…)` of a statement prepared once per connection (its
+ * `PREPARE` put in front the first time): PostgreSQL plans it once per connection, not on every
+ * call, and it still fits in a multi-statement round trip. `done()` once the round trip succeeded
+ * (the statement is then known to exist); after a failure, `resyncPrepared`.
+ */
+export function preparedStatement(conn: pg.Client, q: Knex.QueryBuilder | Knex.Raw): { text: string; done: () => void } {
+  const { sql, bindings } = q.toSQL().toNative()
+  let known = preparedOn.get(conn)
+  if (!known) preparedOn.set(conn, (known = new Set()))
+  const name = `${PREPARED_PREFIX}${crypto.createHash('sha1').update(sql).digest('hex').slice(0, 24)}`
+  const execute = `EXECUTE ${name}${bindings.length ? `(${bindings.map(literalOf).join(', ')})` : ''}`
+  if (known.has(name)) return { text: execute, done: () => undefined }
+  if (known.size >= MAX_PREPARED) return { text: inlineStatement(q), done: () => undefined }
+  return { text: `PREPARE ${name} AS ${sql}; ${execute}`, done: () => known.add(name) }
+}
+
+const PREPARED_PREFIX = 'inl_'
+
+/**
+ * After a failed round trip, which of our statements exist on `conn` is not known: asks PostgreSQL
+ * (a PREPARE survives a rollback; node-pg's own named statements are left alone).
+ */
+export async function resyncPrepared(conn: pg.Client): Promise<void> {
+  preparedOn.delete(conn)
+  const r = await conn.query(`SELECT name FROM pg_prepared_statements WHERE starts_with(name, '${PREPARED_PREFIX}')`)
+  preparedOn.set(conn, new Set((r.rows as { name: string }[]).map((x) => x.name)))
 }

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process'
+import path from 'node:path'
 import autocannon from 'autocannon'
 
 export interface LoadResult {
@@ -5,12 +7,28 @@ export interface LoadResult {
   p99: number
   errors: number
   non2xx: number
+  /** Requests completed (from `loadApart` only). */
+  total?: number
 }
 
 /** autocannon: `connections` connections for `seconds` seconds; requests/s and p99 latency (ms). */
 export async function load(url: string, opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {}): Promise<LoadResult> {
   const r = await autocannon({ url, connections: opts.connections ?? 50, duration: opts.seconds ?? 10, headers: opts.headers })
   return { requestsPerSecond: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
+}
+
+/**
+ * The same load from a child process (tests/bench/autocannonChild.cjs): autocannon does not take
+ * event-loop time from the server it measures, whatever that server costs per request.
+ */
+export function loadApart(url: string, opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {}): Promise<LoadResult> {
+  const args = JSON.stringify({ url, connections: opts.connections ?? 50, seconds: opts.seconds ?? 10, headers: opts.headers })
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(__dirname, 'autocannonChild.cjs'), args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`autocannon : ${stderr || err.message}`))
+      resolve(JSON.parse(stdout) as LoadResult)
+    })
+  })
 }
 
 export function line(label: string, r: LoadResult): string {

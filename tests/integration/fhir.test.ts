@@ -34,6 +34,11 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     expect(me.status).toBe(200)
     expect(me.headers['content-type']).toMatch(/^application\/fhir\+json/)
     expect(me.headers['cache-control']).toBe('no-store')
+    // Mounted before the page middlewares: its own security headers, no session cookie.
+    expect(me.headers['x-content-type-options']).toBe('nosniff')
+    expect(me.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'")
+    expect(me.headers['set-cookie']).toBeUndefined()
+    expect(me.headers['content-length']).toBe(String(Buffer.byteLength(me.text)))
     expect(me.body).toMatchObject({ resourceType: 'Patient', id: camilleId, name: [{ family: 'Martin', given: ['Camille'] }], birthDate: '1968-03-14', gender: 'female' })
     expect(JSON.stringify(me.body)).not.toContain(DEMO_PERSONS.camille.nir)
 

@@ -1,3 +1,5 @@
+import { entryHash } from '../../src/domain/hashChain'
+import { toEntry } from '../../src/features/history/repository'
 import request from 'supertest'
 import { CAMILLE, DEMO_PERSONS } from '../helpers/demo'
 import { connectService, fhirGet, fhirPost, observation, oidcClient, registerClient, startOAuthApp, type OAuthApp } from '../helpers/oauth'
@@ -217,6 +219,12 @@ describe('Immunization and Appointment (read)', () => {
     expect(appts.status).toBe(200)
     expect(appts.body.entry.length).toBe(await count('agenda_events', { person_id: camilleId }))
     expect(appts.body.entry[0].resource.resourceType).toBe('Appointment')
+    // Each search wrote its row in the person's history, chained (two round trips, same rules).
+    const rows = await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'fhir.read', object_type: 'Appointment' }).orderBy('seq', 'desc')
+    expect(rows.length).toBeGreaterThanOrEqual(1)
+    expect(rows[0]).toMatchObject({ actor_role: 'service', details: { clientId: client.id } })
+    expect(rows[0].hash).toBe(entryHash(rows[0].prev_hash, toEntry(rows[0])))
+    expect(await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'fhir.read', object_type: 'Immunization' }).count<{ n: string }[]>('* as n').then((r) => Number(r[0].n))).toBeGreaterThanOrEqual(2)
   })
 })
 

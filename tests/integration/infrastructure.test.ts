@@ -8,6 +8,8 @@ import { createActivityLog } from '../../src/features/history/activity'
 import { toEntry } from '../../src/features/history/repository'
 import { entryHash, verifyChain } from '../../src/domain/hashChain'
 import type { Actor } from '../../src/domain/actor'
+import type pg from 'pg'
+import { preparedStatement, resyncPrepared, sqlLiteral } from '../../src/infrastructure/database'
 
 const logger = createLogger('silent')
 
@@ -214,5 +216,47 @@ describe('journal d’activité', () => {
     const row = await d.db('activity_log').where({ chain_key: person }).orderBy('seq', 'desc').first()
     expect(row.details).toEqual(details)
     expect(row.hash).toBe(entryHash(row.prev_hash, toEntry(row)))
+  })
+
+  it('appendStatement (valeurs en littéraux, envoyée avec COMMIT) écrit la même ligne chaînée que record, apostrophes et antislashs compris', async () => {
+    const log = createActivityLog(d.db)
+    const person = (await d.db('insured_persons').where({ first_names: 'Camille' }).first()).id
+    const details = { titre: "l'examen \\ « n°2 » '); DROP TABLE activity_log; --", seq: 1 }
+    const conn = (await d.db.client.acquireConnection()) as pg.Client
+    try {
+      await conn.query(`BEGIN; ${log.appendStatement({ ...actor, displayName: "Dr O'Brien \\" }, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: "o'1", details }, sqlLiteral)}; COMMIT`)
+    } finally {
+      await d.db.client.releaseConnection(conn)
+    }
+    const row = await d.db('activity_log').where({ chain_key: person }).orderBy('seq', 'desc').first()
+    expect(row.details).toEqual(details)
+    expect(row.actor_name).toBe("Dr O'Brien \\")
+    expect(row.object_id).toBe("o'1")
+    expect(row.hash).toBe(entryHash(row.prev_hash, toEntry(row)))
+    // Linked to the head before it (an earlier test of this file breaks this chain on purpose further back).
+    const previous = await d.db('activity_log').where({ chain_key: person, seq: row.seq - 1 }).first()
+    expect(row.prev_hash).toBe(previous.hash)
+  })
+
+  it('preparedStatement : préparée une fois par connexion, exécutée avec des littéraux ; resyncPrepared après un échec', async () => {
+    const conn = (await d.db.client.acquireConnection()) as pg.Client
+    try {
+      const q = () => d.db('insured_persons').where('last_name', "O'Hara \\ '--").orWhere('first_names', 'Camille').select('first_names')
+      const first = preparedStatement(conn, q())
+      expect(first.text).toMatch(/^PREPARE inl_\w+ AS /)
+      const r1 = (await conn.query(`BEGIN; ${first.text}; COMMIT`)) as unknown as pg.QueryResult[]
+      first.done()
+      expect(r1[2].rows.map((r) => r.first_names)).toContain('Camille')
+      const again = preparedStatement(conn, q())
+      expect(again.text).toMatch(/^EXECUTE inl_\w+\( E'O''Hara \\\\ ''--'/)
+      expect(((await conn.query(again.text)) as unknown as pg.QueryResult).rows.map((r) => r.first_names)).toContain('Camille')
+      // A round trip that fails after a PREPARE: the statement exists though done() was never called.
+      const other = preparedStatement(conn, d.db('insured_persons').where('id', '00000000-0000-0000-0000-000000000000').select('id'))
+      await expect(conn.query(`${other.text}; SELECT 1/0`)).rejects.toThrow()
+      await resyncPrepared(conn)
+      expect(preparedStatement(conn, d.db('insured_persons').where('id', '00000000-0000-0000-0000-000000000000').select('id')).text).toMatch(/^EXECUTE /)
+    } finally {
+      await d.db.client.releaseConnection(conn)
+    }
   })
 })

@@ -93,26 +93,37 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     },
     /** The facts about `actor` and the space of `personId`; undefined when the person does not exist. */
     async loadFacts(trx: Knex | Knex.Transaction, actor: Actor, personId: string, now = new Date()): Promise<PolicyFacts | undefined> {
-      if (!/^[0-9a-f-]{36}$/i.test(personId)) return undefined
-      // The person, the space's state and the person's settings in one round trip (every use case runs this);
-      // for a connected service of this person, its consent row too (read fresh, in this transaction).
-      const query = trx('insured_persons as p')
-        .leftJoin('spaces as s', 's.person_id', 'p.id')
-        .leftJoin('patient_settings as ps', 'ps.person_id', 'p.id')
-        .where('p.id', personId)
-        .first(PERSON_FACTS_COLUMNS)
-      if (actor.service && actor.service.personId === personId && consentRowQuery) {
-        query.select(trx.raw('(SELECT row_to_json(sc) FROM (?) AS sc) AS service_consent', [consentRowQuery(trx, personId, actor.service.clientId)]))
-      }
-      const person = await query
+      const query = factsQuery(trx, actor, personId)
+      const person = query ? await query : undefined
       if (!person) return undefined
       return factsFrom(trx, actor, person, now, personId)
     },
+    /**
+     * The statement `loadFacts` runs (one row, `PersonFactsRow` and for a connected service its
+     * `service_consent`), for a caller that sends it itself (the FHIR API folds it with BEGIN);
+     * undefined when `personId` cannot be a person's id.
+     */
+    factsQuery,
     /**
      * The same facts from the person row a page's own statement already read (columns
      * `PERSON_FACTS_COLUMNS`, same joins); the relation is still checked here (its own queries, if any).
      */
     factsFrom,
+  }
+
+  function factsQuery(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Knex.QueryBuilder | undefined {
+    if (!/^[0-9a-f-]{36}$/i.test(personId)) return undefined
+    // The person, the space's state and the person's settings in one round trip (every use case runs this);
+    // for a connected service of this person, its consent row too (read fresh, in this transaction).
+    const query = trx('insured_persons as p')
+      .leftJoin('spaces as s', 's.person_id', 'p.id')
+      .leftJoin('patient_settings as ps', 'ps.person_id', 'p.id')
+      .where('p.id', personId)
+      .first(PERSON_FACTS_COLUMNS)
+    if (actor.service && actor.service.personId === personId && consentRowQuery) {
+      query.select(trx.raw('(SELECT row_to_json(sc) FROM (?) AS sc) AS service_consent', [consentRowQuery(trx, personId, actor.service.clientId)]))
+    }
+    return query
   }
 
   async function factsFrom(trx: Knex | Knex.Transaction, actor: Actor, person: PersonFactsRow, now = new Date(), personId = person.id): Promise<PolicyFacts> {

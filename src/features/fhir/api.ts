@@ -8,8 +8,16 @@ import { OIDC_MOUNT } from './provider'
 /** Largest FHIR request body accepted (a DocumentReference carries its content in base64). */
 export const FHIR_BODY_LIMIT = '14mb' // 10 Mo of document in base64 (×4/3), plus the resource
 
+/**
+ * JSON serialised once and written as is: no ETag (Express's `send` hashes every body, and a
+ * `no-store` answer is never revalidated), no conversion but the UTF-8 encoding.
+ */
 const send = (res: Response, status: number, body: unknown) => {
-  res.status(status).type(FHIR_JSON).send(JSON.stringify(body))
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8')
+  res.statusCode = status
+  res.setHeader('Content-Type', `${FHIR_JSON}; charset=utf-8`)
+  res.setHeader('Content-Length', bytes.length)
+  res.end(bytes)
 }
 
 const outcome = (res: Response, err: FhirError) => {
@@ -39,8 +47,18 @@ export function fhirApi(services: Services): Router {
   const router = Router()
   const started = new Date().toISOString()
 
+  // Mounted before helmet (pages only): the headers that matter for a JSON API, fixed, set at once.
+  const headers: [string, string][] = [
+    ['Cache-Control', 'no-store'],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+    ['X-Frame-Options', 'DENY'],
+    ['Referrer-Policy', 'no-referrer'],
+    ['Cross-Origin-Resource-Policy', 'same-origin'],
+    ...(config.production ? ([['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']] as [string, string][]) : []),
+  ]
   router.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store')
+    for (const [k, v] of headers) res.setHeader(k, v)
     next()
   })
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { SCOPE_REQUEST, scopesOfRequests, serviceScopesOf, type ServiceScope } from '../../domain/serviceScopes'
+import { consentState, type ServiceRequest } from '../../domain/consent'
 import type { CatalogueService } from '../catalogue/service'
 import type { ActivityLog } from '../history/activity'
 import { fhirRepository as repo, type ClientConsentRow } from './repository'
@@ -34,6 +35,13 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
       // `prefetched`: the same row, read in the caller's query of this transaction (the access facts).
       const row = prefetched === undefined ? await repo.clientConsent(q as Knex, personId, clientId) : prefetched
       if (!row) return []
+      if (row.catalogue_service_id && row.catalogue_status !== undefined) {
+        // The row carries what `catalogue.consentOf` reads (same rules): the service (published, its
+        // current version's requests), the person's active connection, the space open.
+        if (!row.catalogue_requests || row.catalogue_version == null || !row.space_open || row.catalogue_status !== 'published' || row.connection_version == null) return []
+        const effective = consentState({ version: row.catalogue_version, requests: row.catalogue_requests as ServiceRequest[] }, { version: row.connection_version, asked: row.connection_asked ?? [], granted: row.connection_granted ?? [] }).effective
+        return scopesOfRequests(effective).filter((s) => row.allowed_scopes.includes(s))
+      }
       if (row.catalogue_service_id) {
         const c = await catalogue.consentOf(personId, row.catalogue_service_id, q)
         return c ? scopesOfRequests(c.effective).filter((s) => row.allowed_scopes.includes(s)) : []

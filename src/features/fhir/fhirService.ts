@@ -1,5 +1,7 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
+import type pg from 'pg'
+import { preparedStatement, resyncPrepared, sqlLiteral } from '../../infrastructure/database'
 import { can, decideService, type DocumentFacts, type PolicyFacts } from '../../domain/accessPolicy'
 import { serviceActor, type Actor } from '../../domain/actor'
 import { serviceScopesOf, type ScopeAction } from '../../domain/serviceScopes'
@@ -66,6 +68,8 @@ export interface SearchQuery {
 /** How long a checked access token is remembered (the consent itself is read on every call). */
 export const TOKEN_CACHE_MS = 5_000
 const TOKEN_CACHE_MAX = 10_000
+
+type MeasureRow = { id: string; type: string; value: number; value2: number | null; measured_on: string; source_name: string | null }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -138,28 +142,88 @@ export function createFhirService(deps: {
   }
 
   /**
+   * THE access policy's answer for `caller` on these facts (the consent withdrawn entirely counts as a
+   * revoked token: 401).
+   */
+  function judge(caller: FhirCaller, resourceType: string, action: ScopeAction, facts: PolicyFacts | undefined, target?: { ownerPersonId: string; id: string; document?: DocumentFacts }) {
+    // «Désynchroniser» withdraws the consent at once: a token without any consent left is a revoked token.
+    if (facts?.relation.kind === 'service' && facts.relation.consentedScopes.length === 0) {
+      throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", { 'WWW-Authenticate': 'Bearer realm="fhir", error="invalid_token"' })
+    }
+    return facts
+      ? decideService(caller.actor, resourceType, action, facts, target)
+      : ({ allow: false, status: 403, code: 'closed', reason: "L'espace santé de cette personne n'est pas ouvert" } as const)
+  }
+
+  /** A refusal: recorded in a transaction of its own (the caller's is rolled back), then thrown. */
+  async function refuse(caller: FhirCaller, resourceType: string, action: ScopeAction, decision: { status: number; code: string; reason: string }, target?: { id: string }): Promise<never> {
+    await db.transaction((t) =>
+      activity.record(t, caller.actor, { action: 'fhir.denied', subjectPersonId: caller.personId, objectType: resourceType, objectId: target?.id, details: { action, reason: decision.code } }),
+    )
+    throw new FhirError(decision.status, decision.code === 'not-found' ? 'not-found' : 'forbidden', decision.reason)
+  }
+
+  /**
    * Decides with THE access policy; a refusal is recorded at once, an allowed call by `done()`,
    * which the use case calls last, in its transaction: the history chain of the person is locked
    * only for the insert and the commit, not during the search.
    */
   async function decide(trx: Knex.Transaction, caller: FhirCaller, resourceType: string, action: ScopeAction, target?: { ownerPersonId: string; id: string; document?: DocumentFacts }): Promise<{ facts: PolicyFacts; done: () => Promise<void> }> {
     const facts = await access.loadFacts(trx, caller.actor, caller.personId)
-    // «Désynchroniser» withdraws the consent at once: a token without any consent left is a revoked token.
-    if (facts?.relation.kind === 'service' && facts.relation.consentedScopes.length === 0) {
-      throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", { 'WWW-Authenticate': 'Bearer realm="fhir", error="invalid_token"' })
-    }
-    const decision = facts
-      ? decideService(caller.actor, resourceType, action, facts, target)
-      : ({ allow: false, status: 403, code: 'closed', reason: "L'espace santé de cette personne n'est pas ouvert" } as const)
-    if (!decision.allow) {
-      // The refusal is recorded outside the caller's transaction (which is rolled back by the throw).
-      await db.transaction((t) =>
-        activity.record(t, caller.actor, { action: 'fhir.denied', subjectPersonId: caller.personId, objectType: resourceType, objectId: target?.id, details: { action, reason: decision.code } }),
-      )
-      throw new FhirError(decision.status, decision.code === 'not-found' ? 'not-found' : 'forbidden', decision.reason)
-    }
+    const decision = judge(caller, resourceType, action, facts, target)
+    if (!decision.allow) return refuse(caller, resourceType, action, decision, target)
     const done = () => activity.record(trx, caller.actor, { action: action === 'read' ? 'fhir.read' : 'fhir.write', subjectPersonId: caller.personId, objectType: resourceType, objectId: target?.id })
     return { facts: facts!, done }
+  }
+
+  /**
+   * A search by a connected service in TWO round trips to PostgreSQL instead of five, with the same
+   * rules, in one transaction: (1) `BEGIN; <the policy facts>` — THE access policy decides on them
+   * in Node, before anything is searched; a refusal rolls back, is recorded, and nothing is read —
+   * (2) `<the search>; <the activity row (activity_append)>; COMMIT`: the row is appended last and
+   * committed in the same round trip, so the chain lock of the person is held only inside
+   * PostgreSQL (function + commit), never across a turn of Node's event loop. Several statements in
+   * one round trip need the simple protocol, without parameters: the facts and the search are
+   * statements prepared once per connection (planned once), executed with their values as escaped
+   * literals (`preparedStatement`). `search` returns the knex statement, unsent (undefined: none).
+   */
+  async function searchAtOnce<R>(caller: FhirCaller, resourceType: string, search: () => Knex.QueryBuilder | undefined): Promise<{ facts: PolicyFacts; rows: R[] }> {
+    const factsQuery = access.factsQuery(db, caller.actor, caller.personId)
+    const conn = (await db.client.acquireConnection()) as pg.Client
+    let inTransaction = false
+    let refusal: { status: number; code: string; reason: string } | undefined
+    try {
+      inTransaction = true
+      const facts1 = factsQuery ? preparedStatement(conn, factsQuery) : undefined
+      const first = (await conn.query(facts1 ? `BEGIN; ${facts1.text}` : 'BEGIN')) as unknown as pg.QueryResult[]
+      facts1?.done()
+      const person = facts1 ? first[first.length - 1].rows[0] : undefined
+      // The consent row came with the person's (catalogue consent included): no other query here.
+      const facts = person ? await access.factsFrom(db, caller.actor, person, new Date(), caller.personId) : undefined
+      const decision = judge(caller, resourceType, 'read', facts)
+      if (!decision.allow) {
+        refusal = decision
+        await conn.query('ROLLBACK')
+        inTransaction = false
+      } else {
+        const q = search()
+        const found = q ? preparedStatement(conn, q) : undefined
+        const append = activity.appendStatement(caller.actor, { action: 'fhir.read', subjectPersonId: caller.personId, objectType: resourceType }, sqlLiteral)
+        const out = (await conn.query(found ? `${found.text}; ${append}; COMMIT` : `${append}; COMMIT`)) as unknown as pg.QueryResult[]
+        found?.done()
+        inTransaction = false
+        // The search's rows: the result just before the append's and COMMIT's.
+        return { facts: facts!, rows: found ? (out[out.length - 3].rows as R[]) : [] }
+      }
+    } catch (err) {
+      if (inTransaction) await conn.query('ROLLBACK').catch(() => undefined)
+      await resyncPrepared(conn).catch(() => undefined)
+      throw err
+    } finally {
+      await db.client.releaseConnection(conn)
+    }
+    // After the connection is back in the pool (the refusal takes one of its own).
+    return refuse(caller, resourceType, 'read', refusal)
   }
 
   const notFound = () => new FhirError(404, 'not-found', "Cette ressource n'existe pas")
@@ -243,13 +307,10 @@ export function createFhirService(deps: {
       }
       const cats = list(q.params.category).flatMap((c) => c.split(',')).map((c) => c.split('|').pop()!)
       if (cats.length) types = types.filter((t) => cats.includes(OBSERVATION_CODES[t].category))
-      return db.transaction(async (trx) => {
-        const d = await decide(trx, caller, 'Observation', 'read')
-        const rows = types.length ? await repo.searchMeasures(trx, caller.personId, { types, ...dates, limit: count + 1, offset }) : []
-        const bundle = bundleOf(q, rows.map((m) => toObservation(m, caller.personId)), count, offset)
-        await d.done()
-        return bundle
-      })
+      const { rows } = await searchAtOnce<MeasureRow>(caller, 'Observation', () =>
+        types.length ? (repo.searchMeasures(db, caller.personId, { types, ...dates, limit: count + 1, offset }) as unknown as Knex.QueryBuilder) : undefined,
+      )
+      return bundleOf(q, rows.map((m) => toObservation(m, caller.personId)), count, offset)
     },
 
     async readObservation(caller: FhirCaller, id: string) {
@@ -284,14 +345,12 @@ export function createFhirService(deps: {
     async searchDocuments(caller: FhirCaller, q: SearchQuery) {
       const { count, offset, dates } = paging(q)
       const cats = list(q.params.category).flatMap((c) => c.split(',')).map((c) => c.split('|').pop()!)
-      return db.transaction(async (trx) => {
-        const d = await decide(trx, caller, 'DocumentReference', 'read')
-        const rows = await repo.searchDocuments(trx, caller.personId, { categories: cats.length ? cats : undefined, ...dates, limit: count + 1, offset, now: new Date() })
-        await d.done()
-        // The query narrows (index-friendly); the access policy decides each document, as for a read.
-        const readable = rows.filter((r) => can(caller.actor, 'read', { type: 'document', document: documentFacts(r as unknown as DocumentRow) }, d.facts))
-        return bundleOf(q, readable.map((r) => toDocumentReference(r, caller.personId, categoryLabel(r.category))), count, offset)
-      })
+      const { facts, rows } = await searchAtOnce<DocumentRow & { document_date: string }>(caller, 'DocumentReference', () =>
+        repo.searchDocuments(db, caller.personId, { categories: cats.length ? cats : undefined, ...dates, limit: count + 1, offset, now: new Date() }),
+      )
+      // The query narrows (index-friendly); the access policy decides each document, as for a read.
+      const readable = rows.filter((r) => can(caller.actor, 'read', { type: 'document', document: documentFacts(r) }, facts))
+      return bundleOf(q, readable.map((r) => toDocumentReference(r as never, caller.personId, categoryLabel(r.category))), count, offset)
     },
 
     async readDocument(caller: FhirCaller, id: string) {
@@ -338,6 +397,11 @@ export function createFhirService(deps: {
 
     async searchImmunizations(caller: FhirCaller, q: SearchQuery, id?: string) {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
+      if (!id) {
+        // A search: two round trips (searchAtOnce); a read by id keeps its owner lookup before the decision.
+        const { rows } = await searchAtOnce<never>(caller, 'Immunization', () => repo.searchVaccinations(db, caller.personId, { ...dates, limit: count + 1, offset }))
+        return bundleOf(q, rows.map((v: { id: string; vaccine: string; other_name: string | null; date: string; dose: string; professional: string; lot: string | null }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId)), count, offset)
+      }
       return db.transaction(async (trx) => {
         const owner = id ? (UUID.test(id) ? await repo.ownerOf(trx, 'vaccinations', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Immunization', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
@@ -351,6 +415,11 @@ export function createFhirService(deps: {
 
     async searchAppointments(caller: FhirCaller, q: SearchQuery, id?: string) {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
+      if (!id) {
+        // A search: two round trips (searchAtOnce); a read by id keeps its owner lookup before the decision.
+        const { rows } = await searchAtOnce<never>(caller, 'Appointment', () => repo.searchEvents(db, caller.personId, { ...dates, limit: count + 1, offset }))
+        return bundleOf(q, rows.map((e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string }) => toAppointment(e, caller.personId, parisOffset)), count, offset)
+      }
       return db.transaction(async (trx) => {
         const owner = id ? (UUID.test(id) ? await repo.ownerOf(trx, 'agenda_events', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Appointment', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)

@@ -21,16 +21,55 @@ export interface ConsentRow {
   revoked_at: Date | null
 }
 
-/** SQL of the connected services: clients, consents, and the authorisation server's grants. */
-export type ClientConsentRow = { catalogue_service_id: string | null; allowed_scopes: string[]; scopes: string[] | null }
+/**
+ * SQL of the connected services: clients, consents, and the authorisation server's grants.
+ * `ClientConsentRow`: the client's catalogue link and allowed scopes, its own consent (outside the
+ * catalogue) and, for a client linked to a catalogue service, what `catalogue.consentOf` reads
+ * (the service's status, current version and requests, the person's active connection, whether the
+ * space is open): the consent of any client in one statement.
+ */
+export type ClientConsentRow = {
+  catalogue_service_id: string | null
+  allowed_scopes: string[]
+  scopes: string[] | null
+  catalogue_status?: string | null
+  catalogue_version?: number | null
+  catalogue_requests?: unknown[] | null
+  connection_version?: number | null
+  connection_asked?: string[] | null
+  connection_granted?: string[] | null
+  space_open?: boolean | null
+}
 
 function clientConsentQuery(db: Knex, personId: string, clientId: string) {
   return db('oauth_clients as o')
     .leftJoin('service_consents as c', function () {
       this.on('c.client_id', 'o.id').andOnNull('c.revoked_at').andOn('c.person_id', db.raw('?', [personId]))
     })
+    // The link is the service's id or its slug (as `catalogue.consentOf` reads it).
+    .joinRaw(
+      "LEFT JOIN catalogue_services AS cs ON (CASE WHEN o.catalogue_service_id ~* '^[0-9a-f-]{36}$' THEN cs.id = o.catalogue_service_id::uuid ELSE cs.slug = o.catalogue_service_id END)",
+    )
+    .leftJoin('catalogue_service_versions as cv', function () {
+      this.on('cv.service_id', 'cs.id').andOn('cv.version', 'cs.current_version')
+    })
+    .leftJoin('service_connections as sc', function () {
+      this.on('sc.service_id', 'cs.id').andOnNull('sc.ended_at').andOn('sc.person_id', db.raw('?', [personId]))
+    })
+    .leftJoin('spaces as sp', 'sp.person_id', db.raw('?', [personId]))
     .where('o.id', clientId)
-    .select('o.catalogue_service_id', 'o.allowed_scopes', 'c.scopes')
+    .select(
+      'o.catalogue_service_id',
+      'o.allowed_scopes',
+      'c.scopes',
+      'cs.status as catalogue_status',
+      'cs.current_version as catalogue_version',
+      'cv.requests as catalogue_requests',
+      'sc.version as connection_version',
+      'sc.asked as connection_asked',
+      'sc.granted as connection_granted',
+      db.raw("coalesce(sp.state IN ('activated', 'auto_created'), false) AS space_open"),
+    )
     .limit(1)
 }
 

@@ -21,7 +21,7 @@ export interface ActivityInput {
  * and chained by hash per person.
  */
 export function createActivityLog(db: Knex) {
-  async function record(trx: Knex.Transaction, actor: Actor, input: ActivityInput): Promise<void> {
+  function entryOf(actor: Actor, input: ActivityInput): Omit<ChainedEntry, 'seq'> {
     const subject = input.subjectPersonId ?? null
     const chainKey = subject ?? (actor.accountId === 'system' ? 'system' : `account:${actor.accountId}`)
     const details: Record<string, unknown> = { ...(input.details ?? {}) }
@@ -42,9 +42,25 @@ export function createActivityLog(db: Knex) {
       emergency: input.emergency ?? false,
       details: Object.keys(details).length ? details : null,
     }
+    return entry
+  }
+
+  async function record(trx: Knex.Transaction, actor: Actor, input: ActivityInput): Promise<void> {
+    const entry = entryOf(actor, input)
     // One round trip: the database locks the chain, reads its head, finishes the hash and inserts
     // (`activity_append`, the same lock, seq and SHA-256 as `entryHash`; ChainVerifier checks it).
     await repo.append(trx, entry, entryBodyAroundSeq(entry))
+  }
+
+  /**
+   * The same append as `record`, as one SQL statement with its values inlined as literals by
+   * `literal` (the connection's `escapeLiteral`), for a caller that sends it in its own transaction
+   * with other statements: the FHIR API sends it last, with COMMIT, in one round trip, so that the
+   * chain's lock is held only inside the database, never across a turn of Node's event loop.
+   */
+  function appendStatement(actor: Actor, input: ActivityInput, literal: (value: string) => string): string {
+    const entry = entryOf(actor, input)
+    return repo.appendStatement(entry, entryBodyAroundSeq(entry), literal)
   }
 
   /** Walks every chain; reports the first broken link. Used by `npm run audit:verify`. */
@@ -60,7 +76,7 @@ export function createActivityLog(db: Knex) {
     return result
   }
 
-  return { record, verify, lastVerification: () => repo.lastVerification(db) }
+  return { record, appendStatement, verify, lastVerification: () => repo.lastVerification(db) }
 }
 
 export type ActivityLog = ReturnType<typeof createActivityLog>

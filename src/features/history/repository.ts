@@ -65,6 +65,27 @@ export const activityRepository = {
     return (res.rows as { seq: number }[])[0].seq
   },
 
+  /** `append` as one statement with literal values (`literal` quotes a string for PostgreSQL). */
+  appendStatement(e: Omit<ChainedEntry, 'seq'>, body: { before: string; after: string }, literal: (value: string) => string): string {
+    const text = (v: string | null | undefined, cast = '') => (v === null || v === undefined ? 'NULL' : `${literal(v)}${cast}`)
+    return `SELECT activity_append(${[
+      text(e.chainKey),
+      text(body.before),
+      text(body.after),
+      text(e.occurredAt, '::timestamptz'),
+      text(e.actorAccountId, '::uuid'),
+      text(e.actorRole),
+      text(e.actorName),
+      text(e.actorOrganisation),
+      text(e.action),
+      text(e.objectType),
+      text(e.objectId),
+      text(e.subjectPersonId, '::uuid'),
+      e.emergency ? 'TRUE' : 'FALSE',
+      text(e.details === null || e.details === undefined ? null : JSON.stringify(e.details), '::jsonb'),
+    ].join(', ')}) AS seq`
+  },
+
   /** All rows in chain order, streamed (the table may hold millions of rows). */
   streamAll(db: Knex) {
     return db('activity_log').orderBy([{ column: 'chain_key' }, { column: 'seq' }]).stream() as AsyncIterable<ActivityRow>
