@@ -5,7 +5,8 @@ import { randomBytes, randomUUID } from 'node:crypto'
  * random for each group), the rest is random as in a v4 (74 random bits) with the version nibble 8
  * (RFC 9562, «custom» layout). Inserting a group touches one or two pages of a B-tree on the id
  * instead of one random page per row; groups still land all over the uuid space, so ranges of it
- * (the campaign's parallel walks) stay evenly filled, unlike time-ordered ids (v7).
+ * stay evenly filled, unlike time-ordered ids (v7). (The campaign now walks pages of `spaces`, not
+ * ranges of uuids.)
  */
 export function uuidGroup(): string {
   const h = randomBytes(6).toString('hex')

@@ -13,20 +13,22 @@ const LIMIT = 256 - (256 % CODE_ALPHABET.length) // rejection sampling keeps the
 
 /** Generates `count` codes at once (one call to the CSPRNG for the batch). */
 export function generateCodes(count: number): string[] {
-  const out: string[] = []
+  const out: string[] = new Array(count)
+  const alphabet = Buffer.from(CODE_ALPHABET, 'latin1')
+  const code = Buffer.alloc(CODE_LENGTH)
   let buf = crypto.randomBytes(count * CODE_LENGTH * 2)
   let pos = 0
   for (let i = 0; i < count; i++) {
-    let code = ''
-    while (code.length < CODE_LENGTH) {
+    let n = 0
+    while (n < CODE_LENGTH) {
       if (pos >= buf.length) {
         buf = crypto.randomBytes(count * CODE_LENGTH)
         pos = 0
       }
       const b = buf[pos++]
-      if (b < LIMIT) code += CODE_ALPHABET[b % CODE_ALPHABET.length]
+      if (b < LIMIT) code[n++] = alphabet[b % CODE_ALPHABET.length]
     }
-    out.push(code)
+    out[i] = code.toString('latin1')
   }
   return out
 }

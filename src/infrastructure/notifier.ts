@@ -50,6 +50,11 @@ export interface Notifier {
   sms(trx: Knex | Knex.Transaction, message: OutgoingSms): Promise<void>
   /** Many e-mails in one statement (a notification campaign's batch). */
   emails(trx: Knex | Knex.Transaction, messages: OutgoingEmail[]): Promise<void>
+  /**
+   * Many e-mails of one model in one statement: e-mail i's text is
+   * `parts[0] + fills[0][i] + parts[1] + fills[1][i] + … + parts[n]`, put together by the database.
+   */
+  templatedEmails(trx: Knex | Knex.Transaction, model: { kind: string; subject: string; parts: string[] }, to: string[], fills: string[][]): Promise<void>
   /** Whether messages are delivered outside (SMTP) or kept for the development outbox page. */
   readonly delivers: boolean
 }
@@ -75,6 +80,17 @@ export function createNotifier(opts: { smtp: boolean; sms?: SmsAdapter }): Notif
         `INSERT INTO outbox (channel, kind, recipient, subject, body, status)
          SELECT 'email', k, r, s, b, ? FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS m(k, r, s, b)`,
         [initialStatus('email'), ms.map((m) => m.kind), ms.map((m) => m.to), ms.map((m) => m.subject), ms.map((m) => m.text)],
+      )
+    },
+    async templatedEmails(trx, model, to, fills) {
+      if (!to.length) return
+      if (fills.length !== model.parts.length - 1 || fills.some((f) => f.length !== to.length)) throw new Error('courriels : modèle et valeurs ne correspondent pas')
+      const body = model.parts.map((_, i) => (i < fills.length ? `?::text || f${i} || ` : '?::text')).join('')
+      const columns = fills.map((_, i) => `f${i}`).join(', ')
+      await trx.raw(
+        `INSERT INTO outbox (channel, kind, recipient, subject, body, status)
+         SELECT 'email', ?, r, ?, ${body}, ? FROM unnest(?::text[]${', ?::text[]'.repeat(fills.length)}) AS m(r, ${columns})`,
+        [model.kind, model.subject, ...model.parts, initialStatus('email'), to, ...fills],
       )
     },
     async sms(trx, m) {

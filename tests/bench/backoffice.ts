@@ -116,15 +116,74 @@ async function generatePersons(t: TestApp, rows: number, state: string, noticeDa
   await sql(t, 'ANALYZE insured_persons; ANALYZE spaces')
 }
 
+async function walBytes(t: TestApp): Promise<number> {
+  const { rows } = await t.db.raw("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS n")
+  return Number(rows[0].n)
+}
+
+/**
+ * CPU time (ms) used so far by this database's server processes, read from /proc (the server runs
+ * on this machine). On a shared, loaded machine the wall-clock rate depends on everyone else; the
+ * CPU spent per code does not.
+ */
+async function backendCpu(t: TestApp, known: Map<number, number>): Promise<number> {
+  const { rows } = await t.db.raw('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')
+  const tick = 10 // ms per clock tick (USER_HZ = 100)
+  for (const { pid } of rows as { pid: number }[]) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+      known.set(pid, (Number(fields[11]) + Number(fields[12])) * tick)
+    } catch {
+      // gone, or not readable: keeps its last value
+    }
+  }
+  return [...known.values()].reduce((a, b) => a + b, 0)
+}
+
 async function campaignBench(t: TestApp, out: string[]) {
   const rows = size('BENCH_CAMPAIGN_ROWS')
   await generatePersons(t, rows, 'not_notified')
   const waiting = await t.services.campaign.waiting()
-  const r = await t.services.campaign.run(SYSTEM_ACTOR)
+  const wal0 = await walBytes(t)
+  const pids = new Map<number, number>()
+  const db0 = await backendCpu(t, pids)
+  const node0 = process.cpuUsage()
+  // Per-batch trend: every ~100,000 persons (all workers together), the rate over that slice.
+  const slice = Math.max(10_000, Math.round(waiting / 10 / 10_000) * 10_000)
+  const started = performance.now()
+  let done = 0
+  let sliceDone = 0
+  let sliceStarted = started
+  let batchMs = 0
+  let batches = 0
+  const r = await t.services.campaign.run(SYSTEM_ACTOR, {
+    onBatch: (b) => {
+      done += b.persons
+      sliceDone += b.persons
+      batchMs += b.ms
+      batches++
+      if (sliceDone >= slice) {
+        const now = performance.now()
+        process.stderr.write(
+          `    campagne : ${fmt(done)} / ${fmt(waiting)} à ${((now - started) / 1000).toFixed(1)} s ; tranche ${fmt((sliceDone / (now - sliceStarted)) * 1000)} codes/s, lot moyen ${fmt(batchMs / batches)} ms (${batches} lots)\n`,
+        )
+        sliceDone = 0
+        sliceStarted = now
+        batchMs = 0
+        batches = 0
+      }
+    },
+  })
+  const wal = (await walBytes(t)) - wal0
+  const node = process.cpuUsage(node0)
+  const nodeMs = (node.user + node.system) / 1000
+  const dbMs = (await backendCpu(t, pids)) - db0
+  const load = os.loadavg()[0]
   const rate = r.persons / (r.ms / 1000)
   out.push(
     `  Campagne d'information sur ${fmt(waiting)} personnes : ${fmt(r.ms)} ms, ${fmt(rate)} codes/s [objectif ≥ 20 000/s : ${rate >= 20_000 ? 'atteint' : 'NON atteint'}]`,
-    `    ${fmt(r.emails)} courriels dans la boîte d'envoi, ${fmt(r.letters)} courriers à imprimer`,
+    `    ${fmt(r.emails)} courriels dans la boîte d'envoi, ${fmt(r.letters)} courriers à imprimer ; WAL écrit pendant la campagne (tout le serveur) : ${mb(wal)}`,
+    `    Charge de la machine à la fin : ${load.toFixed(1)} ; CPU consommé : Node ${fmt(nodeMs)} ms, PostgreSQL ${fmt(dbMs)} ms, soit ${((nodeMs + dbMs) / (r.persons / 1000)).toFixed(0)} ms par 1 000 codes`,
   )
 }
 

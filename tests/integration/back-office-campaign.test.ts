@@ -1,5 +1,6 @@
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { SYSTEM_ACTOR } from '../../src/domain/actor'
+import { provisionalCodeEmail } from '../../src/features/codes/service'
 
 jest.setTimeout(60_000)
 
@@ -62,6 +63,11 @@ describe("campagne d'information en lots", () => {
     const code = mail.body.match(/code provisoire : ([A-Z0-9 ]{14})/)![1]
     expect(await t.services.codes.check(t.db, one.id, code)).toBe('valid')
     expect(mail.body).not.toMatch(/\d{13}/)
+    // Put together by the database from the model, it is word for word the e-mail of a code asked for online.
+    const person = await t.db('insured_persons').where({ id: one.id }).first()
+    const issued = await t.db('provisional_codes').where({ person_id: one.id }).whereNull('voided_at').first()
+    expect(mail.body).toBe(provisionalCodeEmail(person, code, issued.expires_at, t.config.publicUrl).text)
+    expect(mail.body).toContain(`Bonjour ${person.first_names} ${person.last_name},`)
     // The code asked for before the campaign is void now.
     expect((await t.db('provisional_codes').where({ person_id: early.id, channel: 'counter' }).first()).voided_at).not.toBeNull()
     expect((await t.db('spaces').where({ person_id: opposed.id }).first()).state).toBe('opposed')

@@ -1,11 +1,11 @@
 import type { Knex } from 'knex'
 import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
 import { OPPOSITION_PERIOD_DAYS, DAY_MS } from '../../domain/lifecycle'
-import { CODE_VALIDITY_DAYS, generateCodes, hashCode } from '../../domain/provisionalCode'
+import { CODE_VALIDITY_DAYS, formatCode, generateCodes, hashCode } from '../../domain/provisionalCode'
 import { seal } from '../../infrastructure/crypto'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
-import { letterAddress, provisionalCodeEmail } from '../codes/service'
+import { letterAddress, provisionalCodeEmailTemplate } from '../codes/service'
 
 export interface CampaignSummary {
   id: number
@@ -24,13 +24,6 @@ interface Candidate {
   address_line2: string | null
   postcode: string | null
   city: string | null
-}
-
-/** The i-th of n boundaries of the uuid space (exclusive lower bound of range i; range 0 starts at the nil uuid). */
-function uuidBound(i: number, n: number): string {
-  if (i === 0) return '00000000-0000-0000-0000-000000000000'
-  const hex = Math.floor((i * 0x1_0000_0000) / n).toString(16).padStart(8, '0')
-  return `${hex}-0000-0000-0000-000000000000`
 }
 
 /**
@@ -59,46 +52,58 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
   }
 
   /**
-   * One batch: the next `batchSize` never-notified spaces after `after` in person_id order (a keyset
-   * walk over the primary key: each batch starts where the last one ended instead of re-reading the
-   * rows already notified, which made the campaign quadratic). The batch is claimed by the UPDATE
-   * itself (`state = 'not_notified'` re-checked on each row under its lock, so a person whose space
-   * changed meanwhile, or taken by another campaign, is never notified twice), which returns what
-   * the e-mail or the letter needs; everything else is one multi-row statement per table.
+   * One batch: the never-notified spaces stored in heap pages [`from`, `until`) of `spaces` (a TID
+   * range scan: each batch reads its own few hundred pages once, and the campaign never re-reads
+   * the pages of batches already done). The batch is claimed by the UPDATE itself (`state =
+   * 'not_notified'` re-checked on each row under its lock, so a person whose space changed
+   * meanwhile, or taken by another campaign, is never notified twice), which returns what the
+   * e-mail or the letter needs; everything else is one multi-row statement per table.
+   *
+   * Why pages and not the uuid order: at a million persons the tables no longer fit in the
+   * server's buffers, and a walk in uuid order touches a random heap page of `spaces` and of
+   * `insured_persons` for every person (and re-dirties them after every checkpoint: full-page
+   * images in the WAL). Walking pages and then sorting the batch by person_id makes every access
+   * local: the batch's heap pages are adjacent, and the index lookups and inserts keyed on
+   * person_id (spaces, insured_persons, provisional_codes) go through the index leaves in order.
+   * Joins are forced to nested loops: with the whole table waiting, the planner otherwise hashes
+   * all of `spaces` or `insured_persons` for every batch (a full scan per batch: quadratic).
    */
-  async function notifyBatch(trx: Knex.Transaction, actor: Actor, campaignId: number, batchSize: number, now: Date, after: string, until: string) {
+  async function notifyBatch(trx: Knex.Transaction, actor: Actor, campaignId: number, now: Date, from: number, until: number | null) {
     mark = performance.now()
     // A batch lost in a crash is lost whole (codes, e-mails, letters, states: one transaction) and
     // the campaign notifies those persons on its next run: no need to wait for each commit's flush.
-    await trx.raw("SET LOCAL statement_timeout = 0; SET LOCAL synchronous_commit = off")
-    const { rows: claimed }: { rows: (Partial<Candidate> & { max_picked: string | null })[] } = await trx.raw(
-      `WITH picked AS (
+    await trx.raw('SET LOCAL statement_timeout = 0; SET LOCAL synchronous_commit = off')
+    await trx.raw('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off')
+    const { rows: claimed }: { rows: Candidate[] } = await trx.raw(
+      `WITH picked AS MATERIALIZED (
          SELECT person_id FROM spaces
-          WHERE person_id > ?::uuid AND person_id <= ?::uuid AND state = 'not_notified'
-          ORDER BY person_id LIMIT ?
-       ), claimed AS (
-         UPDATE spaces s
-            SET state = 'notified', notified_at = ?, state_changed_at = ?,
-                notice_channel = CASE WHEN coalesce(p.email, '') = '' THEN 'post' ELSE 'email' END
-           FROM picked JOIN insured_persons p ON p.id = picked.person_id
-          WHERE s.person_id = picked.person_id AND s.state = 'not_notified'
-         RETURNING p.id, p.first_names, p.last_name, p.email, p.address_line1, p.address_line2, p.postcode, p.city
+          WHERE ctid >= ?::tid ${until === null ? '' : 'AND ctid < ?::tid'} AND state = 'not_notified'
+          ORDER BY person_id
        )
-       SELECT m.max_picked, c.* FROM (SELECT max(person_id::text) AS max_picked FROM picked) m LEFT JOIN claimed c ON true ORDER BY c.id`,
-      [after, until, batchSize, now, now],
+       UPDATE spaces s
+          SET state = 'notified', notified_at = ?, state_changed_at = ?,
+              notice_channel = CASE WHEN coalesce(p.email, '') = '' THEN 'post' ELSE 'email' END
+         FROM picked JOIN insured_persons p ON p.id = picked.person_id
+        WHERE s.person_id = picked.person_id AND s.state = 'not_notified'
+       RETURNING p.id, p.first_names, p.last_name, p.email, p.address_line1, p.address_line2, p.postcode, p.city`,
+      [`(${from},0)`, ...(until === null ? [] : [`(${until},0)`]), now, now],
     )
+    await trx.raw('SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT')
     lap('claim')
-    const maxPicked = claimed[0]?.max_picked ?? null
-    if (!maxPicked) return { persons: 0, emails: 0, letters: 0, last: null as string | null }
-    const rows = claimed.filter((r) => r.id) as Candidate[]
-    if (!rows.length) return { persons: 0, emails: 0, letters: 0, last: maxPicked }
+    if (!claimed.length) return { persons: 0, emails: 0, letters: 0 }
+    // In person_id order (the RETURNING order is the join's, which follows `picked` but is not promised).
+    const rows = claimed.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
     const ids = rows.map((r) => r.id)
     const codes = generateCodes(rows.length)
     const expiresAt = new Date(now.getTime() + CODE_VALIDITY_DAYS * DAY_MS)
     const channels = rows.map((r) => (r.email ? 'email' : 'post'))
     const hashes = codes.map((c) => hashCode(codeKey, c))
     lap('codes')
+    // One index scan over the batch's sorted ids: the planner, whose statistics on this table
+    // (empty before the campaign, a million rows after) lag behind, must not scan it whole per batch.
+    await trx.raw('SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off')
     await trx.raw('UPDATE provisional_codes SET voided_at = ? WHERE person_id = ANY(?::uuid[]) AND used_at IS NULL AND voided_at IS NULL', [now, ids])
+    await trx.raw('SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT')
     lap('void')
     await trx.raw(
       `INSERT INTO provisional_codes (person_id, code_hash, channel, created_at, expires_at)
@@ -106,9 +111,13 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
       [now, expiresAt, ids, hashes, channels],
     )
     lap('insert codes')
-    const emails = rows.flatMap((r, i) => (r.email ? [provisionalCodeEmail(r, codes[i], expiresAt, deps.publicUrl)] : []))
+    // The same text as a code asked for online, put together by the database from the model and
+    // each person's name and code; sorted by address, so that the outbox's index on the recipient is
+    // filled in order, not at random.
+    const byAddress = rows.flatMap((r, i) => (r.email ? [i] : [])).sort((x, y) => (rows[x].email! < rows[y].email! ? -1 : rows[x].email! > rows[y].email! ? 1 : 0))
+    const emails = { to: byAddress.map((i) => rows[i].email!), names: byAddress.map((i) => `${rows[i].first_names} ${rows[i].last_name}`), codes: byAddress.map((i) => formatCode(codes[i])) }
     lap('emails text')
-    await notifier.emails(trx, emails)
+    await notifier.templatedEmails(trx, provisionalCodeEmailTemplate(expiresAt, deps.publicUrl), emails.to, [emails.names, emails.codes])
     lap('outbox')
     const post = rows.flatMap((r, i) => (r.email ? [] : [{ r, code: codes[i] }]))
     if (post.length) {
@@ -124,47 +133,64 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
       )
     }
     lap('letters')
-    const counts = { persons: rows.length, emails: emails.length, letters: post.length }
+    const counts = { persons: rows.length, emails: emails.to.length, letters: post.length }
     await trx('notification_campaigns')
       .where({ id: campaignId })
       .update({ persons: trx.raw('persons + ?', [counts.persons]), emails: trx.raw('emails + ?', [counts.emails]), letters: trx.raw('letters + ?', [counts.letters]) })
     await activity.record(trx, actor, { action: 'campaign.batch_notified', objectType: 'notification_campaign', objectId: String(campaignId), details: counts })
     lap('activity')
-    return { ...counts, last: maxPicked }
+    return counts
   }
 
   return {
     /** Notifies everyone never notified; returns the counts. */
-    async run(actor: Actor, opts: { batchSize?: number; now?: Date; workers?: number } = {}): Promise<CampaignSummary> {
+    async run(
+      actor: Actor,
+      opts: { batchSize?: number; now?: Date; workers?: number; onBatch?: (b: { worker: number; persons: number; ms: number }) => void } = {},
+    ): Promise<CampaignSummary> {
       const started = Date.now()
-      const batchSize = opts.batchSize ?? 10_000
+      const batchSize = opts.batchSize ?? Number(process.env.CAMPAIGN_BATCH ?? 20_000)
       let workers = Math.max(1, Math.min(8, opts.workers ?? Number(process.env.CAMPAIGN_WORKERS ?? 2)))
       // A small campaign (the usual daily one after an import) runs as one walk: one batch, one history row.
+      let small = false
       if (!opts.workers) {
         const { rows } = await db.raw("SELECT count(*)::int AS n FROM (SELECT 1 FROM spaces WHERE state = 'not_notified' LIMIT ?) x", [batchSize * workers])
-        if (rows[0].n < batchSize * workers) workers = 1
+        small = rows[0].n < batchSize * workers
       }
       const [row] = await db('notification_campaigns').insert({ operator_account_id: actor.kind === 'operator' && actor.accountId !== 'system' ? actor.accountId : null }).returning('id')
       const id = Number(row.id)
       const total = { persons: 0, emails: 0, letters: 0 }
-      // The uuid space is cut into `workers` disjoint ranges walked at the same time, one connection
-      // each (the database does most of the work: two backends use both cores).
-      const bounds = Array.from({ length: workers + 1 }, (_, i) => (i === workers ? 'ffffffff-ffff-ffff-ffff-ffffffffffff' : uuidBound(i, workers)))
-      await Promise.all(
-        bounds.slice(0, workers).map(async (from, i) => {
-          const until = bounds[i + 1]
-          let after = from
-          for (;;) {
-            const c = await db.transaction((trx) => notifyBatch(trx, actor, id, batchSize, opts.now ?? new Date(), after, until))
-            total.persons += c.persons
-            total.emails += c.emails
-            total.letters += c.letters
-            if (!c.last) break
-            after = c.last
-            lap('commit')
-          }
-        }),
-      )
+      const now = opts.now ?? new Date()
+      const batch = async (worker: number, from: number, until: number | null) => {
+        const batchStarted = performance.now()
+        const c = await db.transaction((trx) => notifyBatch(trx, actor, id, now, from, until))
+        if (c.persons) opts.onBatch?.({ worker, persons: c.persons, ms: performance.now() - batchStarted })
+        total.persons += c.persons
+        total.emails += c.emails
+        total.letters += c.letters
+        lap('commit')
+      }
+      if (small) {
+        await batch(0, 0, null)
+      } else {
+        // The heap pages of `spaces` as they are now, cut into `workers` disjoint ranges walked at the
+        // same time, one connection each (the database does most of the work: two backends use both
+        // cores), in steps of about `batchSize` rows. Pages added after this point hold the new
+        // versions this campaign writes (already notified), or persons imported meanwhile: the next
+        // campaign notifies those.
+        const { rows } = await db.raw(
+          "SELECT (pg_relation_size('spaces') / current_setting('block_size')::int)::int AS blocks, reltuples::float8 AS tuples, relpages::int AS pages FROM pg_class WHERE oid = 'spaces'::regclass",
+        )
+        const { blocks, tuples, pages } = rows[0] as { blocks: number; tuples: number; pages: number }
+        const perPage = pages > 0 && tuples > 0 ? tuples / pages : 120
+        const step = Math.max(1, Math.round(batchSize / perPage))
+        const bounds = Array.from({ length: workers + 1 }, (_, i) => Math.round((i * blocks) / workers))
+        await Promise.all(
+          bounds.slice(0, workers).map(async (from, i) => {
+            for (let b = from; b < bounds[i + 1]; b += step) await batch(i, b, Math.min(b + step, bounds[i + 1]))
+          }),
+        )
+      }
       await db('notification_campaigns').where({ id }).update({ finished_at: db.fn.now() })
       if (profile) process.stderr.write(`campagne, ms par étape : ${JSON.stringify(Object.fromEntries([...profile].map(([k, v]) => [k, Math.round(v)])))}\n`)
       return { id, ...total, ms: Date.now() - started }
@@ -191,10 +217,13 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
         const n = await db.transaction(async (trx) => {
           await trx.raw('SET LOCAL statement_timeout = 0')
           const r = await trx.raw(
+            // The locked rows are updated where they are (their ctid cannot change while we hold the
+            // lock): a join on person_id made the planner hash the whole of `spaces` for every batch.
             `WITH due AS (
-               SELECT person_id FROM spaces WHERE state = 'notified' AND notified_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED
+               SELECT ctid FROM spaces WHERE state = 'notified' AND notified_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED
              )
-             UPDATE spaces s SET state = 'auto_created', auto_created_at = ?, state_changed_at = ? FROM due WHERE s.person_id = due.person_id`,
+             UPDATE spaces s SET state = 'auto_created', auto_created_at = ?, state_changed_at = ?
+              WHERE s.ctid = ANY(ARRAY(SELECT ctid FROM due)) AND s.state = 'notified'`,
             [dueBefore, batchSize, now, now],
           )
           const count = r.rowCount as number
