@@ -51,32 +51,35 @@ function precomputed(middleware: RequestHandler): { headers: [string, string, st
   return { headers, removed }
 }
 
+/** Helmet's options: the CSP with its per-request nonce (read from `res.locals.cspNonce`), HSTS in production. */
+export function helmetOptions(opts: { production: boolean; extraFormAction?: string[] }): Parameters<typeof helmet>[0] {
+  return {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        frameSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'", ...(opts.extraFormAction ?? [])],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: opts.production ? [] : null,
+      },
+    },
+    strictTransportSecurity: opts.production ? { maxAge: 31536000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: { policy: 'same-origin' },
+  }
+}
+
 export function setUpSecurity(app: Express, opts: { production: boolean; extraFormAction?: string[] }): void {
   app.disable('x-powered-by')
-  const { headers, removed } = precomputed(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          frameSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-          formAction: ["'self'", ...(opts.extraFormAction ?? [])],
-          frameAncestors: ["'none'"],
-          upgradeInsecureRequests: opts.production ? [] : null,
-        },
-      },
-      strictTransportSecurity: opts.production ? { maxAge: 31536000, includeSubDomains: true } : false,
-      crossOriginEmbedderPolicy: false,
-      referrerPolicy: { policy: 'same-origin' },
-    }),
-  )
+  const { headers, removed } = precomputed(helmet(helmetOptions(opts)))
   headers.push(['Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=()', undefined])
   // A per-request nonce named `cspNonce` (govuk-frontend's template reads that name).
   app.use((_req, res, next) => {

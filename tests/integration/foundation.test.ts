@@ -5,6 +5,7 @@ import * as cheerio from 'cheerio'
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, signIn, submitForm } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
+import { helmetOptions } from '../../src/middleware/security'
 
 /** Helmet as it was used per request before its headers were computed once (same options). */
 function setUpSecurityReference(app: express.Express, nonce: string): void {
@@ -12,30 +13,7 @@ function setUpSecurityReference(app: express.Express, nonce: string): void {
     res.locals.cspNonce = nonce
     next()
   })
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          frameSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          upgradeInsecureRequests: null,
-        },
-      },
-      strictTransportSecurity: false,
-      crossOriginEmbedderPolicy: false,
-      referrerPolicy: { policy: 'same-origin' },
-    }),
-  )
+  app.use(helmet(helmetOptions({ production: false })))
   app.get('/', (_req, res) => {
     res.send('ok')
   })
