@@ -4,6 +4,7 @@ import { once } from 'node:events'
 import type { Readable, Writable } from 'node:stream'
 import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
+import { isUuid } from '../domain/uuid'
 
 /**
  * Where the bytes of documents live. The interface lets another backend (object storage) replace
@@ -166,7 +167,7 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
         }
         return
       }
-      if (!UUID.test(documentId)) throw new Error('identifiant invalide')
+      if (!isUuid(documentId)) throw new Error('identifiant invalide')
       const client = (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
       const conn = await client.acquireConnection()
       let clean = false
@@ -194,13 +195,12 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1')
 const COPY_HEADER = Buffer.concat([COPY_SIGNATURE, Buffer.alloc(8)])
 const COPY_TRAILER = Buffer.from([0xff, 0xff])
 
 function uuidBytes(id: string): Buffer {
-  if (!UUID.test(id)) throw new Error('identifiant invalide')
+  if (!isUuid(id)) throw new Error('identifiant invalide')
   return Buffer.from(id.replace(/-/g, ''), 'hex')
 }
 

@@ -3,8 +3,7 @@ import type { Knex } from 'knex'
 import type { AccountKind, Actor } from '../domain/actor'
 import { accountRepository, type ActorPageRead } from '../features/account/repository'
 import { activeDelegation } from '../features/carers/repository'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+import { isUuid } from '../domain/uuid'
 
 /** Where each kind of account signs in. */
 export const SIGN_IN_URL: Record<AccountKind, string> = {
@@ -25,7 +24,7 @@ export function loadActor(db: Knex, pageReads: ActorPageRead[] = []): RequestHan
     const auth = req.session?.auth
     if (!auth) return next()
     res.setHeader('Cache-Control', 'no-store')
-    const acting = auth.actingPersonId && UUID.test(auth.actingPersonId) ? auth.actingPersonId : null
+    const acting = auth.actingPersonId && isUuid(auth.actingPersonId) ? auth.actingPersonId : null
     // A page that reads the actor in its own statement (same columns, same conditions): one round trip.
     const page = !auth.actingPersonId && req.method === 'GET' ? pageReads.find((p) => p.kind === auth.kind && p.path === req.path) : undefined
     const row = (page && (await page.read(req, auth.accountId))) || (await accountRepository.findForActor(db, auth.accountId, acting, auth.kind))

@@ -37,6 +37,7 @@ import type { ClientRegistry } from './clients'
 import type { Connections } from './connections'
 import type { OidcProvider } from './provider'
 import { fhirRepository as repo } from './repository'
+import { isUuid } from '../../domain/uuid'
 
 /** An error the FHIR API answers with an OperationOutcome. */
 export class FhirError extends Error {
@@ -70,8 +71,6 @@ export const TOKEN_CACHE_MS = 5_000
 const TOKEN_CACHE_MAX = 10_000
 
 type MeasureRow = { id: string; type: string; value: number; value2: number | null; measured_on: string; source_name: string | null }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function list(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String)
@@ -315,7 +314,7 @@ export function createFhirService(deps: {
 
     async readObservation(caller: FhirCaller, id: string) {
       return db.transaction(async (trx) => {
-        const m = UUID.test(id) ? await repo.measure(trx, id) : undefined
+        const m = isUuid(id) ? await repo.measure(trx, id) : undefined
         const d = await decide(trx, caller, 'Observation', 'read', { ownerPersonId: m?.person_id ?? '', id })
         if (!m || !OBSERVATION_CODES[m.type]) throw notFound()
         await d.done()
@@ -355,7 +354,7 @@ export function createFhirService(deps: {
 
     async readDocument(caller: FhirCaller, id: string) {
       const row = await db.transaction(async (trx) => {
-        const d = UUID.test(id) ? await documentsRepository.find(trx, id) : undefined
+        const d = isUuid(id) ? await documentsRepository.find(trx, id) : undefined
         await (await decide(trx, caller, 'DocumentReference', 'read', { ownerPersonId: d?.person_id ?? '', id, document: d ? documentFacts(d) : undefined })).done()
         return d!
       })
@@ -403,7 +402,7 @@ export function createFhirService(deps: {
         return bundleOf(q, rows.map((v: { id: string; vaccine: string; other_name: string | null; date: string; dose: string; professional: string; lot: string | null }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId)), count, offset)
       }
       return db.transaction(async (trx) => {
-        const owner = id ? (UUID.test(id) ? await repo.ownerOf(trx, 'vaccinations', id) : undefined) : undefined
+        const owner = id ? (isUuid(id) ? await repo.ownerOf(trx, 'vaccinations', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Immunization', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
         const rows = await repo.searchVaccinations(trx, caller.personId, { ...dates, limit: count + 1, offset, id })
         const resources = rows.map((v: { id: string; vaccine: string; other_name: string | null; date: string; dose: string; professional: string; lot: string | null }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId))
@@ -421,7 +420,7 @@ export function createFhirService(deps: {
         return bundleOf(q, rows.map((e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string }) => toAppointment(e, caller.personId, parisOffset)), count, offset)
       }
       return db.transaction(async (trx) => {
-        const owner = id ? (UUID.test(id) ? await repo.ownerOf(trx, 'agenda_events', id) : undefined) : undefined
+        const owner = id ? (isUuid(id) ? await repo.ownerOf(trx, 'agenda_events', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Appointment', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
         const rows = await repo.searchEvents(trx, caller.personId, { ...dates, limit: count + 1, offset, id })
         const resources = rows.map((e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string }) => toAppointment(e, caller.personId, parisOffset))

@@ -7,14 +7,13 @@ import type { HistoryEntry } from '../history/service'
 import type { ActorPageRead } from '../account/repository'
 import { batchedReader } from '../../infrastructure/database'
 import { homeRepository, type PatientHomeRows } from './repository'
+import { isUuid } from '../../domain/uuid'
 
 export interface PatientHome {
   children: ManagedChild[]
   invitations: { id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: Date }[]
   lastAccesses: HistoryEntry[]
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * The patient home page's blocks, read in one round trip (see the repository), or with the actor in
@@ -32,7 +31,7 @@ export function createHomeService(deps: { db: Knex; access: AccessFacts }) {
     path: '/mon-espace',
     kind: 'patient',
     async read(request, accountId) {
-      if (!UUID.test(accountId)) return undefined
+      if (!isUuid(accountId)) return undefined
       const row = await readWithActorBatched(accountId)
       if (!row) return undefined
       const { children, invitations, person, lastAccesses, ...actor } = row
@@ -52,7 +51,7 @@ export function createHomeService(deps: { db: Knex; access: AccessFacts }) {
       if (pre && request) readWithActor.delete(request)
       if (pre && actor.personId && !actor.acting) return fromRows(actor, pre, actor.personId)
       const subject = actor.acting?.personId ?? actor.personId
-      if (!actor.personId || !subject || !UUID.test(actor.personId) || !UUID.test(subject)) {
+      if (!actor.personId || !subject || !isUuid(actor.personId) || !isUuid(subject)) {
         return { children: [], invitations: [], lastAccesses: [] }
       }
       return fromRows(actor, await homeRepository.patientHome(db, actor.personId, subject, !actor.acting), subject)

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { ConversationFacts } from '../../domain/accessPolicy'
 import type { MessageSide } from '../../domain/messaging'
+import { isUuid } from '../../domain/uuid'
 
 type Q = Knex | Knex.Transaction
 
@@ -59,9 +60,6 @@ export const conversationFacts = (c: Pick<ConversationRow, 'person_id' | 'profes
   professionalId: c.professional_id,
   status: c.status,
 })
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v)
 
 /** Unread for a side = messages written by the other side and not read yet. */
 function unreadSub(q: Q, side: 'patient' | 'professional') {

@@ -22,6 +22,7 @@ import { frenchDate, isoDate } from '../../validation'
 import type { ActivityLog } from '../history/activity'
 import { renderPdf, type PdfSection } from './pdf'
 import { profileRepository as repo, type ContactInput, type ContactRow, type EntryInput } from './repository'
+import { isUuid } from '../../domain/uuid'
 
 /** The documents feature's filing use case (SPEC §4), given by the composition root when it exists. */
 export interface DocumentFiler {
@@ -46,10 +47,7 @@ export interface Subject {
   acting: boolean
 }
 
-
 export type MeasureResult = { ok: true; id: string } | { ok: false; field: 'value' | 'value2' | 'date'; message: string }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export const QUESTIONNAIRES: Record<string, Questionnaire> = {
   [HABITUDES_DE_VIE_2026.id]: HABITUDES_DE_VIE_2026,
@@ -111,7 +109,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
   }
 
   const checkId = (id: string) => {
-    if (!UUID.test(id)) throw new NotFoundError()
+    if (!isUuid(id)) throw new NotFoundError()
   }
 
   function measureView(def: MeasureDefinition, m: { id: string; value: number; value2: number | null; measured_on: string; source_name?: string | null }) {
@@ -386,7 +384,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
      */
     forProfessional: (actor: Actor, personId: string) =>
       db.transaction(async (trx) => {
-        if (actor.kind !== 'professional' || !UUID.test(personId)) throw new NotFoundError()
+        if (actor.kind !== 'professional' || !isUuid(personId)) throw new NotFoundError()
         const facts = await access.loadFacts(trx, actor, personId)
         if (!facts) throw new NotFoundError()
         const d = decide(actor, 'read', { type: 'profile-section', section: 'home' }, facts)
