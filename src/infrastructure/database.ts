@@ -250,6 +250,48 @@ export async function resyncPrepared(conn: pg.Client): Promise<void> {
 }
 
 /**
+ * A transaction in TWO round trips: (1) `BEGIN; <first>` (a prepared statement, or none); `then`
+ * gets its first row and decides in Node — undefined rolls back (nothing else is sent) — or gives
+ * (2) `<query>; <last>; COMMIT`, sent together (`last`: SQL text whose values are already literals,
+ * e.g. an activity row). Any error rolls back and is rethrown. Several statements per round trip need
+ * the simple protocol, without parameters: statements are prepared once per connection and executed
+ * with literals (`preparedStatement`). `rows`: the result of `query` (empty without one).
+ */
+export async function transactionInTwoRoundTrips<R>(
+  db: Knex,
+  first: Knex.QueryBuilder | Knex.Raw | undefined,
+  then: (row: Record<string, unknown> | undefined) => Promise<{ query?: Knex.QueryBuilder | Knex.Raw; last: string } | undefined>,
+): Promise<{ committed: true; rows: R[] } | { committed: false }> {
+  const client = (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+  const conn = await client.acquireConnection()
+  let open = false
+  try {
+    open = true
+    const p1 = first ? preparedStatement(conn, first) : undefined
+    const r1 = (await conn.query(p1 ? `BEGIN; ${p1.text}` : 'BEGIN')) as unknown as pg.QueryResult[]
+    p1?.done()
+    const next = await then(p1 ? r1[r1.length - 1].rows[0] : undefined)
+    if (!next) {
+      await conn.query('ROLLBACK')
+      open = false
+      return { committed: false }
+    }
+    const p2 = next.query ? preparedStatement(conn, next.query) : undefined
+    const r2 = (await conn.query(p2 ? `${p2.text}; ${next.last}; COMMIT` : `${next.last}; COMMIT`)) as unknown as pg.QueryResult[]
+    p2?.done()
+    open = false
+    // The query's rows: the result just before `last`'s and COMMIT's.
+    return { committed: true, rows: p2 ? (r2[r2.length - 3].rows as R[]) : [] }
+  } catch (err) {
+    if (open) await conn.query('ROLLBACK').catch(() => undefined)
+    await resyncPrepared(conn).catch(() => undefined)
+    throw err
+  } finally {
+    await client.releaseConnection(conn)
+  }
+}
+
+/**
  * Gathers the keys asked for during one turn of the event loop and reads them with ONE statement
  * (`read` gets the keys in order and returns one result per key, in the same order): under load the
  * requests that arrive together (a pipelined batch of Redis session replies, for one) share one round

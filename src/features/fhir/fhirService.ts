@@ -1,7 +1,6 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
-import type pg from 'pg'
-import { preparedStatement, resyncPrepared, sqlLiteral } from '../../infrastructure/database'
+import { sqlLiteral, transactionInTwoRoundTrips } from '../../infrastructure/database'
 import { can, decideService, type DocumentFacts, type PolicyFacts } from '../../domain/accessPolicy'
 import { serviceActor, type Actor } from '../../domain/actor'
 import { serviceScopesOf, type ScopeAction } from '../../domain/serviceScopes'
@@ -29,7 +28,7 @@ import { categoryLabel, isCategory, MAX_DOCUMENT_BYTES } from '../../domain/docu
 import { vaccineLabel } from '../../domain/vaccines'
 import { dateOnly } from '../../domain/lifecycle'
 import type { Limiter } from '../../infrastructure/rateLimit'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts, PersonFactsRow } from '../access/facts'
 import type { ActivityLog } from '../history/activity'
 import { DocumentRejected, type DocumentsService } from '../documents/service'
 import { documentFacts, documentsRepository, type DocumentRow } from '../documents/repository'
@@ -177,52 +176,29 @@ export function createFhirService(deps: {
 
   /**
    * A search by a connected service in TWO round trips to PostgreSQL instead of five, with the same
-   * rules, in one transaction: (1) `BEGIN; <the policy facts>` — THE access policy decides on them
-   * in Node, before anything is searched; a refusal rolls back, is recorded, and nothing is read —
-   * (2) `<the search>; <the activity row (activity_append)>; COMMIT`: the row is appended last and
-   * committed in the same round trip, so the chain lock of the person is held only inside
-   * PostgreSQL (function + commit), never across a turn of Node's event loop. Several statements in
-   * one round trip need the simple protocol, without parameters: the facts and the search are
-   * statements prepared once per connection (planned once), executed with their values as escaped
-   * literals (`preparedStatement`). `search` returns the knex statement, unsent (undefined: none).
+   * rules, in one transaction (`transactionInTwoRoundTrips`): (1) `BEGIN; <the policy facts>` — THE
+   * access policy decides on them in Node, before anything is searched; a refusal rolls back, is
+   * recorded, and nothing is read — (2) `<the search>; <the activity row (activity_append)>; COMMIT`:
+   * the row is appended last and committed in the same round trip, so the chain lock of the person is
+   * held only inside PostgreSQL (function + commit), never across a turn of Node's event loop.
+   * `search` returns the knex statement, unsent (undefined: none).
    */
   async function searchAtOnce<R>(caller: FhirCaller, resourceType: string, search: () => Knex.QueryBuilder | undefined): Promise<{ facts: PolicyFacts; rows: R[] }> {
-    const factsQuery = access.factsQuery(db, caller.actor, caller.personId)
-    const conn = (await db.client.acquireConnection()) as pg.Client
-    let inTransaction = false
+    let facts: PolicyFacts | undefined
     let refusal: { status: number; code: string; reason: string } | undefined
-    try {
-      inTransaction = true
-      const facts1 = factsQuery ? preparedStatement(conn, factsQuery) : undefined
-      const first = (await conn.query(facts1 ? `BEGIN; ${facts1.text}` : 'BEGIN')) as unknown as pg.QueryResult[]
-      facts1?.done()
-      const person = facts1 ? first[first.length - 1].rows[0] : undefined
+    const r = await transactionInTwoRoundTrips<R>(db, access.factsQuery(db, caller.actor, caller.personId), async (person) => {
       // The consent row came with the person's (catalogue consent included): no other query here.
-      const facts = person ? await access.factsFrom(db, caller.actor, person, new Date(), caller.personId) : undefined
+      facts = person ? await access.factsFrom(db, caller.actor, person as unknown as PersonFactsRow, new Date(), caller.personId) : undefined
       const decision = judge(caller, resourceType, 'read', facts)
       if (!decision.allow) {
         refusal = decision
-        await conn.query('ROLLBACK')
-        inTransaction = false
-      } else {
-        const q = search()
-        const found = q ? preparedStatement(conn, q) : undefined
-        const append = activity.appendStatement(caller.actor, { action: 'fhir.read', subjectPersonId: caller.personId, objectType: resourceType }, sqlLiteral)
-        const out = (await conn.query(found ? `${found.text}; ${append}; COMMIT` : `${append}; COMMIT`)) as unknown as pg.QueryResult[]
-        found?.done()
-        inTransaction = false
-        // The search's rows: the result just before the append's and COMMIT's.
-        return { facts: facts!, rows: found ? (out[out.length - 3].rows as R[]) : [] }
+        return undefined
       }
-    } catch (err) {
-      if (inTransaction) await conn.query('ROLLBACK').catch(() => undefined)
-      await resyncPrepared(conn).catch(() => undefined)
-      throw err
-    } finally {
-      await db.client.releaseConnection(conn)
-    }
-    // After the connection is back in the pool (the refusal takes one of its own).
-    return refuse(caller, resourceType, 'read', refusal)
+      return { query: search(), last: activity.appendStatement(caller.actor, { action: 'fhir.read', subjectPersonId: caller.personId, objectType: resourceType }, sqlLiteral) }
+    })
+    // A refusal is recorded after the connection is back in the pool (it takes one of its own).
+    if (!r.committed) return refuse(caller, resourceType, 'read', refusal!)
+    return { facts: facts!, rows: r.rows }
   }
 
   const notFound = () => new FhirError(404, 'not-found', "Cette ressource n'existe pas")
