@@ -48,10 +48,8 @@ export interface SmsAdapter {
 export interface Notifier {
   email(trx: Knex | Knex.Transaction, message: OutgoingEmail): Promise<void>
   sms(trx: Knex | Knex.Transaction, message: OutgoingSms): Promise<void>
-  /** Many e-mails in one statement (a notification campaign's batch). */
-  emails(trx: Knex | Knex.Transaction, messages: OutgoingEmail[]): Promise<void>
   /**
-   * Many e-mails of one model in one statement: e-mail i's text is
+   * Many e-mails of one model in one statement (a notification campaign's batch): e-mail i's text is
    * `parts[0] + fills[0][i] + parts[1] + fills[1][i] + … + parts[n]`, put together by the database.
    */
   templatedEmails(trx: Knex | Knex.Transaction, model: { kind: string; subject: string; parts: string[] }, to: string[], fills: string[][]): Promise<void>
@@ -73,14 +71,6 @@ export function createNotifier(opts: { smtp: boolean; sms?: SmsAdapter }): Notif
         body: m.text,
         status: initialStatus('email'),
       })
-    },
-    async emails(trx, ms) {
-      if (!ms.length) return
-      await trx.raw(
-        `INSERT INTO outbox (channel, kind, recipient, subject, body, status)
-         SELECT 'email', k, r, s, b, ? FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS m(k, r, s, b)`,
-        [initialStatus('email'), ms.map((m) => m.kind), ms.map((m) => m.to), ms.map((m) => m.subject), ms.map((m) => m.text)],
-      )
     },
     async templatedEmails(trx, model, to, fills) {
       if (!to.length) return
