@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
 import { activeDelegation } from '../carers/repository'
 import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation, type SpaceState } from '../../domain/accessPolicy'
+import { isUuid } from '../../domain/uuid'
 
 /**
  * Loads the facts the access policy needs about (actor, person), inside the caller's transaction,
@@ -112,7 +113,7 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
   }
 
   function factsQuery(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Knex.QueryBuilder | undefined {
-    if (!/^[0-9a-f-]{36}$/i.test(personId)) return undefined
+    if (!isUuid(personId)) return undefined
     // The person, the space's state and the person's settings in one round trip (every use case runs this);
     // for a connected service of this person, its consent row too (read fresh, in this transaction).
     const query = trx('insured_persons as p')

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { preparedQuery } from '../../infrastructure/database'
-import type { PersonFactsRow } from '../access/facts'
+import { PERSON_FACTS_COLUMNS, type PersonFactsRow } from '../access/facts'
 import { actorStatement, type ActorRow } from '../account/repository'
 
 /** The actions of professionals shown in «Derniers accès des professionnels de santé». */
@@ -31,8 +31,7 @@ function homeColumns(person: string, subject: string, withInvitations: string, a
         WHERE i.invitee_person_id = ${person} AND i.accepted_at IS NULL AND i.declined_at IS NULL AND i.cancelled_at IS NULL
           AND i.expires_at > now()) v) ELSE '[]'::json END AS invitations,
     (SELECT row_to_json(f) FROM (
-       SELECT p.id, p.birth_date, p.medecin_traitant_rpps, s.state, ps.person_id AS settings_person_id, ps.emergency_etreat,
-              ps.emergency_btg, ps.emergency_masked, ps.mask_new_documents, ps.reimbursements_hidden
+       SELECT ${PERSON_FACTS_COLUMNS.join(', ')}
          FROM insured_persons p LEFT JOIN spaces s ON s.person_id = p.id LEFT JOIN patient_settings ps ON ps.person_id = p.id
         WHERE p.id = ${subject} LIMIT 1) f) AS person,
     (SELECT coalesce(json_agg(h ORDER BY h.occurred_at DESC, h.id DESC), '[]'::json) FROM (
