@@ -1,4 +1,3 @@
-import crypto from 'node:crypto'
 import zlib from 'node:zlib'
 import express, { type Express } from 'express'
 import compression from 'compression'
@@ -17,13 +16,12 @@ import { devRoutes } from './features/dev/routes'
 import { featureRoutes } from './routes'
 import { OIDC_MOUNT } from './features/fhir/provider'
 import { fhirApi } from './features/fhir/api'
+import { requestIdOf } from './middleware/requestId'
 
 export interface AppOptions {
   /** Logs one line per request (off in tests to keep their output readable). */
   requestLogging?: boolean
 }
-
-const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/
 
 /**
  * A pure factory: receives the services, returns the Express app. No side effect on import;
@@ -42,24 +40,6 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   // view objects too, as Express does in production only by default.
   app.enable('view cache')
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id']
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
-        res.setHeader('X-Request-Id', id)
-        return id
-      },
-      autoLogging: options.requestLogging ?? true,
-      // No body, no query string, no cookie: the URL path and the outcome only.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    }),
-  )
   // Dynamic pages: a light brotli level (the default, 11, costs more CPU than it saves bytes here).
   // A client that accepts no encoding gets the bytes as they are, without the middleware's per-request
   // wrapping of the response (it would only negotiate `identity`); still `Vary: Accept-Encoding`.
@@ -72,8 +52,26 @@ export function createApp(services: Services, options: AppOptions = {}): Express
     }
   })
   // The FHIR API (bearer tokens, JSON only: no session, no CSRF, no page, so no CSP nonce or helmet
-  // per request): its own fixed security headers (nosniff, no-store, CSP 'none'...), see fhirApi.
-  app.use('/fhir', fhirApi(services))
+  // per request): its own fixed security headers (nosniff, no-store, CSP 'none'...) and its own
+  // request log line, the same as pino-http's without a child logger per call (see fhirApi).
+  app.use('/fhir', fhirApi(services, { requestLogging: options.requestLogging ?? true }))
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = requestIdOf(req)
+        res.setHeader('X-Request-Id', id)
+        return id
+      },
+      autoLogging: options.requestLogging ?? true,
+      // No body, no query string, no cookie: the URL path and the outcome only.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  )
   setUpSecurity(app, { production: config.production })
   setUpAssets(app)
   app.use(healthRoutes(services.db, services.sessions))

@@ -138,7 +138,8 @@ export function createServices(infra: Infrastructure) {
     clients,
     render: (view, locals) => new Promise((resolve, reject) => errorViews.render(view, locals, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
   })
-  const fhirLimiter = limiter('fhir-client', { points: config.fhirRateLimitPerMinute, durationSeconds: 60, message: 'Trop de requêtes pour ce service.' })
+  // Counted on every call: leases of a twentieth of the limit (at most 100), one Redis round trip per lease.
+  const fhirLimiter = limiter('fhir-client', { points: config.fhirRateLimitPerMinute, durationSeconds: 60, message: 'Trop de requêtes pour ce service.', lease: Math.min(100, Math.floor(config.fhirRateLimitPerMinute / 20)) })
   const fhir = createFhirService({ db, activity, access, documents, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter, baseUrl: `${config.publicUrl}/fhir` })
 
   // «Télécharger mes données» (SPEC §2, issue 8): a ZIP built by the `data-export` job, downloadable once.

@@ -203,6 +203,10 @@ export const sqlLiteral = (value: string): string => pg.escapeLiteral(value)
  */
 export function inlineStatement(q: Knex.QueryBuilder | Knex.Raw): string {
   const { sql, bindings } = q.toSQL().toNative()
+  return inlined(sql, bindings)
+}
+
+function inlined(sql: string, bindings: readonly unknown[]): string {
   // $n outside quoted literals and identifiers only.
   return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g, (m, n: string | undefined) => (n === undefined ? m : literalOf(bindings[Number(n) - 1])))
 }
@@ -221,19 +225,37 @@ const preparedOn = new WeakMap<pg.Client, Set<string>>()
 const MAX_PREPARED = 200
 
 /**
+ * A knex statement compiled once (`$n` SQL, its values, the name it is prepared under), for a caller
+ * that sends the same statement again and again: knex builds and compiles a query anew on every call,
+ * which costs more processor time than PostgreSQL's own work for a small indexed read.
+ */
+export interface CompiledStatement {
+  readonly sql: string
+  readonly bindings: readonly unknown[]
+  readonly name: string
+}
+
+export function compileStatement(q: Knex.QueryBuilder | Knex.Raw): CompiledStatement {
+  const { sql, bindings } = q.toSQL().toNative()
+  return { sql, bindings, name: `${PREPARED_PREFIX}${crypto.createHash('sha1').update(sql).digest('hex').slice(0, 24)}` }
+}
+
+const isCompiled = (q: Knex.QueryBuilder | Knex.Raw | CompiledStatement): q is CompiledStatement => typeof (q as CompiledStatement).name === 'string' && 'bindings' in q
+
+/**
  * A knex statement as `EXECUTE name(literals…)` of a statement prepared once per connection (its
  * `PREPARE` put in front the first time): PostgreSQL plans it once per connection, not on every
  * call, and it still fits in a multi-statement round trip. `done()` once the round trip succeeded
  * (the statement is then known to exist); after a failure, `resyncPrepared`.
  */
-export function preparedStatement(conn: pg.Client, q: Knex.QueryBuilder | Knex.Raw): { text: string; done: () => void } {
-  const { sql, bindings } = q.toSQL().toNative()
+export function preparedStatement(conn: pg.Client, q: Knex.QueryBuilder | Knex.Raw | CompiledStatement): { text: string; done: () => void } {
+  const { sql, bindings, name } = isCompiled(q) ? q : compileStatement(q)
   let known = preparedOn.get(conn)
   if (!known) preparedOn.set(conn, (known = new Set()))
-  const name = `${PREPARED_PREFIX}${crypto.createHash('sha1').update(sql).digest('hex').slice(0, 24)}`
-  const execute = `EXECUTE ${name}${bindings.length ? `(${bindings.map(literalOf).join(', ')})` : ''}`
+  const values = bindings.length ? `(${bindings.map(literalOf).join(', ')})` : ''
+  const execute = `EXECUTE ${name}${values}`
   if (known.has(name)) return { text: execute, done: () => undefined }
-  if (known.size >= MAX_PREPARED) return { text: inlineStatement(q), done: () => undefined }
+  if (known.size >= MAX_PREPARED) return { text: inlined(sql, bindings), done: () => undefined }
   return { text: `PREPARE ${name} AS ${sql}; ${execute}`, done: () => known.add(name) }
 }
 
@@ -285,6 +307,39 @@ export async function transactionInTwoRoundTrips<R>(
   } catch (err) {
     if (open) await conn.query('ROLLBACK').catch(() => undefined)
     await resyncPrepared(conn).catch(() => undefined)
+    throw err
+  } finally {
+    await client.releaseConnection(conn)
+  }
+}
+
+/** The SQLSTATE a guard raises when what a decision was made on has changed (`facts_unchanged`). */
+export const GUARD_FAILED = 'MS001'
+
+/**
+ * A transaction in ONE round trip: `BEGIN; <guard>; <query>; <last>; COMMIT`, for a caller that
+ * already decided in Node on data read earlier. `guard` reads them again and raises `GUARD_FAILED`
+ * when they changed: PostgreSQL skips the rest of the round trip, everything is rolled back, nothing
+ * was read or written, and the answer is `{ committed: false }` (the caller decides again on fresh
+ * data). Any other error rolls back and is rethrown. Statements are prepared once per connection, as
+ * in `transactionInTwoRoundTrips`; `rows`: the result of `query`.
+ */
+export async function transactionInOneRoundTrip<R>(db: Knex, guard: Knex.QueryBuilder | Knex.Raw | CompiledStatement, query: Knex.QueryBuilder | Knex.Raw | CompiledStatement, last: string): Promise<{ committed: true; rows: R[] } | { committed: false }> {
+  const client = (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+  const conn = await client.acquireConnection()
+  try {
+    const g = preparedStatement(conn, guard)
+    const q = preparedStatement(conn, query)
+    const r = (await conn.query(`BEGIN; ${g.text}; ${q.text}; ${last}; COMMIT`)) as unknown as pg.QueryResult[]
+    g.done()
+    q.done()
+    // The query's rows: the result just before `last`'s and COMMIT's.
+    return { committed: true, rows: r[r.length - 3].rows as R[] }
+  } catch (err) {
+    // The error came after BEGIN (the transaction is open, failed) or before it (ROLLBACK only warns).
+    await conn.query('ROLLBACK').catch(() => undefined)
+    await resyncPrepared(conn).catch(() => undefined)
+    if ((err as { code?: string }).code === GUARD_FAILED) return { committed: false }
     throw err
   } finally {
     await client.releaseConnection(conn)

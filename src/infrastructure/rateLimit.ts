@@ -11,6 +11,14 @@ export interface LimitOptions {
   blockSeconds?: number
   /** The French sentence shown with the 429. */
   message: string
+  /**
+   * Points taken from the store at once and spent in this process (a lease), for a limit counted on
+   * every request (the FHIR API per client): one store round trip per `lease` attempts instead of one
+   * each. Across processes the store still never grants more than `points` per window (a lease that
+   * crosses the limit is granted only what was left); unspent leased points only end the window early
+   * for that key. Not with `blockSeconds` (a lease crossing the limit would block the key). Default 1.
+   */
+  lease?: number
 }
 
 export interface Limiter {
@@ -43,8 +51,55 @@ export function createLimiterFactory(opts: { redis?: RedisClient; db: Db; prefix
       const seconds = Math.ceil(res.msBeforeNext / 1000)
       throw new TooManyRequestsError(`${o.message} Réessayez dans ${minutes(seconds)}.`, seconds)
     }
+    const lease = Math.max(1, Math.floor(o.lease ?? 1))
+    if (lease > 1 && o.blockSeconds) throw new Error(`limite ${name} : pas de bail avec blockSeconds`)
+    /** Leased points left in this process, per key, until the end of the store's window. */
+    const leases = new Map<string, { left: number; until: number }>()
+    /** One store call at a time per key: callers that arrive meanwhile wait for its lease. */
+    const taking = new Map<string, Promise<void>>()
+    const take = async (key: string, points: number): Promise<void> => {
+      const ask = Math.max(points, lease)
+      let res: RateLimiterRes
+      try {
+        res = await rl.consume(key, ask)
+      } catch (err) {
+        if (!(err instanceof RateLimiterRes)) throw new ServiceUnavailableError('Le service de limitation est indisponible', err)
+        // Over the limit with this lease: what was left before it is still granted.
+        const granted = ask - Math.max(0, err.consumedPoints - o.points)
+        if (granted < points) refuse(err)
+        leases.set(key, { left: granted - points, until: Date.now() + err.msBeforeNext })
+        return
+      }
+      leases.set(key, { left: ask - points, until: Date.now() + res.msBeforeNext })
+    }
+    if (lease > 1) {
+      // Forget the leases whose window is over (each key holds a few bytes; this bounds their number).
+      setInterval(() => {
+        const now = Date.now()
+        for (const [k, l] of leases) if (l.until <= now) leases.delete(k)
+      }, o.durationSeconds * 1000).unref()
+    }
     return {
       async consume(key, points = 1) {
+        if (lease > 1) {
+          for (;;) {
+            const l = leases.get(key)
+            if (l && l.left >= points && l.until > Date.now()) {
+              l.left -= points
+              return
+            }
+            const pending = taking.get(key)
+            if (!pending) break
+            await pending.catch(() => undefined)
+          }
+          const p = take(key, points)
+          taking.set(key, p)
+          try {
+            return await p
+          } finally {
+            taking.delete(key)
+          }
+        }
         try {
           await rl.consume(key, points)
         } catch (err) {
@@ -62,6 +117,7 @@ export function createLimiterFactory(opts: { redis?: RedisClient; db: Db; prefix
         if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0) refuse(res)
       },
       async reset(key) {
+        leases.delete(key)
         try {
           await rl.delete(key)
         } catch (err) {

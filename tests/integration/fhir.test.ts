@@ -1,4 +1,7 @@
 import request from 'supertest'
+import { Writable } from 'node:stream'
+import { createApp } from '../../src/app'
+import { createLogger } from '../../src/infrastructure/logger'
 import { CAMILLE, DEMO_PERSONS, LOUIS } from '../helpers/demo'
 import { connectService, fhirGet, registerClient, startOAuthApp, oidcClient, type OAuthApp, discover, authorizationUrl } from '../helpers/oauth'
 import { agent, signIn, submitForm, type Agent } from '../helpers/http'
@@ -159,6 +162,20 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     const other = await registerClient(o.t, { scopes: ['patient.read'] })
     const t2 = (await connectService(o, other, ['patient.read'], ['patient.read'], camille)).tokens
     expect((await fhirGet(o, '/Patient', t2.access_token)).status).toBe(200)
+  })
+
+  test('one log line per call, as for pages: id, method, path and status; never the query string or the token', async () => {
+    const lines: string[] = []
+    const logger = createLogger('info', new Writable({ write: (chunk, _enc, cb) => (lines.push(chunk.toString()), cb()) }))
+    const app = createApp({ ...o.t.services, logger }, { requestLogging: true })
+    const res = await request(app).get('/fhir/Observation?code=29463-7&patient=secret').set('Authorization', 'Bearer jeton-inconnu-123').set('X-Request-Id', 'appel-fhir-0001')
+    expect(res.status).toBe(401)
+    expect(res.headers['x-request-id']).toBe('appel-fhir-0001')
+    expect(lines).toHaveLength(1)
+    const line = JSON.parse(lines[0])
+    expect(line).toMatchObject({ level: 30, msg: 'request completed', req: { id: 'appel-fhir-0001', method: 'GET', path: '/fhir/Observation' }, res: { statusCode: 401 } })
+    expect(typeof line.responseTime).toBe('number')
+    expect(lines[0]).not.toMatch(/secret|29463|jeton-inconnu/)
   })
 
   test('the metadata and the discovery document', async () => {

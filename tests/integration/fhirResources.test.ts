@@ -286,14 +286,40 @@ describe('closed or opposed space', () => {
   test('a service gets 403 OperationOutcome when the space is closed', async () => {
     const client = await registerClient(o.t, { scopes: ['observation.read'] })
     const { tokens } = await connectService(o, client, ['observation.read'], ['observation.read'], camille)
+    // Allowed first: the next search decides on these facts in one round trip, guarded.
+    expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(200)
+    const rows = (action: string) => count('activity_log', { subject_person_id: camilleId, action, object_type: 'Observation' })
+    const [reads, denials] = [await rows('fhir.read'), await rows('fhir.denied')]
     const space = await o.t.db('spaces').where({ person_id: camilleId }).first('state')
     await o.t.db('spaces').where({ person_id: camilleId }).update({ state: 'closed' })
     try {
       const res = await fhirGet(o, '/Observation', tokens.access_token)
       expect(res.status).toBe(403)
       expect(res.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] })
+      // Refused at once, recorded as a refusal; nothing was read.
+      expect(await rows('fhir.read')).toBe(reads)
+      expect(await rows('fhir.denied')).toBe(denials + 1)
     } finally {
       await o.t.db('spaces').where({ person_id: camilleId }).update({ state: space.state })
     }
+  })
+})
+
+describe('a consent changed between two searches', () => {
+  test('the second search is decided on the consent as it is now, not as it was at the first', async () => {
+    const client = await registerClient(o.t, { scopes: ['observation.read', 'immunization.read'] })
+    const { tokens } = await connectService(o, client, ['observation.read', 'immunization.read'], ['observation.read', 'immunization.read'], camille)
+    for (let i = 0; i < 3; i++) expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(200)
+    const reads = await count('activity_log', { subject_person_id: camilleId, action: 'fhir.read', object_type: 'Observation' })
+    // Camille withdraws the measures (vaccinations stay allowed): the token still carries the scope.
+    await o.t.db('service_consents').where({ person_id: camilleId, client_id: client.id }).whereNull('revoked_at').update({ scopes: ['immunization.read'] })
+    const res = await fhirGet(o, '/Observation?_count=1', tokens.access_token)
+    expect(res.status).toBe(403)
+    expect(res.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] })
+    expect(await count('activity_log', { subject_person_id: camilleId, action: 'fhir.read', object_type: 'Observation' })).toBe(reads)
+    expect((await fhirGet(o, '/Immunization', tokens.access_token)).status).toBe(200)
+    // Given back: allowed again.
+    await o.t.db('service_consents').where({ person_id: camilleId, client_id: client.id }).whereNull('revoked_at').update({ scopes: ['observation.read', 'immunization.read'] })
+    expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(200)
   })
 })

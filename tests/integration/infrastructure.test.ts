@@ -1,6 +1,10 @@
 import { SMTPServer } from 'smtp-server'
 import type { AddressInfo } from 'node:net'
 import { createTestDatabase, type TestDatabase } from '../helpers/testApp'
+import { TEST_REDIS_URL } from '../helpers/env'
+import { closeRedis, connectRedis, createRedis } from '../../src/infrastructure/redis'
+import { createLimiterFactory } from '../../src/infrastructure/rateLimit'
+import { TooManyRequestsError } from '../../src/errors'
 import { createNotifier, createDeliverer } from '../../src/infrastructure/notifier'
 import { createLogger } from '../../src/infrastructure/logger'
 import { startJobs } from '../../src/infrastructure/jobs'
@@ -9,7 +13,7 @@ import { toEntry } from '../../src/features/history/repository'
 import { entryHash, verifyChain } from '../../src/domain/hashChain'
 import type { Actor } from '../../src/domain/actor'
 import type pg from 'pg'
-import { preparedStatement, resyncPrepared, sqlLiteral } from '../../src/infrastructure/database'
+import { preparedStatement, resyncPrepared, sqlLiteral, transactionInOneRoundTrip } from '../../src/infrastructure/database'
 
 const logger = createLogger('silent')
 
@@ -258,5 +262,64 @@ describe('journal d’activité', () => {
     } finally {
       await d.db.client.releaseConnection(conn)
     }
+  })
+
+  it('transactionInOneRoundTrip : la garde qui échoue (MS001) annule tout, sans erreur ; une autre erreur est levée ; sinon tout est validé', async () => {
+    const camille = await d.db('insured_persons').where({ first_names: 'Camille' }).first('id', 'last_name')
+    const marker = `essai-${Date.now()}`
+    const guard = (expected: string) => d.db.raw('SELECT facts_unchanged((SELECT last_name FROM insured_persons WHERE id = ?), ?)', [camille.id, expected])
+    const query = () => d.db('insured_persons').where({ id: camille.id }).select('first_names')
+    const last = `INSERT INTO outbox (channel, kind, recipient, subject, body, status) VALUES ('email', 'essai', ${sqlLiteral(marker)}, 's', 'b', 'kept')`
+    const sent = async () => Number((await d.db('outbox').where({ recipient: marker }).count<{ n: string }[]>('* as n'))[0].n)
+
+    // Changed since the decision: nothing is read, nothing is written, and the caller is told.
+    expect(await transactionInOneRoundTrip(d.db, guard('Autre nom'), query(), last)).toEqual({ committed: false })
+    expect(await sent()).toBe(0)
+    // Any other error is thrown, and rolls back too.
+    await expect(transactionInOneRoundTrip(d.db, d.db.raw('SELECT 1/0'), query(), last)).rejects.toThrow(/division/)
+    expect(await sent()).toBe(0)
+    // Unchanged: the rows of the query, and the last statement committed; twice (prepared the second time).
+    for (let i = 1; i <= 2; i++) {
+      const r = await transactionInOneRoundTrip<{ first_names: string }>(d.db, guard(camille.last_name), query(), last)
+      expect(r).toEqual({ committed: true, rows: [{ first_names: 'Camille' }] })
+      expect(await sent()).toBe(i)
+    }
+  })
+})
+
+describe('limites de débit : baux pris dans Redis', () => {
+  let d: TestDatabase
+  const redis = createRedis(TEST_REDIS_URL, logger)
+  beforeAll(async () => {
+    d = await createTestDatabase()
+    await connectRedis(redis, logger)
+  })
+  afterAll(async () => {
+    await closeRedis(redis)
+    await d.drop()
+  })
+
+  it('deux processus qui prennent des baux de 4 points ne dépassent jamais ensemble la limite de 10 par fenêtre ; le suivant reçoit 429', async () => {
+    const prefix = `essai-bail-${Date.now()}:`
+    const make = () => createLimiterFactory({ redis, db: d.db, prefix })('api', { points: 10, durationSeconds: 60, message: 'Trop de requêtes.', lease: 4 })
+    const [a, b] = [make(), make()]
+    const outcome = (p: Promise<void>) => p.then(() => 'ok', (e: unknown) => (e instanceof TooManyRequestsError ? '429' : 'erreur'))
+    // Interleaved, some at the same time: 10 granted in all, whoever asks.
+    const results: string[] = []
+    for (let i = 0; i < 7; i++) results.push(...(await Promise.all([outcome(a.consume('client')), outcome(b.consume('client'))])))
+    expect(results.filter((r) => r === 'ok')).toHaveLength(10)
+    expect(results.filter((r) => r === '429')).toHaveLength(4)
+    // Another key has its own count.
+    await expect(a.consume('autre')).resolves.toBeUndefined()
+    // A lease is taken in one Redis call: 4 calls by one process cost one increment of 4.
+    const c = make()
+    for (let i = 0; i < 4; i++) await c.consume('seul')
+    expect(Number(await redis.get(`${prefix}rl:api:seul`))).toBe(4)
+    await c.consume('seul')
+    expect(Number(await redis.get(`${prefix}rl:api:seul`))).toBe(8)
+  })
+
+  it('pas de bail avec un blocage', () => {
+    expect(() => createLimiterFactory({ redis, db: d.db, prefix: 'x:' })('api', { points: 10, durationSeconds: 60, blockSeconds: 60, message: 'x', lease: 4 })).toThrow()
   })
 })

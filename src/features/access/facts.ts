@@ -106,6 +106,23 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
      */
     factsQuery,
     /**
+     * `factsQuery` with, in column `facts_digest`, the digest of its row (md5 of its JSON): a caller
+     * that keeps the row to decide again later sends `factsGuard` with that digest in the same
+     * transaction as what it reads, so the decision is still made on the facts as they are then.
+     */
+    factsWithDigestQuery(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Knex.Raw | undefined {
+      const query = factsQuery(trx, actor, personId)
+      return query && trx.raw('SELECT f.*, md5(row_to_json(f)::text) AS facts_digest FROM (?) AS f', [query])
+    },
+    /**
+     * The statement that reads the facts again and raises SQLSTATE MS001 (`GUARD_FAILED`) unless their
+     * digest is still `digest` (`facts_unchanged`, migration 20261124_2100); undefined as `factsQuery`.
+     */
+    factsGuard(trx: Knex | Knex.Transaction, actor: Actor, personId: string, digest: string): Knex.Raw | undefined {
+      const query = factsQuery(trx, actor, personId)
+      return query && trx.raw('SELECT facts_unchanged((SELECT md5(row_to_json(f)::text) FROM (?) AS f), ?)', [query, digest])
+    },
+    /**
      * The same facts from the person row a page's own statement already read (columns
      * `PERSON_FACTS_COLUMNS`, same joins); the relation is still checked here (its own queries, if any).
      */

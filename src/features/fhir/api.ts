@@ -4,6 +4,7 @@ import { TooManyRequestsError, HttpError } from '../../errors'
 import type { Services } from '../../services'
 import { FhirError, type FhirCaller } from './fhirService'
 import { OIDC_MOUNT } from './provider'
+import { requestIdOf } from '../../middleware/requestId'
 
 /** Largest FHIR request body accepted (a DocumentReference carries its content in base64). */
 export const FHIR_BODY_LIMIT = '14mb' // 10 Mo of document in base64 (×4/3), plus the resource
@@ -13,11 +14,11 @@ export const FHIR_BODY_LIMIT = '14mb' // 10 Mo of document in base64 (×4/3), pl
  * `no-store` answer is never revalidated), no conversion but the UTF-8 encoding.
  */
 const send = (res: Response, status: number, body: unknown) => {
-  const bytes = Buffer.from(JSON.stringify(body), 'utf8')
+  const text = JSON.stringify(body)
   res.statusCode = status
   res.setHeader('Content-Type', `${FHIR_JSON}; charset=utf-8`)
-  res.setHeader('Content-Length', bytes.length)
-  res.end(bytes)
+  res.setHeader('Content-Length', Buffer.byteLength(text, 'utf8'))
+  res.end(text, 'utf8')
 }
 
 const outcome = (res: Response, err: FhirError) => {
@@ -41,8 +42,8 @@ function bundle(baseUrl: string, resources: { resourceType: string; id?: string 
  * authorisation server, rate limit per client, an OperationOutcome for every error.
  * Mounted before the session, CSRF and form parsers (no cookie here, only the bearer token).
  */
-export function fhirApi(services: Services): Router {
-  const { fhir, config } = services
+export function fhirApi(services: Services, options: { requestLogging?: boolean } = {}): Router {
+  const { fhir, config, logger } = services
   const baseUrl = `${config.publicUrl}/fhir`
   const router = Router()
   const started = new Date().toISOString()
@@ -57,8 +58,22 @@ export function fhirApi(services: Services): Router {
     ['Cross-Origin-Resource-Policy', 'same-origin'],
     ...(config.production ? ([['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']] as [string, string][]) : []),
   ]
-  router.use((_req, res, next) => {
+  // The request's id and log line, as pino-http writes them for pages (id, method, path, status,
+  // duration; no query string, no header), without a child logger per call.
+  const logRequests = options.requestLogging ?? true
+  router.use((req, res, next) => {
+    const id = requestIdOf(req)
+    res.locals.requestId = id
+    res.setHeader('X-Request-Id', id)
     for (const [k, v] of headers) res.setHeader(k, v)
+    if (logRequests) {
+      const start = performance.now()
+      res.once('finish', () => {
+        const line = { req: { id, method: req.method, path: req.originalUrl.split('?')[0] }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - start) }
+        if (res.statusCode >= 500) logger.error(line, 'request errored')
+        else logger.info(line, 'request completed')
+      })
+    }
     next()
   })
 
@@ -86,7 +101,8 @@ export function fhirApi(services: Services): Router {
     res.locals.fhirCaller = await fhir.authenticate(req.get('authorization'))
     next()
   })
-  router.use(express.json({ type: [FHIR_JSON, 'application/json'], limit: FHIR_BODY_LIMIT, strict: true }))
+  // Bodies are read only where a resource is created (a search or a read has none to parse).
+  const json = express.json({ type: [FHIR_JSON, 'application/json'], limit: FHIR_BODY_LIMIT, strict: true })
 
   router.get('/Patient/:id', async (req, res) => {
     send(res, 200, await fhir.readPatient(caller(res), String(req.params.id)))
@@ -101,7 +117,7 @@ export function fhirApi(services: Services): Router {
   router.get('/Observation/:id', async (req, res) => {
     send(res, 200, await fhir.readObservation(caller(res), String(req.params.id)))
   })
-  router.post('/Observation', async (req, res) => {
+  router.post('/Observation', json, async (req, res) => {
     const created = await fhir.createObservation(caller(res), req.body)
     res.setHeader('Location', `${baseUrl}/Observation/${created.id}`)
     send(res, 201, created)
@@ -112,7 +128,7 @@ export function fhirApi(services: Services): Router {
   router.get('/DocumentReference/:id', async (req, res) => {
     send(res, 200, await fhir.readDocument(caller(res), String(req.params.id)))
   })
-  router.post('/DocumentReference', async (req, res) => {
+  router.post('/DocumentReference', json, async (req, res) => {
     const created = await fhir.createDocument(caller(res), req.body)
     res.setHeader('Location', `${baseUrl}/DocumentReference/${created.id}`)
     send(res, 201, created)
@@ -132,7 +148,7 @@ export function fhirApi(services: Services): Router {
 
   router.use((req: Request, _res: Response, next) => next(new FhirError(404, 'not-found', `Aucune ressource à cette adresse : ${req.method} ${req.path}`)))
 
-  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     if (err instanceof FhirError) return outcome(res, err)
     if (err instanceof TooManyRequestsError) {
       if (err.retryAfterSeconds) res.setHeader('Retry-After', String(err.retryAfterSeconds))
@@ -144,7 +160,7 @@ export function fhirApi(services: Services): Router {
     if (type === 'encoding.unsupported' || type === 'charset.unsupported') return send(res, 415, operationOutcome('not-supported', 'Encodage non pris en charge'))
     if (err instanceof HttpError && err.status < 500) return send(res, err.status, operationOutcome('processing', err.message))
     if (err instanceof HttpError && err.status === 503) return send(res, 503, operationOutcome('transient', 'Service momentanément indisponible : réessayez plus tard'))
-    req.log?.error({ err }, 'erreur de l’API FHIR')
+    logger.error({ err, req: { id: res.locals.requestId } }, 'erreur de l’API FHIR')
     send(res, 500, operationOutcome('exception', 'Erreur interne : réessayez plus tard', 'fatal'))
   }
   router.use(onError)

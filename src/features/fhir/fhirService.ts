@@ -1,6 +1,6 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
-import { sqlLiteral, transactionInTwoRoundTrips } from '../../infrastructure/database'
+import { compileStatement, sqlLiteral, transactionInOneRoundTrip, transactionInTwoRoundTrips, type CompiledStatement } from '../../infrastructure/database'
 import { can, decideService, type DocumentFacts, type PolicyFacts } from '../../domain/accessPolicy'
 import { serviceActor, type Actor } from '../../domain/actor'
 import { serviceScopesOf, type ScopeAction } from '../../domain/serviceScopes'
@@ -175,31 +175,82 @@ export function createFhirService(deps: {
   }
 
   /**
-   * A search by a connected service in TWO round trips to PostgreSQL instead of five, with the same
-   * rules, in one transaction (`transactionInTwoRoundTrips`): (1) `BEGIN; <the policy facts>` — THE
-   * access policy decides on them in Node, before anything is searched; a refusal rolls back, is
-   * recorded, and nothing is read — (2) `<the search>; <the activity row (activity_append)>; COMMIT`:
-   * the row is appended last and committed in the same round trip, so the chain lock of the person is
-   * held only inside PostgreSQL (function + commit), never across a turn of Node's event loop.
-   * `search` returns the knex statement, unsent (undefined: none).
+   * The policy facts a search was last allowed on, per (client, person): the next search of that
+   * client decides on them in Node and sends everything in ONE round trip, guarded (`searchAtOnce`).
+   * Never trusted alone: the guard reads the facts again in the same transaction. With them, the guard
+   * and the searches already sent, compiled (knex builds and compiles a statement anew on each call,
+   * which costs more than PostgreSQL's part of such a search); all forgotten with the facts.
    */
-  async function searchAtOnce<R>(caller: FhirCaller, resourceType: string, search: () => Knex.QueryBuilder | undefined): Promise<{ facts: PolicyFacts; rows: R[] }> {
+  const decidedOn = new Map<string, { row: PersonFactsRow; guard: CompiledStatement; searches: Map<string, CompiledStatement> }>()
+  const DECIDED_ON_MAX = 10_000
+  const SEARCHES_MAX = 32
+
+  /**
+   * A search by a connected service, with the same rules as any read, in one transaction:
+   * - the usual way, in TWO round trips (`transactionInTwoRoundTrips`): (1) `BEGIN; <the policy
+   *   facts>` — THE access policy decides on them in Node, before anything is searched; a refusal rolls
+   *   back, is recorded, and nothing is read — (2) `<the search>; <the activity row (activity_append)>;
+   *   COMMIT`: the row is appended last and committed in the same round trip, so the chain lock of the
+   *   person is held only inside PostgreSQL (function + commit), never across a turn of Node's event loop;
+   * - when this client's previous search was allowed, in ONE round trip (`transactionInOneRoundTrip`):
+   *   the policy decides in Node on the facts that search read, then `BEGIN; <guard>; <the search>;
+   *   <the activity row>; COMMIT`, where the guard reads the facts again and stops everything (nothing
+   *   read, nothing recorded) if they differ in any way; then the usual way, on fresh facts.
+   * `search` returns the knex statement, unsent (undefined: none, the usual way); `searchKey`, when
+   * the statement depends on nothing else (no clock), lets it be compiled once.
+   */
+  async function searchAtOnce<R>(caller: FhirCaller, resourceType: string, search: () => Knex.QueryBuilder | undefined, searchKey?: string): Promise<{ facts: PolicyFacts; rows: R[] }> {
+    const key = `${caller.clientId}|${caller.personId}`
+    const known = decidedOn.get(key)
+    if (known) {
+      const facts = await access.factsFrom(db, caller.actor, known.row, new Date(), caller.personId)
+      let allowed = false
+      try {
+        allowed = judge(caller, resourceType, 'read', facts).allow
+      } catch {
+        // A refusal is never decided on remembered facts: the usual way below reads them again.
+      }
+      const sKey = searchKey === undefined ? undefined : `${resourceType} ${searchKey}`
+      let query = sKey === undefined ? undefined : known.searches.get(sKey)
+      if (allowed && !query) {
+        const built = search()
+        query = built && compileStatement(built)
+        if (query && sKey !== undefined && known.searches.size < SEARCHES_MAX) known.searches.set(sKey, query)
+      }
+      if (allowed && query) {
+        const r = await transactionInOneRoundTrip<R>(db, known.guard, query, readRow(caller, resourceType))
+        if (r.committed) return { facts, rows: r.rows }
+      }
+      // Refused, changed, or nothing to search: the usual way decides on the facts as they are now.
+      decidedOn.delete(key)
+    }
     let facts: PolicyFacts | undefined
     let refusal: { status: number; code: string; reason: string } | undefined
-    const r = await transactionInTwoRoundTrips<R>(db, access.factsQuery(db, caller.actor, caller.personId), async (person) => {
+    let row: (PersonFactsRow & { facts_digest: string }) | undefined
+    const r = await transactionInTwoRoundTrips<R>(db, access.factsWithDigestQuery(db, caller.actor, caller.personId), async (person) => {
       // The consent row came with the person's (catalogue consent included): no other query here.
-      facts = person ? await access.factsFrom(db, caller.actor, person as unknown as PersonFactsRow, new Date(), caller.personId) : undefined
+      row = person as (PersonFactsRow & { facts_digest: string }) | undefined
+      facts = row ? await access.factsFrom(db, caller.actor, row, new Date(), caller.personId) : undefined
       const decision = judge(caller, resourceType, 'read', facts)
       if (!decision.allow) {
         refusal = decision
         return undefined
       }
-      return { query: search(), last: activity.appendStatement(caller.actor, { action: 'fhir.read', subjectPersonId: caller.personId, objectType: resourceType }, sqlLiteral) }
+      return { query: search(), last: readRow(caller, resourceType) }
     })
     // A refusal is recorded after the connection is back in the pool (it takes one of its own).
     if (!r.committed) return refuse(caller, resourceType, 'read', refusal!)
+    const guard = access.factsGuard(db, caller.actor, caller.personId, row!.facts_digest)
+    if (guard) {
+      if (decidedOn.size >= DECIDED_ON_MAX) decidedOn.delete(decidedOn.keys().next().value!)
+      decidedOn.set(key, { row: row!, guard: compileStatement(guard), searches: new Map() })
+    }
     return { facts: facts!, rows: r.rows }
   }
+
+  /** The activity row of an allowed search, as SQL text with literals. */
+  const readRow = (caller: FhirCaller, resourceType: string) =>
+    activity.appendStatement(caller.actor, { action: 'fhir.read', subjectPersonId: caller.personId, objectType: resourceType }, sqlLiteral)
 
   const notFound = () => new FhirError(404, 'not-found', "Cette ressource n'existe pas")
   const invalid = (p: { status: 400 | 422; code: IssueCode; message: string; expression?: string }) => new FhirError(p.status, p.code, p.message, {}, p.expression)
@@ -284,7 +335,7 @@ export function createFhirService(deps: {
       if (cats.length) types = types.filter((t) => cats.includes(OBSERVATION_CODES[t].category))
       const { rows } = await searchAtOnce<MeasureRow>(caller, 'Observation', () =>
         types.length ? (repo.searchMeasures(db, caller.personId, { types, ...dates, limit: count + 1, offset }) as unknown as Knex.QueryBuilder) : undefined,
-      )
+      q.url)
       return bundleOf(q, rows.map((m) => toObservation(m, caller.personId)), count, offset)
     },
 
@@ -374,7 +425,7 @@ export function createFhirService(deps: {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
       if (!id) {
         // A search: two round trips (searchAtOnce); a read by id keeps its owner lookup before the decision.
-        const { rows } = await searchAtOnce<never>(caller, 'Immunization', () => repo.searchVaccinations(db, caller.personId, { ...dates, limit: count + 1, offset }))
+        const { rows } = await searchAtOnce<never>(caller, 'Immunization', () => repo.searchVaccinations(db, caller.personId, { ...dates, limit: count + 1, offset }), q.url)
         return bundleOf(q, rows.map((v: { id: string; vaccine: string; other_name: string | null; date: string; dose: string; professional: string; lot: string | null }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId)), count, offset)
       }
       return db.transaction(async (trx) => {
@@ -392,7 +443,7 @@ export function createFhirService(deps: {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
       if (!id) {
         // A search: two round trips (searchAtOnce); a read by id keeps its owner lookup before the decision.
-        const { rows } = await searchAtOnce<never>(caller, 'Appointment', () => repo.searchEvents(db, caller.personId, { ...dates, limit: count + 1, offset }))
+        const { rows } = await searchAtOnce<never>(caller, 'Appointment', () => repo.searchEvents(db, caller.personId, { ...dates, limit: count + 1, offset }), q.url)
         return bundleOf(q, rows.map((e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string }) => toAppointment(e, caller.personId, parisOffset)), count, offset)
       }
       return db.transaction(async (trx) => {
