@@ -346,6 +346,80 @@ export async function transactionInOneRoundTrip<R>(db: Knex, guard: Knex.QueryBu
   }
 }
 
+type Statement = Knex.QueryBuilder | Knex.Raw | CompiledStatement
+type OneRoundTripResult<R> = { committed: true; rows: R[] } | { committed: false }
+
+/**
+ * `transactionInOneRoundTrip` for callers that come together: the calls made during one turn of the
+ * event loop (at most `max`) share ONE transaction, one round trip and one commit —
+ * `BEGIN; <guard₁>; <query₁>; <guard₂>; <query₂>; …; <last₁>; <last₂>; …; COMMIT` — so concurrent reads that each record a
+ * row of history (FHIR searches) wait for one WAL flush, not one each, and take their history
+ * chain's lock once. Each call's rows and record are in that transaction, as they would be in a
+ * transaction of its own. If anything in it fails (a guard, a statement), nothing of it is kept and
+ * every call runs again alone (`transactionInOneRoundTrip`), so each gets its own outcome: its rows,
+ * `{ committed: false }` for its changed guard, or its own error. `last`: one statement.
+ */
+export function groupedOneRoundTrips(db: Knex, max = 16): <R>(guard: Statement, query: Statement, last: string) => Promise<OneRoundTripResult<R>> {
+  type Call = { guard: Statement; query: Statement; last: string; resolve: (r: OneRoundTripResult<unknown>) => void; reject: (e: unknown) => void }
+  let pending: Call[] = []
+  const alone = (c: Call) => transactionInOneRoundTrip(db, c.guard, c.query, c.last).then(c.resolve, c.reject)
+  const together = async (calls: Call[]) => {
+    const client = (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+    let conn: pg.Client
+    try {
+      conn = await client.acquireConnection()
+    } catch (err) {
+      calls.forEach((c) => c.reject(err))
+      return
+    }
+    let failed = false
+    try {
+      const parts: string[] = ['BEGIN']
+      const at: number[] = []
+      let results = 1
+      for (const c of calls) {
+        // Marked as prepared at once: the same statement twice in this round trip is prepared once
+        // (after a failure, resyncPrepared asks PostgreSQL which exist).
+        for (const st of [c.guard, c.query]) {
+          const p = preparedStatement(conn, st)
+          p.done()
+          parts.push(p.text)
+          results += p.text.startsWith('PREPARE ') ? 2 : 1
+        }
+        at.push(results - 1) // the query's result
+      }
+      // Every `last` after every query: a lock it takes (a history chain's) is held only for the
+      // last statements and the commit, not while the other calls' queries run.
+      for (const c of calls) parts.push(c.last)
+      results += calls.length
+      parts.push('COMMIT')
+      const r = (await conn.query(parts.join('; '))) as unknown as pg.QueryResult[]
+      if (r.length !== results + 1) throw new Error(`groupedOneRoundTrips : ${r.length} résultats pour ${results + 1} instructions`)
+      calls.forEach((c, i) => c.resolve({ committed: true, rows: r[at[i]].rows }))
+    } catch {
+      failed = true
+      await conn.query('ROLLBACK').catch(() => undefined)
+      await resyncPrepared(conn).catch(() => undefined)
+    } finally {
+      await client.releaseConnection(conn)
+    }
+    if (failed) calls.forEach(alone)
+  }
+  const flush = () => {
+    const all = pending
+    pending = []
+    for (let i = 0; i < all.length; i += max) {
+      const group = all.slice(i, i + max)
+      void (group.length === 1 ? alone(group[0]) : together(group))
+    }
+  }
+  return <R>(guard: Statement, query: Statement, last: string) =>
+    new Promise<OneRoundTripResult<R>>((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush)
+      pending.push({ guard, query, last, resolve: resolve as (r: OneRoundTripResult<unknown>) => void, reject })
+    })
+}
+
 /**
  * Gathers the keys asked for during one turn of the event loop and reads them with ONE statement
  * (`read` gets the keys in order and returns one result per key, in the same order): under load the

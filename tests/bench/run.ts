@@ -36,6 +36,8 @@ async function main() {
   const fromEnv = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   const wanted = [...process.argv.slice(2).filter((a) => !a.startsWith('-')), ...fromEnv]
   const names = wanted.length ? wanted : DEFAULT
+  // The app is measured as `npm start` runs it: the same Node flags (package.json, "start" and "bench").
+  process.stdout.write(`Node ${process.version} ${process.execArgv.filter((a) => a.startsWith('--max')).join(' ') || '(sans option de mémoire : lancez `npm run bench`)'}\n`)
   for (const name of names) {
     const bench = BENCHES[name]
     if (!bench) {

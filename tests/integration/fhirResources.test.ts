@@ -323,3 +323,24 @@ describe('a consent changed between two searches', () => {
     expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(200)
   })
 })
+
+describe('searches that arrive together', () => {
+  test('each is answered and recorded once, in the chain, when they share one transaction', async () => {
+    const client = await registerClient(o.t, { scopes: ['observation.read'] })
+    const { tokens } = await connectService(o, client, ['observation.read'], ['observation.read'], camille)
+    expect((await fhirGet(o, '/Observation?_count=2', tokens.access_token)).status).toBe(200)
+    const before = await count('activity_log', { subject_person_id: camilleId, action: 'fhir.read' })
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => fhirGet(o, `/Observation?_count=${1 + (i % 3)}`, tokens.access_token)))
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200))
+    expect(answers.map((a) => a.body.entry.length)).toEqual(Array.from({ length: 8 }, (_, i) => 1 + (i % 3)))
+    expect(await count('activity_log', { subject_person_id: camilleId, action: 'fhir.read' })).toBe(before + 8)
+    // The chain holds: every row links to the one before and its hash is right.
+    const chain = await o.t.db('activity_log').where({ chain_key: camilleId }).orderBy('seq', 'desc').limit(10)
+    chain.reverse()
+    for (let i = 1; i < chain.length; i++) {
+      expect(chain[i].seq).toBe(chain[i - 1].seq + 1)
+      expect(chain[i].prev_hash).toBe(chain[i - 1].hash)
+      expect(chain[i].hash).toBe(entryHash(chain[i].prev_hash, toEntry(chain[i])))
+    }
+  })
+})

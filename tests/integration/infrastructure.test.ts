@@ -13,7 +13,7 @@ import { toEntry } from '../../src/features/history/repository'
 import { entryHash, verifyChain } from '../../src/domain/hashChain'
 import type { Actor } from '../../src/domain/actor'
 import type pg from 'pg'
-import { preparedStatement, resyncPrepared, sqlLiteral, transactionInOneRoundTrip } from '../../src/infrastructure/database'
+import { groupedOneRoundTrips, preparedStatement, resyncPrepared, sqlLiteral, transactionInOneRoundTrip } from '../../src/infrastructure/database'
 
 const logger = createLogger('silent')
 
@@ -284,6 +284,49 @@ describe('journal d’activité', () => {
       expect(r).toEqual({ committed: true, rows: [{ first_names: 'Camille' }] })
       expect(await sent()).toBe(i)
     }
+  })
+})
+
+describe('groupedOneRoundTrips : les appels d’un même tour partagent une transaction', () => {
+  let d: TestDatabase
+  beforeAll(async () => {
+    d = await createTestDatabase()
+  })
+  afterAll(async () => {
+    await d.drop()
+  })
+
+  it('une transaction et un commit pour tous ; si un appel échoue, chacun est rejoué seul et reçoit sa propre issue, sans doublon', async () => {
+    const camille = await d.db('insured_persons').where({ first_names: 'Camille' }).first('id', 'last_name')
+    const run = groupedOneRoundTrips(d.db)
+    const guard = (expected: string) => d.db.raw('SELECT facts_unchanged((SELECT last_name FROM insured_persons WHERE id = ?), ?)', [camille.id, expected])
+    const query = (n: number) => d.db.raw('SELECT ?::int AS n', [n])
+    const marker = `groupe-${Date.now()}`
+    // Each `last` records its call and the transaction it ran in.
+    const last = (n: number) => `INSERT INTO outbox (channel, kind, recipient, subject, body, status) VALUES ('email', 'essai', ${sqlLiteral(`${marker}-${n}`)}, txid_current()::text, 'b', 'kept')`
+    const rows = async () => (await d.db('outbox').where('recipient', 'like', `${marker}-%`).select('recipient', 'subject')) as { recipient: string; subject: string }[]
+
+    // Three calls in the same turn: one transaction, each gets its own query's rows.
+    const ok = await Promise.all([1, 2, 3].map((n) => run<{ n: number }>(guard(camille.last_name), query(n), last(n))))
+    expect(ok).toEqual([1, 2, 3].map((n) => ({ committed: true, rows: [{ n }] })))
+    const first = await rows()
+    expect(first.map((r) => r.recipient).sort()).toEqual([1, 2, 3].map((n) => `${marker}-${n}`))
+    expect(new Set(first.map((r) => r.subject)).size).toBe(1)
+
+    // A changed guard (4) and a failing statement (5) among good calls (6, 7): the group is rolled
+    // back, then each runs alone — 4 is told, 5 throws, 6 and 7 are kept once each.
+    const outcomes = await Promise.allSettled([
+      run(guard('Autre nom'), query(4), last(4)),
+      run(guard(camille.last_name), d.db.raw('SELECT 1/0 AS n'), last(5)),
+      run<{ n: number }>(guard(camille.last_name), query(6), last(6)),
+      run<{ n: number }>(guard(camille.last_name), query(7), last(7)),
+    ])
+    expect(outcomes[0]).toEqual({ status: 'fulfilled', value: { committed: false } })
+    expect(outcomes[1].status).toBe('rejected')
+    expect(outcomes[2]).toEqual({ status: 'fulfilled', value: { committed: true, rows: [{ n: 6 }] } })
+    expect(outcomes[3]).toEqual({ status: 'fulfilled', value: { committed: true, rows: [{ n: 7 }] } })
+    const after = (await rows()).map((r) => r.recipient).sort()
+    expect(after).toEqual([1, 2, 3, 6, 7].map((n) => `${marker}-${n}`))
   })
 })
 

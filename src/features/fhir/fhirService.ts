@@ -1,6 +1,6 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
-import { compileStatement, sqlLiteral, transactionInOneRoundTrip, transactionInTwoRoundTrips, type CompiledStatement } from '../../infrastructure/database'
+import { compileStatement, groupedOneRoundTrips, sqlLiteral, transactionInTwoRoundTrips, type CompiledStatement } from '../../infrastructure/database'
 import { can, decideService, type DocumentFacts, type PolicyFacts } from '../../domain/accessPolicy'
 import { serviceActor, type Actor } from '../../domain/actor'
 import { serviceScopesOf, type ScopeAction } from '../../domain/serviceScopes'
@@ -182,6 +182,8 @@ export function createFhirService(deps: {
    * which costs more than PostgreSQL's part of such a search); all forgotten with the facts.
    */
   const decidedOn = new Map<string, { row: PersonFactsRow; guard: CompiledStatement; searches: Map<string, CompiledStatement> }>()
+  /** Searches decided together share one transaction and one commit (`groupedOneRoundTrips`). */
+  const oneRoundTrip = groupedOneRoundTrips(db)
   const DECIDED_ON_MAX = 10_000
   const SEARCHES_MAX = 32
 
@@ -192,10 +194,11 @@ export function createFhirService(deps: {
    *   back, is recorded, and nothing is read — (2) `<the search>; <the activity row (activity_append)>;
    *   COMMIT`: the row is appended last and committed in the same round trip, so the chain lock of the
    *   person is held only inside PostgreSQL (function + commit), never across a turn of Node's event loop;
-   * - when this client's previous search was allowed, in ONE round trip (`transactionInOneRoundTrip`):
+   * - when this client's previous search was allowed, in ONE round trip (`groupedOneRoundTrips`):
    *   the policy decides in Node on the facts that search read, then `BEGIN; <guard>; <the search>;
    *   <the activity row>; COMMIT`, where the guard reads the facts again and stops everything (nothing
-   *   read, nothing recorded) if they differ in any way; then the usual way, on fresh facts.
+   *   read, nothing recorded) if they differ in any way; then the usual way, on fresh facts. Searches
+   *   decided during the same turn of the event loop share that transaction (one commit for all).
    * `search` returns the knex statement, unsent (undefined: none, the usual way); `searchKey`, when
    * the statement depends on nothing else (no clock), lets it be compiled once.
    */
@@ -218,7 +221,7 @@ export function createFhirService(deps: {
         if (query && sKey !== undefined && known.searches.size < SEARCHES_MAX) known.searches.set(sKey, query)
       }
       if (allowed && query) {
-        const r = await transactionInOneRoundTrip<R>(db, known.guard, query, readRow(caller, resourceType))
+        const r = await oneRoundTrip<R>(known.guard, query, readRow(caller, resourceType))
         if (r.committed) return { facts, rows: r.rows }
       }
       // Refused, changed, or nothing to search: the usual way decides on the facts as they are now.
