@@ -8,7 +8,7 @@ import * as cheerio from 'cheerio'
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { signIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
-import { sealChunk, openChunk, CHUNK_SIZE } from '../../src/infrastructure/documentStore'
+import { sealChunk, openChunk, CHUNK_SIZE, createPgDocumentStore } from '../../src/infrastructure/documentStore'
 
 /** The raw AES-256-GCM reference is measured in 64 KB blocks (the issue's unit), whatever the store's chunk size. */
 const AES_BLOCK = 64 * 1024
@@ -194,6 +194,37 @@ export async function transferBench(): Promise<string[]> {
     for (let i = 0; i < n; i++) openChunk(key, 'bench', n - 1, sealed)
     const dec = (n * AES_BLOCK) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
     out.push(`  AES-256-GCM brut, blocs de 64 Ko (le stockage chiffre par blocs de ${CHUNK_SIZE / 1024} Ko) : chiffrement ${enc.toFixed(0)} Mo/s, déchiffrement ${dec.toFixed(0)} Mo/s`)
+    // The storage alone, without HTTP, multipart or response: the app's own store (seal + binary COPY
+    // in one transaction with its commit; binary COPY out + open), into a table like document_chunks
+    // (same storage, no foreign key). What a transfer could reach at best with PostgreSQL behind it.
+    await t.db.raw('CREATE TABLE bench_chunks (LIKE document_chunks INCLUDING ALL)')
+    try {
+      const store = createPgDocumentStore(CHUNK_SIZE, { table: 'bench_chunks', owner: 'document_id' })
+      const ids: string[] = []
+      const storeWrite = async () => {
+        const id = crypto.randomUUID()
+        ids.push(id)
+        await t.db.transaction((trx) => store.write(trx, id, key, [payload]).then(() => undefined))
+      }
+      await storeWrite()
+      const w = await timed(t, rounds, storeWrite)
+      const chunks = Math.ceil(size / CHUNK_SIZE)
+      const storeRead = async () => {
+        let bytes = 0
+        for await (const c of store.read(t.db, ids[0], key, chunks)) bytes += c.length
+        if (bytes !== size) throw new Error('stockage seul : contenu incomplet')
+      }
+      await storeRead()
+      const r = await timed(t, rounds, storeRead)
+      const storeUp = (size * rounds) / MB / w.secs
+      const storeDown = (size * rounds) / MB / r.secs
+      out.push(
+        `  stockage seul (sans HTTP) : écriture ${storeUp.toFixed(1)} Mo/s (Node ${w.nodeMs.toFixed(0)} ms, PostgreSQL ${w.pgMs.toFixed(0)} ms par ${size / MB} Mo), soit ${(storeUp / bareUp).toFixed(2)} de node:http nu ; lecture ${storeDown.toFixed(1)} Mo/s (Node ${r.nodeMs.toFixed(0)} ms, PostgreSQL ${r.pgMs.toFixed(0)} ms), soit ${(storeDown / bareDown).toFixed(2)} de node:http nu`,
+        `    (un envoi ou un téléchargement par l'application fait ce travail en plus de celui de node:http nu : même si HTTP ne coûtait rien, son rapport ne dépasserait pas ${(storeUp / bareUp).toFixed(2)} à l'envoi et ${(storeDown / bareDown).toFixed(2)} au téléchargement)`,
+      )
+    } finally {
+      await t.db.raw('DROP TABLE bench_chunks')
+    }
     // Peak RSS growth with concurrent uploads (client and server in this process; the client streams).
     global.gc?.()
     const baseline = process.memoryUsage().rss
