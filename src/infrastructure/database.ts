@@ -373,10 +373,11 @@ export function groupedOneRoundTrips(db: Knex, max = 16): <R>(guard: Statement, 
       return
     }
     let failed = false
+    let committed: pg.QueryResult[] | undefined
+    const at: number[] = []
+    let results = 1
     try {
       const parts: string[] = ['BEGIN']
-      const at: number[] = []
-      let results = 1
       for (const c of calls) {
         // Marked as prepared at once: the same statement twice in this round trip is prepared once
         // (after a failure, resyncPrepared asks PostgreSQL which exist).
@@ -393,9 +394,7 @@ export function groupedOneRoundTrips(db: Knex, max = 16): <R>(guard: Statement, 
       for (const c of calls) parts.push(c.last)
       results += calls.length
       parts.push('COMMIT')
-      const r = (await conn.query(parts.join('; '))) as unknown as pg.QueryResult[]
-      if (r.length !== results + 1) throw new Error(`groupedOneRoundTrips : ${r.length} résultats pour ${results + 1} instructions`)
-      calls.forEach((c, i) => c.resolve({ committed: true, rows: r[at[i]].rows }))
+      committed = (await conn.query(parts.join('; '))) as unknown as pg.QueryResult[]
     } catch {
       failed = true
       await conn.query('ROLLBACK').catch(() => undefined)
@@ -403,7 +402,15 @@ export function groupedOneRoundTrips(db: Knex, max = 16): <R>(guard: Statement, 
     } finally {
       await client.releaseConnection(conn)
     }
-    if (failed) calls.forEach(alone)
+    if (failed) return calls.forEach(alone)
+    const r = committed!
+    // Committed: never replayed. A count that does not match (a `last` of several statements) is a
+    // programming error, reported to every caller rather than guessed.
+    if (r.length !== results + 1) {
+      const err = new Error(`groupedOneRoundTrips : ${r.length} résultats pour ${results + 1} instructions`)
+      return calls.forEach((c) => c.reject(err))
+    }
+    calls.forEach((c, i) => c.resolve({ committed: true, rows: r[at[i]].rows }))
   }
   const flush = () => {
     const all = pending

@@ -327,6 +327,12 @@ describe('groupedOneRoundTrips : les appels d’un même tour partagent une tran
     expect(outcomes[3]).toEqual({ status: 'fulfilled', value: { committed: true, rows: [{ n: 7 }] } })
     const after = (await rows()).map((r) => r.recipient).sort()
     expect(after).toEqual([1, 2, 3, 6, 7].map((n) => `${marker}-${n}`))
+
+    // A `last` of two statements breaks the count of results: committed, so never replayed (no
+    // double write), and every caller of the group is told.
+    const broken = await Promise.allSettled([run(guard(camille.last_name), query(8), `${last(8)}; SELECT 1`), run(guard(camille.last_name), query(9), last(9))])
+    expect(broken.map((o) => o.status)).toEqual(['rejected', 'rejected'])
+    expect((await rows()).map((r) => r.recipient).filter((r) => /-(8|9)$/.test(r)).sort()).toEqual([`${marker}-8`, `${marker}-9`])
   })
 })
 
