@@ -173,6 +173,11 @@ export async function startEmbeddedPostgres(
   }
 }
 
+/** knex's pool, for the few callers that need a raw node-pg connection of it (acquire, then release). */
+export function poolOf(db: Knex): { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } {
+  return (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+}
+
 /**
  * A hot read statement run as a named prepared statement on a connection of knex's pool (same pool,
  * timeouts and session settings). PostgreSQL then parses it once per connection and can reuse its plan:
@@ -182,7 +187,7 @@ export async function startEmbeddedPostgres(
 export async function preparedQuery<T>(db: Knex, name: string, text: string, values: unknown[]): Promise<T[]> {
   // Its own pool connection: never inside a transaction (which has one connection of its own).
   if ((db as Knex.Transaction).isTransaction) throw new Error('preparedQuery: pas dans une transaction')
-  const client = (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+  const client = poolOf(db)
   const conn = await client.acquireConnection()
   try {
     const result = await conn.query({ name, text, values })
@@ -284,7 +289,7 @@ export async function transactionInTwoRoundTrips<R>(
   first: Knex.QueryBuilder | Knex.Raw | undefined,
   then: (row: Record<string, unknown> | undefined) => Promise<{ query?: Knex.QueryBuilder | Knex.Raw; last: string } | undefined>,
 ): Promise<{ committed: true; rows: R[] } | { committed: false }> {
-  const client = (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+  const client = poolOf(db)
   const conn = await client.acquireConnection()
   let open = false
   try {
@@ -316,6 +321,36 @@ export async function transactionInTwoRoundTrips<R>(
 /** The SQLSTATE a guard raises when what a decision was made on has changed (`facts_unchanged`). */
 export const GUARD_FAILED = 'MS001'
 
+type Statement = Knex.QueryBuilder | Knex.Raw | CompiledStatement
+type OneRoundTripResult<R> = { committed: true; rows: R[] } | { committed: false }
+type GuardedRead = { guard: Statement; query: Statement; last: string }
+
+/**
+ * The text of ONE round trip for guarded reads: `BEGIN; <guard₁>; <query₁>; <guard₂>; <query₂>; …;
+ * <last₁>; <last₂>; …; COMMIT`, every `last` after every query, so that a lock one takes (a history
+ * chain's) is held only for the last statements and the commit, not while the queries run. `at[i]`:
+ * the index of read i's query result; `results`: how many results PostgreSQL returns (each `last`
+ * is one statement). Statements are marked prepared at once (the same one twice is prepared once);
+ * after a failure the caller runs `resyncPrepared`.
+ */
+function guardedRoundTrip(conn: pg.Client, reads: GuardedRead[]): { text: string; at: number[]; results: number } {
+  const parts = ['BEGIN']
+  const at: number[] = []
+  let results = 1
+  for (const r of reads) {
+    for (const st of [r.guard, r.query]) {
+      const p = preparedStatement(conn, st)
+      p.done()
+      parts.push(p.text)
+      results += p.text.startsWith('PREPARE ') ? 2 : 1
+    }
+    at.push(results - 1)
+  }
+  for (const r of reads) parts.push(r.last)
+  parts.push('COMMIT')
+  return { text: parts.join('; '), at, results: results + reads.length + 1 }
+}
+
 /**
  * A transaction in ONE round trip: `BEGIN; <guard>; <query>; <last>; COMMIT`, for a caller that
  * already decided in Node on data read earlier. `guard` reads them again and raises `GUARD_FAILED`
@@ -324,17 +359,13 @@ export const GUARD_FAILED = 'MS001'
  * data). Any other error rolls back and is rethrown. Statements are prepared once per connection, as
  * in `transactionInTwoRoundTrips`; `rows`: the result of `query`.
  */
-export async function transactionInOneRoundTrip<R>(db: Knex, guard: Knex.QueryBuilder | Knex.Raw | CompiledStatement, query: Knex.QueryBuilder | Knex.Raw | CompiledStatement, last: string): Promise<{ committed: true; rows: R[] } | { committed: false }> {
-  const client = (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+export async function transactionInOneRoundTrip<R>(db: Knex, guard: Statement, query: Statement, last: string): Promise<OneRoundTripResult<R>> {
+  const client = poolOf(db)
   const conn = await client.acquireConnection()
   try {
-    const g = preparedStatement(conn, guard)
-    const q = preparedStatement(conn, query)
-    const r = (await conn.query(`BEGIN; ${g.text}; ${q.text}; ${last}; COMMIT`)) as unknown as pg.QueryResult[]
-    g.done()
-    q.done()
-    // The query's rows: the result just before `last`'s and COMMIT's.
-    return { committed: true, rows: r[r.length - 3].rows as R[] }
+    const trip = guardedRoundTrip(conn, [{ guard, query, last }])
+    const r = (await conn.query(trip.text)) as unknown as pg.QueryResult[]
+    return { committed: true, rows: r[trip.at[0]].rows as R[] }
   } catch (err) {
     // The error came after BEGIN (the transaction is open, failed) or before it (ROLLBACK only warns).
     await conn.query('ROLLBACK').catch(() => undefined)
@@ -345,9 +376,6 @@ export async function transactionInOneRoundTrip<R>(db: Knex, guard: Knex.QueryBu
     await client.releaseConnection(conn)
   }
 }
-
-type Statement = Knex.QueryBuilder | Knex.Raw | CompiledStatement
-type OneRoundTripResult<R> = { committed: true; rows: R[] } | { committed: false }
 
 /**
  * `transactionInOneRoundTrip` for callers that come together: the calls made during one turn of the
@@ -360,11 +388,11 @@ type OneRoundTripResult<R> = { committed: true; rows: R[] } | { committed: false
  * `{ committed: false }` for its changed guard, or its own error. `last`: one statement.
  */
 export function groupedOneRoundTrips(db: Knex, max = 16): <R>(guard: Statement, query: Statement, last: string) => Promise<OneRoundTripResult<R>> {
-  type Call = { guard: Statement; query: Statement; last: string; resolve: (r: OneRoundTripResult<unknown>) => void; reject: (e: unknown) => void }
+  type Call = GuardedRead & { resolve: (r: OneRoundTripResult<unknown>) => void; reject: (e: unknown) => void }
   let pending: Call[] = []
   const alone = (c: Call) => transactionInOneRoundTrip(db, c.guard, c.query, c.last).then(c.resolve, c.reject)
   const together = async (calls: Call[]) => {
-    const client = (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+    const client = poolOf(db)
     let conn: pg.Client
     try {
       conn = await client.acquireConnection()
@@ -372,45 +400,25 @@ export function groupedOneRoundTrips(db: Knex, max = 16): <R>(guard: Statement, 
       calls.forEach((c) => c.reject(err))
       return
     }
-    let failed = false
-    let committed: pg.QueryResult[] | undefined
-    const at: number[] = []
-    let results = 1
+    let trip: ReturnType<typeof guardedRoundTrip> | undefined
+    let r: pg.QueryResult[] | undefined
     try {
-      const parts: string[] = ['BEGIN']
-      for (const c of calls) {
-        // Marked as prepared at once: the same statement twice in this round trip is prepared once
-        // (after a failure, resyncPrepared asks PostgreSQL which exist).
-        for (const st of [c.guard, c.query]) {
-          const p = preparedStatement(conn, st)
-          p.done()
-          parts.push(p.text)
-          results += p.text.startsWith('PREPARE ') ? 2 : 1
-        }
-        at.push(results - 1) // the query's result
-      }
-      // Every `last` after every query: a lock it takes (a history chain's) is held only for the
-      // last statements and the commit, not while the other calls' queries run.
-      for (const c of calls) parts.push(c.last)
-      results += calls.length
-      parts.push('COMMIT')
-      committed = (await conn.query(parts.join('; '))) as unknown as pg.QueryResult[]
+      trip = guardedRoundTrip(conn, calls)
+      r = (await conn.query(trip.text)) as unknown as pg.QueryResult[]
     } catch {
-      failed = true
       await conn.query('ROLLBACK').catch(() => undefined)
       await resyncPrepared(conn).catch(() => undefined)
     } finally {
       await client.releaseConnection(conn)
     }
-    if (failed) return calls.forEach(alone)
-    const r = committed!
+    if (!r || !trip) return calls.forEach(alone)
     // Committed: never replayed. A count that does not match (a `last` of several statements) is a
     // programming error, reported to every caller rather than guessed.
-    if (r.length !== results + 1) {
-      const err = new Error(`groupedOneRoundTrips : ${r.length} résultats pour ${results + 1} instructions`)
+    if (r.length !== trip.results) {
+      const err = new Error(`groupedOneRoundTrips : ${r.length} résultats pour ${trip.results} instructions`)
       return calls.forEach((c) => c.reject(err))
     }
-    calls.forEach((c, i) => c.resolve({ committed: true, rows: r[at[i]].rows }))
+    calls.forEach((c, i) => c.resolve({ committed: true, rows: r[trip.at[i]].rows }))
   }
   const flush = () => {
     const all = pending

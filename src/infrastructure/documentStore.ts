@@ -2,9 +2,9 @@ import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import { once } from 'node:events'
 import type { Readable, Writable } from 'node:stream'
-import type pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 import { isUuid } from '../domain/uuid'
+import { poolOf } from './database'
 
 /**
  * Where the bytes of documents live. The interface lets another backend (object storage) replace
@@ -100,7 +100,7 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
   if (!/^[a-z_]+$/.test(table) || !/^[a-z_]+$/.test(owner)) throw new Error('nom de table invalide')
   return {
     async write(trx, documentId, key, source, inspect) {
-      const conn = (await (trx as unknown as { client: { acquireConnection(): Promise<pg.Client> } }).client.acquireConnection()) as pg.Client
+      const conn = await poolOf(trx).acquireConnection()
       const owned = uuidBytes(documentId)
       // A slow client (or a long export) may take longer than the usual statement limit; the request's
       // own time limit still ends a stalled upload (the COPY is then aborted and rolled back).
@@ -168,7 +168,7 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
         return
       }
       if (!isUuid(documentId)) throw new Error('identifiant invalide')
-      const client = (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+      const client = poolOf(db)
       const conn = await client.acquireConnection()
       let clean = false
       try {
