@@ -285,18 +285,8 @@ describe('journal d’activité', () => {
       expect(await sent()).toBe(i)
     }
   })
-})
 
-describe('groupedOneRoundTrips : les appels d’un même tour partagent une transaction', () => {
-  let d: TestDatabase
-  beforeAll(async () => {
-    d = await createTestDatabase()
-  })
-  afterAll(async () => {
-    await d.drop()
-  })
-
-  it('une transaction et un commit pour tous ; si un appel échoue, chacun est rejoué seul et reçoit sa propre issue, sans doublon', async () => {
+  it('groupedOneRoundTrips : les appels d’un même tour partagent une transaction et un commit ; si un appel échoue, chacun est rejoué seul et reçoit sa propre issue, sans doublon', async () => {
     const camille = await d.db('insured_persons').where({ first_names: 'Camille' }).first('id', 'last_name')
     const run = groupedOneRoundTrips(d.db)
     const guard = (expected: string) => d.db.raw('SELECT facts_unchanged((SELECT last_name FROM insured_persons WHERE id = ?), ?)', [camille.id, expected])
