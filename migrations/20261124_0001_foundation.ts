@@ -143,7 +143,9 @@ export async function up(knex: Knex): Promise<void> {
     t.string('hash', 64).notNullable()
     t.unique(['chain_key', 'seq'])
   })
-  await knex.raw('CREATE INDEX activity_subject_time ON activity_log (subject_person_id, occurred_at DESC) WHERE subject_person_id IS NOT NULL')
+  await knex.raw(
+    'CREATE INDEX activity_subject_time ON activity_log (subject_person_id, occurred_at DESC) WHERE subject_person_id IS NOT NULL',
+  )
   await knex.raw('CREATE INDEX activity_actor_time ON activity_log (actor_account_id, occurred_at DESC)')
   await knex.raw(`
     CREATE FUNCTION activity_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

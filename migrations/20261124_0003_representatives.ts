@@ -14,7 +14,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('ended_at', { useTz: true })
     t.string('ended_reason', 30) // majority | removed | closed
   })
-  await knex.raw('CREATE UNIQUE INDEX representatives_active ON representatives (child_person_id, representative_person_id) WHERE ended_at IS NULL')
+  await knex.raw(
+    'CREATE UNIQUE INDEX representatives_active ON representatives (child_person_id, representative_person_id) WHERE ended_at IS NULL',
+  )
   await knex.raw('CREATE INDEX representatives_by_representative ON representatives (representative_person_id) WHERE ended_at IS NULL')
 }
 

@@ -57,7 +57,9 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(
     'CREATE UNIQUE INDEX representative_invitations_pending ON representative_invitations (child_person_id, invitee_person_id) WHERE accepted_at IS NULL AND declined_at IS NULL AND cancelled_at IS NULL',
   )
-  await knex.raw('CREATE INDEX representative_invitations_invitee ON representative_invitations (invitee_person_id) WHERE accepted_at IS NULL AND declined_at IS NULL AND cancelled_at IS NULL')
+  await knex.raw(
+    'CREATE INDEX representative_invitations_invitee ON representative_invitations (invitee_person_id) WHERE accepted_at IS NULL AND declined_at IS NULL AND cancelled_at IS NULL',
+  )
   // The daily majority job looks for the active representations of people born before a date.
   await knex.raw('CREATE INDEX insured_persons_birth_date ON insured_persons (birth_date)')
 }

@@ -104,7 +104,22 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
     t.primary(['profession', 'category'])
   })
-  const categories = ['SYNTHESE', 'ORD_SOIN', 'RADIO_SC', 'BIOLOGIE', 'CPT_REND', 'DEPISTAG', 'CERT_MED', 'DOC_ADM', 'AUTR_DOC', 'SYNTH_PML', 'DIR_ANT', 'QUEST_SANTE', 'CAR_VAC', 'REMB']
+  const categories = [
+    'SYNTHESE',
+    'ORD_SOIN',
+    'RADIO_SC',
+    'BIOLOGIE',
+    'CPT_REND',
+    'DEPISTAG',
+    'CERT_MED',
+    'DOC_ADM',
+    'AUTR_DOC',
+    'SYNTH_PML',
+    'DIR_ANT',
+    'QUEST_SANTE',
+    'CAR_VAC',
+    'REMB',
+  ]
   // What each profession may NOT read; everything else is readable. Doctors read everything.
   const denied: Record<string, string[]> = {
     MEDECIN: [],

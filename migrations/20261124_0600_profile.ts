@@ -33,8 +33,12 @@ export async function up(knex: Knex): Promise<void> {
     t.string('lifestyle_version', 20)
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
   })
-  await knex.raw("ALTER TABLE profile_facts ADD CONSTRAINT profile_facts_blood_group_check CHECK (blood_group IN ('A+', 'A-', 'B+', 'B-', 'AB+', 'AB-', 'O+', 'O-'))")
-  await knex.raw("ALTER TABLE profile_facts ADD CONSTRAINT profile_facts_organ_donation_check CHECK (organ_donation IN ('accept', 'refuse', 'undecided'))")
+  await knex.raw(
+    "ALTER TABLE profile_facts ADD CONSTRAINT profile_facts_blood_group_check CHECK (blood_group IN ('A+', 'A-', 'B+', 'B-', 'AB+', 'AB-', 'O+', 'O-'))",
+  )
+  await knex.raw(
+    "ALTER TABLE profile_facts ADD CONSTRAINT profile_facts_organ_donation_check CHECK (organ_donation IN ('accept', 'refuse', 'undecided'))",
+  )
 
   await knex.schema.createTable('profile_contacts', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'))
@@ -84,9 +88,13 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
     t.timestamp('finalised_at', { useTz: true })
   })
-  await knex.raw("ALTER TABLE questionnaire_responses ADD CONSTRAINT questionnaire_responses_status_check CHECK (status IN ('draft', 'final'))")
+  await knex.raw(
+    "ALTER TABLE questionnaire_responses ADD CONSTRAINT questionnaire_responses_status_check CHECK (status IN ('draft', 'final'))",
+  )
   // At most one draft of a questionnaire per person (habitudes de vie: one current answer set).
-  await knex.raw("CREATE UNIQUE INDEX questionnaire_responses_one_draft ON questionnaire_responses (person_id, questionnaire) WHERE status = 'draft'")
+  await knex.raw(
+    "CREATE UNIQUE INDEX questionnaire_responses_one_draft ON questionnaire_responses (person_id, questionnaire) WHERE status = 'draft'",
+  )
   await knex.raw('CREATE INDEX questionnaire_responses_person ON questionnaire_responses (person_id, questionnaire, created_at DESC)')
 }
 

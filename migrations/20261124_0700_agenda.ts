@@ -37,8 +37,12 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
     t.index(['person_id', 'date'])
   })
-  await knex.raw("ALTER TABLE agenda_events ADD CONSTRAINT agenda_events_status_check CHECK (status IN ('confirme', 'honore', 'annule', 'non_honore'))")
-  await knex.raw("ALTER TABLE agenda_events ADD CONSTRAINT agenda_events_time_check CHECK (time IS NULL OR time ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$')")
+  await knex.raw(
+    "ALTER TABLE agenda_events ADD CONSTRAINT agenda_events_status_check CHECK (status IN ('confirme', 'honore', 'annule', 'non_honore'))",
+  )
+  await knex.raw(
+    "ALTER TABLE agenda_events ADD CONSTRAINT agenda_events_time_check CHECK (time IS NULL OR time ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$')",
+  )
 
   await knex.schema.createTable('agenda_reminders', (t) => {
     t.bigIncrements('id')
@@ -76,5 +80,6 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['prevention_notices', 'calendar_links', 'agenda_reminders', 'agenda_events', 'vaccinations']) await knex.schema.dropTableIfExists(table)
+  for (const table of ['prevention_notices', 'calendar_links', 'agenda_reminders', 'agenda_events', 'vaccinations'])
+    await knex.schema.dropTableIfExists(table)
 }

@@ -18,7 +18,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
     t.index(['person_id', 'created_at'])
   })
-  await knex.raw("ALTER TABLE france_services_actions ADD CONSTRAINT france_services_actions_kind_check CHECK (kind IN ('opposition', 'closure', 'new_code'))")
+  await knex.raw(
+    "ALTER TABLE france_services_actions ADD CONSTRAINT france_services_actions_kind_check CHECK (kind IN ('opposition', 'closure', 'new_code'))",
+  )
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -21,7 +21,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['carer_person_id', 'status'])
     t.index(['person_id', 'status'])
   })
-  await knex.raw("ALTER TABLE carers ADD CONSTRAINT carers_status_check CHECK (status IN ('invited', 'active', 'declined', 'revoked', 'cancelled'))")
+  await knex.raw(
+    "ALTER TABLE carers ADD CONSTRAINT carers_status_check CHECK (status IN ('invited', 'active', 'declined', 'revoked', 'cancelled'))",
+  )
   await knex.raw('ALTER TABLE carers ADD CONSTRAINT carers_not_self CHECK (person_id <> carer_person_id)')
   await knex.raw("CREATE UNIQUE INDEX carers_one_open ON carers (person_id, carer_person_id) WHERE status IN ('invited', 'active')")
 

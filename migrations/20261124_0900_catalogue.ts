@@ -74,7 +74,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
     t.index(['person_id', 'care_date'])
   })
-  await knex.raw('ALTER TABLE reimbursements ADD CONSTRAINT reimbursements_amounts CHECK (amount_paid_cents >= 0 AND amount_reimbursed_cents >= 0 AND amount_reimbursed_cents <= amount_paid_cents)')
+  await knex.raw(
+    'ALTER TABLE reimbursements ADD CONSTRAINT reimbursements_amounts CHECK (amount_paid_cents >= 0 AND amount_reimbursed_cents >= 0 AND amount_reimbursed_cents <= amount_paid_cents)',
+  )
 
   await knex.schema.createTable('reimbursement_imports', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'))
@@ -93,7 +95,15 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['reimbursement_imports', 'reimbursements', 'service_reminders', 'service_reports', 'service_connections', 'catalogue_service_versions', 'catalogue_services']) {
+  for (const table of [
+    'reimbursement_imports',
+    'reimbursements',
+    'service_reminders',
+    'service_reports',
+    'service_connections',
+    'catalogue_service_versions',
+    'catalogue_services',
+  ]) {
     await knex.schema.dropTableIfExists(table)
   }
 }

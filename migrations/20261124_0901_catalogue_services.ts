@@ -5,11 +5,18 @@ import { CATALOGUE } from '../src/features/catalogue/data'
 export async function up(knex: Knex): Promise<void> {
   for (const s of CATALOGUE) {
     const { requests, ...row } = s
-    const [created] = await knex('catalogue_services').insert({ ...row, current_version: 1 }).returning('id')
+    const [created] = await knex('catalogue_services')
+      .insert({ ...row, current_version: 1 })
+      .returning('id')
     await knex('catalogue_service_versions').insert({ service_id: created.id, version: 1, requests: JSON.stringify(requests) })
   }
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex('catalogue_services').whereIn('slug', CATALOGUE.map((s) => s.slug)).del()
+  await knex('catalogue_services')
+    .whereIn(
+      'slug',
+      CATALOGUE.map((s) => s.slug),
+    )
+    .del()
 }

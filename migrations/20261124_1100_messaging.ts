@@ -38,7 +38,9 @@ export async function up(knex: Knex): Promise<void> {
     // Read by the other side (the recipient).
     t.timestamp('read_at', { useTz: true })
   })
-  await knex.raw("ALTER TABLE messages ADD CONSTRAINT messages_author_side_check CHECK (author_side IN ('professional', 'patient', 'representative', 'carer'))")
+  await knex.raw(
+    "ALTER TABLE messages ADD CONSTRAINT messages_author_side_check CHECK (author_side IN ('professional', 'patient', 'representative', 'carer'))",
+  )
   await knex.raw('CREATE INDEX messages_conversation ON messages (conversation_id, created_at)')
   await knex.raw('CREATE INDEX messages_unread ON messages (conversation_id) WHERE read_at IS NULL')
 

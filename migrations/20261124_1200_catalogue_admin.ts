@@ -11,7 +11,9 @@ export async function up(knex: Knex): Promise<void> {
     t.string('status', 12).notNullable().defaultTo('published')
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
   })
-  await knex.raw("ALTER TABLE catalogue_services ADD CONSTRAINT catalogue_services_status_check CHECK (status IN ('draft', 'published', 'withdrawn'))")
+  await knex.raw(
+    "ALTER TABLE catalogue_services ADD CONSTRAINT catalogue_services_status_check CHECK (status IN ('draft', 'published', 'withdrawn'))",
+  )
   await knex.raw(
     "CREATE INDEX activity_back_office_admin ON activity_log (id DESC) WHERE action IN ('access_matrix.updated', 'catalogue_service.created', 'catalogue_service.updated', 'catalogue_service.published', 'catalogue_service.withdrawn')",
   )

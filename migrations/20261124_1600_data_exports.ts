@@ -28,8 +28,12 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('document_count')
     t.index(['person_id', 'requested_by_account_id', 'created_at'])
   })
-  await knex.raw("ALTER TABLE data_exports ADD CONSTRAINT data_exports_state_check CHECK (state IN ('requested', 'running', 'ready', 'downloaded', 'expired', 'failed'))")
-  await knex.raw("ALTER TABLE data_exports ADD CONSTRAINT data_exports_requested_as_check CHECK (requested_as IN ('patient', 'representative'))")
+  await knex.raw(
+    "ALTER TABLE data_exports ADD CONSTRAINT data_exports_state_check CHECK (state IN ('requested', 'running', 'ready', 'downloaded', 'expired', 'failed'))",
+  )
+  await knex.raw(
+    "ALTER TABLE data_exports ADD CONSTRAINT data_exports_requested_as_check CHECK (requested_as IN ('patient', 'representative'))",
+  )
   await knex.raw("CREATE INDEX data_exports_pending ON data_exports (created_at) WHERE state IN ('requested', 'running')")
 
   await knex.schema.createTable('data_export_chunks', (t) => {

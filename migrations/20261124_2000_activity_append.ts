@@ -37,5 +37,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('DROP FUNCTION IF EXISTS activity_append(text, text, text, timestamptz, uuid, text, text, text, text, text, text, uuid, boolean, jsonb)')
+  await knex.raw(
+    'DROP FUNCTION IF EXISTS activity_append(text, text, text, timestamptz, uuid, text, text, text, text, text, text, uuid, boolean, jsonb)',
+  )
 }

@@ -19,7 +19,10 @@ function emit(logical, content, ext) {
   const name = `${base}.${hash(content)}${ext}`
   fs.writeFileSync(path.join(out, name), content)
   // Pre-compressed copies: served as-is, no compression work per request.
-  fs.writeFileSync(path.join(out, `${name}.br`), zlib.brotliCompressSync(content, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }))
+  fs.writeFileSync(
+    path.join(out, `${name}.br`),
+    zlib.brotliCompressSync(content, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }),
+  )
   fs.writeFileSync(path.join(out, `${name}.gz`), zlib.gzipSync(content, { level: 9 }))
   manifest[logical] = `/assets/${name}`
   return name
@@ -48,4 +51,6 @@ for (const f of fs.readdirSync(path.join(root, 'assets/images'))) {
 fs.writeFileSync(path.join(root, 'public', 'assets-manifest.json'), JSON.stringify(manifest, null, 2))
 const size = (n) => fs.statSync(path.join(out, n)).size
 const cssName = path.basename(manifest['application.css'])
-console.log(`assets: ${Object.keys(manifest).length} fichiers ; CSS ${size(cssName)} o, brotli ${size(cssName + '.br')} o, gzip ${size(cssName + '.gz')} o`)
+console.log(
+  `assets: ${Object.keys(manifest).length} fichiers ; CSS ${size(cssName)} o, brotli ${size(cssName + '.br')} o, gzip ${size(cssName + '.gz')} o`,
+)

@@ -31,11 +31,16 @@ export function configOrExit(): Config {
   }
 }
 
-export async function bootstrap(opts: { migrate: boolean; seed: boolean; sessions: boolean } = { migrate: true, seed: true, sessions: true }): Promise<Runtime> {
+export async function bootstrap(
+  opts: { migrate: boolean; seed: boolean; sessions: boolean } = { migrate: true, seed: true, sessions: true },
+): Promise<Runtime> {
   const config = configOrExit()
   const logger = createLogger(config.logLevel)
   if (config.generatedSecrets.length) {
-    logger.warn({ variables: config.generatedSecrets, file: '.data/dev-secrets.json' }, "secrets de développement générés pour cette machine (à définir dans l'environnement en production)")
+    logger.warn(
+      { variables: config.generatedSecrets, file: '.data/dev-secrets.json' },
+      "secrets de développement générés pour cette machine (à définir dans l'environnement en production)",
+    )
   }
   let embedded: EmbeddedPostgres | undefined
   let databaseUrl = config.databaseUrl

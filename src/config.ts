@@ -10,15 +10,11 @@ import { ROOT } from './root'
  * (git-ignored) so that documents encrypted yesterday can still be read today.
  */
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes')
 
-const key32 = z
-  .string()
-  .refine((v) => decodeKey(v)?.length === 32, {
-    message: 'doit contenir 32 octets en hexadécimal (64 caractères) ou en base64',
-  })
+const key32 = z.string().refine((v) => decodeKey(v)?.length === 32, {
+  message: 'doit contenir 32 octets en hexadécimal (64 caractères) ou en base64',
+})
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -153,9 +149,7 @@ function devOidcKey(dataDir: string): string {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(source)
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(environnement)'} : ${i.message}`),
-    )
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environnement)'} : ${i.message}`))
   }
   const e = parsed.data
   const production = e.NODE_ENV === 'production'

@@ -26,7 +26,10 @@ export class ForbiddenError extends HttpError {
 
 /** A part we depend on (database, session store) cannot be reached. */
 export class ServiceUnavailableError extends HttpError {
-  constructor(message = 'Service momentanément indisponible', readonly cause?: unknown) {
+  constructor(
+    message = 'Service momentanément indisponible',
+    readonly cause?: unknown,
+  ) {
     super(503, message)
   }
 }

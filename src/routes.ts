@@ -33,7 +33,13 @@ export function featureRoutes(services: Services): Router {
   for (const kind of ['patient', 'professional', 'agent', 'operator'] as const) router.use(signInRoutes(services, kind))
   router.use(homeRoutes(services))
   router.use('/mon-compte', carerAccountGuard(services))
-  router.use(activationRoutes(services), oppositionRoutes(services), recoveryRoutes(services), accountSettingsRoutes(services), childrenRoutes(services))
+  router.use(
+    activationRoutes(services),
+    oppositionRoutes(services),
+    recoveryRoutes(services),
+    accountSettingsRoutes(services),
+    childrenRoutes(services),
+  )
   router.use(documentRoutes(services), careTeamRoutes(services), historyRoutes(services), professionalRoutes(services))
   router.use(messagingRoutes(services))
   router.use(backOfficeRoutes(services))

@@ -25,7 +25,10 @@ async function main() {
   }
 
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve))
-  logger.info({ url: config.publicUrl, env: config.env, sessions: services.sessions.kind }, `Mon espace santé est prêt sur ${config.publicUrl}`)
+  logger.info(
+    { url: config.publicUrl, env: config.env, sessions: services.sessions.kind },
+    `Mon espace santé est prêt sur ${config.publicUrl}`,
+  )
 
   let stopping = false
   const shutdown = async (signal: string) => {

@@ -73,37 +73,123 @@ export function createServices(infra: Infrastructure) {
   const activity = createActivityLog(db)
   const limiter = createLimiterFactory({ redis, db, prefix: config.redisPrefix })
   const csrf = createCsrf()
-  const codes = createCodeService({ notifier, activity, codeKey: config.codeHashKey, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  const codes = createCodeService({
+    notifier,
+    activity,
+    codeKey: config.codeHashKey,
+    masterKey: config.documentMasterKey,
+    publicUrl: config.publicUrl,
+  })
   const signIn = createSignInService({ db, notifier, activity, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
   // The space lifecycle, citizen side (SPEC §2, §3).
   const holder = createHolderCheck({ db, codes, limiter, codeKey: config.codeHashKey })
   const emailVerification = createEmailVerification({ db, notifier, limiter, codeKey: config.codeHashKey })
   const notificationPrefs = createNotificationPrefs(db)
   const devices = createDevices({ db, sessions })
-  const activation = createActivationService({ db, notifier, activity, codes, holder, emailVerification, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
-  const recovery = createRecoveryService({ db, notifier, activity, limiter, signIn, devices, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
-  const accountSettings = createAccountSettings({ db, notifier, activity, limiter, devices, emailVerification, notificationPrefs, publicUrl: config.publicUrl })
+  const activation = createActivationService({
+    db,
+    notifier,
+    activity,
+    codes,
+    holder,
+    emailVerification,
+    limiter,
+    codeKey: config.codeHashKey,
+    publicUrl: config.publicUrl,
+  })
+  const recovery = createRecoveryService({
+    db,
+    notifier,
+    activity,
+    limiter,
+    signIn,
+    devices,
+    codeKey: config.codeHashKey,
+    publicUrl: config.publicUrl,
+  })
+  const accountSettings = createAccountSettings({
+    db,
+    notifier,
+    activity,
+    limiter,
+    devices,
+    emailVerification,
+    notificationPrefs,
+    publicUrl: config.publicUrl,
+  })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
-  const opposition = createOppositionService({ db, notifier, activity, codes, holder, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  const opposition = createOppositionService({
+    db,
+    notifier,
+    activity,
+    codes,
+    holder,
+    masterKey: config.documentMasterKey,
+    publicUrl: config.publicUrl,
+  })
   // France Services assisted mode (SPEC §11).
-  const franceServices = createFranceServicesService({ db, activity, codes, opposition, devices, notifier, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
+  const franceServices = createFranceServicesService({
+    db,
+    activity,
+    codes,
+    opposition,
+    devices,
+    notifier,
+    limiter,
+    codeKey: config.codeHashKey,
+    publicUrl: config.publicUrl,
+  })
   // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
   const access = createAccessFacts()
   const documentStore = createPgDocumentStore()
-  const documents = createDocumentsService({ db, store: documentStore, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl })
+  const documents = createDocumentsService({
+    db,
+    store: documentStore,
+    masterKey: config.documentMasterKey,
+    access,
+    activity,
+    notifier,
+    notificationPrefs,
+    publicUrl: config.publicUrl,
+  })
   const careTeam = createCareTeamService({ db, access, activity })
   const history = createHistoryService({ db, access })
   // The patient home page's blocks in one statement (children, invitations, policy facts, last accesses).
   const home = createHomeService({ db, access })
   const proPortal = createProPortalService({
-    db, access, activity, notifier, notificationPrefs, publicUrl: config.publicUrl,
-    limiter: limiter('pro-patient-search', { points: 60, durationSeconds: 3600, message: 'Trop de recherches de patients en une heure. Réessayez plus tard.' }),
+    db,
+    access,
+    activity,
+    notifier,
+    notificationPrefs,
+    publicUrl: config.publicUrl,
+    limiter: limiter('pro-patient-search', {
+      points: 60,
+      durationSeconds: 3600,
+      message: 'Trop de recherches de patients en une heure. Réessayez plus tard.',
+    }),
   })
   // Secure messaging (SPEC §9): attachments reuse the document rules and storage, «Enregistrer dans mes documents» uses fileDocument.
-  const messaging = createMessagingService({ db, masterKey: config.documentMasterKey, access, activity, notifier, notificationPrefs, documents, publicUrl: config.publicUrl })
+  const messaging = createMessagingService({
+    db,
+    masterKey: config.documentMasterKey,
+    access,
+    activity,
+    notifier,
+    notificationPrefs,
+    documents,
+    publicUrl: config.publicUrl,
+  })
   // The operators' back office (SPEC §12).
   const imports = createImportService({ db, activity })
-  const campaign = createCampaignService({ db, notifier, activity, codeKey: config.codeHashKey, masterKey: config.documentMasterKey, publicUrl: config.publicUrl })
+  const campaign = createCampaignService({
+    db,
+    notifier,
+    activity,
+    codeKey: config.codeHashKey,
+    masterKey: config.documentMasterKey,
+    publicUrl: config.publicUrl,
+  })
   const figures = createFigures(db)
   const letters = createLetters({ db, activity, masterKey: config.documentMasterKey })
   const phoneOpposition = createPhoneOpposition({ db, activity, opposition })
@@ -126,7 +212,11 @@ export function createServices(infra: Infrastructure) {
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
   const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
   const connections = createConnections({ db, activity, catalogue })
-  access.useConsentedScopes((trx, personId, clientId, prefetched) => connections.consentedScopes(personId, clientId, trx, prefetched as ClientConsentRow | null | undefined), (trx, personId, clientId) => fhirRepository.clientConsentQuery(trx as Knex, personId, clientId))
+  access.useConsentedScopes(
+    (trx, personId, clientId, prefetched) =>
+      connections.consentedScopes(personId, clientId, trx, prefetched as ClientConsentRow | null | undefined),
+    (trx, personId, clientId) => fhirRepository.clientConsentQuery(trx as Knex, personId, clientId),
+  )
   const errorViews = createViews()
   const oidc = createOidcProvider({
     db,
@@ -136,14 +226,40 @@ export function createServices(infra: Infrastructure) {
     cookieSecret: config.sessionSecret,
     trustProxy: Boolean(config.trustProxy),
     clients,
-    render: (view, locals) => new Promise((resolve, reject) => errorViews.render(view, locals, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
+    render: (view, locals) =>
+      new Promise((resolve, reject) => errorViews.render(view, locals, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
   })
   // Counted on every call: leases of a twentieth of the limit (at most 100), one Redis round trip per lease.
-  const fhirLimiter = limiter('fhir-client', { points: config.fhirRateLimitPerMinute, durationSeconds: 60, message: 'Trop de requêtes pour ce service.', lease: Math.min(100, Math.floor(config.fhirRateLimitPerMinute / 20)) })
-  const fhir = createFhirService({ db, activity, access, documents, clients, connections, oidc, audience: fhirAudience(config.publicUrl), limiter: fhirLimiter, baseUrl: `${config.publicUrl}/fhir` })
+  const fhirLimiter = limiter('fhir-client', {
+    points: config.fhirRateLimitPerMinute,
+    durationSeconds: 60,
+    message: 'Trop de requêtes pour ce service.',
+    lease: Math.min(100, Math.floor(config.fhirRateLimitPerMinute / 20)),
+  })
+  const fhir = createFhirService({
+    db,
+    activity,
+    access,
+    documents,
+    clients,
+    connections,
+    oidc,
+    audience: fhirAudience(config.publicUrl),
+    limiter: fhirLimiter,
+    baseUrl: `${config.publicUrl}/fhir`,
+  })
 
   // «Télécharger mes données» (SPEC §2, issue 8): a ZIP built by the `data-export` job, downloadable once.
-  const dataExport = createExportService({ db, access, activity, notifier, documentStore, masterKey: config.documentMasterKey, publicUrl: config.publicUrl, logger })
+  const dataExport = createExportService({
+    db,
+    access,
+    activity,
+    notifier,
+    documentStore,
+    masterKey: config.documentMasterKey,
+    publicUrl: config.publicUrl,
+    logger,
+  })
 
   const closedSpacesDeletion = createClosedSpacesDeletion({ db, activity })
   const jobs: JobDefinition[] = [
@@ -167,13 +283,13 @@ export function createServices(infra: Infrastructure) {
     },
     {
       name: 'auto-creation',
-      description: "Crée automatiquement les profils informés depuis plus de 6 semaines sans opposition",
+      description: 'Crée automatiquement les profils informés depuis plus de 6 semaines sans opposition',
       cron: '15 3 * * *',
       run: () => campaign.autoCreate(),
     },
     {
       name: 'closed-spaces-deletion',
-      description: "Supprime les données des profils fermés : 10 ans après la fermeture, ou 3 mois après la demande de suppression",
+      description: 'Supprime les données des profils fermés : 10 ans après la fermeture, ou 3 mois après la demande de suppression',
       cron: '45 3 * * *',
       run: () => closedSpacesDeletion.run(),
     },
@@ -185,7 +301,7 @@ export function createServices(infra: Infrastructure) {
     },
     {
       name: 'agenda-daily',
-      description: "Envoie les rappels de rendez-vous du jour et les avis de vaccin ou dépistage à prévoir (une seule fois chacun)",
+      description: 'Envoie les rappels de rendez-vous du jour et les avis de vaccin ou dépistage à prévoir (une seule fois chacun)',
       cron: '0 7 * * *',
       run: () => agendaJobs.daily(),
     },
@@ -215,7 +331,57 @@ export function createServices(infra: Infrastructure) {
     },
   ]
 
-  return { config, logger, db, sessions, redis, notifier, activity, limiter, csrf, signIn, codes, jobs, notificationPrefs, devices, activation, opposition, recovery, accountSettings, children, access, documentStore, documents, careTeam, history, proPortal, messaging, imports, campaign, figures, letters, phoneOpposition, profile, agenda, agendaJobs, vaccinations, franceServices, carers, catalogue, reimbursements, authorisations, clients, connections, oidc, fhir, accessMatrix, catalogueAdmin, dataExport, closedSpacesDeletion, home }
+  return {
+    config,
+    logger,
+    db,
+    sessions,
+    redis,
+    notifier,
+    activity,
+    limiter,
+    csrf,
+    signIn,
+    codes,
+    jobs,
+    notificationPrefs,
+    devices,
+    activation,
+    opposition,
+    recovery,
+    accountSettings,
+    children,
+    access,
+    documentStore,
+    documents,
+    careTeam,
+    history,
+    proPortal,
+    messaging,
+    imports,
+    campaign,
+    figures,
+    letters,
+    phoneOpposition,
+    profile,
+    agenda,
+    agendaJobs,
+    vaccinations,
+    franceServices,
+    carers,
+    catalogue,
+    reimbursements,
+    authorisations,
+    clients,
+    connections,
+    oidc,
+    fhir,
+    accessMatrix,
+    catalogueAdmin,
+    dataExport,
+    closedSpacesDeletion,
+    home,
+  }
 }
 
 export type Services = ReturnType<typeof createServices>

@@ -85,9 +85,7 @@ export function dateParts(body: Record<string, unknown> | undefined, name: strin
   return { day: v('day'), month: v('month'), year: v('year') }
 }
 
-export type DateCheck =
-  | { ok: true; value: string; date: Date }
-  | { ok: false; message: string; part: 'day' | 'month' | 'year' }
+export type DateCheck = { ok: true; value: string; date: Date } | { ok: false; message: string; part: 'day' | 'month' | 'year' }
 
 /**
  * Validates a date typed in three boxes. Messages follow the GOV.UK pattern, in French.

@@ -7,7 +7,9 @@ async function main() {
   const runtime = await bootstrap({ migrate: false, seed: false, sessions: false })
   const { config, logger, services } = runtime
   const deliverer = config.smtpUrl ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom }) : undefined
-  const jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, { everyFewSeconds: [deliverer ? () => deliverer.deliverPending() : undefined, () => services.dataExport.runPending()] })
+  const jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, {
+    everyFewSeconds: [deliverer ? () => deliverer.deliverPending() : undefined, () => services.dataExport.runPending()],
+  })
   const stop = async () => {
     await jobs.stop()
     deliverer?.close()

@@ -17,7 +17,11 @@ async function main() {
   }
   const runtime = await bootstrap({ migrate: false, seed: false, sessions: false })
   try {
-    const summary = await runtime.services.imports.run(fs.createReadStream(file), { actor: SYSTEM_ACTOR, source: 'cli', filename: path.basename(file) })
+    const summary = await runtime.services.imports.run(fs.createReadStream(file), {
+      actor: SYSTEM_ACTOR,
+      source: 'cli',
+      filename: path.basename(file),
+    })
     if (summary.status === 'failed') {
       process.stdout.write(`Import n° ${summary.id} refusé : ${summary.fileErrors.join(' ; ')}\n`)
       process.exitCode = 2

@@ -21,7 +21,15 @@ import type { Actor } from './actor'
  *    «administrateur», or under an emergency access the patient's switches allow.
  */
 
-export type Action = 'list' | 'read' | 'create' | 'update' | 'delete' | 'mask' | 'release' | 'manage'
+export type Action =
+  | 'list'
+  | 'read'
+  | 'create'
+  | 'update'
+  | 'delete'
+  | 'mask'
+  | 'release'
+  | 'manage'
   /** Take a copy out of the space (a file to one's own device). Never a carer (SPEC §3). */
   | 'download'
 
@@ -137,7 +145,13 @@ export interface PatientSettings {
   reimbursementsHidden: boolean
 }
 
-export const DEFAULT_SETTINGS: PatientSettings = { emergencyEtreat: true, emergencyBtg: true, emergencyMasked: false, maskNewDocuments: false, reimbursementsHidden: false }
+export const DEFAULT_SETTINGS: PatientSettings = {
+  emergencyEtreat: true,
+  emergencyBtg: true,
+  emergencyMasked: false,
+  maskNewDocuments: false,
+  reimbursementsHidden: false,
+}
 
 export interface CarerRights {
   read: boolean
@@ -233,7 +247,9 @@ export function heldFromPatient(d: DocumentFacts, now: Date): boolean {
   return d.heldUntil !== null && d.heldReleasedAt === null && d.heldUntil.getTime() > now.getTime()
 }
 
-function patientSide(relation: Relation): relation is { kind: 'self' } | { kind: 'representative'; childAge: number } | { kind: 'carer'; rights: CarerRights } {
+function patientSide(
+  relation: Relation,
+): relation is { kind: 'self' } | { kind: 'representative'; childAge: number } | { kind: 'carer'; rights: CarerRights } {
   return relation.kind === 'self' || relation.kind === 'representative' || relation.kind === 'carer'
 }
 
@@ -371,7 +387,10 @@ function personalDataRule(action: Action, type: 'agenda' | 'vaccination', facts:
   if (r.kind === 'system') return true
   if (!spaceOpen(facts)) return false
   if (patientSide(r)) {
-    if (r.kind !== 'carer') return action === 'list' || action === 'read' || action === 'create' || action === 'update' || action === 'delete' || action === 'manage'
+    if (r.kind !== 'carer')
+      return (
+        action === 'list' || action === 'read' || action === 'create' || action === 'update' || action === 'delete' || action === 'manage'
+      )
     if (action === 'list' || action === 'read') return r.rights.read
     if (action === 'create' || action === 'update') return r.rights.write
     return false
@@ -392,7 +411,8 @@ function reimbursementsRule(action: Action, facts: PolicyFacts): boolean {
     if (action === 'manage') return r.kind !== 'carer'
     return false
   }
-  if (r.kind === 'professional') return (action === 'read' || action === 'list') && !facts.settings.reimbursementsHidden && professionalHasAccess(facts)
+  if (r.kind === 'professional')
+    return (action === 'read' || action === 'list') && !facts.settings.reimbursementsHidden && professionalHasAccess(facts)
   return r.kind === 'system' && (action === 'read' || action === 'list')
 }
 
@@ -444,7 +464,8 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
   if (actor.kind === 'agent' || actor.kind === 'operator') return facts.relation.kind === 'system' && actor.accountId === 'system'
   const r = facts.relation
   // A connected service: only through its own relation, never as the person it acts for.
-  if (actor.service || r.kind === 'service') return !!actor.service && r.kind === 'service' && r.clientId === actor.service.clientId && serviceRule(action, resource, r, facts)
+  if (actor.service || r.kind === 'service')
+    return !!actor.service && r.kind === 'service' && r.clientId === actor.service.clientId && serviceRule(action, resource, r, facts)
   if (r.kind === 'agent' || r.kind === 'operator' || r.kind === 'none') return false
   if (actor.kind === 'professional' && r.kind !== 'professional') return false
   if (actor.kind === 'patient' && !patientSide(r)) return false
@@ -497,7 +518,21 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
 }
 
 /** The sections of the medical profile a professional may be shown, in page order. */
-export const PROFESSIONAL_PROFILE_SECTIONS: readonly ProfileSection[] = ['conditions', 'treatments', 'allergies', 'family_history', 'hospitalisations', 'disabilities', 'blood_group', 'measures', 'contacts', 'organ_donation', 'lifestyle', 'bilan', 'directives']
+export const PROFESSIONAL_PROFILE_SECTIONS: readonly ProfileSection[] = [
+  'conditions',
+  'treatments',
+  'allergies',
+  'family_history',
+  'hospitalisations',
+  'disabilities',
+  'blood_group',
+  'measures',
+  'contacts',
+  'organ_donation',
+  'lifestyle',
+  'bilan',
+  'directives',
+]
 
 /** The sections of the medical profile this actor may read (the professional portal's view), each decided by `can`. */
 export function readableProfileSections(actor: Actor, facts: PolicyFacts): ProfileSection[] {
@@ -508,7 +543,12 @@ export function readableProfileSections(actor: Actor, facts: PolicyFacts): Profi
  * `can`, plus the answer a denial deserves: 404 when the actor may not know the object exists (a
  * document they cannot see), 403 otherwise (the actor knows the thing exists but may not do this).
  */
-export function decide(actor: Actor, action: Action, resource: Resource, facts: PolicyFacts): { allowed: true } | { allowed: false; status: 403 | 404 } {
+export function decide(
+  actor: Actor,
+  action: Action,
+  resource: Resource,
+  facts: PolicyFacts,
+): { allowed: true } | { allowed: false; status: 403 | 404 } {
   if (can(actor, action, resource, facts)) return { allowed: true }
   if (facts.relation.kind === 'service' && resource.type === 'document' && resource.document && !can(actor, 'read', resource, facts)) {
     // A masked document or another person's does not exist for a service, but a missing scope is a 403.
@@ -529,14 +569,21 @@ const FHIR_RESOURCES: Record<string, Resource> = {
   Appointment: { type: 'agenda' },
 }
 
-export type ServiceDecision = { allow: true } | { allow: false; status: 403 | 404; code: 'forbidden' | 'not-found' | 'closed'; reason: string }
+export type ServiceDecision =
+  { allow: true } | { allow: false; status: 403 | 404; code: 'forbidden' | 'not-found' | 'closed'; reason: string }
 
 /**
  * `decide` for a connected service calling the FHIR API (issue 8), with the reason it deserves:
  * an unknown type or another person's / a masked resource → 404 (it may not know it exists); a
  * space that is not open → 403 'closed'; a scope not in the token or no longer consented → 403.
  */
-export function decideService(actor: Actor, resourceType: string, access: 'read' | 'write', facts: PolicyFacts, target?: { ownerPersonId: string; document?: DocumentFacts }): ServiceDecision {
+export function decideService(
+  actor: Actor,
+  resourceType: string,
+  access: 'read' | 'write',
+  facts: PolicyFacts,
+  target?: { ownerPersonId: string; document?: DocumentFacts },
+): ServiceDecision {
   const notFound = { allow: false, status: 404, code: 'not-found', reason: "Cette ressource n'existe pas" } as const
   const base = FHIR_RESOURCES[resourceType]
   const r = facts.relation
@@ -545,7 +592,12 @@ export function decideService(actor: Actor, resourceType: string, access: 'read'
   const action: Action = access === 'write' ? 'create' : target ? 'read' : 'list'
   const scope = serviceScopeNeeded(action, base)
   if (!scope || !r.tokenScopes.includes(scope) || !r.consentedScopes.includes(scope)) {
-    return { allow: false, status: 403, code: 'forbidden', reason: `Le consentement de la personne ne couvre pas cette action (portée ${scope ?? resourceType})` }
+    return {
+      allow: false,
+      status: 403,
+      code: 'forbidden',
+      reason: `Le consentement de la personne ne couvre pas cette action (portée ${scope ?? resourceType})`,
+    }
   }
   if (target && target.ownerPersonId !== facts.personId) return notFound
   const resource: Resource = target?.document ? { type: 'document', document: target.document } : base

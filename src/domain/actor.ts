@@ -57,5 +57,11 @@ export function actingRole(actor: Actor): ActingRole {
 
 /** A connected service acting on the space of the person who consented (it has no account of ours). */
 export function serviceActor(clientId: string, name: string, personId?: string, tokenScopes: readonly string[] = []): Actor {
-  return { accountId: 'service', kind: 'patient', displayName: name, organisation: name, service: { clientId, name, personId, tokenScopes } }
+  return {
+    accountId: 'service',
+    kind: 'patient',
+    displayName: name,
+    organisation: name,
+    service: { clientId, name, personId, tokenScopes },
+  }
 }

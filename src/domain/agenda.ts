@@ -29,7 +29,10 @@ export function dayBefore(iso: string): string {
 
 /** A time typed as «9h30», «09:30», «9 h», «14h» → «09:30»; null when it is not a time of day. */
 export function parseTime(raw: string): string | null {
-  const m = raw.trim().toLowerCase().match(/^(\d{1,2})\s*(?:[h:.]\s*(\d{2})?)?$/)
+  const m = raw
+    .trim()
+    .toLowerCase()
+    .match(/^(\d{1,2})\s*(?:[h:.]\s*(\d{2})?)?$/)
   if (!m) return null
   const h = Number(m[1])
   const min = m[2] === undefined ? 0 : Number(m[2])
@@ -44,13 +47,21 @@ export function frenchTime(time: string | null | undefined): string {
   return m === '00' ? `${Number(h)} h` : `${Number(h)} h ${m}`
 }
 
-export type ReminderCheck = { ok: true; remindOn: string } | { ok: false; reason: 'limit' | 'past' | 'after_event' | 'duplicate' | 'cancelled' }
+export type ReminderCheck =
+  { ok: true; remindOn: string } | { ok: false; reason: 'limit' | 'past' | 'after_event' | 'duplicate' | 'cancelled' }
 
 /**
  * Whether a reminder may be added: at most MAX_REMINDERS per event, not in the past, not after the
  * event, not twice the same day, not on a cancelled event.
  */
-export function checkReminder(input: { eventDate: string; eventStatus: string; kind: 'veille' | 'date'; date?: string; existing: string[]; today: string }): ReminderCheck {
+export function checkReminder(input: {
+  eventDate: string
+  eventStatus: string
+  kind: 'veille' | 'date'
+  date?: string
+  existing: string[]
+  today: string
+}): ReminderCheck {
   if (input.eventStatus === 'annule') return { ok: false, reason: 'cancelled' }
   if (input.existing.length >= MAX_REMINDERS) return { ok: false, reason: 'limit' }
   const remindOn = input.kind === 'veille' ? dayBefore(input.eventDate) : input.date!

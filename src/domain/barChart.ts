@@ -41,7 +41,14 @@ export function barChart(series: { label: string; value: number }[], opts: { wid
   const slot = series.length ? (width - left - 10) / series.length : 0
   const bars = series.map((s, i) => {
     const h = Math.round((s.value / max) * plot)
-    return { label: s.label, value: s.value, x: Math.round(left + i * slot + slot * 0.15), y: top + plot - h, width: Math.max(1, Math.round(slot * 0.7)), height: h }
+    return {
+      label: s.label,
+      value: s.value,
+      x: Math.round(left + i * slot + slot * 0.15),
+      y: top + plot - h,
+      width: Math.max(1, Math.round(slot * 0.7)),
+      height: h,
+    }
   })
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ y: Math.round(top + plot - f * plot), value: Math.round(f * max) }))
   return { width, height, max, bars, ticks, baseline: top + plot, left }

@@ -79,7 +79,11 @@ export const INVITE_MESSAGES: Record<InviteRefusal, string> = {
 }
 
 /** Start date: today or later; end date (optional): after the start. */
-export function checkPeriod(startsOn: string, endsOn: string | null, today: string): { ok: true } | { ok: false; field: 'startsOn' | 'endsOn'; message: string } {
+export function checkPeriod(
+  startsOn: string,
+  endsOn: string | null,
+  today: string,
+): { ok: true } | { ok: false; field: 'startsOn' | 'endsOn'; message: string } {
   if (startsOn < today) return { ok: false, field: 'startsOn', message: "La date de début doit être aujourd'hui ou plus tard" }
   if (endsOn && endsOn < startsOn) return { ok: false, field: 'endsOn', message: 'La date de fin doit être après la date de début' }
   return { ok: true }

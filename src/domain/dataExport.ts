@@ -97,7 +97,9 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
   const fullName = `${p.firstNames} ${p.lastName}`
   const sections: string[] = []
 
-  sections.push(`<h2>Identité</h2>\n<dl>\n<dt>Nom</dt><dd>${escapeHtml(p.lastName)}</dd>\n<dt>Prénoms</dt><dd>${escapeHtml(p.firstNames)}</dd>\n<dt>Date de naissance</dt><dd>${escapeHtml(frenchDay(p.birthDate))}</dd>\n<dt>Sexe</dt><dd>${p.sex === 'F' ? 'Féminin' : p.sex === 'M' ? 'Masculin' : 'Non précisé'}</dd>\n</dl>`)
+  sections.push(
+    `<h2>Identité</h2>\n<dl>\n<dt>Nom</dt><dd>${escapeHtml(p.lastName)}</dd>\n<dt>Prénoms</dt><dd>${escapeHtml(p.firstNames)}</dd>\n<dt>Date de naissance</dt><dd>${escapeHtml(frenchDay(p.birthDate))}</dd>\n<dt>Sexe</dt><dd>${p.sex === 'F' ? 'Féminin' : p.sex === 'M' ? 'Masculin' : 'Non précisé'}</dd>\n</dl>`,
+  )
 
   sections.push(
     `<h2>Documents</h2>\n${table(
@@ -121,19 +123,32 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
       `<h3>${escapeHtml(s.title)}</h3>\n${table(
         s.title,
         ['Intitulé', 'Précisions', 'Début', 'Fin'],
-        rows.map((e) => [escapeHtml(e.label), escapeHtml(e.detail ?? ''), escapeHtml(e.startDate ? frenchDay(e.startDate) : ''), escapeHtml(e.endDate ? frenchDay(e.endDate) : '')]),
+        rows.map((e) => [
+          escapeHtml(e.label),
+          escapeHtml(e.detail ?? ''),
+          escapeHtml(e.startDate ? frenchDay(e.startDate) : ''),
+          escapeHtml(e.endDate ? frenchDay(e.endDate) : ''),
+        ]),
         'Rien de renseigné.',
       )}`,
     )
   }
   const facts = data.facts
   profile.push(`<h3>Groupe sanguin</h3>\n<p>${escapeHtml(facts?.bloodGroup ?? 'Non renseigné')}</p>`)
-  profile.push(`<h3>Don d'organes</h3>\n<p>${escapeHtml(facts?.organDonation ? (ORGAN_DONATION_LABELS[facts.organDonation as OrganDonation] ?? facts.organDonation) : 'Non renseigné')}</p>`)
+  profile.push(
+    `<h3>Don d'organes</h3>\n<p>${escapeHtml(facts?.organDonation ? (ORGAN_DONATION_LABELS[facts.organDonation as OrganDonation] ?? facts.organDonation) : 'Non renseigné')}</p>`,
+  )
   profile.push(
     `<h3>Entourage</h3>\n${table(
       'Personne de confiance et contacts d’urgence',
       ['Nom', 'Rôle', 'Lien', 'Téléphone', 'Adresse électronique'],
-      data.contacts.map((c) => [escapeHtml(c.name), c.role === 'trusted' ? 'Personne de confiance' : 'Contact d’urgence', escapeHtml(c.relationship ?? ''), escapeHtml(c.phone ?? ''), escapeHtml(c.email ?? '')]),
+      data.contacts.map((c) => [
+        escapeHtml(c.name),
+        c.role === 'trusted' ? 'Personne de confiance' : 'Contact d’urgence',
+        escapeHtml(c.relationship ?? ''),
+        escapeHtml(c.phone ?? ''),
+        escapeHtml(c.email ?? ''),
+      ]),
       'Aucun contact.',
     )}`,
   )
@@ -146,7 +161,12 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
       data.measures.map((m) => {
         const def = MEASURE_BY_TYPE[m.type]
         const value = m.value2 !== null ? `${frenchNumber(m.value)} / ${frenchNumber(m.value2)}` : frenchNumber(m.value)
-        return [escapeHtml(def?.label ?? m.type), escapeHtml(frenchDay(m.measuredOn)), escapeHtml(`${value} ${def?.unit ?? ''}`.trim()), escapeHtml(m.source ? `Ajoutée par ${m.source}` : 'Saisie dans Mon espace santé')]
+        return [
+          escapeHtml(def?.label ?? m.type),
+          escapeHtml(frenchDay(m.measuredOn)),
+          escapeHtml(`${value} ${def?.unit ?? ''}`.trim()),
+          escapeHtml(m.source ? `Ajoutée par ${m.source}` : 'Saisie dans Mon espace santé'),
+        ]
       }),
       'Aucune mesure.',
     )}`,
@@ -156,7 +176,13 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
     `<h2>Vaccinations</h2>\n${table(
       `Vaccinations (${data.vaccinations.length})`,
       ['Vaccin', 'Date', 'Dose', 'Professionnel', 'Lot'],
-      data.vaccinations.map((v) => [escapeHtml(vaccineLabel(v.vaccine, v.otherName)), escapeHtml(frenchDay(v.date)), escapeHtml(doseLabel(v.dose)), escapeHtml(v.professional), escapeHtml(v.lot ?? '')]),
+      data.vaccinations.map((v) => [
+        escapeHtml(vaccineLabel(v.vaccine, v.otherName)),
+        escapeHtml(frenchDay(v.date)),
+        escapeHtml(doseLabel(v.dose)),
+        escapeHtml(v.professional),
+        escapeHtml(v.lot ?? ''),
+      ]),
       'Aucune vaccination.',
     )}`,
   )
@@ -165,7 +191,14 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
     `<h2>Agenda</h2>\n${table(
       `Rendez-vous (${data.events.length})`,
       ['Rendez-vous', 'Date', 'Heure', 'Lieu', 'Professionnel', 'Statut'],
-      data.events.map((e) => [escapeHtml(e.title), escapeHtml(frenchDay(e.date)), escapeHtml(e.time ? e.time.replace(':', ' h ') : 'Toute la journée'), escapeHtml(e.place ?? ''), escapeHtml(e.professional ?? ''), escapeHtml(statusLabel(e.status))]),
+      data.events.map((e) => [
+        escapeHtml(e.title),
+        escapeHtml(frenchDay(e.date)),
+        escapeHtml(e.time ? e.time.replace(':', ' h ') : 'Toute la journée'),
+        escapeHtml(e.place ?? ''),
+        escapeHtml(e.professional ?? ''),
+        escapeHtml(statusLabel(e.status)),
+      ]),
       'Aucun rendez-vous.',
     )}`,
   )

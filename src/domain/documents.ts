@@ -65,7 +65,11 @@ export function sniffType(head: Buffer): DocumentMime | undefined {
   if (head.length >= 5 && head.subarray(0, 5).toString('latin1') === '%PDF-') return 'application/pdf'
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg'
   if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png'
-  if (head.length >= 4 && (head.subarray(0, 4).equals(Buffer.from([0x49, 0x49, 0x2a, 0x00])) || head.subarray(0, 4).equals(Buffer.from([0x4d, 0x4d, 0x00, 0x2a])))) return 'image/tiff'
+  if (
+    head.length >= 4 &&
+    (head.subarray(0, 4).equals(Buffer.from([0x49, 0x49, 0x2a, 0x00])) || head.subarray(0, 4).equals(Buffer.from([0x4d, 0x4d, 0x00, 0x2a])))
+  )
+    return 'image/tiff'
   if (head.length === 0) return undefined
   return 'text/plain'
 }
@@ -168,7 +172,10 @@ export class ContentRejected extends Error {
 export class ContentInspector {
   private mime: DocumentMime | undefined
   private text = new TextChecker()
-  constructor(private readonly fileName?: string, private readonly maxBytes = MAX_DOCUMENT_BYTES) {
+  constructor(
+    private readonly fileName?: string,
+    private readonly maxBytes = MAX_DOCUMENT_BYTES,
+  ) {
     if (fileName !== undefined && dangerousFileName(fileName)) throw new ContentRejected('bad_name')
   }
   inspect = (chunk: Buffer, index: number, total: number): void => {

@@ -4,14 +4,33 @@
  */
 export const FHIR_JSON = 'application/fhir+json'
 
-export type IssueCode = 'invalid' | 'structure' | 'required' | 'value' | 'security' | 'login' | 'forbidden' | 'not-found' | 'not-supported' | 'too-long' | 'throttled' | 'exception' | 'processing' | 'transient'
+export type IssueCode =
+  | 'invalid'
+  | 'structure'
+  | 'required'
+  | 'value'
+  | 'security'
+  | 'login'
+  | 'forbidden'
+  | 'not-found'
+  | 'not-supported'
+  | 'too-long'
+  | 'throttled'
+  | 'exception'
+  | 'processing'
+  | 'transient'
 
 export interface OperationOutcome {
   resourceType: 'OperationOutcome'
   issue: { severity: 'fatal' | 'error' | 'warning' | 'information'; code: IssueCode; diagnostics?: string; expression?: string[] }[]
 }
 
-export function operationOutcome(code: IssueCode, diagnostics: string, severity: 'error' | 'fatal' | 'information' = 'error', expression?: string[]): OperationOutcome {
+export function operationOutcome(
+  code: IssueCode,
+  diagnostics: string,
+  severity: 'error' | 'fatal' | 'information' = 'error',
+  expression?: string[],
+): OperationOutcome {
   return { resourceType: 'OperationOutcome', issue: [{ severity, code, diagnostics, ...(expression ? { expression } : {}) }] }
 }
 
@@ -35,7 +54,12 @@ export function toPatient(p: PersonIdentity) {
   }
 }
 
-export function capabilityStatement(opts: { baseUrl: string; issuer: string; date: string; resources: { type: string; interactions: string[]; searchParams?: { name: string; type: string }[] }[] }) {
+export function capabilityStatement(opts: {
+  baseUrl: string
+  issuer: string
+  date: string
+  resources: { type: string; interactions: string[]; searchParams?: { name: string; type: string }[] }[]
+}) {
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -50,7 +74,9 @@ export function capabilityStatement(opts: { baseUrl: string; issuer: string; dat
         mode: 'server',
         security: {
           cors: false,
-          service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth', display: 'OAuth' }] }],
+          service: [
+            { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth', display: 'OAuth' }] },
+          ],
           description: `OAuth 2.0 (code d'autorisation avec PKCE) : ${opts.issuer}/.well-known/openid-configuration`,
           extension: [
             {
@@ -80,7 +106,16 @@ export const UCUM = 'http://unitsofmeasure.org'
 export const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category'
 
 /** The measures exchanged as Observation: LOINC code, UCUM unit, FHIR category. */
-export const OBSERVATION_CODES: Record<string, { loinc: string; display: string; ucum: string; category: 'vital-signs' | 'laboratory'; components?: { loinc: string; display: string }[] }> = {
+export const OBSERVATION_CODES: Record<
+  string,
+  {
+    loinc: string
+    display: string
+    ucum: string
+    category: 'vital-signs' | 'laboratory'
+    components?: { loinc: string; display: string }[]
+  }
+> = {
   poids: { loinc: '29463-7', display: 'Body weight', ucum: 'kg', category: 'vital-signs' },
   taille: { loinc: '8302-2', display: 'Body height', ucum: 'cm', category: 'vital-signs' },
   tension: {
@@ -99,7 +134,9 @@ export const OBSERVATION_CODES: Record<string, { loinc: string; display: string;
   temperature: { loinc: '8310-5', display: 'Body temperature', ucum: 'Cel', category: 'vital-signs' },
 }
 
-export const MEASURE_TYPE_BY_LOINC: Record<string, string> = Object.fromEntries(Object.entries(OBSERVATION_CODES).map(([type, c]) => [c.loinc, type]))
+export const MEASURE_TYPE_BY_LOINC: Record<string, string> = Object.fromEntries(
+  Object.entries(OBSERVATION_CODES).map(([type, c]) => [c.loinc, type]),
+)
 
 export interface MeasureRecord {
   id: string
@@ -125,10 +162,19 @@ export function toObservation(m: MeasureRecord, patientId: string) {
     ...(m.source_name ? { performer: [{ display: m.source_name }] } : {}),
   }
   if (c.components) {
-    return { ...base, component: [
-      { code: { coding: [{ system: LOINC, code: c.components[0].loinc, display: c.components[0].display }] }, valueQuantity: quantity(m.value, c.ucum) },
-      { code: { coding: [{ system: LOINC, code: c.components[1].loinc, display: c.components[1].display }] }, valueQuantity: quantity(m.value2 ?? 0, c.ucum) },
-    ] }
+    return {
+      ...base,
+      component: [
+        {
+          code: { coding: [{ system: LOINC, code: c.components[0].loinc, display: c.components[0].display }] },
+          valueQuantity: quantity(m.value, c.ucum),
+        },
+        {
+          code: { coding: [{ system: LOINC, code: c.components[1].loinc, display: c.components[1].display }] },
+          valueQuantity: quantity(m.value2 ?? 0, c.ucum),
+        },
+      ],
+    }
   }
   return { ...base, valueQuantity: quantity(m.value, c.ucum) }
 }
@@ -136,7 +182,18 @@ export function toObservation(m: MeasureRecord, patientId: string) {
 export type Parsed<T> = { ok: true; value: T } | { ok: false; status: 400 | 422; code: IssueCode; message: string; expression?: string }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const bad = (message: string, expression?: string, status: 400 | 422 = 400, code: IssueCode = 'invalid'): { ok: false; status: 400 | 422; code: IssueCode; message: string; expression?: string } => ({ ok: false, status, code, message, expression })
+const bad = (
+  message: string,
+  expression?: string,
+  status: 400 | 422 = 400,
+  code: IssueCode = 'invalid',
+): { ok: false; status: 400 | 422; code: IssueCode; message: string; expression?: string } => ({
+  ok: false,
+  status,
+  code,
+  message,
+  expression,
+})
 
 function codingCode(concept: unknown, system: string): string | undefined {
   if (!isObj(concept) || !Array.isArray(concept.coding)) return undefined
@@ -162,21 +219,36 @@ export function fhirDay(v: unknown): string | undefined {
 
 /** A posted Observation, checked for shape: the measure type, the value(s) as numbers, the day. */
 export function parseObservation(body: unknown): Parsed<{ type: string; value: number; value2?: number; day: string }> {
-  if (!isObj(body) || body.resourceType !== 'Observation') return bad('Le corps doit être une ressource Observation', 'Observation', 400, 'structure')
-  if (body.status !== undefined && !['final', 'amended', 'corrected', 'preliminary'].includes(String(body.status))) return bad('Observation.status non accepté', 'Observation.status')
+  if (!isObj(body) || body.resourceType !== 'Observation')
+    return bad('Le corps doit être une ressource Observation', 'Observation', 400, 'structure')
+  if (body.status !== undefined && !['final', 'amended', 'corrected', 'preliminary'].includes(String(body.status)))
+    return bad('Observation.status non accepté', 'Observation.status')
   const loinc = codingCode(body.code, LOINC)
   if (!loinc) return bad('Observation.code doit porter un code LOINC', 'Observation.code', 400, 'required')
   const type = MEASURE_TYPE_BY_LOINC[loinc]
   if (!type) return bad(`Code LOINC non pris en charge : ${loinc.slice(0, 20)}`, 'Observation.code', 422, 'not-supported')
   const day = fhirDay(body.effectiveDateTime ?? body.effectiveDate)
-  if (!day) return bad('Observation.effectiveDateTime doit être une date (AAAA-MM-JJ ou date et heure)', 'Observation.effectiveDateTime', 400, 'required')
+  if (!day)
+    return bad(
+      'Observation.effectiveDateTime doit être une date (AAAA-MM-JJ ou date et heure)',
+      'Observation.effectiveDateTime',
+      400,
+      'required',
+    )
   const c = OBSERVATION_CODES[type]
   if (c.components) {
     const comps = Array.isArray(body.component) ? body.component : []
-    const find = (code: string) => comps.find((x: unknown) => isObj(x) && codingCode(x.code, LOINC) === code) as Record<string, unknown> | undefined
+    const find = (code: string) =>
+      comps.find((x: unknown) => isObj(x) && codingCode(x.code, LOINC) === code) as Record<string, unknown> | undefined
     const sys = find(c.components[0].loinc)
     const dia = find(c.components[1].loinc)
-    if (!sys || !dia) return bad('La tension demande deux composants : systolique (8480-6) et diastolique (8462-4)', 'Observation.component', 400, 'required')
+    if (!sys || !dia)
+      return bad(
+        'La tension demande deux composants : systolique (8480-6) et diastolique (8462-4)',
+        'Observation.component',
+        400,
+        'required',
+      )
     const v1 = readQuantity(sys.valueQuantity, c.ucum, 'Observation.component[0].valueQuantity')
     if (!v1.ok) return v1
     const v2 = readQuantity(dia.valueQuantity, c.ucum, 'Observation.component[1].valueQuantity')
@@ -215,37 +287,85 @@ export function toDocumentReference(d: DocumentRecord, patientId: string, catego
     date: new Date(d.created_at).toISOString(),
     author: [{ display: d.author_name }],
     description: d.title,
-    content: [{ attachment: { contentType: d.mime, size: Number(d.size_bytes), title: d.title, creation: d.document_date, ...(data !== undefined ? { data } : {}) } }],
+    content: [
+      {
+        attachment: {
+          contentType: d.mime,
+          size: Number(d.size_bytes),
+          title: d.title,
+          creation: d.document_date,
+          ...(data !== undefined ? { data } : {}),
+        },
+      },
+    ],
   }
 }
 
 /** A posted DocumentReference: category code, title, date, content in base64 (checked as bytes later). */
-export function parseDocumentReference(body: unknown, isCategory: (c: string) => boolean): Parsed<{ category: string; title: string; day: string; bytes: Buffer; contentType?: string }> {
-  if (!isObj(body) || body.resourceType !== 'DocumentReference') return bad('Le corps doit être une ressource DocumentReference', 'DocumentReference', 400, 'structure')
+export function parseDocumentReference(
+  body: unknown,
+  isCategory: (c: string) => boolean,
+): Parsed<{ category: string; title: string; day: string; bytes: Buffer; contentType?: string }> {
+  if (!isObj(body) || body.resourceType !== 'DocumentReference')
+    return bad('Le corps doit être une ressource DocumentReference', 'DocumentReference', 400, 'structure')
   const cats = Array.isArray(body.category) ? body.category : []
-  const category = codingCode(body.type, DOCUMENT_CATEGORY_SYSTEM) ?? cats.map((c: unknown) => codingCode(c, DOCUMENT_CATEGORY_SYSTEM)).find(Boolean)
-  if (!category) return bad(`DocumentReference.category doit porter un code du système ${DOCUMENT_CATEGORY_SYSTEM}`, 'DocumentReference.category', 400, 'required')
+  const category =
+    codingCode(body.type, DOCUMENT_CATEGORY_SYSTEM) ?? cats.map((c: unknown) => codingCode(c, DOCUMENT_CATEGORY_SYSTEM)).find(Boolean)
+  if (!category)
+    return bad(
+      `DocumentReference.category doit porter un code du système ${DOCUMENT_CATEGORY_SYSTEM}`,
+      'DocumentReference.category',
+      400,
+      'required',
+    )
   if (!isCategory(category)) return bad('Catégorie de document inconnue', 'DocumentReference.category', 422, 'value')
   const content = Array.isArray(body.content) ? body.content[0] : undefined
   const att = isObj(content) && isObj(content.attachment) ? content.attachment : undefined
-  if (!att || typeof att.data !== 'string' || !att.data) return bad('DocumentReference.content[0].attachment.data (base64) est obligatoire', 'DocumentReference.content[0].attachment.data', 400, 'required')
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(att.data) || att.data.length % 4 !== 0) return bad("Le contenu n'est pas du base64 valide", 'DocumentReference.content[0].attachment.data')
+  if (!att || typeof att.data !== 'string' || !att.data)
+    return bad(
+      'DocumentReference.content[0].attachment.data (base64) est obligatoire',
+      'DocumentReference.content[0].attachment.data',
+      400,
+      'required',
+    )
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(att.data) || att.data.length % 4 !== 0)
+    return bad("Le contenu n'est pas du base64 valide", 'DocumentReference.content[0].attachment.data')
   const title = String(att.title ?? body.description ?? '').trim()
   if (!title) return bad('Donnez un titre (attachment.title ou description)', 'DocumentReference.description', 400, 'required')
   if (title.length > 50) return bad('Le titre doit contenir 50 caractères au plus', 'DocumentReference.description', 422, 'value')
-  const day = att.creation !== undefined ? fhirDay(att.creation) : typeof body.date === 'string' ? fhirDay(body.date) : new Date().toISOString().slice(0, 10)
+  const day =
+    att.creation !== undefined
+      ? fhirDay(att.creation)
+      : typeof body.date === 'string'
+        ? fhirDay(body.date)
+        : new Date().toISOString().slice(0, 10)
   if (!day) return bad('Date invalide (attachment.creation ou date)', 'DocumentReference.date')
-  return { ok: true, value: { category, title, day, bytes: Buffer.from(att.data, 'base64'), contentType: typeof att.contentType === 'string' ? att.contentType : undefined } }
+  return {
+    ok: true,
+    value: {
+      category,
+      title,
+      day,
+      bytes: Buffer.from(att.data, 'base64'),
+      contentType: typeof att.contentType === 'string' ? att.contentType : undefined,
+    },
+  }
 }
 
 /* ------------------------------------------------------------------ Immunization, Appointment */
 
-export function toImmunization(v: { id: string; vaccine: string; label: string; date: string; dose: string; professional: string; lot: string | null }, patientId: string) {
+export function toImmunization(
+  v: { id: string; vaccine: string; label: string; date: string; dose: string; professional: string; lot: string | null },
+  patientId: string,
+) {
   return {
     resourceType: 'Immunization' as const,
     id: v.id,
     status: 'completed',
-    vaccineCode: { coding: [{ system: 'https://monespacesante.fr/fhir/CodeSystem/vaccin', code: v.vaccine, display: v.label }], text: v.label },
+    vaccineCode: {
+      coding: [{ system: 'https://monespacesante.fr/fhir/CodeSystem/vaccin', code: v.vaccine, display: v.label }],
+      text: v.label,
+    },
     patient: { reference: `Patient/${patientId}` },
     occurrenceDateTime: v.date,
     ...(v.lot ? { lotNumber: v.lot } : {}),
@@ -256,7 +376,11 @@ export function toImmunization(v: { id: string; vaccine: string; label: string; 
 
 const APPOINTMENT_STATUS: Record<string, string> = { confirme: 'booked', honore: 'fulfilled', annule: 'cancelled', non_honore: 'noshow' }
 
-export function toAppointment(e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string }, patientId: string, parisOffset: (day: string, time: string) => string) {
+export function toAppointment(
+  e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string },
+  patientId: string,
+  parisOffset: (day: string, time: string) => string,
+) {
   return {
     resourceType: 'Appointment' as const,
     id: e.id,
@@ -286,7 +410,9 @@ export function parseDateParams(values: string[]): Parsed<DateRange> {
   const r: DateRange = {}
   for (const raw of values) {
     const m = /^(eq|ge|gt|le|lt)?(.+)$/.exec(raw)
-    const day = m ? fhirDay(m[2]) ?? (/^\d{4}-\d{2}$/.test(m[2]) ? `${m[2]}-01` : /^\d{4}$/.test(m[2]) ? `${m[2]}-01-01` : undefined) : undefined
+    const day = m
+      ? (fhirDay(m[2]) ?? (/^\d{4}-\d{2}$/.test(m[2]) ? `${m[2]}-01` : /^\d{4}$/.test(m[2]) ? `${m[2]}-01-01` : undefined))
+      : undefined
     if (!m || !day) return bad(`Paramètre date invalide : ${raw.slice(0, 40)}`, 'date')
     const p = m[1] ?? 'eq'
     if (p === 'eq') {
@@ -300,7 +426,16 @@ export function parseDateParams(values: string[]): Parsed<DateRange> {
 export const DEFAULT_COUNT = 50
 export const MAX_COUNT = 200
 
-export function searchBundle(opts: { selfUrl: string; baseUrl: string; total: number; offset: number; count: number; nextUrl?: string; prevUrl?: string; resources: { resourceType: string; id: string }[] }) {
+export function searchBundle(opts: {
+  selfUrl: string
+  baseUrl: string
+  total: number
+  offset: number
+  count: number
+  nextUrl?: string
+  prevUrl?: string
+  resources: { resourceType: string; id: string }[]
+}) {
   const link = [{ relation: 'self', url: opts.selfUrl }]
   if (opts.nextUrl) link.push({ relation: 'next', url: opts.nextUrl })
   if (opts.prevUrl) link.push({ relation: 'previous', url: opts.prevUrl })

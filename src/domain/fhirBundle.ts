@@ -14,19 +14,58 @@ import { LIST_SECTIONS, ORGAN_DONATION_LABELS, type OrganDonation } from './prof
 
 export interface SpaceData {
   person: { id: string; lastName: string; firstNames: string; sex: string; birthDate: string }
-  contacts: { id: string; role: 'trusted' | 'emergency'; name: string; relationship: string | null; phone: string | null; email: string | null }[]
+  contacts: {
+    id: string
+    role: 'trusted' | 'emergency'
+    name: string
+    relationship: string | null
+    phone: string | null
+    email: string | null
+  }[]
   facts: { bloodGroup: string | null; organDonation: string | null; organDonationNote: string | null } | null
   entries: { id: string; section: string; label: string; detail: string | null; startDate: string | null; endDate: string | null }[]
   /** `source`: the connected service that wrote the measure («Ajoutée par Withings Health Mate»), null when typed in. */
   measures: { id: string; type: string; value: number; value2: number | null; measuredOn: string; source?: string | null }[]
-  vaccinations: { id: string; vaccine: string; otherName: string | null; date: string; dose: string; professional: string; lot: string | null }[]
-  events: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; notes: string | null; status: string }[]
+  vaccinations: {
+    id: string
+    vaccine: string
+    otherName: string | null
+    date: string
+    dose: string
+    professional: string
+    lot: string | null
+  }[]
+  events: {
+    id: string
+    title: string
+    date: string
+    time: string | null
+    place: string | null
+    professional: string | null
+    notes: string | null
+    status: string
+  }[]
   /** Documents in the ZIP, with the path of their file inside it. */
-  documents: { id: string; title: string; category: string; date: string; mime: string; size: number; authorName: string; authorProfession: string | null; createdAt: string; masked: boolean; path: string }[]
+  documents: {
+    id: string
+    title: string
+    category: string
+    date: string
+    mime: string
+    size: number
+    authorName: string
+    authorProfession: string | null
+    createdAt: string
+    masked: boolean
+    path: string
+  }[]
 }
 
 /** LOINC code and UCUM unit of each measure of the profile (SPEC §7). */
-export const MEASURE_LOINC: Record<string, { code: string; display: string; unit: string; category: 'vital-signs' | 'laboratory' | 'survey' }> = {
+export const MEASURE_LOINC: Record<
+  string,
+  { code: string; display: string; unit: string; category: 'vital-signs' | 'laboratory' | 'survey' }
+> = {
   poids: { code: '29463-7', display: 'Body weight', unit: 'kg', category: 'vital-signs' },
   taille: { code: '8302-2', display: 'Body height', unit: 'cm', category: 'vital-signs' },
   tension: { code: '85354-9', display: 'Blood pressure panel with all children optional', unit: 'mm[Hg]', category: 'vital-signs' },
@@ -35,7 +74,12 @@ export const MEASURE_LOINC: Record<string, { code: string; display: string; unit
   hba1c: { code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood', unit: '%', category: 'laboratory' },
   temperature: { code: '8310-5', display: 'Body temperature', unit: 'Cel', category: 'vital-signs' },
   'tour-de-taille': { code: '8280-0', display: 'Waist Circumference at umbilicus by Tape measure', unit: 'cm', category: 'vital-signs' },
-  douleur: { code: '72514-3', display: 'Pain severity - 0-10 verbal numeric rating [Score] - Reported', unit: '{score}', category: 'survey' },
+  douleur: {
+    code: '72514-3',
+    display: 'Pain severity - 0-10 verbal numeric rating [Score] - Reported',
+    unit: '{score}',
+    category: 'survey',
+  },
   'perimetre-cranien': { code: '9843-4', display: 'Head Occipital-frontal circumference', unit: 'cm', category: 'vital-signs' },
 }
 
@@ -54,7 +98,12 @@ function quantity(value: number, unit: string, display: string) {
 /** The UTC offset of Europe/Paris on a day, as «+01:00» / «+02:00». */
 export function parisOffset(isoDay: string, time = '12:00'): string {
   const guess = new Date(`${isoDay}T${time}:00Z`)
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', hourCycle: 'h23', day: '2-digit' }).formatToParts(guess)
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Paris',
+    hour: '2-digit',
+    hourCycle: 'h23',
+    day: '2-digit',
+  }).formatToParts(guess)
   const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0)
   const day = Number(parts.find((p) => p.type === 'day')?.value ?? guess.getUTCDate())
   let diff = hour - guess.getUTCHours()
@@ -66,7 +115,9 @@ export function parisOffset(isoDay: string, time = '12:00'): string {
 function measureObservation(m: SpaceData['measures'][number], patientRef: string) {
   const def = MEASURE_BY_TYPE[m.type]
   const loinc = MEASURE_LOINC[m.type]
-  const code = loinc ? { coding: [{ system: LOINC, code: loinc.code, display: loinc.display }], text: def?.label ?? m.type } : { text: def?.label ?? m.type }
+  const code = loinc
+    ? { coding: [{ system: LOINC, code: loinc.code, display: loinc.display }], text: def?.label ?? m.type }
+    : { text: def?.label ?? m.type }
   const base = {
     resourceType: 'Observation' as const,
     id: m.id,
@@ -81,8 +132,18 @@ function measureObservation(m: SpaceData['measures'][number], patientRef: string
     return {
       ...base,
       component: [
-        { code: { coding: [{ system: LOINC, code: '8480-6', display: 'Systolic blood pressure' }], text: 'Systolique' }, valueQuantity: quantity(m.value, 'mm[Hg]', 'mmHg') },
-        ...(m.value2 !== null ? [{ code: { coding: [{ system: LOINC, code: '8462-4', display: 'Diastolic blood pressure' }], text: 'Diastolique' }, valueQuantity: quantity(m.value2, 'mm[Hg]', 'mmHg') }] : []),
+        {
+          code: { coding: [{ system: LOINC, code: '8480-6', display: 'Systolic blood pressure' }], text: 'Systolique' },
+          valueQuantity: quantity(m.value, 'mm[Hg]', 'mmHg'),
+        },
+        ...(m.value2 !== null
+          ? [
+              {
+                code: { coding: [{ system: LOINC, code: '8462-4', display: 'Diastolic blood pressure' }], text: 'Diastolique' },
+                valueQuantity: quantity(m.value2, 'mm[Hg]', 'mmHg'),
+              },
+            ]
+          : []),
       ],
     }
   }
@@ -100,7 +161,14 @@ function entryResource(e: SpaceData['entries'][number], patientRef: string): Rec
   const ended = e.endDate !== null
   switch (e.section) {
     case 'allergies':
-      return { resourceType: 'AllergyIntolerance', id: e.id, code: { text: e.label }, patient: { reference: patientRef }, ...(e.startDate ? { onsetDateTime: e.startDate } : {}), ...(note ? { note } : {}) }
+      return {
+        resourceType: 'AllergyIntolerance',
+        id: e.id,
+        code: { text: e.label },
+        patient: { reference: patientRef },
+        ...(e.startDate ? { onsetDateTime: e.startDate } : {}),
+        ...(note ? { note } : {}),
+      }
     case 'treatments':
       return {
         resourceType: 'MedicationStatement',
@@ -108,7 +176,9 @@ function entryResource(e: SpaceData['entries'][number], patientRef: string): Rec
         status: ended ? 'completed' : 'active',
         medicationCodeableConcept: { text: e.label },
         subject: { reference: patientRef },
-        ...(e.startDate || e.endDate ? { effectivePeriod: { ...(e.startDate ? { start: e.startDate } : {}), ...(e.endDate ? { end: e.endDate } : {}) } } : {}),
+        ...(e.startDate || e.endDate
+          ? { effectivePeriod: { ...(e.startDate ? { start: e.startDate } : {}), ...(e.endDate ? { end: e.endDate } : {}) } }
+          : {}),
         ...(note ? { note } : {}),
       }
     case 'family_history':
@@ -117,7 +187,10 @@ function entryResource(e: SpaceData['entries'][number], patientRef: string): Rec
         id: e.id,
         status: 'completed',
         patient: { reference: patientRef },
-        relationship: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'FAMMEMB', display: 'family member' }], text: 'Membre de la famille' },
+        relationship: {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'FAMMEMB', display: 'family member' }],
+          text: 'Membre de la famille',
+        },
         condition: [{ code: { text: e.label }, ...(note ? { note } : {}) }],
       }
     case 'hospitalisations':
@@ -128,14 +201,18 @@ function entryResource(e: SpaceData['entries'][number], patientRef: string): Rec
         class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: 'inpatient encounter' },
         subject: { reference: patientRef },
         reasonCode: [{ text: e.label }],
-        ...(e.startDate || e.endDate ? { period: { ...(e.startDate ? { start: e.startDate } : {}), ...(e.endDate ? { end: e.endDate } : {}) } } : {}),
+        ...(e.startDate || e.endDate
+          ? { period: { ...(e.startDate ? { start: e.startDate } : {}), ...(e.endDate ? { end: e.endDate } : {}) } }
+          : {}),
       }
     default:
       // Maladies et sujets de santé, handicaps: a Condition whose category says the section.
       return {
         resourceType: 'Condition',
         id: e.id,
-        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: ended ? 'resolved' : 'active' }] },
+        clinicalStatus: {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: ended ? 'resolved' : 'active' }],
+        },
         category: [{ coding: [{ system: `${LOCAL}:section`, code: e.section }], text: sectionTitle(e.section) }],
         code: { text: e.label },
         subject: { reference: patientRef },
@@ -158,11 +235,18 @@ export function spaceBundle(data: SpaceData, opts: { id: string; timestamp: stri
       relationship: [
         c.role === 'trusted'
           ? { coding: [{ system: `${LOCAL}:contact`, code: 'personne-de-confiance' }], text: 'Personne de confiance' }
-          : { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0131', code: 'C', display: 'Emergency Contact' }], text: "Contact d'urgence" },
+          : {
+              coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0131', code: 'C', display: 'Emergency Contact' }],
+              text: "Contact d'urgence",
+            },
         ...(c.relationship ? [{ text: c.relationship }] : []),
       ],
       name: { text: c.name },
-      ...(c.phone || c.email ? { telecom: [...(c.phone ? [{ system: 'phone', value: c.phone }] : []), ...(c.email ? [{ system: 'email', value: c.email }] : [])] } : {}),
+      ...(c.phone || c.email
+        ? {
+            telecom: [...(c.phone ? [{ system: 'phone', value: c.phone }] : []), ...(c.email ? [{ system: 'email', value: c.email }] : [])],
+          }
+        : {}),
     }))
   }
   add(patient)
@@ -237,7 +321,9 @@ export function spaceBundle(data: SpaceData, opts: { id: string; timestamp: stri
       date: d.createdAt,
       author: [{ display: d.authorProfession ? `${d.authorName} (${d.authorProfession})` : d.authorName }],
       description: d.title,
-      ...(d.masked ? { securityLabel: [{ coding: [{ system: `${LOCAL}:confidentialite`, code: 'MASQUE_PS' }], text: 'Masqué aux professionnels' }] } : {}),
+      ...(d.masked
+        ? { securityLabel: [{ coding: [{ system: `${LOCAL}:confidentialite`, code: 'MASQUE_PS' }], text: 'Masqué aux professionnels' }] }
+        : {}),
       content: [{ attachment: { contentType: d.mime, url: d.path, size: d.size, title: d.title, creation: d.date } }],
     })
   }

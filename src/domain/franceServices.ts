@@ -38,7 +38,7 @@ export const STATE_LABELS: Record<SpaceState, string> = {
   notified: 'Informé, profil pas encore activé',
   activated: 'Profil activé',
   opposed: 'Opposition enregistrée : profil non créé',
-  auto_created: "Profil créé automatiquement, jamais activé",
+  auto_created: 'Profil créé automatiquement, jamais activé',
   closed: 'Profil fermé',
 }
 

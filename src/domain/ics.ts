@@ -5,7 +5,11 @@
 
 /** Escapes a TEXT value: backslash, semicolon, comma, new lines. */
 export function escapeText(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n')
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n')
 }
 
 /** Folds a content line: at most 75 octets per line, continuation lines start with one space; never splits a character. */
@@ -37,7 +41,15 @@ export function parisToUtc(date: string, time: string): Date {
   const [hh, mm] = time.split(':').map(Number)
   const guess = Date.UTC(y, m - 1, d, hh, mm)
   const offset = (at: number) => {
-    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(at))
+    const parts = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Paris',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).formatToParts(new Date(at))
     const get = (t: string) => Number(parts.find((p) => p.type === t)!.value)
     return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) - at
   }
@@ -46,7 +58,11 @@ export function parisToUtc(date: string, time: string): Date {
   return new Date(utc)
 }
 
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
 const compactDate = (iso: string) => iso.replace(/-/g, '')
 
 export interface IcsEvent {
@@ -87,7 +103,14 @@ function eventLines(e: IcsEvent, now: Date): string[] {
 /** A whole VCALENDAR with these events, CRLF line ends, folded. */
 export function calendar(events: IcsEvent[], opts: { name: string; now?: Date }): string {
   const now = opts.now ?? new Date()
-  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Mon espace santé//Agenda//FR', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH', `X-WR-CALNAME:${escapeText(opts.name)}`]
+  const lines = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//Mon espace santé//Agenda//FR',
+    'CALSCALE:GREGORIAN',
+    'METHOD:PUBLISH',
+    `X-WR-CALNAME:${escapeText(opts.name)}`,
+  ]
   for (const e of events) lines.push(...eventLines(e, now))
   lines.push('END:VCALENDAR')
   return lines.map(foldLine).join('\r\n') + '\r\n'

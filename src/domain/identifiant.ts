@@ -30,13 +30,23 @@ export function validateIdentifiant(input: string | undefined | null): Identifia
   const value = (input ?? '').trim()
   if (!value) return { ok: false, message: 'Choisissez un identifiant' }
   if (value.includes('@')) return { ok: false, message: "L'identifiant ne peut pas être une adresse électronique" }
-  if ([...value].length < IDENTIFIANT_MIN) return { ok: false, message: `L'identifiant doit contenir au moins ${IDENTIFIANT_MIN} caractères` }
-  if ([...value].length > IDENTIFIANT_MAX) return { ok: false, message: `L'identifiant doit contenir ${IDENTIFIANT_MAX} caractères au maximum` }
+  if ([...value].length < IDENTIFIANT_MIN)
+    return { ok: false, message: `L'identifiant doit contenir au moins ${IDENTIFIANT_MIN} caractères` }
+  if ([...value].length > IDENTIFIANT_MAX)
+    return { ok: false, message: `L'identifiant doit contenir ${IDENTIFIANT_MAX} caractères au maximum` }
   if (/[A-Z]/.test(value)) return { ok: false, message: "L'identifiant doit être écrit en lettres minuscules" }
-  if (/\p{L}/u.test(value.replace(/[a-z]/g, ''))) return { ok: false, message: "L'identifiant ne doit pas contenir de lettres accentuées (é, è, ç...) : écrivez par exemple « e » au lieu de « é »" }
+  if (/\p{L}/u.test(value.replace(/[a-z]/g, '')))
+    return {
+      ok: false,
+      message: "L'identifiant ne doit pas contenir de lettres accentuées (é, è, ç...) : écrivez par exemple « e » au lieu de « é »",
+    }
   if (/\s/.test(value)) return { ok: false, message: "L'identifiant ne doit pas contenir d'espace" }
   if (!/^[a-z0-9._-]+$/.test(value)) {
-    return { ok: false, message: "L'identifiant ne peut contenir que des lettres minuscules sans accent, des chiffres, le point (.), le tiret (-) et le tiret bas (_)" }
+    return {
+      ok: false,
+      message:
+        "L'identifiant ne peut contenir que des lettres minuscules sans accent, des chiffres, le point (.), le tiret (-) et le tiret bas (_)",
+    }
   }
   if (looksLikeNir(value)) return { ok: false, message: "L'identifiant ne peut pas être un numéro de sécurité sociale" }
   if (isIban(value)) return { ok: false, message: "L'identifiant ne peut pas être un numéro de compte bancaire (IBAN)" }

@@ -29,8 +29,7 @@ export function oppositionDeadline(notifiedAt: Date | string): Date {
 }
 
 export type OppositionDecision =
-  | { ok: true; deadline: Date }
-  | { ok: false; reason: 'already_opposed' | 'created' | 'deadline_passed' | 'closed' | 'not_notified' }
+  { ok: true; deadline: Date } | { ok: false; reason: 'already_opposed' | 'created' | 'deadline_passed' | 'closed' | 'not_notified' }
 
 /** Opposition is possible while the space is `notified` and its 6 weeks have not passed. */
 export function canOppose(space: SpaceFacts, now: Date = new Date()): OppositionDecision {

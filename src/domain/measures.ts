@@ -34,16 +34,108 @@ export interface MeasureDefinition {
 }
 
 export const MEASURES: MeasureDefinition[] = [
-  { type: 'poids', label: 'Poids', unit: 'kg', unitLong: 'kilogrammes', min: 0.3, max: 350, decimals: 2, hint: 'En kilogrammes, par exemple 62,5 (un nouveau-né : 3,2)' },
-  { type: 'taille', label: 'Taille', unit: 'cm', unitLong: 'centimètres', min: 20, max: 250, decimals: 1, hint: 'En centimètres, par exemple 168' },
-  { type: 'tension', label: 'Tension artérielle', unit: 'mmHg', unitLong: 'millimètres de mercure', min: 50, max: 260, decimals: 0, pair: { min2: 30, max2: 160 }, hint: 'Le premier chiffre (systolique) est plus grand que le second (diastolique), par exemple 125 et 80' },
-  { type: 'frequence-cardiaque', label: 'Fréquence cardiaque', unit: 'bpm', unitLong: 'battements par minute', min: 20, max: 250, decimals: 0, hint: 'En battements par minute, par exemple 72' },
-  { type: 'glycemie', label: 'Glycémie', unit: 'g/L', unitLong: 'grammes par litre', min: 0.2, max: 6, decimals: 2, hint: 'En grammes par litre, par exemple 0,95' },
-  { type: 'hba1c', label: 'Hémoglobine glyquée (HbA1c)', unit: '%', unitLong: 'pour cent', min: 3, max: 20, decimals: 1, hint: 'En pourcentage, par exemple 6,2' },
-  { type: 'temperature', label: 'Température', unit: '°C', unitLong: 'degrés Celsius', min: 30, max: 45, decimals: 1, hint: 'En degrés Celsius, par exemple 37,2' },
-  { type: 'tour-de-taille', label: 'Tour de taille', unit: 'cm', unitLong: 'centimètres', min: 30, max: 250, decimals: 1, hint: 'En centimètres, par exemple 82' },
-  { type: 'douleur', label: 'Douleur', unit: '/10', unitLong: 'sur 10', min: 0, max: 10, decimals: 0, hint: 'Un nombre entier de 0 (aucune douleur) à 10 (la pire douleur imaginable)' },
-  { type: 'perimetre-cranien', label: 'Périmètre crânien', unit: 'cm', unitLong: 'centimètres', min: 20, max: 65, decimals: 1, childrenOnly: true, hint: 'En centimètres, par exemple 45,5' },
+  {
+    type: 'poids',
+    label: 'Poids',
+    unit: 'kg',
+    unitLong: 'kilogrammes',
+    min: 0.3,
+    max: 350,
+    decimals: 2,
+    hint: 'En kilogrammes, par exemple 62,5 (un nouveau-né : 3,2)',
+  },
+  {
+    type: 'taille',
+    label: 'Taille',
+    unit: 'cm',
+    unitLong: 'centimètres',
+    min: 20,
+    max: 250,
+    decimals: 1,
+    hint: 'En centimètres, par exemple 168',
+  },
+  {
+    type: 'tension',
+    label: 'Tension artérielle',
+    unit: 'mmHg',
+    unitLong: 'millimètres de mercure',
+    min: 50,
+    max: 260,
+    decimals: 0,
+    pair: { min2: 30, max2: 160 },
+    hint: 'Le premier chiffre (systolique) est plus grand que le second (diastolique), par exemple 125 et 80',
+  },
+  {
+    type: 'frequence-cardiaque',
+    label: 'Fréquence cardiaque',
+    unit: 'bpm',
+    unitLong: 'battements par minute',
+    min: 20,
+    max: 250,
+    decimals: 0,
+    hint: 'En battements par minute, par exemple 72',
+  },
+  {
+    type: 'glycemie',
+    label: 'Glycémie',
+    unit: 'g/L',
+    unitLong: 'grammes par litre',
+    min: 0.2,
+    max: 6,
+    decimals: 2,
+    hint: 'En grammes par litre, par exemple 0,95',
+  },
+  {
+    type: 'hba1c',
+    label: 'Hémoglobine glyquée (HbA1c)',
+    unit: '%',
+    unitLong: 'pour cent',
+    min: 3,
+    max: 20,
+    decimals: 1,
+    hint: 'En pourcentage, par exemple 6,2',
+  },
+  {
+    type: 'temperature',
+    label: 'Température',
+    unit: '°C',
+    unitLong: 'degrés Celsius',
+    min: 30,
+    max: 45,
+    decimals: 1,
+    hint: 'En degrés Celsius, par exemple 37,2',
+  },
+  {
+    type: 'tour-de-taille',
+    label: 'Tour de taille',
+    unit: 'cm',
+    unitLong: 'centimètres',
+    min: 30,
+    max: 250,
+    decimals: 1,
+    hint: 'En centimètres, par exemple 82',
+  },
+  {
+    type: 'douleur',
+    label: 'Douleur',
+    unit: '/10',
+    unitLong: 'sur 10',
+    min: 0,
+    max: 10,
+    decimals: 0,
+    hint: 'Un nombre entier de 0 (aucune douleur) à 10 (la pire douleur imaginable)',
+  },
+  {
+    type: 'perimetre-cranien',
+    label: 'Périmètre crânien',
+    unit: 'cm',
+    unitLong: 'centimètres',
+    min: 20,
+    max: 65,
+    decimals: 1,
+    childrenOnly: true,
+    hint: 'En centimètres, par exemple 45,5',
+  },
 ]
 
 export const MEASURE_BY_TYPE: Record<string, MeasureDefinition> = Object.fromEntries(MEASURES.map((m) => [m.type, m]))
@@ -74,9 +166,7 @@ export function parseDecimal(raw: string | undefined): number | undefined {
   return Number(s)
 }
 
-export type MeasureCheck =
-  | { ok: true; value: number; value2?: number }
-  | { ok: false; field: 'value' | 'value2' | 'date'; message: string }
+export type MeasureCheck = { ok: true; value: number; value2?: number } | { ok: false; field: 'value' | 'value2' | 'date'; message: string }
 
 const fr = (n: number) => String(n).replace('.', ',')
 
@@ -90,7 +180,8 @@ export function checkMeasure(
 ): MeasureCheck {
   const v = checkMeasureValue(def, input.raw, input.raw2)
   if (!v.ok) return v
-  if (input.date < input.birthDate) return { ok: false, field: 'date', message: 'La date de la mesure ne peut pas être antérieure à la date de naissance' }
+  if (input.date < input.birthDate)
+    return { ok: false, field: 'date', message: 'La date de la mesure ne peut pas être antérieure à la date de naissance' }
   if (input.date > input.today) return { ok: false, field: 'date', message: "La date de la mesure doit être dans le passé ou aujourd'hui" }
   return v
 }
@@ -101,23 +192,49 @@ export function checkMeasureValue(def: MeasureDefinition, raw: string | undefine
   const name = def.pair ? 'la pression systolique (le premier chiffre)' : `la valeur`
   const value = parseDecimal(input.raw)
   if (!(input.raw ?? '').trim()) return { ok: false, field: 'value', message: `Saisissez ${name}` }
-  if (value === undefined) return { ok: false, field: 'value', message: `Saisissez ${name} en chiffres, par exemple ${def.pair ? '125' : fr(def.min < 1 ? 0.95 : Math.round((def.min + def.max) / 4))}` }
+  if (value === undefined)
+    return {
+      ok: false,
+      field: 'value',
+      message: `Saisissez ${name} en chiffres, par exemple ${def.pair ? '125' : fr(def.min < 1 ? 0.95 : Math.round((def.min + def.max) / 4))}`,
+    }
   const decimals = (input.raw!.trim().replace(',', '.').split('.')[1] ?? '').length
   if (decimals > def.decimals) {
-    return { ok: false, field: 'value', message: def.decimals === 0 ? `Saisissez un nombre entier` : `Saisissez au plus ${def.decimals} chiffre${def.decimals > 1 ? 's' : ''} après la virgule` }
+    return {
+      ok: false,
+      field: 'value',
+      message:
+        def.decimals === 0
+          ? `Saisissez un nombre entier`
+          : `Saisissez au plus ${def.decimals} chiffre${def.decimals > 1 ? 's' : ''} après la virgule`,
+    }
   }
   if (value < def.min || value > def.max) {
-    return { ok: false, field: 'value', message: `${def.pair ? 'La pression systolique' : 'La valeur'} doit être comprise entre ${fr(def.min)} et ${fr(def.max)} ${def.unit}` }
+    return {
+      ok: false,
+      field: 'value',
+      message: `${def.pair ? 'La pression systolique' : 'La valeur'} doit être comprise entre ${fr(def.min)} et ${fr(def.max)} ${def.unit}`,
+    }
   }
   let value2: number | undefined
   if (def.pair) {
     if (!(input.raw2 ?? '').trim()) return { ok: false, field: 'value2', message: 'Saisissez la pression diastolique (le second chiffre)' }
     value2 = parseDecimal(input.raw2)
-    if (value2 === undefined || !Number.isInteger(value2)) return { ok: false, field: 'value2', message: 'Saisissez la pression diastolique en nombre entier, par exemple 80' }
+    if (value2 === undefined || !Number.isInteger(value2))
+      return { ok: false, field: 'value2', message: 'Saisissez la pression diastolique en nombre entier, par exemple 80' }
     if (value2 < def.pair.min2 || value2 > def.pair.max2) {
-      return { ok: false, field: 'value2', message: `La pression diastolique doit être comprise entre ${def.pair.min2} et ${def.pair.max2} mmHg` }
+      return {
+        ok: false,
+        field: 'value2',
+        message: `La pression diastolique doit être comprise entre ${def.pair.min2} et ${def.pair.max2} mmHg`,
+      }
     }
-    if (value <= value2) return { ok: false, field: 'value2', message: 'La pression diastolique (le second chiffre) doit être plus petite que la pression systolique (le premier chiffre)' }
+    if (value <= value2)
+      return {
+        ok: false,
+        field: 'value2',
+        message: 'La pression diastolique (le second chiffre) doit être plus petite que la pression systolique (le premier chiffre)',
+      }
   }
   return { ok: true, value, value2 }
 }

@@ -31,7 +31,8 @@ export const PASSWORD_MESSAGES: Record<PasswordRefusal, string> = {
   birth_date: 'Le mot de passe ne doit pas contenir votre date de naissance',
   nir: 'Le mot de passe ne doit pas contenir votre numéro de sécurité sociale',
   identifiant: 'Le mot de passe ne doit pas contenir votre identifiant',
-  common: 'Ce mot de passe est trop courant ou trop facile à deviner. Choisissez par exemple une phrase de plusieurs mots que vous retiendrez facilement',
+  common:
+    'Ce mot de passe est trop courant ou trop facile à deviner. Choisissez par exemple une phrase de plusieurs mots que vous retiendrez facilement',
 }
 
 export type PasswordCheck = { ok: true } | { ok: false; reason: PasswordRefusal; message: string }

@@ -4,7 +4,20 @@ import { nirMatchesBirthDate, validateNir } from './nir'
  * One line of an insured-persons import file (CSV, `;` or `,` separated, with a header line).
  * Pure rules: a line is either a clean person or a list of faults, one per column, in French.
  */
-export const IMPORT_COLUMNS = ['nir', 'nom', 'prenoms', 'sexe', 'date_naissance', 'lieu_naissance', 'adresse_ligne1', 'adresse_ligne2', 'code_postal', 'ville', 'courriel', 'mobile'] as const
+export const IMPORT_COLUMNS = [
+  'nir',
+  'nom',
+  'prenoms',
+  'sexe',
+  'date_naissance',
+  'lieu_naissance',
+  'adresse_ligne1',
+  'adresse_ligne2',
+  'code_postal',
+  'ville',
+  'courriel',
+  'mobile',
+] as const
 export const REQUIRED_COLUMNS = ['nir', 'nom', 'prenoms', 'sexe', 'date_naissance'] as const
 
 export interface PersonRow {
@@ -31,7 +44,16 @@ export type RowResult = { ok: true; person: PersonRow } | { ok: false; faults: R
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]{2,}$/
 const POSTCODE = /^(\d{5}|2[AB]\d{3}|98\d{3})$/
-const MAX: Record<string, number> = { nom: 100, prenoms: 150, lieu_naissance: 100, adresse_ligne1: 150, adresse_ligne2: 150, code_postal: 10, ville: 100, courriel: 254 }
+const MAX: Record<string, number> = {
+  nom: 100,
+  prenoms: 150,
+  lieu_naissance: 100,
+  adresse_ligne1: 150,
+  adresse_ligne2: 150,
+  code_postal: 10,
+  ville: 100,
+  courriel: 254,
+}
 
 /** The header's faults: missing required columns (then no line is read). */
 export function checkHeader(columns: string[]): string[] {
@@ -55,7 +77,14 @@ function daysInMonth(y: number, m: number): number {
 /** 'YYYY-MM-DD' or 'DD/MM/YYYY' → 'YYYY-MM-DD', or null when it is not a real date. */
 export function parseImportDate(raw: string): string | null {
   // Fast path, the usual form: 'YYYY-MM-DD' checked by hand (no regular expression, no Date).
-  if (raw.length === 10 && raw.charCodeAt(4) === 45 && raw.charCodeAt(7) === 45 && digits(raw, 0, 4) && digits(raw, 5, 7) && digits(raw, 8, 10)) {
+  if (
+    raw.length === 10 &&
+    raw.charCodeAt(4) === 45 &&
+    raw.charCodeAt(7) === 45 &&
+    digits(raw, 0, 4) &&
+    digits(raw, 5, 7) &&
+    digits(raw, 8, 10)
+  ) {
     const y = Number(raw.slice(0, 4))
     const m = Number(raw.slice(5, 7))
     const d = Number(raw.slice(8, 10))
@@ -126,7 +155,8 @@ export function validatePersonRow(record: Record<string, string | undefined>, to
   const birth = cell(record.date_naissance)
   const birthDate = birth ? parseImportDate(birth) : null
   if (!birth) faults.push({ column: 'date_naissance', message: 'La date de naissance est absente' })
-  else if (!birthDate) faults.push({ column: 'date_naissance', message: 'La date de naissance doit être une vraie date, au format AAAA-MM-JJ ou JJ/MM/AAAA' })
+  else if (!birthDate)
+    faults.push({ column: 'date_naissance', message: 'La date de naissance doit être une vraie date, au format AAAA-MM-JJ ou JJ/MM/AAAA' })
   else if (birthDate > today) faults.push({ column: 'date_naissance', message: 'La date de naissance est dans le futur' })
   else if (birthDate < '1890-01-01') faults.push({ column: 'date_naissance', message: 'La date de naissance est antérieure à 1890' })
 
@@ -137,9 +167,11 @@ export function validatePersonRow(record: Record<string, string | undefined>, to
     faults.push({ column: 'sexe', message: 'Le sexe ne correspond pas au premier chiffre du numéro de sécurité sociale' })
   }
 
-  if (courriel && !EMAIL.test(courriel)) faults.push({ column: 'courriel', message: "L'adresse électronique n'est pas valide (par exemple nom@domaine.fr)" })
+  if (courriel && !EMAIL.test(courriel))
+    faults.push({ column: 'courriel', message: "L'adresse électronique n'est pas valide (par exemple nom@domaine.fr)" })
   const mobile = mobileRaw ? normaliseMobile(mobileRaw) : null
-  if (mobileRaw && !mobile) faults.push({ column: 'mobile', message: 'Le numéro de mobile doit être un numéro français (06 ou 07 suivi de 8 chiffres)' })
+  if (mobileRaw && !mobile)
+    faults.push({ column: 'mobile', message: 'Le numéro de mobile doit être un numéro français (06 ou 07 suivi de 8 chiffres)' })
   if (codePostal && !POSTCODE.test(codePostal)) faults.push({ column: 'code_postal', message: 'Le code postal doit contenir 5 chiffres' })
 
   if (faults.length || !nirCheck.ok || !sex || !birthDate) return { ok: false, faults }

@@ -25,7 +25,16 @@ export function isCareType(v: string): v is CareType {
   return Object.prototype.hasOwnProperty.call(CARE_TYPES, v)
 }
 
-export const COLUMNS = ['reference', 'nir', 'date_soins', 'acte', 'type_soins', 'professionnel', 'montant_paye', 'montant_rembourse'] as const
+export const COLUMNS = [
+  'reference',
+  'nir',
+  'date_soins',
+  'acte',
+  'type_soins',
+  'professionnel',
+  'montant_paye',
+  'montant_rembourse',
+] as const
 export type Column = (typeof COLUMNS)[number]
 
 export interface ReimbursementRow {
@@ -101,7 +110,8 @@ export function readHeader(line: string): HeaderCheck {
     if (at < 0) missing.push(c)
     else index[c] = at
   }
-  if (missing.length) return { ok: false, message: `La ligne d'en-tête doit nommer les colonnes ${COLUMNS.join(';')} (il manque : ${missing.join(', ')})` }
+  if (missing.length)
+    return { ok: false, message: `La ligne d'en-tête doit nommer les colonnes ${COLUMNS.join(';')} (il manque : ${missing.join(', ')})` }
   return { ok: true, separator, index }
 }
 
@@ -125,7 +135,8 @@ export function checkRow(fields: string[] | null, header: { index: Record<Column
   if (!fields) return { ok: false, message: 'Ligne mal formée (guillemets non fermés ou mal placés)' }
   const get = (c: Column) => (fields[header.index[c]] ?? '').trim()
   const reference = get('reference')
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$/.test(reference)) return { ok: false, message: 'reference : 4 à 40 lettres, chiffres, tirets ou soulignés attendus' }
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$/.test(reference))
+    return { ok: false, message: 'reference : 4 à 40 lettres, chiffres, tirets ou soulignés attendus' }
   const nir = validateNir(get('nir'))
   if (!nir.ok) return { ok: false, message: `nir : ${nir.message}` }
   const careDate = readDate(get('date_soins'), today)
@@ -133,7 +144,8 @@ export function checkRow(fields: string[] | null, header: { index: Record<Column
   const act = get('acte')
   if (!act || act.length > 200) return { ok: false, message: 'acte : un libellé de 1 à 200 caractères attendu' }
   const careType = get('type_soins').toLowerCase()
-  if (!isCareType(careType)) return { ok: false, message: `type_soins : une de ces valeurs attendue : ${Object.keys(CARE_TYPES).join(', ')}` }
+  if (!isCareType(careType))
+    return { ok: false, message: `type_soins : une de ces valeurs attendue : ${Object.keys(CARE_TYPES).join(', ')}` }
   const professional = get('professionnel')
   if (!professional || professional.length > 200) return { ok: false, message: 'professionnel : un nom de 1 à 200 caractères attendu' }
   const paid = parseEuros(get('montant_paye'))
@@ -141,5 +153,8 @@ export function checkRow(fields: string[] | null, header: { index: Record<Column
   const reimbursed = parseEuros(get('montant_rembourse'))
   if (reimbursed === null) return { ok: false, message: 'montant_rembourse : un montant en euros attendu (par exemple 17,50)' }
   if (reimbursed > paid) return { ok: false, message: 'montant_rembourse : ne peut pas dépasser montant_paye' }
-  return { ok: true, row: { reference, nir: nir.nir, careDate, act, careType, professional, amountPaidCents: paid, amountReimbursedCents: reimbursed } }
+  return {
+    ok: true,
+    row: { reference, nir: nir.nir, careDate, act, careType, professional, amountPaidCents: paid, amountReimbursedCents: reimbursed },
+  }
 }

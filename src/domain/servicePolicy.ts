@@ -38,6 +38,11 @@ export function serviceCan(resourceType: string, action: ScopeAction, facts: Ser
     now: new Date(),
   }
   const r = facts.resource
-  const target = r ? { ownerPersonId: r.ownerPersonId, document: resourceType === 'DocumentReference' ? documentOf(r.ownerPersonId, Boolean(r.masked)) : undefined } : undefined
+  const target = r
+    ? {
+        ownerPersonId: r.ownerPersonId,
+        document: resourceType === 'DocumentReference' ? documentOf(r.ownerPersonId, Boolean(r.masked)) : undefined,
+      }
+    : undefined
   return decideService(serviceActor('c', 'Service', facts.personId, facts.tokenScopes), resourceType, action, policyFacts, target)
 }

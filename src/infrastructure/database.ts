@@ -86,11 +86,7 @@ function postgresUserCanReach(dir: string): boolean {
  * which must be able to reach the folder: when it cannot, a folder under /var/tmp is used
  * instead and the log says so.
  */
-export async function startEmbeddedPostgres(
-  wantedDir: string,
-  port: number,
-  logger: Logger,
-): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(wantedDir: string, port: number, logger: Logger): Promise<EmbeddedPostgres> {
   if (process.platform === 'linux' && process.arch === 'x64') {
     try {
       hydrateEmbeddedSymlinks()
@@ -116,7 +112,10 @@ export async function startEmbeddedPostgres(
     fs.chmodSync(dir, 0o700)
     if (!postgresUserCanReach(dir)) {
       const fallback = path.join('/var/tmp', `mon-espace-sante-${Buffer.from(ROOT).toString('hex').slice(-16)}`, 'postgres')
-      logger.warn({ wanted: dir, used: fallback }, "l'utilisateur postgres ne peut pas atteindre le dossier de données : dossier de repli utilisé")
+      logger.warn(
+        { wanted: dir, used: fallback },
+        "l'utilisateur postgres ne peut pas atteindre le dossier de données : dossier de repli utilisé",
+      )
       dir = fallback
       fs.mkdirSync(dir, { recursive: true })
       fs.chownSync(path.dirname(dir), pgUid, pgGid)
@@ -213,7 +212,9 @@ export function inlineStatement(q: Knex.QueryBuilder | Knex.Raw): string {
 
 function inlined(sql: string, bindings: readonly unknown[]): string {
   // $n outside quoted literals and identifiers only.
-  return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g, (m, n: string | undefined) => (n === undefined ? m : literalOf(bindings[Number(n) - 1])))
+  return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g, (m, n: string | undefined) =>
+    n === undefined ? m : literalOf(bindings[Number(n) - 1]),
+  )
 }
 
 function literalOf(v: unknown): string {
@@ -245,7 +246,8 @@ export function compileStatement(q: Knex.QueryBuilder | Knex.Raw): CompiledState
   return { sql, bindings, name: `${PREPARED_PREFIX}${crypto.createHash('sha1').update(sql).digest('hex').slice(0, 24)}` }
 }
 
-const isCompiled = (q: Knex.QueryBuilder | Knex.Raw | CompiledStatement): q is CompiledStatement => typeof (q as CompiledStatement).name === 'string' && 'bindings' in q
+const isCompiled = (q: Knex.QueryBuilder | Knex.Raw | CompiledStatement): q is CompiledStatement =>
+  typeof (q as CompiledStatement).name === 'string' && 'bindings' in q
 
 /**
  * A knex statement as `EXECUTE name(literals…)` of a statement prepared once per connection (its
@@ -253,7 +255,10 @@ const isCompiled = (q: Knex.QueryBuilder | Knex.Raw | CompiledStatement): q is C
  * call, and it still fits in a multi-statement round trip. `done()` once the round trip succeeded
  * (the statement is then known to exist); after a failure, `resyncPrepared`.
  */
-export function preparedStatement(conn: pg.Client, q: Knex.QueryBuilder | Knex.Raw | CompiledStatement): { text: string; done: () => void } {
+export function preparedStatement(
+  conn: pg.Client,
+  q: Knex.QueryBuilder | Knex.Raw | CompiledStatement,
+): { text: string; done: () => void } {
   const { sql, bindings, name } = isCompiled(q) ? q : compileStatement(q)
   let known = preparedOn.get(conn)
   if (!known) preparedOn.set(conn, (known = new Set()))
@@ -359,7 +364,12 @@ function guardedRoundTrip(conn: pg.Client, reads: GuardedRead[]): { text: string
  * data). Any other error rolls back and is rethrown. Statements are prepared once per connection, as
  * in `transactionInTwoRoundTrips`; `rows`: the result of `query`.
  */
-export async function transactionInOneRoundTrip<R>(db: Knex, guard: Statement, query: Statement, last: string): Promise<OneRoundTripResult<R>> {
+export async function transactionInOneRoundTrip<R>(
+  db: Knex,
+  guard: Statement,
+  query: Statement,
+  last: string,
+): Promise<OneRoundTripResult<R>> {
   const client = poolOf(db)
   const conn = await client.acquireConnection()
   try {
@@ -387,7 +397,10 @@ export async function transactionInOneRoundTrip<R>(db: Knex, guard: Statement, q
  * every call runs again alone (`transactionInOneRoundTrip`), so each gets its own outcome: its rows,
  * `{ committed: false }` for its changed guard, or its own error. `last`: one statement.
  */
-export function groupedOneRoundTrips(db: Knex, max = 16): <R>(guard: Statement, query: Statement, last: string) => Promise<OneRoundTripResult<R>> {
+export function groupedOneRoundTrips(
+  db: Knex,
+  max = 16,
+): <R>(guard: Statement, query: Statement, last: string) => Promise<OneRoundTripResult<R>> {
   type Call = GuardedRead & { resolve: (r: OneRoundTripResult<unknown>) => void; reject: (e: unknown) => void }
   let pending: Call[] = []
   const alone = (c: Call) => transactionInOneRoundTrip(db, c.guard, c.query, c.last).then(c.resolve, c.reject)

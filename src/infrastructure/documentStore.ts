@@ -95,7 +95,10 @@ export async function* rechunk(source: AsyncIterable<Buffer> | Iterable<Buffer>,
  * Reading outside a transaction streams `COPY (SELECT …) TO STDOUT (FORMAT binary)` from a pooled
  * connection, parsed tuple by tuple; inside a transaction, batched SELECTs in binary mode.
  */
-export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: string; owner: string } = { table: 'document_chunks', owner: 'document_id' }): DocumentStore {
+export function createPgDocumentStore(
+  chunkSize = CHUNK_SIZE,
+  where: { table: string; owner: string } = { table: 'document_chunks', owner: 'document_id' },
+): DocumentStore {
   const { table, owner } = where
   if (!/^[a-z_]+$/.test(table) || !/^[a-z_]+$/.test(owner)) throw new Error('nom de table invalide')
   return {
@@ -104,8 +107,12 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
       const owned = uuidBytes(documentId)
       // A slow client (or a long export) may take longer than the usual statement limit; the request's
       // own time limit still ends a stalled upload (the COPY is then aborted and rolled back).
-      const { rows } = await conn.query<{ prev: string }>("SELECT current_setting('statement_timeout') AS prev, set_config('statement_timeout', '30min', true)")
-      const copy = conn.query(copyFrom(`COPY ${table} (${owner}, seq, data) FROM STDIN (FORMAT binary)`, { highWaterMark: CHUNK_SIZE })) as unknown as Writable
+      const { rows } = await conn.query<{ prev: string }>(
+        "SELECT current_setting('statement_timeout') AS prev, set_config('statement_timeout', '30min', true)",
+      )
+      const copy = conn.query(
+        copyFrom(`COPY ${table} (${owner}, seq, data) FROM STDIN (FORMAT binary)`, { highWaterMark: CHUNK_SIZE }),
+      ) as unknown as Writable
       let failed: unknown
       copy.on('error', (err) => (failed ??= err))
       const put = async (buf: Buffer) => {
@@ -158,7 +165,11 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
         // In a transaction (its connection may be needed by the caller): batched binary SELECTs.
         for (let from = 0; from < chunkCount; from += READ_BATCH) {
           const to = Math.min(chunkCount, from + READ_BATCH)
-          const rows = (await db.raw(`SELECT seq, data FROM ${table} WHERE ${owner} = ? AND seq >= ? AND seq < ? ORDER BY seq`, [documentId, from, to]).options({ binary: true })).rows as { seq: number; data: Buffer }[]
+          const rows = (
+            await db
+              .raw(`SELECT seq, data FROM ${table} WHERE ${owner} = ? AND seq >= ? AND seq < ? ORDER BY seq`, [documentId, from, to])
+              .options({ binary: true })
+          ).rows as { seq: number; data: Buffer }[]
           if (rows.length !== to - from) throw new Error('contenu du document incomplet')
           for (let i = 0; i < rows.length; i++) {
             if (rows[i].seq !== from + i) throw new Error('contenu du document incomplet')
@@ -172,7 +183,11 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
       const conn = await client.acquireConnection()
       let clean = false
       try {
-        const stream = conn.query(copyTo(`COPY (SELECT seq, data FROM ${table} WHERE ${owner} = '${documentId}' ORDER BY seq) TO STDOUT (FORMAT binary)`, { highWaterMark: STREAM_BUFFER })) as unknown as Readable
+        const stream = conn.query(
+          copyTo(`COPY (SELECT seq, data FROM ${table} WHERE ${owner} = '${documentId}' ORDER BY seq) TO STDOUT (FORMAT binary)`, {
+            highWaterMark: STREAM_BUFFER,
+          }),
+        ) as unknown as Readable
         let expected = 0
         for await (const tuple of binaryTuples(stream)) {
           const seq = tuple[0].readInt32BE(0)
@@ -190,7 +205,9 @@ export function createPgDocumentStore(chunkSize = CHUNK_SIZE, where: { table: st
     },
 
     async remove(trx, documentId) {
-      await trx(table).where({ [owner]: documentId }).del()
+      await trx(table)
+        .where({ [owner]: documentId })
+        .del()
     },
   }
 }

@@ -56,7 +56,13 @@ export async function readMultipart<T>(
     headers: req.headers,
     // Browsers send file names in UTF-8 (busboy's default would read them as latin1).
     defParamCharset: 'utf8',
-    limits: { fileSize: opts.maxFileBytes, files: 1, fields: opts.maxFields ?? 30, fieldSize: 16 * 1024, parts: (opts.maxFields ?? 30) + 1 },
+    limits: {
+      fileSize: opts.maxFileBytes,
+      files: 1,
+      fields: opts.maxFields ?? 30,
+      fieldSize: 16 * 1024,
+      parts: (opts.maxFields ?? 30) + 1,
+    },
   })
 
   const done = new Promise<void>((resolve, reject) => {

@@ -52,14 +52,18 @@ export interface Notifier {
    * Many e-mails of one model in one statement (a notification campaign's batch): e-mail i's text is
    * `parts[0] + fills[0][i] + parts[1] + fills[1][i] + … + parts[n]`, put together by the database.
    */
-  templatedEmails(trx: Knex | Knex.Transaction, model: { kind: string; subject: string; parts: string[] }, to: string[], fills: string[][]): Promise<void>
+  templatedEmails(
+    trx: Knex | Knex.Transaction,
+    model: { kind: string; subject: string; parts: string[] },
+    to: string[],
+    fills: string[][],
+  ): Promise<void>
   /** Whether messages are delivered outside (SMTP) or kept for the development outbox page. */
   readonly delivers: boolean
 }
 
 export function createNotifier(opts: { smtp: boolean; sms?: SmsAdapter }): Notifier {
-  const initialStatus = (channel: Channel) =>
-    (channel === 'email' && opts.smtp) || (channel === 'sms' && opts.sms) ? 'pending' : 'kept'
+  const initialStatus = (channel: Channel) => ((channel === 'email' && opts.smtp) || (channel === 'sms' && opts.sms) ? 'pending' : 'kept')
   return {
     delivers: opts.smtp,
     async email(trx, m) {
@@ -74,7 +78,8 @@ export function createNotifier(opts: { smtp: boolean; sms?: SmsAdapter }): Notif
     },
     async templatedEmails(trx, model, to, fills) {
       if (!to.length) return
-      if (fills.length !== model.parts.length - 1 || fills.some((f) => f.length !== to.length)) throw new Error('courriels : modèle et valeurs ne correspondent pas')
+      if (fills.length !== model.parts.length - 1 || fills.some((f) => f.length !== to.length))
+        throw new Error('courriels : modèle et valeurs ne correspondent pas')
       const body = model.parts.map((_, i) => (i < fills.length ? `?::text || f${i} || ` : '?::text')).join('')
       const columns = fills.map((_, i) => `f${i}`).join(', ')
       await trx.raw(
@@ -113,12 +118,7 @@ export function createDeliverer(db: Db, logger: Logger, opts: { smtpUrl?: string
       let sent = 0
       for (let i = 0; i < limit; i++) {
         const done = await db.transaction(async (trx) => {
-          const row: OutboxRow | undefined = await trx('outbox')
-            .where({ status: 'pending' })
-            .orderBy('id')
-            .forUpdate()
-            .skipLocked()
-            .first()
+          const row: OutboxRow | undefined = await trx('outbox').where({ status: 'pending' }).orderBy('id').forUpdate().skipLocked().first()
           if (!row) return false
           try {
             if (row.channel === 'email' && transport) {

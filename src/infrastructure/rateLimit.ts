@@ -43,7 +43,12 @@ function minutes(seconds: number): string {
  */
 export function createLimiterFactory(opts: { redis?: RedisClient; db: Db; prefix: string }): LimiterFactory {
   return (name, o) => {
-    const common = { keyPrefix: `${opts.prefix}rl:${name}`, points: o.points, duration: o.durationSeconds, blockDuration: o.blockSeconds ?? 0 }
+    const common = {
+      keyPrefix: `${opts.prefix}rl:${name}`,
+      points: o.points,
+      duration: o.durationSeconds,
+      blockDuration: o.blockSeconds ?? 0,
+    }
     const rl: RateLimiterAbstract = opts.redis
       ? new RateLimiterRedis({ ...common, storeClient: opts.redis, useRedisPackage: true, rejectIfRedisNotReady: true })
       : new RateLimiterPostgres({ ...common, storeClient: opts.db, storeType: 'knex', tableName: 'rate_limits', tableCreated: true })

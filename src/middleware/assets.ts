@@ -40,7 +40,9 @@ export function setUpAssets(app: Express): void {
   // Browsers ask for /favicon.ico on their own: answered here, before the session, so that this
   // side request never loads (and re-saves) the session of a form being filled in another request.
   const manifest = path.join(ROOT, 'public', 'assets-manifest.json')
-  const icon = fs.existsSync(manifest) ? (JSON.parse(fs.readFileSync(manifest, 'utf8')) as Record<string, string>)['images/favicon.svg'] : undefined
+  const icon = fs.existsSync(manifest)
+    ? (JSON.parse(fs.readFileSync(manifest, 'utf8')) as Record<string, string>)['images/favicon.svg']
+    : undefined
   app.get('/favicon.ico', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=86400')
     if (icon) return res.redirect(301, icon)

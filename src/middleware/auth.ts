@@ -26,8 +26,10 @@ export function loadActor(db: Knex, pageReads: ActorPageRead[] = []): RequestHan
     res.setHeader('Cache-Control', 'no-store')
     const acting = auth.actingPersonId && isUuid(auth.actingPersonId) ? auth.actingPersonId : null
     // A page that reads the actor in its own statement (same columns, same conditions): one round trip.
-    const page = !auth.actingPersonId && req.method === 'GET' ? pageReads.find((p) => p.kind === auth.kind && p.path === req.path) : undefined
-    const row = (page && (await page.read(req, auth.accountId))) || (await accountRepository.findForActor(db, auth.accountId, acting, auth.kind))
+    const page =
+      !auth.actingPersonId && req.method === 'GET' ? pageReads.find((p) => p.kind === auth.kind && p.path === req.path) : undefined
+    const row =
+      (page && (await page.read(req, auth.accountId))) || (await accountRepository.findForActor(db, auth.accountId, acting, auth.kind))
     if (!row || row.kind !== auth.kind) {
       delete req.session.auth
       return next()
@@ -57,7 +59,8 @@ export function loadActor(db: Knex, pageReads: ActorPageRead[] = []): RequestHan
     // The «Messagerie (n)» badge, counted by the same statement for the space now looked at
     // (recounted by the badge if the requested child's or helped person's profile was refused).
     if (row.unread_messages !== null && (actor.acting?.personId ?? null) === acting) res.locals.unreadMessages = row.unread_messages
-    if (req.session.assisted) actor.assistedBy = { agentAccountId: req.session.assisted.agentAccountId, organisation: req.session.assisted.organisation }
+    if (req.session.assisted)
+      actor.assistedBy = { agentAccountId: req.session.assisted.agentAccountId, organisation: req.session.assisted.organisation }
     req.actor = actor
     next()
   }
@@ -78,7 +81,9 @@ export function requireKind(...kinds: AccountKind[]): RequestHandler {
       return res.redirect(303, SIGN_IN_URL[kinds[0]])
     }
     if (!kinds.includes(actor.kind)) {
-      return res.status(403).render('errors/403.njk', { pageTitle: 'Accès refusé', message: "Cette page n'est pas accessible avec votre compte." })
+      return res
+        .status(403)
+        .render('errors/403.njk', { pageTitle: 'Accès refusé', message: "Cette page n'est pas accessible avec votre compte." })
     }
     next()
   }

@@ -20,7 +20,9 @@ export function setUpErrors(app: Express, logger: Logger): void {
     res.setHeader('Cache-Control', 'no-store')
     if (e.code === 'EBADCSRFTOKEN') {
       logger.info({ reqId: req.id }, 'jeton CSRF absent ou périmé')
-      return res.status(403).render('errors/session-expired.njk', { pageTitle: 'Votre session a expiré', back: safeBack(req.get('referer'), req.get('host')) })
+      return res
+        .status(403)
+        .render('errors/session-expired.njk', { pageTitle: 'Votre session a expiré', back: safeBack(req.get('referer'), req.get('host')) })
     }
     if (e.type === 'entity.too.large' || e.status === 413) {
       return res.status(413).render('errors/413.njk', { pageTitle: 'Envoi trop volumineux' })

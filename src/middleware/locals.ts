@@ -14,7 +14,8 @@ export const setLocals: RequestHandler = (req, res, next) => {
       signOutUrl: links.signOut,
     }
     res.locals.homeUrl = links.home
-    if (actor.acting?.as === 'representative') res.locals.contextBanner = `Vous consultez le profil de ${actor.acting.displayName.split(' ')[0]}`
+    if (actor.acting?.as === 'representative')
+      res.locals.contextBanner = `Vous consultez le profil de ${actor.acting.displayName.split(' ')[0]}`
     if (actor.acting?.as === 'carer') res.locals.contextBanner = `Vous agissez en tant qu'aidant de ${actor.acting.displayName}`
     res.locals.navigation = NAVIGATION[actor.kind].map((item) => ({
       href: item.href,

@@ -16,17 +16,29 @@ export const catalogueSeed: SeedStep = async (trx, ctx) => {
   const camille = ctx.persons.camille
   const withings = CATALOGUE.find((s) => s.slug === 'withings-health-mate')!
   await trx('service_connections').insert({
-    person_id: camille, service_id: ids[withings.slug], version: 1, asked: withings.requests.map(requestKey), granted: withings.requests.map(requestKey),
-    consented_by_account_id: ctx.accounts.camille, consented_at: new Date(ctx.now.getTime() - 200 * DAY),
+    person_id: camille,
+    service_id: ids[withings.slug],
+    version: 1,
+    asked: withings.requests.map(requestKey),
+    granted: withings.requests.map(requestKey),
+    consented_by_account_id: ctx.accounts.camille,
+    consented_at: new Date(ctx.now.getTime() - 200 * DAY),
   })
   const vidal = CATALOGUE.find((s) => s.slug === 'vidal-ma-sante')!
   await trx('service_connections').insert({
-    person_id: camille, service_id: ids[vidal.slug], version: 1, asked: vidal.requests.map(requestKey), granted: vidal.requests.map(requestKey),
-    consented_by_account_id: ctx.accounts.camille, consented_at: new Date(ctx.now.getTime() - 120 * DAY),
+    person_id: camille,
+    service_id: ids[vidal.slug],
+    version: 1,
+    asked: vidal.requests.map(requestKey),
+    granted: vidal.requests.map(requestKey),
+    consented_by_account_id: ctx.accounts.camille,
+    consented_at: new Date(ctx.now.getTime() - 120 * DAY),
   })
   await trx('catalogue_services').where({ id: ids[vidal.slug] }).update({ current_version: 2 })
   await trx('catalogue_service_versions').insert({
-    service_id: ids[vidal.slug], version: 2, published_at: new Date(ctx.now.getTime() - 10 * DAY),
+    service_id: ids[vidal.slug],
+    version: 2,
+    published_at: new Date(ctx.now.getTime() - 10 * DAY),
     requests: JSON.stringify([...vidal.requests, { category: 'profil', access: 'read' }]),
   })
   // The last 90-day reminder was sent 30 days ago.

@@ -25,6 +25,18 @@ export const lifecycleSeed: SeedStep = async (trx, ctx) => {
   const [row] = await trx('insured_persons').insert(DEMO_CHILD).returning('id')
   ctx.persons.ines = row.id
   const notice = new Date(ctx.now.getTime() - 5 * DAY)
-  await trx('spaces').insert({ person_id: row.id, state: 'notified', notified_at: notice, notice_channel: 'post', state_changed_at: notice })
-  await trx('provisional_codes').insert({ person_id: row.id, code_hash: hashCode(ctx.codeHashKey, DEMO_CHILD_CODE), channel: 'post', created_at: notice, expires_at: new Date(notice.getTime() + CODE_VALIDITY_DAYS * DAY) })
+  await trx('spaces').insert({
+    person_id: row.id,
+    state: 'notified',
+    notified_at: notice,
+    notice_channel: 'post',
+    state_changed_at: notice,
+  })
+  await trx('provisional_codes').insert({
+    person_id: row.id,
+    code_hash: hashCode(ctx.codeHashKey, DEMO_CHILD_CODE),
+    channel: 'post',
+    created_at: notice,
+    expires_at: new Date(notice.getTime() + CODE_VALIDITY_DAYS * DAY),
+  })
 }

@@ -8,7 +8,14 @@ const DAY = 24 * 60 * MINUTE
 async function conversation(
   trx: Knex.Transaction,
   ctx: SeedContext,
-  c: { person: string; professional: string; subject: string; daysAgo: number; closed?: { reason: string; daysAgo: number }; messages: { from: 'pro' | 'patient'; daysAgo: number; body: string; read: boolean }[] },
+  c: {
+    person: string
+    professional: string
+    subject: string
+    daysAgo: number
+    closed?: { reason: string; daysAgo: number }
+    messages: { from: 'pro' | 'patient'; daysAgo: number; body: string; read: boolean }[]
+  },
 ): Promise<string> {
   const { key, wrapped } = newDataKey(ctx.documentMasterKey)
   const at = (n: number) => new Date(ctx.now.getTime() - n * DAY)
@@ -33,7 +40,10 @@ async function conversation(
       conversation_id: row.id,
       author_side: m.from === 'pro' ? 'professional' : 'patient',
       author_account_id: m.from === 'pro' ? ctx.accounts[c.professional] : ctx.accounts[c.person],
-      author_name: m.from === 'pro' ? `${pro.title ? `${pro.title} ` : ''}${pro.first_name} ${pro.last_name}` : `${person.first_names} ${person.last_name}`,
+      author_name:
+        m.from === 'pro'
+          ? `${pro.title ? `${pro.title} ` : ''}${pro.first_name} ${pro.last_name}`
+          : `${person.first_names} ${person.last_name}`,
       body_sealed: seal(key, m.body),
       created_at: at(m.daysAgo),
       read_at: m.read ? new Date(at(m.daysAgo).getTime() + 30 * MINUTE) : null,
@@ -50,8 +60,18 @@ export const messagingSeed: SeedStep = async (trx, ctx) => {
     subject: 'Résultats de votre holter',
     daysAgo: 6,
     messages: [
-      { from: 'pro', daysAgo: 6, read: true, body: 'Bonjour Madame Martin,\n\nJe vous confirme le rendez-vous pour la pose du holter ECG mardi prochain à 9 h, au service de cardiologie.\n\nDr Haddad' },
-      { from: 'pro', daysAgo: 1, read: false, body: 'Bonjour,\n\nLes résultats de votre holter sont normaux : aucun trouble du rythme. Nous en reparlerons lors de votre prochaine consultation.\n\nBien cordialement,\nDr Haddad' },
+      {
+        from: 'pro',
+        daysAgo: 6,
+        read: true,
+        body: 'Bonjour Madame Martin,\n\nJe vous confirme le rendez-vous pour la pose du holter ECG mardi prochain à 9 h, au service de cardiologie.\n\nDr Haddad',
+      },
+      {
+        from: 'pro',
+        daysAgo: 1,
+        read: false,
+        body: 'Bonjour,\n\nLes résultats de votre holter sont normaux : aucun trouble du rythme. Nous en reparlerons lors de votre prochaine consultation.\n\nBien cordialement,\nDr Haddad',
+      },
     ],
   })
   await conversation(trx, ctx, {
@@ -61,8 +81,18 @@ export const messagingSeed: SeedStep = async (trx, ctx) => {
     daysAgo: 50,
     closed: { reason: 'Votre ordonnance est renouvelée. Pour un nouveau problème, prenez rendez-vous au cabinet.', daysAgo: 44 },
     messages: [
-      { from: 'pro', daysAgo: 50, read: true, body: "Bonjour,\n\nVotre ordonnance arrive à son terme. Souhaitez-vous que je la renouvelle à l'identique ?\n\nDr Bernard" },
-      { from: 'patient', daysAgo: 49, read: true, body: 'Bonjour Docteur,\n\nOui, merci beaucoup. La tension est stable.\n\nCamille Martin' },
+      {
+        from: 'pro',
+        daysAgo: 50,
+        read: true,
+        body: "Bonjour,\n\nVotre ordonnance arrive à son terme. Souhaitez-vous que je la renouvelle à l'identique ?\n\nDr Bernard",
+      },
+      {
+        from: 'patient',
+        daysAgo: 49,
+        read: true,
+        body: 'Bonjour Docteur,\n\nOui, merci beaucoup. La tension est stable.\n\nCamille Martin',
+      },
     ],
   })
 }

@@ -13,17 +13,48 @@ export const profileSeed: SeedStep = async (trx, ctx) => {
   const leo = ctx.persons.leo
   const ago = (days: number) => iso(new Date(ctx.now.getTime() - days * DAY))
   await trx('profile_entries').insert([
-    { person_id: camille, section: 'conditions', label: 'Hypertension artérielle', detail: 'Suivie par le Dr Haddad', start_date: '2019-05-01' },
+    {
+      person_id: camille,
+      section: 'conditions',
+      label: 'Hypertension artérielle',
+      detail: 'Suivie par le Dr Haddad',
+      start_date: '2019-05-01',
+    },
     { person_id: camille, section: 'conditions', label: 'Hypothyroïdie', detail: null, start_date: '2015-09-15' },
     { person_id: camille, section: 'treatments', label: 'Ramipril 5 mg', detail: '1 comprimé le matin', start_date: '2019-05-10' },
-    { person_id: camille, section: 'treatments', label: 'Levothyrox 75 µg', detail: '1 comprimé le matin à jeun', start_date: '2015-09-20' },
+    {
+      person_id: camille,
+      section: 'treatments',
+      label: 'Levothyrox 75 µg',
+      detail: '1 comprimé le matin à jeun',
+      start_date: '2015-09-20',
+    },
     { person_id: camille, section: 'allergies', label: 'Pénicilline', detail: 'Plaques rouges sur tout le corps', start_date: null },
     { person_id: camille, section: 'family_history', label: 'Cancer du sein', detail: 'Mère, à 62 ans', start_date: null },
-    { person_id: camille, section: 'hospitalisations', label: "Opération de l'appendicite", detail: 'Hôpital Tenon, Paris', start_date: '1994-07-02', end_date: '1994-07-06' },
+    {
+      person_id: camille,
+      section: 'hospitalisations',
+      label: "Opération de l'appendicite",
+      detail: 'Hôpital Tenon, Paris',
+      start_date: '1994-07-02',
+      end_date: '1994-07-06',
+    },
   ])
-  await trx('profile_facts').insert({ person_id: camille, blood_group: 'A+', organ_donation: 'accept', organ_donation_at: new Date(ctx.now.getTime() - 200 * DAY) })
+  await trx('profile_facts').insert({
+    person_id: camille,
+    blood_group: 'A+',
+    organ_donation: 'accept',
+    organ_donation_at: new Date(ctx.now.getTime() - 200 * DAY),
+  })
   await trx('profile_contacts').insert([
-    { person_id: camille, role: 'trusted', name: 'Thomas Martin', relationship: 'Conjoint', phone: '0611223344', email: 'thomas.martin@courriel.example' },
+    {
+      person_id: camille,
+      role: 'trusted',
+      name: 'Thomas Martin',
+      relationship: 'Conjoint',
+      phone: '0611223344',
+      email: 'thomas.martin@courriel.example',
+    },
     { person_id: camille, role: 'emergency', name: 'Julie Martin', relationship: 'Sœur', phone: '0655667788', email: null },
   ])
   const weights = [

@@ -4,16 +4,51 @@ const DAY = 24 * 60 * 60 * 1000
 
 /** Camille's reimbursed care over the last two years («Mon histoire de santé»). */
 export const DEMO_REIMBURSEMENTS = [
-  { days: 12, act: 'Consultation de médecine générale', care_type: 'consultation', professional: 'Dr Sophie Bernard', paid: 3000, reimbursed: 2000 },
+  {
+    days: 12,
+    act: 'Consultation de médecine générale',
+    care_type: 'consultation',
+    professional: 'Dr Sophie Bernard',
+    paid: 3000,
+    reimbursed: 2000,
+  },
   { days: 12, act: 'Médicaments prescrits', care_type: 'pharmacie', professional: 'Pharmacie des Pyrénées', paid: 2345, reimbursed: 1524 },
-  { days: 40, act: 'Consultation de cardiologie', care_type: 'consultation', professional: 'Dr Karim Haddad', paid: 6000, reimbursed: 3150 },
+  {
+    days: 40,
+    act: 'Consultation de cardiologie',
+    care_type: 'consultation',
+    professional: 'Dr Karim Haddad',
+    paid: 6000,
+    reimbursed: 3150,
+  },
   { days: 41, act: 'Électrocardiogramme', care_type: 'autre', professional: 'Dr Karim Haddad', paid: 1452, reimbursed: 1016 },
   { days: 75, act: 'Bilan sanguin', care_type: 'biologie', professional: 'Laboratoire Gambetta', paid: 4580, reimbursed: 2748 },
-  { days: 200, act: 'Mammographie de dépistage', care_type: 'imagerie', professional: "Centre d'imagerie Gambetta", paid: 6600, reimbursed: 6600 },
-  { days: 380, act: 'Consultation de médecine générale', care_type: 'consultation', professional: 'Dr Sophie Bernard', paid: 2650, reimbursed: 1755 },
+  {
+    days: 200,
+    act: 'Mammographie de dépistage',
+    care_type: 'imagerie',
+    professional: "Centre d'imagerie Gambetta",
+    paid: 6600,
+    reimbursed: 6600,
+  },
+  {
+    days: 380,
+    act: 'Consultation de médecine générale',
+    care_type: 'consultation',
+    professional: 'Dr Sophie Bernard',
+    paid: 2650,
+    reimbursed: 1755,
+  },
   { days: 420, act: 'Détartrage', care_type: 'dentaire', professional: 'Dr Claire Lambert', paid: 2892, reimbursed: 2024 },
   { days: 500, act: 'Lunettes (verres et monture)', care_type: 'optique', professional: 'Optique des Lilas', paid: 35000, reimbursed: 900 },
-  { days: 530, act: 'Séances de kinésithérapie (10)', care_type: 'auxiliaire', professional: 'Cabinet de kinésithérapie Pyrénées', paid: 16130, reimbursed: 9678 },
+  {
+    days: 530,
+    act: 'Séances de kinésithérapie (10)',
+    care_type: 'auxiliaire',
+    professional: 'Cabinet de kinésithérapie Pyrénées',
+    paid: 16130,
+    reimbursed: 9678,
+  },
 ]
 
 export const reimbursementsSeed: SeedStep = async (trx, ctx) => {

@@ -72,12 +72,17 @@ async function importBench(t: TestApp, out: string[]) {
         await sql(t, drop)
       }
     }
-    const BARE_COLUMNS = '(nir text, nom text, prenoms text, sexe text, date_naissance text, lieu text, a1 text, a2 text, cp text, ville text, courriel text, mobile text)'
+    const BARE_COLUMNS =
+      '(nir text, nom text, prenoms text, sexe text, date_naissance text, lieu text, a1 text, a2 text, cp text, ville text, courriel text, mobile text)'
     const CSV = "WITH (FORMAT csv, HEADER true, DELIMITER ';')"
     // (a) raw COPY of the same file into a bare table (text columns, no key, no index), logged as
     // every table of the service is; and, stricter still, into an UNLOGGED one (no WAL at all).
     const rawMs = await copyInto(`CREATE TABLE bench_bare ${BARE_COLUMNS}`, `COPY bench_bare FROM STDIN ${CSV}`, 'DROP TABLE bench_bare')
-    const unloggedMs = await copyInto(`CREATE UNLOGGED TABLE bench_bare ${BARE_COLUMNS}`, `COPY bench_bare FROM STDIN ${CSV}`, 'DROP TABLE bench_bare')
+    const unloggedMs = await copyInto(
+      `CREATE UNLOGGED TABLE bench_bare ${BARE_COLUMNS}`,
+      `COPY bench_bare FROM STDIN ${CSV}`,
+      'DROP TABLE bench_bare',
+    )
     // (a') the floor of any import into the registry: the same COPY, straight into a table shaped like
     // it (its columns, types, checks, primary key and unique NIR; logged, as the registry is), with no
     // parsing, no check, no merge and no space row: what an import could reach at best. Ids in
@@ -108,7 +113,9 @@ async function importBench(t: TestApp, out: string[]) {
     // Re-import of the same file: updates only.
     const again = Date.now()
     const s2 = await t.services.imports.run(fs.createReadStream(file), { actor: SYSTEM_ACTOR, source: 'cli', filename: 'bench.csv' })
-    out.push(`    Réimport du même fichier : ${fmt(Date.now() - again)} ms ; ${fmt(s2.inserted)} ajoutés, ${fmt(s2.updated)} mis à jour, ${fmt(s2.rowsOk - s2.inserted - s2.updated)} sans changement (aucun doublon)`)
+    out.push(
+      `    Réimport du même fichier : ${fmt(Date.now() - again)} ms ; ${fmt(s2.inserted)} ajoutés, ${fmt(s2.updated)} mis à jour, ${fmt(s2.rowsOk - s2.inserted - s2.updated)} sans changement (aucun doublon)`,
+    )
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
@@ -209,13 +216,18 @@ async function autoCreationBench(t: TestApp, out: string[]) {
   const rows = size('BENCH_AUTO_ROWS')
   await generatePersons(t, rows, 'notified', 50)
   const r = await t.services.campaign.autoCreate(SYSTEM_ACTOR)
-  out.push(`  Création automatique de ${fmt(r.spaces)} profils échus : ${(r.ms / 1000).toFixed(1)} s en ${r.batches} lots [objectif < 30 s : ${r.ms < 30_000 ? 'atteint' : 'NON atteint'}]`)
+  out.push(
+    `  Création automatique de ${fmt(r.spaces)} profils échus : ${(r.ms / 1000).toFixed(1)} s en ${r.batches} lots [objectif < 30 s : ${r.ms < 30_000 ? 'atteint' : 'NON atteint'}]`,
+  )
 }
 
 async function figuresBench(t: TestApp, out: string[]) {
   const rows = size('BENCH_FIGURES_ROWS')
   await generatePersons(t, rows, 'notified', 10)
-  await sql(t, `UPDATE spaces SET state = 'activated', activated_at = now() - ((random() * 29)::int || ' days')::interval WHERE person_id IN (SELECT person_id FROM spaces TABLESAMPLE SYSTEM (30))`)
+  await sql(
+    t,
+    `UPDATE spaces SET state = 'activated', activated_at = now() - ((random() * 29)::int || ' days')::interval WHERE person_id IN (SELECT person_id FROM spaces TABLESAMPLE SYSTEM (30))`,
+  )
   const refresh = await t.services.figures.refresh()
   const a = request.agent(t.app)
   await signIn(a, t.db, 'operator', LOUIS.login, LOUIS.password)

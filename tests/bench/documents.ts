@@ -23,13 +23,35 @@ function multipart(csrf: string, size: number) {
   const boundary = `----mesbench${crypto.randomBytes(8).toString('hex')}`
   const head = Buffer.from(
     [
-      `--${boundary}`, 'Content-Disposition: form-data; name="_csrf"', '', csrf,
-      `--${boundary}`, 'Content-Disposition: form-data; name="title"', '', 'Banc de mesure',
-      `--${boundary}`, 'Content-Disposition: form-data; name="category"', '', 'AUTR_DOC',
-      `--${boundary}`, 'Content-Disposition: form-data; name="date-day"', '', '1',
-      `--${boundary}`, 'Content-Disposition: form-data; name="date-month"', '', '2',
-      `--${boundary}`, 'Content-Disposition: form-data; name="date-year"', '', '2026',
-      `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="banc.pdf"', 'Content-Type: application/pdf', '', '',
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="_csrf"',
+      '',
+      csrf,
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="title"',
+      '',
+      'Banc de mesure',
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="category"',
+      '',
+      'AUTR_DOC',
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="date-day"',
+      '',
+      '1',
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="date-month"',
+      '',
+      '2',
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="date-year"',
+      '',
+      '2026',
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="file"; filename="banc.pdf"',
+      'Content-Type: application/pdf',
+      '',
+      '',
     ].join('\r\n'),
   )
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
@@ -53,14 +75,23 @@ function multipart(csrf: string, size: number) {
   }
 }
 
-function send(url: string, method: string, headers: Record<string, string | number>, body?: ReturnType<typeof multipart>): Promise<{ status: number; bytes: number }> {
+function send(
+  url: string,
+  method: string,
+  headers: Record<string, string | number>,
+  body?: ReturnType<typeof multipart>,
+): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: body ? { ...headers, 'content-type': body.contentType, 'content-length': body.length } : headers }, (res) => {
-      let bytes = 0
-      res.on('data', (c: Buffer) => (bytes += c.length))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }))
-      res.on('error', reject)
-    })
+    const req = http.request(
+      url,
+      { method, headers: body ? { ...headers, 'content-type': body.contentType, 'content-length': body.length } : headers },
+      (res) => {
+        let bytes = 0
+        res.on('data', (c: Buffer) => (bytes += c.length))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }))
+        res.on('error', reject)
+      },
+    )
     req.on('error', reject)
     if (!body) return void req.end()
     const it = body.chunks()
@@ -78,7 +109,10 @@ function send(url: string, method: string, headers: Record<string, string | numb
 async function bare(handler: http.RequestListener) {
   const server = http.createServer(handler)
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) }
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
 }
 
 /**
@@ -86,7 +120,9 @@ async function bare(handler: http.RequestListener) {
  * elsewhere): with `process.cpuUsage()` it says where an upload's CPU goes, whatever the load.
  */
 async function postgresCpuMs(t: TestApp): Promise<number> {
-  const pids = ((await t.db.raw('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows as { pid: number }[]).map((r) => r.pid)
+  const pids = ((await t.db.raw('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows as { pid: number }[]).map(
+    (r) => r.pid,
+  )
   let ms = 0
   for (const pid of pids) {
     try {
@@ -133,7 +169,11 @@ export async function transferBench(): Promise<string[]> {
   const base = await t.listen()
   try {
     const { cookie, csrf } = await signedIn(t, base)
-    const loadAvg = () => os.loadavg().map((l) => l.toFixed(1)).join(' / ')
+    const loadAvg = () =>
+      os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')
     out.push(`  charge (1 / 5 / 15 min) au départ : ${loadAvg()} sur ${os.cpus().length} cœurs`)
     const upload = async () => {
       const r = await send(`${base}/documents/ajouter`, 'POST', { cookie }, multipart(csrf, size))
@@ -157,8 +197,12 @@ export async function transferBench(): Promise<string[]> {
     const bareUpT = await timed(t, rounds, sinkUpload)
     const bareUp = (size * rounds) / MB / bareUpT.secs
     await sink.close()
-    out.push(`  envoi par l'application : ${appUp.toFixed(1)} Mo/s ; node:http nu : ${bareUp.toFixed(1)} Mo/s ; rapport ${(appUp / bareUp).toFixed(2)} [objectif ≥ 0,5 : ${appUp / bareUp >= 0.5 ? 'atteint' : 'non atteint'}]`)
-    out.push(`    CPU par envoi de ${size / MB} Mo : Node ${up.nodeMs.toFixed(0)} ms (client du banc compris), PostgreSQL ${up.pgMs.toFixed(0)} ms ; node:http nu : Node ${bareUpT.nodeMs.toFixed(0)} ms`)
+    out.push(
+      `  envoi par l'application : ${appUp.toFixed(1)} Mo/s ; node:http nu : ${bareUp.toFixed(1)} Mo/s ; rapport ${(appUp / bareUp).toFixed(2)} [objectif ≥ 0,5 : ${appUp / bareUp >= 0.5 ? 'atteint' : 'non atteint'}]`,
+    )
+    out.push(
+      `    CPU par envoi de ${size / MB} Mo : Node ${up.nodeMs.toFixed(0)} ms (client du banc compris), PostgreSQL ${up.pgMs.toFixed(0)} ms ; node:http nu : Node ${bareUpT.nodeMs.toFixed(0)} ms`,
+    )
     // Download.
     const download = async () => {
       const r = await send(`${base}${lastLocation}`, 'GET', { cookie })
@@ -180,8 +224,12 @@ export async function transferBench(): Promise<string[]> {
     const bareDownT = await timed(t, rounds, sourceDownload)
     const bareDown = (size * rounds) / MB / bareDownT.secs
     await source.close()
-    out.push(`  téléchargement par l'application : ${appDown.toFixed(1)} Mo/s ; node:http nu : ${bareDown.toFixed(1)} Mo/s ; rapport ${(appDown / bareDown).toFixed(2)} [objectif ≥ 0,5 : ${appDown / bareDown >= 0.5 ? 'atteint' : 'non atteint'}]`)
-    out.push(`    CPU par téléchargement : Node ${down.nodeMs.toFixed(0)} ms, PostgreSQL ${down.pgMs.toFixed(0)} ms ; node:http nu : Node ${bareDownT.nodeMs.toFixed(0)} ms`)
+    out.push(
+      `  téléchargement par l'application : ${appDown.toFixed(1)} Mo/s ; node:http nu : ${bareDown.toFixed(1)} Mo/s ; rapport ${(appDown / bareDown).toFixed(2)} [objectif ≥ 0,5 : ${appDown / bareDown >= 0.5 ? 'atteint' : 'non atteint'}]`,
+    )
+    out.push(
+      `    CPU par téléchargement : Node ${down.nodeMs.toFixed(0)} ms, PostgreSQL ${down.pgMs.toFixed(0)} ms ; node:http nu : Node ${bareDownT.nodeMs.toFixed(0)} ms`,
+    )
     // Raw AES-256-GCM, 64 KB chunks.
     const key = crypto.randomBytes(32)
     const chunk = crypto.randomBytes(AES_BLOCK)
@@ -193,7 +241,9 @@ export async function transferBench(): Promise<string[]> {
     start = process.hrtime.bigint()
     for (let i = 0; i < n; i++) openChunk(key, 'bench', n - 1, sealed)
     const dec = (n * AES_BLOCK) / MB / (Number(process.hrtime.bigint() - start) / 1e9)
-    out.push(`  AES-256-GCM brut, blocs de 64 Ko (le stockage chiffre par blocs de ${CHUNK_SIZE / 1024} Ko) : chiffrement ${enc.toFixed(0)} Mo/s, déchiffrement ${dec.toFixed(0)} Mo/s`)
+    out.push(
+      `  AES-256-GCM brut, blocs de 64 Ko (le stockage chiffre par blocs de ${CHUNK_SIZE / 1024} Ko) : chiffrement ${enc.toFixed(0)} Mo/s, déchiffrement ${dec.toFixed(0)} Mo/s`,
+    )
     // The storage alone, without HTTP, multipart or response: the app's own store (seal + binary COPY
     // in one transaction with its commit; binary COPY out + open), into a table like document_chunks
     // (same storage, no foreign key). What a transfer could reach at best with PostgreSQL behind it.
@@ -231,12 +281,16 @@ export async function transferBench(): Promise<string[]> {
     let peak = baseline
     const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
     start = process.hrtime.bigint()
-    const results = await Promise.all(Array.from({ length: concurrent }, () => send(`${base}/documents/ajouter`, 'POST', { cookie }, multipart(csrf, size))))
+    const results = await Promise.all(
+      Array.from({ length: concurrent }, () => send(`${base}/documents/ajouter`, 'POST', { cookie }, multipart(csrf, size))),
+    )
     const secs = Number(process.hrtime.bigint() - start) / 1e9
     clearInterval(timer)
     const ok = results.filter((r) => r.status === 303).length
     const growth = (peak - baseline) / MB
-    out.push(`  ${concurrent} envois simultanés (${ok} réussis en ${secs.toFixed(1)} s) : RSS de départ ${(baseline / MB).toFixed(0)} Mo, pic ${(peak / MB).toFixed(0)} Mo, hausse ${growth.toFixed(1)} Mo [objectif < 50 Mo : ${growth < 50 ? 'atteint' : 'non atteint'}]`)
+    out.push(
+      `  ${concurrent} envois simultanés (${ok} réussis en ${secs.toFixed(1)} s) : RSS de départ ${(baseline / MB).toFixed(0)} Mo, pic ${(peak / MB).toFixed(0)} Mo, hausse ${growth.toFixed(1)} Mo [objectif < 50 Mo : ${growth < 50 ? 'atteint' : 'non atteint'}]`,
+    )
     out.push(`  charge (1 / 5 / 15 min) à la fin : ${loadAvg()}`)
   } finally {
     await t.close()
@@ -286,14 +340,26 @@ export async function listBench(): Promise<string[]> {
     let step = Date.now()
     await t.db.transaction(async (trx) => {
       await trx.raw('SET LOCAL statement_timeout = 0')
-      if (others > 0) await generate(trx, others, 'bench:', "('00000000-0000-4000-8000-' || lpad(to_hex(i % 100000), 12, '0'))::uuid", ['patient', 'professional', 'carer', 'agent'], 1000)
+      if (others > 0)
+        await generate(
+          trx,
+          others,
+          'bench:',
+          "('00000000-0000-4000-8000-' || lpad(to_hex(i % 100000), 12, '0'))::uuid",
+          ['patient', 'professional', 'carer', 'agent'],
+          1000,
+        )
       await generate(trx, 20_000, 'bench-camille:', `'${camille}'::uuid`, ['patient', 'professional'], 200)
     })
-    out.push(`  ${rows.toLocaleString('fr-FR')} lignes d'historique insérées en ${((Date.now() - step) / 1000).toFixed(0)} s (hachage calculé en SQL)`)
+    out.push(
+      `  ${rows.toLocaleString('fr-FR')} lignes d'historique insérées en ${((Date.now() - step) / 1000).toFixed(0)} s (hachage calculé en SQL)`,
+    )
     if (rows <= 1_000_000 || process.env.BENCH_VERIFY === '1') {
       step = Date.now()
       const v = await t.services.activity.verify()
-      out.push(`  audit:verify : ${v.ok ? 'chaînes intactes' : `rupture ${JSON.stringify(v.firstBreak)}`} (${v.rows.toLocaleString('fr-FR')} lignes, ${((Date.now() - step) / 1000).toFixed(0)} s)`)
+      out.push(
+        `  audit:verify : ${v.ok ? 'chaînes intactes' : `rupture ${JSON.stringify(v.firstBreak)}`} (${v.rows.toLocaleString('fr-FR')} lignes, ${((Date.now() - step) / 1000).toFixed(0)} s)`,
+      )
     }
     await t.db.raw('ANALYZE documents')
     await t.db.raw('ANALYZE activity_log')
@@ -308,13 +374,43 @@ export async function listBench(): Promise<string[]> {
       if (check.status !== 200) throw new Error(`${path} : ${check.status}`)
       out.push(line(`${label} (10 connexions, ${seconds} s)`, await load(base + path, { connections: 10, seconds, headers: { cookie } })))
     }
-    const plan = async (sql: string, bindings: unknown[]) => ((await t.db.raw(`EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF, SUMMARY ON) ${sql}`, bindings as never)).rows as { 'QUERY PLAN': string }[]).map((r) => `    ${r['QUERY PLAN']}`)
+    const plan = async (sql: string, bindings: unknown[]) =>
+      (
+        (await t.db.raw(`EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF, SUMMARY ON) ${sql}`, bindings as never)).rows as {
+          'QUERY PLAN': string
+        }[]
+      ).map((r) => `    ${r['QUERY PLAN']}`)
     out.push('  EXPLAIN de la liste «Mes documents» :')
-    out.push(...(await plan(t.db('documents').where({ person_id: camille }).select('id', 'title', 'category', 'document_date').orderBy([{ column: 'document_date', order: 'desc' }, { column: 'created_at', order: 'desc' }]).limit(20).toString(), [])))
+    out.push(
+      ...(await plan(
+        t
+          .db('documents')
+          .where({ person_id: camille })
+          .select('id', 'title', 'category', 'document_date')
+          .orderBy([
+            { column: 'document_date', order: 'desc' },
+            { column: 'created_at', order: 'desc' },
+          ])
+          .limit(20)
+          .toString(),
+        [],
+      )),
+    )
     out.push("  EXPLAIN de l'historique (actions des autres) :")
     out.push(
       ...(await plan(
-        t.db('activity_log').where({ subject_person_id: camille }).whereNotIn('actor_role', ['patient', 'representative']).where('occurred_at', '>=', t.db.raw("now() - interval '365 days'")).select('id', 'occurred_at', 'actor_name', 'action').orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(51).toString(),
+        t
+          .db('activity_log')
+          .where({ subject_person_id: camille })
+          .whereNotIn('actor_role', ['patient', 'representative'])
+          .where('occurred_at', '>=', t.db.raw("now() - interval '365 days'"))
+          .select('id', 'occurred_at', 'actor_name', 'action')
+          .orderBy([
+            { column: 'occurred_at', order: 'desc' },
+            { column: 'id', order: 'desc' },
+          ])
+          .limit(51)
+          .toString(),
         [],
       )),
     )

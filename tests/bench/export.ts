@@ -51,7 +51,13 @@ export async function exportBench(): Promise<string[]> {
     const count = Math.max(1, Math.ceil((totalMb * MB) / per))
     for (let i = 0; i < count; i++) {
       const size = Math.min(per, totalMb * MB - i * per)
-      const r = await t.services.documents.upload(me, { personId: me.personId!, category: 'AUTR_DOC', title: `Banc export ${i + 1}`, date: '2026-01-01', stream: documentBytes(size, pattern) })
+      const r = await t.services.documents.upload(me, {
+        personId: me.personId!,
+        category: 'AUTR_DOC',
+        title: `Banc export ${i + 1}`,
+        date: '2026-01-01',
+        stream: documentBytes(size, pattern),
+      })
       if (!r.ok) throw new Error(`dépôt refusé : ${r.reason}`)
     }
     const space = Number((await t.db('documents').where({ person_id: me.personId }).sum({ s: 'size_bytes' }).first())!.s)

@@ -63,7 +63,20 @@ export async function fhirBench(seconds = 10, measures = 10_000): Promise<string
     const rows = Array.from({ length: measures }, (_, i) => {
       const type = TYPES[i % TYPES.length]
       const day = new Date(today - (i + 1) * 3600_000 * 6).toISOString().slice(0, 10)
-      const value = type === 'poids' ? 60 + (i % 50) / 10 : type === 'tension' ? 125 : type === 'frequence-cardiaque' ? 70 : type === 'glycemie' ? 0.95 : type === 'temperature' ? 36.8 : type === 'hba1c' ? 6.1 : 168
+      const value =
+        type === 'poids'
+          ? 60 + (i % 50) / 10
+          : type === 'tension'
+            ? 125
+            : type === 'frequence-cardiaque'
+              ? 70
+              : type === 'glycemie'
+                ? 0.95
+                : type === 'temperature'
+                  ? 36.8
+                  : type === 'hba1c'
+                    ? 6.1
+                    : 168
       return { person_id: personId, type, value, value2: type === 'tension' ? 80 : null, measured_on: day }
     })
     for (let i = 0; i < rows.length; i += 2000) await db('measures').insert(rows.slice(i, i + 2000))
@@ -83,7 +96,17 @@ export async function fhirBench(seconds = 10, measures = 10_000): Promise<string
       try {
         const found = await fhirRepository.searchMeasures(db, personId, { types: ['poids'], limit: DEFAULT_COUNT + 1, offset: 0 })
         const page = found.slice(0, DEFAULT_COUNT).map((m) => toObservation(m, personId))
-        const body = JSON.stringify(searchBundle({ selfUrl: `${baseUrl}${req.url}`, baseUrl, total: found.length, offset: 0, count: DEFAULT_COUNT, nextUrl: found.length > DEFAULT_COUNT ? `${baseUrl}/Observation?code=29463-7&_offset=50&_count=50` : undefined, resources: page }))
+        const body = JSON.stringify(
+          searchBundle({
+            selfUrl: `${baseUrl}${req.url}`,
+            baseUrl,
+            total: found.length,
+            offset: 0,
+            count: DEFAULT_COUNT,
+            nextUrl: found.length > DEFAULT_COUNT ? `${baseUrl}/Observation?code=29463-7&_offset=50&_count=50` : undefined,
+            resources: page,
+          }),
+        )
         res.writeHead(200, { 'content-type': FHIR_JSON })
         res.end(body)
       } catch (err) {
@@ -104,11 +127,18 @@ export async function fhirBench(seconds = 10, measures = 10_000): Promise<string
     const ratios: number[] = []
     for (let round = 1; round <= rounds; round++) {
       const cpu0 = await cpuNow(db)
-      const before = Number((await db('activity_log').where({ subject_person_id: personId, action: 'fhir.read' }).count<{ n: string }[]>('* as n'))[0].n)
-      const api = await loadApart(`${o.base}${path}`, { seconds, headers: { authorization: `Bearer ${tokens.access_token}`, accept: FHIR_JSON } })
+      const before = Number(
+        (await db('activity_log').where({ subject_person_id: personId, action: 'fhir.read' }).count<{ n: string }[]>('* as n'))[0].n,
+      )
+      const api = await loadApart(`${o.base}${path}`, {
+        seconds,
+        headers: { authorization: `Bearer ${tokens.access_token}`, accept: FHIR_JSON },
+      })
       if (api.non2xx) throw new Error(`l'API a répondu ${api.non2xx} fois autre chose que 200 : mesure invalide`)
       const cpu1 = await cpuNow(db)
-      const after = Number((await db('activity_log').where({ subject_person_id: personId, action: 'fhir.read' }).count<{ n: string }[]>('* as n'))[0].n)
+      const after = Number(
+        (await db('activity_log').where({ subject_person_id: personId, action: 'fhir.read' }).count<{ n: string }[]>('* as n'))[0].n,
+      )
       const cpu2 = await cpuNow(db)
       const bareRes = await loadApart(bareUrl, { seconds })
       const cpu3 = await cpuNow(db)
@@ -127,7 +157,9 @@ export async function fhirBench(seconds = 10, measures = 10_000): Promise<string
     if (rounds > 1) {
       const sorted = [...ratios].sort((x, y) => x - y)
       const median = (sorted[Math.floor((rounds - 1) / 2)] + sorted[Math.ceil((rounds - 1) / 2)]) / 2
-      out.push(`  médiane des ratios a/b sur ${rounds} passages : ${median.toFixed(2)} (de ${sorted[0].toFixed(2)} à ${sorted[rounds - 1].toFixed(2)})`)
+      out.push(
+        `  médiane des ratios a/b sur ${rounds} passages : ${median.toFixed(2)} (de ${sorted[0].toFixed(2)} à ${sorted[rounds - 1].toFixed(2)})`,
+      )
     }
   } finally {
     await new Promise((r) => setTimeout(r, 300))

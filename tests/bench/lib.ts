@@ -13,7 +13,10 @@ export interface LoadResult {
 }
 
 /** autocannon: `connections` connections for `seconds` seconds; requests/s and p99 latency (ms). */
-export async function load(url: string, opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {}): Promise<LoadResult> {
+export async function load(
+  url: string,
+  opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {},
+): Promise<LoadResult> {
   const r = await autocannon({ url, connections: opts.connections ?? 50, duration: opts.seconds ?? 10, headers: opts.headers })
   return { requestsPerSecond: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
 }
@@ -36,7 +39,10 @@ export function mb(bytes: number): string {
  * event loop (with the client in the same process, every request's client work is added to the
  * server's own, whatever the server). Same method for every part of a comparison.
  */
-export async function loadApart(url: string, opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {}): Promise<LoadResult> {
+export async function loadApart(
+  url: string,
+  opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {},
+): Promise<LoadResult> {
   const bin = require.resolve('autocannon/autocannon.js')
   const args = [bin, '-j', '-c', String(opts.connections ?? 50), '-d', String(opts.seconds ?? 10)]
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`)
@@ -52,5 +58,12 @@ export async function loadApart(url: string, opts: { connections?: number; secon
   if (code !== 0) throw new Error(`autocannon a échoué (${code}) : ${err}`)
   const r = JSON.parse(out) as { requests: { average: number; total: number }; latency: { p99: number }; errors: number; non2xx: number }
   const total = r.requests.total
-  return { requestsPerSecond: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, total, cpuPerRequest: total ? Math.round((cpu.user + cpu.system) / total) : undefined }
+  return {
+    requestsPerSecond: Math.round(r.requests.average),
+    p99: r.latency.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    total,
+    cpuPerRequest: total ? Math.round((cpu.user + cpu.system) / total) : undefined,
+  }
 }

@@ -45,7 +45,11 @@ export async function recommendationsBench(): Promise<string[]> {
     sexes[i] = r() < 0.5 ? 'F' : 'M'
     const k = Math.floor(r() * 7)
     const list: PreventionRecord[] = []
-    for (let j = 0; j < k; j++) list.push({ code: codes[Math.floor(r() * codes.length)], date: `${Math.max(y, 2000) + Math.floor(r() * (2026 - Math.max(y, 2000)))}-${pad(1 + Math.floor(r() * 12))}-${pad(1 + Math.floor(r() * 28))}` })
+    for (let j = 0; j < k; j++)
+      list.push({
+        code: codes[Math.floor(r() * codes.length)],
+        date: `${Math.max(y, 2000) + Math.floor(r() * (2026 - Math.max(y, 2000)))}-${pad(1 + Math.floor(r() * 12))}-${pad(1 + Math.floor(r() * 28))}`,
+      })
     recs[i] = list
   }
   // Warm-up, then the measured pass.
@@ -88,7 +92,8 @@ export async function agendaJobBench(): Promise<string[]> {
       const hi = Math.min(n, lo + chunk - 1)
       await db.transaction(async (trx) => {
         await trx.raw('SET LOCAL statement_timeout = 0')
-        await trx.raw(`
+        await trx.raw(
+          `
           WITH p AS (
             INSERT INTO insured_persons (id, nir, last_name, first_names, sex, birth_date)
             SELECT gen_random_uuid(), '8' || lpad(i::text, 14, '0'), 'Banc', 'Personne', CASE WHEN i % 2 = 0 THEN 'F' ELSE 'M' END,
@@ -112,7 +117,9 @@ export async function agendaJobBench(): Promise<string[]> {
             RETURNING id, person_id
           )
           INSERT INTO agenda_reminders (event_id, account_id, remind_on, kind)
-          SELECT e.id, a.id, ?::date, 'veille' FROM e JOIN a ON a.person_id = e.person_id`, [lo, hi, today])
+          SELECT e.id, a.id, ?::date, 'veille' FROM e JOIN a ON a.person_id = e.person_id`,
+          [lo, hi, today],
+        )
       })
     }
     await db.transaction(async (trx) => {
@@ -120,10 +127,17 @@ export async function agendaJobBench(): Promise<string[]> {
       await trx.raw('ANALYZE')
     })
     const due = Number((await db('agenda_reminders').whereNull('sent_at').count({ n: '*' }).first())!.n)
-    out.push(`  jeu de données créé en ${((performance.now() - t0) / 1000).toFixed(1)} s (${due.toLocaleString('fr-FR')} rappels dus aujourd'hui)`)
+    out.push(
+      `  jeu de données créé en ${((performance.now() - t0) / 1000).toFixed(1)} s (${due.toLocaleString('fr-FR')} rappels dus aujourd'hui)`,
+    )
 
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...TEST_SECRETS })
-    const services = createServices({ config, logger: createLogger('silent'), db, sessions: { store: undefined as never, close: async () => undefined } as never })
+    const services = createServices({
+      config,
+      logger: createLogger('silent'),
+      db,
+      sessions: { store: undefined as never, close: async () => undefined } as never,
+    })
     for (const pass of [1, 2]) {
       let s = performance.now()
       const reminders = await services.agendaJobs.sendReminders(today)

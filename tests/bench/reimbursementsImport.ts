@@ -43,14 +43,18 @@ export async function reimbursementsImportBench(rows = Number(process.env.BENCH_
     out.push(`  mémoire du processus : ${mb(base)} au départ, pic ${mb(peak)} (+${mb(peak - base)})`)
     const scaled = (100_000 / perSecond).toFixed(1)
     const met = 100_000 / perSecond < 60 && peak - base < 150 * 1024 * 1024
-    out.push(`  objectif (100 000 lignes < 60 s, +150 Mo au plus) : ${met ? 'atteint' : 'NON atteint'} (100 000 lignes ≈ ${scaled} s à ce débit)`)
+    out.push(
+      `  objectif (100 000 lignes < 60 s, +150 Mo au plus) : ${met ? 'atteint' : 'NON atteint'} (100 000 lignes ≈ ${scaled} s à ce débit)`,
+    )
     // Idempotence at scale: the same file again inserts nothing.
     const again = await louis.get('/back-office/remboursements')
     const t2 = process.hrtime.bigint()
     await louis.post('/back-office/remboursements').field('_csrf', csrfOf(again.text)).attach('fichier', file)
     const s2 = Number(process.hrtime.bigint() - t2) / 1e9
     const second = await t.db('reimbursement_imports').orderBy('started_at', 'desc').first()
-    out.push(`  second envoi du même fichier : ${second.rows_inserted} importées, ${second.rows_already_present} déjà présentes, ${s2.toFixed(1)} s`)
+    out.push(
+      `  second envoi du même fichier : ${second.rows_inserted} importées, ${second.rows_already_present} déjà présentes, ${s2.toFixed(1)} s`,
+    )
   } finally {
     fs.rmSync(file, { force: true })
     await t.close()

@@ -32,7 +32,9 @@ export async function renderBench(seconds = 10): Promise<string[]> {
   // the measured server's event loop; BENCH_CLIENT=inprocess puts it back in this process (all three).
   const inProcess = process.env.BENCH_CLIENT === 'inprocess'
   const run = inProcess ? load : loadApart
-  const out: string[] = [`Rendu des pages (autocannon, 50 connexions, ${seconds} s chacun, client ${inProcess ? 'dans le processus du banc' : 'dans son propre processus'})`]
+  const out: string[] = [
+    `Rendu des pages (autocannon, 50 connexions, ${seconds} s chacun, client ${inProcess ? 'dans le processus du banc' : 'dans son propre processus'})`,
+  ]
   // Production-like: the database pool of the production default (DATABASE_POOL_MAX, 10), not the
   // small pool of the test files; templates are compiled once and cached as in every mode.
   const testPool = process.env.TEST_DB_POOL
@@ -83,7 +85,9 @@ export async function renderBench(seconds = 10): Promise<string[]> {
     if (bytes.length !== Buffer.byteLength(sample.text)) {
       throw new Error(`(b) ne rend pas les mêmes octets que (a) : ${bytes.length} o contre ${Buffer.byteLength(sample.text)} o`)
     }
-    out.push(`  Page mesurée : GET /mon-espace (Camille connectée), ${bytes.length} o de HTML pour (a), (b) et (c), sans compression (le client n'en demande pas)`)
+    out.push(
+      `  Page mesurée : GET /mon-espace (Camille connectée), ${bytes.length} o de HTML pour (a), (b) et (c), sans compression (le client n'en demande pas)`,
+    )
 
     const full = await run(`${base}/mon-espace`, { seconds, headers: { cookie } })
     if (full.non2xx) throw new Error('la page connectée ne répond pas 200 : mesure invalide')
@@ -111,7 +115,9 @@ export async function renderBench(seconds = 10): Promise<string[]> {
     if (full.cpuPerRequest && engine.cpuPerRequest) {
       // Less sensitive to a loaded machine than requests/s: the server process's own processor time per
       // request (PostgreSQL's and Redis's processes are not counted in (a)).
-      out.push(`  processeur du serveur par requête : b/a = ${ratio(engine.cpuPerRequest, full.cpuPerRequest)} (hors processus PostgreSQL et Redis)`)
+      out.push(
+        `  processeur du serveur par requête : b/a = ${ratio(engine.cpuPerRequest, full.cpuPerRequest)} (hors processus PostgreSQL et Redis)`,
+      )
     }
   } finally {
     await new Promise((r) => setTimeout(r, 300)) // let the last keep-alive requests finish

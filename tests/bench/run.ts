@@ -28,16 +28,31 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   export: () => exportBench(),
 }
 /** The parts of a bench are not run by default (the whole is). */
-const DEFAULT = ['render', 'backoffice', 'recommendations', 'agenda-job', 'reimbursementsImport', 'documents', 'documents-list', 'fhir', 'export']
+const DEFAULT = [
+  'render',
+  'backoffice',
+  'recommendations',
+  'agenda-job',
+  'reimbursementsImport',
+  'documents',
+  'documents-list',
+  'fhir',
+  'export',
+]
 
 async function main() {
   await globalSetup()
   // `npm run bench -- name` or `BENCH_ONLY=name[,name] npm run bench` runs only those.
-  const fromEnv = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const fromEnv = (process.env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const wanted = [...process.argv.slice(2).filter((a) => !a.startsWith('-')), ...fromEnv]
   const names = wanted.length ? wanted : DEFAULT
   // The app is measured as `npm start` runs it: the same Node flags (package.json, "start" and "bench").
-  process.stdout.write(`Node ${process.version} ${process.execArgv.filter((a) => a.startsWith('--max')).join(' ') || '(sans option de mémoire : lancez `npm run bench`)'}\n`)
+  process.stdout.write(
+    `Node ${process.version} ${process.execArgv.filter((a) => a.startsWith('--max')).join(' ') || '(sans option de mémoire : lancez `npm run bench`)'}\n`,
+  )
   for (const name of names) {
     const bench = BENCHES[name]
     if (!bench) {

@@ -10,7 +10,7 @@ describe("back-office sans JavaScript : matrice d'accès et catalogue de service
   let t: TestApp, base: string, browser: Browser
   withAppAndBrowser((s) => ({ t, base, browser } = s))
 
-  it("un opérateur ouvre une catégorie aux pharmaciens, ajoute un service, le publie puis le retire", async () => {
+  it('un opérateur ouvre une catégorie aux pharmaciens, ajoute un service, le publie puis le retire', async () => {
     const context = await newContext(browser, false)
     const page = await context.newPage()
     const w = watch(page, { javaScript: false })

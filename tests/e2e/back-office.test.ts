@@ -15,7 +15,7 @@ describe('back-office sans JavaScript', () => {
   let t: TestApp, base: string, browser: Browser
   withAppAndBrowser((s) => ({ t, base, browser } = s))
 
-  it("un agent importe un fichier, enregistre une opposition reçue par téléphone et consulte les chiffres", async () => {
+  it('un agent importe un fichier, enregistre une opposition reçue par téléphone et consulte les chiffres', async () => {
     const context = await newContext(browser, false)
     const page = await context.newPage()
     const w = watch(page, { javaScript: false })
@@ -36,11 +36,18 @@ describe('back-office sans JavaScript', () => {
       expect(await page.title()).toMatch(/^Erreur : /)
       await w.check('import : sans fichier')
       const file = path.join(dir, 'assures.csv')
-      fs.writeFileSync(file, [CSV_HEADER, `${nirFor('M', '1979-09-09', 31)};Navigateur;Léon;M;1979-09-09;;2 rue Basse;;59000;Lille;;`, `${nirFor('M', '1979-09-09', 32)};;Sans nom;M;1979-09-09;;;;;;;`].join('\n'))
+      fs.writeFileSync(
+        file,
+        [
+          CSV_HEADER,
+          `${nirFor('M', '1979-09-09', 31)};Navigateur;Léon;M;1979-09-09;;2 rue Basse;;59000;Lille;;`,
+          `${nirFor('M', '1979-09-09', 32)};;Sans nom;M;1979-09-09;;;;;;;`,
+        ].join('\n'),
+      )
       await page.getByLabel('Fichier CSV des assurés').setInputFiles(file)
       await page.getByRole('button', { name: 'Importer le fichier' }).click()
       await page.waitForURL(/\/back-office\/import\/\d+$/)
-      await w.check("import : résultat")
+      await w.check('import : résultat')
       expect((await page.locator('main').innerText()).replace(/\s+/g, ' ')).toContain('Lignes refusées 1')
       const download = page.waitForEvent('download')
       await page.getByRole('link', { name: 'Télécharger le rapport des lignes refusées (CSV)' }).click()

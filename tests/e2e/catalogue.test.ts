@@ -67,7 +67,7 @@ describe('catalogue et remboursements sans JavaScript', () => {
       await w.check('catalogue : désynchroniser sans réponse')
       await page.getByLabel('Oui, désynchroniser').check()
       await page.getByRole('button', { name: 'Continuer' }).click()
-      await page.getByText("Le service est désynchronisé").waitFor()
+      await page.getByText('Le service est désynchronisé').waitFor()
       await w.check('catalogue : désynchronisé')
     })
     const vidal = await t.db('catalogue_services').where({ slug: 'vidal-ma-sante' }).first()
@@ -126,7 +126,9 @@ describe('catalogue et remboursements sans JavaScript', () => {
         `RB-E2E-0001;${CAMILLE.nir};2026-01-05;Consultation;consultation;Dr Sophie Bernard;30,00;20,00`,
         `RB-E2E-0002;${CAMILLE.nir};2026-01-05;Consultation;inconnu;Dr Sophie Bernard;30,00;20,00`,
       ].join('\n')
-      await page.getByLabel('Fichier des remboursements').setInputFiles({ name: 'remboursements.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+      await page
+        .getByLabel('Fichier des remboursements')
+        .setInputFiles({ name: 'remboursements.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
       await page.getByRole('button', { name: 'Importer' }).click()
       await page.getByRole('heading', { name: "Rapport d'import des remboursements" }).waitFor()
       await page.getByText('type_soins : une de ces valeurs attendue').waitFor()

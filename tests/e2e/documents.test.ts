@@ -107,7 +107,7 @@ describe.each([
       await page.getByText('Thomas Girard', { exact: true }).waitFor()
       await w.check('recherche de professionnel')
       await page.getByRole('button', { name: /Ajouter à mes professionnels/ }).click()
-      await page.getByText("Thomas Girard est ajouté à vos professionnels de santé").waitFor()
+      await page.getByText('Thomas Girard est ajouté à vos professionnels de santé').waitFor()
       await page.getByRole('link', { name: "Historique d'activité" }).first().click()
       await page.getByRole('heading', { name: "Historique d'activité" }).waitFor()
       await w.check('historique')

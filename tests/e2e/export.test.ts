@@ -52,7 +52,7 @@ describe('« Télécharger mes données » sans JavaScript', () => {
       await page.goto(base + '/mon-compte')
       await page.getByRole('link', { name: 'Télécharger mes données' }).click()
       await page.getByRole('heading', { name: 'Télécharger mes données', level: 1 }).waitFor()
-      await page.getByText('Vous n\'avez pas encore demandé vos données.').waitFor()
+      await page.getByText("Vous n'avez pas encore demandé vos données.").waitFor()
       await w.check('export : page')
 
       await page.getByRole('button', { name: 'Demander mes données' }).click()

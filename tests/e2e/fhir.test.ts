@@ -2,7 +2,18 @@ import type { Browser } from 'playwright-core'
 import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS } from '../helpers/demo'
-import { authorizationUrl, discover, fhirGet, fhirPost, observation, oidcClient, REDIRECT_URI, registerClient, startOAuthApp, type OAuthApp } from '../helpers/oauth'
+import {
+  authorizationUrl,
+  discover,
+  fhirGet,
+  fhirPost,
+  observation,
+  oidcClient,
+  REDIRECT_URI,
+  registerClient,
+  startOAuthApp,
+  type OAuthApp,
+} from '../helpers/oauth'
 
 jest.setTimeout(480_000)
 
@@ -19,7 +30,10 @@ describe('connexion d’un service, consentement cliqué dans Chromium sans Java
   })
 
   it('Camille connecte Withings Health Mate : connexion, code, consentement, retour au service, puis lecture FHIR', async () => {
-    const client = await registerClient(o.t, { name: 'Withings Health Mate', scopes: ['patient.read', 'observation.read', 'observation.write'] })
+    const client = await registerClient(o.t, {
+      name: 'Withings Health Mate',
+      scopes: ['patient.read', 'observation.read', 'observation.write'],
+    })
     const config = await discover(o.base, client)
     const { url, verifier, state } = await authorizationUrl(config, 'openid offline_access patient.read observation.read observation.write')
 
@@ -28,7 +42,11 @@ describe('connexion d’un service, consentement cliqué dans Chromium sans Java
     let callback: URL | undefined
     await context.route(`${REDIRECT_URI}**`, async (route) => {
       callback = new URL(route.request().url())
-      await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><html lang="fr"><head><title>Service</title></head><body><main><h1>Connecté</h1></main></body></html>' })
+      await route.fulfill({
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: '<!DOCTYPE html><html lang="fr"><head><title>Service</title></head><body><main><h1>Connecté</h1></main></body></html>',
+      })
     })
     const page = await context.newPage()
     const w = watch(page, { javaScript: false })

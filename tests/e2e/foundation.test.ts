@@ -4,7 +4,20 @@ import { newContext, screenshot, watch, withAppAndBrowser } from '../helpers/bro
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE, PROS } from '../helpers/demo'
 
-const PUBLIC_PAGES = ['/', '/accessibilite', '/mentions-legales', '/donnees-personnelles', '/plan-du-site', '/aide', '/connexion', '/pro/connexion', '/france-services/connexion', '/back-office/connexion', '/dev/outbox', '/page-inconnue']
+const PUBLIC_PAGES = [
+  '/',
+  '/accessibilite',
+  '/mentions-legales',
+  '/donnees-personnelles',
+  '/plan-du-site',
+  '/aide',
+  '/connexion',
+  '/pro/connexion',
+  '/france-services/connexion',
+  '/back-office/connexion',
+  '/dev/outbox',
+  '/page-inconnue',
+]
 
 describe.each([
   ['sans JavaScript', false],

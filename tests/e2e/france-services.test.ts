@@ -31,7 +31,7 @@ describe('France Services sans JavaScript', () => {
     await page.getByLabel('Nom de naissance').fill('Dupont')
     await page.getByRole('button', { name: 'Rechercher le profil' }).click()
     // The attestation is required.
-    await page.getByText("Cochez la case pour attester").first().waitFor()
+    await page.getByText('Cochez la case pour attester').first().waitFor()
     expect(await page.title()).toBe('Erreur : Accompagner une personne – Mon espace santé')
     await w.check('identification sans attestation')
     await page.getByLabel("J'atteste avoir vérifié la pièce d'identité de la personne, qui est présente").check()

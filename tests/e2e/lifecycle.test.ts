@@ -18,7 +18,8 @@ describe.each([
 
   const session = (run: (page: Page, w: Watcher) => Promise<void>) => browserSession(browser, js, run)
 
-  const signInAs = (page: Page, login: string, password: string, email: string) => signInThroughPages(page, t.db, { url: base + '/connexion', login, password, email })
+  const signInAs = (page: Page, login: string, password: string, email: string) =>
+    signInThroughPages(page, t.db, { url: base + '/connexion', login, password, email })
 
   it('Jean active son profil, erreurs comprises', async () => {
     await session(async (page, w) => {
@@ -57,7 +58,9 @@ describe.each([
       await page.getByRole('button', { name: 'Recevoir le code de vérification' }).click()
       await page.getByRole('heading', { name: 'Vérifier votre adresse électronique' }).waitFor()
       await w.check('activation : vérification')
-      await page.getByLabel('Code de vérification').fill(otpIn((await lastMessage(t.db, DEMO_PERSONS.jean.email, 'email-verification')).body))
+      await page
+        .getByLabel('Code de vérification')
+        .fill(otpIn((await lastMessage(t.db, DEMO_PERSONS.jean.email, 'email-verification')).body))
       await page.getByRole('button', { name: 'Valider' }).click()
       await page.getByRole('heading', { name: 'Vérifier et activer' }).waitFor()
       await page.getByRole('button', { name: 'Activer mon profil' }).click()
@@ -126,7 +129,9 @@ describe.each([
       await page.getByRole('button', { name: 'Recevoir un lien' }).click()
       await page.getByRole('heading', { name: 'Vérifiez votre messagerie' }).waitFor()
       await w.check('mot de passe oublié : envoyé')
-      const link = (await lastMessage(t.db, u.email, 'password-reset')).body.match(/(\/connexion\/nouveau-mot-de-passe\?jeton=[A-Za-z0-9_-]+)/)![1]
+      const link = (await lastMessage(t.db, u.email, 'password-reset')).body.match(
+        /(\/connexion\/nouveau-mot-de-passe\?jeton=[A-Za-z0-9_-]+)/,
+      )![1]
       await page.goto(base + link)
       await page.getByLabel('Code de connexion').fill(otpIn((await lastMessage(t.db, u.email, 'otp')).body))
       await page.getByRole('button', { name: 'Valider' }).click()

@@ -62,7 +62,10 @@ describe.each([
   it('le Dr Haddad écrit à Camille avec une pièce jointe ; elle l’enregistre dans ses documents', async () => {
     await session(async (page, w) => {
       await signInAs(page, '/pro/connexion', 'Numéro RPPS', PROS.haddad.login, PROS.haddad.password, PROS.haddad.email)
-      await page.getByRole('link', { name: /^Messagerie/ }).first().click()
+      await page
+        .getByRole('link', { name: /^Messagerie/ })
+        .first()
+        .click()
       await page.getByRole('heading', { name: 'Messagerie', level: 1 }).waitFor()
       await w.check('pro : messagerie')
       await page.getByRole('button', { name: 'Écrire à un patient' }).click()
@@ -80,7 +83,9 @@ describe.each([
       await page.getByLabel('Nom de famille du patient').fill('Martin')
       await page.getByLabel('Objet du message').fill('Compte rendu de votre échographie')
       await page.getByLabel('Message', { exact: true }).fill('Bonjour, voici le compte rendu. Bien cordialement.')
-      await page.locator('input[type="file"]').setInputFiles({ name: 'echographie.pdf', mimeType: 'application/pdf', buffer: simplePdf(['Echographie cardiaque normale']) })
+      await page
+        .locator('input[type="file"]')
+        .setInputFiles({ name: 'echographie.pdf', mimeType: 'application/pdf', buffer: simplePdf(['Echographie cardiaque normale']) })
       await page.getByRole('button', { name: 'Envoyer le message' }).click()
       await page.getByText('Votre message a été envoyé à Camille Martin.').waitFor()
       await w.check('pro : conversation envoyée')
@@ -100,30 +105,41 @@ describe.each([
     })
   })
   // The carer path is a patient-side page like the others: checked without JavaScript only.
-  if (!js) it('un aidant lit et répond pour Camille, sans pouvoir télécharger la pièce jointe', async () => {
-    const camilleId = (await t.db('insured_persons').where({ nir: DEMO_PERSONS.camille.nir }).first()).id
-    const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidante2e' })
-    await t.db('carers').insert({ person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(), starts_on: '2026-01-01', accepted_at: new Date() })
-    await session(async (page, w) => {
-      await signInAs(page, '/connexion', 'Identifiant', paul.login, paul.password, paul.email)
-      await page.getByRole('heading', { level: 1 }).first().waitFor()
-      await page.goto(base + '/aidants')
-      await page.getByRole('button', { name: 'Agir pour Camille Martin' }).click()
-      await page.getByText("Vous agissez en tant qu'aidant de Camille Martin").first().waitFor()
-      await page.getByRole('link', { name: /^Messagerie/ }).first().click()
-      await page.getByRole('heading', { name: 'Messagerie', level: 1 }).waitFor()
-      await w.check('aidant : messagerie de Camille')
-      await page.getByRole('link', { name: 'Compte rendu de votre échographie' }).click()
-      await page.getByRole('heading', { name: 'Compte rendu de votre échographie', level: 1 }).waitFor()
-      await page.getByText("En tant qu'aidant, vous ne pouvez pas télécharger les pièces jointes.").waitFor()
-      expect(await page.locator('a[href*="/pieces-jointes/"]').count()).toBe(0)
-      await w.check('aidant : conversation sans téléchargement')
-      await page.getByLabel('Votre message').fill('Bien reçu pour Camille, merci.')
-      await page.getByRole('button', { name: 'Envoyer le message' }).click()
-      await page.getByText('Votre message a été envoyé.').waitFor()
-      await page.getByText('Paul Aidante2e, aidant de Camille Martin').first().waitFor()
-      await w.check('aidant : réponse envoyée')
-      await screenshot(page, 'messagerie-aidant-sans-js')
+  if (!js)
+    it('un aidant lit et répond pour Camille, sans pouvoir télécharger la pièce jointe', async () => {
+      const camilleId = (await t.db('insured_persons').where({ nir: DEMO_PERSONS.camille.nir }).first()).id
+      const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidante2e' })
+      await t.db('carers').insert({
+        person_id: camilleId,
+        carer_person_id: paul.id,
+        status: 'active',
+        invitation_expires_at: new Date(),
+        starts_on: '2026-01-01',
+        accepted_at: new Date(),
+      })
+      await session(async (page, w) => {
+        await signInAs(page, '/connexion', 'Identifiant', paul.login, paul.password, paul.email)
+        await page.getByRole('heading', { level: 1 }).first().waitFor()
+        await page.goto(base + '/aidants')
+        await page.getByRole('button', { name: 'Agir pour Camille Martin' }).click()
+        await page.getByText("Vous agissez en tant qu'aidant de Camille Martin").first().waitFor()
+        await page
+          .getByRole('link', { name: /^Messagerie/ })
+          .first()
+          .click()
+        await page.getByRole('heading', { name: 'Messagerie', level: 1 }).waitFor()
+        await w.check('aidant : messagerie de Camille')
+        await page.getByRole('link', { name: 'Compte rendu de votre échographie' }).click()
+        await page.getByRole('heading', { name: 'Compte rendu de votre échographie', level: 1 }).waitFor()
+        await page.getByText("En tant qu'aidant, vous ne pouvez pas télécharger les pièces jointes.").waitFor()
+        expect(await page.locator('a[href*="/pieces-jointes/"]').count()).toBe(0)
+        await w.check('aidant : conversation sans téléchargement')
+        await page.getByLabel('Votre message').fill('Bien reçu pour Camille, merci.')
+        await page.getByRole('button', { name: 'Envoyer le message' }).click()
+        await page.getByText('Votre message a été envoyé.').waitFor()
+        await page.getByText('Paul Aidante2e, aidant de Camille Martin').first().waitFor()
+        await w.check('aidant : réponse envoyée')
+        await screenshot(page, 'messagerie-aidant-sans-js')
+      })
     })
-  })
 })

@@ -75,7 +75,20 @@ describe('profil médical sans JavaScript', () => {
 
   it('chaque rubrique passe axe-core et html-validate', async () => {
     await session(async (page, w) => {
-      for (const path of ['maladies-et-sujets-de-sante', 'traitements', 'traitements/ajouter', 'groupe-sanguin', 'don-d-organes', 'entourage', 'entourage/contact-urgence/ajouter', 'mesures', 'mesures/tension', 'habitudes-de-vie', 'bilan-prevention', 'synthese']) {
+      for (const path of [
+        'maladies-et-sujets-de-sante',
+        'traitements',
+        'traitements/ajouter',
+        'groupe-sanguin',
+        'don-d-organes',
+        'entourage',
+        'entourage/contact-urgence/ajouter',
+        'mesures',
+        'mesures/tension',
+        'habitudes-de-vie',
+        'bilan-prevention',
+        'synthese',
+      ]) {
         await page.goto(`${base}/profil-medical/${path}`)
         await w.check(`profil : ${path}`)
       }
@@ -83,27 +96,38 @@ describe('profil médical sans JavaScript', () => {
   })
 
   it('Camille rédige ses directives anticipées puis crée la synthèse : les deux PDF sont dans ses documents', async () => {
-    await session(async (page, w) => {
-      await page.goto(base + '/profil-medical/directives-anticipees')
-      await w.check('directives : formulaire')
-      await page.getByRole('button', { name: 'Enregistrer mes directives anticipées' }).click()
-      expect(await page.title()).toMatch(/^Erreur : /)
-      await w.check('directives : erreur')
-      await page.getByLabel('alors que je suis en bonne santé').check()
-      await page.getByLabel(/Si je ne peux plus m’exprimer/).fill('Je refuse l’acharnement thérapeutique.')
-      await page.getByRole('button', { name: 'Enregistrer mes directives anticipées' }).click()
-      await page.locator('#directives-actuelles').waitFor()
-      await w.check('directives : enregistrées')
+    await session(
+      async (page, w) => {
+        await page.goto(base + '/profil-medical/directives-anticipees')
+        await w.check('directives : formulaire')
+        await page.getByRole('button', { name: 'Enregistrer mes directives anticipées' }).click()
+        expect(await page.title()).toMatch(/^Erreur : /)
+        await w.check('directives : erreur')
+        await page.getByLabel('alors que je suis en bonne santé').check()
+        await page.getByLabel(/Si je ne peux plus m’exprimer/).fill('Je refuse l’acharnement thérapeutique.')
+        await page.getByRole('button', { name: 'Enregistrer mes directives anticipées' }).click()
+        await page.locator('#directives-actuelles').waitFor()
+        await w.check('directives : enregistrées')
 
-      await page.goto(base + '/profil-medical/synthese')
-      await page.getByRole('button', { name: 'Créer la synthèse' }).click()
-      await page.getByRole('heading', { level: 1, name: 'Synthèse du profil médical' }).waitFor()
-      expect(new URL(page.url()).pathname).toMatch(/^\/documents\/[0-9a-f-]{36}$/)
-      await w.check('synthèse : document')
-      await page.goto(base + '/documents')
-      await page.getByRole('link', { name: /Synthèse du profil médical/ }).first().waitFor()
-      await page.getByRole('link', { name: /Directives anticipées/ }).first().waitFor()
-      await w.check('documents')
-    }, (p) => p.startsWith('HTML /index.html') || /^HTML \/documents\/[0-9a-f-]{36} : attribute-allowed-values .*"width" has invalid value "100%"/.test(p))
+        await page.goto(base + '/profil-medical/synthese')
+        await page.getByRole('button', { name: 'Créer la synthèse' }).click()
+        await page.getByRole('heading', { level: 1, name: 'Synthèse du profil médical' }).waitFor()
+        expect(new URL(page.url()).pathname).toMatch(/^\/documents\/[0-9a-f-]{36}$/)
+        await w.check('synthèse : document')
+        await page.goto(base + '/documents')
+        await page
+          .getByRole('link', { name: /Synthèse du profil médical/ })
+          .first()
+          .waitFor()
+        await page
+          .getByRole('link', { name: /Directives anticipées/ })
+          .first()
+          .waitFor()
+        await w.check('documents')
+      },
+      (p) =>
+        p.startsWith('HTML /index.html') ||
+        /^HTML \/documents\/[0-9a-f-]{36} : attribute-allowed-values .*"width" has invalid value "100%"/.test(p),
+    )
   })
 })

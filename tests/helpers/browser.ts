@@ -17,7 +17,17 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   })
 }
 
@@ -99,7 +109,12 @@ export function watch(page: Page, opts: { javaScript: boolean }) {
         .options({ resultTypes: ['violations'] })
         .analyze()
       for (const v of results.violations) {
-        problems.push(`axe ${label ?? new URL(page.url()).pathname} : ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')})`)
+        problems.push(
+          `axe ${label ?? new URL(page.url()).pathname} : ${v.id} — ${v.help} (${v.nodes
+            .map((n) => n.target.join(' '))
+            .slice(0, 3)
+            .join(' | ')})`,
+        )
       }
       const h1 = await page.locator('h1').count()
       if (h1 !== 1) problems.push(`${label ?? page.url()} : ${h1} titres h1 au lieu de 1`)

@@ -11,7 +11,12 @@ export const TEST_SECRETS = {
   DOCUMENT_MASTER_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
   CODE_HASH_KEY: 'cle-de-hachage-des-codes-pour-les-tests-0123456789',
   // The authorisation server's signing key (any RSA key will do; one per test process).
-  OIDC_SIGNING_KEY: JSON.stringify({ ...crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'test', alg: 'RS256', use: 'sig' }),
+  OIDC_SIGNING_KEY: JSON.stringify({
+    ...crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+    kid: 'test',
+    alg: 'RS256',
+    use: 'sig',
+  }),
 }
 
 const ROOT = path.resolve(__dirname, '../..')

@@ -21,7 +21,10 @@ export default async function globalSetup(): Promise<void> {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
     if (exists.rowCount) return
     // Old templates of this checkout (the name changes with the code).
-    const old = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2', [`mes_tpl_${CHECKOUT}_%`, name])
+    const old = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2', [
+      `mes_tpl_${CHECKOUT}_%`,
+      name,
+    ])
     for (const r of old.rows) {
       await admin.query(`ALTER DATABASE ${r.datname} WITH IS_TEMPLATE false`).catch(() => undefined)
       await admin.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => undefined)

@@ -32,11 +32,18 @@ export async function submitForm(a: Agent, pageUrl: string, fields: Record<strin
   if (!form) throw new Error(`Aucun formulaire ${action ?? ''} dans ${pageUrl}`)
   const token = $(form).find('input[name="_csrf"]').attr('value')
   const target = $(form).attr('action') || pageUrl
-  return a.post(target).type('form').send({ _csrf: token ?? '', ...fields })
+  return a
+    .post(target)
+    .type('form')
+    .send({ _csrf: token ?? '', ...fields })
 }
 
 /** The last message sent to a recipient (the development outbox, as a newcomer reads it). */
-export async function lastMessage(db: Knex, recipient: string, kind?: string): Promise<{ subject: string | null; body: string; kind: string }> {
+export async function lastMessage(
+  db: Knex,
+  recipient: string,
+  kind?: string,
+): Promise<{ subject: string | null; body: string; kind: string }> {
   const q = db('outbox').where({ recipient }).orderBy('id', 'desc')
   if (kind) q.where({ kind })
   const row = await q.first()

@@ -43,7 +43,12 @@ export async function startOAuthApp(env: Record<string, string> = {}): Promise<O
 export async function registerClient(t: TestApp, opts: { id?: string; name?: string; scopes: string[]; catalogueServiceId?: string }) {
   const id = opts.id ?? `svc_test_${Math.random().toString(36).slice(2, 8)}`
   const secret = `secret-${id}-0123456789abcdef`
-  await t.services.clients.createWithSecret(t.db, id, secret, { name: opts.name ?? 'Withings Health Mate', redirectUris: [REDIRECT_URI], scopes: opts.scopes, catalogueServiceId: opts.catalogueServiceId })
+  await t.services.clients.createWithSecret(t.db, id, secret, {
+    name: opts.name ?? 'Withings Health Mate',
+    redirectUris: [REDIRECT_URI],
+    scopes: opts.scopes,
+    catalogueServiceId: opts.catalogueServiceId,
+  })
   return { id, secret }
 }
 
@@ -55,7 +60,13 @@ export async function authorizationUrl(config: unknown, scope: string) {
   const verifier = oidcClient.randomPKCECodeVerifier()
   const challenge = await oidcClient.calculatePKCECodeChallenge(verifier)
   const state = oidcClient.randomState()
-  const url: URL = oidcClient.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope, code_challenge: challenge, code_challenge_method: 'S256', state })
+  const url: URL = oidcClient.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state,
+  })
   return { url, verifier, state }
 }
 
@@ -64,7 +75,12 @@ export async function authorizationUrl(config: unknown, scope: string) {
  * request → our sign-in with the one-time code → consent page → the redirect to the service.
  * Returns the callback URL the service receives.
  */
-export async function consentOverHttp(o: OAuthApp, url: URL, scopes: string[], a: Agent = request.agent(o.base)): Promise<{ callback: URL; agent: Agent }> {
+export async function consentOverHttp(
+  o: OAuthApp,
+  url: URL,
+  scopes: string[],
+  a: Agent = request.agent(o.base),
+): Promise<{ callback: URL; agent: Agent }> {
   let res = await a.get(url.pathname + url.search)
   const hops: string[] = []
   for (let i = 0; i < 5 && res.status >= 300 && res.status < 400; i++) {
@@ -81,7 +97,12 @@ export async function consentOverHttp(o: OAuthApp, url: URL, scopes: string[], a
   const page = await a.get(interactionPath)
   if (page.status !== 200) throw new Error(`Page de consentement : ${page.status}`)
   const token = cheerio.load(page.text)('main input[name="_csrf"]').attr('value')!
-  let post = await a.post(interactionPath).type('form').send(`_csrf=${encodeURIComponent(token)}&decision=allow&${scopes.map((s) => `${encodeURIComponent('scopes[]')}=${encodeURIComponent(s)}`).join('&')}`)
+  let post = await a
+    .post(interactionPath)
+    .type('form')
+    .send(
+      `_csrf=${encodeURIComponent(token)}&decision=allow&${scopes.map((s) => `${encodeURIComponent('scopes[]')}=${encodeURIComponent(s)}`).join('&')}`,
+    )
   for (let i = 0; i < 5 && post.status >= 300 && post.status < 400; i++) {
     const loc = new URL(post.headers.location, o.base)
     if (loc.href.startsWith(REDIRECT_URI)) return { callback: loc, agent: a }
@@ -91,7 +112,13 @@ export async function consentOverHttp(o: OAuthApp, url: URL, scopes: string[], a
 }
 
 /** The whole flow: returns the tokens and the configuration of openid-client. */
-export async function connectService(o: OAuthApp, client: { id: string; secret: string }, scopes: string[], consented = scopes, browser?: Agent) {
+export async function connectService(
+  o: OAuthApp,
+  client: { id: string; secret: string },
+  scopes: string[],
+  consented = scopes,
+  browser?: Agent,
+) {
   const config = await discover(o.base, client)
   const { url, verifier, state } = await authorizationUrl(config, ['openid', 'offline_access', ...scopes].join(' '))
   const { callback, agent } = await consentOverHttp(o, url, consented, browser)
@@ -105,10 +132,21 @@ export function fhirGet(o: OAuthApp, path: string, token?: string) {
 }
 
 export function fhirPost(o: OAuthApp, path: string, token: string, body: unknown) {
-  return request(o.base).post(`/fhir${path}`).set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/fhir+json').set('Accept', 'application/fhir+json').send(JSON.stringify(body))
+  return request(o.base)
+    .post(`/fhir${path}`)
+    .set('Authorization', `Bearer ${token}`)
+    .set('Content-Type', 'application/fhir+json')
+    .set('Accept', 'application/fhir+json')
+    .send(JSON.stringify(body))
 }
 
 /** A FHIR Observation as a connected scale or meter sends it. */
 export function observation(loinc: string, value: number, unit: string, day: string) {
-  return { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: loinc }] }, effectiveDateTime: `${day}T08:30:00+01:00`, valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit } }
+  return {
+    resourceType: 'Observation',
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: loinc }] },
+    effectiveDateTime: `${day}T08:30:00+01:00`,
+    valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
+  }
 }

@@ -8,8 +8,20 @@ export const PRO = 'pro-1'
 
 export const actors: Record<'patient' | 'rep' | 'carer' | 'pro' | 'agent' | 'operator', Actor> = {
   patient: { accountId: 'a-pat', kind: 'patient', displayName: 'Camille', personId: P },
-  rep: { accountId: 'a-rep', kind: 'patient', displayName: 'Parent', personId: OTHER, acting: { personId: P, as: 'representative', displayName: 'Léo' } },
-  carer: { accountId: 'a-car', kind: 'patient', displayName: 'Aidant', personId: OTHER, acting: { personId: P, as: 'carer', displayName: 'X' } },
+  rep: {
+    accountId: 'a-rep',
+    kind: 'patient',
+    displayName: 'Parent',
+    personId: OTHER,
+    acting: { personId: P, as: 'representative', displayName: 'Léo' },
+  },
+  carer: {
+    accountId: 'a-car',
+    kind: 'patient',
+    displayName: 'Aidant',
+    personId: OTHER,
+    acting: { personId: P, as: 'carer', displayName: 'X' },
+  },
   pro: { accountId: 'a-pro', kind: 'professional', displayName: 'Dr', professionalId: PRO, profession: 'MEDECIN' },
   agent: { accountId: 'a-ag', kind: 'agent', displayName: 'Nadia' },
   operator: { accountId: 'a-op', kind: 'operator', displayName: 'Louis' },

@@ -10,7 +10,9 @@ class SummaryReporter {
     }
     const lines = Object.entries(byKind).map(([k, v]) => `  ${k.padEnd(12)} ${String(v.passed).padStart(4)} réussis, ${v.failed} en échec`)
     const ok = results.numFailedTests === 0 && results.numRuntimeErrorTestSuites === 0
-    process.stdout.write(`\nRésumé des tests\n${lines.join('\n')}\n  ${ok ? 'TOUT EST VERT' : 'DES TESTS ÉCHOUENT'} : ${results.numPassedTests}/${results.numTotalTests} tests, ${results.numTotalTestSuites} fichiers\n`)
+    process.stdout.write(
+      `\nRésumé des tests\n${lines.join('\n')}\n  ${ok ? 'TOUT EST VERT' : 'DES TESTS ÉCHOUENT'} : ${results.numPassedTests}/${results.numTotalTests} tests, ${results.numTotalTestSuites} fichiers\n`,
+    )
   }
 }
 module.exports = SummaryReporter

@@ -59,7 +59,9 @@ describe('connexion : identifiant oublié, mot de passe oublié, réouverture', 
     const wrong = await submitForm(a, '/connexion/nouveau-mot-de-passe/code', { code: code === '000000' ? '111111' : '000000' })
     expect(wrong.status).toBe(400)
     expect((await a.get('/connexion/nouveau-mot-de-passe/choisir')).headers.location).toBe('/connexion/mot-de-passe-oublie')
-    expect((await submitForm(a, '/connexion/nouveau-mot-de-passe/code', { code })).headers.location).toBe('/connexion/nouveau-mot-de-passe/choisir')
+    expect((await submitForm(a, '/connexion/nouveau-mot-de-passe/code', { code })).headers.location).toBe(
+      '/connexion/nouveau-mot-de-passe/choisir',
+    )
     let r = await submitForm(a, '/connexion/nouveau-mot-de-passe/choisir', { password: 'azertyuiop123', confirmation: 'azertyuiop123' })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'password')).toBe(PASSWORD_MESSAGES.common)
@@ -76,8 +78,13 @@ describe('connexion : identifiant oublié, mot de passe oublié, réouverture', 
   it('un lien de plus de 30 minutes ne sert plus', async () => {
     const u = await createAccount(t.db)
     await submitForm(agent(t.app), '/connexion/mot-de-passe-oublie', { login: u.login })
-    const link = (await lastMessage(t.db, u.email, 'password-reset')).body.match(/(\/connexion\/nouveau-mot-de-passe\?jeton=[A-Za-z0-9_-]+)/)![1]
-    await t.db('account_tokens').where({ account_id: u.accountId }).update({ expires_at: new Date(Date.now() - 1000) })
+    const link = (await lastMessage(t.db, u.email, 'password-reset')).body.match(
+      /(\/connexion\/nouveau-mot-de-passe\?jeton=[A-Za-z0-9_-]+)/,
+    )![1]
+    await t
+      .db('account_tokens')
+      .where({ account_id: u.accountId })
+      .update({ expires_at: new Date(Date.now() - 1000) })
     const r = await agent(t.app).get(link)
     expect(r.status).toBe(400)
     expect(h1(r.text)).toBe("Ce lien n'est plus valable")
@@ -114,13 +121,28 @@ describe('mon compte', () => {
   it('modifie le mobile avec le mot de passe, et une nouvelle adresse après vérification par code', async () => {
     const u = await createAccount(t.db)
     const a = await signedIn(u)
-    let r = await submitForm(a, '/mon-compte/coordonnees', { email: u.email, mobile: '0622334455', password: 'pas le bon' }, '/mon-compte/coordonnees')
+    let r = await submitForm(
+      a,
+      '/mon-compte/coordonnees',
+      { email: u.email, mobile: '0622334455', password: 'pas le bon' },
+      '/mon-compte/coordonnees',
+    )
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'password')).toBe('Le mot de passe est incorrect')
-    r = await submitForm(a, '/mon-compte/coordonnees', { email: u.email, mobile: '0622334455', password: u.password }, '/mon-compte/coordonnees')
+    r = await submitForm(
+      a,
+      '/mon-compte/coordonnees',
+      { email: u.email, mobile: '0622334455', password: u.password },
+      '/mon-compte/coordonnees',
+    )
     expect(r.headers.location).toBe('/mon-compte')
     expect((await t.db('accounts').where({ id: u.accountId }).first()).mobile).toBe('0622334455')
-    r = await submitForm(a, '/mon-compte/coordonnees', { email: 'nouvelle.adresse@courriel.example', mobile: '0622334455', password: u.password }, '/mon-compte/coordonnees')
+    r = await submitForm(
+      a,
+      '/mon-compte/coordonnees',
+      { email: 'nouvelle.adresse@courriel.example', mobile: '0622334455', password: u.password },
+      '/mon-compte/coordonnees',
+    )
     expect(r.headers.location).toBe('/mon-compte/coordonnees/verification')
     expect((await t.db('accounts').where({ id: u.accountId }).first()).email).toBe(u.email)
     const code = otpIn((await lastMessage(t.db, 'nouvelle.adresse@courriel.example', 'email-verification')).body)
@@ -138,10 +160,20 @@ describe('mon compte', () => {
     const a = await signedIn(u)
     const sids = (await t.db('account_sessions').where({ account_id: u.accountId }).orderBy('created_at')).map((r) => r.sid)
     expect(sids).toHaveLength(2)
-    let r = await submitForm(a, '/mon-compte/mot-de-passe', { current: u.password, password: `${u.firstNames} et les hiboux`, confirmation: `${u.firstNames} et les hiboux` }, '/mon-compte/mot-de-passe')
+    let r = await submitForm(
+      a,
+      '/mon-compte/mot-de-passe',
+      { current: u.password, password: `${u.firstNames} et les hiboux`, confirmation: `${u.firstNames} et les hiboux` },
+      '/mon-compte/mot-de-passe',
+    )
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'password')).toBe(PASSWORD_MESSAGES.name)
-    r = await submitForm(a, '/mon-compte/mot-de-passe', { current: u.password, password: NEW_PASSWORD, confirmation: NEW_PASSWORD }, '/mon-compte/mot-de-passe')
+    r = await submitForm(
+      a,
+      '/mon-compte/mot-de-passe',
+      { current: u.password, password: NEW_PASSWORD, confirmation: NEW_PASSWORD },
+      '/mon-compte/mot-de-passe',
+    )
     expect(r.headers.location).toBe('/mon-compte')
     expect(await t.redis!.exists(sessionKey(sids[0]))).toBe(0)
     expect(await t.redis!.exists(sessionKey(sids[1]))).toBe(1)
@@ -154,7 +186,13 @@ describe('mon compte', () => {
     const a = await signedIn(u)
     const [sid] = (await t.db('account_sessions').where({ account_id: u.accountId })).map((r) => r.sid)
     let r
-    for (let i = 0; i < 5; i++) r = await submitForm(a, '/mon-compte/mot-de-passe', { current: `faux ${i}`, password: NEW_PASSWORD, confirmation: NEW_PASSWORD }, '/mon-compte/mot-de-passe')
+    for (let i = 0; i < 5; i++)
+      r = await submitForm(
+        a,
+        '/mon-compte/mot-de-passe',
+        { current: `faux ${i}`, password: NEW_PASSWORD, confirmation: NEW_PASSWORD },
+        '/mon-compte/mot-de-passe',
+      )
     expect(r!.status).toBe(429)
     expect(r!.text).toContain('vous avez été déconnecté')
     expect(await t.redis!.exists(sessionKey(sid))).toBe(0)
@@ -168,7 +206,12 @@ describe('mon compte', () => {
     expect(page('input[name="notifications[]"]').length).toBe(6)
     expect(page('input[name="notifications[]"]:checked').length).toBe(6)
     expect(page('main').text()).toContain('Les accès en urgence à votre profil vous sont toujours signalés')
-    await submitForm(a, '/mon-compte/notifications', { 'notifications[]': ['professional_access', 'new_message', 'prevention_due'] }, '/mon-compte/notifications')
+    await submitForm(
+      a,
+      '/mon-compte/notifications',
+      { 'notifications[]': ['professional_access', 'new_message', 'prevention_due'] },
+      '/mon-compte/notifications',
+    )
     const prefs = t.services.notificationPrefs
     expect(await prefs.wants(u.id, 'new_signin')).toBe(false)
     expect(await prefs.wants(u.id, 'new_document')).toBe(false)
@@ -200,7 +243,8 @@ describe('mon compte', () => {
     const again = await signedIn(u)
     r = await submitForm(a, '/mon-compte/appareils', {}, '/mon-compte/appareils/deconnecter-partout')
     expect(r.headers.location).toBe('/connexion?deconnecte=1')
-    for (const row of await t.db('account_sessions').where({ account_id: u.accountId })) expect(await t.redis!.exists(sessionKey(row.sid))).toBe(0)
+    for (const row of await t.db('account_sessions').where({ account_id: u.accountId }))
+      expect(await t.redis!.exists(sessionKey(row.sid))).toBe(0)
     expect(await t.db('account_sessions').where({ account_id: u.accountId }).first()).toBeUndefined()
     expect((await again.get('/mon-espace')).status).toBe(303)
     expect((await a.get('/mon-espace')).status).toBe(303)
@@ -263,7 +307,10 @@ describe('mon compte', () => {
     expect(space.deletion_requested_at).toBeTruthy()
     const wrong = await submitForm(agent(t.app), '/connexion', { login: u.login, password: 'pas le bon mot de passe' })
     expect(errorText(wrong.text, 'login')).toBe("L'identifiant ou le mot de passe est incorrect")
-    await t.db('spaces').where({ person_id: u.id }).update({ deletion_requested_at: new Date(Date.now() - 100 * 86400000) })
+    await t
+      .db('spaces')
+      .where({ person_id: u.id })
+      .update({ deletion_requested_at: new Date(Date.now() - 100 * 86400000) })
     const b = agent(t.app)
     await submitForm(b, '/connexion', { login: u.login, password: u.password })
     const r = await b.get('/connexion/rouvrir')

@@ -28,7 +28,11 @@ describe('activer mon profil', () => {
     expect(r.headers.location).toBe('/activer-mon-profil/identite')
     r = await submitForm(a, '/activer-mon-profil/identite', { nir: '1 50 11 69 123 045 32', ...dateFields(JEAN.birthDate) })
     expect(r.headers.location).toBe('/activer-mon-profil/identifiant')
-    r = await submitForm(a, '/activer-mon-profil/identifiant', { identifiant: 'jean.dupont69', password: GOOD_PASSWORD, confirmation: GOOD_PASSWORD })
+    r = await submitForm(a, '/activer-mon-profil/identifiant', {
+      identifiant: 'jean.dupont69',
+      password: GOOD_PASSWORD,
+      confirmation: GOOD_PASSWORD,
+    })
     expect(r.headers.location).toBe('/activer-mon-profil/coordonnees')
     const contact = await a.get('/activer-mon-profil/coordonnees')
     expect(cheerio.load(contact.text)('#email').attr('value')).toBe(DEMO_PERSONS.jean.email)
@@ -53,7 +57,12 @@ describe('activer mon profil', () => {
     const space = await t.db('spaces').where({ person_id: person.id }).first()
     expect(space.state).toBe('activated')
     const account = await t.db('accounts').where({ person_id: person.id }).first()
-    expect(account).toMatchObject({ kind: 'patient', login: 'jean.dupont69', email: 'jean.dupont@courriel.example', terms_version: '2026-11' })
+    expect(account).toMatchObject({
+      kind: 'patient',
+      login: 'jean.dupont69',
+      email: 'jean.dupont@courriel.example',
+      terms_version: '2026-11',
+    })
     expect(account.password_hash).toMatch(/^\$argon2id\$/)
     expect(account.email_verified_at).toBeTruthy()
     const welcome = await lastMessage(t.db, 'jean.dupont@courriel.example', 'welcome')
@@ -87,7 +96,12 @@ describe('activer mon profil', () => {
     r = await submitForm(a, '/activer-mon-profil', { code: 'OOOO IIII LLLL' })
     expect(errorText(r.text, 'code')).toContain('jamais O, I, L ni U')
     await submitForm(a, '/activer-mon-profil', { code: 'AB2C D3EF 4GHJ' })
-    r = await submitForm(a, '/activer-mon-profil/identite', { nir: '1 50 11 69 123 045 33', 'birthDate-day': '31', 'birthDate-month': '2', 'birthDate-year': '1950' })
+    r = await submitForm(a, '/activer-mon-profil/identite', {
+      nir: '1 50 11 69 123 045 33',
+      'birthDate-day': '31',
+      'birthDate-month': '2',
+      'birthDate-year': '1950',
+    })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'nir')).toBe('La clé de votre numéro de sécurité sociale ne correspond pas')
     expect(errorText(r.text, 'birthDate')).toBe('La date de naissance doit être une vraie date')
@@ -143,7 +157,7 @@ describe('activer mon profil', () => {
     }
     expect(last!.status).toBe(429)
     expect(last!.text).toContain('Trop de codes provisoires incorrects ont été saisis depuis cette adresse')
-    await t.redis!.del((await t.redis!.keys(`${t.config.redisPrefix}rl:code-entry-address*`)))
+    await t.redis!.del(await t.redis!.keys(`${t.config.redisPrefix}rl:code-entry-address*`))
   })
 
   it('dit qu’un code a expiré ou a déjà servi, et propose d’en recevoir un nouveau', async () => {
@@ -183,7 +197,11 @@ describe('activer mon profil', () => {
 
   it('active un profil créé automatiquement', async () => {
     const p = await createPerson(t.db, { state: 'auto_created', codeDaysAgo: 1 })
-    const r = await activate(agent(t.app), t.db, p, { identifiant: `auto.${p.lastName.toLowerCase()}`, password: GOOD_PASSWORD, email: p.email! })
+    const r = await activate(agent(t.app), t.db, p, {
+      identifiant: `auto.${p.lastName.toLowerCase()}`,
+      password: GOOD_PASSWORD,
+      email: p.email!,
+    })
     expect(r.headers.location).toBe('/mon-espace')
     expect((await t.db('spaces').where({ person_id: p.id }).first()).state).toBe('activated')
   })
@@ -193,7 +211,8 @@ describe('activer mon profil', () => {
     const a = agent(t.app)
     await submitForm(a, '/activer-mon-profil', { code: p.code })
     await submitForm(a, '/activer-mon-profil/identite', { nir: p.nir, ...dateFields(p.birthDate) })
-    const tryWith = (identifiant: string, password: string, confirmation = password) => submitForm(a, '/activer-mon-profil/identifiant', { identifiant, password, confirmation })
+    const tryWith = (identifiant: string, password: string, confirmation = password) =>
+      submitForm(a, '/activer-mon-profil/identifiant', { identifiant, password, confirmation })
     let r = await tryWith('camille.martin', GOOD_PASSWORD)
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'identifiant')).toBe('Cet identifiant est déjà utilisé : choisissez-en un autre')
@@ -231,7 +250,11 @@ describe('activer mon profil', () => {
     const a = agent(t.app)
     await submitForm(a, '/activer-mon-profil', { code: p.code })
     await submitForm(a, '/activer-mon-profil/identite', { nir: p.nir, ...dateFields(p.birthDate) })
-    await submitForm(a, '/activer-mon-profil/identifiant', { identifiant: `x.${p.lastName.toLowerCase()}`, password: GOOD_PASSWORD, confirmation: GOOD_PASSWORD })
+    await submitForm(a, '/activer-mon-profil/identifiant', {
+      identifiant: `x.${p.lastName.toLowerCase()}`,
+      password: GOOD_PASSWORD,
+      confirmation: GOOD_PASSWORD,
+    })
     let r = await submitForm(a, '/activer-mon-profil/coordonnees', { email: 'pas-une-adresse', mobile: '01 23' })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'email')).toBe('Saisissez une adresse électronique valide, par exemple nom@exemple.fr')
@@ -258,7 +281,11 @@ describe('activer mon profil', () => {
     const a = agent(t.app)
     await submitForm(a, '/activer-mon-profil', { code: p.code })
     await submitForm(a, '/activer-mon-profil/identite', { nir: p.nir, ...dateFields(p.birthDate) })
-    await submitForm(a, '/activer-mon-profil/identifiant', { identifiant: `y.${p.lastName.toLowerCase()}`, password: GOOD_PASSWORD, confirmation: GOOD_PASSWORD })
+    await submitForm(a, '/activer-mon-profil/identifiant', {
+      identifiant: `y.${p.lastName.toLowerCase()}`,
+      password: GOOD_PASSWORD,
+      confirmation: GOOD_PASSWORD,
+    })
     await submitForm(a, '/activer-mon-profil/coordonnees', { email: p.email!, mobile: '' })
     await submitForm(a, '/activer-mon-profil/verification', { code: otpIn((await lastMessage(t.db, p.email!, 'email-verification')).body) })
     await t.db('provisional_codes').where({ person_id: p.id }).update({ voided_at: new Date() })
@@ -334,7 +361,12 @@ describe('recevoir un nouveau code', () => {
   it('Paul, qui s’était opposé, demande un code et active son profil', async () => {
     await finalPage({ nir: DEMO_PERSONS.paul.nir, ...dateFields(DEMO_PERSONS.paul.birth_date) })
     const code = await codeFromMail(t.db, DEMO_PERSONS.paul.email)
-    const r = await activate(agent(t.app), t.db, { code, nir: DEMO_PERSONS.paul.nir, birthDate: DEMO_PERSONS.paul.birth_date }, { identifiant: 'paul.lefevre', password: GOOD_PASSWORD, email: DEMO_PERSONS.paul.email })
+    const r = await activate(
+      agent(t.app),
+      t.db,
+      { code, nir: DEMO_PERSONS.paul.nir, birthDate: DEMO_PERSONS.paul.birth_date },
+      { identifiant: 'paul.lefevre', password: GOOD_PASSWORD, email: DEMO_PERSONS.paul.email },
+    )
     expect(r.headers.location).toBe('/mon-espace')
     const paul = await t.db('insured_persons').where({ nir: DEMO_PERSONS.paul.nir }).first()
     const space = await t.db('spaces').where({ person_id: paul.id }).first()

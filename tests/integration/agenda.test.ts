@@ -8,7 +8,15 @@ import { isoDate } from '../../src/validation'
 
 const DAY = 24 * 60 * 60 * 1000
 const inDays = (n: number) => isoDate(new Date(Date.now() + n * DAY))
-const eventFields = (o: Record<string, string> = {}) => ({ title: 'Dentiste', ...dateFields(inDays(20), 'date'), time: '9h30', place: 'Cabinet dentaire Gambetta', professional: 'Dr Claire Lambert', notes: 'Détartrage', ...o })
+const eventFields = (o: Record<string, string> = {}) => ({
+  title: 'Dentiste',
+  ...dateFields(inDays(20), 'date'),
+  time: '9h30',
+  place: 'Cabinet dentaire Gambetta',
+  professional: 'Dr Claire Lambert',
+  notes: 'Détartrage',
+  ...o,
+})
 
 describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne', () => {
   let t: TestApp
@@ -52,7 +60,10 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
     expect(page.text).toContain('9 h 30')
     const row = await t.db('agenda_events').where({ id }).first()
     expect(row).toMatchObject({ person_id: camilleId, time: '09:30', status: 'confirme', place: 'Cabinet dentaire Gambetta' })
-    let r = await submitForm(camille, `/agenda/${id}/modifier`, { ...eventFields({ title: 'Dentiste (contrôle)', time: '' }), status: 'confirme' })
+    let r = await submitForm(camille, `/agenda/${id}/modifier`, {
+      ...eventFields({ title: 'Dentiste (contrôle)', time: '' }),
+      status: 'confirme',
+    })
     expect(r.status).toBe(303)
     expect(await t.db('agenda_events').where({ id }).first()).toMatchObject({ title: 'Dentiste (contrôle)', time: null })
     // A future appointment cannot be «Honoré».
@@ -69,7 +80,11 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
 
   it('refuse une saisie incorrecte : message, résumé, titre « Erreur : », formulaire gardé, rien créé', async () => {
     const before = await t.db('agenda_events').count({ n: '*' }).first()
-    const r = await submitForm(camille, '/agenda/nouveau', eventFields({ title: '', 'date-day': '31', 'date-month': '2', time: '25h', notes: 'x'.repeat(2001), place: 'Lieu gardé' }))
+    const r = await submitForm(
+      camille,
+      '/agenda/nouveau',
+      eventFields({ title: '', 'date-day': '31', 'date-month': '2', time: '25h', notes: 'x'.repeat(2001), place: 'Lieu gardé' }),
+    )
     expect(r.status).toBe(400)
     const $ = cheerio.load(r.text)
     expect($('title').text()).toMatch(/^Erreur : /)
@@ -106,7 +121,10 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
     const page = await camille.get(`/agenda/${id}`)
     expect(page.text).toContain('maximum de 10 rappels')
     const token = cheerio.load(page.text)('main input[name="_csrf"]').first().attr('value')
-    r = await camille.post(`/agenda/${id}/rappels`).type('form').send({ _csrf: token, when: 'date', ...dateFields(inDays(15), 'remindOn') })
+    r = await camille
+      .post(`/agenda/${id}/rappels`)
+      .type('form')
+      .send({ _csrf: token, when: 'date', ...dateFields(inDays(15), 'remindOn') })
     expect(r.status).toBe(400)
     expect(cheerio.load(r.text)('.govuk-error-summary').text()).toContain('10 rappels')
     expect(await t.db('agenda_reminders').where({ event_id: id })).toHaveLength(10)
@@ -158,7 +176,9 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
     expect(feed.text).not.toContain('Dentiste')
     // With titles.
     await submitForm(camille, '/agenda/calendrier-prive', { detail: 'titles' }, '/agenda/calendrier-prive')
-    const url2 = cheerio.load((await camille.get('/agenda/calendrier-prive')).text)('#lien-prive').text()
+    const url2 = cheerio
+      .load((await camille.get('/agenda/calendrier-prive')).text)('#lien-prive')
+      .text()
     const feed2 = await agent(t.app).get(new URL(url2).pathname)
     expect(feed2.text).toContain('SUMMARY:Consultation de cardiologie')
     expect(feed2.text).not.toContain('Carte Vitale')
@@ -169,14 +189,18 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
     expect((await agent(t.app).get(path)).status).toBe(404)
     expect((await agent(t.app).get(new URL(url2).pathname)).status).toBe(200)
     expect((await agent(t.app).get('/calendrier/inconnu.ics')).status).toBe(404)
-    const actions = (await t.db('activity_log').where({ subject_person_id: camilleId }).whereLike('action', 'agenda.calendar_link%').orderBy('seq')).map((a) => a.action)
+    const actions = (
+      await t.db('activity_log').where({ subject_person_id: camilleId }).whereLike('action', 'agenda.calendar_link%').orderBy('seq')
+    ).map((a) => a.action)
     expect(actions).toEqual(['agenda.calendar_link_created', 'agenda.calendar_link_created', 'agenda.calendar_link_revoked'])
   })
 
   it('recommandations : Camille a ses dépistages du sein et colorectal « À planifier » ; « Ajouter à mon agenda » pré-remplit ; honoré → « Réalisé »', async () => {
     let r = await camille.get('/agenda/recommandations')
     const $ = cheerio.load(r.text)
-    const rows = $('#recommandations tbody tr').toArray().map((tr) => $(tr).text().replace(/\s+/g, ' '))
+    const rows = $('#recommandations tbody tr')
+      .toArray()
+      .map((tr) => $(tr).text().replace(/\s+/g, ' '))
     const breast = rows.find((x) => x.includes('cancer du sein'))!
     expect(breast).toContain('À planifier')
     expect(rows.find((x) => x.includes('colorectal'))).toContain('À planifier')
@@ -186,14 +210,25 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
     const form = await camille.get('/agenda/nouveau?recommandation=depistage-sein')
     expect(cheerio.load(form.text)('#title').attr('value')).toBe('Mammographie de dépistage')
     const id = await (async () => {
-      const res = await submitForm(camille, '/agenda/nouveau?recommandation=depistage-sein', { ...eventFields({ title: 'Mammographie de dépistage' }), ...dateFields(inDays(-3), 'date'), preventionRule: 'depistage-sein' })
+      const res = await submitForm(camille, '/agenda/nouveau?recommandation=depistage-sein', {
+        ...eventFields({ title: 'Mammographie de dépistage' }),
+        ...dateFields(inDays(-3), 'date'),
+        preventionRule: 'depistage-sein',
+      })
       return res.headers.location.split('/').pop()!
     })()
     expect((await t.db('agenda_events').where({ id }).first()).prevention_rule).toBe('depistage-sein')
-    await submitForm(camille, `/agenda/${id}/modifier`, { ...eventFields({ title: 'Mammographie de dépistage' }), ...dateFields(inDays(-3), 'date'), status: 'honore' })
+    await submitForm(camille, `/agenda/${id}/modifier`, {
+      ...eventFields({ title: 'Mammographie de dépistage' }),
+      ...dateFields(inDays(-3), 'date'),
+      status: 'honore',
+    })
     r = await camille.get('/agenda/recommandations')
     const $2 = cheerio.load(r.text)
-    const breast2 = $2('#recommandations tbody tr').toArray().map((tr) => $2(tr).text().replace(/\s+/g, ' ')).find((x) => x.includes('cancer du sein'))!
+    const breast2 = $2('#recommandations tbody tr')
+      .toArray()
+      .map((tr) => $2(tr).text().replace(/\s+/g, ' '))
+      .find((x) => x.includes('cancer du sein'))!
     expect(breast2).toContain('Réalisé')
   })
 
@@ -226,7 +261,10 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
     res = await jobs.sendPreventionNotices(today)
     expect(res.emails).toBe(0)
     await t.db('prevention_notices').del()
-    await t.db('accounts').where({ login: CAMILLE.login }).update({ notification_prefs: JSON.stringify({ prevention_due: false }) })
+    await t
+      .db('accounts')
+      .where({ login: CAMILLE.login })
+      .update({ notification_prefs: JSON.stringify({ prevention_due: false }) })
     res = await jobs.sendPreventionNotices(today)
     expect(res.notices).toBe(0)
     await t.db('accounts').where({ login: CAMILLE.login }).update({ notification_prefs: '{}' })
@@ -253,7 +291,10 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
     expect((await camille.get(`/agenda/${hers.id}`)).status).toBe(404)
     const me = (await t.db('accounts').where({ login: CAMILLE.login }).first()).person_id
     const p2 = await camille.get('/mon-espace')
-    await camille.post('/changer-de-profil').type('form').send({ _csrf: cheerio.load(p2.text)('form[action="/changer-de-profil"] input[name="_csrf"]').attr('value')!, profil: me })
+    await camille
+      .post('/changer-de-profil')
+      .type('form')
+      .send({ _csrf: cheerio.load(p2.text)('form[action="/changer-de-profil"] input[name="_csrf"]').attr('value')!, profil: me })
   })
 })
 
@@ -273,13 +314,30 @@ describe('vaccinations', () => {
     let r = await camille.get('/profil-medical/vaccinations')
     expect(h1(r.text)).toBe('Vaccinations')
     expect(cheerio.load(r.text)('#vaccinations tbody tr').length).toBe(3)
-    r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', { vaccine: 'ZONA', ...dateFields(inDays(-10), 'date'), dose: '1', professional: 'Pharmacie des Pyrénées', lot: 'AB12' })
+    r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', {
+      vaccine: 'ZONA',
+      ...dateFields(inDays(-10), 'date'),
+      dose: '1',
+      professional: 'Pharmacie des Pyrénées',
+      lot: 'AB12',
+    })
     expect(r.status).toBe(303)
     const v = await t.db('vaccinations').where({ vaccine: 'ZONA' }).first()
     expect(v).toMatchObject({ dose: '1', lot: 'AB12', date: inDays(-10) })
-    r = await submitForm(camille, `/profil-medical/vaccinations/${v.id}/modifier`, { vaccine: 'AUTRE', otherName: 'Fièvre jaune', ...dateFields(inDays(-10), 'date'), dose: 'R', professional: 'Centre de vaccinations internationales', lot: '' })
+    r = await submitForm(camille, `/profil-medical/vaccinations/${v.id}/modifier`, {
+      vaccine: 'AUTRE',
+      otherName: 'Fièvre jaune',
+      ...dateFields(inDays(-10), 'date'),
+      dose: 'R',
+      professional: 'Centre de vaccinations internationales',
+      lot: '',
+    })
     expect(r.status).toBe(303)
-    expect(await t.db('vaccinations').where({ id: v.id }).first()).toMatchObject({ vaccine: 'AUTRE', other_name: 'Fièvre jaune', lot: null })
+    expect(await t.db('vaccinations').where({ id: v.id }).first()).toMatchObject({
+      vaccine: 'AUTRE',
+      other_name: 'Fièvre jaune',
+      lot: null,
+    })
     r = await camille.get('/profil-medical/vaccinations')
     expect(r.text).toContain('Fièvre jaune')
     r = await submitForm(camille, `/profil-medical/vaccinations/${v.id}/supprimer`, {})
@@ -291,17 +349,36 @@ describe('vaccinations', () => {
 
   it('refuse une date future ou avant la naissance, un vaccin inconnu, une dose manquante ; rien n’est enregistré', async () => {
     const before = await t.db('vaccinations').count({ n: '*' }).first()
-    let r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', { vaccine: 'ZONA', ...dateFields(inDays(1), 'date'), dose: '1', professional: 'X' })
+    let r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', {
+      vaccine: 'ZONA',
+      ...dateFields(inDays(1), 'date'),
+      dose: '1',
+      professional: 'X',
+    })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'date')).toContain('dans le passé')
     expect(cheerio.load(r.text)('title').text()).toMatch(/^Erreur : /)
     expect(cheerio.load(r.text)('#vaccine option[selected]').attr('value')).toBe('ZONA')
-    r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', { vaccine: 'ZONA', ...dateFields('1968-03-13', 'date'), dose: '1', professional: 'X' })
+    r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', {
+      vaccine: 'ZONA',
+      ...dateFields('1968-03-13', 'date'),
+      dose: '1',
+      professional: 'X',
+    })
     expect(errorText(r.text, 'date')).toContain('14 mars 1968')
-    r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', { vaccine: 'RAGE', ...dateFields('2020-01-01', 'date'), professional: '' })
+    r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', {
+      vaccine: 'RAGE',
+      ...dateFields('2020-01-01', 'date'),
+      professional: '',
+    })
     const $ = cheerio.load(r.text)
     expect($('.govuk-error-summary li').length).toBe(3)
-    r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', { vaccine: 'AUTRE', ...dateFields('2020-01-01', 'date'), dose: '1', professional: 'X' })
+    r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', {
+      vaccine: 'AUTRE',
+      ...dateFields('2020-01-01', 'date'),
+      dose: '1',
+      professional: 'X',
+    })
     expect(errorText(r.text, 'otherName')).toBe('Saisissez le nom du vaccin')
     expect(await t.db('vaccinations').count({ n: '*' }).first()).toEqual(before)
     expect((await camille.get('/profil-medical/vaccinations/00000000-0000-0000-0000-000000000000/modifier')).status).toBe(404)
@@ -322,12 +399,17 @@ describe('agenda : fin de la représentation', () => {
     await signIn(camille, t.db, 'patient', CAMILLE.login, CAMILLE.password)
     const leoId = (await t.db('insured_persons').where({ nir: DEMO_PERSONS.leo.nir }).first()).id
     const page = await camille.get('/mon-espace')
-    await camille.post('/changer-de-profil').type('form').send({ _csrf: cheerio.load(page.text)('form[action="/changer-de-profil"] input[name="_csrf"]').attr('value')!, profil: leoId })
+    await camille
+      .post('/changer-de-profil')
+      .type('form')
+      .send({ _csrf: cheerio.load(page.text)('form[action="/changer-de-profil"] input[name="_csrf"]').attr('value')!, profil: leoId })
     const r = await submitForm(camille, '/agenda/nouveau', eventFields({ ...dateFields(inDays(3), 'date') }))
     const id = r.headers.location.split('/').pop()!
     await submitForm(camille, `/agenda/${id}`, { when: 'veille' }, `/agenda/${id}/rappels`)
     await submitForm(camille, '/agenda/calendrier-prive', { detail: 'minimal' }, '/agenda/calendrier-prive')
-    const url = cheerio.load((await camille.get('/agenda/calendrier-prive')).text)('#lien-prive').text()
+    const url = cheerio
+      .load((await camille.get('/agenda/calendrier-prive')).text)('#lien-prive')
+      .text()
     const path = new URL(url).pathname
     expect((await agent(t.app).get(path)).status).toBe(200)
     await t.db('representatives').where({ child_person_id: leoId }).update({ ended_at: t.db.fn.now() })

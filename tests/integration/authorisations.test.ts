@@ -7,13 +7,18 @@ import { createAccount } from '../helpers/lifecycle'
 
 const rowsOf = (html: string, heading: string) => {
   const $ = cheerio.load(html)
-  const h = $('main h2').filter((_i, e) => $(e).text().trim() === heading).first()
+  const h = $('main h2')
+    .filter((_i, e) => $(e).text().trim() === heading)
+    .first()
   const list = h.nextUntil('h2', '.govuk-summary-list').first()
-  return list.find('.govuk-summary-list__row').map((_i, r) => ({
-    key: $(r).find('.govuk-summary-list__key').text().replace(/\s+/g, ' ').trim(),
-    value: $(r).find('.govuk-summary-list__value').text().replace(/\s+/g, ' ').trim(),
-    link: $(r).find('.govuk-summary-list__actions a').attr('href'),
-  })).get() as { key: string; value: string; link?: string }[]
+  return list
+    .find('.govuk-summary-list__row')
+    .map((_i, r) => ({
+      key: $(r).find('.govuk-summary-list__key').text().replace(/\s+/g, ' ').trim(),
+      value: $(r).find('.govuk-summary-list__value').text().replace(/\s+/g, ' ').trim(),
+      link: $(r).find('.govuk-summary-list__actions a').attr('href'),
+    }))
+    .get() as { key: string; value: string; link?: string }[]
 }
 
 describe('mes autorisations', () => {
@@ -61,7 +66,10 @@ describe('mes autorisations', () => {
     await submitForm(camille, '/catalogue/withings-health-mate/desynchroniser', { confirm: 'oui' })
     const camilleId = (await t.db('insured_persons').where({ nir: CAMILLE.nir }).first()).id
     const haddadId = (await t.db('professionals').where({ rpps: PROS.haddad.login }).first()).id
-    await t.db('patient_professionals').where({ person_id: camilleId, professional_id: haddadId }).update({ blocked_at: new Date(), consent_at: null })
+    await t
+      .db('patient_professionals')
+      .where({ person_id: camilleId, professional_id: haddadId })
+      .update({ blocked_at: new Date(), consent_at: null })
     const r = await camille.get('/mes-autorisations')
     const bernard = rowsOf(r.text, 'Professionnels de santé').find((p) => p.key.startsWith('Dr Sophie Bernard'))!
     expect(bernard.value).toContain('Ne voit pas vos remboursements.')
@@ -79,11 +87,34 @@ describe('mes autorisations', () => {
     let r = await camille.get('/mes-autorisations')
     expect(cheerio.load(r.text)('main').text()).toContain("Aucun aidant n'a accès à ce profil.")
     expect(cheerio.load(r.text)('main a[href="/aidants"]').text()).toBe('Gérer mes aidants')
-    const [paul, anne, eve] = await Promise.all(['Paul', 'Anne', 'Eve'].map((first, i) => createAccount(t.db, { firstNames: first, lastName: `Aidantautorisation${'abc'[i]}` })))
+    const [paul, anne, eve] = await Promise.all(
+      ['Paul', 'Anne', 'Eve'].map((first, i) => createAccount(t.db, { firstNames: first, lastName: `Aidantautorisation${'abc'[i]}` })),
+    )
     await t.db('carers').insert([
-      { person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(), starts_on: '2026-01-01', ends_on: '2099-12-31', accepted_at: new Date() },
-      { person_id: camilleId, carer_person_id: anne.id, status: 'invited', invitation_expires_at: new Date(Date.now() + 7 * 24 * 3600 * 1000), starts_on: '2099-01-01' },
-      { person_id: camilleId, carer_person_id: eve.id, status: 'revoked', invitation_expires_at: new Date(), starts_on: '2026-01-01', revoked_at: new Date() },
+      {
+        person_id: camilleId,
+        carer_person_id: paul.id,
+        status: 'active',
+        invitation_expires_at: new Date(),
+        starts_on: '2026-01-01',
+        ends_on: '2099-12-31',
+        accepted_at: new Date(),
+      },
+      {
+        person_id: camilleId,
+        carer_person_id: anne.id,
+        status: 'invited',
+        invitation_expires_at: new Date(Date.now() + 7 * 24 * 3600 * 1000),
+        starts_on: '2099-01-01',
+      },
+      {
+        person_id: camilleId,
+        carer_person_id: eve.id,
+        status: 'revoked',
+        invitation_expires_at: new Date(),
+        starts_on: '2026-01-01',
+        revoked_at: new Date(),
+      },
     ])
     r = await camille.get('/mes-autorisations')
     const carers = rowsOf(r.text, 'Aidants')

@@ -28,7 +28,9 @@ describe("campagne d'information en lots", () => {
     await t.db.raw(`INSERT INTO spaces (person_id, state) SELECT id, 'not_notified' FROM insured_persons WHERE nir LIKE 'Y%'`)
     // One of them had asked for a code before the campaign: that code is voided by the new one.
     const early = await t.db('insured_persons').where({ nir: 'Y00000000000001' }).first()
-    await t.db('provisional_codes').insert({ person_id: early.id, code_hash: 'x'.repeat(64), channel: 'counter', expires_at: new Date(Date.now() + 86_400_000) })
+    await t
+      .db('provisional_codes')
+      .insert({ person_id: early.id, code_hash: 'x'.repeat(64), channel: 'counter', expires_at: new Date(Date.now() + 86_400_000) })
     // One already opposed: never part of a campaign.
     const opposed = await t.db('insured_persons').where({ nir: 'Y00000000000002' }).first()
     await t.db('spaces').where({ person_id: opposed.id }).update({ state: 'opposed' })

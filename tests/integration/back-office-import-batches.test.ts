@@ -21,12 +21,14 @@ describe('import des assurés par lots', () => {
     await t.close()
   })
 
-  const run = (csv: string, batchSize = 2) => t.services.imports.run(Readable.from([csv]), { actor: SYSTEM_ACTOR, source: 'cli', filename: 'lots.csv', batchSize })
+  const run = (csv: string, batchSize = 2) =>
+    t.services.imports.run(Readable.from([csv]), { actor: SYSTEM_ACTOR, source: 'cli', filename: 'lots.csv', batchSize })
   const a = nirFor('F', '1981-01-01', 201)
   const b = nirFor('M', '1982-02-02', 202)
   const c = nirFor('F', '1983-03-03', 203)
   const d = nirFor('M', '1984-04-04', 204)
-  const line = (nir: string, sex: 'F' | 'M', birth: string, street: string) => `${nir};Lot;Personne;${sex};${birth};;${street};;75011;Paris;;`
+  const line = (nir: string, sex: 'F' | 'M', birth: string, street: string) =>
+    `${nir};Lot;Personne;${sex};${birth};;${street};;75011;Paris;;`
   const file = [
     CSV_HEADER,
     line(a, 'F', '1981-01-01', '1 rue A'), // 2
@@ -49,7 +51,10 @@ describe('import des assurés par lots', () => {
     expect(street).toEqual({ [a]: '3 rue A', [b]: '1 rue B', [c]: '1 rue C', [d]: '2 rue D' })
     // New persons get grouped ids (groupedUuid, version 8) and one space each, waiting for the campaign.
     for (const p of persons) expect(p.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab]/)
-    const spaces = await t.db('spaces').whereIn('person_id', persons.map((p) => p.id))
+    const spaces = await t.db('spaces').whereIn(
+      'person_id',
+      persons.map((p) => p.id),
+    )
     expect(spaces.map((x) => x.state)).toEqual(['not_notified', 'not_notified', 'not_notified', 'not_notified'])
     expect(s.inserted).toBe(4)
     const faults = await t.db('person_import_errors').where({ import_id: s.id }).orderBy(['line', 'column']).select('line', 'column')
@@ -74,7 +79,13 @@ describe('import des assurés par lots', () => {
     const rows = await t.db('insured_persons').whereIn('nir', [b, c]).select('nir', 'address_line1', t.db.raw('xmin::text AS version'))
     expect(rows.find((r) => r.nir === b)).toMatchObject({ address_line1: '9 rue B' })
     expect(rows.find((r) => r.nir === c)!.version).toBe(before.find((r) => r.nir === c)!.version)
-    expect(await t.db('spaces').whereIn('person_id', t.db('insured_persons').select('id').whereIn('nir', [a, b, c, d])).count('* as n').first()).toEqual({ n: 4 })
+    expect(
+      await t
+        .db('spaces')
+        .whereIn('person_id', t.db('insured_persons').select('id').whereIn('nir', [a, b, c, d]))
+        .count('* as n')
+        .first(),
+    ).toEqual({ n: 4 })
   })
 
   it('un fichier qui s’interrompt en cours de lecture (COPY ouvert) : import «échoué», lots déjà validés conservés, service toujours utilisable', async () => {
@@ -86,7 +97,9 @@ describe('import des assurés par lots', () => {
       yield `${lines.slice(700).join('\n')}\n`
       throw new Error('connexion coupée')
     }
-    await expect(t.services.imports.run(Readable.from(broken()), { actor: SYSTEM_ACTOR, source: 'cli', filename: 'coupe.csv', batchSize: 700 })).rejects.toThrow('connexion coupée')
+    await expect(
+      t.services.imports.run(Readable.from(broken()), { actor: SYSTEM_ACTOR, source: 'cli', filename: 'coupe.csv', batchSize: 700 }),
+    ).rejects.toThrow('connexion coupée')
     const last = (await t.services.imports.recent(1))[0]
     expect(last).toMatchObject({ filename: 'coupe.csv', status: 'failed', inserted: 700 })
     expect(await t.db('insured_persons').whereIn('nir', nirs.slice(0, 700)).count('* as n').first()).toEqual({ n: 700 })

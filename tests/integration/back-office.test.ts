@@ -21,15 +21,26 @@ describe('back-office des opérateurs', () => {
     await t.close()
   })
 
-  it("réservé aux opérateurs : un patient, un professionnel, un conseiller France Services sont refusés ; sans session, retour à la connexion", async () => {
+  it('réservé aux opérateurs : un patient, un professionnel, un conseiller France Services sont refusés ; sans session, retour à la connexion', async () => {
     const anonymous = await agent(t.app).get('/back-office/chiffres')
     expect(anonymous.status).toBe(303)
     expect(anonymous.headers.location).toBe('/back-office/connexion')
-    const others: [string, string, string][] = [['patient', CAMILLE.login, CAMILLE.password], ['professional', PROS.bernard.login, PROS.bernard.password], ['agent', NADIA.login, NADIA.password]]
+    const others: [string, string, string][] = [
+      ['patient', CAMILLE.login, CAMILLE.password],
+      ['professional', PROS.bernard.login, PROS.bernard.password],
+      ['agent', NADIA.login, NADIA.password],
+    ]
     for (const [kind, login, password] of others) {
       const a = agent(t.app)
       await signIn(a, t.db, kind as 'patient', login, password)
-      for (const url of ['/back-office', '/back-office/import', '/back-office/chiffres', '/back-office/courriers', '/back-office/journal', '/back-office/opposition-telephone']) {
+      for (const url of [
+        '/back-office',
+        '/back-office/import',
+        '/back-office/chiffres',
+        '/back-office/courriers',
+        '/back-office/journal',
+        '/back-office/opposition-telephone',
+      ]) {
         const r = await a.get(url)
         expect([url, r.status]).toEqual([url, 403])
       }
@@ -64,22 +75,37 @@ describe('back-office des opérateurs', () => {
     const persons = await t.db('insured_persons').whereIn('nir', [good1, good2]).orderBy('nir')
     expect(persons).toHaveLength(2)
     const hugo = persons.find((p) => p.nir === good2)
-    expect(hugo).toMatchObject({ last_name: 'Morel', first_names: 'Hugo Jean', birth_date: '1990-11-30', email: null, address_line2: 'Bât. B' })
+    expect(hugo).toMatchObject({
+      last_name: 'Morel',
+      first_names: 'Hugo Jean',
+      birth_date: '1990-11-30',
+      email: null,
+      address_line2: 'Bât. B',
+    })
     expect(persons.find((p) => p.nir === good1)).toMatchObject({ mobile: '+33612345678', email: 'sophie.lambert@courriel.example' })
-    const spaces = await t.db('spaces').whereIn('person_id', persons.map((p) => p.id))
+    const spaces = await t.db('spaces').whereIn(
+      'person_id',
+      persons.map((p) => p.id),
+    )
     expect(spaces.map((s) => s.state)).toEqual(['not_notified', 'not_notified'])
 
     const report = await op.get(`/back-office/import/${importId}/rapport.csv`)
     expect(report.status).toBe(200)
     expect(report.headers['content-type']).toContain('text/csv')
-    const lines = report.text.replace(/^\ufeff/, '').trim().split('\n')
+    const lines = report.text
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\n')
     expect(lines[0]).toBe('ligne;colonne;message')
     expect(lines.slice(1).map((l) => l.split(';').slice(0, 2).join(';'))).toEqual(['4;nir', '5;nom', '5;courriel', '6;date_naissance'])
     expect(report.text).toContain('La clé de votre numéro de sécurité sociale ne correspond pas')
     expect(report.text).not.toContain(good1.slice(0, 13)) // never the line's content
 
     // Re-import: updates, never duplicates.
-    r = await uploadCsv(op, [CSV_HEADER, `${good2};Morel;Hugo Jean;M;1990-11-30;;12 place du Marché;;35000;Rennes;hugo.morel@courriel.example;`].join('\r\n'))
+    r = await uploadCsv(
+      op,
+      [CSV_HEADER, `${good2};Morel;Hugo Jean;M;1990-11-30;;12 place du Marché;;35000;Rennes;hugo.morel@courriel.example;`].join('\r\n'),
+    )
     expect(r.status).toBe(303)
     const again = mainText((await op.get(r.headers.location)).text)
     expect(again).toContain('Assurés ajoutés 0')
@@ -88,28 +114,42 @@ describe('back-office des opérateurs', () => {
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ address_line1: '12 place du Marché', email: 'hugo.morel@courriel.example' })
     expect(await t.db('spaces').where({ person_id: rows[0].id }).count('* as n').first()).toEqual({ n: 1 })
-    const log = await t.db('activity_log').where({ action: 'persons.imported', object_id: String(importId) }).first()
+    const log = await t
+      .db('activity_log')
+      .where({ action: 'persons.imported', object_id: String(importId) })
+      .first()
     expect(log).toMatchObject({ actor_role: 'operator', actor_name: 'Louis Garnier' })
     expect(JSON.stringify(log.details)).not.toContain(good1)
   })
 
   it('import : séparateur virgule, BOM, champ entre guillemets, colonnes dans un autre ordre, en-têtes en majuscules', async () => {
     const nir = nirFor('F', '1977-07-07', 41)
-    const csv = '\ufeffNOM,Prenoms,nir,sexe,date_naissance,adresse_ligne2,ville\n' + `Roux,"Anne, Marie",${nir},F,07/07/1977,"Bât. C, 3e étage",Lyon\n`
+    const csv =
+      '\ufeffNOM,Prenoms,nir,sexe,date_naissance,adresse_ligne2,ville\n' +
+      `Roux,"Anne, Marie",${nir},F,07/07/1977,"Bât. C, 3e étage",Lyon\n`
     const r = await uploadCsv(op, csv)
     expect(r.status).toBe(303)
     const p = await t.db('insured_persons').where({ nir }).first()
-    expect(p).toMatchObject({ last_name: 'Roux', first_names: 'Anne, Marie', address_line2: 'Bât. C, 3e étage', city: 'Lyon', birth_date: '1977-07-07' })
+    expect(p).toMatchObject({
+      last_name: 'Roux',
+      first_names: 'Anne, Marie',
+      address_line2: 'Bât. C, 3e étage',
+      city: 'Lyon',
+      birth_date: '1977-07-07',
+    })
   })
 
-  it("import : un fichier sans les colonnes obligatoires, ou sans fichier, est refusé avec un message", async () => {
+  it('import : un fichier sans les colonnes obligatoires, ou sans fichier, est refusé avec un message', async () => {
     let r = await uploadCsv(op, 'nom;prenoms\nDupont;Jean\n')
     expect(r.status).toBe(400)
     expect(cheerio.load(r.text)('title').text()).toMatch(/^Erreur : /)
     expect(errorText(r.text, 'file')).toContain('La colonne «nir» est absente')
     const page = await op.get('/back-office/import')
     const token = cheerio.load(page.text)('main input[name="_csrf"]').attr('value')!
-    r = await op.post('/back-office/import').field('_csrf', token).attach('file', Buffer.alloc(0), { filename: '', contentType: 'application/octet-stream' })
+    r = await op
+      .post('/back-office/import')
+      .field('_csrf', token)
+      .attach('file', Buffer.alloc(0), { filename: '', contentType: 'application/octet-stream' })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'file')).toBe('Choisissez un fichier CSV à importer')
     // Without the CSRF token first: refused before reading the file.
@@ -154,13 +194,19 @@ describe('back-office des opérateurs', () => {
     // Not sent before the PDF was downloaded.
     const batchPage = await op.get(batchUrl)
     expect(cheerio.load(batchPage.text)(`form[action="${batchUrl}/envoye"]`).length).toBe(0)
-    await op.post(`${batchUrl}/envoye`).type('form').send({ _csrf: csrfOf(batchPage.text) })
+    await op
+      .post(`${batchUrl}/envoye`)
+      .type('form')
+      .send({ _csrf: csrfOf(batchPage.text) })
     expect((await t.db('letters').where({ id: letter.id }).first()).printed_at).toBeNull()
-    const pdf = await op.get(`${batchUrl}/courriers.pdf`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => cb(null, Buffer.concat(chunks)))
-    })
+    const pdf = await op
+      .get(`${batchUrl}/courriers.pdf`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => cb(null, Buffer.concat(chunks)))
+      })
     expect(pdf.status).toBe(200)
     expect(pdf.headers['content-type']).toBe('application/pdf')
     const body = pdf.body as Buffer
@@ -192,7 +238,14 @@ describe('back-office des opérateurs', () => {
     expect(await state(old.id)).toBe('auto_created')
     expect(await state(recent.id)).toBe('notified')
     expect(await state(opposed.id)).toBe('opposed')
-    expect(await t.db('spaces').where({ state: 'notified' }).where('notified_at', '<=', t.db.raw("now() - interval '42 days'")).count('* as n').first()).toEqual({ n: 0 })
+    expect(
+      await t
+        .db('spaces')
+        .where({ state: 'notified' })
+        .where('notified_at', '<=', t.db.raw("now() - interval '42 days'"))
+        .count('* as n')
+        .first(),
+    ).toEqual({ n: 0 })
     // The job does the same (declared for pg-boss).
     const job = t.services.jobs.find((j) => j.name === 'auto-creation')!
     const late = await createPerson(t.db, { noticeDaysAgo: 45 })
@@ -208,9 +261,19 @@ describe('back-office des opérateurs', () => {
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'nir')).toContain('Aucun assuré ne correspond')
     expect(cheerio.load(r.text)('#lastName').attr('value')).toBe('Martin')
-    r = await submitForm(op, '/back-office/opposition-telephone', { nir: '', lastName: '', 'birthDate-day': '', 'birthDate-month': '', 'birthDate-year': '' })
+    r = await submitForm(op, '/back-office/opposition-telephone', {
+      nir: '',
+      lastName: '',
+      'birthDate-day': '',
+      'birthDate-month': '',
+      'birthDate-year': '',
+    })
     expect(cheerio.load(r.text)('.govuk-error-summary li').length).toBe(3)
-    r = await submitForm(op, '/back-office/opposition-telephone', { nir: formatNir(p.nir), ...dateFields(p.birthDate), lastName: 'leveque' })
+    r = await submitForm(op, '/back-office/opposition-telephone', {
+      nir: formatNir(p.nir),
+      ...dateFields(p.birthDate),
+      lastName: 'leveque',
+    })
     expect(r.status).toBe(303)
     const confirm = await op.get(r.headers.location)
     const text = mainText(confirm.text)
@@ -244,17 +307,30 @@ describe('back-office des opérateurs', () => {
     expect(cheerio.load(refused.text)('main form').length).toBe(0)
   })
 
-  it("chiffres : comptes par état, activations par jour en SVG accessible et en tableau, depuis la table de synthèse", async () => {
+  it('chiffres : comptes par état, activations par jour en SVG accessible et en tableau, depuis la table de synthèse', async () => {
     const before = await op.get('/back-office/chiffres')
     expect(before.status).toBe(200)
     await createPerson(t.db, { state: 'activated' })
-    await t.db('spaces').whereIn('person_id', t.db('insured_persons').select('id').where('last_name', 'like', 'Testeur%')).where({ state: 'activated' }).update({ activated_at: t.db.fn.now() })
+    await t
+      .db('spaces')
+      .whereIn('person_id', t.db('insured_persons').select('id').where('last_name', 'like', 'Testeur%'))
+      .where({ state: 'activated' })
+      .update({ activated_at: t.db.fn.now() })
     const r = await submitForm(op, '/back-office/chiffres', {}, '/back-office/chiffres/actualiser')
     expect(r.status).toBe(303)
     const page = await op.get('/back-office/chiffres')
     const $ = cheerio.load(page.text)
-    const counts = Object.fromEntries((await t.db('spaces').select('state').count('* as n').groupBy('state')).map((x) => [x.state, Number(x.n)]))
-    const stateRows = $('.mes-figures-states tbody tr').toArray().map((tr) => $(tr).find('th, td').toArray().map((c) => $(c).text().trim()))
+    const counts = Object.fromEntries(
+      (await t.db('spaces').select('state').count('* as n').groupBy('state')).map((x) => [x.state, Number(x.n)]),
+    )
+    const stateRows = $('.mes-figures-states tbody tr')
+      .toArray()
+      .map((tr) =>
+        $(tr)
+          .find('th, td')
+          .toArray()
+          .map((c) => $(c).text().trim()),
+      )
     expect(stateRows.find((cells) => cells[0] === 'Profils activés')![1]).toBe(String(counts.activated))
     expect($('svg[role="img"] title').first().text()).toContain('Activations de profils par jour')
     expect($('svg desc').text()).toContain('tableau')

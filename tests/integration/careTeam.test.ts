@@ -59,15 +59,28 @@ describe('Mes professionnels de santé, historique, accueil', () => {
     expect(link).toMatchObject({ blocked_at: null, consent_at: null })
     r = await submitForm(camille, '/mes-professionnels', {}, `/mes-professionnels/${moreau}/administrateur`)
     expect((await t.db('patient_professionals').where({ person_id: personId, professional_id: moreau }).first()).administrator).toBe(true)
-    const actions = await t.db('activity_log').where({ subject_person_id: personId }).where('action', 'like', 'careteam.%').orderBy('id').pluck('action')
+    const actions = await t
+      .db('activity_log')
+      .where({ subject_person_id: personId })
+      .where('action', 'like', 'careteam.%')
+      .orderBy('id')
+      .pluck('action')
     expect(actions).toEqual(['careteam.add', 'careteam.block', 'careteam.unblock', 'careteam.administrator'])
   })
 
   it('saves the three emergency switches', async () => {
     await submitForm(camille, '/mes-professionnels', { urgence: ['ETREAT', 'MASKED'] }, '/mes-professionnels/urgence')
-    expect(await t.db('patient_settings').where({ person_id: personId }).first()).toMatchObject({ emergency_etreat: true, emergency_btg: false, emergency_masked: true })
+    expect(await t.db('patient_settings').where({ person_id: personId }).first()).toMatchObject({
+      emergency_etreat: true,
+      emergency_btg: false,
+      emergency_masked: true,
+    })
     await submitForm(camille, '/mes-professionnels', { urgence: ['ETREAT', 'BTG'] }, '/mes-professionnels/urgence')
-    expect(await t.db('patient_settings').where({ person_id: personId }).first()).toMatchObject({ emergency_etreat: true, emergency_btg: true, emergency_masked: false })
+    expect(await t.db('patient_settings').where({ person_id: personId }).first()).toMatchObject({
+      emergency_etreat: true,
+      emergency_btg: true,
+      emergency_masked: false,
+    })
   })
 
   it('history: «Mes actions» and the others, filters; the home page shows the last professional accesses', async () => {
@@ -83,7 +96,9 @@ describe('Mes professionnels de santé, historique, accueil', () => {
     r = await camille.get('/historique?onglet=autres&urgence=oui')
     expect(cheerio.load(r.text)('tbody tr').length).toBe(0)
     const home = await camille.get('/mon-espace')
-    expect(cheerio.load(home.text)('main').text().replace(/\s+/g, ' ')).toContain('Dr Karim Haddad (Hôpital Tenon) a consulté un de vos documents le')
+    expect(cheerio.load(home.text)('main').text().replace(/\s+/g, ' ')).toContain(
+      'Dr Karim Haddad (Hôpital Tenon) a consulté un de vos documents le',
+    )
   })
 
   it('agents and operators are refused on every health page', async () => {
@@ -93,7 +108,18 @@ describe('Mes professionnels de santé, historique, accueil', () => {
     await signIn(louis, t.db, 'operator', LOUIS.login, LOUIS.password)
     const doc = await t.db('documents').where({ person_id: personId }).first()
     for (const a of [nadia, louis]) {
-      for (const url of ['/documents', `/documents/${doc.id}`, `/documents/${doc.id}/telecharger`, `/documents/${doc.id}/apercu`, '/documents/ajouter', '/mes-professionnels', '/historique', '/pro/patient', '/pro/patient/dossier', `/pro/patient/documents/${doc.id}/telecharger`]) {
+      for (const url of [
+        '/documents',
+        `/documents/${doc.id}`,
+        `/documents/${doc.id}/telecharger`,
+        `/documents/${doc.id}/apercu`,
+        '/documents/ajouter',
+        '/mes-professionnels',
+        '/historique',
+        '/pro/patient',
+        '/pro/patient/dossier',
+        `/pro/patient/documents/${doc.id}/telecharger`,
+      ]) {
         const res = await a.get(url)
         expect([403]).toContain(res.status)
         expect(res.text).not.toContain(doc.title)

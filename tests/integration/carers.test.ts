@@ -7,7 +7,14 @@ import { INVITE_MESSAGES } from '../../src/domain/carers'
 import { isoDate } from '../../src/validation'
 
 const today = () => dateFields(isoDate(), 'startsOn')
-const inviteFields = (p: { nir: string; birthDate: string }) => ({ nir: p.nir, ...dateFields(p.birthDate), ...today(), 'endsOn-day': '', 'endsOn-month': '', 'endsOn-year': '' })
+const inviteFields = (p: { nir: string; birthDate: string }) => ({
+  nir: p.nir,
+  ...dateFields(p.birthDate),
+  ...today(),
+  'endsOn-day': '',
+  'endsOn-month': '',
+  'endsOn-year': '',
+})
 const main = (html: string) => cheerio.load(html)('main').text().replace(/\s+/g, ' ')
 
 describe('aidants', () => {
@@ -29,13 +36,24 @@ describe('aidants', () => {
     const page = await a.get('/aidants')
     const $ = cheerio.load(page.text)
     const form = $('form[action$="/accepter"]').first()
-    return a.post(form.attr('action')!).type('form').send({ _csrf: form.find('input[name=_csrf]').val() as string })
+    return a
+      .post(form.attr('action')!)
+      .type('form')
+      .send({ _csrf: form.find('input[name=_csrf]').val() as string })
   }
 
   it('Camille invite un aidant, il accepte, une attestation PDF est produite ; il agit pour elle avec un bandeau, chaque action est notée « aidant »', async () => {
     const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidantun' })
     // Bad input: nothing changes.
-    let r = await submitForm(camille, '/aidants/inviter', { nir: '', 'birthDate-day': '', 'birthDate-month': '', 'birthDate-year': '', 'startsOn-day': '', 'startsOn-month': '', 'startsOn-year': '' })
+    let r = await submitForm(camille, '/aidants/inviter', {
+      nir: '',
+      'birthDate-day': '',
+      'birthDate-month': '',
+      'birthDate-year': '',
+      'startsOn-day': '',
+      'startsOn-month': '',
+      'startsOn-year': '',
+    })
     expect(r.status).toBe(400)
     expect(cheerio.load(r.text)('title').text()).toMatch(/^Erreur : /)
     expect(cheerio.load(r.text)('.govuk-error-summary li').length).toBe(3)
@@ -63,11 +81,14 @@ describe('aidants', () => {
     const att = await t.db('carer_attestations').where({ carer_id: row.id, kind: 'acceptance' }).first()
     expect(att).toBeDefined()
     for (const who of [p, camille]) {
-      const pdf = await who.get(`/aidants/attestations/${att.id}`).buffer(true).parse((res, cb) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => cb(null, Buffer.concat(chunks)))
-      })
+      const pdf = await who
+        .get(`/aidants/attestations/${att.id}`)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => cb(null, Buffer.concat(chunks)))
+        })
       expect(pdf.status).toBe(200)
       expect(pdf.headers['content-type']).toBe('application/pdf')
       expect(pdf.headers['content-disposition']).toContain('attachment')
@@ -78,7 +99,10 @@ describe('aidants', () => {
     const o = agent(t.app)
     await signIn(o, t.db, 'patient', other.login, other.password)
     expect((await o.get(`/aidants/attestations/${att.id}`)).status).toBe(404)
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'carer.accepted' }).first()).toMatchObject({ actor_role: 'patient', actor_name: 'Paul Aidantun' })
+    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'carer.accepted' }).first()).toMatchObject({
+      actor_role: 'patient',
+      actor_name: 'Paul Aidantun',
+    })
 
     // «Agir pour Camille»
     r = await submitForm(p, '/aidants', { profil: camilleId }, '/aidants/agir')
@@ -92,12 +116,16 @@ describe('aidants', () => {
     expect(opened).toMatchObject({ actor_role: 'carer', actor_name: 'Paul Aidantun' })
 
     // What a carer may not do: account pages, carers, deleting.
-    for (const url of ['/mon-compte', '/mon-compte/fermer', '/mon-compte/coordonnees', '/mon-compte/mot-de-passe']) expect((await p.get(url)).status).toBe(403)
+    for (const url of ['/mon-compte', '/mon-compte/fermer', '/mon-compte/coordonnees', '/mon-compte/mot-de-passe'])
+      expect((await p.get(url)).status).toBe(403)
     expect(main((await p.get('/aidants')).text)).toContain('Seule cette personne peut gérer ses aidants')
     const own = await t.db('documents').where({ person_id: camilleId, title: 'Bilan sanguin annuel' }).first()
     expect((await p.get(`/documents/${own.id}/supprimer`)).headers.location).toBe(`/documents/${own.id}`)
     const page = await p.get(`/documents/${own.id}`)
-    const del = await p.post(`/documents/${own.id}/supprimer`).type('form').send({ _csrf: cheerio.load(page.text)('input[name=_csrf]').first().val() as string, confirm: 'oui' })
+    const del = await p
+      .post(`/documents/${own.id}/supprimer`)
+      .type('form')
+      .send({ _csrf: cheerio.load(page.text)('input[name=_csrf]').first().val() as string, confirm: 'oui' })
     expect([403, 404]).toContain(del.status)
     expect(await t.db('documents').where({ id: own.id }).first()).toBeDefined()
     // He views a document but may not download it (SPEC §3).
@@ -113,7 +141,10 @@ describe('aidants', () => {
     // Camille revokes: Paul's next request is back on his own profile; a revocation attestation exists.
     const list = cheerio.load((await camille.get('/aidants')).text)
     const endForm = list('form[action$="/fin"]').first()
-    r = await camille.post(endForm.attr('action')!).type('form').send({ _csrf: endForm.find('input[name=_csrf]').val() as string })
+    r = await camille
+      .post(endForm.attr('action')!)
+      .type('form')
+      .send({ _csrf: endForm.find('input[name=_csrf]').val() as string })
     expect(r.status).toBe(303)
     expect((await t.db('carers').where({ id: row.id }).first()).status).toBe('revoked')
     expect(await t.db('carer_attestations').where({ carer_id: row.id, kind: 'revocation' }).first()).toBeDefined()
@@ -137,7 +168,14 @@ describe('aidants', () => {
     const busy = await createAccount(t.db)
     for (let i = 0; i < 5; i++) {
       const helped = await createAccount(t.db)
-      await t.db('carers').insert({ person_id: helped.id, carer_person_id: busy.id, status: 'active', invitation_expires_at: new Date(), starts_on: isoDate(), accepted_at: new Date() })
+      await t.db('carers').insert({
+        person_id: helped.id,
+        carer_person_id: busy.id,
+        status: 'active',
+        invitation_expires_at: new Date(),
+        starts_on: isoDate(),
+        accepted_at: new Date(),
+      })
     }
     const other = await createAccount(t.db)
     const oa = agent(t.app)
@@ -150,8 +188,14 @@ describe('aidants', () => {
     await signIn(c0, t.db, 'patient', carers[0].login, carers[0].password)
     const page = await c0.get('/aidants')
     const form = cheerio.load(page.text)('form[action$="/accepter"]').first()
-    await t.db('carers').where({ person_id: holder.id, carer_person_id: carers[0].id }).update({ invitation_expires_at: new Date(Date.now() - 1000) })
-    const late = await c0.post(form.attr('action')!).type('form').send({ _csrf: form.find('input[name=_csrf]').val() as string })
+    await t
+      .db('carers')
+      .where({ person_id: holder.id, carer_person_id: carers[0].id })
+      .update({ invitation_expires_at: new Date(Date.now() - 1000) })
+    const late = await c0
+      .post(form.attr('action')!)
+      .type('form')
+      .send({ _csrf: form.find('input[name=_csrf]').val() as string })
     expect(late.status).toBe(403)
     expect((await t.db('carers').where({ person_id: holder.id, carer_person_id: carers[0].id }).first()).status).toBe('invited')
     expect(main((await c0.get('/aidants')).text)).toContain('Invitation expirée')

@@ -33,11 +33,19 @@ describe('catalogue de services', () => {
     expect(text(r.text)).toContain('Nouvelles autorisations demandées')
     r = await camille.get('/catalogue?q=glucose')
     $ = cheerio.load(r.text)
-    expect($('main h3 a').map((_i, e) => $(e).text()).get()).toEqual(['FreeStyle LibreLink'])
+    expect(
+      $('main h3 a')
+        .map((_i, e) => $(e).text())
+        .get(),
+    ).toEqual(['FreeStyle LibreLink'])
     expect($('#q').attr('value')).toBe('glucose')
     r = await camille.get('/catalogue?categorie=medicaments')
     $ = cheerio.load(r.text)
-    expect($('main h3 a').map((_i, e) => $(e).text()).get()).toEqual(['Mes médicaments chez moi', 'Vidal Ma santé'])
+    expect(
+      $('main h3 a')
+        .map((_i, e) => $(e).text())
+        .get(),
+    ).toEqual(['Mes médicaments chez moi', 'Vidal Ma santé'])
     expect($('#categorie option[selected]').attr('value')).toBe('medicaments')
     r = await camille.get('/catalogue?q=%25')
     expect(text(r.text)).toContain('Aucun service ne correspond à votre recherche')
@@ -79,11 +87,18 @@ describe('catalogue de services', () => {
     const shown = await camille.get('/catalogue/appfine')
     expect(text(shown.text)).toContain('Le service est connecté à votre profil.')
     expect(text(shown.text)).toContain('Consulter : Traitements')
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.connected', object_id: id }).first()).toMatchObject({ actor_role: 'patient' })
+    expect(
+      await t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.connected', object_id: id }).first(),
+    ).toMatchObject({ actor_role: 'patient' })
 
     // Changing the ticks: the form shows what was granted.
     const again = await camille.get('/catalogue/appfine/connecter')
-    expect(cheerio.load(again.text)('input[name="autorisations[]"][checked]').map((_i, e) => cheerio.load(again.text)(e).attr('value')).get()).toEqual(['traitements:read', 'mesures:read'])
+    expect(
+      cheerio
+        .load(again.text)('input[name="autorisations[]"][checked]')
+        .map((_i, e) => cheerio.load(again.text)(e).attr('value'))
+        .get(),
+    ).toEqual(['traitements:read', 'mesures:read'])
 
     // «Désynchroniser» asks first.
     r = await submitForm(camille, '/catalogue/appfine/desynchroniser', {})
@@ -96,7 +111,9 @@ describe('catalogue de services', () => {
     expect(r.status).toBe(303)
     expect(await t.services.catalogue.grantedCategories(camilleId, id)).toEqual([])
     expect(await t.db('service_connections').where({ person_id: camilleId, service_id: id }).whereNull('ended_at')).toHaveLength(0)
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.disconnected', object_id: id }).first()).toBeDefined()
+    expect(
+      await t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.disconnected', object_id: id }).first(),
+    ).toBeDefined()
     const after = await camille.get('/catalogue/appfine')
     expect(cheerio.load(after.text)('a.govuk-button').text()).toContain('Connecter ce service')
   })
@@ -104,7 +121,10 @@ describe('catalogue de services', () => {
   it('un service qui demande plus doit obtenir un nouvel accord avant de recevoir les nouvelles catégories', async () => {
     const id = await serviceId('withings-health-mate')
     expect(await t.services.catalogue.grantedCategories(camilleId, id)).toEqual([{ category: 'mesures', access: 'write' }])
-    await t.services.catalogue.publishRequests(id, [{ category: 'mesures', access: 'write' }, { category: 'mesures', access: 'read' }])
+    await t.services.catalogue.publishRequests(id, [
+      { category: 'mesures', access: 'write' },
+      { category: 'mesures', access: 'read' },
+    ])
     // Not granted yet; the old one still is.
     expect(await t.services.catalogue.grantedCategories(camilleId, id)).toEqual([{ category: 'mesures', access: 'write' }])
     const page = await camille.get('/catalogue/withings-health-mate')
@@ -114,7 +134,9 @@ describe('catalogue de services', () => {
     const $ = cheerio.load(form.text)
     expect($('input[value="mesures:read"]').attr('checked')).toBeUndefined()
     expect($('input[value="mesures:write"]').attr('checked')).toBeDefined()
-    const r = await submitForm(camille, '/catalogue/withings-health-mate/connecter', { 'autorisations[]': ['mesures:write', 'mesures:read'] })
+    const r = await submitForm(camille, '/catalogue/withings-health-mate/connecter', {
+      'autorisations[]': ['mesures:write', 'mesures:read'],
+    })
     expect(r.status).toBe(303)
     expect(await t.services.catalogue.grantedCategories(camilleId, id)).toEqual([
       { category: 'mesures', access: 'write' },
@@ -125,7 +147,9 @@ describe('catalogue de services', () => {
       [1, false],
       [2, true],
     ])
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.consent_updated', object_id: id }).first()).toBeDefined()
+    expect(
+      await t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.consent_updated', object_id: id }).first(),
+    ).toBeDefined()
     expect(text((await camille.get('/catalogue/withings-health-mate')).text)).not.toContain('Ce service demande de nouvelles autorisations')
   })
 
@@ -135,7 +159,10 @@ describe('catalogue de services', () => {
     expect(errorText(r.text, 'reason')).toBe('Choisissez le type de problème')
     expect(errorText(r.text, 'message')).toContain('1000 caractères au maximum')
     expect(cheerio.load(r.text)('#message').text()).toHaveLength(1001)
-    r = await submitForm(camille, '/catalogue/mapatho/signaler', { reason: 'fonctionnement', message: "L'application ne se synchronise plus depuis hier." })
+    r = await submitForm(camille, '/catalogue/mapatho/signaler', {
+      reason: 'fonctionnement',
+      message: "L'application ne se synchronise plus depuis hier.",
+    })
     expect(r.status).toBe(303)
     const stored = await t.db('service_reports').where({ person_id: camilleId }).first()
     expect(stored).toMatchObject({ reason: 'fonctionnement' })
@@ -186,11 +213,23 @@ describe('catalogue de services', () => {
     expect(await sent()).toHaveLength(1)
     expect((await t.services.catalogue.remindConnected(new Date(later.getTime() + 90 * DAY))).reminded).toBe(1)
     expect(await sent()).toHaveLength(2)
-    expect(await t.db('activity_log').where({ subject_person_id: await t.db('insured_persons').where({ nir: CAMILLE.nir }).first().then((x) => x.id), action: 'service.reminder_sent' })).toHaveLength(2)
+    expect(
+      await t.db('activity_log').where({
+        subject_person_id: await t
+          .db('insured_persons')
+          .where({ nir: CAMILLE.nir })
+          .first()
+          .then((x) => x.id),
+        action: 'service.reminder_sent',
+      }),
+    ).toHaveLength(2)
 
     // Someone who turned this notification off gets nothing.
     const p = await createAccount(t.db)
-    await t.db('accounts').where({ id: p.accountId }).update({ notification_prefs: JSON.stringify({ connected_services: false }) })
+    await t
+      .db('accounts')
+      .where({ id: p.accountId })
+      .update({ notification_prefs: JSON.stringify({ connected_services: false }) })
     const a = agent(t.app)
     await signIn(a, t.db, 'patient', p.login, p.password)
     await submitForm(a, '/catalogue/sante-fr/connecter', { 'autorisations[]': ['identite:read'] })

@@ -35,7 +35,12 @@ describe('enfants : rattacher, changer de profil, second représentant, majorit�
     const $ = cheerio.load(home.text)
     expect($('button[name="profil"]').text()).toContain('Consulter le profil de Léo')
     expect($('.govuk-service-navigation a[href="/mon-espace"]').text()).toContain('Accueil')
-    const sidBefore = (await t.db('account_sessions').where({ account_id: (await t.db('accounts').where({ login: CAMILLE.login }).first()).id }).first()).sid
+    const sidBefore = (
+      await t
+        .db('account_sessions')
+        .where({ account_id: (await t.db('accounts').where({ login: CAMILLE.login }).first()).id })
+        .first()
+    ).sid
     const r = await homeForm(camille, leoId)
     expect(r.status).toBe(303)
     const cookie = r.headers['set-cookie']![0].split(';')[0]
@@ -75,13 +80,28 @@ describe('enfants : rattacher, changer de profil, second représentant, majorit�
   })
 
   it('Camille ajoute Inès avec son code, son NIR et sa date de naissance ; les refus ont chacun leur message', async () => {
-    let r = await submitForm(camille, '/enfants/ajouter', { code: DEMO_CHILD_CODE, nir: DEMO_CHILD.nir, ...dateFields('2019-09-11') }, '/enfants/ajouter')
+    let r = await submitForm(
+      camille,
+      '/enfants/ajouter',
+      { code: DEMO_CHILD_CODE, nir: DEMO_CHILD.nir, ...dateFields('2019-09-11') },
+      '/enfants/ajouter',
+    )
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'code')).toContain('ne correspondent pas')
     const jeanCode = await createPerson(t.db, { birthDate: '1990-01-01' })
-    r = await submitForm(camille, '/enfants/ajouter', { code: jeanCode.code, nir: jeanCode.nir, ...dateFields(jeanCode.birthDate) }, '/enfants/ajouter')
+    r = await submitForm(
+      camille,
+      '/enfants/ajouter',
+      { code: jeanCode.code, nir: jeanCode.nir, ...dateFields(jeanCode.birthDate) },
+      '/enfants/ajouter',
+    )
     expect(errorText(r.text, 'code')).toContain('Cette personne est majeure')
-    r = await submitForm(camille, '/enfants/ajouter', { code: DEMO_CHILD_CODE, nir: DEMO_CHILD.nir, ...dateFields(DEMO_CHILD.birth_date) }, '/enfants/ajouter')
+    r = await submitForm(
+      camille,
+      '/enfants/ajouter',
+      { code: DEMO_CHILD_CODE, nir: DEMO_CHILD.nir, ...dateFields(DEMO_CHILD.birth_date) },
+      '/enfants/ajouter',
+    )
     expect(r.status).toBe(303)
     const ines = await t.db('insured_persons').where({ nir: DEMO_CHILD.nir }).first()
     expect((await t.db('spaces').where({ person_id: ines.id }).first()).state).toBe('activated')
@@ -95,20 +115,46 @@ describe('enfants : rattacher, changer de profil, second représentant, majorit�
     const b = agent(t.app)
     await signIn(b, t.db, 'patient', other.login, other.password)
     const managed = await createPerson(t.db, { birthDate: '2018-02-02' })
-    await t.db('representatives').insert({ child_person_id: managed.id, representative_person_id: ines.id === managed.id ? ines.id : (await t.db('accounts').where({ login: CAMILLE.login }).first()).person_id })
-    r = await submitForm(b, '/enfants/ajouter', { code: managed.code, nir: managed.nir, ...dateFields(managed.birthDate) }, '/enfants/ajouter')
+    await t.db('representatives').insert({
+      child_person_id: managed.id,
+      representative_person_id:
+        ines.id === managed.id ? ines.id : (await t.db('accounts').where({ login: CAMILLE.login }).first()).person_id,
+    })
+    r = await submitForm(
+      b,
+      '/enfants/ajouter',
+      { code: managed.code, nir: managed.nir, ...dateFields(managed.birthDate) },
+      '/enfants/ajouter',
+    )
     expect(errorText(r.text, 'code')).toContain('déjà géré par un représentant légal')
   })
 
   it('Camille invite le second représentant, qui accepte depuis son propre compte et peut consulter Léo', async () => {
     const papa = await createAccount(t.db, { firstNames: 'Hugo', birthDate: '1966-05-05' })
-    let r = await submitForm(camille, `/enfants/${leoId}/inviter`, { nir: DEMO_PERSONS.jean.nir, ...dateFields(DEMO_PERSONS.jean.birth_date) }, `/enfants/${leoId}/inviter`)
+    let r = await submitForm(
+      camille,
+      `/enfants/${leoId}/inviter`,
+      { nir: DEMO_PERSONS.jean.nir, ...dateFields(DEMO_PERSONS.jean.birth_date) },
+      `/enfants/${leoId}/inviter`,
+    )
     expect(r.status).toBe(400)
-    expect(errorText(r.text, 'nir')).toContain("Aucun profil activé ne correspond")
-    r = await submitForm(camille, `/enfants/${leoId}/inviter`, { nir: papa.nir, ...dateFields(papa.birthDate) }, `/enfants/${leoId}/inviter`)
+    expect(errorText(r.text, 'nir')).toContain('Aucun profil activé ne correspond')
+    r = await submitForm(
+      camille,
+      `/enfants/${leoId}/inviter`,
+      { nir: papa.nir, ...dateFields(papa.birthDate) },
+      `/enfants/${leoId}/inviter`,
+    )
     expect(r.status).toBe(303)
-    expect((await lastMessage(t.db, papa.email, 'representative-invitation')).subject).toBe('Une invitation vous attend dans Mon espace santé')
-    r = await submitForm(camille, `/enfants/${leoId}/inviter`, { nir: papa.nir, ...dateFields(papa.birthDate) }, `/enfants/${leoId}/inviter`)
+    expect((await lastMessage(t.db, papa.email, 'representative-invitation')).subject).toBe(
+      'Une invitation vous attend dans Mon espace santé',
+    )
+    r = await submitForm(
+      camille,
+      `/enfants/${leoId}/inviter`,
+      { nir: papa.nir, ...dateFields(papa.birthDate) },
+      `/enfants/${leoId}/inviter`,
+    )
     expect(errorText(r.text, 'nir')).toBe('Cette personne gère déjà ce profil ou a déjà été invitée.')
     const b = agent(t.app)
     await signIn(b, t.db, 'patient', papa.login, papa.password)
@@ -117,20 +163,35 @@ describe('enfants : rattacher, changer de profil, second représentant, majorit�
     const inv = await t.db('representative_invitations').where({ invitee_person_id: papa.id }).first()
     r = await submitForm(b, '/mon-espace', {}, `/invitations/${inv.id}/accepter`)
     expect(r.headers.location).toBe('/mon-espace')
-    expect(await t.db('representatives').where({ child_person_id: leoId, representative_person_id: papa.id }).whereNull('ended_at').first()).toBeTruthy()
+    expect(
+      await t.db('representatives').where({ child_person_id: leoId, representative_person_id: papa.id }).whereNull('ended_at').first(),
+    ).toBeTruthy()
     r = await homeForm(b, leoId)
-    expect(cheerio.load((await b.get('/mon-espace')).text)('#bandeau-profil').text().trim()).toBe('Vous consultez le profil de Léo')
+    expect(
+      cheerio
+        .load((await b.get('/mon-espace')).text)('#bandeau-profil')
+        .text()
+        .trim(),
+    ).toBe('Vous consultez le profil de Léo')
     // Two representatives: no third invitation.
     const third = await createAccount(t.db)
     expect(cheerio.load((await camille.get('/mon-espace')).text)(`a[href="/enfants/${leoId}/inviter"]`).length).toBe(0)
-    r = await submitForm(camille, `/enfants/${leoId}/inviter`, { nir: third.nir, ...dateFields(third.birthDate) }, `/enfants/${leoId}/inviter`)
+    r = await submitForm(
+      camille,
+      `/enfants/${leoId}/inviter`,
+      { nir: third.nir, ...dateFields(third.birthDate) },
+      `/enfants/${leoId}/inviter`,
+    )
     expect(errorText(r.text, 'nir')).toContain('deux représentants légaux')
   })
 
   it('à 18 ans, le traitement quotidien met fin aux accès, envoie son propre code au jeune adulte, garde la trace ; il active son profil', async () => {
     expect(t.services.jobs.map((j) => j.name)).toContain('majority')
     const today = isoDate()
-    await t.db('insured_persons').where({ id: leoId }).update({ birth_date: majorityCutoff(today) })
+    await t
+      .db('insured_persons')
+      .where({ id: leoId })
+      .update({ birth_date: majorityCutoff(today) })
     await homeForm(camille, leoId)
     const notYet = await t.services.children.endAtMajority(new Date(Date.now() - 86400000).toISOString().slice(0, 10))
     expect(notYet.representations).toBe(0)
@@ -154,7 +215,12 @@ describe('enfants : rattacher, changer de profil, second représentant, majorit�
     const letter = await t.db('letters').where({ person_id: leoId, kind: 'provisional_code' }).orderBy('id', 'desc').first()
     const { code } = JSON.parse(open(decodeKey(TEST_SECRETS.DOCUMENT_MASTER_KEY)!, letter.sealed_payload).toString())
     const leo = await t.db('insured_persons').where({ id: leoId }).first()
-    const r = await activate(agent(t.app), t.db, { code, nir: leo.nir, birthDate: leo.birth_date }, { identifiant: 'leo.martin', password: 'Skate vert et nuages 2026', email: 'leo.martin@courriel.example' })
+    const r = await activate(
+      agent(t.app),
+      t.db,
+      { code, nir: leo.nir, birthDate: leo.birth_date },
+      { identifiant: 'leo.martin', password: 'Skate vert et nuages 2026', email: 'leo.martin@courriel.example' },
+    )
     expect(r.headers.location).toBe('/mon-espace')
     expect(h1((await agent(t.app).get('/')).text)).toBe('Mon espace santé')
   })

@@ -92,9 +92,15 @@ describe('suppression des données des profils fermés', () => {
     const over = await Promise.all([1, 2, 3].map(() => createAccount(t.db)))
     const last = await createAccount(t.db)
     for (const u of over) {
-      await t.db('spaces').where({ person_id: u.id }).update({ state: 'closed', closed_at: new Date(Date.now() - 3700 * 86_400_000), archive_until: shift(today, -1) })
+      await t
+        .db('spaces')
+        .where({ person_id: u.id })
+        .update({ state: 'closed', closed_at: new Date(Date.now() - 3700 * 86_400_000), archive_until: shift(today, -1) })
     }
-    await t.db('spaces').where({ person_id: last.id }).update({ state: 'closed', closed_at: new Date(Date.now() - 3650 * 86_400_000), archive_until: today })
+    await t
+      .db('spaces')
+      .where({ person_id: last.id })
+      .update({ state: 'closed', closed_at: new Date(Date.now() - 3650 * 86_400_000), archive_until: today })
     const r = await t.services.closedSpacesDeletion.run(undefined, { today, batchSize: 2 })
     expect(r).toMatchObject({ spaces: 3, batches: 2 })
     for (const u of over) {

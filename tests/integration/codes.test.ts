@@ -15,7 +15,13 @@ describe('codes provisoires : émission', () => {
   let service: ReturnType<typeof createCodeService>
   beforeAll(async () => {
     d = await createTestDatabase()
-    service = createCodeService({ notifier: createNotifier({ smtp: false }), activity: createActivityLog(d.db), codeKey, masterKey, publicUrl: 'http://localhost:3000' })
+    service = createCodeService({
+      notifier: createNotifier({ smtp: false }),
+      activity: createActivityLog(d.db),
+      codeKey,
+      masterKey,
+      publicUrl: 'http://localhost:3000',
+    })
   })
   afterAll(async () => {
     await d.drop()
@@ -38,7 +44,9 @@ describe('codes provisoires : émission', () => {
     expect(await service.check(d.db, jean.id, code)).toBe('valid')
     const again = await d.db.transaction((trx) => service.issue(trx, jean, SYSTEM_ACTOR, { reason: 'request' }))
     expect(again).toEqual({ ok: false, reason: 'too_soon' })
-    const later = await d.db.transaction((trx) => service.issue(trx, jean, SYSTEM_ACTOR, { reason: 'request', now: new Date(Date.now() + 31_000) }))
+    const later = await d.db.transaction((trx) =>
+      service.issue(trx, jean, SYSTEM_ACTOR, { reason: 'request', now: new Date(Date.now() + 31_000) }),
+    )
     expect(later.ok).toBe(true)
     const row = await d.db('activity_log').where({ subject_person_id: jean.id, action: 'code.issued' }).first()
     expect(JSON.stringify(row.details)).not.toMatch(/[A-Z0-9]{12}/)

@@ -36,19 +36,35 @@ describe('Mes documents (patient side)', () => {
     expect(r.headers['cache-control']).toContain('no-store')
     const $ = cheerio.load(r.text)
     expect($('h1').text()).toBe('Mes documents')
-    const titles = $('tbody tr td:first-child a').map((_, e) => $(e).text()).get()
-    expect(titles).toEqual(expect.arrayContaining(['Compte rendu de consultation de cardiologie', 'Ordonnance de renouvellement', 'Notes personnelles de suivi']))
+    const titles = $('tbody tr td:first-child a')
+      .map((_, e) => $(e).text())
+      .get()
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'Compte rendu de consultation de cardiologie',
+        'Ordonnance de renouvellement',
+        'Notes personnelles de suivi',
+      ]),
+    )
     const pros = cheerio.load((await camille.get('/documents?auteur=professionnels')).text)
     expect(pros('tbody tr').length).toBe(2)
     const masked = cheerio.load((await camille.get('/documents?masque=oui')).text)
-    expect(masked('tbody tr td:first-child a').map((_, e) => masked(e).text()).get()).toEqual(['Notes personnelles de suivi'])
+    expect(
+      masked('tbody tr td:first-child a')
+        .map((_, e) => masked(e).text())
+        .get(),
+    ).toEqual(['Notes personnelles de suivi'])
     const bio = cheerio.load((await camille.get('/documents?categorie=BIOLOGIE')).text)
     expect(bio('tbody tr').length).toBe(1)
   })
 
   it('adds a PDF (streamed, encrypted), shows it with a preview, downloads it with safe headers', async () => {
     // Over the compression middleware's 1 Ko threshold, so the no-compression check below means something.
-    const pdf = simplePdf(['Radio du genou droit', 'Pas de fracture.', ...Array.from({ length: 60 }, (_, i) => `Ligne ${i + 1} du compte rendu de radiologie.`)])
+    const pdf = simplePdf([
+      'Radio du genou droit',
+      'Pas de fracture.',
+      ...Array.from({ length: 60 }, (_, i) => `Ligne ${i + 1} du compte rendu de radiologie.`),
+    ])
     expect(pdf.length).toBeGreaterThan(2048)
     const r = await upload(camille, good, { bytes: pdf, name: 'radio genou.pdf' })
     expect(r.status).toBe(303)
@@ -61,11 +77,15 @@ describe('Mes documents (patient side)', () => {
     expect(inline.headers['content-disposition']).toMatch(/^inline; /)
     expect(inline.headers['content-security-policy']).toContain("default-src 'none'")
     // The client accepts compressed answers: a PDF still comes as is, its length known up front.
-    const dl = await camille.get(`/documents/${id}/telecharger`).set('Accept-Encoding', 'br, gzip, deflate').buffer(true).parse((res, cb) => {
-      const parts: Buffer[] = []
-      res.on('data', (c: Buffer) => parts.push(c))
-      res.on('end', () => cb(null, Buffer.concat(parts)))
-    })
+    const dl = await camille
+      .get(`/documents/${id}/telecharger`)
+      .set('Accept-Encoding', 'br, gzip, deflate')
+      .buffer(true)
+      .parse((res, cb) => {
+        const parts: Buffer[] = []
+        res.on('data', (c: Buffer) => parts.push(c))
+        res.on('end', () => cb(null, Buffer.concat(parts)))
+      })
     expect(dl.status).toBe(200)
     expect(dl.headers['content-type']).toBe('application/pdf')
     expect(dl.headers['content-disposition']).toBe(`attachment; filename="Radio-du-genou.pdf"; filename*=UTF-8''Radio-du-genou.pdf`)
@@ -75,7 +95,13 @@ describe('Mes documents (patient side)', () => {
     expect(dl.headers['content-length']).toBe(String(pdf.length))
     expect((dl.body as Buffer).equals(pdf)).toBe(true)
     const row = await t.db('documents').where({ id }).first()
-    expect(row).toMatchObject({ person_id: personId, category: 'RADIO_SC', document_date: '2026-02-03', author_kind: 'patient', mime: 'application/pdf' })
+    expect(row).toMatchObject({
+      person_id: personId,
+      category: 'RADIO_SC',
+      document_date: '2026-02-03',
+      author_kind: 'patient',
+      mime: 'application/pdf',
+    })
   })
 
   it('bad input: errors in French, form kept, nothing stored', async () => {
@@ -102,7 +128,10 @@ describe('Mes documents (patient side)', () => {
   })
 
   it('a missing CSRF token on an upload is refused before the file is read', async () => {
-    const r = await camille.post('/documents/ajouter').field('title', 'x').attach('file', simplePdf(['x']), 'x.pdf')
+    const r = await camille
+      .post('/documents/ajouter')
+      .field('title', 'x')
+      .attach('file', simplePdf(['x']), 'x.pdf')
     expect(r.status).toBe(403)
   })
 
@@ -117,7 +146,9 @@ describe('Mes documents (patient side)', () => {
     r = await submitForm(camille, `/documents/${doc.id}`, {}, `/documents/${doc.id}/masquer`)
     expect(r.status).toBe(303)
     const masked = await camille.get(`/documents/${doc.id}`)
-    expect(masked.text).toContain('Ce document est masqué. Le voient encore : vous, le professionnel de santé qui l’a ajouté, votre médecin traitant')
+    expect(masked.text).toContain(
+      'Ce document est masqué. Le voient encore : vous, le professionnel de santé qui l’a ajouté, votre médecin traitant',
+    )
     r = await submitForm(camille, `/documents/${doc.id}`, {}, `/documents/${doc.id}/demasquer`)
     expect((await t.db('documents').where({ id: doc.id }).first()).masked).toBe(false)
     r = await submitForm(camille, `/documents/${doc.id}/supprimer`, {})
@@ -136,7 +167,10 @@ describe('Mes documents (patient side)', () => {
     const page = await camille.get(`/documents/${doc.id}`)
     expect(page.text).toContain('Ce document a été ajouté par un professionnel de santé. Il ne peut pas être modifié ou supprimé.')
     expect(page.text).not.toContain('/supprimer')
-    const res = await camille.post(`/documents/${doc.id}/supprimer`).type('form').send({ _csrf: csrfOf(page.text), confirm: 'oui' })
+    const res = await camille
+      .post(`/documents/${doc.id}/supprimer`)
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), confirm: 'oui' })
     expect(res.status).toBe(403)
     expect(await t.db('documents').where({ id: doc.id }).first()).toBeDefined()
   })
@@ -153,12 +187,19 @@ describe('Mes documents (patient side)', () => {
   })
 
   it('IDOR: another person’s document id answers 404 on every path', async () => {
-    const leoDoc = await t.db('documents as d').join('insured_persons as p', 'p.id', 'd.person_id').where('p.first_names', 'Léo').first('d.id')
+    const leoDoc = await t
+      .db('documents as d')
+      .join('insured_persons as p', 'p.id', 'd.person_id')
+      .where('p.first_names', 'Léo')
+      .first('d.id')
     for (const path of ['', '/telecharger', '/apercu', '/modifier', '/supprimer']) {
       expect((await camille.get(`/documents/${leoDoc.id}${path}`)).status).toBe(404)
     }
     const page = await camille.get('/documents')
-    const res = await camille.post(`/documents/${leoDoc.id}/masquer`).type('form').send({ _csrf: csrfOf(page.text) })
+    const res = await camille
+      .post(`/documents/${leoDoc.id}/masquer`)
+      .type('form')
+      .send({ _csrf: csrfOf(page.text) })
     expect(res.status).toBe(404)
     expect((await camille.get('/documents/not-a-uuid')).status).toBe(404)
   })

@@ -21,7 +21,14 @@ describe('documents core: facts, policy, encrypted chunked storage, fileDocument
   const pro = async (rpps: string): Promise<Actor> => {
     const p = await t.db('professionals').where({ rpps }).first()
     const a = await t.db('accounts').where({ professional_id: p.id }).first()
-    return { accountId: a.id, kind: 'professional', displayName: a.display_name, professionalId: p.id, profession: p.profession, organisation: p.establishment }
+    return {
+      accountId: a.id,
+      kind: 'professional',
+      displayName: a.display_name,
+      professionalId: p.id,
+      profession: p.profession,
+      organisation: p.establishment,
+    }
   }
   beforeAll(async () => {
     t = await createTestApp()
@@ -55,7 +62,13 @@ describe('documents core: facts, policy, encrypted chunked storage, fileDocument
     big.write('%PDF-1.4\n', 0, 'latin1')
     const { documents } = t.services
     const r = await t.db.transaction((trx) =>
-      documents.fileDocument(trx, camille, { personId: camilleId, category: 'AUTR_DOC', title: 'Gros fichier', date: '2026-01-02', stream: Readable.from([big.subarray(0, 1000), big.subarray(1000)]) }),
+      documents.fileDocument(trx, camille, {
+        personId: camilleId,
+        category: 'AUTR_DOC',
+        title: 'Gros fichier',
+        date: '2026-01-02',
+        stream: Readable.from([big.subarray(0, 1000), big.subarray(1000)]),
+      }),
     )
     expect(r).toMatchObject({ mime: 'application/pdf', size: big.length })
     const row = await t.db('documents').where({ id: r.id }).first()
@@ -85,11 +98,20 @@ describe('documents core: facts, policy, encrypted chunked storage, fileDocument
       [simplePdf(['x']), 'facture.pdf.exe', 'bad_name'],
     ]
     for (const [bytes, fileName, reason] of cases) {
-      const r = await documents.upload(camille, { personId: camilleId, category: 'AUTR_DOC', title: 'Refusé', date: '2026-01-02', bytes, fileName })
+      const r = await documents.upload(camille, {
+        personId: camilleId,
+        category: 'AUTR_DOC',
+        title: 'Refusé',
+        date: '2026-01-02',
+        bytes,
+        fileName,
+      })
       expect(r).toEqual({ ok: false, reason })
     }
     const tooBig = Buffer.alloc(10 * 1024 * 1024 + 1, 0x41)
-    expect(await documents.upload(camille, { personId: camilleId, category: 'AUTR_DOC', title: 'Trop gros', date: '2026-01-02', bytes: tooBig })).toEqual({ ok: false, reason: 'too_large' })
+    expect(
+      await documents.upload(camille, { personId: camilleId, category: 'AUTR_DOC', title: 'Trop gros', date: '2026-01-02', bytes: tooBig }),
+    ).toEqual({ ok: false, reason: 'too_large' })
     const after = await t.db('documents').count<{ count: string }[]>({ count: '*' })
     expect(after).toEqual(before)
     expect(DocumentRejected).toBeDefined()
@@ -98,25 +120,59 @@ describe('documents core: facts, policy, encrypted chunked storage, fileDocument
   it('a professional files without consent (e-mail to the patient, no health data), a blocked one too; an agent cannot', async () => {
     const { documents } = t.services
     const moreau = await pro('10100034569')
-    const r = await t.db.transaction((trx) => documents.fileDocument(trx, moreau, { personId: camilleId, category: 'ORD_SOIN', title: 'Délivrance', date: '2026-01-03', bytes: simplePdf(['Delivrance']) }))
+    const r = await t.db.transaction((trx) =>
+      documents.fileDocument(trx, moreau, {
+        personId: camilleId,
+        category: 'ORD_SOIN',
+        title: 'Délivrance',
+        date: '2026-01-03',
+        bytes: simplePdf(['Delivrance']),
+      }),
+    )
     const row = await t.db('documents').where({ id: r.id }).first()
-    expect(row).toMatchObject({ author_kind: 'professional', author_name: 'Julie Moreau', author_profession: "Pharmacie d'officine", author_organisation: 'Pharmacie des Pyrénées' })
+    expect(row).toMatchObject({
+      author_kind: 'professional',
+      author_name: 'Julie Moreau',
+      author_profession: "Pharmacie d'officine",
+      author_organisation: 'Pharmacie des Pyrénées',
+    })
     const mail = await t.db('outbox').where({ recipient: DEMO_PERSONS.camille.email, kind: 'new-document' }).orderBy('id', 'desc').first()
     expect(mail.body).not.toContain('Délivrance')
     const petit = await pro('10100045672')
-    await expect(t.db.transaction((trx) => documents.fileDocument(trx, petit, { personId: camilleId, category: 'RADIO_SC', title: 'Radio', date: '2026-01-03', bytes: simplePdf(['Radio']) }))).resolves.toBeDefined()
+    await expect(
+      t.db.transaction((trx) =>
+        documents.fileDocument(trx, petit, {
+          personId: camilleId,
+          category: 'RADIO_SC',
+          title: 'Radio',
+          date: '2026-01-03',
+          bytes: simplePdf(['Radio']),
+        }),
+      ),
+    ).resolves.toBeDefined()
     // But the blocked professional cannot read even what they filed.
     await expect(documents.list(petit, camilleId, { sort: 'date_desc' })).rejects.toMatchObject({ status: 403 })
     const nadia = await t.db('accounts').where({ login: 'nadia.roux' }).first()
     await expect(
-      t.db.transaction((trx) => documents.fileDocument(trx, { accountId: nadia.id, kind: 'agent', displayName: 'Nadia' }, { personId: camilleId, category: 'AUTR_DOC', title: 'x', date: '2026-01-03', bytes: simplePdf(['x']) })),
+      t.db.transaction((trx) =>
+        documents.fileDocument(
+          trx,
+          { accountId: nadia.id, kind: 'agent', displayName: 'Nadia' },
+          { personId: camilleId, category: 'AUTR_DOC', title: 'x', date: '2026-01-03', bytes: simplePdf(['x']) },
+        ),
+      ),
     ).rejects.toMatchObject({ status: 403 })
   })
 
   it('lists per the policy: Dr Haddad (care team) never sees the masked document, Dr Bernard (médecin traitant) does', async () => {
     const { documents } = t.services
     const masked = await t.db('documents').where({ person_id: camilleId, masked: true }).first()
-    const lists = () => t.db('activity_log').where({ subject_person_id: camilleId, action: 'document.list' }).count<{ count: number }[]>({ count: '*' }).then((r) => Number(r[0].count))
+    const lists = () =>
+      t
+        .db('activity_log')
+        .where({ subject_person_id: camilleId, action: 'document.list' })
+        .count<{ count: number }[]>({ count: '*' })
+        .then((r) => Number(r[0].count))
     const before = await lists()
     const haddad = await documents.list(await pro('10100023455'), camilleId, { sort: 'date_desc' })
     expect(haddad.rows.map((d) => d.id)).not.toContain(masked.id)

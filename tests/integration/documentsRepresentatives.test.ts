@@ -5,7 +5,13 @@ import { simplePdf } from '../../src/infrastructure/simplePdf'
 
 const L = DEMO_PERSONS.leo
 const [year, month, day] = L.birth_date.split('-')
-const leoFields = { nir: L.nir, 'birthDate-day': String(Number(day)), 'birthDate-month': String(Number(month)), 'birthDate-year': year, lastName: 'Martin' }
+const leoFields = {
+  nir: L.nir,
+  'birthDate-day': String(Number(day)),
+  'birthDate-month': String(Number(month)),
+  'birthDate-year': year,
+  lastName: 'Martin',
+}
 
 async function proAgent(t: TestApp, who: keyof typeof PROS): Promise<Agent> {
   const a = agent(t.app)
@@ -16,7 +22,8 @@ async function proAgent(t: TestApp, who: keyof typeof PROS): Promise<Agent> {
 async function fileAsPro(a: Agent, fields: Record<string, string>) {
   const page = await a.get('/pro/patient/deposer')
   const req = a.post('/pro/patient/deposer').field('_csrf', csrfOf(page.text))
-  for (const [k, v] of Object.entries({ category: 'CPT_REND', 'date-day': '1', 'date-month': '11', 'date-year': '2026', ...fields })) req.field(k, v)
+  for (const [k, v] of Object.entries({ category: 'CPT_REND', 'date-day': '1', 'date-month': '11', 'date-year': '2026', ...fields }))
+    req.field(k, v)
   return req.attach('file', simplePdf(['Compte rendu', 'Leo Martin']), 'cr.pdf')
 }
 
@@ -40,7 +47,8 @@ describe('documents : les représentants légaux sont prévenus d’un nouveau d
     const mails = await toCamille()
     expect(mails).toHaveLength(1)
     expect(mails[0].subject).toBe('Un nouveau document est disponible dans Mon espace santé')
-    for (const secret of ['Consultation de cardiologie', 'cardiolog', 'Haddad', 'Léo', 'Compte', L.nir]) expect(`${mails[0].subject} ${mails[0].body}`).not.toContain(secret)
+    for (const secret of ['Consultation de cardiologie', 'cardiolog', 'Haddad', 'Léo', 'Compte', L.nir])
+      expect(`${mails[0].subject} ${mails[0].body}`).not.toContain(secret)
     expect(mails[0].body).toContain('représentant légal')
   })
 
@@ -65,11 +73,27 @@ describe('documents : les représentants légaux sont prévenus d’un nouveau d
 
   it('a representative is not told of their own upload; a switched-off notification is respected', async () => {
     const camilleAccount = await t.db('accounts').where({ login: CAMILLE.login }).first()
-    const camilleActor = { accountId: camilleAccount.id, kind: 'patient' as const, displayName: 'Camille Martin', personId: camilleAccount.person_id, acting: { personId: leoId, as: 'representative' as const, displayName: 'Léo Martin' } }
-    const r = await t.services.documents.upload(camilleActor, { personId: leoId, category: 'AUTR_DOC', title: 'Carnet', date: '2026-01-01', bytes: simplePdf(['Carnet']), fileName: 'carnet.pdf' })
+    const camilleActor = {
+      accountId: camilleAccount.id,
+      kind: 'patient' as const,
+      displayName: 'Camille Martin',
+      personId: camilleAccount.person_id,
+      acting: { personId: leoId, as: 'representative' as const, displayName: 'Léo Martin' },
+    }
+    const r = await t.services.documents.upload(camilleActor, {
+      personId: leoId,
+      category: 'AUTR_DOC',
+      title: 'Carnet',
+      date: '2026-01-01',
+      bytes: simplePdf(['Carnet']),
+      fileName: 'carnet.pdf',
+    })
     expect(r.ok).toBe(true)
     expect(await toCamille()).toHaveLength(2)
-    await t.db('accounts').where({ id: camilleAccount.id }).update({ notification_prefs: JSON.stringify({ new_document: false }) })
+    await t
+      .db('accounts')
+      .where({ id: camilleAccount.id })
+      .update({ notification_prefs: JSON.stringify({ new_document: false }) })
     const haddad = await proAgent(t, 'haddad')
     await submitForm(haddad, '/pro/patient', leoFields)
     expect((await fileAsPro(haddad, { title: 'Autre compte rendu' })).status).toBe(303)

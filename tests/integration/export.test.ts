@@ -98,8 +98,18 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
     expect(page.text).toContain('pas encore demandé')
 
     // Two documents with the same title, one with a title that looks like a path.
-    for (const [title, bytes] of [['Compte rendu', simplePdf(['Premier compte rendu'])], ['Compte rendu', simplePdf(['Second compte rendu'])], ['../../etc/passwd', TINY_PNG]] as const) {
-      const r = await t.services.documents.upload(me, { personId: camilleId, category: 'AUTR_DOC', title, date: '2026-01-05', bytes: Buffer.from(bytes) })
+    for (const [title, bytes] of [
+      ['Compte rendu', simplePdf(['Premier compte rendu'])],
+      ['Compte rendu', simplePdf(['Second compte rendu'])],
+      ['../../etc/passwd', TINY_PNG],
+    ] as const) {
+      const r = await t.services.documents.upload(me, {
+        personId: camilleId,
+        category: 'AUTR_DOC',
+        title,
+        date: '2026-01-05',
+        bytes: Buffer.from(bytes),
+      })
       expect(r.ok).toBe(true)
     }
 
@@ -116,7 +126,10 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
     expect(cheerio.load(waiting.text)('#demandes').text()).toContain('Demandé')
     expect(cheerio.load(waiting.text)(`main form[action="${PAGE}"]`).length).toBe(0)
     // A second request while one waits changes nothing.
-    r = await camille.post(PAGE).type('form').send({ _csrf: cheerio.load(waiting.text)('input[name=_csrf]').first().val() as string })
+    r = await camille
+      .post(PAGE)
+      .type('form')
+      .send({ _csrf: cheerio.load(waiting.text)('input[name=_csrf]').first().val() as string })
     expect(r.status).toBe(303)
     expect(await t.db('data_exports').where({ person_id: camilleId })).toHaveLength(1)
     // Without the CSRF token, nothing either.
@@ -174,7 +187,11 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
 
     // Every document Camille can read is in the ZIP, byte for byte, at the path its DocumentReference names.
     const refs = bundle.entry.filter((e: any) => e.resource.resourceType === 'DocumentReference').map((e: any) => e.resource)
-    const visible = await t.db('documents').where({ person_id: camilleId }).where('chunk_count', '>', 0).where((w) => w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', new Date()))
+    const visible = await t
+      .db('documents')
+      .where({ person_id: camilleId })
+      .where('chunk_count', '>', 0)
+      .where((w) => w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', new Date()))
     expect(refs).toHaveLength(visible.length)
     const paths = new Set<string>()
     const lower = new Set<string>()
@@ -196,7 +213,9 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
 
     const row = await t.db('data_exports').where({ id: firstId }).first()
     expect(row.state).toBe('downloaded')
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'export.download', object_id: firstId }).first()).toMatchObject({ actor_role: 'patient' })
+    expect(
+      await t.db('activity_log').where({ subject_person_id: camilleId, action: 'export.download', object_id: firstId }).first(),
+    ).toMatchObject({ actor_role: 'patient' })
     // The ciphertext is gone once downloaded.
     expect(await t.db('data_export_chunks').where({ export_id: firstId })).toHaveLength(0)
 
@@ -207,7 +226,10 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
     expect(await t.db('activity_log').where({ action: 'export.download', object_id: firstId })).toHaveLength(1)
 
     // Both rows are in «Historique d'activité», in plain French.
-    const history = cheerio.load((await camille.get('/historique')).text)('main').text().replace(/\s+/g, ' ')
+    const history = cheerio
+      .load((await camille.get('/historique')).text)('main')
+      .text()
+      .replace(/\s+/g, ' ')
     expect(history).toContain('Télécharger mes données » : fichier demandé')
     expect(history).toContain('Télécharger mes données » : fichier téléchargé')
   })
@@ -221,9 +243,15 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
     // Just before the 7 days: still ready (checked without touching it); just after: expired.
     const list = await t.services.dataExport.list(me, new Date(new Date(ready.ready_at).getTime() + 7 * DAY - 1000))
     expect(list.items.find((i) => i.id === id)!.state).toBe('ready')
-    expect(await t.services.dataExport.download(me, id, new Date(new Date(ready.ready_at).getTime() + 7 * DAY + 1000))).toEqual({ ok: false, reason: 'expired' })
+    expect(await t.services.dataExport.download(me, id, new Date(new Date(ready.ready_at).getTime() + 7 * DAY + 1000))).toEqual({
+      ok: false,
+      reason: 'expired',
+    })
 
-    await t.db('data_exports').where({ id }).update({ expires_at: new Date(Date.now() - 1000) })
+    await t
+      .db('data_exports')
+      .where({ id })
+      .update({ expires_at: new Date(Date.now() - 1000) })
     const page = await camille.get(PAGE)
     expect(cheerio.load(page.text)('#demandes').text()).toContain('Expiré')
     const dl = await download(camille, id)
@@ -248,12 +276,20 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
     const dl = await download(o, id)
     expect(dl.status).toBe(404)
     expect((await t.db('data_exports').where({ id }).first()).state).toBe('ready')
-    await expect(t.services.dataExport.download({ accountId: other.accountId, kind: 'patient', displayName: 'X', personId: other.id }, id)).rejects.toBeInstanceOf(NotFoundError)
+    await expect(
+      t.services.dataExport.download({ accountId: other.accountId, kind: 'patient', displayName: 'X', personId: other.id }, id),
+    ).rejects.toBeInstanceOf(NotFoundError)
 
     const pro = agent(t.app)
     await signIn(pro, t.db, 'professional', PROS.bernard.login, PROS.bernard.password)
     expect((await pro.get(PAGE)).status).not.toBe(200)
-    const proActor: Actor = { accountId: 'x', kind: 'professional', displayName: 'Dr', professionalId: (await t.db('professionals').where({ rpps: PROS.bernard.login }).first()).id, acting: undefined }
+    const proActor: Actor = {
+      accountId: 'x',
+      kind: 'professional',
+      displayName: 'Dr',
+      professionalId: (await t.db('professionals').where({ rpps: PROS.bernard.login }).first()).id,
+      acting: undefined,
+    }
     await expect(t.services.dataExport.request({ ...proActor, personId: undefined })).rejects.toBeInstanceOf(ForbiddenError)
     // Camille still downloads her own.
     expect((await download(camille, id)).status).toBe(200)
@@ -261,8 +297,21 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
 
   it('un aidant ne peut pas demander les données de la personne qu’il aide', async () => {
     const paul = await createAccount(t.db, { lastName: 'Aidantdeux' })
-    await t.db('carers').insert({ person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(Date.now() + DAY), starts_on: '2020-01-01', accepted_at: new Date() })
-    const carer: Actor = { accountId: paul.accountId, kind: 'patient', displayName: 'Paul Aidantdeux', personId: paul.id, acting: { personId: camilleId, as: 'carer', displayName: 'Camille Martin' } }
+    await t.db('carers').insert({
+      person_id: camilleId,
+      carer_person_id: paul.id,
+      status: 'active',
+      invitation_expires_at: new Date(Date.now() + DAY),
+      starts_on: '2020-01-01',
+      accepted_at: new Date(),
+    })
+    const carer: Actor = {
+      accountId: paul.accountId,
+      kind: 'patient',
+      displayName: 'Paul Aidantdeux',
+      personId: paul.id,
+      acting: { personId: camilleId, as: 'carer', displayName: 'Camille Martin' },
+    }
     expect((await t.services.access.loadFacts(t.db, carer, camilleId))!.relation.kind).toBe('carer')
     await expect(t.services.dataExport.request(carer)).rejects.toBeInstanceOf(ForbiddenError)
     await expect(t.services.dataExport.list(carer)).rejects.toBeInstanceOf(ForbiddenError)
@@ -271,10 +320,25 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
 
   it('le représentant légal demande et télécharge les données de l’enfant, sans les documents invisibles aux représentants', async () => {
     const leoActor: Actor = { ...me, acting: { personId: leoId, as: 'representative', displayName: 'Léo Martin' } }
-    const shown = await t.services.documents.upload(leoActor, { personId: leoId, category: 'AUTR_DOC', title: 'Carnet', date: '2026-02-01', bytes: simplePdf(['Carnet']) })
-    const hidden = await t.services.documents.upload(leoActor, { personId: leoId, category: 'AUTR_DOC', title: 'Confidentiel', date: '2026-02-02', bytes: simplePdf(['Confidentiel']) })
+    const shown = await t.services.documents.upload(leoActor, {
+      personId: leoId,
+      category: 'AUTR_DOC',
+      title: 'Carnet',
+      date: '2026-02-01',
+      bytes: simplePdf(['Carnet']),
+    })
+    const hidden = await t.services.documents.upload(leoActor, {
+      personId: leoId,
+      category: 'AUTR_DOC',
+      title: 'Confidentiel',
+      date: '2026-02-02',
+      bytes: simplePdf(['Confidentiel']),
+    })
     expect(shown.ok && hidden.ok).toBe(true)
-    await t.db('documents').where({ id: (hidden as { id: string }).id }).update({ invisible_to_representatives: true })
+    await t
+      .db('documents')
+      .where({ id: (hidden as { id: string }).id })
+      .update({ invisible_to_representatives: true })
 
     await switchTo(camille, leoId)
     const page = await camille.get(PAGE)
@@ -283,7 +347,9 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
     expect((await submitForm(camille, PAGE, {})).status).toBe(303)
     const row = await t.db('data_exports').where({ person_id: leoId }).first()
     expect(row).toMatchObject({ requested_as: 'representative', requested_by_account_id: me.accountId })
-    expect(await t.db('activity_log').where({ subject_person_id: leoId, action: 'export.request' }).first()).toMatchObject({ actor_role: 'representative' })
+    expect(await t.db('activity_log').where({ subject_person_id: leoId, action: 'export.request' }).first()).toMatchObject({
+      actor_role: 'representative',
+    })
     expect(await t.services.dataExport.runPending()).toEqual({ built: 1, failed: 0 })
 
     const r = await download(camille, row.id)
@@ -295,7 +361,9 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
     expect(names).toContain('documents/2026-02-01_Carnet.pdf')
     expect(names.some((n) => n.includes('Confidentiel'))).toBe(false)
     expect(files.get('resume.html')!.toString('utf8')).not.toContain('Confidentiel')
-    expect(await t.db('activity_log').where({ subject_person_id: leoId, action: 'export.download' }).first()).toMatchObject({ actor_role: 'representative' })
+    expect(await t.db('activity_log').where({ subject_person_id: leoId, action: 'export.download' }).first()).toMatchObject({
+      actor_role: 'representative',
+    })
 
     // Back on her own profile, Léo's file is not hers to see.
     await switchTo(camille, camilleId)

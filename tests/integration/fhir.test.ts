@@ -3,7 +3,16 @@ import { Writable } from 'node:stream'
 import { createApp } from '../../src/app'
 import { createLogger } from '../../src/infrastructure/logger'
 import { CAMILLE, DEMO_PERSONS, LOUIS } from '../helpers/demo'
-import { connectService, fhirGet, registerClient, startOAuthApp, oidcClient, type OAuthApp, discover, authorizationUrl } from '../helpers/oauth'
+import {
+  connectService,
+  fhirGet,
+  registerClient,
+  startOAuthApp,
+  oidcClient,
+  type OAuthApp,
+  discover,
+  authorizationUrl,
+} from '../helpers/oauth'
 import { agent, signIn, submitForm, type Agent } from '../helpers/http'
 
 let o: OAuthApp
@@ -26,7 +35,13 @@ afterAll(async () => {
 describe('FHIR API behind the OAuth flow (openid-client)', () => {
   test('code + PKCE, consent per category, then Patient; the token carries only what was ticked', async () => {
     const client = await registerClient(o.t, { scopes: ['patient.read', 'observation.read', 'observation.write'] })
-    const { tokens, config } = await connectService(o, client, ['patient.read', 'observation.read', 'observation.write'], ['patient.read', 'observation.read'], camille)
+    const { tokens, config } = await connectService(
+      o,
+      client,
+      ['patient.read', 'observation.read', 'observation.write'],
+      ['patient.read', 'observation.read'],
+      camille,
+    )
     expect(tokens.access_token).toEqual(expect.any(String))
     expect(tokens.refresh_token).toEqual(expect.any(String))
     expect(tokens.expires_in).toBeLessThanOrEqual(600)
@@ -42,7 +57,13 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     expect(me.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'")
     expect(me.headers['set-cookie']).toBeUndefined()
     expect(me.headers['content-length']).toBe(String(Buffer.byteLength(me.text)))
-    expect(me.body).toMatchObject({ resourceType: 'Patient', id: camilleId, name: [{ family: 'Martin', given: ['Camille'] }], birthDate: '1968-03-14', gender: 'female' })
+    expect(me.body).toMatchObject({
+      resourceType: 'Patient',
+      id: camilleId,
+      name: [{ family: 'Martin', given: ['Camille'] }],
+      birthDate: '1968-03-14',
+      gender: 'female',
+    })
     expect(JSON.stringify(me.body)).not.toContain(DEMO_PERSONS.camille.nir)
 
     const search = await fhirGet(o, '/Patient', tokens.access_token)
@@ -90,10 +111,18 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
   test('malformed JSON → 400, oversized body → 413, both OperationOutcome', async () => {
     const client = await registerClient(o.t, { scopes: ['patient.read'] })
     const { tokens } = await connectService(o, client, ['patient.read'], ['patient.read'], camille)
-    const malformed = await request(o.base).post('/fhir/Observation').set('Authorization', `Bearer ${tokens.access_token}`).set('Content-Type', 'application/fhir+json').send('{"resourceType": "Observation",')
+    const malformed = await request(o.base)
+      .post('/fhir/Observation')
+      .set('Authorization', `Bearer ${tokens.access_token}`)
+      .set('Content-Type', 'application/fhir+json')
+      .send('{"resourceType": "Observation",')
     expect(malformed.status).toBe(400)
     expect(malformed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'structure' }] })
-    const huge = await request(o.base).post('/fhir/Observation').set('Authorization', `Bearer ${tokens.access_token}`).set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Observation', note: 'x'.repeat(15 * 1024 * 1024) }))
+    const huge = await request(o.base)
+      .post('/fhir/Observation')
+      .set('Authorization', `Bearer ${tokens.access_token}`)
+      .set('Content-Type', 'application/fhir+json')
+      .send(JSON.stringify({ resourceType: 'Observation', note: 'x'.repeat(15 * 1024 * 1024) }))
     expect(huge.status).toBe(413)
     expect(huge.body.issue[0].code).toBe('too-long')
   })
@@ -106,14 +135,22 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     const page = await browser.get('/mon-espace/services-connectes')
     expect(page.status).toBe(200)
     expect(page.text).toContain('FreeStyle LibreLink')
-    const res = await submitForm(browser, '/mon-espace/services-connectes', {}, `/mon-espace/services-connectes/${client.id}/desynchroniser`)
+    const res = await submitForm(
+      browser,
+      '/mon-espace/services-connectes',
+      {},
+      `/mon-espace/services-connectes/${client.id}/desynchroniser`,
+    )
     expect(res.status).toBe(303)
 
     const after = await fhirGet(o, `/Patient/${camilleId}`, tokens.access_token)
     expect(after.status).toBe(401)
     expect(after.body.resourceType).toBe('OperationOutcome')
     await expect(oidcClient.refreshTokenGrant(config, tokens.refresh_token)).rejects.toThrow()
-    const row = await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.disconnect', object_id: client.id }).first()
+    const row = await o.t
+      .db('activity_log')
+      .where({ subject_person_id: camilleId, action: 'service.disconnect', object_id: client.id })
+      .first()
     expect(row).toBeTruthy()
   })
 
@@ -168,12 +205,20 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     const lines: string[] = []
     const logger = createLogger('info', new Writable({ write: (chunk, _enc, cb) => (lines.push(chunk.toString()), cb()) }))
     const app = createApp({ ...o.t.services, logger }, { requestLogging: true })
-    const res = await request(app).get('/fhir/Observation?code=29463-7&patient=secret').set('Authorization', 'Bearer jeton-inconnu-123').set('X-Request-Id', 'appel-fhir-0001')
+    const res = await request(app)
+      .get('/fhir/Observation?code=29463-7&patient=secret')
+      .set('Authorization', 'Bearer jeton-inconnu-123')
+      .set('X-Request-Id', 'appel-fhir-0001')
     expect(res.status).toBe(401)
     expect(res.headers['x-request-id']).toBe('appel-fhir-0001')
     expect(lines).toHaveLength(1)
     const line = JSON.parse(lines[0])
-    expect(line).toMatchObject({ level: 30, msg: 'request completed', req: { id: 'appel-fhir-0001', method: 'GET', path: '/fhir/Observation' }, res: { statusCode: 401 } })
+    expect(line).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      req: { id: 'appel-fhir-0001', method: 'GET', path: '/fhir/Observation' },
+      res: { statusCode: 401 },
+    })
     expect(typeof line.responseTime).toBe('number')
     expect(lines[0]).not.toMatch(/secret|29463|jeton-inconnu/)
   })
@@ -189,7 +234,9 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
 
   test('an authorisation request without PKCE is refused, on our French error page', async () => {
     const client = await registerClient(o.t, { scopes: ['patient.read'] })
-    const res = await request(o.base).get(`/oidc/auth?client_id=${client.id}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://evil.example/cb')}`)
+    const res = await request(o.base).get(
+      `/oidc/auth?client_id=${client.id}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('http://evil.example/cb')}`,
+    )
     expect(res.status).toBe(400)
     expect(res.text).toContain('La connexion du service a échoué')
   })
@@ -206,7 +253,11 @@ describe('Back office: client registration', () => {
     expect(bad.text).toContain('ftp://x')
     expect(await o.t.db('oauth_clients').where({ name: '' }).first()).toBeUndefined()
 
-    const ok = await submitForm(a, '/back-office/clients/nouveau', { name: 'Mémo Santé Enfant', redirectUris: 'https://memo.example/cb', 'scopes[]': ['immunization.read'] })
+    const ok = await submitForm(a, '/back-office/clients/nouveau', {
+      name: 'Mémo Santé Enfant',
+      redirectUris: 'https://memo.example/cb',
+      'scopes[]': ['immunization.read'],
+    })
     expect(ok.status).toBe(303)
     const list = await a.get('/back-office/clients')
     const secret = /class="fhir-secret">([^<]+)</.exec(list.text)?.[1]

@@ -11,7 +11,8 @@ let leoId: string
 let camille: Agent
 
 const today = new Date().toISOString().slice(0, 10)
-const count = async (table: string, where: Record<string, unknown>) => Number((await o.t.db(table).where(where).count<{ n: string }[]>('* as n'))[0].n)
+const count = async (table: string, where: Record<string, unknown>) =>
+  Number((await o.t.db(table).where(where).count<{ n: string }[]>('* as n'))[0].n)
 
 beforeAll(async () => {
   o = await startOAuthApp({ FHIR_RATE_LIMIT_PER_MINUTE: '1000', LOG_LEVEL: process.env.DEBUG_LOG ?? 'silent' })
@@ -27,12 +28,22 @@ afterAll(async () => {
 describe('Observation: LOINC + UCUM, the plausible ranges, the source', () => {
   test('a scale writes a weight and a blood pressure; search by code, date, category, with paging; read', async () => {
     const client = await registerClient(o.t, { name: 'Withings Health Mate', scopes: ['observation.read', 'observation.write'] })
-    const { tokens } = await connectService(o, client, ['observation.read', 'observation.write'], ['observation.read', 'observation.write'], camille)
+    const { tokens } = await connectService(
+      o,
+      client,
+      ['observation.read', 'observation.write'],
+      ['observation.read', 'observation.write'],
+      camille,
+    )
     const w = await fhirPost(o, '/Observation', tokens.access_token, observation('29463-7', 61.8, 'kg', today))
     expect(w.status).toBe(201)
     expect(w.headers['content-type']).toMatch(/^application\/fhir\+json/)
     expect(w.headers.location).toContain(`/fhir/Observation/${w.body.id}`)
-    expect(w.body).toMatchObject({ resourceType: 'Observation', code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 61.8, code: 'kg', system: 'http://unitsofmeasure.org' } })
+    expect(w.body).toMatchObject({
+      resourceType: 'Observation',
+      code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+      valueQuantity: { value: 61.8, code: 'kg', system: 'http://unitsofmeasure.org' },
+    })
     const row = await o.t.db('measures').where({ id: w.body.id }).first()
     expect(row).toMatchObject({ person_id: camilleId, type: 'poids', source_client_id: client.id, source_name: 'Withings Health Mate' })
     expect(Number(row.value)).toBe(61.8)
@@ -55,7 +66,9 @@ describe('Observation: LOINC + UCUM, the plausible ranges, the source', () => {
     expect(all.status).toBe(200)
     expect(all.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset' })
     expect(all.body.entry.length).toBeGreaterThanOrEqual(6)
-    expect(all.body.entry.every((e: { resource: { code: { coding: { code: string }[] } } }) => e.resource.code.coding[0].code === '29463-7')).toBe(true)
+    expect(
+      all.body.entry.every((e: { resource: { code: { coding: { code: string }[] } } }) => e.resource.code.coding[0].code === '29463-7'),
+    ).toBe(true)
     expect(all.body.entry[0].resource.id).toBe(w.body.id)
     expect(all.body.entry[0].resource.performer).toEqual([{ display: 'Withings Health Mate' }])
     const page1 = await fhirGet(o, '/Observation?code=29463-7&_count=2', tokens.access_token)
@@ -103,14 +116,20 @@ describe('Observation: LOINC + UCUM, the plausible ranges, the source', () => {
       expect([res.status, res.body.resourceType, res.body.issue?.[0]?.code]).toEqual([status, 'OperationOutcome', code])
     }
     const bpWrongOrder = await fhirPost(o, '/Observation', tokens.access_token, {
-      resourceType: 'Observation', code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] }, effectiveDateTime: today,
+      resourceType: 'Observation',
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+      effectiveDateTime: today,
       component: [
         { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 70, unit: 'mm[Hg]' } },
         { code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] }, valueQuantity: { value: 90, unit: 'mm[Hg]' } },
       ],
     })
     expect(bpWrongOrder.status).toBe(422)
-    const bad = await request(o.base).post('/fhir/Observation').set('Authorization', `Bearer ${tokens.access_token}`).set('Content-Type', 'application/fhir+json').send('[1,')
+    const bad = await request(o.base)
+      .post('/fhir/Observation')
+      .set('Authorization', `Bearer ${tokens.access_token}`)
+      .set('Content-Type', 'application/fhir+json')
+      .send('[1,')
     expect(bad.status).toBe(400)
     expect(await count('measures', { person_id: camilleId })).toBe(before)
   })
@@ -138,7 +157,11 @@ describe('Observation: LOINC + UCUM, the plausible ranges, the source', () => {
     expect(res.body.resourceType).toBe('OperationOutcome')
     expect((await fhirGet(o, '/Observation/not-a-uuid', tokens.access_token)).status).toBe(404)
     const search = await fhirGet(o, '/Observation?_count=200', tokens.access_token)
-    expect(search.body.entry.every((e: { resource: { subject: { reference: string } } }) => e.resource.subject.reference === `Patient/${camilleId}`)).toBe(true)
+    expect(
+      search.body.entry.every(
+        (e: { resource: { subject: { reference: string } } }) => e.resource.subject.reference === `Patient/${camilleId}`,
+      ),
+    ).toBe(true)
     expect((await fhirGet(o, '/Observation?date=demain', tokens.access_token)).status).toBe(400)
     expect((await fhirGet(o, '/Observation?_count=-1', tokens.access_token)).status).toBe(400)
   })
@@ -174,7 +197,13 @@ describe('DocumentReference: masked documents never exist for a service; writing
     const created = await fhirPost(o, '/DocumentReference', tokens.access_token, docBody(pdf.toString('base64')))
     expect(created.status).toBe(201)
     const row = await o.t.db('documents').where({ id: created.body.id }).first()
-    expect(row).toMatchObject({ person_id: camilleId, category: 'BIOLOGIE', mime: 'application/pdf', author_name: 'MyGHT Limousin', author_kind: 'system' })
+    expect(row).toMatchObject({
+      person_id: camilleId,
+      category: 'BIOLOGIE',
+      mime: 'application/pdf',
+      author_name: 'MyGHT Limousin',
+      author_kind: 'system',
+    })
     const chunks = await o.t.db('document_chunks').where({ document_id: row.id })
     expect(Buffer.concat(chunks.map((c: { data: Buffer }) => c.data)).includes(Buffer.from('%PDF'))).toBe(false)
     const back = await fhirGet(o, `/DocumentReference/${row.id}`, tokens.access_token)
@@ -187,11 +216,19 @@ describe('DocumentReference: masked documents never exist for a service; writing
     const client = await registerClient(o.t, { scopes: ['document.write'] })
     const { tokens } = await connectService(o, client, ['document.write'], ['document.write'], camille)
     const before = await count('documents', { person_id: camilleId })
-    const exe = await fhirPost(o, '/DocumentReference', tokens.access_token, docBody(Buffer.from('MZ\x90\x00\x03binary').toString('base64')))
+    const exe = await fhirPost(
+      o,
+      '/DocumentReference',
+      tokens.access_token,
+      docBody(Buffer.from('MZ\x90\x00\x03binary').toString('base64')),
+    )
     expect([exe.status, exe.body.resourceType]).toEqual([422, 'OperationOutcome'])
     const notB64 = await fhirPost(o, '/DocumentReference', tokens.access_token, docBody('***'))
     expect(notB64.status).toBe(400)
-    const cat = await fhirPost(o, '/DocumentReference', tokens.access_token, { ...docBody(pdf.toString('base64')), category: [{ coding: [{ system: 'https://monespacesante.fr/fhir/CodeSystem/categorie-document', code: 'NOPE' }] }] })
+    const cat = await fhirPost(o, '/DocumentReference', tokens.access_token, {
+      ...docBody(pdf.toString('base64')),
+      category: [{ coding: [{ system: 'https://monespacesante.fr/fhir/CodeSystem/categorie-document', code: 'NOPE' }] }],
+    })
     expect(cat.status).toBe(422)
     const big = Buffer.concat([pdf, Buffer.alloc(10 * 1024 * 1024)])
     const tooBig = await fhirPost(o, '/DocumentReference', tokens.access_token, docBody(big.toString('base64')))
@@ -203,11 +240,21 @@ describe('DocumentReference: masked documents never exist for a service; writing
 describe('Immunization and Appointment (read)', () => {
   test("the holder's vaccinations and appointments, never Léo's", async () => {
     const client = await registerClient(o.t, { scopes: ['immunization.read', 'appointment.read'] })
-    const { tokens } = await connectService(o, client, ['immunization.read', 'appointment.read'], ['immunization.read', 'appointment.read'], camille)
+    const { tokens } = await connectService(
+      o,
+      client,
+      ['immunization.read', 'appointment.read'],
+      ['immunization.read', 'appointment.read'],
+      camille,
+    )
     const vacc = await fhirGet(o, '/Immunization', tokens.access_token)
     expect(vacc.status).toBe(200)
     expect(vacc.body.entry.length).toBe(await count('vaccinations', { person_id: camilleId }))
-    expect(vacc.body.entry[0].resource).toMatchObject({ resourceType: 'Immunization', status: 'completed', patient: { reference: `Patient/${camilleId}` } })
+    expect(vacc.body.entry[0].resource).toMatchObject({
+      resourceType: 'Immunization',
+      status: 'completed',
+      patient: { reference: `Patient/${camilleId}` },
+    })
     const since = await fhirGet(o, '/Immunization?date=ge2025-01-01', tokens.access_token)
     expect(since.body.entry.map((e: { resource: { occurrenceDateTime: string } }) => e.resource.occurrenceDateTime)).toEqual(['2025-10-21'])
     const one = await fhirGet(o, `/Immunization/${vacc.body.entry[0].resource.id}`, tokens.access_token)
@@ -220,19 +267,38 @@ describe('Immunization and Appointment (read)', () => {
     expect(appts.body.entry.length).toBe(await count('agenda_events', { person_id: camilleId }))
     expect(appts.body.entry[0].resource.resourceType).toBe('Appointment')
     // Each search wrote its row in the person's history, chained (two round trips, same rules).
-    const rows = await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'fhir.read', object_type: 'Appointment' }).orderBy('seq', 'desc')
+    const rows = await o.t
+      .db('activity_log')
+      .where({ subject_person_id: camilleId, action: 'fhir.read', object_type: 'Appointment' })
+      .orderBy('seq', 'desc')
     expect(rows.length).toBeGreaterThanOrEqual(1)
     expect(rows[0]).toMatchObject({ actor_role: 'service', details: { clientId: client.id } })
     expect(rows[0].hash).toBe(entryHash(rows[0].prev_hash, toEntry(rows[0])))
-    expect(await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'fhir.read', object_type: 'Immunization' }).count<{ n: string }[]>('* as n').then((r) => Number(r[0].n))).toBeGreaterThanOrEqual(2)
+    expect(
+      await o.t
+        .db('activity_log')
+        .where({ subject_person_id: camilleId, action: 'fhir.read', object_type: 'Immunization' })
+        .count<{ n: string }[]>('* as n')
+        .then((r) => Number(r[0].n)),
+    ).toBeGreaterThanOrEqual(2)
   })
 })
 
 describe('one consent: the catalogue is the truth for a client linked to a catalogue service', () => {
   test('consent on the OAuth page is the catalogue consent; a new catalogue version needs a new consent; «Désynchroniser» in the catalogue revokes the tokens', async () => {
     const service = await o.t.db('catalogue_services').where({ slug: 'freestyle-librelink' }).first()
-    const client = await registerClient(o.t, { name: 'FreeStyle LibreLink', scopes: ['observation.read', 'observation.write', 'document.read'], catalogueServiceId: service.id })
-    const { tokens, config } = await connectService(o, client, ['observation.read', 'observation.write', 'document.read'], ['observation.write'], camille)
+    const client = await registerClient(o.t, {
+      name: 'FreeStyle LibreLink',
+      scopes: ['observation.read', 'observation.write', 'document.read'],
+      catalogueServiceId: service.id,
+    })
+    const { tokens, config } = await connectService(
+      o,
+      client,
+      ['observation.read', 'observation.write', 'document.read'],
+      ['observation.write'],
+      camille,
+    )
     // document.read is not asked by the catalogue's version 1: never offered, never granted.
     expect(tokens.scope.split(' ')).not.toContain('document.read')
     const conn = await o.t.db('service_connections').where({ person_id: camilleId, service_id: service.id }).whereNull('ended_at').first()
@@ -247,16 +313,32 @@ describe('one consent: the catalogue is the truth for a client linked to a catal
     expect(connected.text).toContain('Ajouter des mesures à votre profil médical')
 
     // In the catalogue, Camille also allows reading: the same truth, the next token may read.
-    const changed = await submitForm(camille, `/catalogue/${service.slug}/connecter`, { 'autorisations[]': ['mesures:read', 'mesures:write'] })
+    const changed = await submitForm(camille, `/catalogue/${service.slug}/connecter`, {
+      'autorisations[]': ['mesures:read', 'mesures:write'],
+    })
     expect(changed.status).toBe(303)
     expect(await o.t.services.connections.consentedScopes(camilleId, client.id)).toEqual(['observation.read', 'observation.write'])
 
     // A new version asks documents: not granted before a new consent.
-    await o.t.services.catalogue.publishRequests(service.id, [{ category: 'mesures', access: 'read' }, { category: 'mesures', access: 'write' }, { category: 'documents', access: 'read' }])
+    await o.t.services.catalogue.publishRequests(service.id, [
+      { category: 'mesures', access: 'read' },
+      { category: 'mesures', access: 'write' },
+      { category: 'documents', access: 'read' },
+    ])
     expect(await o.t.services.connections.consentedScopes(camilleId, client.id)).toEqual(['observation.read', 'observation.write'])
-    const again = await connectService(o, client, ['observation.read', 'observation.write', 'document.read'], ['observation.read', 'observation.write', 'document.read'], camille)
+    const again = await connectService(
+      o,
+      client,
+      ['observation.read', 'observation.write', 'document.read'],
+      ['observation.read', 'observation.write', 'document.read'],
+      camille,
+    )
     expect(again.tokens.scope.split(' ')).toEqual(expect.arrayContaining(['observation.read', 'document.read']))
-    expect(await o.t.services.connections.consentedScopes(camilleId, client.id)).toEqual(['observation.read', 'observation.write', 'document.read'])
+    expect(await o.t.services.connections.consentedScopes(camilleId, client.id)).toEqual([
+      'observation.read',
+      'observation.write',
+      'document.read',
+    ])
     expect((await fhirGet(o, '/DocumentReference', again.tokens.access_token)).status).toBe(200)
 
     // «Désynchroniser» from the catalogue page: every token and refresh token of the client is dead.
@@ -264,7 +346,9 @@ describe('one consent: the catalogue is the truth for a client linked to a catal
     expect(off.status).toBe(303)
     expect((await fhirGet(o, '/Observation', again.tokens.access_token)).status).toBe(401)
     await expect(oidcClient.refreshTokenGrant(config, again.tokens.refresh_token)).rejects.toThrow()
-    expect(await o.t.db('oidc_payloads').whereRaw("payload->>'clientId' = ?", [client.id]).where({ model: 'RefreshToken' }).first()).toBeUndefined()
+    expect(
+      await o.t.db('oidc_payloads').whereRaw("payload->>'clientId' = ?", [client.id]).where({ model: 'RefreshToken' }).first(),
+    ).toBeUndefined()
   })
 })
 
@@ -274,11 +358,20 @@ describe('«Désynchroniser» from «Services connectés» for a catalogue servi
     const client = await registerClient(o.t, { name: 'Appfine', scopes: ['observation.read'], catalogueServiceId: 'appfine' })
     const { tokens } = await connectService(o, client, ['observation.read'], ['observation.read'], camille)
     expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(200)
-    const res = await submitForm(camille, '/mon-espace/services-connectes', {}, `/mon-espace/services-connectes/${client.id}/desynchroniser`)
+    const res = await submitForm(
+      camille,
+      '/mon-espace/services-connectes',
+      {},
+      `/mon-espace/services-connectes/${client.id}/desynchroniser`,
+    )
     expect(res.status).toBe(303)
-    expect(await o.t.db('service_connections').where({ person_id: camilleId, service_id: service.id }).whereNull('ended_at').first()).toBeUndefined()
+    expect(
+      await o.t.db('service_connections').where({ person_id: camilleId, service_id: service.id }).whereNull('ended_at').first(),
+    ).toBeUndefined()
     expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(401)
-    expect(await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.disconnected', object_id: service.id }).first()).toBeTruthy()
+    expect(
+      await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'service.disconnected', object_id: service.id }).first(),
+    ).toBeTruthy()
   })
 })
 
@@ -308,18 +401,32 @@ describe('closed or opposed space', () => {
 describe('a consent changed between two searches', () => {
   test('the second search is decided on the consent as it is now, not as it was at the first', async () => {
     const client = await registerClient(o.t, { scopes: ['observation.read', 'immunization.read'] })
-    const { tokens } = await connectService(o, client, ['observation.read', 'immunization.read'], ['observation.read', 'immunization.read'], camille)
+    const { tokens } = await connectService(
+      o,
+      client,
+      ['observation.read', 'immunization.read'],
+      ['observation.read', 'immunization.read'],
+      camille,
+    )
     for (let i = 0; i < 3; i++) expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(200)
     const reads = await count('activity_log', { subject_person_id: camilleId, action: 'fhir.read', object_type: 'Observation' })
     // Camille withdraws the measures (vaccinations stay allowed): the token still carries the scope.
-    await o.t.db('service_consents').where({ person_id: camilleId, client_id: client.id }).whereNull('revoked_at').update({ scopes: ['immunization.read'] })
+    await o.t
+      .db('service_consents')
+      .where({ person_id: camilleId, client_id: client.id })
+      .whereNull('revoked_at')
+      .update({ scopes: ['immunization.read'] })
     const res = await fhirGet(o, '/Observation?_count=1', tokens.access_token)
     expect(res.status).toBe(403)
     expect(res.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] })
     expect(await count('activity_log', { subject_person_id: camilleId, action: 'fhir.read', object_type: 'Observation' })).toBe(reads)
     expect((await fhirGet(o, '/Immunization', tokens.access_token)).status).toBe(200)
     // Given back: allowed again.
-    await o.t.db('service_consents').where({ person_id: camilleId, client_id: client.id }).whereNull('revoked_at').update({ scopes: ['observation.read', 'immunization.read'] })
+    await o.t
+      .db('service_consents')
+      .where({ person_id: camilleId, client_id: client.id })
+      .whereNull('revoked_at')
+      .update({ scopes: ['observation.read', 'immunization.read'] })
     expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(200)
   })
 })
@@ -330,7 +437,9 @@ describe('searches that arrive together', () => {
     const { tokens } = await connectService(o, client, ['observation.read'], ['observation.read'], camille)
     expect((await fhirGet(o, '/Observation?_count=2', tokens.access_token)).status).toBe(200)
     const before = await count('activity_log', { subject_person_id: camilleId, action: 'fhir.read' })
-    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => fhirGet(o, `/Observation?_count=${1 + (i % 3)}`, tokens.access_token)))
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => fhirGet(o, `/Observation?_count=${1 + (i % 3)}`, tokens.access_token)),
+    )
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200))
     expect(answers.map((a) => a.body.entry.length)).toEqual(Array.from({ length: 8 }, (_, i) => 1 + (i % 3)))
     expect(await count('activity_log', { subject_person_id: camilleId, action: 'fhir.read' })).toBe(before + 8)

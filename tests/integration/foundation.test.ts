@@ -34,7 +34,8 @@ describe('socle : en-têtes, sessions, erreurs', () => {
     const csp = res.headers['content-security-policy']
     const nonce = csp.match(/'nonce-([^']+)'/)?.[1]
     expect(nonce).toBeTruthy()
-    for (const d of ["object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'", "default-src 'self'"]) expect(csp).toContain(d)
+    for (const d of ["object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'", "default-src 'self'"])
+      expect(csp).toContain(d)
     expect(csp).not.toContain('unsafe-inline')
     const $ = cheerio.load(res.text)
     expect($('html').attr('lang')).toBe('fr')
@@ -62,7 +63,19 @@ describe('socle : en-têtes, sessions, erreurs', () => {
     const ref = express()
     setUpSecurityReference(ref, n1)
     const expected = await request(ref).get('/')
-    const names = ['content-security-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster', 'referrer-policy', 'x-content-type-options', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']
+    const names = [
+      'content-security-policy',
+      'cross-origin-opener-policy',
+      'cross-origin-resource-policy',
+      'origin-agent-cluster',
+      'referrer-policy',
+      'x-content-type-options',
+      'x-dns-prefetch-control',
+      'x-download-options',
+      'x-frame-options',
+      'x-permitted-cross-domain-policies',
+      'x-xss-protection',
+    ]
     for (const name of names) {
       expect(expected.headers[name]).toBeTruthy()
       expect([name, one.headers[name]]).toEqual([name, expected.headers[name]])
@@ -137,7 +150,10 @@ describe('socle : en-têtes, sessions, erreurs', () => {
   })
 
   it('refuse un corps trop volumineux avec une page 413', async () => {
-    const res = await request(t.app).post('/connexion').type('form').send({ login: 'x'.repeat(100_000) })
+    const res = await request(t.app)
+      .post('/connexion')
+      .type('form')
+      .send({ login: 'x'.repeat(100_000) })
     expect(res.status).toBe(413)
     expect(res.text).toContain('Envoi trop volumineux')
   })

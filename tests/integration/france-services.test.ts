@@ -51,7 +51,13 @@ describe('France Services : accompagner une personne', () => {
   })
 
   it("l'identification exige les trois informations et l'attestation ; une combinaison fausse ne révèle jamais l'existence", async () => {
-    let r = await submitForm(nadia, '/france-services/accompagner', { nir: '', 'birthDate-day': '', 'birthDate-month': '', 'birthDate-year': '', surname: '' })
+    let r = await submitForm(nadia, '/france-services/accompagner', {
+      nir: '',
+      'birthDate-day': '',
+      'birthDate-month': '',
+      'birthDate-year': '',
+      surname: '',
+    })
     expect(r.status).toBe(400)
     let $ = cheerio.load(r.text)
     expect($('title').text()).toMatch(/^Erreur : /)
@@ -60,17 +66,29 @@ describe('France Services : accompagner une personne', () => {
 
     // The right person without the attestation: refused, nothing written.
     const before = await t.db('activity_log').where({ action: 'france_services.identified' }).count({ n: '*' }).first()
-    r = await submitForm(nadia, '/france-services/accompagner', identity({ nir: JEAN.nir, birthDate: JEAN.birth_date, surname: 'Dupont' }, false))
+    r = await submitForm(
+      nadia,
+      '/france-services/accompagner',
+      identity({ nir: JEAN.nir, birthDate: JEAN.birth_date, surname: 'Dupont' }, false),
+    )
     expect(r.status).toBe(400)
     expect(cheerio.load(r.text)('#surname').attr('value')).toBe('Dupont')
     const after = await t.db('activity_log').where({ action: 'france_services.identified' }).count({ n: '*' }).first()
     expect(after!.n).toBe(before!.n)
 
     // Wrong surname for an existing person, and a NIR nobody has: the same answer.
-    const wrongName = await submitForm(nadia, '/france-services/accompagner', identity({ nir: JEAN.nir, birthDate: JEAN.birth_date, surname: 'Durand' }))
+    const wrongName = await submitForm(
+      nadia,
+      '/france-services/accompagner',
+      identity({ nir: JEAN.nir, birthDate: JEAN.birth_date, surname: 'Durand' }),
+    )
     const other = await createPerson(t.db)
     await t.db('insured_persons').where({ id: other.id }).del()
-    const nobody = await submitForm(nadia, '/france-services/accompagner', identity({ nir: other.nir, birthDate: other.birthDate, surname: 'Durand' }))
+    const nobody = await submitForm(
+      nadia,
+      '/france-services/accompagner',
+      identity({ nir: other.nir, birthDate: other.birthDate, surname: 'Durand' }),
+    )
     for (const res of [wrongName, nobody]) {
       expect(res.status).toBe(400)
       expect(errorText(res.text, 'nir')).toBe(IDENTIFY_MISMATCH)
@@ -88,13 +106,19 @@ describe('France Services : accompagner une personne', () => {
     expect(h1(r.text)).toBe('Jean Dupont')
     const main = text(r.text)
     expect(main).toContain('Informé, profil pas encore activé')
-    expect(main).toContain('Date limite pour s\'opposer')
+    expect(main).toContain("Date limite pour s'opposer")
     expect(main).toMatch(/Code provisoire valable Oui, jusqu'au/)
     expect(main).toContain('Par courriel')
     expect(main).toMatch(/Adresse électronique j•+@courriel\.example/)
     expect(r.text).not.toContain(JEAN.email)
     expect(r.text).not.toContain(JEAN.nir)
-    const row = await t.db('activity_log').where({ subject_person_id: (await t.db('insured_persons').where({ nir: JEAN.nir }).first()).id, action: 'france_services.identified' }).first()
+    const row = await t
+      .db('activity_log')
+      .where({
+        subject_person_id: (await t.db('insured_persons').where({ nir: JEAN.nir }).first()).id,
+        action: 'france_services.identified',
+      })
+      .first()
     expect(row).toMatchObject({ actor_role: 'agent', actor_name: 'Nadia Roux', actor_organisation: 'France Services Montreuil' })
     expect(row.details.label).toBe('Action réalisée par un conseiller France Services (France Services Montreuil)')
   })
@@ -121,11 +145,18 @@ describe('France Services : accompagner une personne', () => {
     expect(receipt.text).not.toContain(sent)
     expect(receipt.text).not.toContain(sent.replace(/ /g, ''))
     // The old code no longer works.
-    expect(Number((await t.db('provisional_codes').where({ person_id: p.id }).whereNull('voided_at').count({ n: '*' }).first())!.n)).toEqual(1)
-    const rows = await t.db('activity_log').where({ subject_person_id: p.id }).whereIn('action', ['code.issued', 'france_services.new_code'])
+    expect(
+      Number((await t.db('provisional_codes').where({ person_id: p.id }).whereNull('voided_at').count({ n: '*' }).first())!.n),
+    ).toEqual(1)
+    const rows = await t
+      .db('activity_log')
+      .where({ subject_person_id: p.id })
+      .whereIn('action', ['code.issued', 'france_services.new_code'])
     expect(rows).toHaveLength(2)
     for (const row of rows) expect(row).toMatchObject({ actor_role: 'agent', actor_organisation: 'France Services Montreuil' })
-    expect(rows.find((x) => x.action === 'france_services.new_code').details.label).toBe('Action réalisée par un conseiller France Services (France Services Montreuil)')
+    expect(rows.find((x) => x.action === 'france_services.new_code').details.label).toBe(
+      'Action réalisée par un conseiller France Services (France Services Montreuil)',
+    )
 
     r = await submitForm(a, '/france-services/personne', {}, '/france-services/personne/nouveau-code')
     expect(r.headers.location).toBe('/france-services/personne')
@@ -160,7 +191,15 @@ describe('France Services : accompagner une personne', () => {
     expect((await a.get('/france-services/personne/opposition')).headers.location).toBe('/france-services/personne')
 
     // Another organisation's agent: 404 on the receipt.
-    await t.db('accounts').insert({ kind: 'agent', login: 'autre.agent', password_hash: await hashPassword('Autre-Guichet-Loin-12'), display_name: 'Autre Agent', organisation: 'France Services Lille', email: 'autre.agent@courriel.example', email_verified_at: new Date() })
+    await t.db('accounts').insert({
+      kind: 'agent',
+      login: 'autre.agent',
+      password_hash: await hashPassword('Autre-Guichet-Loin-12'),
+      display_name: 'Autre Agent',
+      organisation: 'France Services Lille',
+      email: 'autre.agent@courriel.example',
+      email_verified_at: new Date(),
+    })
     const b = agent(t.app)
     await signIn(b, t.db, 'agent', 'autre.agent', 'Autre-Guichet-Loin-12')
     expect((await b.get(r.headers.location)).status).toBe(404)
@@ -178,7 +217,10 @@ describe('France Services : accompagner une personne', () => {
     const page = await a.get('/france-services/personne')
     expect(text(page.text)).toContain('(dépassée)')
     expect(page.text).not.toContain('/france-services/personne/opposition')
-    const r = await a.post('/france-services/personne/opposition').type('form').send({ _csrf: cheerio.load(page.text)('input[name=_csrf]').first().val() as string, confirm: 'yes' })
+    const r = await a
+      .post('/france-services/personne/opposition')
+      .type('form')
+      .send({ _csrf: cheerio.load(page.text)('input[name=_csrf]').first().val() as string, confirm: 'yes' })
     expect(r.headers.location).toBe('/france-services/personne')
     expect((await t.db('spaces').where({ person_id: p.id }).first()).state).toBe('notified')
   })
@@ -240,7 +282,13 @@ describe('France Services : session accompagnée', () => {
     const a = agent(t.app)
     await signIn(a, t.db, 'agent', NADIA.login, NADIA.password)
     await submitForm(a, '/france-services/accompagner', identity({ nir: JEAN.nir, birthDate: JEAN.birth_date, surname: 'Dupont' }))
-    const agentSids = (await t.db('account_sessions').join('accounts', 'accounts.id', 'account_sessions.account_id').where({ login: NADIA.login }).select('sid')).map((x) => x.sid)
+    const agentSids = (
+      await t
+        .db('account_sessions')
+        .join('accounts', 'accounts.id', 'account_sessions.account_id')
+        .where({ login: NADIA.login })
+        .select('sid')
+    ).map((x) => x.sid)
     const r = await submitForm(a, '/france-services/session-accompagnee', {})
     expect(r.status).toBe(303)
     expect(r.headers.location).toBe('/session-accompagnee')
@@ -277,7 +325,12 @@ describe('France Services : session accompagnée', () => {
     const creds = cheerio.load((await a.get('/activer-mon-profil/identifiant')).text)
     expect(creds('#password').attr('autocomplete')).toBe('new-password')
     expect(creds('#identifiant').attr('autocomplete')).toBe('off')
-    r = await activate(a, t.db, { code: formatCode(DEMO_CODES.jean), nir: JEAN.nir, birthDate: JEAN.birth_date }, { identifiant: 'jean.dupont69', password: 'Bellecour et la Saône 1950', email: JEAN.email! })
+    r = await activate(
+      a,
+      t.db,
+      { code: formatCode(DEMO_CODES.jean), nir: JEAN.nir, birthDate: JEAN.birth_date },
+      { identifiant: 'jean.dupont69', password: 'Bellecour et la Saône 1950', email: JEAN.email! },
+    )
     expect(r.headers.location).toBe('/mon-espace')
     const space = await a.get('/mon-espace')
     expect(space.status).toBe(200)
@@ -289,7 +342,10 @@ describe('France Services : session accompagnée', () => {
     expect(activated.details.assistedBy).toBe('France Services Montreuil')
 
     // «Terminer»: the session is destroyed and the browser told to forget everything.
-    const ended = await a.post('/session-accompagnee/terminer').type('form').send({ _csrf: $('#bandeau-accompagnement input[name=_csrf]').val() as string })
+    const ended = await a
+      .post('/session-accompagnee/terminer')
+      .type('form')
+      .send({ _csrf: $('#bandeau-accompagnement input[name=_csrf]').val() as string })
     expect(ended.status).toBe(303)
     expect(ended.headers.location).toBe('/session-accompagnee/terminee')
     expect(ended.headers['clear-site-data']).toContain('"cookies"')
@@ -298,11 +354,15 @@ describe('France Services : session accompagnée', () => {
     expect(endPage.text).not.toContain('bandeau-accompagnement')
     expect((await a.get('/mon-espace')).status).toBe(303)
     expect((await a.get('/session-accompagnee')).headers.location).toBe('/session-accompagnee/terminee')
-    const jeanSessions = await t.db('account_sessions').join('accounts', 'accounts.id', 'account_sessions.account_id').where({ login: 'jean.dupont69' }).select('sid')
+    const jeanSessions = await t
+      .db('account_sessions')
+      .join('accounts', 'accounts.id', 'account_sessions.account_id')
+      .where({ login: 'jean.dupont69' })
+      .select('sid')
     for (const s of jeanSessions) expect(await t.redis!.exists(sessionKey(s.sid))).toBe(0)
   })
 
-  it("le conseiller qui se reconnecte pendant une session accompagnée la termine : plus de bandeau, sa session normale", async () => {
+  it('le conseiller qui se reconnecte pendant une session accompagnée la termine : plus de bandeau, sa session normale', async () => {
     const { a, sid } = await openAssisted()
     await signIn(a, t.db, 'agent', NADIA.login, NADIA.password)
     expect(await t.redis!.exists(sessionKey(sid))).toBe(0)

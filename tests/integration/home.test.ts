@@ -21,7 +21,12 @@ describe('accueil du patient : une seule instruction, les mêmes données', () =
     leoId = (await t.db('insured_persons').where({ nir: DEMO_PERSONS.leo.nir }).first()).id
     // A pending invitation for Camille, so that the invitations block is not empty.
     const other = await t.db('insured_persons').whereNotIn('id', [camille.personId!, leoId]).first('id')
-    await t.db('representative_invitations').insert({ child_person_id: leoId, invited_by_person_id: other.id, invitee_person_id: camille.personId, expires_at: new Date(Date.now() + 86_400_000) })
+    await t.db('representative_invitations').insert({
+      child_person_id: leoId,
+      invited_by_person_id: other.id,
+      invitee_person_id: camille.personId,
+      expires_at: new Date(Date.now() + 86_400_000),
+    })
   })
   afterAll(async () => {
     await t.close()
@@ -55,7 +60,11 @@ describe('accueil du patient : une seule instruction, les mêmes données', () =
   it("un aidant sans délégation : la politique d'accès refuse l'historique, aucun dernier accès", async () => {
     // Léo's account «acting as carer» on Camille's profile without any delegation: Camille's history has
     // professional accesses, the policy must hide them.
-    const carer: Actor = { ...camille, acting: { personId: camille.personId!, as: 'carer', displayName: 'Camille Martin' }, personId: leoId }
+    const carer: Actor = {
+      ...camille,
+      acting: { personId: camille.personId!, as: 'carer', displayName: 'Camille Martin' },
+      personId: leoId,
+    }
     const home = await t.services.home.patientHome(carer)
     expect(home.lastAccesses).toEqual([])
     expect(home).toEqual(await separately(carer))
@@ -72,7 +81,9 @@ describe('accueil du patient : une seule instruction, les mêmes données', () =
     // An account that is not a patient's, or a disabled one: no row, the actor is read alone. Requests
     // that come together share one statement, each with its own answer.
     const operator = await t.db('accounts').where({ kind: 'operator' }).first('id')
-    const together = await Promise.all([camille.accountId, operator.id, camille.accountId, 'pas-un-uuid'].map((id) => t.services.home.actorPageRead.read({}, id)))
+    const together = await Promise.all(
+      [camille.accountId, operator.id, camille.accountId, 'pas-un-uuid'].map((id) => t.services.home.actorPageRead.read({}, id)),
+    )
     expect(together).toEqual([row, undefined, row, undefined])
     await t.db('accounts').where({ id: camille.accountId }).update({ disabled_at: new Date() })
     try {

@@ -13,7 +13,13 @@ import { toEntry } from '../../src/features/history/repository'
 import { entryHash, verifyChain } from '../../src/domain/hashChain'
 import type { Actor } from '../../src/domain/actor'
 import type pg from 'pg'
-import { groupedOneRoundTrips, preparedStatement, resyncPrepared, sqlLiteral, transactionInOneRoundTrip } from '../../src/infrastructure/database'
+import {
+  groupedOneRoundTrips,
+  preparedStatement,
+  resyncPrepared,
+  sqlLiteral,
+  transactionInOneRoundTrip,
+} from '../../src/infrastructure/database'
 
 const logger = createLogger('silent')
 
@@ -57,8 +63,18 @@ describe('courriels : boîte d’envoi transactionnelle et SMTP', () => {
 
   it('délivre par un vrai serveur SMTP et efface le corps une fois envoyé', async () => {
     const notifier = createNotifier({ smtp: true })
-    await d.db.transaction((trx) => notifier.email(trx, { to: 'jean.dupont@courriel.example', subject: 'Votre code de connexion', text: 'Votre code est 123456', kind: 'otp' }))
-    const deliverer = createDeliverer(d.db, logger, { smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Mon espace santé <ne-pas-repondre@monespacesante.example>' })
+    await d.db.transaction((trx) =>
+      notifier.email(trx, {
+        to: 'jean.dupont@courriel.example',
+        subject: 'Votre code de connexion',
+        text: 'Votre code est 123456',
+        kind: 'otp',
+      }),
+    )
+    const deliverer = createDeliverer(d.db, logger, {
+      smtpUrl: `smtp://127.0.0.1:${port}`,
+      from: 'Mon espace santé <ne-pas-repondre@monespacesante.example>',
+    })
     const sent = await deliverer.deliverPending()
     deliverer.close()
     expect(sent).toBe(1)
@@ -155,7 +171,12 @@ describe('tâches de fond (pg-boss)', () => {
 
 describe('journal d’activité', () => {
   let d: TestDatabase
-  const actor: Actor = { accountId: '00000000-0000-0000-0000-000000000001', kind: 'professional', displayName: 'Dr Sophie Bernard', organisation: 'Cabinet médical des Lilas' }
+  const actor: Actor = {
+    accountId: '00000000-0000-0000-0000-000000000001',
+    kind: 'professional',
+    displayName: 'Dr Sophie Bernard',
+    organisation: 'Cabinet médical des Lilas',
+  }
   beforeAll(async () => {
     d = await createTestDatabase()
   })
@@ -169,7 +190,9 @@ describe('journal d’activité', () => {
     // The demo data may already have written rows on Camille's chain: the new ones follow them.
     const before = Number((await d.db('activity_log').where({ chain_key: person }).max<{ max: string | null }[]>('seq as max'))[0].max ?? 0)
     for (let i = 0; i < 3; i++) {
-      await d.db.transaction((trx) => log.record(trx, actor, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: String(i) }))
+      await d.db.transaction((trx) =>
+        log.record(trx, actor, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: String(i) }),
+      )
     }
     const rows = await d.db('activity_log').where({ chain_key: person }).andWhere('seq', '>', before).orderBy('seq')
     expect(rows.map((r) => Number(r.seq))).toEqual([before + 1, before + 2, before + 3])
@@ -206,7 +229,11 @@ describe('journal d’activité', () => {
   it('sérialise les écritures concurrentes d’une même chaîne', async () => {
     const log = createActivityLog(d.db)
     const person = (await d.db('insured_persons').where({ first_names: 'Jean' }).first()).id
-    await Promise.all(Array.from({ length: 10 }, (_, i) => d.db.transaction((trx) => log.record(trx, actor, { action: 'profile.read', subjectPersonId: person, objectId: String(i) }))))
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        d.db.transaction((trx) => log.record(trx, actor, { action: 'profile.read', subjectPersonId: person, objectId: String(i) })),
+      ),
+    )
     const seqs = await d.db('activity_log').where({ chain_key: person }).orderBy('seq').pluck('seq')
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     expect(verifyChain((await d.db('activity_log').where({ chain_key: person }).orderBy('seq')).map(toEntry))).toBeUndefined()
@@ -216,7 +243,13 @@ describe('journal d’activité', () => {
     const log = createActivityLog(d.db)
     const person = (await d.db('insured_persons').where({ first_names: 'Camille' }).first()).id
     const details = { titre: 'Compte rendu « cardiologie » — "seq":0 \\ 🫀', seq: 99, liste: [1.5, null, { z: 'é', a: true }] }
-    await d.db.transaction((trx) => log.record(trx, { ...actor, displayName: 'Dr Zoé Lefèvre-Ñúñez' }, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: 'doc-é', details }))
+    await d.db.transaction((trx) =>
+      log.record(
+        trx,
+        { ...actor, displayName: 'Dr Zoé Lefèvre-Ñúñez' },
+        { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: 'doc-é', details },
+      ),
+    )
     const row = await d.db('activity_log').where({ chain_key: person }).orderBy('seq', 'desc').first()
     expect(row.details).toEqual(details)
     expect(row.hash).toBe(entryHash(row.prev_hash, toEntry(row)))
@@ -228,7 +261,9 @@ describe('journal d’activité', () => {
     const details = { titre: "l'examen \\ « n°2 » '); DROP TABLE activity_log; --", seq: 1 }
     const conn = (await d.db.client.acquireConnection()) as pg.Client
     try {
-      await conn.query(`BEGIN; ${log.appendStatement({ ...actor, displayName: "Dr O'Brien \\" }, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: "o'1", details }, sqlLiteral)}; COMMIT`)
+      await conn.query(
+        `BEGIN; ${log.appendStatement({ ...actor, displayName: "Dr O'Brien \\" }, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: "o'1", details }, sqlLiteral)}; COMMIT`,
+      )
     } finally {
       await d.db.client.releaseConnection(conn)
     }
@@ -238,7 +273,10 @@ describe('journal d’activité', () => {
     expect(row.object_id).toBe("o'1")
     expect(row.hash).toBe(entryHash(row.prev_hash, toEntry(row)))
     // Linked to the head before it (an earlier test of this file breaks this chain on purpose further back).
-    const previous = await d.db('activity_log').where({ chain_key: person, seq: row.seq - 1 }).first()
+    const previous = await d
+      .db('activity_log')
+      .where({ chain_key: person, seq: row.seq - 1 })
+      .first()
     expect(row.prev_hash).toBe(previous.hash)
   })
 
@@ -258,7 +296,9 @@ describe('journal d’activité', () => {
       const other = preparedStatement(conn, d.db('insured_persons').where('id', '00000000-0000-0000-0000-000000000000').select('id'))
       await expect(conn.query(`${other.text}; SELECT 1/0`)).rejects.toThrow()
       await resyncPrepared(conn)
-      expect(preparedStatement(conn, d.db('insured_persons').where('id', '00000000-0000-0000-0000-000000000000').select('id')).text).toMatch(/^EXECUTE /)
+      expect(
+        preparedStatement(conn, d.db('insured_persons').where('id', '00000000-0000-0000-0000-000000000000').select('id')).text,
+      ).toMatch(/^EXECUTE /)
     } finally {
       await d.db.client.releaseConnection(conn)
     }
@@ -267,7 +307,8 @@ describe('journal d’activité', () => {
   it('transactionInOneRoundTrip : la garde qui échoue (MS001) annule tout, sans erreur ; une autre erreur est levée ; sinon tout est validé', async () => {
     const camille = await d.db('insured_persons').where({ first_names: 'Camille' }).first('id', 'last_name')
     const marker = `essai-${Date.now()}`
-    const guard = (expected: string) => d.db.raw('SELECT facts_unchanged((SELECT last_name FROM insured_persons WHERE id = ?), ?)', [camille.id, expected])
+    const guard = (expected: string) =>
+      d.db.raw('SELECT facts_unchanged((SELECT last_name FROM insured_persons WHERE id = ?), ?)', [camille.id, expected])
     const query = () => d.db('insured_persons').where({ id: camille.id }).select('first_names')
     const last = `INSERT INTO outbox (channel, kind, recipient, subject, body, status) VALUES ('email', 'essai', ${sqlLiteral(marker)}, 's', 'b', 'kept')`
     const sent = async () => Number((await d.db('outbox').where({ recipient: marker }).count<{ n: string }[]>('* as n'))[0].n)
@@ -289,12 +330,18 @@ describe('journal d’activité', () => {
   it('groupedOneRoundTrips : les appels d’un même tour partagent une transaction et un commit ; si un appel échoue, chacun est rejoué seul et reçoit sa propre issue, sans doublon', async () => {
     const camille = await d.db('insured_persons').where({ first_names: 'Camille' }).first('id', 'last_name')
     const run = groupedOneRoundTrips(d.db)
-    const guard = (expected: string) => d.db.raw('SELECT facts_unchanged((SELECT last_name FROM insured_persons WHERE id = ?), ?)', [camille.id, expected])
+    const guard = (expected: string) =>
+      d.db.raw('SELECT facts_unchanged((SELECT last_name FROM insured_persons WHERE id = ?), ?)', [camille.id, expected])
     const query = (n: number) => d.db.raw('SELECT ?::int AS n', [n])
     const marker = `groupe-${Date.now()}`
     // Each `last` records its call and the transaction it ran in.
-    const last = (n: number) => `INSERT INTO outbox (channel, kind, recipient, subject, body, status) VALUES ('email', 'essai', ${sqlLiteral(`${marker}-${n}`)}, txid_current()::text, 'b', 'kept')`
-    const rows = async () => (await d.db('outbox').where('recipient', 'like', `${marker}-%`).select('recipient', 'subject')) as { recipient: string; subject: string }[]
+    const last = (n: number) =>
+      `INSERT INTO outbox (channel, kind, recipient, subject, body, status) VALUES ('email', 'essai', ${sqlLiteral(`${marker}-${n}`)}, txid_current()::text, 'b', 'kept')`
+    const rows = async () =>
+      (await d.db('outbox').where('recipient', 'like', `${marker}-%`).select('recipient', 'subject')) as {
+        recipient: string
+        subject: string
+      }[]
 
     // Three calls in the same turn: one transaction, each gets its own query's rows.
     const ok = await Promise.all([1, 2, 3].map((n) => run<{ n: number }>(guard(camille.last_name), query(n), last(n))))
@@ -320,9 +367,17 @@ describe('journal d’activité', () => {
 
     // A `last` of two statements breaks the count of results: committed, so never replayed (no
     // double write), and every caller of the group is told.
-    const broken = await Promise.allSettled([run(guard(camille.last_name), query(8), `${last(8)}; SELECT 1`), run(guard(camille.last_name), query(9), last(9))])
+    const broken = await Promise.allSettled([
+      run(guard(camille.last_name), query(8), `${last(8)}; SELECT 1`),
+      run(guard(camille.last_name), query(9), last(9)),
+    ])
     expect(broken.map((o) => o.status)).toEqual(['rejected', 'rejected'])
-    expect((await rows()).map((r) => r.recipient).filter((r) => /-(8|9)$/.test(r)).sort()).toEqual([`${marker}-8`, `${marker}-9`])
+    expect(
+      (await rows())
+        .map((r) => r.recipient)
+        .filter((r) => /-(8|9)$/.test(r))
+        .sort(),
+    ).toEqual([`${marker}-8`, `${marker}-9`])
   })
 })
 
@@ -340,9 +395,14 @@ describe('limites de débit : baux pris dans Redis', () => {
 
   it('deux processus qui prennent des baux de 4 points ne dépassent jamais ensemble la limite de 10 par fenêtre ; le suivant reçoit 429', async () => {
     const prefix = `essai-bail-${Date.now()}:`
-    const make = () => createLimiterFactory({ redis, db: d.db, prefix })('api', { points: 10, durationSeconds: 60, message: 'Trop de requêtes.', lease: 4 })
+    const make = () =>
+      createLimiterFactory({ redis, db: d.db, prefix })('api', { points: 10, durationSeconds: 60, message: 'Trop de requêtes.', lease: 4 })
     const [a, b] = [make(), make()]
-    const outcome = (p: Promise<void>) => p.then(() => 'ok', (e: unknown) => (e instanceof TooManyRequestsError ? '429' : 'erreur'))
+    const outcome = (p: Promise<void>) =>
+      p.then(
+        () => 'ok',
+        (e: unknown) => (e instanceof TooManyRequestsError ? '429' : 'erreur'),
+      )
     // Interleaved, some at the same time: 10 granted in all, whoever asks.
     const results: string[] = []
     for (let i = 0; i < 7; i++) results.push(...(await Promise.all([outcome(a.consume('client')), outcome(b.consume('client'))])))
@@ -359,6 +419,14 @@ describe('limites de débit : baux pris dans Redis', () => {
   })
 
   it('pas de bail avec un blocage', () => {
-    expect(() => createLimiterFactory({ redis, db: d.db, prefix: 'x:' })('api', { points: 10, durationSeconds: 60, blockSeconds: 60, message: 'x', lease: 4 })).toThrow()
+    expect(() =>
+      createLimiterFactory({ redis, db: d.db, prefix: 'x:' })('api', {
+        points: 10,
+        durationSeconds: 60,
+        blockSeconds: 60,
+        message: 'x',
+        lease: 4,
+      }),
+    ).toThrow()
   })
 })

@@ -21,7 +21,11 @@ async function postMultipart(a: Agent, pageUrl: string, action: string, fields: 
   return req
 }
 
-const camilleIdentity = () => ({ nir: formatNir(DEMO_PERSONS.camille.nir), ...dateFields(DEMO_PERSONS.camille.birth_date), lastName: 'MARTIN' })
+const camilleIdentity = () => ({
+  nir: formatNir(DEMO_PERSONS.camille.nir),
+  ...dateFields(DEMO_PERSONS.camille.birth_date),
+  lastName: 'MARTIN',
+})
 
 describe('Messagerie sécurisée', () => {
   let t: TestApp
@@ -50,7 +54,13 @@ describe('Messagerie sécurisée', () => {
 
   const conversationsOf = async (a: Agent, base: string) => {
     const $ = cheerio.load((await a.get(base)).text)
-    return $('tbody tr').map((_, tr) => ({ subject: $(tr).find('td a').first().text().trim(), href: $(tr).find('td a').first().attr('href')!, state: $(tr).find('td').last().text().trim() })).get()
+    return $('tbody tr')
+      .map((_, tr) => ({
+        subject: $(tr).find('td a').first().text().trim(),
+        href: $(tr).find('td a').first().attr('href')!,
+        state: $(tr).find('td').last().text().trim(),
+      }))
+      .get()
   }
 
   it('the demo inbox: two conversations, one unread message counted in the navigation with a hidden «message non lu», no-store', async () => {
@@ -88,7 +98,13 @@ describe('Messagerie sécurisée', () => {
   })
 
   it('a professional starts a conversation (no consent needed) with an attachment; the patient gets an e-mail without content, sees it, replies', async () => {
-    const r = await postMultipart(moreau, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { ...camilleIdentity(), subject: 'Votre traitement', body: 'Bonjour, votre traitement est prêt à la pharmacie.' }, { bytes: simplePdf(['Ordonnance delivree']), name: 'délivrance.pdf' })
+    const r = await postMultipart(
+      moreau,
+      '/pro/messagerie/nouveau',
+      '/pro/messagerie/nouveau',
+      { ...camilleIdentity(), subject: 'Votre traitement', body: 'Bonjour, votre traitement est prêt à la pharmacie.' },
+      { bytes: simplePdf(['Ordonnance delivree']), name: 'délivrance.pdf' },
+    )
     expect(r.status).toBe(303)
     const convUrl = r.headers.location as string
     const convId = convUrl.split('/').pop()!
@@ -112,13 +128,17 @@ describe('Messagerie sécurisée', () => {
     const page = cheerio.load((await camille.get(`/messagerie/${convId}`)).text)
     expect(page('h1').text().trim()).toBe('Votre traitement')
     expect(page('a[download]').text()).toContain('délivrance.pdf')
-    const reply = await postMultipart(camille, `/messagerie/${convId}`, `/messagerie/${convId}/repondre`, { body: 'Merci, je passe demain.' })
+    const reply = await postMultipart(camille, `/messagerie/${convId}`, `/messagerie/${convId}/repondre`, {
+      body: 'Merci, je passe demain.',
+    })
     expect(reply.status).toBe(303)
     const proPage = await moreau.get(`/pro/messagerie/${convId}`)
     expect(proPage.text).toContain('Merci, je passe demain.')
     expect((await t.db('activity_log').where({ subject_person_id: camilleId, action: 'message.send', object_id: convId })).length).toBe(1)
     // The professional's read of the conversation is logged too.
-    expect((await t.db('activity_log').where({ subject_person_id: camilleId, action: 'message.read', object_id: convId })).length).toBeGreaterThan(0)
+    expect(
+      (await t.db('activity_log').where({ subject_person_id: camilleId, action: 'message.read', object_id: convId })).length,
+    ).toBeGreaterThan(0)
   })
 
   it('«Enregistrer dans mes documents»: one step, the document is in «Mes documents», encrypted, and the button becomes a link', async () => {
@@ -154,7 +174,9 @@ describe('Messagerie sécurisée', () => {
     const refused = await submitForm(camille, '/messagerie/ecrire', { professional: moreauId, body: 'Une autre question' })
     expect(refused.status).toBe(400)
     expect(errorText(refused.text, 'professional')).toMatch(/uniquement écrire à un professionnel de santé qui vous a déjà écrit/)
-    const again = await postMultipart(moreau, `/pro/messagerie/${conv.id}`, `/pro/messagerie/${conv.id}/repondre`, { body: 'Finalement, une boîte manque.' })
+    const again = await postMultipart(moreau, `/pro/messagerie/${conv.id}`, `/pro/messagerie/${conv.id}/repondre`, {
+      body: 'Finalement, une boîte manque.',
+    })
     expect(again.status).toBe(303)
     expect((await t.db('conversations').where({ id: conv.id }).first()).status).toBe('open')
     const ok = await submitForm(camille, '/messagerie/ecrire', { professional: moreauId, body: 'Je repasse la chercher.' })
@@ -170,14 +192,25 @@ describe('Messagerie sécurisée', () => {
     const page = await moreau.get('/pro/messagerie/nouveau?patient=dossier')
     expect(h1(page.text)).toBe('Écrire à Camille Martin')
     expect(cheerio.load(page.text)('input[name="nir"]').length).toBe(0)
-    const r = await postMultipart(moreau, '/pro/messagerie/nouveau?patient=dossier', '/pro/messagerie/nouveau', { patient: 'dossier', subject: 'Vaccin', body: 'Votre vaccin est arrivé.' })
+    const r = await postMultipart(moreau, '/pro/messagerie/nouveau?patient=dossier', '/pro/messagerie/nouveau', {
+      patient: 'dossier',
+      subject: 'Vaccin',
+      body: 'Votre vaccin est arrivé.',
+    })
     expect(r.status).toBe(303)
-    const conv = await t.db('conversations').where({ id: (r.headers.location as string).split('/').pop() }).first()
+    const conv = await t
+      .db('conversations')
+      .where({ id: (r.headers.location as string).split('/').pop() })
+      .first()
     expect(conv.person_id).toBe(camilleId)
     // Without a patient found in this session, the hidden field alone does nothing: the identity is asked.
     const other = agent(t.app)
     await signIn(other, t.db, 'professional', PROS.bernard.login, PROS.bernard.password)
-    const refused = await postMultipart(other, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { patient: 'dossier', subject: 'x', body: 'x' })
+    const refused = await postMultipart(other, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', {
+      patient: 'dossier',
+      subject: 'x',
+      body: 'x',
+    })
     expect(refused.status).toBe(400)
     expect(errorText(refused.text, 'lastName')).toBe('Saisissez le nom de famille du patient')
   })
@@ -192,7 +225,12 @@ describe('Messagerie sécurisée', () => {
   })
 
   it('IDOR: another patient and another professional get 404 on Camille’s conversation and attachment', async () => {
-    const att = await t.db('message_attachments as a').join('messages as m', 'm.id', 'a.message_id').join('conversations as c', 'c.id', 'm.conversation_id').where('c.person_id', camilleId).first('a.id', 'c.id as conversation_id')
+    const att = await t
+      .db('message_attachments as a')
+      .join('messages as m', 'm.id', 'a.message_id')
+      .join('conversations as c', 'c.id', 'm.conversation_id')
+      .where('c.person_id', camilleId)
+      .first('a.id', 'c.id as conversation_id')
     const conv = { id: att.conversation_id as string }
     const other = await createAccount(t.db)
     const stranger = agent(t.app)
@@ -211,27 +249,60 @@ describe('Messagerie sécurisée', () => {
   it('bad input: message over 5,000 characters, missing fields, unknown patient, closed or opposed space: French errors, form kept, nothing sent', async () => {
     const before = Number((await t.db('messages').count({ n: '*' }))[0].n)
     const long = 'a'.repeat(5001)
-    let r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { ...camilleIdentity(), subject: '', body: long })
+    let r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', {
+      ...camilleIdentity(),
+      subject: '',
+      body: long,
+    })
     expect(r.status).toBe(400)
     expect(cheerio.load(r.text)('title').text()).toMatch(/^Erreur : Écrire à un patient/)
     expect(errorText(r.text, 'body')).toBe('Le message doit contenir 5 000 caractères au maximum (il en contient 5 001)')
     expect(errorText(r.text, 'subject')).toBe("Saisissez l'objet du message")
     expect(cheerio.load(r.text)('textarea[name="body"]').val()).toBe(long)
     // Line breaks count once, as the character count shows them.
-    r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { ...camilleIdentity(), lastName: 'Dupont', subject: 'Objet', body: 'x' })
+    r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', {
+      ...camilleIdentity(),
+      lastName: 'Dupont',
+      subject: 'Objet',
+      body: 'x',
+    })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'nir')).toMatch(/^Aucun patient ne correspond/)
     const opposed = await createPerson(t.db, { state: 'opposed' })
-    r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { nir: opposed.nir, ...dateFields(opposed.birthDate), lastName: opposed.lastName, subject: 'Objet', body: 'x' })
+    r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', {
+      nir: opposed.nir,
+      ...dateFields(opposed.birthDate),
+      lastName: opposed.lastName,
+      subject: 'Objet',
+      body: 'x',
+    })
     expect(errorText(r.text, 'nir')).toMatch(/s'est opposé/)
     const closed = await createPerson(t.db, { state: 'closed' })
-    r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { nir: closed.nir, ...dateFields(closed.birthDate), lastName: closed.lastName, subject: 'Objet', body: 'x' })
+    r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', {
+      nir: closed.nir,
+      ...dateFields(closed.birthDate),
+      lastName: closed.lastName,
+      subject: 'Objet',
+      body: 'x',
+    })
     expect(errorText(r.text, 'nir')).toMatch(/est fermé/)
     const notified = await createPerson(t.db, { state: 'notified' })
-    r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { nir: notified.nir, ...dateFields(notified.birthDate), lastName: notified.lastName, subject: 'Objet', body: 'x' })
+    r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', {
+      nir: notified.nir,
+      ...dateFields(notified.birthDate),
+      lastName: notified.lastName,
+      subject: 'Objet',
+      body: 'x',
+    })
     expect(errorText(r.text, 'nir')).toMatch(/pas encore créé/)
     // A file of another type than its name says.
-    r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { ...camilleIdentity(), subject: 'Objet', body: 'x' }, { bytes: Buffer.from('du texte'), name: 'scan.pdf' })
+    r = await postMultipart(
+      haddad,
+      '/pro/messagerie/nouveau',
+      '/pro/messagerie/nouveau',
+      { ...camilleIdentity(), subject: 'Objet', body: 'x' },
+      { bytes: Buffer.from('du texte'), name: 'scan.pdf' },
+    )
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'attachment')).toMatch(/ne correspond pas/)
     expect(Number((await t.db('messages').count({ n: '*' }))[0].n)).toBe(before)
@@ -251,14 +322,22 @@ describe('Messagerie sécurisée', () => {
     expect(r.status).toBe(303)
     expect((await conversationsOf(camille, '/messagerie')).map((c) => c.href)).not.toContain(`/messagerie/${conv.id}`)
     expect((await conversationsOf(camille, '/messagerie/archives')).map((c) => c.href)).toContain(`/messagerie/${conv.id}`)
-    const again = await postMultipart(haddad, `/pro/messagerie/${conv.id}`, `/pro/messagerie/${conv.id}/repondre`, { body: 'Un dernier point.' })
+    const again = await postMultipart(haddad, `/pro/messagerie/${conv.id}`, `/pro/messagerie/${conv.id}/repondre`, {
+      body: 'Un dernier point.',
+    })
     expect(again.status).toBe(303)
     expect((await conversationsOf(camille, '/messagerie')).map((c) => c.href)).toContain(`/messagerie/${conv.id}`)
   })
 
   it('a representative reads and writes for Léo; the activity rows name the role', async () => {
     const leoId = (await t.db('insured_persons').where({ nir: DEMO_PERSONS.leo.nir }).first()).id
-    const r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { nir: DEMO_PERSONS.leo.nir, ...dateFields(DEMO_PERSONS.leo.birth_date), lastName: 'Martin', subject: 'Léo : contrôle', body: 'Bonjour, un contrôle est à prévoir.' })
+    const r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', {
+      nir: DEMO_PERSONS.leo.nir,
+      ...dateFields(DEMO_PERSONS.leo.birth_date),
+      lastName: 'Martin',
+      subject: 'Léo : contrôle',
+      body: 'Bonjour, un contrôle est à prévoir.',
+    })
     expect(r.status).toBe(303)
     const convId = (r.headers.location as string).split('/').pop()!
     // Léo has no account: the e-mail goes to his representative, without content.
@@ -271,7 +350,9 @@ describe('Messagerie sécurisée', () => {
     expect((await camille.post('/changer-de-profil').type('form').send({ _csrf: token, profil: leoId })).status).toBe(303)
     const list = await conversationsOf(camille, '/messagerie')
     expect(list.map((c) => c.subject)).toEqual(['Léo : contrôle'])
-    const reply = await postMultipart(camille, `/messagerie/${convId}`, `/messagerie/${convId}/repondre`, { body: 'Merci, nous prenons rendez-vous.' })
+    const reply = await postMultipart(camille, `/messagerie/${convId}`, `/messagerie/${convId}/repondre`, {
+      body: 'Merci, nous prenons rendez-vous.',
+    })
     expect(reply.status).toBe(303)
     const m = await t.db('messages').where({ conversation_id: convId, author_side: 'representative' }).first()
     expect(m.author_name).toBe('Camille Martin, pour Léo Martin')
@@ -283,12 +364,34 @@ describe('Messagerie sécurisée', () => {
   })
 
   it('a carer reads and writes Camille’s messages within the delegation, logged as «aidant», and may not download an attachment', async () => {
-    const start = await postMultipart(moreau, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', { ...camilleIdentity(), subject: 'Compte rendu de consultation', body: 'Voici le compte rendu.' }, { bytes: simplePdf(['Compte rendu']), name: 'compte-rendu.pdf' })
+    const start = await postMultipart(
+      moreau,
+      '/pro/messagerie/nouveau',
+      '/pro/messagerie/nouveau',
+      { ...camilleIdentity(), subject: 'Compte rendu de consultation', body: 'Voici le compte rendu.' },
+      { bytes: simplePdf(['Compte rendu']), name: 'compte-rendu.pdf' },
+    )
     expect(start.status).toBe(303)
     const convId = (start.headers.location as string).split('/').pop()!
-    const att = await t.db('message_attachments as a').join('messages as m', 'm.id', 'a.message_id').where('m.conversation_id', convId).first('a.id')
+    const att = await t
+      .db('message_attachments as a')
+      .join('messages as m', 'm.id', 'a.message_id')
+      .where('m.conversation_id', convId)
+      .first('a.id')
     const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidantmessagerie' })
-    const delegation = (await t.db('carers').insert({ person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(), starts_on: '2026-01-01', accepted_at: new Date() }).returning('id'))[0].id
+    const delegation = (
+      await t
+        .db('carers')
+        .insert({
+          person_id: camilleId,
+          carer_person_id: paul.id,
+          status: 'active',
+          invitation_expires_at: new Date(),
+          starts_on: '2026-01-01',
+          accepted_at: new Date(),
+        })
+        .returning('id')
+    )[0].id
     const p = agent(t.app)
     await signIn(p, t.db, 'patient', paul.login, paul.password)
     // On his own profile, Paul does not see Camille's conversation.
@@ -309,7 +412,12 @@ describe('Messagerie sécurisée', () => {
     const dl = await p.get(`/messagerie/pieces-jointes/${att.id}`)
     expect(dl.status).toBe(403)
     expect(dl.headers['content-type']).not.toContain('pdf')
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'message.attachment.download', actor_role: 'carer' }).first()).toBeUndefined()
+    expect(
+      await t
+        .db('activity_log')
+        .where({ subject_person_id: camilleId, action: 'message.attachment.download', actor_role: 'carer' })
+        .first(),
+    ).toBeUndefined()
 
     // He replies: signed as Camille's carer, the professional is told.
     const reply = await postMultipart(p, `/messagerie/${convId}`, `/messagerie/${convId}/repondre`, { body: 'Bien reçu, merci.' })
@@ -319,7 +427,10 @@ describe('Messagerie sécurisée', () => {
     const proView = await moreau.get(`/pro/messagerie/${convId}`)
     expect(proView.text).toContain('Paul Aidantmessagerie, aidant de Camille Martin')
     // Every carer action is logged as such, in Camille's history.
-    const rows = await t.db('activity_log').where({ subject_person_id: camilleId, actor_role: 'carer', actor_name: 'Paul Aidantmessagerie' }).pluck('action')
+    const rows = await t
+      .db('activity_log')
+      .where({ subject_person_id: camilleId, actor_role: 'carer', actor_name: 'Paul Aidantmessagerie' })
+      .pluck('action')
     expect(rows).toEqual(expect.arrayContaining(['message.list', 'message.read', 'message.send']))
 
     // The delegation ends: the next request no longer reaches Camille's messages.

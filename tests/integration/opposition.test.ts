@@ -53,7 +53,12 @@ describe("m'opposer à la création de mon profil", () => {
     // She changes her mind: a new code, then activation.
     await submitForm(agent(t.app), '/nouveau-code', { nir: AICHA.nir, ...dateFields(AICHA.birthDate) })
     const code = await codeFromMail(t.db, DEMO_PERSONS.aicha.email)
-    r = await activate(agent(t.app), t.db, { code, nir: AICHA.nir, birthDate: AICHA.birthDate }, { identifiant: 'aicha.benali13', password: 'Calanques bleues et pins 77', email: DEMO_PERSONS.aicha.email })
+    r = await activate(
+      agent(t.app),
+      t.db,
+      { code, nir: AICHA.nir, birthDate: AICHA.birthDate },
+      { identifiant: 'aicha.benali13', password: 'Calanques bleues et pins 77', email: DEMO_PERSONS.aicha.email },
+    )
     expect(r.headers.location).toBe('/mon-espace')
     expect((await t.db('spaces').where({ person_id: person.id }).first()).state).toBe('activated')
   })
@@ -64,7 +69,13 @@ describe("m'opposer à la création de mon profil", () => {
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'code')).toBe(MISMATCH_MESSAGE)
     expect(cheerio.load(r.text)('#code').attr('value')).toBe(p.code)
-    r = await submitForm(agent(t.app), '/opposition', { code: '', nir: '', 'birthDate-day': '', 'birthDate-month': '', 'birthDate-year': '' })
+    r = await submitForm(agent(t.app), '/opposition', {
+      code: '',
+      nir: '',
+      'birthDate-day': '',
+      'birthDate-month': '',
+      'birthDate-year': '',
+    })
     const $ = cheerio.load(r.text)
     expect($('.govuk-error-summary li').length).toBe(3)
   })

@@ -46,7 +46,10 @@ describe('avis de prévention : enfant représenté', () => {
   it('le représentant qui a coupé ce réglage n’est pas prévenu (et rien n’est noté)', async () => {
     await t.db('prevention_notices').del()
     await t.db('outbox').where({ recipient: CAMILLE.email }).whereLike('kind', 'prevention-due%').del()
-    await t.db('accounts').where({ id: camilleAccount }).update({ notification_prefs: JSON.stringify({ prevention_due: false }) })
+    await t
+      .db('accounts')
+      .where({ id: camilleAccount })
+      .update({ notification_prefs: JSON.stringify({ prevention_due: false }) })
     const r = await t.services.agendaJobs.sendPreventionNotices(today)
     expect(await t.db('prevention_notices').where({ person_id: leoId }).first()).toBeUndefined()
     expect(await mails(CAMILLE.email, 'prevention-due-representative')).toHaveLength(0)
@@ -56,13 +59,20 @@ describe('avis de prévention : enfant représenté', () => {
 
   it('une représentation terminée ne reçoit plus rien', async () => {
     await t.db('prevention_notices').del()
-    await t.db('representatives').where({ child_person_id: leoId }).whereNull('ended_at').update({ ended_at: t.db.fn.now(), ended_reason: 'removed' })
+    await t
+      .db('representatives')
+      .where({ child_person_id: leoId })
+      .whereNull('ended_at')
+      .update({ ended_at: t.db.fn.now(), ended_reason: 'removed' })
     try {
       await t.services.agendaJobs.sendPreventionNotices(today)
       expect(await mails(CAMILLE.email, 'prevention-due-representative')).toHaveLength(0)
       expect(await t.db('prevention_notices').where({ person_id: leoId }).first()).toBeUndefined()
     } finally {
-      await t.db('representatives').where({ child_person_id: leoId, ended_reason: 'removed' }).update({ ended_at: null, ended_reason: null })
+      await t
+        .db('representatives')
+        .where({ child_person_id: leoId, ended_reason: 'removed' })
+        .update({ ended_at: null, ended_reason: null })
     }
   })
 
@@ -70,7 +80,14 @@ describe('avis de prévention : enfant représenté', () => {
     await t.db('prevention_notices').del()
     const camilleId = (await t.db('accounts').where({ id: camilleAccount }).first()).person_id
     await t.db('vaccinations').insert({ person_id: leoId, vaccine: 'HPV', date: today, dose: '1', professional: 'Dr Sophie Bernard' })
-    await t.db('agenda_events').insert({ person_id: camilleId, title: 'Mammographie de dépistage', date: today, time: '09:00', status: 'honore', prevention_rule: 'depistage-sein' })
+    await t.db('agenda_events').insert({
+      person_id: camilleId,
+      title: 'Mammographie de dépistage',
+      date: today,
+      time: '09:00',
+      status: 'honore',
+      prevention_rule: 'depistage-sein',
+    })
     await t.services.agendaJobs.sendPreventionNotices(today)
     const leo = await t.db('prevention_notices').where({ person_id: leoId }).pluck('rule_id')
     expect(leo).toContain('acwy')
@@ -83,7 +100,14 @@ describe('avis de prévention : enfant représenté', () => {
   it('un enfant qui a sa propre adresse électronique est prévenu lui-même, pas son représentant', async () => {
     await t.db('prevention_notices').del()
     await t.db('outbox').where({ recipient: CAMILLE.email }).whereLike('kind', 'prevention-due%').del()
-    await t.db('accounts').insert({ kind: 'patient', login: 'leo.martin.test', password_hash: 'x', person_id: leoId, display_name: 'Léo Martin', email: 'leo.martin@courriel.example' })
+    await t.db('accounts').insert({
+      kind: 'patient',
+      login: 'leo.martin.test',
+      password_hash: 'x',
+      person_id: leoId,
+      display_name: 'Léo Martin',
+      email: 'leo.martin@courriel.example',
+    })
     await t.services.agendaJobs.sendPreventionNotices(today)
     expect(await mails('leo.martin@courriel.example', 'prevention-due')).toHaveLength(1)
     expect(await mails(CAMILLE.email, 'prevention-due-representative')).toHaveLength(0)

@@ -29,7 +29,14 @@ describe('portail professionnel : un administrateur bloque un autre professionne
     let page = await haddad.get('/pro/patient/dossier')
     expect(page.text).not.toContain('Bloquer un professionnel de santé')
     expect((await haddad.get('/pro/patient/bloquer')).status).toBe(403)
-    expect((await haddad.post('/pro/patient/bloquer').type('form').send({ _csrf: csrfOf(page.text), rpps: PROS.moreau.login, confirm: 'oui' })).status).toBe(403)
+    expect(
+      (
+        await haddad
+          .post('/pro/patient/bloquer')
+          .type('form')
+          .send({ _csrf: csrfOf(page.text), rpps: PROS.moreau.login, confirm: 'oui' })
+      ).status,
+    ).toBe(403)
 
     const bernard = await proAgent(t, 'bernard')
     await submitForm(bernard, '/pro/patient', camilleFields())
@@ -48,14 +55,19 @@ describe('portail professionnel : un administrateur bloque un autre professionne
     expect(r.text).toContain('Karim Haddad')
     // Nothing changed before the confirmation.
     expect((await haddad.get('/pro/patient/dossier')).text).not.toContain('Ce patient vous a bloqué')
-    r = await bernard.post('/pro/patient/bloquer').type('form').send({ _csrf: csrfOf(r.text), rpps: PROS.haddad.login, confirm: 'oui' })
+    r = await bernard
+      .post('/pro/patient/bloquer')
+      .type('form')
+      .send({ _csrf: csrfOf(r.text), rpps: PROS.haddad.login, confirm: 'oui' })
     expect(r.status).toBe(303)
     // Dr Haddad's old session loses access at once; the patient sees who blocked whom.
     page = await haddad.get('/pro/patient/dossier')
     expect(page.text).toContain('Ce patient vous a bloqué')
     expect(page.text).not.toContain('Documents que vous pouvez consulter')
     const haddadId = (await t.db('professionals').where({ rpps: PROS.haddad.login }).first()).id
-    expect(await t.db('patient_professionals').where({ person_id: camilleId, professional_id: haddadId }).first()).toMatchObject({ consent_at: null })
+    expect(await t.db('patient_professionals').where({ person_id: camilleId, professional_id: haddadId }).first()).toMatchObject({
+      consent_at: null,
+    })
     const log = await t.db('activity_log').where({ subject_person_id: camilleId, action: 'careteam.block' }).orderBy('id', 'desc').first()
     expect(log).toMatchObject({ actor_role: 'professional', object_id: PROS.haddad.login })
     // The patient unblocks (only the patient side may).

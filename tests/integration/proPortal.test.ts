@@ -6,7 +6,13 @@ import { errorText, h1 } from '../helpers/lifecycle'
 import { simplePdf } from '../../src/infrastructure/simplePdf'
 
 const C = DEMO_PERSONS.camille
-const camilleFields = (lastName = 'Martin') => ({ nir: C.nir, 'birthDate-day': '14', 'birthDate-month': '3', 'birthDate-year': '1968', lastName })
+const camilleFields = (lastName = 'Martin') => ({
+  nir: C.nir,
+  'birthDate-day': '14',
+  'birthDate-month': '3',
+  'birthDate-year': '1968',
+  lastName,
+})
 
 async function proAgent(t: TestApp, who: keyof typeof PROS): Promise<Agent> {
   const a = agent(t.app)
@@ -61,7 +67,10 @@ describe('portail professionnel', () => {
     r = await submitForm(moreau, '/pro/patient/dossier', { mode: 'consentement' })
     expect(r.headers.location).toBe('/pro/patient/dossier')
     const page = await moreau.get('/pro/patient/dossier')
-    const titles = cheerio.load(page.text)('tbody a').map((_, e) => cheerio.load(e).text()).get()
+    const titles = cheerio
+      .load(page.text)('tbody a')
+      .map((_, e) => cheerio.load(e).text())
+      .get()
     expect(titles).toContain('Ordonnance de renouvellement')
     expect(titles).not.toContain('Notes personnelles de suivi') // masked
     expect(titles).not.toContain('Carte de groupe sanguin') // DOC_ADM: not for pharmacists
@@ -73,7 +82,9 @@ describe('portail professionnel', () => {
       expect((await moreau.get(`/pro/patient/documents/${d.id}`)).status).toBe(404)
       expect((await moreau.get(`/pro/patient/documents/${d.id}/telecharger`)).status).toBe(404)
     }
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'careteam.consent', actor_role: 'professional' }).first()).toBeDefined()
+    expect(
+      await t.db('activity_log').where({ subject_person_id: camilleId, action: 'careteam.consent', actor_role: 'professional' }).first(),
+    ).toBeDefined()
   })
 
   it('Dr Bernard (médecin traitant) sees the masked document and downloads it (logged)', async () => {
@@ -85,7 +96,9 @@ describe('portail professionnel', () => {
     const dl = await bernard.get(`/pro/patient/documents/${masked.id}/telecharger`)
     expect(dl.status).toBe(200)
     expect(dl.headers['x-content-type-options']).toBe('nosniff')
-    expect(await t.db('activity_log').where({ object_id: masked.id, action: 'document.download', actor_role: 'professional' }).first()).toBeDefined()
+    expect(
+      await t.db('activity_log').where({ object_id: masked.id, action: 'document.download', actor_role: 'professional' }).first(),
+    ).toBeDefined()
   })
 
   it('Dr Petit (blocked) is refused with a clear reason but may still file a document', async () => {
@@ -94,9 +107,17 @@ describe('portail professionnel', () => {
     const page = await petit.get('/pro/patient/dossier')
     expect(page.text).toContain('Ce patient vous a bloqué')
     expect(page.text).not.toContain('Le patient a donné son consentement')
-    const res = await petit.post('/pro/patient/acces').type('form').send({ _csrf: csrfOf(page.text), mode: 'consentement' })
+    const res = await petit
+      .post('/pro/patient/acces')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), mode: 'consentement' })
     expect(res.status).toBe(403)
-    expect(await t.db('patient_professionals').where({ person_id: camilleId, professional_id: (await t.db('professionals').where({ rpps: '10100045672' }).first()).id }).first()).toMatchObject({ consent_at: null })
+    expect(
+      await t
+        .db('patient_professionals')
+        .where({ person_id: camilleId, professional_id: (await t.db('professionals').where({ rpps: '10100045672' }).first()).id })
+        .first(),
+    ).toMatchObject({ consent_at: null })
     const r = await fileAsPro(petit, { ...docFields, title: 'Radio thorax' }, simplePdf(['Radio']), 'radio.pdf')
     expect(r.status).toBe(303)
   })
@@ -141,7 +162,9 @@ describe('portail professionnel', () => {
     expect(row.emergency).toBe(true)
     expect(JSON.stringify(row.details ?? {})).not.toContain('inconsciente')
     // Reads during the emergency are highlighted too.
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'document.list', emergency: true }).first()).toBeDefined()
+    expect(
+      await t.db('activity_log').where({ subject_person_id: camilleId, action: 'document.list', emergency: true }).first(),
+    ).toBeDefined()
     const camille = agent(t.app)
     await signIn(camille, t.db, 'patient', CAMILLE.login, CAMILLE.password)
     const hist = await camille.get('/historique?onglet=autres&urgence=oui')
@@ -171,7 +194,10 @@ describe('portail professionnel', () => {
     expect(await t.db('outbox').where({ recipient: C.email, kind: 'new-document' }).where('id', '>', 0).count({ n: '*' })).toBeDefined()
     // Two weeks later: a reminder; a month later: released.
     const { proPortal } = t.services
-    await t.db('documents').where({ id: doc.id }).update({ created_at: new Date(Date.now() - 15 * 86400000) })
+    await t
+      .db('documents')
+      .where({ id: doc.id })
+      .update({ created_at: new Date(Date.now() - 15 * 86400000) })
     expect(await proPortal.processHeldDocuments()).toEqual({ reminded: 1, released: 0 })
     expect((await t.db('outbox').where({ recipient: C.email, kind: 'held-document-reminder' }).first()).body).not.toContain('biopsie')
     expect(await proPortal.processHeldDocuments()).toEqual({ reminded: 0, released: 0 })
@@ -192,8 +218,19 @@ describe('portail professionnel', () => {
   it('«invisible aux représentants légaux»: never shown to Camille on Léo’s profile, by any path', async () => {
     const bernard = await proAgent(t, 'bernard')
     const L = DEMO_PERSONS.leo
-    await submitForm(bernard, '/pro/patient', { nir: L.nir, 'birthDate-day': '2', 'birthDate-month': '6', 'birthDate-year': '2015', lastName: 'Martin' })
-    const r = await fileAsPro(bernard, { ...docFields, title: 'Consultation confidentielle', category: 'CPT_REND', invisible: 'oui' }, simplePdf(['Confidentiel']), 'c.pdf')
+    await submitForm(bernard, '/pro/patient', {
+      nir: L.nir,
+      'birthDate-day': '2',
+      'birthDate-month': '6',
+      'birthDate-year': '2015',
+      lastName: 'Martin',
+    })
+    const r = await fileAsPro(
+      bernard,
+      { ...docFields, title: 'Consultation confidentielle', category: 'CPT_REND', invisible: 'oui' },
+      simplePdf(['Confidentiel']),
+      'c.pdf',
+    )
     expect(r.status).toBe(303)
     const doc = await t.db('documents').where({ title: 'Consultation confidentielle' }).first()
     expect(doc.invisible_to_representatives).toBe(true)
@@ -205,14 +242,21 @@ describe('portail professionnel', () => {
     expect(list.text).toContain('Examen de santé des 9 ans')
     expect(list.text).not.toContain('Consultation confidentielle')
     for (const p of ['', '/telecharger', '/apercu']) expect((await camille.get(`/documents/${doc.id}${p}`)).status).toBe(404)
-    const res = await camille.post(`/documents/${doc.id}/masquer`).type('form').send({ _csrf: csrfOf(list.text) })
+    const res = await camille
+      .post(`/documents/${doc.id}/masquer`)
+      .type('form')
+      .send({ _csrf: csrfOf(list.text) })
     expect(res.status).toBe(404)
   })
 
   it('IDOR: a professional cannot open a document of another patient through the current patient’s pages', async () => {
     const bernard = await proAgent(t, 'bernard')
     await submitForm(bernard, '/pro/patient', camilleFields())
-    const leoDoc = await t.db('documents as d').join('insured_persons as p', 'p.id', 'd.person_id').where('p.first_names', 'Léo').first('d.id')
+    const leoDoc = await t
+      .db('documents as d')
+      .join('insured_persons as p', 'p.id', 'd.person_id')
+      .where('p.first_names', 'Léo')
+      .first('d.id')
     expect((await bernard.get(`/pro/patient/documents/${leoDoc.id}`)).status).toBe(404)
     expect((await bernard.get(`/pro/patient/documents/${leoDoc.id}/telecharger`)).status).toBe(404)
     // Without having found a patient, nothing.

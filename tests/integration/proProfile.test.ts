@@ -21,18 +21,33 @@ describe('portail professionnel : profil médical du patient', () => {
     expect(r.headers.location).toBe('/pro/patient/dossier')
     return a
   }
-  const reads = () => t.db('activity_log').where({ subject_person_id: camilleId, action: 'profile.read', actor_role: 'professional' }).orderBy('id', 'desc')
+  const reads = () =>
+    t.db('activity_log').where({ subject_person_id: camilleId, action: 'profile.read', actor_role: 'professional' }).orderBy('id', 'desc')
 
   beforeAll(async () => {
     t = await createTestApp()
     camilleId = (await t.db('accounts').where({ login: CAMILLE.login }).first()).person_id
     // The dentist of the directory (Dr Claire Lambert) gets an account for these tests.
     const lambert = await t.db('professionals').where({ rpps: DENTIST.login }).first()
-    await t.db('accounts').insert({ kind: 'professional', login: DENTIST.login, password_hash: await hashPassword(DENTIST.password), professional_id: lambert.id, display_name: 'Dr Claire Lambert', email: DENTIST.email })
+    await t.db('accounts').insert({
+      kind: 'professional',
+      login: DENTIST.login,
+      password_hash: await hashPassword(DENTIST.password),
+      professional_id: lambert.id,
+      display_name: 'Dr Claire Lambert',
+      email: DENTIST.email,
+    })
     // Camille writes directives anticipées and answers the lifestyle questions.
     const camille = agent(t.app)
     await signIn(camille, t.db, 'patient', CAMILLE.login, CAMILLE.password)
-    expect((await submitForm(camille, '/profil-medical/directives-anticipees', { situation: 'bonne-sante', 'maintien-en-vie': 'Je refuse l’acharnement thérapeutique.' })).status).toBe(303)
+    expect(
+      (
+        await submitForm(camille, '/profil-medical/directives-anticipees', {
+          situation: 'bonne-sante',
+          'maintien-en-vie': 'Je refuse l’acharnement thérapeutique.',
+        })
+      ).status,
+    ).toBe(303)
   })
   afterAll(async () => {
     await t.close()
@@ -48,7 +63,20 @@ describe('portail professionnel : profil médical du patient', () => {
     expect(r.headers['cache-control']).toContain('no-store')
     expect(h1(r.text)).toBe('Profil médical')
     const body = text(r.text)
-    for (const s of ['Allergies', 'Pénicilline', 'Traitements', 'Groupe sanguin', 'A+', 'Personne de confiance', 'Thomas Martin', 'Vaccinations', 'Directives anticipées', 'Je refuse l’acharnement thérapeutique.', 'Habitudes de vie']) expect(body).toContain(s)
+    for (const s of [
+      'Allergies',
+      'Pénicilline',
+      'Traitements',
+      'Groupe sanguin',
+      'A+',
+      'Personne de confiance',
+      'Thomas Martin',
+      'Vaccinations',
+      'Directives anticipées',
+      'Je refuse l’acharnement thérapeutique.',
+      'Habitudes de vie',
+    ])
+      expect(body).toContain(s)
     expect(cheerio.load(r.text)('#rubriques-non-consultables').length).toBe(0)
     const rows = await reads()
     expect(rows.length).toBe(before + 1)

@@ -17,7 +17,10 @@ function freePort(): Promise<number> {
 }
 
 function run(env: Record<string, string>) {
-  const child = spawn(TSX, ['src/server.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } })
+  const child = spawn(TSX, ['src/server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+  })
   let out = ''
   child.stdout.on('data', (d) => (out += d))
   child.stderr.on('data', (d) => (out += d))
@@ -50,7 +53,17 @@ describe('processus', () => {
 
     it('démarre, répond, puis s’arrête proprement sur SIGTERM', async () => {
       const port = await freePort()
-      const p = run({ ...TEST_SECRETS, NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: d.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `test:${d.name}:`, RUN_JOBS: 'false', LOG_LEVEL: 'info' })
+      const p = run({
+        ...TEST_SECRETS,
+        NODE_ENV: 'development',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: d.url,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_PREFIX: `test:${d.name}:`,
+        RUN_JOBS: 'false',
+        LOG_LEVEL: 'info',
+      })
       try {
         let health: Response | undefined
         for (let i = 0; i < 250 && !health; i++) {

@@ -26,7 +26,8 @@ describe('profil médical', () => {
     await t.close()
   })
 
-  const activity = (action: string, subject: string) => t.db('activity_log').where({ action, subject_person_id: subject }).orderBy('id', 'desc')
+  const activity = (action: string, subject: string) =>
+    t.db('activity_log').where({ action, subject_person_id: subject }).orderBy('id', 'desc')
 
   it("l'accueil du profil montre chaque rubrique, la dernière mesure et sa date, l'IMC, et n'est pas mis en cache", async () => {
     const r = await camille.get('/profil-medical')
@@ -35,7 +36,20 @@ describe('profil médical', () => {
     const $ = cheerio.load(r.text)
     expect($('h1').text()).toBe('Profil médical')
     const text = $('main').text().replace(/\s+/g, ' ')
-    for (const s of ['Maladies et sujets de santé', 'Traitements', 'Allergies', 'Antécédents familiaux', 'Hospitalisations', 'Handicaps', 'Groupe sanguin', 'Vaccinations', 'Habitudes de vie', 'Personne de confiance', 'Don d’organes', 'Directives anticipées']) {
+    for (const s of [
+      'Maladies et sujets de santé',
+      'Traitements',
+      'Allergies',
+      'Antécédents familiaux',
+      'Hospitalisations',
+      'Handicaps',
+      'Groupe sanguin',
+      'Vaccinations',
+      'Habitudes de vie',
+      'Personne de confiance',
+      'Don d’organes',
+      'Directives anticipées',
+    ]) {
       expect(text).toContain(s)
     }
     expect(text).toContain('Hypertension artérielle')
@@ -49,7 +63,11 @@ describe('profil médical', () => {
   })
 
   it('allergies : ajouter, modifier, supprimer, chacune dans une transaction avec sa ligne d’historique', async () => {
-    let r = await submitForm(camille, '/profil-medical/allergies/ajouter', { label: 'Arachide', detail: 'Gonflement des lèvres', ...dateFields('2020-04-01', 'start') })
+    let r = await submitForm(camille, '/profil-medical/allergies/ajouter', {
+      label: 'Arachide',
+      detail: 'Gonflement des lèvres',
+      ...dateFields('2020-04-01', 'start'),
+    })
     expect(r.status).toBe(303)
     expect(r.headers.location).toBe('/profil-medical/allergies')
     const row = await t.db('profile_entries').where({ person_id: camilleId, section: 'allergies', label: 'Arachide' }).first()
@@ -59,7 +77,13 @@ describe('profil médical', () => {
     expect(page.text).toContain('Arachide')
     expect(page.text).toContain('Gonflement des lèvres')
 
-    r = await submitForm(camille, `/profil-medical/allergies/${row.id}/modifier`, { label: 'Arachide et noix de cajou', detail: '', 'start-day': '', 'start-month': '', 'start-year': '' })
+    r = await submitForm(camille, `/profil-medical/allergies/${row.id}/modifier`, {
+      label: 'Arachide et noix de cajou',
+      detail: '',
+      'start-day': '',
+      'start-month': '',
+      'start-year': '',
+    })
     expect(r.status).toBe(303)
     const changed = await t.db('profile_entries').where({ id: row.id }).first()
     expect(changed).toMatchObject({ label: 'Arachide et noix de cajou', detail: null, start_date: null })
@@ -75,7 +99,14 @@ describe('profil médical', () => {
 
   it('une saisie invalide : résumé des erreurs, message sous le champ, titre « Erreur : », saisie conservée, rien enregistré', async () => {
     const before = await t.db('profile_entries').where({ person_id: camilleId }).count('* as n').first()
-    const r = await submitForm(camille, '/profil-medical/traitements/ajouter', { label: '  ', detail: 'Le soir', ...dateFields('2031-02-30', 'start'), 'end-day': '1', 'end-month': '1', 'end-year': '2020' })
+    const r = await submitForm(camille, '/profil-medical/traitements/ajouter', {
+      label: '  ',
+      detail: 'Le soir',
+      ...dateFields('2031-02-30', 'start'),
+      'end-day': '1',
+      'end-month': '1',
+      'end-year': '2020',
+    })
     expect(r.status).toBe(400)
     expect(title(r.text)).toMatch(/^Erreur : Ajouter un traitement/)
     expect(summary(r.text)).toContain('Saisissez le nom du médicament ou du traitement')
@@ -119,13 +150,19 @@ describe('profil médical', () => {
     expect(errorText(r.text, 'position')).toContain('Choisissez votre position')
     r = await submitForm(camille, '/profil-medical/don-d-organes', { position: 'refuse', note: 'Inscrite au registre' })
     expect(r.status).toBe(303)
-    expect(await t.db('profile_facts').where({ person_id: camilleId }).first()).toMatchObject({ organ_donation: 'refuse', organ_donation_note: 'Inscrite au registre' })
+    expect(await t.db('profile_facts').where({ person_id: camilleId }).first()).toMatchObject({
+      organ_donation: 'refuse',
+      organ_donation_note: 'Inscrite au registre',
+    })
     expect((await activity('profile.organ_donation.set', camilleId)).length).toBe(1)
   })
 
   it('entourage : une seule personne de confiance, 3 contacts d’urgence au plus', async () => {
     let r = await camille.get('/profil-medical/entourage/personne-de-confiance/ajouter')
-    r = await submitForm(camille, '/profil-medical/entourage/personne-de-confiance/ajouter', { name: 'Autre Personne', phone: '0600000000' })
+    r = await submitForm(camille, '/profil-medical/entourage/personne-de-confiance/ajouter', {
+      name: 'Autre Personne',
+      phone: '0600000000',
+    })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'name')).toContain('Une personne de confiance est déjà désignée')
     r = await submitForm(camille, '/profil-medical/entourage/contact-urgence/ajouter', { name: 'Sans Moyen' })
@@ -143,7 +180,12 @@ describe('profil médical', () => {
     expect(errorText(r.text, 'name')).toContain('déjà 3 contacts')
     expect(await t.db('profile_contacts').where({ person_id: camilleId, role: 'emergency' }).count('* as n').first()).toEqual({ n: 3 })
     const paul = await t.db('profile_contacts').where({ person_id: camilleId, name: 'Paul Martin' }).first()
-    r = await submitForm(camille, `/profil-medical/entourage/${paul.id}/modifier`, { name: 'Paul Martin', relationship: 'Frère', phone: '0612345678', email: 'pas-une-adresse' })
+    r = await submitForm(camille, `/profil-medical/entourage/${paul.id}/modifier`, {
+      name: 'Paul Martin',
+      relationship: 'Frère',
+      phone: '0612345678',
+      email: 'pas-une-adresse',
+    })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'email')).toContain('adresse électronique valide')
     r = await submitForm(camille, `/profil-medical/entourage/${paul.id}/supprimer`, {})
@@ -180,7 +222,12 @@ describe('profil médical', () => {
     r = await submitForm(camille, '/profil-medical/mesures/tension', { value: '120', value2: '80', ...dateFields('1960-01-01', 'date') })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'date')).toContain('antérieure à la date de naissance')
-    r = await submitForm(camille, '/profil-medical/mesures/temperature', { value: 'chaud', 'date-day': '31', 'date-month': '2', 'date-year': '2025' })
+    r = await submitForm(camille, '/profil-medical/mesures/temperature', {
+      value: 'chaud',
+      'date-day': '31',
+      'date-month': '2',
+      'date-year': '2025',
+    })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'value')).toContain('en chiffres')
     expect(errorText(r.text, 'date')).toContain('vraie date')
@@ -204,9 +251,15 @@ describe('profil médical', () => {
     let r = await submitForm(camille, '/profil-medical/directives-anticipees', { situation: 'bonne-sante' })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'maintien-en-vie')).toBe('Écrivez au moins un souhait')
-    r = await submitForm(camille, '/profil-medical/directives-anticipees', { situation: 'bonne-sante', 'maintien-en-vie': 'Je refuse la réanimation prolongée.' })
+    r = await submitForm(camille, '/profil-medical/directives-anticipees', {
+      situation: 'bonne-sante',
+      'maintien-en-vie': 'Je refuse la réanimation prolongée.',
+    })
     expect(r.status).toBe(303)
-    r = await submitForm(camille, '/profil-medical/directives-anticipees', { situation: 'bonne-sante', sedation: 'Je souhaite être soulagée.' })
+    r = await submitForm(camille, '/profil-medical/directives-anticipees', {
+      situation: 'bonne-sante',
+      sedation: 'Je souhaite être soulagée.',
+    })
     expect(r.status).toBe(303)
     const rows = await t.db('advance_directives').where({ person_id: camilleId }).orderBy('created_at')
     expect(rows).toHaveLength(2)
@@ -237,11 +290,14 @@ describe('profil médical', () => {
     expect(r.headers.location).toBe(`/documents/${doc.id}`)
     const list = await camille.get('/documents')
     expect(list.text).toContain('Synthèse du profil médical')
-    const file = await camille.get(`/documents/${doc.id}/telecharger`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => cb(null, Buffer.concat(chunks)))
-    })
+    const file = await camille
+      .get(`/documents/${doc.id}/telecharger`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => cb(null, Buffer.concat(chunks)))
+      })
     expect(file.status).toBe(200)
     const pdf = (file.body as Buffer).toString('latin1')
     expect(pdf.startsWith('%PDF-1.7')).toBe(true)
@@ -259,11 +315,17 @@ describe('profil médical', () => {
     expect(page('input[name="tabac"]').length).toBe(3)
     const r = await submitForm(camille, '/profil-medical/habitudes-de-vie', { tabac: 'ancien', alcool: 'parfois', 'sommeil-heures': '6-8' })
     expect(r.status).toBe(303)
-    expect((await t.db('profile_facts').where({ person_id: camilleId }).first()).lifestyle).toEqual({ tabac: 'ancien', alcool: 'parfois', 'sommeil-heures': '6-8' })
+    expect((await t.db('profile_facts').where({ person_id: camilleId }).first()).lifestyle).toEqual({
+      tabac: 'ancien',
+      alcool: 'parfois',
+      'sommeil-heures': '6-8',
+    })
   })
 
   it('Mon bilan prévention : pas proposé à 58 ans ; à 20 ans, brouillon puis finalisé en « Questionnaire santé »', async () => {
-    expect(cheerio.load((await camille.get('/profil-medical/bilan-prevention')).text)('form[action="/profil-medical/bilan-prevention"]').length).toBe(0)
+    expect(
+      cheerio.load((await camille.get('/profil-medical/bilan-prevention')).text)('form[action="/profil-medical/bilan-prevention"]').length,
+    ).toBe(0)
     const young = await createAccount(t.db, { birthDate: `${Number(today.slice(0, 4)) - 20}-01-01` })
     const a = agent(t.app)
     await signIn(a, t.db, 'patient', young.login, young.password)
@@ -276,7 +338,18 @@ describe('profil médical', () => {
     r = await submitForm(a, '/profil-medical/bilan-prevention', { 'etat-general': 'bon', tabac: 'non', action: 'finaliser' })
     expect(r.status).toBe(400)
     expect(summary(r.text)).toContain('Répondez à la question « Pensez-vous être à jour de vos vaccins ? »')
-    const all = { 'etat-general': 'bon', 'suivi-medecin': 'oui', 'vaccins-a-jour': 'ne-sait-pas', tabac: 'non', alcool: 'non', activite: 'oui', sommeil: 'non', moral: 'non', isolement: 'non', sujets: 'Le sommeil' }
+    const all = {
+      'etat-general': 'bon',
+      'suivi-medecin': 'oui',
+      'vaccins-a-jour': 'ne-sait-pas',
+      tabac: 'non',
+      alcool: 'non',
+      activite: 'oui',
+      sommeil: 'non',
+      moral: 'non',
+      isolement: 'non',
+      sujets: 'Le sommeil',
+    }
     r = await submitForm(a, '/profil-medical/bilan-prevention', { ...all, action: 'finaliser' })
     expect(r.status).toBe(303)
     draft = await t.db('questionnaire_responses').where({ id: draft.id }).first()
@@ -313,7 +386,10 @@ describe('profil médical', () => {
       expect(page.text).toContain('réservées aux personnes majeures')
       expect(cheerio.load(page.text)('form[action="/profil-medical/directives-anticipees"]').length).toBe(0)
       const token = cheerio.load(page.text)('input[name="_csrf"]').first().attr('value')
-      const r = await camille.post('/profil-medical/directives-anticipees').type('form').send({ _csrf: token, situation: 'bonne-sante', autres: 'x' })
+      const r = await camille
+        .post('/profil-medical/directives-anticipees')
+        .type('form')
+        .send({ _csrf: token, situation: 'bonne-sante', autres: 'x' })
       expect(r.status).toBe(403)
       expect(await t.db('advance_directives').where({ person_id: leoId }).first()).toBeUndefined()
     })
@@ -333,7 +409,12 @@ describe('profil médical', () => {
   ] as const)('un compte %s est refusé (403) sur les pages du profil médical', async (kind, login, password) => {
     const a = agent(t.app)
     await signIn(a, t.db, kind, login, password)
-    for (const url of ['/profil-medical', '/profil-medical/allergies', '/profil-medical/mesures/poids', '/profil-medical/directives-anticipees']) {
+    for (const url of [
+      '/profil-medical',
+      '/profil-medical/allergies',
+      '/profil-medical/mesures/poids',
+      '/profil-medical/directives-anticipees',
+    ]) {
       const r = await a.get(url)
       expect(r.status).toBe(403)
       expect(r.text).not.toContain('Hypertension')

@@ -38,7 +38,9 @@ describe('remboursements', () => {
     expect(r.status).toBe(200)
     expect(r.headers['cache-control']).toContain('no-store')
     const $ = cheerio.load(r.text)
-    const years = $('#annee option').map((_i, e) => Number($(e).attr('value'))).get()
+    const years = $('#annee option')
+      .map((_i, e) => Number($(e).attr('value')))
+      .get()
     expect(years.length).toBeGreaterThanOrEqual(2)
     const year = years[0]
     const rows = await t.db('reimbursements').where({ person_id: camilleId }).whereRaw('extract(year from care_date) = ?', [year])
@@ -51,7 +53,10 @@ describe('remboursements', () => {
     expect(totalLine).toContain(formatEuros(reimbursed).replace(/\s/g, ' '))
     expect(totalLine).toContain(formatEuros(paid - reimbursed).replace(/\s/g, ' '))
 
-    const optiqueRow = await t.db('reimbursements').where({ person_id: camilleId, care_type: 'optique' }).first(t.db.raw('extract(year from care_date)::int as y'))
+    const optiqueRow = await t
+      .db('reimbursements')
+      .where({ person_id: camilleId, care_type: 'optique' })
+      .first(t.db.raw('extract(year from care_date)::int as y'))
     const older = optiqueRow.y as number
     expect(older).not.toBe(year)
     const f = await camille.get(`/remboursements?annee=${older}&type=optique`)
@@ -69,16 +74,33 @@ describe('remboursements', () => {
 
   it('« Masquer mes remboursements aux professionnels » est enregistré, avec une ligne d’historique, et la politique d’accès l’applique', async () => {
     const proActor = async (rpps: string): Promise<Actor> => {
-      const row = await t.db('accounts as a').join('professionals as p', 'p.id', 'a.professional_id').where({ 'p.rpps': rpps }).first('a.id', 'a.display_name', 'p.id as pid', 'p.profession')
+      const row = await t
+        .db('accounts as a')
+        .join('professionals as p', 'p.id', 'a.professional_id')
+        .where({ 'p.rpps': rpps })
+        .first('a.id', 'a.display_name', 'p.id as pid', 'p.profession')
       return { accountId: row.id, kind: 'professional', displayName: row.display_name, professionalId: row.pid, profession: row.profession }
     }
     const bernard = await proActor(DEMO_PROFESSIONALS.bernard.rpps)
     const petit = await proActor(DEMO_PROFESSIONALS.petit.rpps)
     const moreau = await proActor(DEMO_PROFESSIONALS.moreau.rpps)
-    const year = Number((await t.db('reimbursements').where({ person_id: camilleId }).orderBy('care_date', 'desc').first(t.db.raw("to_char(care_date, 'YYYY') as y"))).y)
+    const year = Number(
+      (
+        await t
+          .db('reimbursements')
+          .where({ person_id: camilleId })
+          .orderBy('care_date', 'desc')
+          .first(t.db.raw("to_char(care_date, 'YYYY') as y"))
+      ).y,
+    )
     // The médecin traitant reads them (and the read is in Camille's history); blocked or unknown professionals do not.
     expect((await t.services.reimbursements.forProfessional(bernard, camilleId, year)).length).toBeGreaterThan(0)
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_account_id: bernard.accountId }).first()).toBeDefined()
+    expect(
+      await t
+        .db('activity_log')
+        .where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_account_id: bernard.accountId })
+        .first(),
+    ).toBeDefined()
     await expect(t.services.reimbursements.forProfessional(petit, camilleId, year)).rejects.toMatchObject({ status: 403 })
     await expect(t.services.reimbursements.forProfessional(moreau, camilleId, year)).rejects.toMatchObject({ status: 403 })
 
@@ -114,7 +136,9 @@ describe('remboursements', () => {
     expect(url).toMatch(/^\/back-office\/remboursements\/imports\/[0-9a-f-]{36}$/)
     const report = await louis.get(url)
     const $ = cheerio.load(report.text)
-    const errors = $('main table tbody tr').map((_i, e) => $(e).find('td').first().text().trim()).get()
+    const errors = $('main table tbody tr')
+      .map((_i, e) => $(e).find('td').first().text().trim())
+      .get()
     expect(errors).toEqual(['4', '6', '7', '8'])
     expect(text(report.text)).toContain('date_soins')
     expect(text(report.text)).toContain('montant_rembourse : ne peut pas dépasser')
@@ -125,7 +149,9 @@ describe('remboursements', () => {
       ['RB-T-0001', 3000, 2000, 'Consultation de médecine générale'],
       ['RB-T-0002', 1240, 806, 'Médicaments; générique'],
     ])
-    expect(await t.db('activity_log').where({ action: 'reimbursements.imported', object_id: row.id }).first()).toMatchObject({ actor_role: 'operator' })
+    expect(await t.db('activity_log').where({ action: 'reimbursements.imported', object_id: row.id }).first()).toMatchObject({
+      actor_role: 'operator',
+    })
 
     r = await upload(louis, csv)
     expect(r.status).toBe(303)
@@ -134,7 +160,7 @@ describe('remboursements', () => {
     expect(await t.db('reimbursements').where({ person_id: p.id })).toHaveLength(2)
   })
 
-  it("refuse sans rien changer : pas de fichier, un autre format, un en-tête faux ; réservé aux opérateurs", async () => {
+  it('refuse sans rien changer : pas de fichier, un autre format, un en-tête faux ; réservé aux opérateurs', async () => {
     const before = (await t.db('reimbursements').count({ n: '*' }))[0].n
     const page = await louis.get('/back-office/remboursements')
     let r = await louis.post('/back-office/remboursements').field('_csrf', csrfOf(page.text)).attach('fichier', Buffer.alloc(0), '')
@@ -163,7 +189,17 @@ describe('remboursements', () => {
     await signIn(moreau, t.db, 'professional', DEMO_PROFESSIONALS.moreau.rpps, DEMO_PROFESSIONALS.moreau.password)
     const C = await t.db('insured_persons').where({ id: camilleId }).first('nir', t.db.raw("to_char(birth_date, 'YYYY-MM-DD') as birth"))
     const [y, m, d] = (C.birth as string).split('-')
-    expect((await submitForm(moreau, '/pro/patient', { nir: C.nir, 'birthDate-day': d, 'birthDate-month': m, 'birthDate-year': y, lastName: 'Martin' })).status).toBe(303)
+    expect(
+      (
+        await submitForm(moreau, '/pro/patient', {
+          nir: C.nir,
+          'birthDate-day': d,
+          'birthDate-month': m,
+          'birthDate-year': y,
+          lastName: 'Martin',
+        })
+      ).status,
+    ).toBe(303)
     // No access declared yet: no link, and the page refuses in plain French.
     let dossier = await moreau.get('/pro/patient/dossier')
     expect(cheerio.load(dossier.text)('a[href="/pro/patient/remboursements"]').length).toBe(0)
@@ -171,8 +207,20 @@ describe('remboursements', () => {
     expect(r.status).toBe(403)
     expect(text(r.text)).toContain("Vous n'avez pas accès au profil de ce patient : vous ne pouvez pas consulter ses remboursements.")
     expect(cheerio.load(r.text)('main table').length).toBe(0)
-    const reads = () => t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'professional', actor_name: r2name }).count({ n: '*' }).first().then((x) => Number(x!.n))
-    const r2name = (await t.db('accounts as a').join('professionals as p', 'p.id', 'a.professional_id').where({ 'p.rpps': DEMO_PROFESSIONALS.moreau.rpps }).first('a.display_name')).display_name
+    const reads = () =>
+      t
+        .db('activity_log')
+        .where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'professional', actor_name: r2name })
+        .count({ n: '*' })
+        .first()
+        .then((x) => Number(x!.n))
+    const r2name = (
+      await t
+        .db('accounts as a')
+        .join('professionals as p', 'p.id', 'a.professional_id')
+        .where({ 'p.rpps': DEMO_PROFESSIONALS.moreau.rpps })
+        .first('a.display_name')
+    ).display_name
     expect(await reads()).toBe(0)
 
     // Access declared (consent): the link, the year's table with its total, the filters.
@@ -188,14 +236,23 @@ describe('remboursements', () => {
     expect($('main table').first().find('tbody tr').last().text()).toContain('Total')
     expect(await reads()).toBe(1)
     const optique = DEMO_REIMBURSEMENTS.find((x) => x.care_type === 'optique')!
-    const optiqueYear = (await t.db('reimbursements').where({ person_id: camilleId, care_type: 'optique' }).first(t.db.raw('extract(year from care_date)::int as y'))).y
+    const optiqueYear = (
+      await t
+        .db('reimbursements')
+        .where({ person_id: camilleId, care_type: 'optique' })
+        .first(t.db.raw('extract(year from care_date)::int as y'))
+    ).y
     const f = await moreau.get(`/pro/patient/remboursements?annee=${optiqueYear}&type=optique`)
     expect(f.status).toBe(200)
     expect(text(f.text)).toContain(optique.act)
     expect(text(f.text)).not.toContain('Consultation de cardiologie')
     expect(cheerio.load(f.text)('#type option[selected]').attr('value')).toBe('optique')
     expect(await reads()).toBe(2)
-    const row = await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'professional' }).orderBy('seq', 'desc').first()
+    const row = await t
+      .db('activity_log')
+      .where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'professional' })
+      .orderBy('seq', 'desc')
+      .first()
     expect(row.object_id).toBe(String(optiqueYear))
     // Camille sees the access in her history («Actions des professionnels»).
     expect(text((await camille.get('/historique?onglet=autres')).text)).toContain('Remboursements consultés')
@@ -207,14 +264,26 @@ describe('remboursements', () => {
     expect(text(dossier.text)).toContain('Ce patient a choisi de masquer ses remboursements aux professionnels de santé.')
     r = await moreau.get('/pro/patient/remboursements')
     expect(r.status).toBe(403)
-    expect(text(r.text)).toContain('Ce patient a choisi de masquer ses remboursements aux professionnels de santé : vous ne pouvez pas les consulter.')
+    expect(text(r.text)).toContain(
+      'Ce patient a choisi de masquer ses remboursements aux professionnels de santé : vous ne pouvez pas les consulter.',
+    )
     expect(text(r.text)).not.toContain('Consultation de cardiologie')
     expect(await reads()).toBe(2)
     expect((await submitForm(camille, '/remboursements', {}, '/remboursements/visibilite')).status).toBe(303)
     // A blocked professional (Dr Petit): the refusal says so.
     const petit = agent(t.app)
     await signIn(petit, t.db, 'professional', DEMO_PROFESSIONALS.petit.rpps, DEMO_PROFESSIONALS.petit.password)
-    expect((await submitForm(petit, '/pro/patient', { nir: C.nir, 'birthDate-day': d, 'birthDate-month': m, 'birthDate-year': y, lastName: 'Martin' })).status).toBe(303)
+    expect(
+      (
+        await submitForm(petit, '/pro/patient', {
+          nir: C.nir,
+          'birthDate-day': d,
+          'birthDate-month': m,
+          'birthDate-year': y,
+          lastName: 'Martin',
+        })
+      ).status,
+    ).toBe(303)
     r = await petit.get('/pro/patient/remboursements')
     expect(r.status).toBe(403)
     expect(text(r.text)).toContain('Ce patient vous a bloqué')
@@ -228,7 +297,14 @@ describe('remboursements', () => {
 
   it('un aidant consulte les remboursements de la personne aidée : lecture notée « aidant » dans son historique, sans le réglage de visibilité', async () => {
     const paul = await createAccount(t.db, { firstNames: 'Paul', lastName: 'Aidantremboursements' })
-    await t.db('carers').insert({ person_id: camilleId, carer_person_id: paul.id, status: 'active', invitation_expires_at: new Date(), starts_on: '2026-01-01', accepted_at: new Date() })
+    await t.db('carers').insert({
+      person_id: camilleId,
+      carer_person_id: paul.id,
+      status: 'active',
+      invitation_expires_at: new Date(),
+      starts_on: '2026-01-01',
+      accepted_at: new Date(),
+    })
     const p = agent(t.app)
     await signIn(p, t.db, 'patient', paul.login, paul.password)
     expect((await submitForm(p, '/aidants', { profil: camilleId }, '/aidants/agir')).status).toBe(303)
@@ -237,13 +313,36 @@ describe('remboursements', () => {
     expect(text(r.text)).toContain('Consultation de cardiologie')
     expect(cheerio.load(r.text)('form[action="/remboursements/visibilite"]').length).toBe(0)
     expect(text(r.text)).toContain('Seule la personne elle-même, ou son représentant légal, peut changer ce réglage.')
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'carer', actor_name: 'Paul Aidantremboursements' }).first()).toBeDefined()
-    const hide = await p.post('/remboursements/visibilite').type('form').send({ _csrf: csrfOf(r.text), masquer: 'oui' })
+    expect(
+      await t
+        .db('activity_log')
+        .where({
+          subject_person_id: camilleId,
+          action: 'reimbursements.read',
+          actor_role: 'carer',
+          actor_name: 'Paul Aidantremboursements',
+        })
+        .first(),
+    ).toBeDefined()
+    const hide = await p
+      .post('/remboursements/visibilite')
+      .type('form')
+      .send({ _csrf: csrfOf(r.text), masquer: 'oui' })
     expect(hide.status).toBe(403)
     expect(await t.services.reimbursements.hiddenFromProfessionals(camilleId)).toBe(false)
     // The holder's own reads are not logged.
-    const before = await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'patient' }).count({ n: '*' }).first()
+    const before = await t
+      .db('activity_log')
+      .where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'patient' })
+      .count({ n: '*' })
+      .first()
     await camille.get('/remboursements')
-    expect(await t.db('activity_log').where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'patient' }).count({ n: '*' }).first()).toEqual(before)
+    expect(
+      await t
+        .db('activity_log')
+        .where({ subject_person_id: camilleId, action: 'reimbursements.read', actor_role: 'patient' })
+        .count({ n: '*' })
+        .first(),
+    ).toEqual(before)
   })
 })

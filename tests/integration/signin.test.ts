@@ -34,7 +34,11 @@ describe('connexion avec un second facteur', () => {
     expect(notice.subject).toBe('Nouvelle connexion à votre profil')
     expect(notice.body).not.toMatch(/\b\d{6}\b/)
     const person = await t.db('accounts').where({ login: CAMILLE.login }).first()
-    const row = await t.db('activity_log').where({ action: 'account.signin', subject_person_id: person.person_id }).orderBy('id', 'desc').first()
+    const row = await t
+      .db('activity_log')
+      .where({ action: 'account.signin', subject_person_id: person.person_id })
+      .orderBy('id', 'desc')
+      .first()
     expect(row).toBeTruthy()
     expect(row.actor_role).toBe('patient')
     const devices = await t.db('account_sessions').where({ account_id: person.id })

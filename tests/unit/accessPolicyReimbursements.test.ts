@@ -1,14 +1,35 @@
-import { can, DEFAULT_SETTINGS, type Action, type PolicyFacts, type ProfessionalRelation, type Relation, type SpaceState } from '../../src/domain/accessPolicy'
+import {
+  can,
+  DEFAULT_SETTINGS,
+  type Action,
+  type PolicyFacts,
+  type ProfessionalRelation,
+  type Relation,
+  type SpaceState,
+} from '../../src/domain/accessPolicy'
 import type { Actor } from '../../src/domain/actor'
 
 import { NOW, P, actors } from '../helpers/policyFixtures'
 
 const pro = (p: Partial<ProfessionalRelation> = {}): ProfessionalRelation => ({
-  kind: 'professional', professionalId: 'pro-1', profession: 'MEDECIN', careTeam: false, medecinTraitant: false, administrator: false, blocked: false,
-  samuRegulator: false, emergency: null, readableCategories: [], ...p,
+  kind: 'professional',
+  professionalId: 'pro-1',
+  profession: 'MEDECIN',
+  careTeam: false,
+  medecinTraitant: false,
+  administrator: false,
+  blocked: false,
+  samuRegulator: false,
+  emergency: null,
+  readableCategories: [],
+  ...p,
 })
 const facts = (relation: Relation, o: { state?: SpaceState; hidden?: boolean } = {}): PolicyFacts => ({
-  personId: P, spaceState: o.state ?? 'activated', relation, settings: { ...DEFAULT_SETTINGS, reimbursementsHidden: o.hidden ?? false }, now: NOW,
+  personId: P,
+  spaceState: o.state ?? 'activated',
+  relation,
+  settings: { ...DEFAULT_SETTINGS, reimbursementsHidden: o.hidden ?? false },
+  now: NOW,
 })
 
 const cases: [string, Actor, Action, PolicyFacts, boolean][] = [

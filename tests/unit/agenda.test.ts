@@ -86,8 +86,16 @@ describe('agenda : règles', () => {
     ['hier', { ...base, kind: 'date' as const, date: '2026-11-23' }, { ok: false, reason: 'past' }],
     ['après le rendez-vous', { ...base, kind: 'date' as const, date: '2026-12-11' }, { ok: false, reason: 'after_event' }],
     ['deux fois le même jour', { ...base, kind: 'veille' as const, existing: ['2026-12-09'] }, { ok: false, reason: 'duplicate' }],
-    ['le 10e', { ...base, kind: 'veille' as const, existing: Array.from({ length: MAX_REMINDERS - 1 }, (_, i) => `2026-11-${25 + i}`) }, { ok: true, remindOn: '2026-12-09' }],
-    ['le 11e', { ...base, kind: 'veille' as const, existing: Array.from({ length: MAX_REMINDERS }, (_, i) => `2026-11-${20 + i}`) }, { ok: false, reason: 'limit' }],
+    [
+      'le 10e',
+      { ...base, kind: 'veille' as const, existing: Array.from({ length: MAX_REMINDERS - 1 }, (_, i) => `2026-11-${25 + i}`) },
+      { ok: true, remindOn: '2026-12-09' },
+    ],
+    [
+      'le 11e',
+      { ...base, kind: 'veille' as const, existing: Array.from({ length: MAX_REMINDERS }, (_, i) => `2026-11-${20 + i}`) },
+      { ok: false, reason: 'limit' },
+    ],
     ['un rendez-vous annulé', { ...base, eventStatus: 'annule', kind: 'veille' as const }, { ok: false, reason: 'cancelled' }],
     ['la veille d’un rendez-vous du jour', { ...base, eventDate: '2026-11-24', kind: 'veille' as const }, { ok: false, reason: 'past' }],
   ])('rappel %s', (_n, input, expected) => expect(checkReminder(input)).toEqual(expected))
@@ -96,7 +104,21 @@ describe('agenda : règles', () => {
 describe('vaccins', () => {
   it('la liste couvre les vaccins du calendrier et « Autre »', () => {
     const labels = VACCINES.map((v) => v.label).join(' | ')
-    for (const w of ['dTP', 'coqueluche', 'Grippe', 'Zona', 'Pneumocoque', 'VRS', 'HPV', 'Méningocoque ACWY', 'ROR', 'Hépatite B', 'COVID-19', 'Autre']) expect(labels).toContain(w)
+    for (const w of [
+      'dTP',
+      'coqueluche',
+      'Grippe',
+      'Zona',
+      'Pneumocoque',
+      'VRS',
+      'HPV',
+      'Méningocoque ACWY',
+      'ROR',
+      'Hépatite B',
+      'COVID-19',
+      'Autre',
+    ])
+      expect(labels).toContain(w)
     expect(isVaccineCode('ZONA')).toBe(true)
     expect(isVaccineCode('RAGE')).toBe(false)
     expect(isVaccineCode(undefined)).toBe(false)
@@ -107,7 +129,9 @@ describe('vaccins', () => {
 })
 
 describe('calendrier en numéros de jours', () => {
-  it.each(['1890-01-01', '1969-12-31', '1970-01-01', '2000-02-29', '2026-11-24', '2100-03-01'])('%s aller-retour', (iso) => expect(isoDay(parseDay(iso))).toBe(iso))
+  it.each(['1890-01-01', '1969-12-31', '1970-01-01', '2000-02-29', '2026-11-24', '2100-03-01'])('%s aller-retour', (iso) =>
+    expect(isoDay(parseDay(iso))).toBe(iso),
+  )
   it('anniversaire d’un 29 février : 1er mars les années non bissextiles', () => {
     expect(isoDay(anniversaryDay(2000, 2, 29, 1))).toBe('2001-03-01')
     expect(isoDay(anniversaryDay(2000, 2, 29, 4))).toBe('2004-02-29')

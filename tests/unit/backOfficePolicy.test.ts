@@ -45,22 +45,53 @@ describe('canBackOffice: the access matrix and the catalogue, operators only', (
 
 describe('diffCategories', () => {
   it('lists what was added and removed, in the order of the categories', () => {
-    expect(diffCategories(['ORD_SOIN', 'BIOLOGIE'], ['REMB', 'SYNTHESE', 'BIOLOGIE'])).toEqual({ added: ['SYNTHESE', 'REMB'], removed: ['ORD_SOIN'] })
+    expect(diffCategories(['ORD_SOIN', 'BIOLOGIE'], ['REMB', 'SYNTHESE', 'BIOLOGIE'])).toEqual({
+      added: ['SYNTHESE', 'REMB'],
+      removed: ['ORD_SOIN'],
+    })
     expect(diffCategories(['BIOLOGIE'], ['BIOLOGIE'])).toEqual({ added: [], removed: [] })
   })
 })
 
 describe('checkServiceForm', () => {
-  const ok = { name: ' Tensio ', publisher: 'Tensio SAS', category: 'suivi', description: 'Carnet.', website: '', requests: ['mesures:write', 'mesures:read', 'mesures:read'] }
+  const ok = {
+    name: ' Tensio ',
+    publisher: 'Tensio SAS',
+    category: 'suivi',
+    description: 'Carnet.',
+    website: '',
+    requests: ['mesures:write', 'mesures:read', 'mesures:read'],
+  }
   it('trims, orders and deduplicates the requests', () => {
     const r = checkServiceForm(ok)
-    expect(r).toEqual({ ok: true, input: { name: 'Tensio', publisher: 'Tensio SAS', category: 'suivi', description: 'Carnet.', website: null, requests: [{ category: 'mesures', access: 'read' }, { category: 'mesures', access: 'write' }] } })
+    expect(r).toEqual({
+      ok: true,
+      input: {
+        name: 'Tensio',
+        publisher: 'Tensio SAS',
+        category: 'suivi',
+        description: 'Carnet.',
+        website: null,
+        requests: [
+          { category: 'mesures', access: 'read' },
+          { category: 'mesures', access: 'write' },
+        ],
+      },
+    })
   })
   it.each([
     ['name', { name: 'x'.repeat(121) }, 'Le nom doit contenir 120 caractères au maximum'],
     ['category', { category: 'inconnue' }, 'Choisissez la catégorie du service'],
-    ['website', { website: 'http://www.exemple.fr' }, "Saisissez l'adresse du site sous la forme https://www.exemple.fr, ou laissez le champ vide"],
-    ['website', { website: 'javascript:alert(1)' }, "Saisissez l'adresse du site sous la forme https://www.exemple.fr, ou laissez le champ vide"],
+    [
+      'website',
+      { website: 'http://www.exemple.fr' },
+      "Saisissez l'adresse du site sous la forme https://www.exemple.fr, ou laissez le champ vide",
+    ],
+    [
+      'website',
+      { website: 'javascript:alert(1)' },
+      "Saisissez l'adresse du site sous la forme https://www.exemple.fr, ou laissez le champ vide",
+    ],
     ['requests', { requests: ['dossier:read'] }, 'Choisissez parmi les données proposées'],
     ['description', { description: 'x'.repeat(1001) }, 'La description doit contenir 1000 caractères au maximum (vous en avez saisi 1001)'],
   ])('refuses a bad %s', (field, change, message) => {

@@ -1,15 +1,46 @@
-import { can, DEFAULT_SETTINGS, type PolicyFacts, type Relation, type Resource, type Action, type DocumentFacts } from '../../src/domain/accessPolicy'
+import {
+  can,
+  DEFAULT_SETTINGS,
+  type PolicyFacts,
+  type Relation,
+  type Resource,
+  type Action,
+  type DocumentFacts,
+} from '../../src/domain/accessPolicy'
 import { checkInvite, checkPeriod, effective, takesAPlace, type DelegationFacts, type InviteFacts } from '../../src/domain/carers'
 import type { Actor } from '../../src/domain/actor'
 
 const NOW = new Date('2026-11-24T10:00:00Z')
 const TODAY = '2026-11-24'
 const HELPED = '11111111-1111-1111-1111-111111111111'
-const carerActor: Actor = { accountId: 'a-carer', kind: 'patient', displayName: 'Paul Aidant', personId: '22222222-2222-2222-2222-222222222222', acting: { personId: HELPED, as: 'carer', displayName: 'Jean Dupont' } }
+const carerActor: Actor = {
+  accountId: 'a-carer',
+  kind: 'patient',
+  displayName: 'Paul Aidant',
+  personId: '22222222-2222-2222-2222-222222222222',
+  acting: { personId: HELPED, as: 'carer', displayName: 'Jean Dupont' },
+}
 const holder: Actor = { accountId: 'a-holder', kind: 'patient', displayName: 'Jean Dupont', personId: HELPED }
-const facts = (relation: Relation, state: PolicyFacts['spaceState'] = 'activated'): PolicyFacts => ({ personId: HELPED, spaceState: state, relation, settings: DEFAULT_SETTINGS, now: NOW })
+const facts = (relation: Relation, state: PolicyFacts['spaceState'] = 'activated'): PolicyFacts => ({
+  personId: HELPED,
+  spaceState: state,
+  relation,
+  settings: DEFAULT_SETTINGS,
+  now: NOW,
+})
 const carer: Relation = { kind: 'carer', rights: { read: true, write: true } }
-const doc = (over: Partial<DocumentFacts> = {}): DocumentFacts => ({ personId: HELPED, category: 'CPT_REND', authorKind: 'patient', authorAccountId: 'a-holder', authorProfessionalId: null, masked: false, invisibleToRepresentatives: false, heldUntil: null, heldReleasedAt: null, ...over })
+const doc = (over: Partial<DocumentFacts> = {}): DocumentFacts => ({
+  personId: HELPED,
+  category: 'CPT_REND',
+  authorKind: 'patient',
+  authorAccountId: 'a-holder',
+  authorProfessionalId: null,
+  masked: false,
+  invisibleToRepresentatives: false,
+  heldUntil: null,
+  heldReleasedAt: null,
+  ...over,
+})
 
 describe('what a carer may do (access policy)', () => {
   it.each<[string, Action, Resource, boolean]>([
@@ -20,8 +51,18 @@ describe('what a carer may do (access policy)', () => {
     ['edit a document the patient filed', 'update', { type: 'document', document: doc() }, true],
     ['mask a document', 'mask', { type: 'document', document: doc() }, true],
     ['delete a document', 'delete', { type: 'document', document: doc() }, false],
-    ['edit a document a professional filed', 'update', { type: 'document', document: doc({ authorKind: 'professional', authorProfessionalId: 'p1', authorAccountId: null }) }, false],
-    ['read a document held for a consultation d’annonce', 'read', { type: 'document', document: doc({ heldUntil: new Date(NOW.getTime() + 1000) }) }, false],
+    [
+      'edit a document a professional filed',
+      'update',
+      { type: 'document', document: doc({ authorKind: 'professional', authorProfessionalId: 'p1', authorAccountId: null }) },
+      false,
+    ],
+    [
+      'read a document held for a consultation d’annonce',
+      'read',
+      { type: 'document', document: doc({ heldUntil: new Date(NOW.getTime() + 1000) }) },
+      false,
+    ],
     ['manage the space (care team, blocks, emergency switches)', 'manage', { type: 'space' }, false],
     ['list the carers', 'list', { type: 'carers' }, false],
     ['manage the carers', 'manage', { type: 'carers' }, false],
@@ -53,7 +94,12 @@ describe('what a carer may do (access policy)', () => {
 })
 
 describe('delegation rules', () => {
-  const base: DelegationFacts = { status: 'active', invitation_expires_at: new Date(NOW.getTime() + 1000), starts_on: '2026-11-01', ends_on: null }
+  const base: DelegationFacts = {
+    status: 'active',
+    invitation_expires_at: new Date(NOW.getTime() + 1000),
+    starts_on: '2026-11-01',
+    ends_on: null,
+  }
   it.each<[string, Partial<DelegationFacts>, string, boolean]>([
     ['pending invitation', { status: 'invited' }, 'invited', true],
     ['expired invitation', { status: 'invited', invitation_expires_at: new Date(NOW.getTime() - 1) }, 'invitation_expired', false],
@@ -69,7 +115,13 @@ describe('delegation rules', () => {
     expect(takesAPlace(d, NOW, TODAY)).toBe(place)
   })
 
-  const invite: InviteFacts = { personId: HELPED, candidate: { personId: 'c', activated: true }, placesTaken: 0, candidateHelping: 0, alreadyLinked: false }
+  const invite: InviteFacts = {
+    personId: HELPED,
+    candidate: { personId: 'c', activated: true },
+    placesTaken: 0,
+    candidateHelping: 0,
+    alreadyLinked: false,
+  }
   it.each<[string, Partial<InviteFacts>, string]>([
     ['fine', {}, 'ok'],
     ['nobody with that NIR', { candidate: undefined }, 'not_found'],

@@ -24,12 +24,20 @@ describe('configuration', () => {
   it('refuse une valeur invalide en nommant la variable', () => {
     expect(problems({ PORT: 'abc', ...SECRETS })[0]).toMatch(/^PORT : /)
     expect(problems({ DATABASE_URL: 'mysql://x', ...SECRETS })[0]).toMatch(/^DATABASE_URL : doit commencer par postgres/)
-    expect(problems({ DOCUMENT_MASTER_KEY: 'court', SESSION_SECRET: SECRETS.SESSION_SECRET })[0]).toMatch(/^DOCUMENT_MASTER_KEY : doit contenir 32 octets/)
+    expect(problems({ DOCUMENT_MASTER_KEY: 'court', SESSION_SECRET: SECRETS.SESSION_SECRET })[0]).toMatch(
+      /^DOCUMENT_MASTER_KEY : doit contenir 32 octets/,
+    )
     expect(problems({ LOG_LEVEL: 'bavard', ...SECRETS })[0]).toMatch(/^LOG_LEVEL : /)
   })
   it('exige les secrets en production', () => {
     const p = problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db' })
-    expect(p).toEqual(expect.arrayContaining([expect.stringMatching(/^SESSION_SECRET : obligatoire en production/), expect.stringMatching(/^DOCUMENT_MASTER_KEY/), expect.stringMatching(/^CODE_HASH_KEY/)]))
+    expect(p).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^SESSION_SECRET : obligatoire en production/),
+        expect.stringMatching(/^DOCUMENT_MASTER_KEY/),
+        expect.stringMatching(/^CODE_HASH_KEY/),
+      ]),
+    )
   })
   it('exige une base de données en production', () => {
     expect(problems({ NODE_ENV: 'production', ...SECRETS })[0]).toMatch(/^DATABASE_URL : obligatoire en production/)
@@ -43,10 +51,14 @@ describe('configuration', () => {
     expect(c.generatedSecrets).toEqual([])
   })
   it('refuse une clé de signature OIDC qui n’est pas une clé privée RSA en JWK, et l’exige en production', () => {
-    expect(problems({ NODE_ENV: 'development', OIDC_SIGNING_KEY: '{"kty":"EC"}' })[0]).toMatch(/^OIDC_SIGNING_KEY : doit être une clé privée RSA/)
+    expect(problems({ NODE_ENV: 'development', OIDC_SIGNING_KEY: '{"kty":"EC"}' })[0]).toMatch(
+      /^OIDC_SIGNING_KEY : doit être une clé privée RSA/,
+    )
     expect(problems({ NODE_ENV: 'development', OIDC_SIGNING_KEY: 'pas du json' })[0]).toMatch(/^OIDC_SIGNING_KEY/)
     const { OIDC_SIGNING_KEY: _omit, ...withoutKey } = SECRETS
-    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db', ...withoutKey })).toEqual(['OIDC_SIGNING_KEY : obligatoire en production'])
+    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db', ...withoutKey })).toEqual([
+      'OIDC_SIGNING_KEY : obligatoire en production',
+    ])
   })
   it('génère des secrets de développement et le dit', () => {
     const c = loadConfig({ NODE_ENV: 'development' })

@@ -12,22 +12,136 @@ const cells = (recs: CsvRecord[]) => recs.map((r) => r.cells)
 
 describe('lecteur CSV en flux (RFC 4180)', () => {
   it.each([
-    ['séparateur point-virgule', 'a;b;c\n1;2;3\n', [['a', 'b', 'c'], ['1', '2', '3']]],
-    ['séparateur virgule deviné', 'a,b,c\n1,2,3\n', [['a', 'b', 'c'], ['1', '2', '3']]],
-    ['fin de ligne CRLF', 'a;b\r\n1;2\r\n', [['a', 'b'], ['1', '2']]],
-    ['dernière ligne sans saut de ligne', 'a;b\n1;2', [['a', 'b'], ['1', '2']]],
-    ['champs vides', 'a;b;c\n;;\n', [['a', 'b', 'c'], ['', '', '']]],
-    ['lignes vides ignorées', 'a;b\n\n1;2\n  \n\r\n3;4\n', [['a', 'b'], ['1', '2'], ['3', '4']]],
-    ['marque BOM retirée', '\ufeffnir;nom\n1;2\n', [['nir', 'nom'], ['1', '2']]],
-    ['champ entre guillemets avec séparateur', 'a,b\n"Anne, Marie",x\n', [['a', 'b'], ['Anne, Marie', 'x']]],
-    ['guillemets doublés', 'a;b\n"Il dit ""oui""";2\n', [['a', 'b'], ['Il dit "oui"', '2']]],
-    ['saut de ligne dans un champ', 'a;b\n"ligne 1\nligne 2";2\n3;4\n', [['a', 'b'], ['ligne 1\nligne 2', '2'], ['3', '4']]],
-    ['CRLF dans un champ et en fin de ligne', 'a;b\r\n"x\r\ny";"z"\r\n', [['a', 'b'], ['x\r\ny', 'z']]],
-    ['champ vide entre guillemets', 'a;b;c\n"";"";x\n', [['a', 'b', 'c'], ['', '', 'x']]],
-    ['guillemet au milieu d’un champ non cité, gardé tel quel', 'a;b\nab"c;d\n', [['a', 'b'], ['ab"c', 'd']]],
-    ['guillemets en fin de ligne', 'a;b\n1;"2"\n', [['a', 'b'], ['1', '2']]],
-    ['séparateur deviné hors guillemets', '"a;b",c,d\n1,2,3\n', [['a;b', 'c', 'd'], ['1', '2', '3']]],
-    ['caractères accentués', 'nom;ville\nÉlodie;Besançon\n', [['nom', 'ville'], ['Élodie', 'Besançon']]],
+    [
+      'séparateur point-virgule',
+      'a;b;c\n1;2;3\n',
+      [
+        ['a', 'b', 'c'],
+        ['1', '2', '3'],
+      ],
+    ],
+    [
+      'séparateur virgule deviné',
+      'a,b,c\n1,2,3\n',
+      [
+        ['a', 'b', 'c'],
+        ['1', '2', '3'],
+      ],
+    ],
+    [
+      'fin de ligne CRLF',
+      'a;b\r\n1;2\r\n',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'dernière ligne sans saut de ligne',
+      'a;b\n1;2',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'champs vides',
+      'a;b;c\n;;\n',
+      [
+        ['a', 'b', 'c'],
+        ['', '', ''],
+      ],
+    ],
+    [
+      'lignes vides ignorées',
+      'a;b\n\n1;2\n  \n\r\n3;4\n',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+        ['3', '4'],
+      ],
+    ],
+    [
+      'marque BOM retirée',
+      '\ufeffnir;nom\n1;2\n',
+      [
+        ['nir', 'nom'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'champ entre guillemets avec séparateur',
+      'a,b\n"Anne, Marie",x\n',
+      [
+        ['a', 'b'],
+        ['Anne, Marie', 'x'],
+      ],
+    ],
+    [
+      'guillemets doublés',
+      'a;b\n"Il dit ""oui""";2\n',
+      [
+        ['a', 'b'],
+        ['Il dit "oui"', '2'],
+      ],
+    ],
+    [
+      'saut de ligne dans un champ',
+      'a;b\n"ligne 1\nligne 2";2\n3;4\n',
+      [
+        ['a', 'b'],
+        ['ligne 1\nligne 2', '2'],
+        ['3', '4'],
+      ],
+    ],
+    [
+      'CRLF dans un champ et en fin de ligne',
+      'a;b\r\n"x\r\ny";"z"\r\n',
+      [
+        ['a', 'b'],
+        ['x\r\ny', 'z'],
+      ],
+    ],
+    [
+      'champ vide entre guillemets',
+      'a;b;c\n"";"";x\n',
+      [
+        ['a', 'b', 'c'],
+        ['', '', 'x'],
+      ],
+    ],
+    [
+      'guillemet au milieu d’un champ non cité, gardé tel quel',
+      'a;b\nab"c;d\n',
+      [
+        ['a', 'b'],
+        ['ab"c', 'd'],
+      ],
+    ],
+    [
+      'guillemets en fin de ligne',
+      'a;b\n1;"2"\n',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'séparateur deviné hors guillemets',
+      '"a;b",c,d\n1,2,3\n',
+      [
+        ['a;b', 'c', 'd'],
+        ['1', '2', '3'],
+      ],
+    ],
+    [
+      'caractères accentués',
+      'nom;ville\nÉlodie;Besançon\n',
+      [
+        ['nom', 'ville'],
+        ['Élodie', 'Besançon'],
+      ],
+    ],
   ])('%s', (_label, text, expected) => {
     expect(cells(read(text))).toEqual(expected)
     // Same result whatever the cut between chunks.
@@ -41,7 +155,11 @@ describe('lecteur CSV en flux (RFC 4180)', () => {
 
   it("signale un guillemet jamais fermé à la fin du fichier sans s'arrêter", () => {
     const recs = read('a;b\n1;2\n3;"ouvert\n4;5\n', 4)
-    expect(recs.map((r) => [r.number, r.malformed])).toEqual([[1, undefined], [2, undefined], [3, 'unclosed_quote']])
+    expect(recs.map((r) => [r.number, r.malformed])).toEqual([
+      [1, undefined],
+      [2, undefined],
+      [3, 'unclosed_quote'],
+    ])
     expect(recs[2].cells).toEqual(['3', 'ouvert\n4;5\n'])
   })
 

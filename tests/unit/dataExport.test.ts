@@ -6,17 +6,51 @@ import { MEASURES } from '../../src/domain/measures'
 
 const NOW = new Date('2026-11-24T10:00:00Z')
 const SPACE = '11111111-1111-1111-1111-111111111111'
-const facts = (relation: Relation, spaceState: PolicyFacts['spaceState'] = 'activated'): PolicyFacts => ({ personId: SPACE, spaceState, relation, settings: DEFAULT_SETTINGS, now: NOW })
+const facts = (relation: Relation, spaceState: PolicyFacts['spaceState'] = 'activated'): PolicyFacts => ({
+  personId: SPACE,
+  spaceState,
+  relation,
+  settings: DEFAULT_SETTINGS,
+  now: NOW,
+})
 const holder: Actor = { accountId: 'a-holder', kind: 'patient', displayName: 'Jean Dupont', personId: SPACE }
-const parent: Actor = { accountId: 'a-parent', kind: 'patient', displayName: 'Camille Martin', personId: '22222222-2222-2222-2222-222222222222', acting: { personId: SPACE, as: 'representative', displayName: 'Léo Martin' } }
-const carer: Actor = { accountId: 'a-carer', kind: 'patient', displayName: 'Paul Aidant', personId: '33333333-3333-3333-3333-333333333333', acting: { personId: SPACE, as: 'carer', displayName: 'Jean Dupont' } }
+const parent: Actor = {
+  accountId: 'a-parent',
+  kind: 'patient',
+  displayName: 'Camille Martin',
+  personId: '22222222-2222-2222-2222-222222222222',
+  acting: { personId: SPACE, as: 'representative', displayName: 'Léo Martin' },
+}
+const carer: Actor = {
+  accountId: 'a-carer',
+  kind: 'patient',
+  displayName: 'Paul Aidant',
+  personId: '33333333-3333-3333-3333-333333333333',
+  acting: { personId: SPACE, as: 'carer', displayName: 'Jean Dupont' },
+}
 const pro: Actor = { accountId: 'a-pro', kind: 'professional', displayName: 'Dr Sophie Bernard', professionalId: 'p1', profession: '10' }
 const agent: Actor = { accountId: 'a-agent', kind: 'agent', displayName: 'Nadia Roux', organisation: 'France Services Montreuil' }
 const operator: Actor = { accountId: 'a-op', kind: 'operator', displayName: 'Louis Garnier' }
-const service: Actor = { accountId: 'service', kind: 'patient', displayName: 'Withings Health Mate', organisation: 'Withings Health Mate', service: { clientId: 'withings', name: 'Withings Health Mate' }, personId: SPACE }
+const service: Actor = {
+  accountId: 'service',
+  kind: 'patient',
+  displayName: 'Withings Health Mate',
+  organisation: 'Withings Health Mate',
+  service: { clientId: 'withings', name: 'Withings Health Mate' },
+  personId: SPACE,
+}
 const assisted: Actor = { ...holder, assistedBy: { agentAccountId: 'a-agent', organisation: 'France Services Montreuil' } }
 const proRelation: Relation = {
-  kind: 'professional', professionalId: 'p1', profession: '10', careTeam: true, medecinTraitant: true, administrator: true, blocked: false, samuRegulator: false, emergency: null, readableCategories: ['CPT_REND', 'SYNTH_PML'],
+  kind: 'professional',
+  professionalId: 'p1',
+  profession: '10',
+  careTeam: true,
+  medecinTraitant: true,
+  administrator: true,
+  blocked: false,
+  samuRegulator: false,
+  emergency: null,
+  readableCategories: ['CPT_REND', 'SYNTH_PML'],
 }
 
 describe('«Télécharger mes données» : la politique d’accès', () => {
@@ -33,11 +67,13 @@ describe('«Télécharger mes données» : la politique d’accès', () => {
     ['le titulaire d’un profil fermé', holder, { kind: 'self' }, 'closed', false],
     ['personne', holder, { kind: 'none' }, 'activated', false],
   ])('%s → %s', (_who, actor, relation, state, expected) => {
-    for (const action of ['create', 'list', 'read'] as Action[]) expect(can(actor, action, { type: 'export' }, facts(relation, state))).toBe(expected)
+    for (const action of ['create', 'list', 'read'] as Action[])
+      expect(can(actor, action, { type: 'export' }, facts(relation, state))).toBe(expected)
   })
 
   it('refuse les autres actions, même au titulaire', () => {
-    for (const action of ['update', 'delete', 'manage', 'mask'] as Action[]) expect(can(holder, action, { type: 'export' }, facts({ kind: 'self' }))).toBe(false)
+    for (const action of ['update', 'delete', 'manage', 'mask'] as Action[])
+      expect(can(holder, action, { type: 'export' }, facts({ kind: 'self' }))).toBe(false)
   })
 })
 
@@ -67,9 +103,15 @@ describe('noms des fichiers dans le ZIP', () => {
 
   it('garde les accents lisibles et rend chaque nom unique, sans tenir compte de la casse', () => {
     const n = new ZipNamer()
-    expect(n.name('Compte rendu d’échographie', 'application/pdf', '2026-03-01')).toBe('documents/2026-03-01_Compte-rendu-d-echographie.pdf')
-    expect(n.name('Compte rendu d’échographie', 'application/pdf', '2026-03-01')).toBe('documents/2026-03-01_Compte-rendu-d-echographie-2.pdf')
-    expect(n.name('COMPTE RENDU D’ÉCHOGRAPHIE', 'application/pdf', '2026-03-01')).toBe('documents/2026-03-01_COMPTE-RENDU-D-ECHOGRAPHIE-3.pdf')
+    expect(n.name('Compte rendu d’échographie', 'application/pdf', '2026-03-01')).toBe(
+      'documents/2026-03-01_Compte-rendu-d-echographie.pdf',
+    )
+    expect(n.name('Compte rendu d’échographie', 'application/pdf', '2026-03-01')).toBe(
+      'documents/2026-03-01_Compte-rendu-d-echographie-2.pdf',
+    )
+    expect(n.name('COMPTE RENDU D’ÉCHOGRAPHIE', 'application/pdf', '2026-03-01')).toBe(
+      'documents/2026-03-01_COMPTE-RENDU-D-ECHOGRAPHIE-3.pdf',
+    )
     expect(n.name('Compte rendu d’échographie', 'image/png', '2026-03-01')).toBe('documents/2026-03-01_Compte-rendu-d-echographie.png')
   })
 
@@ -89,21 +131,100 @@ describe('état d’une demande', () => {
 
 const DATA: SpaceData = {
   person: { id: SPACE, lastName: 'Dupont', firstNames: 'Jean Pierre', sex: 'M', birthDate: '1950-11-02' },
-  contacts: [{ id: '44444444-4444-4444-4444-444444444444', role: 'trusted', name: 'Marie <Dupont>', relationship: 'Épouse', phone: '0600000000', email: null }],
+  contacts: [
+    {
+      id: '44444444-4444-4444-4444-444444444444',
+      role: 'trusted',
+      name: 'Marie <Dupont>',
+      relationship: 'Épouse',
+      phone: '0600000000',
+      email: null,
+    },
+  ],
   facts: { bloodGroup: 'O+', organDonation: 'accept', organDonationNote: null },
   entries: [
-    { id: '55555555-5555-5555-5555-555555555551', section: 'conditions', label: 'Diabète de type 2', detail: null, startDate: '2015-01-01', endDate: null },
-    { id: '55555555-5555-5555-5555-555555555552', section: 'allergies', label: 'Pénicilline', detail: 'Urticaire', startDate: null, endDate: null },
-    { id: '55555555-5555-5555-5555-555555555553', section: 'treatments', label: 'Metformine', detail: null, startDate: '2015-02-01', endDate: null },
-    { id: '55555555-5555-5555-5555-555555555554', section: 'hospitalisations', label: 'Appendicite', detail: null, startDate: '1970-05-01', endDate: '1970-05-05' },
+    {
+      id: '55555555-5555-5555-5555-555555555551',
+      section: 'conditions',
+      label: 'Diabète de type 2',
+      detail: null,
+      startDate: '2015-01-01',
+      endDate: null,
+    },
+    {
+      id: '55555555-5555-5555-5555-555555555552',
+      section: 'allergies',
+      label: 'Pénicilline',
+      detail: 'Urticaire',
+      startDate: null,
+      endDate: null,
+    },
+    {
+      id: '55555555-5555-5555-5555-555555555553',
+      section: 'treatments',
+      label: 'Metformine',
+      detail: null,
+      startDate: '2015-02-01',
+      endDate: null,
+    },
+    {
+      id: '55555555-5555-5555-5555-555555555554',
+      section: 'hospitalisations',
+      label: 'Appendicite',
+      detail: null,
+      startDate: '1970-05-01',
+      endDate: '1970-05-05',
+    },
   ],
   measures: [
-    { id: '66666666-6666-6666-6666-666666666661', type: 'poids', value: 82.5, value2: null, measuredOn: '2026-11-01', source: 'Withings Health Mate' },
+    {
+      id: '66666666-6666-6666-6666-666666666661',
+      type: 'poids',
+      value: 82.5,
+      value2: null,
+      measuredOn: '2026-11-01',
+      source: 'Withings Health Mate',
+    },
     { id: '66666666-6666-6666-6666-666666666662', type: 'tension', value: 130, value2: 85, measuredOn: '2026-11-01' },
   ],
-  vaccinations: [{ id: '77777777-7777-7777-7777-777777777777', vaccine: 'GRIPPE', otherName: null, date: '2025-10-15', dose: '1', professional: 'Julie Moreau', lot: 'AB12' }],
-  events: [{ id: '88888888-8888-8888-8888-888888888888', title: 'Cardiologue', date: '2026-07-10', time: '09:30', place: null, professional: 'Dr Karim Haddad', notes: null, status: 'honore' }],
-  documents: [{ id: '99999999-9999-9999-9999-999999999999', title: 'Compte rendu', category: 'CPT_REND', date: '2026-06-01', mime: 'application/pdf', size: 1234, authorName: 'Dr Karim Haddad', authorProfession: 'Cardiologue', createdAt: '2026-06-01T10:00:00.000Z', masked: true, path: 'documents/2026-06-01_Compte-rendu.pdf' }],
+  vaccinations: [
+    {
+      id: '77777777-7777-7777-7777-777777777777',
+      vaccine: 'GRIPPE',
+      otherName: null,
+      date: '2025-10-15',
+      dose: '1',
+      professional: 'Julie Moreau',
+      lot: 'AB12',
+    },
+  ],
+  events: [
+    {
+      id: '88888888-8888-8888-8888-888888888888',
+      title: 'Cardiologue',
+      date: '2026-07-10',
+      time: '09:30',
+      place: null,
+      professional: 'Dr Karim Haddad',
+      notes: null,
+      status: 'honore',
+    },
+  ],
+  documents: [
+    {
+      id: '99999999-9999-9999-9999-999999999999',
+      title: 'Compte rendu',
+      category: 'CPT_REND',
+      date: '2026-06-01',
+      mime: 'application/pdf',
+      size: 1234,
+      authorName: 'Dr Karim Haddad',
+      authorProfession: 'Cardiologue',
+      createdAt: '2026-06-01T10:00:00.000Z',
+      masked: true,
+      path: 'documents/2026-06-01_Compte-rendu.pdf',
+    },
+  ],
 }
 
 describe('le Bundle FHIR R4 de tout le profil', () => {
@@ -113,9 +234,19 @@ describe('le Bundle FHIR R4 de tout le profil', () => {
   it('est une collection dont chaque entrée a une adresse urn:uuid et que les références désignent le patient', () => {
     expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'collection' })
     for (const e of bundle.entry) expect(e.fullUrl).toMatch(/^urn:uuid:[0-9a-f-]{36}$/)
-    expect(of('Patient')[0]).toMatchObject({ id: SPACE, birthDate: '1950-11-02', gender: 'male', name: [{ family: 'Dupont', given: ['Jean', 'Pierre'] }] })
+    expect(of('Patient')[0]).toMatchObject({
+      id: SPACE,
+      birthDate: '1950-11-02',
+      gender: 'male',
+      name: [{ family: 'Dupont', given: ['Jean', 'Pierre'] }],
+    })
     expect(of('Patient')[0].contact[0].name.text).toBe('Marie <Dupont>')
-    expect(of('Immunization')[0]).toMatchObject({ status: 'completed', patient: { reference: `urn:uuid:${SPACE}` }, occurrenceDateTime: '2025-10-15', lotNumber: 'AB12' })
+    expect(of('Immunization')[0]).toMatchObject({
+      status: 'completed',
+      patient: { reference: `urn:uuid:${SPACE}` },
+      occurrenceDateTime: '2025-10-15',
+      lotNumber: 'AB12',
+    })
   })
 
   it('code les mesures en LOINC et UCUM, la tension en deux composantes', () => {
@@ -124,7 +255,10 @@ describe('le Bundle FHIR R4 de tout le profil', () => {
     expect(weight.valueQuantity).toEqual({ value: 82.5, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' })
     expect(weight.device).toEqual({ display: 'Withings Health Mate' })
     const bp = obs.find((o) => o.code.coding?.[0]?.code === '85354-9')!
-    expect(bp.component.map((c: any) => [c.code.coding[0].code, c.valueQuantity.value, c.valueQuantity.code])).toEqual([['8480-6', 130, 'mm[Hg]'], ['8462-4', 85, 'mm[Hg]']])
+    expect(bp.component.map((c: any) => [c.code.coding[0].code, c.valueQuantity.value, c.valueQuantity.code])).toEqual([
+      ['8480-6', 130, 'mm[Hg]'],
+      ['8462-4', 85, 'mm[Hg]'],
+    ])
     expect(obs.find((o) => o.code.coding?.[0]?.code === '882-1')!.valueCodeableConcept.text).toBe('O+')
     for (const m of MEASURES) expect(MEASURE_LOINC[m.type]).toBeDefined()
   })
@@ -135,7 +269,10 @@ describe('le Bundle FHIR R4 de tout le profil', () => {
     expect(of('MedicationStatement')[0]).toMatchObject({ status: 'active' })
     expect(of('Encounter')[0]).toMatchObject({ status: 'finished', period: { start: '1970-05-01', end: '1970-05-05' } })
     expect(of('Appointment')[0]).toMatchObject({ status: 'fulfilled', start: '2026-07-10T09:30:00+02:00', description: 'Cardiologue' })
-    expect(of('DocumentReference')[0]).toMatchObject({ status: 'current', content: [{ attachment: { contentType: 'application/pdf', url: 'documents/2026-06-01_Compte-rendu.pdf', size: 1234 } }] })
+    expect(of('DocumentReference')[0]).toMatchObject({
+      status: 'current',
+      content: [{ attachment: { contentType: 'application/pdf', url: 'documents/2026-06-01_Compte-rendu.pdf', size: 1234 } }],
+    })
   })
 
   it('connaît le décalage horaire de Paris en hiver et en été', () => {

@@ -19,7 +19,7 @@ function copyStream(tuples: Buffer[][]): Buffer {
 }
 
 async function* pieces(buf: Buffer, max: number): AsyncGenerator<Buffer> {
-  for (let at = 0; at < buf.length; ) {
+  for (let at = 0; at < buf.length;) {
     const n = 1 + Math.floor(Math.random() * max)
     yield buf.subarray(at, at + n)
     at += n

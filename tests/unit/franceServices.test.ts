@@ -2,7 +2,15 @@ import { agentActionLabel, normaliseSurname, statusView, surnameMatches, type St
 
 const DAY = 24 * 60 * 60 * 1000
 const NOW = new Date('2026-11-24T10:00:00Z')
-const base: StatusFacts = { state: 'notified', notified_at: new Date(NOW.getTime() - 3 * DAY), notice_channel: 'email', email: 'jean.dupont@courriel.example', mobile: '0612345678', hasAccount: false, activeCodeUntil: new Date(NOW.getTime() + 39 * DAY) }
+const base: StatusFacts = {
+  state: 'notified',
+  notified_at: new Date(NOW.getTime() - 3 * DAY),
+  notice_channel: 'email',
+  email: 'jean.dupont@courriel.example',
+  mobile: '0612345678',
+  hasAccount: false,
+  activeCodeUntil: new Date(NOW.getTime() + 39 * DAY),
+}
 
 describe('surname matching at the counter', () => {
   it.each([
@@ -26,7 +34,9 @@ describe('surname matching at the counter', () => {
 
 describe('what the agent sees', () => {
   it('the label of every agent action', () => {
-    expect(agentActionLabel('France Services Montreuil')).toBe('Action réalisée par un conseiller France Services (France Services Montreuil)')
+    expect(agentActionLabel('France Services Montreuil')).toBe(
+      'Action réalisée par un conseiller France Services (France Services Montreuil)',
+    )
   })
 
   it.each<[string, Partial<StatusFacts>, { oppose: boolean; close: boolean; newCode: boolean }]>([

@@ -1,14 +1,33 @@
 import crypto from 'node:crypto'
-import { ChainVerifier, GENESIS, canonicalJson, entryBodyAroundSeq, entryHash, verifyChain, type ChainedEntry, type StoredEntry } from '../../src/domain/hashChain'
+import {
+  ChainVerifier,
+  GENESIS,
+  canonicalJson,
+  entryBodyAroundSeq,
+  entryHash,
+  verifyChain,
+  type ChainedEntry,
+  type StoredEntry,
+} from '../../src/domain/hashChain'
 
 function chain(n: number, key = 'personne-1'): StoredEntry[] {
   const rows: StoredEntry[] = []
   let prev = GENESIS
   for (let i = 1; i <= n; i++) {
     const e: ChainedEntry = {
-      chainKey: key, seq: i, occurredAt: new Date(Date.UTC(2026, 0, i)).toISOString(), actorAccountId: 'a', actorRole: 'patient',
-      actorName: 'Camille Martin', actorOrganisation: null, action: 'document.read', objectType: 'document', objectId: String(i),
-      subjectPersonId: key, emergency: false, details: { titre: `doc ${i}`, b: 1, a: 2 },
+      chainKey: key,
+      seq: i,
+      occurredAt: new Date(Date.UTC(2026, 0, i)).toISOString(),
+      actorAccountId: 'a',
+      actorRole: 'patient',
+      actorName: 'Camille Martin',
+      actorOrganisation: null,
+      action: 'document.read',
+      objectType: 'document',
+      objectId: String(i),
+      subjectPersonId: key,
+      emergency: false,
+      details: { titre: `doc ${i}`, b: 1, a: 2 },
     }
     const hash = entryHash(prev, e)
     rows.push({ ...e, prevHash: prev, hash })

@@ -1,16 +1,12 @@
 import { isIban, looksLikeNir, validateIdentifiant } from '../../src/domain/identifiant'
 
 describe('identifiant', () => {
-  it.each([
-    ['jean.dupont'],
-    ['camille_martin-75'],
-    ['abcdefgh'],
-    ['a'.repeat(100)],
-    ['12345678'],
-    ['j.dupont.1950'],
-  ])('accepte « %s »', (id) => {
-    expect(validateIdentifiant(id)).toEqual({ ok: true, identifiant: id })
-  })
+  it.each([['jean.dupont'], ['camille_martin-75'], ['abcdefgh'], ['a'.repeat(100)], ['12345678'], ['j.dupont.1950']])(
+    'accepte « %s »',
+    (id) => {
+      expect(validateIdentifiant(id)).toEqual({ ok: true, identifiant: id })
+    },
+  )
 
   it.each([
     ['', 'Choisissez un identifiant'],
@@ -21,8 +17,14 @@ describe('identifiant', () => {
     ['hélène.durand', "L'identifiant ne doit pas contenir de lettres accentuées (é, è, ç...) : écrivez par exemple « e » au lieu de « é »"],
     ['françois.b', "L'identifiant ne doit pas contenir de lettres accentuées (é, è, ç...) : écrivez par exemple « e » au lieu de « é »"],
     ['jean dupont', "L'identifiant ne doit pas contenir d'espace"],
-    ['jean+dupont', "L'identifiant ne peut contenir que des lettres minuscules sans accent, des chiffres, le point (.), le tiret (-) et le tiret bas (_)"],
-    ['jean.dupont!', "L'identifiant ne peut contenir que des lettres minuscules sans accent, des chiffres, le point (.), le tiret (-) et le tiret bas (_)"],
+    [
+      'jean+dupont',
+      "L'identifiant ne peut contenir que des lettres minuscules sans accent, des chiffres, le point (.), le tiret (-) et le tiret bas (_)",
+    ],
+    [
+      'jean.dupont!',
+      "L'identifiant ne peut contenir que des lettres minuscules sans accent, des chiffres, le point (.), le tiret (-) et le tiret bas (_)",
+    ],
     ['jean.dupont@courriel.example', "L'identifiant ne peut pas être une adresse électronique"],
     ['150116912304532', "L'identifiant ne peut pas être un numéro de sécurité sociale"],
     ['1.50.11.69.123.045.32', "L'identifiant ne peut pas être un numéro de sécurité sociale"],

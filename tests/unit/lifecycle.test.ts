@@ -1,4 +1,16 @@
-import { anniversary, archiveUntil, canActivate, canOppose, canReopen, deletionDueDate, isMinor, majorityCutoff, majorityDate, newReference, oppositionDeadline } from '../../src/domain/lifecycle'
+import {
+  anniversary,
+  archiveUntil,
+  canActivate,
+  canOppose,
+  canReopen,
+  deletionDueDate,
+  isMinor,
+  majorityCutoff,
+  majorityDate,
+  newReference,
+  oppositionDeadline,
+} from '../../src/domain/lifecycle'
 
 const at = (s: string) => new Date(s)
 

@@ -99,11 +99,15 @@ describe('IMC et tranches adultes', () => {
 
 describe('graphique SVG', () => {
   it('a un rôle, un titre, une description et un point par mesure', () => {
-    const svg = measureChart(MEASURE_BY_TYPE.poids, [
-      { date: '2026-01-10', value: 64 },
-      { date: '2026-06-10', value: 62.5 },
-      { date: '2026-11-10', value: 61 },
-    ], 'graphique-poids')
+    const svg = measureChart(
+      MEASURE_BY_TYPE.poids,
+      [
+        { date: '2026-01-10', value: 64 },
+        { date: '2026-06-10', value: 62.5 },
+        { date: '2026-11-10', value: 61 },
+      ],
+      'graphique-poids',
+    )
     expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 640 300"[^>]*role="img"[^>]*aria-labelledby="graphique-poids-titre graphique-poids-desc"/)
     expect(svg).toContain('<title id="graphique-poids-titre">Évolution : poids</title>')
     expect(svg).toContain('3 mesures du 10 janvier 2026 au 10 novembre 2026, en kilogrammes')
@@ -112,7 +116,14 @@ describe('graphique SVG', () => {
     expect(svg).not.toMatch(/<script/)
   })
   it('deux séries pour la tension, avec légende', () => {
-    const svg = measureChart(MEASURE_BY_TYPE.tension, [{ date: '2026-01-10', value: 130, value2: 85 }, { date: '2026-02-10', value: 125, value2: 80 }], 'g')
+    const svg = measureChart(
+      MEASURE_BY_TYPE.tension,
+      [
+        { date: '2026-01-10', value: 130, value2: 85 },
+        { date: '2026-02-10', value: 125, value2: 80 },
+      ],
+      'g',
+    )
     expect(svg.match(/<rect /g)).toHaveLength(3) // two points + the legend
     expect(svg).toContain('Diastolique')
     expect(svg).toContain('dernière valeur 125/80 mmHg')

@@ -1,6 +1,23 @@
-import { can, decide, DEFAULT_SETTINGS, type Action, type ConversationFacts, type PolicyFacts, type ProfessionalRelation, type Relation, type SpaceState } from '../../src/domain/accessPolicy'
+import {
+  can,
+  decide,
+  DEFAULT_SETTINGS,
+  type Action,
+  type ConversationFacts,
+  type PolicyFacts,
+  type ProfessionalRelation,
+  type Relation,
+  type SpaceState,
+} from '../../src/domain/accessPolicy'
 import type { Actor } from '../../src/domain/actor'
-import { attachmentTitle, closeReasonError, documentTitleFromAttachment, messageError, normaliseMessage, subjectError } from '../../src/domain/messaging'
+import {
+  attachmentTitle,
+  closeReasonError,
+  documentTitleFromAttachment,
+  messageError,
+  normaliseMessage,
+  subjectError,
+} from '../../src/domain/messaging'
 import { sameSurname } from '../../src/features/messaging/service'
 import { ContentInspector, ContentRejected } from '../../src/domain/documents'
 
@@ -9,10 +26,25 @@ import { NOW, P, OTHER, PRO, actors } from '../helpers/policyFixtures'
 const PRO2 = 'pro-2'
 
 const pro = (p: Partial<ProfessionalRelation> = {}): ProfessionalRelation => ({
-  kind: 'professional', professionalId: PRO, profession: 'MEDECIN', careTeam: false, medecinTraitant: false, administrator: false, blocked: false,
-  samuRegulator: false, emergency: null, readableCategories: [], ...p,
+  kind: 'professional',
+  professionalId: PRO,
+  profession: 'MEDECIN',
+  careTeam: false,
+  medecinTraitant: false,
+  administrator: false,
+  blocked: false,
+  samuRegulator: false,
+  emergency: null,
+  readableCategories: [],
+  ...p,
 })
-const facts = (relation: Relation, state: SpaceState = 'activated'): PolicyFacts => ({ personId: P, spaceState: state, relation, settings: DEFAULT_SETTINGS, now: NOW })
+const facts = (relation: Relation, state: SpaceState = 'activated'): PolicyFacts => ({
+  personId: P,
+  spaceState: state,
+  relation,
+  settings: DEFAULT_SETTINGS,
+  now: NOW,
+})
 const conv = (c: Partial<ConversationFacts> = {}): ConversationFacts => ({ personId: P, professionalId: PRO, status: 'open', ...c })
 
 const self: Relation = { kind: 'self' }
@@ -38,7 +70,14 @@ const cases: Case[] = [
   ['carer with write replies', actors.carer, 'create', conv(), facts(carerRW), true],
   ['carer read-only reads', actors.carer, 'read', conv(), facts(carerR), true],
   ['carer read-only cannot reply', actors.carer, 'create', conv(), facts(carerR), false],
-  ['carer without read sees nothing', actors.carer, 'list', undefined, facts({ kind: 'carer', rights: { read: false, write: false } }), false],
+  [
+    'carer without read sees nothing',
+    actors.carer,
+    'list',
+    undefined,
+    facts({ kind: 'carer', rights: { read: false, write: false } }),
+    false,
+  ],
   ['a stranger patient sees nothing', actors.patient, 'read', conv(), facts({ kind: 'none' }), false],
   ['carer with write lists the inbox', actors.carer, 'list', undefined, facts(carerRW), true],
   ['carer with write archives', actors.carer, 'update', conv(), facts(carerRW), true],
@@ -64,8 +103,22 @@ const cases: Case[] = [
   ['the professional reads their conversation', actors.pro, 'read', conv(), facts(pro()), true],
   ['the professional writes in a closed conversation (reopens it)', actors.pro, 'create', conv({ status: 'closed' }), facts(pro()), true],
   ['the professional closes their conversation', actors.pro, 'update', conv(), facts(pro()), true],
-  ['another professional reads nothing, even in the care team', actors.pro, 'read', conv({ professionalId: PRO2 }), facts(pro({ careTeam: true, medecinTraitant: true })), false],
-  ['another professional cannot write into it', actors.pro, 'create', conv({ professionalId: PRO2 }), facts(pro({ careTeam: true })), false],
+  [
+    'another professional reads nothing, even in the care team',
+    actors.pro,
+    'read',
+    conv({ professionalId: PRO2 }),
+    facts(pro({ careTeam: true, medecinTraitant: true })),
+    false,
+  ],
+  [
+    'another professional cannot write into it',
+    actors.pro,
+    'create',
+    conv({ professionalId: PRO2 }),
+    facts(pro({ careTeam: true })),
+    false,
+  ],
   ['a professional has no inbox of the patient', actors.pro, 'list', undefined, facts(pro({ careTeam: true })), false],
   ['the professional downloads from their conversation', actors.pro, 'download', conv(), facts(pro()), true],
   ['another professional downloads nothing', actors.pro, 'download', conv({ professionalId: PRO2 }), facts(pro({ careTeam: true })), false],

@@ -13,15 +13,39 @@ describe("ligne d'import d'assurés", () => {
     ['une ligne correcte', { ...base, nir: NIR }, []],
     ['NIR absent', { ...base, nir: '' }, [['nir', 'Le numéro de sécurité sociale est absent']]],
     ['clé fausse', { ...base, nir: NIR.slice(0, 13) + '00' }, [['nir', 'La clé de votre numéro de sécurité sociale ne correspond pas']]],
-    ['NIR et date de naissance incohérents', { ...base, nir: NIR, date_naissance: '1986-04-12' }, [['nir', "Le numéro de sécurité sociale ne correspond pas à l'année ou au mois de naissance"]]],
-    ['sexe incohérent avec le NIR', { ...base, nir: NIR, sexe: 'M' }, [['sexe', 'Le sexe ne correspond pas au premier chiffre du numéro de sécurité sociale']]],
+    [
+      'NIR et date de naissance incohérents',
+      { ...base, nir: NIR, date_naissance: '1986-04-12' },
+      [['nir', "Le numéro de sécurité sociale ne correspond pas à l'année ou au mois de naissance"]],
+    ],
+    [
+      'sexe incohérent avec le NIR',
+      { ...base, nir: NIR, sexe: 'M' },
+      [['sexe', 'Le sexe ne correspond pas au premier chiffre du numéro de sécurité sociale']],
+    ],
     ['sexe inconnu', { ...base, nir: NIR, sexe: 'X' }, [['sexe', 'Le sexe doit être F ou M']]],
     ['nom absent', { ...base, nir: NIR, nom: ' ' }, [['nom', 'Le nom est absent']]],
     ['prénom absent', { ...base, nir: NIR, prenoms: '' }, [['prenoms', 'Le prénom est absent']]],
-    ['date impossible', { ...base, nir: NIR, date_naissance: '1985-02-30' }, [['date_naissance', 'La date de naissance doit être une vraie date, au format AAAA-MM-JJ ou JJ/MM/AAAA']]],
-    ['date future', { ...base, nir: `2300475101011${key('2300475101011')}`, date_naissance: '2030-04-01' }, [['date_naissance', 'La date de naissance est dans le futur']]],
-    ['courriel invalide', { ...base, nir: NIR, courriel: 'sophie@' }, [['courriel', "L'adresse électronique n'est pas valide (par exemple nom@domaine.fr)"]]],
-    ['mobile invalide', { ...base, nir: NIR, mobile: '01 23 45 67 89' }, [['mobile', 'Le numéro de mobile doit être un numéro français (06 ou 07 suivi de 8 chiffres)']]],
+    [
+      'date impossible',
+      { ...base, nir: NIR, date_naissance: '1985-02-30' },
+      [['date_naissance', 'La date de naissance doit être une vraie date, au format AAAA-MM-JJ ou JJ/MM/AAAA']],
+    ],
+    [
+      'date future',
+      { ...base, nir: `2300475101011${key('2300475101011')}`, date_naissance: '2030-04-01' },
+      [['date_naissance', 'La date de naissance est dans le futur']],
+    ],
+    [
+      'courriel invalide',
+      { ...base, nir: NIR, courriel: 'sophie@' },
+      [['courriel', "L'adresse électronique n'est pas valide (par exemple nom@domaine.fr)"]],
+    ],
+    [
+      'mobile invalide',
+      { ...base, nir: NIR, mobile: '01 23 45 67 89' },
+      [['mobile', 'Le numéro de mobile doit être un numéro français (06 ou 07 suivi de 8 chiffres)']],
+    ],
     ['code postal invalide', { ...base, nir: NIR, code_postal: '750' }, [['code_postal', 'Le code postal doit contenir 5 chiffres']]],
     ['nom trop long', { ...base, nir: NIR, nom: 'x'.repeat(101) }, [['nom', 'Ce champ dépasse 100 caractères']]],
   ])('%s', (_label, record, expected) => {
@@ -34,8 +58,29 @@ describe("ligne d'import d'assurés", () => {
   })
 
   it('normalise la ligne : NIR sans espaces, date ISO, courriel en minuscules, mobile +33, champs vides à null', () => {
-    const r = validatePersonRow({ ...base, nir: NIR, sexe: '2', date_naissance: '12/04/1985', courriel: 'Sophie.L@Courriel.Example', mobile: '07.12.34.56.78', ville: '' }, TODAY)
-    expect(r).toEqual({ ok: true, person: expect.objectContaining({ nir: NIR, sex: 'F', birth_date: '1985-04-12', email: 'sophie.l@courriel.example', mobile: '+33712345678', city: null }) })
+    const r = validatePersonRow(
+      {
+        ...base,
+        nir: NIR,
+        sexe: '2',
+        date_naissance: '12/04/1985',
+        courriel: 'Sophie.L@Courriel.Example',
+        mobile: '07.12.34.56.78',
+        ville: '',
+      },
+      TODAY,
+    )
+    expect(r).toEqual({
+      ok: true,
+      person: expect.objectContaining({
+        nir: NIR,
+        sex: 'F',
+        birth_date: '1985-04-12',
+        email: 'sophie.l@courriel.example',
+        mobile: '+33712345678',
+        city: null,
+      }),
+    })
   })
 
   it.each([
@@ -88,7 +133,14 @@ describe('diagramme en barres', () => {
   ])('échelle pour %i → %i', (max, nice) => expect(niceMax(max)).toBe(nice))
 
   it('la hauteur des barres est proportionnelle, sur une ligne de base commune', () => {
-    const c = barChart([{ label: 'a', value: 10 }, { label: 'b', value: 5 }, { label: 'c', value: 0 }], { width: 300, height: 240 })
+    const c = barChart(
+      [
+        { label: 'a', value: 10 },
+        { label: 'b', value: 5 },
+        { label: 'c', value: 0 },
+      ],
+      { width: 300, height: 240 },
+    )
     expect(c.max).toBe(10)
     expect(c.bars[0].height).toBe(200)
     expect(c.bars[1].height).toBe(100)

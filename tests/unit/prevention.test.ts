@@ -19,7 +19,15 @@ const occurrences = ['1961-06-15', '1964-02-29'].flatMap((birth) =>
   ageRules.flatMap((rule) =>
     rule.ages.map((age, i) => {
       const w = windowOf(rule, i)
-      return { birth, rule, age, i, sex: rule.sex ?? 'F', from: anniversary(birth, age), end: w === null ? null : anniversary(birth, age + w) }
+      return {
+        birth,
+        rule,
+        age,
+        i,
+        sex: rule.sex ?? 'F',
+        from: anniversary(birth, age),
+        end: w === null ? null : anniversary(birth, age + w),
+      }
     }),
   ),
 )
@@ -37,34 +45,142 @@ describe('recommandations : chaque règle, chaque âge, la veille et le jour mê
     }
     // A record on the first day fulfils it; the day before the window does not.
     const code = o.rule.doneBy[0]
-    expect(ofRule(recommendations(o.birth, o.sex, [{ code, date: o.from }], o.from), o.rule.id)).toContainEqual(expect.objectContaining({ from: o.from, status: 'Réalisé', doneOn: o.from }))
-    expect(ofRule(recommendations(o.birth, o.sex, [{ code, date: addDays(o.from, -1) }], o.from), o.rule.id)).toContainEqual(expect.objectContaining({ from: o.from, status: 'À planifier' }))
+    expect(ofRule(recommendations(o.birth, o.sex, [{ code, date: o.from }], o.from), o.rule.id)).toContainEqual(
+      expect.objectContaining({ from: o.from, status: 'Réalisé', doneOn: o.from }),
+    )
+    expect(ofRule(recommendations(o.birth, o.sex, [{ code, date: addDays(o.from, -1) }], o.from), o.rule.id)).toContainEqual(
+      expect.objectContaining({ from: o.from, status: 'À planifier' }),
+    )
     if (o.end) {
       // The last day: still open. The day after: «Non réalisé», unless the next window has opened.
-      expect(ofRule(recommendations(o.birth, o.sex, [], addDays(o.end, -1)), o.rule.id)).toContainEqual(expect.objectContaining({ from: o.from, status: 'À planifier' }))
+      expect(ofRule(recommendations(o.birth, o.sex, [], addDays(o.end, -1)), o.rule.id)).toContainEqual(
+        expect.objectContaining({ from: o.from, status: 'À planifier' }),
+      )
       const after = ofRule(recommendations(o.birth, o.sex, [], o.end), o.rule.id)
       const nextOpen = o.i + 1 < o.rule.ages.length && anniversary(o.birth, o.rule.ages[o.i + 1]) <= o.end
-      if (nextOpen) expect(after).toContainEqual(expect.objectContaining({ from: anniversary(o.birth, o.rule.ages[o.i + 1]), status: 'À planifier' }))
+      if (nextOpen)
+        expect(after).toContainEqual(expect.objectContaining({ from: anniversary(o.birth, o.rule.ages[o.i + 1]), status: 'À planifier' }))
       else expect(after).toContainEqual(expect.objectContaining({ from: o.from, status: 'Non réalisé' }))
       // A record on the last day still counts.
-      expect(ofRule(recommendations(o.birth, o.sex, [{ code, date: addDays(o.end, -1) }], o.end), o.rule.id).find((x) => x.from === o.from)?.status ?? 'Réalisé').toBe('Réalisé')
+      expect(
+        ofRule(recommendations(o.birth, o.sex, [{ code, date: addDays(o.end, -1) }], o.end), o.rule.id).find((x) => x.from === o.from)
+          ?.status ?? 'Réalisé',
+      ).toBe('Réalisé')
     }
   })
 })
 
 describe('recommandations : cas choisis', () => {
-  const cases: { name: string; birth: string; sex: 'F' | 'M'; today: string; records?: { code: string; date: string }[]; expected: Record<string, string | undefined> }[] = [
-    { name: 'Camille, 58 ans, rien enregistré : sein et colorectal à planifier, pas de grippe', birth: '1968-03-14', sex: 'F', today: '2026-11-24', expected: { 'depistage-sein': 'À planifier', 'depistage-colorectal': 'À planifier', 'depistage-col-hpv': 'À planifier', grippe: undefined, zona: undefined } },
-    { name: 'un homme de 58 ans : ni sein ni col', birth: '1968-03-14', sex: 'M', today: '2026-11-24', expected: { 'depistage-sein': undefined, 'depistage-col-hpv': undefined, 'depistage-colorectal': 'À planifier' } },
-    { name: 'né le 29 février 1960 : 65 ans le 1er mars 2025, pas le 28 février', birth: '1960-02-29', sex: 'M', today: '2025-02-28', expected: { zona: 'À planifier', pneumocoque: 'À planifier' } },
-    { name: '66 ans, à jour de tout', birth: '1960-01-10', sex: 'F', today: '2026-11-24', records: [{ code: 'DTP', date: '2025-02-01' }, { code: 'GRIPPE', date: '2026-10-20' }, { code: 'ZONA', date: '2025-03-01' }, { code: 'PNEUMO', date: '2025-03-01' }, { code: 'ACTE:depistage-sein', date: '2026-02-01' }, { code: 'ACTE:depistage-colorectal', date: '2026-02-01' }], expected: { 'dtp-adulte': 'Réalisé', grippe: 'Réalisé', zona: 'Réalisé', pneumocoque: 'Réalisé', 'depistage-sein': 'Réalisé', 'depistage-colorectal': 'Réalisé', vrs: undefined } },
-    { name: 'dTP-coqueluche compte pour le rappel dTP', birth: '1980-05-01', sex: 'M', today: '2025-06-01', records: [{ code: 'DTCAP', date: '2025-05-20' }], expected: { 'dtp-adulte': 'Réalisé' } },
-    { name: 'grippe : 14 octobre hors saison (à venir), 15 octobre ouverte, 31 janvier ouverte, 1er février à venir', birth: '1950-01-01', sex: 'F', today: '2026-10-14', expected: { grippe: 'À planifier' } },
-    { name: 'grippe faite la saison précédente : à refaire', birth: '1950-01-01', sex: 'F', today: '2026-10-15', records: [{ code: 'GRIPPE', date: '2025-10-20' }], expected: { grippe: 'À planifier' } },
-    { name: 'enfant de 11 ans : HPV et ACWY', birth: '2015-06-02', sex: 'M', today: '2026-11-24', expected: { hpv: 'À planifier', acwy: 'À planifier', 'mt-dents': 'Non réalisé' } },
-    { name: 'ACWY en rattrapage à 24 ans, fait à 20 ans', birth: '2002-01-01', sex: 'F', today: '2026-11-24', records: [{ code: 'MENACWY', date: '2022-03-01' }], expected: { acwy: 'Réalisé', hpv: undefined } },
-    { name: 'femme de 26 ans sans vaccination : dTP-coqueluche non réalisé, frottis à planifier', birth: '2000-03-01', sex: 'F', today: '2026-11-24', expected: { 'dtpca-25': 'Non réalisé', 'depistage-col-cytologie': 'À planifier' } },
-    { name: 'VRS la veille des 75 ans : à venir ; zona toujours ouvert', birth: '1951-11-25', sex: 'M', today: '2026-11-24', expected: { vrs: 'À planifier', zona: 'À planifier' } },
+  const cases: {
+    name: string
+    birth: string
+    sex: 'F' | 'M'
+    today: string
+    records?: { code: string; date: string }[]
+    expected: Record<string, string | undefined>
+  }[] = [
+    {
+      name: 'Camille, 58 ans, rien enregistré : sein et colorectal à planifier, pas de grippe',
+      birth: '1968-03-14',
+      sex: 'F',
+      today: '2026-11-24',
+      expected: {
+        'depistage-sein': 'À planifier',
+        'depistage-colorectal': 'À planifier',
+        'depistage-col-hpv': 'À planifier',
+        grippe: undefined,
+        zona: undefined,
+      },
+    },
+    {
+      name: 'un homme de 58 ans : ni sein ni col',
+      birth: '1968-03-14',
+      sex: 'M',
+      today: '2026-11-24',
+      expected: { 'depistage-sein': undefined, 'depistage-col-hpv': undefined, 'depistage-colorectal': 'À planifier' },
+    },
+    {
+      name: 'né le 29 février 1960 : 65 ans le 1er mars 2025, pas le 28 février',
+      birth: '1960-02-29',
+      sex: 'M',
+      today: '2025-02-28',
+      expected: { zona: 'À planifier', pneumocoque: 'À planifier' },
+    },
+    {
+      name: '66 ans, à jour de tout',
+      birth: '1960-01-10',
+      sex: 'F',
+      today: '2026-11-24',
+      records: [
+        { code: 'DTP', date: '2025-02-01' },
+        { code: 'GRIPPE', date: '2026-10-20' },
+        { code: 'ZONA', date: '2025-03-01' },
+        { code: 'PNEUMO', date: '2025-03-01' },
+        { code: 'ACTE:depistage-sein', date: '2026-02-01' },
+        { code: 'ACTE:depistage-colorectal', date: '2026-02-01' },
+      ],
+      expected: {
+        'dtp-adulte': 'Réalisé',
+        grippe: 'Réalisé',
+        zona: 'Réalisé',
+        pneumocoque: 'Réalisé',
+        'depistage-sein': 'Réalisé',
+        'depistage-colorectal': 'Réalisé',
+        vrs: undefined,
+      },
+    },
+    {
+      name: 'dTP-coqueluche compte pour le rappel dTP',
+      birth: '1980-05-01',
+      sex: 'M',
+      today: '2025-06-01',
+      records: [{ code: 'DTCAP', date: '2025-05-20' }],
+      expected: { 'dtp-adulte': 'Réalisé' },
+    },
+    {
+      name: 'grippe : 14 octobre hors saison (à venir), 15 octobre ouverte, 31 janvier ouverte, 1er février à venir',
+      birth: '1950-01-01',
+      sex: 'F',
+      today: '2026-10-14',
+      expected: { grippe: 'À planifier' },
+    },
+    {
+      name: 'grippe faite la saison précédente : à refaire',
+      birth: '1950-01-01',
+      sex: 'F',
+      today: '2026-10-15',
+      records: [{ code: 'GRIPPE', date: '2025-10-20' }],
+      expected: { grippe: 'À planifier' },
+    },
+    {
+      name: 'enfant de 11 ans : HPV et ACWY',
+      birth: '2015-06-02',
+      sex: 'M',
+      today: '2026-11-24',
+      expected: { hpv: 'À planifier', acwy: 'À planifier', 'mt-dents': 'Non réalisé' },
+    },
+    {
+      name: 'ACWY en rattrapage à 24 ans, fait à 20 ans',
+      birth: '2002-01-01',
+      sex: 'F',
+      today: '2026-11-24',
+      records: [{ code: 'MENACWY', date: '2022-03-01' }],
+      expected: { acwy: 'Réalisé', hpv: undefined },
+    },
+    {
+      name: 'femme de 26 ans sans vaccination : dTP-coqueluche non réalisé, frottis à planifier',
+      birth: '2000-03-01',
+      sex: 'F',
+      today: '2026-11-24',
+      expected: { 'dtpca-25': 'Non réalisé', 'depistage-col-cytologie': 'À planifier' },
+    },
+    {
+      name: 'VRS la veille des 75 ans : à venir ; zona toujours ouvert',
+      birth: '1951-11-25',
+      sex: 'M',
+      today: '2026-11-24',
+      expected: { vrs: 'À planifier', zona: 'À planifier' },
+    },
   ]
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_n, c) => {
     const list = recommendations(c.birth, c.sex, c.records ?? [], c.today)
@@ -82,7 +198,10 @@ describe('recommandations : cas choisis', () => {
     expect(g('2027-01-31')).toMatchObject({ from: '2026-10-15' })
     expect(g('2027-02-01')).toMatchObject({ from: '2027-10-15' })
     // 65 during the season: from the birthday.
-    expect(recommendations('1961-12-01', 'M', [], '2026-11-24').find((r) => r.ruleId === 'grippe')).toMatchObject({ from: '2026-12-01', to: '2027-01-31' })
+    expect(recommendations('1961-12-01', 'M', [], '2026-11-24').find((r) => r.ruleId === 'grippe')).toMatchObject({
+      from: '2026-12-01',
+      to: '2027-01-31',
+    })
     expect(recommendations('1962-02-01', 'M', [], '2026-11-24').find((r) => r.ruleId === 'grippe')).toBeUndefined()
   })
 

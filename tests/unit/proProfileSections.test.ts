@@ -1,4 +1,12 @@
-import { DEFAULT_SETTINGS, PROFESSIONAL_PROFILE_SECTIONS, readableProfileSections, type PolicyFacts, type ProfessionalRelation, type ProfileSection, type SpaceState } from '../../src/domain/accessPolicy'
+import {
+  DEFAULT_SETTINGS,
+  PROFESSIONAL_PROFILE_SECTIONS,
+  readableProfileSections,
+  type PolicyFacts,
+  type ProfessionalRelation,
+  type ProfileSection,
+  type SpaceState,
+} from '../../src/domain/accessPolicy'
 import type { Actor } from '../../src/domain/actor'
 
 /**
@@ -7,7 +15,22 @@ import type { Actor } from '../../src/domain/actor'
  */
 const NOW = new Date('2026-11-24T10:00:00Z')
 const P = '11111111-1111-1111-1111-111111111111'
-const ALL_CATEGORIES = ['SYNTHESE', 'ORD_SOIN', 'RADIO_SC', 'BIOLOGIE', 'CPT_REND', 'DEPISTAG', 'CERT_MED', 'DOC_ADM', 'AUTR_DOC', 'SYNTH_PML', 'DIR_ANT', 'QUEST_SANTE', 'CAR_VAC', 'REMB']
+const ALL_CATEGORIES = [
+  'SYNTHESE',
+  'ORD_SOIN',
+  'RADIO_SC',
+  'BIOLOGIE',
+  'CPT_REND',
+  'DEPISTAG',
+  'CERT_MED',
+  'DOC_ADM',
+  'AUTR_DOC',
+  'SYNTH_PML',
+  'DIR_ANT',
+  'QUEST_SANTE',
+  'CAR_VAC',
+  'REMB',
+]
 const without = (...no: string[]) => ALL_CATEGORIES.filter((c) => !no.includes(c))
 const MATRIX: Record<string, string[]> = {
   MEDECIN: ALL_CATEGORIES,
@@ -16,12 +39,33 @@ const MATRIX: Record<string, string[]> = {
   INFIRMIER: without('QUEST_SANTE', 'DOC_ADM', 'REMB'),
 }
 
-const actor = (profession: string): Actor => ({ accountId: `a-${profession}`, kind: 'professional', displayName: 'Pro', professionalId: `pro-${profession}`, profession })
-const relation = (profession: string, p: Partial<ProfessionalRelation> = {}): ProfessionalRelation => ({
-  kind: 'professional', professionalId: `pro-${profession}`, profession, careTeam: true, medecinTraitant: false, administrator: false, blocked: false,
-  samuRegulator: false, emergency: null, readableCategories: MATRIX[profession], ...p,
+const actor = (profession: string): Actor => ({
+  accountId: `a-${profession}`,
+  kind: 'professional',
+  displayName: 'Pro',
+  professionalId: `pro-${profession}`,
+  profession,
 })
-const facts = (rel: ProfessionalRelation, state: SpaceState = 'activated', settings = DEFAULT_SETTINGS): PolicyFacts => ({ personId: P, spaceState: state, relation: rel, settings: { ...settings }, now: NOW })
+const relation = (profession: string, p: Partial<ProfessionalRelation> = {}): ProfessionalRelation => ({
+  kind: 'professional',
+  professionalId: `pro-${profession}`,
+  profession,
+  careTeam: true,
+  medecinTraitant: false,
+  administrator: false,
+  blocked: false,
+  samuRegulator: false,
+  emergency: null,
+  readableCategories: MATRIX[profession],
+  ...p,
+})
+const facts = (rel: ProfessionalRelation, state: SpaceState = 'activated', settings = DEFAULT_SETTINGS): PolicyFacts => ({
+  personId: P,
+  spaceState: state,
+  relation: rel,
+  settings: { ...settings },
+  now: NOW,
+})
 
 const EVERYTHING = [...PROFESSIONAL_PROFILE_SECTIONS]
 const NO_QUESTIONNAIRES_NO_DIRECTIVES = EVERYTHING.filter((s) => s !== 'lifestyle' && s !== 'bilan' && s !== 'directives')
@@ -29,19 +73,54 @@ const NO_QUESTIONNAIRES = EVERYTHING.filter((s) => s !== 'lifestyle' && s !== 'b
 
 type Case = [string, string, PolicyFacts, ProfileSection[]]
 const cases: Case[] = [
-  ['médecin généraliste in the care team: every section, directives anticipées included', 'MEDECIN', facts(relation('MEDECIN')), EVERYTHING],
-  ['médecin traitant without consent declared: every section', 'MEDECIN', facts(relation('MEDECIN', { careTeam: false, medecinTraitant: true })), EVERYTHING],
-  ['chirurgien-dentiste in the care team: no directives anticipées, no questionnaires', 'CHIRURGIEN_DENTISTE', facts(relation('CHIRURGIEN_DENTISTE')), NO_QUESTIONNAIRES_NO_DIRECTIVES],
-  ['chirurgien-dentiste named administrator: still no directives (the matrix, not the role)', 'CHIRURGIEN_DENTISTE', facts(relation('CHIRURGIEN_DENTISTE', { administrator: true })), NO_QUESTIONNAIRES_NO_DIRECTIVES],
+  [
+    'médecin généraliste in the care team: every section, directives anticipées included',
+    'MEDECIN',
+    facts(relation('MEDECIN')),
+    EVERYTHING,
+  ],
+  [
+    'médecin traitant without consent declared: every section',
+    'MEDECIN',
+    facts(relation('MEDECIN', { careTeam: false, medecinTraitant: true })),
+    EVERYTHING,
+  ],
+  [
+    'chirurgien-dentiste in the care team: no directives anticipées, no questionnaires',
+    'CHIRURGIEN_DENTISTE',
+    facts(relation('CHIRURGIEN_DENTISTE')),
+    NO_QUESTIONNAIRES_NO_DIRECTIVES,
+  ],
+  [
+    'chirurgien-dentiste named administrator: still no directives (the matrix, not the role)',
+    'CHIRURGIEN_DENTISTE',
+    facts(relation('CHIRURGIEN_DENTISTE', { administrator: true })),
+    NO_QUESTIONNAIRES_NO_DIRECTIVES,
+  ],
   ['pharmacien: no directives anticipées, no questionnaires', 'PHARMACIEN', facts(relation('PHARMACIEN')), NO_QUESTIONNAIRES_NO_DIRECTIVES],
   ['infirmier: directives anticipées yes, questionnaires no', 'INFIRMIER', facts(relation('INFIRMIER')), NO_QUESTIONNAIRES],
   ['médecin without consent nor emergency: nothing', 'MEDECIN', facts(relation('MEDECIN', { careTeam: false })), []],
   ['médecin blocked by the patient: nothing', 'MEDECIN', facts(relation('MEDECIN', { blocked: true })), []],
   ['médecin, space closed: nothing', 'MEDECIN', facts(relation('MEDECIN'), 'closed'), []],
   ['médecin, space only notified: nothing', 'MEDECIN', facts(relation('MEDECIN'), 'notified'), []],
-  ['médecin under «bris de glace» allowed: every section', 'MEDECIN', facts(relation('MEDECIN', { careTeam: false, emergency: { kind: 'BTG' } })), EVERYTHING],
-  ['dentist under «bris de glace»: the matrix still applies', 'CHIRURGIEN_DENTISTE', facts(relation('CHIRURGIEN_DENTISTE', { careTeam: false, emergency: { kind: 'BTG' } })), NO_QUESTIONNAIRES_NO_DIRECTIVES],
-  ['médecin under «bris de glace» the patient turned off: nothing', 'MEDECIN', facts(relation('MEDECIN', { careTeam: false, emergency: { kind: 'BTG' } }), 'activated', { ...DEFAULT_SETTINGS, emergencyBtg: false }), []],
+  [
+    'médecin under «bris de glace» allowed: every section',
+    'MEDECIN',
+    facts(relation('MEDECIN', { careTeam: false, emergency: { kind: 'BTG' } })),
+    EVERYTHING,
+  ],
+  [
+    'dentist under «bris de glace»: the matrix still applies',
+    'CHIRURGIEN_DENTISTE',
+    facts(relation('CHIRURGIEN_DENTISTE', { careTeam: false, emergency: { kind: 'BTG' } })),
+    NO_QUESTIONNAIRES_NO_DIRECTIVES,
+  ],
+  [
+    'médecin under «bris de glace» the patient turned off: nothing',
+    'MEDECIN',
+    facts(relation('MEDECIN', { careTeam: false, emergency: { kind: 'BTG' } }), 'activated', { ...DEFAULT_SETTINGS, emergencyBtg: false }),
+    [],
+  ],
 ]
 
 describe('portail professionnel : rubriques du profil médical visibles selon la profession', () => {

@@ -1,4 +1,14 @@
-import { can, decide, DEFAULT_SETTINGS, type Action, type PolicyFacts, type ProfessionalRelation, type ProfileSection, type Relation, type SpaceState } from '../../src/domain/accessPolicy'
+import {
+  can,
+  decide,
+  DEFAULT_SETTINGS,
+  type Action,
+  type PolicyFacts,
+  type ProfessionalRelation,
+  type ProfileSection,
+  type Relation,
+  type SpaceState,
+} from '../../src/domain/accessPolicy'
 import type { Actor } from '../../src/domain/actor'
 
 import { NOW, P, actors as people } from '../helpers/policyFixtures'
@@ -15,13 +25,29 @@ const actors: Record<string, Actor> = {
 
 const ALL = ['SYNTH_PML', 'DIR_ANT', 'QUEST_SANTE']
 const pro = (p: Partial<ProfessionalRelation> = {}): ProfessionalRelation => ({
-  kind: 'professional', professionalId: 'pro-1', profession: 'MEDECIN', careTeam: true, medecinTraitant: false, administrator: false, blocked: false,
-  samuRegulator: false, emergency: null, readableCategories: ALL, ...p,
+  kind: 'professional',
+  professionalId: 'pro-1',
+  profession: 'MEDECIN',
+  careTeam: true,
+  medecinTraitant: false,
+  administrator: false,
+  blocked: false,
+  samuRegulator: false,
+  emergency: null,
+  readableCategories: ALL,
+  ...p,
 })
 // The dentist's row of the matrice: no «Directives anticipées», no «Questionnaire santé».
-const dentist = (p: Partial<ProfessionalRelation> = {}) => pro({ professionalId: 'pro-2', profession: 'CHIRURGIEN_DENTISTE', readableCategories: ['SYNTH_PML'], ...p })
+const dentist = (p: Partial<ProfessionalRelation> = {}) =>
+  pro({ professionalId: 'pro-2', profession: 'CHIRURGIEN_DENTISTE', readableCategories: ['SYNTH_PML'], ...p })
 
-const facts = (relation: Relation, state: SpaceState = 'activated'): PolicyFacts => ({ personId: P, spaceState: state, relation, settings: { ...DEFAULT_SETTINGS }, now: NOW })
+const facts = (relation: Relation, state: SpaceState = 'activated'): PolicyFacts => ({
+  personId: P,
+  spaceState: state,
+  relation,
+  settings: { ...DEFAULT_SETTINGS },
+  now: NOW,
+})
 
 type Case = [string, Actor, Action, ProfileSection, PolicyFacts, boolean]
 const cases: Case[] = [
@@ -36,15 +62,43 @@ const cases: Case[] = [
   ['representative may not write directives', actors.rep, 'update', 'directives', facts({ kind: 'representative', childAge: 17 }), false],
   ['representative reads the directives page', actors.rep, 'read', 'directives', facts({ kind: 'representative', childAge: 17 }), true],
   ['carer with read only: reads', actors.carer, 'read', 'treatments', facts({ kind: 'carer', rights: { read: true, write: false } }), true],
-  ['carer with read only: may not add', actors.carer, 'create', 'treatments', facts({ kind: 'carer', rights: { read: true, write: false } }), false],
+  [
+    'carer with read only: may not add',
+    actors.carer,
+    'create',
+    'treatments',
+    facts({ kind: 'carer', rights: { read: true, write: false } }),
+    false,
+  ],
   ['carer with write: adds', actors.carer, 'create', 'measures', facts({ kind: 'carer', rights: { read: true, write: true } }), true],
-  ['carer with write: never deletes', actors.carer, 'delete', 'measures', facts({ kind: 'carer', rights: { read: true, write: true } }), false],
-  ['carer never writes directives', actors.carer, 'update', 'directives', facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  [
+    'carer with write: never deletes',
+    actors.carer,
+    'delete',
+    'measures',
+    facts({ kind: 'carer', rights: { read: true, write: true } }),
+    false,
+  ],
+  [
+    'carer never writes directives',
+    actors.carer,
+    'update',
+    'directives',
+    facts({ kind: 'carer', rights: { read: true, write: true } }),
+    false,
+  ],
   ['care-team doctor reads allergies', actors.doctor, 'read', 'allergies', facts(pro()), true],
   ['care-team doctor reads directives', actors.doctor, 'read', 'directives', facts(pro()), true],
   ['doctor changes nothing', actors.doctor, 'update', 'allergies', facts(pro()), false],
   ['doctor without consent reads nothing', actors.doctor, 'read', 'allergies', facts(pro({ careTeam: false })), false],
-  ['médecin traitant without consent reads', actors.doctor, 'read', 'measures', facts(pro({ careTeam: false, medecinTraitant: true })), true],
+  [
+    'médecin traitant without consent reads',
+    actors.doctor,
+    'read',
+    'measures',
+    facts(pro({ careTeam: false, medecinTraitant: true })),
+    true,
+  ],
   ['blocked doctor reads nothing', actors.doctor, 'read', 'allergies', facts(pro({ blocked: true })), false],
   ['dentist reads allergies', actors.dentist, 'read', 'allergies', facts(dentist()), true],
   ['dentist may not read directives anticipées', actors.dentist, 'read', 'directives', facts(dentist()), false],
@@ -59,6 +113,9 @@ describe('politique d’accès : rubriques du profil médical', () => {
     expect(can(actor, action, { type: 'profile-section', section }, f)).toBe(expected)
   })
   it('un refus sur le profil est un 403 (la page existe)', () => {
-    expect(decide(actors.dentist, 'read', { type: 'profile-section', section: 'directives' }, facts(dentist()))).toEqual({ allowed: false, status: 403 })
+    expect(decide(actors.dentist, 'read', { type: 'profile-section', section: 'directives' }, facts(dentist()))).toEqual({
+      allowed: false,
+      status: 403,
+    })
   })
 })

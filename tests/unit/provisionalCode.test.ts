@@ -1,4 +1,12 @@
-import { CODE_ALPHABET, checkCodeFormat, codeMatches, formatCode, generateCodes, hashCode, normaliseCode } from '../../src/domain/provisionalCode'
+import {
+  CODE_ALPHABET,
+  checkCodeFormat,
+  codeMatches,
+  formatCode,
+  generateCodes,
+  hashCode,
+  normaliseCode,
+} from '../../src/domain/provisionalCode'
 
 const KEY = Buffer.from('cle-de-test-cle-de-test-cle-de-test')
 
@@ -34,7 +42,10 @@ describe('codes provisoires', () => {
   it.each([
     ['', 'Saisissez votre code provisoire'],
     ['7K3M Q9TX 4WP', 'Le code provisoire contient 12 caractères (vous en avez saisi 11)'],
-    ['7K3M Q9TX 4WPO', 'Le code provisoire ne contient que des chiffres de 2 à 9 et des lettres (jamais O, I, L ni U) : vérifiez votre saisie'],
+    [
+      '7K3M Q9TX 4WPO',
+      'Le code provisoire ne contient que des chiffres de 2 à 9 et des lettres (jamais O, I, L ni U) : vérifiez votre saisie',
+    ],
   ])('refuse « %s »', (input, message) => {
     expect(checkCodeFormat(input)).toEqual({ ok: false, message })
   })

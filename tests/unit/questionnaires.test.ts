@@ -30,7 +30,8 @@ describe('Mon bilan prévention : proposé aux âges clés', () => {
 })
 
 describe('Habitudes de vie : tabac et alcool à partir de 15 ans', () => {
-  const ids = (birth: string, today: string) => visibleSections(HABITUDES_DE_VIE_2026, birth, today).flatMap((s) => s.questions.map((q) => q.id))
+  const ids = (birth: string, today: string) =>
+    visibleSections(HABITUDES_DE_VIE_2026, birth, today).flatMap((s) => s.questions.map((q) => q.id))
   it.each([
     ['2011-11-25', false], // 14 the day before
     ['2011-11-24', true], // 15 today
@@ -42,7 +43,12 @@ describe('Habitudes de vie : tabac et alcool à partir de 15 ans', () => {
     expect(q).toContain('sommeil-heures')
   })
   it('ne garde que les réponses permises aux questions visibles', () => {
-    const a = cleanAnswers(HABITUDES_DE_VIE_2026, '2015-06-02', '2026-11-24', { tabac: 'oui', 'sommeil-heures': '6-8', 'ecrans-heures': 'beaucoup', regime: '  sans gluten ' })
+    const a = cleanAnswers(HABITUDES_DE_VIE_2026, '2015-06-02', '2026-11-24', {
+      tabac: 'oui',
+      'sommeil-heures': '6-8',
+      'ecrans-heures': 'beaucoup',
+      regime: '  sans gluten ',
+    })
     expect(a).toEqual({ 'sommeil-heures': '6-8', regime: 'sans gluten' })
   })
   it('liste les questions obligatoires sans réponse', () => {

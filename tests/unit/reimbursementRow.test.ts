@@ -26,7 +26,19 @@ describe("ligne d'un fichier de remboursements", () => {
 
   it('accepte une ligne correcte (montants en centimes, date ISO)', () => {
     const r = checkRow(good, header, TODAY)
-    expect(r).toEqual({ ok: true, row: { reference: 'RB-2026-0001', nir: '268037505612363', careDate: '2026-03-14', act: 'Consultation', careType: 'consultation', professional: 'Dr Sophie Bernard', amountPaidCents: 3000, amountReimbursedCents: 2000 } })
+    expect(r).toEqual({
+      ok: true,
+      row: {
+        reference: 'RB-2026-0001',
+        nir: '268037505612363',
+        careDate: '2026-03-14',
+        act: 'Consultation',
+        careType: 'consultation',
+        professional: 'Dr Sophie Bernard',
+        amountPaidCents: 3000,
+        amountReimbursedCents: 2000,
+      },
+    })
     const fr = checkRow(withField(2, '14/03/2026'), header, TODAY)
     expect(fr.ok && fr.row.careDate).toBe('2026-03-14')
     const nir = checkRow(withField(1, '2 68 03 75 056 123 63'), header, TODAY)

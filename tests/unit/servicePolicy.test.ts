@@ -4,7 +4,12 @@ import { serviceCan, type ServiceFacts } from '../../src/domain/servicePolicy'
 import { scopeFor, serviceScopesOf } from '../../src/domain/serviceScopes'
 
 const ME = 'p-1'
-const base: ServiceFacts = { tokenScopes: ['patient.read', 'observation.read'], consentedScopes: ['patient.read', 'observation.read'], spaceState: 'activated', personId: ME }
+const base: ServiceFacts = {
+  tokenScopes: ['patient.read', 'observation.read'],
+  consentedScopes: ['patient.read', 'observation.read'],
+  spaceState: 'activated',
+  personId: ME,
+}
 
 describe('serviceCan: a connected service decided like a person', () => {
   test.each<[string, string, 'read' | 'write', Partial<ServiceFacts>, string]>([
@@ -13,10 +18,28 @@ describe('serviceCan: a connected service decided like a person', () => {
     ['auto-created space is open', 'Observation', 'read', { spaceState: 'auto_created' }, 'allow'],
     ['write not in the token', 'Observation', 'write', {}, '403 forbidden'],
     ['in the token but consent withdrawn since', 'Observation', 'read', { consentedScopes: ['patient.read'] }, '403 forbidden'],
-    ['consented but not in this token (re-consent needed)', 'Immunization', 'read', { consentedScopes: ['patient.read', 'immunization.read'] }, '403 forbidden'],
+    [
+      'consented but not in this token (re-consent needed)',
+      'Immunization',
+      'read',
+      { consentedScopes: ['patient.read', 'immunization.read'] },
+      '403 forbidden',
+    ],
     ["another person's resource", 'Patient', 'read', { resource: { ownerPersonId: 'p-2' } }, '404 not-found'],
-    ['a masked document never exists for a service', 'DocumentReference', 'read', { tokenScopes: ['document.read'], consentedScopes: ['document.read'], resource: { ownerPersonId: ME, masked: true } }, '404 not-found'],
-    ['a visible document', 'DocumentReference', 'read', { tokenScopes: ['document.read'], consentedScopes: ['document.read'], resource: { ownerPersonId: ME, masked: false } }, 'allow'],
+    [
+      'a masked document never exists for a service',
+      'DocumentReference',
+      'read',
+      { tokenScopes: ['document.read'], consentedScopes: ['document.read'], resource: { ownerPersonId: ME, masked: true } },
+      '404 not-found',
+    ],
+    [
+      'a visible document',
+      'DocumentReference',
+      'read',
+      { tokenScopes: ['document.read'], consentedScopes: ['document.read'], resource: { ownerPersonId: ME, masked: false } },
+      'allow',
+    ],
     ['closed space', 'Patient', 'read', { spaceState: 'closed' }, '403 closed'],
     ['opposed space', 'Patient', 'read', { spaceState: 'opposed' }, '403 closed'],
     ['no space', 'Patient', 'read', { spaceState: undefined }, '403 closed'],
@@ -43,12 +66,28 @@ describe('the one access policy: a connected service is a relation of `can`', ()
   const facts = (over: Record<string, unknown> = {}) => ({
     personId: ME,
     spaceState: 'activated' as const,
-    relation: { kind: 'service' as const, clientId: 'svc_1', tokenScopes: ['observation.read', 'observation.write', 'document.read'], consentedScopes: ['observation.read', 'observation.write', 'document.read'] },
+    relation: {
+      kind: 'service' as const,
+      clientId: 'svc_1',
+      tokenScopes: ['observation.read', 'observation.write', 'document.read'],
+      consentedScopes: ['observation.read', 'observation.write', 'document.read'],
+    },
     settings: { emergencyEtreat: true, emergencyBtg: true, emergencyMasked: false, maskNewDocuments: false, reimbursementsHidden: false },
     now: new Date('2026-11-24T10:00:00Z'),
     ...over,
   })
-  const doc = (over: Record<string, unknown> = {}) => ({ personId: ME, category: 'BIOLOGIE', authorKind: 'patient' as const, authorAccountId: null, authorProfessionalId: null, masked: false, invisibleToRepresentatives: false, heldUntil: null, heldReleasedAt: null, ...over })
+  const doc = (over: Record<string, unknown> = {}) => ({
+    personId: ME,
+    category: 'BIOLOGIE',
+    authorKind: 'patient' as const,
+    authorAccountId: null,
+    authorProfessionalId: null,
+    masked: false,
+    invisibleToRepresentatives: false,
+    heldUntil: null,
+    heldReleasedAt: null,
+    ...over,
+  })
 
   test('measures: read and create with the scopes; never delete', () => {
     expect(can(actor, 'list', { type: 'profile-section', section: 'measures' }, facts())).toBe(true)
@@ -66,13 +105,30 @@ describe('the one access policy: a connected service is a relation of `can`', ()
   test('the relation must be the same client; a person relation never serves a service, and the reverse', () => {
     expect(can(actor, 'list', { type: 'profile-section', section: 'measures' }, facts({ relation: { kind: 'self' } }))).toBe(false)
     expect(can(serviceActor('svc_2', 'Autre', ME), 'list', { type: 'profile-section', section: 'measures' }, facts())).toBe(false)
-    expect(can({ accountId: 'a', kind: 'patient', displayName: 'C', personId: ME }, 'list', { type: 'profile-section', section: 'measures' }, facts())).toBe(false)
+    expect(
+      can(
+        { accountId: 'a', kind: 'patient', displayName: 'C', personId: ME },
+        'list',
+        { type: 'profile-section', section: 'measures' },
+        facts(),
+      ),
+    ).toBe(false)
   })
   test('closed, opposed: refused; consent withdrawn: refused', () => {
-    expect(decideService(actor, 'Observation', 'read', facts({ spaceState: 'closed' }))).toMatchObject({ allow: false, status: 403, code: 'closed' })
-    expect(decideService(actor, 'Observation', 'read', facts({ spaceState: 'opposed' }))).toMatchObject({ allow: false, status: 403, code: 'closed' })
+    expect(decideService(actor, 'Observation', 'read', facts({ spaceState: 'closed' }))).toMatchObject({
+      allow: false,
+      status: 403,
+      code: 'closed',
+    })
+    expect(decideService(actor, 'Observation', 'read', facts({ spaceState: 'opposed' }))).toMatchObject({
+      allow: false,
+      status: 403,
+      code: 'closed',
+    })
     const withdrawn = facts({ relation: { kind: 'service', clientId: 'svc_1', tokenScopes: ['observation.read'], consentedScopes: [] } })
     expect(decideService(actor, 'Observation', 'read', withdrawn)).toMatchObject({ allow: false, status: 403, code: 'forbidden' })
-    expect(decideService(actor, 'DocumentReference', 'read', facts(), { ownerPersonId: ME, document: doc({ masked: true }) })).toMatchObject({ allow: false, status: 404 })
+    expect(
+      decideService(actor, 'DocumentReference', 'read', facts(), { ownerPersonId: ME, document: doc({ masked: true }) }),
+    ).toMatchObject({ allow: false, status: 404 })
   })
 })

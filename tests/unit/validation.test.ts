@@ -26,7 +26,11 @@ describe('dates saisies en trois champs', () => {
     expect(checkDate(parts, 'la date de naissance', { notFuture: true, today })).toEqual({ ok: false, message, part })
   })
   it('lit les champs govuk', () => {
-    expect(dateParts({ 'naissance-day': ' 2 ', 'naissance-month': '6', 'naissance-year': '2015' }, 'naissance')).toEqual({ day: '2', month: '6', year: '2015' })
+    expect(dateParts({ 'naissance-day': ' 2 ', 'naissance-month': '6', 'naissance-year': '2015' }, 'naissance')).toEqual({
+      day: '2',
+      month: '6',
+      year: '2015',
+    })
   })
   it('écrit les dates en français', () => {
     expect(frenchDate('2026-03-14')).toBe('14 mars 2026')

@@ -29,10 +29,33 @@ describe('gabarits en français', () => {
       {{ govukCharacterCount({ id: "c", name: "c", maxlength: 100, label: { text: "C" } }) }}
       {{ govukPasswordInput({ id: "p", name: "p", label: { text: "Mot de passe" } }) }}
     `)
-    for (const english of ['>Back<', 'Error:', '>Day<', '>Month<', '>Year<', 'Previous', 'Next', '>Warning<', 'You can enter', '>Show<', 'Show password']) {
+    for (const english of [
+      '>Back<',
+      'Error:',
+      '>Day<',
+      '>Month<',
+      '>Year<',
+      'Previous',
+      'Next',
+      '>Warning<',
+      'You can enter',
+      '>Show<',
+      'Show password',
+    ]) {
       expect(html).not.toContain(english)
     }
-    for (const french of ['Retour', 'Erreur', 'Jour', 'Mois', 'Année', 'Précédent', 'Suivant', 'Vous pouvez saisir jusqu&#39;à 100 caractères', 'Erreur :</span>', 'Afficher']) {
+    for (const french of [
+      'Retour',
+      'Erreur',
+      'Jour',
+      'Mois',
+      'Année',
+      'Précédent',
+      'Suivant',
+      'Vous pouvez saisir jusqu&#39;à 100 caractères',
+      'Erreur :</span>',
+      'Afficher',
+    ]) {
       expect(html).toContain(french)
     }
   })
@@ -46,7 +69,10 @@ describe('gabarits en français', () => {
   })
 
   it('préfixe le titre par « Erreur : » quand le formulaire a des erreurs', () => {
-    const html = env.render('errors/404.njk', { pageTitle: 'Formulaire', errors: { list: [{ text: 'Saisissez votre nom', href: '#nom' }], fields: {} } })
+    const html = env.render('errors/404.njk', {
+      pageTitle: 'Formulaire',
+      errors: { list: [{ text: 'Saisissez votre nom', href: '#nom' }], fields: {} },
+    })
     expect(html).toContain('<title>Erreur : Formulaire – Mon espace santé</title>')
     expect(html).toContain('Il y a un problème')
     expect(html).toContain('href="#nom"')

@@ -77,11 +77,22 @@ function item(rule: PreventionRule, from: number, toExclusive: number, status: R
  * otherwise «À planifier»); else the last window if it ended less than LOOK_BACK_YEARS ago
  * («Réalisé» or «Non réalisé»), and the next one if it starts within LOOK_AHEAD_DAYS («À planifier»).
  */
-export function recommendations(birthDate: string, sex: 'F' | 'M' | string, records: readonly PreventionRecord[], today: string, set?: PreventionRuleSet): Recommendation[] {
-  const by = (birthDate.charCodeAt(0) - 48) * 1000 + (birthDate.charCodeAt(1) - 48) * 100 + (birthDate.charCodeAt(2) - 48) * 10 + (birthDate.charCodeAt(3) - 48)
+export function recommendations(
+  birthDate: string,
+  sex: 'F' | 'M' | string,
+  records: readonly PreventionRecord[],
+  today: string,
+  set?: PreventionRuleSet,
+): Recommendation[] {
+  const by =
+    (birthDate.charCodeAt(0) - 48) * 1000 +
+    (birthDate.charCodeAt(1) - 48) * 100 +
+    (birthDate.charCodeAt(2) - 48) * 10 +
+    (birthDate.charCodeAt(3) - 48)
   const bm = (birthDate.charCodeAt(5) - 48) * 10 + (birthDate.charCodeAt(6) - 48)
   const bd = (birthDate.charCodeAt(8) - 48) * 10 + (birthDate.charCodeAt(9) - 48)
-  const ty = (today.charCodeAt(0) - 48) * 1000 + (today.charCodeAt(1) - 48) * 100 + (today.charCodeAt(2) - 48) * 10 + (today.charCodeAt(3) - 48)
+  const ty =
+    (today.charCodeAt(0) - 48) * 1000 + (today.charCodeAt(1) - 48) * 100 + (today.charCodeAt(2) - 48) * 10 + (today.charCodeAt(3) - 48)
   const t = parseDay(today)
   const rules = compile(set ?? ruleSetFor(ty))
   // Completed years on `today` (29 February: the birthday is 1 March in a year without one).
@@ -105,7 +116,19 @@ export function recommendations(birthDate: string, sex: 'F' | 'M' | string, reco
   return out
 }
 
-function ageRule(rule: AgeRule, done: Set<string>, windows: (number | null)[], by: number, bm: number, bd: number, age: number, t: number, days: number[], codes: string[], out: Recommendation[]) {
+function ageRule(
+  rule: AgeRule,
+  done: Set<string>,
+  windows: (number | null)[],
+  by: number,
+  bm: number,
+  bd: number,
+  age: number,
+  t: number,
+  days: number[],
+  codes: string[],
+  out: Recommendation[],
+) {
   const ages = rule.ages
   // The last occurrence that has started: its age is at most the person's age.
   let i = -1
@@ -119,7 +142,8 @@ function ageRule(rule: AgeRule, done: Set<string>, windows: (number | null)[], b
       out.push(item(rule, from, to, d !== NONE ? 'Réalisé' : 'À planifier', d))
       return
     }
-    if (t < anniversaryDay(by, bm, bd, ages[i] + (w as number) + LOOK_BACK_YEARS)) out.push(item(rule, from, to, d !== NONE ? 'Réalisé' : 'Non réalisé', d))
+    if (t < anniversaryDay(by, bm, bd, ages[i] + (w as number) + LOOK_BACK_YEARS))
+      out.push(item(rule, from, to, d !== NONE ? 'Réalisé' : 'Non réalisé', d))
   }
   if (i + 1 < ages.length) {
     const from = anniversaryDay(by, bm, bd, ages[i + 1])
@@ -132,7 +156,18 @@ function ageRule(rule: AgeRule, done: Set<string>, windows: (number | null)[], b
   }
 }
 
-function season(rule: SeasonRule, done: Set<string>, by: number, bm: number, bd: number, ty: number, t: number, days: number[], codes: string[], out: Recommendation[]) {
+function season(
+  rule: SeasonRule,
+  done: Set<string>,
+  by: number,
+  bm: number,
+  bd: number,
+  ty: number,
+  t: number,
+  days: number[],
+  codes: string[],
+  out: Recommendation[],
+) {
   const { fromAge, start, end } = rule.season
   const eligibleFrom = anniversaryDay(by, bm, bd, fromAge)
   // The season that contains today, or the next one.

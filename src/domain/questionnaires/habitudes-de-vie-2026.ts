@@ -25,7 +25,12 @@ export const HABITUDES_DE_VIE_2026: Questionnaire = {
       title: 'Alimentation',
       questions: [
         freq('fruits-legumes', 'Mangez-vous des fruits et des légumes ?'),
-        { id: 'regime', label: 'Suivez-vous un régime alimentaire particulier ?', hint: 'Par exemple : végétarien, sans gluten, sans sel', kind: 'text' },
+        {
+          id: 'regime',
+          label: 'Suivez-vous un régime alimentaire particulier ?',
+          hint: 'Par exemple : végétarien, sans gluten, sans sel',
+          kind: 'text',
+        },
       ],
     },
     {

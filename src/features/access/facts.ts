@@ -37,12 +37,24 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     return settingsFrom(await trx('patient_settings').where({ person_id: personId }).first())
   }
 
-  async function relationOf(trx: Knex | Knex.Transaction, actor: Actor, person: { id: string; birth_date: Date | string; medecin_traitant_rpps: string | null; service_consent?: unknown }, now: Date): Promise<Relation> {
+  async function relationOf(
+    trx: Knex | Knex.Transaction,
+    actor: Actor,
+    person: { id: string; birth_date: Date | string; medecin_traitant_rpps: string | null; service_consent?: unknown },
+    now: Date,
+  ): Promise<Relation> {
     if (actor.accountId === 'system') return { kind: 'system' }
     if (actor.service) {
       // A connected service reaches only the space of the person its token was issued for.
       if (actor.service.personId !== person.id) return { kind: 'none' }
-      return { kind: 'service', clientId: actor.service.clientId, tokenScopes: actor.service.tokenScopes ?? [], consentedScopes: consentedScopes ? await consentedScopes(trx, person.id, actor.service.clientId, 'service_consent' in person ? person.service_consent : undefined) : [] }
+      return {
+        kind: 'service',
+        clientId: actor.service.clientId,
+        tokenScopes: actor.service.tokenScopes ?? [],
+        consentedScopes: consentedScopes
+          ? await consentedScopes(trx, person.id, actor.service.clientId, 'service_consent' in person ? person.service_consent : undefined)
+          : [],
+      }
     }
     if (actor.kind === 'agent') return { kind: 'agent' }
     if (actor.kind === 'operator') return { kind: 'operator' }
@@ -50,7 +62,10 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
       if (!actor.personId) return { kind: 'none' }
       if (actor.personId === person.id && (!actor.acting || actor.acting.personId === person.id)) return { kind: 'self' }
       if (actor.acting?.personId === person.id && actor.acting.as === 'representative') {
-        const rep = await trx('representatives').where({ child_person_id: person.id, representative_person_id: actor.personId }).whereNull('ended_at').first('id')
+        const rep = await trx('representatives')
+          .where({ child_person_id: person.id, representative_person_id: actor.personId })
+          .whereNull('ended_at')
+          .first('id')
         if (rep) return { kind: 'representative', childAge: ageOn(person.birth_date, now) }
       }
       if (actor.acting?.personId === person.id && actor.acting.as === 'carer') {
@@ -139,12 +154,20 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
       .where('p.id', personId)
       .first(PERSON_FACTS_COLUMNS)
     if (actor.service && actor.service.personId === personId && consentRowQuery) {
-      query.select(trx.raw('(SELECT row_to_json(sc) FROM (?) AS sc) AS service_consent', [consentRowQuery(trx, personId, actor.service.clientId)]))
+      query.select(
+        trx.raw('(SELECT row_to_json(sc) FROM (?) AS sc) AS service_consent', [consentRowQuery(trx, personId, actor.service.clientId)]),
+      )
     }
     return query
   }
 
-  async function factsFrom(trx: Knex | Knex.Transaction, actor: Actor, person: PersonFactsRow, now = new Date(), personId = person.id): Promise<PolicyFacts> {
+  async function factsFrom(
+    trx: Knex | Knex.Transaction,
+    actor: Actor,
+    person: PersonFactsRow,
+    now = new Date(),
+    personId = person.id,
+  ): Promise<PolicyFacts> {
     const settings = settingsFrom(person.settings_person_id ? (person as unknown as Record<string, unknown>) : undefined)
     const relation = await relationOf(trx, actor, person, now)
     return { personId, spaceState: (person.state ?? 'not_notified') as SpaceState, relation, settings, now }
@@ -152,7 +175,18 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
 }
 
 /** The person row the policy facts are built from: insured_persons p LEFT JOIN spaces s, patient_settings ps. */
-export const PERSON_FACTS_COLUMNS = ['p.id', 'p.birth_date', 'p.medecin_traitant_rpps', 's.state', 'ps.person_id as settings_person_id', 'ps.emergency_etreat', 'ps.emergency_btg', 'ps.emergency_masked', 'ps.mask_new_documents', 'ps.reimbursements_hidden']
+export const PERSON_FACTS_COLUMNS = [
+  'p.id',
+  'p.birth_date',
+  'p.medecin_traitant_rpps',
+  's.state',
+  'ps.person_id as settings_person_id',
+  'ps.emergency_etreat',
+  'ps.emergency_btg',
+  'ps.emergency_masked',
+  'ps.mask_new_documents',
+  'ps.reimbursements_hidden',
+]
 
 export interface PersonFactsRow {
   id: string

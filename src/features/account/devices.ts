@@ -19,11 +19,18 @@ export function createDevices(deps: { db: Knex; sessions: SessionBackend }) {
   const { db, sessions } = deps
   const get = (sid: string) =>
     new Promise<SessionData | null>((resolve, reject) => sessions.store.get(sid, (err, s) => (err ? reject(err) : resolve(s ?? null))))
-  const destroy = (sid: string) => new Promise<void>((resolve, reject) => sessions.store.destroy(sid, (err) => (err ? reject(err) : resolve())))
+  const destroy = (sid: string) =>
+    new Promise<void>((resolve, reject) => sessions.store.destroy(sid, (err) => (err ? reject(err) : resolve())))
 
   async function destroyAll(rows: { sid: string }[]): Promise<number> {
     for (const r of rows) await destroy(r.sid)
-    if (rows.length) await db('account_sessions').whereIn('sid', rows.map((r) => r.sid)).del()
+    if (rows.length)
+      await db('account_sessions')
+        .whereIn(
+          'sid',
+          rows.map((r) => r.sid),
+        )
+        .del()
     return rows.length
   }
 

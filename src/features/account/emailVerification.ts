@@ -3,7 +3,8 @@ import { OTP_MAX_ATTEMPTS, OTP_VALIDITY_MS, generateOtp, hashOtp, otpMatches } f
 import type { Notifier } from '../../infrastructure/notifier'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
 
-export type EmailCheck = { ok: true; email: string } | { ok: false; reason: 'wrong'; attemptsLeft: number } | { ok: false; reason: 'expired' | 'exhausted' }
+export type EmailCheck =
+  { ok: true; email: string } | { ok: false; reason: 'wrong'; attemptsLeft: number } | { ok: false; reason: 'expired' | 'exhausted' }
 
 /**
  * A contact e-mail address is verified by a 6-digit code sent to it (activation, change of contact
@@ -11,18 +12,34 @@ export type EmailCheck = { ok: true; email: string } | { ok: false; reason: 'wro
  */
 export function createEmailVerification(deps: { db: Knex; notifier: Notifier; limiter: LimiterFactory; codeKey: Buffer }) {
   const { db, notifier, codeKey } = deps
-  const sends = deps.limiter('email-verification-send', { points: 5, durationSeconds: 15 * 60, message: 'Trop de codes de vérification demandés.' })
+  const sends = deps.limiter('email-verification-send', {
+    points: 5,
+    durationSeconds: 15 * 60,
+    message: 'Trop de codes de vérification demandés.',
+  })
 
   return {
     async send(input: { personId: string; accountId?: string; email: string; purpose: 'activation' | 'contact_change' }): Promise<string> {
       await sends.consume(input.personId)
       return db.transaction(async (trx) => {
-        await trx('email_verifications').where({ person_id: input.personId, purpose: input.purpose }).whereNull('used_at').update({ used_at: trx.fn.now() })
+        await trx('email_verifications')
+          .where({ person_id: input.personId, purpose: input.purpose })
+          .whereNull('used_at')
+          .update({ used_at: trx.fn.now() })
         const code = generateOtp()
         const [row] = await trx('email_verifications')
-          .insert({ person_id: input.personId, account_id: input.accountId ?? null, purpose: input.purpose, email: input.email, code_hash: 'pending', expires_at: new Date(Date.now() + OTP_VALIDITY_MS) })
+          .insert({
+            person_id: input.personId,
+            account_id: input.accountId ?? null,
+            purpose: input.purpose,
+            email: input.email,
+            code_hash: 'pending',
+            expires_at: new Date(Date.now() + OTP_VALIDITY_MS),
+          })
           .returning('id')
-        await trx('email_verifications').where({ id: row.id }).update({ code_hash: hashOtp(codeKey, row.id, code) })
+        await trx('email_verifications')
+          .where({ id: row.id })
+          .update({ code_hash: hashOtp(codeKey, row.id, code) })
         await notifier.email(trx, {
           to: input.email,
           kind: 'email-verification',
@@ -51,8 +68,12 @@ export function createEmailVerification(deps: { db: Knex; notifier: Notifier; li
         if (row.attempts >= OTP_MAX_ATTEMPTS) return { ok: false, reason: 'exhausted' }
         if (!/^\d{6}$/.test(code) || !otpMatches(codeKey, row.id, code, row.code_hash)) {
           const attempts = row.attempts + 1
-          await trx('email_verifications').where({ id }).update({ attempts, ...(attempts >= OTP_MAX_ATTEMPTS ? { used_at: trx.fn.now() } : {}) })
-          return attempts >= OTP_MAX_ATTEMPTS ? { ok: false, reason: 'exhausted' } : { ok: false, reason: 'wrong', attemptsLeft: OTP_MAX_ATTEMPTS - attempts }
+          await trx('email_verifications')
+            .where({ id })
+            .update({ attempts, ...(attempts >= OTP_MAX_ATTEMPTS ? { used_at: trx.fn.now() } : {}) })
+          return attempts >= OTP_MAX_ATTEMPTS
+            ? { ok: false, reason: 'exhausted' }
+            : { ok: false, reason: 'wrong', attemptsLeft: OTP_MAX_ATTEMPTS - attempts }
         }
         await trx('email_verifications').where({ id }).update({ verified_at: trx.fn.now() })
         return { ok: true, email: row.email }

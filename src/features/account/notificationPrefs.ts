@@ -9,12 +9,28 @@ import type { Knex } from 'knex'
  * gives the address to write to, or null when the person turned that kind off (or has no account).
  */
 export const NOTIFICATION_KINDS = [
-  { key: 'new_signin', label: 'Nouvelle connexion à votre profil', hint: 'Un courriel à chaque connexion, pour repérer une connexion qui ne serait pas de vous.' },
-  { key: 'professional_access', label: "Accès d'un professionnel de santé à votre profil", hint: "Quand un professionnel de santé consulte votre profil pour la première fois." },
+  {
+    key: 'new_signin',
+    label: 'Nouvelle connexion à votre profil',
+    hint: 'Un courriel à chaque connexion, pour repérer une connexion qui ne serait pas de vous.',
+  },
+  {
+    key: 'professional_access',
+    label: "Accès d'un professionnel de santé à votre profil",
+    hint: 'Quand un professionnel de santé consulte votre profil pour la première fois.',
+  },
   { key: 'new_document', label: 'Nouveau document dans votre profil', hint: 'Quand un professionnel de santé ajoute un document.' },
   { key: 'new_message', label: 'Nouveau message', hint: 'Quand vous recevez un message dans la messagerie sécurisée.' },
-  { key: 'prevention_due', label: 'Vaccination ou dépistage à faire', hint: "Quand un vaccin ou un examen de dépistage recommandé arrive à échéance." },
-  { key: 'connected_services', label: 'Liste de vos services connectés', hint: 'Tous les 90 jours, le rappel des services connectés à votre profil.' },
+  {
+    key: 'prevention_due',
+    label: 'Vaccination ou dépistage à faire',
+    hint: 'Quand un vaccin ou un examen de dépistage recommandé arrive à échéance.',
+  },
+  {
+    key: 'connected_services',
+    label: 'Liste de vos services connectés',
+    hint: 'Tous les 90 jours, le rappel des services connectés à votre profil.',
+  },
 ] as const
 
 export type OptionalNotification = (typeof NOTIFICATION_KINDS)[number]['key']
@@ -66,21 +82,26 @@ export function createNotificationPrefs(db: Knex) {
      * representatives whose own switches allow it, each at their own address.
      */
     async representativeRecipients(childPersonId: string, kind: NotificationKind, except?: string): Promise<string[]> {
-      const rows: { email: string | null; notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean | undefined }[] = await db('representatives as r')
-        .join('accounts as a', 'a.person_id', 'r.representative_person_id')
-        .join('spaces as s', 's.person_id', 'a.person_id')
-        .where({ 'r.child_person_id': childPersonId, 'a.kind': 'patient' })
-        .whereNull('r.ended_at')
-        .whereNull('a.disabled_at')
-        .whereNot('s.state', 'closed')
-        .modify((q) => (except ? q.whereNot('r.representative_person_id', except) : q))
-        .select('a.email', 'a.notification_prefs', 'a.notify_new_signin')
-      return rows.filter((r) => r.email && wants(effectivePrefs(r.notification_prefs, r.notify_new_signin), kind)).map((r) => r.email as string)
+      const rows: { email: string | null; notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean | undefined }[] =
+        await db('representatives as r')
+          .join('accounts as a', 'a.person_id', 'r.representative_person_id')
+          .join('spaces as s', 's.person_id', 'a.person_id')
+          .where({ 'r.child_person_id': childPersonId, 'a.kind': 'patient' })
+          .whereNull('r.ended_at')
+          .whereNull('a.disabled_at')
+          .whereNot('s.state', 'closed')
+          .modify((q) => (except ? q.whereNot('r.representative_person_id', except) : q))
+          .select('a.email', 'a.notification_prefs', 'a.notify_new_signin')
+      return rows
+        .filter((r) => r.email && wants(effectivePrefs(r.notification_prefs, r.notify_new_signin), kind))
+        .map((r) => r.email as string)
     },
 
     /** Saves the switches (in the caller's transaction). */
     async save(trx: Knex.Transaction, accountId: string, prefs: NotificationPrefs): Promise<void> {
-      await trx('accounts').where({ id: accountId }).update({ notification_prefs: JSON.stringify(prefs), notify_new_signin: prefs.new_signin, updated_at: trx.fn.now() })
+      await trx('accounts')
+        .where({ id: accountId })
+        .update({ notification_prefs: JSON.stringify(prefs), notify_new_signin: prefs.new_signin, updated_at: trx.fn.now() })
     },
   }
 }

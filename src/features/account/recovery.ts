@@ -15,16 +15,35 @@ import type { SignInService, VerifyResult } from './signin'
 /** The link of «Mot de passe oublié» is valid 30 minutes. */
 export const RESET_LINK_MS = 30 * 60 * 1000
 
-const actorOf = (a: { id: string; display_name: string; person_id: string | null }): Actor => ({ accountId: a.id, kind: 'patient', displayName: a.display_name, personId: a.person_id ?? undefined })
+const actorOf = (a: { id: string; display_name: string; person_id: string | null }): Actor => ({
+  accountId: a.id,
+  kind: 'patient',
+  displayName: a.display_name,
+  personId: a.person_id ?? undefined,
+})
 
 /**
  * «Identifiant oublié», «Mot de passe oublié» (a link valid 30 minutes, then the one-time code: the
  * second factor is never skipped) and the reopening of a closed space. Answers never say whether an
  * account exists.
  */
-export function createRecoveryService(deps: { db: Knex; notifier: Notifier; activity: ActivityLog; limiter: LimiterFactory; signIn: SignInService; devices: Devices; codeKey: Buffer; publicUrl: string }) {
+export function createRecoveryService(deps: {
+  db: Knex
+  notifier: Notifier
+  activity: ActivityLog
+  limiter: LimiterFactory
+  signIn: SignInService
+  devices: Devices
+  codeKey: Buffer
+  publicUrl: string
+}) {
   const { db, notifier, activity, signIn, devices } = deps
-  const byAddress = deps.limiter('recovery-address', { points: 20, durationSeconds: 60 * 60, blockSeconds: 60 * 60, message: "Trop de demandes d'aide à la connexion depuis cette adresse." })
+  const byAddress = deps.limiter('recovery-address', {
+    points: 20,
+    durationSeconds: 60 * 60,
+    blockSeconds: 60 * 60,
+    message: "Trop de demandes d'aide à la connexion depuis cette adresse.",
+  })
   const byTarget = deps.limiter('recovery-target', { points: 5, durationSeconds: 60 * 60, message: 'Trop de demandes pour ce compte.' })
   const tokenHash = (token: string) => crypto.createHmac('sha256', deps.codeKey).update(`reset:${token}`).digest('hex')
   const targetKey = (s: string) => crypto.createHmac('sha256', deps.codeKey).update(`target:${s}`).digest('hex').slice(0, 32)
@@ -43,7 +62,9 @@ export function createRecoveryService(deps: { db: Knex; notifier: Notifier; acti
         text: [
           'Bonjour,',
           '',
-          accounts.length === 1 ? `Votre identifiant est : ${accounts[0].login}` : `Les identifiants liés à cette adresse sont : ${accounts.map((a) => `${a.login} (${a.display_name})`).join(', ')}`,
+          accounts.length === 1
+            ? `Votre identifiant est : ${accounts[0].login}`
+            : `Les identifiants liés à cette adresse sont : ${accounts.map((a) => `${a.login} (${a.display_name})`).join(', ')}`,
           '',
           `Pour vous connecter : ${deps.publicUrl}/connexion`,
           "Si vous n'êtes pas à l'origine de cette demande, vous n'avez rien à faire.",
@@ -62,9 +83,22 @@ export function createRecoveryService(deps: { db: Knex; notifier: Notifier; acti
       if (!account?.email) return
       const token = crypto.randomBytes(32).toString('base64url')
       await db.transaction(async (trx) => {
-        await trx('account_tokens').where({ account_id: account.id, purpose: 'password_reset' }).whereNull('used_at').update({ used_at: trx.fn.now() })
-        await trx('account_tokens').insert({ account_id: account.id, purpose: 'password_reset', token_hash: tokenHash(token), expires_at: new Date(Date.now() + RESET_LINK_MS) })
-        await activity.record(trx, actorOf(account), { action: 'account.password_reset_requested', subjectPersonId: account.person_id, objectType: 'account', objectId: account.id })
+        await trx('account_tokens')
+          .where({ account_id: account.id, purpose: 'password_reset' })
+          .whereNull('used_at')
+          .update({ used_at: trx.fn.now() })
+        await trx('account_tokens').insert({
+          account_id: account.id,
+          purpose: 'password_reset',
+          token_hash: tokenHash(token),
+          expires_at: new Date(Date.now() + RESET_LINK_MS),
+        })
+        await activity.record(trx, actorOf(account), {
+          action: 'account.password_reset_requested',
+          subjectPersonId: account.person_id,
+          objectType: 'account',
+          objectId: account.id,
+        })
         await notifier.email(trx, {
           to: account.email,
           kind: 'password-reset',
@@ -106,18 +140,41 @@ export function createRecoveryService(deps: { db: Knex; notifier: Notifier; acti
     },
 
     /** Sets the new password (rules with the person's own data); every session of the account ends. */
-    async resetPassword(accountId: string, password: string, confirmation: string): Promise<{ ok: true } | { ok: false; field: 'password' | 'confirmation'; message: string }> {
+    async resetPassword(
+      accountId: string,
+      password: string,
+      confirmation: string,
+    ): Promise<{ ok: true } | { ok: false; field: 'password' | 'confirmation'; message: string }> {
       const h = await spacesRepository.findByAccountId(db, accountId)
       if (!h) return { ok: false, field: 'password', message: 'Recommencez depuis le début.' }
-      const rule = checkPassword(password, { firstNames: h.first_names, lastName: h.last_name, birthDate: h.birth_date, nir: h.nir, identifiant: h.login ?? undefined })
+      const rule = checkPassword(password, {
+        firstNames: h.first_names,
+        lastName: h.last_name,
+        birthDate: h.birth_date,
+        nir: h.nir,
+        identifiant: h.login ?? undefined,
+      })
       if (!rule.ok) return { ok: false, field: 'password', message: rule.message }
       if (password !== confirmation) return { ok: false, field: 'confirmation', message: 'Les deux mots de passe ne sont pas identiques' }
       const hash = await hashPassword(password)
       const account = await db('accounts').where({ id: accountId }).first()
       await db.transaction(async (trx) => {
-        await trx('accounts').where({ id: accountId }).update({ password_hash: hash, password_changed_at: trx.fn.now(), updated_at: trx.fn.now() })
-        await activity.record(trx, actorOf(account), { action: 'account.password_reset', subjectPersonId: account.person_id, objectType: 'account', objectId: accountId })
-        if (account.email) await notifier.email(trx, { to: account.email, kind: 'password-changed', subject: 'Votre mot de passe a été changé', text: passwordChangedText(deps.publicUrl) })
+        await trx('accounts')
+          .where({ id: accountId })
+          .update({ password_hash: hash, password_changed_at: trx.fn.now(), updated_at: trx.fn.now() })
+        await activity.record(trx, actorOf(account), {
+          action: 'account.password_reset',
+          subjectPersonId: account.person_id,
+          objectType: 'account',
+          objectId: accountId,
+        })
+        if (account.email)
+          await notifier.email(trx, {
+            to: account.email,
+            kind: 'password-changed',
+            subject: 'Votre mot de passe a été changé',
+            text: passwordChangedText(deps.publicUrl),
+          })
       })
       await devices.endAll(accountId)
       return { ok: true }
@@ -136,15 +193,34 @@ export function createRecoveryService(deps: { db: Knex; notifier: Notifier; acti
       return db.transaction(async (trx) => {
         const h = await spacesRepository.findByAccountId(trx, accountId, { lock: true })
         if (!h || !canReopen(h, isoDate()).ok) return false
-        await spacesRepository.setSpace(trx, h.id, { state: 'activated', closed_at: null, archive_until: null, deletion_requested_at: null })
+        await spacesRepository.setSpace(trx, h.id, {
+          state: 'activated',
+          closed_at: null,
+          archive_until: null,
+          deletion_requested_at: null,
+        })
         const account = await trx('accounts').where({ id: accountId }).first()
-        await activity.record(trx, actorOf(account), { action: 'space.reopened', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { closedOn: dateOnly(h.closed_at!) } })
+        await activity.record(trx, actorOf(account), {
+          action: 'space.reopened',
+          subjectPersonId: h.id,
+          objectType: 'space',
+          objectId: h.id,
+          details: { closedOn: dateOnly(h.closed_at!) },
+        })
         if (account.email) {
           await notifier.email(trx, {
             to: account.email,
             kind: 'space-reopened',
             subject: 'Votre profil Mon espace santé est rouvert',
-            text: ['Bonjour,', '', `Votre profil Mon espace santé, fermé le ${frenchDate(h.closed_at!)}, est rouvert : vos données sont de nouveau accessibles, comme avant la fermeture.`, '', "Si vous n'êtes pas à l'origine de cette réouverture, appelez le 3422.", '', 'Mon espace santé'].join('\n'),
+            text: [
+              'Bonjour,',
+              '',
+              `Votre profil Mon espace santé, fermé le ${frenchDate(h.closed_at!)}, est rouvert : vos données sont de nouveau accessibles, comme avant la fermeture.`,
+              '',
+              "Si vous n'êtes pas à l'origine de cette réouverture, appelez le 3422.",
+              '',
+              'Mon espace santé',
+            ].join('\n'),
           })
         }
         return true
@@ -157,7 +233,7 @@ export function passwordChangedText(publicUrl: string): string {
   return [
     'Bonjour,',
     '',
-    'Le mot de passe de votre profil Mon espace santé vient d\'être changé. Vos autres appareils ont été déconnectés.',
+    "Le mot de passe de votre profil Mon espace santé vient d'être changé. Vos autres appareils ont été déconnectés.",
     '',
     `Si vous n'êtes pas à l'origine de ce changement, choisissez un nouveau mot de passe sans attendre (« Mot de passe oublié » : ${publicUrl}/connexion/mot-de-passe-oublie) et appelez le 3422.`,
     '',

@@ -25,8 +25,10 @@ export function recoveryRoutes(services: Services): Router {
     req.session.journeys = j
   }
   const codeErrors = (r: Exclude<VerifyResult, { ok: true }>, errors: FormErrors) => {
-    if (r.reason === 'wrong') addError(errors, 'code', `Le code est incorrect. Il vous reste ${r.attemptsLeft} essai${r.attemptsLeft > 1 ? 's' : ''}.`)
-    else if (r.reason === 'exhausted') addError(errors, 'code', 'Vous avez fait 5 essais incorrects : ce code ne fonctionne plus. Demandez un nouveau code.')
+    if (r.reason === 'wrong')
+      addError(errors, 'code', `Le code est incorrect. Il vous reste ${r.attemptsLeft} essai${r.attemptsLeft > 1 ? 's' : ''}.`)
+    else if (r.reason === 'exhausted')
+      addError(errors, 'code', 'Vous avez fait 5 essais incorrects : ce code ne fonctionne plus. Demandez un nouveau code.')
     else addError(errors, 'code', 'Ce code a expiré ou a déjà servi. Demandez un nouveau code.')
     return errors
   }
@@ -37,27 +39,52 @@ export function recoveryRoutes(services: Services): Router {
     return /^\d{6}$/.test(code) ? code : undefined
   }
   const codePage = (res: Response, base: string, j: CodeJourney, errors?: FormErrors) =>
-    res.status(errors ? 400 : 200).render('account/signin-code.njk', { pageTitle: 'Saisir le code reçu', sentTo: j.sentTo, action: `${base}/code`, resendAction: `${base}/code/renvoyer`, base: '/connexion', errors })
+    res.status(errors ? 400 : 200).render('account/signin-code.njk', {
+      pageTitle: 'Saisir le code reçu',
+      sentTo: j.sentTo,
+      action: `${base}/code`,
+      resendAction: `${base}/code/renvoyer`,
+      base: '/connexion',
+      errors,
+    })
 
   // Identifiant oublié
-  router.get('/connexion/identifiant-oublie', (_req, res) => res.render('account/forgot-identifiant.njk', { pageTitle: 'Identifiant oublié', values: {} }))
+  router.get('/connexion/identifiant-oublie', (_req, res) =>
+    res.render('account/forgot-identifiant.njk', { pageTitle: 'Identifiant oublié', values: {} }),
+  )
   router.post('/connexion/identifiant-oublie', async (req, res) => {
     const email = checkEmail(String(req.body.email ?? ''))
-    if (!email.ok) return res.status(400).render('account/forgot-identifiant.njk', { pageTitle: 'Identifiant oublié', values: { email: req.body.email }, errors: addError(emptyErrors(), 'email', email.message) })
+    if (!email.ok)
+      return res.status(400).render('account/forgot-identifiant.njk', {
+        pageTitle: 'Identifiant oublié',
+        values: { email: req.body.email },
+        errors: addError(emptyErrors(), 'email', email.message),
+      })
     await recovery.forgotIdentifiant(email.email, clientAddress(req))
     res.redirect(303, '/connexion/identifiant-oublie/envoye')
   })
-  router.get('/connexion/identifiant-oublie/envoye', (_req, res) => res.render('account/recovery-sent.njk', { pageTitle: 'Vérifiez votre messagerie', what: 'identifiant' }))
+  router.get('/connexion/identifiant-oublie/envoye', (_req, res) =>
+    res.render('account/recovery-sent.njk', { pageTitle: 'Vérifiez votre messagerie', what: 'identifiant' }),
+  )
 
   // Mot de passe oublié: a link by e-mail (30 minutes), then the one-time code, then the new password
-  router.get('/connexion/mot-de-passe-oublie', (_req, res) => res.render('account/forgot-password.njk', { pageTitle: 'Mot de passe oublié', values: {} }))
+  router.get('/connexion/mot-de-passe-oublie', (_req, res) =>
+    res.render('account/forgot-password.njk', { pageTitle: 'Mot de passe oublié', values: {} }),
+  )
   router.post('/connexion/mot-de-passe-oublie', async (req, res) => {
     const login = String(req.body.login ?? '').trim()
-    if (!login) return res.status(400).render('account/forgot-password.njk', { pageTitle: 'Mot de passe oublié', values: {}, errors: addError(emptyErrors(), 'login', 'Saisissez votre identifiant') })
+    if (!login)
+      return res.status(400).render('account/forgot-password.njk', {
+        pageTitle: 'Mot de passe oublié',
+        values: {},
+        errors: addError(emptyErrors(), 'login', 'Saisissez votre identifiant'),
+      })
     await recovery.forgotPassword(login.slice(0, 100), clientAddress(req))
     res.redirect(303, '/connexion/mot-de-passe-oublie/envoye')
   })
-  router.get('/connexion/mot-de-passe-oublie/envoye', (_req, res) => res.render('account/recovery-sent.njk', { pageTitle: 'Vérifiez votre messagerie', what: 'password' }))
+  router.get('/connexion/mot-de-passe-oublie/envoye', (_req, res) =>
+    res.render('account/recovery-sent.njk', { pageTitle: 'Vérifiez votre messagerie', what: 'password' }),
+  )
 
   const RESET = '/connexion/nouveau-mot-de-passe'
   router.get(RESET, async (req, res) => {
@@ -107,9 +134,16 @@ export function recoveryRoutes(services: Services): Router {
     const j = get(req, 'reset')
     if (!j?.verified) return res.redirect(303, '/connexion/mot-de-passe-oublie')
     const r = await recovery.resetPassword(j.accountId, String(req.body.password ?? ''), String(req.body.confirmation ?? ''))
-    if (!r.ok) return res.status(400).render('account/reset-password.njk', { pageTitle: 'Choisir un nouveau mot de passe', errors: addError(emptyErrors(), r.field, r.message) })
+    if (!r.ok)
+      return res.status(400).render('account/reset-password.njk', {
+        pageTitle: 'Choisir un nouveau mot de passe',
+        errors: addError(emptyErrors(), r.field, r.message),
+      })
     set(req, 'reset', undefined)
-    req.session.flash = { type: 'success', text: 'Votre mot de passe a été changé et vos appareils ont été déconnectés. Connectez-vous avec votre nouveau mot de passe.' }
+    req.session.flash = {
+      type: 'success',
+      text: 'Votre mot de passe a été changé et vos appareils ont été déconnectés. Connectez-vous avec votre nouveau mot de passe.',
+    }
     res.redirect(303, '/connexion')
   })
 
@@ -119,7 +153,9 @@ export function recoveryRoutes(services: Services): Router {
     const j = get(req, 'reopen')
     if (!j) return res.redirect(303, '/connexion')
     const r = await recovery.reopenable(j.accountId)
-    res.status(r.ok ? 200 : 400).render('account/reopen.njk', { pageTitle: r.ok ? 'Rouvrir mon profil' : 'Votre profil ne peut plus être rouvert', reopen: r })
+    res
+      .status(r.ok ? 200 : 400)
+      .render('account/reopen.njk', { pageTitle: r.ok ? 'Rouvrir mon profil' : 'Votre profil ne peut plus être rouvert', reopen: r })
   })
   router.post(REOPEN, async (req, res) => {
     const j = get(req, 'reopen')
@@ -144,7 +180,9 @@ export function recoveryRoutes(services: Services): Router {
       const r = await recovery.checkCode(j.challengeId, 'reopen', code)
       if (r.ok && r.accountId === j.accountId) {
         if (!(await recovery.reopen(j.accountId))) return res.redirect(303, REOPEN)
-        await startSignedInSession(req, services, j.accountId, 'patient', { flash: { type: 'success', text: 'Votre profil est rouvert : vos données sont de nouveau accessibles, comme avant la fermeture.' } })
+        await startSignedInSession(req, services, j.accountId, 'patient', {
+          flash: { type: 'success', text: 'Votre profil est rouvert : vos données sont de nouveau accessibles, comme avant la fermeture.' },
+        })
         return res.redirect(303, '/mon-espace')
       }
       if (!r.ok) codeErrors(r, errors)

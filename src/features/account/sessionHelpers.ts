@@ -11,7 +11,13 @@ export function regenerateSession(req: Request): Promise<void> {
 }
 
 /** Signs an account in on this request: new session id, the device recorded for «Mon compte». */
-export async function startSignedInSession(req: Request, services: Services, accountId: string, kind: AccountKind = 'patient', extra: { flash?: { type: 'success' | 'info'; text: string } } = {}): Promise<void> {
+export async function startSignedInSession(
+  req: Request,
+  services: Services,
+  accountId: string,
+  kind: AccountKind = 'patient',
+  extra: { flash?: { type: 'success' | 'info'; text: string } } = {},
+): Promise<void> {
   // An assisted session at a counter stays one (banner, 5 minutes idle) once the citizen is signed in.
   const assisted = req.session.assisted
   const idleLimitMs = req.session.idleLimitMs

@@ -18,21 +18,22 @@ export function accountSettingsRoutes(services: Services): Router {
   router.use('/mon-compte', requirePatient)
 
   /** Runs a handler; a re-authentication limit ends the session and answers 429. */
-  const guarded = (handler: (req: Request, res: Response) => Promise<unknown>) => async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      await handler(req, res)
-    } catch (err) {
-      if (!(err instanceof ReauthLimitError)) return next(err)
-      await services.devices.endAll(req.actor!.accountId, req.sessionID)
-      await services.signIn.forgetSession(req.sessionID)
-      await endSession(req, res)
-      // Signed out: the page has no account header any more.
-      res.locals.currentUser = undefined
-      res.locals.navigation = undefined
-      res.locals.contextBanner = undefined
-      res.status(429).render('errors/429.njk', { pageTitle: 'Trop de tentatives', message: err.message })
+  const guarded =
+    (handler: (req: Request, res: Response) => Promise<unknown>) => async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        await handler(req, res)
+      } catch (err) {
+        if (!(err instanceof ReauthLimitError)) return next(err)
+        await services.devices.endAll(req.actor!.accountId, req.sessionID)
+        await services.signIn.forgetSession(req.sessionID)
+        await endSession(req, res)
+        // Signed out: the page has no account header any more.
+        res.locals.currentUser = undefined
+        res.locals.navigation = undefined
+        res.locals.contextBanner = undefined
+        res.status(429).render('errors/429.njk', { pageTitle: 'Trop de tentatives', message: err.message })
+      }
     }
-  }
 
   router.get('/mon-compte', async (req, res) => {
     const o = await settings.overview(req.actor!)
@@ -40,7 +41,8 @@ export function accountSettingsRoutes(services: Services): Router {
   })
 
   // Contact details: password again; a new e-mail is verified by a code
-  const contactPage = (res: Response, values: Record<string, unknown>, errors?: FormErrors) => res.status(errors ? 400 : 200).render('account/contact.njk', { pageTitle: 'Modifier mes coordonnées', values, errors })
+  const contactPage = (res: Response, values: Record<string, unknown>, errors?: FormErrors) =>
+    res.status(errors ? 400 : 200).render('account/contact.njk', { pageTitle: 'Modifier mes coordonnées', values, errors })
   router.get('/mon-compte/coordonnees', async (req, res) => {
     const o = await settings.overview(req.actor!)
     contactPage(res, { email: o.email, mobile: o.mobile })
@@ -63,11 +65,15 @@ export function accountSettingsRoutes(services: Services): Router {
         req.session.flash = { type: 'success', text: 'Vos coordonnées sont enregistrées.' }
         return res.redirect(303, '/mon-compte')
       }
-      req.session.journeys = { ...(req.session.journeys ?? {}), contact: { verificationId: r.verificationId, email: email.email, mobile: mobile.mobile } }
+      req.session.journeys = {
+        ...(req.session.journeys ?? {}),
+        contact: { verificationId: r.verificationId, email: email.email, mobile: mobile.mobile },
+      }
       res.redirect(303, '/mon-compte/coordonnees/verification')
     }),
   )
-  const contactJourney = (req: Request) => req.session.journeys?.contact as { verificationId: string; email: string; mobile: string | null } | undefined
+  const contactJourney = (req: Request) =>
+    req.session.journeys?.contact as { verificationId: string; email: string; mobile: string | null } | undefined
   router.get('/mon-compte/coordonnees/verification', (req, res) => {
     const j = contactJourney(req)
     if (!j) return res.redirect(303, '/mon-compte/coordonnees')
@@ -78,7 +84,8 @@ export function accountSettingsRoutes(services: Services): Router {
     if (!j) return res.redirect(303, '/mon-compte/coordonnees')
     const errors = emptyErrors()
     const code = normaliseOtp(String(req.body.code ?? ''))
-    if (!/^\d{6}$/.test(code)) addError(errors, 'code', code ? 'Le code contient 6 chiffres' : 'Saisissez le code à 6 chiffres reçu par courriel')
+    if (!/^\d{6}$/.test(code))
+      addError(errors, 'code', code ? 'Le code contient 6 chiffres' : 'Saisissez le code à 6 chiffres reçu par courriel')
     else {
       const r = await settings.verifyEmailCode(req.actor!, j.verificationId, code)
       if (r.ok && (await settings.confirmContactChange(req.actor!, j.verificationId, j.mobile))) {
@@ -87,19 +94,30 @@ export function accountSettingsRoutes(services: Services): Router {
         req.session.flash = { type: 'success', text: 'Votre nouvelle adresse électronique est vérifiée et enregistrée.' }
         return res.redirect(303, '/mon-compte')
       }
-      if (!r.ok && r.reason === 'wrong') addError(errors, 'code', `Le code est incorrect. Il vous reste ${r.attemptsLeft} essai${r.attemptsLeft > 1 ? 's' : ''}.`)
+      if (!r.ok && r.reason === 'wrong')
+        addError(errors, 'code', `Le code est incorrect. Il vous reste ${r.attemptsLeft} essai${r.attemptsLeft > 1 ? 's' : ''}.`)
       else addError(errors, 'code', 'Ce code ne fonctionne plus. Recommencez la modification pour recevoir un nouveau code.')
     }
     res.status(400).render('account/contact-verify.njk', { pageTitle: 'Vérifier votre nouvelle adresse', email: j.email, errors })
   })
 
   // Password change: the other sessions end
-  router.get('/mon-compte/mot-de-passe', (_req, res) => res.render('account/change-password.njk', { pageTitle: 'Changer mon mot de passe' }))
+  router.get('/mon-compte/mot-de-passe', (_req, res) =>
+    res.render('account/change-password.njk', { pageTitle: 'Changer mon mot de passe' }),
+  )
   router.post(
     '/mon-compte/mot-de-passe',
     guarded(async (req, res) => {
-      const r = await settings.changePassword(req.actor!, { current: String(req.body.current ?? ''), password: String(req.body.password ?? ''), confirmation: String(req.body.confirmation ?? '') })
-      if (!r.ok) return res.status(400).render('account/change-password.njk', { pageTitle: 'Changer mon mot de passe', errors: addError(emptyErrors(), r.field, r.message) })
+      const r = await settings.changePassword(req.actor!, {
+        current: String(req.body.current ?? ''),
+        password: String(req.body.password ?? ''),
+        confirmation: String(req.body.confirmation ?? ''),
+      })
+      if (!r.ok)
+        return res.status(400).render('account/change-password.njk', {
+          pageTitle: 'Changer mon mot de passe',
+          errors: addError(emptyErrors(), r.field, r.message),
+        })
       req.session.flash = { type: 'success', text: 'Votre mot de passe est changé. Vos autres appareils ont été déconnectés.' }
       res.redirect(303, '/mon-compte')
     }),
@@ -148,9 +166,15 @@ export function accountSettingsRoutes(services: Services): Router {
       if (what !== 'archive' && what !== 'delete') addError(errors, 'data', 'Indiquez ce que deviennent vos données')
       const password = String(req.body.password ?? '')
       if (!password) addError(errors, 'password', 'Saisissez votre mot de passe')
-      if (errors.list.length) return res.status(400).render('account/close.njk', { pageTitle: 'Fermer mon profil', values: { data: what }, errors })
+      if (errors.list.length)
+        return res.status(400).render('account/close.njk', { pageTitle: 'Fermer mon profil', values: { data: what }, errors })
       const r = await settings.close(req.actor!, { password, deleteData: what === 'delete' })
-      if (!r.ok) return res.status(400).render('account/close.njk', { pageTitle: 'Fermer mon profil', values: { data: what }, errors: addError(errors, r.field, r.message) })
+      if (!r.ok)
+        return res.status(400).render('account/close.njk', {
+          pageTitle: 'Fermer mon profil',
+          values: { data: what },
+          errors: addError(errors, r.field, r.message),
+        })
       // Every session ended (this one too): a fresh one carries the confirmation.
       await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())))
       req.session.journeys = { closed: { until: r.until, deletion: r.deletion } }

@@ -66,9 +66,15 @@ export function createSignInService(deps: {
     const [row] = await trx('otp_challenges')
       .insert({ account_id: account.id, purpose, code_hash: 'pending', channel, expires_at: new Date(Date.now() + OTP_VALIDITY_MS) })
       .returning('id')
-    await trx('otp_challenges').where({ id: row.id }).update({ code_hash: hashOtp(codeKey, row.id, code) })
+    await trx('otp_challenges')
+      .where({ id: row.id })
+      .update({ code_hash: hashOtp(codeKey, row.id, code) })
     if (channel === 'sms' && account.mobile) {
-      await notifier.sms(trx, { to: account.mobile, kind: 'otp', text: `${code} est votre code de connexion à ${KIND_LABEL[account.kind]}. Il est valable 10 minutes. Ne le communiquez à personne.` })
+      await notifier.sms(trx, {
+        to: account.mobile,
+        kind: 'otp',
+        text: `${code} est votre code de connexion à ${KIND_LABEL[account.kind]}. Il est valable 10 minutes. Ne le communiquez à personne.`,
+      })
       return { challengeId: row.id, sentTo: `au ${maskPhone(account.mobile)}` }
     }
     await notifier.email(trx, {
@@ -99,8 +105,12 @@ export function createSignInService(deps: {
     if (ch.attempts >= OTP_MAX_ATTEMPTS) return { ok: false, reason: 'exhausted' }
     if (!/^\d{6}$/.test(code) || !otpMatches(codeKey, ch.id, code, ch.code_hash)) {
       const attempts = ch.attempts + 1
-      await trx('otp_challenges').where({ id: ch.id }).update({ attempts, ...(attempts >= OTP_MAX_ATTEMPTS ? { used_at: trx.fn.now() } : {}) })
-      return attempts >= OTP_MAX_ATTEMPTS ? { ok: false, reason: 'exhausted' } : { ok: false, reason: 'wrong', attemptsLeft: OTP_MAX_ATTEMPTS - attempts }
+      await trx('otp_challenges')
+        .where({ id: ch.id })
+        .update({ attempts, ...(attempts >= OTP_MAX_ATTEMPTS ? { used_at: trx.fn.now() } : {}) })
+      return attempts >= OTP_MAX_ATTEMPTS
+        ? { ok: false, reason: 'exhausted' }
+        : { ok: false, reason: 'wrong', attemptsLeft: OTP_MAX_ATTEMPTS - attempts }
     }
     await trx('otp_challenges').where({ id: ch.id }).update({ used_at: trx.fn.now() })
     const account = await trx('accounts').where({ id: ch.account_id }).first('kind')
@@ -117,7 +127,10 @@ export function createSignInService(deps: {
       await perAddress.check(address)
       await perAccount.check(accountKey)
       const account = await accountRepository.findByLogin(db, kind, normalisedLogin)
-      const valid = account && !account.disabled_at ? await verifyPassword(account.password_hash, password) : (await verifyPassword(await dummyHash(), password), false)
+      const valid =
+        account && !account.disabled_at
+          ? await verifyPassword(account.password_hash, password)
+          : (await verifyPassword(await dummyHash(), password), false)
       if (!account || !valid) {
         await perAddress.consume(address)
         await perAccount.consume(accountKey)
@@ -146,7 +159,8 @@ export function createSignInService(deps: {
     },
 
     /** Checks a one-time code of a given purpose, in the caller's transaction; a right code is used up. */
-    checkCode: (trx: Knex.Transaction, challengeId: string, purpose: string, code: string) => consumeChallenge(trx, challengeId, purpose, code),
+    checkCode: (trx: Knex.Transaction, challengeId: string, purpose: string, code: string) =>
+      consumeChallenge(trx, challengeId, purpose, code),
 
     async verify(challengeId: string, code: string, context: { userAgent?: string; address?: string }): Promise<VerifyResult> {
       return db.transaction(async (trx) => {
@@ -156,7 +170,13 @@ export function createSignInService(deps: {
         // Signed in: the codes sent so far no longer count against the next sign-ins.
         await otpSends.reset(`${account.id}`)
         await trx('accounts').where({ id: account.id }).update({ last_signin_at: trx.fn.now() })
-        const actor: Actor = { accountId: account.id, kind: account.kind, displayName: account.display_name, organisation: account.organisation ?? undefined, personId: account.person_id ?? undefined }
+        const actor: Actor = {
+          accountId: account.id,
+          kind: account.kind,
+          displayName: account.display_name,
+          organisation: account.organisation ?? undefined,
+          personId: account.person_id ?? undefined,
+        }
         await activity.record(trx, actor, {
           action: 'account.signin',
           subjectPersonId: account.person_id,
@@ -204,7 +224,12 @@ export function createSignInService(deps: {
 
     async signOut(actor: Actor): Promise<void> {
       await db.transaction(async (trx) => {
-        await activity.record(trx, actor, { action: 'account.signout', subjectPersonId: actor.personId ?? null, objectType: 'account', objectId: actor.accountId })
+        await activity.record(trx, actor, {
+          action: 'account.signout',
+          subjectPersonId: actor.personId ?? null,
+          objectType: 'account',
+          objectId: actor.accountId,
+        })
         if (actor.sessionId) await trx('account_sessions').where({ sid: actor.sessionId }).del()
       })
     },
@@ -214,8 +239,26 @@ export function createSignInService(deps: {
 /** A readable name for a browser and system, e.g. «Firefox sur Windows». */
 export function summariseDevice(userAgent: string | undefined): string {
   const ua = userAgent ?? ''
-  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrome\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'navigateur inconnu'
-  const system = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : 'système inconnu'
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Firefox\//.test(ua)
+      ? 'Firefox'
+      : /Chrome\//.test(ua)
+        ? 'Chrome'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : 'navigateur inconnu'
+  const system = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Windows/.test(ua)
+        ? 'Windows'
+        : /Mac OS X/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : 'système inconnu'
   return `${browser} sur ${system}`
 }
 

@@ -16,10 +16,31 @@ interface SignInJourney {
 }
 
 const PAGES: Record<AccountKind, { title: string; loginLabel: string; loginHint?: string; loginAutocomplete: string; intro: string }> = {
-  patient: { title: 'Me connecter', loginLabel: 'Identifiant', loginAutocomplete: 'username', intro: "Saisissez l'identifiant et le mot de passe choisis lors de l'activation de votre profil." },
-  professional: { title: 'Connexion des professionnels de santé', loginLabel: 'Numéro RPPS', loginHint: '11 chiffres, inscrits sur votre carte CPS', loginAutocomplete: 'username', intro: 'Connectez-vous avec votre numéro RPPS et votre mot de passe. Un code vous sera envoyé.' },
-  agent: { title: 'Connexion des conseillers France Services', loginLabel: 'Identifiant de conseiller', loginAutocomplete: 'username', intro: 'Cet espace est réservé aux conseillers des espaces France Services.' },
-  operator: { title: "Connexion des agents de l'Assurance Maladie", loginLabel: "Identifiant d'agent", loginAutocomplete: 'username', intro: "Cet espace est réservé aux agents des caisses d'Assurance Maladie." },
+  patient: {
+    title: 'Me connecter',
+    loginLabel: 'Identifiant',
+    loginAutocomplete: 'username',
+    intro: "Saisissez l'identifiant et le mot de passe choisis lors de l'activation de votre profil.",
+  },
+  professional: {
+    title: 'Connexion des professionnels de santé',
+    loginLabel: 'Numéro RPPS',
+    loginHint: '11 chiffres, inscrits sur votre carte CPS',
+    loginAutocomplete: 'username',
+    intro: 'Connectez-vous avec votre numéro RPPS et votre mot de passe. Un code vous sera envoyé.',
+  },
+  agent: {
+    title: 'Connexion des conseillers France Services',
+    loginLabel: 'Identifiant de conseiller',
+    loginAutocomplete: 'username',
+    intro: 'Cet espace est réservé aux conseillers des espaces France Services.',
+  },
+  operator: {
+    title: "Connexion des agents de l'Assurance Maladie",
+    loginLabel: "Identifiant d'agent",
+    loginAutocomplete: 'username',
+    intro: "Cet espace est réservé aux agents des caisses d'Assurance Maladie.",
+  },
 }
 
 const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'inconnue'
@@ -37,7 +58,15 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
 
   router.get(base, (req, res) => {
     if (req.actor?.kind === kind) return res.redirect(303, ACCOUNT_LINKS[kind].home)
-    res.render('account/signin.njk', { pageTitle: page.title, page, kind, action: base, values: {}, assisted: req.session.assisted, signedOut: req.query.deconnecte === '1' })
+    res.render('account/signin.njk', {
+      pageTitle: page.title,
+      page,
+      kind,
+      action: base,
+      values: {},
+      assisted: req.session.assisted,
+      signedOut: req.query.deconnecte === '1',
+    })
   })
 
   router.post(base, async (req, res) => {
@@ -51,10 +80,21 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
     }
     if (!password) addError(errors, 'password', 'Saisissez votre mot de passe')
     if (!hasErrors(errors)) {
-      const result = await services.signIn.start(kind, kind === 'professional' ? login.replace(/\s/g, '') : login, password, clientAddress(req))
+      const result = await services.signIn.start(
+        kind,
+        kind === 'professional' ? login.replace(/\s/g, '') : login,
+        password,
+        clientAddress(req),
+      )
       if (result.ok) {
         const journeys = req.session.journeys ?? {}
-        journeys.signin = { kind, login, accountId: result.accountId, challengeId: result.challengeId, sentTo: result.sentTo } satisfies SignInJourney
+        journeys.signin = {
+          kind,
+          login,
+          accountId: result.accountId,
+          challengeId: result.challengeId,
+          sentTo: result.sentTo,
+        } satisfies SignInJourney
         req.session.journeys = journeys
         return res.redirect(303, codeUrl)
       }
@@ -63,10 +103,16 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
         req.session.journeys = { ...(req.session.journeys ?? {}), reopen: { accountId: result.accountId } }
         return res.redirect(303, `${base}/rouvrir`)
       } else {
-        addError(errors, 'login', kind === 'professional' ? 'Le numéro RPPS ou le mot de passe est incorrect' : "L'identifiant ou le mot de passe est incorrect")
+        addError(
+          errors,
+          'login',
+          kind === 'professional' ? 'Le numéro RPPS ou le mot de passe est incorrect' : "L'identifiant ou le mot de passe est incorrect",
+        )
       }
     }
-    res.status(400).render('account/signin.njk', { pageTitle: page.title, page, kind, action: base, values: { login }, errors, assisted: assisted(req) })
+    res
+      .status(400)
+      .render('account/signin.njk', { pageTitle: page.title, page, kind, action: base, values: { login }, errors, assisted: assisted(req) })
   })
 
   const journey = (req: Request) => req.session.journeys?.signin as SignInJourney | undefined
@@ -74,7 +120,13 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
   router.get(codeUrl, (req, res) => {
     const j = journey(req)
     if (!j || j.kind !== kind) return res.redirect(303, base)
-    res.render('account/signin-code.njk', { pageTitle: 'Saisir le code reçu', sentTo: j.sentTo, action: codeUrl, resendAction: `${codeUrl}/renvoyer`, base })
+    res.render('account/signin-code.njk', {
+      pageTitle: 'Saisir le code reçu',
+      sentTo: j.sentTo,
+      action: codeUrl,
+      resendAction: `${codeUrl}/renvoyer`,
+      base,
+    })
   })
 
   router.post(codeUrl, async (req, res) => {
@@ -99,7 +151,10 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
           req.session.assisted = assistedSession
           req.session.idleLimitMs = 5 * 60 * 1000
         }
-        await services.signIn.registerSession(result.accountId, req.sessionID, { userAgent: req.get('user-agent'), address: clientAddress(req) })
+        await services.signIn.registerSession(result.accountId, req.sessionID, {
+          userAgent: req.get('user-agent'),
+          address: clientAddress(req),
+        })
         const home = ACCOUNT_LINKS[kind].home
         return res.redirect(303, returnTo && returnTo.startsWith(home) ? returnTo : home)
       }
@@ -111,7 +166,14 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
         addError(errors, 'code', 'Ce code a expiré ou a déjà servi. Demandez un nouveau code.')
       }
     }
-    res.status(400).render('account/signin-code.njk', { pageTitle: 'Saisir le code reçu', sentTo: j.sentTo, action: codeUrl, resendAction: `${codeUrl}/renvoyer`, base, errors })
+    res.status(400).render('account/signin-code.njk', {
+      pageTitle: 'Saisir le code reçu',
+      sentTo: j.sentTo,
+      action: codeUrl,
+      resendAction: `${codeUrl}/renvoyer`,
+      base,
+      errors,
+    })
   })
 
   router.post(`${codeUrl}/renvoyer`, async (req, res) => {

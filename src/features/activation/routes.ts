@@ -38,7 +38,9 @@ export function activationRoutes(services: Services): Router {
   const step1 = (req: Request) => req.session.journeys?.activationCode as Step1 | undefined
   // Each step has its own title (the h1, then the journey), so a screen reader user knows where they are.
   const render = (res: Response, view: string, locals: Record<string, unknown>, status = 200) =>
-    res.status(status).render(`activation/${view}.njk`, { pageTitle: STEP_TITLES[view] ? `${STEP_TITLES[view]} – ${TITLE}` : TITLE, ...locals })
+    res
+      .status(status)
+      .render(`activation/${view}.njk`, { pageTitle: STEP_TITLES[view] ? `${STEP_TITLES[view]} – ${TITLE}` : TITLE, ...locals })
 
   router.get('/conditions-generales-d-utilisation', (_req, res) => {
     res.render('activation/cgu.njk', { pageTitle: "Conditions générales d'utilisation" })
@@ -75,7 +77,13 @@ export function activationRoutes(services: Services): Router {
     if (r.kind === 'refused') return render(res, 'refused', { reason: r.reason }, 400)
     if (r.kind !== 'ok') return render(res, 'code-invalid', { reason: r.kind }, 400)
     setJourney(req, 'activationCode', undefined)
-    setJourney(req, 'activation', { personId: r.personId, codeId: r.codeId, firstNames: r.firstNames, lastName: r.lastName, emailOnFile: r.email } satisfies ActivationJourney)
+    setJourney(req, 'activation', {
+      personId: r.personId,
+      codeId: r.codeId,
+      firstNames: r.firstNames,
+      lastName: r.lastName,
+      emailOnFile: r.email,
+    } satisfies ActivationJourney)
     res.redirect(303, `${BASE}/identifiant`)
   })
 
@@ -88,7 +96,11 @@ export function activationRoutes(services: Services): Router {
   router.post(`${BASE}/identifiant`, async (req, res) => {
     const j = journey(req)
     if (!j) return res.redirect(303, BASE)
-    const input = { identifiant: String(req.body.identifiant ?? '').trim(), password: String(req.body.password ?? ''), confirmation: String(req.body.confirmation ?? '') }
+    const input = {
+      identifiant: String(req.body.identifiant ?? '').trim(),
+      password: String(req.body.password ?? ''),
+      confirmation: String(req.body.confirmation ?? ''),
+    }
     const r = await activation.checkCredentials(j.personId, input)
     if (!r.ok) {
       const errors = emptyErrors()
@@ -138,8 +150,10 @@ export function activationRoutes(services: Services): Router {
         setJourney(req, 'activation', { ...j, emailVerified: true })
         return res.redirect(303, `${BASE}/conditions`)
       }
-      if (r.reason === 'wrong') addError(errors, 'code', `Le code est incorrect. Il vous reste ${r.attemptsLeft} essai${r.attemptsLeft > 1 ? 's' : ''}.`)
-      else if (r.reason === 'exhausted') addError(errors, 'code', 'Vous avez fait 5 essais incorrects : ce code ne fonctionne plus. Demandez un nouveau code.')
+      if (r.reason === 'wrong')
+        addError(errors, 'code', `Le code est incorrect. Il vous reste ${r.attemptsLeft} essai${r.attemptsLeft > 1 ? 's' : ''}.`)
+      else if (r.reason === 'exhausted')
+        addError(errors, 'code', 'Vous avez fait 5 essais incorrects : ce code ne fonctionne plus. Demandez un nouveau code.')
       else addError(errors, 'code', 'Ce code a expiré ou a déjà servi. Demandez un nouveau code.')
     }
     render(res, 'verify', { email: j.email, errors }, 400)
@@ -163,7 +177,12 @@ export function activationRoutes(services: Services): Router {
     const j = journey(req)
     if (!j?.emailVerified) return res.redirect(303, BASE)
     if (req.body.terms !== 'accepted') {
-      return render(res, 'terms', { journey: j, errors: addError(emptyErrors(), 'terms', "Cochez la case pour accepter les conditions générales d'utilisation") }, 400)
+      return render(
+        res,
+        'terms',
+        { journey: j, errors: addError(emptyErrors(), 'terms', "Cochez la case pour accepter les conditions générales d'utilisation") },
+        400,
+      )
     }
     const r = await activation.activate(j, { userAgent: req.get('user-agent'), assistedBy: req.session.assisted })
     if (!r.ok) {
@@ -177,7 +196,9 @@ export function activationRoutes(services: Services): Router {
       if (r.reason === 'email_unverified') return res.redirect(303, `${BASE}/coordonnees`)
       return render(res, 'refused', { reason: 'already_activated' }, 400)
     }
-    await startSignedInSession(req, services, r.accountId, 'patient', { flash: { type: 'success', text: 'Votre profil est activé. Bienvenue dans Mon espace santé.' } })
+    await startSignedInSession(req, services, r.accountId, 'patient', {
+      flash: { type: 'success', text: 'Votre profil est activé. Bienvenue dans Mon espace santé.' },
+    })
     res.redirect(303, '/mon-espace')
   })
 
@@ -188,7 +209,10 @@ export function activationRoutes(services: Services): Router {
   router.post('/nouveau-code', async (req, res) => {
     const errors = emptyErrors()
     const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
-    if (!nir || !birthDate) return res.status(400).render('activation/new-code.njk', { pageTitle: 'Recevoir un nouveau code', values: identityValues(req.body), errors })
+    if (!nir || !birthDate)
+      return res
+        .status(400)
+        .render('activation/new-code.njk', { pageTitle: 'Recevoir un nouveau code', values: identityValues(req.body), errors })
     await activation.requestNewCode(nir, birthDate, clientAddress(req))
     res.redirect(303, '/nouveau-code/demande-enregistree')
   })

@@ -37,9 +37,12 @@ export interface ActivationJourney {
   emailVerified?: boolean
 }
 
-export type CredentialsResult = { ok: true; identifiant: string; passwordHash: string } | { ok: false; errors: { field: 'identifiant' | 'password' | 'confirmation'; message: string }[] }
+export type CredentialsResult =
+  | { ok: true; identifiant: string; passwordHash: string }
+  | { ok: false; errors: { field: 'identifiant' | 'password' | 'confirmation'; message: string }[] }
 
-export type ActivateResult = { ok: true; accountId: string } | { ok: false; reason: 'code_gone' | 'identifiant_taken' | 'email_unverified' | 'refused' }
+export type ActivateResult =
+  { ok: true; accountId: string } | { ok: false; reason: 'code_gone' | 'identifiant_taken' | 'email_unverified' | 'refused' }
 
 /**
  * «Activer mon profil»: code → NIR + date of birth → identifiant + password → verified contact
@@ -58,8 +61,18 @@ export function createActivationService(deps: {
   publicUrl: string
 }) {
   const { db, notifier, activity, codes, holder } = deps
-  const newCodeByAddress = deps.limiter('new-code-address', { points: 20, durationSeconds: 60 * 60, blockSeconds: 60 * 60, message: 'Trop de demandes de nouveau code depuis cette adresse.' })
-  const newCodeByNir = deps.limiter('new-code-nir', { points: 5, durationSeconds: 60 * 60, blockSeconds: 60 * 60, message: 'Trop de demandes de nouveau code pour ce numéro de sécurité sociale.' })
+  const newCodeByAddress = deps.limiter('new-code-address', {
+    points: 20,
+    durationSeconds: 60 * 60,
+    blockSeconds: 60 * 60,
+    message: 'Trop de demandes de nouveau code depuis cette adresse.',
+  })
+  const newCodeByNir = deps.limiter('new-code-nir', {
+    points: 5,
+    durationSeconds: 60 * 60,
+    blockSeconds: 60 * 60,
+    message: 'Trop de demandes de nouveau code pour ce numéro de sécurité sociale.',
+  })
   const nirKey = (nir: string) => crypto.createHmac('sha256', deps.codeKey).update(`nir:${nir}`).digest('hex').slice(0, 32)
 
   function decision(h: HolderRow): ActivationDecision {
@@ -75,11 +88,21 @@ export function createActivationService(deps: {
       if (!d.ok) return { kind: 'refused', reason: d.reason }
       if (checked.code.status === 'expired') return { kind: 'code_expired' }
       if (checked.code.status === 'used') return { kind: 'code_used' }
-      return { kind: 'ok', personId: h.id, codeId: checked.code.id, firstNames: h.first_names, lastName: h.last_name, email: h.account_email ?? h.email }
+      return {
+        kind: 'ok',
+        personId: h.id,
+        codeId: checked.code.id,
+        firstNames: h.first_names,
+        lastName: h.last_name,
+        email: h.account_email ?? h.email,
+      }
     },
 
     /** Checks the chosen identifiant (rules, free) and password (rules, with the person's own data); hashes it. */
-    async checkCredentials(personId: string, input: { identifiant: string; password: string; confirmation: string }): Promise<CredentialsResult> {
+    async checkCredentials(
+      personId: string,
+      input: { identifiant: string; password: string; confirmation: string },
+    ): Promise<CredentialsResult> {
       const errors: { field: 'identifiant' | 'password' | 'confirmation'; message: string }[] = []
       const id = validateIdentifiant(input.identifiant)
       if (!id.ok) errors.push({ field: 'identifiant', message: id.message })
@@ -88,9 +111,16 @@ export function createActivationService(deps: {
       }
       const person = await spacesRepository.findById(db, personId)
       if (!person) return { ok: false, errors: [{ field: 'identifiant', message: "Recommencez l'activation" }] }
-      const pw = checkPassword(input.password, { firstNames: person.first_names, lastName: person.last_name, birthDate: person.birth_date, nir: person.nir, identifiant: id.ok ? id.identifiant : input.identifiant })
+      const pw = checkPassword(input.password, {
+        firstNames: person.first_names,
+        lastName: person.last_name,
+        birthDate: person.birth_date,
+        nir: person.nir,
+        identifiant: id.ok ? id.identifiant : input.identifiant,
+      })
       if (!pw.ok) errors.push({ field: 'password', message: pw.message })
-      else if (input.password !== input.confirmation) errors.push({ field: 'confirmation', message: 'Les deux mots de passe ne sont pas identiques' })
+      else if (input.password !== input.confirmation)
+        errors.push({ field: 'confirmation', message: 'Les deux mots de passe ne sont pas identiques' })
       if (errors.length || !id.ok) return { ok: false, errors }
       return { ok: true, identifiant: id.identifiant, passwordHash: await hashPassword(input.password) }
     },
@@ -104,7 +134,10 @@ export function createActivationService(deps: {
     },
 
     /** The last step, in one transaction: the code is consumed, the account created, the space activated. */
-    async activate(j: ActivationJourney, context: { userAgent?: string; assistedBy?: { agentAccountId: string; organisation: string } }): Promise<ActivateResult> {
+    async activate(
+      j: ActivationJourney,
+      context: { userAgent?: string; assistedBy?: { agentAccountId: string; organisation: string } },
+    ): Promise<ActivateResult> {
       if (!j.identifiant || !j.passwordHash || !j.verificationId) return { ok: false, reason: 'email_unverified' }
       try {
         return await db.transaction(async (trx) => {
@@ -113,7 +146,8 @@ export function createActivationService(deps: {
           if (!(await codes.consumeById(trx, h.id, j.codeId))) return { ok: false, reason: 'code_gone' } as const
           const email = await deps.emailVerification.consume(trx, j.verificationId!, h.id)
           if (!email) return { ok: false, reason: 'email_unverified' } as const
-          if (await trx('accounts').where({ kind: 'patient', login: j.identifiant }).first('id')) return { ok: false, reason: 'identifiant_taken' } as const
+          if (await trx('accounts').where({ kind: 'patient', login: j.identifiant }).first('id'))
+            return { ok: false, reason: 'identifiant_taken' } as const
           const now = new Date()
           const [account] = await trx('accounts')
             .insert({
@@ -134,9 +168,27 @@ export function createActivationService(deps: {
           const from = h.state
           await spacesRepository.setSpace(trx, h.id, { state: 'activated', activated_at: now })
           // At a France Services counter, the history says the activation was assisted.
-          const actor: Actor = { accountId: account.id, kind: 'patient', displayName: displayName(h), personId: h.id, assistedBy: context.assistedBy }
-          await activity.record(trx, actor, { action: 'space.activated', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { from } })
-          await activity.record(trx, actor, { action: 'account.signin', subjectPersonId: h.id, objectType: 'account', objectId: account.id, details: { device: summariseDevice(context.userAgent), via: 'activation' } })
+          const actor: Actor = {
+            accountId: account.id,
+            kind: 'patient',
+            displayName: displayName(h),
+            personId: h.id,
+            assistedBy: context.assistedBy,
+          }
+          await activity.record(trx, actor, {
+            action: 'space.activated',
+            subjectPersonId: h.id,
+            objectType: 'space',
+            objectId: h.id,
+            details: { from },
+          })
+          await activity.record(trx, actor, {
+            action: 'account.signin',
+            subjectPersonId: h.id,
+            objectType: 'account',
+            objectId: account.id,
+            details: { device: summariseDevice(context.userAgent), via: 'activation' },
+          })
           await notifier.email(trx, {
             to: email,
             kind: 'welcome',

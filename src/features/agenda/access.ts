@@ -9,7 +9,13 @@ import type { AccessFacts } from '../access/facts'
  * Whose agenda and vaccinations the actor is looking at (the holder's own, or a child's after
  * «Changer de profil»), once `src/domain/accessPolicy.ts` allowed the action. Returns the person id.
  */
-export async function authorize(access: AccessFacts, db: Knex | Knex.Transaction, actor: Actor, action: Action, type: 'agenda' | 'vaccination'): Promise<string> {
+export async function authorize(
+  access: AccessFacts,
+  db: Knex | Knex.Transaction,
+  actor: Actor,
+  action: Action,
+  type: 'agenda' | 'vaccination',
+): Promise<string> {
   const personId = subjectPersonId(actor)
   if (!personId) throw new ForbiddenError()
   const facts = await access.loadFacts(db, actor, personId)

@@ -95,7 +95,14 @@ export function readVaccination(body: Body, birthDate: string, today = new Date(
   if (!date.ok) addError(errors, 'date', date.message, `date-${date.part}`)
   const dose = str(body, 'dose')
   if (!DOSES.some((d) => d.value === dose)) addError(errors, 'dose', 'Choisissez la dose', 'dose')
-  const professional = limited(errors, body, 'professional', 150, 'Le nom du professionnel', 'Saisissez le nom du professionnel ou du lieu de vaccination, par exemple « Pharmacie des Pyrénées »')
+  const professional = limited(
+    errors,
+    body,
+    'professional',
+    150,
+    'Le nom du professionnel',
+    'Saisissez le nom du professionnel ou du lieu de vaccination, par exemple « Pharmacie des Pyrénées »',
+  )
   const lot = limited(errors, body, 'lot', 40, 'Le numéro de lot')
   if (errors.list.length || !date.ok || !professional) return { errors }
   return { errors, fields: { vaccine, other_name: otherName, date: date.value, dose, professional, lot } }

@@ -17,7 +17,9 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
   async function sendReminders(today = isoDate(), batch = 5000): Promise<number> {
     let total = 0
     for (;;) {
-      const n = await db.transaction((trx) => agendaRepository.sendDueReminders(trx, today, batch, outboxStatus, `${deps.publicUrl}/agenda`))
+      const n = await db.transaction((trx) =>
+        agendaRepository.sendDueReminders(trx, today, batch, outboxStatus, `${deps.publicUrl}/agenda`),
+      )
       total += n
       if (n < batch) return total
     }
@@ -40,7 +42,8 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
     let people = 0
     let notices = 0
     let emails = 0
-    const wantsIt = (a: { notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean }) => wants(effectivePrefs(a.notification_prefs ?? {}, a.notify_new_signin), 'prevention_due')
+    const wantsIt = (a: { notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean }) =>
+      wants(effectivePrefs(a.notification_prefs ?? {}, a.notify_new_signin), 'prevention_due')
     for (;;) {
       // The page's keys first, from the spaces' primary key alone (an index range scan, whatever the
       // table's size), then its people, accounts and prevention records (vaccinations, honoured acts)
@@ -83,7 +86,12 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
         } else withoutEmail.push(p.id)
       }
       if (withoutEmail.length) {
-        const reps: { child_person_id: string; email: string; notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean }[] = await db('representatives as r')
+        const reps: {
+          child_person_id: string
+          email: string
+          notification_prefs: Record<string, unknown> | null
+          notify_new_signin: boolean
+        }[] = await db('representatives as r')
           .join('accounts as ra', function () {
             this.on('ra.person_id', '=', 'r.representative_person_id').andOnVal('ra.kind', '=', 'patient').andOnNull('ra.disabled_at')
           })

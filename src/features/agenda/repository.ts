@@ -38,7 +38,9 @@ export interface EventFields {
 /** SQL only: agenda events, reminders, calendar links, prevention notices. */
 export const agendaRepository = {
   list(db: Knex, personId: string): Promise<EventRow[]> {
-    return db('agenda_events').where({ person_id: personId }).orderBy([{ column: 'date' }, { column: 'time', nulls: 'first' }, { column: 'created_at' }])
+    return db('agenda_events')
+      .where({ person_id: personId })
+      .orderBy([{ column: 'date' }, { column: 'time', nulls: 'first' }, { column: 'created_at' }])
   },
 
   async find(db: Knex, personId: string, id: string, opts: { lock?: boolean } = {}): Promise<EventRow | undefined> {
@@ -49,12 +51,16 @@ export const agendaRepository = {
   },
 
   async insert(trx: Knex.Transaction, personId: string, accountId: string, f: EventFields): Promise<string> {
-    const [row] = await trx('agenda_events').insert({ person_id: personId, created_by_account_id: accountId, ...f }).returning('id')
+    const [row] = await trx('agenda_events')
+      .insert({ person_id: personId, created_by_account_id: accountId, ...f })
+      .returning('id')
     return row.id
   },
 
   async update(trx: Knex.Transaction, id: string, f: Partial<EventFields>): Promise<void> {
-    await trx('agenda_events').where({ id }).update({ ...f, updated_at: trx.fn.now() })
+    await trx('agenda_events')
+      .where({ id })
+      .update({ ...f, updated_at: trx.fn.now() })
   },
 
   reminders(db: Knex, eventId: string): Promise<ReminderRow[]> {
@@ -76,39 +82,52 @@ export const agendaRepository = {
 
   /** Honoured appointments added from a recommendation: they fulfil it. */
   honouredActs(db: Knex, personId: string): Promise<{ prevention_rule: string; date: string }[]> {
-    return db('agenda_events').where({ person_id: personId, status: 'honore' }).whereNotNull('prevention_rule').select('prevention_rule', 'date')
+    return db('agenda_events')
+      .where({ person_id: personId, status: 'honore' })
+      .whereNotNull('prevention_rule')
+      .select('prevention_rule', 'date')
   },
 
   links(db: Knex, personId: string, accountId: string) {
     return db('calendar_links').where({ person_id: personId, account_id: accountId }).whereNull('revoked_at').orderBy('created_at', 'desc')
   },
 
-  async insertLink(trx: Knex.Transaction, l: { person_id: string; account_id: string; token_hash: string; detail: string }): Promise<string> {
+  async insertLink(
+    trx: Knex.Transaction,
+    l: { person_id: string; account_id: string; token_hash: string; detail: string },
+  ): Promise<string> {
     const [row] = await trx('calendar_links').insert(l).returning('id')
     return row.id
   },
 
   async revokeLink(trx: Knex.Transaction, personId: string, accountId: string, id: string): Promise<number> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return 0
-    return trx('calendar_links').where({ id, person_id: personId, account_id: accountId }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() })
+    return trx('calendar_links')
+      .where({ id, person_id: personId, account_id: accountId })
+      .whereNull('revoked_at')
+      .update({ revoked_at: trx.fn.now() })
   },
 
   /** The link of a token, only while neither revoked nor the space closed nor the account disabled. */
   linkByHash(db: Knex, tokenHash: string): Promise<{ person_id: string; detail: 'minimal' | 'titles' } | undefined> {
-    return db('calendar_links as l')
-      .join('spaces as s', 's.person_id', 'l.person_id')
-      .join('accounts as a', 'a.id', 'l.account_id')
-      .where('l.token_hash', tokenHash)
-      .whereNull('l.revoked_at')
-      .whereNull('a.disabled_at')
-      .whereNot('s.state', 'closed')
-      // Only while the account still holds the space or represents the child.
-      .where((q) =>
-        q.whereRaw('a.person_id = l.person_id').orWhereExists(function () {
-          this.from('representatives as r').whereRaw('r.child_person_id = l.person_id AND r.representative_person_id = a.person_id').whereNull('r.ended_at')
-        }),
-      )
-      .first('l.person_id', 'l.detail')
+    return (
+      db('calendar_links as l')
+        .join('spaces as s', 's.person_id', 'l.person_id')
+        .join('accounts as a', 'a.id', 'l.account_id')
+        .where('l.token_hash', tokenHash)
+        .whereNull('l.revoked_at')
+        .whereNull('a.disabled_at')
+        .whereNot('s.state', 'closed')
+        // Only while the account still holds the space or represents the child.
+        .where((q) =>
+          q.whereRaw('a.person_id = l.person_id').orWhereExists(function () {
+            this.from('representatives as r')
+              .whereRaw('r.child_person_id = l.person_id AND r.representative_person_id = a.person_id')
+              .whereNull('r.ended_at')
+          }),
+        )
+        .first('l.person_id', 'l.detail')
+    )
   },
 
   /**
@@ -116,7 +135,13 @@ export const agendaRepository = {
    * same one), marks them sent and writes their e-mails into the outbox, in one statement.
    * The e-mail says only the date and time; the title, place and notes stay on the site.
    */
-  async sendDueReminders(trx: Knex.Transaction, today: string, batch: number, status: 'pending' | 'kept', signInUrl: string): Promise<number> {
+  async sendDueReminders(
+    trx: Knex.Transaction,
+    today: string,
+    batch: number,
+    status: 'pending' | 'kept',
+    signInUrl: string,
+  ): Promise<number> {
     const { rows } = await trx.raw(
       `WITH due AS (
          SELECT r.id FROM agenda_reminders r

@@ -33,12 +33,19 @@ export function agendaRoutes(services: Services): Router {
 
   router.get('/agenda/nouveau', (req, res) => {
     const prefill = typeof req.query.recommandation === 'string' ? agenda.prefill(req.query.recommandation) : undefined
-    res.render('agenda/form.njk', { pageTitle: NEW_TITLE, values: prefill ? { title: prefill.title, preventionRule: prefill.preventionRule } : {}, action: '/agenda/nouveau' })
+    res.render('agenda/form.njk', {
+      pageTitle: NEW_TITLE,
+      values: prefill ? { title: prefill.title, preventionRule: prefill.preventionRule } : {},
+      action: '/agenda/nouveau',
+    })
   })
 
   router.post('/agenda/nouveau', async (req, res) => {
     const { errors, fields } = readEvent(req.body, { edit: false })
-    if (!fields) return res.status(400).render('agenda/form.njk', { pageTitle: NEW_TITLE, values: typedValues(req.body), errors, action: '/agenda/nouveau' })
+    if (!fields)
+      return res
+        .status(400)
+        .render('agenda/form.njk', { pageTitle: NEW_TITLE, values: typedValues(req.body), errors, action: '/agenda/nouveau' })
     const id = await agenda.create(req.actor!, fields)
     req.session.flash = { type: 'success', text: 'Le rendez-vous est ajouté à votre agenda.' }
     res.redirect(303, `/agenda/${id}`)
@@ -52,7 +59,12 @@ export function agendaRoutes(services: Services): Router {
       delete j.calendarToken
       req.session.journeys = j
     }
-    res.render('agenda/calendar-link.njk', { pageTitle: "Lien privé vers mon agenda", links, newUrl: token ? `${services.config.publicUrl}/calendrier/${token}.ics` : undefined, values: {} })
+    res.render('agenda/calendar-link.njk', {
+      pageTitle: 'Lien privé vers mon agenda',
+      links,
+      newUrl: token ? `${services.config.publicUrl}/calendrier/${token}.ics` : undefined,
+      values: {},
+    })
   })
 
   router.post('/agenda/calendrier-prive', async (req, res) => {
@@ -60,7 +72,7 @@ export function agendaRoutes(services: Services): Router {
     if (detail !== 'minimal' && detail !== 'titles') {
       const errors = addError(emptyErrors(), 'detail', 'Choisissez ce que le calendrier affiche', 'detail')
       const links = await agenda.links(req.actor!)
-      return res.status(400).render('agenda/calendar-link.njk', { pageTitle: "Lien privé vers mon agenda", links, errors, values: {} })
+      return res.status(400).render('agenda/calendar-link.njk', { pageTitle: 'Lien privé vers mon agenda', links, errors, values: {} })
     }
     const token = await agenda.createLink(req.actor!, detail)
     req.session.journeys = { ...(req.session.journeys ?? {}), calendarToken: { token } }
@@ -69,7 +81,10 @@ export function agendaRoutes(services: Services): Router {
 
   router.post('/agenda/calendrier-prive/:id/revoquer', async (req, res) => {
     await agenda.revokeLink(req.actor!, req.params.id)
-    req.session.flash = { type: 'success', text: 'Le lien est désactivé : les calendriers qui l’utilisaient ne reçoivent plus votre agenda.' }
+    req.session.flash = {
+      type: 'success',
+      text: 'Le lien est désactivé : les calendriers qui l’utilisaient ne reçoivent plus votre agenda.',
+    }
     res.redirect(303, '/agenda/calendrier-prive')
   })
 
@@ -85,14 +100,31 @@ export function agendaRoutes(services: Services): Router {
 
   router.get('/agenda/:id/modifier', async (req, res) => {
     const { event } = await agenda.get(req.actor!, req.params.id)
-    const values = { title: event.title, date: dateValue(event.date), time: event.time ?? '', place: event.place ?? '', professional: event.professional ?? '', notes: event.notes ?? '', status: event.status }
+    const values = {
+      title: event.title,
+      date: dateValue(event.date),
+      time: event.time ?? '',
+      place: event.place ?? '',
+      professional: event.professional ?? '',
+      notes: event.notes ?? '',
+      status: event.status,
+    }
     res.render('agenda/form.njk', { pageTitle: EDIT_TITLE, values, action: `/agenda/${event.id}/modifier`, edit: true, statuses, event })
   })
 
   router.post('/agenda/:id/modifier', async (req, res) => {
     const { event } = await agenda.get(req.actor!, req.params.id)
     const { errors, fields } = readEvent(req.body, { edit: true })
-    if (!fields) return res.status(400).render('agenda/form.njk', { pageTitle: EDIT_TITLE, values: typedValues(req.body), errors, action: `/agenda/${event.id}/modifier`, edit: true, statuses, event })
+    if (!fields)
+      return res.status(400).render('agenda/form.njk', {
+        pageTitle: EDIT_TITLE,
+        values: typedValues(req.body),
+        errors,
+        action: `/agenda/${event.id}/modifier`,
+        edit: true,
+        statuses,
+        event,
+      })
     await agenda.update(req.actor!, event.id, fields)
     req.session.flash = { type: 'success', text: 'Le rendez-vous est modifié.' }
     res.redirect(303, `/agenda/${event.id}`)
@@ -113,7 +145,13 @@ export function agendaRoutes(services: Services): Router {
         return res.redirect(303, `/agenda/${req.params.id}`)
       }
       if (r.reason === 'limit' || r.reason === 'cancelled') addError(errors, 'reminders', REMINDER_MESSAGES[r.reason], 'rappels')
-      else addError(errors, input.kind === 'date' ? 'remindOn' : 'when', REMINDER_MESSAGES[r.reason], input.kind === 'date' ? 'remindOn-day' : 'when')
+      else
+        addError(
+          errors,
+          input.kind === 'date' ? 'remindOn' : 'when',
+          REMINDER_MESSAGES[r.reason],
+          input.kind === 'date' ? 'remindOn-day' : 'when',
+        )
     }
     const v = await showEvent(req, 400, { errors, values: typedValues(req.body, ['remindOn']) })
     res.status(400).render('agenda/event.njk', v.locals)

@@ -42,7 +42,10 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
       db('vaccinations').where({ person_id: personId }).select('vaccine', 'date'),
       repo.honouredActs(db, personId),
     ])
-    return [...vaccines.map((v) => ({ code: v.vaccine, date: v.date })), ...acts.map((a) => ({ code: `ACTE:${a.prevention_rule}`, date: a.date }))]
+    return [
+      ...vaccines.map((v) => ({ code: v.vaccine, date: v.date })),
+      ...acts.map((a) => ({ code: `ACTE:${a.prevention_rule}`, date: a.date })),
+    ]
   }
 
   async function own(actor: Actor, action: Action, id: string, trx: Knex = db, lock = false): Promise<EventRow> {
@@ -68,7 +71,13 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
       return db.transaction(async (trx) => {
         const personId = await may(actor, 'create', trx)
         const id = await repo.insert(trx, personId, actor.accountId, { ...f, status: f.status ?? 'confirme' })
-        await activity.record(trx, actor, { action: 'agenda.event_created', subjectPersonId: personId, objectType: 'agenda_event', objectId: id, details: { date: f.date } })
+        await activity.record(trx, actor, {
+          action: 'agenda.event_created',
+          subjectPersonId: personId,
+          objectType: 'agenda_event',
+          objectId: id,
+          details: { date: f.date },
+        })
         return id
       })
     },
@@ -78,7 +87,13 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
         const e = await own(actor, 'update', id, trx, true)
         await repo.update(trx, e.id, f)
         if (f.status === 'annule') await repo.deletePendingReminders(trx, e.id)
-        await activity.record(trx, actor, { action: 'agenda.event_updated', subjectPersonId: e.person_id, objectType: 'agenda_event', objectId: e.id, details: { date: f.date, status: f.status } })
+        await activity.record(trx, actor, {
+          action: 'agenda.event_updated',
+          subjectPersonId: e.person_id,
+          objectType: 'agenda_event',
+          objectId: e.id,
+          details: { date: f.date, status: f.status },
+        })
       })
     },
 
@@ -88,19 +103,36 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
         if (e.status === 'annule') return
         await repo.update(trx, e.id, { status: 'annule' })
         await repo.deletePendingReminders(trx, e.id)
-        await activity.record(trx, actor, { action: 'agenda.event_cancelled', subjectPersonId: e.person_id, objectType: 'agenda_event', objectId: e.id, details: { date: e.date } })
+        await activity.record(trx, actor, {
+          action: 'agenda.event_cancelled',
+          subjectPersonId: e.person_id,
+          objectType: 'agenda_event',
+          objectId: e.id,
+          details: { date: e.date },
+        })
       })
     },
 
     /** Adds a reminder for the signed-in account (the e-mail goes to them). Locks the event: the limit holds under concurrency. */
-    async addReminder(actor: Actor, id: string, input: { kind: 'veille' | 'date'; date?: string }, today = isoDate()): Promise<ReminderCheck> {
+    async addReminder(
+      actor: Actor,
+      id: string,
+      input: { kind: 'veille' | 'date'; date?: string },
+      today = isoDate(),
+    ): Promise<ReminderCheck> {
       return db.transaction(async (trx) => {
         const e = await own(actor, 'update', id, trx, true)
         const existing = (await repo.reminders(trx, e.id)).map((r) => r.remind_on)
         const check = checkReminder({ eventDate: e.date, eventStatus: e.status, kind: input.kind, date: input.date, existing, today })
         if (!check.ok) return check
         await repo.addReminder(trx, { event_id: e.id, account_id: actor.accountId, remind_on: check.remindOn, kind: input.kind })
-        await activity.record(trx, actor, { action: 'agenda.reminder_added', subjectPersonId: e.person_id, objectType: 'agenda_event', objectId: e.id, details: { remindOn: check.remindOn } })
+        await activity.record(trx, actor, {
+          action: 'agenda.reminder_added',
+          subjectPersonId: e.person_id,
+          objectType: 'agenda_event',
+          objectId: e.id,
+          details: { remindOn: check.remindOn },
+        })
         return check
       })
     },
@@ -109,7 +141,12 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
       await db.transaction(async (trx) => {
         const e = await own(actor, 'update', id, trx, true)
         if (!(await repo.deleteReminder(trx, e.id, reminderId))) throw new NotFoundError()
-        await activity.record(trx, actor, { action: 'agenda.reminder_removed', subjectPersonId: e.person_id, objectType: 'agenda_event', objectId: e.id })
+        await activity.record(trx, actor, {
+          action: 'agenda.reminder_removed',
+          subjectPersonId: e.person_id,
+          objectType: 'agenda_event',
+          objectId: e.id,
+        })
       })
     },
 
@@ -130,7 +167,13 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
       const token = crypto.randomBytes(32).toString('base64url')
       await db.transaction(async (trx) => {
         const id = await repo.insertLink(trx, { person_id: personId, account_id: actor.accountId, token_hash: hashToken(token), detail })
-        await activity.record(trx, actor, { action: 'agenda.calendar_link_created', subjectPersonId: personId, objectType: 'calendar_link', objectId: id, details: { detail } })
+        await activity.record(trx, actor, {
+          action: 'agenda.calendar_link_created',
+          subjectPersonId: personId,
+          objectType: 'calendar_link',
+          objectId: id,
+          details: { detail },
+        })
       })
       return token
     },
@@ -139,7 +182,12 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
       const personId = await may(actor, 'manage')
       await db.transaction(async (trx) => {
         if (!(await repo.revokeLink(trx, personId, actor.accountId, linkId))) throw new NotFoundError()
-        await activity.record(trx, actor, { action: 'agenda.calendar_link_revoked', subjectPersonId: personId, objectType: 'calendar_link', objectId: linkId })
+        await activity.record(trx, actor, {
+          action: 'agenda.calendar_link_revoked',
+          subjectPersonId: personId,
+          objectType: 'calendar_link',
+          objectId: linkId,
+        })
       })
     },
 
@@ -153,7 +201,10 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
       const link = await repo.linkByHash(db, hashToken(token))
       if (!link) return null
       const rows = (await repo.list(db, link.person_id)).filter((e) => e.status !== 'annule')
-      return calendar(rows.map((e) => toIcs(e, link.detail)), { name: 'Mon espace santé' })
+      return calendar(
+        rows.map((e) => toIcs(e, link.detail)),
+        { name: 'Mon espace santé' },
+      )
     },
 
     /** «Examens et vaccins recommandés» for the profile being looked at. */
@@ -173,7 +224,8 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
 
 function toIcs(e: EventRow, detail: 'full' | 'titles' | 'minimal'): IcsEvent {
   const summary = detail === 'minimal' ? 'Rendez-vous (Mon espace santé)' : e.title
-  const description = detail === 'full' ? [e.professional ? `Professionnel : ${e.professional}` : '', e.notes ?? ''].filter(Boolean).join('\n') : null
+  const description =
+    detail === 'full' ? [e.professional ? `Professionnel : ${e.professional}` : '', e.notes ?? ''].filter(Boolean).join('\n') : null
   return {
     uid: `${e.id}@monespacesante`,
     date: e.date,

@@ -40,11 +40,35 @@ export interface ProfessionalAccess {
  * loaded with the policy's own loader (`access.loadFacts`) as if the professional asked, and
  * the policy (`professionalHasAccess`, `can`) says what they would get.
  */
-export function createAuthorisationsService(deps: { db: Knex; access: AccessFacts; careTeam: CareTeamService; catalogue: CatalogueService }) {
+export function createAuthorisationsService(deps: {
+  db: Knex
+  access: AccessFacts
+  careTeam: CareTeamService
+  catalogue: CatalogueService
+}) {
   const { db, access, careTeam, catalogue } = deps
 
-  async function professionalView(trx: Knex | Knex.Transaction, personId: string, p: { id: string; title: string | null; first_name: string; last_name: string; specialty: string | null; establishment: string | null; profession: string }, now: Date): Promise<ProfessionalAccess> {
-    const asPro: Actor = { accountId: `directory:${p.id}`, kind: 'professional', displayName: fullName(p), professionalId: p.id, profession: p.profession }
+  async function professionalView(
+    trx: Knex | Knex.Transaction,
+    personId: string,
+    p: {
+      id: string
+      title: string | null
+      first_name: string
+      last_name: string
+      specialty: string | null
+      establishment: string | null
+      profession: string
+    },
+    now: Date,
+  ): Promise<ProfessionalAccess> {
+    const asPro: Actor = {
+      accountId: `directory:${p.id}`,
+      kind: 'professional',
+      displayName: fullName(p),
+      professionalId: p.id,
+      profession: p.profession,
+    }
     const facts = (await access.loadFacts(trx, asPro, personId, now)) as PolicyFacts
     const r = facts.relation
     const roles: string[] = []
@@ -56,7 +80,10 @@ export function createAuthorisationsService(deps: { db: Knex; access: AccessFact
       if (r.blocked) roles.push('Bloqué')
     }
     const hasAccess = professionalHasAccess(facts)
-    const seesMasked = hasAccess && r.kind === 'professional' && (r.medecinTraitant || r.administrator || (r.emergency !== null && facts.settings.emergencyMasked))
+    const seesMasked =
+      hasAccess &&
+      r.kind === 'professional' &&
+      (r.medecinTraitant || r.administrator || (r.emergency !== null && facts.settings.emergencyMasked))
     return {
       id: p.id,
       name: fullName(p),
@@ -102,7 +129,12 @@ export function createAuthorisationsService(deps: { db: Knex; access: AccessFact
         const today = isoDate(now)
         const carers = (await carersRepository.ofPerson(trx, personId))
           .filter((d) => takesAPlace(d, now, today))
-          .map((d) => ({ name: `${d.first_names} ${d.last_name}`, state: EFFECTIVE_LABELS[effective(d, now, today)], startsOn: d.starts_on, endsOn: d.ends_on }))
+          .map((d) => ({
+            name: `${d.first_names} ${d.last_name}`,
+            state: EFFECTIVE_LABELS[effective(d, now, today)],
+            startsOn: d.starts_on,
+            endsOn: d.ends_on,
+          }))
         const connected = await catalogue.connections(personId)
         return {
           personName: `${person.first_names} ${person.last_name}`,
@@ -114,7 +146,12 @@ export function createAuthorisationsService(deps: { db: Knex; access: AccessFact
           reimbursementsHidden: facts.settings.reimbursementsHidden,
           representatives,
           carers,
-          services: connected.map((s) => ({ slug: s.slug, name: s.name, labels: s.connection?.effectiveLabels ?? [], needsReconsent: s.connection?.state.needsReconsent ?? false })),
+          services: connected.map((s) => ({
+            slug: s.slug,
+            name: s.name,
+            labels: s.connection?.effectiveLabels ?? [],
+            needsReconsent: s.connection?.state.needsReconsent ?? false,
+          })),
           links: CHANGE_LINKS,
         }
       })
@@ -122,6 +159,14 @@ export function createAuthorisationsService(deps: { db: Knex; access: AccessFact
   }
 }
 
-type ProfessionalEntryLike = { id: string; title: string | null; first_name: string; last_name: string; specialty: string | null; establishment: string | null; profession: string }
+type ProfessionalEntryLike = {
+  id: string
+  title: string | null
+  first_name: string
+  last_name: string
+  specialty: string | null
+  establishment: string | null
+  profession: string
+}
 
 export type AuthorisationsService = ReturnType<typeof createAuthorisationsService>

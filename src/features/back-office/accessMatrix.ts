@@ -62,7 +62,10 @@ export function createAccessMatrix(deps: { db: Knex; activity: ActivityLog }) {
       const order = Object.keys(PROFESSION_LABELS)
       return [...by.entries()]
         .map(([profession, readable]) => ({ profession, label: professionLabel(profession), readable }))
-        .sort((a, b) => (order.indexOf(a.profession) + 1 || 99) - (order.indexOf(b.profession) + 1 || 99) || a.label.localeCompare(b.label, 'fr'))
+        .sort(
+          (a, b) =>
+            (order.indexOf(a.profession) + 1 || 99) - (order.indexOf(b.profession) + 1 || 99) || a.label.localeCompare(b.label, 'fr'),
+        )
     },
 
     async profession(actor: Actor, profession: string): Promise<{ profession: string; label: string; readable: string[] }> {
@@ -84,12 +87,23 @@ export function createAccessMatrix(deps: { db: Knex; activity: ActivityLog }) {
         const d = diffCategories(before, after)
         if (!d.added.length && !d.removed.length) return d
         const known = new Set([...current.map((c) => c.category), ...CATEGORIES.map((c) => c.code as string)])
-        await repo.setProfession(trx, profession, [...known].map((category) => ({ category, can_read: after.includes(category) })))
+        await repo.setProfession(
+          trx,
+          profession,
+          [...known].map((category) => ({ category, can_read: after.includes(category) })),
+        )
         await activity.record(trx, actor, {
           action: 'access_matrix.updated',
           objectType: 'access_matrix',
           objectId: profession,
-          details: { profession, before: diffCategories([], before).added, after: diffCategories([], after).added, added: d.added, removed: d.removed, reason },
+          details: {
+            profession,
+            before: diffCategories([], before).added,
+            after: diffCategories([], after).added,
+            added: d.added,
+            removed: d.removed,
+            reason,
+          },
         })
         return d
       })

@@ -2,7 +2,13 @@ import type { Knex } from 'knex'
 
 /** SQL of the back office's reference data: the access matrix and the log of its changes. No health table. */
 
-export const ADMIN_ACTIONS = ['access_matrix.updated', 'catalogue_service.created', 'catalogue_service.updated', 'catalogue_service.published', 'catalogue_service.withdrawn'] as const
+export const ADMIN_ACTIONS = [
+  'access_matrix.updated',
+  'catalogue_service.created',
+  'catalogue_service.updated',
+  'catalogue_service.published',
+  'catalogue_service.withdrawn',
+] as const
 
 export interface AdminChangeRow {
   id: string
@@ -35,7 +41,10 @@ export const accessMatrixRepository = {
 export const adminLogRepository = {
   /** The last changes of one kind (partial index activity_back_office_admin). */
   changes: (db: Knex, actions: readonly string[], limit: number, objectId?: string): Promise<AdminChangeRow[]> => {
-    const q = db('activity_log').whereIn('action', actions as string[]).orderBy('id', 'desc').limit(limit)
+    const q = db('activity_log')
+      .whereIn('action', actions as string[])
+      .orderBy('id', 'desc')
+      .limit(limit)
     if (objectId) q.where('object_id', objectId)
     return q.select('id', 'occurred_at', 'actor_name', 'actor_organisation', 'action', 'object_id', 'details')
   },

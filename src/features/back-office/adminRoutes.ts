@@ -25,7 +25,13 @@ export function backOfficeAdminRoutes(services: Services): Router {
     res.render('back-office/matrix.njk', { pageTitle: MATRIX, rows, categories: accessMatrix.categories, changes })
   })
 
-  const renderProfession = async (req: Request, res: Response, status = 200, errors?: FormErrors, values?: { readable: string[]; reason: string }) => {
+  const renderProfession = async (
+    req: Request,
+    res: Response,
+    status = 200,
+    errors?: FormErrors,
+    values?: { readable: string[]; reason: string },
+  ) => {
     const row = await accessMatrix.profession(req.actor!, String(req.params.profession))
     res.status(status).render('back-office/matrix-edit.njk', {
       pageTitle: `Modifier les accès : ${row.label}`,
@@ -45,12 +51,21 @@ export function backOfficeAdminRoutes(services: Services): Router {
     const errors = emptyErrors()
     if (readable.some((c) => !isCategory(c))) addError(errors, 'categories', 'Choisissez parmi les catégories proposées', 'categories')
     if (!reason) addError(errors, 'reason', 'Saisissez le motif de la modification')
-    else if (reason.length > MATRIX_REASON_MAX) addError(errors, 'reason', `Le motif doit contenir ${MATRIX_REASON_MAX} caractères au maximum (vous en avez saisi ${reason.length})`)
-    if (hasErrors(errors)) return renderProfession(req, res, 400, errors, { readable: readable.filter(isCategory), reason: String(req.body.reason ?? '').slice(0, 1000) })
+    else if (reason.length > MATRIX_REASON_MAX)
+      addError(errors, 'reason', `Le motif doit contenir ${MATRIX_REASON_MAX} caractères au maximum (vous en avez saisi ${reason.length})`)
+    if (hasErrors(errors))
+      return renderProfession(req, res, 400, errors, {
+        readable: readable.filter(isCategory),
+        reason: String(req.body.reason ?? '').slice(0, 1000),
+      })
     const d = await accessMatrix.update(req.actor!, req.params.profession, readable, reason)
-    req.session.flash = d.added.length || d.removed.length
-      ? { type: 'success', text: "La matrice d'accès est enregistrée. Elle s'applique dès maintenant à tous les professionnels concernés." }
-      : { type: 'info', text: "Aucune modification : la matrice d'accès est inchangée." }
+    req.session.flash =
+      d.added.length || d.removed.length
+        ? {
+            type: 'success',
+            text: "La matrice d'accès est enregistrée. Elle s'applique dès maintenant à tous les professionnels concernés.",
+          }
+        : { type: 'info', text: "Aucune modification : la matrice d'accès est inchangée." }
     res.redirect(303, '/back-office/matrice-acces')
   })
 
@@ -81,7 +96,10 @@ export function backOfficeAdminRoutes(services: Services): Router {
     if (!checked.ok) return renderForm(res, { status: 400, values, errors: checked.errors })
     const r = await catalogueAdmin.create(req.actor!, checked.input)
     if (!r.ok) return renderForm(res, { status: 400, values, errors: r.errors })
-    req.session.flash = { type: 'success', text: "Le service est ajouté en brouillon : publiez-le pour qu'il apparaisse dans le catalogue." }
+    req.session.flash = {
+      type: 'success',
+      text: "Le service est ajouté en brouillon : publiez-le pour qu'il apparaisse dans le catalogue.",
+    }
     res.redirect(303, `/back-office/catalogue/${r.id}`)
   })
 
@@ -107,12 +125,18 @@ export function backOfficeAdminRoutes(services: Services): Router {
     req.session.flash = !r.changed.length
       ? { type: 'info', text: 'Aucune modification : le service est inchangé.' }
       : r.version
-        ? { type: 'success', text: `Le service est modifié. Ses données demandées forment la version ${r.version} : les personnes qui l'ont connecté devront accepter les nouvelles demandes.` }
+        ? {
+            type: 'success',
+            text: `Le service est modifié. Ses données demandées forment la version ${r.version} : les personnes qui l'ont connecté devront accepter les nouvelles demandes.`,
+          }
         : { type: 'success', text: 'Le service est modifié.' }
     res.redirect(303, `/back-office/catalogue/${service.id}`)
   })
 
-  for (const [path, status] of [['publier', 'published'], ['retirer', 'withdrawn']] as const) {
+  for (const [path, status] of [
+    ['publier', 'published'],
+    ['retirer', 'withdrawn'],
+  ] as const) {
     router.post(`/back-office/catalogue/:id/${path}`, async (req, res) => {
       const service = await catalogueAdmin.find(req.actor!, req.params.id)
       const done = await catalogueAdmin.setStatus(req.actor!, service.id, status)

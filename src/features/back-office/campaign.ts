@@ -38,7 +38,14 @@ interface Candidate {
  * with the counts — not one row per person, which would serialise a million hash-chain writes. The
  * person's own history starts with what they do (activation, opposition, a new code).
  */
-export function createCampaignService(deps: { db: Knex; notifier: Notifier; activity: ActivityLog; codeKey: Buffer; masterKey: Buffer; publicUrl: string }) {
+export function createCampaignService(deps: {
+  db: Knex
+  notifier: Notifier
+  activity: ActivityLog
+  codeKey: Buffer
+  masterKey: Buffer
+  publicUrl: string
+}) {
   const { db, notifier, activity, codeKey, masterKey } = deps
 
   // CAMPAIGN_PROFILE=1 (with CAMPAIGN_WORKERS=1) prints where the batches spend their time (no personal data).
@@ -102,7 +109,10 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
     // One index scan over the batch's sorted ids: the planner, whose statistics on this table
     // (empty before the campaign, a million rows after) lag behind, must not scan it whole per batch.
     await trx.raw('SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off')
-    await trx.raw('UPDATE provisional_codes SET voided_at = ? WHERE person_id = ANY(?::uuid[]) AND used_at IS NULL AND voided_at IS NULL', [now, ids])
+    await trx.raw('UPDATE provisional_codes SET voided_at = ? WHERE person_id = ANY(?::uuid[]) AND used_at IS NULL AND voided_at IS NULL', [
+      now,
+      ids,
+    ])
     await trx.raw('SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT')
     lap('void')
     await trx.raw(
@@ -114,8 +124,14 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
     // The same text as a code asked for online, put together by the database from the model and
     // each person's name and code; sorted by address, so that the outbox's index on the recipient is
     // filled in order, not at random.
-    const byAddress = rows.flatMap((r, i) => (r.email ? [i] : [])).sort((x, y) => (rows[x].email! < rows[y].email! ? -1 : rows[x].email! > rows[y].email! ? 1 : 0))
-    const emails = { to: byAddress.map((i) => rows[i].email!), names: byAddress.map((i) => `${rows[i].first_names} ${rows[i].last_name}`), codes: byAddress.map((i) => formatCode(codes[i])) }
+    const byAddress = rows
+      .flatMap((r, i) => (r.email ? [i] : []))
+      .sort((x, y) => (rows[x].email! < rows[y].email! ? -1 : rows[x].email! > rows[y].email! ? 1 : 0))
+    const emails = {
+      to: byAddress.map((i) => rows[i].email!),
+      names: byAddress.map((i) => `${rows[i].first_names} ${rows[i].last_name}`),
+      codes: byAddress.map((i) => formatCode(codes[i])),
+    }
     lap('emails text')
     await notifier.templatedEmails(trx, provisionalCodeEmailTemplate(expiresAt, deps.publicUrl), emails.to, [emails.names, emails.codes])
     lap('outbox')
@@ -136,8 +152,17 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
     const counts = { persons: rows.length, emails: emails.to.length, letters: post.length }
     await trx('notification_campaigns')
       .where({ id: campaignId })
-      .update({ persons: trx.raw('persons + ?', [counts.persons]), emails: trx.raw('emails + ?', [counts.emails]), letters: trx.raw('letters + ?', [counts.letters]) })
-    await activity.record(trx, actor, { action: 'campaign.batch_notified', objectType: 'notification_campaign', objectId: String(campaignId), details: counts })
+      .update({
+        persons: trx.raw('persons + ?', [counts.persons]),
+        emails: trx.raw('emails + ?', [counts.emails]),
+        letters: trx.raw('letters + ?', [counts.letters]),
+      })
+    await activity.record(trx, actor, {
+      action: 'campaign.batch_notified',
+      objectType: 'notification_campaign',
+      objectId: String(campaignId),
+      details: counts,
+    })
     lap('activity')
     return counts
   }
@@ -146,7 +171,12 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
     /** Notifies everyone never notified; returns the counts. */
     async run(
       actor: Actor,
-      opts: { batchSize?: number; now?: Date; workers?: number; onBatch?: (b: { worker: number; persons: number; ms: number }) => void } = {},
+      opts: {
+        batchSize?: number
+        now?: Date
+        workers?: number
+        onBatch?: (b: { worker: number; persons: number; ms: number }) => void
+      } = {},
     ): Promise<CampaignSummary> {
       const started = Date.now()
       const batchSize = opts.batchSize ?? Number(process.env.CAMPAIGN_BATCH ?? 20_000)
@@ -154,10 +184,14 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
       // A small campaign (the usual daily one after an import) runs as one walk: one batch, one history row.
       let small = false
       if (!opts.workers) {
-        const { rows } = await db.raw("SELECT count(*)::int AS n FROM (SELECT 1 FROM spaces WHERE state = 'not_notified' LIMIT ?) x", [batchSize * workers])
+        const { rows } = await db.raw("SELECT count(*)::int AS n FROM (SELECT 1 FROM spaces WHERE state = 'not_notified' LIMIT ?) x", [
+          batchSize * workers,
+        ])
         small = rows[0].n < batchSize * workers
       }
-      const [row] = await db('notification_campaigns').insert({ operator_account_id: actor.kind === 'operator' && actor.accountId !== 'system' ? actor.accountId : null }).returning('id')
+      const [row] = await db('notification_campaigns')
+        .insert({ operator_account_id: actor.kind === 'operator' && actor.accountId !== 'system' ? actor.accountId : null })
+        .returning('id')
       const id = Number(row.id)
       const total = { persons: 0, emails: 0, letters: 0 }
       const now = opts.now ?? new Date()
@@ -192,7 +226,10 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
         )
       }
       await db('notification_campaigns').where({ id }).update({ finished_at: db.fn.now() })
-      if (profile) process.stderr.write(`campagne, ms par étape : ${JSON.stringify(Object.fromEntries([...profile].map(([k, v]) => [k, Math.round(v)])))}\n`)
+      if (profile)
+        process.stderr.write(
+          `campagne, ms par étape : ${JSON.stringify(Object.fromEntries([...profile].map(([k, v]) => [k, Math.round(v)])))}\n`,
+        )
       return { id, ...total, ms: Date.now() - started }
     },
 
@@ -203,10 +240,17 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
     },
 
     recent: (limit = 5) =>
-      db('notification_campaigns as c').leftJoin('accounts as a', 'a.id', 'c.operator_account_id').select('c.*', 'a.display_name as operator_name').orderBy('c.id', 'desc').limit(limit),
+      db('notification_campaigns as c')
+        .leftJoin('accounts as a', 'a.id', 'c.operator_account_id')
+        .select('c.*', 'a.display_name as operator_name')
+        .orderBy('c.id', 'desc')
+        .limit(limit),
 
     /** The daily job (and the back-office button): notified spaces past their 6 weeks become auto_created. */
-    async autoCreate(actor: Actor = SYSTEM_ACTOR, opts: { batchSize?: number; now?: Date } = {}): Promise<{ spaces: number; batches: number; ms: number }> {
+    async autoCreate(
+      actor: Actor = SYSTEM_ACTOR,
+      opts: { batchSize?: number; now?: Date } = {},
+    ): Promise<{ spaces: number; batches: number; ms: number }> {
       const started = Date.now()
       const batchSize = opts.batchSize ?? 50_000
       const now = opts.now ?? new Date()
@@ -227,7 +271,12 @@ export function createCampaignService(deps: { db: Knex; notifier: Notifier; acti
             [dueBefore, batchSize, now, now],
           )
           const count = r.rowCount as number
-          if (count) await activity.record(trx, actor, { action: 'spaces.auto_created', objectType: 'space', details: { count, noticeBefore: dueBefore.toISOString() } })
+          if (count)
+            await activity.record(trx, actor, {
+              action: 'spaces.auto_created',
+              objectType: 'space',
+              details: { count, noticeBefore: dueBefore.toISOString() },
+            })
           return count
         })
         spaces += n

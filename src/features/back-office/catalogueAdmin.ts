@@ -10,7 +10,11 @@ import { SERVICE_CATEGORIES, isServiceCategory } from '../catalogue/data'
 import { catalogueRepository as repo, type ServiceRow, type ServiceStatus } from '../catalogue/repository'
 import { adminLogRepository, type AdminChangeRow } from './adminRepository'
 
-export const STATUS_LABELS: Record<ServiceStatus, string> = { draft: 'Brouillon (non publié)', published: 'Publié', withdrawn: 'Retiré du catalogue' }
+export const STATUS_LABELS: Record<ServiceStatus, string> = {
+  draft: 'Brouillon (non publié)',
+  published: 'Publié',
+  withdrawn: 'Retiré du catalogue',
+}
 
 /** Every request a service may make, in a stable order: the checkboxes of the form. */
 export const ALL_REQUESTS: ServiceRequest[] = Object.keys(DATA_CATEGORIES).flatMap((category) =>
@@ -63,10 +67,16 @@ export function checkServiceForm(v: ServiceFormValues): { ok: true; input: Servi
   if (!name) addError(errors, 'name', 'Saisissez le nom du service')
   else if (name.length > LIMITS.name) addError(errors, 'name', `Le nom doit contenir ${LIMITS.name} caractères au maximum`)
   if (!publisher) addError(errors, 'publisher', "Saisissez le nom de l'éditeur du service")
-  else if (publisher.length > LIMITS.publisher) addError(errors, 'publisher', `Le nom de l'éditeur doit contenir ${LIMITS.publisher} caractères au maximum`)
+  else if (publisher.length > LIMITS.publisher)
+    addError(errors, 'publisher', `Le nom de l'éditeur doit contenir ${LIMITS.publisher} caractères au maximum`)
   if (!isServiceCategory(v.category)) addError(errors, 'category', 'Choisissez la catégorie du service')
   if (!description) addError(errors, 'description', 'Saisissez la description du service')
-  else if (description.length > LIMITS.description) addError(errors, 'description', `La description doit contenir ${LIMITS.description} caractères au maximum (vous en avez saisi ${description.length})`)
+  else if (description.length > LIMITS.description)
+    addError(
+      errors,
+      'description',
+      `La description doit contenir ${LIMITS.description} caractères au maximum (vous en avez saisi ${description.length})`,
+    )
   if (website) {
     let valid = false
     try {
@@ -79,7 +89,8 @@ export function checkServiceForm(v: ServiceFormValues): { ok: true; input: Servi
   }
   const parsed = v.requests.map(parseRequestKey)
   if (parsed.some((r) => r === null)) addError(errors, 'requests', 'Choisissez parmi les données proposées', 'requests')
-  else if (!parsed.length) addError(errors, 'requests', 'Cochez au moins une donnée que le service demande à consulter ou à modifier', 'requests')
+  else if (!parsed.length)
+    addError(errors, 'requests', 'Cochez au moins une donnée que le service demande à consulter ou à modifier', 'requests')
   if (hasErrors(errors)) return { ok: false, errors }
   const requests = canonical(parsed as ServiceRequest[]).map((k) => parseRequestKey(k)!)
   return { ok: true, input: { name, publisher, category: v.category, description, website: website || null, requests } }
@@ -87,7 +98,15 @@ export function checkServiceForm(v: ServiceFormValues): { ok: true; input: Servi
 
 /** «Mon Appli Santé !» → «mon-appli-sante». */
 export function slugOf(name: string): string {
-  return name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'service'
+  return (
+    name
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'service'
+  )
 }
 
 export interface AdminService {
@@ -128,7 +147,14 @@ const CHANGE_LABELS: Record<string, string> = {
   'catalogue_service.published': 'Service publié',
   'catalogue_service.withdrawn': 'Service retiré du catalogue',
 }
-const FIELD_LABELS: Record<string, string> = { name: 'nom', publisher: 'éditeur', category: 'catégorie', description: 'description', website: 'site', requests: 'données demandées' }
+const FIELD_LABELS: Record<string, string> = {
+  name: 'nom',
+  publisher: 'éditeur',
+  category: 'catégorie',
+  description: 'description',
+  website: 'site',
+  requests: 'données demandées',
+}
 
 /**
  * «Catalogue de services», the operators' side (SPEC §10, §12): list every service, add one (a
@@ -188,7 +214,11 @@ export function createCatalogueAdmin(deps: { db: Knex; activity: ActivityLog; ca
      * Edits a service. New requests → a new version (connected people consent again for what is
      * new); the rest is updated in place. Nothing written when nothing changed.
      */
-    async update(actor: Actor, id: string, input: ServiceInput): Promise<{ ok: true; changed: string[]; version: number | null } | { ok: false; errors: FormErrors }> {
+    async update(
+      actor: Actor,
+      id: string,
+      input: ServiceInput,
+    ): Promise<{ ok: true; changed: string[]; version: number | null } | { ok: false; errors: FormErrors }> {
       allow(actor, 'update')
       uuid(id)
       return db.transaction(async (trx) => {
@@ -202,7 +232,10 @@ export function createCatalogueAdmin(deps: { db: Knex; activity: ActivityLog; ca
           if ((s[f] ?? null) !== (input[f] ?? null)) {
             Object.assign(patch, { [f]: input[f] })
             // The description is long: the log says it changed, the new text stays in the table.
-            changes[f] = f === 'description' ? { from: '(ancienne description)', to: '(nouvelle description)' } : { from: s[f] ?? null, to: input[f] ?? null }
+            changes[f] =
+              f === 'description'
+                ? { from: '(ancienne description)', to: '(nouvelle description)' }
+                : { from: s[f] ?? null, to: input[f] ?? null }
           }
         }
         const before = canonical(s.requests)

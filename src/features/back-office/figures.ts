@@ -48,7 +48,14 @@ export function createFigures(db: Knex) {
       const byDay = new Map(daily.map((d) => [d.day, d]))
       const rows = days.map((day) => {
         const d = byDay.get(day)
-        return { day, activations: d?.activations ?? 0, oppositions: d?.oppositions ?? 0, autoCreated: d?.auto_created ?? 0, codesEmail: d?.codes_email ?? 0, codesPost: d?.codes_post ?? 0 }
+        return {
+          day,
+          activations: d?.activations ?? 0,
+          oppositions: d?.oppositions ?? 0,
+          autoCreated: d?.auto_created ?? 0,
+          codesEmail: d?.codes_email ?? 0,
+          codesPost: d?.codes_post ?? 0,
+        }
       })
       const sum = (k: keyof (typeof rows)[number]) => rows.reduce((n, r) => n + (r[k] as number), 0)
       const chart = barChart(rows.map((r) => ({ label: r.day, value: r.activations })))
@@ -57,7 +64,13 @@ export function createFigures(db: Knex) {
         total: states.reduce((n, s) => n + s.count, 0),
         rows,
         chart,
-        totals: { activations: sum('activations'), oppositions: sum('oppositions'), autoCreated: sum('autoCreated'), codesEmail: sum('codesEmail'), codesPost: sum('codesPost') },
+        totals: {
+          activations: sum('activations'),
+          oppositions: sum('oppositions'),
+          autoCreated: sum('autoCreated'),
+          codesEmail: sum('codesEmail'),
+          codesPost: sum('codesPost'),
+        },
         refreshedAt: last?.refreshed_at ?? null,
       }
     },

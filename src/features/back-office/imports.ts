@@ -96,11 +96,18 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
   // IMPORT_PROFILE=1 prints where an import spends its time (no personal data).
   const profiling = !!process.env.IMPORT_PROFILE
 
-  async function run(input: Readable, opts: { actor: Actor; source: 'upload' | 'cli'; filename?: string; batchSize?: number; today?: string }): Promise<ImportSummary> {
+  async function run(
+    input: Readable,
+    opts: { actor: Actor; source: 'upload' | 'cli'; filename?: string; batchSize?: number; today?: string },
+  ): Promise<ImportSummary> {
     const begun = performance.now()
     const batchSize = opts.batchSize ?? 25_000
     const today = opts.today ?? isoDate()
-    const id = await repo.start(db, { operatorAccountId: opts.actor.kind === 'operator' && opts.actor.accountId !== 'system' ? opts.actor.accountId : null, source: opts.source, filename: opts.filename?.slice(0, 200) ?? null })
+    const id = await repo.start(db, {
+      operatorAccountId: opts.actor.kind === 'operator' && opts.actor.accountId !== 'system' ? opts.actor.accountId : null,
+      source: opts.source,
+      filename: opts.filename?.slice(0, 200) ?? null,
+    })
     const counts = { rowsTotal: 0, rowsOk: 0, rowsBad: 0, inserted: 0, updated: 0 }
     // Milliseconds per phase (IMPORT_PROFILE=1): Node reading and checking, Node waiting for a lane
     // (the database is behind), PostgreSQL finishing a batch's COPY, the batch waiting for the
@@ -115,7 +122,9 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         const conn: pg.Client = await db.client.acquireConnection()
         lanes.push({ conn, busy: Promise.resolve() })
         // No 30 s limit for a long import; room for the merge's sort in memory.
-        await conn.query(`SET statement_timeout = 0; SET work_mem = '64MB'; DROP TABLE IF EXISTS pg_temp.person_import_staging; ${CREATE_STAGING}`)
+        await conn.query(
+          `SET statement_timeout = 0; SET work_mem = '64MB'; DROP TABLE IF EXISTS pg_temp.person_import_staging; ${CREATE_STAGING}`,
+        )
       }
 
       const reader = new CsvReader()
@@ -138,7 +147,9 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
           const t = performance.now()
           await L.busy
           ms.waitLane += performance.now() - t
-          const copy = L.conn.query(copyFrom(`COPY person_import_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`)) as unknown as Writable
+          const copy = L.conn.query(
+            copyFrom(`COPY person_import_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`),
+          ) as unknown as Writable
           L.copied = new Promise<void>((resolve, reject) => {
             copy.on('finish', resolve)
             copy.on('error', reject)
@@ -173,7 +184,10 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         const seen = { rowsTotal: counts.rowsTotal, rowsOk: counts.rowsOk, rowsBad: counts.rowsBad }
         const previous = mergeChain
         if (profiling && counts.rowsTotal % 100_000 < batchSize) (globalThis as { gc?: () => void }).gc?.() // with --expose-gc: the heap that is really held
-        if (profiling && counts.rowsTotal % 100_000 < batchSize) process.stderr.write(`import : ${counts.rowsTotal} lignes, RSS ${Math.round(process.memoryUsage().rss / 1e6)} Mo, tas ${Math.round(process.memoryUsage().heapUsed / 1e6)} Mo\n`)
+        if (profiling && counts.rowsTotal % 100_000 < batchSize)
+          process.stderr.write(
+            `import : ${counts.rowsTotal} lignes, RSS ${Math.round(process.memoryUsage().rss / 1e6)} Mo, tas ${Math.round(process.memoryUsage().heapUsed / 1e6)} Mo\n`,
+          )
         L.busy = (async () => {
           let t = performance.now()
           if (copied) await copied
@@ -217,7 +231,18 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
           const line = rec.number
           if (rec.malformed) {
             counts.rowsBad++
-            pending.push({ line, faults: [{ column: 'ligne', message: rec.malformed === 'too_long' ? 'La ligne est trop longue (plus d’un million de caractères)' : 'Un guillemet ouvert n’est jamais fermé' }] })
+            pending.push({
+              line,
+              faults: [
+                {
+                  column: 'ligne',
+                  message:
+                    rec.malformed === 'too_long'
+                      ? 'La ligne est trop longue (plus d’un million de caractères)'
+                      : 'Un guillemet ouvert n’est jamais fermé',
+                },
+              ],
+            })
           } else {
             for (let i = 0; i < IMPORT_COLUMNS.length; i++) {
               const at = index[i]
@@ -232,7 +257,9 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
               const p = r.person
               if (!duplicates && !nirs.add(p.nir)) duplicates = true
               // The id is used only if the NIR is new (an existing person keeps hers).
-              piece.push(`${line}\t${groupedUuid(group)}\t${copyField(p.nir)}\t${copyField(p.last_name)}\t${copyField(p.first_names)}\t${p.sex}\t${p.birth_date}\t${copyField(p.birth_place)}\t${copyField(p.address_line1)}\t${copyField(p.address_line2)}\t${copyField(p.postcode)}\t${copyField(p.city)}\t${copyField(p.email)}\t${copyField(p.mobile)}\n`)
+              piece.push(
+                `${line}\t${groupedUuid(group)}\t${copyField(p.nir)}\t${copyField(p.last_name)}\t${copyField(p.first_names)}\t${p.sex}\t${p.birth_date}\t${copyField(p.birth_place)}\t${copyField(p.address_line1)}\t${copyField(p.address_line2)}\t${copyField(p.postcode)}\t${copyField(p.city)}\t${copyField(p.email)}\t${copyField(p.mobile)}\n`,
+              )
               inBatch++
               if (piece.length >= PIECE_ROWS) await sendPiece()
             }
@@ -263,7 +290,8 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       const t = performance.now()
       await Promise.all(lanes.map((l) => l.busy))
       ms.waitLane += performance.now() - t
-      if (!headerSeen) fileErrors = ['Le fichier est vide : il doit contenir une première ligne avec le nom des colonnes, puis une ligne par assuré']
+      if (!headerSeen)
+        fileErrors = ['Le fichier est vide : il doit contenir une première ligne avec le nom des colonnes, puis une ligne par assuré']
     } catch (err) {
       // Stop what is under way on both lanes: an open COPY is cancelled (CopyFail), a batch not yet
       // committed is rolled back; the batches already committed stay (the summary counts them).
@@ -280,7 +308,9 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       }
     } finally {
       for (const L of lanes) {
-        await L.conn.query("DROP TABLE IF EXISTS pg_temp.person_import_staging; SET statement_timeout = '30s'; RESET work_mem").catch(() => undefined)
+        await L.conn
+          .query("DROP TABLE IF EXISTS pg_temp.person_import_staging; SET statement_timeout = '30s'; RESET work_mem")
+          .catch(() => undefined)
         db.client.releaseConnection(L.conn)
       }
     }
@@ -288,10 +318,18 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
     const status = fileErrors.length ? 'failed' : 'done'
     await db.transaction(async (trx) => {
       await repo.finish(trx, id, status, counts)
-      await activity.record(trx, opts.actor, { action: 'persons.imported', objectType: 'person_import', objectId: String(id), details: { status, ...counts } })
+      await activity.record(trx, opts.actor, {
+        action: 'persons.imported',
+        objectType: 'person_import',
+        objectId: String(id),
+        details: { status, ...counts },
+      })
     })
     ms.finish = performance.now() - finishing
-    if (profiling) process.stderr.write(`import, ms par étape : ${JSON.stringify(Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v)])))}\n`)
+    if (profiling)
+      process.stderr.write(
+        `import, ms par étape : ${JSON.stringify(Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v)])))}\n`,
+      )
     return { id, status, ...counts, fileErrors }
   }
 

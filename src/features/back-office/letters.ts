@@ -44,11 +44,17 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
       doc.moveDown()
       doc.fontSize(11).text(`Bonjour ${a.name},`)
       doc.moveDown()
-      doc.text('Mon espace santé est votre espace personnel de santé. Pour activer votre profil, ou pour vous opposer à sa création, rendez-vous sur monespacesante.fr avec ce code :')
+      doc.text(
+        'Mon espace santé est votre espace personnel de santé. Pour activer votre profil, ou pour vous opposer à sa création, rendez-vous sur monespacesante.fr avec ce code :',
+      )
       doc.moveDown()
       doc.fontSize(20).text(payload.code ? formatCode(payload.code) : '—', { align: 'center' })
       doc.moveDown()
-      doc.fontSize(11).text(`Ce code est valable jusqu'au ${payload.expiresAt ? frenchDate(new Date(payload.expiresAt)) : '—'} et ne sert qu'une fois. Sans opposition de votre part dans les 6 semaines, votre profil sera créé automatiquement.`)
+      doc
+        .fontSize(11)
+        .text(
+          `Ce code est valable jusqu'au ${payload.expiresAt ? frenchDate(new Date(payload.expiresAt)) : '—'} et ne sert qu'une fois. Sans opposition de votre part dans les 6 semaines, votre profil sera créé automatiquement.`,
+        )
       doc.moveDown()
       doc.text("Ne communiquez ce code à personne. Besoin d'aide ? Appelez le 3422 ou rendez-vous dans un espace France Services.")
     } else if (l.kind === 'opposition_receipt') {
@@ -56,15 +62,19 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
       doc.moveDown()
       doc.fontSize(11).text(`Bonjour ${a.name},`)
       doc.moveDown()
-      doc.text(`Nous avons bien enregistré, le ${payload.opposedAt ? frenchDate(new Date(payload.opposedAt)) : '—'}, votre opposition à la création de votre profil Mon espace santé.`)
+      doc.text(
+        `Nous avons bien enregistré, le ${payload.opposedAt ? frenchDate(new Date(payload.opposedAt)) : '—'}, votre opposition à la création de votre profil Mon espace santé.`,
+      )
       doc.moveDown()
       doc.text(`Référence : ${payload.reference ?? '—'}`)
       doc.moveDown()
-      doc.text("Votre profil ne sera pas créé. Si vous changez d'avis, vous pourrez demander un nouveau code provisoire et activer votre profil.")
+      doc.text(
+        "Votre profil ne sera pas créé. Si vous changez d'avis, vous pourrez demander un nouveau code provisoire et activer votre profil.",
+      )
     } else {
       doc.fontSize(14).text('Courrier Mon espace santé', 50, 300)
       doc.moveDown()
-      doc.fontSize(11).text("Connectez-vous à Mon espace santé pour en savoir plus, ou appelez le 3422.")
+      doc.fontSize(11).text('Connectez-vous à Mon espace santé pour en savoir plus, ou appelez le 3422.')
     }
     doc.fontSize(9).text('Mon espace santé – Assurance Maladie – 3422', 50, 760, { lineBreak: false })
   }
@@ -72,8 +82,17 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
   return {
     async queue() {
       const [waiting, batches] = await Promise.all([
-        db('letters').whereNull('printed_at').whereNull('batch_id').select('kind').count<{ kind: string; count: number }[]>('* as count').groupBy('kind'),
-        db('letter_batches as b').leftJoin('accounts as a', 'a.id', 'b.operator_account_id').select('b.*', 'a.display_name as operator_name').orderBy('b.id', 'desc').limit(10),
+        db('letters')
+          .whereNull('printed_at')
+          .whereNull('batch_id')
+          .select('kind')
+          .count<{ kind: string; count: number }[]>('* as count')
+          .groupBy('kind'),
+        db('letter_batches as b')
+          .leftJoin('accounts as a', 'a.id', 'b.operator_account_id')
+          .select('b.*', 'a.display_name as operator_name')
+          .orderBy('b.id', 'desc')
+          .limit(10),
       ])
       return {
         waiting: waiting.map((w) => ({ kind: w.kind, label: LETTER_KINDS[w.kind] ?? w.kind, count: Number(w.count) })),
@@ -84,22 +103,29 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
 
     /** Gathers the waiting letters (up to `max`) into a new batch; undefined when none wait. */
     async createBatch(actor: Actor, max = 5000): Promise<{ id: number; letters: number } | undefined> {
-      return db.transaction(async (trx) => {
-        const [b] = await trx('letter_batches').insert({ operator_account_id: actor.accountId, letters: 0 }).returning('id')
-        const id = Number(b.id)
-        const r = await trx.raw(
-          `UPDATE letters SET batch_id = ? WHERE id IN (SELECT id FROM letters WHERE printed_at IS NULL AND batch_id IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)`,
-          [id, max],
-        )
-        const n = r.rowCount as number
-        if (!n) throw new NothingToBatch()
-        await trx('letter_batches').where({ id }).update({ letters: n })
-        await activity.record(trx, actor, { action: 'letters.batch_created', objectType: 'letter_batch', objectId: String(id), details: { letters: n } })
-        return { id, letters: n }
-      }).catch((err: Error) => {
-        if (err instanceof NothingToBatch) return undefined
-        throw err
-      })
+      return db
+        .transaction(async (trx) => {
+          const [b] = await trx('letter_batches').insert({ operator_account_id: actor.accountId, letters: 0 }).returning('id')
+          const id = Number(b.id)
+          const r = await trx.raw(
+            `UPDATE letters SET batch_id = ? WHERE id IN (SELECT id FROM letters WHERE printed_at IS NULL AND batch_id IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)`,
+            [id, max],
+          )
+          const n = r.rowCount as number
+          if (!n) throw new NothingToBatch()
+          await trx('letter_batches').where({ id }).update({ letters: n })
+          await activity.record(trx, actor, {
+            action: 'letters.batch_created',
+            objectType: 'letter_batch',
+            objectId: String(id),
+            details: { letters: n },
+          })
+          return { id, letters: n }
+        })
+        .catch((err: Error) => {
+          if (err instanceof NothingToBatch) return undefined
+          throw err
+        })
     },
 
     findBatch: (id: number) => db('letter_batches').where({ id }).first(),
@@ -110,14 +136,28 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
       if (!batch || batch.sent_at) return false
       await db.transaction(async (trx) => {
         await trx('letter_batches').where({ id }).update({ downloaded_at: trx.fn.now() })
-        await activity.record(trx, actor, { action: 'letters.batch_downloaded', objectType: 'letter_batch', objectId: String(id), details: { letters: batch.letters } })
+        await activity.record(trx, actor, {
+          action: 'letters.batch_downloaded',
+          objectType: 'letter_batch',
+          objectId: String(id),
+          details: { letters: batch.letters },
+        })
       })
       // Loaded on first use: pdfkit and its fonts are heavy, and most processes never print a letter.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const PDFDocument = require('pdfkit') as typeof import('pdfkit')
-      const doc = new PDFDocument({ size: 'A4', margin: 50, autoFirstPage: false, info: { Title: `Lot de courriers n° ${id}`, Author: 'Mon espace santé' } })
+      const doc = new PDFDocument({
+        size: 'A4',
+        margin: 50,
+        autoFirstPage: false,
+        info: { Title: `Lot de courriers n° ${id}`, Author: 'Mon espace santé' },
+      })
       doc.pipe(out)
-      for await (const l of db('letters').where({ batch_id: id }).orderBy('id').select('id', 'kind', 'address', 'sealed_payload', 'created_at').stream() as AsyncIterable<LetterRow>) {
+      for await (const l of db('letters')
+        .where({ batch_id: id })
+        .orderBy('id')
+        .select('id', 'kind', 'address', 'sealed_payload', 'created_at')
+        .stream() as AsyncIterable<LetterRow>) {
         doc.addPage()
         page(doc, l)
       }
@@ -133,7 +173,12 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
         if (!batch || batch.sent_at || !batch.downloaded_at) return false
         await trx('letters').where({ batch_id: id }).update({ printed_at: trx.fn.now(), sealed_payload: null })
         await trx('letter_batches').where({ id }).update({ sent_at: trx.fn.now() })
-        await activity.record(trx, actor, { action: 'letters.batch_sent', objectType: 'letter_batch', objectId: String(id), details: { letters: batch.letters } })
+        await activity.record(trx, actor, {
+          action: 'letters.batch_sent',
+          objectType: 'letter_batch',
+          objectId: String(id),
+          details: { letters: batch.letters },
+        })
         return true
       })
     },

@@ -8,7 +8,13 @@ import { spacesRepository } from '../spaces/repository'
 
 /** «Mme DUPONT-Martin » → «dupont martin»: the surname as said on the phone, compared without case or accents. */
 export function sameSurname(a: string, b: string): boolean {
-  const n = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z]+/g, ' ').trim()
+  const n = (s: string) =>
+    s
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z]+/g, ' ')
+      .trim()
   return n(a) === n(b) && n(a).length > 0
 }
 
@@ -43,10 +49,22 @@ export const OPERATOR_NOTE = "Action réalisée par un conseiller de l'Assurance
 export function createPhoneOpposition(deps: { db: Knex; activity: ActivityLog; opposition: OppositionService }) {
   const { db, activity, opposition } = deps
   return {
-    async find(actor: Actor, q: { nir: string; birthDate: string; lastName: string }, now = new Date()): Promise<PersonOnPhone | undefined> {
+    async find(
+      actor: Actor,
+      q: { nir: string; birthDate: string; lastName: string },
+      now = new Date(),
+    ): Promise<PersonOnPhone | undefined> {
       const h = await spacesRepository.findByNirAndBirthDate(db, q.nir, q.birthDate)
       if (!h || !sameSurname(h.last_name, q.lastName)) return undefined
-      await db.transaction((trx) => activity.record(trx, actor, { action: 'person.looked_up', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { via: 'phone', note: OPERATOR_NOTE } }))
+      await db.transaction((trx) =>
+        activity.record(trx, actor, {
+          action: 'person.looked_up',
+          subjectPersonId: h.id,
+          objectType: 'space',
+          objectId: h.id,
+          details: { via: 'phone', note: OPERATOR_NOTE },
+        }),
+      )
       const d = canOppose(h, now)
       return {
         personId: h.id,

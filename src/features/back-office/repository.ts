@@ -5,7 +5,22 @@ import type { RowFault } from '../../domain/personRow'
 /** SQL of the back office. None of it reads a health table. */
 
 /** The staging table's columns, in COPY order: the file's line, the id a new person would get, then the person. */
-export const STAGING_COLUMNS = ['line', 'id', 'nir', 'last_name', 'first_names', 'sex', 'birth_date', 'birth_place', 'address_line1', 'address_line2', 'postcode', 'city', 'email', 'mobile'] as const
+export const STAGING_COLUMNS = [
+  'line',
+  'id',
+  'nir',
+  'last_name',
+  'first_names',
+  'sex',
+  'birth_date',
+  'birth_place',
+  'address_line1',
+  'address_line2',
+  'postcode',
+  'city',
+  'email',
+  'mobile',
+] as const
 const PERSON_COLUMNS = STAGING_COLUMNS.filter((c) => c !== 'line' && c !== 'id')
 
 /** A temporary table of the import's connection (no WAL, dropped with the session). */
@@ -28,7 +43,9 @@ export interface ImportRow {
 
 export const importsRepository = {
   async start(db: Knex, r: { operatorAccountId: string | null; source: string; filename: string | null }): Promise<number> {
-    const [row] = await db('person_imports').insert({ operator_account_id: r.operatorAccountId, source: r.source, filename: r.filename, status: 'running' }).returning('id')
+    const [row] = await db('person_imports')
+      .insert({ operator_account_id: r.operatorAccountId, source: r.source, filename: r.filename, status: 'running' })
+      .returning('id')
     return Number(row.id)
   },
 
@@ -70,21 +87,51 @@ export const importsRepository = {
     )
   },
 
-  async progress(conn: pg.Client, id: number, c: { rowsTotal: number; rowsOk: number; rowsBad: number; inserted: number; updated: number }): Promise<void> {
-    await conn.query('UPDATE person_imports SET rows_total = $2, rows_ok = $3, rows_bad = $4, inserted = $5, updated = $6 WHERE id = $1', [id, c.rowsTotal, c.rowsOk, c.rowsBad, c.inserted, c.updated])
+  async progress(
+    conn: pg.Client,
+    id: number,
+    c: { rowsTotal: number; rowsOk: number; rowsBad: number; inserted: number; updated: number },
+  ): Promise<void> {
+    await conn.query('UPDATE person_imports SET rows_total = $2, rows_ok = $3, rows_bad = $4, inserted = $5, updated = $6 WHERE id = $1', [
+      id,
+      c.rowsTotal,
+      c.rowsOk,
+      c.rowsBad,
+      c.inserted,
+      c.updated,
+    ])
   },
 
-  async finish(db: Knex | Knex.Transaction, id: number, status: string, c: { rowsTotal: number; rowsOk: number; rowsBad: number; inserted: number; updated: number }): Promise<void> {
-    await db('person_imports')
-      .where({ id })
-      .update({ status, rows_total: c.rowsTotal, rows_ok: c.rowsOk, rows_bad: c.rowsBad, inserted: c.inserted, updated: c.updated, finished_at: db.fn.now() })
+  async finish(
+    db: Knex | Knex.Transaction,
+    id: number,
+    status: string,
+    c: { rowsTotal: number; rowsOk: number; rowsBad: number; inserted: number; updated: number },
+  ): Promise<void> {
+    await db('person_imports').where({ id }).update({
+      status,
+      rows_total: c.rowsTotal,
+      rows_ok: c.rowsOk,
+      rows_bad: c.rowsBad,
+      inserted: c.inserted,
+      updated: c.updated,
+      finished_at: db.fn.now(),
+    })
   },
 
   find: (db: Knex, id: number): Promise<ImportRow | undefined> => db('person_imports').where({ id }).first(),
   recent: (db: Knex, limit: number): Promise<(ImportRow & { operator_name: string | null })[]> =>
-    db('person_imports as i').leftJoin('accounts as a', 'a.id', 'i.operator_account_id').select('i.*', 'a.display_name as operator_name').orderBy('i.id', 'desc').limit(limit),
+    db('person_imports as i')
+      .leftJoin('accounts as a', 'a.id', 'i.operator_account_id')
+      .select('i.*', 'a.display_name as operator_name')
+      .orderBy('i.id', 'desc')
+      .limit(limit),
   streamFaults: (db: Knex, id: number) =>
-    db('person_import_errors').where({ import_id: id }).orderBy('line').select('line', 'column', 'message').stream() as AsyncIterable<{ line: number; column: string; message: string }>,
+    db('person_import_errors').where({ import_id: id }).orderBy('line').select('line', 'column', 'message').stream() as AsyncIterable<{
+      line: number
+      column: string
+      message: string
+    }>,
 }
 
 /** Counts by state, from the summary table (refreshed by the figures job). */
@@ -106,8 +153,12 @@ export const figuresRepository = {
     )
   },
   states: (db: Knex): Promise<{ state: string; count: number }[]> => db('figures_states').select('state', 'count'),
-  daily: (db: Knex, since: string): Promise<{ day: string; activations: number; oppositions: number; auto_created: number; codes_email: number; codes_post: number }[]> =>
+  daily: (
+    db: Knex,
+    since: string,
+  ): Promise<{ day: string; activations: number; oppositions: number; auto_created: number; codes_email: number; codes_post: number }[]> =>
     db('figures_daily').where('day', '>=', since).orderBy('day'),
-  lastRefresh: (db: Knex): Promise<{ refreshed_at: Date; duration_ms: number } | undefined> => db('figures_refreshes').orderBy('id', 'desc').first(),
+  lastRefresh: (db: Knex): Promise<{ refreshed_at: Date; duration_ms: number } | undefined> =>
+    db('figures_refreshes').orderBy('id', 'desc').first(),
   saveRefresh: (trx: Knex.Transaction, ms: number) => trx('figures_refreshes').insert({ duration_ms: ms }),
 }

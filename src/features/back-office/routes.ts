@@ -15,7 +15,8 @@ export const MAX_IMPORT_BYTES = 512 * 1024 * 1024
 const REFUSALS: Record<string, string> = {
   already_opposed: "La personne s'est déjà opposée à la création de son profil.",
   created: 'Le profil est déjà créé : la personne peut le fermer à tout moment depuis son profil ou avec un conseiller.',
-  deadline_passed: "Le délai de 6 semaines est dépassé : l'opposition n'est plus possible. La personne peut fermer son profil une fois créé.",
+  deadline_passed:
+    "Le délai de 6 semaines est dépassé : l'opposition n'est plus possible. La personne peut fermer son profil une fois créé.",
   closed: 'Le profil est fermé.',
   not_notified: "La personne n'a pas encore été informée : l'opposition sera possible dès réception de son code.",
   unknown: 'Personne introuvable.',
@@ -34,7 +35,11 @@ const id = (req: Request) => {
 export function backOfficeRoutes(services: Services): Router {
   const router = Router()
   const { imports, campaign, figures, letters, phoneOpposition, activity } = services
-  router.use('/back-office', (req, res, next) => (req.path === '/connexion' || req.path.startsWith('/connexion/') || req.path === '/deconnexion' ? next() : requireOperator(req, res, next)))
+  router.use('/back-office', (req, res, next) =>
+    req.path === '/connexion' || req.path.startsWith('/connexion/') || req.path === '/deconnexion'
+      ? next()
+      : requireOperator(req, res, next),
+  )
 
   // Import of insured persons.
   router.get('/back-office/import', async (_req, res) => {
@@ -57,17 +62,36 @@ export function backOfficeRoutes(services: Services): Router {
     })
     if (!result.file) {
       const errors = addError(emptyErrors(), 'file', 'Choisissez un fichier CSV à importer')
-      return res.status(400).render('back-office/import.njk', { pageTitle: 'Importer des assurés', columns: IMPORT_COLUMNS, recent: await imports.recent(), errors })
+      return res.status(400).render('back-office/import.njk', {
+        pageTitle: 'Importer des assurés',
+        columns: IMPORT_COLUMNS,
+        recent: await imports.recent(),
+        errors,
+      })
     }
     if (result.file.status === 'failed') {
       const errors = emptyErrors()
       for (const m of result.file.fileErrors) addError(errors, 'file', m)
       if (result.tooLarge) addError(errors, 'file', 'Le fichier dépasse 512 Mo : découpez-le en plusieurs fichiers')
-      return res.status(400).render('back-office/import.njk', { pageTitle: 'Importer des assurés', columns: IMPORT_COLUMNS, recent: await imports.recent(), errors })
+      return res.status(400).render('back-office/import.njk', {
+        pageTitle: 'Importer des assurés',
+        columns: IMPORT_COLUMNS,
+        recent: await imports.recent(),
+        errors,
+      })
     }
     if (result.tooLarge) {
-      const errors = addError(emptyErrors(), 'file', 'Le fichier dépasse 512 Mo : seules les premières lignes ont été importées ; importez le reste dans un autre fichier')
-      return res.status(400).render('back-office/import.njk', { pageTitle: 'Importer des assurés', columns: IMPORT_COLUMNS, recent: await imports.recent(), errors })
+      const errors = addError(
+        emptyErrors(),
+        'file',
+        'Le fichier dépasse 512 Mo : seules les premières lignes ont été importées ; importez le reste dans un autre fichier',
+      )
+      return res.status(400).render('back-office/import.njk', {
+        pageTitle: 'Importer des assurés',
+        columns: IMPORT_COLUMNS,
+        recent: await imports.recent(),
+        errors,
+      })
     }
     res.redirect(303, `/back-office/import/${result.file.id}`)
   })
@@ -88,13 +112,20 @@ export function backOfficeRoutes(services: Services): Router {
 
   // Notification campaign.
   router.get('/back-office/campagne', async (_req, res) => {
-    res.render('back-office/campaign.njk', { pageTitle: "Campagne d'information", waiting: await campaign.waiting(), recent: await campaign.recent() })
+    res.render('back-office/campaign.njk', {
+      pageTitle: "Campagne d'information",
+      waiting: await campaign.waiting(),
+      recent: await campaign.recent(),
+    })
   })
 
   router.post('/back-office/campagne', async (req, res) => {
     const r = await campaign.run(req.actor!)
     await figures.refresh()
-    req.session.flash = { type: 'success', text: `Campagne terminée : ${r.persons} personne(s) informée(s), ${r.emails} courriel(s), ${r.letters} courrier(s) à imprimer.` }
+    req.session.flash = {
+      type: 'success',
+      text: `Campagne terminée : ${r.persons} personne(s) informée(s), ${r.emails} courriel(s), ${r.letters} courrier(s) à imprimer.`,
+    }
     res.redirect(303, '/back-office/campagne')
   })
 
@@ -106,13 +137,20 @@ export function backOfficeRoutes(services: Services): Router {
   router.post('/back-office/creation-automatique', async (req, res) => {
     const r = await campaign.autoCreate(req.actor!)
     await figures.refresh()
-    req.session.flash = { type: 'success', text: r.spaces ? `${r.spaces} profil(s) créé(s) automatiquement.` : "Aucun profil à créer aujourd'hui." }
+    req.session.flash = {
+      type: 'success',
+      text: r.spaces ? `${r.spaces} profil(s) créé(s) automatiquement.` : "Aucun profil à créer aujourd'hui.",
+    }
     res.redirect(303, '/back-office/creation-automatique')
   })
 
   // Opposition received by phone (3422).
   const PHONE = 'Enregistrer une opposition reçue par téléphone'
-  const phoneValues = (b: Record<string, unknown>) => ({ nir: String(b.nir ?? '').slice(0, 40), lastName: String(b.lastName ?? '').slice(0, 100), birthDate: dateParts(b, 'birthDate') })
+  const phoneValues = (b: Record<string, unknown>) => ({
+    nir: String(b.nir ?? '').slice(0, 40),
+    lastName: String(b.lastName ?? '').slice(0, 100),
+    birthDate: dateParts(b, 'birthDate'),
+  })
   router.get('/back-office/opposition-telephone', (_req, res) => {
     res.render('back-office/phone-search.njk', { pageTitle: PHONE, values: {} })
   })
@@ -133,7 +171,11 @@ export function backOfficeRoutes(services: Services): Router {
     if (hasErrors(errors) || !nir.ok || !d.ok) return again()
     const person = await phoneOpposition.find(req.actor!, { nir: nir.nir, birthDate: d.value, lastName })
     if (!person) {
-      addError(errors, 'nir', "Aucun assuré ne correspond à ce numéro de sécurité sociale, cette date de naissance et ce nom : vérifiez-les avec la personne")
+      addError(
+        errors,
+        'nir',
+        'Aucun assuré ne correspond à ce numéro de sécurité sociale, cette date de naissance et ce nom : vérifiez-les avec la personne',
+      )
       return again()
     }
     req.session.journeys = { ...(req.session.journeys ?? {}), phoneOpposition: person as unknown as Record<string, unknown> }
@@ -141,7 +183,13 @@ export function backOfficeRoutes(services: Services): Router {
   })
 
   const phonePerson = (req: Request) => req.session.journeys?.phoneOpposition as PersonOnPhone | undefined
-  const confirmPage = (p: PersonOnPhone, errors?: unknown) => ({ pageTitle: "Vérifier l'identité et enregistrer l'opposition", person: p, refusal: p.refusal ? REFUSALS[p.refusal] : undefined, states: STATE_LABELS, errors })
+  const confirmPage = (p: PersonOnPhone, errors?: unknown) => ({
+    pageTitle: "Vérifier l'identité et enregistrer l'opposition",
+    person: p,
+    refusal: p.refusal ? REFUSALS[p.refusal] : undefined,
+    states: STATE_LABELS,
+    errors,
+  })
 
   router.get('/back-office/opposition-telephone/confirmation', (req, res) => {
     const p = phonePerson(req)
@@ -154,15 +202,19 @@ export function backOfficeRoutes(services: Services): Router {
     if (!p) return res.redirect(303, '/back-office/opposition-telephone')
     const checks = [req.body['checks[]'] ?? []].flat().map(String)
     const errors = emptyErrors()
-    if (!checks.includes('identity')) addError(errors, 'checks', "Cochez la case pour confirmer que vous avez vérifié l'identité de la personne", 'checks')
-    if (!checks.includes('consent')) addError(errors, 'checks', "Cochez la case pour confirmer que la personne demande à s'opposer", 'checks')
+    if (!checks.includes('identity'))
+      addError(errors, 'checks', "Cochez la case pour confirmer que vous avez vérifié l'identité de la personne", 'checks')
+    if (!checks.includes('consent'))
+      addError(errors, 'checks', "Cochez la case pour confirmer que la personne demande à s'opposer", 'checks')
     if (hasErrors(errors)) return res.status(400).render('back-office/phone-confirm.njk', confirmPage(p, errors))
     const r = await phoneOpposition.oppose(req.actor!, p.personId)
     const j = { ...(req.session.journeys ?? {}) }
     delete j.phoneOpposition
     if (!r.ok) {
       req.session.journeys = j
-      return res.status(400).render('back-office/phone-refused.njk', { pageTitle: "L'opposition n'a pas pu être enregistrée", message: REFUSALS[r.reason] })
+      return res
+        .status(400)
+        .render('back-office/phone-refused.njk', { pageTitle: "L'opposition n'a pas pu être enregistrée", message: REFUSALS[r.reason] })
     }
     j.phoneReceipt = r.receipt as unknown as Record<string, unknown>
     req.session.journeys = j
@@ -231,7 +283,9 @@ export function backOfficeRoutes(services: Services): Router {
 
   router.post('/back-office/journal/verifier', async (req, res) => {
     const r = await activity.verify()
-    req.session.flash = r.ok ? { type: 'success', text: 'Le journal est intact.' } : { type: 'info', text: 'Le journal présente une rupture : voir le détail ci-dessous.' }
+    req.session.flash = r.ok
+      ? { type: 'success', text: 'Le journal est intact.' }
+      : { type: 'info', text: 'Le journal présente une rupture : voir le détail ci-dessous.' }
     res.redirect(303, '/back-office/journal')
   })
 

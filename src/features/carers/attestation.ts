@@ -43,17 +43,28 @@ export async function attestationPdf(a: AttestationInput): Promise<Buffer> {
   }
   const when = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Paris' }).format(a.at)
   line('Mon espace santé – Assurance Maladie', { size: 10 })
-  line(a.kind === 'acceptance' ? 'Attestation de désignation d’un aidant' : 'Attestation de fin de délégation', { size: 18, bold: true, gap: 20 })
+  line(a.kind === 'acceptance' ? 'Attestation de désignation d’un aidant' : 'Attestation de fin de délégation', {
+    size: 18,
+    bold: true,
+    gap: 20,
+  })
   line(`Référence : ${a.reference}`, { bold: true })
   line(`Personne aidée : ${a.personName}`)
   line(`Aidant : ${a.carerName}`)
   line(`Période : du ${frenchDate(a.startsOn)}${a.endsOn ? ` au ${frenchDate(a.endsOn)}` : ', sans date de fin'}`, { gap: 20 })
   if (a.kind === 'acceptance') {
     line(`Le ${when}, ${a.carerName} a accepté d’être l’aidant de ${a.personName} dans Mon espace santé.`)
-    line('Pendant la période indiquée, l’aidant peut consulter, ajouter et modifier les données et les documents, et échanger des messages avec les professionnels de santé.')
-    line('L’aidant ne peut pas fermer le profil, changer l’identifiant, le mot de passe ou les coordonnées, gérer les aidants, télécharger ni supprimer des données. Chacune de ses actions est inscrite dans l’historique.', { gap: 20 })
+    line(
+      'Pendant la période indiquée, l’aidant peut consulter, ajouter et modifier les données et les documents, et échanger des messages avec les professionnels de santé.',
+    )
+    line(
+      'L’aidant ne peut pas fermer le profil, changer l’identifiant, le mot de passe ou les coordonnées, gérer les aidants, télécharger ni supprimer des données. Chacune de ses actions est inscrite dans l’historique.',
+      { gap: 20 },
+    )
   } else {
-    line(`Le ${when}, la délégation a pris fin ${a.revokedBy === 'carer' ? 'à la demande de l’aidant' : 'à la demande de la personne aidée'}.`)
+    line(
+      `Le ${when}, la délégation a pris fin ${a.revokedBy === 'carer' ? 'à la demande de l’aidant' : 'à la demande de la personne aidée'}.`,
+    )
     line('L’aidant n’a plus accès au profil de la personne aidée.', { gap: 20 })
   }
   line('Une question ? Appelez le 3422.', { size: 10 })

@@ -23,7 +23,12 @@ export interface DelegationRow {
 const PARIS_TODAY = "(now() AT TIME ZONE 'Europe/Paris')::date"
 
 /** An active delegation today: accepted, started, not ended, the space open. Used by loadActor and the access facts. */
-export async function activeDelegation(db: Db, personId: string, carerPersonId: string, now: Date = new Date()): Promise<{ id: string; display_name: string } | undefined> {
+export async function activeDelegation(
+  db: Db,
+  personId: string,
+  carerPersonId: string,
+  now: Date = new Date(),
+): Promise<{ id: string; display_name: string } | undefined> {
   const { rows } = await db.raw(
     `SELECT c.id, p.first_names || ' ' || p.last_name AS display_name
        FROM carers c JOIN insured_persons p ON p.id = c.person_id JOIN spaces s ON s.person_id = c.person_id
@@ -40,12 +45,20 @@ export async function activeDelegation(db: Db, personId: string, carerPersonId: 
 export const carersRepository = {
   /** The carers of a person (with the carer's name), newest first. */
   async ofPerson(db: Db, personId: string): Promise<DelegationRow[]> {
-    return db('carers as c').join('insured_persons as p', 'p.id', 'c.carer_person_id').where('c.person_id', personId).orderBy('c.invited_at', 'desc').select('c.*', 'p.first_names', 'p.last_name')
+    return db('carers as c')
+      .join('insured_persons as p', 'p.id', 'c.carer_person_id')
+      .where('c.person_id', personId)
+      .orderBy('c.invited_at', 'desc')
+      .select('c.*', 'p.first_names', 'p.last_name')
   },
 
   /** The people a carer helps or is invited to help (with the helped person's name). */
   async ofCarer(db: Db, carerPersonId: string): Promise<DelegationRow[]> {
-    return db('carers as c').join('insured_persons as p', 'p.id', 'c.person_id').where('c.carer_person_id', carerPersonId).orderBy('c.invited_at', 'desc').select('c.*', 'p.first_names', 'p.last_name')
+    return db('carers as c')
+      .join('insured_persons as p', 'p.id', 'c.person_id')
+      .where('c.carer_person_id', carerPersonId)
+      .orderBy('c.invited_at', 'desc')
+      .select('c.*', 'p.first_names', 'p.last_name')
   },
 
   async find(db: Db, id: string, opts: { lock?: boolean } = {}): Promise<Omit<DelegationRow, 'first_names' | 'last_name'> | undefined> {
@@ -53,7 +66,11 @@ export const carersRepository = {
     return opts.lock ? q.forUpdate() : q
   },
 
-  async candidate(db: Db, nir: string, birthDate: string): Promise<{ id: string; first_names: string; last_name: string; activated: boolean; email: string | null } | undefined> {
+  async candidate(
+    db: Db,
+    nir: string,
+    birthDate: string,
+  ): Promise<{ id: string; first_names: string; last_name: string; activated: boolean; email: string | null } | undefined> {
     const { rows } = await db.raw(
       `SELECT p.id, p.first_names, p.last_name, (s.state = 'activated' AND a.id IS NOT NULL) AS activated, a.email
          FROM insured_persons p JOIN spaces s ON s.person_id = p.id LEFT JOIN accounts a ON a.person_id = p.id AND a.kind = 'patient'
@@ -83,11 +100,22 @@ export const carersRepository = {
     return rows.length > 0
   },
 
-  async insert(trx: Knex.Transaction, row: { person_id: string; carer_person_id: string; invitation_expires_at: Date; starts_on: string; ends_on: string | null }): Promise<string> {
+  async insert(
+    trx: Knex.Transaction,
+    row: { person_id: string; carer_person_id: string; invitation_expires_at: Date; starts_on: string; ends_on: string | null },
+  ): Promise<string> {
     // An expired invitation between the same two people no longer blocks a new one.
-    await trx('carers').where({ person_id: row.person_id, carer_person_id: row.carer_person_id, status: 'invited' }).where('invitation_expires_at', '<=', trx.fn.now()).update({ status: 'cancelled' })
-    await trx('carers').where({ person_id: row.person_id, carer_person_id: row.carer_person_id, status: 'active' }).whereRaw(`ends_on < ${PARIS_TODAY}`).update({ status: 'revoked', revoked_at: trx.fn.now(), revoked_by: 'person' })
-    const [r] = await trx('carers').insert({ ...row, status: 'invited' }).returning('id')
+    await trx('carers')
+      .where({ person_id: row.person_id, carer_person_id: row.carer_person_id, status: 'invited' })
+      .where('invitation_expires_at', '<=', trx.fn.now())
+      .update({ status: 'cancelled' })
+    await trx('carers')
+      .where({ person_id: row.person_id, carer_person_id: row.carer_person_id, status: 'active' })
+      .whereRaw(`ends_on < ${PARIS_TODAY}`)
+      .update({ status: 'revoked', revoked_at: trx.fn.now(), revoked_by: 'person' })
+    const [r] = await trx('carers')
+      .insert({ ...row, status: 'invited' })
+      .returning('id')
     return r.id
   },
 
@@ -105,7 +133,13 @@ export const carersRepository = {
     return db('carer_attestations').whereIn('carer_id', carerIds).orderBy('created_at').select('id', 'carer_id', 'kind', 'created_at')
   },
 
-  async attestation(db: Db, id: string): Promise<{ id: string; kind: string; pdf: Buffer; person_id: string; carer_person_id: string } | undefined> {
-    return db('carer_attestations as t').join('carers as c', 'c.id', 't.carer_id').where('t.id', id).first('t.id', 't.kind', 't.pdf', 'c.person_id', 'c.carer_person_id')
+  async attestation(
+    db: Db,
+    id: string,
+  ): Promise<{ id: string; kind: string; pdf: Buffer; person_id: string; carer_person_id: string } | undefined> {
+    return db('carer_attestations as t')
+      .join('carers as c', 'c.id', 't.carer_id')
+      .where('t.id', id)
+      .first('t.id', 't.kind', 't.pdf', 'c.person_id', 'c.carer_person_id')
   },
 }

@@ -31,13 +31,22 @@ export function carersRoutes(services: Services): Router {
     if (actor.acting) return res.render('carers/acting.njk', { pageTitle: 'Aidants', acting: actor.acting, selfPersonId: actor.personId })
     const [mine, helping] = await Promise.all([carers.list(actor), carers.helping(actor)])
     const open = mine.filter((d) => ['invited', 'upcoming', 'active'].includes(d.state)).length
-    res.render('carers/index.njk', { pageTitle: 'Mes aidants', mine, helping, canInvite: open < MAX_CARERS_PER_PERSON, max: MAX_CARERS_PER_PERSON })
+    res.render('carers/index.njk', {
+      pageTitle: 'Mes aidants',
+      mine,
+      helping,
+      canInvite: open < MAX_CARERS_PER_PERSON,
+      max: MAX_CARERS_PER_PERSON,
+    })
   })
 
   router.get('/aidants/inviter', async (req, res) => {
     await carers.list(req.actor!)
     const [y, m, d] = isoDate().split('-')
-    res.render('carers/invite.njk', { pageTitle: INVITE_TITLE, values: { startsOn: { day: String(Number(d)), month: String(Number(m)), year: y } } })
+    res.render('carers/invite.njk', {
+      pageTitle: INVITE_TITLE,
+      values: { startsOn: { day: String(Number(d)), month: String(Number(m)), year: y } },
+    })
   })
 
   router.post('/aidants/inviter', async (req, res) => {
@@ -70,7 +79,10 @@ export function carersRoutes(services: Services): Router {
 
   router.post('/aidants/:id/fin', async (req, res) => {
     await carers.end(req.actor!, req.params.id as string)
-    req.session.flash = { type: 'success', text: 'C’est fait. Une attestation est disponible sur cette page quand une délégation prend fin.' }
+    req.session.flash = {
+      type: 'success',
+      text: 'C’est fait. Une attestation est disponible sur cette page quand une délégation prend fin.',
+    }
     res.redirect(303, '/aidants')
   })
 
@@ -78,7 +90,12 @@ export function carersRoutes(services: Services): Router {
   router.post('/aidants/agir', async (req, res) => {
     const target = String(req.body.profil ?? '')
     const r = await carers.switchTarget(req.actor!, target)
-    const keep = { auth: req.session.auth!, lastSeenAt: req.session.lastSeenAt, idleLimitMs: req.session.idleLimitMs, assisted: req.session.assisted }
+    const keep = {
+      auth: req.session.auth!,
+      lastSeenAt: req.session.lastSeenAt,
+      idleLimitMs: req.session.idleLimitMs,
+      assisted: req.session.assisted,
+    }
     const oldSid = req.sessionID
     await regenerateSession(req)
     Object.assign(req.session, keep)

@@ -1,7 +1,15 @@
 import type { Knex } from 'knex'
 import { can } from '../../domain/accessPolicy'
 import { subjectPersonId, type Actor } from '../../domain/actor'
-import { EFFECTIVE_LABELS, INVITATION_VALIDITY_DAYS, checkInvite, checkPeriod, effective, type Effective, type InviteRefusal } from '../../domain/carers'
+import {
+  EFFECTIVE_LABELS,
+  INVITATION_VALIDITY_DAYS,
+  checkInvite,
+  checkPeriod,
+  effective,
+  type Effective,
+  type InviteRefusal,
+} from '../../domain/carers'
 import { newReference } from '../../domain/lifecycle'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
@@ -27,7 +35,8 @@ export interface DelegationView {
   attestations: { id: string; kind: string; createdAt: Date }[]
 }
 
-export type InviteResult = { ok: true; name: string } | { ok: false; field: 'nir' | 'startsOn' | 'endsOn'; reason: InviteRefusal | 'period'; message?: string }
+export type InviteResult =
+  { ok: true; name: string } | { ok: false; field: 'nir' | 'startsOn' | 'endsOn'; reason: InviteRefusal | 'period'; message?: string }
 
 const self = (actor: Actor): Actor => ({ ...actor, acting: undefined })
 const name = (p: { first_names: string; last_name: string }) => `${p.first_names} ${p.last_name}`
@@ -38,23 +47,39 @@ const name = (p: { first_names: string; last_name: string }) => `${p.first_names
  * acceptance and at the end. What a carer may do in the helped person's space is decided by the
  * access policy (relation 'carer'), like everything else.
  */
-export function createCarersService(deps: { db: Knex; access: AccessFacts; activity: ActivityLog; notifier: Notifier; limiter: LimiterFactory; publicUrl: string }) {
+export function createCarersService(deps: {
+  db: Knex
+  access: AccessFacts
+  activity: ActivityLog
+  notifier: Notifier
+  limiter: LimiterFactory
+  publicUrl: string
+}) {
   const { db, access, activity, notifier } = deps
-  const lookups = deps.limiter('carer-invite', { points: 10, durationSeconds: 60 * 60, blockSeconds: 60 * 60, message: "Trop d'invitations sans correspondance." })
+  const lookups = deps.limiter('carer-invite', {
+    points: 10,
+    durationSeconds: 60 * 60,
+    blockSeconds: 60 * 60,
+    message: "Trop d'invitations sans correspondance.",
+  })
 
   /** The holder, on their own space (never a carer, never someone looking at another profile). */
   async function assertHolder(trx: Knex | Knex.Transaction, actor: Actor, action: 'list' | 'manage'): Promise<string> {
     const personId = subjectPersonId(actor)
     if (!personId) throw new ForbiddenError()
     const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts || !can(actor, action, { type: 'carers' }, facts)) throw new ForbiddenError('Seule la personne elle-même peut gérer ses aidants.')
+    if (!facts || !can(actor, action, { type: 'carers' }, facts))
+      throw new ForbiddenError('Seule la personne elle-même peut gérer ses aidants.')
     return personId
   }
 
   async function views(rows: DelegationRow[]): Promise<DelegationView[]> {
     const now = new Date()
     const today = isoDate(now)
-    const atts = await repo.attestations(db, rows.map((r) => r.id))
+    const atts = await repo.attestations(
+      db,
+      rows.map((r) => r.id),
+    )
     return rows.map((r) => {
       const state = effective(r, now, today)
       return {
@@ -71,19 +96,47 @@ export function createCarersService(deps: { db: Knex; access: AccessFacts; activ
     })
   }
 
-  async function end(trx: Knex.Transaction, actor: Actor, row: NonNullable<Awaited<ReturnType<typeof repo.find>>>, by: 'person' | 'carer'): Promise<void> {
+  async function end(
+    trx: Knex.Transaction,
+    actor: Actor,
+    row: NonNullable<Awaited<ReturnType<typeof repo.find>>>,
+    by: 'person' | 'carer',
+  ): Promise<void> {
     const now = new Date()
     if (row.status === 'invited') {
-      await repo.setStatus(trx, row.id, { status: by === 'person' ? 'cancelled' : 'declined', [by === 'person' ? 'revoked_at' : 'declined_at']: now })
-      await activity.record(trx, self(actor), { action: by === 'person' ? 'carer.invitation_cancelled' : 'carer.declined', subjectPersonId: row.person_id, objectType: 'carer', objectId: row.id })
+      await repo.setStatus(trx, row.id, {
+        status: by === 'person' ? 'cancelled' : 'declined',
+        [by === 'person' ? 'revoked_at' : 'declined_at']: now,
+      })
+      await activity.record(trx, self(actor), {
+        action: by === 'person' ? 'carer.invitation_cancelled' : 'carer.declined',
+        subjectPersonId: row.person_id,
+        objectType: 'carer',
+        objectId: row.id,
+      })
       return
     }
     await repo.setStatus(trx, row.id, { status: 'revoked', revoked_at: now, revoked_by: by })
     const person = await trx('insured_persons').where({ id: row.person_id }).first()
     const carer = await trx('insured_persons').where({ id: row.carer_person_id }).first()
-    const pdf = await attestationPdf({ kind: 'revocation', personName: name(person), carerName: name(carer), startsOn: row.starts_on, endsOn: row.ends_on, at: now, reference: newReference('AID'), revokedBy: by })
+    const pdf = await attestationPdf({
+      kind: 'revocation',
+      personName: name(person),
+      carerName: name(carer),
+      startsOn: row.starts_on,
+      endsOn: row.ends_on,
+      at: now,
+      reference: newReference('AID'),
+      revokedBy: by,
+    })
     await repo.addAttestation(trx, row.id, 'revocation', pdf)
-    await activity.record(trx, self(actor), { action: 'carer.revoked', subjectPersonId: row.person_id, objectType: 'carer', objectId: row.id, details: { by } })
+    await activity.record(trx, self(actor), {
+      action: 'carer.revoked',
+      subjectPersonId: row.person_id,
+      objectType: 'carer',
+      objectId: row.id,
+      details: { by },
+    })
   }
 
   return {
@@ -130,8 +183,20 @@ export function createCarersService(deps: { db: Knex; access: AccessFacts; activ
           if (decision.reason === 'not_found') await lookups.consume(actor.accountId)
           return { ok: false, field: 'nir', reason: decision.reason } as const
         }
-        const id = await repo.insert(trx, { person_id: personId, carer_person_id: candidate!.id, invitation_expires_at: new Date(Date.now() + INVITATION_VALIDITY_DAYS * DAY), starts_on: input.startsOn, ends_on: input.endsOn })
-        await activity.record(trx, self(actor), { action: 'carer.invited', subjectPersonId: personId, objectType: 'carer', objectId: id, details: { carer: name(candidate!), startsOn: input.startsOn, endsOn: input.endsOn } })
+        const id = await repo.insert(trx, {
+          person_id: personId,
+          carer_person_id: candidate!.id,
+          invitation_expires_at: new Date(Date.now() + INVITATION_VALIDITY_DAYS * DAY),
+          starts_on: input.startsOn,
+          ends_on: input.endsOn,
+        })
+        await activity.record(trx, self(actor), {
+          action: 'carer.invited',
+          subjectPersonId: personId,
+          objectType: 'carer',
+          objectId: id,
+          details: { carer: name(candidate!), startsOn: input.startsOn, endsOn: input.endsOn },
+        })
         if (candidate!.email) {
           await notifier.email(trx, {
             to: candidate!.email,
@@ -163,9 +228,22 @@ export function createCarersService(deps: { db: Knex; access: AccessFacts; activ
         await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 12))', [row.carer_person_id])
         const now = new Date()
         await repo.setStatus(trx, id, { status: 'active', accepted_at: now })
-        const pdf = await attestationPdf({ kind: 'acceptance', personName: name(person), carerName: name(carer), startsOn: row.starts_on, endsOn: row.ends_on, at: now, reference: newReference('AID') })
+        const pdf = await attestationPdf({
+          kind: 'acceptance',
+          personName: name(person),
+          carerName: name(carer),
+          startsOn: row.starts_on,
+          endsOn: row.ends_on,
+          at: now,
+          reference: newReference('AID'),
+        })
         await repo.addAttestation(trx, id, 'acceptance', pdf)
-        await activity.record(trx, self(actor), { action: 'carer.accepted', subjectPersonId: row.person_id, objectType: 'carer', objectId: id })
+        await activity.record(trx, self(actor), {
+          action: 'carer.accepted',
+          subjectPersonId: row.person_id,
+          objectType: 'carer',
+          objectId: id,
+        })
       })
     },
 
@@ -186,7 +264,13 @@ export function createCarersService(deps: { db: Knex; access: AccessFacts; activ
       if (!actor.personId || !/^[0-9a-f-]{36}$/.test(personId)) throw new NotFoundError()
       const d = await activeDelegation(db, personId, actor.personId)
       if (!d) throw new NotFoundError()
-      await db.transaction((trx) => activity.record(trx, { ...self(actor), acting: { personId, as: 'carer', displayName: d.display_name } }, { action: 'carer.profile_opened', subjectPersonId: personId, objectType: 'person', objectId: personId }))
+      await db.transaction((trx) =>
+        activity.record(
+          trx,
+          { ...self(actor), acting: { personId, as: 'carer', displayName: d.display_name } },
+          { action: 'carer.profile_opened', subjectPersonId: personId, objectType: 'person', objectId: personId },
+        ),
+      )
       return { displayName: d.display_name }
     },
 

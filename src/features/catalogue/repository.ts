@@ -71,14 +71,33 @@ export const catalogueRepository = {
     return Boolean(await q.first('id'))
   },
 
-  async insertService(trx: Knex.Transaction, row: { slug: string; name: string; category: string; publisher: string; description: string; website: string | null }, requests: ServiceRequest[]): Promise<string> {
-    const [created] = await trx('catalogue_services').insert({ ...row, current_version: 1, status: 'draft' }).returning('id')
+  async insertService(
+    trx: Knex.Transaction,
+    row: { slug: string; name: string; category: string; publisher: string; description: string; website: string | null },
+    requests: ServiceRequest[],
+  ): Promise<string> {
+    const [created] = await trx('catalogue_services')
+      .insert({ ...row, current_version: 1, status: 'draft' })
+      .returning('id')
     await trx('catalogue_service_versions').insert({ service_id: created.id, version: 1, requests: JSON.stringify(requests) })
     return created.id
   },
 
-  async updateService(trx: Knex.Transaction, id: string, patch: Partial<{ name: string; category: string; publisher: string; description: string; website: string | null; status: ServiceStatus }>): Promise<void> {
-    await trx('catalogue_services').where({ id }).update({ ...patch, updated_at: trx.fn.now() })
+  async updateService(
+    trx: Knex.Transaction,
+    id: string,
+    patch: Partial<{
+      name: string
+      category: string
+      publisher: string
+      description: string
+      website: string | null
+      status: ServiceStatus
+    }>,
+  ): Promise<void> {
+    await trx('catalogue_services')
+      .where({ id })
+      .update({ ...patch, updated_at: trx.fn.now() })
   },
 
   async lockService(trx: Knex.Transaction, id: string): Promise<void> {
@@ -108,21 +127,42 @@ export const catalogueRepository = {
     await trx('service_connections').where({ id }).update({ ended_at: trx.fn.now() })
   },
 
-  async insertConnection(trx: Knex.Transaction, row: { person_id: string; service_id: string; version: number; asked: string[]; granted: string[]; consented_by_account_id: string | null }): Promise<void> {
+  async insertConnection(
+    trx: Knex.Transaction,
+    row: {
+      person_id: string
+      service_id: string
+      version: number
+      asked: string[]
+      granted: string[]
+      consented_by_account_id: string | null
+    },
+  ): Promise<void> {
     await trx('service_connections').insert(row)
   },
 
-  async insertReport(trx: Knex.Transaction, row: { service_id: string; person_id: string | null; reason: string; message: string }): Promise<void> {
+  async insertReport(
+    trx: Knex.Transaction,
+    row: { service_id: string; person_id: string | null; reason: string; message: string },
+  ): Promise<void> {
     await trx('service_reports').insert(row)
   },
 
   reports(db: Knex, limit: number): Promise<{ id: string; created_at: Date; reason: string; message: string; service_name: string }[]> {
-    return db('service_reports as r').join('catalogue_services as s', 's.id', 'r.service_id').orderBy('r.created_at', 'desc').limit(limit).select('r.id', 'r.created_at', 'r.reason', 'r.message', 's.name as service_name')
+    return db('service_reports as r')
+      .join('catalogue_services as s', 's.id', 'r.service_id')
+      .orderBy('r.created_at', 'desc')
+      .limit(limit)
+      .select('r.id', 'r.created_at', 'r.reason', 'r.message', 's.name as service_name')
   },
 
   async publishVersion(trx: Knex.Transaction, serviceId: string, requests: ServiceRequest[]): Promise<number> {
     const [row] = await trx('catalogue_services').where({ id: serviceId }).increment('current_version', 1).returning('current_version')
-    await trx('catalogue_service_versions').insert({ service_id: serviceId, version: row.current_version, requests: JSON.stringify(requests) })
+    await trx('catalogue_service_versions').insert({
+      service_id: serviceId,
+      version: row.current_version,
+      requests: JSON.stringify(requests),
+    })
     return row.current_version
   },
 
@@ -142,8 +182,14 @@ export const catalogueRepository = {
     const clients = await trx('oauth_clients').whereIn('catalogue_service_id', [serviceId, slug]).pluck('id')
     for (const clientId of clients) {
       // Grants, codes, access and refresh tokens of this person for this client, whatever grant they hang on.
-      await trx('oidc_payloads').whereIn('model', ['Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken']).whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId]).del()
-      await trx('service_consents').where({ person_id: personId, client_id: clientId }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() })
+      await trx('oidc_payloads')
+        .whereIn('model', ['Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken'])
+        .whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId])
+        .del()
+      await trx('service_consents')
+        .where({ person_id: personId, client_id: clientId })
+        .whereNull('revoked_at')
+        .update({ revoked_at: trx.fn.now() })
     }
   },
 

@@ -23,7 +23,15 @@ export function catalogueRoutes(services: Services): Router {
     const rawCategory = one(req.query.categorie)
     const category = isServiceCategory(rawCategory) ? rawCategory : ''
     const { services: list, connected } = await catalogue.list(req.actor!, { q: q || undefined, category: category || undefined })
-    res.render('catalogue/list.njk', { pageTitle: 'Catalogue de services', list, connected, q, category, categories: catalogue.categories, filtered: Boolean(q || category) })
+    res.render('catalogue/list.njk', {
+      pageTitle: 'Catalogue de services',
+      list,
+      connected,
+      q,
+      category,
+      categories: catalogue.categories,
+      filtered: Boolean(q || category),
+    })
   })
 
   router.get('/catalogue/:slug', async (req, res) => {
@@ -31,10 +39,20 @@ export function catalogueRoutes(services: Services): Router {
     res.render('catalogue/service.njk', { pageTitle: service.name, service })
   })
 
-  const renderConsent = async (req: Request, res: import('express').Response, status = 200, errors?: ReturnType<typeof emptyErrors>, ticked: string[] = []) => {
+  const renderConsent = async (
+    req: Request,
+    res: import('express').Response,
+    status = 200,
+    errors?: ReturnType<typeof emptyErrors>,
+    ticked: string[] = [],
+  ) => {
     const service = await catalogue.page(req.actor!, String(req.params.slug))
     const reconsent = Boolean(service.connection?.state.needsReconsent)
-    const title = reconsent ? 'Ce service demande de nouvelles autorisations' : service.connection ? `Modifier les autorisations de ${service.name}` : `Connecter ${service.name}`
+    const title = reconsent
+      ? 'Ce service demande de nouvelles autorisations'
+      : service.connection
+        ? `Modifier les autorisations de ${service.name}`
+        : `Connecter ${service.name}`
     // Nothing pre-ticked for a new request; what was granted before and is still asked stays ticked on a change.
     const checked = new Set(errors ? ticked : (service.connection?.state.effective ?? []))
     res.status(status).render('catalogue/connect.njk', { pageTitle: title, service, reconsent, checked: [...checked], errors })
@@ -45,7 +63,10 @@ export function catalogueRoutes(services: Services): Router {
     const ticked = [req.body['autorisations[]'] ?? []].flat().map(String)
     const r = await catalogue.connect(req.actor!, req.params.slug, ticked)
     if (!r.ok) return renderConsent(req, res, 400, addError(emptyErrors(), 'autorisations', r.message), ticked)
-    req.session.flash = { type: 'success', text: r.kind === 'connected' ? 'Le service est connecté à votre profil.' : 'Vos autorisations sont enregistrées.' }
+    req.session.flash = {
+      type: 'success',
+      text: r.kind === 'connected' ? 'Le service est connecté à votre profil.' : 'Vos autorisations sont enregistrées.',
+    }
     res.redirect(303, `/catalogue/${req.params.slug}`)
   })
 
@@ -58,7 +79,12 @@ export function catalogueRoutes(services: Services): Router {
     if (req.body.confirm !== 'oui') {
       const service = await catalogue.page(req.actor!, req.params.slug)
       if (!service.connection) return res.redirect(303, `/catalogue/${req.params.slug}`)
-      const errors = addError(emptyErrors(), 'confirm', 'Choisissez « Oui » pour désynchroniser ce service, ou « Non » pour le garder', 'confirm')
+      const errors = addError(
+        emptyErrors(),
+        'confirm',
+        'Choisissez « Oui » pour désynchroniser ce service, ou « Non » pour le garder',
+        'confirm',
+      )
       return res.status(400).render('catalogue/disconnect.njk', { pageTitle: `Désynchroniser ${service.name}`, service, errors })
     }
     const done = await catalogue.disconnect(req.actor!, req.params.slug)
@@ -68,18 +94,33 @@ export function catalogueRoutes(services: Services): Router {
 
   router.get('/catalogue/:slug/signaler', async (req, res) => {
     const service = await catalogue.page(req.actor!, req.params.slug)
-    res.render('catalogue/report.njk', { pageTitle: `Signaler un problème avec ${service.name}`, service, reasons: REPORT_REASONS, max: REPORT_MAX, values: {} })
+    res.render('catalogue/report.njk', {
+      pageTitle: `Signaler un problème avec ${service.name}`,
+      service,
+      reasons: REPORT_REASONS,
+      max: REPORT_MAX,
+      values: {},
+    })
   })
   router.post('/catalogue/:slug/signaler', async (req, res) => {
     const service = await catalogue.page(req.actor!, req.params.slug)
     const reason = one(req.body.reason)
     const message = one(req.body.message).trim()
     const errors = emptyErrors()
-    if (!Object.prototype.hasOwnProperty.call(REPORT_REASONS, reason)) addError(errors, 'reason', 'Choisissez le type de problème', 'reason')
+    if (!Object.prototype.hasOwnProperty.call(REPORT_REASONS, reason))
+      addError(errors, 'reason', 'Choisissez le type de problème', 'reason')
     if (!message) addError(errors, 'message', 'Décrivez le problème')
-    else if (message.length > REPORT_MAX) addError(errors, 'message', `La description doit contenir ${REPORT_MAX} caractères au maximum (vous en avez saisi ${message.length})`)
+    else if (message.length > REPORT_MAX)
+      addError(errors, 'message', `La description doit contenir ${REPORT_MAX} caractères au maximum (vous en avez saisi ${message.length})`)
     if (hasErrors(errors)) {
-      return res.status(400).render('catalogue/report.njk', { pageTitle: `Signaler un problème avec ${service.name}`, service, reasons: REPORT_REASONS, max: REPORT_MAX, values: { reason, message: one(req.body.message) }, errors })
+      return res.status(400).render('catalogue/report.njk', {
+        pageTitle: `Signaler un problème avec ${service.name}`,
+        service,
+        reasons: REPORT_REASONS,
+        max: REPORT_MAX,
+        values: { reason, message: one(req.body.message) },
+        errors,
+      })
     }
     await catalogue.report(req.actor!, req.params.slug, { reason: reason as ReportReason, message })
     req.session.flash = { type: 'success', text: "Votre signalement est transmis à l'Assurance Maladie. Merci." }

@@ -66,13 +66,19 @@ const labelOf = (requests: ServiceRequest[]) => (key: string) => {
   return r ? requestLabel(r) : key
 }
 
-
 /**
  * The catalogue of services (SPEC §10): consult, connect with a consent per request, re-consent
  * when a service asks more, disconnect, report a problem; the 90-day reminder. Other features
  * (the FHIR API, «Mes autorisations») ask `grantedCategories` and `connections`.
  */
-export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; notifier: Notifier; notificationPrefs: NotificationPrefsService; access: AccessFacts; publicUrl: string }) {
+export function createCatalogueService(deps: {
+  db: Knex
+  activity: ActivityLog
+  notifier: Notifier
+  notificationPrefs: NotificationPrefsService
+  access: AccessFacts
+  publicUrl: string
+}) {
   const { db, activity, notifier, notificationPrefs, access } = deps
 
   /**
@@ -98,7 +104,16 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
       withdrawn: s.status === 'withdrawn',
       version: s.current_version,
       requests: s.requests.map((r) => ({ key: requestKey(r), label: requestLabel(r), category: r.category, access: r.access })),
-      connection: c && state ? { consentedAt: c.consented_at, version: c.version, state, effectiveLabels: state.effective.map(label), newLabels: state.newRequests.map(label) } : null,
+      connection:
+        c && state
+          ? {
+              consentedAt: c.consented_at,
+              version: c.version,
+              state,
+              effectiveLabels: state.effective.map(label),
+              newLabels: state.newRequests.map(label),
+            }
+          : null,
     }
   }
 
@@ -112,12 +127,19 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
   return {
     categories: Object.entries(SERVICE_CATEGORIES).map(([value, text]) => ({ value, text })),
 
-    async list(actor: Actor, filter: { q?: string; category?: string }): Promise<{ services: (ServiceSummary & { connected: boolean; needsReconsent: boolean })[]; connected: ServiceView[] }> {
+    async list(
+      actor: Actor,
+      filter: { q?: string; category?: string },
+    ): Promise<{ services: (ServiceSummary & { connected: boolean; needsReconsent: boolean })[]; connected: ServiceView[] }> {
       const personId = await personOf(actor, 'read')
       const [rows, connections] = await Promise.all([repo.list(db, filter), this.connections(personId)])
       const bySlug = new Map(connections.map((c) => [c.slug, c]))
       return {
-        services: rows.map((s) => ({ ...summary(s), connected: bySlug.has(s.slug), needsReconsent: bySlug.get(s.slug)?.connection?.state.needsReconsent ?? false })),
+        services: rows.map((s) => ({
+          ...summary(s),
+          connected: bySlug.has(s.slug),
+          needsReconsent: bySlug.get(s.slug)?.connection?.state.needsReconsent ?? false,
+        })),
         connected: connections,
       }
     },
@@ -146,19 +168,31 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
      * Records a consent for the current version of the service's requests (a first connection,
      * a re-consent after new requests, or a change of the ticked boxes).
      */
-    async connect(actor: Actor, slug: string, ticked: string[]): Promise<{ ok: true; kind: 'connected' | 'updated' } | { ok: false; message: string }> {
+    async connect(
+      actor: Actor,
+      slug: string,
+      ticked: string[],
+    ): Promise<{ ok: true; kind: 'connected' | 'updated' } | { ok: false; message: string }> {
       return db.transaction(async (trx) => {
         const personId = await personOf(actor, 'manage', trx)
         const s = await load(trx, slug)
         await repo.lockService(trx, s.id)
         const fresh = (await repo.findById(trx, s.id))!
-        if (fresh.status !== 'published') return { ok: false, message: 'Ce service a été retiré du catalogue : il ne peut plus être connecté' } as const
+        if (fresh.status !== 'published')
+          return { ok: false, message: 'Ce service a été retiré du catalogue : il ne peut plus être connecté' } as const
         const choice = checkChoice({ version: fresh.current_version, requests: fresh.requests }, ticked)
         if (!choice.ok) return choice
         const existing = await repo.activeConnection(trx, personId, s.id)
         if (existing) await repo.endConnection(trx, existing.id)
         const asked = fresh.requests.map(requestKey)
-        await repo.insertConnection(trx, { person_id: personId, service_id: s.id, version: fresh.current_version, asked, granted: choice.granted, consented_by_account_id: actor.accountId })
+        await repo.insertConnection(trx, {
+          person_id: personId,
+          service_id: s.id,
+          version: fresh.current_version,
+          asked,
+          granted: choice.granted,
+          consented_by_account_id: actor.accountId,
+        })
         await activity.record(trx, actor, {
           action: existing ? 'service.consent_updated' : 'service.connected',
           subjectPersonId: personId,
@@ -180,7 +214,13 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
         await repo.endConnection(trx, existing.id)
         // One truth with the OAuth side: the clients of this service lose their grants and refresh tokens.
         await repo.destroyClientGrants(trx, personId, s.id, s.slug)
-        await activity.record(trx, actor, { action: 'service.disconnected', subjectPersonId: personId, objectType: 'service', objectId: s.id, details: { service: s.name } })
+        await activity.record(trx, actor, {
+          action: 'service.disconnected',
+          subjectPersonId: personId,
+          objectType: 'service',
+          objectId: s.id,
+          details: { service: s.name },
+        })
         return true
       })
     },
@@ -191,7 +231,13 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
         const personId = await personOf(actor, 'read', trx)
         const s = await load(trx, slug)
         await repo.insertReport(trx, { service_id: s.id, person_id: personId, reason: input.reason, message: input.message })
-        await activity.record(trx, actor, { action: 'service.reported', subjectPersonId: personId, objectType: 'service', objectId: s.id, details: { service: s.name, reason: input.reason } })
+        await activity.record(trx, actor, {
+          action: 'service.reported',
+          subjectPersonId: personId,
+          objectType: 'service',
+          objectId: s.id,
+          details: { service: s.name, reason: input.reason },
+        })
       })
     },
 
@@ -223,7 +269,23 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
      * The catalogue consent as the OAuth side reads it: what the current version asks, what is
      * effective now (nothing new before a new consent). `idOrSlug` is the client's catalogue link.
      */
-    async consentOf(personId: string, idOrSlug: string, q: Knex | Knex.Transaction = db): Promise<{ serviceId: string; slug: string; name: string; asked: string[]; effective: string[]; consentedAt: Date | null; open: boolean; published: boolean } | undefined> {
+    async consentOf(
+      personId: string,
+      idOrSlug: string,
+      q: Knex | Knex.Transaction = db,
+    ): Promise<
+      | {
+          serviceId: string
+          slug: string
+          name: string
+          asked: string[]
+          effective: string[]
+          consentedAt: Date | null
+          open: boolean
+          published: boolean
+        }
+      | undefined
+    > {
       const s = /^[0-9a-f-]{36}$/i.test(idOrSlug) ? await repo.findById(q, idOrSlug) : await repo.findBySlug(q, idOrSlug)
       if (!s) return undefined
       const asked = s.requests.map(requestKey)
@@ -231,7 +293,16 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
       const c = open ? await repo.activeConnection(q, personId, s.id) : undefined
       // A withdrawn service (or a draft) gets nothing, whatever was consented.
       const effective = c && s.status === 'published' ? consentState({ version: s.current_version, requests: s.requests }, c).effective : []
-      return { serviceId: s.id, slug: s.slug, name: s.name, asked, effective, consentedAt: c?.consented_at ?? null, open, published: s.status === 'published' }
+      return {
+        serviceId: s.id,
+        slug: s.slug,
+        name: s.name,
+        asked,
+        effective,
+        consentedAt: c?.consented_at ?? null,
+        open,
+        published: s.status === 'published',
+      }
     },
 
     /**
@@ -284,7 +355,12 @@ export function createCatalogueService(deps: { db: Knex; activity: ActivityLog; 
                   'Mon espace santé – Assurance Maladie',
                 ].join('\n'),
               })
-              await activity.record(trx, SYSTEM_ACTOR, { action: 'service.reminder_sent', subjectPersonId: person_id, objectType: 'space', objectId: person_id })
+              await activity.record(trx, SYSTEM_ACTOR, {
+                action: 'service.reminder_sent',
+                subjectPersonId: person_id,
+                objectType: 'space',
+                objectId: person_id,
+              })
               reminded++
             } else skipped++
             await repo.markReminded(trx, person_id, now)

@@ -7,17 +7,19 @@ import { MISMATCH_MESSAGE } from '../spaces/holder'
 import { identityValues, readCode, readNirAndBirthDate } from '../spaces/forms'
 
 const ATTACH_MESSAGES: Record<string, string> = {
-  adult: "Cette personne est majeure : elle active elle-même son profil avec son propre code provisoire.",
+  adult: 'Cette personne est majeure : elle active elle-même son profil avec son propre code provisoire.',
   already_yours: 'Vous gérez déjà le profil de cet enfant.',
-  managed_by_other: "Le profil de cet enfant est déjà géré par un représentant légal : demandez-lui de vous inviter depuis son profil.",
-  closed: "Le profil de cet enfant est fermé.",
-  code_expired: "Ce code provisoire a expiré : demandez un nouveau code pour l'enfant (« Recevoir un nouveau code », avec son numéro de sécurité sociale et sa date de naissance).",
+  managed_by_other: 'Le profil de cet enfant est déjà géré par un représentant légal : demandez-lui de vous inviter depuis son profil.',
+  closed: 'Le profil de cet enfant est fermé.',
+  code_expired:
+    "Ce code provisoire a expiré : demandez un nouveau code pour l'enfant (« Recevoir un nouveau code », avec son numéro de sécurité sociale et sa date de naissance).",
   code_used: 'Ce code provisoire a déjà été utilisé.',
   code_gone: "Ce code provisoire n'est plus valable : demandez un nouveau code pour l'enfant.",
 }
 
 const INVITE_MESSAGES: Record<string, string> = {
-  not_found: "Aucun profil activé ne correspond à ce numéro de sécurité sociale et à cette date de naissance. L'autre représentant légal doit d'abord activer son propre profil.",
+  not_found:
+    "Aucun profil activé ne correspond à ce numéro de sécurité sociale et à cette date de naissance. L'autre représentant légal doit d'abord activer son propre profil.",
   self: 'Vous êtes déjà représentant légal de cet enfant.',
   already: 'Cette personne gère déjà ce profil ou a déjà été invitée.',
   full: 'Ce profil a déjà deux représentants légaux (ou une invitation en attente).',
@@ -35,14 +37,25 @@ export function childrenRoutes(services: Services): Router {
   router.get('/changer-de-profil', async (req, res) => {
     const actor = req.actor!
     const managed = await children.managed(actor)
-    res.render('children/switch.njk', { pageTitle: 'Changer de profil', managed, current: actor.acting?.personId ?? actor.personId, self: actor.personId, selfName: actor.displayName })
+    res.render('children/switch.njk', {
+      pageTitle: 'Changer de profil',
+      managed,
+      current: actor.acting?.personId ?? actor.personId,
+      self: actor.personId,
+      selfName: actor.displayName,
+    })
   })
 
   router.post('/changer-de-profil', async (req, res) => {
     const actor = req.actor!
     const target = await children.switchTarget(actor, String(req.body.profil ?? ''))
     // A new session id at each switch, keeping the sign-in.
-    const keep = { auth: req.session.auth!, lastSeenAt: req.session.lastSeenAt, idleLimitMs: req.session.idleLimitMs, assisted: req.session.assisted }
+    const keep = {
+      auth: req.session.auth!,
+      lastSeenAt: req.session.lastSeenAt,
+      idleLimitMs: req.session.idleLimitMs,
+      assisted: req.session.assisted,
+    }
     const oldSid = req.sessionID
     await regenerateSession(req)
     Object.assign(req.session, keep)
@@ -58,14 +71,18 @@ export function childrenRoutes(services: Services): Router {
     const errors = emptyErrors()
     const code = readCode(req.body, errors)
     const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
-    const again = () => res.status(400).render('children/attach.njk', { pageTitle: 'Ajouter un enfant', values: identityValues(req.body, true), errors })
+    const again = () =>
+      res.status(400).render('children/attach.njk', { pageTitle: 'Ajouter un enfant', values: identityValues(req.body, true), errors })
     if (!code || !nir || !birthDate) return again()
     const r = await children.attach(req.actor!, { code, nir, birthDate }, clientAddress(req))
     if (!r.ok) {
       addError(errors, 'code', r.reason === 'mismatch' ? MISMATCH_MESSAGE : ATTACH_MESSAGES[r.reason])
       return again()
     }
-    req.session.flash = { type: 'success', text: `Le profil de ${r.firstNames} est ajouté : choisissez « Changer de profil » pour le consulter.` }
+    req.session.flash = {
+      type: 'success',
+      text: `Le profil de ${r.firstNames} est ajouté : choisissez « Changer de profil » pour le consulter.`,
+    }
     res.redirect(303, '/mon-espace')
   })
 
@@ -78,14 +95,23 @@ export function childrenRoutes(services: Services): Router {
     const child = await children.child(req.actor!, req.params.childId)
     const errors = emptyErrors()
     const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
-    const again = () => res.status(400).render('children/invite.njk', { pageTitle: 'Inviter le second représentant légal', child, values: identityValues(req.body), errors })
+    const again = () =>
+      res.status(400).render('children/invite.njk', {
+        pageTitle: 'Inviter le second représentant légal',
+        child,
+        values: identityValues(req.body),
+        errors,
+      })
     if (!nir || !birthDate) return again()
     const r = await children.invite(req.actor!, child.personId, { nir, birthDate })
     if (!r.ok) {
       addError(errors, 'nir', INVITE_MESSAGES[r.reason])
       return again()
     }
-    req.session.flash = { type: 'success', text: `L'invitation est envoyée. Elle est valable 30 jours, jusqu'au ${frenchDate(new Date(Date.now() + 30 * 86400000))}.` }
+    req.session.flash = {
+      type: 'success',
+      text: `L'invitation est envoyée. Elle est valable 30 jours, jusqu'au ${frenchDate(new Date(Date.now() + 30 * 86400000))}.`,
+    }
     res.redirect(303, '/mon-espace')
   })
 
@@ -93,7 +119,10 @@ export function childrenRoutes(services: Services): Router {
     const answer = req.params.answer
     if (answer !== 'accepter' && answer !== 'refuser') return res.status(404).render('errors/404.njk', { pageTitle: 'Page introuvable' })
     const r = await children.answer(req.actor!, req.params.id, answer === 'accepter')
-    req.session.flash = { type: 'success', text: answer === 'accepter' ? `Vous gérez maintenant le profil de ${r.childName}.` : "Vous avez refusé l'invitation." }
+    req.session.flash = {
+      type: 'success',
+      text: answer === 'accepter' ? `Vous gérez maintenant le profil de ${r.childName}.` : "Vous avez refusé l'invitation.",
+    }
     res.redirect(303, '/mon-espace')
   })
 

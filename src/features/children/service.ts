@@ -26,7 +26,10 @@ export interface ManagedChild {
 
 export type AttachResult =
   | { ok: true; personId: string; firstNames: string }
-  | { ok: false; reason: 'mismatch' | 'adult' | 'already_yours' | 'managed_by_other' | 'closed' | 'code_expired' | 'code_used' | 'code_gone' }
+  | {
+      ok: false
+      reason: 'mismatch' | 'adult' | 'already_yours' | 'managed_by_other' | 'closed' | 'code_expired' | 'code_used' | 'code_gone'
+    }
 
 export type InviteResult = { ok: true } | { ok: false; reason: 'not_found' | 'self' | 'already' | 'full' }
 
@@ -39,12 +42,22 @@ const self = (actor: Actor): Actor => ({ ...actor, acting: undefined })
  * must have an activated space and accepts from their own account). At 18 a daily job ends the
  * representatives' access and sends the young adult their own code.
  */
-export function createChildrenService(deps: { db: Knex; notifier: Notifier; activity: ActivityLog; codes: CodeService; holder: HolderCheckService; publicUrl: string }) {
+export function createChildrenService(deps: {
+  db: Knex
+  notifier: Notifier
+  activity: ActivityLog
+  codes: CodeService
+  holder: HolderCheckService
+  publicUrl: string
+}) {
   const { db, notifier, activity, codes, holder } = deps
 
   async function assertRepresents(trx: Knex | Knex.Transaction, actor: Actor, childId: string): Promise<void> {
     if (!actor.personId || !/^[0-9a-f-]{36}$/.test(childId)) throw new NotFoundError()
-    const row = await trx('representatives').where({ child_person_id: childId, representative_person_id: actor.personId }).whereNull('ended_at').first('id')
+    const row = await trx('representatives')
+      .where({ child_person_id: childId, representative_person_id: actor.personId })
+      .whereNull('ended_at')
+      .first('id')
     if (!row) throw new NotFoundError()
   }
 
@@ -82,8 +95,20 @@ export function createChildrenService(deps: { db: Knex; notifier: Notifier; acti
         if (!(await codes.consumeById(trx, child.id, checked.code.id))) return { ok: false, reason: 'code_gone' } as const
         await trx('representatives').insert({ child_person_id: child.id, representative_person_id: actor.personId })
         if (h.state !== 'activated') await spacesRepository.setSpace(trx, child.id, { state: 'activated', activated_at: trx.fn.now() })
-        await activity.record(trx, self(actor), { action: 'representative.attached', subjectPersonId: child.id, objectType: 'person', objectId: child.id, details: { from: h.state } })
-        await activity.record(trx, self(actor), { action: 'representative.child_attached', subjectPersonId: actor.personId, objectType: 'person', objectId: child.id, details: { child: displayName(h) } })
+        await activity.record(trx, self(actor), {
+          action: 'representative.attached',
+          subjectPersonId: child.id,
+          objectType: 'person',
+          objectId: child.id,
+          details: { from: h.state },
+        })
+        await activity.record(trx, self(actor), {
+          action: 'representative.child_attached',
+          subjectPersonId: actor.personId,
+          objectType: 'person',
+          objectId: child.id,
+          details: { child: displayName(h) },
+        })
         return { ok: true, personId: child.id, firstNames: child.first_names } as const
       })
     },
@@ -93,14 +118,25 @@ export function createChildrenService(deps: { db: Knex; notifier: Notifier; acti
       if (personId === actor.personId) return { self: true }
       await assertRepresents(db, actor, personId)
       const p = await db('insured_persons').where({ id: personId }).first('first_names', 'last_name')
-      await db.transaction((trx) => activity.record(trx, { ...self(actor), acting: { personId, as: 'representative', displayName: displayName(p) } }, { action: 'representative.profile_opened', subjectPersonId: personId, objectType: 'person', objectId: personId }))
+      await db.transaction((trx) =>
+        activity.record(
+          trx,
+          { ...self(actor), acting: { personId, as: 'representative', displayName: displayName(p) } },
+          { action: 'representative.profile_opened', subjectPersonId: personId, objectType: 'person', objectId: personId },
+        ),
+      )
       return { self: false, displayName: displayName(p) }
     },
 
     async child(actor: Actor, childId: string) {
       await assertRepresents(db, actor, childId)
       const p = await db('insured_persons').where({ id: childId }).first('id', 'first_names', 'last_name', 'birth_date')
-      return { personId: p.id as string, firstNames: p.first_names as string, lastName: p.last_name as string, birthDate: p.birth_date as string }
+      return {
+        personId: p.id as string,
+        firstNames: p.first_names as string,
+        lastName: p.last_name as string,
+        birthDate: p.birth_date as string,
+      }
     },
 
     /** Invites the second legal representative, found by NIR and date of birth; they must have an activated space. */
@@ -111,19 +147,47 @@ export function createChildrenService(deps: { db: Knex; notifier: Notifier; acti
       if (h.id === actor.personId) return { ok: false, reason: 'self' }
       return db.transaction(async (trx) => {
         await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 11))', [childId])
-        const reps = await trx('representatives').where({ child_person_id: childId }).whereNull('ended_at').select('representative_person_id')
+        const reps = await trx('representatives')
+          .where({ child_person_id: childId })
+          .whereNull('ended_at')
+          .select('representative_person_id')
         if (reps.some((r) => r.representative_person_id === h.id)) return { ok: false, reason: 'already' } as const
-        const pending = await trx('representative_invitations').where({ child_person_id: childId }).whereNull('accepted_at').whereNull('declined_at').whereNull('cancelled_at').where('expires_at', '>', trx.fn.now()).select('invitee_person_id')
+        const pending = await trx('representative_invitations')
+          .where({ child_person_id: childId })
+          .whereNull('accepted_at')
+          .whereNull('declined_at')
+          .whereNull('cancelled_at')
+          .where('expires_at', '>', trx.fn.now())
+          .select('invitee_person_id')
         if (pending.some((i) => i.invitee_person_id === h.id)) return { ok: false, reason: 'already' } as const
         if (reps.length + pending.length >= MAX_REPRESENTATIVES) return { ok: false, reason: 'full' } as const
-        await trx('representative_invitations').insert({ child_person_id: childId, invited_by_person_id: actor.personId, invitee_person_id: h.id, expires_at: new Date(Date.now() + INVITATION_DAYS * DAY) })
-        await activity.record(trx, self(actor), { action: 'representative.invited', subjectPersonId: childId, objectType: 'person', objectId: h.id, details: { invitee: displayName(h) } })
+        await trx('representative_invitations').insert({
+          child_person_id: childId,
+          invited_by_person_id: actor.personId,
+          invitee_person_id: h.id,
+          expires_at: new Date(Date.now() + INVITATION_DAYS * DAY),
+        })
+        await activity.record(trx, self(actor), {
+          action: 'representative.invited',
+          subjectPersonId: childId,
+          objectType: 'person',
+          objectId: h.id,
+          details: { invitee: displayName(h) },
+        })
         if (h.account_email) {
           await notifier.email(trx, {
             to: h.account_email,
             kind: 'representative-invitation',
             subject: 'Une invitation vous attend dans Mon espace santé',
-            text: ['Bonjour,', '', `${actor.displayName} vous invite à gérer avec elle ou lui le profil Mon espace santé d'un enfant dont vous êtes le représentant légal.`, '', `Connectez-vous pour accepter ou refuser l'invitation (valable ${INVITATION_DAYS} jours) : ${deps.publicUrl}/connexion`, '', 'Mon espace santé'].join('\n'),
+            text: [
+              'Bonjour,',
+              '',
+              `${actor.displayName} vous invite à gérer avec elle ou lui le profil Mon espace santé d'un enfant dont vous êtes le représentant légal.`,
+              '',
+              `Connectez-vous pour accepter ou refuser l'invitation (valable ${INVITATION_DAYS} jours) : ${deps.publicUrl}/connexion`,
+              '',
+              'Mon espace santé',
+            ].join('\n'),
           })
         }
         return { ok: true } as const
@@ -131,7 +195,9 @@ export function createChildrenService(deps: { db: Knex; notifier: Notifier; acti
     },
 
     /** Invitations waiting for this person's answer. */
-    async invitations(actor: Actor): Promise<{ id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: Date }[]> {
+    async invitations(
+      actor: Actor,
+    ): Promise<{ id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: Date }[]> {
       if (!actor.personId) return []
       return db('representative_invitations as i')
         .join('insured_persons as c', 'c.id', 'i.child_person_id')
@@ -141,25 +207,48 @@ export function createChildrenService(deps: { db: Knex; notifier: Notifier; acti
         .whereNull('i.declined_at')
         .whereNull('i.cancelled_at')
         .where('i.expires_at', '>', db.fn.now())
-        .select('i.id', db.raw("c.first_names || ' ' || c.last_name AS \"childName\""), 'c.birth_date as childBirthDate', db.raw("b.first_names || ' ' || b.last_name AS \"invitedBy\""), 'i.expires_at as expiresAt')
+        .select(
+          'i.id',
+          db.raw('c.first_names || \' \' || c.last_name AS "childName"'),
+          'c.birth_date as childBirthDate',
+          db.raw('b.first_names || \' \' || b.last_name AS "invitedBy"'),
+          'i.expires_at as expiresAt',
+        )
     },
 
     /** The invitee accepts (becomes a representative) or declines, from their own account. */
     async answer(actor: Actor, invitationId: string, accept: boolean): Promise<{ childName: string }> {
       if (!actor.personId || !/^[0-9a-f-]{36}$/.test(invitationId)) throw new NotFoundError()
       return db.transaction(async (trx) => {
-        const inv = await trx('representative_invitations').where({ id: invitationId, invitee_person_id: actor.personId }).whereNull('accepted_at').whereNull('declined_at').whereNull('cancelled_at').where('expires_at', '>', trx.fn.now()).forUpdate().first()
+        const inv = await trx('representative_invitations')
+          .where({ id: invitationId, invitee_person_id: actor.personId })
+          .whereNull('accepted_at')
+          .whereNull('declined_at')
+          .whereNull('cancelled_at')
+          .where('expires_at', '>', trx.fn.now())
+          .forUpdate()
+          .first()
         if (!inv) throw new NotFoundError()
         const child = await trx('insured_persons').where({ id: inv.child_person_id }).first('first_names', 'last_name', 'birth_date')
         if (accept) {
-          if (!isMinor(child.birth_date, isoDate())) throw new ForbiddenError("Cet enfant est devenu majeur : l'invitation n'est plus valable.")
+          if (!isMinor(child.birth_date, isoDate()))
+            throw new ForbiddenError("Cet enfant est devenu majeur : l'invitation n'est plus valable.")
           await trx('representative_invitations').where({ id: inv.id }).update({ accepted_at: trx.fn.now() })
-          const already = await trx('representatives').where({ child_person_id: inv.child_person_id, representative_person_id: actor.personId }).whereNull('ended_at').first('id')
-          if (!already) await trx('representatives').insert({ child_person_id: inv.child_person_id, representative_person_id: actor.personId })
+          const already = await trx('representatives')
+            .where({ child_person_id: inv.child_person_id, representative_person_id: actor.personId })
+            .whereNull('ended_at')
+            .first('id')
+          if (!already)
+            await trx('representatives').insert({ child_person_id: inv.child_person_id, representative_person_id: actor.personId })
         } else {
           await trx('representative_invitations').where({ id: inv.id }).update({ declined_at: trx.fn.now() })
         }
-        await activity.record(trx, self(actor), { action: accept ? 'representative.invitation_accepted' : 'representative.invitation_declined', subjectPersonId: inv.child_person_id, objectType: 'person', objectId: actor.personId })
+        await activity.record(trx, self(actor), {
+          action: accept ? 'representative.invitation_accepted' : 'representative.invitation_declined',
+          subjectPersonId: inv.child_person_id,
+          objectType: 'person',
+          objectId: actor.personId,
+        })
         return { childName: displayName(child) }
       })
     },
@@ -179,22 +268,43 @@ export function createChildrenService(deps: { db: Knex; notifier: Notifier; acti
       let sent = 0
       for (const { id } of children) {
         await db.transaction(async (trx) => {
-          const ended = await trx('representatives').where({ child_person_id: id }).whereNull('ended_at').update({ ended_at: trx.fn.now(), ended_reason: 'majority' }).returning('representative_person_id')
+          const ended = await trx('representatives')
+            .where({ child_person_id: id })
+            .whereNull('ended_at')
+            .update({ ended_at: trx.fn.now(), ended_reason: 'majority' })
+            .returning('representative_person_id')
           if (!ended.length) return
           representations += ended.length
-          await trx('representative_invitations').where({ child_person_id: id }).whereNull('accepted_at').whereNull('declined_at').whereNull('cancelled_at').update({ cancelled_at: trx.fn.now() })
+          await trx('representative_invitations')
+            .where({ child_person_id: id })
+            .whereNull('accepted_at')
+            .whereNull('declined_at')
+            .whereNull('cancelled_at')
+            .update({ cancelled_at: trx.fn.now() })
           const person = await spacesRepository.findById(trx, id)
           if (!person) return
           for (const r of ended) {
             const rep = await trx('insured_persons').where({ id: r.representative_person_id }).first('first_names', 'last_name')
-            await activity.record(trx, SYSTEM_ACTOR, { action: 'representative.ended', subjectPersonId: id, objectType: 'person', objectId: r.representative_person_id, details: { reason: 'majority', representative: rep ? displayName(rep) : undefined } })
+            await activity.record(trx, SYSTEM_ACTOR, {
+              action: 'representative.ended',
+              subjectPersonId: id,
+              objectType: 'person',
+              objectId: r.representative_person_id,
+              details: { reason: 'majority', representative: rep ? displayName(rep) : undefined },
+            })
             const account = await trx('accounts').where({ person_id: r.representative_person_id, kind: 'patient' }).first('email')
             if (account?.email) {
               await notifier.email(trx, {
                 to: account.email,
                 kind: 'representation-ended',
-                subject: 'Fin de la gestion du profil d\'un enfant devenu majeur',
-                text: ['Bonjour,', '', `${person.first_names} a 18 ans : son profil Mon espace santé ne peut plus être consulté depuis le vôtre. Un code provisoire lui est envoyé pour qu'il active son propre profil.`, '', 'Mon espace santé'].join('\n'),
+                subject: "Fin de la gestion du profil d'un enfant devenu majeur",
+                text: [
+                  'Bonjour,',
+                  '',
+                  `${person.first_names} a 18 ans : son profil Mon espace santé ne peut plus être consulté depuis le vôtre. Un code provisoire lui est envoyé pour qu'il active son propre profil.`,
+                  '',
+                  'Mon espace santé',
+                ].join('\n'),
               })
             }
           }

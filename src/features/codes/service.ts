@@ -48,7 +48,12 @@ function provisionalCodeText(name: string, formattedCode: string, until: string,
 }
 
 /** The e-mail that carries a provisional code (one at a time here, in bulk in the notification campaign). */
-export function provisionalCodeEmail(person: Pick<PersonForCode, 'first_names' | 'last_name' | 'email'>, code: string, expiresAt: Date, publicUrl: string): OutgoingEmail {
+export function provisionalCodeEmail(
+  person: Pick<PersonForCode, 'first_names' | 'last_name' | 'email'>,
+  code: string,
+  expiresAt: Date,
+  publicUrl: string,
+): OutgoingEmail {
   return {
     to: person.email!,
     kind: 'provisional-code',
@@ -63,16 +68,28 @@ export function provisionalCodeEmail(person: Pick<PersonForCode, 'first_names' |
  * `formatCode` writes it) is exactly `provisionalCodeEmail`'s text. The database puts the pieces
  * together, so the batch does not carry 10,000 full texts from Node to the server.
  */
-export function provisionalCodeEmailTemplate(expiresAt: Date, publicUrl: string): { kind: string; subject: string; parts: [string, string, string] } {
+export function provisionalCodeEmailTemplate(
+  expiresAt: Date,
+  publicUrl: string,
+): { kind: string; subject: string; parts: [string, string, string] } {
   const text = provisionalCodeText('\u0001', '\u0002', longDate(expiresAt), publicUrl)
   const parts = text.split(/[\u0001\u0002]/)
-  if (parts.length !== 3 || text.indexOf('\u0001') > text.indexOf('\u0002')) throw new Error('modèle de courriel du code provisoire inattendu')
+  if (parts.length !== 3 || text.indexOf('\u0001') > text.indexOf('\u0002'))
+    throw new Error('modèle de courriel du code provisoire inattendu')
   return { kind: 'provisional-code', subject: CODE_EMAIL_SUBJECT, parts: parts as [string, string, string] }
 }
 
 /** The postal address kept with a letter (as it was when the letter was queued). */
-export function letterAddress(person: Pick<PersonForCode, 'first_names' | 'last_name' | 'address_line1' | 'address_line2' | 'postcode' | 'city'>) {
-  return { name: `${person.first_names} ${person.last_name}`, line1: person.address_line1, line2: person.address_line2, postcode: person.postcode, city: person.city }
+export function letterAddress(
+  person: Pick<PersonForCode, 'first_names' | 'last_name' | 'address_line1' | 'address_line2' | 'postcode' | 'city'>,
+) {
+  return {
+    name: `${person.first_names} ${person.last_name}`,
+    line1: person.address_line1,
+    line2: person.address_line2,
+    postcode: person.postcode,
+    city: person.city,
+  }
 }
 
 export type IssueResult = { ok: true; channel: 'email' | 'post'; expiresAt: Date } | { ok: false; reason: 'too_soon' }
@@ -82,7 +99,13 @@ export type IssueResult = { ok: true; channel: 'email' | 'post'; expiresAt: Date
  * the notification campaign issues them in bulk with the same rules. A new code voids the previous one.
  * The code goes to the e-mail address on file, or by post (a letter queued for the print house).
  */
-export function createCodeService(deps: { notifier: Notifier; activity: ActivityLog; codeKey: Buffer; masterKey: Buffer; publicUrl: string }) {
+export function createCodeService(deps: {
+  notifier: Notifier
+  activity: ActivityLog
+  codeKey: Buffer
+  masterKey: Buffer
+  publicUrl: string
+}) {
   const { notifier, activity, codeKey, masterKey } = deps
 
   /** Voids the person's code still in force (a new code, or an opposition recorded without it). */
@@ -90,7 +113,12 @@ export function createCodeService(deps: { notifier: Notifier; activity: Activity
     await trx('provisional_codes').where({ person_id: personId }).whereNull('used_at').whereNull('voided_at').update({ voided_at: now })
   }
 
-  async function issue(trx: Knex.Transaction, person: PersonForCode, actor: Actor, opts: { reason: string; now?: Date } = { reason: 'request' }): Promise<IssueResult> {
+  async function issue(
+    trx: Knex.Transaction,
+    person: PersonForCode,
+    actor: Actor,
+    opts: { reason: string; now?: Date } = { reason: 'request' },
+  ): Promise<IssueResult> {
     const now = opts.now ?? new Date()
     // Serialise requests for one person (two clicks at once must not both pass the 30-second rule).
     await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 7))', [person.id])
@@ -100,7 +128,13 @@ export function createCodeService(deps: { notifier: Notifier; activity: Activity
     const code = generateCode()
     const expiresAt = new Date(now.getTime() + CODE_VALIDITY_DAYS * DAY)
     const channel = person.email ? 'email' : 'post'
-    await trx('provisional_codes').insert({ person_id: person.id, code_hash: hashCode(codeKey, code), channel, created_at: now, expires_at: expiresAt })
+    await trx('provisional_codes').insert({
+      person_id: person.id,
+      code_hash: hashCode(codeKey, code),
+      channel,
+      created_at: now,
+      expires_at: expiresAt,
+    })
     if (channel === 'email') {
       await notifier.email(trx, provisionalCodeEmail(person, code, expiresAt, deps.publicUrl))
     } else {
@@ -111,7 +145,12 @@ export function createCodeService(deps: { notifier: Notifier; activity: Activity
         sealed_payload: seal(masterKey, JSON.stringify({ code, expiresAt: expiresAt.toISOString() })),
       })
     }
-    await activity.record(trx, actor, { action: 'code.issued', subjectPersonId: person.id, objectType: 'provisional_code', details: { channel, reason: opts.reason } })
+    await activity.record(trx, actor, {
+      action: 'code.issued',
+      subjectPersonId: person.id,
+      objectType: 'provisional_code',
+      details: { channel, reason: opts.reason },
+    })
     return { ok: true, channel, expiresAt }
   }
 
@@ -119,7 +158,12 @@ export function createCodeService(deps: { notifier: Notifier; activity: Activity
    * Checks a typed code against the person's active code (constant-time). Does not consume it:
    * the journey consumes it with `consume` in the transaction that changes the space.
    */
-  async function check(trx: Knex | Knex.Transaction, personId: string, typed: string, now = new Date()): Promise<'valid' | 'expired' | 'used' | 'wrong'> {
+  async function check(
+    trx: Knex | Knex.Transaction,
+    personId: string,
+    typed: string,
+    now = new Date(),
+  ): Promise<'valid' | 'expired' | 'used' | 'wrong'> {
     const codes = await trx('provisional_codes').where({ person_id: personId }).orderBy('created_at', 'desc').limit(5)
     for (const c of codes) {
       if (!codeMatches(codeKey, typed, c.code_hash)) continue
@@ -135,7 +179,12 @@ export function createCodeService(deps: { notifier: Notifier; activity: Activity
    * Like `check`, and also says which code matched (its row id): a journey in several steps keeps the
    * id, never the code, and consumes it at the end with `consumeById`.
    */
-  async function find(trx: Knex | Knex.Transaction, personId: string, typed: string, now = new Date()): Promise<{ status: 'valid' | 'expired' | 'used'; id: number } | { status: 'wrong' }> {
+  async function find(
+    trx: Knex | Knex.Transaction,
+    personId: string,
+    typed: string,
+    now = new Date(),
+  ): Promise<{ status: 'valid' | 'expired' | 'used'; id: number } | { status: 'wrong' }> {
     const codes = await trx('provisional_codes').where({ person_id: personId }).orderBy('created_at', 'desc').limit(5)
     for (const c of codes) {
       if (!codeMatches(codeKey, typed, c.code_hash)) continue
@@ -158,7 +207,12 @@ export function createCodeService(deps: { notifier: Notifier; activity: Activity
   }
 
   async function consume(trx: Knex.Transaction, personId: string, typed: string): Promise<boolean> {
-    const active = await trx('provisional_codes').where({ person_id: personId }).whereNull('used_at').whereNull('voided_at').where('expires_at', '>', trx.fn.now()).forUpdate()
+    const active = await trx('provisional_codes')
+      .where({ person_id: personId })
+      .whereNull('used_at')
+      .whereNull('voided_at')
+      .where('expires_at', '>', trx.fn.now())
+      .forUpdate()
     const match = active.find((c) => codeMatches(codeKey, typed, c.code_hash))
     if (!match) return false
     await trx('provisional_codes').where({ id: match.id }).update({ used_at: trx.fn.now() })

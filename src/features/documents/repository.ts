@@ -61,9 +61,29 @@ export interface ListScope {
 }
 
 const LIST_COLUMNS = [
-  'id', 'person_id', 'category', 'title', 'document_date', 'mime', 'size_bytes', 'file_name', 'author_kind', 'author_account_id',
-  'author_professional_id', 'author_name', 'author_profession', 'author_organisation', 'masked', 'invisible_to_representatives',
-  'held_until', 'held_released_at', 'held_reminder_sent_at', 'chunk_size', 'chunk_count', 'created_at', 'updated_at',
+  'id',
+  'person_id',
+  'category',
+  'title',
+  'document_date',
+  'mime',
+  'size_bytes',
+  'file_name',
+  'author_kind',
+  'author_account_id',
+  'author_professional_id',
+  'author_name',
+  'author_profession',
+  'author_organisation',
+  'masked',
+  'invisible_to_representatives',
+  'held_until',
+  'held_released_at',
+  'held_reminder_sent_at',
+  'chunk_size',
+  'chunk_count',
+  'created_at',
+  'updated_at',
 ]
 
 export const documentsRepository = {
@@ -80,7 +100,9 @@ export const documentsRepository = {
   },
 
   async update(trx: Knex.Transaction, id: string, patch: Partial<DocumentRow>): Promise<void> {
-    await trx('documents').where({ id }).update({ ...patch, updated_at: trx.fn.now() })
+    await trx('documents')
+      .where({ id })
+      .update({ ...patch, updated_at: trx.fn.now() })
   },
 
   async remove(trx: Knex.Transaction, id: string): Promise<void> {
@@ -88,13 +110,21 @@ export const documentsRepository = {
   },
 
   /** One page of a person's documents, with the total, filtered by the query and the actor's scope. */
-  async list(db: Knex | Knex.Transaction, personId: string, q: ListQuery, scope: ListScope, page: number, perPage: number): Promise<{ rows: DocumentRow[]; total: number }> {
+  async list(
+    db: Knex | Knex.Transaction,
+    personId: string,
+    q: ListQuery,
+    scope: ListScope,
+    page: number,
+    perPage: number,
+  ): Promise<{ rows: DocumentRow[]; total: number }> {
     const base = db('documents').where({ person_id: personId })
     if (q.category) base.where({ category: q.category })
     if (q.author === 'me') base.whereNot({ author_kind: 'professional' })
     if (q.author === 'professionals') base.where({ author_kind: 'professional' })
     if (q.masked !== undefined) base.where({ masked: q.masked })
-    if (scope.hideHeldAt) base.where((w) => w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', scope.hideHeldAt!))
+    if (scope.hideHeldAt)
+      base.where((w) => w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', scope.hideHeldAt!))
     if (scope.hideInvisibleToRepresentatives) base.where({ invisible_to_representatives: false })
     if (scope.categories) {
       const cats = scope.categories
@@ -112,9 +142,19 @@ export const documentsRepository = {
     const [{ count }] = await base.clone().count<{ count: string }[]>({ count: '*' })
     const order =
       q.sort === 'title'
-        ? [{ column: 'title', order: 'asc' as const }, { column: 'document_date', order: 'desc' as const }]
-        : [{ column: 'document_date', order: q.sort === 'date_asc' ? ('asc' as const) : ('desc' as const) }, { column: 'created_at', order: q.sort === 'date_asc' ? ('asc' as const) : ('desc' as const) }]
-    const rows = await base.select(LIST_COLUMNS).orderBy(order).limit(perPage).offset((page - 1) * perPage)
+        ? [
+            { column: 'title', order: 'asc' as const },
+            { column: 'document_date', order: 'desc' as const },
+          ]
+        : [
+            { column: 'document_date', order: q.sort === 'date_asc' ? ('asc' as const) : ('desc' as const) },
+            { column: 'created_at', order: q.sort === 'date_asc' ? ('asc' as const) : ('desc' as const) },
+          ]
+    const rows = await base
+      .select(LIST_COLUMNS)
+      .orderBy(order)
+      .limit(perPage)
+      .offset((page - 1) * perPage)
     return { rows, total: Number(count) }
   },
 

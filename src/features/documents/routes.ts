@@ -3,7 +3,17 @@ import type { Services } from '../../services'
 import { requirePatient } from '../../middleware/auth'
 import { subjectPersonId } from '../../domain/actor'
 import { MASKED_VISIBLE_TO } from '../../domain/accessPolicy'
-import { CATEGORIES, MAX_DOCUMENT_BYTES, MAX_TITLE_LENGTH, MIME_LABEL, PATIENT_CATEGORIES, categoryLabel, isPatientCategory, previewable, type DocumentMime } from '../../domain/documents'
+import {
+  CATEGORIES,
+  MAX_DOCUMENT_BYTES,
+  MAX_TITLE_LENGTH,
+  MIME_LABEL,
+  PATIENT_CATEGORIES,
+  categoryLabel,
+  isPatientCategory,
+  previewable,
+  type DocumentMime,
+} from '../../domain/documents'
 import { readMultipart } from '../../infrastructure/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { NotFoundError } from '../../errors'
@@ -26,7 +36,11 @@ export function readListQuery(q: Request['query']): { query: ListQuery; page: nu
   const masked = s('masque') === 'oui' ? true : s('masque') === 'non' ? false : undefined
   const sort = s('tri') === 'date-croissante' ? 'date_asc' : s('tri') === 'titre' ? 'title' : 'date_desc'
   const page = Math.min(10000, Math.max(1, Number.parseInt(s('page'), 10) || 1))
-  return { query: { category, author, masked, sort }, page, values: { categorie: category ?? '', auteur: s('auteur'), masque: s('masque'), tri: s('tri') } }
+  return {
+    query: { category, author, masked, sort },
+    page,
+    values: { categorie: category ?? '', auteur: s('auteur'), masque: s('masque'), tri: s('tri') },
+  }
 }
 
 /** Content-Disposition with a safe ASCII name (and the RFC 5987 form). */
@@ -36,7 +50,11 @@ export function contentDisposition(kind: 'attachment' | 'inline', fileName: stri
 }
 
 /** Streams a document's decrypted content with safe headers. */
-export async function sendContent(res: Response, content: { row: { mime: string; size_bytes: number; file_name: string }; chunks: AsyncGenerator<Buffer> }, kind: 'attachment' | 'inline'): Promise<void> {
+export async function sendContent(
+  res: Response,
+  content: { row: { mime: string; size_bytes: number; file_name: string }; chunks: AsyncGenerator<Buffer> },
+  kind: 'attachment' | 'inline',
+): Promise<void> {
   res.setHeader('Content-Type', content.row.mime === 'text/plain' ? 'text/plain; charset=utf-8' : content.row.mime)
   res.setHeader('Content-Length', String(content.row.size_bytes))
   res.setHeader('Content-Disposition', contentDisposition(kind, content.row.file_name))
@@ -147,7 +165,12 @@ export function documentRoutes(services: Services): Router {
       addError(errors, 'file', 'Sélectionnez un fichier')
     }
     if (!createdId) {
-      return res.status(400).render('documents/add.njk', { pageTitle: 'Ajouter un document', values, errors, categoryItems: categoryItems(values.category, true) })
+      return res.status(400).render('documents/add.njk', {
+        pageTitle: 'Ajouter un document',
+        values,
+        errors,
+        categoryItems: categoryItems(values.category, true),
+      })
     }
     req.session.flash = { type: 'success', text: 'Le document a été ajouté.' }
     res.redirect(303, `/documents/${createdId}`)
@@ -208,7 +231,12 @@ export function documentRoutes(services: Services): Router {
     const v = await documents.get(req.actor!, String(req.params.id))
     if (v.row.person_id !== personOf(req)) throw new NotFoundError()
     if (!v.canUpdate) return res.redirect(303, `/documents/${v.row.id}`)
-    res.render('documents/edit.njk', { pageTitle: 'Modifier le document', doc: v.row, values: { title: v.row.title }, categoryItems: categoryItems(v.row.category, false) })
+    res.render('documents/edit.njk', {
+      pageTitle: 'Modifier le document',
+      doc: v.row,
+      values: { title: v.row.title },
+      categoryItems: categoryItems(v.row.category, false),
+    })
   })
 
   router.post('/documents/:id/modifier', requirePatient, async (req, res) => {
@@ -222,7 +250,13 @@ export function documentRoutes(services: Services): Router {
     else if (title.length > MAX_TITLE_LENGTH) addError(errors, 'title', `Le titre doit contenir ${MAX_TITLE_LENGTH} caractères au maximum`)
     if (!isPatientCategory(category)) addError(errors, 'category', 'Choisissez une catégorie', 'category')
     if (hasErrors(errors)) {
-      return res.status(400).render('documents/edit.njk', { pageTitle: 'Modifier le document', doc: v.row, values: { title: req.body.title ?? '' }, errors, categoryItems: categoryItems(category, false) })
+      return res.status(400).render('documents/edit.njk', {
+        pageTitle: 'Modifier le document',
+        doc: v.row,
+        values: { title: req.body.title ?? '' },
+        errors,
+        categoryItems: categoryItems(category, false),
+      })
     }
     if (title !== v.row.title) await documents.rename(req.actor!, id, title)
     if (category !== v.row.category) await documents.recategorise(req.actor!, id, category)
@@ -230,12 +264,18 @@ export function documentRoutes(services: Services): Router {
     res.redirect(303, `/documents/${id}`)
   })
 
-  for (const [path, masked] of [['masquer', true], ['demasquer', false]] as const) {
+  for (const [path, masked] of [
+    ['masquer', true],
+    ['demasquer', false],
+  ] as const) {
     router.post(`/documents/:id/${path}`, requirePatient, async (req, res) => {
       const id = String(req.params.id)
       const row = await documents.setMasked(req.actor!, id, masked)
       if (row.person_id !== personOf(req)) throw new NotFoundError()
-      req.session.flash = { type: 'success', text: masked ? 'Le document est masqué aux professionnels de santé.' : "Le document n'est plus masqué." }
+      req.session.flash = {
+        type: 'success',
+        text: masked ? 'Le document est masqué aux professionnels de santé.' : "Le document n'est plus masqué.",
+      }
       res.redirect(303, `/documents/${id}`)
     })
   }

@@ -47,7 +47,12 @@ export interface FileDocumentInput {
   /** The name the file came with (checked for danger and against the type; never used as a path). */
   fileName?: string
   /** Defaults to the actor (patient, representative, professional with their profession). */
-  author?: { kind?: 'patient' | 'representative' | 'carer' | 'professional' | 'system'; name?: string; profession?: string | null; organisation?: string | null }
+  author?: {
+    kind?: 'patient' | 'representative' | 'carer' | 'professional' | 'system'
+    name?: string
+    profession?: string | null
+    organisation?: string | null
+  }
   /** Defaults to the patient's setting «Masquer par défaut les nouveaux documents». */
   masked?: boolean
   invisibleToRepresentatives?: boolean
@@ -102,7 +107,12 @@ export function createDocumentsService(deps: {
   }
 
   /** Loads a document the actor may at least read (404 otherwise: they may not know it exists). */
-  async function visible(trx: Knex | Knex.Transaction, actor: Actor, id: string, lock = false): Promise<{ row: DocumentRow; facts: PolicyFacts }> {
+  async function visible(
+    trx: Knex | Knex.Transaction,
+    actor: Actor,
+    id: string,
+    lock = false,
+  ): Promise<{ row: DocumentRow; facts: PolicyFacts }> {
     const row = await repo.find(trx, id, { lock })
     if (!row) throw new NotFoundError()
     const facts = await factsOrNotFound(trx, actor, row.person_id)
@@ -112,13 +122,23 @@ export function createDocumentsService(deps: {
 
   const someoneElse = (facts: PolicyFacts) => facts.relation.kind !== 'self'
 
-  async function fileDocument(trx: Knex.Transaction, actor: Actor, input: FileDocumentInput): Promise<{ id: string; mime: DocumentMime; size: number }> {
+  async function fileDocument(
+    trx: Knex.Transaction,
+    actor: Actor,
+    input: FileDocumentInput,
+  ): Promise<{ id: string; mime: DocumentMime; size: number }> {
     const facts = await factsOrNotFound(trx, actor, input.personId)
     enforce(actor, 'create', { type: 'document' }, facts)
     if (input.fileName !== undefined && dangerousFileName(input.fileName)) throw new DocumentRejected('bad_name')
     const rel = facts.relation
     let author = {
-      kind: input.author?.kind ?? (rel.kind === 'self' ? 'patient' : rel.kind === 'representative' || rel.kind === 'carer' || rel.kind === 'professional' ? rel.kind : 'system'),
+      kind:
+        input.author?.kind ??
+        (rel.kind === 'self'
+          ? 'patient'
+          : rel.kind === 'representative' || rel.kind === 'carer' || rel.kind === 'professional'
+            ? rel.kind
+            : 'system'),
       name: input.author?.name ?? actor.displayName,
       profession: input.author?.profession ?? null,
       organisation: input.author?.organisation ?? null,
@@ -127,7 +147,12 @@ export function createDocumentsService(deps: {
     if (rel.kind === 'professional') {
       authorProfessionalId = rel.professionalId
       const pro = await trx('professionals').where({ id: rel.professionalId }).first('specialty', 'establishment')
-      author = { ...author, kind: 'professional', profession: input.author?.profession ?? pro?.specialty ?? null, organisation: input.author?.organisation ?? pro?.establishment ?? null }
+      author = {
+        ...author,
+        kind: 'professional',
+        profession: input.author?.profession ?? pro?.specialty ?? null,
+        organisation: input.author?.organisation ?? pro?.establishment ?? null,
+      }
     }
     const { key, wrapped } = newDataKey(masterKey)
     const id = await repo.insert(trx, {
@@ -165,7 +190,15 @@ export function createDocumentsService(deps: {
     if (written.size === 0 || !mime) throw new DocumentRejected('empty')
     if (mime === 'text/plain' && !text.end()) throw new DocumentRejected('type')
     if (input.fileName && !extensionMatches(input.fileName, mime)) throw new DocumentRejected('type_mismatch')
-    await trx('documents').where({ id }).update({ size_bytes: written.size, chunk_count: written.chunks, chunk_size: written.chunkSize, mime, file_name: safeFileName(input.title, mime) })
+    await trx('documents')
+      .where({ id })
+      .update({
+        size_bytes: written.size,
+        chunk_count: written.chunks,
+        chunk_size: written.chunkSize,
+        mime,
+        file_name: safeFileName(input.title, mime),
+      })
     await activity.record(trx, actor, {
       action: 'document.create',
       subjectPersonId: input.personId,
@@ -179,8 +212,10 @@ export function createDocumentsService(deps: {
     // A child's legal representatives are told too (SPEC §6), never of a document hidden from them;
     // a representative who filed it is not told of their own upload, the other one is.
     const invisible = input.invisibleToRepresentatives ?? false
-    const notifyRepresentatives = input.notify ?? (!input.heldUntil && (rel.kind === 'professional' || rel.kind === 'representative' || rel.kind === 'carer'))
-    if (notifyRepresentatives && !invisible) await tellRepresentatives(trx, input.personId, rel.kind === 'representative' ? actor.personId : undefined)
+    const notifyRepresentatives =
+      input.notify ?? (!input.heldUntil && (rel.kind === 'professional' || rel.kind === 'representative' || rel.kind === 'carer'))
+    if (notifyRepresentatives && !invisible)
+      await tellRepresentatives(trx, input.personId, rel.kind === 'representative' ? actor.personId : undefined)
     return { id, mime, size: written.size }
   }
 
@@ -213,7 +248,11 @@ export function createDocumentsService(deps: {
     const r = facts.relation
     if (r.kind === 'professional') {
       const emergencyMasked = r.emergency !== null && facts.settings.emergencyMasked
-      return { categories: r.readableCategories, maskedAllowed: r.medecinTraitant || r.administrator || emergencyMasked, authorProfessionalId: r.professionalId }
+      return {
+        categories: r.readableCategories,
+        maskedAllowed: r.medecinTraitant || r.administrator || emergencyMasked,
+        authorProfessionalId: r.professionalId,
+      }
     }
     return { hideHeldAt: facts.now, hideInvisibleToRepresentatives: r.kind === 'representative' }
   }
@@ -231,12 +270,24 @@ export function createDocumentsService(deps: {
     }
   }
 
-  async function change(actor: Actor, id: string, action: 'update' | 'mask' | 'delete' | 'release', apply: (trx: Knex.Transaction, row: DocumentRow, facts: PolicyFacts) => Promise<{ action: string; details?: Record<string, unknown> }>): Promise<DocumentRow> {
+  async function change(
+    actor: Actor,
+    id: string,
+    action: 'update' | 'mask' | 'delete' | 'release',
+    apply: (trx: Knex.Transaction, row: DocumentRow, facts: PolicyFacts) => Promise<{ action: string; details?: Record<string, unknown> }>,
+  ): Promise<DocumentRow> {
     return db.transaction(async (trx) => {
       const { row, facts } = await visible(trx, actor, id, true)
       enforce(actor, action, { type: 'document', document: documentFacts(row) }, facts)
       const done = await apply(trx, row, facts)
-      await activity.record(trx, actor, { action: done.action, subjectPersonId: row.person_id, objectType: 'document', objectId: row.id, details: done.details, emergency: isEmergencyAccess(facts) })
+      await activity.record(trx, actor, {
+        action: done.action,
+        subjectPersonId: row.person_id,
+        objectType: 'document',
+        objectId: row.id,
+        details: done.details,
+        emergency: isEmergencyAccess(facts),
+      })
       return row
     })
   }
@@ -289,9 +340,21 @@ export function createDocumentsService(deps: {
         // The SQL scope mirrors the policy; the policy still has the last word on every row.
         const visibleRows = rows.filter((r) => can(actor, 'read', { type: 'document', document: documentFacts(r) }, facts))
         if (someoneElse(facts)) {
-          await activity.record(trx, actor, { action: 'document.list', subjectPersonId: personId, objectType: 'documents', emergency: isEmergencyAccess(facts) })
+          await activity.record(trx, actor, {
+            action: 'document.list',
+            subjectPersonId: personId,
+            objectType: 'documents',
+            emergency: isEmergencyAccess(facts),
+          })
         }
-        return { rows: visibleRows, total, page: Math.max(1, page), perPage: PER_PAGE, pages: Math.max(1, Math.ceil(total / PER_PAGE)), facts }
+        return {
+          rows: visibleRows,
+          total,
+          page: Math.max(1, page),
+          perPage: PER_PAGE,
+          pages: Math.max(1, Math.ceil(total / PER_PAGE)),
+          facts,
+        }
       })
     },
 
@@ -300,19 +363,36 @@ export function createDocumentsService(deps: {
       return db.transaction(async (trx) => {
         const { row, facts } = await visible(trx, actor, id)
         if (someoneElse(facts)) {
-          await activity.record(trx, actor, { action: 'document.read', subjectPersonId: row.person_id, objectType: 'document', objectId: row.id, emergency: isEmergencyAccess(facts) })
+          await activity.record(trx, actor, {
+            action: 'document.read',
+            subjectPersonId: row.person_id,
+            objectType: 'document',
+            objectId: row.id,
+            emergency: isEmergencyAccess(facts),
+          })
         }
         return view(actor, row, facts)
       })
     },
 
     /** The decrypted content, streamed; the read is logged (for someone else) before the first byte. */
-    async content(actor: Actor, id: string, purpose: 'download' | 'preview'): Promise<{ row: DocumentRow; chunks: AsyncGenerator<Buffer> }> {
+    async content(
+      actor: Actor,
+      id: string,
+      purpose: 'download' | 'preview',
+    ): Promise<{ row: DocumentRow; chunks: AsyncGenerator<Buffer> }> {
       const row = await db.transaction(async (trx) => {
         const { row, facts } = await visible(trx, actor, id)
-        if (purpose === 'download' && !can(actor, 'download', { type: 'document', document: documentFacts(row) }, facts)) throw new ForbiddenError()
+        if (purpose === 'download' && !can(actor, 'download', { type: 'document', document: documentFacts(row) }, facts))
+          throw new ForbiddenError()
         if (someoneElse(facts) && purpose === 'download') {
-          await activity.record(trx, actor, { action: 'document.download', subjectPersonId: row.person_id, objectType: 'document', objectId: row.id, emergency: isEmergencyAccess(facts) })
+          await activity.record(trx, actor, {
+            action: 'document.download',
+            subjectPersonId: row.person_id,
+            objectType: 'document',
+            objectId: row.id,
+            emergency: isEmergencyAccess(facts),
+          })
         }
         return row
       })

@@ -23,14 +23,29 @@ export interface ExportRow {
   document_count: number | null
 }
 
-const LIST_COLUMNS = ['id', 'person_id', 'requested_by_account_id', 'requested_as', 'state', 'created_at', 'ready_at', 'expires_at', 'downloaded_at', 'size_bytes', 'document_count']
+const LIST_COLUMNS = [
+  'id',
+  'person_id',
+  'requested_by_account_id',
+  'requested_as',
+  'state',
+  'created_at',
+  'ready_at',
+  'expires_at',
+  'downloaded_at',
+  'size_bytes',
+  'document_count',
+]
 
 /** A run that started this long ago and never finished (a crashed worker) may be claimed again. */
 const STALE_RUN = '2 hours'
 
 /** SQL of «Télécharger mes données»: the requests, their claim by the job, the space's data to export. */
 export const exportRepository = {
-  async insert(trx: Knex.Transaction, row: Pick<ExportRow, 'person_id' | 'requested_by_account_id' | 'requested_by_person_id' | 'requested_as'>): Promise<string> {
+  async insert(
+    trx: Knex.Transaction,
+    row: Pick<ExportRow, 'person_id' | 'requested_by_account_id' | 'requested_by_person_id' | 'requested_as'>,
+  ): Promise<string> {
     const [r] = await trx('data_exports').insert(row).returning('id')
     return r.id
   },
@@ -44,11 +59,18 @@ export const exportRepository = {
 
   /** The requests one account made for one space, newest first. */
   async listFor(db: Knex | Knex.Transaction, personId: string, accountId: string, limit = 20): Promise<ExportRow[]> {
-    return db('data_exports').where({ person_id: personId, requested_by_account_id: accountId }).orderBy('created_at', 'desc').limit(limit).select(LIST_COLUMNS)
+    return db('data_exports')
+      .where({ person_id: personId, requested_by_account_id: accountId })
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .select(LIST_COLUMNS)
   },
 
   async pendingFor(trx: Knex.Transaction, personId: string, accountId: string): Promise<boolean> {
-    const r = await trx('data_exports').where({ person_id: personId, requested_by_account_id: accountId }).whereIn('state', ['requested', 'running']).first('id')
+    const r = await trx('data_exports')
+      .where({ person_id: personId, requested_by_account_id: accountId })
+      .whereIn('state', ['requested', 'running'])
+      .first('id')
     return Boolean(r)
   },
 
@@ -64,7 +86,11 @@ export const exportRepository = {
     return r.rows[0]
   },
 
-  async markReady(trx: Knex.Transaction, id: string, p: { wrappedKey: Buffer; size: number; chunks: number; chunkSize: number; documents: number; readyAt: Date; expiresAt: Date }): Promise<void> {
+  async markReady(
+    trx: Knex.Transaction,
+    id: string,
+    p: { wrappedKey: Buffer; size: number; chunks: number; chunkSize: number; documents: number; readyAt: Date; expiresAt: Date },
+  ): Promise<void> {
     await trx('data_exports').where({ id }).update({
       state: 'ready',
       wrapped_key: p.wrappedKey,
@@ -85,7 +111,10 @@ export const exportRepository = {
   async purge(db: Knex, now: Date): Promise<{ expired: number; purged: number }> {
     return db.transaction(async (trx) => {
       const expired = await trx('data_exports').where({ state: 'ready' }).where('expires_at', '<=', now).update({ state: 'expired' })
-      const ids: string[] = await trx('data_exports').whereIn('state', ['downloaded', 'expired', 'failed']).whereNull('purged_at').pluck('id')
+      const ids: string[] = await trx('data_exports')
+        .whereIn('state', ['downloaded', 'expired', 'failed'])
+        .whereNull('purged_at')
+        .pluck('id')
       if (ids.length) {
         await trx('data_export_chunks').whereIn('export_id', ids).del()
         await trx('data_exports').whereIn('id', ids).update({ purged_at: now })
@@ -106,27 +135,86 @@ export const exportRepository = {
 
   /** Every document of the space, oldest first (the service keeps those the policy lets the requester read). */
   async documents(db: Knex | Knex.Transaction, personId: string): Promise<DocumentRow[]> {
-    return db('documents').where({ person_id: personId }).where('chunk_count', '>', 0).orderBy([{ column: 'document_date' }, { column: 'created_at' }]).select('*')
+    return db('documents')
+      .where({ person_id: personId })
+      .where('chunk_count', '>', 0)
+      .orderBy([{ column: 'document_date' }, { column: 'created_at' }])
+      .select('*')
   },
 
   /** The space's data other than documents, in the shape of the Bundle and the summary. */
   async spaceData(db: Knex | Knex.Transaction, personId: string): Promise<Omit<SpaceData, 'documents'> | undefined> {
     const p = await db('insured_persons').where({ id: personId }).first('id', 'last_name', 'first_names', 'sex', 'birth_date')
     if (!p) return undefined
-    const contacts = await db('profile_contacts').where({ person_id: personId }).orderBy('created_at').select('id', 'role', 'name', 'relationship', 'phone', 'email')
+    const contacts = await db('profile_contacts')
+      .where({ person_id: personId })
+      .orderBy('created_at')
+      .select('id', 'role', 'name', 'relationship', 'phone', 'email')
     const facts = await db('profile_facts').where({ person_id: personId }).first('blood_group', 'organ_donation', 'organ_donation_note')
-    const entries = await db('profile_entries').where({ person_id: personId }).orderBy([{ column: 'section' }, { column: 'start_date' }, { column: 'created_at' }]).select('id', 'section', 'label', 'detail', 'start_date', 'end_date')
-    const measures = await db('measures').where({ person_id: personId }).orderBy([{ column: 'type' }, { column: 'measured_on' }]).select('*')
-    const vaccinations = await db('vaccinations').where({ person_id: personId }).orderBy('date').select('id', 'vaccine', 'other_name', 'date', 'dose', 'professional', 'lot')
-    const events = await db('agenda_events').where({ person_id: personId }).orderBy([{ column: 'date' }, { column: 'time' }]).select('id', 'title', 'date', 'time', 'place', 'professional', 'notes', 'status')
+    const entries = await db('profile_entries')
+      .where({ person_id: personId })
+      .orderBy([{ column: 'section' }, { column: 'start_date' }, { column: 'created_at' }])
+      .select('id', 'section', 'label', 'detail', 'start_date', 'end_date')
+    const measures = await db('measures')
+      .where({ person_id: personId })
+      .orderBy([{ column: 'type' }, { column: 'measured_on' }])
+      .select('*')
+    const vaccinations = await db('vaccinations')
+      .where({ person_id: personId })
+      .orderBy('date')
+      .select('id', 'vaccine', 'other_name', 'date', 'dose', 'professional', 'lot')
+    const events = await db('agenda_events')
+      .where({ person_id: personId })
+      .orderBy([{ column: 'date' }, { column: 'time' }])
+      .select('id', 'title', 'date', 'time', 'place', 'professional', 'notes', 'status')
     return {
       person: { id: p.id, lastName: p.last_name, firstNames: p.first_names, sex: p.sex, birthDate: p.birth_date },
-      contacts: contacts.map((c) => ({ id: c.id, role: c.role, name: c.name, relationship: c.relationship, phone: c.phone, email: c.email })),
-      facts: facts ? { bloodGroup: facts.blood_group, organDonation: facts.organ_donation, organDonationNote: facts.organ_donation_note } : null,
-      entries: entries.map((e) => ({ id: e.id, section: e.section, label: e.label, detail: e.detail, startDate: e.start_date, endDate: e.end_date })),
-      measures: measures.map((m) => ({ id: m.id, type: m.type, value: Number(m.value), value2: m.value2 === null ? null : Number(m.value2), measuredOn: m.measured_on, source: m.source_name ?? null })),
-      vaccinations: vaccinations.map((v) => ({ id: v.id, vaccine: v.vaccine, otherName: v.other_name, date: v.date, dose: v.dose, professional: v.professional, lot: v.lot })),
-      events: events.map((e) => ({ id: e.id, title: e.title, date: e.date, time: e.time, place: e.place, professional: e.professional, notes: e.notes, status: e.status })),
+      contacts: contacts.map((c) => ({
+        id: c.id,
+        role: c.role,
+        name: c.name,
+        relationship: c.relationship,
+        phone: c.phone,
+        email: c.email,
+      })),
+      facts: facts
+        ? { bloodGroup: facts.blood_group, organDonation: facts.organ_donation, organDonationNote: facts.organ_donation_note }
+        : null,
+      entries: entries.map((e) => ({
+        id: e.id,
+        section: e.section,
+        label: e.label,
+        detail: e.detail,
+        startDate: e.start_date,
+        endDate: e.end_date,
+      })),
+      measures: measures.map((m) => ({
+        id: m.id,
+        type: m.type,
+        value: Number(m.value),
+        value2: m.value2 === null ? null : Number(m.value2),
+        measuredOn: m.measured_on,
+        source: m.source_name ?? null,
+      })),
+      vaccinations: vaccinations.map((v) => ({
+        id: v.id,
+        vaccine: v.vaccine,
+        otherName: v.other_name,
+        date: v.date,
+        dose: v.dose,
+        professional: v.professional,
+        lot: v.lot,
+      })),
+      events: events.map((e) => ({
+        id: e.id,
+        title: e.title,
+        date: e.date,
+        time: e.time,
+        place: e.place,
+        professional: e.professional,
+        notes: e.notes,
+        status: e.status,
+      })),
     }
   },
 }

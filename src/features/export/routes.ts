@@ -24,13 +24,21 @@ export function exportRoutes(services: Services): Router {
 
   router.get(PAGE, async (req, res) => {
     const { items, pending } = await dataExport.list(req.actor!)
-    res.render('export/index.njk', { pageTitle: TITLE, items: items.map((i) => ({ ...i, sizeLabel: sizeLabel(i.sizeBytes) })), pending, profileName: req.actor!.acting?.displayName })
+    res.render('export/index.njk', {
+      pageTitle: TITLE,
+      items: items.map((i) => ({ ...i, sizeLabel: sizeLabel(i.sizeBytes) })),
+      pending,
+      profileName: req.actor!.acting?.displayName,
+    })
   })
 
   router.post(PAGE, async (req, res) => {
     const r = await dataExport.request(req.actor!)
     req.session.flash = r.ok
-      ? { type: 'success', text: 'Votre demande est enregistrée. Le fichier est en préparation : vous recevrez un courriel quand il sera prêt.' }
+      ? {
+          type: 'success',
+          text: 'Votre demande est enregistrée. Le fichier est en préparation : vous recevrez un courriel quand il sera prêt.',
+        }
       : { type: 'info', text: 'Une demande est déjà en préparation. Vous recevrez un courriel quand le fichier sera prêt.' }
     res.redirect(303, PAGE)
   })

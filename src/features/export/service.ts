@@ -41,7 +41,16 @@ export type DownloadRefusal = 'requested' | 'running' | 'downloaded' | 'expired'
  * where the file can be downloaded once, by the account that asked, for 7 days. The request and
  * the download are written to the history in the same transaction as the change.
  */
-export function createExportService(deps: { db: Knex; access: AccessFacts; activity: ActivityLog; notifier: Notifier; documentStore: DocumentStore; masterKey: Buffer; publicUrl: string; logger?: Logger }) {
+export function createExportService(deps: {
+  db: Knex
+  access: AccessFacts
+  activity: ActivityLog
+  notifier: Notifier
+  documentStore: DocumentStore
+  masterKey: Buffer
+  publicUrl: string
+  logger?: Logger
+}) {
   const { db, access, activity, notifier, documentStore, masterKey } = deps
   const exportStore = createPgDocumentStore(EXPORT_CHUNK_SIZE, { table: 'data_export_chunks', owner: 'export_id' })
 
@@ -65,7 +74,8 @@ export function createExportService(deps: { db: Knex; access: AccessFacts; activ
       kind: 'patient',
       displayName: name(self),
       personId: row.requested_by_person_id,
-      acting: row.requested_as === 'representative' ? { personId: row.person_id, as: 'representative', displayName: name(subject) } : undefined,
+      acting:
+        row.requested_as === 'representative' ? { personId: row.person_id, as: 'representative', displayName: name(subject) } : undefined,
     }
   }
 
@@ -112,13 +122,17 @@ export function createExportService(deps: { db: Knex; access: AccessFacts; activ
     zip.addBuffer(Buffer.from(summaryHtml(data, { generatedOn }), 'utf8'), 'resume.html', { mtime })
     zip.addBuffer(Buffer.from(JSON.stringify(bundle, null, 1), 'utf8'), 'donnees-fhir.json', { mtime })
     for (const { row: d, path } of docs) {
-      zip.addReadStreamLazy(path, { mtime: new Date(`${d.document_date}T12:00:00Z`), size: Number(d.size_bytes), compress: d.mime === 'text/plain' }, (cb) => {
-        const key = unwrapDataKey(masterKey, d.wrapped_key)
-        const stream = Readable.from(documentStore.read(db, d.id, key, d.chunk_count), { objectMode: false })
-        // yazl listens to no error of a lazy stream: a failed chunk must stop the whole export.
-        stream.on('error', (err) => out.destroy(err))
-        cb(null, stream)
-      })
+      zip.addReadStreamLazy(
+        path,
+        { mtime: new Date(`${d.document_date}T12:00:00Z`), size: Number(d.size_bytes), compress: d.mime === 'text/plain' },
+        (cb) => {
+          const key = unwrapDataKey(masterKey, d.wrapped_key)
+          const stream = Readable.from(documentStore.read(db, d.id, key, d.chunk_count), { objectMode: false })
+          // yazl listens to no error of a lazy stream: a failed chunk must stop the whole export.
+          stream.on('error', (err) => out.destroy(err))
+          cb(null, stream)
+        },
+      )
     }
     zip.end()
 
@@ -126,7 +140,15 @@ export function createExportService(deps: { db: Knex; access: AccessFacts; activ
       const { key, wrapped } = newDataKey(masterKey)
       const written = await exportStore.write(trx, row.id, key, out as AsyncIterable<Buffer>)
       const expiresAt = new Date(now.getTime() + EXPORT_VALID_DAYS * 24 * 3600 * 1000)
-      await repo.markReady(trx, row.id, { wrappedKey: wrapped, size: written.size, chunks: written.chunks, chunkSize: written.chunkSize, documents: docs.length, readyAt: now, expiresAt })
+      await repo.markReady(trx, row.id, {
+        wrappedKey: wrapped,
+        size: written.size,
+        chunks: written.chunks,
+        chunkSize: written.chunkSize,
+        documents: docs.length,
+        readyAt: now,
+        expiresAt,
+      })
       const to = await repo.accountEmail(trx, row.requested_by_account_id)
       if (to) {
         await notifier.email(trx, {
@@ -152,7 +174,17 @@ export function createExportService(deps: { db: Knex; access: AccessFacts; activ
       const rows = await repo.listFor(db, personId, actor.accountId)
       const items = rows.map((r) => {
         const state = effectiveState(r, now)
-        return { id: r.id, createdAt: r.created_at, readyAt: r.ready_at, expiresAt: r.expires_at, downloadedAt: r.downloaded_at, state, stateLabel: EXPORT_STATE_LABELS[state], sizeBytes: r.size_bytes, documentCount: r.document_count }
+        return {
+          id: r.id,
+          createdAt: r.created_at,
+          readyAt: r.ready_at,
+          expiresAt: r.expires_at,
+          downloadedAt: r.downloaded_at,
+          state,
+          stateLabel: EXPORT_STATE_LABELS[state],
+          sizeBytes: r.size_bytes,
+          documentCount: r.document_count,
+        }
       })
       return { items, pending: items.some((i) => i.state === 'requested' || i.state === 'running') }
     },
@@ -180,7 +212,11 @@ export function createExportService(deps: { db: Knex; access: AccessFacts; activ
      * and within its 7 days. Marks it downloaded and writes the history row before the first byte.
      * Anything else of someone else's is 404; a used or expired file says so.
      */
-    async download(actor: Actor, id: string, now = new Date()): Promise<{ ok: true; fileName: string; size: number; chunks: AsyncGenerator<Buffer> } | { ok: false; reason: DownloadRefusal }> {
+    async download(
+      actor: Actor,
+      id: string,
+      now = new Date(),
+    ): Promise<{ ok: true; fileName: string; size: number; chunks: AsyncGenerator<Buffer> } | { ok: false; reason: DownloadRefusal }> {
       const result = await db.transaction(async (trx) => {
         const row = await repo.find(trx, id, { lock: true })
         if (!row || row.requested_by_account_id !== actor.accountId || row.person_id !== subjectPersonId(actor)) throw new NotFoundError()
@@ -188,14 +224,24 @@ export function createExportService(deps: { db: Knex; access: AccessFacts; activ
         const state = effectiveState(row, now)
         if (state !== 'ready') return { ok: false as const, reason: state as DownloadRefusal }
         await repo.setState(trx, id, { state: 'downloaded', downloaded_at: now })
-        await activity.record(trx, actor, { action: 'export.download', subjectPersonId: row.person_id, objectType: 'data_export', objectId: id })
+        await activity.record(trx, actor, {
+          action: 'export.download',
+          subjectPersonId: row.person_id,
+          objectType: 'data_export',
+          objectId: id,
+        })
         return { ok: true as const, row }
       })
       if (!result.ok) return result
       const row = result.row
       const key = unwrapDataKey(masterKey, row.wrapped_key!)
       const day = new Date(row.ready_at ?? now).toISOString().slice(0, 10)
-      return { ok: true, fileName: `mes-donnees-mon-espace-sante-${day}.zip`, size: Number(row.size_bytes), chunks: exportStore.read(db, id, key, row.chunk_count ?? 0) }
+      return {
+        ok: true,
+        fileName: `mes-donnees-mon-espace-sante-${day}.zip`,
+        size: Number(row.size_bytes),
+        chunks: exportStore.read(db, id, key, row.chunk_count ?? 0),
+      }
     },
 
     /** After the one download: the ciphertext is no longer needed. */

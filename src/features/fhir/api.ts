@@ -69,7 +69,11 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
     if (logRequests) {
       const start = performance.now()
       res.once('finish', () => {
-        const line = { req: { id, method: req.method, path: req.originalUrl.split('?')[0] }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - start) }
+        const line = {
+          req: { id, method: req.method, path: req.originalUrl.split('?')[0] },
+          res: { statusCode: res.statusCode },
+          responseTime: Math.round(performance.now() - start),
+        }
         if (res.statusCode >= 500) logger.error(line, 'request errored')
         else logger.info(line, 'request completed')
       })
@@ -87,10 +91,41 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
         date: started,
         resources: [
           { type: 'Patient', interactions: ['read', 'search-type'] },
-          { type: 'Observation', interactions: ['read', 'search-type', 'create'], searchParams: [{ name: 'code', type: 'token' }, { name: 'category', type: 'token' }, { name: 'date', type: 'date' }, { name: '_count', type: 'number' }] },
-          { type: 'DocumentReference', interactions: ['read', 'search-type', 'create'], searchParams: [{ name: 'category', type: 'token' }, { name: 'date', type: 'date' }, { name: '_count', type: 'number' }] },
-          { type: 'Immunization', interactions: ['read', 'search-type'], searchParams: [{ name: 'date', type: 'date' }, { name: '_count', type: 'number' }] },
-          { type: 'Appointment', interactions: ['read', 'search-type'], searchParams: [{ name: 'date', type: 'date' }, { name: '_count', type: 'number' }] },
+          {
+            type: 'Observation',
+            interactions: ['read', 'search-type', 'create'],
+            searchParams: [
+              { name: 'code', type: 'token' },
+              { name: 'category', type: 'token' },
+              { name: 'date', type: 'date' },
+              { name: '_count', type: 'number' },
+            ],
+          },
+          {
+            type: 'DocumentReference',
+            interactions: ['read', 'search-type', 'create'],
+            searchParams: [
+              { name: 'category', type: 'token' },
+              { name: 'date', type: 'date' },
+              { name: '_count', type: 'number' },
+            ],
+          },
+          {
+            type: 'Immunization',
+            interactions: ['read', 'search-type'],
+            searchParams: [
+              { name: 'date', type: 'date' },
+              { name: '_count', type: 'number' },
+            ],
+          },
+          {
+            type: 'Appointment',
+            interactions: ['read', 'search-type'],
+            searchParams: [
+              { name: 'date', type: 'date' },
+              { name: '_count', type: 'number' },
+            ],
+          },
         ],
       }),
     )
@@ -146,7 +181,9 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
     send(res, 200, await fhir.searchAppointments(caller(res), search(req), String(req.params.id)))
   })
 
-  router.use((req: Request, _res: Response, next) => next(new FhirError(404, 'not-found', `Aucune ressource à cette adresse : ${req.method} ${req.path}`)))
+  router.use((req: Request, _res: Response, next) =>
+    next(new FhirError(404, 'not-found', `Aucune ressource à cette adresse : ${req.method} ${req.path}`)),
+  )
 
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     if (err instanceof FhirError) return outcome(res, err)
@@ -155,11 +192,15 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
       return send(res, 429, operationOutcome('throttled', 'Trop de requêtes pour ce service : réessayez plus tard'))
     }
     const type = (err as { type?: string }).type
-    if (type === 'entity.too.large') return send(res, 413, operationOutcome('too-long', `Le corps de la requête dépasse ${FHIR_BODY_LIMIT}`))
-    if (type === 'entity.parse.failed') return send(res, 400, operationOutcome('structure', "Le corps de la requête n'est pas un JSON valide"))
-    if (type === 'encoding.unsupported' || type === 'charset.unsupported') return send(res, 415, operationOutcome('not-supported', 'Encodage non pris en charge'))
+    if (type === 'entity.too.large')
+      return send(res, 413, operationOutcome('too-long', `Le corps de la requête dépasse ${FHIR_BODY_LIMIT}`))
+    if (type === 'entity.parse.failed')
+      return send(res, 400, operationOutcome('structure', "Le corps de la requête n'est pas un JSON valide"))
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+      return send(res, 415, operationOutcome('not-supported', 'Encodage non pris en charge'))
     if (err instanceof HttpError && err.status < 500) return send(res, err.status, operationOutcome('processing', err.message))
-    if (err instanceof HttpError && err.status === 503) return send(res, 503, operationOutcome('transient', 'Service momentanément indisponible : réessayez plus tard'))
+    if (err instanceof HttpError && err.status === 503)
+      return send(res, 503, operationOutcome('transient', 'Service momentanément indisponible : réessayez plus tard'))
     logger.error({ err, req: { id: res.locals.requestId } }, 'erreur de l’API FHIR')
     send(res, 500, operationOutcome('exception', 'Erreur interne : réessayez plus tard', 'fatal'))
   }

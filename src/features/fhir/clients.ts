@@ -88,7 +88,12 @@ export function createClientRegistry(deps: { db: Knex; activity: ActivityLog; ma
           catalogue_service_id: input.catalogueServiceId ?? null,
           secret_sealed: seal(masterKey, secret),
         })
-        await activity.record(trx, actor, { action: 'oauth_client.create', objectType: 'oauth_client', objectId: id, details: { name: input.name } })
+        await activity.record(trx, actor, {
+          action: 'oauth_client.create',
+          objectType: 'oauth_client',
+          objectId: id,
+          details: { name: input.name },
+        })
       })
       return { id, secret }
     },
@@ -107,7 +112,12 @@ export function createClientRegistry(deps: { db: Knex; activity: ActivityLog; ma
     async setDisabled(actor: Actor, id: string, disabled: boolean): Promise<boolean> {
       return db.transaction(async (trx) => {
         const n = await repo.setClientDisabled(trx, id, disabled)
-        if (n) await activity.record(trx, actor, { action: disabled ? 'oauth_client.disable' : 'oauth_client.enable', objectType: 'oauth_client', objectId: id })
+        if (n)
+          await activity.record(trx, actor, {
+            action: disabled ? 'oauth_client.disable' : 'oauth_client.enable',
+            objectType: 'oauth_client',
+            objectId: id,
+          })
         return n > 0
       })
     },

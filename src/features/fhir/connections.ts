@@ -31,15 +31,30 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
 
   return {
     /** The scopes the person currently allows this service (empty when not connected). */
-    async consentedScopes(personId: string, clientId: string, q: Knex | Knex.Transaction = db, prefetched?: ClientConsentRow | null): Promise<ServiceScope[]> {
+    async consentedScopes(
+      personId: string,
+      clientId: string,
+      q: Knex | Knex.Transaction = db,
+      prefetched?: ClientConsentRow | null,
+    ): Promise<ServiceScope[]> {
       // `prefetched`: the same row, read in the caller's query of this transaction (the access facts).
       const row = prefetched === undefined ? await repo.clientConsent(q as Knex, personId, clientId) : prefetched
       if (!row) return []
       if (row.catalogue_service_id && row.catalogue_status !== undefined) {
         // The row carries what `catalogue.consentOf` reads (same rules): the service (published, its
         // current version's requests), the person's active connection, the space open.
-        if (!row.catalogue_requests || row.catalogue_version == null || !row.space_open || row.catalogue_status !== 'published' || row.connection_version == null) return []
-        const effective = consentState({ version: row.catalogue_version, requests: row.catalogue_requests as ServiceRequest[] }, { version: row.connection_version, asked: row.connection_asked ?? [], granted: row.connection_granted ?? [] }).effective
+        if (
+          !row.catalogue_requests ||
+          row.catalogue_version == null ||
+          !row.space_open ||
+          row.catalogue_status !== 'published' ||
+          row.connection_version == null
+        )
+          return []
+        const effective = consentState(
+          { version: row.catalogue_version, requests: row.catalogue_requests as ServiceRequest[] },
+          { version: row.connection_version, asked: row.connection_asked ?? [], granted: row.connection_granted ?? [] },
+        ).effective
         return scopesOfRequests(effective).filter((s) => row.allowed_scopes.includes(s))
       }
       if (row.catalogue_service_id) {
@@ -61,17 +76,33 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
     async list(actor: Actor): Promise<Connection[]> {
       const personId = subjectPersonId(actor)
       if (!personId) return []
-      const own = (await repo.consentsOf(db, personId)).map((r) => ({ clientId: r.client_id, clientName: r.client_name, scopes: serviceScopesOf(r.scopes), grantedAt: r.granted_at }))
+      const own = (await repo.consentsOf(db, personId)).map((r) => ({
+        clientId: r.client_id,
+        clientName: r.client_name,
+        scopes: serviceScopesOf(r.scopes),
+        grantedAt: r.granted_at,
+      }))
       const fromCatalogue: Connection[] = []
       for (const c of await repo.linkedClients(db)) {
         const consent = await catalogue.consentOf(personId, c.catalogue_service_id!)
-        if (consent?.consentedAt) fromCatalogue.push({ clientId: c.id, clientName: c.name, scopes: scopesOfRequests(consent.effective).filter((s) => c.allowed_scopes.includes(s)), grantedAt: consent.consentedAt })
+        if (consent?.consentedAt)
+          fromCatalogue.push({
+            clientId: c.id,
+            clientName: c.name,
+            scopes: scopesOfRequests(consent.effective).filter((s) => c.allowed_scopes.includes(s)),
+            grantedAt: consent.consentedAt,
+          })
       }
       return [...own, ...fromCatalogue].sort((a, b) => a.clientName.localeCompare(b.clientName, 'fr'))
     },
 
     /** Records the person's answer on the consent page (replaces an earlier consent to the same service). */
-    async consent(actor: Actor, client: { id: string; name: string }, scopes: ServiceScope[], requested: ServiceScope[] = scopes): Promise<void> {
+    async consent(
+      actor: Actor,
+      client: { id: string; name: string },
+      scopes: ServiceScope[],
+      requested: ServiceScope[] = scopes,
+    ): Promise<void> {
       const personId = actor.personId!
       const l = await linked(client.id)
       if (l?.link) {
@@ -88,7 +119,13 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
       await db.transaction(async (trx) => {
         await repo.revokeConsent(trx, personId, client.id)
         await repo.insertConsent(trx, personId, client.id, scopes)
-        await activity.record(trx, actor, { action: 'service.consent', subjectPersonId: personId, objectType: 'oauth_client', objectId: client.id, details: { service: client.name, scopes } })
+        await activity.record(trx, actor, {
+          action: 'service.consent',
+          subjectPersonId: personId,
+          objectType: 'oauth_client',
+          objectId: client.id,
+          details: { service: client.name, scopes },
+        })
       })
     },
 
@@ -112,7 +149,13 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
         if (!current && grants === 0) return false
         await repo.revokeConsent(trx, personId, clientId)
         const client = await repo.findClient(trx, clientId)
-        await activity.record(trx, actor, { action: 'service.disconnect', subjectPersonId: personId, objectType: 'oauth_client', objectId: clientId, details: { service: client?.name } })
+        await activity.record(trx, actor, {
+          action: 'service.disconnect',
+          subjectPersonId: personId,
+          objectType: 'oauth_client',
+          objectId: clientId,
+          details: { service: client?.name },
+        })
         return true
       })
     },

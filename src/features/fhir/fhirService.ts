@@ -1,6 +1,12 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
-import { compileStatement, groupedOneRoundTrips, sqlLiteral, transactionInTwoRoundTrips, type CompiledStatement } from '../../infrastructure/database'
+import {
+  compileStatement,
+  groupedOneRoundTrips,
+  sqlLiteral,
+  transactionInTwoRoundTrips,
+  type CompiledStatement,
+} from '../../infrastructure/database'
 import { can, decideService, type DocumentFacts, type PolicyFacts } from '../../domain/accessPolicy'
 import { serviceActor, type Actor } from '../../domain/actor'
 import { serviceScopesOf, type ScopeAction } from '../../domain/serviceScopes'
@@ -136,17 +142,30 @@ export function createFhirService(deps: {
     const found = await introspect(m[1])
     if (!found) throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", challenge('invalid_token'))
     await deps.limiter.consume(found.clientId)
-    return { actor: serviceActor(found.clientId, found.clientName, found.personId, found.tokenScopes), clientId: found.clientId, personId: found.personId, tokenScopes: found.tokenScopes }
+    return {
+      actor: serviceActor(found.clientId, found.clientName, found.personId, found.tokenScopes),
+      clientId: found.clientId,
+      personId: found.personId,
+      tokenScopes: found.tokenScopes,
+    }
   }
 
   /**
    * THE access policy's answer for `caller` on these facts (the consent withdrawn entirely counts as a
    * revoked token: 401).
    */
-  function judge(caller: FhirCaller, resourceType: string, action: ScopeAction, facts: PolicyFacts | undefined, target?: { ownerPersonId: string; id: string; document?: DocumentFacts }) {
+  function judge(
+    caller: FhirCaller,
+    resourceType: string,
+    action: ScopeAction,
+    facts: PolicyFacts | undefined,
+    target?: { ownerPersonId: string; id: string; document?: DocumentFacts },
+  ) {
     // «Désynchroniser» withdraws the consent at once: a token without any consent left is a revoked token.
     if (facts?.relation.kind === 'service' && facts.relation.consentedScopes.length === 0) {
-      throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", { 'WWW-Authenticate': 'Bearer realm="fhir", error="invalid_token"' })
+      throw new FhirError(401, 'login', "Jeton d'accès invalide, expiré ou révoqué", {
+        'WWW-Authenticate': 'Bearer realm="fhir", error="invalid_token"',
+      })
     }
     return facts
       ? decideService(caller.actor, resourceType, action, facts, target)
@@ -154,9 +173,21 @@ export function createFhirService(deps: {
   }
 
   /** A refusal: recorded in a transaction of its own (the caller's is rolled back), then thrown. */
-  async function refuse(caller: FhirCaller, resourceType: string, action: ScopeAction, decision: { status: number; code: string; reason: string }, target?: { id: string }): Promise<never> {
+  async function refuse(
+    caller: FhirCaller,
+    resourceType: string,
+    action: ScopeAction,
+    decision: { status: number; code: string; reason: string },
+    target?: { id: string },
+  ): Promise<never> {
     await db.transaction((t) =>
-      activity.record(t, caller.actor, { action: 'fhir.denied', subjectPersonId: caller.personId, objectType: resourceType, objectId: target?.id, details: { action, reason: decision.code } }),
+      activity.record(t, caller.actor, {
+        action: 'fhir.denied',
+        subjectPersonId: caller.personId,
+        objectType: resourceType,
+        objectId: target?.id,
+        details: { action, reason: decision.code },
+      }),
     )
     throw new FhirError(decision.status, decision.code === 'not-found' ? 'not-found' : 'forbidden', decision.reason)
   }
@@ -166,11 +197,23 @@ export function createFhirService(deps: {
    * which the use case calls last, in its transaction: the history chain of the person is locked
    * only for the insert and the commit, not during the search.
    */
-  async function decide(trx: Knex.Transaction, caller: FhirCaller, resourceType: string, action: ScopeAction, target?: { ownerPersonId: string; id: string; document?: DocumentFacts }): Promise<{ facts: PolicyFacts; done: () => Promise<void> }> {
+  async function decide(
+    trx: Knex.Transaction,
+    caller: FhirCaller,
+    resourceType: string,
+    action: ScopeAction,
+    target?: { ownerPersonId: string; id: string; document?: DocumentFacts },
+  ): Promise<{ facts: PolicyFacts; done: () => Promise<void> }> {
     const facts = await access.loadFacts(trx, caller.actor, caller.personId)
     const decision = judge(caller, resourceType, action, facts, target)
     if (!decision.allow) return refuse(caller, resourceType, action, decision, target)
-    const done = () => activity.record(trx, caller.actor, { action: action === 'read' ? 'fhir.read' : 'fhir.write', subjectPersonId: caller.personId, objectType: resourceType, objectId: target?.id })
+    const done = () =>
+      activity.record(trx, caller.actor, {
+        action: action === 'read' ? 'fhir.read' : 'fhir.write',
+        subjectPersonId: caller.personId,
+        objectType: resourceType,
+        objectId: target?.id,
+      })
     return { facts: facts!, done }
   }
 
@@ -202,7 +245,12 @@ export function createFhirService(deps: {
    * `search` returns the knex statement, unsent (undefined: none, the usual way); `searchKey`, when
    * the statement depends on nothing else (no clock), lets it be compiled once.
    */
-  async function searchAtOnce<R>(caller: FhirCaller, resourceType: string, search: () => Knex.QueryBuilder | undefined, searchKey?: string): Promise<{ facts: PolicyFacts; rows: R[] }> {
+  async function searchAtOnce<R>(
+    caller: FhirCaller,
+    resourceType: string,
+    search: () => Knex.QueryBuilder | undefined,
+    searchKey?: string,
+  ): Promise<{ facts: PolicyFacts; rows: R[] }> {
     const key = `${caller.clientId}|${caller.personId}`
     const known = decidedOn.get(key)
     if (known) {
@@ -256,7 +304,8 @@ export function createFhirService(deps: {
     activity.appendStatement(caller.actor, { action: 'fhir.read', subjectPersonId: caller.personId, objectType: resourceType }, sqlLiteral)
 
   const notFound = () => new FhirError(404, 'not-found', "Cette ressource n'existe pas")
-  const invalid = (p: { status: 400 | 422; code: IssueCode; message: string; expression?: string }) => new FhirError(p.status, p.code, p.message, {}, p.expression)
+  const invalid = (p: { status: 400 | 422; code: IssueCode; message: string; expression?: string }) =>
+    new FhirError(p.status, p.code, p.message, {}, p.expression)
 
   function paging(q: SearchQuery): { count: number; offset: number; dates: DateRange } {
     const rawCount = list(q.params._count)[0]
@@ -264,7 +313,8 @@ export function createFhirService(deps: {
     const count = rawCount === undefined ? DEFAULT_COUNT : Number(rawCount)
     const offset = rawOffset === undefined ? 0 : Number(rawOffset)
     if (!Number.isInteger(count) || count < 0) throw new FhirError(400, 'invalid', '_count doit être un entier positif', {}, '_count')
-    if (!Number.isInteger(offset) || offset < 0 || offset > 1_000_000) throw new FhirError(400, 'invalid', '_offset doit être un entier positif', {}, '_offset')
+    if (!Number.isInteger(offset) || offset < 0 || offset > 1_000_000)
+      throw new FhirError(400, 'invalid', '_offset doit être un entier positif', {}, '_offset')
     const d = parseDateParams(list(q.params.date))
     if (!d.ok) throw invalid(d)
     return { count: Math.min(count, MAX_COUNT), offset, dates: d.value }
@@ -308,7 +358,13 @@ export function createFhirService(deps: {
         const person = await repo.personWithSpace(trx, id)
         if (!person) throw notFound()
         await d.done()
-        return toPatient({ id: person.id, lastName: person.last_name, firstNames: person.first_names, sex: person.sex, birthDate: person.birth_date })
+        return toPatient({
+          id: person.id,
+          lastName: person.last_name,
+          firstNames: person.first_names,
+          sex: person.sex,
+          birthDate: person.birth_date,
+        })
       })
     },
 
@@ -318,7 +374,17 @@ export function createFhirService(deps: {
         const d = await decide(trx, caller, 'Patient', 'read')
         const person = await repo.personWithSpace(trx, caller.personId)
         await d.done()
-        return person ? [toPatient({ id: person.id, lastName: person.last_name, firstNames: person.first_names, sex: person.sex, birthDate: person.birth_date })] : []
+        return person
+          ? [
+              toPatient({
+                id: person.id,
+                lastName: person.last_name,
+                firstNames: person.first_names,
+                sex: person.sex,
+                birthDate: person.birth_date,
+              }),
+            ]
+          : []
       })
     },
 
@@ -329,17 +395,32 @@ export function createFhirService(deps: {
       let types = Object.keys(OBSERVATION_CODES)
       const codes = list(q.params.code).flatMap((c) => c.split(','))
       if (codes.length) {
-        types = codes.map((c) => {
-          const [system, code] = c.includes('|') ? c.split('|') : [LOINC, c]
-          return system === LOINC || system === '' ? MEASURE_TYPE_BY_LOINC[code] : undefined
-        }).filter((t): t is string => !!t)
+        types = codes
+          .map((c) => {
+            const [system, code] = c.includes('|') ? c.split('|') : [LOINC, c]
+            return system === LOINC || system === '' ? MEASURE_TYPE_BY_LOINC[code] : undefined
+          })
+          .filter((t): t is string => !!t)
       }
-      const cats = list(q.params.category).flatMap((c) => c.split(',')).map((c) => c.split('|').pop()!)
+      const cats = list(q.params.category)
+        .flatMap((c) => c.split(','))
+        .map((c) => c.split('|').pop()!)
       if (cats.length) types = types.filter((t) => cats.includes(OBSERVATION_CODES[t].category))
-      const { rows } = await searchAtOnce<MeasureRow>(caller, 'Observation', () =>
-        types.length ? (repo.searchMeasures(db, caller.personId, { types, ...dates, limit: count + 1, offset }) as unknown as Knex.QueryBuilder) : undefined,
-      q.url)
-      return bundleOf(q, rows.map((m) => toObservation(m, caller.personId)), count, offset)
+      const { rows } = await searchAtOnce<MeasureRow>(
+        caller,
+        'Observation',
+        () =>
+          types.length
+            ? (repo.searchMeasures(db, caller.personId, { types, ...dates, limit: count + 1, offset }) as unknown as Knex.QueryBuilder)
+            : undefined,
+        q.url,
+      )
+      return bundleOf(
+        q,
+        rows.map((m) => toObservation(m, caller.personId)),
+        count,
+        offset,
+      )
     },
 
     async readObservation(caller: FhirCaller, id: string) {
@@ -361,11 +442,41 @@ export function createFhirService(deps: {
       return db.transaction(async (trx) => {
         await (await decide(trx, caller, 'Observation', 'write')).done()
         const person = await repo.personWithSpace(trx, caller.personId)
-        const check = checkMeasure(def, { raw: String(value), raw2: value2 === undefined ? undefined : String(value2), date: day, birthDate: person!.birth_date, today: dateOnly(new Date()) })
-        if (!check.ok) throw new FhirError(422, check.field === 'date' ? 'invalid' : 'value', check.message, {}, check.field === 'date' ? 'Observation.effectiveDateTime' : 'Observation.value')
-        const id = await repo.insertMeasure(trx, { person_id: caller.personId, type, value: check.value, value2: check.value2 ?? null, measured_on: day, source_client_id: caller.clientId, source_name: caller.actor.displayName })
-        await activity.record(trx, caller.actor, { action: 'profile.measure.add', subjectPersonId: caller.personId, objectType: 'measure', objectId: id, details: { section: 'measures', type } })
-        return toObservation({ id, type, value: check.value, value2: check.value2 ?? null, measured_on: day, source_name: caller.actor.displayName }, caller.personId)
+        const check = checkMeasure(def, {
+          raw: String(value),
+          raw2: value2 === undefined ? undefined : String(value2),
+          date: day,
+          birthDate: person!.birth_date,
+          today: dateOnly(new Date()),
+        })
+        if (!check.ok)
+          throw new FhirError(
+            422,
+            check.field === 'date' ? 'invalid' : 'value',
+            check.message,
+            {},
+            check.field === 'date' ? 'Observation.effectiveDateTime' : 'Observation.value',
+          )
+        const id = await repo.insertMeasure(trx, {
+          person_id: caller.personId,
+          type,
+          value: check.value,
+          value2: check.value2 ?? null,
+          measured_on: day,
+          source_client_id: caller.clientId,
+          source_name: caller.actor.displayName,
+        })
+        await activity.record(trx, caller.actor, {
+          action: 'profile.measure.add',
+          subjectPersonId: caller.personId,
+          objectType: 'measure',
+          objectId: id,
+          details: { section: 'measures', type },
+        })
+        return toObservation(
+          { id, type, value: check.value, value2: check.value2 ?? null, measured_on: day, source_name: caller.actor.displayName },
+          caller.personId,
+        )
       })
     },
 
@@ -373,23 +484,47 @@ export function createFhirService(deps: {
 
     async searchDocuments(caller: FhirCaller, q: SearchQuery) {
       const { count, offset, dates } = paging(q)
-      const cats = list(q.params.category).flatMap((c) => c.split(',')).map((c) => c.split('|').pop()!)
+      const cats = list(q.params.category)
+        .flatMap((c) => c.split(','))
+        .map((c) => c.split('|').pop()!)
       const { facts, rows } = await searchAtOnce<DocumentRow & { document_date: string }>(caller, 'DocumentReference', () =>
-        repo.searchDocuments(db, caller.personId, { categories: cats.length ? cats : undefined, ...dates, limit: count + 1, offset, now: new Date() }),
+        repo.searchDocuments(db, caller.personId, {
+          categories: cats.length ? cats : undefined,
+          ...dates,
+          limit: count + 1,
+          offset,
+          now: new Date(),
+        }),
       )
       // The query narrows (index-friendly); the access policy decides each document, as for a read.
       const readable = rows.filter((r) => can(caller.actor, 'read', { type: 'document', document: documentFacts(r) }, facts))
-      return bundleOf(q, readable.map((r) => toDocumentReference(r as never, caller.personId, categoryLabel(r.category))), count, offset)
+      return bundleOf(
+        q,
+        readable.map((r) => toDocumentReference(r as never, caller.personId, categoryLabel(r.category))),
+        count,
+        offset,
+      )
     },
 
     async readDocument(caller: FhirCaller, id: string) {
       const row = await db.transaction(async (trx) => {
         const d = isUuid(id) ? await documentsRepository.find(trx, id) : undefined
-        await (await decide(trx, caller, 'DocumentReference', 'read', { ownerPersonId: d?.person_id ?? '', id, document: d ? documentFacts(d) : undefined })).done()
+        await (
+          await decide(trx, caller, 'DocumentReference', 'read', {
+            ownerPersonId: d?.person_id ?? '',
+            id,
+            document: d ? documentFacts(d) : undefined,
+          })
+        ).done()
         return d!
       })
       const data = await readDocumentData(caller.actor, id)
-      return toDocumentReference({ ...row, document_date: dateOnly(row.document_date as Date | string) } as never, caller.personId, categoryLabel(row.category), data)
+      return toDocumentReference(
+        { ...row, document_date: dateOnly(row.document_date as Date | string) } as never,
+        caller.personId,
+        categoryLabel(row.category),
+        data,
+      )
     },
 
     /** A document from a service allowed to write documents: same rules as any (type from the bytes, 10 Mo, encrypted). */
@@ -415,8 +550,20 @@ export function createFhirService(deps: {
         })
       } catch (err) {
         if (err instanceof DocumentRejected) {
-          const messages = { empty: 'Le document est vide', too_large: 'Le document dépasse 10 Mo', type: 'Type de fichier non accepté (PDF, JPEG, PNG, TIFF ou texte)', type_mismatch: 'Le type annoncé ne correspond pas au contenu', bad_name: 'Nom de fichier refusé' }
-          throw new FhirError(err.reason === 'too_large' ? 413 : 422, err.reason === 'too_large' ? 'too-long' : 'value', messages[err.reason], {}, 'DocumentReference.content[0].attachment.data')
+          const messages = {
+            empty: 'Le document est vide',
+            too_large: 'Le document dépasse 10 Mo',
+            type: 'Type de fichier non accepté (PDF, JPEG, PNG, TIFF ou texte)',
+            type_mismatch: 'Le type annoncé ne correspond pas au contenu',
+            bad_name: 'Nom de fichier refusé',
+          }
+          throw new FhirError(
+            err.reason === 'too_large' ? 413 : 422,
+            err.reason === 'too_large' ? 'too-long' : 'value',
+            messages[err.reason],
+            {},
+            'DocumentReference.content[0].attachment.data',
+          )
         }
         throw err
       }
@@ -428,14 +575,44 @@ export function createFhirService(deps: {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
       if (!id) {
         // A search: two round trips (searchAtOnce); a read by id keeps its owner lookup before the decision.
-        const { rows } = await searchAtOnce<never>(caller, 'Immunization', () => repo.searchVaccinations(db, caller.personId, { ...dates, limit: count + 1, offset }), q.url)
-        return bundleOf(q, rows.map((v: { id: string; vaccine: string; other_name: string | null; date: string; dose: string; professional: string; lot: string | null }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId)), count, offset)
+        const { rows } = await searchAtOnce<never>(
+          caller,
+          'Immunization',
+          () => repo.searchVaccinations(db, caller.personId, { ...dates, limit: count + 1, offset }),
+          q.url,
+        )
+        return bundleOf(
+          q,
+          rows.map(
+            (v: {
+              id: string
+              vaccine: string
+              other_name: string | null
+              date: string
+              dose: string
+              professional: string
+              lot: string | null
+            }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId),
+          ),
+          count,
+          offset,
+        )
       }
       return db.transaction(async (trx) => {
         const owner = id ? (isUuid(id) ? await repo.ownerOf(trx, 'vaccinations', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Immunization', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
         const rows = await repo.searchVaccinations(trx, caller.personId, { ...dates, limit: count + 1, offset, id })
-        const resources = rows.map((v: { id: string; vaccine: string; other_name: string | null; date: string; dose: string; professional: string; lot: string | null }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId))
+        const resources = rows.map(
+          (v: {
+            id: string
+            vaccine: string
+            other_name: string | null
+            date: string
+            dose: string
+            professional: string
+            lot: string | null
+          }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId),
+        )
         if (id && !resources[0]) throw notFound()
         await d.done()
         return id ? resources[0] : bundleOf(q, resources, count, offset)
@@ -446,14 +623,44 @@ export function createFhirService(deps: {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
       if (!id) {
         // A search: two round trips (searchAtOnce); a read by id keeps its owner lookup before the decision.
-        const { rows } = await searchAtOnce<never>(caller, 'Appointment', () => repo.searchEvents(db, caller.personId, { ...dates, limit: count + 1, offset }), q.url)
-        return bundleOf(q, rows.map((e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string }) => toAppointment(e, caller.personId, parisOffset)), count, offset)
+        const { rows } = await searchAtOnce<never>(
+          caller,
+          'Appointment',
+          () => repo.searchEvents(db, caller.personId, { ...dates, limit: count + 1, offset }),
+          q.url,
+        )
+        return bundleOf(
+          q,
+          rows.map(
+            (e: {
+              id: string
+              title: string
+              date: string
+              time: string | null
+              place: string | null
+              professional: string | null
+              status: string
+            }) => toAppointment(e, caller.personId, parisOffset),
+          ),
+          count,
+          offset,
+        )
       }
       return db.transaction(async (trx) => {
         const owner = id ? (isUuid(id) ? await repo.ownerOf(trx, 'agenda_events', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Appointment', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
         const rows = await repo.searchEvents(trx, caller.personId, { ...dates, limit: count + 1, offset, id })
-        const resources = rows.map((e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string }) => toAppointment(e, caller.personId, parisOffset))
+        const resources = rows.map(
+          (e: {
+            id: string
+            title: string
+            date: string
+            time: string | null
+            place: string | null
+            professional: string | null
+            status: string
+          }) => toAppointment(e, caller.personId, parisOffset),
+        )
         if (id && !resources[0]) throw notFound()
         await d.done()
         return id ? resources[0] : bundleOf(q, resources, count, offset)

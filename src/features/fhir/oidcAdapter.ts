@@ -32,7 +32,10 @@ export function knexAdapterClass(db: Knex, findClient: (id: string) => Promise<O
       if (this.model === 'Client') return toNativeRealm(await findClient(id))
       const row = await live(db('oidc_payloads').where({ model: this.model, id })).first('payload', 'consumed_at')
       if (!row) return undefined
-      return toNativeRealm({ ...row.payload, ...(row.consumed_at ? { consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : {}) })
+      return toNativeRealm({
+        ...row.payload,
+        ...(row.consumed_at ? { consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : {}),
+      })
     }
 
     async findByUid(uid: string): Promise<OidcPayload | undefined> {

@@ -35,8 +35,18 @@ export interface OidcAccessToken {
 export interface OidcProvider {
   callback(): (req: Request, res: Response) => void
   interactionDetails(req: Request, res: Response): Promise<OidcInteraction>
-  interactionResult(req: Request, res: Response, result: Record<string, unknown>, opts?: { mergeWithLastSubmission?: boolean }): Promise<string>
-  interactionFinished(req: Request, res: Response, result: Record<string, unknown>, opts?: { mergeWithLastSubmission?: boolean }): Promise<void>
+  interactionResult(
+    req: Request,
+    res: Response,
+    result: Record<string, unknown>,
+    opts?: { mergeWithLastSubmission?: boolean },
+  ): Promise<string>
+  interactionFinished(
+    req: Request,
+    res: Response,
+    result: Record<string, unknown>,
+    opts?: { mergeWithLastSubmission?: boolean },
+  ): Promise<void>
   Grant: { new (init: { accountId: string; clientId: string }): OidcGrant; find(id: string): Promise<OidcGrant | undefined> }
   AccessToken: { find(value: string): Promise<OidcAccessToken | undefined> }
   on(event: string, listener: (...args: unknown[]) => void): void
@@ -75,7 +85,11 @@ export function createOidcProvider(deps: ProviderDeps): OidcProvider {
     errors: Record<string, new (description?: string) => Error>
     interactionPolicy: {
       base(): { get(name: string): { checks: unknown[] } }
-      Check: { new (reason: string, description: string, check: (ctx: { oidc: { result?: { login?: unknown } } }) => boolean): unknown; REQUEST_PROMPT: boolean; NO_NEED_TO_PROMPT: boolean }
+      Check: {
+        new (reason: string, description: string, check: (ctx: { oidc: { result?: { login?: unknown } } }) => boolean): unknown
+        REQUEST_PROMPT: boolean
+        NO_NEED_TO_PROMPT: boolean
+      }
     }
   }
   // Every authorisation request goes through our page, with the person signed in to Mon espace
@@ -83,61 +97,87 @@ export function createOidcProvider(deps: ProviderDeps): OidcProvider {
   // could belong to someone who signed out of this browser since).
   const policy = interactionPolicy.base()
   const { Check } = interactionPolicy
-  policy.get('login').checks.push(new Check('mes_every_time', 'chaque autorisation passe par Mon espace santé', (ctx) => (ctx.oidc.result?.login ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT)))
+  policy
+    .get('login')
+    .checks.push(
+      new Check('mes_every_time', 'chaque autorisation passe par Mon espace santé', (ctx) =>
+        ctx.oidc.result?.login ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT,
+      ),
+    )
   const issuer = `${deps.publicUrl}${OIDC_MOUNT}`
   const audience = fhirAudience(deps.publicUrl)
   const Adapter = knexAdapterClass(deps.db, (id) => deps.clients.oidcMetadata(id))
   const cookieKey = crypto.createHmac('sha256', deps.cookieSecret).update('oidc-provider cookies').digest('base64url')
 
-  const provider = new Provider(issuer, toNativeRealm({
-    adapter: (name: string) => new Adapter(name), // a factory: the class check of oidc-provider is realm-sensitive under Jest
-    jwks: { keys: [JSON.parse(deps.signingKey)] },
-    cookies: { keys: [cookieKey] },
-    findAccount: async (_ctx: unknown, sub: string) => toNativeRealm({ accountId: sub, claims: async () => toNativeRealm({ sub }) }),
-    claims: { openid: ['sub'] },
-    scopes: ['openid', 'offline_access'],
-    responseTypes: ['code'],
-    pkce: { required: () => true },
-    clientDefaults: {
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: 'RS256',
-    },
-    features: {
-      devInteractions: { enabled: false },
-      // A service revokes only its own tokens (RFC 7009 §2.1); a token of another client: a silent no-op.
-      revocation: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId },
-      userinfo: { enabled: false },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: async () => audience,
-        useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx: unknown, resource: string, client: { clientId: string }) => {
-          if (resource !== audience) throw new errors.InvalidTarget()
-          return toNativeRealm({ scope: (await deps.clients.allowedScopes(client.clientId)).join(' '), audience, accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS, accessTokenFormat: 'opaque' })
+  const provider = new Provider(
+    issuer,
+    toNativeRealm({
+      adapter: (name: string) => new Adapter(name), // a factory: the class check of oidc-provider is realm-sensitive under Jest
+      jwks: { keys: [JSON.parse(deps.signingKey)] },
+      cookies: { keys: [cookieKey] },
+      findAccount: async (_ctx: unknown, sub: string) => toNativeRealm({ accountId: sub, claims: async () => toNativeRealm({ sub }) }),
+      claims: { openid: ['sub'] },
+      scopes: ['openid', 'offline_access'],
+      responseTypes: ['code'],
+      pkce: { required: () => true },
+      clientDefaults: {
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'RS256',
+      },
+      features: {
+        devInteractions: { enabled: false },
+        // A service revokes only its own tokens (RFC 7009 §2.1); a token of another client: a silent no-op.
+        revocation: {
+          enabled: true,
+          allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) =>
+            token.clientId === client.clientId,
+        },
+        userinfo: { enabled: false },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: async () => audience,
+          useGrantedResource: async () => true,
+          getResourceServerInfo: async (_ctx: unknown, resource: string, client: { clientId: string }) => {
+            if (resource !== audience) throw new errors.InvalidTarget()
+            return toNativeRealm({
+              scope: (await deps.clients.allowedScopes(client.clientId)).join(' '),
+              audience,
+              accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
+              accessTokenFormat: 'opaque',
+            })
+          },
         },
       },
-    },
-    interactions: { policy, url: async (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_BASE}/${interaction.uid}` },
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) => client.grantTypeAllowed('refresh_token'),
-    expiresWithSession: async () => false,
-    rotateRefreshToken: true,
-    ttl: {
-      AccessToken: ACCESS_TOKEN_TTL_SECONDS,
-      AuthorizationCode: 60,
-      IdToken: 10 * 60,
-      Interaction: 30 * 60,
-      Session: 30 * 60,
-      Grant: 365 * 24 * 3600,
-      RefreshToken: REFRESH_TOKEN_TTL_SECONDS,
-    },
-    renderError: async (ctx: { res: Response; req: Request; type: string; body: string; status: number }, out: { error?: string; error_description?: string }) => {
-      ctx.type = 'html'
-      ctx.res.setHeader('Cache-Control', 'no-store')
-      ctx.body = await deps.render('fhir/oauth-error.njk', { ...ctx.res.locals, pageTitle: 'La connexion du service a échoué', error: out.error })
-    },
-  }))
+      interactions: { policy, url: async (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_BASE}/${interaction.uid}` },
+      issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) =>
+        client.grantTypeAllowed('refresh_token'),
+      expiresWithSession: async () => false,
+      rotateRefreshToken: true,
+      ttl: {
+        AccessToken: ACCESS_TOKEN_TTL_SECONDS,
+        AuthorizationCode: 60,
+        IdToken: 10 * 60,
+        Interaction: 30 * 60,
+        Session: 30 * 60,
+        Grant: 365 * 24 * 3600,
+        RefreshToken: REFRESH_TOKEN_TTL_SECONDS,
+      },
+      renderError: async (
+        ctx: { res: Response; req: Request; type: string; body: string; status: number },
+        out: { error?: string; error_description?: string },
+      ) => {
+        ctx.type = 'html'
+        ctx.res.setHeader('Cache-Control', 'no-store')
+        ctx.body = await deps.render('fhir/oauth-error.njk', {
+          ...ctx.res.locals,
+          pageTitle: 'La connexion du service a échoué',
+          error: out.error,
+        })
+      },
+    }),
+  )
   provider.proxy = deps.trustProxy
   provider.on('server_error', (...args: unknown[]) => deps.logger.error({ err: args[1] }, 'oidc-provider: erreur serveur'))
   return provider

@@ -42,35 +42,41 @@ export type ClientConsentRow = {
 }
 
 function clientConsentQuery(db: Knex, personId: string, clientId: string) {
-  return db('oauth_clients as o')
-    .leftJoin('service_consents as c', function () {
-      this.on('c.client_id', 'o.id').andOnNull('c.revoked_at').andOn('c.person_id', db.raw('?', [personId]))
-    })
-    // The link is the service's id or its slug (as `catalogue.consentOf` reads it).
-    .joinRaw(
-      "LEFT JOIN catalogue_services AS cs ON (CASE WHEN o.catalogue_service_id ~* '^[0-9a-f-]{36}$' THEN cs.id = o.catalogue_service_id::uuid ELSE cs.slug = o.catalogue_service_id END)",
-    )
-    .leftJoin('catalogue_service_versions as cv', function () {
-      this.on('cv.service_id', 'cs.id').andOn('cv.version', 'cs.current_version')
-    })
-    .leftJoin('service_connections as sc', function () {
-      this.on('sc.service_id', 'cs.id').andOnNull('sc.ended_at').andOn('sc.person_id', db.raw('?', [personId]))
-    })
-    .leftJoin('spaces as sp', 'sp.person_id', db.raw('?', [personId]))
-    .where('o.id', clientId)
-    .select(
-      'o.catalogue_service_id',
-      'o.allowed_scopes',
-      'c.scopes',
-      'cs.status as catalogue_status',
-      'cs.current_version as catalogue_version',
-      'cv.requests as catalogue_requests',
-      'sc.version as connection_version',
-      'sc.asked as connection_asked',
-      'sc.granted as connection_granted',
-      db.raw("coalesce(sp.state IN ('activated', 'auto_created'), false) AS space_open"),
-    )
-    .limit(1)
+  return (
+    db('oauth_clients as o')
+      .leftJoin('service_consents as c', function () {
+        this.on('c.client_id', 'o.id')
+          .andOnNull('c.revoked_at')
+          .andOn('c.person_id', db.raw('?', [personId]))
+      })
+      // The link is the service's id or its slug (as `catalogue.consentOf` reads it).
+      .joinRaw(
+        "LEFT JOIN catalogue_services AS cs ON (CASE WHEN o.catalogue_service_id ~* '^[0-9a-f-]{36}$' THEN cs.id = o.catalogue_service_id::uuid ELSE cs.slug = o.catalogue_service_id END)",
+      )
+      .leftJoin('catalogue_service_versions as cv', function () {
+        this.on('cv.service_id', 'cs.id').andOn('cv.version', 'cs.current_version')
+      })
+      .leftJoin('service_connections as sc', function () {
+        this.on('sc.service_id', 'cs.id')
+          .andOnNull('sc.ended_at')
+          .andOn('sc.person_id', db.raw('?', [personId]))
+      })
+      .leftJoin('spaces as sp', 'sp.person_id', db.raw('?', [personId]))
+      .where('o.id', clientId)
+      .select(
+        'o.catalogue_service_id',
+        'o.allowed_scopes',
+        'c.scopes',
+        'cs.status as catalogue_status',
+        'cs.current_version as catalogue_version',
+        'cv.requests as catalogue_requests',
+        'sc.version as connection_version',
+        'sc.asked as connection_asked',
+        'sc.granted as connection_granted',
+        db.raw("coalesce(sp.state IN ('activated', 'auto_created'), false) AS space_open"),
+      )
+      .limit(1)
+  )
 }
 
 /** FHIR `date` search prefixes (ge, gt, le, lt) on one column. */
@@ -85,13 +91,19 @@ export const fhirRepository = {
   findClient: (db: Knex, id: string): Promise<ClientRow | undefined> => db('oauth_clients').where({ id }).first(),
   listClients: (db: Knex): Promise<ClientRow[]> => db('oauth_clients').orderBy('name'),
   insertClient: (db: Knex, row: Omit<ClientRow, 'created_at' | 'secret_rotated_at' | 'disabled_at'>) => db('oauth_clients').insert(row),
-  updateClientSecret: (db: Knex, id: string, sealed: Buffer) => db('oauth_clients').where({ id }).update({ secret_sealed: sealed, secret_rotated_at: db.fn.now() }),
-  setClientDisabled: (db: Knex, id: string, disabled: boolean) => db('oauth_clients').where({ id }).update({ disabled_at: disabled ? db.fn.now() : null }),
+  updateClientSecret: (db: Knex, id: string, sealed: Buffer) =>
+    db('oauth_clients').where({ id }).update({ secret_sealed: sealed, secret_rotated_at: db.fn.now() }),
+  setClientDisabled: (db: Knex, id: string, disabled: boolean) =>
+    db('oauth_clients')
+      .where({ id })
+      .update({ disabled_at: disabled ? db.fn.now() : null }),
 
-  linkedClients: (db: Knex): Promise<ClientRow[]> => db('oauth_clients').whereNotNull('catalogue_service_id').whereNull('disabled_at').orderBy('name'),
+  linkedClients: (db: Knex): Promise<ClientRow[]> =>
+    db('oauth_clients').whereNotNull('catalogue_service_id').whereNull('disabled_at').orderBy('name'),
 
   /** The client's catalogue link and, for a client outside the catalogue, its active consent: one round trip. */
-  clientConsent: (db: Knex, personId: string, clientId: string): Promise<ClientConsentRow | undefined> => clientConsentQuery(db, personId, clientId).first(),
+  clientConsent: (db: Knex, personId: string, clientId: string): Promise<ClientConsentRow | undefined> =>
+    clientConsentQuery(db, personId, clientId).first(),
   /** The same, as a sub-query (the access facts read it in the person's query: one round trip). */
   clientConsentQuery,
 
@@ -99,7 +111,8 @@ export const fhirRepository = {
     db('service_consents').where({ person_id: personId, client_id: clientId }).whereNull('revoked_at').first(),
   revokeConsent: (db: Knex, personId: string, clientId: string) =>
     db('service_consents').where({ person_id: personId, client_id: clientId }).whereNull('revoked_at').update({ revoked_at: db.fn.now() }),
-  insertConsent: (db: Knex, personId: string, clientId: string, scopes: string[]) => db('service_consents').insert({ person_id: personId, client_id: clientId, scopes }),
+  insertConsent: (db: Knex, personId: string, clientId: string, scopes: string[]) =>
+    db('service_consents').insert({ person_id: personId, client_id: clientId, scopes }),
   consentsOf: (db: Knex, personId: string): Promise<(ConsentRow & { client_name: string })[]> =>
     db('service_consents as c')
       .join('oauth_clients as o', 'o.id', 'c.client_id')
@@ -108,7 +121,10 @@ export const fhirRepository = {
       .orderBy('o.name')
       .select('c.*', 'o.name as client_name'),
 
-  personWithSpace: (db: Knex, personId: string): Promise<{ id: string; last_name: string; first_names: string; sex: string; birth_date: string; state: string | null } | undefined> =>
+  personWithSpace: (
+    db: Knex,
+    personId: string,
+  ): Promise<{ id: string; last_name: string; first_names: string; sex: string; birth_date: string; state: string | null } | undefined> =>
     db('insured_persons as p')
       .leftJoin('spaces as s', 's.person_id', 'p.id')
       .where('p.id', personId)
@@ -117,32 +133,93 @@ export const fhirRepository = {
   /* ---- FHIR resources: one person's rows only, the person id always in the WHERE ---- */
 
   /** Observation search: the measures of the mapped types, newest first, one page (+1 row to know if there is a next). */
-  searchMeasures: (db: Knex, personId: string, q: { types: string[]; ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number }) => {
+  searchMeasures: (
+    db: Knex,
+    personId: string,
+    q: { types: string[]; ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number },
+  ) => {
     const b = db('measures')
       .where('person_id', personId)
       .whereIn('type', q.types)
-      .select('id', 'type', db.raw('value::float8 as value'), db.raw('value2::float8 as value2'), db.raw("to_char(measured_on, 'YYYY-MM-DD') as measured_on"), 'source_name')
-      .orderBy([{ column: 'measured_on', order: 'desc' }, { column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .select(
+        'id',
+        'type',
+        db.raw('value::float8 as value'),
+        db.raw('value2::float8 as value2'),
+        db.raw("to_char(measured_on, 'YYYY-MM-DD') as measured_on"),
+        'source_name',
+      )
+      .orderBy([
+        { column: 'measured_on', order: 'desc' },
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
       .limit(q.limit)
       .offset(q.offset)
     withinDates(b, 'measured_on', q)
-    return b as unknown as Promise<{ id: string; type: string; value: number; value2: number | null; measured_on: string; source_name: string | null }[]>
+    return b as unknown as Promise<
+      { id: string; type: string; value: number; value2: number | null; measured_on: string; source_name: string | null }[]
+    >
   },
   measure: (db: Knex, id: string) =>
-    db('measures').where({ id }).first('id', 'person_id', 'type', db.raw('value::float8 as value'), db.raw('value2::float8 as value2'), db.raw("to_char(measured_on, 'YYYY-MM-DD') as measured_on"), 'source_name'),
-  insertMeasure: async (db: Knex, row: { person_id: string; type: string; value: number; value2: number | null; measured_on: string; source_client_id: string; source_name: string }) => {
+    db('measures')
+      .where({ id })
+      .first(
+        'id',
+        'person_id',
+        'type',
+        db.raw('value::float8 as value'),
+        db.raw('value2::float8 as value2'),
+        db.raw("to_char(measured_on, 'YYYY-MM-DD') as measured_on"),
+        'source_name',
+      ),
+  insertMeasure: async (
+    db: Knex,
+    row: {
+      person_id: string
+      type: string
+      value: number
+      value2: number | null
+      measured_on: string
+      source_client_id: string
+      source_name: string
+    },
+  ) => {
     const [r] = await db('measures').insert(row).returning('id')
     return r.id as string
   },
 
   /** Documents a service may see: never masked, held for a consultation d'annonce, or invisible to representatives. */
-  searchDocuments: (db: Knex, personId: string, q: { categories?: string[]; ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number; now: Date }) => {
+  searchDocuments: (
+    db: Knex,
+    personId: string,
+    q: { categories?: string[]; ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number; now: Date },
+  ) => {
     const b = db('documents')
       .where({ person_id: personId, masked: false, invisible_to_representatives: false })
       .where((w) => w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', q.now))
-      .select('id', 'person_id', 'category', 'title', db.raw("to_char(document_date, 'YYYY-MM-DD') as document_date"), 'mime', 'size_bytes', 'author_name', 'created_at',
-        'author_kind', 'author_account_id', 'author_professional_id', 'masked', 'invisible_to_representatives', 'held_until', 'held_released_at')
-      .orderBy([{ column: 'document_date', order: 'desc' }, { column: 'created_at', order: 'desc' }])
+      .select(
+        'id',
+        'person_id',
+        'category',
+        'title',
+        db.raw("to_char(document_date, 'YYYY-MM-DD') as document_date"),
+        'mime',
+        'size_bytes',
+        'author_name',
+        'created_at',
+        'author_kind',
+        'author_account_id',
+        'author_professional_id',
+        'masked',
+        'invisible_to_representatives',
+        'held_until',
+        'held_released_at',
+      )
+      .orderBy([
+        { column: 'document_date', order: 'desc' },
+        { column: 'created_at', order: 'desc' },
+      ])
       .limit(q.limit)
       .offset(q.offset)
     if (q.categories) b.whereIn('category', q.categories)
@@ -150,7 +227,11 @@ export const fhirRepository = {
     return b
   },
 
-  searchVaccinations: (db: Knex, personId: string, q: { ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number; id?: string }) => {
+  searchVaccinations: (
+    db: Knex,
+    personId: string,
+    q: { ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number; id?: string },
+  ) => {
     const b = db('vaccinations')
       .where({ person_id: personId })
       .select('id', 'vaccine', 'other_name', db.raw("to_char(date, 'YYYY-MM-DD') as date"), 'dose', 'professional', 'lot')
@@ -162,7 +243,11 @@ export const fhirRepository = {
     return b
   },
 
-  searchEvents: (db: Knex, personId: string, q: { ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number; id?: string }) => {
+  searchEvents: (
+    db: Knex,
+    personId: string,
+    q: { ge?: string; gt?: string; le?: string; lt?: string; limit: number; offset: number; id?: string },
+  ) => {
     const b = db('agenda_events')
       .where({ person_id: personId })
       .select('id', 'title', db.raw("to_char(date, 'YYYY-MM-DD') as date"), 'time', 'place', 'professional', 'status')
@@ -174,7 +259,8 @@ export const fhirRepository = {
     return b
   },
 
-  ownerOf: async (db: Knex, table: 'vaccinations' | 'agenda_events' | 'documents' | 'measures', id: string): Promise<string | undefined> => (await db(table).where({ id }).first('person_id'))?.person_id,
+  ownerOf: async (db: Knex, table: 'vaccinations' | 'agenda_events' | 'documents' | 'measures', id: string): Promise<string | undefined> =>
+    (await db(table).where({ id }).first('person_id'))?.person_id,
 
   /** One grant and every code and token issued from it (a consent replaced by a new answer). */
   async destroyGrant(db: Knex, grantId: string): Promise<void> {
@@ -184,8 +270,14 @@ export const fhirRepository = {
 
   /** Every grant (and so every token issued from it) of one person to one client. */
   async destroyGrants(db: Knex, personId: string, clientId: string): Promise<number> {
-    const grants = await db('oidc_payloads').where({ model: 'Grant' }).whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId]).pluck('id')
-    await db('oidc_payloads').whereIn('model', ['Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken']).whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId]).del()
+    const grants = await db('oidc_payloads')
+      .where({ model: 'Grant' })
+      .whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId])
+      .pluck('id')
+    await db('oidc_payloads')
+      .whereIn('model', ['Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken'])
+      .whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId])
+      .del()
     return grants.length
   },
 }

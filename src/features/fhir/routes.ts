@@ -14,13 +14,15 @@ const CLIENTS = '/back-office/clients'
 function allowFormActionTo(res: Response, redirectUris: string[]) {
   const origins = [...new Set(redirectUris.map((u) => new URL(u).origin))]
   const csp = res.getHeader('Content-Security-Policy')
-  if (typeof csp === 'string' && origins.length) res.setHeader('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${origins.join(' ')}`))
+  if (typeof csp === 'string' && origins.length)
+    res.setHeader('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${origins.join(' ')}`))
 }
 
 /** Checkboxes are named `scopes[]` (one name per group, as html-validate wants). */
 const ticked = (body: Record<string, unknown> | undefined) => serviceScopesOf([body?.['scopes[]'] ?? []].flat().map(String))
 
-const scopeItems = (scopes: ServiceScope[], checked: Set<string>) => scopes.map((s) => ({ value: s, text: SERVICE_SCOPES[s].label, checked: checked.has(s) }))
+const scopeItems = (scopes: ServiceScope[], checked: Set<string>) =>
+  scopes.map((s) => ({ value: s, text: SERVICE_SCOPES[s].label, checked: checked.has(s) }))
 
 /**
  * Patient side: the login and consent step of the authorisation server (our pages, JavaScript
@@ -56,7 +58,10 @@ export function connectedServicesRoutes(services: Services): Router {
   }
 
   router.get(`${INTERACTION_BASE}/:uid`, requirePatient, async (req, res) => {
-    if (req.actor!.acting) return res.status(403).render('errors/403.njk', { pageTitle: 'Accès refusé', message: 'Revenez sur votre propre profil pour connecter un service.' })
+    if (req.actor!.acting)
+      return res
+        .status(403)
+        .render('errors/403.njk', { pageTitle: 'Accès refusé', message: 'Revenez sur votre propre profil pour connecter un service.' })
     const interaction = await details(req, res)
     if (!interaction) return res.status(400).render('fhir/interaction-expired.njk', { pageTitle: 'La demande a expiré' })
     await consentPage(req, res, interaction)
@@ -64,13 +69,21 @@ export function connectedServicesRoutes(services: Services): Router {
 
   router.post(`${INTERACTION_BASE}/:uid`, requirePatient, async (req, res) => {
     const actor = req.actor!
-    if (actor.acting) return res.status(403).render('errors/403.njk', { pageTitle: 'Accès refusé', message: 'Revenez sur votre propre profil pour connecter un service.' })
+    if (actor.acting)
+      return res
+        .status(403)
+        .render('errors/403.njk', { pageTitle: 'Accès refusé', message: 'Revenez sur votre propre profil pour connecter un service.' })
     const interaction = await details(req, res)
     if (!interaction) return res.status(400).render('fhir/interaction-expired.njk', { pageTitle: 'La demande a expiré' })
     const client = await clients.get(interaction.params.client_id)
     if (!client || client.disabled) throw notFound()
     if (req.body.decision === 'refuse') {
-      return oidc.interactionFinished(req, res, toNativeRealm({ error: 'access_denied', error_description: 'La personne a refusé' }), toNativeRealm({ mergeWithLastSubmission: false }))
+      return oidc.interactionFinished(
+        req,
+        res,
+        toNativeRealm({ error: 'access_denied', error_description: 'La personne a refusé' }),
+        toNativeRealm({ mergeWithLastSubmission: false }),
+      )
     }
     const offer = await connections.offerable(client.id, actor.personId!)
     const requested = serviceScopesOf(interaction.params.scope).filter((s) => client.scopes.includes(s) && (!offer || offer.includes(s)))
@@ -84,15 +97,23 @@ export function connectedServicesRoutes(services: Services): Router {
     // A new answer replaces the earlier one: a fresh grant (the earlier one kept the scopes refused then).
     if (interaction.grantId) await connections.replaceGrant(interaction.grantId)
     const grant = new oidc.Grant(toNativeRealm({ accountId: actor.personId!, clientId: client.id }))
-    const oidcScopes = String(interaction.params.scope ?? '').split(' ').filter((s) => s === 'openid' || s === 'offline_access')
+    const oidcScopes = String(interaction.params.scope ?? '')
+      .split(' ')
+      .filter((s) => s === 'openid' || s === 'offline_access')
     if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '))
     grant.addResourceScope(audience, chosen.join(' '))
     // Everything asked and not granted (not ticked, or not offered: not in the catalogue's current version) is refused.
     const refused = serviceScopesOf(interaction.params.scope).filter((s) => !chosen.includes(s))
-    if (refused.length) (grant as unknown as { rejectResourceScope(r: string, s: string): void }).rejectResourceScope(audience, refused.join(' '))
+    if (refused.length)
+      (grant as unknown as { rejectResourceScope(r: string, s: string): void }).rejectResourceScope(audience, refused.join(' '))
     const grantId = await grant.save()
     allowFormActionTo(res, client.redirectUris)
-    await oidc.interactionFinished(req, res, toNativeRealm({ login: { accountId: actor.personId! }, consent: { grantId } }), toNativeRealm({ mergeWithLastSubmission: false }))
+    await oidc.interactionFinished(
+      req,
+      res,
+      toNativeRealm({ login: { accountId: actor.personId! }, consent: { grantId } }),
+      toNativeRealm({ mergeWithLastSubmission: false }),
+    )
   })
 
   // «Services connectés»: what each service may do, and «Désynchroniser».
@@ -107,7 +128,10 @@ export function connectedServicesRoutes(services: Services): Router {
 
   router.post(`${CONNECTED}/:clientId/desynchroniser`, requirePatient, async (req, res) => {
     const actor = req.actor!
-    if (actor.acting) return res.status(403).render('errors/403.njk', { pageTitle: 'Accès refusé', message: 'Revenez sur votre propre profil pour gérer vos services.' })
+    if (actor.acting)
+      return res
+        .status(403)
+        .render('errors/403.njk', { pageTitle: 'Accès refusé', message: 'Revenez sur votre propre profil pour gérer vos services.' })
     const client = await clients.get(String(req.params.clientId))
     if (!client || !(await connections.disconnect(actor, client.id))) throw notFound()
     req.session.flash = { type: 'success', text: `${client.name} est désynchronisé : il n'a plus accès à vos données.` }
@@ -156,11 +180,22 @@ export function connectedServicesRoutes(services: Services): Router {
       }
     }
     if (scopes.length === 0) addError(errors, 'scopes', 'Cochez au moins une donnée que le service peut demander')
-    if (catalogueServiceId.length > 64) addError(errors, 'catalogueServiceId', "L'identifiant du catalogue doit contenir 64 caractères au plus")
+    if (catalogueServiceId.length > 64)
+      addError(errors, 'catalogueServiceId', "L'identifiant du catalogue doit contenir 64 caractères au plus")
     if (hasErrors(errors)) {
-      return res.status(400).render('fhir/client-new.njk', { pageTitle: 'Enregistrer un service', values: { name, redirectUris: urisText, catalogueServiceId }, items: scopeItems(allScopes, new Set(scopes)), errors })
+      return res.status(400).render('fhir/client-new.njk', {
+        pageTitle: 'Enregistrer un service',
+        values: { name, redirectUris: urisText, catalogueServiceId },
+        items: scopeItems(allScopes, new Set(scopes)),
+        errors,
+      })
     }
-    const created = await clients.create(req.actor!, { name, redirectUris: uris, scopes, catalogueServiceId: catalogueServiceId || undefined })
+    const created = await clients.create(req.actor!, {
+      name,
+      redirectUris: uris,
+      scopes,
+      catalogueServiceId: catalogueServiceId || undefined,
+    })
     req.session.journeys = { ...(req.session.journeys ?? {}), clientSecret: created }
     res.redirect(303, CLIENTS)
   })

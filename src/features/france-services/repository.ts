@@ -41,7 +41,10 @@ const CITIZEN = `p.id, p.nir, p.first_names, p.last_name, p.birth_date, p.email,
 
 /** France Services: SQL only. */
 export const franceServicesRepository = {
-  async findCitizen(db: Knex | Knex.Transaction, where: { nir: string; birthDate: string } | { id: string }): Promise<CitizenRow | undefined> {
+  async findCitizen(
+    db: Knex | Knex.Transaction,
+    where: { nir: string; birthDate: string } | { id: string },
+  ): Promise<CitizenRow | undefined> {
     const cond = 'id' in where ? 'p.id = ?' : 'p.nir = ? AND p.birth_date = ?'
     const params = 'id' in where ? [where.id] : [where.nir, where.birthDate]
     const { rows } = await db.raw(
@@ -65,7 +68,9 @@ export const franceServicesRepository = {
   },
 
   async insertAction(trx: Knex.Transaction, row: Omit<CounterActionRow, 'id' | 'created_at'>): Promise<CounterActionRow> {
-    const [inserted] = await trx('france_services_actions').insert({ ...row, details: JSON.stringify(row.details) }).returning('*')
+    const [inserted] = await trx('france_services_actions')
+      .insert({ ...row, details: JSON.stringify(row.details) })
+      .returning('*')
     return inserted
   },
 

@@ -25,7 +25,10 @@ interface Identified {
 export function franceServicesRoutes(services: Services): Router {
   const router = Router()
   const { franceServices } = services
-  router.use([`${BASE}/accompagner`, `${BASE}/personne`, `${BASE}/recus`, `${BASE}/fiche-aide`, `${BASE}/session-accompagnee`], requireAgent)
+  router.use(
+    [`${BASE}/accompagner`, `${BASE}/personne`, `${BASE}/recus`, `${BASE}/fiche-aide`, `${BASE}/session-accompagnee`],
+    requireAgent,
+  )
 
   /** The citizen the agent identified, for a limited time, and only for that agent. */
   const identified = (req: Request): Identified | undefined => {
@@ -100,7 +103,11 @@ export function franceServicesRoutes(services: Services): Router {
     if (!personId) return
     if (req.body.confirm !== 'yes') {
       const citizen = await franceServices.status(req.actor!, personId)
-      const errors = addError(emptyErrors(), 'confirm', "Cochez la case si la personne confirme qu'elle s'oppose à la création de son profil")
+      const errors = addError(
+        emptyErrors(),
+        'confirm',
+        "Cochez la case si la personne confirme qu'elle s'oppose à la création de son profil",
+      )
       return res.status(400).render('france-services/oppose.njk', { pageTitle: "Enregistrer l'opposition", citizen, errors })
     }
     const r = await franceServices.oppose(req.actor!, personId)
@@ -122,13 +129,14 @@ export function franceServicesRoutes(services: Services): Router {
     const data = String(req.body.data ?? '')
     const errors = emptyErrors()
     if (data !== 'archive' && data !== 'delete') addError(errors, 'data', 'Choisissez ce que deviennent les données de la personne', 'data')
-    if (req.body.confirm !== 'yes') addError(errors, 'confirm', 'Cochez la case si la personne confirme qu’elle demande la fermeture de son profil')
+    if (req.body.confirm !== 'yes')
+      addError(errors, 'confirm', 'Cochez la case si la personne confirme qu’elle demande la fermeture de son profil')
     if (hasErrors(errors)) {
       const citizen = await franceServices.status(req.actor!, personId)
       return res.status(400).render('france-services/close.njk', { pageTitle: 'Fermer le profil', citizen, values: { data }, errors })
     }
     const r = await franceServices.close(req.actor!, personId, data === 'delete')
-    if (!r.ok) return refused(req, res, "Ce profil ne peut pas être fermé dans son état actuel.")
+    if (!r.ok) return refused(req, res, 'Ce profil ne peut pas être fermé dans son état actuel.')
     res.redirect(303, `${BASE}/recus/${r.actionId}`)
   })
 
@@ -138,7 +146,13 @@ export function franceServicesRoutes(services: Services): Router {
     if (!personId) return
     const r = await franceServices.sendNewCode(req.actor!, personId)
     if (!r.ok) {
-      return refused(req, res, r.reason === 'too_soon' ? 'Un code vient d’être envoyé. Attendez 30 secondes avant d’en demander un autre.' : "Un nouveau code ne peut pas être envoyé : le profil est déjà activé ou fermé.")
+      return refused(
+        req,
+        res,
+        r.reason === 'too_soon'
+          ? 'Un code vient d’être envoyé. Attendez 30 secondes avant d’en demander un autre.'
+          : 'Un nouveau code ne peut pas être envoyé : le profil est déjà activé ou fermé.',
+      )
     }
     res.redirect(303, `${BASE}/recus/${r.actionId}`)
   })

@@ -89,7 +89,14 @@ export function createFranceServicesService(deps: {
     return reference
   }
 
-  async function saveAction(trx: Knex.Transaction, actor: Actor, person: CitizenRow, kind: CounterActionKind, reference: string, details: Record<string, unknown> = {}): Promise<CounterActionRow> {
+  async function saveAction(
+    trx: Knex.Transaction,
+    actor: Actor,
+    person: CitizenRow,
+    kind: CounterActionKind,
+    reference: string,
+    details: Record<string, unknown> = {},
+  ): Promise<CounterActionRow> {
     return repo.insertAction(trx, {
       reference,
       kind,
@@ -124,7 +131,13 @@ export function createFranceServicesService(deps: {
         return { ok: false }
       }
       await db.transaction((trx) =>
-        activity.record(trx, actor, { action: 'france_services.identified', subjectPersonId: p.id, objectType: 'space', objectId: p.id, details: { label: label(actor), identityDocumentChecked: true } }),
+        activity.record(trx, actor, {
+          action: 'france_services.identified',
+          subjectPersonId: p.id,
+          objectType: 'space',
+          objectId: p.id,
+          details: { label: label(actor), identityDocumentChecked: true },
+        }),
       )
       return { ok: true, personId: p.id }
     },
@@ -175,9 +188,20 @@ export function createFranceServicesService(deps: {
         if (h.state !== 'activated' && h.state !== 'auto_created') return { ok: false, reason: 'refused' } as const
         const p = await citizen(trx, personId)
         const until = deleteData ? deletionDueDate(today) : archiveUntil(today)
-        await spacesRepository.setSpace(trx, h.id, { state: 'closed', closed_at: trx.fn.now(), archive_until: archiveUntil(today), deletion_requested_at: deleteData ? trx.fn.now() : null })
+        await spacesRepository.setSpace(trx, h.id, {
+          state: 'closed',
+          closed_at: trx.fn.now(),
+          archive_until: archiveUntil(today),
+          deletion_requested_at: deleteData ? trx.fn.now() : null,
+        })
         const reference = await newActionReference(trx, 'FER')
-        await activity.record(trx, actor, { action: 'space.closed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { label: label(actor), reference, deletionRequested: deleteData } })
+        await activity.record(trx, actor, {
+          action: 'space.closed',
+          subjectPersonId: h.id,
+          objectType: 'space',
+          objectId: h.id,
+          details: { label: label(actor), reference, deletionRequested: deleteData },
+        })
         const row = await saveAction(trx, actor, p, 'closure', reference, { deletionRequested: deleteData, until })
         const to = h.account_email ?? h.email
         if (to) {
@@ -215,8 +239,16 @@ export function createFranceServicesService(deps: {
         const issued = await codes.issue(trx, p, actor, { reason: 'counter' })
         if (!issued.ok) return { ok: false, reason: 'too_soon' } as const
         const reference = await newActionReference(trx, 'COD')
-        await activity.record(trx, actor, { action: 'france_services.new_code', subjectPersonId: p.id, objectType: 'provisional_code', details: { label: label(actor), reference, channel: issued.channel } })
-        const row = await saveAction(trx, actor, p, 'new_code', reference, { channel: issued.channel, expiresAt: issued.expiresAt.toISOString() })
+        await activity.record(trx, actor, {
+          action: 'france_services.new_code',
+          subjectPersonId: p.id,
+          objectType: 'provisional_code',
+          details: { label: label(actor), reference, channel: issued.channel },
+        })
+        const row = await saveAction(trx, actor, p, 'new_code', reference, {
+          channel: issued.channel,
+          expiresAt: issued.expiresAt.toISOString(),
+        })
         return { ok: true, actionId: row.id } as const
       })
     },
@@ -227,7 +259,13 @@ export function createFranceServicesService(deps: {
       if (!personId) return
       await citizen(db, personId)
       await db.transaction((trx) =>
-        activity.record(trx, actor, { action: 'france_services.assisted_session', subjectPersonId: personId, objectType: 'space', objectId: personId, details: { label: label(actor) } }),
+        activity.record(trx, actor, {
+          action: 'france_services.assisted_session',
+          subjectPersonId: personId,
+          objectType: 'space',
+          objectId: personId,
+          details: { label: label(actor) },
+        }),
       )
     },
 
@@ -237,7 +275,16 @@ export function createFranceServicesService(deps: {
       if (!/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError()
       const row = await repo.findAction(db, id)
       if (!row || row.organisation !== actor.organisation) throw new NotFoundError()
-      return { id: row.id, reference: row.reference, kind: row.kind, name: name(row), agentName: row.agent_name, organisation: row.organisation, createdAt: row.created_at, details: row.details }
+      return {
+        id: row.id,
+        reference: row.reference,
+        kind: row.kind,
+        name: name(row),
+        agentName: row.agent_name,
+        organisation: row.organisation,
+        createdAt: row.created_at,
+        details: row.details,
+      }
     },
   }
 }

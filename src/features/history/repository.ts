@@ -88,7 +88,9 @@ export const activityRepository = {
 
   /** All rows in chain order, streamed (the table may hold millions of rows). */
   streamAll(db: Knex) {
-    return db('activity_log').orderBy([{ column: 'chain_key' }, { column: 'seq' }]).stream() as AsyncIterable<ActivityRow>
+    return db('activity_log')
+      .orderBy([{ column: 'chain_key' }, { column: 'seq' }])
+      .stream() as AsyncIterable<ActivityRow>
   },
 
   async saveVerification(db: Knex, result: { ok: boolean; rows: number; chains: number; firstBreak: unknown }): Promise<void> {

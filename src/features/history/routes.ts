@@ -31,7 +31,13 @@ export function historyRoutes(services: Services): Router {
     const { query, page } = readHistoryQuery(req.query)
     const result = await services.history.list(req.actor!, personId, query, page)
     const link = (over: Record<string, string>) => {
-      const p = new URLSearchParams({ onglet: query.tab === 'others' ? 'autres' : 'moi', periode: query.period, ...(query.actorType ? { acteur: query.actorType } : {}), ...(query.emergencyOnly ? { urgence: 'oui' } : {}), ...over })
+      const p = new URLSearchParams({
+        onglet: query.tab === 'others' ? 'autres' : 'moi',
+        periode: query.period,
+        ...(query.actorType ? { acteur: query.actorType } : {}),
+        ...(query.emergencyOnly ? { urgence: 'oui' } : {}),
+        ...over,
+      })
       return `/historique?${p.toString()}`
     }
     res.render('history/list.njk', {

@@ -53,7 +53,10 @@ export function createHistoryService(deps: { db: Knex; access: AccessFacts }) {
       // One more row than a page tells whether there is a next page, without counting millions of rows.
       const rows: HistoryEntry[] = await base
         .select('id', 'occurred_at', 'actor_role', 'actor_name', 'actor_organisation', 'action', 'object_type', 'emergency')
-        .orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .orderBy([
+          { column: 'occurred_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
         .limit(PER_PAGE + 1)
         .offset((page - 1) * PER_PAGE)
       return { rows: rows.slice(0, PER_PAGE), hasNext: rows.length > PER_PAGE, page }
@@ -67,7 +70,10 @@ export function createHistoryService(deps: { db: Knex; access: AccessFacts }) {
         .where({ subject_person_id: personId, actor_role: 'professional' })
         .whereIn('action', ['document.list', 'document.read', 'document.download', 'emergency.access', 'careteam.consent'])
         .select('id', 'occurred_at', 'actor_role', 'actor_name', 'actor_organisation', 'action', 'object_type', 'emergency')
-        .orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .orderBy([
+          { column: 'occurred_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
         .limit(limit)
     },
   }

@@ -7,11 +7,28 @@ import { actorStatement, type ActorRow } from '../account/repository'
 export const PROFESSIONAL_ACCESS_ACTIONS = ['document.list', 'document.read', 'document.download', 'emergency.access', 'careteam.consent']
 
 export interface PatientHomeRows {
-  children: { personId: string; firstNames: string; lastName: string; birthDate: string; since: string; representatives: number; pendingInvitations: number }[]
+  children: {
+    personId: string
+    firstNames: string
+    lastName: string
+    birthDate: string
+    since: string
+    representatives: number
+    pendingInvitations: number
+  }[]
   invitations: { id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: string }[]
   /** The subject's row for the access policy's facts (null when the person does not exist). */
   person: PersonFactsRow | null
-  lastAccesses: { id: number; occurred_at: string; actor_role: string; actor_name: string; actor_organisation: string | null; action: string; object_type: string | null; emergency: boolean }[]
+  lastAccesses: {
+    id: number
+    occurred_at: string
+    actor_role: string
+    actor_name: string
+    actor_organisation: string | null
+    action: string
+    object_type: string | null
+    emergency: boolean
+  }[]
 }
 
 /** The columns of the home page's statement; the arguments are SQL expressions ($n parameters or columns). */
@@ -50,13 +67,12 @@ function homeColumns(person: string, subject: string, withInvitations: string, a
  */
 export const homeRepository = {
   async patientHome(db: Knex, personId: string, subjectId: string, withInvitations: boolean, limit = 3): Promise<PatientHomeRows> {
-    const rows = await preparedQuery<PatientHomeRows>(db, 'home-patient', `SELECT ${homeColumns('$1', '$2', '$3::boolean', '$4::text[]', '$5::int')}`, [
-      personId,
-      subjectId,
-      withInvitations,
-      PROFESSIONAL_ACCESS_ACTIONS,
-      limit,
-    ])
+    const rows = await preparedQuery<PatientHomeRows>(
+      db,
+      'home-patient',
+      `SELECT ${homeColumns('$1', '$2', '$3::boolean', '$4::text[]', '$5::int')}`,
+      [personId, subjectId, withInvitations, PROFESSIONAL_ACCESS_ACTIONS, limit],
+    )
     return rows[0]
   },
 

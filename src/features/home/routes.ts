@@ -4,8 +4,12 @@ import { requireAgent, requireOperator, requirePatient, requireProfessional } fr
 import { NAVIGATION } from '../../navigation'
 
 const accessSentence = (action: string) =>
-  ({ 'emergency.access': 'a accédé à votre profil en urgence', 'careteam.consent': 'a déclaré votre consentement et rejoint votre équipe de soins', 'document.download': 'a téléchargé un de vos documents', 'document.read': 'a consulté un de vos documents' })[action] ??
-  'a consulté la liste de vos documents'
+  ({
+    'emergency.access': 'a accédé à votre profil en urgence',
+    'careteam.consent': 'a déclaré votre consentement et rejoint votre équipe de soins',
+    'document.download': 'a téléchargé un de vos documents',
+    'document.read': 'a consulté un de vos documents',
+  })[action] ?? 'a consulté la liste de vos documents'
 
 /** The home page of each kind of account, where sign-in lands. Features add their blocks. */
 export function homeRoutes(services: Services): Router {
@@ -31,12 +35,21 @@ export function homeRoutes(services: Services): Router {
     res.render('home/professional.njk', { pageTitle: 'Espace professionnel', sections: NAVIGATION.professional })
   })
   router.get('/france-services', requireAgent, (req, res) => {
-    res.render('home/agent.njk', { pageTitle: 'Espace France Services', sections: NAVIGATION.agent.filter((s) => s.href !== '/france-services'), organisation: req.actor!.organisation })
+    res.render('home/agent.njk', {
+      pageTitle: 'Espace France Services',
+      sections: NAVIGATION.agent.filter((s) => s.href !== '/france-services'),
+      organisation: req.actor!.organisation,
+    })
   })
   router.get('/back-office', requireOperator, async (_req, res) => {
     // Counts by state come from the figures summary (refreshed by a job), never from a scan of spaces.
     const [states, refreshedAt] = await Promise.all([services.figures.states(), services.figures.refreshedAt()])
-    res.render('home/operator.njk', { pageTitle: 'Espace Assurance Maladie', sections: NAVIGATION.operator.filter((s) => s.href !== '/back-office'), states, refreshedAt })
+    res.render('home/operator.njk', {
+      pageTitle: 'Espace Assurance Maladie',
+      sections: NAVIGATION.operator.filter((s) => s.href !== '/back-office'),
+      states,
+      refreshedAt,
+    })
   })
   return router
 }

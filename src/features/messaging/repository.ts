@@ -71,8 +71,15 @@ function unreadSub(q: Q, side: 'patient' | 'professional') {
 
 /** SQL only: conversations, messages, attachments (SPEC §9). */
 export const messagingRepository = {
-  async findPersonByIdentity(q: Q, nir: string, birthDate: string): Promise<{ id: string; last_name: string; first_names: string; state: string | null } | undefined> {
-    return q('insured_persons as p').leftJoin('spaces as s', 's.person_id', 'p.id').where({ 'p.nir': nir, 'p.birth_date': birthDate }).first('p.id', 'p.last_name', 'p.first_names', 's.state')
+  async findPersonByIdentity(
+    q: Q,
+    nir: string,
+    birthDate: string,
+  ): Promise<{ id: string; last_name: string; first_names: string; state: string | null } | undefined> {
+    return q('insured_persons as p')
+      .leftJoin('spaces as s', 's.person_id', 'p.id')
+      .where({ 'p.nir': nir, 'p.birth_date': birthDate })
+      .first('p.id', 'p.last_name', 'p.first_names', 's.state')
   },
 
   async findPerson(q: Q, id: string): Promise<{ id: string; last_name: string; first_names: string } | undefined> {
@@ -87,7 +94,10 @@ export const messagingRepository = {
     return query
   },
 
-  async insertConversation(q: Q, row: { person_id: string; professional_id: string; subject_sealed: Buffer; wrapped_key: Buffer }): Promise<string> {
+  async insertConversation(
+    q: Q,
+    row: { person_id: string; professional_id: string; subject_sealed: Buffer; wrapped_key: Buffer },
+  ): Promise<string> {
     const [r] = await q('conversations').insert(row).returning('id')
     return r.id
   },
@@ -96,13 +106,18 @@ export const messagingRepository = {
     await q('conversations').where({ id }).update(patch)
   },
 
-  async insertMessage(q: Q, row: { conversation_id: string; author_side: MessageSide; author_account_id: string | null; author_name: string; body_sealed: Buffer }): Promise<{ id: string; created_at: Date }> {
+  async insertMessage(
+    q: Q,
+    row: { conversation_id: string; author_side: MessageSide; author_account_id: string | null; author_name: string; body_sealed: Buffer },
+  ): Promise<{ id: string; created_at: Date }> {
     const [r] = await q('messages').insert(row).returning(['id', 'created_at'])
     return r
   },
 
   async messages(q: Q, conversationId: string): Promise<MessageRow[]> {
-    return q('messages').where({ conversation_id: conversationId }).orderBy([{ column: 'created_at' }, { column: 'id' }])
+    return q('messages')
+      .where({ conversation_id: conversationId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }])
   },
 
   async markRead(q: Q, conversationId: string, readerSide: 'patient' | 'professional', at: Date): Promise<number> {
@@ -119,7 +134,17 @@ export const messagingRepository = {
       .join('insured_persons as ip', 'ip.id', 'c.person_id')
       .where('c.person_id', personId)
       .orderBy('c.last_message_at', 'desc')
-      .select('c.*', 'p.title as pro_title', 'p.first_name as pro_first_name', 'p.last_name as pro_last_name', 'p.specialty as pro_specialty', 'p.establishment as pro_establishment', 'ip.first_names as patient_first_names', 'ip.last_name as patient_last_name', unreadSub(q, 'patient'))
+      .select(
+        'c.*',
+        'p.title as pro_title',
+        'p.first_name as pro_first_name',
+        'p.last_name as pro_last_name',
+        'p.specialty as pro_specialty',
+        'p.establishment as pro_establishment',
+        'ip.first_names as patient_first_names',
+        'ip.last_name as patient_last_name',
+        unreadSub(q, 'patient'),
+      )
     if (archived) query.whereNotNull('c.patient_archived_at')
     else query.whereNull('c.patient_archived_at')
     return (await query).map((r: ConversationListRow) => ({ ...r, unread: Number(r.unread) }))
@@ -133,38 +158,70 @@ export const messagingRepository = {
       .where('c.professional_id', professionalId)
       .orderBy('c.last_message_at', 'desc')
       .limit(200)
-      .select('c.*', 'p.title as pro_title', 'p.first_name as pro_first_name', 'p.last_name as pro_last_name', 'p.specialty as pro_specialty', 'p.establishment as pro_establishment', 'ip.first_names as patient_first_names', 'ip.last_name as patient_last_name', unreadSub(q, 'professional'))
+      .select(
+        'c.*',
+        'p.title as pro_title',
+        'p.first_name as pro_first_name',
+        'p.last_name as pro_last_name',
+        'p.specialty as pro_specialty',
+        'p.establishment as pro_establishment',
+        'ip.first_names as patient_first_names',
+        'ip.last_name as patient_last_name',
+        unreadSub(q, 'professional'),
+      )
     if (archived) query.whereNotNull('c.professional_archived_at')
     else query.whereNull('c.professional_archived_at')
     return (await query).map((r: ConversationListRow) => ({ ...r, unread: Number(r.unread) }))
   },
 
   async unreadForPerson(q: Q, personId: string): Promise<number> {
-    const r = await q('messages as m').join('conversations as c', 'c.id', 'm.conversation_id').where({ 'c.person_id': personId, 'm.author_side': 'professional' }).whereNull('m.read_at').count({ n: '*' }).first()
+    const r = await q('messages as m')
+      .join('conversations as c', 'c.id', 'm.conversation_id')
+      .where({ 'c.person_id': personId, 'm.author_side': 'professional' })
+      .whereNull('m.read_at')
+      .count({ n: '*' })
+      .first()
     return Number(r?.n ?? 0)
   },
 
   async unreadForProfessional(q: Q, professionalId: string): Promise<number> {
-    const r = await q('messages as m').join('conversations as c', 'c.id', 'm.conversation_id').where('c.professional_id', professionalId).whereNot('m.author_side', 'professional').whereNull('m.read_at').count({ n: '*' }).first()
+    const r = await q('messages as m')
+      .join('conversations as c', 'c.id', 'm.conversation_id')
+      .where('c.professional_id', professionalId)
+      .whereNot('m.author_side', 'professional')
+      .whereNull('m.read_at')
+      .count({ n: '*' })
+      .first()
     return Number(r?.n ?? 0)
   },
 
   /** The latest open conversation between a space and a professional (to write again). */
   async openWith(q: Q, personId: string, professionalId: string): Promise<ConversationRow | undefined> {
     if (!isUuid(professionalId)) return undefined
-    return q('conversations').where({ person_id: personId, professional_id: professionalId, status: 'open' }).orderBy('last_message_at', 'desc').first()
+    return q('conversations')
+      .where({ person_id: personId, professional_id: professionalId, status: 'open' })
+      .orderBy('last_message_at', 'desc')
+      .first()
   },
 
   /** Professionals who wrote to this space and whose exchange is still open. */
-  async reachableProfessionals(q: Q, personId: string): Promise<{ id: string; title: string | null; first_name: string; last_name: string; specialty: string | null }[]> {
+  async reachableProfessionals(
+    q: Q,
+    personId: string,
+  ): Promise<{ id: string; title: string | null; first_name: string; last_name: string; specialty: string | null }[]> {
     return q('professionals as p')
       .whereIn('p.id', q('conversations').where({ person_id: personId, status: 'open' }).select('professional_id'))
       .orderBy([{ column: 'p.last_name' }, { column: 'p.first_name' }])
       .select('p.id', 'p.title', 'p.first_name', 'p.last_name', 'p.specialty')
   },
 
-  async insertAttachment(q: Q, row: { message_id: string; title: string; mime: string; file_name: string; wrapped_key: Buffer }): Promise<string> {
-    const [r] = await q('message_attachments').insert({ ...row, chunk_size: 0 }).returning('id')
+  async insertAttachment(
+    q: Q,
+    row: { message_id: string; title: string; mime: string; file_name: string; wrapped_key: Buffer },
+  ): Promise<string> {
+    const [r] = await q('message_attachments')
+      .insert({ ...row, chunk_size: 0 })
+      .returning('id')
     return r.id
   },
 
@@ -185,15 +242,27 @@ export const messagingRepository = {
 
   async savedDocuments(q: Q, personId: string, attachmentIds: string[]): Promise<Map<string, string | null>> {
     if (attachmentIds.length === 0) return new Map()
-    const rows = await q('message_attachment_saves').where({ person_id: personId }).whereIn('attachment_id', attachmentIds).select('attachment_id', 'document_id')
+    const rows = await q('message_attachment_saves')
+      .where({ person_id: personId })
+      .whereIn('attachment_id', attachmentIds)
+      .select('attachment_id', 'document_id')
     return new Map(rows.map((r: { attachment_id: string; document_id: string | null }) => [r.attachment_id, r.document_id]))
   },
 
   async recordSave(q: Q, attachmentId: string, personId: string, documentId: string): Promise<void> {
-    await q('message_attachment_saves').insert({ attachment_id: attachmentId, person_id: personId, document_id: documentId }).onConflict(['attachment_id', 'person_id']).merge({ document_id: documentId, saved_at: new Date() })
+    await q('message_attachment_saves')
+      .insert({ attachment_id: attachmentId, person_id: personId, document_id: documentId })
+      .onConflict(['attachment_id', 'person_id'])
+      .merge({ document_id: documentId, saved_at: new Date() })
   },
 
-  async professional(q: Q, id: string): Promise<{ id: string; title: string | null; first_name: string; last_name: string; specialty: string | null; establishment: string | null } | undefined> {
+  async professional(
+    q: Q,
+    id: string,
+  ): Promise<
+    | { id: string; title: string | null; first_name: string; last_name: string; specialty: string | null; establishment: string | null }
+    | undefined
+  > {
     return q('professionals').where({ id }).first('id', 'title', 'first_name', 'last_name', 'specialty', 'establishment')
   },
 

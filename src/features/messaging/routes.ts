@@ -2,7 +2,15 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { Services } from '../../services'
 import { requirePatient, requireProfessional } from '../../middleware/auth'
 import { MAX_DOCUMENT_BYTES } from '../../domain/documents'
-import { MAX_CLOSE_REASON_LENGTH, MAX_MESSAGE_LENGTH, MAX_SUBJECT_LENGTH, closeReasonError, messageError, normaliseMessage, subjectError } from '../../domain/messaging'
+import {
+  MAX_CLOSE_REASON_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MAX_SUBJECT_LENGTH,
+  closeReasonError,
+  messageError,
+  normaliseMessage,
+  subjectError,
+} from '../../domain/messaging'
 import { validateNir } from '../../domain/nir'
 import { readMultipart } from '../../infrastructure/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
@@ -10,12 +18,21 @@ import { REJECTION_MESSAGES, sendContent } from '../documents/routes'
 import type { AttachmentInput, SendRefusal, StartRefusal } from './service'
 
 const REFUSALS: Record<StartRefusal | SendRefusal, { field: string; text: string }> = {
-  ...(Object.fromEntries(Object.entries(REJECTION_MESSAGES).map(([k, text]) => [k, { field: 'attachment', text }])) as Record<keyof typeof REJECTION_MESSAGES, { field: string; text: string }>),
-  not_found: { field: 'nir', text: 'Aucun patient ne correspond à ce numéro de sécurité sociale, cette date de naissance et ce nom : vérifiez votre saisie' },
+  ...(Object.fromEntries(Object.entries(REJECTION_MESSAGES).map(([k, text]) => [k, { field: 'attachment', text }])) as Record<
+    keyof typeof REJECTION_MESSAGES,
+    { field: string; text: string }
+  >),
+  not_found: {
+    field: 'nir',
+    text: 'Aucun patient ne correspond à ce numéro de sécurité sociale, cette date de naissance et ce nom : vérifiez votre saisie',
+  },
   closed: { field: 'nir', text: 'Le profil Mon espace santé de ce patient est fermé : vous ne pouvez pas lui écrire' },
   opposed: { field: 'nir', text: "Ce patient s'est opposé à la création de son profil Mon espace santé : vous ne pouvez pas lui écrire" },
   not_created: { field: 'nir', text: "Le profil Mon espace santé de ce patient n'est pas encore créé : vous ne pouvez pas lui écrire" },
-  not_reachable: { field: 'professional', text: "Vous pouvez uniquement écrire à un professionnel de santé qui vous a déjà écrit et qui n'a pas clos l'échange" },
+  not_reachable: {
+    field: 'professional',
+    text: "Vous pouvez uniquement écrire à un professionnel de santé qui vous a déjà écrit et qui n'a pas clos l'échange",
+  },
 }
 
 const LIMITS = { message: MAX_MESSAGE_LENGTH, subject: MAX_SUBJECT_LENGTH, closeReason: MAX_CLOSE_REASON_LENGTH }
@@ -29,7 +46,11 @@ interface Outcome {
  * Reads a message form (multipart: `_csrf` first, then the fields, the optional file last) and
  * hands the fields and the file stream to `handle`, which validates and sends in one go.
  */
-async function messageForm(req: Request, services: Services, handle: (fields: Record<string, string>, attachment?: AttachmentInput) => Promise<Outcome>): Promise<{ fields: Record<string, string>; outcome: Outcome }> {
+async function messageForm(
+  req: Request,
+  services: Services,
+  handle: (fields: Record<string, string>, attachment?: AttachmentInput) => Promise<Outcome>,
+): Promise<{ fields: Record<string, string>; outcome: Outcome }> {
   let outcome: Outcome | undefined
   let fields: Record<string, string> = {}
   const parsed = await readMultipart(req, {
@@ -89,9 +110,20 @@ export function messagingRoutes(services: Services): Router {
   const { messaging } = services
 
   // Patient side: write again to a professional who already wrote; save an attachment into «Mes documents».
-  const writeForm = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
+  const writeForm = async (
+    req: Request,
+    res: Response,
+    status = 200,
+    extra: { errors?: FormErrors; values?: Record<string, string> } = {},
+  ) => {
     const reachable = await messaging.reachable(req.actor!)
-    res.status(status).render('messaging/write.njk', { pageTitle: 'Écrire à un professionnel de santé', reachable, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
+    res.status(status).render('messaging/write.njk', {
+      pageTitle: 'Écrire à un professionnel de santé',
+      reachable,
+      values: extra.values ?? {},
+      errors: extra.errors,
+      limits: LIMITS,
+    })
   }
   router.get('/messagerie/ecrire', requirePatient, (req, res) => writeForm(req, res))
   router.post('/messagerie/ecrire', requirePatient, async (req, res) => {
@@ -110,7 +142,12 @@ export function messagingRoutes(services: Services): Router {
 
   router.post('/messagerie/pieces-jointes/:id/enregistrer', requirePatient, async (req, res) => {
     const r = await messaging.saveToDocuments(req.actor!, String(req.params.id))
-    req.session.flash = { type: 'success', text: r.already ? 'Cette pièce jointe est déjà dans vos documents.' : 'La pièce jointe a été enregistrée dans vos documents (catégorie «\u00a0Autres documents\u00a0»).' }
+    req.session.flash = {
+      type: 'success',
+      text: r.already
+        ? 'Cette pièce jointe est déjà dans vos documents.'
+        : 'La pièce jointe a été enregistrée dans vos documents (catégorie «\u00a0Autres documents\u00a0»).',
+    }
     res.redirect(303, `/messagerie/${r.conversationId}`)
   })
 
@@ -122,9 +159,20 @@ export function messagingRoutes(services: Services): Router {
     const name = personId ? await messaging.patientName(personId) : undefined
     return personId && name ? { personId, name } : undefined
   }
-  const startForm = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
+  const startForm = async (
+    req: Request,
+    res: Response,
+    status = 200,
+    extra: { errors?: FormErrors; values?: Record<string, string> } = {},
+  ) => {
     const found = await foundPatient(req, extra.values?.patient ?? req.query.patient)
-    res.status(status).render('messaging/start.njk', { pageTitle: found ? `Écrire à ${found.name}` : 'Écrire à un patient', found, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
+    res.status(status).render('messaging/start.njk', {
+      pageTitle: found ? `Écrire à ${found.name}` : 'Écrire à un patient',
+      found,
+      values: extra.values ?? {},
+      errors: extra.errors,
+      limits: LIMITS,
+    })
   }
   router.get('/pro/messagerie/nouveau', requireProfessional, (req, res) => startForm(req, res))
   router.post('/pro/messagerie/nouveau', requireProfessional, async (req, res) => {
@@ -168,18 +216,33 @@ export function messagingRoutes(services: Services): Router {
     res.redirect(303, outcome.redirect!)
   })
 
-  const closeForm = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
+  const closeForm = async (
+    req: Request,
+    res: Response,
+    status = 200,
+    extra: { errors?: FormErrors; values?: Record<string, string> } = {},
+  ) => {
     const c = await messaging.read(req.actor!, String(req.params.id))
     if (!c.canClose) return res.redirect(303, `/pro/messagerie/${c.id}`)
-    res.status(status).render('messaging/close.njk', { pageTitle: 'Clore la conversation', c, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
+    res.status(status).render('messaging/close.njk', {
+      pageTitle: 'Clore la conversation',
+      c,
+      values: extra.values ?? {},
+      errors: extra.errors,
+      limits: LIMITS,
+    })
   }
   router.get('/pro/messagerie/:id/clore', requireProfessional, (req, res) => closeForm(req, res))
   router.post('/pro/messagerie/:id/clore', requireProfessional, async (req, res) => {
     const reason = normaliseMessage(req.body.reason)
     const error = closeReasonError(reason)
-    if (error) return closeForm(req, res, 400, { errors: addError(emptyErrors(), 'reason', error), values: { reason: req.body.reason ?? '' } })
+    if (error)
+      return closeForm(req, res, 400, { errors: addError(emptyErrors(), 'reason', error), values: { reason: req.body.reason ?? '' } })
     await messaging.close(req.actor!, String(req.params.id), reason)
-    req.session.flash = { type: 'success', text: 'La conversation est close. Le patient voit le motif ; un nouveau message de votre part la rouvrira.' }
+    req.session.flash = {
+      type: 'success',
+      text: 'La conversation est close. Le patient voit le motif ; un nouveau message de votre part la rouvrira.',
+    }
     res.redirect(303, `/pro/messagerie/${req.params.id}`)
   })
 
@@ -191,16 +254,36 @@ export function messagingRoutes(services: Services): Router {
     const inbox = (archived: boolean) => async (req: Request, res: Response) => {
       const conversations = await messaging.inbox(req.actor!, archived)
       const reachable = side === 'patient' && !archived ? await messaging.reachable(req.actor!) : []
-      res.render('messaging/inbox.njk', { pageTitle: archived ? 'Messages archivés' : 'Messagerie', base, side, archived, conversations, canWrite: reachable.length > 0 })
+      res.render('messaging/inbox.njk', {
+        pageTitle: archived ? 'Messages archivés' : 'Messagerie',
+        base,
+        side,
+        archived,
+        conversations,
+        canWrite: reachable.length > 0,
+      })
     }
     router.get(base, guard, inbox(false))
     router.get(`${base}/archives`, guard, inbox(true))
 
-    const showConversation = async (req: Request, res: Response, status = 200, extra: { errors?: FormErrors; values?: Record<string, string> } = {}) => {
+    const showConversation = async (
+      req: Request,
+      res: Response,
+      status = 200,
+      extra: { errors?: FormErrors; values?: Record<string, string> } = {},
+    ) => {
       const c = await messaging.read(req.actor!, String(req.params.id))
       // Reading marked messages as read: the count in the navigation follows at once.
       await applyBadge(services, req, res, true)
-      res.status(status).render('messaging/conversation.njk', { pageTitle: c.subject, base, side, c, values: extra.values ?? {}, errors: extra.errors, limits: LIMITS })
+      res.status(status).render('messaging/conversation.njk', {
+        pageTitle: c.subject,
+        base,
+        side,
+        c,
+        values: extra.values ?? {},
+        errors: extra.errors,
+        limits: LIMITS,
+      })
     }
 
     router.get(`${base}/pieces-jointes/:id`, guard, async (req, res) => {
@@ -225,10 +308,16 @@ export function messagingRoutes(services: Services): Router {
       res.redirect(303, outcome.redirect!)
     })
 
-    for (const [path, archived] of [['archiver', true], ['desarchiver', false]] as const) {
+    for (const [path, archived] of [
+      ['archiver', true],
+      ['desarchiver', false],
+    ] as const) {
       router.post(`${base}/:id/${path}`, guard, async (req, res) => {
         await messaging.setArchived(req.actor!, String(req.params.id), archived)
-        req.session.flash = { type: 'success', text: archived ? 'La conversation a été archivée.' : 'La conversation est de nouveau dans votre messagerie.' }
+        req.session.flash = {
+          type: 'success',
+          text: archived ? 'La conversation a été archivée.' : 'La conversation est de nouveau dans votre messagerie.',
+        }
         res.redirect(303, archived ? base : `${base}/${req.params.id}`)
       })
     }

@@ -12,7 +12,13 @@ import type { NotificationPrefsService } from '../account/notificationPrefs'
 import type { AccessFacts } from '../access/facts'
 import type { DocumentsService } from '../documents/service'
 import type { ActivityLog } from '../history/activity'
-import { conversationFacts, messagingRepository as repo, type AttachmentRow, type ConversationListRow, type ConversationRow } from './repository'
+import {
+  conversationFacts,
+  messagingRepository as repo,
+  type AttachmentRow,
+  type ConversationListRow,
+  type ConversationRow,
+} from './repository'
 
 export interface AttachmentInput {
   /** The file's bytes, streamed (never buffered whole). */
@@ -60,11 +66,17 @@ export interface MessageView {
   attachments: { id: string; title: string; mime: string; size: number; savedDocumentId?: string | null }[]
 }
 
-const proName = (p: { title: string | null; first_name: string; last_name: string }) => `${p.title ? `${p.title} ` : ''}${p.first_name} ${p.last_name}`
+const proName = (p: { title: string | null; first_name: string; last_name: string }) =>
+  `${p.title ? `${p.title} ` : ''}${p.first_name} ${p.last_name}`
 
 /** Compares surnames as people type them: case, accents, spaces and hyphens do not matter. */
 export function sameSurname(a: string, b: string): boolean {
-  const n = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z]/g, '').toLowerCase()
+  const n = (s: string) =>
+    s
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^A-Za-z]/g, '')
+      .toLowerCase()
   return n(a) !== '' && n(a) === n(b)
 }
 
@@ -104,7 +116,12 @@ export function createMessagingService(deps: {
   }
 
   /** A conversation the actor may at least read (404 otherwise: they may not know it exists). */
-  async function visible(trx: Knex | Knex.Transaction, actor: Actor, id: string, lock = false): Promise<{ conv: ConversationRow; facts: PolicyFacts }> {
+  async function visible(
+    trx: Knex | Knex.Transaction,
+    actor: Actor,
+    id: string,
+    lock = false,
+  ): Promise<{ conv: ConversationRow; facts: PolicyFacts }> {
     const conv = await repo.find(trx, id, { lock })
     if (!conv) throw new NotFoundError()
     // A patient sees the conversations of the profile they are looking at, nothing else.
@@ -138,10 +155,22 @@ export function createMessagingService(deps: {
     const inspector = new ContentInspector(att.fileName)
     const title = attachmentTitle(att.fileName)
     const { key, wrapped } = newDataKey(masterKey)
-    const id = await repo.insertAttachment(trx, { message_id: messageId, title, mime: 'application/octet-stream', file_name: 'piece-jointe', wrapped_key: wrapped })
+    const id = await repo.insertAttachment(trx, {
+      message_id: messageId,
+      title,
+      mime: 'application/octet-stream',
+      file_name: 'piece-jointe',
+      wrapped_key: wrapped,
+    })
     const written = await store.write(trx, id, key, att.stream, inspector.inspect)
     const mime = inspector.finish(written.size)
-    await repo.updateAttachment(trx, id, { mime, size_bytes: written.size, chunk_count: written.chunks, chunk_size: written.chunkSize, file_name: safeFileName(documentTitleFromAttachment(title, 80), mime) })
+    await repo.updateAttachment(trx, id, {
+      mime,
+      size_bytes: written.size,
+      chunk_count: written.chunks,
+      chunk_size: written.chunkSize,
+      file_name: safeFileName(documentTitleFromAttachment(title, 80), mime),
+    })
     return id
   }
 
@@ -153,7 +182,10 @@ export function createMessagingService(deps: {
       to = (await Promise.all(reps.map((p) => notificationPrefs.recipient(p, 'new_message')))).filter((a): a is string => !!a)
     }
     const subject = kind === 'new-message' ? 'Vous avez reçu un message' : 'Une conversation de votre messagerie a été close'
-    const what = kind === 'new-message' ? 'Vous avez reçu un message dans la messagerie sécurisée de Mon espace santé.' : 'Un professionnel de santé a clos une conversation de votre messagerie sécurisée.'
+    const what =
+      kind === 'new-message'
+        ? 'Vous avez reçu un message dans la messagerie sécurisée de Mon espace santé.'
+        : 'Un professionnel de santé a clos une conversation de votre messagerie sécurisée.'
     for (const address of new Set(to)) {
       await notifier.email(trx, {
         to: address,
@@ -176,7 +208,15 @@ export function createMessagingService(deps: {
   }
 
   /** Adds a message to a conversation (policy already checked 'create'), reopening or un-archiving as needed. */
-  async function addMessage(trx: Knex.Transaction, actor: Actor, conv: ConversationRow, facts: PolicyFacts, body: string, attachment?: AttachmentInput, action = 'message.send'): Promise<string> {
+  async function addMessage(
+    trx: Knex.Transaction,
+    actor: Actor,
+    conv: ConversationRow,
+    facts: PolicyFacts,
+    body: string,
+    attachment?: AttachmentInput,
+    action = 'message.send',
+  ): Promise<string> {
     const side = sideOf(facts)
     const key = keyOf(conv)
     const msg = await repo.insertMessage(trx, {
@@ -233,7 +273,11 @@ export function createMessagingService(deps: {
     }
   }
 
-  async function startWith(actor: Actor, input: StartContent, find: (trx: Knex.Transaction) => Promise<{ id: string; first_names: string; last_name: string } | undefined>) {
+  async function startWith(
+    actor: Actor,
+    input: StartContent,
+    find: (trx: Knex.Transaction) => Promise<{ id: string; first_names: string; last_name: string } | undefined>,
+  ) {
     if (actor.kind !== 'professional') throw new ForbiddenError()
     return refusing(() =>
       db.transaction(async (trx) => {
@@ -246,7 +290,12 @@ export function createMessagingService(deps: {
         enforce(actor, 'create', { type: 'message' }, facts)
         if (facts.relation.kind !== 'professional') throw new ForbiddenError()
         const { key, wrapped } = newDataKey(masterKey)
-        const id = await repo.insertConversation(trx, { person_id: person.id, professional_id: facts.relation.professionalId, subject_sealed: seal(key, input.subject), wrapped_key: wrapped })
+        const id = await repo.insertConversation(trx, {
+          person_id: person.id,
+          professional_id: facts.relation.professionalId,
+          subject_sealed: seal(key, input.subject),
+          wrapped_key: wrapped,
+        })
         const conv = (await repo.find(trx, id))!
         await addMessage(trx, actor, conv, facts, input.body, input.attachment, 'message.start')
         return { conversationId: id, patient: `${person.first_names} ${person.last_name}` }
@@ -330,7 +379,8 @@ export function createMessagingService(deps: {
         if (actor.kind !== 'patient' || !personId) throw new ForbiddenError()
         const facts = await factsOrNotFound(trx, actor, personId)
         enforce(actor, 'list', { type: 'message' }, facts)
-        if (someoneElse(facts)) await activity.record(trx, actor, { action: 'message.list', subjectPersonId: personId, objectType: 'conversations' })
+        if (someoneElse(facts))
+          await activity.record(trx, actor, { action: 'message.list', subjectPersonId: personId, objectType: 'conversations' })
         return (await repo.listForPerson(trx, personId, archived)).map((r) => summary(r, 'patient'))
       })
     },
@@ -350,11 +400,27 @@ export function createMessagingService(deps: {
         const side = sideOf(facts) === 'professional' ? 'professional' : 'patient'
         const key = keyOf(conv)
         const rows = await repo.messages(trx, conv.id)
-        const atts = await repo.attachments(trx, rows.map((m) => m.id))
-        const saved = side === 'patient' ? await repo.savedDocuments(trx, conv.person_id, atts.map((a) => a.id)) : new Map<string, string | null>()
+        const atts = await repo.attachments(
+          trx,
+          rows.map((m) => m.id),
+        )
+        const saved =
+          side === 'patient'
+            ? await repo.savedDocuments(
+                trx,
+                conv.person_id,
+                atts.map((a) => a.id),
+              )
+            : new Map<string, string | null>()
         await repo.markRead(trx, conv.id, side, new Date())
         if (someoneElse(facts)) {
-          await activity.record(trx, actor, { action: 'message.read', subjectPersonId: conv.person_id, objectType: 'conversation', objectId: conv.id, emergency: isEmergencyAccess(facts) })
+          await activity.record(trx, actor, {
+            action: 'message.read',
+            subjectPersonId: conv.person_id,
+            objectType: 'conversation',
+            objectId: conv.id,
+            emergency: isEmergencyAccess(facts),
+          })
         }
         const pro = await repo.professional(trx, conv.professional_id)
         const person = await trx('insured_persons').where({ id: conv.person_id }).first('first_names', 'last_name')
@@ -368,7 +434,13 @@ export function createMessagingService(deps: {
           createdAt: m.created_at,
           attachments: atts
             .filter((a) => a.message_id === m.id)
-            .map((a) => ({ id: a.id, title: a.title, mime: a.mime, size: Number(a.size_bytes), savedDocumentId: saved.has(a.id) ? saved.get(a.id) : undefined })),
+            .map((a) => ({
+              id: a.id,
+              title: a.title,
+              mime: a.mime,
+              size: Number(a.size_bytes),
+              savedDocumentId: saved.has(a.id) ? saved.get(a.id) : undefined,
+            })),
         }))
         return {
           id: conv.id,
@@ -382,7 +454,10 @@ export function createMessagingService(deps: {
           patient: person ? `${person.first_names} ${person.last_name}` : '',
           messages,
           canReply: decide(actor, 'create', { type: 'message', conversation: cf }, facts).allowed,
-          canClose: side === 'professional' && conv.status === 'open' && decide(actor, 'update', { type: 'message', conversation: cf }, facts).allowed,
+          canClose:
+            side === 'professional' &&
+            conv.status === 'open' &&
+            decide(actor, 'update', { type: 'message', conversation: cf }, facts).allowed,
           canArchive: decide(actor, 'update', { type: 'message', conversation: cf }, facts).allowed,
           canSave: side === 'patient' && decide(actor, 'create', { type: 'document' }, facts).allowed,
           canDownload: decide(actor, 'download', { type: 'message', conversation: cf }, facts).allowed,
@@ -398,7 +473,12 @@ export function createMessagingService(deps: {
         enforce(actor, 'update', { type: 'message', conversation: conversationFacts(conv) }, facts)
         if (conv.status === 'closed') return
         await repo.updateConversation(trx, conv.id, { status: 'closed', closed_at: new Date(), close_reason: reason })
-        await activity.record(trx, actor, { action: 'message.close', subjectPersonId: conv.person_id, objectType: 'conversation', objectId: conv.id })
+        await activity.record(trx, actor, {
+          action: 'message.close',
+          subjectPersonId: conv.person_id,
+          objectType: 'conversation',
+          objectId: conv.id,
+        })
         await tellPatient(trx, conv.person_id, 'conversation-closed')
       })
     },
@@ -411,7 +491,12 @@ export function createMessagingService(deps: {
         const column = facts.relation.kind === 'professional' ? 'professional_archived_at' : 'patient_archived_at'
         await repo.updateConversation(trx, conv.id, { [column]: archived ? new Date() : null })
         if (someoneElse(facts) && facts.relation.kind !== 'professional') {
-          await activity.record(trx, actor, { action: archived ? 'message.archive' : 'message.unarchive', subjectPersonId: conv.person_id, objectType: 'conversation', objectId: conv.id })
+          await activity.record(trx, actor, {
+            action: archived ? 'message.archive' : 'message.unarchive',
+            subjectPersonId: conv.person_id,
+            objectType: 'conversation',
+            objectId: conv.id,
+          })
         }
       })
     },
@@ -424,7 +509,12 @@ export function createMessagingService(deps: {
         const { conv, facts } = await visible(trx, actor, att.conversation_id)
         enforce(actor, 'download', { type: 'message', conversation: conversationFacts(conv) }, facts)
         if (someoneElse(facts)) {
-          await activity.record(trx, actor, { action: 'message.attachment.download', subjectPersonId: conv.person_id, objectType: 'message_attachment', objectId: att.id })
+          await activity.record(trx, actor, {
+            action: 'message.attachment.download',
+            subjectPersonId: conv.person_id,
+            objectType: 'message_attachment',
+            objectId: att.id,
+          })
         }
         return att
       })
@@ -452,7 +542,13 @@ export function createMessagingService(deps: {
           notify: false,
         })
         await repo.recordSave(trx, att.id, conv.person_id, doc.id)
-        await activity.record(trx, actor, { action: 'message.attachment.save', subjectPersonId: conv.person_id, objectType: 'message_attachment', objectId: att.id, details: { document: doc.id } })
+        await activity.record(trx, actor, {
+          action: 'message.attachment.save',
+          subjectPersonId: conv.person_id,
+          objectType: 'message_attachment',
+          objectId: att.id,
+          details: { document: doc.id },
+        })
         return { documentId: doc.id, conversationId: conv.id, already: false }
       })
     },

@@ -35,7 +35,10 @@ export function oppositionRoutes(services: Services): Router {
       addError(errors, 'code', MISMATCH_MESSAGE)
       return again()
     }
-    if (r.kind === 'refused') return res.status(400).render('opposition/refused.njk', { pageTitle: TITLE, reason: r.reason, opposedAt: r.opposedAt, reference: r.reference })
+    if (r.kind === 'refused')
+      return res
+        .status(400)
+        .render('opposition/refused.njk', { pageTitle: TITLE, reason: r.reason, opposedAt: r.opposedAt, reference: r.reference })
     if (r.kind !== 'ok') return res.status(400).render('activation/code-invalid.njk', { pageTitle: TITLE, reason: r.kind })
     setJourney(req, 'opposition', { personId: r.personId, codeId: r.codeId, deadline: r.deadline.toISOString() })
     res.redirect(303, '/opposition/confirmation')
@@ -51,7 +54,11 @@ export function oppositionRoutes(services: Services): Router {
     const p = pending(req)
     if (!p) return res.redirect(303, '/opposition')
     if (req.body.confirm !== 'yes') {
-      const errors = addError(emptyErrors(), 'confirm', "Cochez la case pour confirmer votre opposition, ou revenez à l'accueil si vous ne souhaitez pas vous opposer")
+      const errors = addError(
+        emptyErrors(),
+        'confirm',
+        "Cochez la case pour confirmer votre opposition, ou revenez à l'accueil si vous ne souhaitez pas vous opposer",
+      )
       return res.status(400).render('opposition/confirm.njk', { pageTitle: 'Confirmer mon opposition', deadline: p.deadline, errors })
     }
     const r = await opposition.oppose(p.personId, p.codeId)

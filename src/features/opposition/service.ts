@@ -26,16 +26,35 @@ export interface OppositionReceipt {
  * `opposed`, a receipt with a reference, an e-mail (or a letter without e-mail). Possible until the
  * space is auto-created; the person may later ask for a new code and activate.
  */
-export function createOppositionService(deps: { db: Knex; notifier: Notifier; activity: ActivityLog; codes: CodeService; holder: HolderCheckService; masterKey: Buffer; publicUrl: string }) {
+export function createOppositionService(deps: {
+  db: Knex
+  notifier: Notifier
+  activity: ActivityLog
+  codes: CodeService
+  holder: HolderCheckService
+  masterKey: Buffer
+  publicUrl: string
+}) {
   const { db, notifier, activity, codes, holder } = deps
 
   /** The opposition itself: state, reference, history row, e-mail or letter. The caller holds the space's lock. */
-  async function record(trx: Knex.Transaction, h: HolderRow, actor: Actor, details: Record<string, unknown> = {}): Promise<OppositionReceipt> {
+  async function record(
+    trx: Knex.Transaction,
+    h: HolderRow,
+    actor: Actor,
+    details: Record<string, unknown> = {},
+  ): Promise<OppositionReceipt> {
     let reference = newReference('OPP')
     while (await trx('spaces').where({ opposition_reference: reference }).first('person_id')) reference = newReference('OPP')
     const now = new Date()
     await spacesRepository.setSpace(trx, h.id, { state: 'opposed', opposed_at: now, opposition_reference: reference })
-    await activity.record(trx, actor, { action: 'space.opposed', subjectPersonId: h.id, objectType: 'space', objectId: h.id, details: { reference, ...details } })
+    await activity.record(trx, actor, {
+      action: 'space.opposed',
+      subjectPersonId: h.id,
+      objectType: 'space',
+      objectId: h.id,
+      details: { reference, ...details },
+    })
     const channel = h.email ? 'email' : 'post'
     const when = frenchDate(now)
     if (h.email) {
@@ -49,7 +68,7 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
           `Nous avons bien enregistré, le ${when}, votre opposition à la création de votre profil Mon espace santé.`,
           `Référence : ${reference}`,
           '',
-          'Votre profil ne sera pas créé. Si vous changez d\'avis, vous pourrez demander un nouveau code provisoire et activer votre profil :',
+          "Votre profil ne sera pas créé. Si vous changez d'avis, vous pourrez demander un nouveau code provisoire et activer votre profil :",
           `${deps.publicUrl}/nouveau-code`,
           '',
           'Mon espace santé – Assurance Maladie',
@@ -59,7 +78,13 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
       await trx('letters').insert({
         person_id: h.id,
         kind: 'opposition_receipt',
-        address: JSON.stringify({ name: displayName(h), line1: h.address_line1, line2: h.address_line2, postcode: h.postcode, city: h.city }),
+        address: JSON.stringify({
+          name: displayName(h),
+          line1: h.address_line1,
+          line2: h.address_line2,
+          postcode: h.postcode,
+          city: h.city,
+        }),
         sealed_payload: seal(deps.masterKey, JSON.stringify({ reference, opposedAt: now.toISOString() })),
       })
     }
@@ -78,7 +103,10 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
       return { kind: 'ok', personId: h.id, codeId: checked.code.id, deadline: d.deadline }
     },
 
-    async oppose(personId: string, codeId: number): Promise<{ ok: true; receipt: OppositionReceipt } | { ok: false; reason: 'code_gone' | 'refused' }> {
+    async oppose(
+      personId: string,
+      codeId: number,
+    ): Promise<{ ok: true; receipt: OppositionReceipt } | { ok: false; reason: 'code_gone' | 'refused' }> {
       return db.transaction(async (trx) => {
         const h = await spacesRepository.findById(trx, personId, { lock: true })
         if (!h || !canOppose(h).ok) return { ok: false, reason: 'refused' } as const
@@ -93,7 +121,14 @@ export function createOppositionService(deps: { db: Knex; notifier: Notifier; ac
      * of the provisional code: same rules, same receipt; the code still in force is voided; the history
      * row names the actor (an operator or an agent) with `details`.
      */
-    async opposeFor(trx: Knex.Transaction, actor: Actor, personId: string, details: Record<string, unknown>): Promise<{ ok: true; receipt: OppositionReceipt } | { ok: false; reason: Exclude<OppositionDecision, { ok: true }>['reason'] | 'unknown' }> {
+    async opposeFor(
+      trx: Knex.Transaction,
+      actor: Actor,
+      personId: string,
+      details: Record<string, unknown>,
+    ): Promise<
+      { ok: true; receipt: OppositionReceipt } | { ok: false; reason: Exclude<OppositionDecision, { ok: true }>['reason'] | 'unknown' }
+    > {
       const h = await spacesRepository.findById(trx, personId, { lock: true })
       if (!h) return { ok: false, reason: 'unknown' } as const
       const d = canOppose(h)

@@ -24,7 +24,12 @@ export interface FoundPatient {
 
 /** Surnames compared without case, accents, spaces or hyphens. */
 export function sameSurname(a: string, b: string): boolean {
-  const n = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z]/g, '').toLowerCase()
+  const n = (s: string) =>
+    s
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^A-Za-z]/g, '')
+      .toLowerCase()
   return n(a) !== '' && n(a) === n(b)
 }
 
@@ -35,7 +40,15 @@ export type AccessDeclaration = { ok: true; emergency: boolean } | { ok: false; 
  * declare the patient's consent (joins the care team) or an emergency access, with clear refusals.
  * What the professional then sees is decided by the access policy in the documents service.
  */
-export function createProPortalService(deps: { db: Knex; access: AccessFacts; activity: ActivityLog; notifier: Notifier; notificationPrefs: NotificationPrefsService; limiter: Limiter; publicUrl: string }) {
+export function createProPortalService(deps: {
+  db: Knex
+  access: AccessFacts
+  activity: ActivityLog
+  notifier: Notifier
+  notificationPrefs: NotificationPrefsService
+  limiter: Limiter
+  publicUrl: string
+}) {
   const { db, access, activity, notifier, notificationPrefs } = deps
 
   async function facts(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Promise<PolicyFacts> {
@@ -68,7 +81,10 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
         canReadReimbursements: can(actor, 'read', { type: 'reimbursements' }, f),
         refusal: professionalRefusal(f, 'consent'),
         emergencyKind: r.kind === 'professional' ? (r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG') : 'BTG',
-        emergencyRefusal: professionalRefusal(f, r.kind === 'professional' && r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG'),
+        emergencyRefusal: professionalRefusal(
+          f,
+          r.kind === 'professional' && r.samuRegulator && f.settings.emergencyEtreat ? 'ETREAT' : 'BTG',
+        ),
         isMinor: false,
       }
     },
@@ -86,7 +102,12 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
           .insert({ person_id: personId, professional_id: r.professionalId, listed: true, consent_at: now })
           .onConflict(['person_id', 'professional_id'])
           .merge({ listed: true, consent_at: now })
-        await activity.record(trx, actor, { action: 'careteam.consent', subjectPersonId: personId, objectType: 'professional', objectId: r.professionalId })
+        await activity.record(trx, actor, {
+          action: 'careteam.consent',
+          subjectPersonId: personId,
+          objectType: 'professional',
+          objectId: r.professionalId,
+        })
         const to = await notificationPrefs.recipient(personId, 'professional_access')
         if (to) {
           await notifier.email(trx, {
@@ -110,9 +131,22 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
         if (refusal) return { ok: false, reason: refusal }
         if (r.kind !== 'professional') return { ok: false, reason: 'blocked' }
         const now = new Date()
-        await trx('emergency_accesses').insert({ person_id: personId, professional_id: r.professionalId, kind, reason, started_at: now, expires_at: new Date(now.getTime() + EMERGENCY_HOURS * 3600 * 1000) })
+        await trx('emergency_accesses').insert({
+          person_id: personId,
+          professional_id: r.professionalId,
+          kind,
+          reason,
+          started_at: now,
+          expires_at: new Date(now.getTime() + EMERGENCY_HOURS * 3600 * 1000),
+        })
         // The reason is the professional's words about the patient's health: kept in the access row, not in the log.
-        await activity.record(trx, actor, { action: 'emergency.access', subjectPersonId: personId, objectType: 'emergency', objectId: kind, emergency: true })
+        await activity.record(trx, actor, {
+          action: 'emergency.access',
+          subjectPersonId: personId,
+          objectType: 'emergency',
+          objectId: kind,
+          emergency: true,
+        })
         const to = await notificationPrefs.recipient(personId, 'emergency_access')
         if (to) {
           await notifier.email(trx, {
@@ -147,7 +181,9 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
           await trx('documents').where({ id: d.id }).update({ held_reminder_sent_at: now })
           const to = await notificationPrefs.recipient(d.person_id, 'new_document')
           // A child's legal representatives are told as well (never of a document hidden from them).
-          const representatives = d.invisible_to_representatives ? [] : await notificationPrefs.representativeRecipients(d.person_id, 'new_document')
+          const representatives = d.invisible_to_representatives
+            ? []
+            : await notificationPrefs.representativeRecipients(d.person_id, 'new_document')
           for (const rep of representatives) {
             await notifier.email(trx, {
               to: rep,
@@ -166,11 +202,24 @@ export function createProPortalService(deps: { db: Knex; access: AccessFacts; ac
           }
           reminded++
         }
-        const toRelease = await trx('documents').whereNotNull('held_until').whereNull('held_released_at').where('held_until', '<=', now).forUpdate().skipLocked().select('id', 'person_id', 'held_until', 'invisible_to_representatives')
+        const toRelease = await trx('documents')
+          .whereNotNull('held_until')
+          .whereNull('held_released_at')
+          .where('held_until', '<=', now)
+          .forUpdate()
+          .skipLocked()
+          .select('id', 'person_id', 'held_until', 'invisible_to_representatives')
         for (const d of toRelease) {
           await trx('documents').where({ id: d.id }).update({ held_released_at: d.held_until })
-          await activity.record(trx, SYSTEM_ACTOR, { action: 'document.hold_released', subjectPersonId: d.person_id, objectType: 'document', objectId: d.id })
-          const representatives = d.invisible_to_representatives ? [] : await notificationPrefs.representativeRecipients(d.person_id, 'new_document')
+          await activity.record(trx, SYSTEM_ACTOR, {
+            action: 'document.hold_released',
+            subjectPersonId: d.person_id,
+            objectType: 'document',
+            objectId: d.id,
+          })
+          const representatives = d.invisible_to_representatives
+            ? []
+            : await notificationPrefs.representativeRecipients(d.person_id, 'new_document')
           for (const rep of representatives) {
             await notifier.email(trx, {
               to: rep,

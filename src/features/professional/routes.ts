@@ -2,7 +2,16 @@ import { Router, type Request } from 'express'
 import type { Services } from '../../services'
 import { requireProfessional } from '../../middleware/auth'
 import type { ProfessionalRefusal } from '../../domain/accessPolicy'
-import { HOLD_DAYS, MAX_DOCUMENT_BYTES, MAX_TITLE_LENGTH, MIME_LABEL, PATIENT_CATEGORIES, categoryLabel, isPatientCategory, type DocumentMime } from '../../domain/documents'
+import {
+  HOLD_DAYS,
+  MAX_DOCUMENT_BYTES,
+  MAX_TITLE_LENGTH,
+  MIME_LABEL,
+  PATIENT_CATEGORIES,
+  categoryLabel,
+  isPatientCategory,
+  type DocumentMime,
+} from '../../domain/documents'
 import { readMultipart } from '../../infrastructure/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { ForbiddenError, NotFoundError } from '../../errors'
@@ -20,10 +29,12 @@ export const REFUSALS: Record<ProfessionalRefusal, string> = {
 
 const REIMBURSEMENT_REFUSALS: Record<'hidden' | 'no_access', string> = {
   hidden: 'Ce patient a choisi de masquer ses remboursements aux professionnels de santé : vous ne pouvez pas les consulter.',
-  no_access: "Vous n'avez pas accès au profil de ce patient : vous ne pouvez pas consulter ses remboursements. Déclarez d'abord votre accès depuis la page du patient.",
+  no_access:
+    "Vous n'avez pas accès au profil de ce patient : vous ne pouvez pas consulter ses remboursements. Déclarez d'abord votre accès depuis la page du patient.",
 }
 
-const NOT_FOUND = 'Aucun patient ne correspond à ces trois informations. Vérifiez le numéro de sécurité sociale, la date de naissance et le nom.'
+const NOT_FOUND =
+  'Aucun patient ne correspond à ces trois informations. Vérifiez le numéro de sécurité sociale, la date de naissance et le nom.'
 
 /** The professional portal: find a patient (all three identifiers), declare access, documents per the policy, file a document. */
 export function professionalRoutes(services: Services): Router {
@@ -45,7 +56,11 @@ export function professionalRoutes(services: Services): Router {
     const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
     const lastName = String(req.body.lastName ?? '').trim()
     if (!lastName) addError(errors, 'lastName', 'Saisissez le nom de naissance ou le nom d’usage du patient')
-    const values = { nir: String(req.body.nir ?? '').slice(0, 40), birthDate: dateParts(req.body, 'birthDate'), lastName: lastName.slice(0, 100) }
+    const values = {
+      nir: String(req.body.nir ?? '').slice(0, 40),
+      birthDate: dateParts(req.body, 'birthDate'),
+      lastName: lastName.slice(0, 100),
+    }
     const again = () => res.status(400).render('professional/find.njk', { pageTitle: 'Trouver un patient', values, errors })
     if (hasErrors(errors)) return again()
     const found = await proPortal.findPatient(req.actor!, { nir: nir!, birthDate: birthDate!, lastName })
@@ -87,14 +102,24 @@ export function professionalRoutes(services: Services): Router {
     const p = await proPortal.patient(req.actor!, personId)
     const yearRaw = typeof req.query.annee === 'string' ? req.query.annee : ''
     const careType = typeof req.query.type === 'string' ? req.query.type : undefined
-    const r = await services.reimbursements.professionalView(req.actor!, personId, { year: /^\d{4}$/.test(yearRaw) ? Number(yearRaw) : undefined, careType })
+    const r = await services.reimbursements.professionalView(req.actor!, personId, {
+      year: /^\d{4}$/.test(yearRaw) ? Number(yearRaw) : undefined,
+      careType,
+    })
     const name = `${p.person.first_names} ${p.person.last_name}`
     if (!r.ok) {
       // Why, in plain words: the patient's own refusal of this professional (blocked, closed...) first.
       const refusal = r.reason === 'no_access' && p.refusal ? REFUSALS[p.refusal] : REIMBURSEMENT_REFUSALS[r.reason]
-      return res.status(403).render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, refusal })
+      return res
+        .status(403)
+        .render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, refusal })
     }
-    res.render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, ...r.view, careTypes: services.reimbursements.careTypes })
+    res.render('professional/reimbursements.njk', {
+      pageTitle: `Remboursements de ${name}`,
+      person: p.person,
+      ...r.view,
+      careTypes: services.reimbursements.careTypes,
+    })
   })
 
   // The patient's medical profile, limited to the sections the access policy allows this profession (SPEC §5, §7).
@@ -114,14 +139,28 @@ export function professionalRoutes(services: Services): Router {
     const p = await proPortal.patient(req.actor!, personId)
     const render = (status: number, errs?: FormErrors, refusal?: string) =>
       res.status(status).render('professional/patient.njk', {
-        pageTitle: `${p.person.first_names} ${p.person.last_name}`, person: p.person, hasAccess: false, canFile: p.canFile,
-        refusal: refusal ?? (p.refusal ? REFUSALS[p.refusal] : undefined), emergencyKind: p.emergencyKind,
-        emergencyRefusal: p.emergencyRefusal ? REFUSALS[p.emergencyRefusal] : undefined, errors: errs, values: { mode, reason },
+        pageTitle: `${p.person.first_names} ${p.person.last_name}`,
+        person: p.person,
+        hasAccess: false,
+        canFile: p.canFile,
+        refusal: refusal ?? (p.refusal ? REFUSALS[p.refusal] : undefined),
+        emergencyKind: p.emergencyKind,
+        emergencyRefusal: p.emergencyRefusal ? REFUSALS[p.emergencyRefusal] : undefined,
+        errors: errs,
+        values: { mode, reason },
       })
     if (hasErrors(errors)) return render(400, errors)
-    const r = mode === 'consentement' ? await proPortal.declareConsent(req.actor!, personId) : await proPortal.emergencyAccess(req.actor!, personId, reason)
+    const r =
+      mode === 'consentement'
+        ? await proPortal.declareConsent(req.actor!, personId)
+        : await proPortal.emergencyAccess(req.actor!, personId, reason)
     if (!r.ok) return render(403, undefined, REFUSALS[r.reason])
-    req.session.flash = { type: 'success', text: r.emergency ? 'Accès en urgence ouvert pour 12 heures. Le patient en est informé.' : 'Vous faites maintenant partie de l’équipe de soins du patient.' }
+    req.session.flash = {
+      type: 'success',
+      text: r.emergency
+        ? 'Accès en urgence ouvert pour 12 heures. Le patient en est informé.'
+        : 'Vous faites maintenant partie de l’équipe de soins du patient.',
+    }
     res.redirect(303, '/pro/patient/dossier')
   })
 
@@ -139,7 +178,13 @@ export function professionalRoutes(services: Services): Router {
     if (!p.canBlock) throw new ForbiddenError()
     const errors = emptyErrors()
     const rpps = String(req.body.rpps ?? '').replace(/\s/g, '')
-    const again = () => res.status(400).render('professional/block.njk', { pageTitle: BLOCK_TITLE, person: p.person, values: { rpps: String(req.body.rpps ?? '').slice(0, 40) }, errors })
+    const again = () =>
+      res.status(400).render('professional/block.njk', {
+        pageTitle: BLOCK_TITLE,
+        person: p.person,
+        values: { rpps: String(req.body.rpps ?? '').slice(0, 40) },
+        errors,
+      })
     if (!rpps) addError(errors, 'rpps', 'Saisissez le numéro RPPS du professionnel à bloquer')
     else if (!/^\d{11}$/.test(rpps)) addError(errors, 'rpps', 'Le numéro RPPS doit contenir 11 chiffres')
     if (hasErrors(errors)) return again()
@@ -148,7 +193,12 @@ export function professionalRoutes(services: Services): Router {
     else if (req.actor!.professionalId === pro.id) addError(errors, 'rpps', 'Vous ne pouvez pas vous bloquer vous-même')
     if (hasErrors(errors) || !pro) return again()
     if (req.body.confirm !== 'oui') {
-      return res.render('professional/block.njk', { pageTitle: 'Confirmer le blocage', person: p.person, values: { rpps }, confirm: { name: fullName(pro), profession: pro.specialty ?? pro.profession, rpps } })
+      return res.render('professional/block.njk', {
+        pageTitle: 'Confirmer le blocage',
+        person: p.person,
+        values: { rpps },
+        confirm: { name: fullName(pro), profession: pro.specialty ?? pro.profession, rpps },
+      })
     }
     await careTeam.block(req.actor!, personId, pro.id)
     req.session.flash = { type: 'success', text: `${fullName(pro)} n’a plus accès au profil de ce patient : le blocage est enregistré.` }
@@ -194,7 +244,12 @@ export function professionalRoutes(services: Services): Router {
     })
     if (!createdId) {
       if (!hasErrors(errors)) addError(errors, 'file', 'Sélectionnez un fichier')
-      return res.status(400).render('professional/file.njk', { pageTitle: 'Déposer un document', values, errors, categoryItems: categoryItems(values.category) })
+      return res.status(400).render('professional/file.njk', {
+        pageTitle: 'Déposer un document',
+        values,
+        errors,
+        categoryItems: categoryItems(values.category),
+      })
     }
     req.session.flash = { type: 'success', text: 'Le document a été déposé dans le profil du patient.' }
     res.redirect(303, '/pro/patient/dossier')
@@ -204,8 +259,12 @@ export function professionalRoutes(services: Services): Router {
     const v = await documents.get(req.actor!, String(req.params.id))
     if (v.row.person_id !== current(req)) throw new NotFoundError()
     res.render('professional/document.njk', {
-      pageTitle: v.row.title, doc: v.row, categoryLabel: categoryLabel(v.row.category), typeLabel: MIME_LABEL[v.row.mime as DocumentMime] ?? v.row.mime,
-      canRelease: v.canRelease, held: Boolean(v.row.held_until && !v.row.held_released_at && new Date(v.row.held_until) > new Date()),
+      pageTitle: v.row.title,
+      doc: v.row,
+      categoryLabel: categoryLabel(v.row.category),
+      typeLabel: MIME_LABEL[v.row.mime as DocumentMime] ?? v.row.mime,
+      canRelease: v.canRelease,
+      held: Boolean(v.row.held_until && !v.row.held_released_at && new Date(v.row.held_until) > new Date()),
     })
   })
 

@@ -46,13 +46,38 @@ export function careTeamRoutes(services: Services): Router {
     })
   })
 
-  const actions: [string, (req: Request, id: string) => Promise<{ title: string | null; first_name: string; last_name: string }>, (name: string) => string][] = [
-    ['ajouter', (req, id) => careTeam.add(req.actor!, personOf(req), id), (n) => `${n} est ajouté à vos professionnels de santé. Il n'a pas accès à votre profil tant qu'il n'a pas déclaré votre consentement.`],
+  const actions: [
+    string,
+    (req: Request, id: string) => Promise<{ title: string | null; first_name: string; last_name: string }>,
+    (name: string) => string,
+  ][] = [
+    [
+      'ajouter',
+      (req, id) => careTeam.add(req.actor!, personOf(req), id),
+      (n) =>
+        `${n} est ajouté à vos professionnels de santé. Il n'a pas accès à votre profil tant qu'il n'a pas déclaré votre consentement.`,
+    ],
     ['retirer', (req, id) => careTeam.remove(req.actor!, personOf(req), id), (n) => `${n} ne fait plus partie de votre équipe de soins.`],
-    ['administrateur', (req, id) => careTeam.setAdministrator(req.actor!, personOf(req), id, true), (n) => `${n} est administrateur de votre profil : il voit aussi vos documents masqués.`],
-    ['retirer-administrateur', (req, id) => careTeam.setAdministrator(req.actor!, personOf(req), id, false), (n) => `${n} n'est plus administrateur de votre profil.`],
-    ['bloquer', (req, id) => careTeam.block(req.actor!, personOf(req), id), (n) => `${n} est bloqué : il n'a plus aucun accès à votre profil.`],
-    ['debloquer', (req, id) => careTeam.unblock(req.actor!, personOf(req), id), (n) => `${n} est débloqué. Il devra de nouveau déclarer votre consentement pour accéder à votre profil.`],
+    [
+      'administrateur',
+      (req, id) => careTeam.setAdministrator(req.actor!, personOf(req), id, true),
+      (n) => `${n} est administrateur de votre profil : il voit aussi vos documents masqués.`,
+    ],
+    [
+      'retirer-administrateur',
+      (req, id) => careTeam.setAdministrator(req.actor!, personOf(req), id, false),
+      (n) => `${n} n'est plus administrateur de votre profil.`,
+    ],
+    [
+      'bloquer',
+      (req, id) => careTeam.block(req.actor!, personOf(req), id),
+      (n) => `${n} est bloqué : il n'a plus aucun accès à votre profil.`,
+    ],
+    [
+      'debloquer',
+      (req, id) => careTeam.unblock(req.actor!, personOf(req), id),
+      (n) => `${n} est débloqué. Il devra de nouveau déclarer votre consentement pour accéder à votre profil.`,
+    ],
   ]
   for (const [path, run, message] of actions) {
     router.post(`/mes-professionnels/:id/${path}`, async (req, res) => {
@@ -64,7 +89,11 @@ export function careTeamRoutes(services: Services): Router {
 
   router.post('/mes-professionnels/urgence', async (req, res) => {
     const chosen = ([] as string[]).concat(req.body['urgence'] ?? req.body['urgence[]'] ?? [])
-    await careTeam.setEmergency(req.actor!, personOf(req), { etreat: chosen.includes('ETREAT'), btg: chosen.includes('BTG'), masked: chosen.includes('MASKED') })
+    await careTeam.setEmergency(req.actor!, personOf(req), {
+      etreat: chosen.includes('ETREAT'),
+      btg: chosen.includes('BTG'),
+      masked: chosen.includes('MASKED'),
+    })
     req.session.flash = { type: 'success', text: "Vos réglages d'accès en urgence sont enregistrés." }
     res.redirect(303, '/mes-professionnels')
   })

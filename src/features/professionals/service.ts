@@ -24,7 +24,8 @@ export interface CareTeamEntry extends ProfessionalEntry {
   blocked_at: Date | null
 }
 
-export const fullName = (p: { title: string | null; first_name: string; last_name: string }) => `${p.title ? `${p.title} ` : ''}${p.first_name} ${p.last_name}`
+export const fullName = (p: { title: string | null; first_name: string; last_name: string }) =>
+  `${p.title ? `${p.title} ` : ''}${p.first_name} ${p.last_name}`
 
 const PRO_COLUMNS = ['p.id', 'p.rpps', 'p.title', 'p.first_name', 'p.last_name', 'p.profession', 'p.specialty', 'p.establishment', 'p.city']
 
@@ -70,8 +71,21 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
       .merge(patch)
   }
 
-  async function log(trx: Knex.Transaction, actor: Actor, personId: string, action: string, pro?: ProfessionalEntry, details?: Record<string, unknown>) {
-    await activity.record(trx, actor, { action, subjectPersonId: personId, objectType: pro ? 'professional' : 'settings', objectId: pro?.rpps, details: { ...(pro ? { professional: fullName(pro) } : {}), ...(details ?? {}) } })
+  async function log(
+    trx: Knex.Transaction,
+    actor: Actor,
+    personId: string,
+    action: string,
+    pro?: ProfessionalEntry,
+    details?: Record<string, unknown>,
+  ) {
+    await activity.record(trx, actor, {
+      action,
+      subjectPersonId: personId,
+      objectType: pro ? 'professional' : 'settings',
+      objectId: pro?.rpps,
+      details: { ...(pro ? { professional: fullName(pro) } : {}), ...(details ?? {}) },
+    })
   }
 
   return {
@@ -96,11 +110,19 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
     async search(actor: Actor, personId: string, q: string): Promise<ProfessionalEntry[]> {
       return managed(actor, personId, async (trx) => {
         const term = q.trim()
-        const query = trx('professionals as p').select(PRO_COLUMNS).orderBy([{ column: 'p.last_name' }, { column: 'p.first_name' }]).limit(20)
+        const query = trx('professionals as p')
+          .select(PRO_COLUMNS)
+          .orderBy([{ column: 'p.last_name' }, { column: 'p.first_name' }])
+          .limit(20)
         if (/^\d{11}$/.test(term.replace(/\s/g, ''))) query.where('p.rpps', term.replace(/\s/g, ''))
         else {
           const like = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-          query.where((w) => w.whereRaw('lower(p.last_name) LIKE ?', [like]).orWhereRaw('lower(p.first_name) LIKE ?', [like]).orWhereRaw("lower(p.first_name || ' ' || p.last_name) LIKE ?", [like]))
+          query.where((w) =>
+            w
+              .whereRaw('lower(p.last_name) LIKE ?', [like])
+              .orWhereRaw('lower(p.first_name) LIKE ?', [like])
+              .orWhereRaw("lower(p.first_name || ' ' || p.last_name) LIKE ?", [like]),
+          )
         }
         return query
       })
@@ -120,7 +142,9 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
     async remove(actor: Actor, personId: string, professionalId: string) {
       return managed(actor, personId, async (trx) => {
         const pro = await professional(trx, professionalId)
-        await trx('patient_professionals').where({ person_id: personId, professional_id: pro.id }).update({ listed: false, consent_at: null, administrator: false })
+        await trx('patient_professionals')
+          .where({ person_id: personId, professional_id: pro.id })
+          .update({ listed: false, consent_at: null, administrator: false })
         await log(trx, actor, personId, 'careteam.remove', pro)
         return pro
       })
@@ -146,7 +170,10 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
         const pro = await professional(trx, professionalId)
         if (facts.relation.kind === 'professional' && facts.relation.professionalId === pro.id) throw new ForbiddenError()
         await upsert(trx, personId, pro.id, { blocked_at: new Date(), consent_at: null, administrator: false, listed: false })
-        await trx('emergency_accesses').where({ person_id: personId, professional_id: pro.id }).where('expires_at', '>', new Date()).update({ expires_at: new Date() })
+        await trx('emergency_accesses')
+          .where({ person_id: personId, professional_id: pro.id })
+          .where('expires_at', '>', new Date())
+          .update({ expires_at: new Date() })
         await log(trx, actor, personId, 'careteam.block', pro)
         return pro
       })
@@ -170,7 +197,10 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
     async setEmergency(actor: Actor, personId: string, s: { etreat: boolean; btg: boolean; masked: boolean }) {
       return managed(actor, personId, async (trx) => {
         const patch = { emergency_etreat: s.etreat, emergency_btg: s.btg, emergency_masked: s.masked, updated_at: new Date() }
-        await trx('patient_settings').insert({ person_id: personId, ...patch }).onConflict('person_id').merge(patch)
+        await trx('patient_settings')
+          .insert({ person_id: personId, ...patch })
+          .onConflict('person_id')
+          .merge(patch)
         await log(trx, actor, personId, 'settings.emergency', undefined, { ETREAT: s.etreat, BTG: s.btg, MASKED: s.masked })
       })
     },
@@ -178,7 +208,10 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
     async setMaskNewDocuments(actor: Actor, personId: string, mask: boolean) {
       return managed(actor, personId, async (trx) => {
         const patch = { mask_new_documents: mask, updated_at: new Date() }
-        await trx('patient_settings').insert({ person_id: personId, ...patch }).onConflict('person_id').merge(patch)
+        await trx('patient_settings')
+          .insert({ person_id: personId, ...patch })
+          .onConflict('person_id')
+          .merge(patch)
         await log(trx, actor, personId, 'settings.mask_new_documents', undefined, { mask })
       })
     },

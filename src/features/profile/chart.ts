@@ -69,7 +69,9 @@ export function measureChart(def: MeasureDefinition, points: ChartPoint[], id: s
     parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" stroke="#b1b4b6" stroke-width="1"/>`)
     parts.push(`<text x="${PAD.left - 8}" y="${y(v) + 5}" text-anchor="end" font-size="16" fill="#0b0c0c">${esc(num(v))}</text>`)
   }
-  parts.push(`<text x="14" y="${PAD.top + plotH / 2}" font-size="14" fill="#0b0c0c" transform="rotate(-90 14 ${PAD.top + plotH / 2})" text-anchor="middle">${esc(def.unit)}</text>`)
+  parts.push(
+    `<text x="14" y="${PAD.top + plotH / 2}" font-size="14" fill="#0b0c0c" transform="rotate(-90 14 ${PAD.top + plotH / 2})" text-anchor="middle">${esc(def.unit)}</text>`,
+  )
   // Date labels: the first, the last, and one in the middle when there is room.
   const labelled = sorted.length > 2 ? [sorted[0], sorted[Math.floor(sorted.length / 2)], sorted[sorted.length - 1]] : sorted
   const seen = new Set<string>()
@@ -79,21 +81,34 @@ export function measureChart(def: MeasureDefinition, points: ChartPoint[], id: s
     const [yy, mm, dd] = p.date.split('-')
     // The first label starts at its point, the last one ends at its point: neither is cut.
     const anchor = labelled.length > 1 && i === 0 ? 'start' : labelled.length > 1 && i === labelled.length - 1 ? 'end' : 'middle'
-    parts.push(`<text x="${x(p.date)}" y="${H - PAD.bottom + 24}" text-anchor="${anchor}" font-size="16" fill="#0b0c0c">${dd}/${mm}/${yy}</text>`)
+    parts.push(
+      `<text x="${x(p.date)}" y="${H - PAD.bottom + 24}" text-anchor="${anchor}" font-size="16" fill="#0b0c0c">${dd}/${mm}/${yy}</text>`,
+    )
   })
   const series = (get: (p: ChartPoint) => number | null | undefined, colour: string, dashed: boolean, square: boolean) => {
     const pts = sorted.filter((p) => get(p) != null).map((p) => [x(p.date), y(get(p)!)] as const)
-    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="3"${dashed ? ' stroke-dasharray="8 5"' : ''} points="${pts.map(([a, b]) => `${a},${b}`).join(' ')}"/>`)
+    if (pts.length > 1)
+      parts.push(
+        `<polyline fill="none" stroke="${colour}" stroke-width="3"${dashed ? ' stroke-dasharray="8 5"' : ''} points="${pts.map(([a, b]) => `${a},${b}`).join(' ')}"/>`,
+      )
     for (const [a, b] of pts) {
-      parts.push(square ? `<rect x="${a - 5}" y="${b - 5}" width="10" height="10" fill="${colour}"/>` : `<circle cx="${a}" cy="${b}" r="5" fill="${colour}"/>`)
+      parts.push(
+        square
+          ? `<rect x="${a - 5}" y="${b - 5}" width="10" height="10" fill="${colour}"/>`
+          : `<circle cx="${a}" cy="${b}" r="5" fill="${colour}"/>`,
+      )
     }
   }
   series((p) => p.value, '#1d70b8', false, false)
   if (def.pair) {
     series((p) => p.value2, '#942514', true, true)
     const ly = H - 12
-    parts.push(`<circle cx="${PAD.left + 6}" cy="${ly - 5}" r="5" fill="#1d70b8"/><text x="${PAD.left + 18}" y="${ly}" font-size="14" fill="#0b0c0c">Systolique</text>`)
-    parts.push(`<rect x="${PAD.left + 130}" y="${ly - 10}" width="10" height="10" fill="#942514"/><text x="${PAD.left + 146}" y="${ly}" font-size="14" fill="#0b0c0c">Diastolique</text>`)
+    parts.push(
+      `<circle cx="${PAD.left + 6}" cy="${ly - 5}" r="5" fill="#1d70b8"/><text x="${PAD.left + 18}" y="${ly}" font-size="14" fill="#0b0c0c">Systolique</text>`,
+    )
+    parts.push(
+      `<rect x="${PAD.left + 130}" y="${ly - 10}" width="10" height="10" fill="#942514"/><text x="${PAD.left + 146}" y="${ly}" font-size="14" fill="#0b0c0c">Diastolique</text>`,
+    )
   }
   parts.push('</g></svg>')
   return parts.join('')

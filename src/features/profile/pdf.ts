@@ -52,7 +52,11 @@ export function renderPdf(content: PdfContent, createdAt = new Date()): Promise<
         doc.struct('P', {}, () => {
           doc.fontSize(11).fillColor('#0b0c0c')
           if (Array.isArray(line)) {
-            doc.font('Helvetica-Bold').text(`${safe(line[0])} : `, { continued: true }).font('Helvetica').text(safe(line[1]))
+            doc
+              .font('Helvetica-Bold')
+              .text(`${safe(line[0])} : `, { continued: true })
+              .font('Helvetica')
+              .text(safe(line[1]))
           } else {
             doc.font('Helvetica').text(safe(line))
           }

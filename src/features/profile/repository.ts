@@ -75,7 +75,14 @@ export interface ResponseRow {
   finalised_at: Date | null
 }
 
-const measure = (r: { id: string; type: string; value: string; value2: string | null; measured_on: string; source_name?: string | null }): MeasureRow => ({
+const measure = (r: {
+  id: string
+  type: string
+  value: string
+  value2: string | null
+  measured_on: string
+  source_name?: string | null
+}): MeasureRow => ({
   id: r.id,
   source_name: r.source_name ?? null,
   type: r.type,
@@ -87,21 +94,35 @@ const measure = (r: { id: string; type: string; value: string; value2: string | 
 /** SQL of the medical profile, and nothing else. */
 export const profileRepository = {
   person: (q: Q, personId: string) =>
-    q('insured_persons').where({ id: personId }).first<{ id: string; first_names: string; last_name: string; birth_date: string; sex: 'F' | 'M' } | undefined>('id', 'first_names', 'last_name', 'birth_date', 'sex'),
+    q('insured_persons')
+      .where({ id: personId })
+      .first<{ id: string; first_names: string; last_name: string; birth_date: string; sex: 'F' | 'M' } | undefined>(
+        'id',
+        'first_names',
+        'last_name',
+        'birth_date',
+        'sex',
+      ),
 
   entries: (q: Q, personId: string, section?: ListSection) => {
     const b = q<EntryRow>('profile_entries').where({ person_id: personId })
     if (section) b.where({ section })
     return b.orderByRaw('start_date DESC NULLS LAST, created_at DESC')
   },
-  entry: (q: Q, personId: string, section: ListSection, id: string) => q<EntryRow>('profile_entries').where({ person_id: personId, section, id }).first(),
+  entry: (q: Q, personId: string, section: ListSection, id: string) =>
+    q<EntryRow>('profile_entries').where({ person_id: personId, section, id }).first(),
   insertEntry: async (q: Q, personId: string, section: ListSection, input: EntryInput) => {
-    const [row] = await q('profile_entries').insert({ person_id: personId, section, ...input }).returning('id')
+    const [row] = await q('profile_entries')
+      .insert({ person_id: personId, section, ...input })
+      .returning('id')
     return row.id as string
   },
   updateEntry: (q: Q, personId: string, section: ListSection, id: string, input: EntryInput) =>
-    q('profile_entries').where({ person_id: personId, section, id }).update({ ...input, updated_at: q.fn.now() }),
-  deleteEntry: (q: Q, personId: string, section: ListSection, id: string) => q('profile_entries').where({ person_id: personId, section, id }).del(),
+    q('profile_entries')
+      .where({ person_id: personId, section, id })
+      .update({ ...input, updated_at: q.fn.now() }),
+  deleteEntry: (q: Q, personId: string, section: ListSection, id: string) =>
+    q('profile_entries').where({ person_id: personId, section, id }).del(),
 
   facts: (q: Q, personId: string) => q<FactsRow>('profile_facts').where({ person_id: personId }).first(),
   upsertFacts: (q: Q, personId: string, patch: Partial<Omit<FactsRow, 'person_id'>>) =>
@@ -110,19 +131,27 @@ export const profileRepository = {
       .onConflict('person_id')
       .merge({ ...patch, updated_at: q.fn.now() }),
 
-  contacts: (q: Q, personId: string) => q<ContactRow>('profile_contacts').where({ person_id: personId }).orderByRaw("role = 'emergency', created_at"),
+  contacts: (q: Q, personId: string) =>
+    q<ContactRow>('profile_contacts').where({ person_id: personId }).orderByRaw("role = 'emergency', created_at"),
   contact: (q: Q, personId: string, id: string) => q<ContactRow>('profile_contacts').where({ person_id: personId, id }).first(),
   lockPerson: (q: Q, personId: string) => q('insured_persons').where({ id: personId }).forUpdate().first('id'),
-  countEmergency: async (q: Q, personId: string) => Number((await q('profile_contacts').where({ person_id: personId, role: 'emergency' }).count<{ n: string }[]>('* as n'))[0].n),
+  countEmergency: async (q: Q, personId: string) =>
+    Number((await q('profile_contacts').where({ person_id: personId, role: 'emergency' }).count<{ n: string }[]>('* as n'))[0].n),
   insertContact: async (q: Q, personId: string, role: ContactRow['role'], input: ContactInput) => {
-    const [row] = await q('profile_contacts').insert({ person_id: personId, role, ...input }).returning('id')
+    const [row] = await q('profile_contacts')
+      .insert({ person_id: personId, role, ...input })
+      .returning('id')
     return row.id as string
   },
-  updateContact: (q: Q, personId: string, id: string, input: ContactInput) => q('profile_contacts').where({ person_id: personId, id }).update(input),
+  updateContact: (q: Q, personId: string, id: string, input: ContactInput) =>
+    q('profile_contacts').where({ person_id: personId, id }).update(input),
   deleteContact: (q: Q, personId: string, id: string) => q('profile_contacts').where({ person_id: personId, id }).del(),
 
   measures: async (q: Q, personId: string, type?: string) => {
-    const b = q('measures').where({ person_id: personId }).select('id', 'type', 'value', 'value2', 'measured_on', 'source_name').orderBy([{ column: 'measured_on' }, { column: 'created_at' }])
+    const b = q('measures')
+      .where({ person_id: personId })
+      .select('id', 'type', 'value', 'value2', 'measured_on', 'source_name')
+      .orderBy([{ column: 'measured_on' }, { column: 'created_at' }])
     if (type) b.where({ type })
     return (await b).map(measure)
   },
@@ -139,22 +168,42 @@ export const profileRepository = {
     return r ? measure(r) : undefined
   },
   insertMeasure: async (q: Q, personId: string, m: { type: string; value: number; value2: number | null; measured_on: string }) => {
-    const [row] = await q('measures').insert({ person_id: personId, ...m }).returning('id')
+    const [row] = await q('measures')
+      .insert({ person_id: personId, ...m })
+      .returning('id')
     return row.id as string
   },
   deleteMeasure: (q: Q, personId: string, id: string) => q('measures').where({ person_id: personId, id }).del(),
 
-  currentDirective: (q: Q, personId: string) => q<DirectiveRow>('advance_directives').where({ person_id: personId }).whereNull('replaced_at').first('id', 'answers', 'document_id', 'created_at'),
+  currentDirective: (q: Q, personId: string) =>
+    q<DirectiveRow>('advance_directives')
+      .where({ person_id: personId })
+      .whereNull('replaced_at')
+      .first('id', 'answers', 'document_id', 'created_at'),
   replaceDirective: async (q: Q, personId: string, answers: Answers) => {
     await q('advance_directives').where({ person_id: personId }).whereNull('replaced_at').update({ replaced_at: q.fn.now() })
-    const [row] = await q('advance_directives').insert({ person_id: personId, answers: JSON.stringify(answers) }).returning('id')
+    const [row] = await q('advance_directives')
+      .insert({ person_id: personId, answers: JSON.stringify(answers) })
+      .returning('id')
     return row.id as string
   },
   setDirectiveDocument: (q: Q, id: string, documentId: string) => q('advance_directives').where({ id }).update({ document_id: documentId }),
 
   /** The vaccinations recorded (read for a professional's view of the profile). */
   vaccinations: (q: Q, personId: string) =>
-    q('vaccinations').where({ person_id: personId }).orderBy([{ column: 'date', order: 'desc' }, { column: 'created_at', order: 'desc' }]).select<{ vaccine: string; other_name: string | null; date: string; dose: string; professional: string }[]>('vaccine', 'other_name', 'date', 'dose', 'professional'),
+    q('vaccinations')
+      .where({ person_id: personId })
+      .orderBy([
+        { column: 'date', order: 'desc' },
+        { column: 'created_at', order: 'desc' },
+      ])
+      .select<{ vaccine: string; other_name: string | null; date: string; dose: string; professional: string }[]>(
+        'vaccine',
+        'other_name',
+        'date',
+        'dose',
+        'professional',
+      ),
 
   latestResponse: (q: Q, personId: string, questionnaire: string, status?: 'draft' | 'final') => {
     const b = q<ResponseRow>('questionnaire_responses').where({ person_id: personId, questionnaire })
@@ -168,6 +217,10 @@ export const profileRepository = {
        RETURNING id`,
       [personId, questionnaire, version, JSON.stringify(answers)],
     ),
-  finalise: (q: Q, id: string) => q('questionnaire_responses').where({ id, status: 'draft' }).update({ status: 'final', finalised_at: q.fn.now(), updated_at: q.fn.now() }),
-  setResponseDocument: (q: Q, id: string, documentId: string) => q('questionnaire_responses').where({ id }).update({ document_id: documentId }),
+  finalise: (q: Q, id: string) =>
+    q('questionnaire_responses')
+      .where({ id, status: 'draft' })
+      .update({ status: 'final', finalised_at: q.fn.now(), updated_at: q.fn.now() }),
+  setResponseDocument: (q: Q, id: string, documentId: string) =>
+    q('questionnaire_responses').where({ id }).update({ document_id: documentId }),
 }

@@ -2,7 +2,13 @@ import { Router, type Request, type Response, type NextFunction } from 'express'
 import { requirePatient } from '../../middleware/auth'
 import type { Services } from '../../services'
 import { checkMeasureValue, isMeasureType, MEASURE_BY_TYPE } from '../../domain/measures'
-import { BLOOD_GROUPS, LIST_SECTION_BY_SLUG, ORGAN_DONATION_LABELS, type ListSectionDefinition, type OrganDonation } from '../../domain/profileSections'
+import {
+  BLOOD_GROUPS,
+  LIST_SECTION_BY_SLUG,
+  ORGAN_DONATION_LABELS,
+  type ListSectionDefinition,
+  type OrganDonation,
+} from '../../domain/profileSections'
 import type { Answers, QuestionnaireSection } from '../../domain/questionnaires/types'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import type { EntryInput, ContactInput } from './repository'
@@ -13,7 +19,13 @@ export const BASE = '/profil-medical'
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '')
 
 /** An optional date in three boxes: all empty → null; otherwise it must be a real date. */
-function optionalDate(body: Record<string, unknown>, name: string, label: string, errors: FormErrors, opts: { notFuture?: boolean } = {}): string | null {
+function optionalDate(
+  body: Record<string, unknown>,
+  name: string,
+  label: string,
+  errors: FormErrors,
+  opts: { notFuture?: boolean } = {},
+): string | null {
   const parts = dateParts(body, name)
   if (!parts.day && !parts.month && !parts.year) return null
   const c = checkDate(parts, label, opts)
@@ -54,8 +66,10 @@ function readContact(body: Record<string, unknown>): { input: ContactInput; erro
   else if (name.length > 150) addError(errors, 'name', 'Le nom doit contenir 150 caractères au maximum')
   if (relationship.length > 100) addError(errors, 'relationship', 'Le lien doit contenir 100 caractères au maximum')
   if (!phone && !email) addError(errors, 'phone', 'Saisissez un numéro de téléphone ou une adresse électronique')
-  else if (phone && !/^(\+33|0)[1-9]\d{8}$/.test(phone)) addError(errors, 'phone', 'Saisissez un numéro de téléphone français, par exemple 06 12 34 56 78')
-  if (email && (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))) addError(errors, 'email', 'Saisissez une adresse électronique valide, par exemple nom@exemple.fr')
+  else if (phone && !/^(\+33|0)[1-9]\d{8}$/.test(phone))
+    addError(errors, 'phone', 'Saisissez un numéro de téléphone français, par exemple 06 12 34 56 78')
+  if (email && (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)))
+    addError(errors, 'email', 'Saisissez une adresse électronique valide, par exemple nom@exemple.fr')
   return { input: { name, relationship: relationship || null, phone: phone || null, email: email || null }, errors }
 }
 
@@ -92,7 +106,9 @@ export function profileRoutes(services: Services): Router {
     if (v !== 'inconnu' && !(BLOOD_GROUPS as readonly string[]).includes(v)) {
       const { subject } = await profile.facts(req.actor!, 'blood_group')
       const errors = addError(emptyErrors(), 'bloodGroup', 'Choisissez votre groupe sanguin, ou « Je ne le connais pas »')
-      return res.status(400).render('profile/blood-group.njk', { pageTitle: 'Groupe sanguin', subject, groups: BLOOD_GROUPS, value: '', errors })
+      return res
+        .status(400)
+        .render('profile/blood-group.njk', { pageTitle: 'Groupe sanguin', subject, groups: BLOOD_GROUPS, value: '', errors })
     }
     await profile.setBloodGroup(req.actor!, v === 'inconnu' ? null : v)
     flash(req, 'Le groupe sanguin est enregistré.')
@@ -102,17 +118,30 @@ export function profileRoutes(services: Services): Router {
   // ——— Don d'organes
   router.get(`${BASE}/don-d-organes`, async (req, res) => {
     const { facts, subject } = await profile.facts(req.actor!, 'organ_donation')
-    res.render('profile/organ-donation.njk', { pageTitle: "Don d'organes", subject, labels: ORGAN_DONATION_LABELS, values: { position: facts?.organ_donation ?? '', note: facts?.organ_donation_note ?? '' }, recordedAt: facts?.organ_donation_at })
+    res.render('profile/organ-donation.njk', {
+      pageTitle: "Don d'organes",
+      subject,
+      labels: ORGAN_DONATION_LABELS,
+      values: { position: facts?.organ_donation ?? '', note: facts?.organ_donation_note ?? '' },
+      recordedAt: facts?.organ_donation_at,
+    })
   })
   router.post(`${BASE}/don-d-organes`, async (req, res) => {
     const position = str(req.body.position)
     const note = str(req.body.note)
     const errors = emptyErrors()
-    if (!Object.prototype.hasOwnProperty.call(ORGAN_DONATION_LABELS, position)) addError(errors, 'position', 'Choisissez votre position sur le don d’organes')
+    if (!Object.prototype.hasOwnProperty.call(ORGAN_DONATION_LABELS, position))
+      addError(errors, 'position', 'Choisissez votre position sur le don d’organes')
     if (note.length > 1000) addError(errors, 'note', 'Ce champ doit contenir 1 000 caractères au maximum')
     if (hasErrors(errors)) {
       const { subject } = await profile.facts(req.actor!, 'organ_donation')
-      return res.status(400).render('profile/organ-donation.njk', { pageTitle: "Don d'organes", subject, labels: ORGAN_DONATION_LABELS, values: { position, note }, errors })
+      return res.status(400).render('profile/organ-donation.njk', {
+        pageTitle: "Don d'organes",
+        subject,
+        labels: ORGAN_DONATION_LABELS,
+        values: { position, note },
+        errors,
+      })
     }
     await profile.setOrganDonation(req.actor!, position as OrganDonation, note || null)
     flash(req, 'Votre position sur le don d’organes est enregistrée.')
@@ -140,25 +169,53 @@ export function profileRoutes(services: Services): Router {
     const { input, errors } = readContact(req.body)
     const again = async (e: FormErrors) => {
       const { subject } = await profile.contacts(req.actor!)
-      res.status(400).render('profile/contact-form.njk', { pageTitle: r.title, subject, role: r.role, action: req.originalUrl, values: req.body, errors: e })
+      res.status(400).render('profile/contact-form.njk', {
+        pageTitle: r.title,
+        subject,
+        role: r.role,
+        action: req.originalUrl,
+        values: req.body,
+        errors: e,
+      })
     }
     if (hasErrors(errors)) return again(errors)
     const out = await profile.addContact(req.actor!, r.role, input)
     if (!out.ok) {
-      return again(addError(emptyErrors(), 'name', out.reason === 'full' ? 'Vous avez déjà 3 contacts en cas d’urgence : supprimez-en un pour en ajouter un autre' : 'Une personne de confiance est déjà désignée : modifiez-la ou supprimez-la'))
+      return again(
+        addError(
+          emptyErrors(),
+          'name',
+          out.reason === 'full'
+            ? 'Vous avez déjà 3 contacts en cas d’urgence : supprimez-en un pour en ajouter un autre'
+            : 'Une personne de confiance est déjà désignée : modifiez-la ou supprimez-la',
+        ),
+      )
     }
     flash(req, r.role === 'trusted' ? 'Votre personne de confiance est enregistrée.' : 'Le contact en cas d’urgence est ajouté.')
     res.redirect(303, `${BASE}/entourage`)
   })
   router.get(`${BASE}/entourage/:id/modifier`, async (req, res) => {
     const { contact, subject } = await profile.contact(req.actor!, req.params.id)
-    res.render('profile/contact-form.njk', { pageTitle: contact.role === 'trusted' ? 'Modifier ma personne de confiance' : 'Modifier un contact en cas d’urgence', subject, role: contact.role, action: req.originalUrl, values: contact })
+    res.render('profile/contact-form.njk', {
+      pageTitle: contact.role === 'trusted' ? 'Modifier ma personne de confiance' : 'Modifier un contact en cas d’urgence',
+      subject,
+      role: contact.role,
+      action: req.originalUrl,
+      values: contact,
+    })
   })
   router.post(`${BASE}/entourage/:id/modifier`, async (req, res) => {
     const { contact, subject } = await profile.contact(req.actor!, req.params.id)
     const { input, errors } = readContact(req.body)
     if (hasErrors(errors)) {
-      return res.status(400).render('profile/contact-form.njk', { pageTitle: contact.role === 'trusted' ? 'Modifier ma personne de confiance' : 'Modifier un contact en cas d’urgence', subject, role: contact.role, action: req.originalUrl, values: req.body, errors })
+      return res.status(400).render('profile/contact-form.njk', {
+        pageTitle: contact.role === 'trusted' ? 'Modifier ma personne de confiance' : 'Modifier un contact en cas d’urgence',
+        subject,
+        role: contact.role,
+        action: req.originalUrl,
+        values: req.body,
+        errors,
+      })
     }
     await profile.updateContact(req.actor!, req.params.id, input)
     flash(req, 'Les coordonnées sont modifiées.')
@@ -166,7 +223,12 @@ export function profileRoutes(services: Services): Router {
   })
   router.get(`${BASE}/entourage/:id/supprimer`, async (req, res) => {
     const { contact } = await profile.contact(req.actor!, req.params.id)
-    res.render('profile/confirm-delete.njk', { pageTitle: 'Confirmer la suppression', question: `Supprimer ${contact.name} de votre entourage ?`, action: req.originalUrl, back: `${BASE}/entourage` })
+    res.render('profile/confirm-delete.njk', {
+      pageTitle: 'Confirmer la suppression',
+      question: `Supprimer ${contact.name} de votre entourage ?`,
+      action: req.originalUrl,
+      back: `${BASE}/entourage`,
+    })
   })
   router.post(`${BASE}/entourage/:id/supprimer`, async (req, res) => {
     await profile.deleteContact(req.actor!, req.params.id)
@@ -183,8 +245,24 @@ export function profileRoutes(services: Services): Router {
     const def = MEASURE_BY_TYPE[req.params.type as string]
     const { measures, imc, subject } = await profile.measureSeries(req.actor!, def)
     const chart = measureChart(def, measures, `graphique-${def.type}`)
-    const imcChart = imc.length ? measureChart({ ...def, type: def.type, label: 'IMC', unit: 'kg/m²', unitLong: 'kilogrammes par mètre carré', decimals: 1 }, imc, 'graphique-imc') : null
-    res.status(status).render('profile/measure.njk', { pageTitle: def.label, def, measures: [...measures].reverse(), imc: [...imc].reverse(), chart, imcChart, subject, values, errors })
+    const imcChart = imc.length
+      ? measureChart(
+          { ...def, type: def.type, label: 'IMC', unit: 'kg/m²', unitLong: 'kilogrammes par mètre carré', decimals: 1 },
+          imc,
+          'graphique-imc',
+        )
+      : null
+    res.status(status).render('profile/measure.njk', {
+      pageTitle: def.label,
+      def,
+      measures: [...measures].reverse(),
+      imc: [...imc].reverse(),
+      chart,
+      imcChart,
+      subject,
+      values,
+      errors,
+    })
   }
   router.get(`${BASE}/mesures/:type`, async (req, res, next) => {
     if (!isMeasureType(req.params.type)) return next()
@@ -214,7 +292,12 @@ export function profileRoutes(services: Services): Router {
   router.get(`${BASE}/mesures/:type/:id/supprimer`, async (req, res) => {
     const { measure, def } = await profile.measure(req.actor!, req.params.id)
     if (def.type !== req.params.type) return res.redirect(303, `${BASE}/mesures/${def.type}/${measure.id}/supprimer`)
-    res.render('profile/confirm-delete.njk', { pageTitle: 'Confirmer la suppression', question: `Supprimer la mesure « ${def.label} » du ${measure.date.split('-').reverse().join('/')} (${measure.text}) ?`, action: req.originalUrl, back: `${BASE}/mesures/${def.type}` })
+    res.render('profile/confirm-delete.njk', {
+      pageTitle: 'Confirmer la suppression',
+      question: `Supprimer la mesure « ${def.label} » du ${measure.date.split('-').reverse().join('/')} (${measure.text}) ?`,
+      action: req.originalUrl,
+      back: `${BASE}/mesures/${def.type}`,
+    })
   })
   router.post(`${BASE}/mesures/:type/:id/supprimer`, async (req, res) => {
     const type = await profile.deleteMeasure(req.actor!, req.params.id)
@@ -225,7 +308,14 @@ export function profileRoutes(services: Services): Router {
   // ——— Habitudes de vie
   router.get(`${BASE}/habitudes-de-vie`, async (req, res) => {
     const r = await profile.lifestyle(req.actor!)
-    res.render('profile/questionnaire.njk', { pageTitle: 'Habitudes de vie', kind: 'lifestyle', subject: r.subject, sections: r.sections, values: r.answers, action: `${BASE}/habitudes-de-vie` })
+    res.render('profile/questionnaire.njk', {
+      pageTitle: 'Habitudes de vie',
+      kind: 'lifestyle',
+      subject: r.subject,
+      sections: r.sections,
+      values: r.answers,
+      action: `${BASE}/habitudes-de-vie`,
+    })
   })
   router.post(`${BASE}/habitudes-de-vie`, async (req, res) => {
     await profile.saveLifestyle(req.actor!, req.body)
@@ -236,7 +326,14 @@ export function profileRoutes(services: Services): Router {
   // ——— Mon bilan prévention
   router.get(`${BASE}/bilan-prevention`, async (req, res) => {
     const r = await profile.bilan(req.actor!)
-    res.render('profile/questionnaire.njk', { pageTitle: 'Mon bilan prévention', kind: 'bilan', ...r, values: r.draft?.answers ?? {}, action: `${BASE}/bilan-prevention`, filesDocuments: profile.filesDocuments })
+    res.render('profile/questionnaire.njk', {
+      pageTitle: 'Mon bilan prévention',
+      kind: 'bilan',
+      ...r,
+      values: r.draft?.answers ?? {},
+      action: `${BASE}/bilan-prevention`,
+      filesDocuments: profile.filesDocuments,
+    })
   })
   router.post(`${BASE}/bilan-prevention`, async (req, res) => {
     const finalise = req.body.action === 'finaliser'
@@ -245,35 +342,69 @@ export function profileRoutes(services: Services): Router {
       const b = await profile.bilan(req.actor!)
       const errors = emptyErrors()
       for (const m of r.missing) addError(errors, m.id, `Répondez à la question « ${m.label} »`, `${m.id}`)
-      return res.status(400).render('profile/questionnaire.njk', { pageTitle: 'Mon bilan prévention', kind: 'bilan', ...b, values: formAnswers(b.sections, req.body), action: `${BASE}/bilan-prevention`, errors, filesDocuments: profile.filesDocuments })
+      return res.status(400).render('profile/questionnaire.njk', {
+        pageTitle: 'Mon bilan prévention',
+        kind: 'bilan',
+        ...b,
+        values: formAnswers(b.sections, req.body),
+        action: `${BASE}/bilan-prevention`,
+        errors,
+        filesDocuments: profile.filesDocuments,
+      })
     }
     if (finalise && !r.documentId && r.pdf) return sendPdf(res, r.pdf, 'questionnaire-sante.pdf')
-    flash(req, finalise ? 'Votre questionnaire est finalisé : il est classé dans vos documents, rubrique « Questionnaire santé ».' : 'Vos réponses sont enregistrées en brouillon. Vous pourrez les compléter plus tard.')
+    flash(
+      req,
+      finalise
+        ? 'Votre questionnaire est finalisé : il est classé dans vos documents, rubrique « Questionnaire santé ».'
+        : 'Vos réponses sont enregistrées en brouillon. Vous pourrez les compléter plus tard.',
+    )
     res.redirect(303, finalise ? (r.documentId ? `/documents/${r.documentId}` : BASE) : `${BASE}/bilan-prevention`)
   })
 
   // ——— Directives anticipées
   router.get(`${BASE}/directives-anticipees`, async (req, res) => {
     const r = await profile.directives(req.actor!)
-    res.render('profile/directives.njk', { pageTitle: 'Directives anticipées', ...r, values: r.current?.answers ?? {}, filesDocuments: profile.filesDocuments })
+    res.render('profile/directives.njk', {
+      pageTitle: 'Directives anticipées',
+      ...r,
+      values: r.current?.answers ?? {},
+      filesDocuments: profile.filesDocuments,
+    })
   })
   router.post(`${BASE}/directives-anticipees`, async (req, res) => {
     const r = await profile.saveDirectives(req.actor!, req.body)
     if (!r.ok) {
       const d = await profile.directives(req.actor!)
-      const errors = r.reason === 'situation'
-        ? addError(emptyErrors(), 'situation', 'Indiquez dans quelle situation vous rédigez ces directives')
-        : addError(emptyErrors(), 'maintien-en-vie', 'Écrivez au moins un souhait')
-      return res.status(400).render('profile/directives.njk', { pageTitle: 'Directives anticipées', ...d, values: formAnswers(d.sections, req.body), errors, filesDocuments: profile.filesDocuments })
+      const errors =
+        r.reason === 'situation'
+          ? addError(emptyErrors(), 'situation', 'Indiquez dans quelle situation vous rédigez ces directives')
+          : addError(emptyErrors(), 'maintien-en-vie', 'Écrivez au moins un souhait')
+      return res.status(400).render('profile/directives.njk', {
+        pageTitle: 'Directives anticipées',
+        ...d,
+        values: formAnswers(d.sections, req.body),
+        errors,
+        filesDocuments: profile.filesDocuments,
+      })
     }
-    flash(req, r.documentId ? 'Vos directives anticipées sont enregistrées et classées dans vos documents. Elles remplacent les précédentes.' : 'Vos directives anticipées sont enregistrées. Elles remplacent les précédentes.')
+    flash(
+      req,
+      r.documentId
+        ? 'Vos directives anticipées sont enregistrées et classées dans vos documents. Elles remplacent les précédentes.'
+        : 'Vos directives anticipées sont enregistrées. Elles remplacent les précédentes.',
+    )
     res.redirect(303, `${BASE}/directives-anticipees`)
   })
 
   // ——— Synthèse du profil médical
   router.get(`${BASE}/synthese`, async (req, res) => {
     const home = await profile.home(req.actor!)
-    res.render('profile/synthesis.njk', { pageTitle: 'Synthèse du profil médical', subject: home.subject, filesDocuments: profile.filesDocuments })
+    res.render('profile/synthesis.njk', {
+      pageTitle: 'Synthèse du profil médical',
+      subject: home.subject,
+      filesDocuments: profile.filesDocuments,
+    })
   })
   router.post(`${BASE}/synthese`, async (req, res) => {
     const r = await profile.synthesis(req.actor!)
@@ -283,15 +414,28 @@ export function profileRoutes(services: Services): Router {
   })
 
   // ——— List sections (last: `:slug` matches only the known sections)
-  const section = (req: Request, _res: Response, next: NextFunction) => (LIST_SECTION_BY_SLUG[req.params.slug as string] ? next() : next('route'))
+  const section = (req: Request, _res: Response, next: NextFunction) =>
+    LIST_SECTION_BY_SLUG[req.params.slug as string] ? next() : next('route')
   const defOf = (req: Request) => LIST_SECTION_BY_SLUG[req.params.slug as string]
   router.get(`${BASE}/:slug`, section, async (req, res) => {
     const def = defOf(req)
     const r = await profile.list(req.actor!, def)
     res.render('profile/list.njk', { pageTitle: def.title, def, ...r })
   })
-  const entryForm = (res: Response, def: ListSectionDefinition, p: { title: string; action: string; values: Record<string, unknown>; subject: unknown; errors?: FormErrors; status?: number }) =>
-    res.status(p.status ?? 200).render('profile/entry-form.njk', { pageTitle: p.title, def, action: p.action, values: p.values, subject: p.subject, errors: p.errors, back: `${BASE}/${def.slug}` })
+  const entryForm = (
+    res: Response,
+    def: ListSectionDefinition,
+    p: { title: string; action: string; values: Record<string, unknown>; subject: unknown; errors?: FormErrors; status?: number },
+  ) =>
+    res.status(p.status ?? 200).render('profile/entry-form.njk', {
+      pageTitle: p.title,
+      def,
+      action: p.action,
+      values: p.values,
+      subject: p.subject,
+      errors: p.errors,
+      back: `${BASE}/${def.slug}`,
+    })
   router.get(`${BASE}/:slug/ajouter`, section, async (req, res) => {
     const def = defOf(req)
     const { subject } = await profile.list(req.actor!, def)
@@ -302,7 +446,14 @@ export function profileRoutes(services: Services): Router {
     const { input, errors } = readEntry(def, req.body)
     if (hasErrors(errors)) {
       const { subject } = await profile.list(req.actor!, def)
-      return entryForm(res, def, { title: def.addText, action: req.originalUrl, values: { ...req.body, start: dateValues(req.body, 'start'), end: dateValues(req.body, 'end') }, subject, errors, status: 400 })
+      return entryForm(res, def, {
+        title: def.addText,
+        action: req.originalUrl,
+        values: { ...req.body, start: dateValues(req.body, 'start'), end: dateValues(req.body, 'end') },
+        subject,
+        errors,
+        status: 400,
+      })
     }
     await profile.addEntry(req.actor!, def, input)
     flash(req, `« ${input.label} » est ajouté à la rubrique « ${def.title} ».`)
@@ -311,14 +462,26 @@ export function profileRoutes(services: Services): Router {
   router.get(`${BASE}/:slug/:id/modifier`, section, async (req, res) => {
     const def = defOf(req)
     const { entry, subject } = await profile.entry(req.actor!, def, String(req.params.id))
-    entryForm(res, def, { title: `Modifier ${def.thisOne}`, action: req.originalUrl, values: { label: entry.label, detail: entry.detail, start: isoToParts(entry.start_date), end: isoToParts(entry.end_date) }, subject })
+    entryForm(res, def, {
+      title: `Modifier ${def.thisOne}`,
+      action: req.originalUrl,
+      values: { label: entry.label, detail: entry.detail, start: isoToParts(entry.start_date), end: isoToParts(entry.end_date) },
+      subject,
+    })
   })
   router.post(`${BASE}/:slug/:id/modifier`, section, async (req, res) => {
     const def = defOf(req)
     const { subject } = await profile.entry(req.actor!, def, String(req.params.id))
     const { input, errors } = readEntry(def, req.body)
     if (hasErrors(errors)) {
-      return entryForm(res, def, { title: `Modifier ${def.thisOne}`, action: req.originalUrl, values: { ...req.body, start: dateValues(req.body, 'start'), end: dateValues(req.body, 'end') }, subject, errors, status: 400 })
+      return entryForm(res, def, {
+        title: `Modifier ${def.thisOne}`,
+        action: req.originalUrl,
+        values: { ...req.body, start: dateValues(req.body, 'start'), end: dateValues(req.body, 'end') },
+        subject,
+        errors,
+        status: 400,
+      })
     }
     await profile.updateEntry(req.actor!, def, String(req.params.id), input)
     flash(req, 'La modification est enregistrée.')
@@ -327,7 +490,12 @@ export function profileRoutes(services: Services): Router {
   router.get(`${BASE}/:slug/:id/supprimer`, section, async (req, res) => {
     const def = defOf(req)
     const { entry } = await profile.entry(req.actor!, def, String(req.params.id))
-    res.render('profile/confirm-delete.njk', { pageTitle: 'Confirmer la suppression', question: `Supprimer « ${entry.label} » de la rubrique « ${def.title} » ?`, action: req.originalUrl, back: `${BASE}/${def.slug}` })
+    res.render('profile/confirm-delete.njk', {
+      pageTitle: 'Confirmer la suppression',
+      question: `Supprimer « ${entry.label} » de la rubrique « ${def.title} » ?`,
+      action: req.originalUrl,
+      back: `${BASE}/${def.slug}`,
+    })
   })
   router.post(`${BASE}/:slug/:id/supprimer`, section, async (req, res) => {
     const def = defOf(req)

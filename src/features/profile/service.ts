@@ -1,6 +1,16 @@
 import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
-import { ageOn, checkMeasure, formatMeasure, imc, imcBand, IMC_BAND_LABELS, MEASURE_BY_TYPE, measuresFor, type MeasureDefinition } from '../../domain/measures'
+import {
+  ageOn,
+  checkMeasure,
+  formatMeasure,
+  imc,
+  imcBand,
+  IMC_BAND_LABELS,
+  MEASURE_BY_TYPE,
+  measuresFor,
+  type MeasureDefinition,
+} from '../../domain/measures'
 import {
   BLOOD_GROUPS,
   LIST_SECTIONS,
@@ -13,8 +23,24 @@ import {
 import { BILAN_PREVENTION_2026 } from '../../domain/questionnaires/bilan-prevention-2026'
 import { DIRECTIVES_ANTICIPEES_2026 } from '../../domain/questionnaires/directives-anticipees-2026'
 import { HABITUDES_DE_VIE_2026 } from '../../domain/questionnaires/habitudes-de-vie-2026'
-import { answerText, bilanOffered, cleanAnswers, missingRequired, visibleSections, type Answers, type Questionnaire } from '../../domain/questionnaires/types'
-import { can, decide, isEmergencyAccess, PROFESSIONAL_PROFILE_SECTIONS, readableProfileSections, type Action, type ProfileSection } from '../../domain/accessPolicy'
+import {
+  answerText,
+  bilanOffered,
+  cleanAnswers,
+  missingRequired,
+  visibleSections,
+  type Answers,
+  type Questionnaire,
+} from '../../domain/questionnaires/types'
+import {
+  can,
+  decide,
+  isEmergencyAccess,
+  PROFESSIONAL_PROFILE_SECTIONS,
+  readableProfileSections,
+  type Action,
+  type ProfileSection,
+} from '../../domain/accessPolicy'
 import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import type { AccessFacts } from '../access/facts'
@@ -29,7 +55,17 @@ export interface DocumentFiler {
   fileDocument(
     trx: Knex.Transaction,
     actor: Actor,
-    input: { personId: string; category: string; title: string; date: string; bytes: Buffer; mime?: 'application/pdf'; fileName?: string; author?: { kind?: 'system'; name?: string }; notify?: boolean },
+    input: {
+      personId: string
+      category: string
+      title: string
+      date: string
+      bytes: Buffer
+      mime?: 'application/pdf'
+      fileName?: string
+      author?: { kind?: 'system'; name?: string }
+      notify?: boolean
+    },
   ): Promise<{ id: string }>
   /** Removes a document the system filed for this person (superseded); false when already gone. */
   withdrawSystemDocument?(trx: Knex.Transaction, personId: string, id: string): Promise<boolean>
@@ -77,7 +113,16 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     const p = await repo.person(q, personId)
     if (!p) throw new NotFoundError()
     const today = isoDate()
-    return { personId, firstNames: p.first_names, lastName: p.last_name, birthDate: p.birth_date, sex: p.sex, age: ageOn(p.birth_date, today), today, acting: Boolean(actor.acting) }
+    return {
+      personId,
+      firstNames: p.first_names,
+      lastName: p.last_name,
+      birthDate: p.birth_date,
+      sex: p.sex,
+      age: ageOn(p.birth_date, today),
+      today,
+      acting: Boolean(actor.acting),
+    }
   }
 
   /** A change: the subject checked, the work and its activity row in one transaction. */
@@ -91,19 +136,37 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     return db.transaction(async (trx) => {
       const s = await subject(trx, actor, policyAction, section)
       const out = await work(trx, s)
-      const wrapped = out && typeof out === 'object' && 'result' in (out as object) ? (out as { result: T; objectId?: string; objectType?: string }) : { result: out as T }
-      await activity.record(trx, actor, { action, subjectPersonId: s.personId, objectType: wrapped.objectType ?? 'profile', objectId: wrapped.objectId, details: { section } })
+      const wrapped =
+        out && typeof out === 'object' && 'result' in (out as object)
+          ? (out as { result: T; objectId?: string; objectType?: string })
+          : { result: out as T }
+      await activity.record(trx, actor, {
+        action,
+        subjectPersonId: s.personId,
+        objectType: wrapped.objectType ?? 'profile',
+        objectId: wrapped.objectId,
+        details: { section },
+      })
       return wrapped.result
     })
   }
 
   /** A read of the profile: logged when the reader is someone else (a representative). */
-  async function read<T>(actor: Actor, section: ProfileSection, work: (q: Knex | Knex.Transaction, s: Subject) => Promise<T>): Promise<T & { subject: Subject }> {
+  async function read<T>(
+    actor: Actor,
+    section: ProfileSection,
+    work: (q: Knex | Knex.Transaction, s: Subject) => Promise<T>,
+  ): Promise<T & { subject: Subject }> {
     const s = await subject(db, actor, 'read', section)
     if (!s.acting) return { ...(await work(db, s)), subject: s }
     return db.transaction(async (trx) => {
       const out = await work(trx, s)
-      await activity.record(trx, actor, { action: 'profile.read', subjectPersonId: s.personId, objectType: 'profile', details: { section } })
+      await activity.record(trx, actor, {
+        action: 'profile.read',
+        subjectPersonId: s.personId,
+        objectType: 'profile',
+        details: { section },
+      })
       return { ...out, subject: s }
     })
   }
@@ -112,8 +175,18 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     if (!isUuid(id)) throw new NotFoundError()
   }
 
-  function measureView(def: MeasureDefinition, m: { id: string; value: number; value2: number | null; measured_on: string; source_name?: string | null }) {
-    return { id: m.id, date: m.measured_on, value: m.value, value2: m.value2, text: formatMeasure(def, m.value, m.value2), source: m.source_name ? `Ajoutée par ${m.source_name}` : null }
+  function measureView(
+    def: MeasureDefinition,
+    m: { id: string; value: number; value2: number | null; measured_on: string; source_name?: string | null },
+  ) {
+    return {
+      id: m.id,
+      date: m.measured_on,
+      value: m.value,
+      value2: m.value2,
+      text: formatMeasure(def, m.value, m.value2),
+      source: m.source_name ? `Ajoutée par ${m.source_name}` : null,
+    }
   }
 
   /** IMC from the last weight and the last height, with the adult band. */
@@ -123,7 +196,12 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     if (!w || !h) return null
     const value = imc(w.value, h.value)
     const band = imcBand(value, age)
-    return { value, text: value.toLocaleString('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 }), band: band ? IMC_BAND_LABELS[band] : null, date: w.measured_on > h.measured_on ? w.measured_on : h.measured_on }
+    return {
+      value,
+      text: value.toLocaleString('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+      band: band ? IMC_BAND_LABELS[band] : null,
+      date: w.measured_on > h.measured_on ? w.measured_on : h.measured_on,
+    }
   }
 
   async function summary(q: Knex | Knex.Transaction, s: Subject) {
@@ -135,7 +213,10 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     const directive = await repo.currentDirective(q, s.personId)
     const bilan = await repo.latestResponse(q, s.personId, BILAN_PREVENTION_2026.id)
     const last = Object.fromEntries(lastMeasures.map((m) => [m.type, m]))
-    const measures = measuresFor(s.birthDate, s.today).map((def) => ({ def, last: last[def.type] ? measureView(def, last[def.type]) : null }))
+    const measures = measuresFor(s.birthDate, s.today).map((def) => ({
+      def,
+      last: last[def.type] ? measureView(def, last[def.type]) : null,
+    }))
     return {
       sections: LIST_SECTIONS.map((def) => ({ def, entries: entries.filter((e) => e.section === def.section) })),
       facts,
@@ -152,14 +233,35 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     }
   }
 
-  async function fileOrNull(trx: Knex.Transaction, actor: Actor, s: Subject, category: string, title: string, fileName: string, bytes: Buffer): Promise<string | null> {
+  async function fileOrNull(
+    trx: Knex.Transaction,
+    actor: Actor,
+    s: Subject,
+    category: string,
+    title: string,
+    fileName: string,
+    bytes: Buffer,
+  ): Promise<string | null> {
     if (!deps.documents) return null
-    const r = await deps.documents.fileDocument(trx, actor, { personId: s.personId, category, title, date: s.today, bytes, mime: 'application/pdf', fileName, author: { kind: 'system', name: 'Mon espace santé' }, notify: false })
+    const r = await deps.documents.fileDocument(trx, actor, {
+      personId: s.personId,
+      category,
+      title,
+      date: s.today,
+      bytes,
+      mime: 'application/pdf',
+      fileName,
+      author: { kind: 'system', name: 'Mon espace santé' },
+      notify: false,
+    })
     return r.id
   }
 
   function questionnairePdfSections(qn: Questionnaire, s: Subject, answers: Answers): PdfSection[] {
-    return visibleSections(qn, s.birthDate, s.today).map((sec) => ({ heading: sec.title, lines: sec.questions.map((x) => [x.label, answerText(x, answers[x.id])] as [string, string]) }))
+    return visibleSections(qn, s.birthDate, s.today).map((sec) => ({
+      heading: sec.title,
+      lines: sec.questions.map((x) => [x.label, answerText(x, answers[x.id])] as [string, string]),
+    }))
   }
 
   const who = (s: Subject) => `${s.firstNames} ${s.lastName}, né(e) le ${frenchDate(s.birthDate)}`
@@ -177,7 +279,8 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     },
 
     // ——— List sections (maladies, traitements, allergies, antécédents familiaux, hospitalisations, handicaps)
-    list: (actor: Actor, def: ListSectionDefinition) => read(actor, def.section, async (q, s) => ({ entries: await repo.entries(q, s.personId, def.section) })),
+    list: (actor: Actor, def: ListSectionDefinition) =>
+      read(actor, def.section, async (q, s) => ({ entries: await repo.entries(q, s.personId, def.section) })),
     entry: (actor: Actor, def: ListSectionDefinition, id: string) =>
       read(actor, def.section, async (q, s) => {
         checkId(id)
@@ -186,10 +289,16 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         return { entry }
       }),
     addEntry: (actor: Actor, def: ListSectionDefinition, input: EntryInput) =>
-      change(actor, def.section, 'profile.entry.add', async (trx, s) => {
-        const id = await repo.insertEntry(trx, s.personId, def.section, input)
-        return { result: id, objectId: id, objectType: 'profile_entry' }
-      }, 'create'),
+      change(
+        actor,
+        def.section,
+        'profile.entry.add',
+        async (trx, s) => {
+          const id = await repo.insertEntry(trx, s.personId, def.section, input)
+          return { result: id, objectId: id, objectType: 'profile_entry' }
+        },
+        'create',
+      ),
     updateEntry: (actor: Actor, def: ListSectionDefinition, id: string, input: EntryInput) =>
       change(actor, def.section, 'profile.entry.update', async (trx, s) => {
         checkId(id)
@@ -197,14 +306,21 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         return { result: id, objectId: id, objectType: 'profile_entry' }
       }),
     deleteEntry: (actor: Actor, def: ListSectionDefinition, id: string) =>
-      change(actor, def.section, 'profile.entry.delete', async (trx, s) => {
-        checkId(id)
-        if (!(await repo.deleteEntry(trx, s.personId, def.section, id))) throw new NotFoundError()
-        return { result: id, objectId: id, objectType: 'profile_entry' }
-      }, 'delete'),
+      change(
+        actor,
+        def.section,
+        'profile.entry.delete',
+        async (trx, s) => {
+          checkId(id)
+          if (!(await repo.deleteEntry(trx, s.personId, def.section, id))) throw new NotFoundError()
+          return { result: id, objectId: id, objectType: 'profile_entry' }
+        },
+        'delete',
+      ),
 
     // ——— Groupe sanguin, don d'organes
-    facts: (actor: Actor, section: ProfileSection) => read(actor, section, async (q, s) => ({ facts: (await repo.facts(q, s.personId)) ?? null })),
+    facts: (actor: Actor, section: ProfileSection) =>
+      read(actor, section, async (q, s) => ({ facts: (await repo.facts(q, s.personId)) ?? null })),
     setBloodGroup: (actor: Actor, group: string | null) =>
       change(actor, 'blood_group', 'profile.blood_group.set', async (trx, s) => {
         if (group !== null && !(BLOOD_GROUPS as readonly string[]).includes(group)) throw new Error('groupe sanguin invalide')
@@ -232,14 +348,20 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
       }),
     /** Adds the personne de confiance (one) or an emergency contact (up to 3). */
     addContact: (actor: Actor, role: ContactRow['role'], input: ContactInput) =>
-      change<{ ok: true; id: string } | { ok: false; reason: 'trusted_exists' | 'full' }>(actor, 'contacts', 'profile.contact.add', async (trx, s) => {
-        await repo.lockPerson(trx, s.personId)
-        const all = await repo.contacts(trx, s.personId)
-        if (role === 'trusted' && all.some((c) => c.role === 'trusted')) return { result: { ok: false, reason: 'trusted_exists' } }
-        if (role === 'emergency' && all.filter((c) => c.role === 'emergency').length >= MAX_EMERGENCY_CONTACTS) return { result: { ok: false, reason: 'full' } }
-        const id = await repo.insertContact(trx, s.personId, role, input)
-        return { result: { ok: true, id }, objectId: id, objectType: 'profile_contact' }
-      }),
+      change<{ ok: true; id: string } | { ok: false; reason: 'trusted_exists' | 'full' }>(
+        actor,
+        'contacts',
+        'profile.contact.add',
+        async (trx, s) => {
+          await repo.lockPerson(trx, s.personId)
+          const all = await repo.contacts(trx, s.personId)
+          if (role === 'trusted' && all.some((c) => c.role === 'trusted')) return { result: { ok: false, reason: 'trusted_exists' } }
+          if (role === 'emergency' && all.filter((c) => c.role === 'emergency').length >= MAX_EMERGENCY_CONTACTS)
+            return { result: { ok: false, reason: 'full' } }
+          const id = await repo.insertContact(trx, s.personId, role, input)
+          return { result: { ok: true, id }, objectId: id, objectType: 'profile_contact' }
+        },
+      ),
     updateContact: (actor: Actor, id: string, input: ContactInput) =>
       change(actor, 'contacts', 'profile.contact.update', async (trx, s) => {
         checkId(id)
@@ -247,11 +369,17 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         return { result: id, objectId: id, objectType: 'profile_contact' }
       }),
     deleteContact: (actor: Actor, id: string) =>
-      change(actor, 'contacts', 'profile.contact.delete', async (trx, s) => {
-        checkId(id)
-        if (!(await repo.deleteContact(trx, s.personId, id))) throw new NotFoundError()
-        return { result: id, objectId: id, objectType: 'profile_contact' }
-      }, 'delete'),
+      change(
+        actor,
+        'contacts',
+        'profile.contact.delete',
+        async (trx, s) => {
+          checkId(id)
+          if (!(await repo.deleteContact(trx, s.personId, id))) throw new NotFoundError()
+          return { result: id, objectId: id, objectType: 'profile_contact' }
+        },
+        'delete',
+      ),
 
     // ——— Mesures
     measureTypes: (actor: Actor) => read(actor, 'measures', async (_q, s) => ({ types: measuresFor(s.birthDate, s.today) })),
@@ -269,7 +397,12 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
               const h = [...heights].reverse().find((x) => x.measured_on <= w.measured_on) ?? heights[0]
               const v = imc(w.value, h.value)
               const band = imcBand(v, ageOn(s.birthDate, w.measured_on))
-              return { date: w.measured_on, value: v, text: v.toLocaleString('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 }), band: band ? IMC_BAND_LABELS[band] : null }
+              return {
+                date: w.measured_on,
+                value: v,
+                text: v.toLocaleString('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+                band: band ? IMC_BAND_LABELS[band] : null,
+              }
             })
           }
         }
@@ -281,8 +414,19 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         if (def.childrenOnly && s.age >= 18) throw new NotFoundError()
         const c = checkMeasure(def, { raw: input.raw, raw2: input.raw2, date: input.date, birthDate: s.birthDate, today: s.today })
         if (!c.ok) return c
-        const id = await repo.insertMeasure(trx, s.personId, { type: def.type, value: c.value, value2: c.value2 ?? null, measured_on: input.date })
-        await activity.record(trx, actor, { action: 'profile.measure.add', subjectPersonId: s.personId, objectType: 'measure', objectId: id, details: { section: 'measures', type: def.type } })
+        const id = await repo.insertMeasure(trx, s.personId, {
+          type: def.type,
+          value: c.value,
+          value2: c.value2 ?? null,
+          measured_on: input.date,
+        })
+        await activity.record(trx, actor, {
+          action: 'profile.measure.add',
+          subjectPersonId: s.personId,
+          objectType: 'measure',
+          objectId: id,
+          details: { section: 'measures', type: def.type },
+        })
         return { ok: true, id }
       }),
     measure: (actor: Actor, id: string) =>
@@ -294,17 +438,26 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         return { measure: measureView(def, m), def }
       }),
     deleteMeasure: (actor: Actor, id: string) =>
-      change(actor, 'measures', 'profile.measure.delete', async (trx, s) => {
-        checkId(id)
-        const m = await repo.measure(trx, s.personId, id)
-        if (!m || !(await repo.deleteMeasure(trx, s.personId, id))) throw new NotFoundError()
-        return { result: m.type, objectId: id, objectType: 'measure' }
-      }, 'delete'),
+      change(
+        actor,
+        'measures',
+        'profile.measure.delete',
+        async (trx, s) => {
+          checkId(id)
+          const m = await repo.measure(trx, s.personId, id)
+          if (!m || !(await repo.deleteMeasure(trx, s.personId, id))) throw new NotFoundError()
+          return { result: m.type, objectId: id, objectType: 'measure' }
+        },
+        'delete',
+      ),
 
     // ——— Questionnaires: habitudes de vie, bilan prévention, directives anticipées
     questionnaire: (id: string) => QUESTIONNAIRES[id],
     lifestyle: (actor: Actor) =>
-      read(actor, 'lifestyle', async (q, s) => ({ answers: ((await repo.facts(q, s.personId))?.lifestyle ?? {}) as Answers, sections: visibleSections(HABITUDES_DE_VIE_2026, s.birthDate, s.today) })),
+      read(actor, 'lifestyle', async (q, s) => ({
+        answers: ((await repo.facts(q, s.personId))?.lifestyle ?? {}) as Answers,
+        sections: visibleSections(HABITUDES_DE_VIE_2026, s.birthDate, s.today),
+      })),
     saveLifestyle: (actor: Actor, body: Record<string, unknown>) =>
       change(actor, 'lifestyle', 'profile.lifestyle.set', async (trx, s) => {
         const answers = cleanAnswers(HABITUDES_DE_VIE_2026, s.birthDate, s.today, body)
@@ -316,65 +469,101 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
       read(actor, 'bilan', async (q, s) => {
         const draft = await repo.latestResponse(q, s.personId, BILAN_PREVENTION_2026.id, 'draft')
         const last = await repo.latestResponse(q, s.personId, BILAN_PREVENTION_2026.id, 'final')
-        return { offered: bilanOffered(s.birthDate, s.today), draft: draft ?? null, last: last ?? null, sections: visibleSections(BILAN_PREVENTION_2026, s.birthDate, s.today) }
+        return {
+          offered: bilanOffered(s.birthDate, s.today),
+          draft: draft ?? null,
+          last: last ?? null,
+          sections: visibleSections(BILAN_PREVENTION_2026, s.birthDate, s.today),
+        }
       }),
     /** Saves the answers as a draft; with `finalise`, checks the required answers, makes the PDF and files it. */
     saveBilan: (actor: Actor, body: Record<string, unknown>, finalise: boolean) =>
-      db.transaction(async (trx): Promise<{ ok: true; documentId: string | null; pdf?: Buffer } | { ok: false; missing: { id: string; label: string }[]; answers: Answers }> => {
-        const s = await subject(trx, actor, 'update', 'bilan')
-        if (!bilanOffered(s.birthDate, s.today)) throw new ForbiddenError()
-        const qn = BILAN_PREVENTION_2026
-        const answers = cleanAnswers(qn, s.birthDate, s.today, body)
-        const { rows } = await repo.upsertDraft(trx, s.personId, qn.id, qn.version, answers)
-        const id = rows[0].id as string
-        if (!finalise) {
-          await activity.record(trx, actor, { action: 'profile.questionnaire.draft', subjectPersonId: s.personId, objectType: 'questionnaire', objectId: id, details: { section: 'bilan' } })
-          return { ok: true, documentId: null }
-        }
-        const missing = missingRequired(qn, s.birthDate, s.today, answers)
-        if (missing.length) return { ok: false, missing: missing.map((m) => ({ id: m.id, label: m.label })), answers }
-        await repo.finalise(trx, id)
-        const pdf = await renderPdf({
-          title: 'Questionnaire santé – Mon bilan prévention',
-          subtitle: `${who(s)}. Réponses finalisées le ${frenchDate(s.today)} (questionnaire version ${qn.version}).`,
-          sections: questionnairePdfSections(qn, s, answers),
-          footer: `Source du questionnaire : ${qn.source}. Document produit par Mon espace santé.`,
-        })
-        const documentId = await fileOrNull(trx, actor, s, 'QUEST_SANTE', 'Questionnaire santé', 'questionnaire-sante.pdf', pdf)
-        if (documentId) await repo.setResponseDocument(trx, id, documentId)
-        await activity.record(trx, actor, { action: 'profile.questionnaire.finalise', subjectPersonId: s.personId, objectType: 'questionnaire', objectId: id, details: { section: 'bilan' } })
-        return { ok: true, documentId, pdf }
-      }),
+      db.transaction(
+        async (
+          trx,
+        ): Promise<
+          { ok: true; documentId: string | null; pdf?: Buffer } | { ok: false; missing: { id: string; label: string }[]; answers: Answers }
+        > => {
+          const s = await subject(trx, actor, 'update', 'bilan')
+          if (!bilanOffered(s.birthDate, s.today)) throw new ForbiddenError()
+          const qn = BILAN_PREVENTION_2026
+          const answers = cleanAnswers(qn, s.birthDate, s.today, body)
+          const { rows } = await repo.upsertDraft(trx, s.personId, qn.id, qn.version, answers)
+          const id = rows[0].id as string
+          if (!finalise) {
+            await activity.record(trx, actor, {
+              action: 'profile.questionnaire.draft',
+              subjectPersonId: s.personId,
+              objectType: 'questionnaire',
+              objectId: id,
+              details: { section: 'bilan' },
+            })
+            return { ok: true, documentId: null }
+          }
+          const missing = missingRequired(qn, s.birthDate, s.today, answers)
+          if (missing.length) return { ok: false, missing: missing.map((m) => ({ id: m.id, label: m.label })), answers }
+          await repo.finalise(trx, id)
+          const pdf = await renderPdf({
+            title: 'Questionnaire santé – Mon bilan prévention',
+            subtitle: `${who(s)}. Réponses finalisées le ${frenchDate(s.today)} (questionnaire version ${qn.version}).`,
+            sections: questionnairePdfSections(qn, s, answers),
+            footer: `Source du questionnaire : ${qn.source}. Document produit par Mon espace santé.`,
+          })
+          const documentId = await fileOrNull(trx, actor, s, 'QUEST_SANTE', 'Questionnaire santé', 'questionnaire-sante.pdf', pdf)
+          if (documentId) await repo.setResponseDocument(trx, id, documentId)
+          await activity.record(trx, actor, {
+            action: 'profile.questionnaire.finalise',
+            subjectPersonId: s.personId,
+            objectType: 'questionnaire',
+            objectId: id,
+            details: { section: 'bilan' },
+          })
+          return { ok: true, documentId, pdf }
+        },
+      ),
 
     directives: (actor: Actor) =>
-      read(actor, 'directives', async (q, s) => ({ allowed: mayWriteDirectives(s.age), current: (await repo.currentDirective(q, s.personId)) ?? null, sections: DIRECTIVES_ANTICIPEES_2026.sections })),
+      read(actor, 'directives', async (q, s) => ({
+        allowed: mayWriteDirectives(s.age),
+        current: (await repo.currentDirective(q, s.personId)) ?? null,
+        sections: DIRECTIVES_ANTICIPEES_2026.sections,
+      })),
     /** A new set of directives replaces the old one and is filed as a PDF (DIR_ANT). Refused for minors. */
     saveDirectives: (actor: Actor, body: Record<string, unknown>) =>
-      db.transaction(async (trx): Promise<{ ok: true; documentId: string | null } | { ok: false; reason: 'empty' | 'situation'; answers: Answers }> => {
-        const s = await subject(trx, actor, 'update', 'directives')
-        if (!mayWriteDirectives(s.age)) throw new ForbiddenError('Les directives anticipées sont réservées aux personnes majeures.')
-        const qn = DIRECTIVES_ANTICIPEES_2026
-        const answers = cleanAnswers(qn, s.birthDate, s.today, body)
-        if (!answers.situation) return { ok: false, reason: 'situation', answers }
-        if (!answers['maintien-en-vie'] && !answers.sedation && !answers.autres) return { ok: false, reason: 'empty', answers }
-        await repo.lockPerson(trx, s.personId)
-        const previous = await repo.currentDirective(trx, s.personId)
-        const id = await repo.replaceDirective(trx, s.personId, answers)
-        // The new directives replace the old ones everywhere: the old PDF leaves Documents (the old
-        // answers stay archived in advance_directives with replaced_at, out of every page).
-        let replacedDocument = false
-        if (previous?.document_id && deps.documents?.withdrawSystemDocument) replacedDocument = await deps.documents.withdrawSystemDocument(trx, s.personId, previous.document_id)
-        const pdf = await renderPdf({
-          title: 'Mes directives anticipées',
-          subtitle: `${who(s)}. Rédigées en ligne le ${frenchDate(s.today)} ; elles remplacent toutes les directives précédentes.`,
-          sections: questionnairePdfSections(qn, s, answers),
-          footer: 'Vous pouvez modifier ou annuler vos directives anticipées à tout moment (art. L1111-11 du Code de la santé publique).',
-        })
-        const documentId = await fileOrNull(trx, actor, s, 'DIR_ANT', 'Directives anticipées', 'directives-anticipees.pdf', pdf)
-        if (documentId) await repo.setDirectiveDocument(trx, id, documentId)
-        await activity.record(trx, actor, { action: 'profile.directives.replace', subjectPersonId: s.personId, objectType: 'advance_directive', objectId: id, details: { section: 'directives', ...(replacedDocument ? { replacedDocumentId: previous!.document_id } : {}) } })
-        return { ok: true, documentId }
-      }),
+      db.transaction(
+        async (trx): Promise<{ ok: true; documentId: string | null } | { ok: false; reason: 'empty' | 'situation'; answers: Answers }> => {
+          const s = await subject(trx, actor, 'update', 'directives')
+          if (!mayWriteDirectives(s.age)) throw new ForbiddenError('Les directives anticipées sont réservées aux personnes majeures.')
+          const qn = DIRECTIVES_ANTICIPEES_2026
+          const answers = cleanAnswers(qn, s.birthDate, s.today, body)
+          if (!answers.situation) return { ok: false, reason: 'situation', answers }
+          if (!answers['maintien-en-vie'] && !answers.sedation && !answers.autres) return { ok: false, reason: 'empty', answers }
+          await repo.lockPerson(trx, s.personId)
+          const previous = await repo.currentDirective(trx, s.personId)
+          const id = await repo.replaceDirective(trx, s.personId, answers)
+          // The new directives replace the old ones everywhere: the old PDF leaves Documents (the old
+          // answers stay archived in advance_directives with replaced_at, out of every page).
+          let replacedDocument = false
+          if (previous?.document_id && deps.documents?.withdrawSystemDocument)
+            replacedDocument = await deps.documents.withdrawSystemDocument(trx, s.personId, previous.document_id)
+          const pdf = await renderPdf({
+            title: 'Mes directives anticipées',
+            subtitle: `${who(s)}. Rédigées en ligne le ${frenchDate(s.today)} ; elles remplacent toutes les directives précédentes.`,
+            sections: questionnairePdfSections(qn, s, answers),
+            footer: 'Vous pouvez modifier ou annuler vos directives anticipées à tout moment (art. L1111-11 du Code de la santé publique).',
+          })
+          const documentId = await fileOrNull(trx, actor, s, 'DIR_ANT', 'Directives anticipées', 'directives-anticipees.pdf', pdf)
+          if (documentId) await repo.setDirectiveDocument(trx, id, documentId)
+          await activity.record(trx, actor, {
+            action: 'profile.directives.replace',
+            subjectPersonId: s.personId,
+            objectType: 'advance_directive',
+            objectId: id,
+            details: { section: 'directives', ...(replacedDocument ? { replacedDocumentId: previous!.document_id } : {}) },
+          })
+          return { ok: true, documentId }
+        },
+      ),
 
     /**
      * The medical profile as a professional sees it (SPEC §5 and §7): only the sections the access
@@ -392,14 +581,24 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         const p = await repo.person(trx, personId)
         if (!p) throw new NotFoundError()
         const today = isoDate()
-        const s: Subject = { personId, firstNames: p.first_names, lastName: p.last_name, birthDate: p.birth_date, sex: p.sex, age: ageOn(p.birth_date, today), today, acting: true }
+        const s: Subject = {
+          personId,
+          firstNames: p.first_names,
+          lastName: p.last_name,
+          birthDate: p.birth_date,
+          sex: p.sex,
+          age: ageOn(p.birth_date, today),
+          today,
+          acting: true,
+        }
         const sections = readableProfileSections(actor, facts)
         const shown = new Set<ProfileSection>(sections)
         const vaccinationsAllowed = can(actor, 'list', { type: 'vaccination' }, facts)
         // Only what the policy allows is read (one query after the other on the transaction's connection).
         const lists = LIST_SECTIONS.filter((def) => shown.has(def.section))
         const entries = lists.length ? await repo.entries(trx, personId) : []
-        const pf = shown.has('blood_group') || shown.has('organ_donation') || shown.has('lifestyle') ? await repo.facts(trx, personId) : undefined
+        const pf =
+          shown.has('blood_group') || shown.has('organ_donation') || shown.has('lifestyle') ? await repo.facts(trx, personId) : undefined
         const contacts = shown.has('contacts') ? await repo.contacts(trx, personId) : []
         const lastMeasures = shown.has('measures') ? await repo.lastMeasures(trx, personId) : []
         const directive = shown.has('directives') ? await repo.currentDirective(trx, personId) : undefined
@@ -428,14 +627,20 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
           emergency: contacts.filter((c) => c.role === 'emergency'),
           organDonationText: shown.has('organ_donation') && pf?.organ_donation ? ORGAN_DONATION_LABELS[pf.organ_donation] : null,
           lifestyle: shown.has('lifestyle')
-            ? visibleSections(HABITUDES_DE_VIE_2026, s.birthDate, s.today).map((sec) => ({ title: sec.title, rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, lifestyleAnswers[x.id]) })) }))
+            ? visibleSections(HABITUDES_DE_VIE_2026, s.birthDate, s.today).map((sec) => ({
+                title: sec.title,
+                rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, lifestyleAnswers[x.id]) })),
+              }))
             : [],
           lifestyleCount: shown.has('lifestyle') ? Object.keys(lifestyleAnswers).length : 0,
           bilan: bilan ?? null,
           directive: directive
             ? {
                 createdAt: directive.created_at,
-                sections: DIRECTIVES_ANTICIPEES_2026.sections.map((sec) => ({ title: sec.title, rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, (directive.answers as Answers)[x.id]) })) })),
+                sections: DIRECTIVES_ANTICIPEES_2026.sections.map((sec) => ({
+                  title: sec.title,
+                  rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, (directive.answers as Answers)[x.id]) })),
+                })),
               }
             : null,
           vaccinationsAllowed,
@@ -451,14 +656,18 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         const sections: PdfSection[] = sum.sections.map(({ def, entries }) => ({
           heading: def.title,
           lines: entries.length
-            ? entries.map((e) => [e.label + (e.start_date ? ` (depuis le ${frenchDate(e.start_date)})` : ''), e.detail ?? '—'] as [string, string])
+            ? entries.map(
+                (e) => [e.label + (e.start_date ? ` (depuis le ${frenchDate(e.start_date)})` : ''), e.detail ?? '—'] as [string, string],
+              )
             : [def.empty],
         }))
         sections.push({ heading: 'Groupe sanguin', lines: [sum.facts?.blood_group ?? 'Non renseigné'] })
         sections.push({
           heading: 'Mesures (dernière valeur)',
           lines: [
-            ...sum.measures.filter((m) => m.last).map((m) => [m.def.label, `${m.last!.text}, le ${frenchDate(m.last!.date)}`] as [string, string]),
+            ...sum.measures
+              .filter((m) => m.last)
+              .map((m) => [m.def.label, `${m.last!.text}, le ${frenchDate(m.last!.date)}`] as [string, string]),
             ...(sum.imc ? [['IMC', `${sum.imc.text}${sum.imc.band ? ` (${sum.imc.band})` : ''}`] as [string, string]] : []),
           ],
         })
@@ -466,7 +675,10 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         sections.push({
           heading: 'Entourage et volontés',
           lines: [
-            ['Personne de confiance', sum.trusted ? `${sum.trusted.name}${sum.trusted.phone ? `, ${sum.trusted.phone}` : ''}` : 'Non désignée'],
+            [
+              'Personne de confiance',
+              sum.trusted ? `${sum.trusted.name}${sum.trusted.phone ? `, ${sum.trusted.phone}` : ''}` : 'Non désignée',
+            ],
             ...sum.emergency.map((c) => ['Contact en cas d’urgence', `${c.name}${c.phone ? `, ${c.phone}` : ''}`] as [string, string]),
             ['Don d’organes', sum.organDonationText ?? 'Position non renseignée'],
             ['Directives anticipées', sum.directive ? `rédigées le ${frenchDate(sum.directive.created_at)}` : 'Aucune'],
@@ -476,10 +688,17 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
           title: 'Synthèse du profil médical',
           subtitle: `${who(s)}. Synthèse établie le ${frenchDate(s.today)} à partir des informations du profil médical.`,
           sections,
-          footer: 'Document produit par Mon espace santé à partir des informations saisies dans le profil médical ; il ne remplace pas un avis médical.',
+          footer:
+            'Document produit par Mon espace santé à partir des informations saisies dans le profil médical ; il ne remplace pas un avis médical.',
         })
         const documentId = await fileOrNull(trx, actor, s, 'SYNTH_PML', 'Synthèse du profil médical', 'synthese-profil-medical.pdf', pdf)
-        await activity.record(trx, actor, { action: 'profile.synthesis', subjectPersonId: s.personId, objectType: 'document', objectId: documentId ?? undefined, details: { section: 'synthesis' } })
+        await activity.record(trx, actor, {
+          action: 'profile.synthesis',
+          subjectPersonId: s.personId,
+          objectType: 'document',
+          objectId: documentId ?? undefined,
+          details: { section: 'synthesis' },
+        })
         return { documentId, pdf }
       }),
   }

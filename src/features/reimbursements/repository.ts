@@ -39,14 +39,27 @@ export const reimbursementsRepository = {
       .where({ person_id: personId })
       .groupByRaw('1')
       .orderByRaw('1 desc')
-      .select(db.raw('extract(year from care_date)::int as year'), db.raw('count(*)::int as count'), db.raw('sum(amount_paid_cents)::bigint as paid'), db.raw('sum(amount_reimbursed_cents)::bigint as reimbursed'))
+      .select(
+        db.raw('extract(year from care_date)::int as year'),
+        db.raw('count(*)::int as count'),
+        db.raw('sum(amount_paid_cents)::bigint as paid'),
+        db.raw('sum(amount_reimbursed_cents)::bigint as reimbursed'),
+      )
     if (careType) q.where({ care_type: careType })
     const rows = await q
-    return rows.map((r: { year: number; count: number; paid: string; reimbursed: string }) => ({ year: r.year, count: r.count, paid: Number(r.paid), reimbursed: Number(r.reimbursed) }))
+    return rows.map((r: { year: number; count: number; paid: string; reimbursed: string }) => ({
+      year: r.year,
+      count: r.count,
+      paid: Number(r.paid),
+      reimbursed: Number(r.reimbursed),
+    }))
   },
 
   async years(db: Knex, personId: string): Promise<number[]> {
-    const rows = await db('reimbursements').where({ person_id: personId }).distinct(db.raw('extract(year from care_date)::int as year')).orderBy('year', 'desc')
+    const rows = await db('reimbursements')
+      .where({ person_id: personId })
+      .distinct(db.raw('extract(year from care_date)::int as year'))
+      .orderBy('year', 'desc')
     return rows.map((r: { year: number }) => r.year)
   },
 
@@ -54,8 +67,20 @@ export const reimbursementsRepository = {
     const q = db('reimbursements')
       .where({ person_id: personId })
       .whereBetween('care_date', [`${year}-01-01`, `${year}-12-31`])
-      .orderBy([{ column: 'care_date', order: 'desc' }, { column: 'reference', order: 'asc' }])
-      .select('id', 'reference', db.raw("to_char(care_date, 'YYYY-MM-DD') as care_date"), 'act', 'care_type', 'professional', 'amount_paid_cents', 'amount_reimbursed_cents')
+      .orderBy([
+        { column: 'care_date', order: 'desc' },
+        { column: 'reference', order: 'asc' },
+      ])
+      .select(
+        'id',
+        'reference',
+        db.raw("to_char(care_date, 'YYYY-MM-DD') as care_date"),
+        'act',
+        'care_type',
+        'professional',
+        'amount_paid_cents',
+        'amount_reimbursed_cents',
+      )
     if (careType) q.where({ care_type: careType })
     return q
   },
@@ -67,11 +92,16 @@ export const reimbursementsRepository = {
 
   async setHidden(trx: Knex.Transaction, personId: string, hidden: boolean): Promise<void> {
     const patch = { reimbursements_hidden: hidden, updated_at: trx.fn.now() }
-    await trx('patient_settings').insert({ person_id: personId, ...patch }).onConflict('person_id').merge(patch)
+    await trx('patient_settings')
+      .insert({ person_id: personId, ...patch })
+      .onConflict('person_id')
+      .merge(patch)
   },
 
   async personIdsByNir(trx: Knex.Transaction, nirs: string[]): Promise<Map<string, string>> {
-    const rows: { id: string; nir: string }[] = await trx('insured_persons').whereIn('nir', [...new Set(nirs)]).select('id', 'nir')
+    const rows: { id: string; nir: string }[] = await trx('insured_persons')
+      .whereIn('nir', [...new Set(nirs)])
+      .select('id', 'nir')
     return new Map(rows.map((r) => [r.nir, r.id]))
   },
 
@@ -81,8 +111,15 @@ export const reimbursementsRepository = {
     const inserted = await trx('reimbursements')
       .insert(
         rows.map((r) => ({
-          reference: r.reference, person_id: r.personId, care_date: r.careDate, act: r.act, care_type: r.careType, professional: r.professional,
-          amount_paid_cents: r.amountPaidCents, amount_reimbursed_cents: r.amountReimbursedCents, import_id: importId,
+          reference: r.reference,
+          person_id: r.personId,
+          care_date: r.careDate,
+          act: r.act,
+          care_type: r.careType,
+          professional: r.professional,
+          amount_paid_cents: r.amountPaidCents,
+          amount_reimbursed_cents: r.amountReimbursedCents,
+          import_id: importId,
         })),
       )
       .onConflict('reference')
@@ -96,8 +133,14 @@ export const reimbursementsRepository = {
     return row.id
   },
 
-  async finishImport(db: Knex | Knex.Transaction, id: string, r: Omit<ImportRow, 'id' | 'filename' | 'started_at' | 'finished_at'>): Promise<void> {
-    await db('reimbursement_imports').where({ id }).update({ ...r, errors: JSON.stringify(r.errors), finished_at: db.fn.now() })
+  async finishImport(
+    db: Knex | Knex.Transaction,
+    id: string,
+    r: Omit<ImportRow, 'id' | 'filename' | 'started_at' | 'finished_at'>,
+  ): Promise<void> {
+    await db('reimbursement_imports')
+      .where({ id })
+      .update({ ...r, errors: JSON.stringify(r.errors), finished_at: db.fn.now() })
   },
 
   findImport(db: Knex, id: string): Promise<ImportRow | undefined> {

@@ -26,13 +26,23 @@ export function reimbursementsRoutes(services: Services): Router {
   router.post('/remboursements/visibilite', requirePatient, async (req, res) => {
     const hidden = [req.body.masquer ?? []].flat().includes('oui')
     await reimbursements.setHidden(req.actor!, hidden)
-    req.session.flash = { type: 'success', text: hidden ? 'Vos remboursements sont masqués aux professionnels de santé.' : 'Vos remboursements sont de nouveau visibles par les professionnels de santé qui ont accès à votre profil.' }
+    req.session.flash = {
+      type: 'success',
+      text: hidden
+        ? 'Vos remboursements sont masqués aux professionnels de santé.'
+        : 'Vos remboursements sont de nouveau visibles par les professionnels de santé qui ont accès à votre profil.',
+    }
     res.redirect(303, '/remboursements')
   })
 
   const renderImport = async (res: Response, actor: Actor, status = 200, errors?: FormErrors) => {
     const imports = await reimbursements.recentImports(actor)
-    res.status(status).render('reimbursements/import.njk', { pageTitle: 'Importer des remboursements', imports, errors, maxMo: IMPORT_MAX_BYTES / 1024 / 1024 })
+    res.status(status).render('reimbursements/import.njk', {
+      pageTitle: 'Importer des remboursements',
+      imports,
+      errors,
+      maxMo: IMPORT_MAX_BYTES / 1024 / 1024,
+    })
   }
 
   router.get('/back-office/remboursements', requireOperator, (req, res) => renderImport(res, req.actor!))
@@ -54,7 +64,8 @@ export function reimbursementsRoutes(services: Services): Router {
         return { id: await reimbursements.importCsv(actor, file.filename, file.stream, { truncated: file.truncated }) }
       },
     })
-    if (!result.file || (!result.file.id && !result.file.refused)) return renderImport(res, actor, 400, addError(emptyErrors(), 'fichier', 'Choisissez un fichier CSV à importer'))
+    if (!result.file || (!result.file.id && !result.file.refused))
+      return renderImport(res, actor, 400, addError(emptyErrors(), 'fichier', 'Choisissez un fichier CSV à importer'))
     if (result.file.refused) return renderImport(res, actor, 400, addError(emptyErrors(), 'fichier', result.file.refused))
     res.redirect(303, `/back-office/remboursements/imports/${result.file.id}`)
   })

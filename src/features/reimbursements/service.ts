@@ -22,7 +22,6 @@ const money = (paid: number, reimbursed: number) => ({
   remaining: formatEuros(paid - reimbursed),
 })
 
-
 /**
  * «Mon histoire de santé» (SPEC §10): reimbursed care by year, with totals; the switch that hides
  * it from professionals; the operators' CSV import (streamed, checked line by line, bad lines
@@ -35,7 +34,12 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
   async function allowed(trx: Knex | Knex.Transaction, actor: Actor, personId: string | undefined, action: Action): Promise<string> {
     return (await allowedWith(trx, actor, personId, action)).personId
   }
-  async function allowedWith(trx: Knex | Knex.Transaction, actor: Actor, personId: string | undefined, action: Action): Promise<{ personId: string; facts: PolicyFacts }> {
+  async function allowedWith(
+    trx: Knex | Knex.Transaction,
+    actor: Actor,
+    personId: string | undefined,
+    action: Action,
+  ): Promise<{ personId: string; facts: PolicyFacts }> {
     if (!personId) throw forbidden()
     const facts = await access.loadFacts(trx, actor, personId)
     if (!facts) throw notFound()
@@ -81,8 +85,18 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
         const { personId, facts } = await allowedWith(trx, actor, actor.kind === 'patient' ? subjectPersonId(actor) : undefined, 'read')
         const view = await yearView(trx, personId, filter)
         // A representative or a carer reading someone else's reimbursements: in that person's history.
-        if (facts.relation.kind !== 'self') await activity.record(trx, actor, { action: 'reimbursements.read', subjectPersonId: personId, objectType: 'reimbursements', objectId: view.year ? String(view.year) : undefined })
-        return { ...view, hidden: await repo.hiddenFromProfessionals(trx, personId), canManage: can(actor, 'manage', { type: 'reimbursements' }, facts) }
+        if (facts.relation.kind !== 'self')
+          await activity.record(trx, actor, {
+            action: 'reimbursements.read',
+            subjectPersonId: personId,
+            objectType: 'reimbursements',
+            objectId: view.year ? String(view.year) : undefined,
+          })
+        return {
+          ...view,
+          hidden: await repo.hiddenFromProfessionals(trx, personId),
+          canManage: can(actor, 'manage', { type: 'reimbursements' }, facts),
+        }
       })
     },
 
@@ -91,16 +105,29 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
      * access policy decides (access to the space, and the patient did not hide them); a refusal says
      * why in plain French; each read is a professional access in the patient's history.
      */
-    async professionalView(actor: Actor, personId: string, filter: { year?: number; careType?: string }): Promise<{ ok: true; view: Awaited<ReturnType<typeof yearView>> } | { ok: false; reason: 'hidden' | 'no_access' }> {
+    async professionalView(
+      actor: Actor,
+      personId: string,
+      filter: { year?: number; careType?: string },
+    ): Promise<{ ok: true; view: Awaited<ReturnType<typeof yearView>> } | { ok: false; reason: 'hidden' | 'no_access' }> {
       if (actor.kind !== 'professional') throw forbidden()
       return db.transaction(async (trx) => {
         const facts = await access.loadFacts(trx, actor, personId)
         if (!facts) throw notFound()
         if (!can(actor, 'read', { type: 'reimbursements' }, facts)) {
-          return { ok: false as const, reason: professionalHasAccess(facts) && facts.settings.reimbursementsHidden ? ('hidden' as const) : ('no_access' as const) }
+          return {
+            ok: false as const,
+            reason: professionalHasAccess(facts) && facts.settings.reimbursementsHidden ? ('hidden' as const) : ('no_access' as const),
+          }
         }
         const view = await yearView(trx, personId, filter)
-        await activity.record(trx, actor, { action: 'reimbursements.read', subjectPersonId: personId, objectType: 'reimbursements', objectId: view.year ? String(view.year) : undefined, emergency: isEmergencyAccess(facts) })
+        await activity.record(trx, actor, {
+          action: 'reimbursements.read',
+          subjectPersonId: personId,
+          objectType: 'reimbursements',
+          objectId: view.year ? String(view.year) : undefined,
+          emergency: isEmergencyAccess(facts),
+        })
         return { ok: true as const, view }
       })
     },
@@ -113,7 +140,12 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
       return db.transaction(async (trx) => {
         await allowed(trx, actor, personId, 'read')
         const rows = await repo.list(trx, personId, year)
-        await activity.record(trx, actor, { action: 'reimbursements.read', subjectPersonId: personId, objectType: 'reimbursements', objectId: String(year) })
+        await activity.record(trx, actor, {
+          action: 'reimbursements.read',
+          subjectPersonId: personId,
+          objectType: 'reimbursements',
+          objectId: String(year),
+        })
         return summarise(rows)
       })
     },
@@ -127,7 +159,12 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
         const personId = await allowed(trx, actor, actor.kind === 'patient' ? subjectPersonId(actor) : undefined, 'manage')
         if ((await repo.hiddenFromProfessionals(trx, personId)) === hidden) return
         await repo.setHidden(trx, personId, hidden)
-        await activity.record(trx, actor, { action: hidden ? 'reimbursements.hidden' : 'reimbursements.shown', subjectPersonId: personId, objectType: 'space', objectId: personId })
+        await activity.record(trx, actor, {
+          action: hidden ? 'reimbursements.hidden' : 'reimbursements.shown',
+          subjectPersonId: personId,
+          objectType: 'space',
+          objectId: personId,
+        })
       })
     },
 
@@ -135,11 +172,23 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
      * Imports a CSV file line by line without holding it in memory. Good lines are kept in batches
      * (each batch one transaction); a line already imported (same reference) changes nothing.
      */
-    async importCsv(actor: Actor, filename: string, input: Readable, opts: { truncated?: () => boolean; today?: string } = {}): Promise<string> {
+    async importCsv(
+      actor: Actor,
+      filename: string,
+      input: Readable,
+      opts: { truncated?: () => boolean; today?: string } = {},
+    ): Promise<string> {
       if (actor.kind !== 'operator') throw forbidden()
       const today = opts.today ?? isoDate()
       const id = await repo.createImport(db, actor.accountId, filename.slice(0, 200) || 'fichier.csv')
-      const report = { status: 'done' as ImportRow['status'], rows_read: 0, rows_inserted: 0, rows_already_present: 0, rows_rejected: 0, errors: [] as { line: number; message: string }[] }
+      const report = {
+        status: 'done' as ImportRow['status'],
+        rows_read: 0,
+        rows_inserted: 0,
+        rows_already_present: 0,
+        rows_rejected: 0,
+        errors: [] as { line: number; message: string }[],
+      }
       const reject = (line: number, message: string) => {
         report.rows_rejected++
         if (report.errors.length < IMPORT_MAX_ERRORS) report.errors.push({ line, message })
@@ -150,7 +199,10 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
         const current = batch
         batch = []
         await db.transaction(async (trx) => {
-          const persons = await repo.personIdsByNir(trx, current.map((b) => b.row.nir))
+          const persons = await repo.personIdsByNir(
+            trx,
+            current.map((b) => b.row.nir),
+          )
           const known: (ReimbursementRow & { personId: string })[] = []
           for (const b of current) {
             const personId = persons.get(b.row.nir)
@@ -193,7 +245,10 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
         }
         if (opts.truncated?.()) {
           report.status = 'failed'
-          reject(lineNo, `Le fichier dépasse ${IMPORT_MAX_BYTES / 1024 / 1024} Mo : la lecture s'est arrêtée à cette ligne. Les lignes précédentes sont importées ; envoyez la suite dans un autre fichier.`)
+          reject(
+            lineNo,
+            `Le fichier dépasse ${IMPORT_MAX_BYTES / 1024 / 1024} Mo : la lecture s'est arrêtée à cette ligne. Les lignes précédentes sont importées ; envoyez la suite dans un autre fichier.`,
+          )
         }
       } catch (err) {
         await repo.finishImport(db, id, { ...report, status: 'failed' })
@@ -205,7 +260,12 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
           action: 'reimbursements.imported',
           objectType: 'reimbursement_import',
           objectId: id,
-          details: { read: report.rows_read, inserted: report.rows_inserted, alreadyPresent: report.rows_already_present, rejected: report.rows_rejected },
+          details: {
+            read: report.rows_read,
+            inserted: report.rows_inserted,
+            alreadyPresent: report.rows_already_present,
+            rejected: report.rows_rejected,
+          },
         })
       })
       return id

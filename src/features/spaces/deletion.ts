@@ -56,7 +56,10 @@ export function createClosedSpacesDeletion(deps: { db: Knex; activity: ActivityL
       OR (s.deletion_requested_at IS NULL AND coalesce(s.archive_until, ((s.closed_at AT TIME ZONE 'Europe/Paris')::date + interval '${ARCHIVE_YEARS} years')::date) < ?::date))`
 
   return {
-    async run(actor: Actor = SYSTEM_ACTOR, opts: { today?: string; batchSize?: number } = {}): Promise<{ spaces: number; batches: number; ms: number }> {
+    async run(
+      actor: Actor = SYSTEM_ACTOR,
+      opts: { today?: string; batchSize?: number } = {},
+    ): Promise<{ spaces: number; batches: number; ms: number }> {
       const started = Date.now()
       const today = opts.today ?? isoDate()
       const batchSize = opts.batchSize ?? 1000
@@ -72,14 +75,19 @@ export function createClosedSpacesDeletion(deps: { db: Knex; activity: ActivityL
           if (!rows.length) return 0
           const ids: string[] = rows.map((r: { person_id: string }) => r.person_id)
           for (const ref of await personReferences(trx)) {
-            if (ref.onDelete === 'n') await trx.raw(`UPDATE ${ref.table} SET "${ref.column}" = NULL WHERE "${ref.column}" = ANY(?::uuid[])`, [ids])
+            if (ref.onDelete === 'n')
+              await trx.raw(`UPDATE ${ref.table} SET "${ref.column}" = NULL WHERE "${ref.column}" = ANY(?::uuid[])`, [ids])
             else await trx.raw(`DELETE FROM ${ref.table} WHERE "${ref.column}" = ANY(?::uuid[])`, [ids])
           }
           // The account last: its sessions, one-time codes and tokens go with it (ON DELETE CASCADE).
           await trx.raw('DELETE FROM accounts WHERE person_id = ANY(?::uuid[])', [ids])
           await trx.raw('UPDATE spaces SET data_deleted_at = now(), state_changed_at = now() WHERE person_id = ANY(?::uuid[])', [ids])
           const asked = rows.filter((r: { asked: boolean }) => r.asked).length
-          await activity.record(trx, actor, { action: 'spaces.data_deleted', objectType: 'space', details: { count: ids.length, onRequest: asked, afterArchive: ids.length - asked, today, spaces: ids } })
+          await activity.record(trx, actor, {
+            action: 'spaces.data_deleted',
+            objectType: 'space',
+            details: { count: ids.length, onRequest: asked, afterArchive: ids.length - asked, today, spaces: ids },
+          })
           return ids.length
         })
         spaces += n

@@ -45,7 +45,8 @@ export function checkEmail(input: string): { ok: true; email: string } | { ok: f
   const email = input.trim()
   if (!email) return { ok: false, message: 'Saisissez votre adresse électronique' }
   if (email.length > 254) return { ok: false, message: "L'adresse électronique doit contenir 254 caractères au maximum" }
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return { ok: false, message: "Saisissez une adresse électronique valide, par exemple nom@exemple.fr" }
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    return { ok: false, message: 'Saisissez une adresse électronique valide, par exemple nom@exemple.fr' }
   return { ok: true, email: email.toLowerCase() }
 }
 
@@ -53,7 +54,11 @@ export function checkEmail(input: string): { ok: true; email: string } | { ok: f
 export function checkMobile(input: string): { ok: true; mobile: string | null } | { ok: false; message: string } {
   const raw = input.trim()
   if (!raw) return { ok: true, mobile: null }
-  const digits = raw.replace(/[\s.\-()]/g, '').replace(/^\+33/, '0').replace(/^0033/, '0')
-  if (!/^0[67]\d{8}$/.test(digits)) return { ok: false, message: 'Saisissez un numéro de mobile français valide, par exemple 06 12 34 56 78' }
+  const digits = raw
+    .replace(/[\s.\-()]/g, '')
+    .replace(/^\+33/, '0')
+    .replace(/^0033/, '0')
+  if (!/^0[67]\d{8}$/.test(digits))
+    return { ok: false, message: 'Saisissez un numéro de mobile français valide, par exemple 06 12 34 56 78' }
   return { ok: true, mobile: digits }
 }

@@ -14,8 +14,7 @@ export interface HolderInput {
 }
 
 export type HolderCheck =
-  | { ok: true; holder: HolderRow; code: { status: 'valid' | 'expired' | 'used'; id: number } }
-  | { ok: false; reason: 'mismatch' }
+  { ok: true; holder: HolderRow; code: { status: 'valid' | 'expired' | 'used'; id: number } } | { ok: false; reason: 'mismatch' }
 
 /**
  * Who holds a provisional code: code + NIR + date of birth must all match, and a wrong combination
@@ -28,7 +27,8 @@ export function createHolderCheck(deps: { db: Knex; codes: CodeService; limiter:
     points: 4,
     durationSeconds: 60 * 60,
     blockSeconds: 60 * 60,
-    message: "Vous avez fait 5 essais incorrects avec ce numéro de sécurité sociale. Par sécurité, la saisie du code provisoire est bloquée pendant une heure.",
+    message:
+      'Vous avez fait 5 essais incorrects avec ce numéro de sécurité sociale. Par sécurité, la saisie du code provisoire est bloquée pendant une heure.',
   })
   const perAddress = deps.limiter('code-entry-address', {
     points: 30,

@@ -65,7 +65,9 @@ export const spacesRepository = {
   },
 
   async setSpace(trx: Knex.Transaction, personId: string, fields: Record<string, unknown>): Promise<void> {
-    await trx('spaces').where({ person_id: personId }).update({ ...fields, state_changed_at: trx.fn.now() })
+    await trx('spaces')
+      .where({ person_id: personId })
+      .update({ ...fields, state_changed_at: trx.fn.now() })
   },
 }
 

@@ -22,7 +22,13 @@ export interface VaccinationRow extends VaccinationFields {
 }
 
 const repo = {
-  list: (db: Knex, personId: string): Promise<VaccinationRow[]> => db('vaccinations').where({ person_id: personId }).orderBy([{ column: 'date', order: 'desc' }, { column: 'created_at', order: 'desc' }]),
+  list: (db: Knex, personId: string): Promise<VaccinationRow[]> =>
+    db('vaccinations')
+      .where({ person_id: personId })
+      .orderBy([
+        { column: 'date', order: 'desc' },
+        { column: 'created_at', order: 'desc' },
+      ]),
   find: (db: Knex, personId: string, id: string): Promise<VaccinationRow | undefined> =>
     /^[0-9a-f-]{36}$/i.test(id) ? db('vaccinations').where({ id, person_id: personId }).first() : Promise.resolve(undefined),
 }
@@ -40,7 +46,9 @@ export function createVaccinationService(deps: { db: Knex; access: AccessFacts; 
 
     /** The birth date of the profile being looked at (a vaccination cannot be before it). */
     async birthDate(actor: Actor): Promise<string> {
-      const p = await db('insured_persons').where({ id: await may(actor, 'read') }).first('birth_date')
+      const p = await db('insured_persons')
+        .where({ id: await may(actor, 'read') })
+        .first('birth_date')
       if (!p) throw new NotFoundError()
       return p.birth_date
     },
@@ -54,8 +62,15 @@ export function createVaccinationService(deps: { db: Knex; access: AccessFacts; 
     async add(actor: Actor, f: VaccinationFields): Promise<string> {
       return db.transaction(async (trx) => {
         const personId = await may(actor, 'create', trx)
-        const [row] = await trx('vaccinations').insert({ ...f, person_id: personId, created_by_account_id: actor.accountId }).returning('id')
-        await activity.record(trx, actor, { action: 'vaccination.added', subjectPersonId: personId, objectType: 'vaccination', objectId: row.id })
+        const [row] = await trx('vaccinations')
+          .insert({ ...f, person_id: personId, created_by_account_id: actor.accountId })
+          .returning('id')
+        await activity.record(trx, actor, {
+          action: 'vaccination.added',
+          subjectPersonId: personId,
+          objectType: 'vaccination',
+          objectId: row.id,
+        })
         return row.id as string
       })
     },
@@ -63,9 +78,16 @@ export function createVaccinationService(deps: { db: Knex; access: AccessFacts; 
     async update(actor: Actor, id: string, f: VaccinationFields): Promise<void> {
       await db.transaction(async (trx) => {
         const personId = await may(actor, 'update', trx)
-        const n = await trx('vaccinations').where({ id: (await repo.find(trx, personId, id))?.id ?? null, person_id: personId }).update({ ...f, updated_at: trx.fn.now() })
+        const n = await trx('vaccinations')
+          .where({ id: (await repo.find(trx, personId, id))?.id ?? null, person_id: personId })
+          .update({ ...f, updated_at: trx.fn.now() })
         if (!n) throw new NotFoundError()
-        await activity.record(trx, actor, { action: 'vaccination.updated', subjectPersonId: personId, objectType: 'vaccination', objectId: id })
+        await activity.record(trx, actor, {
+          action: 'vaccination.updated',
+          subjectPersonId: personId,
+          objectType: 'vaccination',
+          objectId: id,
+        })
       })
     },
 
@@ -75,7 +97,12 @@ export function createVaccinationService(deps: { db: Knex; access: AccessFacts; 
         const v = await repo.find(trx, personId, id)
         if (!v) throw new NotFoundError()
         await trx('vaccinations').where({ id: v.id }).del()
-        await activity.record(trx, actor, { action: 'vaccination.deleted', subjectPersonId: personId, objectType: 'vaccination', objectId: id })
+        await activity.record(trx, actor, {
+          action: 'vaccination.deleted',
+          subjectPersonId: personId,
+          objectType: 'vaccination',
+          objectId: id,
+        })
       })
     },
   }
