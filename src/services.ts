@@ -29,7 +29,8 @@ import { createCatalogueService } from './features/catalogue/service'
 import { createReimbursementsService } from './features/reimbursements/service'
 import { createAuthorisationsService } from './features/authorisations/service'
 import { createAccessFacts } from './features/access/facts'
-import { createPgDocumentStore } from './infrastructure/documentStore'
+import { createBlobStore, type BlobStore } from './infrastructure/blobStore'
+import { createObjectDocumentStore } from './infrastructure/documentObjects'
 import { createDocumentsService } from './features/documents/service'
 import { createCareTeamService } from './features/professionals/service'
 import { createHistoryService } from './features/history/service'
@@ -61,6 +62,8 @@ export interface Infrastructure {
   sessions: SessionBackend
   redis?: RedisClient
   sms?: SmsAdapter
+  /** Where documents' bytes go (default: from the configuration, S3 or a folder). */
+  blobs?: BlobStore
 }
 
 /**
@@ -141,7 +144,8 @@ export function createServices(infra: Infrastructure) {
   })
   // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
   const access = createAccessFacts()
-  const documentStore = createPgDocumentStore()
+  // Their bytes in an object store (S3, or a folder in embedded mode); metadata and keys in PostgreSQL.
+  const documentStore = createObjectDocumentStore({ db, blobs: infra.blobs ?? createBlobStore(config.documents), logger })
   const documents = createDocumentsService({
     db,
     store: documentStore,
@@ -322,6 +326,12 @@ export function createServices(infra: Infrastructure) {
       description: '« Télécharger mes données » : prépare les fichiers ZIP demandés (chaque minute)',
       cron: '* * * * *',
       run: () => dataExport.runPending(),
+    },
+    {
+      name: 'object-removals',
+      description: 'Supprime du stockage les fichiers des documents supprimés et ceux dont l’enregistrement a échoué',
+      cron: '* * * * *',
+      run: () => documentStore.collect(),
     },
     {
       name: 'data-export-purge',

@@ -25,9 +25,15 @@ export async function startJobs(
   databaseUrl: string,
   jobs: JobDefinition[],
   logger: Logger,
-  extra: { everyFewSeconds?: (() => Promise<unknown>) | (undefined | (() => Promise<unknown>))[]; tickMs?: number } = {},
+  extra: { everyFewSeconds?: (() => Promise<unknown>) | (undefined | (() => Promise<unknown>))[]; tickMs?: number; poolMax?: number } = {},
 ): Promise<JobRunner> {
-  const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4, application_name: 'mon-espace-sante-jobs' })
+  // Its own pool (JOBS_DATABASE_POOL_MAX, 4 by default), next to knex's: count both per process.
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    schema: 'pgboss',
+    max: extra.poolMax ?? 4,
+    application_name: 'mon-espace-sante-jobs',
+  })
   boss.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'erreur de la file de tâches'))
   await boss.start()
   for (const job of jobs) {

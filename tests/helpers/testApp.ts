@@ -1,5 +1,8 @@
 import crypto from 'node:crypto'
+import fs from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import type { Express } from 'express'
@@ -80,6 +83,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const database = await createTestDatabase()
   const sessionsKind = options.sessions ?? 'redis'
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL
+  // Documents' bytes in a folder of this app's own (unless the test gives an S3 store), removed at close.
+  const documentsDir = options.env?.S3_BUCKET ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'mes-documents-'))
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -88,6 +93,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     REDIS_PREFIX: `test:${database.name}:`,
     ...TEST_SECRETS,
     DEV_OUTBOX: 'true',
+    ...(documentsDir ? { DOCUMENTS_DIR: documentsDir } : {}),
     ...options.env,
   })
   const logger = createLogger(config.logLevel)
@@ -126,7 +132,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         if (keys.length) await redis.del(keys).catch(() => undefined)
       }
       if (redis) await closeRedis(redis)
+      await services.documentStore.close()
       await database.drop()
+      if (documentsDir) fs.rmSync(documentsDir, { recursive: true, force: true })
     },
   }
 }
