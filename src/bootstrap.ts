@@ -84,6 +84,7 @@ export async function bootstrap(
       services,
       async close() {
         await services.documentStore.close().catch(() => undefined)
+        await services.invalidation.close().catch(() => undefined)
         await sessions.close().catch(() => undefined)
         if (redis) await closeRedis(redis)
         await db.destroy()
