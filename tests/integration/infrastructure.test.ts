@@ -15,7 +15,11 @@ import type { Actor } from '../../src/domain/actor'
 import type pg from 'pg'
 import {
   compileStatement,
+  createDb,
   groupedOneRoundTrips,
+  preparedQuery,
+  preparedStatement,
+  resyncPrepared,
   sqlLiteral,
   statementText,
   transactionInOneRoundTrip,
@@ -280,20 +284,52 @@ describe('journal d’activité', () => {
     expect(row.prev_hash).toBe(previous.hash)
   })
 
-  it('statementText : les valeurs en littéraux, sans PREPARE (sûr derrière PgBouncer) ; une requête compilée une fois donne le même texte', async () => {
+  it('preparedStatement : préparée une fois par connexion, exécutée avec des littéraux ; resyncPrepared après un échec', async () => {
+    const conn = (await d.db.client.acquireConnection()) as pg.Client
+    try {
+      const q = () => d.db('insured_persons').where('last_name', "O'Hara \\ '--").orWhere('first_names', 'Camille').select('first_names')
+      const first = preparedStatement(conn, q())
+      expect(first.text).toMatch(/^PREPARE inl_\w+ AS /)
+      const r1 = (await conn.query(`BEGIN; ${first.text}; COMMIT`)) as unknown as pg.QueryResult[]
+      first.done()
+      expect(r1[2].rows.map((r) => r.first_names)).toContain('Camille')
+      const again = preparedStatement(conn, q())
+      expect(again.text).toMatch(/^EXECUTE inl_\w+\( E'O''Hara \\\\ ''--'/)
+      expect(((await conn.query(again.text)) as unknown as pg.QueryResult).rows.map((r) => r.first_names)).toContain('Camille')
+      // A round trip that fails after a PREPARE: the statement exists though done() was never called.
+      const other = preparedStatement(conn, d.db('insured_persons').where('id', '00000000-0000-0000-0000-000000000000').select('id'))
+      await expect(conn.query(`${other.text}; SELECT 1/0`)).rejects.toThrow()
+      await resyncPrepared(conn)
+      expect(
+        preparedStatement(conn, d.db('insured_persons').where('id', '00000000-0000-0000-0000-000000000000').select('id')).text,
+      ).toMatch(/^EXECUTE /)
+    } finally {
+      await d.db.client.releaseConnection(conn)
+    }
+  })
+
+  it('derrière un pooler (createDb pooler) : aucune instruction préparée, valeurs en littéraux, rien laissé sur la connexion', async () => {
     const q = () => d.db('insured_persons').where('last_name', "O'Hara \\ '--").orWhere('first_names', 'Camille').select('first_names')
     const text = statementText(q())
     expect(text).not.toMatch(/PREPARE|EXECUTE|\$\d/)
     expect(text).toContain("E'O''Hara \\\\ ''--'")
     expect(statementText(compileStatement(q()))).toBe(text)
-    const conn = (await d.db.client.acquireConnection()) as pg.Client
+    const pooled = createDb(d.url, 1, { pooler: true })
     try {
-      const r = (await conn.query(`BEGIN; ${text}; COMMIT`)) as unknown as pg.QueryResult[]
-      expect(r[1].rows.map((row) => row.first_names)).toContain('Camille')
-      // Nothing left on the connection for a later round trip (which a pooler may send elsewhere).
-      expect((await conn.query('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0].n).toBe(0)
+      const camille = await pooled('insured_persons').where({ first_names: 'Camille' }).first('id', 'last_name')
+      const guard = pooled.raw('SELECT facts_unchanged((SELECT last_name FROM insured_persons WHERE id = ?), ?)', [
+        camille.id,
+        camille.last_name,
+      ])
+      for (let i = 0; i < 2; i++) {
+        const r = await transactionInOneRoundTrip<{ first_names: string }>(pooled, guard, q(), 'SELECT 1')
+        expect(r).toMatchObject({ committed: true })
+      }
+      expect(await preparedQuery(pooled, 'essai', 'SELECT $1::text AS v', ['x'])).toEqual([{ v: 'x' }])
+      // One connection in this pool: whatever ran on it left no prepared statement behind.
+      expect((await pooled.raw('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0].n).toBe(0)
     } finally {
-      await d.db.client.releaseConnection(conn)
+      await pooled.destroy()
     }
   })
 
@@ -312,7 +348,7 @@ describe('journal d’activité', () => {
     // Any other error is thrown, and rolls back too.
     await expect(transactionInOneRoundTrip(d.db, d.db.raw('SELECT 1/0'), query(), last)).rejects.toThrow(/division/)
     expect(await sent()).toBe(0)
-    // Unchanged: the rows of the query, and the last statement committed; twice.
+    // Unchanged: the rows of the query, and the last statement committed; twice (prepared the second time).
     for (let i = 1; i <= 2; i++) {
       const r = await transactionInOneRoundTrip<{ first_names: string }>(d.db, guard(camille.last_name), query(), last)
       expect(r).toEqual({ committed: true, rows: [{ first_names: 'Camille' }] })
