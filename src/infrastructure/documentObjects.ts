@@ -26,9 +26,10 @@ import type { Logger } from './logger'
  * (an hour) is due. Even an object left behind would be unreadable: its data key was only in the
  * rolled-back (or deleted) metadata.
  *
- * The pending row of step 1 is written through a small pool of its own (2 connections at most,
- * closed when idle): `put` may be called inside a caller's transaction (a PDF filed with a change of
- * the medical profile), and must not wait for a second connection of the pool that transaction holds.
+ * The pending row of step 1 (and a removal after a failure) goes through a small pool of its own (2
+ * connections at most, closed when idle): `put` may be called inside a caller's transaction (a PDF
+ * filed with a change of the medical profile), and must not wait for a second connection of the pool
+ * that transaction holds.
  *
  * Documents filed before this store (`object_key` NULL) are still read from `document_chunks`,
  * until `npm run documents:migrate` moves them (`migrateFromPostgres`).
@@ -100,28 +101,41 @@ export function createObjectDocumentStore(deps: { db: Knex; blobs: BlobStore; lo
   const { db, blobs } = deps
   const legacy = createPgDocumentStore()
   let registrar: pg.Pool | undefined
-  const register = async (objectKey: string) => {
-    registrar ??= (() => {
+  const side = () =>
+    (registrar ??= (() => {
       const pool = new pg.Pool({ ...connectionOf(db), max: 2, idleTimeoutMillis: 10_000, allowExitOnIdle: true })
       pool.on('error', () => {
         /* a broken idle connection: the next query reports the fault */
       })
       return pool
-    })()
-    await registrar.query(
+    })())
+  const register = async (objectKey: string) => {
+    await side().query(
       `INSERT INTO object_removals (object_key, remove_after) VALUES ($1, now() + interval '${PENDING_MINUTES} minutes')
        ON CONFLICT (object_key) DO UPDATE SET remove_after = EXCLUDED.remove_after, created_at = now()`,
       [objectKey],
     )
   }
 
+  /** Through the small pool too: a failed `put` inside a caller's transaction must not wait for its pool. */
   async function discard(objectKey: string): Promise<void> {
-    await db.transaction(async (trx) => {
-      const row = await trx('object_removals').where({ object_key: objectKey }).forUpdate().skipLocked().first('object_key')
-      if (!row) return // kept (its metadata is filed), or being removed by the job right now
-      await blobs.delete(objectKey)
-      await trx('object_removals').where({ object_key: objectKey }).del()
-    })
+    const conn = await side().connect()
+    let open = false
+    try {
+      await conn.query('BEGIN')
+      open = true
+      const { rowCount } = await conn.query('SELECT 1 FROM object_removals WHERE object_key = $1 FOR UPDATE SKIP LOCKED', [objectKey])
+      // None: kept (its metadata is filed), or being removed by the job right now.
+      if (rowCount) {
+        await blobs.delete(objectKey)
+        await conn.query('DELETE FROM object_removals WHERE object_key = $1', [objectKey])
+      }
+      await conn.query('COMMIT')
+      open = false
+    } finally {
+      if (open) await conn.query('ROLLBACK').catch(() => undefined)
+      conn.release()
+    }
   }
 
   async function* read(readDb: Knex, doc: StoredDocument, key: Buffer): AsyncGenerator<Buffer> {
