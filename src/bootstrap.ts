@@ -1,6 +1,13 @@
 import { loadConfig, ConfigError, type Config } from './config'
 import { createLogger, type Logger } from './infrastructure/logger'
-import { createDb, migrateLatest, startEmbeddedPostgres, type Db, type EmbeddedPostgres } from './infrastructure/database'
+import {
+  checkSessionDefaults,
+  createDb,
+  migrateLatest,
+  startEmbeddedPostgres,
+  type Db,
+  type EmbeddedPostgres,
+} from './infrastructure/database'
 import { closeRedis, connectRedis, createRedis, type RedisClient } from './infrastructure/redis'
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from './infrastructure/sessionStore'
 import { createServices, type Services } from './services'
@@ -48,13 +55,14 @@ export async function bootstrap(
     embedded = await startEmbeddedPostgres(config.embeddedPg.dir, config.embeddedPg.port, logger)
     databaseUrl = embedded.url
   }
-  const db = createDb(databaseUrl, config.databasePoolMax)
+  const db = createDb(databaseUrl, config.databasePoolMax, { pooler: config.databasePooler === 'pgbouncer' })
   let redis: RedisClient | undefined
   try {
     if (opts.migrate) {
       const applied = await migrateLatest(db)
       if (applied.length) logger.info({ applied }, 'migrations appliquées')
     }
+    if (config.databasePooler === 'pgbouncer') await checkSessionDefaults(db)
     if (opts.seed && config.seedDemo) {
       if (await seedDemo(db, config.codeHashKey, new Date(), config.documentMasterKey)) logger.info('données de démonstration créées')
     }
@@ -75,6 +83,8 @@ export async function bootstrap(
       databaseUrl,
       services,
       async close() {
+        await services.documentStore.close().catch(() => undefined)
+        await services.invalidation.close().catch(() => undefined)
         await sessions.close().catch(() => undefined)
         if (redis) await closeRedis(redis)
         await db.destroy()

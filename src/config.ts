@@ -58,6 +58,27 @@ const schema = z.object({
   SEED_DEMO: bool.optional(),
   TRUST_PROXY: z.string().optional(),
   DEV_OUTBOX: bool.optional(),
+  // Scale-out (issue 17 §4, §5): the object store, the pooler, the other pools.
+  DATABASE_POOLER: z.enum(['none', 'pgbouncer']).default('none'),
+  JOBS_DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(50).default(4),
+  DOCUMENTS_DIR: z.string().min(1).optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'nom de compartiment S3 invalide (3 à 63 caractères : minuscules, chiffres, points, tirets)',
+    )
+    .optional(),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  S3_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._\/-]*$/, 'lettres, chiffres, points, tirets et barres obliques seulement')
+    .optional(),
+  S3_SPOOL_DIR: z.string().min(1).optional(),
 })
 
 export type Env = z.infer<typeof schema>
@@ -90,6 +111,23 @@ export interface Config {
   devOutbox: boolean
   /** Secrets generated for this machine (development only), to be said in the log. */
   generatedSecrets: string[]
+  /** `pgbouncer`: behind a pooler in transaction mode (session settings from the database, see database.ts). */
+  databasePooler: 'none' | 'pgbouncer'
+  /** pg-boss's own pool, in a process that runs the jobs. */
+  jobsDatabasePoolMax: number
+  /** Where documents' bytes go: an S3-compatible store when S3_BUCKET is set, else a folder on disk. */
+  documents: { kind: 'disk'; dir: string } | { kind: 's3'; s3: S3Config }
+}
+
+export interface S3Config {
+  bucket: string
+  endpoint?: string
+  region: string
+  accessKeyId?: string
+  secretAccessKey?: string
+  forcePathStyle: boolean
+  prefix?: string
+  spoolDir?: string
 }
 
 export class ConfigError extends Error {
@@ -182,6 +220,31 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(['DATABASE_URL : obligatoire en production (la base embarquée sert au développement)'])
   }
 
+  const s3Set = (['S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_PREFIX', 'S3_SPOOL_DIR'] as const).filter(
+    (k) => e[k],
+  )
+  if (!e.S3_BUCKET && s3Set.length) throw new ConfigError([`S3_BUCKET : obligatoire avec ${s3Set.join(', ')}`])
+  if (!e.S3_ACCESS_KEY_ID !== !e.S3_SECRET_ACCESS_KEY)
+    throw new ConfigError(['S3_ACCESS_KEY_ID et S3_SECRET_ACCESS_KEY : les deux ou aucun (sans eux : rôle de la machine)'])
+  if (e.S3_BUCKET && e.DOCUMENTS_DIR)
+    throw new ConfigError(['DOCUMENTS_DIR : inutile avec S3_BUCKET (les documents vont dans le stockage S3)'])
+  const documents: Config['documents'] = e.S3_BUCKET
+    ? {
+        kind: 's3',
+        s3: {
+          bucket: e.S3_BUCKET,
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION ?? (e.S3_ENDPOINT ? 'us-east-1' : 'eu-west-3'),
+          accessKeyId: e.S3_ACCESS_KEY_ID,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          // Stores other than AWS mostly need path-style addresses.
+          forcePathStyle: e.S3_FORCE_PATH_STYLE ?? Boolean(e.S3_ENDPOINT),
+          prefix: e.S3_PREFIX,
+          spoolDir: e.S3_SPOOL_DIR,
+        },
+      }
+    : { kind: 'disk', dir: path.resolve(e.DOCUMENTS_DIR ?? path.join(dataDir, 'documents')) }
+
   const devOutbox = !production && (e.DEV_OUTBOX ?? !e.SMTP_URL)
   return {
     env: e.NODE_ENV,
@@ -207,5 +270,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     devOutbox,
     generatedSecrets,
+    databasePooler: e.DATABASE_POOLER,
+    jobsDatabasePoolMax: e.JOBS_DATABASE_POOL_MAX,
+    documents,
   }
 }

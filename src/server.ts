@@ -21,6 +21,7 @@ async function main() {
     const deliverer = config.smtpUrl ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom }) : undefined
     jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, {
       everyFewSeconds: [deliverer ? () => deliverer.deliverPending() : undefined, () => services.dataExport.runPending()],
+      poolMax: config.jobsDatabasePoolMax,
     })
   }
 

@@ -29,7 +29,9 @@ import { createCatalogueService } from './features/catalogue/service'
 import { createReimbursementsService } from './features/reimbursements/service'
 import { createAuthorisationsService } from './features/authorisations/service'
 import { createAccessFacts } from './features/access/facts'
-import { createPgDocumentStore } from './infrastructure/documentStore'
+import { createBlobStore, type BlobStore } from './infrastructure/blobStore'
+import { createObjectDocumentStore } from './infrastructure/documentObjects'
+import { ALL, localInvalidation, redisInvalidation } from './infrastructure/invalidation'
 import { createDocumentsService } from './features/documents/service'
 import { createCareTeamService } from './features/professionals/service'
 import { createHistoryService } from './features/history/service'
@@ -47,7 +49,7 @@ import { createCatalogueAdmin } from './features/back-office/catalogueAdmin'
 import type { Knex } from 'knex'
 import { createClientRegistry } from './features/fhir/clients'
 import { createConnections } from './features/fhir/connections'
-import { createOidcProvider, fhirAudience } from './features/fhir/provider'
+import { createOidcProvider, fhirAudience, FHIR_TOKENS_CHANNEL } from './features/fhir/provider'
 import { createFhirService } from './features/fhir/fhirService'
 import { fhirRepository, type ClientConsentRow } from './features/fhir/repository'
 import { createExportService } from './features/export/service'
@@ -61,6 +63,8 @@ export interface Infrastructure {
   sessions: SessionBackend
   redis?: RedisClient
   sms?: SmsAdapter
+  /** Where documents' bytes go (default: from the configuration, S3 or a folder). */
+  blobs?: BlobStore
 }
 
 /**
@@ -141,7 +145,8 @@ export function createServices(infra: Infrastructure) {
   })
   // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
   const access = createAccessFacts()
-  const documentStore = createPgDocumentStore()
+  // Their bytes in an object store (S3, or a folder in embedded mode); metadata and keys in PostgreSQL.
+  const documentStore = createObjectDocumentStore({ db, blobs: infra.blobs ?? createBlobStore(config.documents), logger })
   const documents = createDocumentsService({
     db,
     store: documentStore,
@@ -210,7 +215,14 @@ export function createServices(infra: Infrastructure) {
   // «Mes autorisations»: computed with the access policy's own facts loader.
   const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
-  const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
+  // What a process keeps in memory and another may change (revoked tokens): told through Redis.
+  const invalidation = redis ? redisInvalidation(redis, config.redisPrefix, logger) : localInvalidation()
+  const clients = createClientRegistry({
+    db,
+    activity,
+    masterKey: config.documentMasterKey,
+    disabled: () => invalidation.publish(FHIR_TOKENS_CHANNEL, ALL),
+  })
   const connections = createConnections({ db, activity, catalogue })
   access.useConsentedScopes(
     (trx, personId, clientId, prefetched) =>
@@ -226,6 +238,7 @@ export function createServices(infra: Infrastructure) {
     cookieSecret: config.sessionSecret,
     trustProxy: Boolean(config.trustProxy),
     clients,
+    invalidation,
     render: (view, locals) =>
       new Promise((resolve, reject) => errorViews.render(view, locals, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
   })
@@ -244,6 +257,7 @@ export function createServices(infra: Infrastructure) {
     clients,
     connections,
     oidc,
+    invalidation,
     audience: fhirAudience(config.publicUrl),
     limiter: fhirLimiter,
     baseUrl: `${config.publicUrl}/fhir`,
@@ -324,6 +338,12 @@ export function createServices(infra: Infrastructure) {
       run: () => dataExport.runPending(),
     },
     {
+      name: 'object-removals',
+      description: 'Supprime du stockage les fichiers des documents supprimés et ceux dont l’enregistrement a échoué',
+      cron: '* * * * *',
+      run: () => documentStore.collect(),
+    },
+    {
       name: 'data-export-purge',
       description: '« Télécharger mes données » : efface les fichiers téléchargés ou expirés (7 jours)',
       cron: '40 * * * *',
@@ -353,6 +373,7 @@ export function createServices(infra: Infrastructure) {
     children,
     access,
     documentStore,
+    invalidation,
     documents,
     careTeam,
     history,

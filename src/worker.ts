@@ -9,6 +9,7 @@ async function main() {
   const deliverer = config.smtpUrl ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom }) : undefined
   const jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, {
     everyFewSeconds: [deliverer ? () => deliverer.deliverPending() : undefined, () => services.dataExport.runPending()],
+    poolMax: config.jobsDatabasePoolMax,
   })
   const stop = async () => {
     await jobs.stop()

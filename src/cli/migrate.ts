@@ -7,7 +7,7 @@ async function main() {
   const config = configOrExit()
   const logger = createLogger(config.logLevel)
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.embeddedPg.dir, config.embeddedPg.port, logger)
-  const db = createDb(config.databaseUrl ?? embedded!.url)
+  const db = createDb(config.databaseUrl ?? embedded!.url, 2, { pooler: config.databasePooler === 'pgbouncer' })
   try {
     const applied = await migrateLatest(db)
     process.stdout.write(applied.length ? `Migrations appliquées :\n${applied.map((m) => `  ${m}`).join('\n')}\n` : 'La base est à jour.\n')

@@ -23,21 +23,60 @@ export const migrationConfig: Knex.MigratorConfig = {
   tableName: 'knex_migrations',
 }
 
-export function createDb(url: string, poolMax = 10): Db {
-  return knexFactory({
+/**
+ * The session settings every connection needs (30 s per statement, Paris time for dates). Sent in
+ * the connection's start-up packet (`options`), never by `SET`: a `SET` would stay on a server
+ * connection that a transaction pooler hands to someone else. Behind PgBouncer (`pooler`), which
+ * does not pass `options` on (1.18), the database carries them itself: the migration
+ * `20261207_1420_s_database_defaults` sets them with `ALTER DATABASE … SET` (checked at boot by
+ * `checkSessionDefaults`).
+ */
+export const SESSION_SETTINGS = { statement_timeout: '30s', TimeZone: 'Europe/Paris' } as const
+
+export function createDb(url: string, poolMax = 10, opts: { pooler?: boolean } = {}): Db {
+  const options = opts.pooler
+    ? undefined
+    : Object.entries(SESSION_SETTINGS)
+        .map(([k, v]) => `-c ${k}=${v}`)
+        .join(' ')
+  const db = knexFactory({
     client: 'pg',
-    connection: { connectionString: url, application_name: 'mon-espace-sante' },
+    connection: { connectionString: url, application_name: 'mon-espace-sante', ...(options ? { options } : {}) },
     pool: {
       min: 0,
       max: poolMax,
       // A fault in the database must become a 503 quickly, not a hung request.
       acquireTimeoutMillis: 5000,
-      afterCreate(conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) {
-        conn.query("SET statement_timeout = '30s'; SET TIME ZONE 'Europe/Paris'", (err) => done(err, conn))
-      },
     },
     acquireConnectionTimeout: 5000,
   })
+  if (opts.pooler) pooledClients.add(db.client)
+  return db
+}
+
+/** The knex clients created for a transaction pooler: no statement prepared on a connection. */
+const pooledClients = new WeakSet<object>()
+const isPooled = (db: Knex) => pooledClients.has(db.client)
+
+/** The connection settings of knex's pool, for a small pool of another library on the same database. */
+export function connectionOf(db: Knex): pg.ClientConfig {
+  return { ...((db as unknown as { client: { config: { connection: pg.ClientConfig } } }).client.config.connection ?? {}) }
+}
+
+/**
+ * Behind a pooler, the session settings come from the database: refuses to start when they are not
+ * there (a wrong time zone would shift dates silently), and says what to do.
+ */
+export async function checkSessionDefaults(db: Knex): Promise<void> {
+  const { rows } = await db.raw("SELECT current_setting('TimeZone') AS tz, current_setting('statement_timeout') AS timeout")
+  const { tz, timeout } = rows[0] as { tz: string; timeout: string }
+  if (tz !== SESSION_SETTINGS.TimeZone || timeout === '0') {
+    throw new Error(
+      `derrière PgBouncer, la base doit porter ses réglages de session (trouvé : TimeZone=${tz}, statement_timeout=${timeout}) : ` +
+        `lancez les migrations avec un rôle propriétaire de la base, ou exécutez ALTER DATABASE <base> SET timezone TO 'Europe/Paris' ` +
+        `et ALTER DATABASE <base> SET statement_timeout TO '30s'`,
+    )
+  }
 }
 
 export async function migrateLatest(db: Db): Promise<string[]> {
@@ -181,7 +220,9 @@ export function poolOf(db: Knex): { acquireConnection(): Promise<pg.Client>; rel
  * A hot read statement run as a named prepared statement on a connection of knex's pool (same pool,
  * timeouts and session settings). PostgreSQL then parses it once per connection and can reuse its plan:
  * for the statements run on every signed-in page, planning cost more than executing (EXPLAIN: ~0,5 ms
- * against ~0,2 ms). `text` uses $1…$n; `name` must be unique per text.
+ * against ~0,2 ms). `text` uses $1…$n; `name` must be unique per text. Behind a transaction pooler
+ * (`createDb(…, { pooler: true })`) an unnamed statement: the next call may run on another server
+ * connection, which would not know the name (PgBouncer before 1.21).
  */
 export async function preparedQuery<T>(db: Knex, name: string, text: string, values: unknown[]): Promise<T[]> {
   // Its own pool connection: never inside a transaction (which has one connection of its own).
@@ -189,7 +230,7 @@ export async function preparedQuery<T>(db: Knex, name: string, text: string, val
   const client = poolOf(db)
   const conn = await client.acquireConnection()
   try {
-    const result = await conn.query({ name, text, values })
+    const result = isPooled(db) ? await conn.query(text, values) : await conn.query({ name, text, values })
     return result.rows as T[]
   } finally {
     await client.releaseConnection(conn)
@@ -253,12 +294,16 @@ const isCompiled = (q: Knex.QueryBuilder | Knex.Raw | CompiledStatement): q is C
  * A knex statement as `EXECUTE name(literals…)` of a statement prepared once per connection (its
  * `PREPARE` put in front the first time): PostgreSQL plans it once per connection, not on every
  * call, and it still fits in a multi-statement round trip. `done()` once the round trip succeeded
- * (the statement is then known to exist); after a failure, `resyncPrepared`.
+ * (the statement is then known to exist); after a failure, `resyncPrepared`. `pooled`: behind a
+ * transaction pooler, where a prepared statement would be on a server connection that the next round
+ * trip may not get: the statement with its values as literals (`statementText`), planned every time.
  */
 export function preparedStatement(
   conn: pg.Client,
   q: Knex.QueryBuilder | Knex.Raw | CompiledStatement,
+  pooled = false,
 ): { text: string; done: () => void } {
+  if (pooled) return { text: statementText(q), done: () => undefined }
   const { sql, bindings, name } = isCompiled(q) ? q : compileStatement(q)
   let known = preparedOn.get(conn)
   if (!known) preparedOn.set(conn, (known = new Set()))
@@ -270,6 +315,12 @@ export function preparedStatement(
 }
 
 const PREPARED_PREFIX = 'inl_'
+
+/** A statement as SQL text with its values as literals, for a multi-statement round trip (no `PREPARE`). */
+export function statementText(q: Knex.QueryBuilder | Knex.Raw | CompiledStatement): string {
+  const { sql, bindings } = isCompiled(q) ? q : q.toSQL().toNative()
+  return inlined(sql, bindings)
+}
 
 /**
  * After a failed round trip, which of our statements exist on `conn` is not known: asks PostgreSQL
@@ -295,11 +346,12 @@ export async function transactionInTwoRoundTrips<R>(
   then: (row: Record<string, unknown> | undefined) => Promise<{ query?: Knex.QueryBuilder | Knex.Raw; last: string } | undefined>,
 ): Promise<{ committed: true; rows: R[] } | { committed: false }> {
   const client = poolOf(db)
+  const pooled = isPooled(db)
   const conn = await client.acquireConnection()
   let open = false
   try {
     open = true
-    const p1 = first ? preparedStatement(conn, first) : undefined
+    const p1 = first ? preparedStatement(conn, first, pooled) : undefined
     const r1 = (await conn.query(p1 ? `BEGIN; ${p1.text}` : 'BEGIN')) as unknown as pg.QueryResult[]
     p1?.done()
     const next = await then(p1 ? r1[r1.length - 1].rows[0] : undefined)
@@ -308,7 +360,7 @@ export async function transactionInTwoRoundTrips<R>(
       open = false
       return { committed: false }
     }
-    const p2 = next.query ? preparedStatement(conn, next.query) : undefined
+    const p2 = next.query ? preparedStatement(conn, next.query, pooled) : undefined
     const r2 = (await conn.query(p2 ? `${p2.text}; ${next.last}; COMMIT` : `${next.last}; COMMIT`)) as unknown as pg.QueryResult[]
     p2?.done()
     open = false
@@ -316,7 +368,7 @@ export async function transactionInTwoRoundTrips<R>(
     return { committed: true, rows: p2 ? (r2[r2.length - 3].rows as R[]) : [] }
   } catch (err) {
     if (open) await conn.query('ROLLBACK').catch(() => undefined)
-    await resyncPrepared(conn).catch(() => undefined)
+    if (!pooled) await resyncPrepared(conn).catch(() => undefined)
     throw err
   } finally {
     await client.releaseConnection(conn)
@@ -338,13 +390,13 @@ type GuardedRead = { guard: Statement; query: Statement; last: string }
  * is one statement). Statements are marked prepared at once (the same one twice is prepared once);
  * after a failure the caller runs `resyncPrepared`.
  */
-function guardedRoundTrip(conn: pg.Client, reads: GuardedRead[]): { text: string; at: number[]; results: number } {
+function guardedRoundTrip(conn: pg.Client, reads: GuardedRead[], pooled: boolean): { text: string; at: number[]; results: number } {
   const parts = ['BEGIN']
   const at: number[] = []
   let results = 1
   for (const r of reads) {
     for (const st of [r.guard, r.query]) {
-      const p = preparedStatement(conn, st)
+      const p = preparedStatement(conn, st, pooled)
       p.done()
       parts.push(p.text)
       results += p.text.startsWith('PREPARE ') ? 2 : 1
@@ -371,15 +423,16 @@ export async function transactionInOneRoundTrip<R>(
   last: string,
 ): Promise<OneRoundTripResult<R>> {
   const client = poolOf(db)
+  const pooled = isPooled(db)
   const conn = await client.acquireConnection()
   try {
-    const trip = guardedRoundTrip(conn, [{ guard, query, last }])
+    const trip = guardedRoundTrip(conn, [{ guard, query, last }], pooled)
     const r = (await conn.query(trip.text)) as unknown as pg.QueryResult[]
     return { committed: true, rows: r[trip.at[0]].rows as R[] }
   } catch (err) {
     // The error came after BEGIN (the transaction is open, failed) or before it (ROLLBACK only warns).
     await conn.query('ROLLBACK').catch(() => undefined)
-    await resyncPrepared(conn).catch(() => undefined)
+    if (!pooled) await resyncPrepared(conn).catch(() => undefined)
     if ((err as { code?: string }).code === GUARD_FAILED) return { committed: false }
     throw err
   } finally {
@@ -416,11 +469,11 @@ export function groupedOneRoundTrips(
     let trip: ReturnType<typeof guardedRoundTrip> | undefined
     let r: pg.QueryResult[] | undefined
     try {
-      trip = guardedRoundTrip(conn, calls)
+      trip = guardedRoundTrip(conn, calls, isPooled(db))
       r = (await conn.query(trip.text)) as unknown as pg.QueryResult[]
     } catch {
       await conn.query('ROLLBACK').catch(() => undefined)
-      await resyncPrepared(conn).catch(() => undefined)
+      if (!isPooled(db)) await resyncPrepared(conn).catch(() => undefined)
     } finally {
       await client.releaseConnection(conn)
     }

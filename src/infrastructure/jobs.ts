@@ -25,13 +25,19 @@ export async function startJobs(
   databaseUrl: string,
   jobs: JobDefinition[],
   logger: Logger,
-  extra: { everyFewSeconds?: (() => Promise<unknown>) | (undefined | (() => Promise<unknown>))[]; tickMs?: number } = {},
+  extra: { everyFewSeconds?: (() => Promise<unknown>) | (undefined | (() => Promise<unknown>))[]; tickMs?: number; poolMax?: number } = {},
 ): Promise<JobRunner> {
-  const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', max: 4, application_name: 'mon-espace-sante-jobs' })
+  // Its own pool (JOBS_DATABASE_POOL_MAX, 4 by default), next to knex's: count both per process.
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    schema: 'pgboss',
+    max: extra.poolMax ?? 4,
+    application_name: 'mon-espace-sante-jobs',
+  })
   boss.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'erreur de la file de tâches'))
   await boss.start()
   for (const job of jobs) {
-    await boss.createQueue(job.name)
+    await ensureQueue(boss, job.name)
     if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: 'Europe/Paris' })
     await boss.work<Record<string, unknown>>(job.name, async (batch) => {
       for (const j of batch) {
@@ -65,5 +71,25 @@ export async function startJobs(
       for (const t of timers) clearInterval(t)
       await boss.stop({ graceful: true, timeout: 10000, wait: true })
     },
+  }
+}
+
+/**
+ * Creates a job's queue unless it exists. Several processes starting at once on a new database (or
+ * with a new job) create queues together; each creation attaches a partition to pg-boss's job
+ * table, and two of them can deadlock (PostgreSQL then cancels one): that one tries again.
+ */
+async function ensureQueue(boss: PgBoss, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (await boss.getQueue(name)) return
+      await boss.createQueue(name)
+      return
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      // 40P01 deadlock, 23505 / 42P07: created by the other process at the same moment.
+      if (attempt >= 8 || !['40P01', '23505', '42P07', '40001'].includes(code ?? '')) throw err
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt))
+    }
   }
 }

@@ -8,7 +8,8 @@ import * as cheerio from 'cheerio'
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { signIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
-import { sealChunk, openChunk, CHUNK_SIZE, createPgDocumentStore } from '../../src/infrastructure/documentStore'
+import { sealChunk, openChunk, CHUNK_SIZE } from '../../src/infrastructure/documentStore'
+import { startS3Process, type TestS3 } from '../helpers/s3'
 
 /** The raw AES-256-GCM reference is measured in 64 KB blocks (the issue's unit), whatever the store's chunk size. */
 const AES_BLOCK = 64 * 1024
@@ -156,16 +157,26 @@ async function signedIn(t: TestApp, base: string) {
 
 /**
  * Upload and download of a 10 Mo file through the full app, next to a bare node:http server
- * receiving / sending the same bytes; raw AES-256-GCM in 64 KB chunks; RSS growth with 20
- * concurrent uploads. Sizes from the environment: BENCH_FILE_MB, BENCH_ROUNDS, BENCH_CONCURRENT.
+ * receiving / sending the same bytes; raw AES-256-GCM in 64 KB chunks; the store alone; RSS growth
+ * with 20 concurrent uploads. For each object store (issue 17 §4): the folder on disk (embedded
+ * mode) and S3 (s3rver, in a process of its own: its memory is not the app's). Sizes from the
+ * environment: BENCH_FILE_MB, BENCH_ROUNDS, BENCH_CONCURRENT.
  */
-export async function transferBench(): Promise<string[]> {
+export async function transferBench(stores: ('disk' | 's3')[] = ['disk', 's3']): Promise<string[]> {
+  const out: string[] = []
+  for (const kind of stores) out.push(...(await transferBenchOn(kind)))
+  return out
+}
+
+async function transferBenchOn(kind: 'disk' | 's3'): Promise<string[]> {
   const size = env('BENCH_FILE_MB', 10) * MB
   const rounds = env('BENCH_ROUNDS', 5)
   const concurrent = env('BENCH_CONCURRENT', 20)
-  const out = [`Documents : envoi et téléchargement de ${size / MB} Mo (${rounds} fois chacun)`]
+  const label = kind === 's3' ? 'stockage S3 (s3rver, processus à part)' : 'dossier sur disque'
+  const out = [`Documents, ${label} : envoi et téléchargement de ${size / MB} Mo (${rounds} fois chacun)`]
   process.env.TEST_DB_POOL = process.env.TEST_DB_POOL ?? String(concurrent + 5)
-  const t = await createTestApp()
+  const s3: TestS3 | undefined = kind === 's3' ? await startS3Process() : undefined
+  const t = await createTestApp({ env: s3?.env })
   const base = await t.listen()
   try {
     const { cookie, csrf } = await signedIn(t, base)
@@ -244,24 +255,23 @@ export async function transferBench(): Promise<string[]> {
     out.push(
       `  AES-256-GCM brut, blocs de 64 Ko (le stockage chiffre par blocs de ${CHUNK_SIZE / 1024} Ko) : chiffrement ${enc.toFixed(0)} Mo/s, déchiffrement ${dec.toFixed(0)} Mo/s`,
     )
-    // The storage alone, without HTTP, multipart or response: the app's own store (seal + binary COPY
-    // in one transaction with its commit; binary COPY out + open), into a table like document_chunks
-    // (same storage, no foreign key). What a transfer could reach at best with PostgreSQL behind it.
-    await t.db.raw('CREATE TABLE bench_chunks (LIKE document_chunks INCLUDING ALL)')
-    try {
-      const store = createPgDocumentStore(CHUNK_SIZE, { table: 'bench_chunks', owner: 'document_id' })
-      const ids: string[] = []
+    // The storage alone, without HTTP, multipart or response: the app's own store (pending row, seal,
+    // object written; object read, open). What a transfer could reach at best with this store behind it.
+    {
+      const store = t.services.documentStore
+      const stored: { id: string; objectKey: string }[] = []
       const storeWrite = async () => {
         const id = crypto.randomUUID()
-        ids.push(id)
-        await t.db.transaction((trx) => store.write(trx, id, key, [payload]).then(() => undefined))
+        const r = await store.put(id, key, [payload])
+        stored.push({ id, objectKey: r.objectKey })
       }
       await storeWrite()
       const w = await timed(t, rounds, storeWrite)
       const chunks = Math.ceil(size / CHUNK_SIZE)
+      const doc = { id: stored[0].id, object_key: stored[0].objectKey, chunk_count: chunks, chunk_size: CHUNK_SIZE }
       const storeRead = async () => {
         let bytes = 0
-        for await (const c of store.read(t.db, ids[0], key, chunks)) bytes += c.length
+        for await (const c of store.read(t.db, doc, key)) bytes += c.length
         if (bytes !== size) throw new Error('stockage seul : contenu incomplet')
       }
       await storeRead()
@@ -272,8 +282,7 @@ export async function transferBench(): Promise<string[]> {
         `  stockage seul (sans HTTP) : écriture ${storeUp.toFixed(1)} Mo/s (Node ${w.nodeMs.toFixed(0)} ms, PostgreSQL ${w.pgMs.toFixed(0)} ms par ${size / MB} Mo), soit ${(storeUp / bareUp).toFixed(2)} de node:http nu ; lecture ${storeDown.toFixed(1)} Mo/s (Node ${r.nodeMs.toFixed(0)} ms, PostgreSQL ${r.pgMs.toFixed(0)} ms), soit ${(storeDown / bareDown).toFixed(2)} de node:http nu`,
         `    (un envoi ou un téléchargement par l'application fait ce travail en plus de celui de node:http nu : même si HTTP ne coûtait rien, son rapport ne dépasserait pas ${(storeUp / bareUp).toFixed(2)} à l'envoi et ${(storeDown / bareDown).toFixed(2)} au téléchargement)`,
       )
-    } finally {
-      await t.db.raw('DROP TABLE bench_chunks')
+      for (const s of stored) await store.discard(s.objectKey)
     }
     // Peak RSS growth with concurrent uploads (client and server in this process; the client streams).
     global.gc?.()
@@ -294,6 +303,7 @@ export async function transferBench(): Promise<string[]> {
     out.push(`  charge (1 / 5 / 15 min) à la fin : ${loadAvg()}`)
   } finally {
     await t.close()
+    await s3?.close()
   }
   return out
 }

@@ -22,6 +22,8 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   'agenda-job': () => agendaJobBench(),
   reimbursementsImport: () => reimbursementsImportBench(),
   documents: () => transferBench(),
+  'documents-disk': () => transferBench(['disk']),
+  'documents-s3': () => transferBench(['s3']),
   'documents-list': () => listBench(),
   fhir: () => fhirBench(Number(process.env.BENCH_SECONDS ?? 10), Number(process.env.BENCH_MEASURES ?? 10_000)),
   // «Télécharger mes données»: BENCH_EXPORT_MB (default 200, up to 1024).

@@ -2,7 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import request from 'supertest'
 import { nativeRequire } from '../../src/infrastructure/nativeRequire'
-import { createTestApp, type TestApp } from './testApp'
+import { createTestApp, type TestApp, type TestAppOptions } from './testApp'
 import { CAMILLE } from './demo'
 import { signIn, type Agent } from './http'
 import * as cheerio from 'cheerio'
@@ -20,13 +20,13 @@ export interface OAuthApp {
 }
 
 /** The real app listening on a port known before it is built: the issuer is its public address. */
-export async function startOAuthApp(env: Record<string, string> = {}): Promise<OAuthApp> {
+export async function startOAuthApp(env: Record<string, string> = {}, options: Omit<TestAppOptions, 'env'> = {}): Promise<OAuthApp> {
   const probe = http.createServer()
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r))
   const port = (probe.address() as AddressInfo).port
   await new Promise((r) => probe.close(r))
   const base = `http://127.0.0.1:${port}`
-  const t = await createTestApp({ env: { PUBLIC_URL: base, ...env } })
+  const t = await createTestApp({ ...options, env: { PUBLIC_URL: base, ...env } })
   const server = http.createServer(t.app)
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
   return {

@@ -1,5 +1,8 @@
 import crypto from 'node:crypto'
+import fs from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import type { Express } from 'express'
@@ -61,6 +64,11 @@ export interface TestAppOptions {
   /** Another Redis address (e.g. a closed port, to test an outage). */
   redisUrl?: string
   env?: Record<string, string>
+  /**
+   * Behind a pooler (issue 17 §5): given the test database, starts what the app connects through and
+   * returns its address; the app then runs with DATABASE_POOLER=pgbouncer on it. Stopped at close.
+   */
+  pooler?: (database: TestDatabase) => Promise<{ url: string; stop(): Promise<void> }>
 }
 
 export interface TestApp {
@@ -80,14 +88,19 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const database = await createTestDatabase()
   const sessionsKind = options.sessions ?? 'redis'
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL
+  // Documents' bytes in a folder of this app's own (unless the test gives an S3 store), removed at close.
+  const documentsDir = options.env?.S3_BUCKET ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'mes-documents-'))
+  const pooler = options.pooler ? await options.pooler(database) : undefined
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
-    DATABASE_URL: database.url,
+    DATABASE_URL: pooler?.url ?? database.url,
+    ...(pooler ? { DATABASE_POOLER: 'pgbouncer' } : {}),
     ...(sessionsKind === 'redis' ? { REDIS_URL: redisUrl } : {}),
     REDIS_PREFIX: `test:${database.name}:`,
     ...TEST_SECRETS,
     DEV_OUTBOX: 'true',
+    ...(documentsDir ? { DOCUMENTS_DIR: documentsDir } : {}),
     ...options.env,
   })
   const logger = createLogger(config.logLevel)
@@ -100,14 +113,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   } else {
     sessions = postgresSessionBackend(database.url)
   }
-  const services = createServices({ config, logger, db: database.db, sessions, redis })
+  const db = pooler ? createDb(pooler.url, Number(process.env.TEST_DB_POOL ?? 5), { pooler: true }) : database.db
+  const services = createServices({ config, logger, db, sessions, redis })
   const app = createApp(services, { requestLogging: false })
   let server: http.Server | undefined
   return {
     app,
     services,
     config,
-    db: database.db,
+    db,
     database,
     redis,
     async listen() {
@@ -121,12 +135,19 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         await new Promise((resolve) => server!.close(resolve))
       }
       await sessions.close()
+      await services.invalidation.close()
       if (redis?.isReady) {
         const keys = await redis.keys(`${config.redisPrefix}*`).catch(() => [] as string[])
         if (keys.length) await redis.del(keys).catch(() => undefined)
       }
       if (redis) await closeRedis(redis)
+      await services.documentStore.close()
+      if (pooler) {
+        await db.destroy()
+        await pooler.stop()
+      }
       await database.drop()
+      if (documentsDir) fs.rmSync(documentsDir, { recursive: true, force: true })
     },
   }
 }

@@ -7,6 +7,7 @@ import { simplePdf } from '../../src/infrastructure/simplePdf'
 import { openChunk } from '../../src/infrastructure/documentStore'
 import { unwrapDataKey } from '../../src/infrastructure/crypto'
 import { DocumentRejected } from '../../src/features/documents/service'
+import { objectsOnDisk, sealedChunksOf } from '../helpers/objects'
 
 async function collect(chunks: AsyncGenerator<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = []
@@ -73,13 +74,18 @@ describe('documents core: facts, policy, encrypted chunked storage, fileDocument
     expect(r).toMatchObject({ mime: 'application/pdf', size: big.length })
     const row = await t.db('documents').where({ id: r.id }).first()
     expect(row).toMatchObject({ chunk_count: 4, author_kind: 'patient', masked: false, file_name: 'Gros-fichier.pdf' })
-    const chunks = await t.db('document_chunks').where({ document_id: r.id }).orderBy('seq')
+    // The bytes are in the object store (a folder here), not in PostgreSQL; the row says where.
+    expect(row.object_key).toBe(`documents/${r.id}`)
+    expect(await t.db('document_chunks').where({ document_id: r.id })).toHaveLength(0)
+    expect(await t.db('object_removals').where({ object_key: row.object_key })).toHaveLength(0) // kept
+    const chunks = await sealedChunksOf(t.db, t.services.documentStore, r.id)
     expect(chunks).toHaveLength(4)
-    // Ciphertext at rest: the plaintext's start is nowhere in the stored chunk.
-    expect(chunks[0].data.includes(Buffer.from('%PDF-1.4'))).toBe(false)
-    // Chunks are bound to their position: chunk 1 does not open as chunk 0.
+    // Ciphertext at rest: the plaintext's start is nowhere in the stored object.
+    expect(Buffer.concat(chunks).includes(Buffer.from('%PDF-1.4'))).toBe(false)
+    // Chunks are bound to their position: chunk 1 does not open as chunk 0; chunk 0 opens as itself.
     const key = unwrapDataKey(Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex'), row.wrapped_key)
-    expect(() => openChunk(key, r.id, 0, chunks[1].data)).toThrow()
+    expect(openChunk(key, r.id, 0, chunks[0]).subarray(0, 8).toString('latin1')).toBe('%PDF-1.4')
+    expect(() => openChunk(key, r.id, 0, chunks[1])).toThrow()
     const back = await documents.content(camille, r.id, 'download')
     expect((await collect(back.chunks)).equals(big)).toBe(true)
     const log = await t.db('activity_log').where({ object_id: r.id, action: 'document.create' }).first()
@@ -89,6 +95,7 @@ describe('documents core: facts, policy, encrypted chunked storage, fileDocument
   it('refuses bad files and leaves nothing behind', async () => {
     const { documents } = t.services
     const before = await t.db('documents').count<{ count: string }[]>({ count: '*' })
+    const objectsBefore = objectsOnDisk(t.config.documents.kind === 'disk' ? t.config.documents.dir : '')
     const cases: [Buffer, string | undefined, string][] = [
       [Buffer.alloc(0), undefined, 'empty'],
       [Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03]), undefined, 'type'], // an executable (NUL byte: not text)
@@ -114,6 +121,9 @@ describe('documents core: facts, policy, encrypted chunked storage, fileDocument
     ).toEqual({ ok: false, reason: 'too_large' })
     const after = await t.db('documents').count<{ count: string }[]>({ count: '*' })
     expect(after).toEqual(before)
+    // No object left in the store, and nothing waiting for removal.
+    expect(objectsOnDisk(t.config.documents.kind === 'disk' ? t.config.documents.dir : '')).toEqual(objectsBefore)
+    expect(await t.db('object_removals')).toHaveLength(0)
     expect(DocumentRejected).toBeDefined()
   })
 

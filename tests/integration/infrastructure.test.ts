@@ -14,10 +14,14 @@ import { entryHash, verifyChain } from '../../src/domain/hashChain'
 import type { Actor } from '../../src/domain/actor'
 import type pg from 'pg'
 import {
+  compileStatement,
+  createDb,
   groupedOneRoundTrips,
+  preparedQuery,
   preparedStatement,
   resyncPrepared,
   sqlLiteral,
+  statementText,
   transactionInOneRoundTrip,
 } from '../../src/infrastructure/database'
 
@@ -301,6 +305,31 @@ describe('journal d’activité', () => {
       ).toMatch(/^EXECUTE /)
     } finally {
       await d.db.client.releaseConnection(conn)
+    }
+  })
+
+  it('derrière un pooler (createDb pooler) : aucune instruction préparée, valeurs en littéraux, rien laissé sur la connexion', async () => {
+    const q = () => d.db('insured_persons').where('last_name', "O'Hara \\ '--").orWhere('first_names', 'Camille').select('first_names')
+    const text = statementText(q())
+    expect(text).not.toMatch(/PREPARE|EXECUTE|\$\d/)
+    expect(text).toContain("E'O''Hara \\\\ ''--'")
+    expect(statementText(compileStatement(q()))).toBe(text)
+    const pooled = createDb(d.url, 1, { pooler: true })
+    try {
+      const camille = await pooled('insured_persons').where({ first_names: 'Camille' }).first('id', 'last_name')
+      const guard = pooled.raw('SELECT facts_unchanged((SELECT last_name FROM insured_persons WHERE id = ?), ?)', [
+        camille.id,
+        camille.last_name,
+      ])
+      for (let i = 0; i < 2; i++) {
+        const r = await transactionInOneRoundTrip<{ first_names: string }>(pooled, guard, q(), 'SELECT 1')
+        expect(r).toMatchObject({ committed: true })
+      }
+      expect(await preparedQuery(pooled, 'essai', 'SELECT $1::text AS v', ['x'])).toEqual([{ v: 'x' }])
+      // One connection in this pool: whatever ran on it left no prepared statement behind.
+      expect((await pooled.raw('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0].n).toBe(0)
+    } finally {
+      await pooled.destroy()
     }
   })
 

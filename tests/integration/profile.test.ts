@@ -4,6 +4,7 @@ import { agent, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, LOUIS, NADIA, PROS } from '../helpers/demo'
 import { createAccount, dateFields, errorText, h1 } from '../helpers/lifecycle'
 import { isoDate } from '../../src/validation'
+import { eventually } from '../helpers/objects'
 
 const title = (html: string) => cheerio.load(html)('title').text().trim()
 const summary = (html: string) => cheerio.load(html)('.govuk-error-summary').text().replace(/\s+/g, ' ')
@@ -276,6 +277,11 @@ describe('profil médical', () => {
     expect(rows[0].document_id).not.toBeNull()
     expect(await t.db('documents').where({ id: rows[0].document_id }).first()).toBeUndefined()
     expect(await t.db('document_chunks').where({ document_id: rows[0].document_id }).first()).toBeUndefined()
+    // Its bytes leave the object store once the change is committed.
+    const oldObject = `documents/${rows[0].document_id}`
+    expect(await eventually(async () => !(await t.services.documentStore.blobs.exists(oldObject)))).toBe(true)
+    expect(await eventually(async () => (await t.db('object_removals').where({ object_key: oldObject })).length === 0)).toBe(true)
+    expect(await t.services.documentStore.blobs.exists(`documents/${rows[1].document_id}`)).toBe(true)
     const dirDocs = await t.db('documents').where({ person_id: camilleId, category: 'DIR_ANT' })
     expect(dirDocs.map((d) => d.id)).toEqual([rows[1].document_id])
     const last = (await activity('profile.directives.replace', camilleId))[0]

@@ -60,6 +60,24 @@ describe('configuration', () => {
       'OIDC_SIGNING_KEY : obligatoire en production',
     ])
   })
+  it('documents : un dossier par défaut, S3 dès que S3_BUCKET est là ; des réglages S3 incomplets sont refusés', () => {
+    const disk = loadConfig({ NODE_ENV: 'test', ...SECRETS })
+    expect(disk.documents).toEqual({ kind: 'disk', dir: expect.stringMatching(/\.data\/documents$/) })
+    expect(loadConfig({ NODE_ENV: 'test', DOCUMENTS_DIR: '/srv/documents', ...SECRETS }).documents).toEqual({
+      kind: 'disk',
+      dir: '/srv/documents',
+    })
+    const s3 = loadConfig({ NODE_ENV: 'test', S3_BUCKET: 'mes-docs', S3_ENDPOINT: 'http://127.0.0.1:9000', ...SECRETS })
+    expect(s3.documents).toMatchObject({ kind: 's3', s3: { bucket: 'mes-docs', region: 'us-east-1', forcePathStyle: true } })
+    expect(loadConfig({ NODE_ENV: 'test', S3_BUCKET: 'mes-docs', ...SECRETS }).documents).toMatchObject({
+      s3: { region: 'eu-west-3', forcePathStyle: false },
+    })
+    expect(problems({ S3_ENDPOINT: 'http://127.0.0.1:9000', ...SECRETS })).toEqual(['S3_BUCKET : obligatoire avec S3_ENDPOINT'])
+    expect(problems({ S3_BUCKET: 'mes-docs', S3_ACCESS_KEY_ID: 'id', ...SECRETS })[0]).toMatch(/^S3_ACCESS_KEY_ID et S3_SECRET_ACCESS_KEY/)
+    expect(problems({ S3_BUCKET: 'X', ...SECRETS })[0]).toMatch(/^S3_BUCKET : nom de compartiment S3 invalide/)
+    expect(problems({ DATABASE_POOLER: 'pgpool', ...SECRETS })[0]).toMatch(/^DATABASE_POOLER : /)
+    expect(loadConfig({ NODE_ENV: 'test', ...SECRETS })).toMatchObject({ databasePooler: 'none', jobsDatabasePoolMax: 4 })
+  })
   it('génère des secrets de développement et le dit', () => {
     const c = loadConfig({ NODE_ENV: 'development' })
     expect(c.generatedSecrets).toEqual(['SESSION_SECRET', 'DOCUMENT_MASTER_KEY', 'CODE_HASH_KEY', 'OIDC_SIGNING_KEY'])

@@ -51,6 +51,8 @@ interface Lane {
   copied?: Promise<void>
   /** This lane's last batch: end of its COPY, merge, faults, progress, commit. */
   busy: Promise<void>
+  /** A batch's transaction is open on this lane. */
+  open?: boolean
 }
 
 const PIECE_ROWS = 500
@@ -121,10 +123,15 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       for (let i = 0; i < 2; i++) {
         const conn: pg.Client = await db.client.acquireConnection()
         lanes.push({ conn, busy: Promise.resolve() })
-        // No 30 s limit for a long import; room for the merge's sort in memory.
-        await conn.query(
-          `SET statement_timeout = 0; SET work_mem = '64MB'; DROP TABLE IF EXISTS pg_temp.person_import_staging; ${CREATE_STAGING}`,
-        )
+      }
+      /**
+       * A batch is ONE transaction on its lane, from its COPY to its commit: its staging table and
+       * its settings (no 30 s limit, room for the merge's sort) live and die with it (safe behind a
+       * pooler in transaction mode).
+       */
+      const begin = (L: Lane) => {
+        L.open = true
+        return L.conn.query(`BEGIN; SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '64MB'; ${CREATE_STAGING}`)
       }
 
       const reader = new CsvReader()
@@ -147,6 +154,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
           const t = performance.now()
           await L.busy
           ms.waitLane += performance.now() - t
+          await begin(L)
           const copy = L.conn.query(
             copyFrom(`COPY person_import_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`),
           ) as unknown as Writable
@@ -196,7 +204,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
           await previous // the lines of the file are applied in order
           const t1 = performance.now()
           ms.waitTurn += t1 - t0
-          await L.conn.query('BEGIN')
+          if (!copy) await begin(L) // a batch of faults only
           if (copy) {
             const merged = await repo.merge(L.conn, { duplicates: sort })
             counts.inserted += merged.inserted
@@ -207,6 +215,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
           await repo.saveFaults(L.conn, id, faults)
           await repo.progress(L.conn, id, { ...counts, ...seen })
           await L.conn.query('COMMIT')
+          L.open = false
           ms.faultsProgressCommit += performance.now() - t
         })()
         L.busy.catch(() => undefined) // awaited before this lane's next COPY, by the next merge, or at the end
@@ -299,7 +308,8 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         L.copy?.destroy(new Error('Import interrompu'))
         await L.copied?.catch(() => undefined)
         await L.busy.catch(() => undefined)
-        await L.conn.query('ROLLBACK').catch(() => undefined)
+        if (L.open) await L.conn.query('ROLLBACK').catch(() => undefined)
+        L.open = false
       }
       if (err instanceof FileError) fileErrors = err.messages
       else {
@@ -308,9 +318,8 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       }
     } finally {
       for (const L of lanes) {
-        await L.conn
-          .query("DROP TABLE IF EXISTS pg_temp.person_import_staging; SET statement_timeout = '30s'; RESET work_mem")
-          .catch(() => undefined)
+        // A transaction still open here (an error while committing) leaves with the connection.
+        if (L.open) (L.conn as unknown as { __knex__disposed?: string }).__knex__disposed = 'import interrompu'
         db.client.releaseConnection(L.conn)
       }
     }

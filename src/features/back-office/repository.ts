@@ -23,8 +23,12 @@ export const STAGING_COLUMNS = [
 ] as const
 const PERSON_COLUMNS = STAGING_COLUMNS.filter((c) => c !== 'line' && c !== 'id')
 
-/** A temporary table of the import's connection (no WAL, dropped with the session). */
-export const CREATE_STAGING = `CREATE TEMP TABLE person_import_staging (line integer, id uuid, nir varchar(15), last_name varchar(100), first_names varchar(150), sex varchar(1), birth_date date, birth_place varchar(100), address_line1 varchar(150), address_line2 varchar(150), postcode varchar(10), city varchar(100), email varchar(254), mobile varchar(20))`
+/**
+ * A temporary table for one batch (no WAL), created in the batch's transaction and dropped at its
+ * end: nothing of it outlives the transaction (a pooler in transaction mode may give the next one
+ * another server connection).
+ */
+export const CREATE_STAGING = `CREATE TEMP TABLE person_import_staging (line integer, id uuid, nir varchar(15), last_name varchar(100), first_names varchar(150), sex varchar(1), birth_date date, birth_place varchar(100), address_line1 varchar(150), address_line2 varchar(150), postcode varchar(10), city varchar(100), email varchar(254), mobile varchar(20)) ON COMMIT DROP`
 
 export interface ImportRow {
   id: number
@@ -74,7 +78,6 @@ export const importsRepository = {
       ),
       sp AS (INSERT INTO spaces (person_id, state) SELECT id, 'not_notified' FROM up WHERE inserted RETURNING 1)
       SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated, (SELECT count(*) FROM sp)::int AS spaces FROM up`)
-    await conn.query('TRUNCATE person_import_staging')
     return { inserted: rows[0].inserted, updated: rows[0].updated }
   },
 

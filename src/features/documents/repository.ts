@@ -22,6 +22,8 @@ export interface DocumentRow {
   held_released_at: Date | null
   held_reminder_sent_at: Date | null
   wrapped_key: Buffer
+  /** Where the sealed chunks are in the object store; null: still in `document_chunks`. */
+  object_key: string | null
   chunk_size: number
   chunk_count: number
   created_at: Date

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import type { Readable } from 'node:stream'
 import { can, decide, isEmergencyAccess, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
@@ -13,7 +14,7 @@ import {
 } from '../../domain/documents'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import { newDataKey, unwrapDataKey } from '../../infrastructure/crypto'
-import type { DocumentStore } from '../../infrastructure/documentStore'
+import type { ObjectDocumentStore } from '../../infrastructure/documentObjects'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
 import type { AccessFacts } from '../access/facts'
@@ -75,6 +76,17 @@ export interface DocumentView {
 
 const PER_PAGE = 20
 
+/** A file's bytes already sealed into the object store, waiting for its metadata (see `storeContent`). */
+export interface StoredContent {
+  id: string
+  wrappedKey: Buffer
+  objectKey: string
+  size: number
+  chunks: number
+  chunkSize: number
+  mime: DocumentMime
+}
+
 /**
  * Documents (SPEC §4): filing (patients, professionals, the system), listing, reading, changing,
  * deleting, with the access policy deciding every step and an activity row for every change and
@@ -82,10 +94,15 @@ const PER_PAGE = 20
  *
  * Other features file system documents with `fileDocument(trx, actor, {...})` in their own
  * transaction (synthèse PDF, directives anticipées, questionnaire, message attachments).
+ *
+ * The bytes go to the object store (documentObjects.ts) BEFORE the metadata: an upload from a form
+ * stores them first, with no database connection held while the client sends, then files the
+ * metadata in a short transaction. A rolled-back transaction leaves an object that is removed at
+ * once (or by the `object-removals` job if the process died).
  */
 export function createDocumentsService(deps: {
   db: Knex
-  store: DocumentStore
+  store: ObjectDocumentStore
   masterKey: Buffer
   access: AccessFacts
   activity: ActivityLog
@@ -122,14 +139,55 @@ export function createDocumentsService(deps: {
 
   const someoneElse = (facts: PolicyFacts) => facts.relation.kind !== 'self'
 
+  /**
+   * Checks and seals a file's bytes into the object store (type from the bytes, 10 Mo, name), outside
+   * any transaction's connection. A refused file leaves nothing. The object is removed unless
+   * `fileDocument` files its metadata within the hour.
+   */
+  async function storeContent(input: Pick<FileDocumentInput, 'bytes' | 'stream' | 'mime' | 'fileName'>): Promise<StoredContent> {
+    if (input.fileName !== undefined && dangerousFileName(input.fileName)) throw new DocumentRejected('bad_name')
+    const source = input.bytes ? [input.bytes] : input.stream
+    if (!source) throw new DocumentRejected('empty')
+    const id = crypto.randomUUID()
+    const { key, wrapped } = newDataKey(masterKey)
+    let mime: DocumentMime | undefined
+    const text = new TextChecker()
+    const written = await store.put(id, key, source as AsyncIterable<Buffer>, (chunk, index, total) => {
+      if (total > MAX_DOCUMENT_BYTES) throw new DocumentRejected('too_large')
+      if (index === 0) {
+        mime = sniffType(chunk)
+        if (!mime) throw new DocumentRejected('empty')
+        if (input.mime && input.mime !== mime) throw new DocumentRejected('type')
+      }
+      if (mime === 'text/plain') text.push(chunk)
+    })
+    try {
+      if (written.size === 0 || !mime) throw new DocumentRejected('empty')
+      if (mime === 'text/plain' && !text.end()) throw new DocumentRejected('type')
+      if (input.fileName && !extensionMatches(input.fileName, mime)) throw new DocumentRejected('type_mismatch')
+    } catch (err) {
+      await store.discard(written.objectKey).catch(() => undefined)
+      throw err
+    }
+    return {
+      id,
+      wrappedKey: wrapped,
+      objectKey: written.objectKey,
+      size: written.size,
+      chunks: written.chunks,
+      chunkSize: written.chunkSize,
+      mime,
+    }
+  }
+
   async function fileDocument(
     trx: Knex.Transaction,
     actor: Actor,
     input: FileDocumentInput,
+    stored?: StoredContent,
   ): Promise<{ id: string; mime: DocumentMime; size: number }> {
     const facts = await factsOrNotFound(trx, actor, input.personId)
     enforce(actor, 'create', { type: 'document' }, facts)
-    if (input.fileName !== undefined && dangerousFileName(input.fileName)) throw new DocumentRejected('bad_name')
     const rel = facts.relation
     let author = {
       kind:
@@ -154,14 +212,20 @@ export function createDocumentsService(deps: {
         organisation: input.author?.organisation ?? pro?.establishment ?? null,
       }
     }
-    const { key, wrapped } = newDataKey(masterKey)
+    // Called inside a transaction without stored bytes (a PDF filed with a change of the profile):
+    // stored now, through the object store's own small pool, never this transaction's connection.
+    const content = stored ?? (await storeContent(input))
+    // Rolled back (here or later in the caller's transaction): the object goes at once.
+    trx.executionPromise.catch(() => store.discard(content.objectKey).catch(() => undefined))
+    const mime = content.mime
     const id = await repo.insert(trx, {
+      id: content.id,
       person_id: input.personId,
       category: input.category,
       title: input.title,
       document_date: input.date,
-      mime: input.mime ?? 'application/octet-stream',
-      file_name: 'document',
+      mime,
+      file_name: safeFileName(input.title, mime),
       author_kind: author.kind,
       author_account_id: actor.accountId === 'system' || actor.accountId === 'person' || actor.service ? null : actor.accountId,
       author_professional_id: authorProfessionalId,
@@ -171,34 +235,13 @@ export function createDocumentsService(deps: {
       masked: input.masked ?? facts.settings.maskNewDocuments,
       invisible_to_representatives: input.invisibleToRepresentatives ?? false,
       held_until: input.heldUntil ?? null,
-      wrapped_key: wrapped,
-      chunk_size: 0,
+      wrapped_key: content.wrappedKey,
+      object_key: content.objectKey,
+      size_bytes: content.size,
+      chunk_count: content.chunks,
+      chunk_size: content.chunkSize,
     })
-    let mime: DocumentMime | undefined
-    const text = new TextChecker()
-    const source = input.bytes ? [input.bytes] : input.stream
-    if (!source) throw new DocumentRejected('empty')
-    const written = await store.write(trx, id, key, source as AsyncIterable<Buffer>, (chunk, index, total) => {
-      if (total > MAX_DOCUMENT_BYTES) throw new DocumentRejected('too_large')
-      if (index === 0) {
-        mime = sniffType(chunk)
-        if (!mime) throw new DocumentRejected('empty')
-        if (input.mime && input.mime !== mime) throw new DocumentRejected('type')
-      }
-      if (mime === 'text/plain') text.push(chunk)
-    })
-    if (written.size === 0 || !mime) throw new DocumentRejected('empty')
-    if (mime === 'text/plain' && !text.end()) throw new DocumentRejected('type')
-    if (input.fileName && !extensionMatches(input.fileName, mime)) throw new DocumentRejected('type_mismatch')
-    await trx('documents')
-      .where({ id })
-      .update({
-        size_bytes: written.size,
-        chunk_count: written.chunks,
-        chunk_size: written.chunkSize,
-        mime,
-        file_name: safeFileName(input.title, mime),
-      })
+    await store.keep(trx, content.objectKey)
     await activity.record(trx, actor, {
       action: 'document.create',
       subjectPersonId: input.personId,
@@ -216,7 +259,7 @@ export function createDocumentsService(deps: {
       input.notify ?? (!input.heldUntil && (rel.kind === 'professional' || rel.kind === 'representative' || rel.kind === 'carer'))
     if (notifyRepresentatives && !invisible)
       await tellRepresentatives(trx, input.personId, rel.kind === 'representative' ? actor.personId : undefined)
-    return { id, mime, size: written.size }
+    return { id, mime, size: content.size }
   }
 
   const FOOTER = 'Ce message est envoyé automatiquement, merci de ne pas y répondre.'
@@ -301,8 +344,10 @@ export function createDocumentsService(deps: {
   async function withdrawSystemDocument(trx: Knex.Transaction, personId: string, id: string): Promise<boolean> {
     const row = await repo.find(trx, id, { lock: true })
     if (!row || row.person_id !== personId || row.author_kind !== 'system') return false
-    await store.remove(trx, id)
+    // Its object is marked for removal by the deletion itself (trigger), removed once committed.
     await repo.remove(trx, id)
+    const objectKey = row.object_key
+    if (objectKey) trx.executionPromise.then(() => store.discard(objectKey)).catch(() => undefined)
     return true
   }
 
@@ -315,10 +360,15 @@ export function createDocumentsService(deps: {
      * leaves nothing behind.
      */
     async upload(actor: Actor, input: FileDocumentInput): Promise<{ ok: true; id: string } | { ok: false; reason: RejectionReason }> {
+      let stored: StoredContent | undefined
       try {
-        const r = await db.transaction((trx) => fileDocument(trx, actor, input))
+        // The bytes first, no connection held while the client sends; then a short transaction.
+        stored = await storeContent(input)
+        const content = stored
+        const r = await db.transaction((trx) => fileDocument(trx, actor, input, content))
         return { ok: true, id: r.id }
       } catch (err) {
+        if (stored) await store.discard(stored.objectKey).catch(() => undefined)
         if (err instanceof DocumentRejected) return { ok: false, reason: err.reason }
         throw err
       }
@@ -397,7 +447,7 @@ export function createDocumentsService(deps: {
         return row
       })
       const key = unwrapDataKey(masterKey, row.wrapped_key)
-      return { row, chunks: store.read(db, row.id, key, row.chunk_count) }
+      return { row, chunks: store.read(db, row, key) }
     },
 
     async rename(actor: Actor, id: string, title: string) {
@@ -422,11 +472,15 @@ export function createDocumentsService(deps: {
     },
 
     async remove(actor: Actor, id: string) {
-      return change(actor, id, 'delete', async (trx, row) => {
-        await store.remove(trx, id)
+      const row = await change(actor, id, 'delete', async (trx, row) => {
+        // The object is marked for removal in this transaction (trigger on `documents`); the chunks of
+        // a document still in PostgreSQL go with their row.
         await repo.remove(trx, id)
         return { action: 'document.delete', details: { category: row.category } }
       })
+      // Committed: the object goes now (the job does it if this fails).
+      if (row.object_key) await store.discard(row.object_key).catch(() => undefined)
+      return row
     },
 
     /** Consultation d'annonce: the author releases a held result to the patient. */

@@ -8,7 +8,8 @@ import { EXPORT_STATE_LABELS, EXPORT_VALID_DAYS, ZipNamer, effectiveState, summa
 import { spaceBundle, type SpaceData } from '../../domain/fhirBundle'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import { newDataKey, unwrapDataKey } from '../../infrastructure/crypto'
-import { createPgDocumentStore, type DocumentStore } from '../../infrastructure/documentStore'
+import { createPgDocumentStore } from '../../infrastructure/documentStore'
+import type { ObjectDocumentStore } from '../../infrastructure/documentObjects'
 import type { Logger } from '../../infrastructure/logger'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { AccessFacts } from '../access/facts'
@@ -46,7 +47,7 @@ export function createExportService(deps: {
   access: AccessFacts
   activity: ActivityLog
   notifier: Notifier
-  documentStore: DocumentStore
+  documentStore: ObjectDocumentStore
   masterKey: Buffer
   publicUrl: string
   logger?: Logger
@@ -127,7 +128,7 @@ export function createExportService(deps: {
         { mtime: new Date(`${d.document_date}T12:00:00Z`), size: Number(d.size_bytes), compress: d.mime === 'text/plain' },
         (cb) => {
           const key = unwrapDataKey(masterKey, d.wrapped_key)
-          const stream = Readable.from(documentStore.read(db, d.id, key, d.chunk_count), { objectMode: false })
+          const stream = Readable.from(documentStore.read(db, d, key), { objectMode: false })
           // yazl listens to no error of a lazy stream: a failed chunk must stop the whole export.
           stream.on('error', (err) => out.destroy(err))
           cb(null, stream)

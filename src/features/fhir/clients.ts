@@ -42,7 +42,13 @@ const newSecret = () => crypto.randomBytes(32).toString('base64url')
  * shown once, at creation or rotation; it is kept sealed with the master key because the
  * authorisation server compares it in clear.
  */
-export function createClientRegistry(deps: { db: Knex; activity: ActivityLog; masterKey: Buffer }) {
+export function createClientRegistry(deps: {
+  db: Knex
+  activity: ActivityLog
+  masterKey: Buffer
+  /** Awaited once a client is disabled: every process forgets the tokens it keeps. */
+  disabled?: () => Promise<void>
+}) {
   const { db, activity, masterKey } = deps
 
   return {
@@ -110,7 +116,7 @@ export function createClientRegistry(deps: { db: Knex; activity: ActivityLog; ma
     },
 
     async setDisabled(actor: Actor, id: string, disabled: boolean): Promise<boolean> {
-      return db.transaction(async (trx) => {
+      const changed = await db.transaction(async (trx) => {
         const n = await repo.setClientDisabled(trx, id, disabled)
         if (n)
           await activity.record(trx, actor, {
@@ -120,6 +126,8 @@ export function createClientRegistry(deps: { db: Knex; activity: ActivityLog; ma
           })
         return n > 0
       })
+      if (changed && disabled) await deps.disabled?.()
+      return changed
     },
 
     /** For the demo seed and tests: a client with a known secret. */

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import {
   compileStatement,
@@ -40,7 +39,8 @@ import { DocumentRejected, type DocumentsService } from '../documents/service'
 import { documentFacts, documentsRepository, type DocumentRow } from '../documents/repository'
 import type { ClientRegistry } from './clients'
 import type { Connections } from './connections'
-import type { OidcProvider } from './provider'
+import { ALL, type Invalidation } from '../../infrastructure/invalidation'
+import { accessTokenDigest, FHIR_TOKENS_CHANNEL, type OidcProvider } from './provider'
 import { fhirRepository as repo } from './repository'
 import { isUuid } from '../../domain/uuid'
 
@@ -102,22 +102,28 @@ export function createFhirService(deps: {
   clients: ClientRegistry
   connections: Connections
   oidc: OidcProvider
+  /** Revocations announced by any process (provider.ts); without it, only this process's own. */
+  invalidation?: Invalidation
   audience: string
   limiter: Limiter
   baseUrl: string
 }) {
   const { db, activity, access, documents, clients, oidc, audience, baseUrl } = deps
   const tokenCache = new Map<string, { at: number; caller: Omit<FhirCaller, 'actor'> & { clientName: string }; expiresAt: number }>()
-  const cacheKey = (token: string) => crypto.createHash('sha256').update(token).digest('base64url')
-  // A token revoked (by the service itself at the revocation endpoint, or with its whole grant)
-  // is forgotten at once: the cache never lets a revoked token through. Opaque tokens' value is their jti.
+  const cacheKey = accessTokenDigest
+  // A token revoked (by the service itself at the revocation endpoint, or with its whole grant, or a
+  // client disabled) is forgotten at once, by every instance: the revoking process announces it
+  // before it answers (FHIR_TOKENS_CHANNEL). While this process may miss announcements (its Redis
+  // subscription is down), the cache is not used. Opaque tokens' value is their jti.
   oidc.on('access_token.destroyed', (token: unknown) => tokenCache.delete(cacheKey((token as { jti: string }).jti)))
   oidc.on('grant.revoked', () => tokenCache.clear())
+  deps.invalidation?.subscribe(FHIR_TOKENS_CHANNEL, (digest) => (digest === ALL ? tokenCache.clear() : tokenCache.delete(digest)))
+  const cacheUsable = () => deps.invalidation?.live() ?? true
 
   async function introspect(token: string): Promise<(Omit<FhirCaller, 'actor'> & { clientName: string; expiresAt: number }) | undefined> {
     const key = cacheKey(token)
     const now = Date.now()
-    const hit = tokenCache.get(key)
+    const hit = cacheUsable() ? tokenCache.get(key) : undefined
     if (hit && now - hit.at < TOKEN_CACHE_MS && hit.expiresAt > now) return { ...hit.caller, expiresAt: hit.expiresAt }
     const found = await oidc.AccessToken.find(token)
     const audiences = found ? (Array.isArray(found.aud) ? found.aud : [found.aud]) : []

@@ -9,7 +9,15 @@ export type OidcPayload = Record<string, unknown> & { grantId?: string; uid?: st
  * (model, id), with the grant id indexed so a whole grant is revoked at once. Clients are not stored
  * here: they come from `oauth_clients` (see provider.ts).
  */
-export function knexAdapterClass(db: Knex, findClient: (id: string) => Promise<OidcPayload | undefined>) {
+export function knexAdapterClass(
+  db: Knex,
+  findClient: (id: string) => Promise<OidcPayload | undefined>,
+  /**
+   * Awaited after an access token or a grant is destroyed, before oidc-provider answers: tells every
+   * process to forget what it keeps of it (the FHIR API's token cache).
+   */
+  revoked: (what: { accessToken: string } | { grantId: string }) => Promise<void> = async () => undefined,
+) {
   const live = (q: Knex.QueryBuilder) => q.where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
 
   return class KnexAdapter {
@@ -54,10 +62,12 @@ export function knexAdapterClass(db: Knex, findClient: (id: string) => Promise<O
 
     async destroy(id: string): Promise<void> {
       await db('oidc_payloads').where({ model: this.model, id }).del()
+      if (this.model === 'AccessToken') await revoked({ accessToken: id })
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       await db('oidc_payloads').where({ grant_id: grantId }).del()
+      await revoked({ grantId })
     }
   }
 }

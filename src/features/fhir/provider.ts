@@ -3,6 +3,7 @@ import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import type { Logger } from '../../infrastructure/logger'
 import { nativeRequire, toNativeRealm } from '../../infrastructure/nativeRequire'
+import type { Invalidation } from '../../infrastructure/invalidation'
 import { knexAdapterClass } from './oidcAdapter'
 import type { ClientRegistry } from './clients'
 
@@ -66,9 +67,17 @@ export interface ProviderDeps {
   cookieSecret: string
   trustProxy: boolean
   clients: ClientRegistry
+  /** Tells every process that tokens were revoked (FHIR_TOKENS_CHANNEL). */
+  invalidation?: Invalidation
   /** Renders one of our Nunjucks views to a string (error pages of the authorisation server). */
   render(view: string, locals: Record<string, unknown>): Promise<string>
 }
+
+/** The channel on which revoked access tokens are announced: their digest, or `*` for a whole grant. */
+export const FHIR_TOKENS_CHANNEL = 'fhir-tokens'
+
+/** How a token is named in caches and messages (never the token itself). */
+export const accessTokenDigest = (token: string) => crypto.createHash('sha256').update(token).digest('base64url')
 
 /** The audience of every access token: the FHIR API. */
 export const fhirAudience = (publicUrl: string) => `${publicUrl}/fhir`
@@ -106,7 +115,11 @@ export function createOidcProvider(deps: ProviderDeps): OidcProvider {
     )
   const issuer = `${deps.publicUrl}${OIDC_MOUNT}`
   const audience = fhirAudience(deps.publicUrl)
-  const Adapter = knexAdapterClass(deps.db, (id) => deps.clients.oidcMetadata(id))
+  const Adapter = knexAdapterClass(
+    deps.db,
+    (id) => deps.clients.oidcMetadata(id),
+    async (what) => deps.invalidation?.publish(FHIR_TOKENS_CHANNEL, 'accessToken' in what ? accessTokenDigest(what.accessToken) : '*'),
+  )
   const cookieKey = crypto.createHmac('sha256', deps.cookieSecret).update('oidc-provider cookies').digest('base64url')
 
   const provider = new Provider(
