@@ -107,7 +107,12 @@ export function createServices(infra: Infrastructure) {
     codeKey: config.codeHashKey,
     publicUrl: config.publicUrl,
   })
+  // The access policy's facts (SPEC §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
+  const access = createAccessFacts()
+  // Carers («aidants», SPEC §3): rights decided by the access policy (relation 'carer'); a closed space ends them.
+  const carers = createCarersService({ db, access, activity, notifier, limiter, publicUrl: config.publicUrl })
   const accountSettings = createAccountSettings({
+    carers,
     db,
     notifier,
     activity,
@@ -129,6 +134,7 @@ export function createServices(infra: Infrastructure) {
   })
   // France Services assisted mode (SPEC §11).
   const franceServices = createFranceServicesService({
+    carers,
     db,
     activity,
     codes,
@@ -139,8 +145,7 @@ export function createServices(infra: Infrastructure) {
     codeKey: config.codeHashKey,
     publicUrl: config.publicUrl,
   })
-  // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
-  const access = createAccessFacts()
+  // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts (created above).
   const documentStore = createPgDocumentStore()
   const documents = createDocumentsService({
     db,
@@ -155,7 +160,7 @@ export function createServices(infra: Infrastructure) {
   const careTeam = createCareTeamService({ db, access, activity })
   const history = createHistoryService({ db, access })
   // The patient home page's blocks in one statement (children, invitations, policy facts, last accesses).
-  const home = createHomeService({ db, access })
+  const home = createHomeService({ db, access, history })
   const proPortal = createProPortalService({
     db,
     access,
@@ -199,8 +204,6 @@ export function createServices(infra: Infrastructure) {
   const agenda = createAgendaService({ db, access, activity, notifier, publicUrl: config.publicUrl })
   const agendaJobs = createAgendaJobs({ db, notifier, publicUrl: config.publicUrl })
   const vaccinations = createVaccinationService({ db, access, activity })
-  // Carers («aidants», SPEC §3): rights decided by the access policy (relation 'carer').
-  const carers = createCarersService({ db, access, activity, notifier, limiter, publicUrl: config.publicUrl })
   // Catalogue of services and reimbursements (SPEC §10).
   const catalogue = createCatalogueService({ db, activity, notifier, notificationPrefs, access, publicUrl: config.publicUrl })
   const reimbursements = createReimbursementsService({ db, activity, access })

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { Readable } from 'node:stream'
-import { can, decide, isEmergencyAccess, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
+import { can, decide, isEmergencyAccess, professionalSeesMasked, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
 import {
   MAX_DOCUMENT_BYTES,
@@ -247,10 +247,9 @@ export function createDocumentsService(deps: {
   function scopeFor(facts: PolicyFacts): ListScope {
     const r = facts.relation
     if (r.kind === 'professional') {
-      const emergencyMasked = r.emergency !== null && facts.settings.emergencyMasked
       return {
         categories: r.readableCategories,
-        maskedAllowed: r.medecinTraitant || r.administrator || emergencyMasked,
+        maskedAllowed: professionalSeesMasked(facts),
         authorProfessionalId: r.professionalId,
       }
     }
