@@ -303,7 +303,7 @@ describe('aidants', () => {
     // The form offers the three rights, all ticked by default (SPEC §3).
     const form = cheerio.load((await h.get('/aidants/inviter')).text)
     expect(
-      form('input[name="droits"]')
+      form('input[name="droits[]"]')
         .toArray()
         .map((i) => [form(i).attr('value'), form(i).is('[checked]')]),
     ).toEqual([
