@@ -70,7 +70,8 @@ export interface Infrastructure {
 export function createServices(infra: Infrastructure) {
   const { config, logger, db, sessions, redis } = infra
   const notifier: Notifier = createNotifier({ smtp: Boolean(config.smtpUrl), sms: infra.sms })
-  const activity = createActivityLog(db)
+  // The activity log; its checkpoints are signed with a key from the environment (issue 15 §5).
+  const activity = createActivityLog(db, { checkpointKey: config.auditCheckpointKey })
   const limiter = createLimiterFactory({ redis, db, prefix: config.redisPrefix })
   const csrf = createCsrf()
   const codes = createCodeService({
@@ -271,6 +272,17 @@ export function createServices(infra: Infrastructure) {
       description: 'Supprime les sessions expirées du stockage PostgreSQL',
       cron: '*/15 * * * *',
       run: async () => ({ deleted: await db('sessions').where('expire', '<', db.fn.now()).del() }),
+    },
+    {
+      name: 'audit-checkpoint',
+      description: "Épingle les têtes des chaînes du journal d'activité (signées) : une suppression en fin de chaîne se voit",
+      cron: '7 * * * *',
+      run: async () => {
+        const r = await activity.checkpoint()
+        if (r?.broken.length)
+          logger.error({ broken: r.broken.slice(0, 10), count: r.broken.length }, "journal d'activité : chaînes rompues")
+        return r && { id: r.id, chains: r.chains, pinned: r.pinned, broken: r.broken.length }
+      },
     },
     {
       name: 'majority',

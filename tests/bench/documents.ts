@@ -247,7 +247,9 @@ export async function transferBench(): Promise<string[]> {
     // The storage alone, without HTTP, multipart or response: the app's own store (seal + binary COPY
     // in one transaction with its commit; binary COPY out + open), into a table like document_chunks
     // (same storage, no foreign key). What a transfer could reach at best with PostgreSQL behind it.
-    await t.db.raw('CREATE TABLE bench_chunks (LIKE document_chunks INCLUDING ALL)')
+    // Made by a superuser, written and read by the application's role, as document_chunks.
+    await t.database.admin.raw('CREATE TABLE bench_chunks (LIKE document_chunks INCLUDING ALL)')
+    await t.database.admin.raw(`GRANT SELECT, INSERT, UPDATE, DELETE ON bench_chunks TO "${new URL(t.database.url).username}"`)
     try {
       const store = createPgDocumentStore(CHUNK_SIZE, { table: 'bench_chunks', owner: 'document_id' })
       const ids: string[] = []
@@ -273,7 +275,7 @@ export async function transferBench(): Promise<string[]> {
         `    (un envoi ou un téléchargement par l'application fait ce travail en plus de celui de node:http nu : même si HTTP ne coûtait rien, son rapport ne dépasserait pas ${(storeUp / bareUp).toFixed(2)} à l'envoi et ${(storeDown / bareDown).toFixed(2)} au téléchargement)`,
       )
     } finally {
-      await t.db.raw('DROP TABLE bench_chunks')
+      await t.database.admin.raw('DROP TABLE bench_chunks')
     }
     // Peak RSS growth with concurrent uploads (client and server in this process; the client streams).
     global.gc?.()
@@ -361,8 +363,8 @@ export async function listBench(): Promise<string[]> {
         `  audit:verify : ${v.ok ? 'chaînes intactes' : `rupture ${JSON.stringify(v.firstBreak)}`} (${v.rows.toLocaleString('fr-FR')} lignes, ${((Date.now() - step) / 1000).toFixed(0)} s)`,
       )
     }
-    await t.db.raw('ANALYZE documents')
-    await t.db.raw('ANALYZE activity_log')
+    await t.database.admin.raw('ANALYZE documents')
+    await t.database.admin.raw('ANALYZE activity_log')
     out.push(`  données générées en ${((Date.now() - started) / 1000).toFixed(0)} s`)
     const { cookie } = await signedIn(t, base)
     for (const [label, path] of [
