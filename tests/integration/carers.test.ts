@@ -15,7 +15,8 @@ const inviteFields = (p: { nir: string; birthDate: string }, droits: string[] = 
   'endsOn-day': '',
   'endsOn-month': '',
   'endsOn-year': '',
-  droits,
+  // As the browser sends the checkboxes.
+  'droits[]': droits,
 })
 const main = (html: string) => cheerio.load(html)('main').text().replace(/\s+/g, ' ')
 

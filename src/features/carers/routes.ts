@@ -64,7 +64,8 @@ export function carersRoutes(services: Services): Router {
     const hasEnd = Boolean(endParts.day || endParts.month || endParts.year)
     const endCheck = hasEnd ? checkDate(endParts, 'la date de fin') : undefined
     if (endCheck && !endCheck.ok) addError(errors, 'endsOn', endCheck.message, `endsOn-${endCheck.part}`)
-    const chosen = ([] as unknown[]).concat(req.body.droits ?? []).filter((v): v is string => typeof v === 'string')
+    // Checkboxes named `droits[]` (one name per group, as html-validate wants; the parser is not extended).
+    const chosen = ([] as unknown[]).concat(req.body['droits[]'] ?? req.body.droits ?? []).filter((v): v is string => typeof v === 'string')
     const rights = checkCarerRights(chosen)
     if (!rights.ok) addError(errors, 'droits', rights.message)
     const values = { ...identityValues(req.body), startsOn: dateParts(req.body, 'startsOn'), endsOn: endParts }
