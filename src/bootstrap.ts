@@ -11,6 +11,7 @@ import {
 import { closeRedis, connectRedis, createRedis, type RedisClient } from './infrastructure/redis'
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from './infrastructure/sessionStore'
 import { createServices, type Services } from './services'
+import { appRoleProblems, grantAppRole, roleOfUrl } from './infrastructure/databaseRoles'
 import { seedDemo } from './seed/demo'
 
 /**
@@ -38,6 +39,23 @@ export function configOrExit(): Config {
   }
 }
 
+/**
+ * The migrations, as the owner (DATABASE_OWNER_URL, or the embedded default's `mes_owner`), then the
+ * application role's rights (`grantAppRole`). Without an owner's connection, DATABASE_URL migrates
+ * (one role for both: refused in production by `appRoleProblems` if it may rewrite the log).
+ */
+export async function migrateAsOwner(ownerUrl: string | undefined, appUrl: string): Promise<string[]> {
+  const owner = createDb(ownerUrl ?? appUrl, 2)
+  try {
+    const applied = await migrateLatest(owner)
+    const appRole = roleOfUrl(appUrl)
+    if (ownerUrl && roleOfUrl(ownerUrl) !== appRole) await grantAppRole(owner, appRole)
+    return applied
+  } finally {
+    await owner.destroy()
+  }
+}
+
 export async function bootstrap(
   opts: { migrate: boolean; seed: boolean; sessions: boolean } = { migrate: true, seed: true, sessions: true },
 ): Promise<Runtime> {
@@ -51,18 +69,26 @@ export async function bootstrap(
   }
   let embedded: EmbeddedPostgres | undefined
   let databaseUrl = config.databaseUrl
+  let ownerUrl = config.databaseOwnerUrl
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres(config.embeddedPg.dir, config.embeddedPg.port, logger)
     databaseUrl = embedded.url
+    ownerUrl = embedded.ownerUrl
   }
   const db = createDb(databaseUrl, config.databasePoolMax, { pooler: config.databasePooler === 'pgbouncer' })
   let redis: RedisClient | undefined
   try {
     if (opts.migrate) {
-      const applied = await migrateLatest(db)
+      const applied = await migrateAsOwner(ownerUrl, databaseUrl)
       if (applied.length) logger.info({ applied }, 'migrations appliquées')
     }
     if (config.databasePooler === 'pgbouncer') await checkSessionDefaults(db)
+    // The application never connects as a superuser, nor as a role that may rewrite the activity log.
+    const problems = await appRoleProblems(db)
+    if (problems.length) {
+      if (config.production) throw new ConfigError(problems.map((p) => `DATABASE_URL : ${p} (voir « Rôles de la base » dans le README)`))
+      logger.warn({ problems }, 'rôle de la base : à corriger avant la production (voir « Rôles de la base » dans le README)')
+    }
     if (opts.seed && config.seedDemo) {
       if (await seedDemo(db, config.codeHashKey, new Date(), config.documentMasterKey)) logger.info('données de démonstration créées')
     }

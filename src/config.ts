@@ -25,6 +25,15 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'doit commencer par postgres:// ou postgresql://')
     .optional(),
+  /**
+   * The database owner's connection, for the migrations only (the application itself connects with
+   * DATABASE_URL, a role that cannot UPDATE, DELETE or TRUNCATE the activity log). Unset: the
+   * migrations use DATABASE_URL (one role for both, not for production).
+   */
+  DATABASE_OWNER_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'doit commencer par postgres:// ou postgresql://')
+    .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   EMBEDDED_PG_DIR: z.string().optional(),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
@@ -36,6 +45,8 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(32, 'doit contenir au moins 32 caractères').optional(),
   DOCUMENT_MASTER_KEY: key32.optional(),
   CODE_HASH_KEY: z.string().min(32, 'doit contenir au moins 32 caractères').optional(),
+  /** Signs the activity log's checkpoints (chain heads): kept out of the database. */
+  AUDIT_CHECKPOINT_KEY: z.string().min(32, 'doit contenir au moins 32 caractères').optional(),
   FHIR_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   OIDC_SIGNING_KEY: z
     .string()
@@ -90,6 +101,8 @@ export interface Config {
   host: string
   publicUrl: string
   databaseUrl?: string
+  /** The owner's connection, for the migrations (DATABASE_OWNER_URL). */
+  databaseOwnerUrl?: string
   databasePoolMax: number
   embeddedPg: { dir: string; port: number }
   redisUrl?: string
@@ -97,6 +110,8 @@ export interface Config {
   sessionSecret: string
   documentMasterKey: Buffer
   codeHashKey: Buffer
+  /** The HMAC key of the activity log's checkpoints (AUDIT_CHECKPOINT_KEY). */
+  auditCheckpointKey: Buffer
   /** The private JWK (RSA) that signs the ID tokens of the authorisation server for connected services. */
   oidcSigningKey: string
   /** FHIR API calls allowed per connected service (OAuth client) and per minute. */
@@ -147,24 +162,27 @@ export function decodeKey(value: string): Buffer | undefined {
   }
 }
 
-const SECRETS = ['SESSION_SECRET', 'DOCUMENT_MASTER_KEY', 'CODE_HASH_KEY'] as const
+const SECRETS = ['SESSION_SECRET', 'DOCUMENT_MASTER_KEY', 'CODE_HASH_KEY', 'AUDIT_CHECKPOINT_KEY'] as const
 
+/**
+ * The development secrets of this machine: those already saved are kept (documents encrypted
+ * yesterday stay readable), a secret added by a later version is generated alone and saved with them.
+ */
 function devSecrets(dataDir: string): Record<(typeof SECRETS)[number], string> & { fresh: boolean } {
   const file = path.join(dataDir, 'dev-secrets.json')
+  let saved: Record<string, unknown> = {}
   try {
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8'))
-    if (SECRETS.every((k) => typeof saved[k] === 'string')) return { ...saved, fresh: false }
+    saved = JSON.parse(fs.readFileSync(file, 'utf8'))
   } catch {
     /* generated below */
   }
-  const generated = {
-    SESSION_SECRET: crypto.randomBytes(32).toString('hex'),
-    DOCUMENT_MASTER_KEY: crypto.randomBytes(32).toString('hex'),
-    CODE_HASH_KEY: crypto.randomBytes(32).toString('hex'),
-  }
+  const missing = SECRETS.filter((k) => typeof saved[k] !== 'string')
+  const secrets = { ...saved } as Record<(typeof SECRETS)[number], string>
+  if (!missing.length) return { ...secrets, fresh: false }
+  for (const k of missing) secrets[k] = crypto.randomBytes(32).toString('hex')
   fs.mkdirSync(dataDir, { recursive: true })
-  fs.writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 })
-  return { ...generated, fresh: true }
+  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 })
+  return { ...secrets, fresh: true }
 }
 
 /** The development signing key of the authorisation server, generated once (its own file, so older dev secrets stay). */
@@ -198,6 +216,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     SESSION_SECRET: e.SESSION_SECRET,
     DOCUMENT_MASTER_KEY: e.DOCUMENT_MASTER_KEY,
     CODE_HASH_KEY: e.CODE_HASH_KEY,
+    AUDIT_CHECKPOINT_KEY: e.AUDIT_CHECKPOINT_KEY,
   }
   const missing = SECRETS.filter((k) => !secrets[k])
   if (missing.length > 0) {
@@ -253,6 +272,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     databaseUrl: e.DATABASE_URL,
+    databaseOwnerUrl: e.DATABASE_OWNER_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     embeddedPg: { dir: e.EMBEDDED_PG_DIR ?? path.join(dataDir, 'postgres'), port: e.EMBEDDED_PG_PORT },
     redisUrl: e.REDIS_URL,
@@ -260,6 +280,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: secrets.SESSION_SECRET!,
     documentMasterKey: decodeKey(secrets.DOCUMENT_MASTER_KEY!)!,
     codeHashKey: Buffer.from(secrets.CODE_HASH_KEY!, 'utf8'),
+    auditCheckpointKey: Buffer.from(secrets.AUDIT_CHECKPOINT_KEY!, 'utf8'),
     oidcSigningKey,
     fhirRateLimitPerMinute: e.FHIR_RATE_LIMIT_PER_MINUTE,
     smtpUrl: e.SMTP_URL,

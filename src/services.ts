@@ -74,7 +74,8 @@ export interface Infrastructure {
 export function createServices(infra: Infrastructure) {
   const { config, logger, db, sessions, redis } = infra
   const notifier: Notifier = createNotifier({ smtp: Boolean(config.smtpUrl), sms: infra.sms })
-  const activity = createActivityLog(db)
+  // The activity log; its checkpoints are signed with a key from the environment (issue 15 §5).
+  const activity = createActivityLog(db, { checkpointKey: config.auditCheckpointKey })
   const limiter = createLimiterFactory({ redis, db, prefix: config.redisPrefix })
   const csrf = createCsrf()
   const codes = createCodeService({
@@ -111,7 +112,12 @@ export function createServices(infra: Infrastructure) {
     codeKey: config.codeHashKey,
     publicUrl: config.publicUrl,
   })
+  // The access policy's facts (SPEC §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
+  const access = createAccessFacts()
+  // Carers («aidants», SPEC §3): rights decided by the access policy (relation 'carer'); a closed space ends them.
+  const carers = createCarersService({ db, access, activity, notifier, limiter, publicUrl: config.publicUrl })
   const accountSettings = createAccountSettings({
+    carers,
     db,
     notifier,
     activity,
@@ -133,6 +139,7 @@ export function createServices(infra: Infrastructure) {
   })
   // France Services assisted mode (SPEC §11).
   const franceServices = createFranceServicesService({
+    carers,
     db,
     activity,
     codes,
@@ -143,9 +150,7 @@ export function createServices(infra: Infrastructure) {
     codeKey: config.codeHashKey,
     publicUrl: config.publicUrl,
   })
-  // Documents and the access policy (SPEC §4, §5): `access.loadFacts` + `can` from src/domain/accessPolicy.ts.
-  const access = createAccessFacts()
-  // Their bytes in an object store (S3, or a folder in embedded mode); metadata and keys in PostgreSQL.
+  // Documents: their bytes in an object store (S3, or a folder in embedded mode); metadata and keys in PostgreSQL.
   const documentStore = createObjectDocumentStore({ db, blobs: infra.blobs ?? createBlobStore(config.documents), logger })
   const documents = createDocumentsService({
     db,
@@ -160,7 +165,7 @@ export function createServices(infra: Infrastructure) {
   const careTeam = createCareTeamService({ db, access, activity })
   const history = createHistoryService({ db, access })
   // The patient home page's blocks in one statement (children, invitations, policy facts, last accesses).
-  const home = createHomeService({ db, access })
+  const home = createHomeService({ db, access, history })
   const proPortal = createProPortalService({
     db,
     access,
@@ -204,8 +209,6 @@ export function createServices(infra: Infrastructure) {
   const agenda = createAgendaService({ db, access, activity, notifier, publicUrl: config.publicUrl })
   const agendaJobs = createAgendaJobs({ db, notifier, publicUrl: config.publicUrl })
   const vaccinations = createVaccinationService({ db, access, activity })
-  // Carers («aidants», SPEC §3): rights decided by the access policy (relation 'carer').
-  const carers = createCarersService({ db, access, activity, notifier, limiter, publicUrl: config.publicUrl })
   // Catalogue of services and reimbursements (SPEC §10).
   const catalogue = createCatalogueService({ db, activity, notifier, notificationPrefs, access, publicUrl: config.publicUrl })
   const reimbursements = createReimbursementsService({ db, activity, access })
@@ -282,6 +285,17 @@ export function createServices(infra: Infrastructure) {
       description: 'Supprime les sessions expirées du stockage PostgreSQL',
       cron: '*/15 * * * *',
       run: async () => ({ deleted: await db('sessions').where('expire', '<', db.fn.now()).del() }),
+    },
+    {
+      name: 'audit-checkpoint',
+      description: "Épingle les têtes des chaînes du journal d'activité (signées) : une suppression en fin de chaîne se voit",
+      cron: '7 * * * *',
+      run: async () => {
+        const r = await activity.checkpoint()
+        if (r?.broken.length)
+          logger.error({ broken: r.broken.slice(0, 10), count: r.broken.length }, "journal d'activité : chaînes rompues")
+        return r && { id: r.id, chains: r.chains, pinned: r.pinned, broken: r.broken.length }
+      },
     },
     {
       name: 'majority',

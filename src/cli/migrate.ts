@@ -1,18 +1,19 @@
-import { configOrExit } from '../bootstrap'
+import { configOrExit, migrateAsOwner } from '../bootstrap'
 import { createLogger } from '../infrastructure/logger'
-import { createDb, migrateLatest, startEmbeddedPostgres } from '../infrastructure/database'
+import { startEmbeddedPostgres } from '../infrastructure/database'
 
-/** `npm run migrate`: applies pending migrations (production runs this before starting the web processes). */
+/**
+ * `npm run migrate`: applies pending migrations as the owner (DATABASE_OWNER_URL), then grants the
+ * application's role (DATABASE_URL) its rights (production runs this before starting the web processes).
+ */
 async function main() {
   const config = configOrExit()
   const logger = createLogger(config.logLevel)
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.embeddedPg.dir, config.embeddedPg.port, logger)
-  const db = createDb(config.databaseUrl ?? embedded!.url, 2, { pooler: config.databasePooler === 'pgbouncer' })
   try {
-    const applied = await migrateLatest(db)
+    const applied = await migrateAsOwner(embedded?.ownerUrl ?? config.databaseOwnerUrl, embedded?.url ?? config.databaseUrl!)
     process.stdout.write(applied.length ? `Migrations appliquées :\n${applied.map((m) => `  ${m}`).join('\n')}\n` : 'La base est à jour.\n')
   } finally {
-    await db.destroy()
     await embedded?.stop()
   }
 }

@@ -1,4 +1,5 @@
 import type { Actor } from './actor'
+import { MAJORITY_AGE } from './lifecycle'
 
 /**
  * THE access policy (SPEC §5, ARCHITECTURE rule 2). One pure function decides whether an actor may
@@ -153,9 +154,16 @@ export const DEFAULT_SETTINGS: PatientSettings = {
   reimbursementsHidden: false,
 }
 
+/**
+ * The rights of one delegation, chosen by the patient at invitation (SPEC §3; all three by default):
+ * `read` see the documents and the data (and the history); `write` add and edit documents and data
+ * (never without `read`: one does not edit what one cannot see); `messages` read and answer the
+ * secure messaging. At least one of them (`checkCarerRights`, src/domain/carers.ts).
+ */
 export interface CarerRights {
   read: boolean
   write: boolean
+  messages: boolean
 }
 
 export interface ProfessionalRelation {
@@ -165,6 +173,7 @@ export interface ProfessionalRelation {
   /** Consent declared (member of the care team). */
   careTeam: boolean
   medecinTraitant: boolean
+  /** Named «administrateur» by the patient: counts only with a declared consent (`isAdministrator`). */
   administrator: boolean
   blocked: boolean
   /** Whether the professional is a SAMU regulating doctor (may use ETREAT). */
@@ -178,6 +187,7 @@ export interface ProfessionalRelation {
 /** The relation of the actor to the person whose space is concerned. */
 export type Relation =
   | { kind: 'self' }
+  /** A legal representative of a child; `childAge` in whole years on the day (Paris): nothing from 18 on. */
   | { kind: 'representative'; childAge: number }
   | { kind: 'carer'; rights: CarerRights }
   | ProfessionalRelation
@@ -222,12 +232,36 @@ export function emergencyAllowed(facts: PolicyFacts, kind: 'ETREAT' | 'BTG'): bo
   return facts.settings.emergencyBtg
 }
 
-/** Whether a professional currently has access to the space (consent, médecin traitant, administrator, emergency). */
+/**
+ * Whether a professional currently has access to the space: consent declared (care team), médecin
+ * traitant, or an emergency access the patient's switches allow. Being named «administrateur» gives
+ * nothing by itself: an administrator reaches the space through a declared consent, like anyone.
+ */
 export function professionalHasAccess(facts: PolicyFacts): boolean {
   const r = facts.relation
   if (r.kind !== 'professional' || r.blocked || !spaceOpen(facts)) return false
-  if (r.careTeam || r.medecinTraitant || r.administrator) return true
+  if (r.careTeam || r.medecinTraitant) return true
   return r.emergency !== null && emergencyAllowed(facts, r.emergency.kind)
+}
+
+/**
+ * Whether the professional acts as the patient's «administrateur» now (sees masked documents, may
+ * block others): named by the patient AND consent declared, not blocked, in an open space (SPEC §5).
+ */
+export function isAdministrator(facts: PolicyFacts): boolean {
+  const r = facts.relation
+  return r.kind === 'professional' && r.administrator && r.careTeam && !r.blocked && spaceOpen(facts)
+}
+
+/**
+ * Whether a professional with access may be shown masked documents they did not file: the médecin
+ * traitant, an administrator, or an emergency access when the patient included masked documents.
+ */
+export function professionalSeesMasked(facts: PolicyFacts): boolean {
+  const r = facts.relation
+  if (r.kind !== 'professional' || !professionalHasAccess(facts)) return false
+  const emergencyMasked = r.emergency !== null && facts.settings.emergencyMasked && emergencyAllowed(facts, r.emergency.kind)
+  return r.medecinTraitant || isAdministrator(facts) || emergencyMasked
 }
 
 /** Why a professional may not reach a patient (for a clear refusal message), or null when they may. */
@@ -271,17 +305,17 @@ function messageRule(action: Action, c: ConversationFacts | undefined, facts: Po
   if (!spaceOpen(facts)) return false
   if (c && c.personId !== facts.personId) return false
   if (patientSide(r)) {
-    if (r.kind === 'carer' && !r.rights.read) return false
-    const writes = r.kind !== 'carer' || r.rights.write
+    // A carer reads and answers the messages only with the delegation's «messages» right.
+    if (r.kind === 'carer' && !r.rights.messages) return false
     switch (action) {
       case 'list':
         return !c
       case 'read':
         return !!c
       case 'create':
-        return !!c && c.status === 'open' && writes
+        return !!c && c.status === 'open'
       case 'update':
-        return !!c && writes
+        return !!c
       case 'download':
         return !!c && r.kind !== 'carer'
       default:
@@ -334,10 +368,7 @@ function documentRule(action: Action, d: DocumentFacts | undefined, facts: Polic
     if (action !== 'read' || !d) return false
     if (!author && !professionalHasAccess(facts)) return false
     if (!author && !r.readableCategories.includes(d.category)) return false
-    if (d.masked && !author) {
-      const emergencyMasked = r.emergency !== null && facts.settings.emergencyMasked && emergencyAllowed(facts, r.emergency.kind)
-      if (!(r.medecinTraitant || r.administrator || emergencyMasked)) return false
-    }
+    if (d.masked && !author && !professionalSeesMasked(facts)) return false
     return true
   }
   if (r.kind === 'system') return true
@@ -467,13 +498,16 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
   if (actor.service || r.kind === 'service')
     return !!actor.service && r.kind === 'service' && r.clientId === actor.service.clientId && serviceRule(action, resource, r, facts)
   if (r.kind === 'agent' || r.kind === 'operator' || r.kind === 'none') return false
+  // A legal representation ends on the child's 18th birthday itself, whatever the nightly job did yet.
+  if (r.kind === 'representative' && !(r.childAge < MAJORITY_AGE)) return false
   if (actor.kind === 'professional' && r.kind !== 'professional') return false
   if (actor.kind === 'patient' && !patientSide(r)) return false
   switch (resource.type) {
     case 'space':
       if (patientSide(r)) {
         if (!spaceOpen(facts)) return false
-        if (action === 'read') return r.kind !== 'carer' || r.rights.read
+        // A carer enters the space with any right of the delegation (messages only: the messaging).
+        if (action === 'read') return r.kind !== 'carer' || r.rights.read || r.rights.messages
         // Care team, blocks, emergency switches: the holder or a legal representative, never a carer.
         if (action === 'manage') return r.kind !== 'carer'
         return false
@@ -481,12 +515,14 @@ export function can(actor: Actor, action: Action, resource: Resource, facts: Pol
       if (r.kind === 'professional') return action === 'read' && professionalHasAccess(facts)
       return r.kind === 'system'
     case 'history':
-      if (patientSide(r)) return spaceOpen(facts) && (action === 'read' || action === 'list') && r.kind !== 'carer'
+      // The holder, a representative, and a carer with the «see» right (each row is then decided by
+      // `historyRowView`: a carer sees the rows about what the delegation lets them see).
+      if (patientSide(r)) return spaceOpen(facts) && (action === 'read' || action === 'list') && (r.kind !== 'carer' || r.rights.read)
       return false
     case 'blocks':
       if (action !== 'manage') return false
       if (patientSide(r)) return spaceOpen(facts) && r.kind !== 'carer'
-      return r.kind === 'professional' && r.administrator && professionalHasAccess(facts)
+      return isAdministrator(facts)
     case 'document':
       // Downloading a document: whoever may read it, except a carer (SPEC §3: a carer views, never downloads).
       if (action === 'download') return r.kind !== 'carer' && documentRule('read', resource.document, facts)
@@ -607,7 +643,7 @@ export function decideService(
 /** Whether the access of a professional is an emergency one (to highlight it in the history). */
 export function isEmergencyAccess(facts: PolicyFacts): boolean {
   const r = facts.relation
-  return r.kind === 'professional' && r.emergency !== null && !r.careTeam && !r.medecinTraitant && !r.administrator
+  return r.kind === 'professional' && r.emergency !== null && !r.careTeam && !r.medecinTraitant
 }
 
 /**
@@ -633,4 +669,31 @@ const BACK_OFFICE_ACTIONS: Record<BackOfficeResource['type'], readonly Action[]>
 export function canBackOffice(actor: Actor, action: Action, resource: BackOfficeResource): boolean {
   if (actor.kind !== 'operator' || actor.accountId === 'system' || actor.service || actor.acting || actor.assistedBy) return false
   return BACK_OFFICE_ACTIONS[resource.type].includes(action)
+}
+
+/** What a row of the activity history is about, as the history reads it (its document's facts: null when the document is gone). */
+export type HistoryRowSubject = { about: 'document'; document: DocumentFacts | null } | { about: 'message' } | { about: 'other' }
+
+/**
+ * How a row of the activity history may be shown to its viewer (SPEC §6), decided row by row:
+ * 'named': the row names its document (title and category), the viewer may see that document;
+ * 'anonymous': «un document» (the document no longer exists);
+ * 'hidden': no row at all: a document the viewer may not know exists (a result held for a
+ * consultation d'annonce until its release, a document invisible to representatives in their view),
+ * or what a carer's delegation does not cover (the messages without the «messages» right);
+ * 'shown': any other row of a history the viewer may read.
+ */
+export type HistoryRowView = 'shown' | 'named' | 'anonymous' | 'hidden'
+
+export function historyRowView(actor: Actor, facts: PolicyFacts, row: HistoryRowSubject): HistoryRowView {
+  if (!can(actor, 'read', { type: 'history' }, facts)) return 'hidden'
+  switch (row.about) {
+    case 'document':
+      if (!row.document) return 'anonymous'
+      return can(actor, 'read', { type: 'document', document: row.document }, facts) ? 'named' : 'hidden'
+    case 'message':
+      return facts.relation.kind !== 'carer' || can(actor, 'list', { type: 'message' }, facts) ? 'shown' : 'hidden'
+    default:
+      return 'shown'
+  }
 }

@@ -73,7 +73,27 @@ export function entryBodyAroundSeq(e: Omit<ChainedEntry, 'seq'>): { before: stri
 export interface ChainBreak {
   chainKey: string
   seq: number
-  reason: 'hash' | 'prev' | 'gap'
+  /**
+   * 'hash': a row's content changed; 'prev': a link broken; 'gap': a row missing inside the chain;
+   * 'truncated': the chain ends before a head a checkpoint pinned (rows deleted at its end, or the
+   * whole chain); 'checkpoint': the row a checkpoint pinned differs, or the checkpoint's signature is wrong.
+   */
+  reason: 'hash' | 'prev' | 'gap' | 'truncated' | 'checkpoint'
+}
+
+/**
+ * The signature of a chain head pinned by a checkpoint: HMAC-SHA256 with a key kept out of the
+ * database (AUDIT_CHECKPOINT_KEY), so whoever may write the tables cannot forge a checkpoint.
+ */
+export function checkpointMac(key: Buffer, head: { chainKey: string; seq: number; hash: string }): string {
+  return crypto.createHmac('sha256', key).update(`mes-audit-checkpoint:v1\n${head.chainKey}\n${head.seq}\n${head.hash}`).digest('hex')
+}
+
+/** Constant-time comparison of two hex signatures. */
+export function sameMac(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex')
+  const y = Buffer.from(b, 'hex')
+  return x.length === y.length && x.length > 0 && crypto.timingSafeEqual(x, y)
 }
 
 export type StoredEntry = ChainedEntry & { prevHash: string; hash: string }
@@ -104,6 +124,40 @@ export class ChainVerifier {
     this.expectedSeq++
     return undefined
   }
+}
+
+/**
+ * Verifies the rows of ONE chain that follow a pinned head (a checkpoint's `seq` and `hash`), given in
+ * seq order from the pinned row itself (or from seq 1 when nothing was pinned): the pinned row must
+ * still be there with the same hash, and every later row must link to it. Returns the chain's head
+ * now, or the first break.
+ */
+export function verifyFromPin(
+  chainKey: string,
+  pin: { seq: number; hash: string } | undefined,
+  rows: readonly StoredEntry[],
+): { ok: true; head: { seq: number; hash: string } } | { ok: false; break: ChainBreak } {
+  let prev = GENESIS
+  let expected = 1
+  let i = 0
+  if (pin) {
+    const first = rows[0]
+    if (!first || first.seq !== pin.seq) return { ok: false, break: { chainKey, seq: pin.seq, reason: 'truncated' } }
+    if (first.hash !== pin.hash) return { ok: false, break: { chainKey, seq: pin.seq, reason: 'checkpoint' } }
+    prev = pin.hash
+    expected = pin.seq + 1
+    i = 1
+  }
+  for (; i < rows.length; i++) {
+    const r = rows[i]
+    if (r.seq !== expected) return { ok: false, break: { chainKey, seq: r.seq, reason: 'gap' } }
+    if (r.prevHash !== prev) return { ok: false, break: { chainKey, seq: r.seq, reason: 'prev' } }
+    if (entryHash(prev, r) !== r.hash) return { ok: false, break: { chainKey, seq: r.seq, reason: 'hash' } }
+    prev = r.hash
+    expected++
+  }
+  if (expected === 1) return { ok: false, break: { chainKey, seq: 0, reason: 'truncated' } }
+  return { ok: true, head: { seq: expected - 1, hash: prev } }
 }
 
 /** Verifies one chain given in seq order; returns the first broken link, if any. */

@@ -7,6 +7,7 @@ import knexFactory, { type Knex } from 'knex'
 import pg from 'pg'
 import { ROOT } from '../root'
 import type { Logger } from './logger'
+import { JOBS_SCHEMA, adoptObjects, ensureRoles } from './databaseRoles'
 
 // DATE columns come back as 'YYYY-MM-DD' strings, never as Dates shifted by the server's time zone.
 pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v)
@@ -79,15 +80,28 @@ export async function checkSessionDefaults(db: Knex): Promise<void> {
   }
 }
 
+/**
+ * Applies the pending migrations. Nothing pending: nothing else is done (not even knex's lock), so a
+ * process connected as the application's role, which may not write the migration tables, starts on
+ * an up-to-date database.
+ */
 export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, pending] = (await db.migrate.list(migrationConfig)) as [unknown[], unknown[]]
+  if (!pending.length) return []
   const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]]
   return applied
 }
 
 export interface EmbeddedPostgres {
+  /** The application's connection (role `mes_app`: cannot rewrite the activity log). */
   url: string
+  /** The owner's connection (role `mes_owner`), for the migrations. */
+  ownerUrl: string
   stop(): Promise<void>
 }
+
+/** The two roles of the embedded default (issue 15 §5); its cluster listens on 127.0.0.1 only. */
+export const EMBEDDED_ROLES = { owner: 'mes_owner', app: 'mes_app', ownerPassword: 'embedded-owner', appPassword: 'embedded-app' }
 
 /** Recreates the library's symlinks when npm skipped its install script (npm 11 may). */
 function hydrateEmbeddedSymlinks(): void {
@@ -197,14 +211,31 @@ export async function startEmbeddedPostgres(wantedDir: string, port: number, log
   }
   await server.start()
   const dbName = 'mon_espace_sante'
+  const { owner, app, ownerPassword, appPassword } = EMBEDDED_ROLES
+  // The superuser only prepares the roles: the migrations run as the owner, the application as `mes_app`.
   const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' })
   await admin.connect()
-  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName])
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${dbName}`)
-  await admin.end()
+  try {
+    await ensureRoles(admin, EMBEDDED_ROLES)
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName])
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${dbName} OWNER ${owner}`)
+    else await admin.query(`ALTER DATABASE ${dbName} OWNER TO ${owner}`)
+  } finally {
+    await admin.end()
+  }
+  // A data folder from before the two roles: its objects belonged to the superuser.
+  const inDb = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: dbName })
+  await inDb.connect()
+  try {
+    const adopted = (await adoptObjects(inDb, 'public', owner)) + (await adoptObjects(inDb, JOBS_SCHEMA, app))
+    if (adopted) logger.info({ adopted }, 'base embarquée : objets rendus à leurs rôles (propriétaire, application)')
+  } finally {
+    await inDb.end()
+  }
   logger.info({ dir, port }, 'PostgreSQL embarqué démarré')
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/${dbName}`,
+    url: `postgres://${app}:${appPassword}@127.0.0.1:${port}/${dbName}`,
+    ownerUrl: `postgres://${owner}:${ownerPassword}@127.0.0.1:${port}/${dbName}`,
     async stop() {
       await server.stop()
     },

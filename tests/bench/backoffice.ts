@@ -22,8 +22,9 @@ import { mb } from './lib'
 const size = (name: string) => Number(process.env[name] ?? 1_000_000)
 const fmt = (n: number) => new Intl.NumberFormat('fr-FR').format(Math.round(n))
 
+/** A statement of the bench's own set-up (DDL, ANALYZE): as a superuser, not as the application's role. */
 async function sql(t: TestApp, text: string, bindings: unknown[] = []) {
-  return t.db.transaction(async (trx) => {
+  return t.database.admin.transaction(async (trx) => {
     await trx.raw('SET LOCAL statement_timeout = 0')
     return trx.raw(text, bindings as never[])
   })
@@ -61,14 +62,14 @@ async function importBench(t: TestApp, out: string[]) {
     /** One COPY of the whole file into a table made by `ddl` (dropped after by `drop`), in ms. */
     const copyInto = async (ddl: string, copy: string, drop: string): Promise<number> => {
       await sql(t, ddl)
-      const conn: pg.Client = await t.db.client.acquireConnection()
+      const conn: pg.Client = await t.database.admin.client.acquireConnection()
       try {
         await conn.query('SET statement_timeout = 0')
         const started = Date.now()
         await pipeline(fs.createReadStream(file), conn.query(copyFrom(copy)))
         return Date.now() - started
       } finally {
-        t.db.client.releaseConnection(conn)
+        t.database.admin.client.releaseConnection(conn)
         await sql(t, drop)
       }
     }

@@ -371,8 +371,8 @@ export async function listBench(): Promise<string[]> {
         `  audit:verify : ${v.ok ? 'chaînes intactes' : `rupture ${JSON.stringify(v.firstBreak)}`} (${v.rows.toLocaleString('fr-FR')} lignes, ${((Date.now() - step) / 1000).toFixed(0)} s)`,
       )
     }
-    await t.db.raw('ANALYZE documents')
-    await t.db.raw('ANALYZE activity_log')
+    await t.database.admin.raw('ANALYZE documents')
+    await t.database.admin.raw('ANALYZE activity_log')
     out.push(`  données générées en ${((Date.now() - started) / 1000).toFixed(0)} s`)
     const { cookie } = await signedIn(t, base)
     for (const [label, path] of [

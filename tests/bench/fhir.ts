@@ -80,7 +80,7 @@ export async function fhirBench(seconds = 10, measures = 10_000): Promise<string
       return { person_id: personId, type, value, value2: type === 'tension' ? 80 : null, measured_on: day }
     })
     for (let i = 0; i < rows.length; i += 2000) await db('measures').insert(rows.slice(i, i + 2000))
-    await db.raw('ANALYZE measures')
+    await o.t.database.admin.raw('ANALYZE measures')
 
     const browser = request.agent(o.base)
     await signIn(browser, db, 'patient', CAMILLE.login, CAMILLE.password)

@@ -122,7 +122,8 @@ export async function agendaJobBench(): Promise<string[]> {
         )
       })
     }
-    await db.transaction(async (trx) => {
+    // ANALYZE needs the tables' owner (or a superuser), not the application's role.
+    await database.admin.transaction(async (trx) => {
       await trx.raw('SET LOCAL statement_timeout = 0')
       await trx.raw('ANALYZE')
     })

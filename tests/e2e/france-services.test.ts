@@ -130,7 +130,9 @@ describe('France Services sans JavaScript', () => {
       await page.getByLabel('Numéro de sécurité sociale de votre aidant').fill(paul.nir)
       await fillDate(page, paul.birthDate, 'Date de naissance de votre aidant')
       await page.getByRole('button', { name: "Envoyer l'invitation" }).click()
-      await page.getByText('Invitation envoyée à Paul Aidantdeux').waitFor()
+      // The same answer whoever the NIR belongs to: no name before Paul accepts (issue 15 §2).
+      await page.getByText('Invitation enregistrée.').waitFor()
+      expect(await page.locator('main').innerText()).not.toContain('Aidantdeux')
       await w.check('mes aidants : invitation envoyée')
     })
   })

@@ -10,6 +10,7 @@ export const TEST_SECRETS = {
   SESSION_SECRET: 'secret-de-session-pour-les-tests-uniquement-0123456789',
   DOCUMENT_MASTER_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
   CODE_HASH_KEY: 'cle-de-hachage-des-codes-pour-les-tests-0123456789',
+  AUDIT_CHECKPOINT_KEY: 'cle-des-points-de-controle-du-journal-pour-les-tests',
   // The authorisation server's signing key (any RSA key will do; one per test process).
   OIDC_SIGNING_KEY: JSON.stringify({
     ...crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
@@ -23,6 +24,21 @@ const ROOT = path.resolve(__dirname, '../..')
 
 /** A short tag for this checkout, so that several checkouts can run their tests side by side. */
 export const CHECKOUT = crypto.createHash('sha256').update(ROOT).digest('hex').slice(0, 6)
+
+/**
+ * The two database roles of the tests (issue 15 §5), as in production: the template is migrated by the
+ * owner, the app connects as the application's role (no UPDATE, DELETE or TRUNCATE on the activity
+ * log). Roles are cluster-wide: one pair per checkout, created once and kept (globalSetup).
+ */
+export const TEST_ROLES = { owner: `mes_${CHECKOUT}_owner`, app: `mes_${CHECKOUT}_app` }
+
+/** `url` signed in as `role` (the machine's PostgreSQL trusts local connections). */
+export function asRole(url: string, role: string): string {
+  const u = new URL(url)
+  u.username = role
+  u.password = ''
+  return u.toString()
+}
 
 /** The template database's name: per checkout, and changes when the code or a migration changes. */
 export function templateName(): string {

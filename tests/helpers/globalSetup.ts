@@ -2,8 +2,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import pg from 'pg'
 import { createDb, migrateLatest } from '../../src/infrastructure/database'
+import { ensureRoles, grantAppRole } from '../../src/infrastructure/databaseRoles'
 import { seedDemo } from '../../src/seed/demo'
-import { ADMIN_DATABASE_URL, CHECKOUT, TEST_SECRETS, templateName, withDatabase } from './env'
+import { ADMIN_DATABASE_URL, CHECKOUT, TEST_ROLES, TEST_SECRETS, asRole, templateName, withDatabase } from './env'
 
 /**
  * Once per `npm test`: a template database with every migration and the demo data set.
@@ -18,6 +19,8 @@ export default async function globalSetup(): Promise<void> {
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
   await admin.connect()
   try {
+    // The owner and the application's roles of this checkout (idempotent: roles are cluster-wide).
+    await ensureRoles(admin, TEST_ROLES)
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
     if (exists.rowCount) return
     // Old templates of this checkout (the name changes with the code).
@@ -29,15 +32,21 @@ export default async function globalSetup(): Promise<void> {
       await admin.query(`ALTER DATABASE ${r.datname} WITH IS_TEMPLATE false`).catch(() => undefined)
       await admin.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => undefined)
     }
-    await admin.query(`CREATE DATABASE ${name}_building`).catch(async () => {
+    await admin.query(`CREATE DATABASE ${name}_building OWNER ${TEST_ROLES.owner}`).catch(async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name}_building WITH (FORCE)`)
-      await admin.query(`CREATE DATABASE ${name}_building`)
+      await admin.query(`CREATE DATABASE ${name}_building OWNER ${TEST_ROLES.owner}`)
     })
-    const db = createDb(withDatabase(ADMIN_DATABASE_URL, `${name}_building`), 2)
+    // As in production: the owner migrates and grants the application's role its rights; the demo
+    // data are written by the application's role.
+    const building = withDatabase(ADMIN_DATABASE_URL, `${name}_building`)
+    const owner = createDb(asRole(building, TEST_ROLES.owner), 2)
+    const db = createDb(asRole(building, TEST_ROLES.app), 2)
     try {
-      await migrateLatest(db)
+      await migrateLatest(owner)
+      await grantAppRole(owner, TEST_ROLES.app)
       await seedDemo(db, Buffer.from(TEST_SECRETS.CODE_HASH_KEY, 'utf8'), new Date(), Buffer.from(TEST_SECRETS.DOCUMENT_MASTER_KEY, 'hex'))
     } finally {
+      await owner.destroy()
       await db.destroy()
     }
     await admin.query(`ALTER DATABASE ${name}_building RENAME TO ${name}`)

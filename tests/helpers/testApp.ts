@@ -13,12 +13,20 @@ import { closeRedis, connectRedis, createRedis, type RedisClient } from '../../s
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from '../../src/infrastructure/sessionStore'
 import { createServices, type Services } from '../../src/services'
 import { createApp } from '../../src/app'
-import { ADMIN_DATABASE_URL, CHECKOUT, TEST_REDIS_URL, TEST_SECRETS, templateName, withDatabase } from './env'
+import { ADMIN_DATABASE_URL, CHECKOUT, TEST_REDIS_URL, TEST_ROLES, TEST_SECRETS, asRole, templateName, withDatabase } from './env'
 
 export interface TestDatabase {
   name: string
+  /** The application's connection: its role may not UPDATE, DELETE or TRUNCATE the activity log (issue 15 §5). */
   url: string
+  /** A pool on `url`: what the app's services use. */
   db: Db
+  /** The owner's connection (migrations, schema changes). */
+  ownerUrl: string
+  /** A superuser's connection, for what a test does that nobody in production may (e.g. tamper with the log). */
+  adminUrl: string
+  /** A small pool on `adminUrl` (opened on first use). */
+  admin: Db
   drop(): Promise<void>
 }
 
@@ -30,7 +38,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateName()}`)
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateName()} OWNER ${TEST_ROLES.owner}`)
         break
       } catch (err) {
         // Two files copying the template at the same instant: try again shortly.
@@ -41,15 +49,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   } finally {
     await admin.end()
   }
-  const url = withDatabase(ADMIN_DATABASE_URL, name)
+  const adminUrl = withDatabase(ADMIN_DATABASE_URL, name)
+  const url = asRole(adminUrl, TEST_ROLES.app)
   // Benchmarks may ask for a bigger pool (concurrent uploads each hold a transaction).
   const db = createDb(url, Number(process.env.TEST_DB_POOL ?? 5))
+  const adminDb = createDb(adminUrl, 2)
   return {
     name,
     url,
     db,
+    ownerUrl: asRole(adminUrl, TEST_ROLES.owner),
+    adminUrl,
+    admin: adminDb,
     async drop() {
       await db.destroy()
+      await adminDb.destroy()
       const a = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
       await a.connect()
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)

@@ -118,11 +118,13 @@ describe('mes autorisations', () => {
     ])
     r = await camille.get('/mes-autorisations')
     const carers = rowsOf(r.text, 'Aidants')
-    expect(carers.map((c) => c.key).sort()).toEqual(['Anne Aidantautorisationb', 'Paul Aidantautorisationa'])
+    // An invitee is named only once they accept (SPEC §3: an invitation never reveals the invitee).
+    expect(carers.map((c) => c.key).sort()).toEqual(['Invitation en attente de réponse', 'Paul Aidantautorisationa'])
     const p = carers.find((c) => c.key.startsWith('Paul'))!
     expect(p.value).toBe("Active – à partir du 1er janvier 2026, jusqu'au 31 décembre 2099")
     expect(p.link).toBe('/aidants')
-    expect(carers.find((c) => c.key.startsWith('Anne'))!.value).toContain('Invitation envoyée')
+    expect(carers.find((c) => c.key.startsWith('Invitation'))!.value).toContain('Invitation envoyée')
+    expect(r.text).not.toContain('Aidantautorisationb')
   })
 
   it('sur le profil de Léo : ses représentants légaux ; refusé aux autres comptes', async () => {

@@ -97,7 +97,7 @@ describe('Mes professionnels de santé, historique, accueil', () => {
     expect(cheerio.load(r.text)('tbody tr').length).toBe(0)
     const home = await camille.get('/mon-espace')
     expect(cheerio.load(home.text)('main').text().replace(/\s+/g, ' ')).toContain(
-      'Dr Karim Haddad (Hôpital Tenon) a consulté un de vos documents le',
+      'Dr Karim Haddad (Hôpital Tenon) a consulté le document « Compte rendu de consultation de cardiologie » (Comptes rendus) le',
     )
   })
 

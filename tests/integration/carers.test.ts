@@ -2,18 +2,21 @@ import * as cheerio from 'cheerio'
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, NADIA } from '../helpers/demo'
-import { createAccount, dateFields, errorText } from '../helpers/lifecycle'
-import { INVITE_MESSAGES } from '../../src/domain/carers'
+import { createAccount, dateFields, errorText, makeNir } from '../helpers/lifecycle'
+import { INVITATION_SENT, INVITE_MESSAGES } from '../../src/domain/carers'
 import { isoDate } from '../../src/validation'
 
 const today = () => dateFields(isoDate(), 'startsOn')
-const inviteFields = (p: { nir: string; birthDate: string }) => ({
+const ALL_RIGHTS = ['read', 'write', 'messages']
+const inviteFields = (p: { nir: string; birthDate: string }, droits: string[] = ALL_RIGHTS) => ({
   nir: p.nir,
   ...dateFields(p.birthDate),
   ...today(),
   'endsOn-day': '',
   'endsOn-month': '',
   'endsOn-year': '',
+  // As the browser sends the checkboxes.
+  'droits[]': droits,
 })
 const main = (html: string) => cheerio.load(html)('main').text().replace(/\s+/g, ' ')
 
@@ -31,7 +34,8 @@ describe('aidants', () => {
     await t.close()
   })
 
-  const invite = (a: Agent, p: { nir: string; birthDate: string }) => submitForm(a, '/aidants/inviter', inviteFields(p))
+  const invite = (a: Agent, p: { nir: string; birthDate: string }, droits?: string[]) =>
+    submitForm(a, '/aidants/inviter', inviteFields(p, droits))
   const acceptAs = async (a: Agent) => {
     const page = await a.get('/aidants')
     const $ = cheerio.load(page.text)
@@ -56,17 +60,29 @@ describe('aidants', () => {
     })
     expect(r.status).toBe(400)
     expect(cheerio.load(r.text)('title').text()).toMatch(/^Erreur : /)
-    expect(cheerio.load(r.text)('.govuk-error-summary li').length).toBe(3)
-    // Herself, and someone without an activated space (Jean is only notified).
+    // NIR, date of birth, start date, and what the carer may do (nothing ticked).
+    expect(cheerio.load(r.text)('.govuk-error-summary li').length).toBe(4)
+    expect(errorText(r.text, 'droits')).toBe('Choisissez ce que votre aidant pourra faire')
+    // Herself: refused (she knows her own NIR).
     r = await invite(camille, { nir: CAMILLE.nir, birthDate: DEMO_PERSONS.camille.birth_date })
     expect(errorText(r.text, 'nir')).toBe(INVITE_MESSAGES.self)
-    r = await invite(camille, { nir: DEMO_PERSONS.jean.nir, birthDate: DEMO_PERSONS.jean.birth_date })
-    expect(errorText(r.text, 'nir')).toBe(INVITE_MESSAGES.not_found)
+    // «Ajouter et modifier» without «Consulter»: refused, next to the checkboxes.
+    r = await invite(camille, { nir: paul.nir, birthDate: paul.birthDate }, ['write'])
+    expect(r.status).toBe(400)
+    expect(errorText(r.text, 'droits')).toBe(
+      'Pour ajouter et modifier vos documents et vos données, votre aidant doit aussi pouvoir les consulter',
+    )
     expect(await t.db('carers').where({ person_id: camilleId }).first()).toBeUndefined()
 
     r = await invite(camille, { nir: paul.nir, birthDate: paul.birthDate })
     expect(r.status).toBe(303)
-    expect(main((await camille.get('/aidants')).text)).toContain('Paul Aidantun')
+    // No name before he accepts (SPEC §3).
+    expect(main((await camille.get('/aidants')).text)).not.toContain('Aidantun')
+    expect(await t.db('carers').where({ person_id: camilleId, carer_person_id: paul.id }).first()).toMatchObject({
+      can_see: true,
+      can_write: true,
+      can_message: true,
+    })
     expect((await t.db('outbox').where({ recipient: paul.email, kind: 'carer-invitation' }).first()).body).not.toContain(CAMILLE.nir)
 
     const p = agent(t.app)
@@ -78,6 +94,8 @@ describe('aidants', () => {
     expect(r.status).toBe(303)
     const row = await t.db('carers').where({ person_id: camilleId, carer_person_id: paul.id }).first()
     expect(row.status).toBe('active')
+    // Once he accepted, Camille sees who he is.
+    expect(main((await camille.get('/aidants')).text)).toContain('Paul Aidantun')
     const att = await t.db('carer_attestations').where({ carer_id: row.id, kind: 'acceptance' }).first()
     expect(att).toBeDefined()
     for (const who of [p, camille]) {
@@ -164,7 +182,7 @@ describe('aidants', () => {
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'nir')).toBe(INVITE_MESSAGES.too_many_carers)
 
-    // A carer who already helps 5 people.
+    // A carer who already helps 5 people: the invitation is kept but reaches nobody (the answer does not say so).
     const busy = await createAccount(t.db)
     for (let i = 0; i < 5; i++) {
       const helped = await createAccount(t.db)
@@ -181,7 +199,13 @@ describe('aidants', () => {
     const oa = agent(t.app)
     await signIn(oa, t.db, 'patient', other.login, other.password)
     const full = await invite(oa, busy)
-    expect(errorText(full.text, 'nir')).toBe(INVITE_MESSAGES.carer_full)
+    expect(full.status).toBe(303)
+    expect(await t.db('carers').where({ person_id: other.id }).select('carer_person_id', 'status')).toEqual([
+      { carer_person_id: null, status: 'invited' },
+    ])
+    const b = agent(t.app)
+    await signIn(b, t.db, 'patient', busy.login, busy.password)
+    expect(main((await b.get('/aidants')).text)).not.toContain(other.lastName)
 
     // Expired invitation: not offered, and refused when posted.
     const c0 = agent(t.app)
@@ -199,6 +223,160 @@ describe('aidants', () => {
     expect(late.status).toBe(403)
     expect((await t.db('carers').where({ person_id: holder.id, carer_person_id: carers[0].id }).first()).status).toBe('invited')
     expect(main((await c0.get('/aidants')).text)).toContain('Invitation expirée')
+  })
+
+  const signedIn = async (p: { login: string; password: string }) => {
+    const a = agent(t.app)
+    await signIn(a, t.db, 'patient', p.login, p.password)
+    return a
+  }
+  const banner = async (a: Agent) =>
+    cheerio
+      .load((await a.get('/aidants')).text)('.govuk-notification-banner')
+      .text()
+      .replace(/\s+/g, ' ')
+      .trim()
+  /** Posts the first form of /aidants whose action ends with `suffix` (accept, decline or end). */
+  const post = async (a: Agent, suffix: string) => {
+    const page = cheerio.load((await a.get('/aidants')).text)
+    const form = page(`form[action$="${suffix}"]`).first()
+    return a
+      .post(form.attr('action')!)
+      .type('form')
+      .send({ _csrf: form.find('input[name=_csrf]').val() as string, profil: form.find('input[name=profil]').val() as string })
+  }
+
+  it('une invitation ne révèle personne : la même réponse que le NIR corresponde à quelqu’un ou non, aucun nom avant l’acceptation, un refus ne se voit pas', async () => {
+    const holder = await createAccount(t.db, { firstNames: 'Inès', lastName: 'Invitante' })
+    const real = await createAccount(t.db, { firstNames: 'Rémi', lastName: 'Reelaidant' })
+    const h = await signedIn(holder)
+    const nobody = { nir: makeNir('M', '1991-04-12'), birthDate: '1991-04-12' }
+    const notActivated = { nir: DEMO_PERSONS.jean.nir, birthDate: DEMO_PERSONS.jean.birth_date }
+    const answers: string[] = []
+    for (const p of [nobody, notActivated, real]) {
+      const r = await invite(h, p)
+      expect(r.status).toBe(303)
+      expect(r.headers.location).toBe('/aidants')
+      answers.push(await banner(h))
+    }
+    expect(new Set(answers).size).toBe(1)
+    expect(answers[0]).toContain(INVITATION_SENT)
+    // The list: three invitations alike, no name.
+    const $ = cheerio.load((await h.get('/aidants')).text)
+    const rows = $('table tbody tr').toArray()
+    expect(rows).toHaveLength(3)
+    for (const row of rows) expect($(row).text()).toContain('Invitation envoyée')
+    const everywhere = [main((await h.get('/aidants')).text), main((await h.get('/mes-autorisations')).text)]
+    const history = JSON.stringify(await t.db('activity_log').where({ subject_person_id: holder.id }))
+    for (const text of [...everywhere, history])
+      for (const name of ['Rémi', 'Reelaidant', 'Jean', 'Dupont']) expect(text).not.toContain(name)
+    // Only the real invitee was reached.
+    expect(await t.db('carers').where({ person_id: holder.id }).orderBy('invited_at').pluck('carer_person_id')).toEqual([
+      null,
+      null,
+      real.id,
+    ])
+    expect(await t.db('outbox').where({ kind: 'carer-invitation', recipient: real.email }).first()).toBeDefined()
+
+    // He declines: to Inès, the invitation still looks pending (until it expires), nothing in her history.
+    const r = await signedIn(real)
+    expect(main((await r.get('/aidants')).text)).toContain('Inès Invitante')
+    expect((await post(r, '/fin')).status).toBe(303)
+    expect((await t.db('carers').where({ person_id: holder.id, carer_person_id: real.id }).first()).status).toBe('declined')
+    const after = cheerio.load((await h.get('/aidants')).text)
+    expect(
+      after('table tbody tr')
+        .toArray()
+        .map((row) => after(row).text().includes('Invitation envoyée')),
+    ).toEqual([true, true, true])
+    expect(await t.db('activity_log').where({ subject_person_id: holder.id, action: 'carer.declined' }).first()).toBeUndefined()
+    expect(await t.db('activity_log').where({ subject_person_id: real.id, action: 'carer.declined' }).first()).toBeDefined()
+    // And it still takes one of the 3 places, like the others.
+    const fourth = await createAccount(t.db)
+    expect(errorText((await invite(h, fourth)).text, 'nir')).toBe(INVITE_MESSAGES.too_many_carers)
+  })
+
+  it('les droits de la délégation sont choisis à l’invitation et lus par la politique d’accès : consulter seulement, messagerie seulement', async () => {
+    const holder = await createAccount(t.db, { firstNames: 'Hélène', lastName: 'Droits' })
+    const seer = await createAccount(t.db, { firstNames: 'Victor', lastName: 'Consulte' })
+    const writer = await createAccount(t.db, { firstNames: 'Marie', lastName: 'Messagere' })
+    const h = await signedIn(holder)
+    // The form offers the three rights, all ticked by default (SPEC §3).
+    const form = cheerio.load((await h.get('/aidants/inviter')).text)
+    expect(
+      form('input[name="droits[]"]')
+        .toArray()
+        .map((i) => [form(i).attr('value'), form(i).is('[checked]')]),
+    ).toEqual([
+      ['read', true],
+      ['write', true],
+      ['messages', true],
+    ])
+    expect((await invite(h, seer, ['read'])).status).toBe(303)
+    expect((await invite(h, writer, ['messages'])).status).toBe(303)
+    expect(
+      await t.db('carers').where({ person_id: holder.id }).orderBy('invited_at').select('can_see', 'can_write', 'can_message'),
+    ).toEqual([
+      { can_see: true, can_write: false, can_message: false },
+      { can_see: false, can_write: false, can_message: true },
+    ])
+    const act = async (who: typeof seer) => {
+      const a = await signedIn(who)
+      expect((await post(a, '/accepter')).status).toBe(303)
+      expect((await post(a, '/aidants/agir')).status).toBe(303)
+      return a
+    }
+    const v = await act(seer)
+    expect((await v.get('/documents')).status).toBe(200)
+    expect((await v.get('/documents/ajouter')).status).toBe(403)
+    expect((await v.get('/messagerie')).status).toBe(403)
+    expect((await v.get('/historique')).status).toBe(200)
+    const m = await act(writer)
+    expect((await m.get('/messagerie')).status).toBe(200)
+    expect((await m.get('/documents')).status).toBe(403)
+    expect((await m.get('/historique')).status).toBe(403)
+    // The holder sees what each may do.
+    const list = main((await h.get('/aidants')).text)
+    expect(list).toContain('Victor Consulte')
+    expect(list).toContain('Droits : consulter')
+    expect(list).toContain('Droits : messagerie')
+  })
+
+  it('un profil fermé met fin à ses relations d’aidant, des deux côtés', async () => {
+    const closing = await createAccount(t.db, { firstNames: 'Fanny', lastName: 'Fermeture' })
+    const [herCarer, sheHelps, inviter] = await Promise.all([createAccount(t.db), createAccount(t.db), createAccount(t.db)])
+    const base = { invitation_expires_at: new Date(Date.now() + 86_400_000), starts_on: isoDate() }
+    await t.db('carers').insert([
+      { ...base, person_id: closing.id, carer_person_id: herCarer.id, status: 'active', accepted_at: new Date() },
+      { ...base, person_id: sheHelps.id, carer_person_id: closing.id, status: 'active', accepted_at: new Date() },
+      { ...base, person_id: inviter.id, carer_person_id: closing.id, status: 'invited' },
+    ])
+    const f = await signedIn(closing)
+    const r = await submitForm(f, '/mon-compte/fermer', { data: 'archive', password: closing.password })
+    expect(r.status).toBe(303)
+    const rows = await t
+      .db('carers')
+      .whereIn('person_id', [closing.id, sheHelps.id, inviter.id])
+      .select('person_id', 'status', 'revoked_by')
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { person_id: closing.id, status: 'revoked', revoked_by: 'closure' },
+        { person_id: sheHelps.id, status: 'revoked', revoked_by: 'closure' },
+        // The invitation to her is declined: the inviter still sees it pending until it expires.
+        { person_id: inviter.id, status: 'declined', revoked_by: null },
+      ]),
+    )
+    expect(rows).toHaveLength(3)
+    // Attestations of the end, and the carer of the closed space can no longer act for her.
+    expect(
+      await t
+        .db('carer_attestations')
+        .where({ kind: 'revocation' })
+        .whereIn('carer_id', t.db('carers').where({ person_id: closing.id }).select('id'))
+        .first(),
+    ).toBeDefined()
+    const c = await signedIn(herCarer)
+    expect(cheerio.load((await c.get('/aidants')).text)('form[action="/aidants/agir"]').length).toBe(0)
   })
 
   it("un conseiller France Services n'accède pas aux aidants", async () => {

@@ -216,7 +216,7 @@ describe('socle : pannes', () => {
     const t = await createTestApp()
     try {
       // A real fault: the table behind the page disappears.
-      await t.db.raw('ALTER TABLE outbox RENAME TO outbox_cache')
+      await t.database.admin.raw('ALTER TABLE outbox RENAME TO outbox_cache')
       const res = await request(t.app).get('/dev/outbox')
       expect(res.status).toBe(500)
       expect(res.text).toContain('Une erreur est survenue')

@@ -203,14 +203,23 @@ describe('journal d’activité', () => {
     expect(rows[1].prev_hash).toBe(rows[0].hash)
     expect((await log.verify()).ok).toBe(true)
 
-    await expect(d.db('activity_log').where({ id: rows[1].id }).update({ actor_name: 'Autre' })).rejects.toThrow(/append-only/)
-    await expect(d.db('activity_log').where({ id: rows[1].id }).del()).rejects.toThrow(/append-only/)
-    await expect(d.db.raw('TRUNCATE activity_log')).rejects.toThrow(/append-only/)
+    // The application's role may not (privileges); the owner is stopped by the trigger.
+    await expect(d.db('activity_log').where({ id: rows[1].id }).update({ actor_name: 'Autre' })).rejects.toThrow(/permission denied/)
+    await expect(d.db('activity_log').where({ id: rows[1].id }).del()).rejects.toThrow(/permission denied/)
+    await expect(d.db.raw('TRUNCATE activity_log')).rejects.toThrow(/permission denied/)
+    const owner = createDb(d.ownerUrl, 1)
+    try {
+      await expect(owner('activity_log').where({ id: rows[1].id }).update({ actor_name: 'Autre' })).rejects.toThrow(/append-only/)
+      await expect(owner('activity_log').where({ id: rows[1].id }).del()).rejects.toThrow(/append-only/)
+      await expect(owner.raw('TRUNCATE activity_log')).rejects.toThrow(/append-only/)
+    } finally {
+      await owner.destroy()
+    }
 
     // Someone with the power to switch the trigger off alters a row: the verification sees it.
-    await d.db.raw('ALTER TABLE activity_log DISABLE TRIGGER activity_log_no_update_delete')
-    await d.db('activity_log').where({ id: rows[1].id }).update({ actor_name: 'Autre' })
-    await d.db.raw('ALTER TABLE activity_log ENABLE TRIGGER activity_log_no_update_delete')
+    await d.admin.raw('ALTER TABLE activity_log DISABLE TRIGGER activity_log_no_update_delete')
+    await d.admin('activity_log').where({ id: rows[1].id }).update({ actor_name: 'Autre' })
+    await d.admin.raw('ALTER TABLE activity_log ENABLE TRIGGER activity_log_no_update_delete')
     const result = await log.verify()
     expect(result.ok).toBe(false)
     expect(result.firstBreak).toEqual({ chainKey: person, seq: before + 2, reason: 'hash' })

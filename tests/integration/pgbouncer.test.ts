@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import request from 'supertest'
-import { ADMIN_DATABASE_URL } from '../helpers/env'
+import { ADMIN_DATABASE_URL, TEST_ROLES } from '../helpers/env'
 import { startPgBouncer } from '../helpers/scaleOut'
 import { connectService, fhirGet, registerClient, startOAuthApp, type OAuthApp } from '../helpers/oauth'
 import { csrfOf, signIn, type Agent } from '../helpers/http'
@@ -32,17 +32,17 @@ describe('derrière PgBouncer en mode transaction', () => {
         async pooler(database: TestDatabase) {
           // A copy of the template does not inherit the database's settings: set them as on a real
           // database (the migration 20261207_1420 does it there).
-          await database.db.raw(`ALTER DATABASE ${database.name} SET timezone TO 'Europe/Paris'`)
-          await database.db.raw(`ALTER DATABASE ${database.name} SET statement_timeout TO '30s'`)
+          await database.admin.raw(`ALTER DATABASE ${database.name} SET timezone TO 'Europe/Paris'`)
+          await database.admin.raw(`ALTER DATABASE ${database.name} SET statement_timeout TO '30s'`)
           const bouncer = await startPgBouncer({
             host: admin.hostname,
             port: Number(admin.port || 5432),
             database: database.name,
-            user: decodeURIComponent(admin.username || 'postgres'),
+            user: TEST_ROLES.app, // the application's own role, as everywhere else
             poolSize: 2,
           })
           return {
-            url: `postgres://${admin.username || 'postgres'}@127.0.0.1:${bouncer.port}/${database.name}`,
+            url: `postgres://${TEST_ROLES.app}@127.0.0.1:${bouncer.port}/${database.name}`,
             stop: () => bouncer.stop(),
           }
         },

@@ -78,6 +78,47 @@ describe('portail professionnel : un administrateur bloque un autre professionne
     expect((await t.db('patient_professionals').where({ person_id: camilleId, professional_id: haddadId }).first()).blocked_at).toBeNull()
   })
 
+  it('«administrateur» gives nothing without a declared consent; unblocking clears consent and administrator status (SPEC §5)', async () => {
+    const moreauId = (await t.db('professionals').where({ rpps: PROS.moreau.login }).first()).id
+    // Camille names Julie Moreau «administrateur» though she never declared Camille's consent.
+    await t.db('patient_professionals').insert({ person_id: camilleId, professional_id: moreauId, listed: true, administrator: true })
+    const moreau = await proAgent(t, 'moreau')
+    await submitForm(moreau, '/pro/patient', camilleFields())
+    let page = await moreau.get('/pro/patient/dossier')
+    expect(page.text).not.toContain('Documents que vous pouvez consulter')
+    expect(page.text).not.toContain('Bloquer un professionnel de santé')
+    expect((await moreau.get('/pro/patient/bloquer')).status).toBe(403)
+    const camilleDoc = await t.db('documents').where({ person_id: camilleId, masked: false }).first('id')
+    expect((await moreau.get(`/pro/patient/documents/${camilleDoc.id}`)).status).toBe(404)
+    // «Mes autorisations» says the status has no effect yet.
+    const camille = agent(t.app)
+    await signIn(camille, t.db, 'patient', CAMILLE.login, CAMILLE.password)
+    expect((await camille.get('/mes-autorisations')).text).toContain('sans effet tant que son consentement n’est pas déclaré')
+    // Once she declares the consent, the status counts: she may block others.
+    const r = await submitForm(moreau, '/pro/patient/dossier', { mode: 'consentement' }, '/pro/patient/acces')
+    expect(r.status).toBe(303)
+    page = await moreau.get('/pro/patient/dossier')
+    expect(page.text).toContain('Bloquer un professionnel de santé pour ce patient')
+
+    // Dr Petit is blocked; his row still says consent and administrator (data from before this rule).
+    const petitId = (await t.db('professionals').where({ rpps: PROS.petit.login }).first()).id
+    await t
+      .db('patient_professionals')
+      .where({ person_id: camilleId, professional_id: petitId })
+      .update({ consent_at: new Date(), administrator: true })
+    expect((await submitForm(camille, '/mes-professionnels', {}, `/mes-professionnels/${petitId}/debloquer`)).status).toBe(303)
+    expect(await t.db('patient_professionals').where({ person_id: camilleId, professional_id: petitId }).first()).toMatchObject({
+      blocked_at: null,
+      consent_at: null,
+      administrator: false,
+    })
+    const petit = await proAgent(t, 'petit')
+    await submitForm(petit, '/pro/patient', camilleFields())
+    page = await petit.get('/pro/patient/dossier')
+    expect(page.text).not.toContain('Documents que vous pouvez consulter')
+    expect((await petit.get('/pro/patient/bloquer')).status).toBe(403)
+  })
+
   it('the activity log still verifies after the block', async () => {
     expect((await t.services.activity.verify()).ok).toBe(true)
   })

@@ -268,6 +268,7 @@ describe('portail professionnel', () => {
     const r = await t.services.activity.verify()
     expect(r.ok).toBe(true)
     expect(r.rows).toBeGreaterThan(20)
-    await expect(t.db('activity_log').where({ subject_person_id: camilleId }).update({ action: 'x' })).rejects.toThrow(/append-only/)
+    // The application's role may not rewrite it (issue 15 §5: privileges, not only the trigger).
+    await expect(t.db('activity_log').where({ subject_person_id: camilleId }).update({ action: 'x' })).rejects.toThrow(/permission denied/)
   })
 })

@@ -1,6 +1,8 @@
 import {
   can,
   decide,
+  historyRowView,
+  type HistoryRowSubject,
   professionalRefusal,
   DEFAULT_SETTINGS,
   type Action,
@@ -145,6 +147,18 @@ const cases: Case[] = [
     facts({ kind: 'representative', childAge: 11 }),
     true,
   ],
+  // A representation ends on the 18th birthday itself, even before the nightly job ends it
+  ['representative of a 17-year-old reads', actors.rep, 'read', doc(), facts({ kind: 'representative', childAge: 17 }), true],
+  ['representative of an 18-year-old reads nothing', actors.rep, 'read', doc(), facts({ kind: 'representative', childAge: 18 }), false],
+  ['representative of an 18-year-old lists nothing', actors.rep, 'list', undefined, facts({ kind: 'representative', childAge: 18 }), false],
+  [
+    'representative of an 18-year-old files nothing',
+    actors.rep,
+    'create',
+    undefined,
+    facts({ kind: 'representative', childAge: 18 }),
+    false,
+  ],
   [
     'representative cannot read held',
     actors.rep,
@@ -154,28 +168,88 @@ const cases: Case[] = [
     false,
   ],
   // Carer
-  ['carer with read reads', actors.carer, 'read', doc(), facts({ kind: 'carer', rights: { read: true, write: false } }), true],
-  ['carer without read', actors.carer, 'read', doc(), facts({ kind: 'carer', rights: { read: false, write: false } }), false],
-  ['carer never deletes', actors.carer, 'delete', doc(), facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+  [
+    'carer with read reads',
+    actors.carer,
+    'read',
+    doc(),
+    facts({ kind: 'carer', rights: { read: true, write: false, messages: false } }),
+    true,
+  ],
+  [
+    'carer with the messages right only reads no document',
+    actors.carer,
+    'read',
+    doc(),
+    facts({ kind: 'carer', rights: { read: false, write: false, messages: true } }),
+    false,
+  ],
+  [
+    'carer with the messages right only lists no document',
+    actors.carer,
+    'list',
+    undefined,
+    facts({ kind: 'carer', rights: { read: false, write: false, messages: true } }),
+    false,
+  ],
+  [
+    'carer with read and write masks',
+    actors.carer,
+    'mask',
+    doc(),
+    facts({ kind: 'carer', rights: { read: true, write: true, messages: false } }),
+    true,
+  ],
+  [
+    'carer with read only cannot mask',
+    actors.carer,
+    'mask',
+    doc(),
+    facts({ kind: 'carer', rights: { read: true, write: false, messages: true } }),
+    false,
+  ],
+  [
+    'carer with read only cannot rename',
+    actors.carer,
+    'update',
+    doc(),
+    facts({ kind: 'carer', rights: { read: true, write: false, messages: true } }),
+    false,
+  ],
+  [
+    'carer never deletes',
+    actors.carer,
+    'delete',
+    doc(),
+    facts({ kind: 'carer', rights: { read: true, write: true, messages: true } }),
+    false,
+  ],
   [
     'carer never downloads (SPEC §3)',
     actors.carer,
     'download',
     doc(),
-    facts({ kind: 'carer', rights: { read: true, write: true } }),
+    facts({ kind: 'carer', rights: { read: true, write: true, messages: true } }),
     false,
   ],
   ['holder downloads', actors.patient, 'download', doc(), facts({ kind: 'self' }), true],
   ['representative downloads', actors.rep, 'download', doc(), facts({ kind: 'representative', childAge: 9 }), true],
   ['care team downloads what it reads', actors.pro, 'download', doc(), facts(pro({ careTeam: true })), true],
   ['pro without access downloads nothing', actors.pro, 'download', doc(), facts(pro()), false],
-  ['carer with write adds', actors.carer, 'create', undefined, facts({ kind: 'carer', rights: { read: true, write: true } }), true],
+  [
+    'carer with write adds',
+    actors.carer,
+    'create',
+    undefined,
+    facts({ kind: 'carer', rights: { read: true, write: true, messages: true } }),
+    true,
+  ],
   [
     'carer without write cannot add',
     actors.carer,
     'create',
     undefined,
-    facts({ kind: 'carer', rights: { read: true, write: false } }),
+    facts({ kind: 'carer', rights: { read: true, write: false, messages: false } }),
     false,
   ],
   // Professionals: access
@@ -237,7 +311,26 @@ const cases: Case[] = [
     false,
   ],
   ['masked: médecin traitant reads', actors.pro, 'read', doc({ masked: true }), facts(pro({ medecinTraitant: true })), true],
-  ['masked: administrator reads', actors.pro, 'read', doc({ masked: true }), facts(pro({ administrator: true })), true],
+  [
+    'masked: administrator with consent reads',
+    actors.pro,
+    'read',
+    doc({ masked: true }),
+    facts(pro({ administrator: true, careTeam: true })),
+    true,
+  ],
+  // «Administrateur» gives nothing without a declared consent (SPEC §5)
+  ['administrator without consent: no list', actors.pro, 'list', undefined, facts(pro({ administrator: true })), false],
+  ['administrator without consent: no read', actors.pro, 'read', doc(), facts(pro({ administrator: true })), false],
+  ['administrator without consent: no masked', actors.pro, 'read', doc({ masked: true }), facts(pro({ administrator: true })), false],
+  [
+    'administrator without consent under a «bris de glace»: masked not included by default',
+    actors.pro,
+    'read',
+    doc({ masked: true }),
+    facts(pro({ administrator: true, emergency: { kind: 'BTG' } })),
+    false,
+  ],
   // Emergency
   ['BTG allowed: reads', actors.pro, 'read', doc(), facts(pro({ emergency: { kind: 'BTG' } })), true],
   [
@@ -333,7 +426,18 @@ describe('access policy: the space', () => {
     ['holder enters', actors.patient, 'read', facts({ kind: 'self' }), true],
     ['holder manages', actors.patient, 'manage', facts({ kind: 'self' }), true],
     ['representative manages', actors.rep, 'manage', facts({ kind: 'representative', childAge: 10 }), true],
-    ['carer never manages', actors.carer, 'manage', facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+    ['carer never manages', actors.carer, 'manage', facts({ kind: 'carer', rights: { read: true, write: true, messages: true } }), false],
+    ['carer with read enters', actors.carer, 'read', facts({ kind: 'carer', rights: { read: true, write: false, messages: false } }), true],
+    [
+      'carer with the messages right only enters (for the messaging)',
+      actors.carer,
+      'read',
+      facts({ kind: 'carer', rights: { read: false, write: false, messages: true } }),
+      true,
+    ],
+    ['representative of a 17-year-old enters', actors.rep, 'read', facts({ kind: 'representative', childAge: 17 }), true],
+    ['representative of an 18-year-old does not enter', actors.rep, 'read', facts({ kind: 'representative', childAge: 18 }), false],
+    ['representative of an 18-year-old manages nothing', actors.rep, 'manage', facts({ kind: 'representative', childAge: 18 }), false],
     ['care team enters', actors.pro, 'read', facts(pro({ careTeam: true })), true],
     ['pro never manages', actors.pro, 'manage', facts(pro({ administrator: true })), false],
     ['pro without consent', actors.pro, 'read', facts(pro()), false],
@@ -344,9 +448,16 @@ describe('access policy: the space', () => {
     expect(can(actor, action, { type: 'space' }, f)).toBe(expected)
   })
 
-  test('history: only the patient side (not carers)', () => {
+  test('history: the patient side (a carer with the «see» right), never a professional', () => {
     expect(can(actors.patient, 'read', { type: 'history' }, facts({ kind: 'self' }))).toBe(true)
-    expect(can(actors.carer, 'read', { type: 'history' }, facts({ kind: 'carer', rights: { read: true, write: true } }))).toBe(false)
+    expect(can(actors.rep, 'read', { type: 'history' }, facts({ kind: 'representative', childAge: 12 }))).toBe(true)
+    expect(can(actors.rep, 'read', { type: 'history' }, facts({ kind: 'representative', childAge: 18 }))).toBe(false)
+    expect(
+      can(actors.carer, 'read', { type: 'history' }, facts({ kind: 'carer', rights: { read: true, write: false, messages: false } })),
+    ).toBe(true)
+    expect(
+      can(actors.carer, 'read', { type: 'history' }, facts({ kind: 'carer', rights: { read: false, write: false, messages: true } })),
+    ).toBe(false)
     expect(can(actors.pro, 'read', { type: 'history' }, facts(pro({ medecinTraitant: true })))).toBe(false)
   })
 })
@@ -400,7 +511,7 @@ describe('politique d’accès : agenda et vaccinations', () => {
       actors.carer,
       'read',
       'agenda',
-      facts({ kind: 'carer', rights: { read: true, write: false } }),
+      facts({ kind: 'carer', rights: { read: true, write: false, messages: false } }),
       true,
     ],
     [
@@ -408,7 +519,7 @@ describe('politique d’accès : agenda et vaccinations', () => {
       actors.carer,
       'create',
       'agenda',
-      facts({ kind: 'carer', rights: { read: true, write: false } }),
+      facts({ kind: 'carer', rights: { read: true, write: false, messages: false } }),
       false,
     ],
     [
@@ -416,7 +527,7 @@ describe('politique d’accès : agenda et vaccinations', () => {
       actors.carer,
       'create',
       'vaccination',
-      facts({ kind: 'carer', rights: { read: true, write: true } }),
+      facts({ kind: 'carer', rights: { read: true, write: true, messages: true } }),
       true,
     ],
     [
@@ -424,7 +535,7 @@ describe('politique d’accès : agenda et vaccinations', () => {
       actors.carer,
       'delete',
       'vaccination',
-      facts({ kind: 'carer', rights: { read: true, write: true } }),
+      facts({ kind: 'carer', rights: { read: true, write: true, messages: true } }),
       false,
     ],
     [
@@ -432,7 +543,7 @@ describe('politique d’accès : agenda et vaccinations', () => {
       actors.carer,
       'manage',
       'agenda',
-      facts({ kind: 'carer', rights: { read: true, write: true } }),
+      facts({ kind: 'carer', rights: { read: true, write: true, messages: true } }),
       false,
     ],
     ['care team never reads the agenda', actors.pro, 'read', 'agenda', facts(pro({ careTeam: true })), false],
@@ -464,10 +575,24 @@ describe('access policy: blocking professionals (SPEC §5: administrators may al
     ['holder blocks', actors.patient, 'manage', facts({ kind: 'self' }), true],
     ['holder of a closed space cannot', actors.patient, 'manage', facts({ kind: 'self' }, { state: 'closed' }), false],
     ['representative blocks for the child', actors.rep, 'manage', facts({ kind: 'representative', childAge: 11 }), true],
-    ['carer never blocks', actors.carer, 'manage', facts({ kind: 'carer', rights: { read: true, write: true } }), false],
-    ['administrator blocks others', actors.pro, 'manage', facts(pro({ administrator: true })), true],
-    ['administrator of a closed space cannot', actors.pro, 'manage', facts(pro({ administrator: true }), { state: 'closed' }), false],
-    ['blocked administrator cannot', actors.pro, 'manage', facts(pro({ administrator: true, blocked: true })), false],
+    ['carer never blocks', actors.carer, 'manage', facts({ kind: 'carer', rights: { read: true, write: true, messages: true } }), false],
+    ['administrator blocks others', actors.pro, 'manage', facts(pro({ administrator: true, careTeam: true })), true],
+    ['administrator without a declared consent cannot', actors.pro, 'manage', facts(pro({ administrator: true })), false],
+    [
+      'administrator without consent, even médecin traitant, cannot',
+      actors.pro,
+      'manage',
+      facts(pro({ administrator: true, medecinTraitant: true })),
+      false,
+    ],
+    [
+      'administrator of a closed space cannot',
+      actors.pro,
+      'manage',
+      facts(pro({ administrator: true, careTeam: true }), { state: 'closed' }),
+      false,
+    ],
+    ['blocked administrator cannot', actors.pro, 'manage', facts(pro({ administrator: true, careTeam: true, blocked: true })), false],
     ['care team member (not administrator) cannot', actors.pro, 'manage', facts(pro({ careTeam: true })), false],
     ['médecin traitant (not administrator) cannot', actors.pro, 'manage', facts(pro({ medecinTraitant: true })), false],
     [
@@ -477,7 +602,7 @@ describe('access policy: blocking professionals (SPEC §5: administrators may al
       facts(pro({ emergency: { kind: 'BTG' } }), { settings: { emergencyBtg: true } }),
       false,
     ],
-    ['administrator: only manage', actors.pro, 'read', facts(pro({ administrator: true })), false],
+    ['administrator: only manage', actors.pro, 'read', facts(pro({ administrator: true, careTeam: true })), false],
     ['agent never', actors.agent, 'manage', facts({ kind: 'agent' }), false],
     ['operator never', actors.operator, 'manage', facts({ kind: 'operator' }), false],
   ]
@@ -493,8 +618,49 @@ describe('download (SPEC §3: never a carer)', () => {
   it.each<[string, Actor, PolicyFacts, boolean]>([
     ['a connected service with document.read downloads a document it reads (FHIR)', service, facts(rel(['document.read'])), true],
     ['a connected service without document.read does not', service, facts(rel(['patient.read'])), false],
-    ['a carer never', actors.carer, facts({ kind: 'carer', rights: { read: true, write: true } }), false],
+    ['a carer never', actors.carer, facts({ kind: 'carer', rights: { read: true, write: true, messages: true } }), false],
   ])('%s', (_n, actor, f, expected) => {
     expect(can(actor, 'download', { type: 'document', document: doc() }, f)).toBe(expected)
+  })
+})
+
+describe('the activity history, row by row (SPEC §6: a row never reveals what is hidden from its viewer)', () => {
+  const held = doc({ authorKind: 'professional', authorProfessionalId: PRO, heldUntil: LATER })
+  const released = doc({ authorKind: 'professional', authorProfessionalId: PRO, heldUntil: LATER, heldReleasedAt: PAST })
+  const invisible = doc({ authorKind: 'professional', authorProfessionalId: PRO, invisibleToRepresentatives: true })
+  const carer = (read: boolean, messages: boolean): Relation => ({ kind: 'carer', rights: { read, write: false, messages } })
+  const aboutDoc = (d: DocumentFacts | null): HistoryRowSubject => ({ about: 'document', document: d })
+  it.each<[string, Actor, PolicyFacts, HistoryRowSubject, string]>([
+    ['holder: a document they see is named', actors.patient, facts({ kind: 'self' }), aboutDoc(doc()), 'named'],
+    [
+      'holder: a masked document is named (it is theirs)',
+      actors.patient,
+      facts({ kind: 'self' }),
+      aboutDoc(doc({ masked: true })),
+      'named',
+    ],
+    ['holder: a result held for a consultation d’annonce leaves no row', actors.patient, facts({ kind: 'self' }), aboutDoc(held), 'hidden'],
+    ['holder: once released, the rows show it, named', actors.patient, facts({ kind: 'self' }), aboutDoc(released), 'named'],
+    ['holder: a document gone is «un document»', actors.patient, facts({ kind: 'self' }), aboutDoc(null), 'anonymous'],
+    ['holder: other rows are shown', actors.patient, facts({ kind: 'self' }), { about: 'other' }, 'shown'],
+    [
+      'representative: a document invisible to representatives leaves no row',
+      actors.rep,
+      facts({ kind: 'representative', childAge: 15 }),
+      aboutDoc(invisible),
+      'hidden',
+    ],
+    ['representative: a held result leaves no row', actors.rep, facts({ kind: 'representative', childAge: 15 }), aboutDoc(held), 'hidden'],
+    ['representative: another document is named', actors.rep, facts({ kind: 'representative', childAge: 15 }), aboutDoc(doc()), 'named'],
+    ['representative of an 18-year-old: nothing', actors.rep, facts({ kind: 'representative', childAge: 18 }), aboutDoc(doc()), 'hidden'],
+    ['carer with «see»: a document is named', actors.carer, facts(carer(true, false)), aboutDoc(doc()), 'named'],
+    ['carer with «see»: a held result leaves no row', actors.carer, facts(carer(true, true)), aboutDoc(held), 'hidden'],
+    ['carer with «see»: other rows are shown', actors.carer, facts(carer(true, false)), { about: 'other' }, 'shown'],
+    ['carer without «messages»: no message row', actors.carer, facts(carer(true, false)), { about: 'message' }, 'hidden'],
+    ['carer with «messages»: message rows', actors.carer, facts(carer(true, true)), { about: 'message' }, 'shown'],
+    ['carer with «messages» only: no history at all', actors.carer, facts(carer(false, true)), { about: 'message' }, 'hidden'],
+    ['a professional never reads the history', actors.pro, facts(pro({ medecinTraitant: true })), aboutDoc(doc()), 'hidden'],
+  ])('%s', (_n, actor, f, row, expected) => {
+    expect(historyRowView(actor, f, row)).toBe(expected)
   })
 })

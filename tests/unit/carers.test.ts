@@ -7,7 +7,17 @@ import {
   type Action,
   type DocumentFacts,
 } from '../../src/domain/accessPolicy'
-import { checkInvite, checkPeriod, effective, takesAPlace, type DelegationFacts, type InviteFacts } from '../../src/domain/carers'
+import {
+  checkCarerRights,
+  checkInvite,
+  checkPeriod,
+  effective,
+  effectiveForHolder,
+  nameForHolder,
+  takesAPlace,
+  type DelegationFacts,
+  type InviteFacts,
+} from '../../src/domain/carers'
 import type { Actor } from '../../src/domain/actor'
 
 const NOW = new Date('2026-11-24T10:00:00Z')
@@ -28,7 +38,7 @@ const facts = (relation: Relation, state: PolicyFacts['spaceState'] = 'activated
   settings: DEFAULT_SETTINGS,
   now: NOW,
 })
-const carer: Relation = { kind: 'carer', rights: { read: true, write: true } }
+const carer: Relation = { kind: 'carer', rights: { read: true, write: true, messages: true } }
 const doc = (over: Partial<DocumentFacts> = {}): DocumentFacts => ({
   personId: HELPED,
   category: 'CPT_REND',
@@ -68,7 +78,7 @@ describe('what a carer may do (access policy)', () => {
     ['manage the carers', 'manage', { type: 'carers' }, false],
     ['download the data', 'read', { type: 'export' }, false],
     ['change credentials, contacts, close the space', 'update', { type: 'account' }, false],
-    ['read the history', 'read', { type: 'history' }, false],
+    ['read the history (with the «see» right)', 'read', { type: 'history' }, true],
   ])('carer: %s → %s', (_what, action, resource, expected) => {
     expect(can(carerActor, action, resource, facts(carer))).toBe(expected)
   })
@@ -89,7 +99,9 @@ describe('what a carer may do (access policy)', () => {
   })
 
   it('a carer with read-only rights may not add', () => {
-    expect(can(carerActor, 'create', { type: 'document' }, facts({ kind: 'carer', rights: { read: true, write: false } }))).toBe(false)
+    expect(
+      can(carerActor, 'create', { type: 'document' }, facts({ kind: 'carer', rights: { read: true, write: false, messages: false } })),
+    ).toBe(false)
   })
 })
 
@@ -122,19 +134,49 @@ describe('delegation rules', () => {
     candidateHelping: 0,
     alreadyLinked: false,
   }
+  // Refused only for what the inviter knows already; otherwise recorded, reaching someone or not.
   it.each<[string, Partial<InviteFacts>, string]>([
-    ['fine', {}, 'ok'],
-    ['nobody with that NIR', { candidate: undefined }, 'not_found'],
-    ['space not activated', { candidate: { personId: 'c', activated: false } }, 'not_found'],
+    ['fine', {}, 'deliver'],
+    ['nobody with that NIR', { candidate: undefined }, 'kept, reaches nobody'],
+    ['space not activated', { candidate: { personId: 'c', activated: false } }, 'kept, reaches nobody'],
     ['oneself', { candidate: { personId: HELPED, activated: true } }, 'self'],
-    ['already a carer or invited', { alreadyLinked: true }, 'already'],
+    ['already a carer or invited', { alreadyLinked: true }, 'kept, reaches nobody'],
     ['a 4th carer', { placesTaken: 3 }, 'too_many_carers'],
-    ['the 3rd carer', { placesTaken: 2 }, 'ok'],
-    ['a carer who helps 5 people', { candidateHelping: 5 }, 'carer_full'],
-    ['a carer who helps 4 people', { candidateHelping: 4 }, 'ok'],
+    ['a 4th carer, whoever the NIR is', { placesTaken: 3, candidate: undefined }, 'too_many_carers'],
+    ['the 3rd carer', { placesTaken: 2 }, 'deliver'],
+    ['a carer who helps 5 people', { candidateHelping: 5 }, 'kept, reaches nobody'],
+    ['a carer who helps 4 people', { candidateHelping: 4 }, 'deliver'],
   ])('invite: %s', (_name, over, expected) => {
     const r = checkInvite({ ...invite, ...over })
-    expect(r.ok ? 'ok' : r.reason).toBe(expected)
+    expect(r.ok ? (r.deliver ? 'deliver' : 'kept, reaches nobody') : r.reason).toBe(expected)
+  })
+
+  it('the inviter sees a declined invitation as pending until it expires, and no name before acceptance', () => {
+    const declined: DelegationFacts = { ...base, status: 'declined', invitation_expires_at: new Date(NOW.getTime() + 1000) }
+    expect(effective(declined, NOW, TODAY)).toBe('declined')
+    expect(effectiveForHolder(declined, NOW, TODAY)).toBe('invited')
+    expect(effectiveForHolder({ ...declined, invitation_expires_at: new Date(NOW.getTime() - 1) }, NOW, TODAY)).toBe('invitation_expired')
+    expect(nameForHolder({ accepted_at: null, first_names: 'Paul', last_name: 'Aidant' })).toBeNull()
+    expect(nameForHolder({ accepted_at: null, first_names: null, last_name: null })).toBeNull()
+    expect(nameForHolder({ accepted_at: NOW, first_names: 'Paul', last_name: 'Aidant' })).toBe('Paul Aidant')
+  })
+
+  it.each<[string, string[], string | null]>([
+    ['all three (the default)', ['read', 'write', 'messages'], null],
+    ['see only', ['read'], null],
+    ['messages only', ['messages'], null],
+    ['nothing', [], 'Choisissez ce que votre aidant pourra faire'],
+    [
+      'add and edit without seeing',
+      ['write'],
+      'Pour ajouter et modifier vos documents et vos données, votre aidant doit aussi pouvoir les consulter',
+    ],
+    ['unknown values are ignored', ['tout'], 'Choisissez ce que votre aidant pourra faire'],
+  ])('rights chosen at invitation: %s', (_n, values, error) => {
+    const r = checkCarerRights(values)
+    expect(r.ok ? null : r.message).toBe(error)
+    if (r.ok)
+      expect(r.rights).toEqual({ read: values.includes('read'), write: values.includes('write'), messages: values.includes('messages') })
   })
 
   it('period: start today or later, end after start', () => {

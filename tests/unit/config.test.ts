@@ -1,5 +1,8 @@
 import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
 import { ConfigError, loadConfig } from '../../src/config'
+import { ROOT } from '../../src/root'
 
 const OIDC_KEY = JSON.stringify(crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }))
 
@@ -7,6 +10,7 @@ const SECRETS = {
   SESSION_SECRET: 'x'.repeat(40),
   DOCUMENT_MASTER_KEY: 'ab'.repeat(32),
   CODE_HASH_KEY: 'y'.repeat(40),
+  AUDIT_CHECKPOINT_KEY: 'z'.repeat(40),
   OIDC_SIGNING_KEY: OIDC_KEY,
 }
 
@@ -36,8 +40,20 @@ describe('configuration', () => {
         expect.stringMatching(/^SESSION_SECRET : obligatoire en production/),
         expect.stringMatching(/^DOCUMENT_MASTER_KEY/),
         expect.stringMatching(/^CODE_HASH_KEY/),
+        expect.stringMatching(/^AUDIT_CHECKPOINT_KEY : obligatoire en production/),
       ]),
     )
+  })
+  it('lit le propriétaire de la base (migrations) à part de la connexion de l’application', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://mes_app@h/db',
+      DATABASE_OWNER_URL: 'postgres://mes_owner@h/db',
+      ...SECRETS,
+    })
+    expect(c.databaseOwnerUrl).toBe('postgres://mes_owner@h/db')
+    expect(c.auditCheckpointKey.toString()).toBe(SECRETS.AUDIT_CHECKPOINT_KEY)
+    expect(problems({ DATABASE_OWNER_URL: 'mysql://x', ...SECRETS })[0]).toMatch(/^DATABASE_OWNER_URL : doit commencer par postgres/)
   })
   it('exige une base de données en production', () => {
     expect(problems({ NODE_ENV: 'production', ...SECRETS })[0]).toMatch(/^DATABASE_URL : obligatoire en production/)
@@ -80,10 +96,30 @@ describe('configuration', () => {
   })
   it('génère des secrets de développement et le dit', () => {
     const c = loadConfig({ NODE_ENV: 'development' })
-    expect(c.generatedSecrets).toEqual(['SESSION_SECRET', 'DOCUMENT_MASTER_KEY', 'CODE_HASH_KEY', 'OIDC_SIGNING_KEY'])
+    expect(c.generatedSecrets).toEqual([
+      'SESSION_SECRET',
+      'DOCUMENT_MASTER_KEY',
+      'CODE_HASH_KEY',
+      'AUDIT_CHECKPOINT_KEY',
+      'OIDC_SIGNING_KEY',
+    ])
     expect(c.sessionSecret.length).toBeGreaterThanOrEqual(32)
     expect(c.devOutbox).toBe(true)
     // Kept between runs: the documents encrypted yesterday stay readable.
     expect(loadConfig({ NODE_ENV: 'development' }).documentMasterKey.equals(c.documentMasterKey)).toBe(true)
+  })
+  it('un secret ajouté plus tard est généré seul : ceux déjà enregistrés sur la machine restent', () => {
+    const file = path.join(ROOT, '.data', 'dev-secrets.json')
+    loadConfig({ NODE_ENV: 'development' })
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8'))
+    // A machine set up before the checkpoint key existed.
+    const { AUDIT_CHECKPOINT_KEY: _old, ...before } = saved
+    fs.writeFileSync(file, JSON.stringify(before))
+    const c = loadConfig({ NODE_ENV: 'development' })
+    const after = JSON.parse(fs.readFileSync(file, 'utf8'))
+    expect(after).toMatchObject(before)
+    expect(c.documentMasterKey.toString('hex')).toBe(before.DOCUMENT_MASTER_KEY)
+    expect(after.AUDIT_CHECKPOINT_KEY).toMatch(/^[0-9a-f]{64}$/)
+    expect(c.auditCheckpointKey.toString()).toBe(after.AUDIT_CHECKPOINT_KEY)
   })
 })

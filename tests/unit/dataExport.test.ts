@@ -58,7 +58,7 @@ describe('«Télécharger mes données» : la politique d’accès', () => {
     ['le titulaire', holder, { kind: 'self' }, 'activated', true],
     ['le titulaire d’un profil créé automatiquement', holder, { kind: 'self' }, 'auto_created', true],
     ['le représentant légal, pour l’enfant', parent, { kind: 'representative', childAge: 11 }, 'activated', true],
-    ['un aidant', carer, { kind: 'carer', rights: { read: true, write: true } }, 'activated', false],
+    ['un aidant', carer, { kind: 'carer', rights: { read: true, write: true, messages: true } }, 'activated', false],
     ['un professionnel, même médecin traitant et administrateur', pro, proRelation, 'activated', false],
     ['un conseiller France Services', agent, { kind: 'agent' }, 'activated', false],
     ['un agent de l’Assurance Maladie', operator, { kind: 'operator' }, 'activated', false],

@@ -49,8 +49,11 @@ const conv = (c: Partial<ConversationFacts> = {}): ConversationFacts => ({ perso
 
 const self: Relation = { kind: 'self' }
 const rep: Relation = { kind: 'representative', childAge: 9 }
-const carerRW: Relation = { kind: 'carer', rights: { read: true, write: true } }
-const carerR: Relation = { kind: 'carer', rights: { read: true, write: false } }
+const carerRW: Relation = { kind: 'carer', rights: { read: true, write: true, messages: true } }
+/** A delegation without the «messages» right (the patient chose «Consulter» only). */
+const carerR: Relation = { kind: 'carer', rights: { read: true, write: false, messages: false } }
+/** A delegation with the «messages» right only. */
+const carerM: Relation = { kind: 'carer', rights: { read: false, write: false, messages: true } }
 
 type Case = [string, Actor, Action, ConversationFacts | undefined, PolicyFacts, boolean]
 const cases: Case[] = [
@@ -67,21 +70,16 @@ const cases: Case[] = [
   ['representative reads for the child', actors.rep, 'read', conv(), facts(rep), true],
   ['representative replies for the child', actors.rep, 'create', conv(), facts(rep), true],
   ['representative cannot start', actors.rep, 'create', undefined, facts(rep), false],
-  ['carer with write replies', actors.carer, 'create', conv(), facts(carerRW), true],
-  ['carer read-only reads', actors.carer, 'read', conv(), facts(carerR), true],
-  ['carer read-only cannot reply', actors.carer, 'create', conv(), facts(carerR), false],
-  [
-    'carer without read sees nothing',
-    actors.carer,
-    'list',
-    undefined,
-    facts({ kind: 'carer', rights: { read: false, write: false } }),
-    false,
-  ],
+  ['carer with every right replies', actors.carer, 'create', conv(), facts(carerRW), true],
+  ['carer with the messages right only reads', actors.carer, 'read', conv(), facts(carerM), true],
+  ['carer with the messages right only replies', actors.carer, 'create', conv(), facts(carerM), true],
+  ['carer without the messages right lists nothing', actors.carer, 'list', undefined, facts(carerR), false],
+  ['carer without the messages right reads nothing', actors.carer, 'read', conv(), facts(carerR), false],
+  ['carer without the messages right cannot reply', actors.carer, 'create', conv(), facts(carerR), false],
   ['a stranger patient sees nothing', actors.patient, 'read', conv(), facts({ kind: 'none' }), false],
-  ['carer with write lists the inbox', actors.carer, 'list', undefined, facts(carerRW), true],
-  ['carer with write archives', actors.carer, 'update', conv(), facts(carerRW), true],
-  ['carer read-only cannot archive', actors.carer, 'update', conv(), facts(carerR), false],
+  ['carer with every right lists the inbox', actors.carer, 'list', undefined, facts(carerRW), true],
+  ['carer with every right archives', actors.carer, 'update', conv(), facts(carerRW), true],
+  ['carer without the messages right cannot archive', actors.carer, 'update', conv(), facts(carerR), false],
   ['carer cannot start a conversation', actors.carer, 'create', undefined, facts(carerRW), false],
   ['carer in a closed space sees nothing', actors.carer, 'read', conv(), facts(carerRW, 'closed'), false],
   ['carer: conversation of another person', actors.carer, 'read', conv({ personId: OTHER }), facts(carerRW), false],
@@ -90,7 +88,7 @@ const cases: Case[] = [
   ['holder downloads from a closed conversation', actors.patient, 'download', conv({ status: 'closed' }), facts(self), true],
   ['representative downloads for the child', actors.rep, 'download', conv(), facts(rep), true],
   ['carer with every right never downloads', actors.carer, 'download', conv(), facts(carerRW), false],
-  ['carer read-only never downloads', actors.carer, 'download', conv(), facts(carerR), false],
+  ['carer with the messages right only never downloads', actors.carer, 'download', conv(), facts(carerM), false],
   ['holder: no download without a conversation', actors.patient, 'download', undefined, facts(self), false],
   ['holder: no download in a closed space', actors.patient, 'download', conv(), facts(self, 'closed'), false],
   // Professionals
@@ -137,7 +135,7 @@ describe('access policy: messages', () => {
     ['another professional: 404 (may not know it exists)', actors.pro, 'read', conv({ professionalId: PRO2 }), facts(pro()), 404],
     ['another patient: 404', actors.patient, 'create', conv({ personId: OTHER }), facts(self), 404],
     ['closed conversation, patient writes: 403 (they see it)', actors.patient, 'create', conv({ status: 'closed' }), facts(self), 403],
-    ['read-only carer replies: 403', actors.carer, 'create', conv(), facts(carerR), 403],
+    ['carer without the messages right replies: 404 (no messaging for them)', actors.carer, 'create', conv(), facts(carerR), 404],
     ['carer downloads an attachment: 403 (they see it listed)', actors.carer, 'download', conv(), facts(carerRW), 403],
     ['carer, conversation of another person: 404', actors.carer, 'download', conv({ personId: OTHER }), facts(carerRW), 404],
   ])('%s', (_n, actor, action, c, f, status) => {

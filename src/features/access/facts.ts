@@ -3,6 +3,9 @@ import type { Actor } from '../../domain/actor'
 import { activeDelegation } from '../carers/repository'
 import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation, type SpaceState } from '../../domain/accessPolicy'
 import { isUuid } from '../../domain/uuid'
+import { dateOnly } from '../../domain/lifecycle'
+import { ageOn as yearsOn } from '../../domain/measures'
+import { activeRepresentation } from './relations'
 
 /**
  * Loads the facts the access policy needs about (actor, person), inside the caller's transaction,
@@ -10,8 +13,8 @@ import { isUuid } from '../../domain/uuid'
  * representation or an expired emergency access are refused at the very next request.
  *
  * Other features: `const facts = await access.loadFacts(trx, actor, personId)` then
- * `can(actor, 'read', { type: 'document', document }, facts)`. Carers: extend `relationOf` with the
- * delegation lookup (kind 'carer' with its rights) when the carers feature lands.
+ * `can(actor, 'read', { type: 'document', document }, facts)`. A representative's relation carries
+ * the child's age, a carer's the rights of the delegation (both read at every use case).
  */
 /** `prefetched`: the row of `ConsentRowQuery` when the facts read it in the person's query (undefined otherwise). */
 type ConsentReader = (trx: Knex | Knex.Transaction, personId: string, clientId: string, prefetched?: unknown) => Promise<readonly string[]>
@@ -62,15 +65,16 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
       if (!actor.personId) return { kind: 'none' }
       if (actor.personId === person.id && (!actor.acting || actor.acting.personId === person.id)) return { kind: 'self' }
       if (actor.acting?.personId === person.id && actor.acting.as === 'representative') {
-        const rep = await trx('representatives')
-          .where({ child_person_id: person.id, representative_person_id: actor.personId })
-          .whereNull('ended_at')
-          .first('id')
-        if (rep) return { kind: 'representative', childAge: ageOn(person.birth_date, now) }
+        // The same condition as the request's actor (`activeRepresentation`); the child's age reaches
+        // the policy too, which refuses a representative from the 18th birthday on.
+        if (await activeRepresentation(trx, person.id, actor.personId, now))
+          return { kind: 'representative', childAge: ageOn(person.birth_date, now) }
       }
       if (actor.acting?.personId === person.id && actor.acting.as === 'carer') {
-        // A carer within an active delegation (start and end dates included), checked at every use case.
-        if (await activeDelegation(trx, person.id, actor.personId, now)) return { kind: 'carer', rights: { read: true, write: true } }
+        // A carer within an active delegation (start and end dates included), checked at every use
+        // case, with the rights the patient chose for it.
+        const delegation = await activeDelegation(trx, person.id, actor.personId, now)
+        if (delegation) return { kind: 'carer', rights: delegation.rights }
       }
       return { kind: 'none' }
     }
@@ -203,10 +207,7 @@ export interface PersonFactsRow {
 
 export type AccessFacts = ReturnType<typeof createAccessFacts>
 
+/** Whole years of age on the day of `now` in Paris (a 29 February birthday counts on 1 March). */
 export function ageOn(birth: Date | string, now: Date): number {
-  const b = typeof birth === 'string' ? new Date(`${birth.slice(0, 10)}T00:00:00Z`) : birth
-  let age = now.getUTCFullYear() - b.getUTCFullYear()
-  const m = now.getUTCMonth() - b.getUTCMonth()
-  if (m < 0 || (m === 0 && now.getUTCDate() < b.getUTCDate())) age--
-  return age
+  return yearsOn(dateOnly(birth), dateOnly(now))
 }

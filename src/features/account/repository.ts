@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { AccountKind } from '../../domain/actor'
 import { preparedQuery } from '../../infrastructure/database'
+import { activeRepresentation } from '../access/relations'
 
 export interface AccountRow {
   id: string
@@ -103,15 +104,12 @@ export const accountRepository = {
     return rows[0]
   },
 
-  /** The child a representative may look at: an active representation of a space that is not closed. */
+  /**
+   * The child a representative may look at: an active representation (`activeRepresentation`, the
+   * same condition as the access policy's facts: not ended, space not closed, child under 18 today).
+   */
   async findActing(db: Knex, childPersonId: string, representativePersonId: string | null): Promise<{ display_name: string } | undefined> {
     if (!representativePersonId) return undefined
-    const { rows } = await db.raw(
-      `SELECT p.first_names || ' ' || p.last_name AS display_name
-         FROM representatives r JOIN insured_persons p ON p.id = r.child_person_id JOIN spaces s ON s.person_id = r.child_person_id
-        WHERE r.child_person_id = ? AND r.representative_person_id = ? AND r.ended_at IS NULL AND s.state <> 'closed'`,
-      [childPersonId, representativePersonId],
-    )
-    return rows[0]
+    return activeRepresentation(db, childPersonId, representativePersonId)
   },
 }

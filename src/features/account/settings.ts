@@ -1,3 +1,4 @@
+import type { CarersService } from '../carers/service'
 import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
 import { archiveUntil, deletionDueDate } from '../../domain/lifecycle'
@@ -25,6 +26,8 @@ export type FieldFailure = { ok: false; field: string; message: string }
  * Always the signed-in person's own account, whichever profile they are looking at.
  */
 export function createAccountSettings(deps: {
+  /** A closed space ends its carer relationships, on both sides (SPEC §3). */
+  carers?: Pick<CarersService, 'endAllOnClosure'>
   db: Knex
   notifier: Notifier
   activity: ActivityLog
@@ -265,6 +268,7 @@ export function createAccountSettings(deps: {
           objectId: h.id,
           details: { deletionRequested: input.deleteData },
         })
+        await deps.carers?.endAllOnClosure(trx, self(actor), h.id)
         if (h.account_email) {
           const what = input.deleteData
             ? `Comme vous l'avez demandé, vos données seront supprimées au plus tard le ${frenchDate(deletionDueDate(today))}. D'ici là, vous pouvez encore rouvrir votre profil.`

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { can, professionalHasAccess, type PolicyFacts } from '../../domain/accessPolicy'
+import { can, isAdministrator, professionalHasAccess, professionalSeesMasked, type PolicyFacts } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
 import { NotFoundError } from '../../errors'
 import type { AccessFacts } from '../access/facts'
@@ -7,7 +7,7 @@ import type { CatalogueService } from '../catalogue/service'
 import type { CareTeamService } from '../professionals/service'
 import { fullName } from '../professionals/service'
 import { carersRepository } from '../carers/repository'
-import { EFFECTIVE_LABELS, effective, takesAPlace } from '../../domain/carers'
+import { EFFECTIVE_LABELS, effectiveForHolder, nameForHolder, takesAPlace } from '../../domain/carers'
 import { isoDate } from '../../validation'
 
 /** Where each kind of authorisation is changed. */
@@ -74,16 +74,15 @@ export function createAuthorisationsService(deps: {
     const roles: string[] = []
     if (r.kind === 'professional') {
       if (r.medecinTraitant) roles.push('Médecin traitant')
-      if (r.administrator) roles.push('Administrateur')
+      // «Administrateur» only with a declared consent: named without it, it gives nothing (SPEC §5).
+      if (isAdministrator(facts)) roles.push('Administrateur')
+      else if (r.administrator) roles.push('Administrateur (sans effet tant que son consentement n’est pas déclaré)')
       if (r.careTeam) roles.push('Équipe de soins')
       if (r.emergency) roles.push(r.emergency.kind === 'ETREAT' ? 'Accès en urgence (SAMU)' : 'Accès en urgence (bris de glace)')
       if (r.blocked) roles.push('Bloqué')
     }
     const hasAccess = professionalHasAccess(facts)
-    const seesMasked =
-      hasAccess &&
-      r.kind === 'professional' &&
-      (r.medecinTraitant || r.administrator || (r.emergency !== null && facts.settings.emergencyMasked))
+    const seesMasked = professionalSeesMasked(facts)
     return {
       id: p.id,
       name: fullName(p),
@@ -127,11 +126,12 @@ export function createAuthorisationsService(deps: {
           .select(trx.raw("p.first_names || ' ' || p.last_name as name"), 'r.since')
         // Carers: every delegation that reaches (or is about to reach) the space, with its state and dates.
         const today = isoDate(now)
+        // An invitee is named only once they accepted; a declined invitation reads as pending (SPEC §3).
         const carers = (await carersRepository.ofPerson(trx, personId))
-          .filter((d) => takesAPlace(d, now, today))
+          .filter((d) => takesAPlace({ ...d, status: d.status === 'declined' ? 'invited' : d.status }, now, today))
           .map((d) => ({
-            name: `${d.first_names} ${d.last_name}`,
-            state: EFFECTIVE_LABELS[effective(d, now, today)],
+            name: nameForHolder(d) ?? 'Invitation en attente de réponse',
+            state: EFFECTIVE_LABELS[effectiveForHolder(d, now, today)],
             startsOn: d.starts_on,
             endsOn: d.ends_on,
           }))

@@ -1,4 +1,5 @@
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib'
+import type { CarerRights } from '../../domain/accessPolicy'
 import { frenchDate } from '../../validation'
 
 export interface AttestationInput {
@@ -9,7 +10,20 @@ export interface AttestationInput {
   endsOn: string | null
   at: Date
   reference: string
-  revokedBy?: 'person' | 'carer'
+  revokedBy?: 'person' | 'carer' | 'closure'
+  /** The rights of the delegation (all three when absent). */
+  rights?: CarerRights
+}
+
+/** What the carer may do during the delegation, as a sentence of the attestation. */
+function rightsSentence(r: CarerRights): string {
+  const can = [
+    r.read ? 'consulter les données et les documents' : '',
+    r.write ? 'en ajouter et les modifier' : '',
+    r.messages ? 'échanger des messages avec les professionnels de santé' : '',
+  ].filter(Boolean)
+  const list = can.length > 1 ? `${can.slice(0, -1).join(', ')} et ${can[can.length - 1]}` : can[0]
+  return `Pendant la période indiquée, l’aidant peut ${list}.`
 }
 
 /** The PDF attestation of a delegation (SPEC §3): at acceptance and at its end. No health data. */
@@ -54,16 +68,14 @@ export async function attestationPdf(a: AttestationInput): Promise<Buffer> {
   line(`Période : du ${frenchDate(a.startsOn)}${a.endsOn ? ` au ${frenchDate(a.endsOn)}` : ', sans date de fin'}`, { gap: 20 })
   if (a.kind === 'acceptance') {
     line(`Le ${when}, ${a.carerName} a accepté d’être l’aidant de ${a.personName} dans Mon espace santé.`)
-    line(
-      'Pendant la période indiquée, l’aidant peut consulter, ajouter et modifier les données et les documents, et échanger des messages avec les professionnels de santé.',
-    )
+    line(rightsSentence(a.rights ?? { read: true, write: true, messages: true }))
     line(
       'L’aidant ne peut pas fermer le profil, changer l’identifiant, le mot de passe ou les coordonnées, gérer les aidants, télécharger ni supprimer des données. Chacune de ses actions est inscrite dans l’historique.',
       { gap: 20 },
     )
   } else {
     line(
-      `Le ${when}, la délégation a pris fin ${a.revokedBy === 'carer' ? 'à la demande de l’aidant' : 'à la demande de la personne aidée'}.`,
+      `Le ${when}, la délégation a pris fin ${a.revokedBy === 'carer' ? 'à la demande de l’aidant' : a.revokedBy === 'closure' ? 'avec la fermeture de l’un des deux profils' : 'à la demande de la personne aidée'}.`,
     )
     line('L’aidant n’a plus accès au profil de la personne aidée.', { gap: 20 })
   }

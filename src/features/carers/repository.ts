@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import type { CarerRights } from '../../domain/accessPolicy'
 import type { DelegationStatus } from '../../domain/carers'
 
 type Db = Knex | Knex.Transaction
@@ -6,7 +7,8 @@ type Db = Knex | Knex.Transaction
 export interface DelegationRow {
   id: string
   person_id: string
-  carer_person_id: string
+  /** Null for an invitation that reached nobody (it is kept all the same, and expires: SPEC §3). */
+  carer_person_id: string | null
   status: DelegationStatus
   invited_at: Date
   invitation_expires_at: Date
@@ -15,22 +17,25 @@ export interface DelegationRow {
   accepted_at: Date | null
   revoked_at: Date | null
   revoked_by: string | null
-  /** The other party's name (the carer for the person helped, the person helped for the carer). */
-  first_names: string
-  last_name: string
+  can_see: boolean
+  can_write: boolean
+  can_message: boolean
+  /** The other party's name (the carer for the person helped, the person helped for the carer); null without an invitee. */
+  first_names: string | null
+  last_name: string | null
 }
 
 const PARIS_TODAY = "(now() AT TIME ZONE 'Europe/Paris')::date"
 
-/** An active delegation today: accepted, started, not ended, the space open. Used by loadActor and the access facts. */
+/** An active delegation today: accepted, started, not ended, the space open; with the rights the patient chose. Used by loadActor and the access facts. */
 export async function activeDelegation(
   db: Db,
   personId: string,
   carerPersonId: string,
   now: Date = new Date(),
-): Promise<{ id: string; display_name: string } | undefined> {
+): Promise<{ id: string; display_name: string; rights: CarerRights } | undefined> {
   const { rows } = await db.raw(
-    `SELECT c.id, p.first_names || ' ' || p.last_name AS display_name
+    `SELECT c.id, p.first_names || ' ' || p.last_name AS display_name, c.can_see, c.can_write, c.can_message
        FROM carers c JOIN insured_persons p ON p.id = c.person_id JOIN spaces s ON s.person_id = c.person_id
       WHERE c.person_id = ? AND c.carer_person_id = ? AND c.status = 'active'
         AND c.starts_on <= (?::timestamptz AT TIME ZONE 'Europe/Paris')::date
@@ -38,15 +43,16 @@ export async function activeDelegation(
         AND s.state IN ('activated', 'auto_created')`,
     [personId, carerPersonId, now.toISOString(), now.toISOString()],
   )
-  return rows[0]
+  const r = rows[0]
+  return r && { id: r.id, display_name: r.display_name, rights: { read: r.can_see, write: r.can_write, messages: r.can_message } }
 }
 
 /** Carers: SQL only. */
 export const carersRepository = {
-  /** The carers of a person (with the carer's name), newest first. */
+  /** The carers of a person (with the carer's name, shown only once they accepted: `nameForHolder`), newest first. */
   async ofPerson(db: Db, personId: string): Promise<DelegationRow[]> {
     return db('carers as c')
-      .join('insured_persons as p', 'p.id', 'c.carer_person_id')
+      .leftJoin('insured_persons as p', 'p.id', 'c.carer_person_id')
       .where('c.person_id', personId)
       .orderBy('c.invited_at', 'desc')
       .select('c.*', 'p.first_names', 'p.last_name')
@@ -80,11 +86,16 @@ export const carersRepository = {
     return rows[0]
   },
 
-  /** Open delegations (invited and not expired, or active and not ended) of a person, or of a carer. */
+  /**
+   * Open delegations (invited and not expired, or active and not ended) of a person, or of a carer.
+   * For the person helped, an invitation declined takes its place until it expires, as one that
+   * reached nobody (`effectiveForHolder`: the person never learns which it was).
+   */
   async openCount(db: Db, column: 'person_id' | 'carer_person_id', id: string): Promise<number> {
+    const pending = column === 'person_id' ? "status IN ('invited', 'declined')" : "status = 'invited'"
     const { rows } = await db.raw(
       `SELECT count(*)::int AS n FROM carers
-        WHERE ${column} = ? AND ((status = 'invited' AND invitation_expires_at > now())
+        WHERE ${column} = ? AND ((${pending} AND invitation_expires_at > now())
            OR (status = 'active' AND (ends_on IS NULL OR ends_on >= ${PARIS_TODAY})))`,
       [id],
     )
@@ -102,21 +113,42 @@ export const carersRepository = {
 
   async insert(
     trx: Knex.Transaction,
-    row: { person_id: string; carer_person_id: string; invitation_expires_at: Date; starts_on: string; ends_on: string | null },
+    row: {
+      person_id: string
+      carer_person_id: string | null
+      invitation_expires_at: Date
+      starts_on: string
+      ends_on: string | null
+      can_see: boolean
+      can_write: boolean
+      can_message: boolean
+    },
   ): Promise<string> {
-    // An expired invitation between the same two people no longer blocks a new one.
-    await trx('carers')
-      .where({ person_id: row.person_id, carer_person_id: row.carer_person_id, status: 'invited' })
-      .where('invitation_expires_at', '<=', trx.fn.now())
-      .update({ status: 'cancelled' })
-    await trx('carers')
-      .where({ person_id: row.person_id, carer_person_id: row.carer_person_id, status: 'active' })
-      .whereRaw(`ends_on < ${PARIS_TODAY}`)
-      .update({ status: 'revoked', revoked_at: trx.fn.now(), revoked_by: 'person' })
+    if (row.carer_person_id) {
+      // An expired invitation between the same two people no longer blocks a new one.
+      await trx('carers')
+        .where({ person_id: row.person_id, carer_person_id: row.carer_person_id, status: 'invited' })
+        .where('invitation_expires_at', '<=', trx.fn.now())
+        .update({ status: 'cancelled' })
+      await trx('carers')
+        .where({ person_id: row.person_id, carer_person_id: row.carer_person_id, status: 'active' })
+        .whereRaw(`ends_on < ${PARIS_TODAY}`)
+        .update({ status: 'revoked', revoked_at: trx.fn.now(), revoked_by: 'person' })
+    }
     const [r] = await trx('carers')
       .insert({ ...row, status: 'invited' })
       .returning('id')
     return r.id
+  },
+
+  /** Every open delegation or invitation of a person, helped or helping (a closed space ends them all), locked. */
+  async openOfEitherSide(trx: Knex.Transaction, personId: string): Promise<Omit<DelegationRow, 'first_names' | 'last_name'>[]> {
+    return trx('carers')
+      .where((w) => w.where({ person_id: personId }).orWhere({ carer_person_id: personId }))
+      .whereIn('status', ['invited', 'active'])
+      .orderBy('id')
+      .forUpdate()
+      .select('*')
   },
 
   async setStatus(trx: Knex.Transaction, id: string, fields: Record<string, unknown>): Promise<void> {

@@ -1,12 +1,16 @@
 import { Router, type RequestHandler } from 'express'
 import type { Services } from '../../services'
 import { requirePatient } from '../../middleware/auth'
-import { INVITE_MESSAGES, MAX_CARERS_PER_PERSON } from '../../domain/carers'
+import { CARER_RIGHT_CHOICES, INVITATION_SENT, INVITE_MESSAGES, MAX_CARERS_PER_PERSON, checkCarerRights } from '../../domain/carers'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, isoDate } from '../../validation'
 import { regenerateSession } from '../account/sessionHelpers'
 import { identityValues, readNirAndBirthDate } from '../spaces/forms'
 
 const INVITE_TITLE = 'Inviter un aidant'
+
+/** The rights checkboxes of the invitation, ticked as chosen. */
+const rightItems = (chosen: readonly string[]) =>
+  CARER_RIGHT_CHOICES.map((c) => ({ value: c.value, text: c.text, hint: { text: c.hint }, checked: chosen.includes(c.value) }))
 
 /**
  * While acting as a carer, the account pages (credentials, contacts, closure, data download) are
@@ -45,6 +49,8 @@ export function carersRoutes(services: Services): Router {
     const [y, m, d] = isoDate().split('-')
     res.render('carers/invite.njk', {
       pageTitle: INVITE_TITLE,
+      // SPEC §3: by default, all three rights.
+      rightItems: rightItems(CARER_RIGHT_CHOICES.map((c) => c.value)),
       values: { startsOn: { day: String(Number(d)), month: String(Number(m)), year: y } },
     })
   })
@@ -58,16 +64,28 @@ export function carersRoutes(services: Services): Router {
     const hasEnd = Boolean(endParts.day || endParts.month || endParts.year)
     const endCheck = hasEnd ? checkDate(endParts, 'la date de fin') : undefined
     if (endCheck && !endCheck.ok) addError(errors, 'endsOn', endCheck.message, `endsOn-${endCheck.part}`)
+    // Checkboxes named `droits[]` (one name per group, as html-validate wants; the parser is not extended).
+    const chosen = ([] as unknown[]).concat(req.body['droits[]'] ?? req.body.droits ?? []).filter((v): v is string => typeof v === 'string')
+    const rights = checkCarerRights(chosen)
+    if (!rights.ok) addError(errors, 'droits', rights.message)
     const values = { ...identityValues(req.body), startsOn: dateParts(req.body, 'startsOn'), endsOn: endParts }
-    const again = () => res.status(400).render('carers/invite.njk', { pageTitle: INVITE_TITLE, values, errors })
-    if (hasErrors(errors) || !nir || !birthDate || !start.ok) return again()
-    const r = await carers.invite(req.actor!, { nir, birthDate, startsOn: start.value, endsOn: endCheck?.ok ? endCheck.value : null })
+    const again = () =>
+      res.status(400).render('carers/invite.njk', { pageTitle: INVITE_TITLE, rightItems: rightItems(chosen), values, errors })
+    if (hasErrors(errors) || !nir || !birthDate || !start.ok || !rights.ok) return again()
+    const r = await carers.invite(req.actor!, {
+      nir,
+      birthDate,
+      startsOn: start.value,
+      endsOn: endCheck?.ok ? endCheck.value : null,
+      rights: rights.rights,
+    })
     if (!r.ok) {
       if (r.reason === 'period') addError(errors, r.field, r.message!, `${r.field}-day`)
       else addError(errors, 'nir', INVITE_MESSAGES[r.reason])
       return again()
     }
-    req.session.flash = { type: 'success', text: `Invitation envoyée à ${r.name}. Elle doit l'accepter depuis son propre profil.` }
+    // The same answer whoever the NIR and date of birth belong to, or if they belong to nobody (SPEC §3).
+    req.session.flash = { type: 'success', text: INVITATION_SENT }
     res.redirect(303, '/aidants')
   })
 

@@ -1,12 +1,17 @@
 import type { Knex } from 'knex'
 import { can } from '../../domain/accessPolicy'
 import { subjectPersonId, type Actor } from '../../domain/actor'
+import type { CarerRights } from '../../domain/accessPolicy'
 import {
+  DEFAULT_CARER_RIGHTS,
   EFFECTIVE_LABELS,
   INVITATION_VALIDITY_DAYS,
+  carerRightsText,
   checkInvite,
   checkPeriod,
   effective,
+  effectiveForHolder,
+  nameForHolder,
   type Effective,
   type InviteRefusal,
 } from '../../domain/carers'
@@ -26,20 +31,24 @@ export interface DelegationView {
   id: string
   /** The person helped. */
   personId: string
-  name: string
+  /** The other party's name; for the person who invited, null until the invitee accepted (SPEC §3). */
+  name: string | null
+  /** What the delegation lets the carer do, in plain words. */
+  rights: string
   state: Effective
   stateLabel: string
   startsOn: string
   endsOn: string | null
+  invitedAt: Date
   invitationExpiresAt: Date
   attestations: { id: string; kind: string; createdAt: Date }[]
 }
 
 export type InviteResult =
-  { ok: true; name: string } | { ok: false; field: 'nir' | 'startsOn' | 'endsOn'; reason: InviteRefusal | 'period'; message?: string }
+  { ok: true } | { ok: false; field: 'nir' | 'startsOn' | 'endsOn'; reason: InviteRefusal | 'period'; message?: string }
 
 const self = (actor: Actor): Actor => ({ ...actor, acting: undefined })
-const name = (p: { first_names: string; last_name: string }) => `${p.first_names} ${p.last_name}`
+const name = (p: { first_names: string | null; last_name: string | null }) => `${p.first_names} ${p.last_name}`
 
 /**
  * Carers («aidants», SPEC §3). The holder invites (NIR + date of birth of someone with an activated
@@ -60,7 +69,7 @@ export function createCarersService(deps: {
     points: 10,
     durationSeconds: 60 * 60,
     blockSeconds: 60 * 60,
-    message: "Trop d'invitations sans correspondance.",
+    message: "Trop d'invitations en peu de temps.",
   })
 
   /** The holder, on their own space (never a carer, never someone looking at another profile). */
@@ -73,7 +82,8 @@ export function createCarersService(deps: {
     return personId
   }
 
-  async function views(rows: DelegationRow[]): Promise<DelegationView[]> {
+  /** `side`: 'holder' for the person helped (who never learns who an invitation reached), 'carer' for the carer. */
+  async function views(rows: DelegationRow[], side: 'holder' | 'carer'): Promise<DelegationView[]> {
     const now = new Date()
     const today = isoDate(now)
     const atts = await repo.attestations(
@@ -81,15 +91,17 @@ export function createCarersService(deps: {
       rows.map((r) => r.id),
     )
     return rows.map((r) => {
-      const state = effective(r, now, today)
+      const state = side === 'holder' ? effectiveForHolder(r, now, today) : effective(r, now, today)
       return {
         id: r.id,
         personId: r.person_id,
-        name: name(r),
+        name: side === 'holder' ? nameForHolder(r) : name(r),
+        rights: carerRightsText({ read: r.can_see, write: r.can_write, messages: r.can_message }),
         state,
         stateLabel: EFFECTIVE_LABELS[state],
         startsOn: r.starts_on,
         endsOn: r.ends_on,
+        invitedAt: r.invited_at,
         invitationExpiresAt: r.invitation_expires_at,
         attestations: atts.filter((a) => a.carer_id === r.id).map((a) => ({ id: a.id, kind: a.kind, createdAt: a.created_at })),
       }
@@ -100,19 +112,20 @@ export function createCarersService(deps: {
     trx: Knex.Transaction,
     actor: Actor,
     row: NonNullable<Awaited<ReturnType<typeof repo.find>>>,
-    by: 'person' | 'carer',
+    by: 'person' | 'carer' | 'closure',
   ): Promise<void> {
     const now = new Date()
-    if (row.status === 'invited') {
-      await repo.setStatus(trx, row.id, {
-        status: by === 'person' ? 'cancelled' : 'declined',
-        [by === 'person' ? 'revoked_at' : 'declined_at']: now,
-      })
+    if (row.status === 'invited' || row.status === 'declined') {
+      const declining = by === 'carer'
+      await repo.setStatus(trx, row.id, { status: declining ? 'declined' : 'cancelled', [declining ? 'declined_at' : 'revoked_at']: now })
+      // A refusal is written in the invitee's own history, never in the inviter's: the person who
+      // invited must not learn who the invitation reached (SPEC §3).
       await activity.record(trx, self(actor), {
-        action: by === 'person' ? 'carer.invitation_cancelled' : 'carer.declined',
-        subjectPersonId: row.person_id,
+        action: declining ? 'carer.declined' : 'carer.invitation_cancelled',
+        subjectPersonId: declining ? row.carer_person_id : row.person_id,
         objectType: 'carer',
         objectId: row.id,
+        ...(by === 'closure' ? { details: { by } } : {}),
       })
       return
     }
@@ -128,6 +141,7 @@ export function createCarersService(deps: {
       at: now,
       reference: newReference('AID'),
       revokedBy: by,
+      rights: { read: row.can_see, write: row.can_write, messages: row.can_message },
     })
     await repo.addAttestation(trx, row.id, 'revocation', pdf)
     await activity.record(trx, self(actor), {
@@ -152,26 +166,37 @@ export function createCarersService(deps: {
     /** «Mes aidants»: the holder's carers and invitations. */
     async list(actor: Actor): Promise<DelegationView[]> {
       const personId = await assertHolder(db, actor, 'list')
-      return views(await repo.ofPerson(db, personId))
+      return views(await repo.ofPerson(db, personId), 'holder')
     },
 
     /** The people this account helps or is invited to help (from the carer's own profile). */
     async helping(actor: Actor): Promise<DelegationView[]> {
       if (!actor.personId || actor.kind !== 'patient') return []
-      return views(await repo.ofCarer(db, actor.personId))
+      return views(await repo.ofCarer(db, actor.personId), 'carer')
     },
 
-    async invite(actor: Actor, input: { nir: string; birthDate: string; startsOn: string; endsOn: string | null }): Promise<InviteResult> {
+    /**
+     * Invites a carer by NIR and date of birth, with the rights the patient chose. Refused only for
+     * what the patient knows already (their own NIR, their 3 places); otherwise recorded, and the
+     * answer is the same whether the NIR and date of birth matched someone or not: an invitation
+     * that cannot reach anyone (no activated space, already linked, a carer who helps 5 people) is
+     * kept without an invitee and expires like the others. Every attempt counts for the limit.
+     */
+    async invite(
+      actor: Actor,
+      input: { nir: string; birthDate: string; startsOn: string; endsOn: string | null; rights?: CarerRights },
+    ): Promise<InviteResult> {
       const today = isoDate()
       const period = checkPeriod(input.startsOn, input.endsOn, today)
       if (!period.ok) return { ok: false, field: period.field, reason: 'period', message: period.message }
+      const rights = input.rights ?? DEFAULT_CARER_RIGHTS
       await lookups.check(actor.accountId)
       return db.transaction(async (trx) => {
         const personId = await assertHolder(trx, actor, 'manage')
         // Serialise invitations of one person and of one carer (the limits of 3 and 5 hold under concurrency).
         await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 11))', [personId])
         const candidate = await repo.candidate(trx, input.nir, input.birthDate)
-        if (candidate) await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 12))', [candidate.id])
+        if (candidate && candidate.id !== personId) await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 12))', [candidate.id])
         const decision = checkInvite({
           personId,
           candidate: candidate ? { personId: candidate.id, activated: Boolean(candidate.activated) } : undefined,
@@ -179,27 +204,30 @@ export function createCarersService(deps: {
           candidateHelping: candidate ? await repo.openCount(trx, 'carer_person_id', candidate.id) : 0,
           alreadyLinked: candidate ? await repo.linked(trx, personId, candidate.id) : false,
         })
-        if (!decision.ok) {
-          if (decision.reason === 'not_found') await lookups.consume(actor.accountId)
-          return { ok: false, field: 'nir', reason: decision.reason } as const
-        }
+        if (!decision.ok) return { ok: false, field: 'nir', reason: decision.reason } as const
+        await lookups.consume(actor.accountId)
+        const invitee = decision.deliver ? candidate! : undefined
         const id = await repo.insert(trx, {
           person_id: personId,
-          carer_person_id: candidate!.id,
+          carer_person_id: invitee?.id ?? null,
           invitation_expires_at: new Date(Date.now() + INVITATION_VALIDITY_DAYS * DAY),
           starts_on: input.startsOn,
           ends_on: input.endsOn,
+          can_see: rights.read,
+          can_write: rights.write,
+          can_message: rights.messages,
         })
+        // No name in the history either: the invitee is named once they accept.
         await activity.record(trx, self(actor), {
           action: 'carer.invited',
           subjectPersonId: personId,
           objectType: 'carer',
           objectId: id,
-          details: { carer: name(candidate!), startsOn: input.startsOn, endsOn: input.endsOn },
+          details: { startsOn: input.startsOn, endsOn: input.endsOn, rights: carerRightsText(rights) },
         })
-        if (candidate!.email) {
+        if (invitee?.email) {
           await notifier.email(trx, {
-            to: candidate!.email,
+            to: invitee.email,
             kind: 'carer-invitation',
             subject: 'Une personne vous invite à être son aidant',
             text: [
@@ -212,7 +240,7 @@ export function createCarersService(deps: {
             ].join('\n'),
           })
         }
-        return { ok: true, name: name(candidate!) } as const
+        return { ok: true } as const
       })
     },
 
@@ -236,6 +264,7 @@ export function createCarersService(deps: {
           endsOn: row.ends_on,
           at: now,
           reference: newReference('AID'),
+          rights: { read: row.can_see, write: row.can_write, messages: row.can_message },
         })
         await repo.addAttestation(trx, id, 'acceptance', pdf)
         await activity.record(trx, self(actor), {
@@ -253,10 +282,27 @@ export function createCarersService(deps: {
       await db.transaction(async (trx) => {
         const row = await repo.find(trx, id, { lock: true })
         if (!row || (row.person_id !== actor.personId && row.carer_person_id !== actor.personId)) throw new NotFoundError()
-        if (row.status !== 'invited' && row.status !== 'active') return
-        if (row.person_id === actor.personId) await assertHolder(trx, actor, 'manage')
-        await end(trx, actor, row, row.person_id === actor.personId ? 'person' : 'carer')
+        const holder = row.person_id === actor.personId
+        // The person who invited may cancel an invitation the invitee declined (to them, still pending).
+        if (row.status !== 'invited' && row.status !== 'active' && !(holder && row.status === 'declined')) return
+        if (holder) await assertHolder(trx, actor, 'manage')
+        await end(trx, actor, row, holder ? 'person' : 'carer')
       })
+    },
+
+    /**
+     * A space closed: every delegation and invitation it is part of ends at once, on both sides (as
+     * the person helped and as a carer), in the closure's transaction, each written in the history
+     * with its attestation when it was active.
+     */
+    async endAllOnClosure(trx: Knex.Transaction, actor: Actor, personId: string): Promise<number> {
+      const rows = await repo.openOfEitherSide(trx, personId)
+      for (const row of rows) {
+        // An invitation to the person closing is declined (the inviter sees it pending until it expires).
+        const declined = row.status === 'invited' && row.carer_person_id === personId
+        await end(trx, actor, row, declined ? 'carer' : 'closure')
+      }
+      return rows.length
     },
 
     /** «Changer de profil» to a helped person: only within an active delegation; written in their history. */

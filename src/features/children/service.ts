@@ -1,3 +1,4 @@
+import { activeRepresentation, activeRepresentationSql } from '../access/relations'
 import type { Knex } from 'knex'
 import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
 import { isMinor, majorityCutoff } from '../../domain/lifecycle'
@@ -52,17 +53,14 @@ export function createChildrenService(deps: {
 }) {
   const { db, notifier, activity, codes, holder } = deps
 
+  /** An active representation of `childId` by the actor: the same condition as the request's actor and the policy's facts. */
   async function assertRepresents(trx: Knex | Knex.Transaction, actor: Actor, childId: string): Promise<void> {
     if (!actor.personId || !/^[0-9a-f-]{36}$/.test(childId)) throw new NotFoundError()
-    const row = await trx('representatives')
-      .where({ child_person_id: childId, representative_person_id: actor.personId })
-      .whereNull('ended_at')
-      .first('id')
-    if (!row) throw new NotFoundError()
+    if (!(await activeRepresentation(trx, childId, actor.personId))) throw new NotFoundError()
   }
 
   return {
-    /** The children this person manages (active representations only). */
+    /** The children this person manages (active representations only: the same condition as the access policy's facts). */
     async managed(actor: Actor): Promise<ManagedChild[]> {
       if (!actor.personId) return []
       const { rows } = await db.raw(
@@ -71,7 +69,7 @@ export function createChildrenService(deps: {
                 (SELECT count(*) FROM representative_invitations i WHERE i.child_person_id = p.id AND i.accepted_at IS NULL AND i.declined_at IS NULL
                     AND i.cancelled_at IS NULL AND i.expires_at > now())::int AS "pendingInvitations"
            FROM representatives r JOIN insured_persons p ON p.id = r.child_person_id JOIN spaces s ON s.person_id = p.id
-          WHERE r.representative_person_id = ? AND r.ended_at IS NULL AND s.state <> 'closed'
+          WHERE r.representative_person_id = ? AND ${activeRepresentationSql({ r: 'r', child: 'p', space: 's', at: 'now()' })}
           ORDER BY p.birth_date`,
         [actor.personId],
       )

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import type { Readable } from 'node:stream'
-import { can, decide, isEmergencyAccess, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
+import { can, decide, isEmergencyAccess, professionalSeesMasked, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
 import {
   MAX_DOCUMENT_BYTES,
@@ -290,10 +290,9 @@ export function createDocumentsService(deps: {
   function scopeFor(facts: PolicyFacts): ListScope {
     const r = facts.relation
     if (r.kind === 'professional') {
-      const emergencyMasked = r.emergency !== null && facts.settings.emergencyMasked
       return {
         categories: r.readableCategories,
-        maskedAllowed: r.medecinTraitant || r.administrator || emergencyMasked,
+        maskedAllowed: professionalSeesMasked(facts),
         authorProfessionalId: r.professionalId,
       }
     }

@@ -1,3 +1,4 @@
+import type { CarersService } from '../carers/service'
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
@@ -53,6 +54,8 @@ const name = (p: { first_names: string; last_name: string }) => `${p.first_names
  * reads a document, a profile or a message.
  */
 export function createFranceServicesService(deps: {
+  /** A closed space ends its carer relationships, on both sides (SPEC §3). */
+  carers?: Pick<CarersService, 'endAllOnClosure'>
   db: Knex
   activity: ActivityLog
   codes: CodeService
@@ -202,6 +205,7 @@ export function createFranceServicesService(deps: {
           objectId: h.id,
           details: { label: label(actor), reference, deletionRequested: deleteData },
         })
+        await deps.carers?.endAllOnClosure(trx, actor, h.id)
         const row = await saveAction(trx, actor, p, 'closure', reference, { deletionRequested: deleteData, until })
         const to = h.account_email ?? h.email
         if (to) {

@@ -93,7 +93,91 @@ export const activityRepository = {
       .stream() as AsyncIterable<ActivityRow>
   },
 
-  async saveVerification(db: Knex, result: { ok: boolean; rows: number; chains: number; firstBreak: unknown }): Promise<void> {
+  /** The highest id of the log (0 when empty). */
+  async maxId(db: Knex | Knex.Transaction): Promise<number> {
+    const { rows } = await db.raw('SELECT coalesce(max(id), 0)::bigint AS id FROM activity_log')
+    return Number(rows[0].id)
+  },
+
+  /** Where the next periodic checkpoint starts reading: the older of the last two checkpoints' ends (0 without). */
+  async checkpointWindowStart(db: Knex | Knex.Transaction): Promise<number> {
+    const { rows } = await db.raw(
+      'SELECT coalesce(min(up_to_id), 0)::bigint AS id FROM (SELECT up_to_id FROM audit_checkpoints ORDER BY id DESC LIMIT 2) c',
+    )
+    return Number(rows[0].id)
+  },
+
+  async insertCheckpoint(trx: Knex | Knex.Transaction, reason: 'periodic' | 'verification', upToId: number): Promise<number> {
+    const [r] = await trx('audit_checkpoints').insert({ reason, up_to_id: upToId }).returning('id')
+    return Number(r.id)
+  },
+
+  /** The chains that received rows after `fromId`, each with its latest pinned head (if any). */
+  async movedChains(
+    db: Knex | Knex.Transaction,
+    fromId: number,
+  ): Promise<{ chain_key: string; pin_seq: number | null; pin_hash: string | null; pin_mac: string | null }[]> {
+    const { rows } = await db.raw(
+      `SELECT m.chain_key, p.seq AS pin_seq, p.hash AS pin_hash, p.mac AS pin_mac
+         FROM (SELECT DISTINCT chain_key FROM activity_log WHERE id > ?) m
+         LEFT JOIN LATERAL (SELECT seq, hash, mac FROM audit_checkpoint_heads h WHERE h.chain_key = m.chain_key ORDER BY seq DESC LIMIT 1) p ON true
+        ORDER BY m.chain_key`,
+      [fromId],
+    )
+    return rows
+  },
+
+  /** The rows of several chains from a seq each (in chain, seq order). */
+  async chainsFrom(db: Knex | Knex.Transaction, from: { chainKey: string; seq: number }[]): Promise<ActivityRow[]> {
+    if (!from.length) return []
+    const { rows } = await db.raw(
+      `SELECT l.* FROM unnest(?::text[], ?::int[]) AS k(chain_key, from_seq)
+         JOIN activity_log l ON l.chain_key = k.chain_key AND l.seq >= k.from_seq
+        ORDER BY l.chain_key, l.seq`,
+      [from.map((f) => f.chainKey), from.map((f) => f.seq)],
+    )
+    return rows
+  },
+
+  /**
+   * Every chain's latest pinned head with the row it pins (null when the row is gone), streamed: the
+   * verification compares them (signature, presence, hash).
+   */
+  streamLatestPins(db: Knex) {
+    return db
+      .select('h.chain_key', 'h.seq', 'h.hash', 'h.mac', 'l.hash as log_hash')
+      .from(
+        db('audit_checkpoint_heads')
+          .distinctOn('chain_key')
+          .select('chain_key', 'seq', 'hash', 'mac')
+          .orderBy([{ column: 'chain_key' }, { column: 'seq', order: 'desc' }])
+          .as('h'),
+      )
+      .leftJoin('activity_log as l', function () {
+        this.on('l.chain_key', '=', 'h.chain_key').andOn('l.seq', '=', 'h.seq')
+      })
+      .stream() as AsyncIterable<{ chain_key: string; seq: number; hash: string; mac: string; log_hash: string | null }>
+  },
+
+  /** Which of these heads are already pinned (key `chainKey\nseq`). */
+  async pinned(db: Knex | Knex.Transaction, heads: { chainKey: string; seq: number }[]): Promise<Set<string>> {
+    if (!heads.length) return new Set()
+    const { rows } = await db.raw(
+      `SELECT h.chain_key, h.seq FROM unnest(?::text[], ?::int[]) AS k(chain_key, seq)
+         JOIN audit_checkpoint_heads h ON h.chain_key = k.chain_key AND h.seq = k.seq`,
+      [heads.map((x) => x.chainKey), heads.map((x) => x.seq)],
+    )
+    return new Set((rows as { chain_key: string; seq: number }[]).map((r) => `${r.chain_key}\n${r.seq}`))
+  },
+
+  async insertHeads(
+    trx: Knex | Knex.Transaction,
+    rows: { checkpoint_id: number; chain_key: string; seq: number; hash: string; mac: string }[],
+  ): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) await trx('audit_checkpoint_heads').insert(rows.slice(i, i + 500))
+  },
+
+  async saveVerification(db: Knex, result: { ok: boolean; rows: number; chains: number; firstBreak?: unknown }): Promise<void> {
     await db('audit_verifications').insert({
       ok: result.ok,
       rows_checked: result.rows,

@@ -1,3 +1,4 @@
+import { activeRepresentationSql } from '../access/relations'
 import type { Knex } from 'knex'
 import { preparedQuery } from '../../infrastructure/database'
 import { PERSON_FACTS_COLUMNS, type PersonFactsRow } from '../access/facts'
@@ -27,9 +28,13 @@ export interface PatientHomeRows {
     actor_organisation: string | null
     action: string
     object_type: string | null
+    object_id: string | null
     emergency: boolean
   }[]
 }
+
+/** The last accesses read with the page: more than shown, as the history may not show some of them to the viewer. */
+export const LAST_ACCESSES_READ = 10
 
 /** The columns of the home page's statement; the arguments are SQL expressions ($n parameters or columns). */
 function homeColumns(person: string, subject: string, withInvitations: string, actions: string, limit: string): string {
@@ -40,7 +45,7 @@ function homeColumns(person: string, subject: string, withInvitations: string, a
               (SELECT count(*) FROM representative_invitations i WHERE i.child_person_id = p.id AND i.accepted_at IS NULL AND i.declined_at IS NULL
                   AND i.cancelled_at IS NULL AND i.expires_at > now())::int AS "pendingInvitations"
          FROM representatives r JOIN insured_persons p ON p.id = r.child_person_id JOIN spaces s ON s.person_id = p.id
-        WHERE r.representative_person_id = ${person} AND r.ended_at IS NULL AND s.state <> 'closed') c) AS children,
+        WHERE r.representative_person_id = ${person} AND ${activeRepresentationSql({ r: 'r', child: 'p', space: 's', at: 'now()' })}) c) AS children,
     CASE WHEN ${withInvitations} THEN (SELECT coalesce(json_agg(v), '[]'::json) FROM (
        SELECT i.id, c.first_names || ' ' || c.last_name AS "childName", c.birth_date AS "childBirthDate",
               b.first_names || ' ' || b.last_name AS "invitedBy", i.expires_at AS "expiresAt"
@@ -52,7 +57,7 @@ function homeColumns(person: string, subject: string, withInvitations: string, a
          FROM insured_persons p LEFT JOIN spaces s ON s.person_id = p.id LEFT JOIN patient_settings ps ON ps.person_id = p.id
         WHERE p.id = ${subject} LIMIT 1) f) AS person,
     (SELECT coalesce(json_agg(h ORDER BY h.occurred_at DESC, h.id DESC), '[]'::json) FROM (
-       SELECT id, occurred_at, actor_role, actor_name, actor_organisation, action, object_type, emergency
+       SELECT id, occurred_at, actor_role, actor_name, actor_organisation, action, object_type, object_id, emergency
          FROM activity_log
         WHERE subject_person_id = ${subject} AND actor_role = 'professional' AND action = ANY(${actions})
         ORDER BY occurred_at DESC, id DESC LIMIT ${limit}) h) AS "lastAccesses"`
@@ -66,7 +71,13 @@ function homeColumns(person: string, subject: string, withInvitations: string, a
  * Timestamps come back as JSON strings (the service turns them into dates); `date` columns are strings anyway.
  */
 export const homeRepository = {
-  async patientHome(db: Knex, personId: string, subjectId: string, withInvitations: boolean, limit = 3): Promise<PatientHomeRows> {
+  async patientHome(
+    db: Knex,
+    personId: string,
+    subjectId: string,
+    withInvitations: boolean,
+    limit = LAST_ACCESSES_READ,
+  ): Promise<PatientHomeRows> {
     const rows = await preparedQuery<PatientHomeRows>(
       db,
       'home-patient',
@@ -83,7 +94,11 @@ export const homeRepository = {
    * computed for itself even if two are equal). Undefined for an account not found, disabled or not
    * a patient's (the caller then reads the actor alone).
    */
-  async patientHomeWithActor(db: Knex, accountIds: string[], limit = 3): Promise<((ActorRow & PatientHomeRows) | undefined)[]> {
+  async patientHomeWithActor(
+    db: Knex,
+    accountIds: string[],
+    limit = LAST_ACCESSES_READ,
+  ): Promise<((ActorRow & PatientHomeRows) | undefined)[]> {
     const rows = await preparedQuery<ActorRow & PatientHomeRows & { n: number }>(
       db,
       'actor-home-patients',

@@ -2,14 +2,20 @@ import { Router } from 'express'
 import type { Services } from '../../services'
 import { requireAgent, requireOperator, requirePatient, requireProfessional } from '../../middleware/auth'
 import { NAVIGATION } from '../../navigation'
+import type { HistoryEntry } from '../history/service'
 
-const accessSentence = (action: string) =>
-  ({
-    'emergency.access': 'a accédé à votre profil en urgence',
-    'careteam.consent': 'a déclaré votre consentement et rejoint votre équipe de soins',
-    'document.download': 'a téléchargé un de vos documents',
-    'document.read': 'a consulté un de vos documents',
-  })[action] ?? 'a consulté la liste de vos documents'
+/** What a professional did, in plain words; a document is named when the viewer may see it (SPEC §6), «un document» otherwise. */
+const accessSentence = (a: Pick<HistoryEntry, 'action' | 'document'>) => {
+  const doc = a.document && 'title' in a.document ? `le document « ${a.document.title} » (${a.document.categoryLabel})` : 'un document'
+  return (
+    {
+      'emergency.access': 'a accédé à ce profil en urgence',
+      'careteam.consent': "a déclaré le consentement et rejoint l'équipe de soins",
+      'document.download': `a téléchargé ${doc}`,
+      'document.read': `a consulté ${doc}`,
+    }[a.action] ?? 'a consulté la liste des documents'
+  )
+}
 
 /** The home page of each kind of account, where sign-in lands. Features add their blocks. */
 export function homeRoutes(services: Services): Router {
@@ -28,7 +34,7 @@ export function homeRoutes(services: Services): Router {
       selfPersonId: actor.personId,
       children,
       invitations,
-      lastAccesses: lastAccesses.map((a) => ({ ...a, label: accessSentence(a.action) })),
+      lastAccesses: lastAccesses && lastAccesses.map((a) => ({ ...a, label: accessSentence(a) })),
     })
   })
   router.get('/pro', requireProfessional, (_req, res) => {

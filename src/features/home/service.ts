@@ -3,17 +3,20 @@ import { can } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
 import type { AccessFacts } from '../access/facts'
 import type { ManagedChild } from '../children/service'
-import type { HistoryEntry } from '../history/service'
+import { visibleHistoryRows, type HistoryEntry, type HistoryService } from '../history/service'
 import type { ActorPageRead } from '../account/repository'
 import { batchedReader } from '../../infrastructure/database'
-import { homeRepository, type PatientHomeRows } from './repository'
+import { LAST_ACCESSES_READ, homeRepository, type PatientHomeRows } from './repository'
 import { isUuid } from '../../domain/uuid'
 
 export interface PatientHome {
   children: ManagedChild[]
   invitations: { id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: Date }[]
-  lastAccesses: HistoryEntry[]
+  /** Null when the viewer may not read the history (the page then says nothing about it, rather than a false «aucun»). */
+  lastAccesses: HistoryEntry[] | null
 }
+
+const LAST_ACCESSES_SHOWN = 3
 
 /**
  * The patient home page's blocks, read in one round trip (see the repository), or with the actor in
@@ -21,7 +24,7 @@ export interface PatientHome {
  * decisions as `children.managed`, `children.invitations` and `history.lastProfessionalAccesses`:
  * the last accesses are shown only if the access policy lets the actor read the subject's history.
  */
-export function createHomeService(deps: { db: Knex; access: AccessFacts }) {
+export function createHomeService(deps: { db: Knex; access: AccessFacts; history?: Pick<HistoryService, 'lastAccessesFrom'> }) {
   const { db, access } = deps
   // The rows read with the actor by `actorPageRead`, for the request that read them (and only it).
   const readWithActor = new WeakMap<object, PatientHomeRows>()
@@ -52,7 +55,7 @@ export function createHomeService(deps: { db: Knex; access: AccessFacts }) {
       if (pre && actor.personId && !actor.acting) return fromRows(actor, pre, actor.personId)
       const subject = actor.acting?.personId ?? actor.personId
       if (!actor.personId || !subject || !isUuid(actor.personId) || !isUuid(subject)) {
-        return { children: [], invitations: [], lastAccesses: [] }
+        return { children: [], invitations: [], lastAccesses: null }
       }
       return fromRows(actor, await homeRepository.patientHome(db, actor.personId, subject, !actor.acting), subject)
     },
@@ -60,11 +63,18 @@ export function createHomeService(deps: { db: Knex; access: AccessFacts }) {
 
   async function fromRows(actor: Actor, rows: PatientHomeRows, subject: string): Promise<PatientHome> {
     const facts = rows.person ? await access.factsFrom(db, actor, rows.person, new Date(), subject) : undefined
-    const allowed = facts !== undefined && can(actor, 'read', { type: 'history' }, facts)
+    let lastAccesses: HistoryEntry[] | null = null
+    if (facts !== undefined && can(actor, 'read', { type: 'history' }, facts)) {
+      // The same row-by-row decisions as the history (a held result, a document hidden from the viewer leave no row).
+      const read = rows.lastAccesses.map((h) => ({ ...h, occurred_at: new Date(h.occurred_at) }))
+      lastAccesses = (await visibleHistoryRows(db, actor, facts, read)).slice(0, LAST_ACCESSES_SHOWN)
+      if (lastAccesses.length < LAST_ACCESSES_SHOWN && read.length >= LAST_ACCESSES_READ && deps.history)
+        lastAccesses = await deps.history.lastAccessesFrom(actor, facts, subject, LAST_ACCESSES_SHOWN)
+    }
     return {
       children: rows.children.map((c) => ({ ...c, since: new Date(c.since) })),
       invitations: rows.invitations.map((i) => ({ ...i, expiresAt: new Date(i.expiresAt) })),
-      lastAccesses: allowed ? rows.lastAccesses.map((h) => ({ ...h, occurred_at: new Date(h.occurred_at) })) : [],
+      lastAccesses,
     }
   }
 }

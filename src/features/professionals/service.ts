@@ -184,11 +184,16 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
       return blocking(actor, personId, async (trx) => (await trx('professionals as p').where('p.rpps', rpps).first(PRO_COLUMNS)) ?? null)
     },
 
-    /** Unblocks: no access comes back by itself, consent must be declared again. */
+    /**
+     * Unblocks: no access comes back by itself (SPEC §5): the consent and the «administrateur» status
+     * are cleared, whatever the row held, so consent must be declared again.
+     */
     async unblock(actor: Actor, personId: string, professionalId: string) {
       return managed(actor, personId, async (trx) => {
         const pro = await professional(trx, professionalId)
-        await trx('patient_professionals').where({ person_id: personId, professional_id: pro.id }).update({ blocked_at: null })
+        await trx('patient_professionals')
+          .where({ person_id: personId, professional_id: pro.id })
+          .update({ blocked_at: null, consent_at: null, administrator: false })
         await log(trx, actor, personId, 'careteam.unblock', pro)
         return pro
       })
