@@ -1,4 +1,5 @@
 /** Document categories and file rules (SPEC §4). Pure: no Express, no SQL. */
+import { unsafeNameCharacters } from '../validation'
 
 export const PATIENT_CATEGORIES = [
   { code: 'SYNTHESE', label: 'Ma santé en résumé' },
@@ -121,9 +122,12 @@ export function extensionMatches(fileName: string, mime: DocumentMime): boolean 
   return ext === '' || EXTENSIONS[mime].includes(ext)
 }
 
-/** Names that are dangerous as a file name: path parts, control characters, executables, reserved names. */
+/**
+ * Names that are dangerous as a file name: path parts, control characters, bidirectional controls
+ * («facture\u202Efdp.exe» shows as «factureexe.pdf»), executables, reserved names. Refused, never renamed.
+ */
 export function dangerousFileName(fileName: string): boolean {
-  if (/[\\/\x00-\x1f\x7f]/.test(fileName)) return true
+  if (/[\\/]/.test(fileName) || unsafeNameCharacters(fileName)) return true
   if (/^\.|\.\.|^\s*$/.test(fileName)) return true
   if (/\.(exe|bat|cmd|com|scr|js|vbs|ps1|sh|msi|jar|html?|svg|php)$/i.test(fileName)) return true
   if (/^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i.test(fileName)) return true

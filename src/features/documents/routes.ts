@@ -5,7 +5,6 @@ import { subjectPersonId } from '../../domain/actor'
 import { MASKED_VISIBLE_TO } from '../../domain/accessPolicy'
 import {
   CATEGORIES,
-  MAX_DOCUMENT_BYTES,
   MAX_TITLE_LENGTH,
   MIME_LABEL,
   PATIENT_CATEGORIES,
@@ -84,7 +83,7 @@ const categoryItems = (selected: string | undefined, withEmpty: boolean, all = f
 
 export function documentRoutes(services: Services): Router {
   const router = Router()
-  const { documents, csrf } = services
+  const { documents } = services
   const personOf = (req: Request) => {
     const id = subjectPersonId(req.actor!)
     if (!id) throw new NotFoundError()
@@ -131,8 +130,6 @@ export function documentRoutes(services: Services): Router {
     let values: Record<string, string> = {}
     let createdId: string | undefined
     const parsed = await readMultipart(req, {
-      csrf,
-      maxFileBytes: MAX_DOCUMENT_BYTES + 1,
       onFile: async (file, fields) => {
         values = fields
         const checked = checkFields(fields)
