@@ -143,7 +143,7 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
     if (!hasErrors(errors)) {
       const result = await services.signIn.verify(j.challengeId, code, { userAgent: req.get('user-agent'), address: clientAddress(req) })
       if (result.ok) {
-        await services.signIn.clearLimits(kind, j.login)
+        await services.signIn.clearLimits(kind, j.login, clientAddress(req))
         const returnTo = (req.session.journeys?.returnTo as { url?: string } | undefined)?.url
         const assistedSession = req.session.assisted
         // A new session id at sign-in: whatever an attacker knew of the old one is worthless.
