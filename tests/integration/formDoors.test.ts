@@ -340,6 +340,53 @@ describe('portes des formulaires : CSRF, types de corps, entrées invalides (tou
       expect(await countDocs()).toBe(n)
     })
 
+    it('refuse un PDF avec du JavaScript, une action de lancement ou un fichier joint, et un fichier de deux types, avec un message clair', async () => {
+      const n = await countDocs()
+      const upload = (bytes: Buffer, name: string) =>
+        agents.patient
+          .post('/documents/ajouter')
+          .field('_csrf', tokens.patient)
+          .field('title', 'Compte rendu')
+          .field('category', 'CPT_REND')
+          .field('date-day', '2')
+          .field('date-month', '3')
+          .field('date-year', '2024')
+          .attach('file', bytes, name)
+      const pdf = (object: string) =>
+        Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Type /Catalog ${object} >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n`, 'latin1')
+      for (const object of [
+        '/OpenAction << /S /JavaScript /JS (app.alert(1)) >>',
+        '/OpenAction << /S /Launch /F (calc.exe) >>',
+        '/Names << /EmbeddedFiles 3 0 R >>',
+      ]) {
+        const res = await upload(pdf(object), 'compte-rendu.pdf')
+        expect(res.status).toBe(400)
+        expect(cheerio.load(res.text)('#file-error').text()).toContain('Ce PDF contient du contenu actif')
+      }
+      const png = Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAFElEQVR4nGOIOoEKGdD4UQwjSgUADZORAdBqpucAAAAASUVORK5CYII=',
+        'base64',
+      )
+      const res = await upload(Buffer.concat([png, pdf('')]), 'radio.png')
+      expect(res.status).toBe(400)
+      expect(cheerio.load(res.text)('#file-error').text()).toContain('plusieurs types de fichier')
+      expect(await countDocs()).toBe(n)
+      // A plain PDF still goes in.
+      const ok = await upload(pdf('/Pages 2 0 R'), 'compte-rendu.pdf')
+      expect(ok.status).toBe(303)
+    })
+
+    it('retire les caractères de contrôle bidirectionnels d’un texte libre (titre)', async () => {
+      const camilleId = (await t.db('accounts').where({ login: CAMILLE.login }).first()).person_id
+      const doc = await t.db('documents').where({ person_id: camilleId, author_kind: 'patient' }).first()
+      const res = await agents.patient
+        .post(`/documents/${doc.id}/modifier`)
+        .type('form')
+        .send({ _csrf: tokens.patient, title: 'Ordonnance \u202Efdp.exe\u202C du \u2066médecin\u2069', category: 'ORD_SOIN' })
+      expect(res.status).toBe(303)
+      expect((await t.db('documents').where({ id: doc.id }).first()).title).toBe('Ordonnance fdp.exe du médecin')
+    })
+
     it('le jeton d’un formulaire multipart doit venir en premier et être le bon (403 sinon), et rien n’est lu du fichier', async () => {
       const n = await countDocs()
       const second = await agents.patient

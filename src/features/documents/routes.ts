@@ -25,6 +25,10 @@ export const REJECTION_MESSAGES: Record<RejectionReason, string> = {
   type: 'Le fichier doit être un PDF, une image JPEG, PNG ou TIFF, ou un texte (TXT)',
   type_mismatch: "Le contenu du fichier ne correspond pas à l'extension de son nom : vérifiez qu'il s'agit du bon fichier",
   bad_name: "Le nom du fichier n'est pas accepté : renommez-le avec des lettres et des chiffres, puis réessayez",
+  active_content:
+    'Ce PDF contient du contenu actif (JavaScript, action de lancement ou fichier joint) et ne peut pas être ajouté. Enregistrez-le de nouveau en PDF simple (par exemple « Imprimer », puis « Enregistrer au format PDF »), puis réessayez',
+  polyglot:
+    'Ce fichier contient à la fois plusieurs types de fichier (par exemple une image qui contient aussi un PDF ou une archive ZIP) et ne peut pas être ajouté. Enregistrez-le de nouveau dans un seul format, puis réessayez',
 }
 
 /** Reads the filters of «Mes documents» from the query string (unknown values are ignored). */

@@ -556,6 +556,8 @@ export function createFhirService(deps: {
             type: 'Type de fichier non accepté (PDF, JPEG, PNG, TIFF ou texte)',
             type_mismatch: 'Le type annoncé ne correspond pas au contenu',
             bad_name: 'Nom de fichier refusé',
+            active_content: 'PDF refusé : il contient du contenu actif (JavaScript, action de lancement ou fichier joint)',
+            polyglot: 'Fichier refusé : ses octets correspondent à plusieurs types de fichier',
           }
           throw new FhirError(
             err.reason === 'too_large' ? 413 : 422,
