@@ -409,4 +409,57 @@ describe('portes des formulaires : CSRF, types de corps, entrées invalides (tou
       expect(anonymous.status).toBe(403)
     })
   })
+
+  it('en-têtes : pages de connexion jamais gardées en cache ; Clear-Site-Data à la déconnexion', async () => {
+    for (const url of [
+      '/connexion',
+      '/pro/connexion',
+      '/france-services/connexion',
+      '/back-office/connexion',
+      '/connexion/mot-de-passe-oublie',
+    ]) {
+      const res = await request(t.app).get(url)
+      expect([url, res.status, res.headers['cache-control']]).toEqual([url, 200, 'no-store'])
+    }
+    const a = agent(t.app)
+    await signIn(a, t.db, 'patient', CAMILLE.login, CAMILLE.password)
+    const home = await a.get('/mon-espace')
+    const out = await a
+      .post('/deconnexion')
+      .type('form')
+      .send({ _csrf: csrfOf(home.text) })
+    expect(out.status).toBe(303)
+    expect(out.headers['clear-site-data']).toBe('"cache", "cookies", "storage"')
+    expect((await a.get('/mon-espace')).status).toBe(303)
+  })
+})
+
+describe('servi en HTTPS (production) : cookie de session préfixé __Host-', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    t = await createTestApp({ env: { NODE_ENV: 'production', DEV_OUTBOX: 'false', TRUST_PROXY: 'loopback' } })
+  })
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  it('Secure, HttpOnly, Path=/, sans Domain, et la session marche sous ce nom', async () => {
+    const a = agent(t.app)
+    const page = await a.get('/connexion').set('X-Forwarded-Proto', 'https')
+    const cookie = (page.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('__Host-mes_session='))
+    expect(cookie).toBeDefined()
+    expect(cookie).toMatch(/; Path=\//)
+    expect(cookie).toMatch(/; Secure/)
+    expect(cookie).toMatch(/; HttpOnly/)
+    expect(cookie).not.toMatch(/Domain=/i)
+    // The session works under that name (a sign-in form posted back with its token).
+    const sid = cookie!.split(';')[0]
+    const r = await request(t.app)
+      .post('/connexion')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Cookie', sid)
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), login: CAMILLE.login, password: 'mauvais mot de passe' })
+    expect(r.status).toBe(400)
+  })
 })
