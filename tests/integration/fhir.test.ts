@@ -108,6 +108,33 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     expect(unknown.body.resourceType).toBe('OperationOutcome')
   })
 
+  test('a search whose subject or patient names another person: 403 OperationOutcome, recorded; the token’s own patient: 200', async () => {
+    const client = await registerClient(o.t, { scopes: ['patient.read', 'observation.read'] })
+    const { tokens } = await connectService(o, client, ['patient.read', 'observation.read'], ['patient.read', 'observation.read'], camille)
+    for (const query of [
+      `/Observation?subject=Patient/${leoId}`,
+      `/Observation?patient=${leoId}`,
+      `/Observation?subject:Patient=${leoId}`,
+      `/Observation?subject=${o.base}/fhir/Patient/${leoId}`,
+      `/Observation?patient=${camilleId},${leoId}`,
+      `/Patient?_id=${leoId}`,
+    ]) {
+      const r = await fhirGet(o, query, tokens.access_token)
+      expect([query, r.status]).toEqual([query, 403])
+      expect(r.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'forbidden' }] })
+    }
+    const denied = await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'fhir.denied' }).orderBy('id', 'desc').first()
+    expect(denied.details).toMatchObject({ reason: 'other-subject' })
+    for (const query of [
+      `/Observation?subject=Patient/${camilleId}`,
+      `/Observation?patient=${o.base}/fhir/Patient/${camilleId}`,
+      `/Patient?_id=${camilleId}`,
+    ]) {
+      const r = await fhirGet(o, query, tokens.access_token)
+      expect([query, r.status]).toEqual([query, 200])
+    }
+  })
+
   test('malformed JSON → 400, oversized body → 413, both OperationOutcome', async () => {
     const client = await registerClient(o.t, { scopes: ['patient.read'] })
     const { tokens } = await connectService(o, client, ['patient.read'], ['patient.read'], camille)

@@ -136,6 +136,11 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
     res.locals.fhirCaller = await fhir.authenticate(req.get('authorization'))
     next()
   })
+  // A search about another person than the token's is refused, never answered about the token's own.
+  router.get(['/Patient', '/Observation', '/DocumentReference', '/Immunization', '/Appointment'], async (req, res, next) => {
+    await fhir.assertOwnSubject(caller(res), req.path.split('/')[1], search(req))
+    next()
+  })
   // Bodies are read only where a resource is created (a search or a read has none to parse).
   const json = express.json({ type: [FHIR_JSON, 'application/json'], limit: FHIR_BODY_LIMIT, strict: true })
 
