@@ -7,7 +7,7 @@ import { CONTROL_CHARACTERS_MESSAGE, cleanFormText } from '../validation'
 import type { Csrf } from './session'
 
 /**
- * How a request body reaches a page route, in one place (ASVS 50 §3.5, §4, §5):
+ * How a request body reaches a page route, in one place (OWASP ASVS 5.0: CSRF, input validation, file handling):
  *  - the URL is checked first: a malformed percent-encoding or a control character answers 400;
  *  - `application/x-www-form-urlencoded` is the only body parsed for pages (64 kB, 200 fields);
  *  - every POST, PUT, PATCH or DELETE must carry the session's CSRF token, compared in constant time,

@@ -1,4 +1,6 @@
 import request from 'supertest'
+import pg from 'pg'
+import { ADMIN_DATABASE_URL } from '../helpers/env'
 import { Writable } from 'node:stream'
 import { createApp } from '../../src/app'
 import { createLogger } from '../../src/infrastructure/logger'
@@ -133,6 +135,28 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
       const r = await fhirGet(o, query, tokens.access_token)
       expect([query, r.status]).toEqual([query, 200])
     }
+  })
+
+  test('the database out of reach (backends killed, connections refused): 503 OperationOutcome «transient», never 500; then served again', async () => {
+    const client = await registerClient(o.t, { scopes: ['patient.read'] })
+    const { tokens } = await connectService(o, client, ['patient.read'], ['patient.read'], camille)
+    expect((await fhirGet(o, '/Patient', tokens.access_token)).status).toBe(200)
+    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
+    await admin.connect()
+    const name = o.t.database.name
+    try {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`)
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name])
+      for (let i = 0; i < 3; i++) {
+        const r = await fhirGet(o, '/Patient', tokens.access_token)
+        expect(r.status).toBe(503)
+        expect(r.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'transient' }] })
+      }
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`)
+      await admin.end()
+    }
+    expect((await fhirGet(o, '/Patient', tokens.access_token)).status).toBe(200)
   })
 
   test('malformed JSON → 400, oversized body → 413, both OperationOutcome', async () => {
