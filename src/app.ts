@@ -1,5 +1,6 @@
 import zlib from 'node:zlib'
 import express, { type Express } from 'express'
+import { checkUrl, setUpFormParsing } from './middleware/forms'
 import compression from 'compression'
 import pinoHttp from 'pino-http'
 import type { Services } from './services'
@@ -73,6 +74,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
     }),
   )
   setUpSecurity(app, { production: config.production })
+  app.use(checkUrl)
   setUpAssets(app)
   app.use(healthRoutes(services.db, services.sessions))
 
@@ -83,8 +85,9 @@ export function createApp(services: Services, options: AppOptions = {}): Express
     void oidcCallback(req, res) // Koa answers and handles its own errors
   })
 
-  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }))
-  app.use(express.json({ limit: '64kb' }))
+  // Pages read urlencoded forms only (JSON, text... are refused by the form gate, multipart is
+  // streamed by the declared upload routes).
+  setUpFormParsing(app)
 
   setUpSession(app, services.sessions, { secret: config.sessionSecret, production: config.production })
   setUpCsrf(app, services.csrf)

@@ -122,7 +122,7 @@ export interface Config {
   runJobs: boolean
   seedDemo: boolean
   trustProxy?: string
-  /** The development outbox page: never in production. */
+  /** The development outbox page: explicitly enabled (or the embedded default); never in production. */
   devOutbox: boolean
   /** Secrets generated for this machine (development only), to be said in the log. */
   generatedSecrets: string[]
@@ -264,7 +264,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       }
     : { kind: 'disk', dir: path.resolve(e.DOCUMENTS_DIR ?? path.join(dataDir, 'documents')) }
 
-  const devOutbox = !production && (e.DEV_OUTBOX ?? !e.SMTP_URL)
+  // The development outbox shows every code and letter sent: only when asked for (DEV_OUTBOX=true), or
+  // by default in the embedded mode of `npm start` on a bare machine (no DATABASE_URL, no SMTP). A
+  // deployment with its own database never has it by accident, and production refuses to boot with it.
+  const devOutbox = e.DEV_OUTBOX ?? (!e.DATABASE_URL && !e.SMTP_URL)
+  if (production && devOutbox) {
+    throw new ConfigError(['DEV_OUTBOX : interdit en production (la page /dev/outbox montrerait les codes envoyés)'])
+  }
   return {
     env: e.NODE_ENV,
     production,

@@ -50,27 +50,40 @@ export const forbidden = (message?: string) => new ForbiddenError(message)
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
+  'ECONNABORTED',
   'ETIMEDOUT',
   'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
   'EPIPE',
-  '57P01', // admin_shutdown
-  '57P02',
-  '57P03', // cannot_connect_now
-  '08000',
-  '08001',
-  '08003',
-  '08006',
   '53300', // too_many_connections
+  '55000', // object_not_in_prerequisite_state: «database is not currently accepting connections» (a switch-over)
+  '3D000', // invalid_catalog_name: the database is gone (being restored, failed over)
 ])
 
+/**
+ * PostgreSQL error classes that mean the server or the connection, not the request: 08 connection
+ * exception, 57P admin shutdown / crash shutdown / cannot connect now / database dropped / idle
+ * session timeout.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-5])$/
+
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|The client is closed|Timeout acquiring a connection|connect ECONNREFUSED|Socket closed unexpectedly|Client has encountered a connection error|Client was closed and is not queryable|not queryable|timeout exceeded when trying to connect|Connection ended unexpectedly|not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/
+
 /** Whether an error means that the database or the session store is out of reach. */
-export function isUnavailable(err: unknown): boolean {
+export function isUnavailable(err: unknown, depth = 0): boolean {
   if (err instanceof ServiceUnavailableError) return true
-  const e = err as { code?: string; name?: string; message?: string } | undefined
-  if (!e) return false
-  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true
+  const e = err as { code?: string; name?: string; message?: string; cause?: unknown } | undefined
+  if (!e || typeof e !== 'object') return false
+  if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || UNAVAILABLE_SQLSTATE.test(e.code))) return true
   if (e.name === 'KnexTimeoutError') return true
-  if (e.name === 'ClientClosedError' || e.name === 'SocketClosedUnexpectedlyError') return true
-  const m = e.message ?? ''
-  return /Connection terminated|The client is closed|Timeout acquiring a connection|connect ECONNREFUSED|Socket closed unexpectedly/.test(m)
+  if (e.name === 'ClientClosedError' || e.name === 'SocketClosedUnexpectedlyError' || e.name === 'ConnectionTimeoutError') return true
+  if (UNAVAILABLE_MESSAGES.test(e.message ?? '')) return true
+  // Wrapped by a library (AggregateError, `cause`): the fault underneath decides.
+  if (depth > 3) return false
+  if (e.cause && e.cause !== err && isUnavailable(e.cause, depth + 1)) return true
+  const inner = (err as { errors?: unknown[] }).errors
+  return Array.isArray(inner) && inner.length > 0 && inner.every((x) => isUnavailable(x, depth + 1))
 }

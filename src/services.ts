@@ -5,7 +5,7 @@ import type { RedisClient } from './infrastructure/redis'
 import type { SessionBackend } from './infrastructure/sessionStore'
 import type { JobDefinition } from './infrastructure/jobs'
 import { createNotifier, type Notifier, type SmsAdapter } from './infrastructure/notifier'
-import { createLimiterFactory } from './infrastructure/rateLimit'
+import { createLimiterFactory, createThrottleFactory } from './infrastructure/rateLimit'
 import { createCsrf } from './middleware/session'
 import { createActivityLog } from './features/history/activity'
 import { createSignInService } from './features/account/signin'
@@ -77,6 +77,7 @@ export function createServices(infra: Infrastructure) {
   // The activity log; its checkpoints are signed with a key from the environment (issue 15 §5).
   const activity = createActivityLog(db, { checkpointKey: config.auditCheckpointKey })
   const limiter = createLimiterFactory({ redis, db, prefix: config.redisPrefix })
+  const throttle = createThrottleFactory({ redis, db, prefix: config.redisPrefix })
   const csrf = createCsrf()
   const codes = createCodeService({
     notifier,
@@ -85,9 +86,17 @@ export function createServices(infra: Infrastructure) {
     masterKey: config.documentMasterKey,
     publicUrl: config.publicUrl,
   })
-  const signIn = createSignInService({ db, notifier, activity, limiter, codeKey: config.codeHashKey, publicUrl: config.publicUrl })
+  const signIn = createSignInService({
+    db,
+    notifier,
+    activity,
+    limiter,
+    throttle,
+    codeKey: config.codeHashKey,
+    publicUrl: config.publicUrl,
+  })
   // The space lifecycle, citizen side (SPEC §2, §3).
-  const holder = createHolderCheck({ db, codes, limiter, codeKey: config.codeHashKey })
+  const holder = createHolderCheck({ db, codes, throttle, codeKey: config.codeHashKey })
   const emailVerification = createEmailVerification({ db, notifier, limiter, codeKey: config.codeHashKey })
   const notificationPrefs = createNotificationPrefs(db)
   const devices = createDevices({ db, sessions })

@@ -138,3 +138,46 @@ export function frenchDate(iso: string | Date): string {
   const [y, m, d] = s.split('-').map(Number)
   return `${d === 1 ? '1er' : d} ${MONTHS[m - 1]} ${y}`
 }
+
+/**
+ * Control characters nobody types in a form (tab and line breaks excepted): NUL, the other C0
+ * controls, DEL and the C1 controls. A form field holding one is refused as a whole (400).
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/
+/**
+ * The bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): they
+ * can make a text read differently from what it holds («Trojan Source»), in a title, a subject, a
+ * message or a note another person reads. Removed from every text field.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g
+/** The same, plus the bidirectional marks (LRM, RLM, ALM): none belongs in a file name. */
+const BIDI_IN_NAME = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/
+
+/** The answer to a form holding a control character (a 400 page). */
+export const CONTROL_CHARACTERS_MESSAGE =
+  'Le formulaire contient des caractères non autorisés (caractères de contrôle). Corrigez la saisie et réessayez.'
+
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL_CHARACTERS.test(value)
+}
+
+/** A text field as kept: without bidirectional controls (see BIDI_CONTROLS). */
+export function withoutBidiControls(value: string): string {
+  return value.replace(BIDI_CONTROLS, '')
+}
+
+/** A file name holding a control or bidirectional character: refused (never renamed behind the person's back). */
+export function unsafeNameCharacters(fileName: string): boolean {
+  return CONTROL_CHARACTERS.test(fileName) || BIDI_IN_NAME.test(fileName)
+}
+
+/**
+ * Every text field of a form, in one place: a control character refuses the form (the answer is a
+ * 400 page), bidirectional controls are removed. Returns the cleaned value, or undefined when refused.
+ * Applied to every urlencoded body (src/middleware/forms.ts) and every field of a multipart form
+ * (src/infrastructure/multipart.ts), so titles, subjects, messages and notes all pass through it.
+ */
+export function cleanFormText(value: string): string | undefined {
+  if (hasControlCharacters(value)) return undefined
+  return withoutBidiControls(value)
+}

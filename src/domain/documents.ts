@@ -1,4 +1,6 @@
 /** Document categories and file rules (SPEC §4). Pure: no Express, no SQL. */
+import { unsafeNameCharacters } from '../validation'
+import { PdfActiveContentScanner, PolyglotDetector } from './contentScan'
 
 export const PATIENT_CATEGORIES = [
   { code: 'SYNTHESE', label: 'Ma santé en résumé' },
@@ -121,9 +123,12 @@ export function extensionMatches(fileName: string, mime: DocumentMime): boolean 
   return ext === '' || EXTENSIONS[mime].includes(ext)
 }
 
-/** Names that are dangerous as a file name: path parts, control characters, executables, reserved names. */
+/**
+ * Names that are dangerous as a file name: path parts, control characters, bidirectional controls
+ * («facture\u202Efdp.exe» shows as «factureexe.pdf»), executables, reserved names. Refused, never renamed.
+ */
 export function dangerousFileName(fileName: string): boolean {
-  if (/[\\/\x00-\x1f\x7f]/.test(fileName)) return true
+  if (/[\\/]/.test(fileName) || unsafeNameCharacters(fileName)) return true
   if (/^\.|\.\.|^\s*$/.test(fileName)) return true
   if (/\.(exe|bat|cmd|com|scr|js|vbs|ps1|sh|msi|jar|html?|svg|php)$/i.test(fileName)) return true
   if (/^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i.test(fileName)) return true
@@ -154,7 +159,7 @@ export function isMime(v: string): v is DocumentMime {
   return v in MIME_EXTENSION
 }
 
-export type ContentRejection = 'empty' | 'too_large' | 'type' | 'type_mismatch' | 'bad_name'
+export type ContentRejection = 'empty' | 'too_large' | 'type' | 'type_mismatch' | 'bad_name' | 'active_content' | 'polyglot'
 
 /** A file refused by the document rules (thrown from inside a transaction, so it rolls back). */
 export class ContentRejected extends Error {
@@ -166,29 +171,46 @@ export class ContentRejected extends Error {
 
 /**
  * The document rules for a file streamed chunk by chunk (a document or a message attachment):
- * safe name, 10 Mo, type from the bytes, TXT really UTF-8, the name's extension agreeing with the
- * type. `inspect` fits DocumentStore.write; `finish` gives the type once everything is written.
+ * safe name, 10 Mo, type from the bytes, TXT really UTF-8, a PDF without active content
+ * (JavaScript, launch action, embedded file), bytes of one type only (no polyglot), the name's
+ * extension agreeing with the type. `inspect` fits DocumentStore.write; `finish` gives the type once
+ * everything is written (the caller's transaction rolls back on any refusal).
  */
 export class ContentInspector {
   private mime: DocumentMime | undefined
   private text = new TextChecker()
+  private pdf: PdfActiveContentScanner | undefined
+  private polyglot: PolyglotDetector | undefined
   constructor(
     private readonly fileName?: string,
     private readonly maxBytes = MAX_DOCUMENT_BYTES,
   ) {
     if (fileName !== undefined && dangerousFileName(fileName)) throw new ContentRejected('bad_name')
   }
+  /** The type found in the first bytes (after the first chunk). */
+  get type(): DocumentMime | undefined {
+    return this.mime
+  }
   inspect = (chunk: Buffer, index: number, total: number): void => {
     if (total > this.maxBytes) throw new ContentRejected('too_large')
     if (index === 0) {
       this.mime = sniffType(chunk)
       if (!this.mime) throw new ContentRejected('empty')
+      if (this.mime === 'application/pdf') this.pdf = new PdfActiveContentScanner()
+      this.polyglot = new PolyglotDetector(this.mime === 'application/pdf' ? 'pdf' : this.mime === 'text/plain' ? 'text' : 'image')
     }
     if (this.mime === 'text/plain') this.text.push(chunk)
+    if (this.pdf) {
+      this.pdf.push(chunk)
+      if (this.pdf.found) throw new ContentRejected('active_content')
+    }
+    this.polyglot?.push(chunk)
   }
   finish(size: number): DocumentMime {
     if (size === 0 || !this.mime) throw new ContentRejected('empty')
     if (this.mime === 'text/plain' && !this.text.end()) throw new ContentRejected('type')
+    if (this.pdf?.end()) throw new ContentRejected('active_content')
+    if (this.polyglot?.end()) throw new ContentRejected('polyglot')
     if (this.fileName && !extensionMatches(this.fileName, this.mime)) throw new ContentRejected('type_mismatch')
     return this.mime
   }

@@ -132,3 +132,88 @@ export function createLimiterFactory(opts: { redis?: RedisClient; db: Db; prefix
     }
   }
 }
+
+export interface ThrottleOptions {
+  /** Failures allowed before any wait. */
+  free: number
+  /** The first wait, doubled at each further failure, up to `maxDelaySeconds`. */
+  firstDelaySeconds: number
+  maxDelaySeconds: number
+  /** Failures are counted over this window (from the first one), then forgotten. */
+  windowSeconds: number
+  /** The French sentence shown with the 429 (the wait is added after it). */
+  message: string
+}
+
+/**
+ * Throttling by delays (ASVS 6.1.1 / NIST 800-63B: slow an attacker down, never lock the rightful
+ * owner out): after `free` failures of a key, each further attempt must wait, the wait doubling with
+ * each failure up to a ceiling. Nothing is ever blocked for good; the keys are chosen by the caller
+ * (per account and address, per address...) so that one person's failures never hold back another.
+ */
+export interface Throttle {
+  /** 429 (with Retry-After) while the key must still wait after its failures; counts nothing. */
+  check(key: string): Promise<void>
+  /** Records a failure: the next attempt waits longer. */
+  fail(key: string): Promise<void>
+  /** Forgets the key's failures (after a success). */
+  reset(key: string): Promise<void>
+}
+
+export type ThrottleFactory = (name: string, opts: ThrottleOptions) => Throttle
+
+/** The wait after `failures` failures (0 while they are free). */
+export function throttleDelaySeconds(failures: number, o: Pick<ThrottleOptions, 'free' | 'firstDelaySeconds' | 'maxDelaySeconds'>): number {
+  if (failures <= o.free) return 0
+  return Math.min(o.maxDelaySeconds, o.firstDelaySeconds * 2 ** Math.min(30, failures - o.free - 1))
+}
+
+function wait(seconds: number): string {
+  if (seconds < 60) return `${seconds} seconde${seconds > 1 ? 's' : ''}`
+  return minutes(seconds)
+}
+
+export function createThrottleFactory(opts: { redis?: RedisClient; db: Db; prefix: string }): ThrottleFactory {
+  return (name, o) => {
+    const store = (suffix: string, points: number, duration: number): RateLimiterAbstract => {
+      const common = { keyPrefix: `${opts.prefix}th:${name}:${suffix}`, points, duration }
+      return opts.redis
+        ? new RateLimiterRedis({ ...common, storeClient: opts.redis, useRedisPackage: true, rejectIfRedisNotReady: true })
+        : new RateLimiterPostgres({ ...common, storeClient: opts.db, storeType: 'knex', tableName: 'rate_limits', tableCreated: true })
+    }
+    // The failures of the window, and the wait in force (a "block" of the wait's length).
+    const failures = store('f', 1_000_000, o.windowSeconds)
+    const waits = store('w', 1, o.maxDelaySeconds)
+    const unavailable = (err: unknown) => new ServiceUnavailableError('Le service de limitation est indisponible', err)
+    return {
+      async check(key) {
+        let res: RateLimiterRes | null
+        try {
+          res = await waits.get(key)
+        } catch (err) {
+          throw unavailable(err)
+        }
+        if (res && res.consumedPoints > 1 && res.msBeforeNext > 0) {
+          const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000))
+          throw new TooManyRequestsError(`${o.message} Par sécurité, attendez ${wait(seconds)} avant de réessayer.`, seconds)
+        }
+      },
+      async fail(key) {
+        try {
+          const res = await failures.consume(key, 1)
+          const seconds = throttleDelaySeconds(res.consumedPoints, o)
+          if (seconds > 0) await waits.block(key, seconds)
+        } catch (err) {
+          throw unavailable(err)
+        }
+      },
+      async reset(key) {
+        try {
+          await Promise.all([failures.delete(key), waits.delete(key)])
+        } catch (err) {
+          throw unavailable(err)
+        }
+      },
+    }
+  }
+}

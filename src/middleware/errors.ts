@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express'
 import { HttpError, TooManyRequestsError, isUnavailable } from '../errors'
 import type { Logger } from '../infrastructure/logger'
+import { UNSUPPORTED_BODY } from './forms'
 
 /** A short reference the person can read out on the phone; the log carries the same id. */
 export function reference(id: unknown): string {
@@ -44,6 +45,16 @@ export function setUpErrors(app: Express, logger: Logger): void {
     }
     if (err instanceof HttpError && err.status < 500) {
       return res.status(err.status).render('errors/400.njk', { pageTitle: 'Demande incorrecte', message: err.message })
+    }
+    // A client error raised by a library (a body parser, the router decoding a path parameter...):
+    // its own status, our French page, never its English message.
+    const status = e.status ?? e.statusCode
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      logger.info({ reqId: req.id, status, type: e.type }, 'requête incorrecte')
+      return res.status(status).render('errors/400.njk', {
+        pageTitle: 'Demande incorrecte',
+        message: status === 415 ? UNSUPPORTED_BODY : 'La demande envoyée est incorrecte. Revenez à la page précédente et réessayez.',
+      })
     }
     logger.error({ reqId: req.id, err }, 'erreur inattendue')
     res.status(500).render('errors/500.njk', { pageTitle: 'Une erreur est survenue', reference: ref }, (renderErr, html) => {

@@ -1,11 +1,37 @@
-import type { Express, RequestHandler } from 'express'
+import type { Express, Request, RequestHandler, Response } from 'express'
 import session from 'express-session'
 import { csrfSync } from 'csrf-sync'
 import { ServiceUnavailableError } from '../errors'
+import { formGate } from './forms'
 import { ABSOLUTE_MS, IDLE_MS, type SessionBackend } from '../infrastructure/sessionStore'
 import { ASSISTED_IDLE_MS } from '../domain/franceServices'
 
 export const SESSION_COOKIE = 'mes_session'
+/**
+ * Over HTTPS (production) the cookie carries the `__Host-` prefix: the browser then only accepts it
+ * Secure, for the whole site (Path=/) and from this very host (no Domain): a sibling sub-domain cannot
+ * set or overwrite it.
+ */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`
+
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE
+}
+
+/** Forgets the session cookie in the browser (with the attributes it was set with, or a `__Host-` cookie stays). */
+export function clearSessionCookie(req: Request, res: Response): void {
+  const secure = Boolean(req.app.get('session cookie secure'))
+  res.clearCookie(sessionCookieName(secure), { path: '/', httpOnly: true, sameSite: 'lax', secure })
+}
+
+/**
+ * At sign-out: the browser forgets what it kept of the site (cached pages, cookies, storage), as
+ * ASVS asks (`Clear-Site-Data`), besides the session ended on the server.
+ */
+export function clearSiteData(res: Response): void {
+  res.setHeader('Clear-Site-Data', '"cache", "cookies", "storage"')
+  res.setHeader('Cache-Control', 'no-store')
+}
 /** Where an assisted session lands when it ends (at «Terminer» or after 5 minutes idle). */
 export const ASSISTED_ENDED_URL = '/session-accompagnee/terminee'
 
@@ -16,8 +42,9 @@ export const ASSISTED_ENDED_URL = '/session-accompagnee/terminee'
  * reached the request answers 503: a page is never served without its session.
  */
 export function setUpSession(app: Express, backend: SessionBackend, opts: { secret: string; production: boolean }): void {
+  app.set('session cookie secure', opts.production)
   const mw = session({
-    name: SESSION_COOKIE,
+    name: sessionCookieName(opts.production),
     secret: opts.secret,
     store: backend.store,
     resave: false,
@@ -33,7 +60,14 @@ export function setUpSession(app: Express, backend: SessionBackend, opts: { secr
   app.use((req, res, next) => {
     if (!backend.healthy()) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible'))
     mw(req, res, (err?: unknown) => {
-      if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
+      if (err) {
+        // The store could not be read: the session is unknown, not absent. Without its id,
+        // express-session neither destroys it at the end of this answer (`unset: 'destroy'` would,
+        // once the store is back: the person would be signed out by a database blip) nor sends a
+        // new cookie. The person gets the 503 page and is still signed in afterwards.
+        ;(req as { sessionID?: string }).sessionID = undefined
+        return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
+      }
       next()
     })
   })
@@ -72,7 +106,7 @@ const expireSessions: RequestHandler = (req, res, next) => {
     if ((s.lastSeenAt !== undefined && now - s.lastSeenAt > limit) || tooOld) {
       s.destroy((err) => {
         if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
-        res.clearCookie(SESSION_COOKIE, { path: '/' })
+        clearSessionCookie(req, res)
         res.setHeader('Cache-Control', 'no-store')
         res.redirect(303, `${ASSISTED_ENDED_URL}?raison=inactivite`)
       })
@@ -110,8 +144,9 @@ const expireSessions: RequestHandler = (req, res, next) => {
 export type Csrf = ReturnType<typeof csrfSync>
 
 /**
- * csrf-sync: the synchroniser token lives in the session and comes back in the `_csrf` field
- * (or the `x-csrf-token` header).
+ * csrf-sync: the synchroniser token lives in the session (generated from the CSPRNG). It comes back in
+ * the `_csrf` field (or the `x-csrf-token` header) and is checked by the form gate
+ * (src/middleware/forms.ts), in constant time, for every content type.
  */
 export function createCsrf(): Csrf {
   return csrfSync({
@@ -121,19 +156,22 @@ export function createCsrf(): Csrf {
       const header = req.headers['x-csrf-token']
       return typeof header === 'string' ? header : undefined
     },
-    // Multipart bodies are streamed: their handler checks the token (sent as the first field)
-    // with `csrf.isRequestValid` before reading any file.
-    skipCsrfProtection: (req) => Boolean(req.is('multipart/form-data')),
     errorConfig: { statusCode: 403, message: 'Jeton de sécurité invalide', code: 'EBADCSRFTOKEN' },
   })
 }
 
-/** Every non-GET request must carry the token. The token is only created when a page uses it. */
+/**
+ * Every state-changing request must carry the token, whatever its content type (the form gate). The
+ * token is only created when a page uses it, and a page that holds one is never cached.
+ */
 export function setUpCsrf(app: Express, csrf: Csrf): void {
   app.use((req, res, next) => {
     // Templates write `{{ csrfToken() }}`: the call creates the token (and the session) on first use.
-    res.locals.csrfToken = () => csrf.generateToken(req)
+    res.locals.csrfToken = () => {
+      if (!res.headersSent) res.setHeader('Cache-Control', 'no-store')
+      return csrf.generateToken(req)
+    }
     next()
   })
-  app.use(csrf.csrfSynchronisedProtection)
+  app.use(formGate(csrf))
 }

@@ -1,4 +1,6 @@
 import request from 'supertest'
+import pg from 'pg'
+import { ADMIN_DATABASE_URL } from '../helpers/env'
 import { Writable } from 'node:stream'
 import { createApp } from '../../src/app'
 import { createLogger } from '../../src/infrastructure/logger'
@@ -106,6 +108,55 @@ describe('FHIR API behind the OAuth flow (openid-client)', () => {
     const unknown = await fhirGet(o, '/Nothing/1', t2.access_token)
     expect(unknown.status).toBe(404)
     expect(unknown.body.resourceType).toBe('OperationOutcome')
+  })
+
+  test('a search whose subject or patient names another person: 403 OperationOutcome, recorded; the token’s own patient: 200', async () => {
+    const client = await registerClient(o.t, { scopes: ['patient.read', 'observation.read'] })
+    const { tokens } = await connectService(o, client, ['patient.read', 'observation.read'], ['patient.read', 'observation.read'], camille)
+    for (const query of [
+      `/Observation?subject=Patient/${leoId}`,
+      `/Observation?patient=${leoId}`,
+      `/Observation?subject:Patient=${leoId}`,
+      `/Observation?subject=${o.base}/fhir/Patient/${leoId}`,
+      `/Observation?patient=${camilleId},${leoId}`,
+      `/Patient?_id=${leoId}`,
+    ]) {
+      const r = await fhirGet(o, query, tokens.access_token)
+      expect([query, r.status]).toEqual([query, 403])
+      expect(r.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'forbidden' }] })
+    }
+    const denied = await o.t.db('activity_log').where({ subject_person_id: camilleId, action: 'fhir.denied' }).orderBy('id', 'desc').first()
+    expect(denied.details).toMatchObject({ reason: 'other-subject' })
+    for (const query of [
+      `/Observation?subject=Patient/${camilleId}`,
+      `/Observation?patient=${o.base}/fhir/Patient/${camilleId}`,
+      `/Patient?_id=${camilleId}`,
+    ]) {
+      const r = await fhirGet(o, query, tokens.access_token)
+      expect([query, r.status]).toEqual([query, 200])
+    }
+  })
+
+  test('the database out of reach (backends killed, connections refused): 503 OperationOutcome «transient», never 500; then served again', async () => {
+    const client = await registerClient(o.t, { scopes: ['patient.read'] })
+    const { tokens } = await connectService(o, client, ['patient.read'], ['patient.read'], camille)
+    expect((await fhirGet(o, '/Patient', tokens.access_token)).status).toBe(200)
+    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
+    await admin.connect()
+    const name = o.t.database.name
+    try {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`)
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name])
+      for (let i = 0; i < 3; i++) {
+        const r = await fhirGet(o, '/Patient', tokens.access_token)
+        expect(r.status).toBe(503)
+        expect(r.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'transient' }] })
+      }
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`)
+      await admin.end()
+    }
+    expect((await fhirGet(o, '/Patient', tokens.access_token)).status).toBe(200)
   })
 
   test('malformed JSON → 400, oversized body → 413, both OperationOutcome', async () => {

@@ -94,6 +94,18 @@ describe('configuration', () => {
     expect(problems({ DATABASE_POOLER: 'pgpool', ...SECRETS })[0]).toMatch(/^DATABASE_POOLER : /)
     expect(loadConfig({ NODE_ENV: 'test', ...SECRETS })).toMatchObject({ databasePooler: 'none', jobsDatabasePoolMax: 4 })
   })
+  it("n'ouvre la boîte d'envoi de développement que sur demande ou dans le mode embarqué, et refuse de démarrer en production avec elle", () => {
+    // A deployment with its own database (NODE_ENV forgotten: «development» by default): no outbox.
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db', ...SECRETS }).devOutbox).toBe(false)
+    expect(loadConfig({ NODE_ENV: 'development', DATABASE_URL: 'postgres://h/db', ...SECRETS }).devOutbox).toBe(false)
+    // Asked for explicitly, or the embedded default of `npm start` (no DATABASE_URL).
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db', DEV_OUTBOX: 'true', ...SECRETS }).devOutbox).toBe(true)
+    expect(loadConfig({ NODE_ENV: 'development', ...SECRETS }).devOutbox).toBe(true)
+    expect(loadConfig({ NODE_ENV: 'development', DEV_OUTBOX: 'false', ...SECRETS }).devOutbox).toBe(false)
+    expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db', DEV_OUTBOX: 'true', ...SECRETS })).toEqual([
+      'DEV_OUTBOX : interdit en production (la page /dev/outbox montrerait les codes envoyés)',
+    ])
+  })
   it('génère des secrets de développement et le dit', () => {
     const c = loadConfig({ NODE_ENV: 'development' })
     expect(c.generatedSecrets).toEqual([

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express'
 import type { AccountKind } from '../../domain/actor'
-import { SESSION_COOKIE } from '../../middleware/session'
+import { clearSessionCookie, clearSiteData } from '../../middleware/session'
+import { ServiceUnavailableError } from '../../errors'
 import type { Services } from '../../services'
 
 export const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'inconnue'
@@ -29,8 +30,20 @@ export async function startSignedInSession(
   await services.signIn.registerSession(accountId, req.sessionID, { userAgent: req.get('user-agent'), address: clientAddress(req) })
 }
 
-/** Ends this request's session in the store and forgets the cookie. */
+/**
+ * Destroys this request's session in the store. A store that cannot be reached answers 503: a
+ * sign-out that did not happen is never shown as done (on a shared computer, the next person would
+ * find the session open).
+ */
+export function destroySession(req: Request): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    req.session.destroy((err) => (err ? reject(new ServiceUnavailableError('Le stockage des sessions est indisponible', err)) : resolve())),
+  )
+}
+
+/** Ends this request's session in the store, forgets the cookie, and asks the browser to forget the site's data. */
 export async function endSession(req: Request, res: Response): Promise<void> {
-  await new Promise<void>((resolve) => req.session.destroy(() => resolve()))
-  res.clearCookie(SESSION_COOKIE, { path: '/' })
+  await destroySession(req)
+  clearSessionCookie(req, res)
+  clearSiteData(res)
 }

@@ -4,7 +4,7 @@ import { OTP_MAX_ATTEMPTS, OTP_VALIDITY_MS, generateOtp, hashOtp, maskEmail, mas
 import { TooManyRequestsError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import { dummyHash, verifyPassword } from '../../infrastructure/passwords'
-import type { LimiterFactory } from '../../infrastructure/rateLimit'
+import type { LimiterFactory, ThrottleFactory } from '../../infrastructure/rateLimit'
 import type { ActivityLog } from '../history/activity'
 import { accountRepository, type AccountRow } from './repository'
 
@@ -28,28 +28,36 @@ const KIND_LABEL: Record<AccountKind, string> = {
 /**
  * Sign-in in two steps: identifiant (or RPPS, or agent login) + password, then a 6-digit one-time
  * code sent by SMS when a mobile is on file, by e-mail otherwise. The first step answers the same
- * for an unknown login and a wrong password (and takes as long). Limits per account and per address.
+ * for an unknown login and a wrong password (and takes as long). Waits per (account, address) and per address.
  */
 export function createSignInService(deps: {
   db: Knex
   notifier: Notifier
   activity: ActivityLog
   limiter: LimiterFactory
+  throttle: ThrottleFactory
   codeKey: Buffer
   publicUrl: string
 }) {
   const { db, notifier, activity, codeKey } = deps
-  const perAccount = deps.limiter('signin-account', {
-    points: 10,
-    durationSeconds: 15 * 60,
-    blockSeconds: 15 * 60,
-    message: 'Trop de tentatives de connexion pour cet identifiant.',
+  // Failed attempts slow down, never lock out (ASVS 6.1.1): waits that grow with the failures of one
+  // login from one address, and of one address over all logins. Someone else's failures, from
+  // elsewhere, never hold the owner back; a France Services counter (many people behind one address)
+  // stays far below the address's free failures by its own traffic. A password found by guessing
+  // still needs the one-time code sent to the owner.
+  const perAccountAddress = deps.throttle('signin-account-address', {
+    free: 5,
+    firstDelaySeconds: 15,
+    maxDelaySeconds: 15 * 60,
+    windowSeconds: 24 * 60 * 60,
+    message: 'Trop de tentatives de connexion incorrectes pour cet identifiant.',
   })
-  const perAddress = deps.limiter('signin-address', {
-    points: 50,
-    durationSeconds: 15 * 60,
-    blockSeconds: 15 * 60,
-    message: 'Trop de tentatives de connexion depuis cette adresse.',
+  const perAddress = deps.throttle('signin-address', {
+    free: 100,
+    firstDelaySeconds: 5,
+    maxDelaySeconds: 15 * 60,
+    windowSeconds: 60 * 60,
+    message: 'Trop de tentatives de connexion incorrectes depuis cette adresse.',
   })
   const otpSends = deps.limiter('otp-send', {
     points: 5,
@@ -120,20 +128,20 @@ export function createSignInService(deps: {
   return {
     async start(kind: AccountKind, login: string, password: string, address: string): Promise<StartResult> {
       const normalisedLogin = login.trim().toLowerCase()
-      // Brute force: an address or a login already over its limit is refused before any check;
-      // only failed attempts count (a France Services counter or a family signing in many times
-      // from one address is not locked out by its own successes).
-      const accountKey = `${kind}:${normalisedLogin}`
+      // Brute force: an address, or a login from this address, that must still wait is refused before
+      // any check; only failed attempts count (a counter or a family signing in many times from one
+      // address is not slowed down by its own successes).
+      const accountKey = `${kind}:${normalisedLogin}|${address}`
       await perAddress.check(address)
-      await perAccount.check(accountKey)
+      await perAccountAddress.check(accountKey)
       const account = await accountRepository.findByLogin(db, kind, normalisedLogin)
       const valid =
         account && !account.disabled_at
           ? await verifyPassword(account.password_hash, password)
           : (await verifyPassword(await dummyHash(), password), false)
       if (!account || !valid) {
-        await perAddress.consume(address)
-        await perAccount.consume(accountKey)
+        await perAddress.fail(address)
+        await perAccountAddress.fail(accountKey)
         return { ok: false, reason: 'credentials' }
       }
       if (kind === 'patient' && account.person_id) {
@@ -206,9 +214,9 @@ export function createSignInService(deps: {
       })
     },
 
-    /** Forgets the failed attempts of a login once it succeeded. */
-    async clearLimits(kind: AccountKind, login: string): Promise<void> {
-      await perAccount.reset(`${kind}:${login.trim().toLowerCase()}`)
+    /** Forgets the failed attempts of a login from this address once it succeeded. */
+    async clearLimits(kind: AccountKind, login: string, address: string): Promise<void> {
+      await perAccountAddress.reset(`${kind}:${login.trim().toLowerCase()}|${address}`)
     },
 
     async registerSession(accountId: string, sid: string, context: { userAgent?: string; address?: string }): Promise<void> {

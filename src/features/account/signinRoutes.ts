@@ -6,6 +6,8 @@ import { addError, emptyErrors, hasErrors } from '../../validation'
 import type { Services } from '../../services'
 import { SIGN_IN_URL } from '../../middleware/auth'
 import { ACCOUNT_LINKS } from '../../navigation'
+import { noStore } from '../../middleware/security'
+import { endSession } from './sessionHelpers'
 
 interface SignInJourney {
   kind: AccountKind
@@ -55,6 +57,8 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
   const page = PAGES[kind]
   const codeUrl = `${base}/code`
   const assisted = (req: Request) => Boolean(req.session.assisted)
+  // Sign-in pages (and the recovery pages under them) are never kept by a browser or a proxy.
+  router.use(base, noStore)
 
   router.get(base, (req, res) => {
     if (req.actor?.kind === kind) return res.redirect(303, ACCOUNT_LINKS[kind].home)
@@ -139,7 +143,7 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
     if (!hasErrors(errors)) {
       const result = await services.signIn.verify(j.challengeId, code, { userAgent: req.get('user-agent'), address: clientAddress(req) })
       if (result.ok) {
-        await services.signIn.clearLimits(kind, j.login)
+        await services.signIn.clearLimits(kind, j.login, clientAddress(req))
         const returnTo = (req.session.journeys?.returnTo as { url?: string } | undefined)?.url
         const assistedSession = req.session.assisted
         // A new session id at sign-in: whatever an attacker knew of the old one is worthless.
@@ -187,8 +191,7 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
 
   router.post(ACCOUNT_LINKS[kind].signOut, async (req, res) => {
     if (req.actor) await services.signIn.signOut(req.actor)
-    await new Promise<void>((resolve) => req.session.destroy(() => resolve()))
-    res.clearCookie('mes_session', { path: '/' })
+    await endSession(req, res)
     res.redirect(303, `${base}?deconnecte=1`)
   })
 

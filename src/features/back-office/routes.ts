@@ -49,8 +49,6 @@ export function backOfficeRoutes(services: Services): Router {
   router.post('/back-office/import', async (req, res) => {
     const actor = req.actor!
     const result = await readMultipart(req, {
-      csrf: services.csrf,
-      maxFileBytes: MAX_IMPORT_BYTES,
       onFile: async (file) => {
         // A form sent without choosing a file still has an (empty, unnamed) file part.
         if (!file.filename) {

@@ -5,7 +5,6 @@ import { subjectPersonId } from '../../domain/actor'
 import { MASKED_VISIBLE_TO } from '../../domain/accessPolicy'
 import {
   CATEGORIES,
-  MAX_DOCUMENT_BYTES,
   MAX_TITLE_LENGTH,
   MIME_LABEL,
   PATIENT_CATEGORIES,
@@ -26,6 +25,10 @@ export const REJECTION_MESSAGES: Record<RejectionReason, string> = {
   type: 'Le fichier doit être un PDF, une image JPEG, PNG ou TIFF, ou un texte (TXT)',
   type_mismatch: "Le contenu du fichier ne correspond pas à l'extension de son nom : vérifiez qu'il s'agit du bon fichier",
   bad_name: "Le nom du fichier n'est pas accepté : renommez-le avec des lettres et des chiffres, puis réessayez",
+  active_content:
+    'Ce PDF contient du contenu actif (JavaScript, action de lancement ou fichier joint) et ne peut pas être ajouté. Enregistrez-le de nouveau en PDF simple (par exemple « Imprimer », puis « Enregistrer au format PDF »), puis réessayez',
+  polyglot:
+    'Ce fichier contient à la fois plusieurs types de fichier (par exemple une image qui contient aussi un PDF ou une archive ZIP) et ne peut pas être ajouté. Enregistrez-le de nouveau dans un seul format, puis réessayez',
 }
 
 /** Reads the filters of «Mes documents» from the query string (unknown values are ignored). */
@@ -84,7 +87,7 @@ const categoryItems = (selected: string | undefined, withEmpty: boolean, all = f
 
 export function documentRoutes(services: Services): Router {
   const router = Router()
-  const { documents, csrf } = services
+  const { documents } = services
   const personOf = (req: Request) => {
     const id = subjectPersonId(req.actor!)
     if (!id) throw new NotFoundError()
@@ -131,8 +134,6 @@ export function documentRoutes(services: Services): Router {
     let values: Record<string, string> = {}
     let createdId: string | undefined
     const parsed = await readMultipart(req, {
-      csrf,
-      maxFileBytes: MAX_DOCUMENT_BYTES + 1,
       onFile: async (file, fields) => {
         values = fields
         const checked = checkFields(fields)

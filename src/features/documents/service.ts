@@ -4,12 +4,11 @@ import type { Readable } from 'node:stream'
 import { can, decide, isEmergencyAccess, professionalSeesMasked, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
 import {
-  MAX_DOCUMENT_BYTES,
-  TextChecker,
+  ContentInspector,
+  ContentRejected,
   dangerousFileName,
-  extensionMatches,
   safeFileName,
-  sniffType,
+  type ContentRejection,
   type DocumentMime,
 } from '../../domain/documents'
 import { ForbiddenError, NotFoundError } from '../../errors'
@@ -21,7 +20,7 @@ import type { AccessFacts } from '../access/facts'
 import type { ActivityLog } from '../history/activity'
 import { documentFacts, documentsRepository as repo, type DocumentRow, type ListQuery, type ListScope } from './repository'
 
-export type RejectionReason = 'empty' | 'too_large' | 'type' | 'type_mismatch' | 'bad_name'
+export type RejectionReason = ContentRejection
 
 /** A file the service refuses (the transaction it ran in must roll back: it throws). */
 export class DocumentRejected extends Error {
@@ -150,23 +149,25 @@ export function createDocumentsService(deps: {
     if (!source) throw new DocumentRejected('empty')
     const id = crypto.randomUUID()
     const { key, wrapped } = newDataKey(masterKey)
-    let mime: DocumentMime | undefined
-    const text = new TextChecker()
-    const written = await store.put(id, key, source as AsyncIterable<Buffer>, (chunk, index, total) => {
-      if (total > MAX_DOCUMENT_BYTES) throw new DocumentRejected('too_large')
-      if (index === 0) {
-        mime = sniffType(chunk)
-        if (!mime) throw new DocumentRejected('empty')
-        if (input.mime && input.mime !== mime) throw new DocumentRejected('type')
-      }
-      if (mime === 'text/plain') text.push(chunk)
-    })
+    // The document rules, in one place (shared with message attachments): type from the bytes, no
+    // active content in a PDF, no polyglot, the name's extension agreeing with the type.
+    const inspector = new ContentInspector(input.fileName)
+    let written: Awaited<ReturnType<ObjectDocumentStore['put']>>
     try {
-      if (written.size === 0 || !mime) throw new DocumentRejected('empty')
-      if (mime === 'text/plain' && !text.end()) throw new DocumentRejected('type')
-      if (input.fileName && !extensionMatches(input.fileName, mime)) throw new DocumentRejected('type_mismatch')
+      written = await store.put(id, key, source as AsyncIterable<Buffer>, (chunk, index, total) => {
+        inspector.inspect(chunk, index, total)
+        if (index === 0 && input.mime && input.mime !== inspector.type) throw new DocumentRejected('type')
+      })
+    } catch (err) {
+      if (err instanceof ContentRejected) throw new DocumentRejected(err.reason)
+      throw err
+    }
+    let mime: DocumentMime
+    try {
+      mime = inspector.finish(written.size)
     } catch (err) {
       await store.discard(written.objectKey).catch(() => undefined)
+      if (err instanceof ContentRejected) throw new DocumentRejected(err.reason)
       throw err
     }
     return {

@@ -1,6 +1,6 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express'
 import { capabilityStatement, FHIR_JSON, operationOutcome } from '../../domain/fhir'
-import { TooManyRequestsError, HttpError } from '../../errors'
+import { TooManyRequestsError, HttpError, isUnavailable } from '../../errors'
 import type { Services } from '../../services'
 import { FhirError, type FhirCaller } from './fhirService'
 import { OIDC_MOUNT } from './provider'
@@ -136,6 +136,11 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
     res.locals.fhirCaller = await fhir.authenticate(req.get('authorization'))
     next()
   })
+  // A search about another person than the token's is refused, never answered about the token's own.
+  router.get(['/Patient', '/Observation', '/DocumentReference', '/Immunization', '/Appointment'], async (req, res, next) => {
+    await fhir.assertOwnSubject(caller(res), req.path.split('/')[1], search(req))
+    next()
+  })
   // Bodies are read only where a resource is created (a search or a read has none to parse).
   const json = express.json({ type: [FHIR_JSON, 'application/json'], limit: FHIR_BODY_LIMIT, strict: true })
 
@@ -199,8 +204,15 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
     if (type === 'encoding.unsupported' || type === 'charset.unsupported')
       return send(res, 415, operationOutcome('not-supported', 'Encodage non pris en charge'))
     if (err instanceof HttpError && err.status < 500) return send(res, err.status, operationOutcome('processing', err.message))
-    if (err instanceof HttpError && err.status === 503)
+    // The database or Redis out of reach (a connection killed, a fail-over, a pool exhausted): 503, never 500.
+    if (isUnavailable(err)) {
+      logger.error(
+        { err: { message: (err as Error)?.message, code: (err as { code?: string })?.code }, req: { id: res.locals.requestId } },
+        'service indisponible',
+      )
+      res.setHeader('Retry-After', '30')
       return send(res, 503, operationOutcome('transient', 'Service momentanément indisponible : réessayez plus tard'))
+    }
     logger.error({ err, req: { id: res.locals.requestId } }, 'erreur de l’API FHIR')
     send(res, 500, operationOutcome('exception', 'Erreur interne : réessayez plus tard', 'fatal'))
   }

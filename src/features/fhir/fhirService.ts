@@ -358,6 +358,32 @@ export function createFhirService(deps: {
   return {
     authenticate,
 
+    /**
+     * A search names its subject only as the token's own patient: `subject` or `patient` (also as
+     * `subject:Patient`, `patient:Patient`, and `_id` on Patient) naming another person answers 403
+     * with an OperationOutcome, recorded in the history like any refusal, rather than silently
+     * answering about the token's patient.
+     */
+    async assertOwnSubject(caller: FhirCaller, resourceType: string, q: SearchQuery): Promise<void> {
+      const refs = [
+        ...list(q.params.subject),
+        ...list(q.params.patient),
+        ...list(q.params['subject:Patient']),
+        ...list(q.params['patient:Patient']),
+        ...(resourceType === 'Patient' ? list(q.params._id) : []),
+      ].flatMap((r) => r.split(','))
+      for (const ref of refs) {
+        const id = ref.trim().replace(/^(?:.*\/)?Patient\//, '')
+        if (id !== caller.personId) {
+          await refuse(caller, resourceType, 'read', {
+            status: 403,
+            code: 'other-subject',
+            reason: "Cette recherche porte sur une autre personne que celle qui a autorisé ce service : elle n'est pas permise",
+          })
+        }
+      }
+    },
+
     async readPatient(caller: FhirCaller, id: string) {
       return db.transaction(async (trx) => {
         const d = await decide(trx, caller, 'Patient', 'read', { ownerPersonId: id, id })
@@ -562,6 +588,8 @@ export function createFhirService(deps: {
             type: 'Type de fichier non accepté (PDF, JPEG, PNG, TIFF ou texte)',
             type_mismatch: 'Le type annoncé ne correspond pas au contenu',
             bad_name: 'Nom de fichier refusé',
+            active_content: 'PDF refusé : il contient du contenu actif (JavaScript, action de lancement ou fichier joint)',
+            polyglot: 'Fichier refusé : ses octets correspondent à plusieurs types de fichier',
           }
           throw new FhirError(
             err.reason === 'too_large' ? 413 : 422,

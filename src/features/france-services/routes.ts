@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express'
 import type { Services } from '../../services'
 import { requireAgent } from '../../middleware/auth'
-import { ASSISTED_ENDED_URL, SESSION_COOKIE } from '../../middleware/session'
+import { ASSISTED_ENDED_URL, clearSessionCookie, clearSiteData } from '../../middleware/session'
+import { destroySession } from '../account/sessionHelpers'
 import { ASSISTED_IDLE_MS, IDENTIFIED_TTL_MS } from '../../domain/franceServices'
 import { addError, emptyErrors, hasErrors } from '../../validation'
 import { regenerateSession } from '../account/sessionHelpers'
@@ -199,10 +200,10 @@ export function franceServicesRoutes(services: Services): Router {
 
   router.post('/session-accompagnee/terminer', async (req, res) => {
     if (req.actor) await services.signIn.signOut(req.actor)
-    await new Promise<void>((resolve) => req.session.destroy(() => resolve()))
-    res.clearCookie(SESSION_COOKIE, { path: '/' })
+    await destroySession(req)
+    clearSessionCookie(req, res)
     // Nothing stays on the counter computer: the browser forgets this site's cookies, storage and cache.
-    res.setHeader('Clear-Site-Data', '"cache", "cookies", "storage"')
+    clearSiteData(res)
     res.redirect(303, ASSISTED_ENDED_URL)
   })
 

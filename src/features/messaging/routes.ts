@@ -1,7 +1,6 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express'
 import type { Services } from '../../services'
 import { requirePatient, requireProfessional } from '../../middleware/auth'
-import { MAX_DOCUMENT_BYTES } from '../../domain/documents'
 import {
   MAX_CLOSE_REASON_LENGTH,
   MAX_MESSAGE_LENGTH,
@@ -48,14 +47,11 @@ interface Outcome {
  */
 async function messageForm(
   req: Request,
-  services: Services,
   handle: (fields: Record<string, string>, attachment?: AttachmentInput) => Promise<Outcome>,
 ): Promise<{ fields: Record<string, string>; outcome: Outcome }> {
   let outcome: Outcome | undefined
   let fields: Record<string, string> = {}
   const parsed = await readMultipart(req, {
-    csrf: services.csrf,
-    maxFileBytes: MAX_DOCUMENT_BYTES + 1,
     onFile: async (file, before) => {
       fields = before
       try {
@@ -177,7 +173,7 @@ export function messagingRoutes(services: Services): Router {
   router.get('/pro/messagerie/nouveau', requireProfessional, (req, res) => startForm(req, res))
   router.post('/pro/messagerie/nouveau', requireProfessional, async (req, res) => {
     let patient = ''
-    const { fields, outcome } = await messageForm(req, services, async (f, attachment) => {
+    const { fields, outcome } = await messageForm(req, async (f, attachment) => {
       const errors = emptyErrors()
       const found = await foundPatient(req, f.patient)
       if (found) {
@@ -295,7 +291,7 @@ export function messagingRoutes(services: Services): Router {
 
     router.post(`${base}/:id/repondre`, guard, async (req, res) => {
       const id = String(req.params.id)
-      const { fields, outcome } = await messageForm(req, services, async (f, attachment) => {
+      const { fields, outcome } = await messageForm(req, async (f, attachment) => {
         const body = normaliseMessage(f.body)
         const error = messageError(body)
         if (error) return { errors: addError(emptyErrors(), 'body', error) }

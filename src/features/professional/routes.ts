@@ -4,7 +4,6 @@ import { requireProfessional } from '../../middleware/auth'
 import type { ProfessionalRefusal } from '../../domain/accessPolicy'
 import {
   HOLD_DAYS,
-  MAX_DOCUMENT_BYTES,
   MAX_TITLE_LENGTH,
   MIME_LABEL,
   PATIENT_CATEGORIES,
@@ -39,7 +38,7 @@ const NOT_FOUND =
 /** The professional portal: find a patient (all three identifiers), declare access, documents per the policy, file a document. */
 export function professionalRoutes(services: Services): Router {
   const router = Router()
-  const { proPortal, documents, careTeam, csrf } = services
+  const { proPortal, documents, careTeam } = services
   router.use('/pro/patient', requireProfessional)
   const current = (req: Request): string => {
     const id = req.session.journeys?.proPatient?.personId
@@ -218,8 +217,6 @@ export function professionalRoutes(services: Services): Router {
     let values: Record<string, string> = {}
     let createdId: string | undefined
     await readMultipart(req, {
-      csrf,
-      maxFileBytes: MAX_DOCUMENT_BYTES + 1,
       onFile: async (file, fields) => {
         values = fields
         const checked = checkFields(fields)

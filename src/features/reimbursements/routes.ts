@@ -50,8 +50,6 @@ export function reimbursementsRoutes(services: Services): Router {
   router.post('/back-office/remboursements', requireOperator, async (req, res) => {
     const actor = req.actor!
     const result = await readMultipart<{ id?: string; refused?: string }>(req, {
-      csrf: services.csrf,
-      maxFileBytes: IMPORT_MAX_BYTES,
       onFile: async (file) => {
         if (!file.filename) {
           file.stream.resume()

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
-import type { LimiterFactory } from '../../infrastructure/rateLimit'
+import type { ThrottleFactory } from '../../infrastructure/rateLimit'
 import type { CodeService } from '../codes/service'
 import { spacesRepository, type HolderRow } from './repository'
 
@@ -18,22 +18,24 @@ export type HolderCheck =
 
 /**
  * Who holds a provisional code: code + NIR + date of birth must all match, and a wrong combination
- * gets one answer that does not say which part is wrong. Brute force: 5 wrong entries for one NIR in
- * an hour lock that NIR's entry for an hour (the fifth answers 429), and a limit per address.
+ * gets one answer that does not say which part is wrong. Brute force: waits that grow with the wrong
+ * entries for one NIR from one address, and from one address over all NIRs (the rule of the
+ * sign-in, ASVS 6.1.1): someone else's wrong entries never hold the holder back, nothing is locked.
  * Shared by activation, opposition and the attachment of a child.
  */
-export function createHolderCheck(deps: { db: Knex; codes: CodeService; limiter: LimiterFactory; codeKey: Buffer }) {
-  const perNir = deps.limiter('code-entry-nir', {
-    points: 4,
-    durationSeconds: 60 * 60,
-    blockSeconds: 60 * 60,
-    message:
-      'Vous avez fait 5 essais incorrects avec ce numéro de sécurité sociale. Par sécurité, la saisie du code provisoire est bloquée pendant une heure.',
+export function createHolderCheck(deps: { db: Knex; codes: CodeService; throttle: ThrottleFactory; codeKey: Buffer }) {
+  const perNirAddress = deps.throttle('code-entry-nir-address', {
+    free: 4,
+    firstDelaySeconds: 30,
+    maxDelaySeconds: 60 * 60,
+    windowSeconds: 24 * 60 * 60,
+    message: 'Trop d’essais incorrects avec ce numéro de sécurité sociale.',
   })
-  const perAddress = deps.limiter('code-entry-address', {
-    points: 30,
-    durationSeconds: 60 * 60,
-    blockSeconds: 60 * 60,
+  const perAddress = deps.throttle('code-entry-address', {
+    free: 60,
+    firstDelaySeconds: 5,
+    maxDelaySeconds: 60 * 60,
+    windowSeconds: 60 * 60,
     message: 'Trop de codes provisoires incorrects ont été saisis depuis cette adresse.',
   })
   // The NIR never appears in a Redis key: a keyed hash stands for it.
@@ -41,15 +43,17 @@ export function createHolderCheck(deps: { db: Knex; codes: CodeService; limiter:
 
   return {
     async check(input: HolderInput, address: string): Promise<HolderCheck> {
+      const nirAddress = `${nirKey(input.nir)}|${address}`
       await perAddress.check(address)
-      await perNir.check(nirKey(input.nir))
+      await perNirAddress.check(nirAddress)
       const holder = await spacesRepository.findByNirAndBirthDate(deps.db, input.nir, input.birthDate)
       const found = holder ? await deps.codes.find(deps.db, holder.id, input.code) : ({ status: 'wrong' } as const)
       if (!holder || found.status === 'wrong') {
-        await perAddress.consume(address)
-        await perNir.consume(nirKey(input.nir))
+        await perAddress.fail(address)
+        await perNirAddress.fail(nirAddress)
         return { ok: false, reason: 'mismatch' }
       }
+      await perNirAddress.reset(nirAddress)
       return { ok: true, holder, code: found }
     },
   }
