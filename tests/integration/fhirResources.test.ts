@@ -70,7 +70,7 @@ describe('Observation: LOINC + UCUM, the plausible ranges, the source', () => {
       all.body.entry.every((e: { resource: { code: { coding: { code: string }[] } } }) => e.resource.code.coding[0].code === '29463-7'),
     ).toBe(true)
     expect(all.body.entry[0].resource.id).toBe(w.body.id)
-    expect(all.body.entry[0].resource.performer).toEqual([{ display: 'Withings Health Mate' }])
+    expect(all.body.entry[0].resource.device).toEqual({ display: 'Withings Health Mate' })
     const page1 = await fhirGet(o, '/Observation?code=29463-7&_count=2', tokens.access_token)
     expect(page1.body.entry).toHaveLength(2)
     const next = page1.body.link.find((l: { relation: string }) => l.relation === 'next').url as string
