@@ -51,6 +51,7 @@ import { createOidcProvider, fhirAudience } from './features/fhir/provider'
 import { createFhirService } from './features/fhir/fhirService'
 import { fhirRepository, type ClientConsentRow } from './features/fhir/repository'
 import { createExportService } from './features/export/service'
+import { createMajorityService } from './features/majority/service'
 import { createViews } from './views'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
@@ -118,6 +119,8 @@ export function createServices(infra: Infrastructure) {
     publicUrl: config.publicUrl,
   })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
+  // The 18th birthday: the notice three months before, and the pages (issue 19 §4).
+  const majority = createMajorityService({ db, notifier, activity, publicUrl: config.publicUrl })
   const opposition = createOppositionService({
     db,
     notifier,
@@ -276,6 +279,12 @@ export function createServices(infra: Infrastructure) {
       run: () => children.endAtMajority(),
     },
     {
+      name: 'majority-notice',
+      description: 'Trois mois avant les 18 ans : prévient le jeune et ses représentants légaux de ce qui va changer (une fois)',
+      cron: '0 9 * * *',
+      run: () => majority.sendNotices(),
+    },
+    {
       name: 'held-documents',
       description: "Consultation d'annonce : prévient le patient après 2 semaines, rend le résultat visible après 1 mois",
       cron: '0 7 * * *',
@@ -351,6 +360,7 @@ export function createServices(infra: Infrastructure) {
     recovery,
     accountSettings,
     children,
+    majority,
     access,
     documentStore,
     documents,

@@ -22,6 +22,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'representative.invited': 'Second représentant légal invité',
   'representative.ended': "Fin de l'accès d'un représentant légal",
   'representative.profile_opened': 'Ouverture du profil par un représentant légal',
+  'majority.notice': 'Avis des 18 ans envoyé (ce qui va changer)',
   'document.create': 'Document ajouté',
   'document.list': 'Liste des documents consultée',
   'document.read': 'Document consulté',

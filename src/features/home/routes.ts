@@ -2,6 +2,8 @@ import { Router } from 'express'
 import type { Services } from '../../services'
 import { requireAgent, requireOperator, requirePatient, requireProfessional } from '../../middleware/auth'
 import { NAVIGATION } from '../../navigation'
+import { majorityDate, majoritySoon } from '../../domain/majority'
+import { isoDate } from '../../validation'
 
 const accessSentence = (action: string) =>
   ({
@@ -20,13 +22,15 @@ export function homeRoutes(services: Services): Router {
     // and the last accesses by professionals in plain words (SPEC §6): one statement for the three,
     // the one that read the actor (loadActor, `services.home.actorPageRead`) on one's own space.
     const { children, invitations, lastAccesses } = await services.home.patientHome(actor, req)
+    const today = isoDate()
     res.render('home/patient.njk', {
       pageTitle: actor.acting ? `Profil de ${actor.acting.displayName}` : 'Accueil de mon espace',
       sections: NAVIGATION.patient.filter((s) => s.href !== '/mon-espace'),
       firstName: actor.displayName.split(' ')[0],
       acting: actor.acting,
       selfPersonId: actor.personId,
-      children,
+      // A child whose 18th birthday is less than three months away: «Ce qui va changer» (issue 19 §4).
+      children: children.map((c) => ({ ...c, majorityOn: majoritySoon(c.birthDate, today) ? majorityDate(c.birthDate) : null })),
       invitations,
       lastAccesses: lastAccesses.map((a) => ({ ...a, label: accessSentence(a.action) })),
     })
