@@ -210,11 +210,12 @@ export function createServices(infra: Infrastructure) {
   // Back office: the access matrix and the catalogue, operators only (canBackOffice in the access policy).
   const accessMatrix = createAccessMatrix({ db, activity })
   const catalogueAdmin = createCatalogueAdmin({ db, activity, catalogue })
-  // «Mes autorisations»: computed with the access policy's own facts loader.
-  const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
   const clients = createClientRegistry({ db, activity, masterKey: config.documentMasterKey })
   const connections = createConnections({ db, activity, catalogue })
+  // «Mes autorisations»: computed with the access policy's own facts loader; its connected services
+  // are THE list of «Services connectés» (`connections.ofPerson`).
+  const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue, connections })
   access.useConsentedScopes(
     (trx, personId, clientId, prefetched) =>
       connections.consentedScopes(personId, clientId, trx, prefetched as ClientConsentRow | null | undefined),

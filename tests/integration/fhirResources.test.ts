@@ -1,3 +1,4 @@
+import * as cheerio from 'cheerio'
 import { entryHash } from '../../src/domain/hashChain'
 import { toEntry } from '../../src/features/history/repository'
 import request from 'supertest'
@@ -358,12 +359,13 @@ describe('«Désynchroniser» from «Services connectés» for a catalogue servi
     const client = await registerClient(o.t, { name: 'Appfine', scopes: ['observation.read'], catalogueServiceId: 'appfine' })
     const { tokens } = await connectService(o, client, ['observation.read'], ['observation.read'], camille)
     expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(200)
-    const res = await submitForm(
-      camille,
-      '/mon-espace/services-connectes',
-      {},
-      `/mon-espace/services-connectes/${client.id}/desynchroniser`,
-    )
+    // The entry is the catalogue service (whichever of its clients the form names: all lose their grants).
+    const page = cheerio.load((await camille.get('/mon-espace/services-connectes')).text)
+    const action = page('main form')
+      .filter((_i, f) => (page(f).find('button').attr('aria-label') ?? '') === 'Désynchroniser Appfine')
+      .attr('action')!
+    expect(action).toMatch(/^\/mon-espace\/services-connectes\/[^/]+\/desynchroniser$/)
+    const res = await submitForm(camille, '/mon-espace/services-connectes', {}, action)
     expect(res.status).toBe(303)
     expect(
       await o.t.db('service_connections').where({ person_id: camilleId, service_id: service.id }).whereNull('ended_at').first(),
