@@ -129,3 +129,25 @@ test('le back-office gère les clients : service du catalogue, adresse de démar
   expect(await o.t.db('activity_log').where({ action: 'oauth_client.update', object_id: DEMO_SCALE.clientId }).first()).toBeDefined()
   expect((await camille.get(edit)).status).toBe(403)
 })
+
+test('une demande changée : rien de nouveau avant un nouvel accord, et les deux pages le disent', async () => {
+  const camilleId = (await o.t.db('insured_persons').where({ nir: CAMILLE.nir }).first()).id
+  const withings = await o.t.db('catalogue_services').where({ slug: 'withings-health-mate' }).first()
+  await o.t
+    .db('oauth_clients')
+    .where({ id: DEMO_SCALE.clientId })
+    .update({ allowed_scopes: ['observation.read', 'observation.write'] })
+  await o.t.services.catalogue.publishRequests(withings.id, [
+    { category: 'mesures', access: 'write' },
+    { category: 'mesures', access: 'read' },
+  ])
+  // The client may not read before Camille agrees again.
+  expect(await o.t.services.connections.consentedScopes(camilleId, DEMO_SCALE.clientId)).toEqual(['observation.write'])
+  const entry = (await o.t.services.connections.ofPerson(camilleId)).find((e) => e.slug === 'withings-health-mate')!
+  expect(entry).toMatchObject({ needsReconsent: true, clientId: DEMO_SCALE.clientId, scopes: ['observation.write'] })
+  for (const url of ['/mon-espace/services-connectes', '/mes-autorisations'])
+    expect(main((await camille.get(url)).text)).toMatch(/Withings Health Mate.*Nouvelles autorisations demandées/)
+  const r = await submitForm(camille, '/catalogue/withings-health-mate/connecter', { 'autorisations[]': ['mesures:write', 'mesures:read'] })
+  expect(r.status).toBe(303)
+  expect(await o.t.services.connections.consentedScopes(camilleId, DEMO_SCALE.clientId)).toEqual(['observation.read', 'observation.write'])
+})
