@@ -326,8 +326,10 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
       .db('accounts')
       .where({ login: CAMILLE.login })
       .update({ notification_prefs: JSON.stringify({ prevention_due: false }) })
-    res = await jobs.sendPreventionNotices(today)
-    expect(res.notices).toBe(0)
+    await jobs.sendPreventionNotices(today)
+    // Nothing noted for Camille nor for the children she represents (other demo people may be told).
+    const hers = t.db('representatives').where({ representative_person_id: camilleId }).select('child_person_id')
+    expect(await t.db('prevention_notices').where({ person_id: camilleId }).orWhereIn('person_id', hers).first()).toBeUndefined()
     await t.db('accounts').where({ login: CAMILLE.login }).update({ notification_prefs: '{}' })
     expect(t.services.jobs.some((j) => j.name === 'agenda-daily' && j.cron)).toBe(true)
   })
