@@ -24,6 +24,7 @@ import { backOfficeRoutes } from './features/back-office/routes'
 import { backOfficeAdminRoutes } from './features/back-office/adminRoutes'
 import { connectedServicesRoutes } from './features/fhir/routes'
 import { exportRoutes } from './features/export/routes'
+import { majorityRoutes } from './features/majority/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
@@ -50,5 +51,6 @@ export function featureRoutes(services: Services): Router {
   router.use(catalogueRoutes(services), reimbursementsRoutes(services), authorisationsRoutes(services))
   router.use(connectedServicesRoutes(services))
   router.use(exportRoutes(services))
+  router.use(majorityRoutes(services))
   return router
 }

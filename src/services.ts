@@ -53,6 +53,7 @@ import { createOidcProvider, fhirAudience, FHIR_TOKENS_CHANNEL } from './feature
 import { createFhirService } from './features/fhir/fhirService'
 import { fhirRepository, type ClientConsentRow } from './features/fhir/repository'
 import { createExportService } from './features/export/service'
+import { createMajorityService } from './features/majority/service'
 import { createViews } from './views'
 
 /** What the process entry (or a test) builds before the services: the parts that talk to the outside. */
@@ -137,6 +138,8 @@ export function createServices(infra: Infrastructure) {
     publicUrl: config.publicUrl,
   })
   const children = createChildrenService({ db, notifier, activity, codes, holder, publicUrl: config.publicUrl })
+  // The 18th birthday: the notice three months before, and the pages (issue 19 §4).
+  const majority = createMajorityService({ db, notifier, activity, publicUrl: config.publicUrl })
   const opposition = createOppositionService({
     db,
     notifier,
@@ -224,8 +227,6 @@ export function createServices(infra: Infrastructure) {
   // Back office: the access matrix and the catalogue, operators only (canBackOffice in the access policy).
   const accessMatrix = createAccessMatrix({ db, activity })
   const catalogueAdmin = createCatalogueAdmin({ db, activity, catalogue })
-  // «Mes autorisations»: computed with the access policy's own facts loader.
-  const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue })
   // Connected services (issue 8): OAuth clients, consent per category, the authorisation server, the FHIR API.
   // What a process keeps in memory and another may change (revoked tokens): told through Redis.
   const invalidation = redis ? redisInvalidation(redis, config.redisPrefix, logger) : localInvalidation()
@@ -236,6 +237,9 @@ export function createServices(infra: Infrastructure) {
     disabled: () => invalidation.publish(FHIR_TOKENS_CHANNEL, ALL),
   })
   const connections = createConnections({ db, activity, catalogue })
+  // «Mes autorisations»: computed with the access policy's own facts loader; its connected services
+  // are THE list of «Services connectés» (`connections.ofPerson`).
+  const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue, connections })
   access.useConsentedScopes(
     (trx, personId, clientId, prefetched) =>
       connections.consentedScopes(personId, clientId, trx, prefetched as ClientConsentRow | null | undefined),
@@ -311,6 +315,12 @@ export function createServices(infra: Infrastructure) {
       description: "Met fin à l'accès des représentants légaux aux 18 ans et envoie son propre code au jeune adulte",
       cron: '30 4 * * *',
       run: () => children.endAtMajority(),
+    },
+    {
+      name: 'majority-notice',
+      description: 'Trois mois avant les 18 ans : prévient le jeune et ses représentants légaux de ce qui va changer (une fois)',
+      cron: '0 9 * * *',
+      run: () => majority.sendNotices(),
     },
     {
       name: 'held-documents',
@@ -394,6 +404,7 @@ export function createServices(infra: Infrastructure) {
     recovery,
     accountSettings,
     children,
+    majority,
     access,
     documentStore,
     invalidation,

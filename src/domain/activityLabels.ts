@@ -28,6 +28,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'carer.declined': 'Invitation à être aidant refusée',
   'carer.revoked': "Fin d'une délégation à un aidant",
   'carer.profile_opened': 'Ouverture du profil par un aidant',
+  'majority.notice': 'Avis des 18 ans envoyé (ce qui va changer)',
   'document.create': 'Document ajouté',
   'document.list': 'Liste des documents consultée',
   'document.read': 'Document consulté',

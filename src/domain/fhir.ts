@@ -2,6 +2,9 @@
  * Pure FHIR R4 shapes of the API (issue 8): OperationOutcome for every error, the
  * CapabilityStatement, Patient. JSON only, `application/fhir+json`.
  */
+import { MEASURE_BY_TYPE, type MeasureType } from './measures'
+import { parisToUtc } from './ics'
+
 export const FHIR_JSON = 'application/fhir+json'
 
 export type IssueCode =
@@ -105,17 +108,20 @@ export const LOINC = 'http://loinc.org'
 export const UCUM = 'http://unitsofmeasure.org'
 export const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category'
 
-/** The measures exchanged as Observation: LOINC code, UCUM unit, FHIR category. */
-export const OBSERVATION_CODES: Record<
-  string,
-  {
-    loinc: string
-    display: string
-    ucum: string
-    category: 'vital-signs' | 'laboratory'
-    components?: { loinc: string; display: string }[]
-  }
-> = {
+export interface ObservationCode {
+  loinc: string
+  display: string
+  ucum: string
+  category: 'vital-signs' | 'laboratory' | 'survey'
+  components?: { loinc: string; display: string; text: string }[]
+}
+
+/**
+ * THE table of the measures exchanged as FHIR Observations (SPEC §7): LOINC code, UCUM unit, FHIR
+ * category, for every measure type of the profile. The API (reads, searches, writes) and the export
+ * («Télécharger mes données») both read it: a measure the export codes is one the API serves.
+ */
+export const OBSERVATION_CODES: Record<MeasureType, ObservationCode> = {
   poids: { loinc: '29463-7', display: 'Body weight', ucum: 'kg', category: 'vital-signs' },
   taille: { loinc: '8302-2', display: 'Body height', ucum: 'cm', category: 'vital-signs' },
   tension: {
@@ -124,19 +130,27 @@ export const OBSERVATION_CODES: Record<
     ucum: 'mm[Hg]',
     category: 'vital-signs',
     components: [
-      { loinc: '8480-6', display: 'Systolic blood pressure' },
-      { loinc: '8462-4', display: 'Diastolic blood pressure' },
+      { loinc: '8480-6', display: 'Systolic blood pressure', text: 'Systolique' },
+      { loinc: '8462-4', display: 'Diastolic blood pressure', text: 'Diastolique' },
     ],
   },
   'frequence-cardiaque': { loinc: '8867-4', display: 'Heart rate', ucum: '/min', category: 'vital-signs' },
   glycemie: { loinc: '2339-0', display: 'Glucose [Mass/volume] in Blood', ucum: 'g/L', category: 'laboratory' },
   hba1c: { loinc: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood', ucum: '%', category: 'laboratory' },
   temperature: { loinc: '8310-5', display: 'Body temperature', ucum: 'Cel', category: 'vital-signs' },
+  'tour-de-taille': { loinc: '8280-0', display: 'Waist Circumference at umbilicus by Tape measure', ucum: 'cm', category: 'vital-signs' },
+  douleur: {
+    loinc: '72514-3',
+    display: 'Pain severity - 0-10 verbal numeric rating [Score] - Reported',
+    ucum: '{score}',
+    category: 'survey',
+  },
+  'perimetre-cranien': { loinc: '9843-4', display: 'Head Occipital-frontal circumference', ucum: 'cm', category: 'vital-signs' },
 }
 
-export const MEASURE_TYPE_BY_LOINC: Record<string, string> = Object.fromEntries(
+export const MEASURE_TYPE_BY_LOINC: Record<string, MeasureType> = Object.fromEntries(
   Object.entries(OBSERVATION_CODES).map(([type, c]) => [c.loinc, type]),
-)
+) as Record<string, MeasureType>
 
 export interface MeasureRecord {
   id: string
@@ -147,36 +161,73 @@ export interface MeasureRecord {
   source_name?: string | null
 }
 
-const quantity = (value: number, ucum: string) => ({ value, unit: ucum, system: UCUM, code: ucum })
+/** A UCUM quantity; `unit` is the unit as people read it («bpm», «°C»). */
+const quantity = (value: number, ucum: string, unit: string) => ({ value, unit, system: UCUM, code: ucum })
 
-export function toObservation(m: MeasureRecord, patientId: string) {
-  const c = OBSERVATION_CODES[m.type]
+/**
+ * A measure as an Observation, for the API and the export alike. `subject`: the reference to the
+ * patient (`Patient/<id>` in the API, the patient's `urn:uuid:` inside the export's Bundle). The
+ * connected service that wrote the measure, if any, is its `device`.
+ */
+export function toObservation(m: MeasureRecord, subject: string) {
+  const c = OBSERVATION_CODES[m.type as MeasureType]
+  const def = MEASURE_BY_TYPE[m.type]
+  const unit = def?.unit ?? c.ucum
   const base = {
     resourceType: 'Observation' as const,
     id: m.id,
     status: 'final',
     category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: c.category }] }],
-    code: { coding: [{ system: LOINC, code: c.loinc, display: c.display }] },
-    subject: { reference: `Patient/${patientId}` },
+    code: { coding: [{ system: LOINC, code: c.loinc, display: c.display }], text: def?.label ?? m.type },
+    subject: { reference: subject },
     effectiveDateTime: m.measured_on,
-    ...(m.source_name ? { performer: [{ display: m.source_name }] } : {}),
+    ...(m.source_name ? { device: { display: m.source_name } } : {}),
   }
   if (c.components) {
+    const values = [m.value, m.value2]
     return {
       ...base,
-      component: [
-        {
-          code: { coding: [{ system: LOINC, code: c.components[0].loinc, display: c.components[0].display }] },
-          valueQuantity: quantity(m.value, c.ucum),
-        },
-        {
-          code: { coding: [{ system: LOINC, code: c.components[1].loinc, display: c.components[1].display }] },
-          valueQuantity: quantity(m.value2 ?? 0, c.ucum),
-        },
-      ],
+      component: c.components.flatMap((k, i) =>
+        values[i] === null || values[i] === undefined
+          ? []
+          : [
+              {
+                code: { coding: [{ system: LOINC, code: k.loinc, display: k.display }], text: k.text },
+                valueQuantity: quantity(values[i]!, c.ucum, unit),
+              },
+            ],
+      ),
     }
   }
-  return { ...base, valueQuantity: quantity(m.value, c.ucum) }
+  return { ...base, valueQuantity: quantity(m.value, c.ucum, unit) }
+}
+
+/* ------------------------------------------------------------------ Paris time */
+
+/** A UTC instant as Paris wall-clock time with its offset («2026-07-10T09:30:00+02:00»). */
+export function parisInstant(at: Date): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Paris',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at)
+  const get = (t: string) => parts.find((p) => p.type === t)!.value
+  const local = Date.UTC(Number(get('year')), Number(get('month')) - 1, Number(get('day')), Number(get('hour')), Number(get('minute')))
+  const minutes = Math.round((local - Math.floor(at.getTime() / 60000) * 60000) / 60000)
+  const sign = minutes < 0 ? '-' : '+'
+  const abs = Math.abs(minutes)
+  const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}${offset}`
+}
+
+/** The UTC offset of Europe/Paris on a day (at a time, noon by default), as «+01:00» / «+02:00». */
+export function parisOffset(isoDay: string, time = '12:00'): string {
+  return parisInstant(parisToUtc(isoDay, time)).slice(-6)
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; status: 400 | 422; code: IssueCode; message: string; expression?: string }
@@ -218,14 +269,14 @@ export function fhirDay(v: unknown): string | undefined {
 }
 
 /** A posted Observation, checked for shape: the measure type, the value(s) as numbers, the day. */
-export function parseObservation(body: unknown): Parsed<{ type: string; value: number; value2?: number; day: string }> {
+export function parseObservation(body: unknown): Parsed<{ type: MeasureType; value: number; value2?: number; day: string }> {
   if (!isObj(body) || body.resourceType !== 'Observation')
     return bad('Le corps doit être une ressource Observation', 'Observation', 400, 'structure')
   if (body.status !== undefined && !['final', 'amended', 'corrected', 'preliminary'].includes(String(body.status)))
     return bad('Observation.status non accepté', 'Observation.status')
   const loinc = codingCode(body.code, LOINC)
   if (!loinc) return bad('Observation.code doit porter un code LOINC', 'Observation.code', 400, 'required')
-  const type = MEASURE_TYPE_BY_LOINC[loinc]
+  const type: MeasureType | undefined = MEASURE_TYPE_BY_LOINC[loinc]
   if (!type) return bad(`Code LOINC non pris en charge : ${loinc.slice(0, 20)}`, 'Observation.code', 422, 'not-supported')
   const day = fhirDay(body.effectiveDateTime ?? body.effectiveDate)
   if (!day)
@@ -354,19 +405,18 @@ export function parseDocumentReference(
 
 /* ------------------------------------------------------------------ Immunization, Appointment */
 
+export const VACCINE_SYSTEM = 'https://monespacesante.fr/fhir/CodeSystem/vaccin'
+
 export function toImmunization(
   v: { id: string; vaccine: string; label: string; date: string; dose: string; professional: string; lot: string | null },
-  patientId: string,
+  subject: string,
 ) {
   return {
     resourceType: 'Immunization' as const,
     id: v.id,
     status: 'completed',
-    vaccineCode: {
-      coding: [{ system: 'https://monespacesante.fr/fhir/CodeSystem/vaccin', code: v.vaccine, display: v.label }],
-      text: v.label,
-    },
-    patient: { reference: `Patient/${patientId}` },
+    vaccineCode: { coding: [{ system: VACCINE_SYSTEM, code: v.vaccine, display: v.label }], text: v.label },
+    patient: { reference: subject },
     occurrenceDateTime: v.date,
     ...(v.lot ? { lotNumber: v.lot } : {}),
     performer: [{ actor: { display: v.professional } }],
@@ -376,20 +426,49 @@ export function toImmunization(
 
 const APPOINTMENT_STATUS: Record<string, string> = { confirme: 'booked', honore: 'fulfilled', annule: 'cancelled', non_honore: 'noshow' }
 
+/** The agenda keeps no end time: an appointment lasts 30 minutes, as in its `.ics` (src/domain/ics.ts). */
+export const APPOINTMENT_MINUTES = 30
+
+/**
+ * The start and end of an agenda event as FHIR instants (R4 app-2: both or neither; app-3: a booked
+ * or fulfilled appointment has them): at a time, that time for `APPOINTMENT_MINUTES`; a whole day,
+ * from midnight to midnight, Paris time.
+ */
+export function appointmentPeriod(date: string, time: string | null): { start: string; end: string } {
+  if (time) {
+    const start = parisToUtc(date, time)
+    return { start: parisInstant(start), end: parisInstant(new Date(start.getTime() + APPOINTMENT_MINUTES * 60_000)) }
+  }
+  const next = new Date(`${date}T00:00:00Z`)
+  next.setUTCDate(next.getUTCDate() + 1)
+  return { start: parisInstant(parisToUtc(date, '00:00')), end: parisInstant(parisToUtc(next.toISOString().slice(0, 10), '00:00')) }
+}
+
+/** An agenda event as an Appointment, for the API and the export (which adds the notes, `withNotes`). */
 export function toAppointment(
-  e: { id: string; title: string; date: string; time: string | null; place: string | null; professional: string | null; status: string },
-  patientId: string,
-  parisOffset: (day: string, time: string) => string,
+  e: {
+    id: string
+    title: string
+    date: string
+    time: string | null
+    place: string | null
+    professional: string | null
+    status: string
+    notes?: string | null
+  },
+  subject: string,
+  opts: { withNotes?: boolean } = {},
 ) {
   return {
     resourceType: 'Appointment' as const,
     id: e.id,
     status: APPOINTMENT_STATUS[e.status] ?? 'booked',
     description: e.title,
-    start: e.time ? `${e.date}T${e.time}:00${parisOffset(e.date, e.time)}` : undefined,
+    ...appointmentPeriod(e.date, e.time),
     ...(e.time ? {} : { extension: [{ url: 'https://monespacesante.fr/fhir/StructureDefinition/jour', valueDate: e.date }] }),
+    ...(opts.withNotes && e.notes ? { comment: e.notes } : {}),
     participant: [
-      { actor: { reference: `Patient/${patientId}` }, status: 'accepted' },
+      { actor: { reference: subject }, status: 'accepted' },
       ...(e.professional ? [{ actor: { display: e.professional }, status: 'accepted' }] : []),
       ...(e.place ? [{ actor: { display: e.place }, status: 'accepted', type: [{ text: 'Lieu' }] }] : []),
     ],

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { toPatient } from './fhir'
-import { MEASURE_BY_TYPE } from './measures'
+import { DOCUMENT_CATEGORY_SYSTEM, toAppointment, toImmunization, toObservation, toPatient } from './fhir'
 import { vaccineLabel, doseLabel } from './vaccines'
 import { categoryLabel } from './documents'
-import { statusLabel } from './agenda'
 import { LIST_SECTIONS, ORGAN_DONATION_LABELS, type OrganDonation } from './profileSections'
 
 /**
@@ -61,96 +59,14 @@ export interface SpaceData {
   }[]
 }
 
-/** LOINC code and UCUM unit of each measure of the profile (SPEC §7). */
-export const MEASURE_LOINC: Record<
-  string,
-  { code: string; display: string; unit: string; category: 'vital-signs' | 'laboratory' | 'survey' }
-> = {
-  poids: { code: '29463-7', display: 'Body weight', unit: 'kg', category: 'vital-signs' },
-  taille: { code: '8302-2', display: 'Body height', unit: 'cm', category: 'vital-signs' },
-  tension: { code: '85354-9', display: 'Blood pressure panel with all children optional', unit: 'mm[Hg]', category: 'vital-signs' },
-  'frequence-cardiaque': { code: '8867-4', display: 'Heart rate', unit: '/min', category: 'vital-signs' },
-  glycemie: { code: '2339-0', display: 'Glucose [Mass/volume] in Blood', unit: 'g/L', category: 'laboratory' },
-  hba1c: { code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood', unit: '%', category: 'laboratory' },
-  temperature: { code: '8310-5', display: 'Body temperature', unit: 'Cel', category: 'vital-signs' },
-  'tour-de-taille': { code: '8280-0', display: 'Waist Circumference at umbilicus by Tape measure', unit: 'cm', category: 'vital-signs' },
-  douleur: {
-    code: '72514-3',
-    display: 'Pain severity - 0-10 verbal numeric rating [Score] - Reported',
-    unit: '{score}',
-    category: 'survey',
-  },
-  'perimetre-cranien': { code: '9843-4', display: 'Head Occipital-frontal circumference', unit: 'cm', category: 'vital-signs' },
-}
+/** The measures' LOINC / UCUM table is THE one of the API (src/domain/fhir.ts): one truth for both. */
+export { OBSERVATION_CODES as MEASURE_LOINC, parisOffset } from './fhir'
 
 const LOINC = 'http://loinc.org'
-const UCUM = 'http://unitsofmeasure.org'
-const OBS_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category'
 /** Our own code systems (no national terminology covers these local codes). */
 const LOCAL = 'urn:mon-espace-sante'
 
 const urn = (id: string) => `urn:uuid:${id}`
-
-function quantity(value: number, unit: string, display: string) {
-  return { value, unit: display, system: UCUM, code: unit }
-}
-
-/** The UTC offset of Europe/Paris on a day, as «+01:00» / «+02:00». */
-export function parisOffset(isoDay: string, time = '12:00'): string {
-  const guess = new Date(`${isoDay}T${time}:00Z`)
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Paris',
-    hour: '2-digit',
-    hourCycle: 'h23',
-    day: '2-digit',
-  }).formatToParts(guess)
-  const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0)
-  const day = Number(parts.find((p) => p.type === 'day')?.value ?? guess.getUTCDate())
-  let diff = hour - guess.getUTCHours()
-  if (day !== guess.getUTCDate()) diff += 24
-  const h = ((diff % 24) + 24) % 24
-  return `+${String(h).padStart(2, '0')}:00`
-}
-
-function measureObservation(m: SpaceData['measures'][number], patientRef: string) {
-  const def = MEASURE_BY_TYPE[m.type]
-  const loinc = MEASURE_LOINC[m.type]
-  const code = loinc
-    ? { coding: [{ system: LOINC, code: loinc.code, display: loinc.display }], text: def?.label ?? m.type }
-    : { text: def?.label ?? m.type }
-  const base = {
-    resourceType: 'Observation' as const,
-    id: m.id,
-    status: 'final',
-    category: [{ coding: [{ system: OBS_CATEGORY, code: loinc?.category ?? 'vital-signs' }] }],
-    code,
-    subject: { reference: patientRef },
-    effectiveDateTime: m.measuredOn,
-    ...(m.source ? { device: { display: m.source } } : {}),
-  }
-  if (m.type === 'tension') {
-    return {
-      ...base,
-      component: [
-        {
-          code: { coding: [{ system: LOINC, code: '8480-6', display: 'Systolic blood pressure' }], text: 'Systolique' },
-          valueQuantity: quantity(m.value, 'mm[Hg]', 'mmHg'),
-        },
-        ...(m.value2 !== null
-          ? [
-              {
-                code: { coding: [{ system: LOINC, code: '8462-4', display: 'Diastolic blood pressure' }], text: 'Diastolique' },
-                valueQuantity: quantity(m.value2, 'mm[Hg]', 'mmHg'),
-              },
-            ]
-          : []),
-      ],
-    }
-  }
-  return { ...base, valueQuantity: quantity(m.value, loinc?.unit ?? '1', def?.unit ?? '') }
-}
-
-const APPOINTMENT_STATUS: Record<string, string> = { confirme: 'booked', honore: 'fulfilled', annule: 'cancelled', non_honore: 'noshow' }
 
 function sectionTitle(section: string): string {
   return LIST_SECTIONS.find((s) => s.section === section)?.title ?? section
@@ -164,6 +80,10 @@ function entryResource(e: SpaceData['entries'][number], patientRef: string): Rec
       return {
         resourceType: 'AllergyIntolerance',
         id: e.id,
+        // R4 ait-1: the clinical status is always given (an allergy with an end date is resolved).
+        clinicalStatus: {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: ended ? 'resolved' : 'active' }],
+        },
         code: { text: e.label },
         patient: { reference: patientRef },
         ...(e.startDate ? { onsetDateTime: e.startDate } : {}),
@@ -275,40 +195,18 @@ export function spaceBundle(data: SpaceData, opts: { id: string; timestamp: stri
     })
   }
 
-  for (const m of data.measures) add(measureObservation(m, patientRef))
+  for (const m of data.measures)
+    add(
+      toObservation(
+        { id: m.id, type: m.type, value: m.value, value2: m.value2, measured_on: m.measuredOn, source_name: m.source ?? null },
+        patientRef,
+      ),
+    )
 
-  for (const v of data.vaccinations) {
-    add({
-      resourceType: 'Immunization',
-      id: v.id,
-      status: 'completed',
-      vaccineCode: { coding: [{ system: `${LOCAL}:vaccin`, code: v.vaccine }], text: vaccineLabel(v.vaccine, v.otherName) },
-      patient: { reference: patientRef },
-      occurrenceDateTime: v.date,
-      ...(v.lot ? { lotNumber: v.lot } : {}),
-      performer: [{ actor: { display: v.professional } }],
-      protocolApplied: [{ doseNumberString: doseLabel(v.dose) }],
-    })
-  }
+  for (const v of data.vaccinations)
+    add(toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.otherName), dose: doseLabel(v.dose) }, patientRef))
 
-  for (const ev of data.events) {
-    const status = APPOINTMENT_STATUS[ev.status] ?? 'booked'
-    const time = ev.time ?? '00:00'
-    add({
-      resourceType: 'Appointment',
-      id: ev.id,
-      status,
-      description: ev.title,
-      start: `${ev.date}T${time}:00${parisOffset(ev.date, time)}`,
-      ...(ev.notes ? { comment: ev.notes } : {}),
-      participant: [
-        { actor: { reference: patientRef }, status: 'accepted' },
-        ...(ev.professional ? [{ actor: { display: ev.professional }, status: 'accepted' }] : []),
-        ...(ev.place ? [{ actor: { display: ev.place }, status: 'accepted', type: [{ text: 'Lieu' }] }] : []),
-      ],
-      extension: [{ url: `${LOCAL}:statut-agenda`, valueString: statusLabel(ev.status) }],
-    })
-  }
+  for (const ev of data.events) add(toAppointment(ev, patientRef, { withNotes: true }))
 
   for (const d of data.documents) {
     add({
@@ -316,7 +214,7 @@ export function spaceBundle(data: SpaceData, opts: { id: string; timestamp: stri
       id: d.id,
       status: 'current',
       type: { text: d.title },
-      category: [{ coding: [{ system: `${LOCAL}:categorie-document`, code: d.category }], text: categoryLabel(d.category) }],
+      category: [{ coding: [{ system: DOCUMENT_CATEGORY_SYSTEM, code: d.category, display: categoryLabel(d.category) }] }],
       subject: { reference: patientRef },
       date: d.createdAt,
       author: [{ display: d.authorProfession ? `${d.authorName} (${d.authorProfession})` : d.authorName }],

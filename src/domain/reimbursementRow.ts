@@ -5,7 +5,7 @@ import { parseEuros } from './money'
  * One line of a reimbursement file sent by a caisse (SPEC §10, §12). The file is CSV, separator
  * «;» (a «,» separator is accepted too), UTF-8, a header line naming the columns (any order):
  *   reference;nir;date_soins;acte;type_soins;professionnel;montant_paye;montant_rembourse
- * Dates as 2026-03-14 or 14/03/2026; amounts in euros («25,00»). A reference identifies a
+ * and, optional, `code_acte` (the act's code in its nomenclature: CCAM `QEQK004`, NGAP…). Dates as 2026-03-14 or 14/03/2026; amounts in euros («25,00»). A reference identifies a
  * reimbursement: importing it again changes nothing (the import is idempotent).
  */
 export const CARE_TYPES = {
@@ -35,7 +35,9 @@ export const COLUMNS = [
   'montant_paye',
   'montant_rembourse',
 ] as const
-export type Column = (typeof COLUMNS)[number]
+/** Columns a file may add. */
+export const OPTIONAL_COLUMNS = ['code_acte'] as const
+export type Column = (typeof COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number]
 
 export interface ReimbursementRow {
   reference: string
@@ -46,6 +48,8 @@ export interface ReimbursementRow {
   professional: string
   amountPaidCents: number
   amountReimbursedCents: number
+  /** The act's code (CCAM, NGAP…), when the file gives one. */
+  actCode?: string | null
 }
 
 export type RowCheck = { ok: true; row: ReimbursementRow } | { ok: false; message: string }
@@ -112,6 +116,10 @@ export function readHeader(line: string): HeaderCheck {
   }
   if (missing.length)
     return { ok: false, message: `La ligne d'en-tête doit nommer les colonnes ${COLUMNS.join(';')} (il manque : ${missing.join(', ')})` }
+  for (const c of OPTIONAL_COLUMNS) {
+    const at = names.indexOf(c)
+    if (at >= 0) index[c] = at
+  }
   return { ok: true, separator, index }
 }
 
@@ -133,7 +141,7 @@ function readDate(v: string, today: string): string | null {
 /** Validates one data line (already split). Messages are French and name the column. */
 export function checkRow(fields: string[] | null, header: { index: Record<Column, number> }, today: string): RowCheck {
   if (!fields) return { ok: false, message: 'Ligne mal formée (guillemets non fermés ou mal placés)' }
-  const get = (c: Column) => (fields[header.index[c]] ?? '').trim()
+  const get = (c: Column) => (header.index[c] === undefined ? '' : (fields[header.index[c]] ?? '')).trim()
   const reference = get('reference')
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$/.test(reference))
     return { ok: false, message: 'reference : 4 à 40 lettres, chiffres, tirets ou soulignés attendus' }
@@ -153,8 +161,21 @@ export function checkRow(fields: string[] | null, header: { index: Record<Column
   const reimbursed = parseEuros(get('montant_rembourse'))
   if (reimbursed === null) return { ok: false, message: 'montant_rembourse : un montant en euros attendu (par exemple 17,50)' }
   if (reimbursed > paid) return { ok: false, message: 'montant_rembourse : ne peut pas dépasser montant_paye' }
+  const actCode = get('code_acte').toUpperCase()
+  if (actCode && !/^[A-Z0-9]{2,13}$/.test(actCode))
+    return { ok: false, message: "code_acte : le code de l'acte (CCAM, NGAP…), 2 à 13 lettres ou chiffres, ou rien" }
   return {
     ok: true,
-    row: { reference, nir: nir.nir, careDate, act, careType, professional, amountPaidCents: paid, amountReimbursedCents: reimbursed },
+    row: {
+      reference,
+      nir: nir.nir,
+      careDate,
+      act,
+      careType,
+      professional,
+      amountPaidCents: paid,
+      amountReimbursedCents: reimbursed,
+      ...(actCode ? { actCode } : {}),
+    },
   }
 }

@@ -6,9 +6,10 @@ const shift = (now: Date, days: number) => isoDate(new Date(now.getTime() + days
 
 /**
  * Agenda and vaccinations of the demo (SPEC §13): Camille has a past appointment with Dr Haddad
- * (honoured), an upcoming one with Dr Bernard (with a reminder the day before), a few
- * vaccinations; her breast and colorectal screenings are due (nothing recorded). Léo has his
- * childhood vaccinations.
+ * (honoured), an upcoming one with Dr Bernard (with a reminder the day before), a booked HPV
+ * screening test (her cervical screening shows «Planifié»), a few vaccinations; her breast screening
+ * is «Réalisé» by the mammography of her reimbursements, her colorectal screening is due. Léo has
+ * his childhood vaccinations.
  */
 export const agendaSeed: SeedStep = async (trx, ctx) => {
   const camille = ctx.persons.camille
@@ -39,6 +40,18 @@ export const agendaSeed: SeedStep = async (trx, ctx) => {
     })
     .returning('id')
   await trx('agenda_reminders').insert({ event_id: upcoming.id, account_id: account, remind_on: shift(ctx.now, 11), kind: 'veille' })
+  await trx('agenda_events').insert({
+    person_id: camille,
+    title: 'Test HPV de dépistage',
+    date: shift(ctx.now, 30),
+    time: '09:15',
+    place: 'Maternité des Lilas, Les Lilas',
+    professional: 'Emma Fontaine, sage-femme',
+    notes: null,
+    status: 'confirme',
+    prevention_rule: 'depistage-col-hpv',
+    created_by_account_id: account,
+  })
   await trx('vaccinations').insert([
     {
       person_id: camille,

@@ -10,6 +10,7 @@ import { reimbursementsSeed } from './reimbursements'
 import { documentsSeed } from './documents'
 import { messagingSeed } from './messaging'
 import { backOfficeSeed } from './backoffice'
+import { journeysSeed } from './journeys'
 
 /**
  * The demo data set of SPEC §13, seeded into an empty database outside production.
@@ -336,6 +337,7 @@ export const SEEDS: SeedStep[] = [
   agendaSeed,
   catalogueSeed,
   reimbursementsSeed,
+  journeysSeed,
 ]
 
 /** Seeds the demo data set into an empty database. Returns false when there was data already. */

@@ -2,8 +2,19 @@ import type { SeedStep } from './demo'
 
 const DAY = 24 * 60 * 60 * 1000
 
-/** Camille's reimbursed care over the last two years («Mon histoire de santé»). */
-export const DEMO_REIMBURSEMENTS = [
+/**
+ * Camille's reimbursed care over the last two years («Mon histoire de santé»). The screening
+ * mammography (CCAM QEQK004) marks her breast screening «Réalisé» in «Examens et vaccins recommandés».
+ */
+export const DEMO_REIMBURSEMENTS: {
+  days: number
+  act: string
+  act_code?: string
+  care_type: string
+  professional: string
+  paid: number
+  reimbursed: number
+}[] = [
   {
     days: 12,
     act: 'Consultation de médecine générale',
@@ -26,6 +37,7 @@ export const DEMO_REIMBURSEMENTS = [
   {
     days: 200,
     act: 'Mammographie de dépistage',
+    act_code: 'QEQK004',
     care_type: 'imagerie',
     professional: "Centre d'imagerie Gambetta",
     paid: 6600,
@@ -58,6 +70,7 @@ export const reimbursementsSeed: SeedStep = async (trx, ctx) => {
       person_id: ctx.persons.camille,
       care_date: new Date(ctx.now.getTime() - r.days * DAY).toISOString().slice(0, 10),
       act: r.act,
+      act_code: r.act_code ?? null,
       care_type: r.care_type,
       professional: r.professional,
       amount_paid_cents: r.paid,

@@ -95,7 +95,7 @@ export async function fhirBench(seconds = 10, measures = 10_000): Promise<string
     const bare = http.createServer(async (req, res) => {
       try {
         const found = await fhirRepository.searchMeasures(db, personId, { types: ['poids'], limit: DEFAULT_COUNT + 1, offset: 0 })
-        const page = found.slice(0, DEFAULT_COUNT).map((m) => toObservation(m, personId))
+        const page = found.slice(0, DEFAULT_COUNT).map((m) => toObservation(m, `Patient/${personId}`))
         const body = JSON.stringify(
           searchBundle({
             selfUrl: `${baseUrl}${req.url}`,

@@ -1,4 +1,5 @@
 import { DEMO_CODES, DEMO_PASSWORDS, DEMO_PERSONS, DEMO_PROFESSIONALS } from '../../src/seed/demo'
+import { DEMO_JOURNEYS } from '../../src/seed/journeys'
 
 /** The demo accounts of SPEC §13, for tests. */
 export const CAMILLE = {
@@ -20,3 +21,13 @@ export const PROS = {
   petit: { login: DEMO_PROFESSIONALS.petit.rpps, password: DEMO_PROFESSIONALS.petit.password, email: DEMO_PROFESSIONALS.petit.email },
 }
 export { DEMO_CODES, DEMO_PERSONS }
+
+/** Issue 19's demo people: a person in a bilan-prévention age band (Camille's carer), the SAMU doctor, Chloé (17 y 10 m). */
+export const HELENE = {
+  login: DEMO_JOURNEYS.helene.login,
+  password: DEMO_JOURNEYS.helene.password,
+  email: DEMO_JOURNEYS.helene.email,
+  nir: DEMO_JOURNEYS.helene.nir,
+}
+export const SAMU = { login: DEMO_JOURNEYS.samu.rpps, password: DEMO_JOURNEYS.samu.password, email: DEMO_JOURNEYS.samu.email }
+export { DEMO_JOURNEYS }

@@ -2,9 +2,9 @@ import * as cheerio from 'cheerio'
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, lastMessage, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, PROS } from '../helpers/demo'
-import { dateFields, errorText, h1 } from '../helpers/lifecycle'
+import { dateFields, errorText, h1, makeNir } from '../helpers/lifecycle'
 import { dayBefore } from '../../src/domain/agenda'
-import { isoDate } from '../../src/validation'
+import { frenchDate, isoDate } from '../../src/validation'
 
 const DAY = 24 * 60 * 60 * 1000
 const inDays = (n: number) => isoDate(new Date(Date.now() + n * DAY))
@@ -195,41 +195,96 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
     expect(actions).toEqual(['agenda.calendar_link_created', 'agenda.calendar_link_created', 'agenda.calendar_link_revoked'])
   })
 
-  it('recommandations : Camille a ses dépistages du sein et colorectal « À planifier » ; « Ajouter à mon agenda » pré-remplit ; honoré → « Réalisé »', async () => {
-    let r = await camille.get('/agenda/recommandations')
-    const $ = cheerio.load(r.text)
-    const rows = $('#recommandations tbody tr')
-      .toArray()
-      .map((tr) => $(tr).text().replace(/\s+/g, ' '))
-    const breast = rows.find((x) => x.includes('cancer du sein'))!
-    expect(breast).toContain('À planifier')
+  it('recommandations : elles savent ce qui a été fait (remboursements, rendez-vous honorés) et ce qui est pris (Planifié)', async () => {
+    const rowsOf = async () => {
+      const r = await camille.get('/agenda/recommandations')
+      const $ = cheerio.load(r.text)
+      return $('#recommandations tbody tr')
+        .toArray()
+        .map((tr) => $(tr).text().replace(/\s+/g, ' '))
+    }
+    const frDate = frenchDate
+    let rows = await rowsOf()
+    // The demo mammography of her reimbursements (CCAM QEQK004): «Réalisé» with its date, then the next window.
+    const mammography = await t.db('reimbursements').where({ person_id: camilleId, act_code: 'QEQK004' }).first()
+    const breast = rows.filter((x) => x.includes('cancer du sein'))
+    expect(breast[0]).toContain('Réalisé')
+    expect(breast[0]).toContain('Remboursement : Mammographie de dépistage')
+    expect(breast[1]).toContain('À planifier')
+    expect(breast[0]).toContain(frenchDate(mammography.care_date))
+    const twoYearsOn = `${Number(mammography.care_date.slice(0, 4)) + 2}${mammography.care_date.slice(4)}`
+    expect(breast[1]).toContain(`Du ${frenchDate(twoYearsOn)}`) // the next one 2 years after the mammography
+    // The booked HPV test: «Planifié» with its date.
+    const booked = await t.db('agenda_events').where({ person_id: camilleId, prevention_rule: 'depistage-col-hpv' }).first()
+    const cervix = rows.find((x) => x.includes('test HPV'))!
+    expect(cervix).toContain('Planifié')
+    expect(cervix).toContain('Rendez-vous : Test HPV de dépistage')
+    expect(cervix).not.toContain('Ajouter à mon agenda')
+    expect(booked.date > isoDate()).toBe(true)
     expect(rows.find((x) => x.includes('colorectal'))).toContain('À planifier')
     expect(rows.some((x) => x.includes('grippe'))).toBe(false) // 58 years old
-    const link = $('a[href="/agenda/nouveau?recommandation=depistage-sein"]')
-    expect(link.length).toBe(1)
-    const form = await camille.get('/agenda/nouveau?recommandation=depistage-sein')
-    expect(cheerio.load(form.text)('#title').attr('value')).toBe('Mammographie de dépistage')
-    const id = await (async () => {
-      const res = await submitForm(camille, '/agenda/nouveau?recommandation=depistage-sein', {
-        ...eventFields({ title: 'Mammographie de dépistage' }),
-        ...dateFields(inDays(-3), 'date'),
-        preventionRule: 'depistage-sein',
-      })
-      return res.headers.location.split('/').pop()!
-    })()
-    expect((await t.db('agenda_events').where({ id }).first()).prevention_rule).toBe('depistage-sein')
+
+    // «Ajouter à mon agenda» pre-fills; booked → «Planifié»; honoured → «Réalisé» and the next window.
+    const form = await camille.get('/agenda/nouveau?recommandation=depistage-colorectal')
+    expect(cheerio.load(form.text)('#title').attr('value')).toBe('Test de dépistage du cancer colorectal')
+    const res = await submitForm(camille, '/agenda/nouveau?recommandation=depistage-colorectal', {
+      ...eventFields({ title: 'Test de dépistage du cancer colorectal' }),
+      ...dateFields(inDays(4), 'date'),
+      preventionRule: 'depistage-colorectal',
+    })
+    const id = res.headers.location.split('/').pop()!
+    expect((await t.db('agenda_events').where({ id }).first()).prevention_rule).toBe('depistage-colorectal')
+    rows = await rowsOf()
+    expect(rows.find((x) => x.includes('colorectal'))).toContain('Planifié')
+    expect(rows.find((x) => x.includes('colorectal'))).toContain(frDate(inDays(4)))
     await submitForm(camille, `/agenda/${id}/modifier`, {
-      ...eventFields({ title: 'Mammographie de dépistage' }),
+      ...eventFields({ title: 'Test de dépistage du cancer colorectal' }),
       ...dateFields(inDays(-3), 'date'),
       status: 'honore',
     })
-    r = await camille.get('/agenda/recommandations')
-    const $2 = cheerio.load(r.text)
-    const breast2 = $2('#recommandations tbody tr')
-      .toArray()
-      .map((tr) => $2(tr).text().replace(/\s+/g, ' '))
-      .find((x) => x.includes('cancer du sein'))!
-    expect(breast2).toContain('Réalisé')
+    rows = await rowsOf()
+    const colon = rows.filter((x) => x.includes('colorectal'))
+    expect(colon[0]).toContain('Réalisé')
+    expect(colon[0]).toContain(frDate(inDays(-3)))
+    expect(colon[1]).toContain('À planifier')
+  })
+
+  it('recommandations : un acte remboursé importé par la caisse (code CCAM ou libellé) marque « Réalisé »', async () => {
+    // A woman of 52 with nothing recorded, then her reimbursements arrive.
+    const [p] = await t
+      .db('insured_persons')
+      .insert({ nir: makeNir('F', '1974-05-02'), last_name: 'Test', first_names: 'Rose', sex: 'F', birth_date: '1974-05-02' })
+      .returning('id')
+    const today = isoDate()
+    const list = () => t.services.agenda.recommendations({ accountId: 'x', kind: 'patient', displayName: 'Rose', personId: p.id }, today)
+    await t.db('spaces').insert({ person_id: p.id, state: 'activated', state_changed_at: new Date() })
+    expect((await list()).find((r) => r.ruleId === 'depistage-sein')?.status).toBe('À planifier')
+    await t.db('reimbursements').insert([
+      {
+        reference: 'RB-TEST-J001',
+        person_id: p.id,
+        care_date: inDays(-10),
+        act: 'Acte d’imagerie',
+        act_code: 'QEQK004',
+        care_type: 'imagerie',
+        professional: 'Centre',
+        amount_paid_cents: 6600,
+        amount_reimbursed_cents: 6600,
+      },
+      {
+        reference: 'RB-TEST-J002',
+        person_id: p.id,
+        care_date: inDays(-20),
+        act: 'Test immunologique de dépistage du cancer colorectal',
+        care_type: 'biologie',
+        professional: 'Laboratoire',
+        amount_paid_cents: 0,
+        amount_reimbursed_cents: 0,
+      },
+    ])
+    const after = await list()
+    expect(after.find((r) => r.ruleId === 'depistage-sein')).toMatchObject({ status: 'Réalisé', doneOn: inDays(-10) })
+    expect(after.find((r) => r.ruleId === 'depistage-colorectal')).toMatchObject({ status: 'Réalisé', doneOn: inDays(-20) })
   })
 
   it('tâche quotidienne : chaque rappel envoyé une seule fois, sans détail de santé ; avis de prévention selon les réglages', async () => {
@@ -253,7 +308,13 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
     // Prevention notices: once per window; none when the setting is off.
     const today = isoDate()
     let res = await jobs.sendPreventionNotices(today)
-    expect(res.notices).toBeGreaterThanOrEqual(2)
+    // What is done (the mammography reimbursed, the colorectal test honoured) or booked (the HPV test) gives no notice.
+    expect(await t.db('prevention_notices').where({ person_id: camilleId }).pluck('rule_id')).toEqual([])
+    expect(await t.db('outbox').where({ recipient: CAMILLE.email, kind: 'prevention-due' }).first()).toBeUndefined()
+    // The HPV test is cancelled: it is due again, and she is told once.
+    await t.db('agenda_events').where({ person_id: camilleId, prevention_rule: 'depistage-col-hpv' }).update({ status: 'annule' })
+    res = await jobs.sendPreventionNotices(today)
+    expect(res.notices).toBe(1)
     const notice = await lastMessage(t.db, CAMILLE.email, 'prevention-due')
     expect(notice.body).not.toMatch(/sein|colorectal|mammographie/i)
     const count = await t.db('outbox').where({ recipient: CAMILLE.email, kind: 'prevention-due' }).count({ n: '*' }).first()
@@ -265,8 +326,10 @@ describe('agenda : rendez-vous, rappels, .ics, lien privé, tâche quotidienne',
       .db('accounts')
       .where({ login: CAMILLE.login })
       .update({ notification_prefs: JSON.stringify({ prevention_due: false }) })
-    res = await jobs.sendPreventionNotices(today)
-    expect(res.notices).toBe(0)
+    await jobs.sendPreventionNotices(today)
+    // Nothing noted for Camille nor for the children she represents (other demo people may be told).
+    const hers = t.db('representatives').where({ representative_person_id: camilleId }).select('child_person_id')
+    expect(await t.db('prevention_notices').where({ person_id: camilleId }).orWhereIn('person_id', hers).first()).toBeUndefined()
     await t.db('accounts').where({ login: CAMILLE.login }).update({ notification_prefs: '{}' })
     expect(t.services.jobs.some((j) => j.name === 'agenda-daily' && j.cron)).toBe(true)
   })

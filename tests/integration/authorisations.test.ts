@@ -85,8 +85,9 @@ describe('mes autorisations', () => {
   it('les aidants qui ont accès (ou vont l’avoir) sont listés avec leur état, leurs dates et le lien pour les gérer ; pas ceux dont la délégation a pris fin', async () => {
     const camilleId = (await t.db('insured_persons').where({ nir: CAMILLE.nir }).first()).id
     let r = await camille.get('/mes-autorisations')
-    expect(cheerio.load(r.text)('main').text()).toContain("Aucun aidant n'a accès à ce profil.")
-    expect(cheerio.load(r.text)('main a[href="/aidants"]').text()).toBe('Gérer mes aidants')
+    // The demo's carer of Camille (Hélène Faure, accepted 29 days ago).
+    expect(rowsOf(r.text, 'Aidants').map((c) => [c.key, c.value.split(' – ')[0]])).toEqual([['Hélène Faure', 'Active']])
+    expect(cheerio.load(r.text)('main a[href="/aidants"]').last().text()).toBe('Gérer mes aidants')
     const [paul, anne, eve] = await Promise.all(
       ['Paul', 'Anne', 'Eve'].map((first, i) => createAccount(t.db, { firstNames: first, lastName: `Aidantautorisation${'abc'[i]}` })),
     )
@@ -119,7 +120,7 @@ describe('mes autorisations', () => {
     r = await camille.get('/mes-autorisations')
     const carers = rowsOf(r.text, 'Aidants')
     // An invitee is named only once they accept (SPEC §3: an invitation never reveals the invitee).
-    expect(carers.map((c) => c.key).sort()).toEqual(['Invitation en attente de réponse', 'Paul Aidantautorisationa'])
+    expect(carers.map((c) => c.key).sort()).toEqual(['Hélène Faure', 'Invitation en attente de réponse', 'Paul Aidantautorisationa'])
     const p = carers.find((c) => c.key.startsWith('Paul'))!
     expect(p.value).toBe("Active – à partir du 1er janvier 2026, jusqu'au 31 décembre 2099")
     expect(p.link).toBe('/aidants')

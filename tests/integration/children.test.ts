@@ -221,7 +221,8 @@ describe('enfants : rattacher, changer de profil, second représentant, majorit�
       { code, nir: leo.nir, birthDate: leo.birth_date },
       { identifiant: 'leo.martin', password: 'Skate vert et nuages 2026', email: 'leo.martin@courriel.example' },
     )
-    expect(r.headers.location).toBe('/mon-espace')
+    // A young adult whose parent managed the profile lands on «Votre profil est désormais le vôtre» (issue 19 §4).
+    expect(r.headers.location).toBe('/mon-espace/majorite')
     expect(h1((await agent(t.app).get('/')).text)).toBe('Mon espace santé')
   })
 })

@@ -1,3 +1,4 @@
+import * as cheerio from 'cheerio'
 import { entryHash } from '../../src/domain/hashChain'
 import { toEntry } from '../../src/features/history/repository'
 import request from 'supertest'
@@ -71,7 +72,7 @@ describe('Observation: LOINC + UCUM, the plausible ranges, the source', () => {
       all.body.entry.every((e: { resource: { code: { coding: { code: string }[] } } }) => e.resource.code.coding[0].code === '29463-7'),
     ).toBe(true)
     expect(all.body.entry[0].resource.id).toBe(w.body.id)
-    expect(all.body.entry[0].resource.performer).toEqual([{ display: 'Withings Health Mate' }])
+    expect(all.body.entry[0].resource.device).toEqual({ display: 'Withings Health Mate' })
     const page1 = await fhirGet(o, '/Observation?code=29463-7&_count=2', tokens.access_token)
     expect(page1.body.entry).toHaveLength(2)
     const next = page1.body.link.find((l: { relation: string }) => l.relation === 'next').url as string
@@ -360,12 +361,13 @@ describe('«Désynchroniser» from «Services connectés» for a catalogue servi
     const client = await registerClient(o.t, { name: 'Appfine', scopes: ['observation.read'], catalogueServiceId: 'appfine' })
     const { tokens } = await connectService(o, client, ['observation.read'], ['observation.read'], camille)
     expect((await fhirGet(o, '/Observation?_count=1', tokens.access_token)).status).toBe(200)
-    const res = await submitForm(
-      camille,
-      '/mon-espace/services-connectes',
-      {},
-      `/mon-espace/services-connectes/${client.id}/desynchroniser`,
-    )
+    // The entry is the catalogue service (whichever of its clients the form names: all lose their grants).
+    const page = cheerio.load((await camille.get('/mon-espace/services-connectes')).text)
+    const action = page('main form')
+      .filter((_i, f) => (page(f).find('button').attr('aria-label') ?? '') === 'Désynchroniser Appfine')
+      .attr('action')!
+    expect(action).toMatch(/^\/mon-espace\/services-connectes\/[^/]+\/desynchroniser$/)
+    const res = await submitForm(camille, '/mon-espace/services-connectes', {}, action)
     expect(res.status).toBe(303)
     expect(
       await o.t.db('service_connections').where({ person_id: camilleId, service_id: service.id }).whereNull('ended_at').first(),

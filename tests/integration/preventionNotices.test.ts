@@ -18,6 +18,11 @@ describe('avis de prévention : enfant représenté', () => {
     t = await createTestApp()
     leoId = (await t.db('insured_persons').where({ nir: DEMO_PERSONS.leo.nir }).first()).id
     camilleAccount = (await t.db('accounts').where({ login: CAMILLE.login }).first()).id
+    // These cases look at Léo alone: Camille's other child of the demo (Chloé, 17) is set aside.
+    await t
+      .db('representatives')
+      .whereIn('child_person_id', t.db('insured_persons').where({ first_names: 'Chloé', last_name: 'Martin' }).select('id'))
+      .update({ ended_at: t.db.fn.now(), ended_reason: 'removed' })
   })
   afterAll(async () => {
     await t.close()
@@ -50,10 +55,10 @@ describe('avis de prévention : enfant représenté', () => {
       .db('accounts')
       .where({ id: camilleAccount })
       .update({ notification_prefs: JSON.stringify({ prevention_due: false }) })
-    const r = await t.services.agendaJobs.sendPreventionNotices(today)
+    await t.services.agendaJobs.sendPreventionNotices(today)
     expect(await t.db('prevention_notices').where({ person_id: leoId }).first()).toBeUndefined()
     expect(await mails(CAMILLE.email, 'prevention-due-representative')).toHaveLength(0)
-    expect(r.emails).toBe(0)
+    expect(await mails(CAMILLE.email, 'prevention-due')).toHaveLength(0)
     await t.db('accounts').where({ id: camilleAccount }).update({ notification_prefs: '{}' })
   })
 

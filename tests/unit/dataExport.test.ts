@@ -2,6 +2,7 @@ import { can, DEFAULT_SETTINGS, type Action, type PolicyFacts, type Relation } f
 import type { Actor } from '../../src/domain/actor'
 import { effectiveState, escapeHtml, safeBaseName, summaryHtml, ZipNamer } from '../../src/domain/dataExport'
 import { MEASURE_LOINC, parisOffset, spaceBundle, type SpaceData } from '../../src/domain/fhirBundle'
+import { appointmentPeriod } from '../../src/domain/fhir'
 import { MEASURES } from '../../src/domain/measures'
 
 const NOW = new Date('2026-11-24T10:00:00Z')
@@ -278,6 +279,14 @@ describe('le Bundle FHIR R4 de tout le profil', () => {
   it('connaît le décalage horaire de Paris en hiver et en été', () => {
     expect(parisOffset('2026-01-15')).toBe('+01:00')
     expect(parisOffset('2026-07-15')).toBe('+02:00')
+  })
+
+  it('donne un début et une fin à chaque rendez-vous (R4 app-2), à l’heure d’été comme à la journée entière', () => {
+    expect(appointmentPeriod('2026-07-10', '09:30')).toEqual({ start: '2026-07-10T09:30:00+02:00', end: '2026-07-10T10:00:00+02:00' })
+    expect(appointmentPeriod('2026-12-31', '23:45')).toEqual({ start: '2026-12-31T23:45:00+01:00', end: '2027-01-01T00:15:00+01:00' })
+    // The night summer time ends: midnight to midnight is 25 hours.
+    expect(appointmentPeriod('2026-10-25', null)).toEqual({ start: '2026-10-25T00:00:00+02:00', end: '2026-10-26T00:00:00+01:00' })
+    for (const r of of('Appointment')) expect([typeof r.start, typeof r.end]).toEqual(['string', 'string'])
   })
 })
 

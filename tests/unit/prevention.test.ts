@@ -1,4 +1,12 @@
-import { recommendations, RULE_SETS, LOOK_BACK_YEARS, type Recommendation } from '../../src/domain/prevention'
+import {
+  appointmentRecords,
+  recommendations,
+  recordsOfAct,
+  reimbursementRecords,
+  RULE_SETS,
+  LOOK_BACK_YEARS,
+  type Recommendation,
+} from '../../src/domain/prevention'
 import { RULES_2026 } from '../../src/domain/prevention/rules-2026'
 import type { AgeRule } from '../../src/domain/prevention/types'
 import { anniversary } from '../../src/domain/lifecycle'
@@ -221,6 +229,94 @@ describe('recommandations : cas choisis', () => {
         ids.add(r.id)
         for (const c of r.doneBy) expect(codes.has(c) || c === `ACTE:${r.id}`).toBe(true)
         if (!r.season) expect([...r.ages].sort((a, b) => a - b)).toEqual(r.ages)
+      }
+    }
+  })
+})
+
+describe('recommandations : ce qui a été fait et ce qui est pris (issue 19)', () => {
+  const find = (list: Recommendation[], id: string) => list.filter((r) => r.ruleId === id)
+
+  it('« Planifié » avec la date du rendez-vous pris ; « Réalisé » l’emporte ; un rendez-vous passé non honoré ne compte pas', () => {
+    const booked = { code: 'ACTE:depistage-colorectal', date: '2026-12-20', planned: true, via: 'Rendez-vous : Test' }
+    expect(find(recommendations('1968-03-14', 'F', [booked], '2026-12-07'), 'depistage-colorectal')[0]).toMatchObject({
+      status: 'Planifié',
+      plannedOn: '2026-12-20',
+      via: 'Rendez-vous : Test',
+    })
+    const done = { code: 'ACTE:depistage-colorectal', date: '2026-06-01' }
+    expect(find(recommendations('1968-03-14', 'F', [booked, done], '2026-12-07'), 'depistage-colorectal')[0].status).toBe('Réalisé')
+    expect(find(recommendations('1968-03-14', 'F', [booked], '2026-12-21'), 'depistage-colorectal')[0].status).toBe('À planifier')
+  })
+
+  it('un dépistage périodique fait passe à la fenêtre suivante, ouverte à la date + l’intervalle', () => {
+    const list = find(
+      recommendations('1968-03-14', 'F', [{ code: 'ACTE:depistage-sein', date: '2026-05-21' }], '2026-12-07'),
+      'depistage-sein',
+    )
+    expect(list).toEqual([
+      expect.objectContaining({ status: 'Réalisé', doneOn: '2026-05-21', from: '2026-03-14', to: '2028-03-13' }),
+      expect.objectContaining({ status: 'À planifier', from: '2028-05-21', to: '2030-03-13' }),
+    ])
+    // A booked next one is «Planifié» in that next window.
+    const next = { code: 'ACTE:depistage-sein', date: '2028-06-01', planned: true }
+    expect(
+      find(
+        recommendations('1968-03-14', 'F', [{ code: 'ACTE:depistage-sein', date: '2026-05-21' }, next], '2026-12-07'),
+        'depistage-sein',
+      )[1],
+    ).toMatchObject({ status: 'Planifié', plannedOn: '2028-06-01' })
+  })
+
+  it('un enfant voit les examens et vaccins à venir jusqu’à ses 18 ans, pas seulement les fenêtres passées', () => {
+    const leo = recommendations('2015-06-02', 'M', [{ code: 'DTCAP', date: '2021-06-14' }], '2026-12-07')
+    expect(find(leo, 'examen-enfant').map((r) => [r.from, r.status])).toEqual([
+      ['2024-06-02', 'Non réalisé'],
+      ['2027-06-02', 'À planifier'],
+      ['2030-06-02', 'À planifier'],
+    ])
+    expect(find(leo, 'mt-dents').map((r) => r.from)).toEqual(['2024-06-02', '2027-06-02', '2030-06-02', '2033-06-02'])
+    expect(find(leo, 'dtcap-11')[0]).toMatchObject({ status: 'À planifier', from: '2026-06-02', to: '2029-06-01' })
+    // An adult sees only the next window within a year.
+    expect(find(recommendations('1980-01-01', 'M', [], '2026-12-07'), 'dtp-adulte')).toHaveLength(1)
+  })
+})
+
+describe('les règles de correspondance des actes remboursés (données à côté des règles)', () => {
+  it('reconnaît un acte par son code CCAM ou par son libellé, sans casse ni accents', () => {
+    const set = RULES_2026
+    expect(recordsOfAct(set, { label: 'Acte d’imagerie', code: 'qeqk004' })).toEqual(['ACTE:depistage-sein'])
+    expect(recordsOfAct(set, { label: 'MAMMOGRAPHIE DE DÉPISTAGE' })).toEqual(['ACTE:depistage-sein'])
+    expect(recordsOfAct(set, { label: 'Test immunologique de dépistage du cancer colorectal' })).toEqual(['ACTE:depistage-colorectal'])
+    expect(recordsOfAct(set, { label: 'Test HPV (papillomavirus) sur prélèvement' })).toEqual(['ACTE:depistage-col-hpv'])
+    expect(recordsOfAct(set, { label: 'Efluelda, suspension injectable (vaccin grippal)' })).toEqual(['GRIPPE'])
+    expect(recordsOfAct(set, { label: 'Gardasil 9' })).toEqual(['HPV'])
+    expect(recordsOfAct(set, { label: 'Consultation de cardiologie' })).toEqual([])
+    expect(recordsOfAct(set, { label: 'Vaccin HPV' })).toEqual(['HPV'])
+    const records = reimbursementRecords(set, [{ date: '2026-05-21', label: 'Mammographie de dépistage', code: 'QEQK004' }])
+    expect(records).toEqual([{ code: 'ACTE:depistage-sein', date: '2026-05-21', via: 'Remboursement : Mammographie de dépistage' }])
+  })
+
+  it('un rendez-vous honoré fait, un rendez-vous confirmé à venir planifie, un annulé ne compte pas', () => {
+    const events = [
+      { date: '2026-11-01', title: 'Mammographie', status: 'honore' },
+      { date: '2026-12-20', title: 'Rendez-vous', status: 'confirme', prevention_rule: 'depistage-colorectal' },
+      { date: '2026-12-21', title: 'Vaccin contre la grippe', status: 'annule' },
+      { date: '2026-11-02', title: 'Frottis', status: 'confirme' },
+    ]
+    expect(appointmentRecords(RULES_2026, events, '2026-12-07').map((r) => [r.code, r.planned ?? false])).toEqual([
+      ['ACTE:depistage-sein', false],
+      ['ACTE:depistage-colorectal', true],
+    ])
+  })
+
+  it('chaque correspondance a une source et mène à un code connu d’une règle', () => {
+    for (const set of RULE_SETS) {
+      const known = new Set(set.rules.flatMap((r) => r.doneBy))
+      for (const a of set.acts) {
+        expect(a.source).toMatch(/\d{4}/)
+        expect(known.has(a.record)).toBe(true)
+        expect((a.codes?.length ?? 0) + (a.labels?.length ?? 0)).toBeGreaterThan(0)
       }
     }
   })

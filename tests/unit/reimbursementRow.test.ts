@@ -65,6 +65,19 @@ describe("ligne d'un fichier de remboursements", () => {
     if (!r.ok) expect(r.message.startsWith(message)).toBe(true)
   })
 
+  it('lit la colonne facultative code_acte (CCAM, NGAP…)', () => {
+    const h = readHeader('reference;nir;date_soins;acte;type_soins;professionnel;montant_paye;montant_rembourse;code_acte')
+    if (!h.ok) throw new Error(h.message)
+    const line = [...good, 'qeqk004']
+    const r = checkRow(line, h, TODAY)
+    expect(r.ok && r.row.actCode).toBe('QEQK004')
+    const empty = checkRow([...good, ''], h, TODAY)
+    expect(empty.ok && empty.row.actCode).toBeUndefined()
+    const bad = checkRow([...good, 'QE-QK'], h, TODAY)
+    expect(bad.ok).toBe(false)
+    if (!bad.ok) expect(bad.message).toMatch(/^code_acte :/)
+  })
+
   it('refuse une ligne mal formée ou trop courte', () => {
     expect(checkRow(null, header, TODAY)).toEqual({ ok: false, message: 'Ligne mal formée (guillemets non fermés ou mal placés)' })
     expect(checkRow(['RB-1234'], header, TODAY).ok).toBe(false)

@@ -9,8 +9,16 @@ interface RuleBase {
   label: string
   /** The title pre-filled in the agenda when the person adds it («Ajouter à mon agenda»). */
   agendaTitle: string
-  /** Vaccine codes or `ACTE:<rule id>` (an honoured appointment added from this recommendation). */
+  /**
+   * Vaccine codes or `ACTE:<rule id>`: what counts as done (a vaccination, an honoured appointment
+   * added from this recommendation, or a reimbursed act or agenda appointment that `acts` matches).
+   */
   doneBy: string[]
+  /**
+   * Years between two occurrences for a periodic screening: once done, the next window opens this
+   * long after the date it was done (not before the next age of `ages`).
+   */
+  interval?: number
   /** Where the rule comes from, shown to the person. */
   source: string
 }
@@ -31,12 +39,29 @@ export interface SeasonRule extends RuleBase {
 
 export type PreventionRule = AgeRule | SeasonRule
 
+/**
+ * How a reimbursed act (or an agenda appointment) counts as a prevention record: by the code of the
+ * act in its nomenclature (CCAM, NGAP, NABM), as the caisse sends it, or by its label.
+ */
+export interface ActMatch {
+  /** The record it makes: a vaccine code (`GRIPPE`) or `ACTE:<rule id>`. */
+  record: string
+  /** Codes of the act (CCAM `QEQK004`, NGAP…), compared in capitals. */
+  codes?: string[]
+  /** Labels: each entry lists words that must all be in the label (compared without case or accents). */
+  labels?: string[][]
+  /** Where the code or label comes from. */
+  source: string
+}
+
 export interface PreventionRuleSet {
   year: number
   rules: PreventionRule[]
+  /** What turns a reimbursed act or an appointment into a record (see `acts.ts`). */
+  acts: ActMatch[]
 }
 
-export type RecommendationStatus = 'À planifier' | 'Réalisé' | 'Non réalisé'
+export type RecommendationStatus = 'À planifier' | 'Planifié' | 'Réalisé' | 'Non réalisé'
 
 export interface Recommendation {
   ruleId: string
@@ -48,13 +73,21 @@ export interface Recommendation {
   /** Last day of the window, or null for an open one. */
   to: string | null
   status: RecommendationStatus
-  /** The date of the vaccination or appointment that fulfils it. */
+  /** The date of the vaccination, act or appointment that fulfils it. */
   doneOn?: string
+  /** «Planifié»: the date of the booked appointment. */
+  plannedOn?: string
+  /** What showed it done or booked («Remboursement : Mammographie de dépistage»), when known. */
+  via?: string
   source: string
 }
 
-/** A vaccination or an honoured act: its code and its date. */
+/** A vaccination, a reimbursed or honoured act (or, `planned`, a booked appointment): its code and its date. */
 export interface PreventionRecord {
   code: string
   date: string
+  /** A booked appointment not yet honoured: the recommendation is «Planifié», not «Réalisé». */
+  planned?: boolean
+  /** What it is, for the person («Remboursement : Mammographie de dépistage»). */
+  via?: string
 }

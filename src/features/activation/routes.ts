@@ -199,7 +199,8 @@ export function activationRoutes(services: Services): Router {
     await startSignedInSession(req, services, r.accountId, 'patient', {
       flash: { type: 'success', text: 'Votre profil est activé. Bienvenue dans Mon espace santé.' },
     })
-    res.redirect(303, '/mon-espace')
+    // A young adult whose parents managed the profile until their 18th birthday: what changed (issue 19 §4).
+    res.redirect(303, (await services.majority.grewUp(j.personId)) ? '/mon-espace/majorite' : '/mon-espace')
   })
 
   // «Recevoir un nouveau code»: the same answer whatever happened (unknown person, 30 seconds, success).

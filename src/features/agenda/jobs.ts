@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { recommendations, type PreventionRecord } from '../../domain/prevention'
+import { appointmentRecords, recommendations, reimbursementRecords, ruleSetFor, type PreventionRecord } from '../../domain/prevention'
 import type { Notifier } from '../../infrastructure/notifier'
 import { isoDate } from '../../validation'
 import { effectivePrefs, wants } from '../account/notificationPrefs'
@@ -42,6 +42,7 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
     let people = 0
     let notices = 0
     let emails = 0
+    const set = ruleSetFor(Number(today.slice(0, 4)))
     const wantsIt = (a: { notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean }) =>
       wants(effectivePrefs(a.notification_prefs ?? {}, a.notify_new_signin), 'prevention_due')
     for (;;) {
@@ -56,6 +57,8 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
         notification_prefs: Record<string, unknown> | null
         notify_new_signin: boolean
         records: PreventionRecord[] | null
+        acts: { date: string; label: string; code: string | null }[] | null
+        events: { date: string; title: string; status: string; prevention_rule: string | null }[] | null
       }[] = (
         await db.raw(
           `WITH page AS (
@@ -64,10 +67,15 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
            SELECT p.id, p.birth_date, p.sex, a.email, a.notification_prefs, a.notify_new_signin,
                   (SELECT json_agg(r) FROM (
                      SELECT v.vaccine AS code, v.date FROM vaccinations v WHERE v.person_id = page.person_id
-                     UNION ALL
-                     SELECT 'ACTE:' || e.prevention_rule, e.date FROM agenda_events e
-                      WHERE e.person_id = page.person_id AND e.status = 'honore' AND e.prevention_rule IS NOT NULL
-                  ) r) AS records
+                  ) r) AS records,
+                  (SELECT json_agg(r) FROM (
+                     SELECT b.care_date AS date, b.act AS label, b.act_code AS code FROM reimbursements b
+                      WHERE b.person_id = page.person_id
+                  ) r) AS acts,
+                  (SELECT json_agg(r) FROM (
+                     SELECT e.date, e.title, e.status, e.prevention_rule FROM agenda_events e
+                      WHERE e.person_id = page.person_id AND e.status IN ('honore', 'confirme')
+                  ) r) AS events
              FROM page JOIN insured_persons p ON p.id = page.person_id
              LEFT JOIN accounts a ON a.person_id = page.person_id AND a.kind = 'patient' AND a.disabled_at IS NULL
             ORDER BY page.person_id`,
@@ -116,7 +124,11 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
         const toRepresentative: boolean[] = []
         for (const p of wanted) {
           let due = false
-          for (const r of recommendations(p.birth_date, p.sex, p.records ?? [], today)) {
+          // Reimbursed acts and appointments count through the matching rules of the year (acts.ts).
+          const records = p.records ?? []
+          if (p.acts) records.push(...reimbursementRecords(set, p.acts))
+          if (p.events) records.push(...appointmentRecords(set, p.events, today))
+          for (const r of recommendations(p.birth_date, p.sex, records, today)) {
             if (r.status === 'À planifier' && r.from <= today) {
               pid.push(p.id)
               rule.push(r.ruleId)

@@ -80,12 +80,12 @@ export const agendaRepository = {
     await trx('agenda_reminders').where({ event_id: eventId }).whereNull('sent_at').del()
   },
 
-  /** Honoured appointments added from a recommendation: they fulfil it. */
-  honouredActs(db: Knex, personId: string): Promise<{ prevention_rule: string; date: string }[]> {
+  /** Honoured and booked appointments: they fulfil or plan a recommendation (src/domain/prevention/acts.ts). */
+  preventionEvents(db: Knex, personId: string): Promise<{ prevention_rule: string | null; title: string; status: string; date: string }[]> {
     return db('agenda_events')
-      .where({ person_id: personId, status: 'honore' })
-      .whereNotNull('prevention_rule')
-      .select('prevention_rule', 'date')
+      .where({ person_id: personId })
+      .whereIn('status', ['honore', 'confirme'])
+      .select('prevention_rule', 'title', 'status', 'date')
   },
 
   links(db: Knex, personId: string, accountId: string) {

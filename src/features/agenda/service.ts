@@ -4,13 +4,23 @@ import type { Actor } from '../../domain/actor'
 import type { Action } from '../../domain/accessPolicy'
 import { checkReminder, frenchTime, statusLabel, type ReminderCheck } from '../../domain/agenda'
 import { calendar, type IcsEvent } from '../../domain/ics'
-import { recommendations, findRule, type PreventionRecord, type Recommendation } from '../../domain/prevention'
+import {
+  appointmentRecords,
+  findRule,
+  recommendations,
+  reimbursementRecords,
+  ruleSetFor,
+  type PreventionRecord,
+  type Recommendation,
+} from '../../domain/prevention'
+import { vaccineLabel } from '../../domain/vaccines'
 import { NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import { isoDate } from '../../validation'
 import type { ActivityLog } from '../history/activity'
 import { agendaRepository as repo, type EventFields, type EventRow } from './repository'
 import { authorize } from './access'
+import { reimbursementsRepository } from '../reimbursements/repository'
 import type { AccessFacts } from '../access/facts'
 
 export const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex')
@@ -37,14 +47,21 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
     return p as { birth_date: string; sex: 'F' | 'M'; first_names: string; last_name: string }
   }
 
-  async function records(personId: string): Promise<PreventionRecord[]> {
-    const [vaccines, acts] = await Promise.all([
-      db('vaccinations').where({ person_id: personId }).select('vaccine', 'date'),
-      repo.honouredActs(db, personId),
+  /**
+   * What the recommendations are computed from: vaccinations, reimbursed acts and agenda appointments
+   * (honoured: done; booked: planned), matched by the rules of the year (`acts`, next to the rules).
+   */
+  async function records(personId: string, today: string): Promise<PreventionRecord[]> {
+    const set = ruleSetFor(Number(today.slice(0, 4)))
+    const [vaccines, acts, events] = await Promise.all([
+      db('vaccinations').where({ person_id: personId }).select('vaccine', 'other_name', 'date'),
+      reimbursementsRepository.acts(db, personId),
+      repo.preventionEvents(db, personId),
     ])
     return [
-      ...vaccines.map((v) => ({ code: v.vaccine, date: v.date })),
-      ...acts.map((a) => ({ code: `ACTE:${a.prevention_rule}`, date: a.date })),
+      ...vaccines.map((v) => ({ code: v.vaccine, date: v.date, via: `Vaccination : ${vaccineLabel(v.vaccine, v.other_name)}` })),
+      ...reimbursementRecords(set, acts),
+      ...appointmentRecords(set, events, today),
     ]
   }
 
@@ -210,7 +227,7 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
     /** «Examens et vaccins recommandés» for the profile being looked at. */
     async recommendations(actor: Actor, today = isoDate()): Promise<Recommendation[]> {
       const personId = await may(actor, 'read')
-      const [p, recs] = await Promise.all([personFacts(personId), records(personId)])
+      const [p, recs] = await Promise.all([personFacts(personId), records(personId, today)])
       return recommendations(p.birth_date, p.sex, recs, today)
     },
 

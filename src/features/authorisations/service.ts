@@ -4,6 +4,7 @@ import type { Actor } from '../../domain/actor'
 import { NotFoundError } from '../../errors'
 import type { AccessFacts } from '../access/facts'
 import type { CatalogueService } from '../catalogue/service'
+import type { Connections } from '../fhir/connections'
 import type { CareTeamService } from '../professionals/service'
 import { fullName } from '../professionals/service'
 import { carersRepository } from '../carers/repository'
@@ -45,8 +46,10 @@ export function createAuthorisationsService(deps: {
   access: AccessFacts
   careTeam: CareTeamService
   catalogue: CatalogueService
+  /** The one list of connected services («Services connectés» shows the same). */
+  connections: Pick<Connections, 'ofPerson'>
 }) {
-  const { db, access, careTeam, catalogue } = deps
+  const { db, access, careTeam, connections } = deps
 
   async function professionalView(
     trx: Knex | Knex.Transaction,
@@ -135,7 +138,7 @@ export function createAuthorisationsService(deps: {
             startsOn: d.starts_on,
             endsOn: d.ends_on,
           }))
-        const connected = await catalogue.connections(personId)
+        const connected = await connections.ofPerson(personId, trx)
         return {
           personName: `${person.first_names} ${person.last_name}`,
           self: facts.relation.kind === 'self',
@@ -146,12 +149,7 @@ export function createAuthorisationsService(deps: {
           reimbursementsHidden: facts.settings.reimbursementsHidden,
           representatives,
           carers,
-          services: connected.map((s) => ({
-            slug: s.slug,
-            name: s.name,
-            labels: s.connection?.effectiveLabels ?? [],
-            needsReconsent: s.connection?.state.needsReconsent ?? false,
-          })),
+          services: connected.map((s) => ({ name: s.name, labels: s.labels, needsReconsent: s.needsReconsent, href: s.href })),
           links: CHANGE_LINKS,
         }
       })

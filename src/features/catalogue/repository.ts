@@ -193,6 +193,22 @@ export const catalogueRepository = {
     }
   },
 
+  /**
+   * The registered OAuth client backing a service (linked by the service's id or its slug): whether
+   * one exists, and where its application starts its pairing (`initiate_login_uri`).
+   */
+  async backingClient(
+    db: Knex | Knex.Transaction,
+    serviceId: string,
+    slug: string,
+  ): Promise<{ id: string; initiate_login_uri: string | null } | undefined> {
+    return db('oauth_clients')
+      .whereIn('catalogue_service_id', [serviceId, slug])
+      .whereNull('disabled_at')
+      .orderBy('created_at')
+      .first('id', 'initiate_login_uri')
+  },
+
   async spaceOpen(db: Knex | Knex.Transaction, personId: string): Promise<boolean> {
     const row = await db('spaces').where({ person_id: personId }).first('state')
     return row?.state === 'activated' || row?.state === 'auto_created'

@@ -4,6 +4,7 @@ import type { Services } from '../../services'
 import { addError, emptyErrors, hasErrors } from '../../validation'
 import { isServiceCategory } from './data'
 import { REPORT_MAX, REPORT_REASONS, type ReportReason } from './service'
+import { OIDC_MOUNT } from '../fhir/provider'
 
 const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '')
 
@@ -58,7 +59,19 @@ export function catalogueRoutes(services: Services): Router {
     res.status(status).render('catalogue/connect.njk', { pageTitle: title, service, reconsent, checked: [...checked], errors })
   }
 
-  router.get('/catalogue/:slug/connecter', (req, res) => renderConsent(req, res))
+  // «Connecter ce service»: a service whose application pairs itself (its OAuth client has a start
+  // address) is opened there; it then asks for the consent through the authorisation server, on the
+  // same consent page (one box per category, none ticked). Otherwise, and to change a consent, the form.
+  router.get('/catalogue/:slug/connecter', async (req, res) => {
+    const service = await catalogue.page(req.actor!, String(req.params.slug))
+    if (!service.connection && service.startUrl && !service.withdrawn && !req.actor!.acting) {
+      const start = new URL(service.startUrl)
+      // OpenID Connect third-party initiated login: the issuer the application must use.
+      start.searchParams.set('iss', `${services.config.publicUrl}${OIDC_MOUNT}`)
+      return res.redirect(303, start.href)
+    }
+    return renderConsent(req, res)
+  })
   router.post('/catalogue/:slug/connecter', async (req, res) => {
     const ticked = [req.body['autorisations[]'] ?? []].flat().map(String)
     const r = await catalogue.connect(req.actor!, req.params.slug, ticked)

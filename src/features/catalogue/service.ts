@@ -45,6 +45,8 @@ export interface ServiceView extends ServiceSummary {
   withdrawn: boolean
   version: number
   requests: { key: string; label: string; category: DataCategory; access: Access }[]
+  /** Where the service's application starts its pairing (its registered OAuth client), if it has one. */
+  startUrl: string | null
   connection: null | { consentedAt: Date; version: number; state: ConsentState; effectiveLabels: string[]; newLabels: string[] }
 }
 
@@ -104,6 +106,7 @@ export function createCatalogueService(deps: {
       withdrawn: s.status === 'withdrawn',
       version: s.current_version,
       requests: s.requests.map((r) => ({ key: requestKey(r), label: requestLabel(r), category: r.category, access: r.access })),
+      startUrl: null,
       connection:
         c && state
           ? {
@@ -158,10 +161,10 @@ export function createCatalogueService(deps: {
     async page(actor: Actor, slug: string): Promise<ServiceView> {
       const personId = await personOf(actor, 'read')
       const s = await load(db, slug)
-      const c = await repo.activeConnection(db, personId, s.id)
+      const [c, client] = await Promise.all([repo.activeConnection(db, personId, s.id), repo.backingClient(db, s.id, s.slug)])
       // A withdrawn service stays reachable only by those still connected to it (to disconnect it).
       if (s.status === 'withdrawn' && !c) throw notFound()
-      return view(s, c)
+      return { ...view(s, c), startUrl: client?.initiate_login_uri ?? null }
     },
 
     /**

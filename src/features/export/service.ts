@@ -80,17 +80,19 @@ export function createExportService(deps: {
     }
   }
 
-  /** Builds the ZIP of one claimed request into encrypted chunks, marks it ready and sends the e-mail, in one transaction. */
-  async function build(row: ExportRow, now: Date): Promise<{ size: number; documents: number }> {
-    const actor = await requesterActor(row)
-    const facts = await access.loadFacts(db, actor, row.person_id, now)
+  /**
+   * What the export of `personId` holds for `actor`, as the policy allows it today: the space's data,
+   * the documents the actor may read (each under a unique safe name) and the FHIR R4 Bundle.
+   */
+  async function contents(actor: Actor, personId: string, now: Date) {
+    const facts = await access.loadFacts(db, actor, personId, now)
     if (!facts || !can(actor, 'read', { type: 'export' }, facts)) throw new Error('export refusé par la politique d’accès')
-    const base = await repo.spaceData(db, row.person_id)
+    const base = await repo.spaceData(db, personId)
     if (!base) throw new Error('personne introuvable')
     // The documents the requester may read today (held results and, for a representative, those
     // «Invisible aux représentants légaux» stay out), each under a unique safe name.
     const namer = new ZipNamer()
-    const docs = (await repo.documents(db, row.person_id))
+    const docs = (await repo.documents(db, personId))
       .filter((d) => can(actor, 'read', { type: 'document', document: documentFacts(d) }, facts))
       .map((d) => ({ row: d, path: namer.name(d.title, d.mime, d.document_date) }))
     const data: SpaceData = {
@@ -109,8 +111,15 @@ export function createExportService(deps: {
         path,
       })),
     }
-    const generatedOn = now.toISOString().slice(0, 10)
     const bundle = spaceBundle(data, { id: crypto.randomUUID(), timestamp: now.toISOString() })
+    return { data, docs, bundle }
+  }
+
+  /** Builds the ZIP of one claimed request into encrypted chunks, marks it ready and sends the e-mail, in one transaction. */
+  async function build(row: ExportRow, now: Date): Promise<{ size: number; documents: number }> {
+    const actor = await requesterActor(row)
+    const { data, docs, bundle } = await contents(actor, row.person_id, now)
+    const generatedOn = now.toISOString().slice(0, 10)
 
     const zip = new yazl.ZipFile()
     // yazl pulls each document only when its turn comes; the PassThrough carries a failure (a chunk
@@ -257,6 +266,9 @@ export function createExportService(deps: {
 
     /** Builds one claimed request (exported for the tests and the benchmark). */
     build,
+
+    /** The data, documents and FHIR Bundle an export would hold (exported for the FHIR validation tests). */
+    contents,
 
     /**
      * The `data-export` job: builds every waiting request, one after the other; a failed build

@@ -11,6 +11,8 @@ export interface ClientInput {
   redirectUris: string[]
   scopes: string[]
   catalogueServiceId?: string
+  /** Where the application starts its pairing (OpenID Connect `initiate_login_uri`): «Connecter ce service» opens it. */
+  initiateLoginUri?: string
 }
 
 export interface ClientView {
@@ -19,6 +21,7 @@ export interface ClientView {
   redirectUris: string[]
   scopes: string[]
   catalogueServiceId: string | null
+  initiateLoginUri: string | null
   secretRotatedAt: Date
   createdAt: Date
   disabled: boolean
@@ -30,6 +33,7 @@ const view = (r: ClientRow): ClientView => ({
   redirectUris: r.redirect_uris,
   scopes: r.allowed_scopes,
   catalogueServiceId: r.catalogue_service_id,
+  initiateLoginUri: r.initiate_login_uri ?? null,
   secretRotatedAt: r.secret_rotated_at,
   createdAt: r.created_at,
   disabled: Boolean(r.disabled_at),
@@ -92,6 +96,7 @@ export function createClientRegistry(deps: {
           redirect_uris: input.redirectUris,
           allowed_scopes: serviceScopesOf(input.scopes),
           catalogue_service_id: input.catalogueServiceId ?? null,
+          initiate_login_uri: input.initiateLoginUri ?? null,
           secret_sealed: seal(masterKey, secret),
         })
         await activity.record(trx, actor, {
@@ -102,6 +107,38 @@ export function createClientRegistry(deps: {
         })
       })
       return { id, secret }
+    },
+
+    /** The back office changes a client (name, addresses, scopes, catalogue link): written to the operators' log. */
+    async update(actor: Actor, id: string, input: ClientInput): Promise<boolean> {
+      return db.transaction(async (trx) => {
+        const n = await repo.updateClient(trx, id, {
+          name: input.name,
+          redirect_uris: input.redirectUris,
+          allowed_scopes: serviceScopesOf(input.scopes),
+          catalogue_service_id: input.catalogueServiceId ?? null,
+          initiate_login_uri: input.initiateLoginUri ?? null,
+        })
+        if (n)
+          await activity.record(trx, actor, {
+            action: 'oauth_client.update',
+            objectType: 'oauth_client',
+            objectId: id,
+            details: { name: input.name },
+          })
+        return n > 0
+      })
+    },
+
+    /** The catalogue's services, for the back office's choice of the service a client backs. */
+    async catalogueServices(): Promise<{ id: string; slug: string; name: string }[]> {
+      return repo.catalogueServices(db)
+    },
+
+    /** The client that backs a catalogue service (undefined: no application can pair with it yet). */
+    async forCatalogueService(serviceId: string, slug: string, q: Knex | Knex.Transaction = db): Promise<ClientView | undefined> {
+      const row = await repo.clientForService(q, serviceId, slug)
+      return row ? view(row) : undefined
     },
 
     async rotateSecret(actor: Actor, id: string): Promise<string | undefined> {
@@ -138,6 +175,7 @@ export function createClientRegistry(deps: {
         redirect_uris: input.redirectUris,
         allowed_scopes: serviceScopesOf(input.scopes),
         catalogue_service_id: input.catalogueServiceId ?? null,
+        initiate_login_uri: input.initiateLoginUri ?? null,
         secret_sealed: seal(masterKey, secret),
       })
     },

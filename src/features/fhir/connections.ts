@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
-import { SCOPE_REQUEST, scopesOfRequests, serviceScopesOf, type ServiceScope } from '../../domain/serviceScopes'
-import { consentState, type ServiceRequest } from '../../domain/consent'
+import { SCOPE_REQUEST, SERVICE_SCOPES, scopesOfRequests, serviceScopesOf, type ServiceScope } from '../../domain/serviceScopes'
+import { consentState, parseRequestKey, requestLabel, type ServiceRequest } from '../../domain/consent'
 import type { CatalogueService } from '../catalogue/service'
 import type { ActivityLog } from '../history/activity'
 import { fhirRepository as repo, type ClientConsentRow } from './repository'
@@ -11,6 +11,40 @@ export interface Connection {
   clientName: string
   scopes: ServiceScope[]
   grantedAt: Date
+}
+
+/**
+ * One connected service of a person, as «Services connectés» and «Mes autorisations» both show it
+ * (one source: `ofPerson`). A catalogue service: its consent (`service_connections`) and the OAuth
+ * client backing it; a service outside the catalogue: its client's own consent.
+ */
+export interface ConnectionEntry {
+  name: string
+  /** The catalogue's slug, or null for a service outside the catalogue. */
+  slug: string | null
+  /** The OAuth client that exchanges data with the space (null: no application registered yet). */
+  clientId: string | null
+  /** What the person allowed and the service may use now, in the catalogue's words. */
+  labels: string[]
+  /** The same as FHIR API scopes (what the client may actually call). */
+  scopes: ServiceScope[]
+  since: Date
+  /** The service asks for more than was consented: nothing new until a new consent. */
+  needsReconsent: boolean
+  /** Withdrawn from the catalogue: no access any more, only «Désynchroniser» is left. */
+  withdrawn: boolean
+  /** Where its authorisations are changed. */
+  href: string
+}
+
+const labelOfKey = (key: string) => {
+  const r = parseRequestKey(key)
+  return r ? requestLabel(r) : key
+}
+
+/** The consent box of a scope, in the catalogue's words («Ajouter ou modifier : Mesures (poids, tension, glycémie…)»). */
+export function scopeLabel(scope: ServiceScope): string {
+  return SCOPE_REQUEST[scope] ? labelOfKey(SCOPE_REQUEST[scope]) : SERVICE_SCOPES[scope].label
 }
 
 /**
@@ -73,27 +107,56 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
       return c?.published ? scopesOfRequests(c.asked) : []
     },
 
+    /**
+     * THE list of a person's connected services: «Services connectés» and «Mes autorisations» both
+     * show it. Two statements, on `q` (the caller's transaction when it has one).
+     */
+    async ofPerson(personId: string, q: Knex | Knex.Transaction = db): Promise<ConnectionEntry[]> {
+      const [catalogueRows, own] = await Promise.all([repo.catalogueConnectionsOf(q, personId), repo.consentsOf(q as Knex, personId)])
+      const entries: ConnectionEntry[] = catalogueRows.map((r) => {
+        const published = r.status === 'published'
+        const state = consentState(
+          { version: r.current_version, requests: r.requests as ServiceRequest[] },
+          { version: r.version, asked: r.asked, granted: r.granted },
+        )
+        const effective = published ? state.effective : []
+        return {
+          name: r.name,
+          slug: r.slug,
+          clientId: r.client_id,
+          labels: effective.map(labelOfKey),
+          scopes: r.client_id ? scopesOfRequests(effective).filter((s) => (r.allowed_scopes ?? []).includes(s)) : [],
+          since: r.consented_at,
+          needsReconsent: published && state.needsReconsent,
+          withdrawn: r.status === 'withdrawn',
+          href: `/catalogue/${r.slug}`,
+        }
+      })
+      for (const r of own) {
+        if (r.catalogue_service_id) continue // the catalogue's consent is the truth for a linked client
+        const scopes = serviceScopesOf(r.scopes)
+        entries.push({
+          name: r.client_name,
+          slug: null,
+          clientId: r.client_id,
+          labels: scopes.map((s) => SERVICE_SCOPES[s].label),
+          scopes,
+          since: r.granted_at,
+          needsReconsent: false,
+          withdrawn: false,
+          href: '/mon-espace/services-connectes',
+        })
+      }
+      return entries.sort((a, b) => a.name.localeCompare(b.name, 'fr'))
+    },
+
+    /** The connected services of the space the actor looks at (the clients among them), for older callers. */
     async list(actor: Actor): Promise<Connection[]> {
       const personId = subjectPersonId(actor)
       if (!personId) return []
-      const own = (await repo.consentsOf(db, personId)).map((r) => ({
-        clientId: r.client_id,
-        clientName: r.client_name,
-        scopes: serviceScopesOf(r.scopes),
-        grantedAt: r.granted_at,
-      }))
-      const fromCatalogue: Connection[] = []
-      for (const c of await repo.linkedClients(db)) {
-        const consent = await catalogue.consentOf(personId, c.catalogue_service_id!)
-        if (consent?.consentedAt)
-          fromCatalogue.push({
-            clientId: c.id,
-            clientName: c.name,
-            scopes: scopesOfRequests(consent.effective).filter((s) => c.allowed_scopes.includes(s)),
-            grantedAt: consent.consentedAt,
-          })
-      }
-      return [...own, ...fromCatalogue].sort((a, b) => a.clientName.localeCompare(b.clientName, 'fr'))
+      return (await this.ofPerson(personId))
+        .filter((e) => e.clientId)
+        .map((e) => ({ clientId: e.clientId!, clientName: e.name, scopes: e.scopes, grantedAt: e.since }))
     },
 
     /** Records the person's answer on the consent page (replaces an earlier consent to the same service). */

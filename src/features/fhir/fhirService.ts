@@ -28,9 +28,9 @@ import {
   type DateRange,
   type IssueCode,
 } from '../../domain/fhir'
-import { checkMeasure, MEASURE_BY_TYPE } from '../../domain/measures'
+import { ageOn, checkMeasure, isMeasureType, MEASURE_BY_TYPE, type MeasureType } from '../../domain/measures'
 import { categoryLabel, isCategory, MAX_DOCUMENT_BYTES } from '../../domain/documents'
-import { vaccineLabel } from '../../domain/vaccines'
+import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { dateOnly } from '../../domain/lifecycle'
 import type { Limiter } from '../../infrastructure/rateLimit'
 import type { AccessFacts, PersonFactsRow } from '../access/facts'
@@ -79,14 +79,6 @@ type MeasureRow = { id: string; type: string; value: number; value2: number | nu
 
 function list(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String)
-}
-
-const parisOffset = (day: string, time: string) => {
-  const at = new Date(`${day}T${time}:00Z`)
-  const paris = new Date(at.toLocaleString('en-US', { timeZone: 'Europe/Paris' }))
-  const utc = new Date(at.toLocaleString('en-US', { timeZone: 'UTC' }))
-  const min = Math.round((paris.getTime() - utc.getTime()) / 60000)
-  return `${min >= 0 ? '+' : '-'}${String(Math.floor(Math.abs(min) / 60)).padStart(2, '0')}:${String(Math.abs(min) % 60).padStart(2, '0')}`
 }
 
 /**
@@ -424,20 +416,20 @@ export function createFhirService(deps: {
 
     async searchObservations(caller: FhirCaller, q: SearchQuery) {
       const { count, offset, dates } = paging(q)
-      let types = Object.keys(OBSERVATION_CODES)
+      let types: string[] = Object.keys(OBSERVATION_CODES)
       const codes = list(q.params.code).flatMap((c) => c.split(','))
       if (codes.length) {
         types = codes
           .map((c) => {
             const [system, code] = c.includes('|') ? c.split('|') : [LOINC, c]
-            return system === LOINC || system === '' ? MEASURE_TYPE_BY_LOINC[code] : undefined
+            return system === LOINC || system === '' ? (MEASURE_TYPE_BY_LOINC[code] as string | undefined) : undefined
           })
           .filter((t): t is string => !!t)
       }
       const cats = list(q.params.category)
         .flatMap((c) => c.split(','))
         .map((c) => c.split('|').pop()!)
-      if (cats.length) types = types.filter((t) => cats.includes(OBSERVATION_CODES[t].category))
+      if (cats.length) types = types.filter((t) => cats.includes(OBSERVATION_CODES[t as MeasureType].category))
       const { rows } = await searchAtOnce<MeasureRow>(
         caller,
         'Observation',
@@ -449,7 +441,7 @@ export function createFhirService(deps: {
       )
       return bundleOf(
         q,
-        rows.map((m) => toObservation(m, caller.personId)),
+        rows.map((m) => toObservation(m, `Patient/${caller.personId}`)),
         count,
         offset,
       )
@@ -459,9 +451,9 @@ export function createFhirService(deps: {
       return db.transaction(async (trx) => {
         const m = isUuid(id) ? await repo.measure(trx, id) : undefined
         const d = await decide(trx, caller, 'Observation', 'read', { ownerPersonId: m?.person_id ?? '', id })
-        if (!m || !OBSERVATION_CODES[m.type]) throw notFound()
+        if (!m || !isMeasureType(m.type)) throw notFound()
         await d.done()
-        return toObservation(m, caller.personId)
+        return toObservation(m, `Patient/${caller.personId}`)
       })
     },
 
@@ -474,6 +466,8 @@ export function createFhirService(deps: {
       return db.transaction(async (trx) => {
         await (await decide(trx, caller, 'Observation', 'write')).done()
         const person = await repo.personWithSpace(trx, caller.personId)
+        if (def.childrenOnly && ageOn(person!.birth_date, day) >= 18)
+          throw new FhirError(422, 'value', `${def.label} : mesure réservée aux enfants`, {}, 'Observation.code')
         const check = checkMeasure(def, {
           raw: String(value),
           raw2: value2 === undefined ? undefined : String(value2),
@@ -507,7 +501,7 @@ export function createFhirService(deps: {
         })
         return toObservation(
           { id, type, value: check.value, value2: check.value2 ?? null, measured_on: day, source_name: caller.actor.displayName },
-          caller.personId,
+          `Patient/${caller.personId}`,
         )
       })
     },
@@ -626,7 +620,8 @@ export function createFhirService(deps: {
               dose: string
               professional: string
               lot: string | null
-            }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId),
+            }) =>
+              toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name), dose: doseLabel(v.dose) }, `Patient/${caller.personId}`),
           ),
           count,
           offset,
@@ -645,7 +640,8 @@ export function createFhirService(deps: {
             dose: string
             professional: string
             lot: string | null
-          }) => toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name) }, caller.personId),
+          }) =>
+            toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name), dose: doseLabel(v.dose) }, `Patient/${caller.personId}`),
         )
         if (id && !resources[0]) throw notFound()
         await d.done()
@@ -674,7 +670,7 @@ export function createFhirService(deps: {
               place: string | null
               professional: string | null
               status: string
-            }) => toAppointment(e, caller.personId, parisOffset),
+            }) => toAppointment(e, `Patient/${caller.personId}`),
           ),
           count,
           offset,
@@ -693,7 +689,7 @@ export function createFhirService(deps: {
             place: string | null
             professional: string | null
             status: string
-          }) => toAppointment(e, caller.personId, parisOffset),
+          }) => toAppointment(e, `Patient/${caller.personId}`),
         )
         if (id && !resources[0]) throw notFound()
         await d.done()

@@ -6,6 +6,8 @@ export interface ClientRow {
   redirect_uris: string[]
   allowed_scopes: string[]
   catalogue_service_id: string | null
+  /** Where the service's application starts its own pairing (OpenID Connect `initiate_login_uri`). */
+  initiate_login_uri: string | null
   secret_sealed: Buffer
   secret_rotated_at: Date
   created_at: Date
@@ -90,13 +92,29 @@ function withinDates(b: Knex.QueryBuilder, column: string, q: { ge?: string; gt?
 export const fhirRepository = {
   findClient: (db: Knex, id: string): Promise<ClientRow | undefined> => db('oauth_clients').where({ id }).first(),
   listClients: (db: Knex): Promise<ClientRow[]> => db('oauth_clients').orderBy('name'),
-  insertClient: (db: Knex, row: Omit<ClientRow, 'created_at' | 'secret_rotated_at' | 'disabled_at'>) => db('oauth_clients').insert(row),
+  insertClient: (
+    db: Knex,
+    row: Omit<ClientRow, 'created_at' | 'secret_rotated_at' | 'disabled_at' | 'initiate_login_uri'> & {
+      initiate_login_uri?: string | null
+    },
+  ) => db('oauth_clients').insert(row),
+  updateClient: (
+    db: Knex,
+    id: string,
+    patch: Partial<Pick<ClientRow, 'name' | 'redirect_uris' | 'allowed_scopes' | 'catalogue_service_id' | 'initiate_login_uri'>>,
+  ) => db('oauth_clients').where({ id }).update(patch),
+  /** The enabled client backing a catalogue service (linked by the service's id or its slug), oldest first. */
+  clientForService: (db: Knex | Knex.Transaction, serviceId: string, slug: string): Promise<ClientRow | undefined> =>
+    db('oauth_clients').whereIn('catalogue_service_id', [serviceId, slug]).whereNull('disabled_at').orderBy('created_at').first(),
   updateClientSecret: (db: Knex, id: string, sealed: Buffer) =>
     db('oauth_clients').where({ id }).update({ secret_sealed: sealed, secret_rotated_at: db.fn.now() }),
   setClientDisabled: (db: Knex, id: string, disabled: boolean) =>
     db('oauth_clients')
       .where({ id })
       .update({ disabled_at: disabled ? db.fn.now() : null }),
+
+  catalogueServices: (db: Knex): Promise<{ id: string; slug: string; name: string }[]> =>
+    db('catalogue_services').orderByRaw('lower(name)').select('id', 'slug', 'name'),
 
   linkedClients: (db: Knex): Promise<ClientRow[]> =>
     db('oauth_clients').whereNotNull('catalogue_service_id').whereNull('disabled_at').orderBy('name'),
@@ -113,13 +131,52 @@ export const fhirRepository = {
     db('service_consents').where({ person_id: personId, client_id: clientId }).whereNull('revoked_at').update({ revoked_at: db.fn.now() }),
   insertConsent: (db: Knex, personId: string, clientId: string, scopes: string[]) =>
     db('service_consents').insert({ person_id: personId, client_id: clientId, scopes }),
-  consentsOf: (db: Knex, personId: string): Promise<(ConsentRow & { client_name: string })[]> =>
+  consentsOf: (db: Knex, personId: string): Promise<(ConsentRow & { client_name: string; catalogue_service_id: string | null })[]> =>
     db('service_consents as c')
       .join('oauth_clients as o', 'o.id', 'c.client_id')
       .where('c.person_id', personId)
       .whereNull('c.revoked_at')
       .orderBy('o.name')
-      .select('c.*', 'o.name as client_name'),
+      .select('c.*', 'o.name as client_name', 'o.catalogue_service_id'),
+
+  /**
+   * A person's active catalogue consents, each with its service (status, current version's requests)
+   * and the enabled OAuth client backing it (linked by the service's id or slug), in one statement.
+   */
+  catalogueConnectionsOf: async (
+    db: Knex | Knex.Transaction,
+    personId: string,
+  ): Promise<
+    {
+      version: number
+      asked: string[]
+      granted: string[]
+      consented_at: Date
+      slug: string
+      name: string
+      status: string
+      current_version: number
+      requests: unknown[]
+      client_id: string | null
+      allowed_scopes: string[] | null
+    }[]
+  > => {
+    const { rows } = await db.raw(
+      `SELECT sc.version, sc.asked, sc.granted, sc.consented_at, s.slug, s.name, s.status, s.current_version, v.requests,
+              o.id AS client_id, o.allowed_scopes
+         FROM service_connections sc
+         JOIN catalogue_services s ON s.id = sc.service_id
+         JOIN catalogue_service_versions v ON v.service_id = s.id AND v.version = s.current_version
+         LEFT JOIN LATERAL (
+           SELECT id, allowed_scopes FROM oauth_clients
+            WHERE catalogue_service_id IN (s.id::text, s.slug) AND disabled_at IS NULL
+            ORDER BY created_at LIMIT 1
+         ) o ON true
+        WHERE sc.person_id = ? AND sc.ended_at IS NULL`,
+      [personId],
+    )
+    return rows
+  },
 
   personWithSpace: (
     db: Knex,

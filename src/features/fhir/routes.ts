@@ -6,6 +6,8 @@ import { addError, emptyErrors, hasErrors } from '../../validation'
 import { notFound } from '../../errors'
 import { toNativeRealm } from '../../infrastructure/nativeRequire'
 import { fhirAudience, INTERACTION_BASE, type OidcInteraction } from './provider'
+import { scopeLabel } from './connections'
+import { subjectPersonId } from '../../domain/actor'
 
 const CONNECTED = '/mon-espace/services-connectes'
 const CLIENTS = '/back-office/clients'
@@ -20,9 +22,6 @@ function allowFormActionTo(res: Response, redirectUris: string[]) {
 
 /** Checkboxes are named `scopes[]` (one name per group, as html-validate wants). */
 const ticked = (body: Record<string, unknown> | undefined) => serviceScopesOf([body?.['scopes[]'] ?? []].flat().map(String))
-
-const scopeItems = (scopes: ServiceScope[], checked: Set<string>) =>
-  scopes.map((s) => ({ value: s, text: SERVICE_SCOPES[s].label, checked: checked.has(s) }))
 
 /**
  * Patient side: the login and consent step of the authorisation server (our pages, JavaScript
@@ -52,7 +51,12 @@ export function connectedServicesRoutes(services: Services): Router {
       pageTitle: `Autoriser ${client.name}`,
       client,
       action: `${INTERACTION_BASE}/${interaction.uid}`,
-      items: scopeItems(requested, errors ? new Set(ticked(req.body)) : current),
+      // One box per data category, in the catalogue's words for a catalogue service; nothing ticked the first time.
+      items: requested.map((s) => ({
+        value: s,
+        text: client.catalogueServiceId ? scopeLabel(s) : SERVICE_SCOPES[s].label,
+        checked: (errors ? new Set<string>(ticked(req.body)) : current).has(s),
+      })),
       errors,
     })
   }
@@ -118,10 +122,11 @@ export function connectedServicesRoutes(services: Services): Router {
 
   // «Services connectés»: what each service may do, and «Désynchroniser».
   router.get(CONNECTED, requirePatient, async (req, res) => {
-    const list = await connections.list(req.actor!)
+    const personId = subjectPersonId(req.actor!)
     res.render('fhir/connected.njk', {
       pageTitle: 'Services connectés',
-      connections: list.map((c) => ({ ...c, labels: c.scopes.map((s) => SERVICE_SCOPES[s].label) })),
+      // THE list «Mes autorisations» shows too.
+      connections: personId ? await connections.ofPerson(personId) : [],
       own: !req.actor!.acting,
     })
   })
@@ -138,7 +143,7 @@ export function connectedServicesRoutes(services: Services): Router {
     res.redirect(303, CONNECTED)
   })
 
-  // Back office: registration of the clients of connected services.
+  // Back office: registration of the clients of connected services, each backing a catalogue service.
   router.get(CLIENTS, requireOperator, async (req, res) => {
     const shown = req.session.journeys?.clientSecret as { id: string; secret: string } | undefined
     if (shown) {
@@ -146,59 +151,136 @@ export function connectedServicesRoutes(services: Services): Router {
       delete j.clientSecret
       req.session.journeys = j
     }
-    res.render('fhir/clients.njk', { pageTitle: 'Services connectés : clients OAuth', clients: await clients.list(), shown })
+    const [list, catalogueServices] = await Promise.all([clients.list(), clients.catalogueServices()])
+    const serviceName = (link: string | null) =>
+      link ? (catalogueServices.find((s) => s.id === link || s.slug === link)?.name ?? link) : undefined
+    res.render('fhir/clients.njk', {
+      pageTitle: 'Services connectés : clients OAuth',
+      clients: list.map((c) => ({ ...c, serviceName: serviceName(c.catalogueServiceId), scopeLabels: c.scopes.map(scopeText) })),
+      shown,
+    })
   })
 
   const allScopes = Object.keys(SERVICE_SCOPES) as ServiceScope[]
-  router.get(`${CLIENTS}/nouveau`, requireOperator, (_req, res) => {
-    res.render('fhir/client-new.njk', { pageTitle: 'Enregistrer un service', values: {}, items: scopeItems(allScopes, new Set()) })
-  })
+  const scopeText = (s: string) => (SERVICE_SCOPES[s] ? `${SERVICE_SCOPES[s].label} (${s})` : s)
 
-  router.post(`${CLIENTS}/nouveau`, requireOperator, async (req, res) => {
+  /** The form of a client (new or changed): checked here, French errors next to each field. */
+  async function readClientForm(body: Record<string, unknown>) {
     const errors = emptyErrors()
-    const name = String(req.body.name ?? '').trim()
-    const urisText = String(req.body.redirectUris ?? '')
-    const catalogueServiceId = String(req.body.catalogueServiceId ?? '').trim()
-    const scopes = ticked(req.body)
+    const name = String(body.name ?? '').trim()
+    const urisText = String(body.redirectUris ?? '')
+    const catalogueServiceId = String(body.catalogueServiceId ?? '').trim()
+    const startText = String(body.initiateLoginUri ?? '').trim()
+    const scopes = ticked(body)
+    const catalogueServices = await clients.catalogueServices()
     if (!name) addError(errors, 'name', 'Saisissez le nom du service')
     else if (name.length > 200) addError(errors, 'name', 'Le nom du service doit contenir 200 caractères au plus')
+    const acceptable = (u: string) => {
+      let url: URL | undefined
+      try {
+        url = new URL(u)
+      } catch {
+        return false
+      }
+      const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1'
+      return !url.hash && (url.protocol === 'https:' || (url.protocol === 'http:' && local))
+    }
     const uris = urisText.split(/\s+/).filter(Boolean)
     if (uris.length === 0) addError(errors, 'redirectUris', 'Saisissez au moins une adresse de retour')
     else {
-      for (const u of uris) {
-        let url: URL | undefined
-        try {
-          url = new URL(u)
-        } catch {
-          /* below */
-        }
-        const local = url && (url.hostname === 'localhost' || url.hostname === '127.0.0.1')
-        if (!url || url.hash || !(url.protocol === 'https:' || (url.protocol === 'http:' && local))) {
-          addError(errors, 'redirectUris', `Adresse de retour invalide : ${u.slice(0, 100)} (https obligatoire, sans #)`)
-          break
-        }
-      }
+      const bad = uris.find((u) => !acceptable(u))
+      if (bad) addError(errors, 'redirectUris', `Adresse de retour invalide : ${bad.slice(0, 100)} (https obligatoire, sans #)`)
     }
+    if (startText && (startText.length > 500 || !acceptable(startText)))
+      addError(errors, 'initiateLoginUri', 'Adresse de démarrage invalide (https obligatoire, sans #), ou laissez vide')
     if (scopes.length === 0) addError(errors, 'scopes', 'Cochez au moins une donnée que le service peut demander')
-    if (catalogueServiceId.length > 64)
-      addError(errors, 'catalogueServiceId', "L'identifiant du catalogue doit contenir 64 caractères au plus")
-    if (hasErrors(errors)) {
-      return res.status(400).render('fhir/client-new.njk', {
-        pageTitle: 'Enregistrer un service',
-        values: { name, redirectUris: urisText, catalogueServiceId },
-        items: scopeItems(allScopes, new Set(scopes)),
-        errors,
-      })
-    }
-    const created = await clients.create(req.actor!, {
-      name,
-      redirectUris: uris,
-      scopes,
-      catalogueServiceId: catalogueServiceId || undefined,
+    if (catalogueServiceId && !catalogueServices.some((s) => s.id === catalogueServiceId || s.slug === catalogueServiceId))
+      addError(errors, 'catalogueServiceId', 'Choisissez un service du catalogue, ou « Aucun »')
+    const values = { name, redirectUris: urisText, catalogueServiceId, initiateLoginUri: startText }
+    const formOf = (checked: Set<string>) => ({
+      values,
+      items: allScopes.map((s) => ({ value: s, text: scopeText(s), checked: checked.has(s) })),
+      catalogueItems: [
+        { value: '', text: 'Aucun (service hors catalogue)' },
+        ...catalogueServices.map((s) => ({
+          value: s.id,
+          text: s.name,
+          selected: s.id === catalogueServiceId || s.slug === catalogueServiceId,
+        })),
+      ],
     })
+    return {
+      errors,
+      input: {
+        name,
+        redirectUris: uris,
+        scopes,
+        catalogueServiceId: catalogueServiceId || undefined,
+        initiateLoginUri: startText || undefined,
+      },
+      form: formOf(new Set(scopes)),
+    }
+  }
+
+  router.get(`${CLIENTS}/nouveau`, requireOperator, async (_req, res) => {
+    const { form } = await readClientForm({})
+    res.render('fhir/client-new.njk', { pageTitle: 'Enregistrer un service', ...form, action: `${CLIENTS}/nouveau` })
+  })
+
+  router.post(`${CLIENTS}/nouveau`, requireOperator, async (req, res) => {
+    const { errors, input, form } = await readClientForm(req.body)
+    if (hasErrors(errors))
+      return res
+        .status(400)
+        .render('fhir/client-new.njk', { pageTitle: 'Enregistrer un service', ...form, action: `${CLIENTS}/nouveau`, errors })
+    const created = await clients.create(req.actor!, input)
     req.session.journeys = { ...(req.session.journeys ?? {}), clientSecret: created }
     res.redirect(303, CLIENTS)
   })
+
+  router.get(`${CLIENTS}/:id/modifier`, requireOperator, async (req, res) => {
+    const client = await clients.get(String(req.params.id))
+    if (!client) throw notFound()
+    const { form } = await readClientForm({
+      name: client.name,
+      redirectUris: client.redirectUris.join('\n'),
+      catalogueServiceId: client.catalogueServiceId ?? '',
+      initiateLoginUri: client.initiateLoginUri ?? '',
+      'scopes[]': client.scopes,
+    })
+    res.render('fhir/client-new.njk', { pageTitle: `Modifier ${client.name}`, ...form, action: `${CLIENTS}/${client.id}/modifier`, client })
+  })
+
+  router.post(`${CLIENTS}/:id/modifier`, requireOperator, async (req, res) => {
+    const client = await clients.get(String(req.params.id))
+    if (!client) throw notFound()
+    const { errors, input, form } = await readClientForm(req.body)
+    if (hasErrors(errors))
+      return res.status(400).render('fhir/client-new.njk', {
+        pageTitle: `Modifier ${client.name}`,
+        ...form,
+        action: `${CLIENTS}/${client.id}/modifier`,
+        client,
+        errors,
+      })
+    await clients.update(req.actor!, client.id, input)
+    req.session.flash = { type: 'success', text: `${input.name} est modifié.` }
+    res.redirect(303, CLIENTS)
+  })
+
+  for (const [path, disable] of [
+    ['desactiver', true],
+    ['activer', false],
+  ] as const) {
+    router.post(`${CLIENTS}/:id/${path}`, requireOperator, async (req, res) => {
+      if (!(await clients.setDisabled(req.actor!, String(req.params.id), disable))) throw notFound()
+      req.session.flash = {
+        type: 'success',
+        text: disable ? 'Le client est désactivé : ses jetons ne sont plus acceptés.' : 'Le client est de nouveau actif.',
+      }
+      res.redirect(303, CLIENTS)
+    })
+  }
 
   router.post(`${CLIENTS}/:id/secret`, requireOperator, async (req, res) => {
     const id = String(req.params.id)

@@ -3,6 +3,8 @@ import type { Services } from '../../services'
 import { requireAgent, requireOperator, requirePatient, requireProfessional } from '../../middleware/auth'
 import { NAVIGATION } from '../../navigation'
 import type { HistoryEntry } from '../history/service'
+import { majorityDate, majoritySoon } from '../../domain/majority'
+import { isoDate } from '../../validation'
 
 /** What a professional did, in plain words; a document is named when the viewer may see it (SPEC §6), «un document» otherwise. */
 const accessSentence = (a: Pick<HistoryEntry, 'action' | 'document'>) => {
@@ -26,13 +28,15 @@ export function homeRoutes(services: Services): Router {
     // and the last accesses by professionals in plain words (SPEC §6): one statement for the three,
     // the one that read the actor (loadActor, `services.home.actorPageRead`) on one's own space.
     const { children, invitations, lastAccesses } = await services.home.patientHome(actor, req)
+    const today = isoDate()
     res.render('home/patient.njk', {
       pageTitle: actor.acting ? `Profil de ${actor.acting.displayName}` : 'Accueil de mon espace',
       sections: NAVIGATION.patient.filter((s) => s.href !== '/mon-espace'),
       firstName: actor.displayName.split(' ')[0],
       acting: actor.acting,
       selfPersonId: actor.personId,
-      children,
+      // A child whose 18th birthday is less than three months away: «Ce qui va changer» (issue 19 §4).
+      children: children.map((c) => ({ ...c, majorityOn: majoritySoon(c.birthDate, today) ? majorityDate(c.birthDate) : null })),
       invitations,
       lastAccesses: lastAccesses && lastAccesses.map((a) => ({ ...a, label: accessSentence(a) })),
     })

@@ -34,6 +34,11 @@ export interface ImportRow {
 
 /** SQL only: reimbursements, their imports, the visibility switch. */
 export const reimbursementsRepository = {
+  /** The person's reimbursed acts (date, label, code), for the prevention rules' matching (agenda). */
+  acts(db: Knex | Knex.Transaction, personId: string): Promise<{ date: string; label: string; code: string | null }[]> {
+    return db('reimbursements').where({ person_id: personId }).select('care_date as date', 'act as label', 'act_code as code')
+  },
+
   async totalsByYear(db: Knex, personId: string, careType?: string): Promise<YearTotal[]> {
     const q = db('reimbursements')
       .where({ person_id: personId })
@@ -119,6 +124,7 @@ export const reimbursementsRepository = {
           professional: r.professional,
           amount_paid_cents: r.amountPaidCents,
           amount_reimbursed_cents: r.amountReimbursedCents,
+          act_code: r.actCode ?? null,
           import_id: importId,
         })),
       )
