@@ -4,6 +4,8 @@ import { createDb, migrateLatest, startEmbeddedPostgres, type Db, type EmbeddedP
 import { closeRedis, connectRedis, createRedis, type RedisClient } from './infrastructure/redis'
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from './infrastructure/sessionStore'
 import { createServices, type Services } from './services'
+import { createHttpSms } from './infrastructure/smsHttp'
+import type { SmsAdapter } from './infrastructure/notifier'
 import { seedDemo } from './seed/demo'
 
 /**
@@ -16,6 +18,8 @@ export interface Runtime {
   db: Db
   databaseUrl: string
   services: Services
+  /** The SMS provider (SMS_HTTP_URL), if any: the deliverer sends through it. */
+  sms?: SmsAdapter
   close(): Promise<void>
 }
 
@@ -75,13 +79,20 @@ export async function bootstrap(
       // Also for processes without web sessions (worker, commands): its pool connects only if used.
       sessions = postgresSessionBackend(databaseUrl)
     }
-    const services = createServices({ config, logger, db, sessions, redis })
+    const sms = config.smsHttpUrl ? createHttpSms({ url: config.smsHttpUrl, token: config.smsHttpToken }) : undefined
+    if (config.production && !sms) {
+      logger.warn(
+        "aucun fournisseur de SMS (SMS_HTTP_URL) : les codes par SMS restent dans la boîte d'envoi, les personnes dont le mobile est connu ne peuvent pas se connecter",
+      )
+    }
+    const services = createServices({ config, logger, db, sessions, redis, sms })
     return {
       config,
       logger,
       db,
       databaseUrl,
       services,
+      sms,
       async close() {
         await sessions.close().catch(() => undefined)
         if (redis) await closeRedis(redis)

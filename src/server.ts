@@ -37,7 +37,10 @@ async function main() {
 
   let jobs: JobRunner | undefined
   if (config.runJobs) {
-    const deliverer = config.smtpUrl ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom }) : undefined
+    const deliverer =
+      config.smtpUrl || runtime.sms
+        ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom, sms: runtime.sms })
+        : undefined
     jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, {
       everyFewSeconds: [deliverer ? () => deliverer.deliverPending() : undefined, () => services.dataExport.runPending()],
     })

@@ -7,7 +7,10 @@ import { exitOnStartupFailure } from './startupError'
 async function main() {
   const runtime = await bootstrap({ migrate: false, seed: false, sessions: false })
   const { config, logger, services } = runtime
-  const deliverer = config.smtpUrl ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom }) : undefined
+  const deliverer =
+    config.smtpUrl || runtime.sms
+      ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom, sms: runtime.sms })
+      : undefined
   const jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, {
     everyFewSeconds: [deliverer ? () => deliverer.deliverPending() : undefined, () => services.dataExport.runPending()],
   })
