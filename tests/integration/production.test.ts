@@ -18,7 +18,7 @@ import { CSV_HEADER, nirFor } from '../helpers/backoffice'
  *   node scripts/pack.js <folder>      (what production runs, copied apart)
  *   npm ci --omit=dev                  (in that folder: no TypeScript, no tsx, no embedded PostgreSQL)
  *   node dist/src/cli/migrate.js       (a fresh database of the machine's PostgreSQL)
- *   node dist/src/server.js            (NODE_ENV=production, sessions in the machine's Redis, RUN_JOBS=false)
+ *   node --max-semi-space-size=32 dist/src/server.js   (NODE_ENV=production, Redis sessions, RUN_JOBS=false)
  *   node dist/src/worker.js            (the jobs, and the e-mails through SMTP to a test SMTP server)
  *   node dist/src/cli/audit-verify.js, node dist/src/cli/import.js
  * Then: the home page, /health, and a sign-in whose code arrives by SMTP.
@@ -227,7 +227,7 @@ describe('la construction de production, sans outils de développement', () => {
   })
 
   it('démarre le site et le processus des tâches ; accueil et /health répondent', async () => {
-    start(['dist/src/server.js'], {
+    start(['--max-semi-space-size=32', 'dist/src/server.js'], {
       PORT: String(port),
       HOST: '127.0.0.1',
       PUBLIC_URL: `https://127.0.0.1:${port}`,
