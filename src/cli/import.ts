@@ -16,6 +16,8 @@ async function main() {
     process.stderr.write('Usage : npm run import -- fichier.csv [--report rapport.csv]\n')
     process.exit(64)
   }
+  // A missing or unreadable file is said at once, before the database starts.
+  fs.accessSync(file, fs.constants.R_OK)
   const runtime = await bootstrap({ migrate: false, seed: false, sessions: false })
   try {
     const summary = await runtime.services.imports.run(fs.createReadStream(file), {

@@ -286,6 +286,11 @@ describe('la construction de production, sans outils de développement', () => {
     const r = command(['dist/src/cli/import.js', 'assures.csv'])
     expect(r.code).toBe(0)
     expect(r.output).toMatch(/Import n° \d+ terminé : 1 lignes lues, 1 assurés ajoutés, 0 mis à jour, 0 lignes refusées\./)
+    const absent = command(['dist/src/cli/import.js', 'absent.csv'])
+    expect(absent.code).toBe(1)
+    expect(absent.output).toBe(
+      'Import impossible : le fichier absent.csv est introuvable.\nQue faire : vérifiez le chemin (il se lit depuis le dossier où la commande est lancée).\n',
+    )
   })
 
   it('s’arrête proprement sur SIGTERM', async () => {
