@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import * as sass from 'sass'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -49,6 +50,10 @@ for (const f of fs.readdirSync(path.join(root, 'assets/images'))) {
 }
 
 fs.writeFileSync(path.join(root, 'public', 'assets-manifest.json'), JSON.stringify(manifest, null, 2))
+// The inputs' stamp: `npm start` and `npm run build` (scripts/build.js) then know public/ is up to date
+// and leave it alone (never emptied while tests or a running site read it).
+const { stampOf, assetInputs } = createRequire(import.meta.url)('./build.js')
+fs.writeFileSync(path.join(root, 'public', '.build-stamp'), `${stampOf(root, assetInputs(root))}\n`)
 const size = (n) => fs.statSync(path.join(out, n)).size
 const cssName = path.basename(manifest['application.css'])
 console.log(

@@ -12,6 +12,8 @@ import { closeRedis, connectRedis, createRedis, type RedisClient } from './infra
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from './infrastructure/sessionStore'
 import { createServices, type Services } from './services'
 import { appRoleProblems, grantAppRole, roleOfUrl } from './infrastructure/databaseRoles'
+import { createHttpSms } from './infrastructure/smsHttp'
+import type { SmsAdapter } from './infrastructure/notifier'
 import { seedDemo } from './seed/demo'
 
 /**
@@ -24,6 +26,8 @@ export interface Runtime {
   db: Db
   databaseUrl: string
   services: Services
+  /** The SMS provider (SMS_HTTP_URL), if any: the deliverer sends through it. */
+  sms?: SmsAdapter
   close(): Promise<void>
 }
 
@@ -57,7 +61,13 @@ export async function migrateAsOwner(ownerUrl: string | undefined, appUrl: strin
 }
 
 export async function bootstrap(
-  opts: { migrate: boolean; seed: boolean; sessions: boolean } = { migrate: true, seed: true, sessions: true },
+  opts: {
+    migrate: boolean
+    seed: boolean
+    sessions: boolean
+    /** The web site (`npm start`): holds the embedded database of its folder; commands share it. */
+    site?: boolean
+  } = { migrate: true, seed: true, sessions: true },
 ): Promise<Runtime> {
   const config = configOrExit()
   const logger = createLogger(config.logLevel)
@@ -71,7 +81,9 @@ export async function bootstrap(
   let databaseUrl = config.databaseUrl
   let ownerUrl = config.databaseOwnerUrl
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.embeddedPg.dir, config.embeddedPg.port, logger)
+    embedded = await startEmbeddedPostgres(config.embeddedPg.dir, config.embeddedPg.port, logger, {
+      site: opts.site ? config.publicUrl : undefined,
+    })
     databaseUrl = embedded.url
     ownerUrl = embedded.ownerUrl
   }
@@ -101,13 +113,20 @@ export async function bootstrap(
       // Also for processes without web sessions (worker, commands): its pool connects only if used.
       sessions = postgresSessionBackend(databaseUrl)
     }
-    const services = createServices({ config, logger, db, sessions, redis })
+    const sms = config.smsHttpUrl ? createHttpSms({ url: config.smsHttpUrl, token: config.smsHttpToken }) : undefined
+    if (config.production && !sms) {
+      logger.warn(
+        "aucun fournisseur de SMS (SMS_HTTP_URL) : les codes par SMS restent dans la boîte d'envoi, les personnes dont le mobile est connu ne peuvent pas se connecter",
+      )
+    }
+    const services = createServices({ config, logger, db, sessions, redis, sms })
     return {
       config,
       logger,
       db,
       databaseUrl,
       services,
+      sms,
       async close() {
         await services.documentStore.close().catch(() => undefined)
         await services.invalidation.close().catch(() => undefined)

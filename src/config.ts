@@ -64,6 +64,8 @@ const schema = z.object({
     .regex(/^smtps?:\/\//, 'doit commencer par smtp:// ou smtps://')
     .optional(),
   MAIL_FROM: z.string().default('Mon espace santé <ne-pas-repondre@monespacesante.example>'),
+  SMS_HTTP_URL: z.url().optional(),
+  SMS_HTTP_TOKEN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RUN_JOBS: bool.default(true),
   SEED_DEMO: bool.optional(),
@@ -118,6 +120,9 @@ export interface Config {
   fhirRateLimitPerMinute: number
   smtpUrl?: string
   mailFrom: string
+  /** The SMS provider's HTTP endpoint (POST, JSON), and its bearer token: without it, SMS stay in the outbox. */
+  smsHttpUrl?: string
+  smsHttpToken?: string
   logLevel: Env['LOG_LEVEL']
   runJobs: boolean
   seedDemo: boolean
@@ -291,6 +296,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     fhirRateLimitPerMinute: e.FHIR_RATE_LIMIT_PER_MINUTE,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    smsHttpUrl: e.SMS_HTTP_URL,
+    smsHttpToken: e.SMS_HTTP_TOKEN,
     logLevel: e.LOG_LEVEL,
     runJobs: e.RUN_JOBS,
     seedDemo: e.SEED_DEMO ?? !production,

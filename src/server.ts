@@ -1,15 +1,34 @@
 import http from 'node:http'
-import { bootstrap } from './bootstrap'
+import { bootstrap, configOrExit } from './bootstrap'
 import { createApp } from './app'
 import { startJobs, type JobRunner } from './infrastructure/jobs'
 import { createDeliverer } from './infrastructure/notifier'
+import { exitOnStartupFailure } from './startupError'
+
+/** Listens, or rejects with the system error (EADDRINUSE, EACCES: they name the port). */
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (err: Error) => reject(err)
+    server.once('error', failed)
+    server.listen(port, host, () => {
+      server.off('error', failed)
+      resolve()
+    })
+  })
+}
 
 /**
  * Process entry: configuration → infrastructure → createApp(services) → listen.
  * SIGTERM/SIGINT: stop accepting, finish the requests under way, stop the jobs, close the pools.
  */
 async function main() {
-  const runtime = await bootstrap({ migrate: process.env.NODE_ENV !== 'production', seed: true, sessions: true })
+  // A busy port is said at once, before the database starts and the migrations run.
+  const wanted = configOrExit()
+  const probe = http.createServer()
+  await listen(probe, wanted.port, wanted.host)
+  await new Promise((resolve) => probe.close(resolve))
+
+  const runtime = await bootstrap({ migrate: process.env.NODE_ENV !== 'production', seed: true, sessions: true, site: true })
   const { config, logger, services } = runtime
   const app = createApp(services)
   const server = http.createServer(app)
@@ -18,14 +37,23 @@ async function main() {
 
   let jobs: JobRunner | undefined
   if (config.runJobs) {
-    const deliverer = config.smtpUrl ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom }) : undefined
+    const deliverer =
+      config.smtpUrl || runtime.sms
+        ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom, sms: runtime.sms })
+        : undefined
     jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, {
       everyFewSeconds: [deliverer ? () => deliverer.deliverPending() : undefined, () => services.dataExport.runPending()],
       poolMax: config.jobsDatabasePoolMax,
     })
   }
 
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve))
+  try {
+    await listen(server, config.port, config.host)
+  } catch (err) {
+    await jobs?.stop().catch(() => undefined)
+    await runtime.close().catch(() => undefined)
+    throw err
+  }
   logger.info(
     { url: config.publicUrl, env: config.env, sessions: services.sessions.kind },
     `Mon espace santé est prêt sur ${config.publicUrl}`,
@@ -61,7 +89,4 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'))
 }
 
-main().catch((err) => {
-  process.stderr.write(`Mon espace santé n'a pas pu démarrer : ${err instanceof Error ? err.stack : String(err)}\n`)
-  process.exit(1)
-})
+main().catch((err) => exitOnStartupFailure("Mon espace santé n'a pas pu démarrer", err))

@@ -1,12 +1,16 @@
 import { bootstrap } from './bootstrap'
 import { startJobs } from './infrastructure/jobs'
 import { createDeliverer } from './infrastructure/notifier'
+import { exitOnStartupFailure } from './startupError'
 
 /** `npm run worker`: the background jobs alone (set RUN_JOBS=false on the web processes). */
 async function main() {
   const runtime = await bootstrap({ migrate: false, seed: false, sessions: false })
   const { config, logger, services } = runtime
-  const deliverer = config.smtpUrl ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom }) : undefined
+  const deliverer =
+    config.smtpUrl || runtime.sms
+      ? createDeliverer(runtime.db, logger, { smtpUrl: config.smtpUrl, from: config.mailFrom, sms: runtime.sms })
+      : undefined
   const jobs = await startJobs(runtime.databaseUrl, services.jobs, logger, {
     everyFewSeconds: [deliverer ? () => deliverer.deliverPending() : undefined, () => services.dataExport.runPending()],
     poolMax: config.jobsDatabasePoolMax,
@@ -21,7 +25,4 @@ async function main() {
   process.on('SIGINT', () => void stop())
 }
 
-main().catch((err) => {
-  process.stderr.write(`Le processus des tâches n'a pas pu démarrer : ${err instanceof Error ? err.stack : String(err)}\n`)
-  process.exit(1)
-})
+main().catch((err) => exitOnStartupFailure("Le processus des tâches n'a pas pu démarrer", err))

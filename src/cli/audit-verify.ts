@@ -1,5 +1,6 @@
 import { bootstrap } from '../bootstrap'
 import type { ChainBreak } from '../domain/hashChain'
+import { exitOnStartupFailure } from '../startupError'
 
 const REASONS: Record<ChainBreak['reason'], string> = {
   hash: 'contenu modifié',
@@ -34,7 +35,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`Vérification impossible : ${err instanceof Error ? err.message : String(err)}\n`)
-  process.exit(1)
-})
+main().catch((err) => exitOnStartupFailure('Vérification impossible', err))

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { bootstrap } from '../bootstrap'
 import { SYSTEM_ACTOR } from '../domain/actor'
+import { exitOnStartupFailure } from '../startupError'
 
 /**
  * `npm run import -- assures.csv [--report lignes-refusees.csv]`: imports insured persons from a CSV
@@ -15,6 +16,8 @@ async function main() {
     process.stderr.write('Usage : npm run import -- fichier.csv [--report rapport.csv]\n')
     process.exit(64)
   }
+  // A missing or unreadable file is said at once, before the database starts.
+  fs.accessSync(file, fs.constants.R_OK)
   const runtime = await bootstrap({ migrate: false, seed: false, sessions: false })
   try {
     const summary = await runtime.services.imports.run(fs.createReadStream(file), {
@@ -41,7 +44,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`Import impossible : ${err instanceof Error ? err.message : String(err)}\n`)
-  process.exit(1)
-})
+main().catch((err) => exitOnStartupFailure('Import impossible', err))

@@ -1,6 +1,7 @@
 import { configOrExit, migrateAsOwner } from '../bootstrap'
 import { createLogger } from '../infrastructure/logger'
 import { startEmbeddedPostgres } from '../infrastructure/database'
+import { exitOnStartupFailure } from '../startupError'
 
 /**
  * `npm run migrate`: applies pending migrations as the owner (DATABASE_OWNER_URL), then grants the
@@ -18,7 +19,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`Échec des migrations : ${err instanceof Error ? err.message : String(err)}\n`)
-  process.exit(1)
-})
+main().catch((err) => exitOnStartupFailure('Échec des migrations', err))

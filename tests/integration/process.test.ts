@@ -42,6 +42,37 @@ describe('processus', () => {
     expect(p.output()).toMatch(/SESSION_SECRET : obligatoire en production/)
   })
 
+  it('un port déjà pris : le message nomme le port et dit quoi faire, avant de toucher à la base (code 1)', async () => {
+    const busy = net.createServer()
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+    const port = (busy.address() as net.AddressInfo).port
+    try {
+      // The database address answers nothing: the port is checked first.
+      const p = run({ ...TEST_SECRETS, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: 'postgres://postgres@127.0.0.1:9/rien' })
+      expect(await p.exited).toBe(1)
+      expect(p.output()).toContain(`Mon espace santé n'a pas pu démarrer : le port ${port} est déjà utilisé par un autre programme.`)
+      expect(p.output()).toContain(`Que faire : choisissez un autre port (par exemple PORT=${port + 1} npm start)`)
+      expect(p.output()).not.toMatch(/undefined/)
+    } finally {
+      await new Promise((r) => busy.close(r))
+    }
+  })
+
+  it('une base qui ne répond pas : le message nomme l’adresse et dit quoi faire (code 1)', async () => {
+    const closedPort = await freePort()
+    const p = run({
+      ...TEST_SECRETS,
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/rien`,
+      RUN_JOBS: 'false',
+    })
+    expect(await p.exited).toBe(1)
+    expect(p.output()).toContain(`Mon espace santé n'a pas pu démarrer : rien ne répond à l'adresse 127.0.0.1:${closedPort} (PostgreSQL).`)
+    expect(p.output()).toMatch(/Que faire : démarrez PostgreSQL ou corrigez DATABASE_URL/)
+    expect(p.output()).not.toMatch(/undefined/)
+  })
+
   describe('démarrage et arrêt propre', () => {
     let d: TestDatabase
     beforeAll(async () => {
