@@ -227,53 +227,60 @@ export async function loadBench(): Promise<string[]> {
     ]
     // Each connection is one person's device: a patient session, or a professional's for the professional's requests.
     let nextConnection = 0
-    type Ctx = { n?: number }
+    type Ctx = { n?: number; i?: number }
     const patientOf = (ctx: Ctx) => patients[(ctx.n ??= nextConnection++) % patients.length]
     const proOf = (ctx: Ctx) => pros[(ctx.n ??= nextConnection++) % pros.length]
     const with503 = { retryAfter: 0, without: 0 }
     const onResponse = (status: number, _body: string, _ctx: Ctx, headers: Record<string, string>) => {
       if (status === 503) headers['retry-after'] ? with503.retryAfter++ : with503.without++
     }
+    type Req = { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: Buffer | string }
+    const mix: ((ctx: Ctx) => Req)[] = [
+      ...pages.map((p) => (ctx: Ctx): Req => ({ method: 'GET', path: p, headers: { cookie: patientOf(ctx).cookie } })),
+      (ctx: Ctx): Req => {
+        const s = patientOf(ctx)
+        const { boundary, body } = multipart(
+          { _csrf: s.csrf, title: 'Compte rendu', category: 'AUTR_DOC', 'date-day': '3', 'date-month': '2', 'date-year': '2026' },
+          { name: 'compte-rendu.pdf', type: 'application/pdf', bytes: pdf },
+        )
+        return {
+          method: 'POST',
+          path: '/documents/ajouter',
+          body,
+          headers: { cookie: s.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        }
+      },
+      (ctx: Ctx): Req => {
+        const s = patientOf(ctx)
+        const body = new URLSearchParams({
+          _csrf: s.csrf,
+          professional: writeTo!,
+          body: 'Bonjour docteur, une question sur mon traitement.',
+        }).toString()
+        return {
+          method: 'POST',
+          path: '/messagerie/ecrire',
+          body,
+          headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        }
+      },
+      ...['/pro/patient', '/pro/patient/dossier'].map((p) => (ctx: Ctx): Req => ({
+        method: 'GET',
+        path: p,
+        headers: { cookie: proOf(ctx).cookie },
+      })),
+    ]
+    // Every connection goes round the mix, each starting at its own place in it: at any moment the
+    // requests in flight are spread over the whole mix (not every connection on the same page).
     const requests = [
-      ...pages.map((p) => ({
-        method: 'GET' as const,
-        path: p,
-        setupRequest: (req: Record<string, unknown>, ctx: Ctx) => ({ ...req, headers: { cookie: patientOf(ctx).cookie } }),
-        onResponse,
-      })),
       {
-        method: 'POST' as const,
-        path: '/documents/ajouter',
         setupRequest: (req: Record<string, unknown>, ctx: Ctx) => {
-          const s = patientOf(ctx)
-          const { boundary, body } = multipart(
-            { _csrf: s.csrf, title: 'Compte rendu', category: 'AUTR_DOC', 'date-day': '3', 'date-month': '2', 'date-year': '2026' },
-            { name: 'compte-rendu.pdf', type: 'application/pdf', bytes: pdf },
-          )
-          return { ...req, body, headers: { cookie: s.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` } }
+          const n = (ctx.n ??= nextConnection++)
+          ctx.i = (ctx.i ?? n) + 1
+          return { ...req, ...mix[ctx.i % mix.length](ctx) }
         },
         onResponse,
       },
-      {
-        method: 'POST' as const,
-        path: '/messagerie/ecrire',
-        setupRequest: (req: Record<string, unknown>, ctx: Ctx) => {
-          const s = patientOf(ctx)
-          const body = new URLSearchParams({
-            _csrf: s.csrf,
-            professional: writeTo!,
-            body: 'Bonjour docteur, une question sur mon traitement.',
-          }).toString()
-          return { ...req, body, headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' } }
-        },
-        onResponse,
-      },
-      ...['/pro/patient', '/pro/patient/dossier'].map((p) => ({
-        method: 'GET' as const,
-        path: p,
-        setupRequest: (req: Record<string, unknown>, ctx: Ctx) => ({ ...req, headers: { cookie: proOf(ctx).cookie } }),
-        onResponse,
-      })),
     ]
 
     const results: Level[] = []
