@@ -232,7 +232,9 @@ export async function loadBench(): Promise<string[]> {
     const proOf = (ctx: Ctx) => pros[(ctx.n ??= nextConnection++) % pros.length]
     const with503 = { retryAfter: 0, without: 0 }
     const onResponse = (status: number, _body: string, _ctx: Ctx, headers: Record<string, string>) => {
-      if (status === 503) headers['retry-after'] ? with503.retryAfter++ : with503.without++
+      // autocannon keeps the header names as the server wrote them.
+      const retryAfter = Object.keys(headers).some((k) => k.toLowerCase() === 'retry-after')
+      if (status === 503) retryAfter ? with503.retryAfter++ : with503.without++
     }
     type Req = { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: Buffer | string }
     const mix: ((ctx: Ctx) => Req)[] = [
@@ -270,6 +272,10 @@ export async function loadBench(): Promise<string[]> {
         headers: { cookie: proOf(ctx).cookie },
       })),
     ]
+    // BENCH_LOAD_ONLY=/remboursements[,/mes-autorisations]: only those requests of the mix (one page under load).
+    const only = (process.env.BENCH_LOAD_ONLY ?? '').split(',').filter(Boolean)
+    const chosen = only.length ? mix.filter((m) => only.includes(m({}).path)) : mix
+    if (!chosen.length) throw new Error(`BENCH_LOAD_ONLY : aucune requête du mélange ne correspond (${only.join(', ')})`)
     // Every connection goes round the mix, each starting at its own place in it: at any moment the
     // requests in flight are spread over the whole mix (not every connection on the same page).
     const requests = [
@@ -277,7 +283,7 @@ export async function loadBench(): Promise<string[]> {
         setupRequest: (req: Record<string, unknown>, ctx: Ctx) => {
           const n = (ctx.n ??= nextConnection++)
           ctx.i = (ctx.i ?? n) + 1
-          return { ...req, ...mix[ctx.i % mix.length](ctx) }
+          return { ...req, ...chosen[ctx.i % chosen.length](ctx) }
         },
         onResponse,
       },
@@ -326,7 +332,9 @@ export async function loadBench(): Promise<string[]> {
 
     out.push(
       `Charge (issue 20) : serveur lancé comme \`npm start\` (base embarquée, sessions ${process.env.BENCH_LOAD_SESSIONS === 'redis' ? 'dans Redis' : 'dans PostgreSQL'}), ${seconds} s par palier, ${os.cpus().length} cœurs, charge de la machine au départ ${os.loadavg()[0].toFixed(1)}`,
-      `  Mélange par connexion : ${pages.length} pages de Camille, un envoi de document, un message, 2 pages du professionnel (recherche faite à la connexion)`,
+      only.length
+        ? `  Seulement : ${only.join(', ')}`
+        : `  Mélange par connexion : ${pages.length} pages de Camille, un envoi de document, un message, 2 pages du professionnel (recherche faite à la connexion)`,
     )
     for (const l of results) {
       const codes = Object.entries(l.statuses)
