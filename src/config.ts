@@ -39,7 +39,8 @@ const schema = z.object({
   DATABASE_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   DATABASE_POOL_QUEUE_MAX: z.coerce.number().int().min(0).max(10_000).default(200),
   // Issue 20 §2: requests served at once, then waiting in a bounded queue, then a 503 with Retry-After.
-  ADMISSION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  // Unset: twice DATABASE_POOL_MAX (requests then wait in the admission queue, not on the pool's timeout).
+  ADMISSION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).optional(),
   ADMISSION_QUEUE_MAX: z.coerce.number().int().min(0).max(100_000).default(400),
   ADMISSION_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   ADMISSION_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
@@ -299,7 +300,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     databasePoolMax: e.DATABASE_POOL_MAX,
     databasePool: { acquireTimeoutMs: e.DATABASE_POOL_ACQUIRE_TIMEOUT_MS, queueMax: e.DATABASE_POOL_QUEUE_MAX },
     admission: {
-      concurrency: e.ADMISSION_CONCURRENCY,
+      concurrency: e.ADMISSION_CONCURRENCY ?? 2 * e.DATABASE_POOL_MAX,
       queueMax: e.ADMISSION_QUEUE_MAX,
       queueTimeoutMs: e.ADMISSION_QUEUE_TIMEOUT_MS,
       retryAfterSeconds: e.ADMISSION_RETRY_AFTER_SECONDS,

@@ -87,6 +87,20 @@ export function createDb(url: string, poolMax = 10, opts: PoolOptions = {}): Db 
 const pooledClients = new WeakSet<object>()
 const isPooled = (db: Knex) => pooledClients.has(db.client)
 
+/**
+ * A small pool of its own on the same database, for a job that must read while its transaction
+ * streams a write (the data export: the documents are read while the ZIP is copied into the
+ * transaction's connection). It never takes a connection of the application's pool while the job
+ * holds one (issue 20). The caller destroys it when done.
+ */
+export function sideDb(db: Knex, max = 1): Db {
+  return knexFactory({
+    client: 'pg',
+    connection: connectionOf(db) as Knex.PgConnectionConfig,
+    pool: { min: 0, max, acquireTimeoutMillis: 30_000 },
+  })
+}
+
 /** The connection settings of knex's pool, for a small pool of another library on the same database. */
 export function connectionOf(db: Knex): pg.ClientConfig {
   return { ...((db as unknown as { client: { config: { connection: pg.ClientConfig } } }).client.config.connection ?? {}) }

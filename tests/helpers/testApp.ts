@@ -139,6 +139,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     REDIS_PREFIX: `test:${database.name}:`,
     ...TEST_SECRETS,
     DEV_OUTBOX: 'true',
+    // The admission limit sized on the test pool (as the default is on DATABASE_POOL_MAX); a busy
+    // machine may make a burst of a test wait: never a 503 for waiting in its queue.
+    ADMISSION_CONCURRENCY: String(2 * Number(process.env.TEST_DB_POOL ?? 5)),
+    ADMISSION_QUEUE_TIMEOUT_MS: '60000',
     ...(documentsDir ? { DOCUMENTS_DIR: documentsDir } : {}),
     ...options.env,
   })
