@@ -11,6 +11,7 @@ const lines = [
   `SESSION_SECRET=${crypto.randomBytes(32).toString('hex')}`,
   `DOCUMENT_MASTER_KEY=${crypto.randomBytes(32).toString('hex')}`,
   `CODE_HASH_KEY=${crypto.randomBytes(32).toString('hex')}`,
+  `AUDIT_CHECKPOINT_KEY=${crypto.randomBytes(32).toString('hex')}`,
   `OIDC_SIGNING_KEY='${JSON.stringify(jwk)}'`,
 ]
 process.stdout.write(`# Secrets de production générés le ${new Date().toISOString()} : à garder dans un coffre.\n${lines.join('\n')}\n`)
