@@ -23,7 +23,10 @@ describe('scripts/new-secrets.js', () => {
       'AUDIT_CHECKPOINT_KEY',
       'CODE_HASH_KEY',
       'DOCUMENT_MASTER_KEY',
+      'MES_APP_PASSWORD',
+      'MES_OWNER_PASSWORD',
       'OIDC_SIGNING_KEY',
+      'POSTGRES_PASSWORD',
       'SESSION_SECRET',
     ])
   })
