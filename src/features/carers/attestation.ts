@@ -1,6 +1,6 @@
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib'
 import type { CarerRights } from '../../domain/accessPolicy'
-import { frenchDate } from '../../validation'
+import { frenchDate, frenchDateTime } from '../../domain/parisTime'
 
 export interface AttestationInput {
   kind: 'acceptance' | 'revocation'
@@ -55,7 +55,7 @@ export async function attestationPdf(a: AttestationInput): Promise<Buffer> {
     if (current) page.drawText(current, { x: 50, y, size, font: f, color: rgb(0, 0, 0) })
     y -= size + (opts.gap ?? 10)
   }
-  const when = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Paris' }).format(a.at)
+  const when = frenchDateTime(a.at)
   line('Mon espace santé – Assurance Maladie', { size: 10 })
   line(a.kind === 'acceptance' ? 'Attestation de désignation d’un aidant' : 'Attestation de fin de délégation', {
     size: 18,

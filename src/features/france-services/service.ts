@@ -8,7 +8,7 @@ import { archiveUntil, deletionDueDate, newReference } from '../../domain/lifecy
 import { NotFoundError, ForbiddenError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
-import { frenchDate, isoDate } from '../../validation'
+import { frenchDate, isoDate } from '../../domain/parisTime'
 import type { Devices } from '../account/devices'
 import type { CodeService } from '../codes/service'
 import type { ActivityLog } from '../history/activity'
