@@ -48,7 +48,7 @@ export function barChart(
   const fontSize = opts.fontSize ?? 14
   const left = 48
   const top = 10
-  const bottom = 12 + fontSize * 2
+  const bottom = 16 + fontSize * 2
   const plot = height - top - bottom
   // Round values far enough apart for their labels (no «0, 0, 1, 1, 1» for a small maximum).
   const values = valueTicks(0, Math.max(1, ...series.map((s) => s.value)), plot, fontSize + 8)
