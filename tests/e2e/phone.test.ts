@@ -16,11 +16,16 @@ const NOT_A_PAGE =
 
 /** Pages made from the same template: a couple of each is enough. */
 function shapeOf(url: string): string {
-  return url
-    .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, ':id')
-    .replace(/\/\d+(?=\/|$)/g, '/:n')
-    .replace(/^\/(catalogue|back-office\/clients|back-office\/matrice-acces|back-office\/catalogue)\/(?!nouveau)[^/?]+/, '/$1/:x')
-    .replace(/\?.*$/, '?')
+  return (
+    url
+      .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, ':id')
+      .replace(/\/\d+(?=\/|$)/g, '/:n')
+      .replace(/^\/(catalogue|back-office\/clients|back-office\/matrice-acces|back-office\/catalogue)\/(?!nouveau)[^/?]+/, '/$1/:x')
+      // The measures share a page; the sections of the medical profile share their forms.
+      .replace(/^\/profil-medical\/mesures\/[^/?]+/, '/profil-medical/mesures/:type')
+      .replace(/^\/profil-medical\/[^/?]+\/(ajouter|:id)/, '/profil-medical/:section/$1')
+      .replace(/\?.*$/, '?')
+  )
 }
 
 /**
@@ -108,32 +113,64 @@ describe('téléphone : le premier écran montre la page, rien ne défile de cô
     }
   }
 
-  /** A bounded crawl of the same-site links from `starts`: at most `perShape` pages of each shape. */
-  async function crawl(page: Page, starts: string[], maxPages = 60, perShape = 1): Promise<void> {
+  /**
+   * A bounded crawl of the same-site links from `starts`: at most `perShape` pages of each shape, `maxPages` in all,
+   * by `workers` tabs of the same session sharing one queue.
+   */
+  async function crawl(page: Page, starts: string[], maxPages = 60, perShape = 1, workers = 1): Promise<void> {
     const seen = new Set<string>()
     const shapes = new Map<string, number>()
     const queue = [...starts]
     let count = 0
-    while (queue.length && count < maxPages) {
-      const url = queue.shift()!
-      if (seen.has(url)) continue
-      seen.add(url)
-      const shape = shapeOf(url)
-      if ((shapes.get(shape) ?? 0) >= perShape) continue
-      shapes.set(shape, (shapes.get(shape) ?? 0) + 1)
-      const res = await page.goto(base + url).catch((err: Error) => {
-        if (/Download is starting/.test(err.message)) return null
-        throw err
-      })
-      if (!res || res.status() !== 200 || !/text\/html/.test(res.headers()['content-type'] ?? '')) continue
-      count++
-      await measure(page)
-      const hrefs = await page.evaluate(() => Array.from(document.querySelectorAll("a[href^='/']"), (a) => a.getAttribute('href')!))
-      for (const h of hrefs) {
-        const href = h.split('#')[0]
-        if (href && !seen.has(href) && !NOT_A_PAGE.test(href)) queue.push(href)
+    let busy = 0
+    const tabs = [page]
+    for (let i = 1; i < workers; i++) {
+      const tab = await page.context().newPage()
+      await tab.setViewportSize(PHONE)
+      tabs.push(tab)
+    }
+    const next = (): string | undefined => {
+      while (queue.length) {
+        const url = queue.shift()!
+        if (seen.has(url)) continue
+        seen.add(url)
+        const shape = shapeOf(url)
+        if ((shapes.get(shape) ?? 0) >= perShape) continue
+        shapes.set(shape, (shapes.get(shape) ?? 0) + 1)
+        return url
+      }
+      return undefined
+    }
+    const work = async (tab: Page) => {
+      for (;;) {
+        if (count >= maxPages) return
+        const url = next()
+        if (!url) {
+          if (busy === 0) return
+          await new Promise((r) => setTimeout(r, 50))
+          continue
+        }
+        busy++
+        try {
+          const res = await tab.goto(base + url).catch((err: Error) => {
+            if (/Download is starting/.test(err.message)) return null
+            throw err
+          })
+          if (!res || res.status() !== 200 || !/text\/html/.test(res.headers()['content-type'] ?? '')) continue
+          count++
+          await measure(tab)
+          const hrefs = await tab.evaluate(() => Array.from(document.querySelectorAll("a[href^='/']"), (a) => a.getAttribute('href')!))
+          for (const h of hrefs) {
+            const href = h.split('#')[0]
+            if (href && !seen.has(href) && !NOT_A_PAGE.test(href)) queue.push(href)
+          }
+        } finally {
+          busy--
+        }
       }
     }
+    await Promise.all(tabs.map(work))
+    for (const tab of tabs.slice(1)) await tab.close()
   }
 
   async function withPage(javaScript: boolean, run: (page: Page, context: BrowserContext) => Promise<void>) {
@@ -180,7 +217,7 @@ describe('téléphone : le premier écran montre la page, rien ne défile de cô
       // Camille: every page of her space, forms with their errors, a success message, then her son's profile.
       withPage(false, async (page) => {
         await signInThroughPages(page, t.db, { url: base + '/connexion', ...CAMILLE })
-        await crawl(page, ['/mon-espace', '/profil-medical/mesures/tension', '/profil-medical/mesures/poids'], 90)
+        await crawl(page, ['/mon-espace', '/profil-medical/mesures/tension'], 90, 1, 3)
         await errorsOf(page, '/messagerie/ecrire', 'Envoyer le message')
         await errorsOf(page, '/documents/ajouter', 'Ajouter le document')
         await errorsOf(page, '/agenda/nouveau', 'Ajouter à mon agenda')
