@@ -4,7 +4,7 @@ import { agent, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, NADIA } from '../helpers/demo'
 import { createAccount, dateFields, errorText, makeNir } from '../helpers/lifecycle'
 import { INVITATION_SENT, INVITE_MESSAGES } from '../../src/domain/carers'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 import { readPdf } from '../helpers/pdfText'
 
 const today = () => dateFields(isoDate(), 'startsOn')

@@ -1,6 +1,6 @@
 import type { CarerRights } from '../../domain/accessPolicy'
 import { renderPdf } from '../../infrastructure/pdf'
-import { frenchDate } from '../../validation'
+import { frenchDate, frenchDateTime } from '../../domain/parisTime'
 
 export interface AttestationInput {
   kind: 'acceptance' | 'revocation'
@@ -32,7 +32,7 @@ function rightsSentence(r: CarerRights): string {
  * drawn by the same pdfkit renderer as the medical profile's summary (docs/decisions/0004-one-pdf-library.md).
  */
 export function attestationPdf(a: AttestationInput): Promise<Buffer> {
-  const when = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Paris' }).format(a.at)
+  const when = frenchDateTime(a.at)
   const period = `du ${frenchDate(a.startsOn)}${a.endsOn ? ` au ${frenchDate(a.endsOn)}` : ', sans date de fin'}`
   const why =
     a.revokedBy === 'carer'
