@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express'
 import { ACCOUNT_LINKS, NAVIGATION } from '../navigation'
+import { sessionTimeoutOf } from './session'
 
 /** What every page's layout needs: who is signed in, their navigation, a one-time message. */
 export const setLocals: RequestHandler = (req, res, next) => {
@@ -24,6 +25,8 @@ export const setLocals: RequestHandler = (req, res, next) => {
     }))
   }
   if (req.session?.assisted) res.locals.assisted = req.session.assisted
+  // The time limit, stated in every signed-in page (and read by the warning dialog's script).
+  if (actor || req.session?.assisted) res.locals.sessionTimeout = sessionTimeoutOf(req)
   if (req.method === 'GET' && req.session?.flash) {
     res.locals.flash = req.session.flash
     delete req.session.flash

@@ -1,5 +1,6 @@
 import 'express-session'
 import type { Actor } from '../domain/actor'
+import type { SavedFormRef } from '../middleware/savedForms'
 
 declare module 'express-session' {
   interface SessionData {
@@ -23,6 +24,8 @@ declare module 'express-session' {
     assisted?: { agentAccountId: string; organisation: string }
     userAgent?: string
     ip?: string
+    /** A form sent after the idle limit, kept sealed until its owner signs in again (src/middleware/savedForms.ts). */
+    savedForm?: SavedFormRef
   }
 }
 
