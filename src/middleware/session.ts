@@ -146,11 +146,33 @@ const expireSessions =
       const limit = s.idleLimitMs ?? ASSISTED_IDLE_MS
       const tooOld = s.auth !== undefined && now - s.auth.signedInAt > ABSOLUTE_MS
       if ((s.lastSeenAt !== undefined && now - s.lastSeenAt > limit) || tooOld) {
-        s.destroy((err) => {
+        // The agent's own sign-in, paused while the citizen had the computer, resumes (issue 16 §4),
+        // counted idle from the citizen's last activity; nothing of the citizen's session is kept.
+        const paused = s.assisted.agent
+        const resume =
+          paused && now - paused.signedInAt <= ABSOLUTE_MS
+            ? {
+                accountId: s.assisted.agentAccountId,
+                signedInAt: paused.signedInAt,
+                lastSeenAt: s.lastSeenAt ?? now,
+                identified: paused.identified,
+              }
+            : undefined
+        const done = (err?: unknown) => {
           if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
-          clearSessionCookie(req, res)
           res.setHeader('Cache-Control', 'no-store')
           res.redirect(303, `${ASSISTED_ENDED_URL}?raison=inactivite`)
+        }
+        if (!resume) {
+          s.destroy((err) => {
+            if (!err) clearSessionCookie(req, res)
+            done(err)
+          })
+          return
+        }
+        s.regenerate((err) => {
+          if (!err) req.session.agentResume = resume
+          done(err)
         })
         return
       }

@@ -348,12 +348,30 @@ describe('France Services : session accompagnée', () => {
       .send({ _csrf: $('#bandeau-accompagnement input[name=_csrf]').val() as string })
     expect(ended.status).toBe(303)
     expect(ended.headers.location).toBe('/session-accompagnee/terminee')
-    expect(ended.headers['clear-site-data']).toContain('"cookies"')
+    // The browser forgets the cache and storage; its session cookie is replaced by the agent's resumed one.
+    expect(ended.headers['clear-site-data']).toBe('"cache", "storage"')
+    expect(await t.redis!.exists(sessionKey(sid))).toBe(0)
+    const resumed = await a.get('/session-accompagnee/terminee')
+    expect(resumed.status).toBe(303)
     const endPage = await a.get('/session-accompagnee/terminee')
     expect(h1(endPage.text)).toBe('Session accompagnée terminée')
     expect(endPage.text).not.toContain('bandeau-accompagnement')
-    expect((await a.get('/mon-espace')).status).toBe(303)
+    // Issue 16 §4: the agent's own session resumes without a new password and code…
+    expect(cheerio.load(endPage.text)('#session-conseiller-reprise').text()).toContain('Votre session de conseiller a repris')
+    expect((await a.get('/france-services')).status).toBe(200)
+    expect((await a.get('/france-services/personne')).status).toBe(200)
+    // …and nothing of Jean's session remains: not his sign-in, not his journeys, not his session in the store.
+    expect((await a.get('/mon-espace')).status).toBe(403)
     expect((await a.get('/session-accompagnee')).headers.location).toBe('/session-accompagnee/terminee')
+    const jeanAccount = await t.db('accounts').where({ login: 'jean.dupont69' }).first()
+    const c = a.jar.getCookie('mes_session', { domain: '127.0.0.1', path: '/', secure: false, script: false } as never)!
+    const newSid = decodeURIComponent(c.value).replace(/^s:/, '').split('.')[0]
+    expect(newSid).not.toBe(sid)
+    const stored = (await t.redis!.get(sessionKey(newSid)))!
+    expect(JSON.parse(stored).auth.kind).toBe('agent')
+    expect(stored).not.toContain(jeanAccount.id)
+    expect(stored).not.toContain('assisted')
+    expect(stored).not.toContain('activation')
     const jeanSessions = await t
       .db('account_sessions')
       .join('accounts', 'accounts.id', 'account_sessions.account_id')
@@ -390,8 +408,11 @@ describe('France Services : session accompagnée', () => {
     expect(r.status).toBe(303)
     expect(r.headers.location).toBe('/session-accompagnee/terminee?raison=inactivite')
     expect(await t.redis!.exists(key)).toBe(0)
+    // The agent's session resumes (issue 16 §4), counted idle from the citizen's last activity.
+    expect((await a.get(r.headers.location)).status).toBe(303)
     const page = await a.get(r.headers.location)
     expect(page.text).toContain('5 minutes sans activité')
+    expect(page.text).toContain('Votre session de conseiller a repris')
     expect(page.text).not.toContain('bandeau-accompagnement')
   })
 
