@@ -7,7 +7,7 @@ import { ABSOLUTE_MS } from '../../infrastructure/sessionStore'
 import { ASSISTED_IDLE_MS, IDENTIFIED_TTL_MS } from '../../domain/franceServices'
 import { addError, emptyErrors, hasErrors } from '../../validation'
 import { regenerateSession } from '../account/sessionHelpers'
-import { identityValues, readNirAndBirthDate } from '../spaces/forms'
+import { checkMobile, identityValues, readNirAndBirthDate } from '../spaces/forms'
 import { IDENTIFY_MISMATCH } from './service'
 
 const BASE = '/france-services'
@@ -146,7 +146,27 @@ export function franceServicesRoutes(services: Services): Router {
   router.post(`${BASE}/personne/nouveau-code`, async (req, res) => {
     const personId = needPerson(req, res)
     if (!personId) return
-    const r = await franceServices.sendNewCode(req.actor!, personId)
+    let sms: string | undefined
+    if (req.body.canal === 'sms') {
+      // A person without e-mail: by SMS, to a mobile number the agent checked with them on the spot.
+      const errors = emptyErrors()
+      const mobile = checkMobile(String(req.body.mobile ?? ''))
+      if (!mobile.ok) addError(errors, 'mobile', mobile.message)
+      else if (!mobile.mobile) addError(errors, 'mobile', 'Saisissez le numéro de mobile de la personne')
+      if (req.body.mobileVerifie !== 'yes')
+        addError(errors, 'mobileVerifie', 'Cochez la case pour attester que vous avez vérifié ce numéro avec la personne')
+      if (hasErrors(errors) || !mobile.ok || !mobile.mobile) {
+        const citizen = await franceServices.status(req.actor!, personId)
+        return res.status(400).render('france-services/status.njk', {
+          pageTitle: `Situation de ${citizen.name}`,
+          citizen,
+          errors,
+          values: { mobile: String(req.body.mobile ?? '').slice(0, 30), mobileVerifie: req.body.mobileVerifie === 'yes' },
+        })
+      }
+      sms = mobile.mobile
+    }
+    const r = await franceServices.sendNewCode(req.actor!, personId, { sms })
     if (!r.ok) {
       return refused(
         req,
