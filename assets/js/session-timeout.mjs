@@ -131,6 +131,13 @@ export function initSessionTimeout(root = document.getElementById('limite-de-ses
     }
   }
 
+  // Focus stays in the dialog (its one button): Tab never reaches the page behind or the browser's bar.
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key === 'Tab') {
+      event.preventDefault()
+      stay.focus()
+    }
+  })
   // Escape: the same as «Rester connecté» (never a silent sign-out).
   dialog.addEventListener('cancel', (event) => {
     event.preventDefault()

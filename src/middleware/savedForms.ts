@@ -189,7 +189,18 @@ function fillValuesOnRender(res: Response, fields: Record<string, string | strin
   ;(res as unknown as { render: typeof render }).render = (view: string, options?: object, cb?: unknown) => {
     const opts = { ...((options as Record<string, unknown> | undefined) ?? {}) }
     const values = opts.values && typeof opts.values === 'object' ? (opts.values as Record<string, unknown>) : {}
-    opts.values = { ...values, ...fields }
+    opts.values = { ...values, ...fields, ...dateGroups(fields) }
     return render(view, opts, cb)
   }
+}
+
+/** Date boxes (`date-day`, `date-month`, `date-year`) also as one value `{ day, month, year }` (the other templates' way). */
+function dateGroups(fields: Record<string, string | string[]>): Record<string, { day?: string; month?: string; year?: string }> {
+  const groups: Record<string, { day?: string; month?: string; year?: string }> = {}
+  for (const [name, value] of Object.entries(fields)) {
+    const m = /^(.+)-(day|month|year)$/.exec(name)
+    if (!m || typeof value !== 'string' || m[1] in fields) continue
+    ;(groups[m[1]] ??= {})[m[2] as 'day' | 'month' | 'year'] = value
+  }
+  return groups
 }

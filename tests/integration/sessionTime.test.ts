@@ -115,6 +115,7 @@ describe('limites de temps : annoncées, prolongées, et un formulaire envoyé t
     const $ = cheerio.load(again.text)
     expect($('#title').val()).toBe('Kinésithérapeute Dr Ozturk')
     expect($('#time').val()).toBe('10h15')
+    expect($('#date-year').val()).toBe(date.slice(0, 4))
     expect($('#notes').text()).toBe('Genou droit')
     expect($('.govuk-notification-banner').text()).toContain('le formulaire est rempli avec ce que vous aviez saisi')
     // Never sent for her: she sends it herself, with the new session's token.
