@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib'
 import type { CarerRights } from '../../domain/accessPolicy'
 import { frenchDate } from '../../validation'
@@ -67,7 +68,7 @@ export async function attestationPdf(a: AttestationInput): Promise<Buffer> {
   line(`Aidant : ${a.carerName}`)
   line(`Période : du ${frenchDate(a.startsOn)}${a.endsOn ? ` au ${frenchDate(a.endsOn)}` : ', sans date de fin'}`, { gap: 20 })
   if (a.kind === 'acceptance') {
-    line(`Le ${when}, ${a.carerName} a accepté d’être l’aidant de ${a.personName} dans Mon espace santé.`)
+    line(`Le ${when}, ${a.carerName} a accepté d’être l’aidant ${de(a.personName).replace("'", '’')} dans Mon espace santé.`)
     line(rightsSentence(a.rights ?? { read: true, write: true, messages: true }))
     line(
       'L’aidant ne peut pas fermer le profil, changer l’identifiant, le mot de passe ou les coordonnées, gérer les aidants, télécharger ni supprimer des données. Chacune de ses actions est inscrite dans l’historique.',

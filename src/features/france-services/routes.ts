@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import { Router, type Request, type Response } from 'express'
 import type { Services } from '../../services'
 import { requireAgent } from '../../middleware/auth'
@@ -83,7 +84,7 @@ export function franceServicesRoutes(services: Services): Router {
     const personId = needPerson(req, res)
     if (!personId) return
     const citizen = await franceServices.status(req.actor!, personId)
-    res.render('france-services/status.njk', { pageTitle: `Situation de ${citizen.name}`, citizen })
+    res.render('france-services/status.njk', { pageTitle: `Situation ${de(citizen.name)}`, citizen })
   })
 
   router.post(`${BASE}/personne/terminer`, (req, res) => {
@@ -158,7 +159,7 @@ export function franceServicesRoutes(services: Services): Router {
       if (hasErrors(errors) || !mobile.ok || !mobile.mobile) {
         const citizen = await franceServices.status(req.actor!, personId)
         return res.status(400).render('france-services/status.njk', {
-          pageTitle: `Situation de ${citizen.name}`,
+          pageTitle: `Situation ${de(citizen.name)}`,
           citizen,
           errors,
           values: { mobile: String(req.body.mobile ?? '').slice(0, 30), mobileVerifie: req.body.mobileVerifie === 'yes' },

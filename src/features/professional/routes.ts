@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import { Router, type Request } from 'express'
 import type { Services } from '../../services'
 import { requireProfessional } from '../../middleware/auth'
@@ -111,10 +112,10 @@ export function professionalRoutes(services: Services): Router {
       const refusal = r.reason === 'no_access' && p.refusal ? REFUSALS[p.refusal] : REIMBURSEMENT_REFUSALS[r.reason]
       return res
         .status(403)
-        .render('professional/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, refusal })
+        .render('professional/reimbursements.njk', { pageTitle: `Remboursements ${de(name)}`, person: p.person, refusal })
     }
     res.render('professional/reimbursements.njk', {
-      pageTitle: `Remboursements de ${name}`,
+      pageTitle: `Remboursements ${de(name)}`,
       person: p.person,
       ...r.view,
       careTypes: services.reimbursements.careTypes,
@@ -124,7 +125,10 @@ export function professionalRoutes(services: Services): Router {
   // The patient's medical profile, limited to the sections the access policy allows this profession (SPEC §5, §7).
   router.get('/pro/patient/profil-medical', async (req, res) => {
     const view = await services.profile.forProfessional(req.actor!, current(req))
-    res.render('professional/profile.njk', { pageTitle: `Profil médical de ${view.subject.firstNames} ${view.subject.lastName}`, ...view })
+    res.render('professional/profile.njk', {
+      pageTitle: `Profil médical ${de(`${view.subject.firstNames} ${view.subject.lastName}`)}`,
+      ...view,
+    })
   })
 
   router.post('/pro/patient/acces', async (req, res) => {
