@@ -69,7 +69,7 @@ describe('le moteur d’allers-retours derrière une seule interface, que seuls 
     // The scan sees the real imports (a scan that found nothing would pass for nothing).
     expect(importers).toEqual(
       expect.arrayContaining([
-        'features/account/repository.ts -> infrastructure/roundTrips.ts',
+        'features/home/repository.ts -> infrastructure/roundTrips.ts',
         'infrastructure/roundTrips.ts -> infrastructure/roundTripEngine.ts',
       ]),
     )
