@@ -1,8 +1,7 @@
 import type { RequestHandler } from 'express'
 import type { Knex } from 'knex'
 import type { AccountKind, Actor } from '../domain/actor'
-import { accountRepository, type ActorPageRead } from '../features/account/repository'
-import { activeDelegation } from '../features/carers/repository'
+import { activeRelation, findActorRow, type ActorPageRead } from '../access/relations'
 import { isUuid } from '../domain/uuid'
 
 /** Where each kind of account signs in. */
@@ -16,7 +15,8 @@ export const SIGN_IN_URL: Record<AccountKind, string> = {
 /**
  * Turns the session's sign-in into `req.actor` (one indexed query per request, so a disabled
  * account or an ended session stops at once; the same statement counts the unread messages of
- * the navigation's badge; `pageReads`: pages whose own statement reads the actor too). Pages behind
+ * the navigation's badge; `pageReads`: pages whose own statement reads the actor too, registered by
+ * their feature in the composition). Pages behind
  * login are never cached.
  */
 export function loadActor(db: Knex, pageReads: ActorPageRead[] = []): RequestHandler {
@@ -28,8 +28,7 @@ export function loadActor(db: Knex, pageReads: ActorPageRead[] = []): RequestHan
     // A page that reads the actor in its own statement (same columns, same conditions): one round trip.
     const page =
       !auth.actingPersonId && req.method === 'GET' ? pageReads.find((p) => p.kind === auth.kind && p.path === req.path) : undefined
-    const row =
-      (page && (await page.read(req, auth.accountId))) || (await accountRepository.findForActor(db, auth.accountId, acting, auth.kind))
+    const row = (page && (await page.read(req, auth.accountId))) || (await findActorRow(db, auth.accountId, acting, auth.kind))
     if (!row || row.kind !== auth.kind) {
       delete req.session.auth
       return next()
@@ -45,16 +44,13 @@ export function loadActor(db: Knex, pageReads: ActorPageRead[] = []): RequestHan
       sessionId: req.sessionID,
     }
     if (auth.actingPersonId) {
-      // A representative looking at a child's profile: only while the representation is active
-      // (checked on every request, so an ended one — majority, removal — stops at once).
-      const child = await accountRepository.findActing(db, auth.actingPersonId, row.person_id)
-      if (child) actor.acting = { personId: auth.actingPersonId, as: 'representative', displayName: child.display_name }
-      else {
-        // A carer on a helped person's profile: only within an active delegation (dates included).
-        const delegation = row.person_id ? await activeDelegation(db, auth.actingPersonId, row.person_id) : undefined
-        if (delegation) actor.acting = { personId: auth.actingPersonId, as: 'carer', displayName: delegation.display_name }
-        else delete auth.actingPersonId
-      }
+      // A representative on a child's profile, or a carer on a helped person's: only while the
+      // representation or the delegation is active (checked on every request, so an ended one —
+      // majority, removal, end date — stops at once), by the same relation the policy's facts ask.
+      const relation =
+        row.person_id && isUuid(auth.actingPersonId) ? await activeRelation(db, auth.actingPersonId, row.person_id) : undefined
+      if (relation) actor.acting = { personId: auth.actingPersonId, as: relation.as, displayName: relation.displayName }
+      else delete auth.actingPersonId
     }
     // The «Messagerie (n)» badge, counted by the same statement for the space now looked at
     // (recounted by the badge if the requested child's or helped person's profile was refused).

@@ -3,7 +3,7 @@ import type { Actor } from '../../domain/actor'
 import { subjectPersonId } from '../../domain/actor'
 import { decide, type Action } from '../../domain/accessPolicy'
 import { ForbiddenError, NotFoundError } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 
 /**
  * Whose agenda and vaccinations the actor is looking at (the holder's own, or a child's after

@@ -21,7 +21,7 @@ import type { ActivityLog } from '../history/activity'
 import { agendaRepository as repo, type EventFields, type EventRow } from './repository'
 import { authorize } from './access'
 import { reimbursementsRepository } from '../reimbursements/repository'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 
 export const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex')
 

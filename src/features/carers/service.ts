@@ -20,10 +20,11 @@ import { ForbiddenError, NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
 import { isoDate } from '../../validation'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 import { attestationPdf } from './attestation'
-import { activeDelegation, carersRepository as repo, type DelegationRow } from './repository'
+import { carersRepository as repo, type DelegationRow } from './repository'
+import { activeDelegation } from '../../access/relations'
 
 const DAY = 24 * 60 * 60 * 1000
 

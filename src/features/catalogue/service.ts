@@ -13,7 +13,7 @@ import {
 } from '../../domain/consent'
 import { can, type Action } from '../../domain/accessPolicy'
 import { forbidden, notFound } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
 import type { NotificationPrefsService } from '../account/notificationPrefs'

@@ -16,7 +16,7 @@ import { newDataKey, unwrapDataKey } from '../../infrastructure/crypto'
 import type { ObjectDocumentStore } from '../../infrastructure/documentObjects'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 import { documentFacts, documentsRepository as repo, type DocumentRow, type ListQuery, type ListScope } from './repository'
 

@@ -4,7 +4,7 @@ import type { Actor } from '../../domain/actor'
 import { categoryLabel } from '../../domain/documents'
 import { isUuid } from '../../domain/uuid'
 import { ForbiddenError, NotFoundError } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import { documentFacts, type DocumentRow } from '../documents/repository'
 import { PROFESSIONAL_ACCESS_ACTIONS } from '../home/repository'
 

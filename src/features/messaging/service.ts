@@ -9,7 +9,7 @@ import { CHUNK_SIZE, createPgDocumentStore, type DocumentStore } from '../../inf
 import type { Notifier } from '../../infrastructure/notifier'
 import { isoDate } from '../../validation'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { DocumentsService } from '../documents/service'
 import type { ActivityLog } from '../history/activity'
 import {

@@ -7,7 +7,7 @@ import { NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { Limiter } from '../../infrastructure/rateLimit'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 
 const DAY = 24 * 60 * 60 * 1000

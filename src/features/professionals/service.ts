@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { can, type PolicyFacts } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
 import { ForbiddenError, NotFoundError } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 
 export interface ProfessionalEntry {

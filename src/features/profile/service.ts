@@ -43,7 +43,7 @@ import {
 } from '../../domain/accessPolicy'
 import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { ForbiddenError, NotFoundError } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import { frenchDate, isoDate } from '../../validation'
 import type { ActivityLog } from '../history/activity'
 import { renderPdf, type PdfSection } from './pdf'

@@ -4,7 +4,7 @@ import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { NotFoundError } from '../../errors'
 import type { ActivityLog } from '../history/activity'
 import { authorize } from '../agenda/access'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { Action } from '../../domain/accessPolicy'
 
 export interface VaccinationFields {

@@ -1,11 +1,10 @@
 import type { Knex } from 'knex'
-import type { Actor } from '../../domain/actor'
-import { activeDelegation } from '../carers/repository'
-import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation, type SpaceState } from '../../domain/accessPolicy'
-import { isUuid } from '../../domain/uuid'
-import { dateOnly } from '../../domain/lifecycle'
-import { ageOn as yearsOn } from '../../domain/measures'
-import { activeRepresentation } from './relations'
+import type { Actor } from '../domain/actor'
+import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation, type SpaceState } from '../domain/accessPolicy'
+import { isUuid } from '../domain/uuid'
+import { dateOnly } from '../domain/lifecycle'
+import { ageOn as yearsOn } from '../domain/measures'
+import { activeRelation } from './relations'
 
 /**
  * Loads the facts the access policy needs about (actor, person), inside the caller's transaction,
@@ -64,17 +63,14 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     if (actor.kind === 'patient') {
       if (!actor.personId) return { kind: 'none' }
       if (actor.personId === person.id && (!actor.acting || actor.acting.personId === person.id)) return { kind: 'self' }
-      if (actor.acting?.personId === person.id && actor.acting.as === 'representative') {
-        // The same condition as the request's actor (`activeRepresentation`); the child's age reaches
-        // the policy too, which refuses a representative from the 18th birthday on.
-        if (await activeRepresentation(trx, person.id, actor.personId, now))
-          return { kind: 'representative', childAge: ageOn(person.birth_date, now) }
-      }
-      if (actor.acting?.personId === person.id && actor.acting.as === 'carer') {
-        // A carer within an active delegation (start and end dates included), checked at every use
-        // case, with the rights the patient chose for it.
-        const delegation = await activeDelegation(trx, person.id, actor.personId, now)
-        if (delegation) return { kind: 'carer', rights: delegation.rights }
+      const as = actor.acting?.personId === person.id ? actor.acting.as : undefined
+      if (as === 'representative' || as === 'carer') {
+        // The same relation as the request's actor (`activeRelation`), checked at every use case: a
+        // representative's carries the child's age (the policy refuses one from the 18th birthday on),
+        // a carer's the rights the patient chose for the delegation (start and end dates included).
+        const relation = await activeRelation(trx, person.id, actor.personId, { now, only: as })
+        if (relation?.as === 'representative') return { kind: 'representative', childAge: ageOn(person.birth_date, now) }
+        if (relation?.as === 'carer') return { kind: 'carer', rights: relation.rights }
       }
       return { kind: 'none' }
     }
