@@ -13,7 +13,7 @@ import {
   previewable,
   type DocumentMime,
 } from '../../domain/documents'
-import { readMultipart } from '../../infrastructure/multipart'
+import { readMultipart } from '../../middleware/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { NotFoundError } from '../../errors'
 import type { ListQuery } from './repository'

@@ -11,7 +11,7 @@ import {
   isPatientCategory,
   type DocumentMime,
 } from '../../domain/documents'
-import { readMultipart } from '../../infrastructure/multipart'
+import { readMultipart } from '../../middleware/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import { fullName } from '../professionals/service'

@@ -1,10 +1,10 @@
 import { Router, type Response } from 'express'
 import { requireOperator, requirePatient } from '../../middleware/auth'
-import { readMultipart } from '../../infrastructure/multipart'
+import { readMultipart } from '../../middleware/multipart'
 import type { Services } from '../../services'
 import type { Actor } from '../../domain/actor'
 import { addError, emptyErrors, type FormErrors } from '../../validation'
-import { IMPORT_MAX_BYTES } from './service'
+import { REIMBURSEMENT_IMPORT_MAX_BYTES } from '../../domain/reimbursementRow'
 
 const one = (v: unknown): string => (typeof v === 'string' ? v : '')
 
@@ -41,7 +41,7 @@ export function reimbursementsRoutes(services: Services): Router {
       pageTitle: 'Importer des remboursements',
       imports,
       errors,
-      maxMo: IMPORT_MAX_BYTES / 1024 / 1024,
+      maxMo: REIMBURSEMENT_IMPORT_MAX_BYTES / 1024 / 1024,
     })
   }
 

@@ -3,7 +3,15 @@ import type { Readable } from 'node:stream'
 import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { formatEuros } from '../../domain/money'
-import { CARE_TYPES, checkRow, isCareType, readHeader, splitCsvLine, type ReimbursementRow } from '../../domain/reimbursementRow'
+import {
+  CARE_TYPES,
+  checkRow,
+  isCareType,
+  readHeader,
+  splitCsvLine,
+  type ReimbursementRow,
+  REIMBURSEMENT_IMPORT_MAX_BYTES,
+} from '../../domain/reimbursementRow'
 import { can, isEmergencyAccess, professionalHasAccess, type Action, type PolicyFacts } from '../../domain/accessPolicy'
 import { forbidden, notFound } from '../../errors'
 import type { AccessFacts } from '../../access/facts'
@@ -11,7 +19,6 @@ import { isoDate } from '../../validation'
 import type { ActivityLog } from '../history/activity'
 import { reimbursementsRepository as repo, type ImportRow } from './repository'
 
-export const IMPORT_MAX_BYTES = 50 * 1024 * 1024
 export const IMPORT_BATCH = 500
 /** How many rejected lines the report keeps (the count is always exact). */
 export const IMPORT_MAX_ERRORS = 200
@@ -247,7 +254,7 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
           report.status = 'failed'
           reject(
             lineNo,
-            `Le fichier dépasse ${IMPORT_MAX_BYTES / 1024 / 1024} Mo : la lecture s'est arrêtée à cette ligne. Les lignes précédentes sont importées ; envoyez la suite dans un autre fichier.`,
+            `Le fichier dépasse ${REIMBURSEMENT_IMPORT_MAX_BYTES / 1024 / 1024} Mo : la lecture s'est arrêtée à cette ligne. Les lignes précédentes sont importées ; envoyez la suite dans un autre fichier.`,
           )
         }
       } catch (err) {
