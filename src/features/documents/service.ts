@@ -128,9 +128,12 @@ export function createDocumentsService(deps: {
     actor: Actor,
     id: string,
     lock = false,
+    inSpace?: string,
   ): Promise<{ row: DocumentRow; facts: PolicyFacts }> {
     const row = await repo.find(trx, id, { lock })
-    if (!row) throw new NotFoundError()
+    // `inSpace`: the space the page is about (the profile looked at, the patient a professional
+    // opened); a document of another space is not found there, before anything is read or logged.
+    if (!row || (inSpace !== undefined && row.person_id !== inSpace)) throw new NotFoundError()
     const facts = await factsOrNotFound(trx, actor, row.person_id)
     if (!can(actor, 'read', { type: 'document', document: documentFacts(row) }, facts)) throw new NotFoundError()
     return { row, facts }
@@ -317,10 +320,11 @@ export function createDocumentsService(deps: {
     actor: Actor,
     id: string,
     action: 'update' | 'mask' | 'delete' | 'release',
+    inSpace: string | undefined,
     apply: (trx: Knex.Transaction, row: DocumentRow, facts: PolicyFacts) => Promise<{ action: string; details?: Record<string, unknown> }>,
   ): Promise<DocumentRow> {
     return db.transaction(async (trx) => {
-      const { row, facts } = await visible(trx, actor, id, true)
+      const { row, facts } = await visible(trx, actor, id, true, inSpace)
       enforce(actor, action, { type: 'document', document: documentFacts(row) }, facts)
       const done = await apply(trx, row, facts)
       await activity.record(trx, actor, {
@@ -408,10 +412,13 @@ export function createDocumentsService(deps: {
       })
     },
 
-    /** A document's page: metadata and what the actor may do; a read by someone else is logged. */
-    async get(actor: Actor, id: string): Promise<DocumentView> {
+    /**
+     * A document's page: metadata and what the actor may do; a read by someone else is logged.
+     * `inSpace` (here and below): the space the page is about; a document of another one is not found.
+     */
+    async get(actor: Actor, id: string, inSpace?: string): Promise<DocumentView> {
       return db.transaction(async (trx) => {
-        const { row, facts } = await visible(trx, actor, id)
+        const { row, facts } = await visible(trx, actor, id, false, inSpace)
         if (someoneElse(facts)) {
           await activity.record(trx, actor, {
             action: 'document.read',
@@ -430,9 +437,10 @@ export function createDocumentsService(deps: {
       actor: Actor,
       id: string,
       purpose: 'download' | 'preview',
+      inSpace?: string,
     ): Promise<{ row: DocumentRow; chunks: AsyncGenerator<Buffer> }> {
       const row = await db.transaction(async (trx) => {
-        const { row, facts } = await visible(trx, actor, id)
+        const { row, facts } = await visible(trx, actor, id, false, inSpace)
         if (purpose === 'download' && !can(actor, 'download', { type: 'document', document: documentFacts(row) }, facts))
           throw new ForbiddenError()
         if (someoneElse(facts) && purpose === 'download') {
@@ -450,29 +458,29 @@ export function createDocumentsService(deps: {
       return { row, chunks: store.read(db, row, key) }
     },
 
-    async rename(actor: Actor, id: string, title: string) {
-      return change(actor, id, 'update', async (trx, row) => {
+    async rename(actor: Actor, id: string, title: string, inSpace?: string) {
+      return change(actor, id, 'update', inSpace, async (trx, row) => {
         await repo.update(trx, id, { title, file_name: safeFileName(title, row.mime as DocumentMime) })
         return { action: 'document.rename' }
       })
     },
 
-    async recategorise(actor: Actor, id: string, category: string) {
-      return change(actor, id, 'update', async (trx, row) => {
+    async recategorise(actor: Actor, id: string, category: string, inSpace?: string) {
+      return change(actor, id, 'update', inSpace, async (trx, row) => {
         await repo.update(trx, id, { category })
         return { action: 'document.recategorise', details: { from: row.category, to: category } }
       })
     },
 
-    async setMasked(actor: Actor, id: string, masked: boolean) {
-      return change(actor, id, 'mask', async (trx) => {
+    async setMasked(actor: Actor, id: string, masked: boolean, inSpace?: string) {
+      return change(actor, id, 'mask', inSpace, async (trx) => {
         await repo.update(trx, id, { masked })
         return { action: masked ? 'document.mask' : 'document.unmask' }
       })
     },
 
-    async remove(actor: Actor, id: string) {
-      const row = await change(actor, id, 'delete', async (trx, row) => {
+    async remove(actor: Actor, id: string, inSpace?: string) {
+      const row = await change(actor, id, 'delete', inSpace, async (trx, row) => {
         // The object is marked for removal in this transaction (trigger on `documents`); the chunks of
         // a document still in PostgreSQL go with their row.
         await repo.remove(trx, id)
@@ -484,8 +492,8 @@ export function createDocumentsService(deps: {
     },
 
     /** Consultation d'annonce: the author releases a held result to the patient. */
-    async release(actor: Actor, id: string) {
-      return change(actor, id, 'release', async (trx, row) => {
+    async release(actor: Actor, id: string, inSpace?: string) {
+      return change(actor, id, 'release', inSpace, async (trx, row) => {
         await repo.update(trx, id, { held_released_at: new Date() })
         await tellNewDocument(trx, row.person_id)
         if (!row.invisible_to_representatives) await tellRepresentatives(trx, row.person_id)
