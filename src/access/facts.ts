@@ -5,14 +5,17 @@ import { isUuid } from '../domain/uuid'
 import { dateOnly } from '../domain/lifecycle'
 import { ageOn as yearsOn } from '../domain/measures'
 import { activeRelation } from './relations'
+import { createAuthorize } from './authorize'
 
 /**
  * Loads the facts the access policy needs about (actor, person), inside the caller's transaction,
  * on every use case (never cached in the session): a professional blocked a second ago, an ended
  * representation or an expired emergency access are refused at the very next request.
  *
- * Other features: `const facts = await access.loadFacts(trx, actor, personId)` then
- * `can(actor, 'read', { type: 'document', document }, facts)`. A representative's relation carries
+ * Services do not call the loader and the policy themselves: `await access.authorize(trx, actor,
+ * 'read', { type: 'history' }, personId)` loads the facts, asks src/domain/accessPolicy.ts and answers
+ * 404 or 403 (./authorize.ts); the facts it returns serve the decisions row by row that follow
+ * (`can(actor, 'read', { type: 'document', document }, facts)`). A representative's relation carries
  * the child's age, a carer's the rights of the delegation (both read at every use case).
  */
 /** `prefetched`: the row of `ConsentRowQuery` when the facts read it in the person's query (undefined otherwise). */
@@ -100,20 +103,29 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     return { kind: 'none' }
   }
 
+  async function loadFacts(
+    trx: Knex | Knex.Transaction,
+    actor: Actor,
+    personId: string,
+    now = new Date(),
+  ): Promise<PolicyFacts | undefined> {
+    const query = factsQuery(trx, actor, personId)
+    const person = query ? await query : undefined
+    if (!person) return undefined
+    return factsFrom(trx, actor, person, now, personId)
+  }
+
   return {
     settingsOf,
+    /** `authorize`, `authorizeSubject`, `factsOf`, `allows`: the step every service takes (./authorize.ts). */
+    ...createAuthorize(loadFacts),
     /** Where the consent of a person to a connected service is read (set once by the registry). */
     useConsentedScopes(fn: ConsentReader, rowQuery?: ConsentRowQuery) {
       consentedScopes = fn
       consentRowQuery = rowQuery
     },
     /** The facts about `actor` and the space of `personId`; undefined when the person does not exist. */
-    async loadFacts(trx: Knex | Knex.Transaction, actor: Actor, personId: string, now = new Date()): Promise<PolicyFacts | undefined> {
-      const query = factsQuery(trx, actor, personId)
-      const person = query ? await query : undefined
-      if (!person) return undefined
-      return factsFrom(trx, actor, person, now, personId)
-    },
+    loadFacts,
     /**
      * The statement `loadFacts` runs (one row, `PersonFactsRow` and for a connected service its
      * `service_consent`), for a caller that sends it itself (the FHIR API folds it with BEGIN);

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import type { Readable } from 'node:stream'
-import { can, decide, isEmergencyAccess, professionalSeesMasked, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
+import { can, isEmergencyAccess, professionalSeesMasked, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
+import { enforce } from '../../access/authorize'
 import type { Actor } from '../../domain/actor'
 import {
   ContentInspector,
@@ -111,17 +112,6 @@ export function createDocumentsService(deps: {
 }) {
   const { db, store, masterKey, access, activity, notifier, notificationPrefs } = deps
 
-  async function factsOrNotFound(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Promise<PolicyFacts> {
-    const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts) throw new NotFoundError()
-    return facts
-  }
-
-  function enforce(actor: Actor, action: Parameters<typeof can>[1], resource: Resource, facts: PolicyFacts): void {
-    const d = decide(actor, action, resource, facts)
-    if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
-  }
-
   /** Loads a document the actor may at least read (404 otherwise: they may not know it exists). */
   async function visible(
     trx: Knex | Knex.Transaction,
@@ -134,7 +124,7 @@ export function createDocumentsService(deps: {
     // `inSpace`: the space the page is about (the profile looked at, the patient a professional
     // opened); a document of another space is not found there, before anything is read or logged.
     if (!row || (inSpace !== undefined && row.person_id !== inSpace)) throw new NotFoundError()
-    const facts = await factsOrNotFound(trx, actor, row.person_id)
+    const facts = await access.factsOf(trx, actor, row.person_id)
     if (!can(actor, 'read', { type: 'document', document: documentFacts(row) }, facts)) throw new NotFoundError()
     return { row, facts }
   }
@@ -190,8 +180,7 @@ export function createDocumentsService(deps: {
     input: FileDocumentInput,
     stored?: StoredContent,
   ): Promise<{ id: string; mime: DocumentMime; size: number }> {
-    const facts = await factsOrNotFound(trx, actor, input.personId)
-    enforce(actor, 'create', { type: 'document' }, facts)
+    const facts = await access.authorize(trx, actor, 'create', { type: 'document' }, input.personId)
     const rel = facts.relation
     let author = {
       kind:
@@ -380,16 +369,14 @@ export function createDocumentsService(deps: {
 
     /** Whether the actor may add a document to this space (for showing the form; 403/404 otherwise). */
     async assertCanCreate(actor: Actor, personId: string): Promise<PolicyFacts> {
-      const facts = await factsOrNotFound(db, actor, personId)
-      enforce(actor, 'create', { type: 'document' }, facts)
+      const facts = await access.authorize(db, actor, 'create', { type: 'document' }, personId)
       return facts
     },
 
     /** One page of the documents of a person the actor may see, per the policy. */
     async list(actor: Actor, personId: string, query: ListQuery, page = 1) {
       return db.transaction(async (trx) => {
-        const facts = await factsOrNotFound(trx, actor, personId)
-        enforce(actor, 'list', { type: 'document' }, facts)
+        const facts = await access.authorize(trx, actor, 'list', { type: 'document' }, personId)
         const { rows, total } = await repo.list(trx, personId, query, scopeFor(facts), Math.max(1, page), PER_PAGE)
         // The SQL scope mirrors the policy; the policy still has the last word on every row.
         const visibleRows = rows.filter((r) => can(actor, 'read', { type: 'document', document: documentFacts(r) }, facts))

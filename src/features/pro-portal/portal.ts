@@ -3,7 +3,6 @@ import { can, professionalRefusal, type PolicyFacts, type ProfessionalRefusal } 
 import type { Actor } from '../../domain/actor'
 import { HOLD_DAYS, HOLD_REMINDER_DAYS } from '../../domain/documents'
 import { SYSTEM_ACTOR } from '../../domain/actor'
-import { NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { Limiter } from '../../infrastructure/rateLimit'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
@@ -51,10 +50,8 @@ export function createProPortalService(deps: {
 }) {
   const { db, access, activity, notifier, notificationPrefs } = deps
 
-  async function facts(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Promise<PolicyFacts> {
-    const f = await access.loadFacts(trx, actor, personId)
-    if (!f) throw new NotFoundError()
-    return f
+  function facts(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Promise<PolicyFacts> {
+    return access.factsOf(trx, actor, personId)
   }
 
   return {

@@ -48,10 +48,7 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
     action: Action,
   ): Promise<{ personId: string; facts: PolicyFacts }> {
     if (!personId) throw forbidden()
-    const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts) throw notFound()
-    if (!can(actor, action, { type: 'reimbursements' }, facts)) throw forbidden()
-    return { personId, facts }
+    return { personId, facts: await access.authorize(trx, actor, action, { type: 'reimbursements' }, personId) }
   }
 
   /** The year page (rows of the year, its total, the totals of every year) for one person. */
@@ -119,8 +116,7 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
     ): Promise<{ ok: true; view: Awaited<ReturnType<typeof yearView>> } | { ok: false; reason: 'hidden' | 'no_access' }> {
       if (actor.kind !== 'professional') throw forbidden()
       return db.transaction(async (trx) => {
-        const facts = await access.loadFacts(trx, actor, personId)
-        if (!facts) throw notFound()
+        const facts = await access.factsOf(trx, actor, personId)
         if (!can(actor, 'read', { type: 'reimbursements' }, facts)) {
           return {
             ok: false as const,
