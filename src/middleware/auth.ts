@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Knex } from 'knex'
 import type { AccountKind, Actor } from '../domain/actor'
 import { activeRelation, findActorRow, type ActorPageRead } from '../access/relations'
@@ -63,25 +63,31 @@ export function loadActor(db: Knex, pageReads: ActorPageRead[] = []): RequestHan
 }
 
 /**
- * Guards a page for one or more kinds of account. Without a session it redirects to the right
- * sign-in page (and comes back after); with another kind of account it answers 403.
+ * The guard's decision for a page of `kinds`: the signed-in actor, or undefined once it answered.
+ * Without a session it redirects to the right sign-in page (and comes back after); with another
+ * kind of account it answers 403. Pages behind login are never cached.
  */
+function admit(req: Request, res: Response, kinds: readonly AccountKind[]): Actor | undefined {
+  res.setHeader('Cache-Control', 'no-store')
+  const actor = req.actor
+  if (!actor) {
+    if (req.method === 'GET') {
+      req.session.journeys = { ...(req.session.journeys ?? {}), returnTo: { url: req.originalUrl } }
+    }
+    res.redirect(303, SIGN_IN_URL[kinds[0]])
+    return undefined
+  }
+  if (!kinds.includes(actor.kind)) {
+    res.status(403).render('errors/403.njk', { pageTitle: 'Accès refusé', message: "Cette page n'est pas accessible avec votre compte." })
+    return undefined
+  }
+  return actor
+}
+
+/** Guards a group of pages (`router.use(path, requirePatient)`) for one or more kinds of account. */
 export function requireKind(...kinds: AccountKind[]): RequestHandler {
   return (req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store')
-    const actor = req.actor
-    if (!actor) {
-      if (req.method === 'GET') {
-        req.session.journeys = { ...(req.session.journeys ?? {}), returnTo: { url: req.originalUrl } }
-      }
-      return res.redirect(303, SIGN_IN_URL[kinds[0]])
-    }
-    if (!kinds.includes(actor.kind)) {
-      return res
-        .status(403)
-        .render('errors/403.njk', { pageTitle: 'Accès refusé', message: "Cette page n'est pas accessible avec votre compte." })
-    }
-    next()
+    if (admit(req, res, kinds)) next()
   }
 }
 
@@ -89,3 +95,23 @@ export const requirePatient = requireKind('patient')
 export const requireProfessional = requireKind('professional')
 export const requireAgent = requireKind('agent')
 export const requireOperator = requireKind('operator')
+
+/** A page's handler, handed the signed-in actor the guard admitted (no `req.actor!` to assert). */
+export type ActorHandler = (req: Request, res: Response, actor: Actor, next: NextFunction) => unknown
+
+/**
+ * Guards one page and hands its handler the typed actor: `router.get(path, asPatient(async (req,
+ * res, actor) => ...))`. The same answers as `requireKind` (sign-in redirect, 403); Express 5 sends a
+ * rejected promise of the handler to the error middleware.
+ */
+export function signedIn(kinds: readonly AccountKind[], handler: ActorHandler): RequestHandler {
+  return (req, res, next) => {
+    const actor = admit(req, res, kinds)
+    return actor ? handler(req, res, actor, next) : undefined
+  }
+}
+
+export const asPatient = (handler: ActorHandler) => signedIn(['patient'], handler)
+export const asProfessional = (handler: ActorHandler) => signedIn(['professional'], handler)
+export const asAgent = (handler: ActorHandler) => signedIn(['agent'], handler)
+export const asOperator = (handler: ActorHandler) => signedIn(['operator'], handler)
