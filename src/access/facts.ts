@@ -2,8 +2,7 @@ import type { Knex } from 'knex'
 import type { Actor } from '../domain/actor'
 import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation, type SpaceState } from '../domain/accessPolicy'
 import { isUuid } from '../domain/uuid'
-import { dateOnly } from '../domain/lifecycle'
-import { ageOn as yearsOn } from '../domain/measures'
+import { ageAt } from '../domain/age'
 import { activeRelation } from './relations'
 import { createAuthorize } from './authorize'
 
@@ -72,7 +71,7 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
         // representative's carries the child's age (the policy refuses one from the 18th birthday on),
         // a carer's the rights the patient chose for the delegation (start and end dates included).
         const relation = await activeRelation(trx, person.id, actor.personId, { now, only: as })
-        if (relation?.as === 'representative') return { kind: 'representative', childAge: ageOn(person.birth_date, now) }
+        if (relation?.as === 'representative') return { kind: 'representative', childAge: ageAt(person.birth_date, now) }
         if (relation?.as === 'carer') return { kind: 'carer', rights: relation.rights }
       }
       return { kind: 'none' }
@@ -214,8 +213,3 @@ export interface PersonFactsRow {
 }
 
 export type AccessFacts = ReturnType<typeof createAccessFacts>
-
-/** Whole years of age on the day of `now` in Paris (a 29 February birthday counts on 1 March). */
-export function ageOn(birth: Date | string, now: Date): number {
-  return yearsOn(dateOnly(birth), dateOnly(now))
-}

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import type { AccountKind } from '../domain/actor'
 import type { CarerRights } from '../domain/accessPolicy'
-import { MAJORITY_AGE } from '../domain/lifecycle'
+import { MAJORITY_AGE } from '../domain/age'
 import { preparedQuery } from '../infrastructure/database'
 
 type Db = Knex | Knex.Transaction

@@ -8,7 +8,7 @@ import type { CareTeamService } from '../care-team/service'
 import { fullName } from '../care-team/service'
 import { carersRepository } from '../carers/repository'
 import { EFFECTIVE_LABELS, effectiveForHolder, nameForHolder, takesAPlace } from '../../domain/carers'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 
 /** Where each kind of authorisation is changed. */
 export const CHANGE_LINKS = {

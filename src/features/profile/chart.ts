@@ -1,5 +1,5 @@
 import { formatMeasure, type MeasureDefinition } from '../../domain/measures'
-import { frenchDate } from '../../validation'
+import { frenchDate } from '../../domain/parisTime'
 
 export interface ChartPoint {
   date: string
