@@ -1,4 +1,4 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express'
 import type { Knex } from 'knex'
 import type { AccountKind, Actor } from '../domain/actor'
 import { activeRelation, findActorRow, type ActorPageRead } from '../access/relations'
@@ -100,8 +100,8 @@ export const requireOperator = requireKind('operator')
 export type ActorHandler = (req: Request, res: Response, actor: Actor, next: NextFunction) => unknown
 
 /**
- * Guards one page and hands its handler the typed actor: `router.get(path, asPatient(async (req,
- * res, actor) => ...))`. The same answers as `requireKind` (sign-in redirect, 403); Express 5 sends a
+ * Guards one page and hands its handler the typed actor: `router.get(path, signedIn(['patient'],
+ * async (req, res, actor) => ...))`, or with `signedInRoutes` below. The same answers as `requireKind` (sign-in redirect, 403); Express 5 sends a
  * rejected promise of the handler to the error middleware.
  */
 export function signedIn(kinds: readonly AccountKind[], handler: ActorHandler): RequestHandler {
@@ -111,7 +111,21 @@ export function signedIn(kinds: readonly AccountKind[], handler: ActorHandler): 
   }
 }
 
-export const asPatient = (handler: ActorHandler) => signedIn(['patient'], handler)
-export const asProfessional = (handler: ActorHandler) => signedIn(['professional'], handler)
-export const asAgent = (handler: ActorHandler) => signedIn(['agent'], handler)
-export const asOperator = (handler: ActorHandler) => signedIn(['operator'], handler)
+type Path = string | RegExp | (string | RegExp)[]
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'all'
+
+/** A router's methods whose handler is handed the signed-in actor (see `signedInRoutes`). */
+export type SignedInRoutes = Record<Method, (path: Path, handler: ActorHandler) => void>
+
+/**
+ * The pages of `router` for `kinds` of account, each guarded and its handler handed the typed
+ * actor: `const forPatients = signedInRoutes(router, 'patient')`, then
+ * `forPatients.get('/historique', async (req, res, actor) => ...)`. A page with middlewares of its
+ * own before the handler: `router.post(path, ...middlewares, signedIn(kinds, handler))`.
+ */
+export function signedInRoutes(router: Router, ...kinds: AccountKind[]): SignedInRoutes {
+  const route = (method: Method) => (path: Path, handler: ActorHandler) => {
+    router[method](path, signedIn(kinds, handler))
+  }
+  return { get: route('get'), post: route('post'), put: route('put'), patch: route('patch'), delete: route('delete'), all: route('all') }
+}
