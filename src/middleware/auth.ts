@@ -1,4 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express'
+// The route parameters Express infers from a path (the types package @types/express is built on).
+import type { ParamsDictionary, RouteParameters } from 'express-serve-static-core'
 import type { Knex } from 'knex'
 import type { AccountKind, Actor } from '../domain/actor'
 import { activeRelation, findActorRow, type ActorPageRead } from '../access/relations'
@@ -67,7 +69,7 @@ export function loadActor(db: Knex, pageReads: ActorPageRead[] = []): RequestHan
  * Without a session it redirects to the right sign-in page (and comes back after); with another
  * kind of account it answers 403. Pages behind login are never cached.
  */
-function admit(req: Request, res: Response, kinds: readonly AccountKind[]): Actor | undefined {
+function admit<P>(req: Request<P>, res: Response, kinds: readonly AccountKind[]): Actor | undefined {
   res.setHeader('Cache-Control', 'no-store')
   const actor = req.actor
   if (!actor) {
@@ -96,26 +98,29 @@ export const requireProfessional = requireKind('professional')
 export const requireAgent = requireKind('agent')
 export const requireOperator = requireKind('operator')
 
-/** A page's handler, handed the signed-in actor the guard admitted (no `req.actor!` to assert). */
-export type ActorHandler = (req: Request, res: Response, actor: Actor, next: NextFunction) => unknown
+/**
+ * A page's handler, handed the signed-in actor the guard admitted (no `req.actor!` to assert); `P`:
+ * the route's parameters, as Express infers them from the path (`/documents/:id` → `{ id: string }`).
+ */
+export type ActorHandler<P = ParamsDictionary> = (req: Request<P>, res: Response, actor: Actor, next: NextFunction) => unknown
 
 /**
  * Guards one page and hands its handler the typed actor: `router.get(path, signedIn(['patient'],
- * async (req, res, actor) => ...))`, or with `signedInRoutes` below. The same answers as `requireKind` (sign-in redirect, 403); Express 5 sends a
- * rejected promise of the handler to the error middleware.
+ * async (req, res, actor) => ...))`, or with `signedInRoutes` below. The same answers as
+ * `requireKind` (sign-in redirect, 403); Express 5 sends a rejected promise of the handler to the
+ * error middleware.
  */
-export function signedIn(kinds: readonly AccountKind[], handler: ActorHandler): RequestHandler {
+export function signedIn<P = ParamsDictionary>(kinds: readonly AccountKind[], handler: ActorHandler<P>): RequestHandler<P> {
   return (req, res, next) => {
     const actor = admit(req, res, kinds)
     return actor ? handler(req, res, actor, next) : undefined
   }
 }
 
-type Path = string | RegExp | (string | RegExp)[]
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'all'
 
-/** A router's methods whose handler is handed the signed-in actor (see `signedInRoutes`). */
-export type SignedInRoutes = Record<Method, (path: Path, handler: ActorHandler) => void>
+/** A router's methods whose handler is handed the signed-in actor and the path's parameters (see `signedInRoutes`). */
+export type SignedInRoutes = Record<Method, <Path extends string>(path: Path, handler: ActorHandler<RouteParameters<Path>>) => void>
 
 /**
  * The pages of `router` for `kinds` of account, each guarded and its handler handed the typed
@@ -124,8 +129,10 @@ export type SignedInRoutes = Record<Method, (path: Path, handler: ActorHandler) 
  * own before the handler: `router.post(path, ...middlewares, signedIn(kinds, handler))`.
  */
 export function signedInRoutes(router: Router, ...kinds: AccountKind[]): SignedInRoutes {
-  const route = (method: Method) => (path: Path, handler: ActorHandler) => {
-    router[method](path, signedIn(kinds, handler))
-  }
+  const route =
+    (method: Method) =>
+    <Path extends string>(path: Path, handler: ActorHandler<RouteParameters<Path>>): void => {
+      router[method](path, signedIn(kinds, handler))
+    }
   return { get: route('get'), post: route('post'), put: route('put'), patch: route('patch'), delete: route('delete'), all: route('all') }
 }
