@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import type { AccountKind } from '../domain/actor'
 import type { CarerRights } from '../domain/accessPolicy'
 import { MAJORITY_AGE } from '../domain/age'
-import { preparedQuery } from '../infrastructure/database'
+import { preparedQuery } from '../infrastructure/roundTrips'
 
 type Db = Knex | Knex.Transaction
 

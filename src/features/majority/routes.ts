@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import { Router } from 'express'
 import { signedInRoutes } from '../../middleware/auth'
 import type { Services } from '../../services'
@@ -19,7 +20,7 @@ export function majorityRoutes(services: Services): Router {
   forPatients.get('/enfants/:childId/majorite', async (req, res, actor) => {
     const view = await majority.forRepresentative(actor, String(req.params.childId))
     res.render('majority/representative.njk', {
-      pageTitle: view.state === 'adult' ? `${view.firstNames} a 18 ans` : `Ce qui change aux 18 ans de ${view.firstNames}`,
+      pageTitle: view.state === 'adult' ? `${view.firstNames} a 18 ans` : `Ce qui change aux 18 ans ${de(view.firstNames)}`,
       view,
     })
   })

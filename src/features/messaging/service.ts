@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import type { Knex } from 'knex'
 import { decide, isEmergencyAccess, spaceOpen, type PolicyFacts } from '../../domain/accessPolicy'
 import { enforce } from '../../access/authorize'
@@ -126,7 +127,7 @@ export function createMessagingService(deps: {
       return pro ? proName(pro) : actor.displayName
     }
     if (r.kind === 'representative' && actor.acting) return `${actor.displayName}, pour ${actor.acting.displayName}`
-    if (r.kind === 'carer' && actor.acting) return `${actor.displayName}, aidant de ${actor.acting.displayName}`
+    if (r.kind === 'carer' && actor.acting) return `${actor.displayName}, aidant ${de(actor.acting.displayName)}`
     return actor.displayName
   }
 
