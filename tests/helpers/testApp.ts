@@ -13,7 +13,7 @@ import { closeRedis, connectRedis, createRedis, type RedisClient } from '../../s
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from '../../src/infrastructure/sessionStore'
 import { createServices, type Services } from '../../src/services'
 import { createApp } from '../../src/app'
-import { ADMIN_DATABASE_URL, CHECKOUT, TEST_REDIS_URL, TEST_ROLES, TEST_SECRETS, asRole, templateName, withDatabase } from './env'
+import { ADMIN_DATABASE_URL, CHECKOUT, TEST_REDIS_URL, TEST_ROLES, TEST_SECRETS, asRole, runTemplate, withDatabase } from './env'
 
 export interface TestDatabase {
   name: string
@@ -33,12 +33,13 @@ export interface TestDatabase {
 /** A database of its own for a test file, copied from the template (migrations + demo data). */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `mes_t_${CHECKOUT}_${crypto.randomBytes(5).toString('hex')}`
+  const template = runTemplate()
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
   await admin.connect()
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateName()} OWNER ${TEST_ROLES.owner}`)
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template} OWNER ${TEST_ROLES.owner}`)
         break
       } catch (err) {
         // Two files copying the template at the same instant: try again shortly.
