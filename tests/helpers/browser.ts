@@ -7,11 +7,12 @@ import { createTestApp, type TestApp, type TestAppOptions } from './testApp'
 import { HtmlValidate } from 'html-validate'
 import type { Knex } from 'knex'
 import { lastMessage, otpIn } from './http'
-import { chromiumLaunchOptions } from './browserBroker'
+import { askBroker } from './brokerClient'
+import { chromiumLaunchOptions } from './runBroker'
 import { RUN_ENV } from './env'
 import { cachedCheck, hashOf, stableHtml } from './checkCache'
 
-export { CHROMIUM } from './browserBroker'
+export { CHROMIUM } from './runBroker'
 
 /**
  * The run's Chromium (one for the whole run, started by globalSetup's broker on first use), or a
@@ -19,12 +20,8 @@ export { CHROMIUM } from './browserBroker'
  * connection and contexts, not the browser of the other files.
  */
 export async function launchBrowser(): Promise<Browser> {
-  const broker = process.env[RUN_ENV.browserBroker]
-  if (!broker) return chromium.launch(chromiumLaunchOptions())
-  const res = await fetch(broker)
-  const answer = await res.text()
-  if (!res.ok) throw new Error(answer)
-  return chromium.connect(answer)
+  const endpoint = await askBroker('browser')
+  return endpoint ? chromium.connect(endpoint) : chromium.launch(chromiumLaunchOptions())
 }
 
 export async function newContext(browser: Browser, javaScriptEnabled: boolean): Promise<BrowserContext> {

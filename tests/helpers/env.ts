@@ -18,13 +18,13 @@ export function newTestSigningKey(): string {
 
 /**
  * What globalSetup hands every test file through the environment (set once per run, read by the
- * workers it starts): the RSA key, the template database's name, the run's own folder, the browser's broker.
+ * workers it starts): the RSA key, the template database's name, the run's own folder, the run's broker (runBroker.ts).
  */
 export const RUN_ENV = {
   signingKey: 'TEST_OIDC_SIGNING_KEY',
   template: 'TEST_TEMPLATE_DATABASE',
   dir: 'TEST_RUN_DIR',
-  browserBroker: 'TEST_BROWSER_BROKER',
+  broker: 'TEST_RUN_BROKER',
 } as const
 
 export const TEST_SECRETS = {

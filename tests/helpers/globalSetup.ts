@@ -5,12 +5,12 @@ import pg from 'pg'
 import { createDb, migrateLatest } from '../../src/infrastructure/database'
 import { ensureRoles, grantAppRole } from '../../src/infrastructure/databaseRoles'
 import { seedDemo } from '../../src/seed/demo'
-import { startBrowserBroker, type BrowserBroker } from './browserBroker'
+import { startRunBroker, type RunBroker } from './runBroker'
 import { ADMIN_DATABASE_URL, CHECKOUT, RUN_ENV, TEST_ROLES, TEST_SECRETS, asRole, templateName, withDatabase } from './env'
 
 /** What globalTeardown closes (jest runs both in its main process). */
 export interface RunResources {
-  broker?: BrowserBroker
+  broker?: RunBroker
   dir?: string
 }
 export const RUN_RESOURCES = Symbol.for('mon-espace-sante.test-run')
@@ -22,7 +22,7 @@ export const RUN_RESOURCES = Symbol.for('mon-espace-sante.test-run')
  *   own database, copied from it), named once for the run (a run that crosses midnight keeps it);
  * - the authorisation server's RSA signing key;
  * - a folder of the run's own (caches of the page checks), removed by globalTeardown;
- * - the address of the run's one Chromium (started by the first file that needs it).
+ * - the run's broker: its one Chromium, the copies of the template made ahead (runBroker.ts).
  */
 export default async function globalSetup(): Promise<void> {
   const root = path.resolve(__dirname, '../..')
@@ -34,11 +34,10 @@ export default async function globalSetup(): Promise<void> {
   process.env[RUN_ENV.signingKey] = TEST_SECRETS.OIDC_SIGNING_KEY
   resources.dir = fs.mkdtempSync(path.join(os.tmpdir(), `mes-tests-${CHECKOUT}-`))
   process.env[RUN_ENV.dir] = resources.dir
-  resources.broker = await startBrowserBroker()
-  process.env[RUN_ENV.browserBroker] = resources.broker.url
-
   const name = templateName()
   process.env[RUN_ENV.template] = name
+  resources.broker = await startRunBroker(name)
+  process.env[RUN_ENV.broker] = resources.broker.url
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
   await admin.connect()
   try {
