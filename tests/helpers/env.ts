@@ -65,10 +65,7 @@ export function runTemplate(): string {
   return process.env[RUN_ENV.template] ?? templateName()
 }
 
-/**
- * The template database's name: per checkout, and changes when the code or a migration changes, or
- * the day (the demo data are dated relative to the day the template is built).
- */
+/** The template database's name: per checkout, and changes when the code, a migration or the day changes. */
 export function templateName(): string {
   // The demo data are dated relative to the day the template is built.
   const h = crypto.createHash('sha256').update(new Date().toISOString().slice(0, 10))

@@ -29,15 +29,20 @@ export default async function globalSetup(): Promise<void> {
   if (!fs.existsSync(path.join(root, 'public', 'assets-manifest.json'))) {
     throw new Error('Les fichiers statiques ne sont pas construits : lancez `npm run build:assets` (npm test le fait).')
   }
+  const name = templateName()
+  await ensureTemplate(name)
+  process.env[RUN_ENV.template] = name
+  process.env[RUN_ENV.signingKey] = TEST_SECRETS.OIDC_SIGNING_KEY
   const resources: RunResources = {}
   ;(globalThis as Record<symbol, unknown>)[RUN_RESOURCES] = resources
-  process.env[RUN_ENV.signingKey] = TEST_SECRETS.OIDC_SIGNING_KEY
   resources.dir = fs.mkdtempSync(path.join(os.tmpdir(), `mes-tests-${CHECKOUT}-`))
   process.env[RUN_ENV.dir] = resources.dir
-  const name = templateName()
-  process.env[RUN_ENV.template] = name
   resources.broker = await startRunBroker(name)
   process.env[RUN_ENV.broker] = resources.broker.url
+}
+
+/** The test roles, and the template database `name` with every migration and the demo data set (built unless it exists). */
+async function ensureTemplate(name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
   await admin.connect()
   try {
