@@ -1,7 +1,7 @@
 import { migrateAsOwner } from '../bootstrap'
 import { configOrExit } from '../config'
 import { createLogger } from '../infrastructure/logger'
-import { startEmbeddedPostgres } from '../infrastructure/database'
+import { startEmbeddedPostgres } from '../infrastructure/embeddedPostgres'
 import { exitOnStartupFailure } from '../startupError'
 
 /**

@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import { Router, type Request } from 'express'
 import type { Services } from '../../services'
 import { requireProfessional } from '../../middleware/auth'
@@ -11,7 +12,7 @@ import {
   isPatientCategory,
   type DocumentMime,
 } from '../../domain/documents'
-import { readMultipart } from '../../infrastructure/multipart'
+import { readMultipart } from '../../middleware/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import { fullName } from '../care-team/service'
@@ -109,10 +110,10 @@ export function professionalRoutes(services: Services): Router {
     if (!r.ok) {
       // Why, in plain words: the patient's own refusal of this professional (blocked, closed...) first.
       const refusal = r.reason === 'no_access' && p.refusal ? REFUSALS[p.refusal] : REIMBURSEMENT_REFUSALS[r.reason]
-      return res.status(403).render('pro-portal/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, refusal })
+      return res.status(403).render('pro-portal/reimbursements.njk', { pageTitle: `Remboursements ${de(name)}`, person: p.person, refusal })
     }
     res.render('pro-portal/reimbursements.njk', {
-      pageTitle: `Remboursements de ${name}`,
+      pageTitle: `Remboursements ${de(name)}`,
       person: p.person,
       ...r.view,
       careTypes: services.reimbursements.careTypes,
@@ -122,7 +123,10 @@ export function professionalRoutes(services: Services): Router {
   // The patient's medical profile, limited to the sections the access policy allows this profession (SPEC §5, §7).
   router.get('/pro/patient/profil-medical', async (req, res) => {
     const view = await services.profile.forProfessional(req.actor!, current(req))
-    res.render('pro-portal/profile.njk', { pageTitle: `Profil médical de ${view.subject.firstNames} ${view.subject.lastName}`, ...view })
+    res.render('pro-portal/profile.njk', {
+      pageTitle: `Profil médical ${de(`${view.subject.firstNames} ${view.subject.lastName}`)}`,
+      ...view,
+    })
   })
 
   router.post('/pro/patient/acces', async (req, res) => {
@@ -251,8 +255,7 @@ export function professionalRoutes(services: Services): Router {
   })
 
   router.get('/pro/patient/documents/:id', async (req, res) => {
-    const v = await documents.get(req.actor!, String(req.params.id))
-    if (v.row.person_id !== current(req)) throw new NotFoundError()
+    const v = await documents.get(req.actor!, String(req.params.id), current(req))
     res.render('pro-portal/document.njk', {
       pageTitle: v.row.title,
       doc: v.row,
@@ -264,14 +267,13 @@ export function professionalRoutes(services: Services): Router {
   })
 
   router.get('/pro/patient/documents/:id/telecharger', async (req, res) => {
-    const c = await documents.content(req.actor!, String(req.params.id), 'download')
-    if (c.row.person_id !== current(req)) throw new NotFoundError()
+    const c = await documents.content(req.actor!, String(req.params.id), 'download', current(req))
     await sendContent(res, c, 'attachment')
   })
 
   router.post('/pro/patient/documents/:id/rendre-visible', async (req, res) => {
-    const row = await documents.release(req.actor!, String(req.params.id))
-    if (row.person_id !== current(req)) throw new NotFoundError()
+    // The document must be the selected patient's: checked by the service before the change is made and logged.
+    const row = await documents.release(req.actor!, String(req.params.id), current(req))
     req.session.flash = { type: 'success', text: 'Le résultat est maintenant visible par le patient.' }
     res.redirect(303, `/pro/patient/documents/${row.id}`)
   })
