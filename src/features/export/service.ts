@@ -139,6 +139,10 @@ export function createExportService(deps: {
     // yazl pulls each document only when its turn comes; the PassThrough carries a failure (a chunk
     // missing or altered) to the writer below, which then throws and rolls everything back.
     const out = new PassThrough()
+    // A failure may come before the writer starts reading `out` (while its transaction begins): the
+    // stream keeps it and the writer's first read throws it; until then, a listener keeps the
+    // destroyed stream's 'error' event from being an uncaught exception (a crashed process).
+    out.on('error', () => undefined)
     zip.on('error', (err: Error) => out.destroy(err))
     zip.outputStream.on('error', (err: Error) => out.destroy(err))
     zip.outputStream.pipe(out)
