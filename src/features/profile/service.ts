@@ -46,7 +46,7 @@ import { ForbiddenError, NotFoundError } from '../../errors'
 import type { AccessFacts } from '../access/facts'
 import { frenchDate, isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
-import { renderPdf, type PdfSection } from './pdf'
+import { renderPdf, type PdfSection } from '../../infrastructure/pdf'
 import { profileRepository as repo, type ContactInput, type ContactRow, type EntryInput } from './repository'
 import { isUuid } from '../../domain/uuid'
 
