@@ -81,6 +81,11 @@ export const agendaRepository = {
   },
 
   /** Honoured and booked appointments: they fulfil or plan a recommendation (src/domain/prevention/acts.ts). */
+  /** What the recommendations and the calendar need of the person (undefined when the person does not exist). */
+  person(db: Knex, personId: string): Promise<{ birth_date: string; sex: 'F' | 'M'; first_names: string; last_name: string } | undefined> {
+    return db('insured_persons').where({ id: personId }).first('birth_date', 'sex', 'first_names', 'last_name')
+  },
+
   preventionEvents(db: Knex, personId: string): Promise<{ prevention_rule: string | null; title: string; status: string; date: string }[]> {
     return db('agenda_events')
       .where({ person_id: personId })

@@ -22,6 +22,7 @@ import { agendaRepository as repo, type EventFields, type EventRow } from './rep
 import { authorize } from './access'
 import { reimbursementsRepository } from '../reimbursements/repository'
 import type { AccessFacts } from '../access/facts'
+import { vaccinationsRepository } from '../vaccinations/repository'
 
 export const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex')
 
@@ -42,9 +43,9 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
   const may = (actor: Actor, action: Action, trx: Knex = db) => authorize(deps.access, trx, actor, action, 'agenda')
 
   async function personFacts(personId: string) {
-    const p = await db('insured_persons').where({ id: personId }).first('birth_date', 'sex', 'first_names', 'last_name')
+    const p = await repo.person(db, personId)
     if (!p) throw new NotFoundError()
-    return p as { birth_date: string; sex: 'F' | 'M'; first_names: string; last_name: string }
+    return p
   }
 
   /**
@@ -54,7 +55,7 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
   async function records(personId: string, today: string): Promise<PreventionRecord[]> {
     const set = ruleSetFor(Number(today.slice(0, 4)))
     const [vaccines, acts, events] = await Promise.all([
-      db('vaccinations').where({ person_id: personId }).select('vaccine', 'other_name', 'date'),
+      vaccinationsRepository.listForPerson(db, personId),
       reimbursementsRepository.acts(db, personId),
       repo.preventionEvents(db, personId),
     ])
