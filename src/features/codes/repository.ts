@@ -4,7 +4,7 @@ export interface ProvisionalCodeRow {
   id: number
   person_id: string
   code_hash: string
-  channel: 'email' | 'post'
+  channel: 'email' | 'post' | 'sms'
   created_at: Date
   expires_at: Date
   used_at: Date | null
@@ -31,7 +31,7 @@ export const codesRepository = {
 
   async insert(
     trx: Knex.Transaction,
-    row: { personId: string; codeHash: string; channel: 'email' | 'post'; createdAt: Date; expiresAt: Date },
+    row: { personId: string; codeHash: string; channel: 'email' | 'post' | 'sms'; createdAt: Date; expiresAt: Date },
   ): Promise<void> {
     await trx('provisional_codes').insert({
       person_id: row.personId,

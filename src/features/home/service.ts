@@ -11,7 +11,7 @@ import { isUuid } from '../../domain/uuid'
 
 export interface PatientHome {
   children: ManagedChild[]
-  invitations: { id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: Date }[]
+  invitations: { id: string; childName: string; childBirthDate: string; childSex: string; invitedBy: string; expiresAt: Date }[]
   /** Null when the viewer may not read the history (the page then says nothing about it, rather than a false «aucun»). */
   lastAccesses: HistoryEntry[] | null
 }
