@@ -197,7 +197,7 @@ export function createDocumentsService(deps: {
     let authorProfessionalId: string | null = null
     if (rel.kind === 'professional') {
       authorProfessionalId = rel.professionalId
-      const pro = await trx('professionals').where({ id: rel.professionalId }).first('specialty', 'establishment')
+      const pro = await repo.professionalAuthor(trx, rel.professionalId)
       author = {
         ...author,
         kind: 'professional',

@@ -222,7 +222,7 @@ export function createExportService(deps: {
       return db.transaction(async (trx) => {
         const { personId, facts } = await authorize(trx, actor, 'create')
         // One request at a time: the row lock on the person serialises two clicks.
-        await trx('insured_persons').where({ id: personId }).forUpdate().first('id')
+        await repo.lockPerson(trx, personId)
         if (await repo.pendingFor(trx, personId, actor.accountId)) return { ok: false as const, reason: 'pending' as const }
         const id = await repo.insert(trx, {
           person_id: personId,
@@ -277,7 +277,7 @@ export function createExportService(deps: {
       await db.transaction(async (trx) => {
         const row = await repo.find(trx, id, { lock: true })
         if (!row || row.state !== 'downloaded') return
-        await trx('data_export_chunks').where({ export_id: id }).del()
+        await repo.deleteChunks(trx, id)
         await repo.setState(trx, id, { purged_at: new Date() })
       })
     },

@@ -400,7 +400,7 @@ export function createMessagingService(deps: {
           })
         }
         const pro = await repo.professional(trx, conv.professional_id)
-        const person = await trx('insured_persons').where({ id: conv.person_id }).first('first_names', 'last_name')
+        const person = await repo.findPerson(trx, conv.person_id)
         const cf = conversationFacts(conv)
         const messages: MessageView[] = rows.map((m) => ({
           id: m.id,
