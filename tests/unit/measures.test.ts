@@ -1,4 +1,5 @@
-import { ageOn, checkMeasure, formatMeasure, imc, imcBand, MEASURE_BY_TYPE, measuresFor, parseDecimal } from '../../src/domain/measures'
+import { checkMeasure, formatMeasure, imc, imcBand, MEASURE_BY_TYPE, measuresFor, parseDecimal } from '../../src/domain/measures'
+import { ageOn } from '../../src/domain/age'
 import { measureChart } from '../../src/features/profile/chart'
 
 const adult = { birthDate: '1968-03-14', today: '2026-11-24' }

@@ -1,5 +1,5 @@
 import { formatMeasure, type MeasureDefinition } from '../../domain/measures'
-import { frenchDate } from '../../validation'
+import { frenchDate } from '../../domain/parisTime'
 import { timeTicks, valueTicks } from '../../domain/chartAxis'
 
 export interface ChartPoint {
