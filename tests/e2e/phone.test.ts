@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { TestApp } from '../helpers/testApp'
-import { fillDate, newContext, screenshot, signInThroughPages, withAppAndBrowser } from '../helpers/browser'
+import { fillDate, newContext, screenshot, signInThroughPages, watch, withAppAndBrowser } from '../helpers/browser'
 import { CAMILLE, DEMO_PERSONS, HELENE, LOUIS, NADIA, PROS } from '../helpers/demo'
 
 jest.setTimeout(600_000)
@@ -342,26 +342,51 @@ describe('téléphone : le premier écran montre la page, rien ne défile de cô
       console.log('Décalage cumulé de la mise en page (CLS), JavaScript actif, 360×640 :', shifts)
       for (const [url, cls] of Object.entries(shifts)) expect([url, cls <= 0.1]).toEqual([url, true])
 
-      // The menu: closed, then open on «Menu», with the same links as without JavaScript.
+      // The menu: closed, then open on «Menu», with the same links as without JavaScript; axe-core and
+      // html-validate at 360 px, menu closed and open.
+      const w = watch(page, { javaScript: true })
       await page.goto(base + '/mon-espace')
+      await page.locator('.govuk-service-navigation[data-govuk-service-navigation-init]').waitFor({ state: 'attached' })
+      await w.check('accueil à 360 px, menu fermé')
       const nav = page.getByRole('navigation', { name: 'Menu principal' })
       expect(await nav.getByRole('link', { name: 'Mes documents' }).isVisible()).toBe(false)
       await nav.getByRole('button', { name: 'Menu' }).click()
+      expect(await nav.getByRole('button', { name: 'Menu' }).getAttribute('aria-expanded')).toBe('true')
+      await w.check('accueil à 360 px, menu ouvert')
       await nav.getByRole('link', { name: 'Mes documents' }).click()
       await page.getByRole('heading', { name: 'Mes documents', level: 1 }).waitFor()
+      await w.check('documents à 360 px')
+      await w.settle()
+      expect(w.problems).toEqual([])
     })
   })
 
   it('sans JavaScript, «Menu» mène au menu complet en bas de page, avec les libellés de toujours', async () => {
     await withPage(false, async (page) => {
+      const w = watch(page, { javaScript: false })
       await signInThroughPages(page, t.db, { url: base + '/connexion', ...CAMILLE })
       await page.goto(base + '/mon-espace')
       await screenshot(page, 'telephone-accueil-360')
+      // axe-core and html-validate at 360 px: the «Menu» link, the menu at the foot, stacked tables, a chart.
+      await w.check('accueil à 360 px')
+      for (const url of [
+        '/documents',
+        '/messagerie',
+        '/agenda',
+        '/historique',
+        '/remboursements',
+        '/profil-medical/mesures/tension',
+        '/profil-medical/vaccinations',
+      ]) {
+        await page.goto(base + url)
+        await w.check(`${url} à 360 px`)
+      }
+      await page.goto(base + '/mon-espace')
       await page.getByRole('link', { name: 'Menu', exact: true }).click()
       expect(new URL(page.url()).hash).toBe('#menu-complet')
-      const nav = page.getByRole('navigation', { name: 'Menu principal' })
+      const nav = page.getByRole('navigation', { name: 'Menu', exact: true })
       // (The unread count, «Messagerie (1)», is the header's too.)
-      expect((await nav.getByRole('link').allInnerTexts()).map((s) => s.replace(/ \(\d+\)$/, ''))).toEqual([
+      expect((await nav.getByRole('link').allInnerTexts()).map((s) => s.replace(/\s*\(\d[\s\S]*$/, ''))).toEqual([
         'Accueil',
         'Mes documents',
         'Messagerie',
@@ -382,8 +407,11 @@ describe('téléphone : le premier écran montre la page, rien ne défile de cô
       // On a desktop, the usual menu in the header, and no second one.
       await page.setViewportSize({ width: 1024, height: 900 })
       expect(await page.getByRole('navigation', { name: 'Menu principal' }).count()).toBe(1)
+      expect(await page.getByRole('navigation', { name: 'Menu', exact: true }).count()).toBe(0)
       expect(await page.locator('header').getByRole('link', { name: 'Mes documents' }).isVisible()).toBe(true)
       expect(await page.getByRole('link', { name: 'Menu', exact: true }).count()).toBe(0)
+      await w.settle()
+      expect(w.problems).toEqual([])
     })
   })
 })
