@@ -381,15 +381,7 @@ describe('téléphone : le premier écran montre la page, rien ne défile de cô
       await screenshot(page, 'telephone-accueil-360')
       // axe-core and html-validate at 360 px: the «Menu» link, the menu at the foot, stacked tables, a chart.
       await w.check('accueil à 360 px')
-      for (const url of [
-        '/documents',
-        '/messagerie',
-        '/agenda',
-        '/historique',
-        '/remboursements',
-        '/profil-medical/mesures/tension',
-        '/profil-medical/vaccinations',
-      ]) {
+      for (const url of ['/messagerie', '/remboursements', '/profil-medical/mesures/tension']) {
         await page.goto(base + url)
         await w.check(`${url} à 360 px`)
       }
