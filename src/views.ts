@@ -1,3 +1,4 @@
+import { bornOn, de } from './domain/french'
 import fs from 'node:fs'
 import path from 'node:path'
 import nunjucks from 'nunjucks'
@@ -99,5 +100,8 @@ export function createViews(opts: { manifest?: Record<string, string>; watch?: b
   env.addFilter('nir', (v: string | null | undefined) => (v ? formatNir(v) : ''))
   env.addFilter('nirMasque', (v: string | null | undefined) => (v ? maskNir(v) : ''))
   env.addFilter('code', (v: string | null | undefined) => (v ? formatCode(v) : ''))
+  // «le profil {{ name | de }}»: «le profil d'Inès», «le profil de Léo» (src/domain/french.ts).
+  env.addFilter('de', (v: string | null | undefined) => (v ? de(v) : ''))
+  env.addFilter('neLe', (sex: string | null | undefined) => bornOn(sex))
   return env
 }

@@ -45,7 +45,7 @@ describe('profil médical sans JavaScript', () => {
       await page.getByRole('button', { name: 'Ajouter la mesure' }).click()
       await page.getByText('La mesure est enregistrée.').waitFor()
       expect(await page.locator('#valeurs tbody tr').first().innerText()).toContain('62,4 kg')
-      const chart = page.getByRole('img', { name: /Évolution : poids/ })
+      const chart = page.getByRole('img', { name: /Poids : évolution/ })
       expect(await chart.locator('circle').count()).toBe(6)
       expect(await chart.locator('desc').textContent()).toContain('dernière valeur 62,4 kg')
       await w.check('mesure : poids ajouté')

@@ -208,7 +208,7 @@ describe('profil médical', () => {
     expect($('#valeurs tbody tr').first().text()).toContain('62,4 kg')
     const svg = $('svg.mes-chart').first()
     expect(svg.attr('role')).toBe('img')
-    expect(svg.find('title').text()).toBe('Évolution : poids')
+    expect(svg.find('title').text()).toBe('Poids : évolution')
     expect(svg.find('desc').text()).toContain('6 mesures')
     expect(svg.find('desc').text()).toContain('dernière valeur 62,4 kg')
     expect(svg.find('circle').length).toBe(6)

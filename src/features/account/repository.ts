@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { AccountKind } from '../../domain/actor'
-import { preparedQuery } from '../../infrastructure/database'
+import { preparedQuery } from '../../infrastructure/roundTrips'
 import { activeRepresentation } from '../access/relations'
 
 export interface AccountRow {

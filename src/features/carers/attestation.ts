@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import type { CarerRights } from '../../domain/accessPolicy'
 import { renderPdf } from '../../infrastructure/pdf'
 import { frenchDate, frenchDateTime } from '../../domain/parisTime'
@@ -58,7 +59,7 @@ export function attestationPdf(a: AttestationInput): Promise<Buffer> {
           ? {
               heading: 'Ce que l’aidant peut faire',
               lines: [
-                `Le ${when}, ${a.carerName} a accepté d’être l’aidant de ${a.personName} dans Mon espace santé.`,
+                `Le ${when}, ${a.carerName} a accepté d’être l’aidant ${de(a.personName).replace("'", '’')} dans Mon espace santé.`,
                 rightsSentence(a.rights ?? { read: true, write: true, messages: true }),
                 'L’aidant ne peut pas fermer le profil, changer l’identifiant, le mot de passe ou les coordonnées, gérer les aidants, télécharger ni supprimer des données. Chacune de ses actions est inscrite dans l’historique.',
               ],

@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import { Router, type RequestHandler } from 'express'
 import type { Services } from '../../services'
 import { requirePatient } from '../../middleware/auth'
@@ -119,7 +120,7 @@ export function carersRoutes(services: Services): Router {
     await regenerateSession(req)
     Object.assign(req.session, keep)
     req.session.auth = { ...keep.auth, actingPersonId: target }
-    req.session.flash = { type: 'info', text: `Vous agissez maintenant en tant qu'aidant de ${r.displayName}.` }
+    req.session.flash = { type: 'info', text: `Vous agissez maintenant en tant qu'aidant ${de(r.displayName)}.` }
     await services.devices.renameSession(oldSid, req.sessionID)
     res.redirect(303, '/mon-espace')
   })

@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import { Router } from 'express'
 import { requirePatient } from '../../middleware/auth'
 import type { Services } from '../../services'
@@ -61,7 +62,7 @@ export function childrenRoutes(services: Services): Router {
     await regenerateSession(req)
     Object.assign(req.session, keep)
     req.session.auth = { ...keep.auth, actingPersonId: target.self ? undefined : String(req.body.profil) }
-    if (!target.self) req.session.flash = { type: 'info', text: `Vous consultez maintenant le profil de ${target.displayName}.` }
+    if (!target.self) req.session.flash = { type: 'info', text: `Vous consultez maintenant le profil ${de(target.displayName)}.` }
     await services.devices.renameSession(oldSid, req.sessionID)
     res.redirect(303, '/mon-espace')
   })
@@ -82,7 +83,7 @@ export function childrenRoutes(services: Services): Router {
     }
     req.session.flash = {
       type: 'success',
-      text: `Le profil de ${r.firstNames} est ajouté : choisissez « Changer de profil » pour le consulter.`,
+      text: `Le profil ${de(r.firstNames)} est ajouté : choisissez « Changer de profil » pour le consulter.`,
     }
     res.redirect(303, '/mon-espace')
   })
@@ -122,7 +123,7 @@ export function childrenRoutes(services: Services): Router {
     const r = await children.answer(req.actor!, req.params.id, answer === 'accepter')
     req.session.flash = {
       type: 'success',
-      text: answer === 'accepter' ? `Vous gérez maintenant le profil de ${r.childName}.` : "Vous avez refusé l'invitation.",
+      text: answer === 'accepter' ? `Vous gérez maintenant le profil ${de(r.childName)}.` : "Vous avez refusé l'invitation.",
     }
     res.redirect(303, '/mon-espace')
   })

@@ -90,7 +90,7 @@ export function letterAddress(
   }
 }
 
-export type IssueResult = { ok: true; channel: 'email' | 'post'; expiresAt: Date } | { ok: false; reason: 'too_soon' }
+export type IssueResult = { ok: true; channel: 'email' | 'post' | 'sms'; expiresAt: Date } | { ok: false; reason: 'too_soon' }
 
 /**
  * Provisional codes: issued one at a time here (a request online or at a counter, a young adult at 18);
@@ -115,7 +115,7 @@ export function createCodeService(deps: {
     trx: Knex.Transaction,
     person: PersonForCode,
     actor: Actor,
-    opts: { reason: string; now?: Date } = { reason: 'request' },
+    opts: { reason: string; now?: Date; sms?: string } = { reason: 'request' },
   ): Promise<IssueResult> {
     const now = opts.now ?? new Date()
     // Serialise requests for one person (two clicks at once must not both pass the 30-second rule).
@@ -125,7 +125,8 @@ export function createCodeService(deps: {
     await voidActive(trx, person.id, now)
     const code = generateCode()
     const expiresAt = new Date(now.getTime() + CODE_VALIDITY_DAYS * DAY)
-    const channel = person.email ? 'email' : 'post'
+    // By SMS only to a mobile number checked on the spot by a France Services agent (a person without e-mail).
+    const channel = opts.sms && !person.email ? 'sms' : person.email ? 'email' : 'post'
     await trx('provisional_codes').insert({
       person_id: person.id,
       code_hash: hashCode(codeKey, code),
@@ -135,6 +136,12 @@ export function createCodeService(deps: {
     })
     if (channel === 'email') {
       await notifier.email(trx, provisionalCodeEmail(person, code, expiresAt, deps.publicUrl))
+    } else if (channel === 'sms') {
+      await notifier.sms(trx, {
+        to: opts.sms!,
+        kind: 'provisional-code',
+        text: `Mon espace santé : votre code provisoire est ${formatCode(code)}, valable jusqu'au ${longDate(expiresAt)}. Ne le donnez à personne, pas même à un conseiller.`,
+      })
     } else {
       await trx('letters').insert({
         person_id: person.id,

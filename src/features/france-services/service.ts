@@ -1,3 +1,4 @@
+import { maskPhone } from '../../domain/otp'
 import type { CarersService } from '../carers/service'
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
@@ -236,12 +237,17 @@ export function createFranceServicesService(deps: {
     },
 
     /** A new provisional code sent to the e-mail or postal address on file (never shown to the agent); 30-second rule. */
-    async sendNewCode(actor: Actor, personId: string): Promise<CounterResult> {
+    /**
+     * A new code to the address on file; for a person without e-mail, by SMS to a mobile number the
+     * agent checked with them on the spot (issue 16 §4; the number is not kept on file, only masked on the receipt).
+     */
+    async sendNewCode(actor: Actor, personId: string, opts: { sms?: string } = {}): Promise<CounterResult> {
       assertAgent(actor)
       return db.transaction(async (trx) => {
         const p = await citizen(trx, personId)
         if (p.account_id || !['notified', 'opposed', 'auto_created'].includes(p.state)) return { ok: false, reason: 'refused' } as const
-        const issued = await codes.issue(trx, p, actor, { reason: 'counter' })
+        if (opts.sms && p.email) return { ok: false, reason: 'refused' } as const
+        const issued = await codes.issue(trx, p, actor, { reason: 'counter', sms: opts.sms })
         if (!issued.ok) return { ok: false, reason: 'too_soon' } as const
         const reference = await newActionReference(trx, 'COD')
         await activity.record(trx, actor, {
@@ -253,9 +259,22 @@ export function createFranceServicesService(deps: {
         const row = await saveAction(trx, actor, p, 'new_code', reference, {
           channel: issued.channel,
           expiresAt: issued.expiresAt.toISOString(),
+          ...(issued.channel === 'sms' ? { mobile: maskPhone(opts.sms!) } : {}),
         })
         return { ok: true, actionId: row.id } as const
       })
+    },
+
+    /**
+     * The identity the agent checked at the counter (NIR and date of birth), to start the citizen's
+     * journeys of an assisted session with it (issue 16 §4). Never shown to the agent's side.
+     */
+    async assistedIdentity(personId: string): Promise<{ nir: string; birthDate: string } | undefined> {
+      const p = await repo.findCitizen(db, { id: personId })
+      if (!p) return undefined
+      const birth = p.birth_date as unknown
+      const birthDate = birth instanceof Date ? birth.toISOString().slice(0, 10) : String(birth).slice(0, 10)
+      return { nir: p.nir, birthDate }
     },
 
     /** The agent hands the computer to the citizen: written in the citizen's history. */

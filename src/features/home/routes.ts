@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import { Router } from 'express'
 import type { Services } from '../../services'
 import { requireAgent, requireOperator, requirePatient, requireProfessional } from '../../middleware/auth'
@@ -31,7 +32,7 @@ export function homeRoutes(services: Services): Router {
     const { children, invitations, lastAccesses } = await services.home.patientHome(actor, req)
     const today = isoDate()
     res.render('home/patient.njk', {
-      pageTitle: actor.acting ? `Profil de ${actor.acting.displayName}` : 'Accueil de mon espace',
+      pageTitle: actor.acting ? `Profil ${de(actor.acting.displayName)}` : 'Accueil de mon espace',
       sections: NAVIGATION.patient.filter((s) => s.href !== '/mon-espace'),
       firstName: actor.displayName.split(' ')[0],
       acting: actor.acting,

@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import { Router } from 'express'
 import { requirePatient } from '../../middleware/auth'
 import type { Services } from '../../services'
@@ -18,7 +19,7 @@ export function majorityRoutes(services: Services): Router {
   router.get('/enfants/:childId/majorite', requirePatient, async (req, res) => {
     const view = await majority.forRepresentative(req.actor!, String(req.params.childId))
     res.render('majority/representative.njk', {
-      pageTitle: view.state === 'adult' ? `${view.firstNames} a 18 ans` : `Ce qui change aux 18 ans de ${view.firstNames}`,
+      pageTitle: view.state === 'adult' ? `${view.firstNames} a 18 ans` : `Ce qui change aux 18 ans ${de(view.firstNames)}`,
       view,
     })
   })

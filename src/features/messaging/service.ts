@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import type { Knex } from 'knex'
 import { decide, isEmergencyAccess, spaceOpen, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
 import { subjectPersonId, type Actor } from '../../domain/actor'
@@ -137,7 +138,7 @@ export function createMessagingService(deps: {
       return pro ? proName(pro) : actor.displayName
     }
     if (r.kind === 'representative' && actor.acting) return `${actor.displayName}, pour ${actor.acting.displayName}`
-    if (r.kind === 'carer' && actor.acting) return `${actor.displayName}, aidant de ${actor.acting.displayName}`
+    if (r.kind === 'carer' && actor.acting) return `${actor.displayName}, aidant ${de(actor.acting.displayName)}`
     return actor.displayName
   }
 

@@ -1,3 +1,4 @@
+import { de } from '../../domain/french'
 import { Router, type Request } from 'express'
 import type { Services } from '../../services'
 import { requireProfessional } from '../../middleware/auth'
@@ -109,10 +110,10 @@ export function professionalRoutes(services: Services): Router {
     if (!r.ok) {
       // Why, in plain words: the patient's own refusal of this professional (blocked, closed...) first.
       const refusal = r.reason === 'no_access' && p.refusal ? REFUSALS[p.refusal] : REIMBURSEMENT_REFUSALS[r.reason]
-      return res.status(403).render('pro-portal/reimbursements.njk', { pageTitle: `Remboursements de ${name}`, person: p.person, refusal })
+      return res.status(403).render('pro-portal/reimbursements.njk', { pageTitle: `Remboursements ${de(name)}`, person: p.person, refusal })
     }
     res.render('pro-portal/reimbursements.njk', {
-      pageTitle: `Remboursements de ${name}`,
+      pageTitle: `Remboursements ${de(name)}`,
       person: p.person,
       ...r.view,
       careTypes: services.reimbursements.careTypes,
@@ -122,7 +123,10 @@ export function professionalRoutes(services: Services): Router {
   // The patient's medical profile, limited to the sections the access policy allows this profession (SPEC §5, §7).
   router.get('/pro/patient/profil-medical', async (req, res) => {
     const view = await services.profile.forProfessional(req.actor!, current(req))
-    res.render('pro-portal/profile.njk', { pageTitle: `Profil médical de ${view.subject.firstNames} ${view.subject.lastName}`, ...view })
+    res.render('pro-portal/profile.njk', {
+      pageTitle: `Profil médical ${de(`${view.subject.firstNames} ${view.subject.lastName}`)}`,
+      ...view,
+    })
   })
 
   router.post('/pro/patient/acces', async (req, res) => {

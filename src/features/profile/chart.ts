@@ -21,6 +21,14 @@ const FONT = 14
 const CHAR = 0.65 * FONT
 const GAP = 8
 
+/** The blood pressure's two series, each with its minimum and maximum (the chart's description). */
+function pairRange(points: ChartPoint[]): string {
+  const sys = points.map((p) => p.value)
+  const dia = points.filter((p) => p.value2 != null).map((p) => p.value2 as number)
+  const range = (v: number[]) => `minimum ${num(Math.min(...v))}, maximum ${num(Math.max(...v))}`
+  return `Systolique : ${range(sys)}.` + (dia.length ? ` Diastolique : ${range(dia)}.` : '')
+}
+
 /**
  * A line chart of one measure drawn on the server as SVG: no script, scales with its viewBox,
  * `role="img"` with a `<title>` and a `<desc>` that says what the chart shows (the same values are
@@ -31,7 +39,8 @@ export function measureChart(def: MeasureDefinition, points: ChartPoint[], id: s
   const titleId = `${id}-titre`
   const descId = `${id}-desc`
   const sorted = [...points].sort((a, b) => a.date.localeCompare(b.date))
-  const title = `Évolution : ${def.label.toLowerCase()}`
+  // The measure's own label, capitalised as users read it everywhere else («Hémoglobine glyquée (HbA1c)»).
+  const title = `${def.label} : évolution`
   let desc: string
   if (!sorted.length) desc = 'Aucune mesure enregistrée.'
   else {
@@ -41,7 +50,7 @@ export function measureChart(def: MeasureDefinition, points: ChartPoint[], id: s
     desc =
       `${sorted.length} mesure${sorted.length > 1 ? 's' : ''} du ${frenchDate(first.date)} au ${frenchDate(last.date)}, en ${def.unitLong}. ` +
       `Première valeur ${formatMeasure(def, first.value, first.value2)}, dernière valeur ${formatMeasure(def, last.value, last.value2)}` +
-      (def.pair ? '.' : `, minimum ${num(Math.min(...values))}, maximum ${num(Math.max(...values))}.`)
+      (def.pair ? `. ${pairRange(sorted)}` : `, minimum ${num(Math.min(...values))}, maximum ${num(Math.max(...values))}.`)
   }
   const H = def.pair ? 244 : 220
   const head = `<svg xmlns="http://www.w3.org/2000/svg" class="mes-chart" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${titleId} ${descId}" focusable="false"><title id="${titleId}">${esc(title)}</title><desc id="${descId}">${esc(desc)}</desc>`

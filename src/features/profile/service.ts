@@ -1,3 +1,4 @@
+import { bornOn } from '../../domain/french'
 import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import {
@@ -264,7 +265,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     }))
   }
 
-  const who = (s: Subject) => `${s.firstNames} ${s.lastName}, né(e) le ${frenchDate(s.birthDate)}`
+  const who = (s: Subject) => `${s.firstNames} ${s.lastName}, ${bornOn(s.sex).toLowerCase()} ${frenchDate(s.birthDate)}`
 
   return {
     /** Whether documents can be filed (the documents feature is wired). */
