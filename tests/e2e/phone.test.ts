@@ -388,7 +388,7 @@ describe('téléphone : le premier écran montre la page, rien ne défile de cô
       await page.goto(base + '/mon-espace')
       await page.getByRole('link', { name: 'Menu', exact: true }).click()
       expect(new URL(page.url()).hash).toBe('#menu-complet')
-      const nav = page.getByRole('navigation', { name: 'Menu', exact: true })
+      const nav = page.getByRole('navigation', { name: 'Menu complet' })
       // (The unread count, «Messagerie (1)», is the header's too.)
       expect((await nav.getByRole('link').allInnerTexts()).map((s) => s.replace(/\s*\(\d[\s\S]*$/, ''))).toEqual([
         'Accueil',
@@ -411,7 +411,7 @@ describe('téléphone : le premier écran montre la page, rien ne défile de cô
       // On a desktop, the usual menu in the header, and no second one.
       await page.setViewportSize({ width: 1024, height: 900 })
       expect(await page.getByRole('navigation', { name: 'Menu principal' }).count()).toBe(1)
-      expect(await page.getByRole('navigation', { name: 'Menu', exact: true }).count()).toBe(0)
+      expect(await page.getByRole('navigation', { name: 'Menu complet' }).count()).toBe(0)
       expect(await page.locator('header').getByRole('link', { name: 'Mes documents' }).isVisible()).toBe(true)
       expect(await page.getByRole('link', { name: 'Menu', exact: true }).count()).toBe(0)
       await w.settle()
