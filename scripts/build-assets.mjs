@@ -41,7 +41,12 @@ emit('application.css', Buffer.from(css.css), '.css')
 // Scripts: govuk-frontend's ES module and our init module that imports it by its hashed name.
 const govukJs = fs.readFileSync(path.join(root, 'node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js'))
 const govukName = emit('govuk-frontend.min.js', govukJs, '.js')
-const appJs = fs.readFileSync(path.join(root, 'assets/js/app.mjs'), 'utf8').replace('./govuk-frontend.min.js', `./${govukName}`)
+// Our own modules (imported by app.mjs under their source name, rewritten to their hashed one).
+const timeoutName = emit('session-timeout.js', fs.readFileSync(path.join(root, 'assets/js/session-timeout.mjs')), '.js')
+const appJs = fs
+  .readFileSync(path.join(root, 'assets/js/app.mjs'), 'utf8')
+  .replace('./govuk-frontend.min.js', `./${govukName}`)
+  .replace('./session-timeout.mjs', `./${timeoutName}`)
 emit('app.js', Buffer.from(appJs), '.js')
 
 // Images

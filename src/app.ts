@@ -8,6 +8,7 @@ import { createViews } from './views'
 import { setUpSecurity } from './middleware/security'
 import { setUpSession, setUpCsrf } from './middleware/session'
 import { loadActor } from './middleware/auth'
+import { restoreSavedForm, savedFormKey } from './middleware/savedForms'
 import { setLocals } from './middleware/locals'
 import { setUpErrors } from './middleware/errors'
 import { setUpAssets } from './middleware/assets'
@@ -93,10 +94,12 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   // streamed by the declared upload routes).
   setUpFormParsing(app)
 
-  setUpSession(app, services.sessions, { secret: config.sessionSecret, production: config.production })
+  const formKey = savedFormKey(config.documentMasterKey)
+  setUpSession(app, services.sessions, { secret: config.sessionSecret, production: config.production, savedFormKey: formKey })
   setUpCsrf(app, services.csrf)
   app.use(loadActor(services.db, [services.home.actorPageRead]))
   app.use(setLocals)
+  app.use(restoreSavedForm(formKey))
 
   app.use(publicRoutes())
   if (config.devOutbox) app.use(devRoutes(services.db))

@@ -1,13 +1,7 @@
-import { loadConfig, ConfigError, type Config } from './config'
+import { ConfigError, configOrExit, type Config } from './config'
 import { createLogger, type Logger } from './infrastructure/logger'
-import {
-  checkSessionDefaults,
-  createDb,
-  migrateLatest,
-  startEmbeddedPostgres,
-  type Db,
-  type EmbeddedPostgres,
-} from './infrastructure/database'
+import { checkSessionDefaults, createDb, migrateLatest, type Db } from './infrastructure/database'
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './infrastructure/embeddedPostgres'
 import { closeRedis, connectRedis, createRedis, type RedisClient } from './infrastructure/redis'
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from './infrastructure/sessionStore'
 import { createServices, type Services } from './services'
@@ -29,18 +23,6 @@ export interface Runtime {
   /** The SMS provider (SMS_HTTP_URL), if any: the deliverer sends through it. */
   sms?: SmsAdapter
   close(): Promise<void>
-}
-
-export function configOrExit(): Config {
-  try {
-    return loadConfig()
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`Mon espace santé ne peut pas démarrer.\n${err.message}\n`)
-      process.exit(1)
-    }
-    throw err
-  }
 }
 
 /**
@@ -98,8 +80,9 @@ export async function bootstrap(
     // The application never connects as a superuser, nor as a role that may rewrite the activity log.
     const problems = await appRoleProblems(db)
     if (problems.length) {
-      if (config.production) throw new ConfigError(problems.map((p) => `DATABASE_URL : ${p} (voir « Rôles de la base » dans le README)`))
-      logger.warn({ problems }, 'rôle de la base : à corriger avant la production (voir « Rôles de la base » dans le README)')
+      if (config.production)
+        throw new ConfigError(problems.map((p) => `DATABASE_URL : ${p} (voir « Rôles de la base » dans docs/deployment.md)`))
+      logger.warn({ problems }, 'rôle de la base : à corriger avant la production (voir « Rôles de la base » dans docs/deployment.md)')
     }
     if (opts.seed && config.seedDemo) {
       if (await seedDemo(db, config.codeHashKey, new Date(), config.documentMasterKey)) logger.info('données de démonstration créées')

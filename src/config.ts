@@ -329,3 +329,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     documents,
   }
 }
+
+/** The configuration of a process, or its problems said to a person and exit code 1 (before anything else is loaded). */
+export function configOrExit(): Config {
+  try {
+    return loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Mon espace santé ne peut pas démarrer.\n${err.message}\n`)
+      process.exit(1)
+    }
+    throw err
+  }
+}

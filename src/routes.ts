@@ -16,21 +16,23 @@ import { catalogueRoutes } from './features/catalogue/routes'
 import { reimbursementsRoutes } from './features/reimbursements/routes'
 import { authorisationsRoutes } from './features/authorisations/routes'
 import { documentRoutes } from './features/documents/routes'
-import { careTeamRoutes } from './features/professionals/routes'
+import { careTeamRoutes } from './features/care-team/routes'
 import { historyRoutes } from './features/history/routes'
-import { professionalRoutes } from './features/professional/routes'
+import { professionalRoutes } from './features/pro-portal/routes'
 import { messagingRoutes, unreadBadge } from './features/messaging/routes'
 import { backOfficeRoutes } from './features/back-office/routes'
 import { backOfficeAdminRoutes } from './features/back-office/adminRoutes'
 import { connectedServicesRoutes } from './features/fhir/routes'
 import { exportRoutes } from './features/export/routes'
 import { majorityRoutes } from './features/majority/routes'
+import { sessionRoutes } from './features/session/routes'
 
 /** Every feature's router, in one place. Features add themselves here. */
 export function featureRoutes(services: Services): Router {
   const router = Router()
   // «Messagerie (2)» in the navigation of patients and professionals (one indexed count per page).
   router.use(unreadBadge(services))
+  router.use(sessionRoutes(services))
   for (const kind of ['patient', 'professional', 'agent', 'operator'] as const) router.use(signInRoutes(services, kind))
   router.use(homeRoutes(services))
   router.use('/mon-compte', carerAccountGuard(services))

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { frenchDate, isoDate } from './domain/parisTime'
 
 /**
  * Shared helpers for forms: zod issues become the shapes govuk-frontend macros expect
@@ -125,20 +126,6 @@ export function checkDate(
   return { ok: true, value, date }
 }
 
-/** Today's date (or a given instant) as YYYY-MM-DD in Paris time. */
-export function isoDate(d: Date = new Date()): string {
-  return new Intl.DateTimeFormat('fr-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d)
-}
-
-const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre']
-
-/** '2026-03-14' → '14 mars 2026' ('1er' for the first day). */
-export function frenchDate(iso: string | Date): string {
-  const s = typeof iso === 'string' ? iso.slice(0, 10) : isoDate(iso)
-  const [y, m, d] = s.split('-').map(Number)
-  return `${d === 1 ? '1er' : d} ${MONTHS[m - 1]} ${y}`
-}
-
 /**
  * Control characters nobody types in a form (tab and line breaks excepted): NUL, the other C0
  * controls, DEL and the C1 controls. A form field holding one is refused as a whole (400).
@@ -175,7 +162,7 @@ export function unsafeNameCharacters(fileName: string): boolean {
  * Every text field of a form, in one place: a control character refuses the form (the answer is a
  * 400 page), bidirectional controls are removed. Returns the cleaned value, or undefined when refused.
  * Applied to every urlencoded body (src/middleware/forms.ts) and every field of a multipart form
- * (src/infrastructure/multipart.ts), so titles, subjects, messages and notes all pass through it.
+ * (src/middleware/multipart.ts), so titles, subjects, messages and notes all pass through it.
  */
 export function cleanFormText(value: string): string | undefined {
   if (hasControlCharacters(value)) return undefined

@@ -1,6 +1,8 @@
 // Enhancement only: every journey works without JavaScript.
 // The components' texts are given in French here (govuk-frontend's defaults are English).
 import { initAll } from './govuk-frontend.min.js'
+// The time-limit warning dialog (signed-in pages only: it looks for the footer's statement).
+import './session-timeout.mjs'
 
 initAll({
   accordion: {

@@ -5,6 +5,14 @@ import { ServiceUnavailableError } from '../errors'
 import { formGate } from './forms'
 import { ABSOLUTE_MS, IDLE_MS, type SessionBackend } from '../infrastructure/sessionStore'
 import { ASSISTED_IDLE_MS } from '../domain/franceServices'
+import { captureForm, SAVED_FORM_TTL_MS, sealForm } from './savedForms'
+
+const SIGN_IN_URL_OF = {
+  patient: '/connexion',
+  professional: '/pro/connexion',
+  agent: '/france-services/connexion',
+  operator: '/back-office/connexion',
+} as const
 
 export const SESSION_COOKIE = 'mes_session'
 /**
@@ -41,7 +49,11 @@ export const ASSISTED_ENDED_URL = '/session-accompagnee/terminee'
  * and a server-side check), 12 hours absolute. When the store cannot be
  * reached the request answers 503: a page is never served without its session.
  */
-export function setUpSession(app: Express, backend: SessionBackend, opts: { secret: string; production: boolean }): void {
+export function setUpSession(
+  app: Express,
+  backend: SessionBackend,
+  opts: { secret: string; production: boolean; savedFormKey?: Buffer },
+): void {
   app.set('session cookie secure', opts.production)
   const mw = session({
     name: sessionCookieName(opts.production),
@@ -72,7 +84,7 @@ export function setUpSession(app: Express, backend: SessionBackend, opts: { secr
     })
   })
   app.use(saveBeforeRedirect)
-  app.use(expireSessions)
+  app.use(expireSessions(opts.savedFormKey))
 }
 
 /**
@@ -94,52 +106,122 @@ const saveBeforeRedirect: RequestHandler = (req, res, next) => {
   next()
 }
 
-/** Ends a signed-in session that was idle too long or is older than the absolute limit. */
-const expireSessions: RequestHandler = (req, res, next) => {
-  const s = req.session
-  const now = Date.now()
-  if (s.assisted) {
-    // An assisted session at a France Services counter (SPEC §11): 5 minutes idle, signed in or not,
-    // then the session is destroyed (nothing stays on the computer) and the page says so.
-    const limit = s.idleLimitMs ?? ASSISTED_IDLE_MS
-    const tooOld = s.auth !== undefined && now - s.auth.signedInAt > ABSOLUTE_MS
-    if ((s.lastSeenAt !== undefined && now - s.lastSeenAt > limit) || tooOld) {
-      s.destroy((err) => {
-        if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
-        clearSessionCookie(req, res)
-        res.setHeader('Cache-Control', 'no-store')
-        res.redirect(303, `${ASSISTED_ENDED_URL}?raison=inactivite`)
-      })
-      return
-    }
-    // Every request counts at a counter, and the cookie lives no longer than the idle limit.
-    s.lastSeenAt = now
-    s.cookie.maxAge = limit
-    res.setHeader('Cache-Control', 'no-store')
-    return next()
-  }
-  if (s.auth) {
-    const idleLimit = s.idleLimitMs ?? IDLE_MS
-    const idle = s.lastSeenAt !== undefined && now - s.lastSeenAt > idleLimit
-    const tooOld = now - s.auth.signedInAt > ABSOLUTE_MS
-    if (idle || tooOld) {
-      s.regenerate((err) => {
-        if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
-        req.session.flash = { type: 'info', text: 'Votre session a expiré. Reconnectez-vous pour continuer.' }
-        res.locals.sessionExpired = true
-        next()
-      })
-      return
-    }
-  }
-  // Written at most once a minute, and only for a signed-in session (the one the idle limit is
-  // about): in between, an unchanged session costs the store nothing (the stores do not "touch");
-  // the save renews the store's expiry and the cookie (15 minutes idle). A session not signed in
-  // (a journey under way) is saved only when the journey itself changes: a side request (an icon,
-  // a second tab) must never write back an older copy over the step just recorded.
-  if (s.auth && (s.lastSeenAt === undefined || now - s.lastSeenAt > 60_000)) s.lastSeenAt = now
-  next()
+/** Where the warning dialog's «Rester connecté» sends its request (POST, with the CSRF token). */
+export const KEEP_ALIVE_URL = '/session/prolonger'
+/** The dialog opens this long before the idle limit (WCAG 2.2.1: at least 20 seconds to answer). */
+export const WARN_BEFORE_MS = 2 * 60 * 1000
+
+export interface SessionTimeout {
+  /** The idle limit of this session, in whole minutes (15, or 5 at a France Services counter). */
+  minutes: number
+  /** What is left of it now, as the server counts (the script starts its clock from this). */
+  remainingMs: number
+  warnBeforeMs: number
+  assisted: boolean
+  keepAliveUrl: string
 }
+
+/** The idle limit of this request's session and what is left of it (for the page's statement and the dialog). */
+export function sessionTimeoutOf(req: Request, now = Date.now()): SessionTimeout {
+  const s = req.session
+  const assisted = Boolean(s.assisted)
+  const limit = s.idleLimitMs ?? (assisted ? ASSISTED_IDLE_MS : IDLE_MS)
+  const remainingMs = Math.max(0, Math.min(limit, (s.lastSeenAt ?? now) + limit - now))
+  return { minutes: Math.round(limit / 60_000), remainingMs, warnBeforeMs: WARN_BEFORE_MS, assisted, keepAliveUrl: KEEP_ALIVE_URL }
+}
+
+/**
+ * Ends a signed-in session that was idle too long or is older than the absolute limit. A form sent
+ * with the expired session is not carried out (its token is void), but kept for after the new sign-in
+ * (src/middleware/savedForms.ts): the person is sent to sign in again.
+ */
+const expireSessions =
+  (savedFormKey: Buffer | undefined): RequestHandler =>
+  (req, res, next) => {
+    const s = req.session
+    const now = Date.now()
+    if (s.assisted) {
+      // An assisted session at a France Services counter (SPEC §11): 5 minutes idle, signed in or not,
+      // then the session is destroyed (nothing stays on the computer) and the page says so.
+      const limit = s.idleLimitMs ?? ASSISTED_IDLE_MS
+      const tooOld = s.auth !== undefined && now - s.auth.signedInAt > ABSOLUTE_MS
+      if ((s.lastSeenAt !== undefined && now - s.lastSeenAt > limit) || tooOld) {
+        // The agent's own sign-in, paused while the citizen had the computer, resumes (issue 16 §4),
+        // counted idle from the citizen's last activity; nothing of the citizen's session is kept.
+        const paused = s.assisted.agent
+        const resume =
+          paused && now - paused.signedInAt <= ABSOLUTE_MS
+            ? {
+                accountId: s.assisted.agentAccountId,
+                signedInAt: paused.signedInAt,
+                lastSeenAt: s.lastSeenAt ?? now,
+                identified: paused.identified,
+              }
+            : undefined
+        const done = (err?: unknown) => {
+          if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
+          res.setHeader('Cache-Control', 'no-store')
+          res.redirect(303, `${ASSISTED_ENDED_URL}?raison=inactivite`)
+        }
+        if (!resume) {
+          s.destroy((err) => {
+            if (!err) clearSessionCookie(req, res)
+            done(err)
+          })
+          return
+        }
+        s.regenerate((err) => {
+          if (!err) req.session.agentResume = resume
+          done(err)
+        })
+        return
+      }
+      // Every request counts at a counter, and the cookie lives no longer than the idle limit.
+      s.lastSeenAt = now
+      s.cookie.maxAge = limit
+      res.setHeader('Cache-Control', 'no-store')
+      return next()
+    }
+    if (s.auth) {
+      const idleLimit = s.idleLimitMs ?? IDLE_MS
+      const idle = s.lastSeenAt !== undefined && now - s.lastSeenAt > idleLimit
+      const tooOld = now - s.auth.signedInAt > ABSOLUTE_MS
+      if (idle || tooOld) {
+        const expired = s.auth
+        s.regenerate((err) => {
+          if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
+          req.session.flash = { type: 'info', text: 'Votre session a expiré. Reconnectez-vous pour continuer.' }
+          res.locals.sessionExpired = true
+          if (!savedFormKey || req.method === 'GET' || req.method === 'HEAD') return next()
+          captureForm(req).then((form) => {
+            if (!form) return next()
+            req.session.savedForm = {
+              accountId: expired.accountId,
+              kind: expired.kind,
+              actingPersonId: expired.actingPersonId,
+              pagePath: form.pagePath,
+              until: Date.now() + SAVED_FORM_TTL_MS,
+              sealed: sealForm(savedFormKey, form),
+            }
+            req.session.flash = {
+              type: 'info',
+              text: 'Votre session a expiré. Reconnectez-vous : vous retrouverez le formulaire que vous envoyiez, rempli avec ce que vous aviez saisi.',
+            }
+            res.setHeader('Cache-Control', 'no-store')
+            res.redirect(303, SIGN_IN_URL_OF[expired.kind])
+          }, next)
+        })
+        return
+      }
+    }
+    // Written at most once a minute, and only for a signed-in session (the one the idle limit is
+    // about): in between, an unchanged session costs the store nothing (the stores do not "touch");
+    // the save renews the store's expiry and the cookie (15 minutes idle). A session not signed in
+    // (a journey under way) is saved only when the journey itself changes: a side request (an icon,
+    // a second tab) must never write back an older copy over the step just recorded.
+    if (s.auth && (s.lastSeenAt === undefined || now - s.lastSeenAt > 60_000)) s.lastSeenAt = now
+    next()
+  }
 
 export type Csrf = ReturnType<typeof csrfSync>
 

@@ -1,5 +1,6 @@
 import 'express-session'
 import type { Actor } from '../domain/actor'
+import type { SavedFormRef } from '../middleware/savedForms'
 
 declare module 'express-session' {
   interface SessionData {
@@ -20,9 +21,23 @@ declare module 'express-session' {
     /** Data of a journey in several steps, by journey name. */
     journeys?: Record<string, Record<string, unknown>>
     /** Set when the session is an assisted one at a France Services counter. */
-    assisted?: { agentAccountId: string; organisation: string }
+    assisted?: {
+      agentAccountId: string
+      organisation: string
+      /** The citizen the agent identified before handing the computer over (the journeys start with them). */
+      person?: { id: string; name: string }
+      /**
+       * The agent's own sign-in, paused while the citizen uses the computer: it resumes on this computer
+       * when the assisted session ends (never readable by the citizen: sessions live on the server).
+       */
+      agent?: { signedInAt: number; identified?: Record<string, unknown> }
+    }
+    /** Set when an assisted session has just ended: the agent's sign-in resumes on the next page. */
+    agentResume?: { accountId: string; signedInAt: number; lastSeenAt: number; identified?: Record<string, unknown> }
     userAgent?: string
     ip?: string
+    /** A form sent after the idle limit, kept sealed until its owner signs in again (src/middleware/savedForms.ts). */
+    savedForm?: SavedFormRef
   }
 }
 

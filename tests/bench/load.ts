@@ -4,7 +4,7 @@ import path from 'node:path'
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import autocannon from 'autocannon'
 import * as cheerio from 'cheerio'
-import { PDFDocument } from 'pdf-lib'
+import PDFDocument from 'pdfkit'
 import { CAMILLE, PROS } from '../helpers/demo'
 import { freePort, listening } from '../helpers/scaleOut'
 import { mb } from './lib'
@@ -103,10 +103,14 @@ function rssOf(pid: number): number {
 }
 
 async function smallPdf(): Promise<Buffer> {
-  const doc = await PDFDocument.create()
-  const page = doc.addPage([595, 842])
-  page.drawText('Compte rendu de consultation (banc de charge)', { x: 50, y: 780, size: 14 })
-  return Buffer.from(await doc.save())
+  const doc = new PDFDocument({ size: 'A4' })
+  const chunks: Buffer[] = []
+  doc.on('data', (c: Buffer) => chunks.push(c))
+  const done = new Promise<void>((resolve) => doc.on('end', () => resolve()))
+  doc.fontSize(14).text('Compte rendu de consultation (banc de charge)', 50, 60)
+  doc.end()
+  await done
+  return Buffer.concat(chunks)
 }
 
 function multipart(

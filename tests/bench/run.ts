@@ -1,4 +1,5 @@
 import globalSetup from '../helpers/globalSetup'
+import globalTeardown from '../helpers/globalTeardown'
 import { renderBench } from './render'
 import { backOfficeBench } from './backoffice'
 import { agendaJobBench, recommendationsBench } from './prevention'
@@ -71,6 +72,8 @@ async function main() {
 }
 
 main()
+  // The run's broker, folder and spare database go as after `npm test`.
+  .then(() => globalTeardown())
   .then(() => process.exit(process.exitCode ?? 0))
   .catch((err) => {
     process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`)

@@ -1,14 +1,14 @@
 import fs from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import yauzl from 'yauzl'
-import { launchBrowser, newContext, screenshot, signInThroughPages, watch, type Watcher } from '../helpers/browser'
+import { launchBrowser, newContext, savedDownload, screenshot, signInThroughPages, watch, type Watcher } from '../helpers/browser'
 import { startOAuthApp, type OAuthApp } from '../helpers/oauth'
 import { CAMILLE, HELENE, SAMU } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
 import { fhirIssues } from '../helpers/fhirValidator'
 import { createScaleSimulator, DEMO_SCALE, scaleRedirectUri, scaleStartUri } from '../../src/demo/scaleSimulator'
-import { frenchDate } from '../../src/validation'
-import { majorityDate } from '../../src/domain/majority'
+import { frenchDate } from '../../src/domain/parisTime'
+import { majorityDate } from '../../src/domain/age'
 import { chloeBirthDate } from '../../src/seed/journeys'
 
 jest.setTimeout(600_000) // a shared, loaded machine: axe on every page is slow
@@ -136,7 +136,7 @@ describe('l’espace se tient : services connectés, FHIR, prévention, 18 ans, 
       expect(await o.t.services.dataExport.runPending()).toEqual({ built: 1, failed: 0 })
       await page.reload()
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Télécharger/ }).click()])
-      const files = await unzip(await download.path())
+      const files = await unzip(await savedDownload(download))
       const bundle = JSON.parse(files.get('donnees-fhir.json')!.toString('utf8'))
       expect(fhirIssues(bundle)).toEqual([])
       const types = new Set(bundle.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType))

@@ -218,7 +218,7 @@ describe.each([
       await page.getByLabel("Numéro de sécurité sociale de l'enfant").fill(DEMO_CHILD.nir)
       await fillDate(page, DEMO_CHILD.birth_date, "Date de naissance de l'enfant")
       await page.getByRole('button', { name: "Ajouter l'enfant" }).click()
-      await page.getByRole('button', { name: 'Consulter le profil de Inès' }).waitFor()
+      await page.getByRole('button', { name: "Consulter le profil d'Inès" }).waitFor()
       await page.getByRole('link', { name: /Inviter le second représentant légal de Léo/ }).click()
       await page.getByRole('heading', { name: 'Inviter le second représentant légal' }).waitFor()
       await page.getByRole('button', { name: "Envoyer l'invitation" }).click()

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core'
 import type { TestApp } from '../helpers/testApp'
 import { browserSession, screenshot, signInThroughPages, fillDate, type Watcher, withAppAndBrowser } from '../helpers/browser'
 import { CAMILLE } from '../helpers/demo'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 
 // Generous: each page is checked by axe-core and html-validate, on a machine shared by several engineers.
 jest.setTimeout(480_000)
@@ -45,7 +45,7 @@ describe('profil médical sans JavaScript', () => {
       await page.getByRole('button', { name: 'Ajouter la mesure' }).click()
       await page.getByText('La mesure est enregistrée.').waitFor()
       expect(await page.locator('#valeurs tbody tr').first().innerText()).toContain('62,4 kg')
-      const chart = page.getByRole('img', { name: /Évolution : poids/ })
+      const chart = page.getByRole('img', { name: /Poids : évolution/ })
       expect(await chart.locator('circle').count()).toBe(6)
       expect(await chart.locator('desc').textContent()).toContain('dernière valeur 62,4 kg')
       await w.check('mesure : poids ajouté')

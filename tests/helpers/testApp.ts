@@ -1,4 +1,3 @@
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -13,7 +12,8 @@ import { closeRedis, connectRedis, createRedis, type RedisClient } from '../../s
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from '../../src/infrastructure/sessionStore'
 import { createServices, type Services } from '../../src/services'
 import { createApp } from '../../src/app'
-import { ADMIN_DATABASE_URL, CHECKOUT, TEST_REDIS_URL, TEST_ROLES, TEST_SECRETS, asRole, templateName, withDatabase } from './env'
+import { ADMIN_DATABASE_URL, TEST_REDIS_URL, TEST_ROLES, TEST_SECRETS, asRole, runTemplate, withDatabase } from './env'
+import { askBroker, copyTemplate, testDatabaseName } from './brokerClient'
 
 export interface TestDatabase {
   name: string
@@ -54,24 +54,21 @@ function testPool(url: string, opts: PoolOptions = {}): Db {
   return db
 }
 
-/** A database of its own for a test file, copied from the template (migrations + demo data). */
+/**
+ * A database of its own for a test file, copied from the template (migrations + demo data): made
+ * ahead by the run's broker (runBroker.ts), or here when no broker runs (a bench).
+ */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `mes_t_${CHECKOUT}_${crypto.randomBytes(5).toString('hex')}`
-  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
-  await admin.connect()
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateName()} OWNER ${TEST_ROLES.owner}`)
-        break
-      } catch (err) {
-        // Two files copying the template at the same instant: try again shortly.
-        if (attempt >= 20 || !/being accessed by other users/.test((err as Error).message)) throw err
-        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200))
-      }
+  let name = await askBroker('database', 'POST')
+  if (!name) {
+    name = testDatabaseName()
+    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
+    await admin.connect()
+    try {
+      await copyTemplate(admin, runTemplate(), name)
+    } finally {
+      await admin.end()
     }
-  } finally {
-    await admin.end()
   }
   const adminUrl = withDatabase(ADMIN_DATABASE_URL, name)
   const url = asRole(adminUrl, TEST_ROLES.app)
@@ -89,6 +86,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       await db.destroy()
       await adminDb.destroy()
+      // The broker drops it while the next file runs (globalTeardown waits for it).
+      if (await askBroker(`drop?name=${name}`, 'POST')) return
       const a = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
       await a.connect()
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)

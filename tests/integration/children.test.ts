@@ -7,8 +7,8 @@ import { DEMO_CHILD, DEMO_CHILD_CODE } from '../../src/seed/lifecycle'
 import { open } from '../../src/infrastructure/crypto'
 import { decodeKey } from '../../src/config'
 import { TEST_SECRETS } from '../helpers/env'
-import { majorityCutoff } from '../../src/domain/lifecycle'
-import { isoDate } from '../../src/validation'
+import { majorityCutoff } from '../../src/domain/age'
+import { isoDate } from '../../src/domain/parisTime'
 
 describe('enfants : rattacher, changer de profil, second représentant, majorité', () => {
   let t: TestApp
@@ -34,6 +34,7 @@ describe('enfants : rattacher, changer de profil, second représentant, majorit�
     const home = await camille.get('/mon-espace')
     const $ = cheerio.load(home.text)
     expect($('button[name="profil"]').text()).toContain('Consulter le profil de Léo')
+    expect($('main').text()).toContain('Né le 2 juin 2015')
     expect($('.govuk-service-navigation a[href="/mon-espace"]').text()).toContain('Accueil')
     const sidBefore = (
       await t
@@ -109,7 +110,9 @@ describe('enfants : rattacher, changer de profil, second représentant, majorit�
     expect((await t.db('provisional_codes').where({ person_id: ines.id }).first()).used_at).toBeTruthy()
     expect(await t.db('activity_log').where({ subject_person_id: ines.id, action: 'representative.attached' }).first()).toBeTruthy()
     const home = await camille.get('/mon-espace')
-    expect(home.text).toContain('Consulter le profil de Inès')
+    // Issue 16 §5: elision («le profil d'Inès»), and «Née le» from her sex.
+    expect(cheerio.load(home.text)('button[name="profil"]').text()).toContain("Consulter le profil d'Inès")
+    expect(cheerio.load(home.text)('main').text()).toContain('Née le 10 septembre 2019')
     // Another adult with a new code for an already managed child is refused.
     const other = await createAccount(t.db)
     const b = agent(t.app)

@@ -278,10 +278,12 @@ describe('France Services : session accompagnée', () => {
   }
   const sessionKey = (sid: string) => `${t.config.redisPrefix}sess:${sid}`
 
-  const openAssisted = async () => {
+  const openAssisted = async (
+    who: { nir: string; birthDate: string; surname: string } = { nir: JEAN.nir, birthDate: JEAN.birth_date, surname: 'Dupont' },
+  ) => {
     const a = agent(t.app)
     await signIn(a, t.db, 'agent', NADIA.login, NADIA.password)
-    await submitForm(a, '/france-services/accompagner', identity({ nir: JEAN.nir, birthDate: JEAN.birth_date, surname: 'Dupont' }))
+    await submitForm(a, '/france-services/accompagner', identity(who))
     const agentSids = (
       await t
         .db('account_sessions')
@@ -348,12 +350,30 @@ describe('France Services : session accompagnée', () => {
       .send({ _csrf: $('#bandeau-accompagnement input[name=_csrf]').val() as string })
     expect(ended.status).toBe(303)
     expect(ended.headers.location).toBe('/session-accompagnee/terminee')
-    expect(ended.headers['clear-site-data']).toContain('"cookies"')
+    // The browser forgets the cache and storage; its session cookie is replaced by the agent's resumed one.
+    expect(ended.headers['clear-site-data']).toBe('"cache", "storage"')
+    expect(await t.redis!.exists(sessionKey(sid))).toBe(0)
+    const resumed = await a.get('/session-accompagnee/terminee')
+    expect(resumed.status).toBe(303)
     const endPage = await a.get('/session-accompagnee/terminee')
     expect(h1(endPage.text)).toBe('Session accompagnée terminée')
     expect(endPage.text).not.toContain('bandeau-accompagnement')
-    expect((await a.get('/mon-espace')).status).toBe(303)
+    // Issue 16 §4: the agent's own session resumes without a new password and code…
+    expect(cheerio.load(endPage.text)('#session-conseiller-reprise').text()).toContain('Votre session de conseiller a repris')
+    expect((await a.get('/france-services')).status).toBe(200)
+    expect((await a.get('/france-services/personne')).status).toBe(200)
+    // …and nothing of Jean's session remains: not his sign-in, not his journeys, not his session in the store.
+    expect((await a.get('/mon-espace')).status).toBe(403)
     expect((await a.get('/session-accompagnee')).headers.location).toBe('/session-accompagnee/terminee')
+    const jeanAccount = await t.db('accounts').where({ login: 'jean.dupont69' }).first()
+    const c = a.jar.getCookie('mes_session', { domain: '127.0.0.1', path: '/', secure: false, script: false } as never)!
+    const newSid = decodeURIComponent(c.value).replace(/^s:/, '').split('.')[0]
+    expect(newSid).not.toBe(sid)
+    const stored = (await t.redis!.get(sessionKey(newSid)))!
+    expect(JSON.parse(stored).auth.kind).toBe('agent')
+    expect(stored).not.toContain(jeanAccount.id)
+    expect(stored).not.toContain('assisted')
+    expect(stored).not.toContain('activation')
     const jeanSessions = await t
       .db('account_sessions')
       .join('accounts', 'accounts.id', 'account_sessions.account_id')
@@ -390,9 +410,84 @@ describe('France Services : session accompagnée', () => {
     expect(r.status).toBe(303)
     expect(r.headers.location).toBe('/session-accompagnee/terminee?raison=inactivite')
     expect(await t.redis!.exists(key)).toBe(0)
+    // The agent's session resumes (issue 16 §4), counted idle from the citizen's last activity.
+    expect((await a.get(r.headers.location)).status).toBe(303)
     const page = await a.get(r.headers.location)
     expect(page.text).toContain('5 minutes sans activité')
+    expect(page.text).toContain('Votre session de conseiller a repris')
     expect(page.text).not.toContain('bandeau-accompagnement')
+  })
+
+  it('ouverte depuis la page de la personne, la session accompagnée commence avec elle déjà identifiée (issue 16 §4)', async () => {
+    const p = await createPerson(t.db, { firstNames: 'Odile', lastName: 'Guichet' })
+    const { a } = await openAssisted({ nir: p.nir, birthDate: p.birthDate, surname: p.lastName })
+    const home = cheerio.load((await a.get('/session-accompagnee')).text)
+    expect(home('#personne-accompagnee').text()).toContain('Personne accompagnée : Odile Guichet')
+    let r = await submitForm(a, '/activer-mon-profil', { code: p.code })
+    expect(r.headers.location).toBe('/activer-mon-profil/identite')
+    const $ = cheerio.load((await a.get('/activer-mon-profil/identite')).text)
+    expect(($('#nir').val() as string).replace(/\s/g, '')).toBe(p.nir)
+    const [y, m, d] = p.birthDate.split('-')
+    expect($('#birthDate-day').val()).toBe(String(Number(d)))
+    expect($('#birthDate-month').val()).toBe(String(Number(m)))
+    expect($('#birthDate-year').val()).toBe(y)
+    expect($('#identite-verifiee-au-guichet').text()).toContain('Votre conseiller France Services a vérifié votre identité')
+    // A shared computer: the browser never offers a date of birth typed by someone else.
+    expect($('#birthDate-day').attr('autocomplete')).toBe('off')
+    // Jean only confirms: the identity the agent checked carries him to the next step.
+    r = await a
+      .post('/activer-mon-profil/identite')
+      .type('form')
+      .send({ _csrf: $('form input[name=_csrf]').val() as string, nir: $('#nir').val() as string, ...dateFields(p.birthDate) })
+    expect(r.headers.location).toBe('/activer-mon-profil/identifiant')
+    // The opposition journey starts the same way; an assisted session opened without a person does not.
+    expect(cheerio.load((await a.get('/opposition')).text)('#identite-verifiee-au-guichet').length).toBe(1)
+    const plain = agent(t.app)
+    await signIn(plain, t.db, 'agent', NADIA.login, NADIA.password)
+    await submitForm(plain, '/france-services/session-accompagnee', {})
+    expect(cheerio.load((await plain.get('/session-accompagnee')).text)('#personne-accompagnee').length).toBe(0)
+    expect(
+      cheerio
+        .load((await plain.get('/opposition')).text)('#nir')
+        .val() ?? '',
+    ).toBe('')
+  })
+
+  it('une personne sans courriel reçoit un nouveau code par SMS, au numéro que le conseiller vérifie sur place (issue 16 §4)', async () => {
+    const p = await createPerson(t.db, { email: null, lastName: 'Sanscourriel', codeDaysAgo: 10 })
+    const a = agent(t.app)
+    await signIn(a, t.db, 'agent', NADIA.login, NADIA.password)
+    await submitForm(a, '/france-services/accompagner', identity({ nir: p.nir, birthDate: p.birthDate, surname: p.lastName }))
+    const page = cheerio.load((await a.get('/france-services/personne')).text)
+    expect(page('main').text()).toContain("Ou l'envoyer par SMS, tout de suite")
+    // The number must be given and checked with the person.
+    let r = await submitForm(a, '/france-services/personne', { canal: 'sms', mobile: '06 12' }, '/france-services/personne/nouveau-code')
+    expect(r.status).toBe(400)
+    expect(errorText(r.text, 'mobile')).toContain('Saisissez un numéro de mobile français valide')
+    expect(errorText(r.text, 'mobileVerifie')).toContain('Cochez la case pour attester que vous avez vérifié ce numéro avec la personne')
+    expect(await t.db('outbox').where({ recipient: '0698765432' }).first()).toBeUndefined()
+    r = await submitForm(
+      a,
+      '/france-services/personne',
+      { canal: 'sms', mobile: '06 98 76 54 32', mobileVerifie: 'yes' },
+      '/france-services/personne/nouveau-code',
+    )
+    expect(r.status).toBe(303)
+    const sms = await lastMessage(t.db, '0698765432', 'provisional-code')
+    expect(sms.body).toMatch(/votre code provisoire est [0-9A-Z]{4} [0-9A-Z]{4} [0-9A-Z]{4}/)
+    // The code sent works, the old one no longer does; the receipt masks the number.
+    const code = await t.db('provisional_codes').where({ person_id: p.id }).orderBy('created_at', 'desc').first()
+    expect(code.channel).toBe('sms')
+    const receipt = await a.get(r.headers.location)
+    expect(text(receipt.text)).toContain('par SMS au 06 •• •• •• 32')
+    expect(receipt.text).not.toContain('0698765432')
+    // A person with an e-mail address on file gets no SMS form (the code goes to the address).
+    await submitForm(a, '/france-services/accompagner', identity({ nir: JEAN.nir, birthDate: JEAN.birth_date, surname: 'Dupont' }))
+    expect(
+      cheerio
+        .load((await a.get('/france-services/personne')).text)('main')
+        .text(),
+    ).not.toContain('par SMS')
   })
 
   it('la fiche d’aide imprimable parle simplement et donne le 3422', async () => {

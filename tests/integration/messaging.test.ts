@@ -73,7 +73,7 @@ describe('Messagerie sécurisée', () => {
     expect(nav.find('.govuk-visually-hidden').text()).toBe('(1 message non lu)')
     const list = await conversationsOf(camille, '/messagerie')
     expect(list.map((c) => c.subject)).toEqual(['Résultats de votre holter', 'Renouvellement de votre ordonnance'])
-    expect(list.map((c) => c.state)).toEqual(['Ouverte', 'Close'])
+    expect(list.map((c) => c.state)).toEqual(['Ouverte', 'Clôturée'])
   })
 
   it('reading marks as read; the closed conversation shows who closed it and why, with no reply form', async () => {
@@ -86,7 +86,7 @@ describe('Messagerie sécurisée', () => {
     const after = cheerio.load((await camille.get('/messagerie')).text)
     expect(after('.govuk-service-navigation__link[href="/messagerie"]').text().trim()).toBe('Messagerie')
     const c = cheerio.load((await camille.get(closed.href)).text)
-    expect(c('#conversation-close').text()).toContain('Dr Sophie Bernard a clos cette conversation')
+    expect(c('#conversation-close').text()).toContain('Dr Sophie Bernard a clôturé cette conversation')
     expect(c('#conversation-close').text()).toContain('Votre ordonnance est renouvelée')
     expect(c('textarea[name="body"]').length).toBe(0)
     // Writing into it anyway is refused (403) and stores nothing.

@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, LOUIS, NADIA, PROS } from '../helpers/demo'
 import { createAccount, dateFields, errorText, h1 } from '../helpers/lifecycle'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 import { eventually } from '../helpers/objects'
 
 const title = (html: string) => cheerio.load(html)('title').text().trim()
@@ -208,7 +208,7 @@ describe('profil médical', () => {
     expect($('#valeurs tbody tr').first().text()).toContain('62,4 kg')
     const svg = $('svg.mes-chart').first()
     expect(svg.attr('role')).toBe('img')
-    expect(svg.find('title').text()).toBe('Évolution : poids')
+    expect(svg.find('title').text()).toBe('Poids : évolution')
     expect(svg.find('desc').text()).toContain('6 mesures')
     expect(svg.find('desc').text()).toContain('dernière valeur 62,4 kg')
     expect(svg.find('circle').length).toBe(6)

@@ -1,4 +1,5 @@
-import { ageOn, checkMeasure, formatMeasure, imc, imcBand, MEASURE_BY_TYPE, measuresFor, parseDecimal } from '../../src/domain/measures'
+import { checkMeasure, formatMeasure, imc, imcBand, MEASURE_BY_TYPE, measuresFor, parseDecimal } from '../../src/domain/measures'
+import { ageOn } from '../../src/domain/age'
 import { measureChart } from '../../src/features/profile/chart'
 
 const adult = { birthDate: '1968-03-14', today: '2026-11-24' }
@@ -108,8 +109,8 @@ describe('graphique SVG', () => {
       ],
       'graphique-poids',
     )
-    expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 640 300"[^>]*role="img"[^>]*aria-labelledby="graphique-poids-titre graphique-poids-desc"/)
-    expect(svg).toContain('<title id="graphique-poids-titre">Évolution : poids</title>')
+    expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 320 220"[^>]*role="img"[^>]*aria-labelledby="graphique-poids-titre graphique-poids-desc"/)
+    expect(svg).toContain('<title id="graphique-poids-titre">Poids : évolution</title>')
     expect(svg).toContain('3 mesures du 10 janvier 2026 au 10 novembre 2026, en kilogrammes')
     expect(svg).toContain('minimum 61, maximum 64')
     expect(svg.match(/<circle /g)).toHaveLength(3)
@@ -127,6 +128,11 @@ describe('graphique SVG', () => {
     expect(svg.match(/<rect /g)).toHaveLength(3) // two points + the legend
     expect(svg).toContain('Diastolique')
     expect(svg).toContain('dernière valeur 125/80 mmHg')
+    // Issue 16 §5: the description gives each series' minimum and maximum.
+    expect(svg).toContain('Systolique : minimum 125, maximum 130. Diastolique : minimum 80, maximum 85.')
+  })
+  it('le titre garde les majuscules du nom de la mesure', () => {
+    expect(measureChart(MEASURE_BY_TYPE.hba1c, [], 'g')).toContain('<title id="g-titre">Hémoglobine glyquée (HbA1c) : évolution</title>')
   })
   it('sans mesure, le dit', () => {
     expect(measureChart(MEASURE_BY_TYPE.poids, [], 'g')).toContain('Aucune mesure enregistrée')

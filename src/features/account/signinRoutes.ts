@@ -146,9 +146,19 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
         await services.signIn.clearLimits(kind, j.login, clientAddress(req))
         const returnTo = (req.session.journeys?.returnTo as { url?: string } | undefined)?.url
         const assistedSession = req.session.assisted
+        // A form sent after the idle limit (src/middleware/savedForms.ts): back to it, for the same account only
+        // (anyone else signing in on this computer never sees it: it is dropped).
+        const saved = req.session.savedForm
+        const keptForm =
+          saved && saved.accountId === result.accountId && saved.kind === kind && Date.now() <= saved.until ? saved : undefined
         // A new session id at sign-in: whatever an attacker knew of the old one is worthless.
         await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())))
         req.session.auth = { accountId: result.accountId, kind: result.kind, signedInAt: Date.now() }
+        if (keptForm) {
+          req.session.savedForm = keptForm
+          // The profile the form was about (a child's...): checked again by the policy on every request.
+          if (keptForm.actingPersonId) req.session.auth.actingPersonId = keptForm.actingPersonId
+        }
         req.session.lastSeenAt = Date.now()
         // Only a citizen's sign-in continues an assisted session; an agent signing in again ends it.
         if (assistedSession && kind === 'patient') {
@@ -160,6 +170,7 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
           address: clientAddress(req),
         })
         const home = ACCOUNT_LINKS[kind].home
+        if (keptForm) return res.redirect(303, keptForm.pagePath)
         return res.redirect(303, returnTo && returnTo.startsWith(home) ? returnTo : home)
       }
       if (result.reason === 'wrong') {

@@ -7,6 +7,7 @@ import { clientAddress, startSignedInSession } from '../account/sessionHelpers'
 import { MISMATCH_MESSAGE } from '../spaces/holder'
 import { checkEmail, checkMobile, identityValues, readCode, readNirAndBirthDate } from '../spaces/forms'
 import type { ActivationJourney } from './service'
+import { counterIdentity } from '../france-services/assisted'
 
 const BASE = '/activer-mon-profil'
 const TITLE = 'Activer mon profil'
@@ -60,10 +61,10 @@ export function activationRoutes(services: Services): Router {
   })
 
   // 2. NIR and date of birth: the three together identify the person
-  router.get(`${BASE}/identite`, (req, res) => {
+  router.get(`${BASE}/identite`, async (req, res) => {
     const s = step1(req)
     if (!s) return res.redirect(303, BASE)
-    render(res, 'identity', { code: formatCode(s.code), values: {} })
+    render(res, 'identity', { code: formatCode(s.code), values: await counterIdentity(req, services) })
   })
   router.post(`${BASE}/identite`, async (req, res) => {
     const s = step1(req)
@@ -204,8 +205,8 @@ export function activationRoutes(services: Services): Router {
   })
 
   // «Recevoir un nouveau code»: the same answer whatever happened (unknown person, 30 seconds, success).
-  router.get('/nouveau-code', (_req, res) => {
-    res.render('activation/new-code.njk', { pageTitle: 'Recevoir un nouveau code', values: {} })
+  router.get('/nouveau-code', async (req, res) => {
+    res.render('activation/new-code.njk', { pageTitle: 'Recevoir un nouveau code', values: await counterIdentity(req, services) })
   })
   router.post('/nouveau-code', async (req, res) => {
     const errors = emptyErrors()

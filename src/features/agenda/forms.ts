@@ -1,9 +1,10 @@
 import { isEventStatus, parseTime } from '../../domain/agenda'
 import { findRule } from '../../domain/prevention'
 import { isVaccineCode, DOSES } from '../../domain/vaccines'
-import { addError, checkDate, dateParts, emptyErrors, isoDate, type FormErrors } from '../../validation'
+import { addError, checkDate, dateParts, emptyErrors, type FormErrors } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import type { EventFields } from './repository'
-import type { VaccinationFields } from '../vaccinations/service'
+import type { VaccinationFields } from '../vaccinations/repository'
 
 type Body = Record<string, unknown> | undefined
 const str = (body: Body, name: string) => (typeof body?.[name] === 'string' ? (body[name] as string).trim() : '')

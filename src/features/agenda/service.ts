@@ -16,12 +16,12 @@ import {
 import { vaccineLabel } from '../../domain/vaccines'
 import { NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
 import { agendaRepository as repo, type EventFields, type EventRow } from './repository'
-import { authorize } from './access'
 import { reimbursementsRepository } from '../reimbursements/repository'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
+import { vaccinationsRepository } from '../vaccinations/repository'
 
 export const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex')
 
@@ -39,12 +39,14 @@ const view = (e: EventRow): AgendaEvent => ({ ...e, statusLabel: statusLabel(e.s
  */
 export function createAgendaService(deps: { db: Knex; access: AccessFacts; activity: ActivityLog; notifier: Notifier; publicUrl: string }) {
   const { db, activity } = deps
-  const may = (actor: Actor, action: Action, trx: Knex = db) => authorize(deps.access, trx, actor, action, 'agenda')
+  // Whose agenda the actor looks at (their own, or a child's after «Changer de profil»), once the policy allowed it.
+  const may = async (actor: Actor, action: Action, trx: Knex = db) =>
+    (await deps.access.authorizeSubject(trx, actor, action, { type: 'agenda' })).personId
 
   async function personFacts(personId: string) {
-    const p = await db('insured_persons').where({ id: personId }).first('birth_date', 'sex', 'first_names', 'last_name')
+    const p = await repo.person(db, personId)
     if (!p) throw new NotFoundError()
-    return p as { birth_date: string; sex: 'F' | 'M'; first_names: string; last_name: string }
+    return p
   }
 
   /**
@@ -54,7 +56,7 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
   async function records(personId: string, today: string): Promise<PreventionRecord[]> {
     const set = ruleSetFor(Number(today.slice(0, 4)))
     const [vaccines, acts, events] = await Promise.all([
-      db('vaccinations').where({ person_id: personId }).select('vaccine', 'other_name', 'date'),
+      vaccinationsRepository.listForPerson(db, personId),
       reimbursementsRepository.acts(db, personId),
       repo.preventionEvents(db, personId),
     ])

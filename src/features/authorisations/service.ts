@@ -2,14 +2,14 @@ import type { Knex } from 'knex'
 import { can, isAdministrator, professionalHasAccess, professionalSeesMasked } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
 import { NotFoundError } from '../../errors'
-import type { AccessFacts, PersonFactsRow } from '../access/facts'
+import type { AccessFacts, PersonFactsRow } from '../../access/facts'
 import type { CatalogueService } from '../catalogue/service'
 import type { Connections } from '../fhir/connections'
-import type { CareTeamService } from '../professionals/service'
-import { fullName } from '../professionals/service'
+import type { CareTeamService } from '../care-team/service'
+import { fullName } from '../care-team/service'
 import { carersRepository } from '../carers/repository'
 import { EFFECTIVE_LABELS, effectiveForHolder, nameForHolder, takesAPlace } from '../../domain/carers'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 
 /** Where each kind of authorisation is changed. */
 export const CHANGE_LINKS = {
@@ -38,7 +38,7 @@ export interface ProfessionalAccess {
 /**
  * «Mes autorisations» (SPEC §10): everyone and everything that can reach a space, each with the
  * page where it is changed. Each professional's access is not re-derived here: the facts are
- * loaded with the policy's own loader (`access.loadFacts`) as if the professional asked, and
+ * loaded with the policy's own loader (`access.factsOf`) as if the professional asked, and
  * the policy (`professionalHasAccess`, `can`) says what they would get.
  */
 export function createAuthorisationsService(deps: {

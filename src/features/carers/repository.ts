@@ -1,5 +1,4 @@
 import type { Knex } from 'knex'
-import type { CarerRights } from '../../domain/accessPolicy'
 import type { DelegationStatus } from '../../domain/carers'
 
 type Db = Knex | Knex.Transaction
@@ -27,28 +26,25 @@ export interface DelegationRow {
 
 const PARIS_TODAY = "(now() AT TIME ZONE 'Europe/Paris')::date"
 
-/** An active delegation today: accepted, started, not ended, the space open; with the rights the patient chose. Used by loadActor and the access facts. */
-export async function activeDelegation(
-  db: Db,
-  personId: string,
-  carerPersonId: string,
-  now: Date = new Date(),
-): Promise<{ id: string; display_name: string; rights: CarerRights } | undefined> {
-  const { rows } = await db.raw(
-    `SELECT c.id, p.first_names || ' ' || p.last_name AS display_name, c.can_see, c.can_write, c.can_message
-       FROM carers c JOIN insured_persons p ON p.id = c.person_id JOIN spaces s ON s.person_id = c.person_id
-      WHERE c.person_id = ? AND c.carer_person_id = ? AND c.status = 'active'
-        AND c.starts_on <= (?::timestamptz AT TIME ZONE 'Europe/Paris')::date
-        AND (c.ends_on IS NULL OR c.ends_on >= (?::timestamptz AT TIME ZONE 'Europe/Paris')::date)
-        AND s.state IN ('activated', 'auto_created')`,
-    [personId, carerPersonId, now.toISOString(), now.toISOString()],
-  )
-  const r = rows[0]
-  return r && { id: r.id, display_name: r.display_name, rights: { read: r.can_see, write: r.can_write, messages: r.can_message } }
-}
-
 /** Carers: SQL only. */
 export const carersRepository = {
+  /** The name of one of a delegation's two persons, for its attestation (both exist while the delegation does). */
+  async personName(db: Db, personId: string | null): Promise<{ first_names: string | null; last_name: string | null }> {
+    const p = personId ? await db('insured_persons').where({ id: personId }).first('first_names', 'last_name') : undefined
+    if (!p) throw new Error('personne de la délégation introuvable')
+    return p
+  },
+
+  /** Serialises the invitations of one person until the transaction ends (the limit of 3 carers holds under concurrency). */
+  async lockPersonInvitations(trx: Db, personId: string): Promise<void> {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 11))', [personId])
+  },
+
+  /** Serialises the delegations of one carer until the transaction ends (the limit of 5 persons helped holds). */
+  async lockCarerDelegations(trx: Db, carerPersonId: string): Promise<void> {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 12))', [carerPersonId])
+  },
+
   /** The carers of a person (with the carer's name, shown only once they accepted: `nameForHolder`), newest first. */
   async ofPerson(db: Db, personId: string): Promise<DelegationRow[]> {
     return db('carers as c')

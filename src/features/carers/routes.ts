@@ -1,8 +1,10 @@
+import { de } from '../../domain/french'
 import { Router, type RequestHandler } from 'express'
 import type { Services } from '../../services'
-import { requirePatient } from '../../middleware/auth'
+import { requirePatient, signedInRoutes } from '../../middleware/auth'
 import { CARER_RIGHT_CHOICES, INVITATION_SENT, INVITE_MESSAGES, MAX_CARERS_PER_PERSON, checkCarerRights } from '../../domain/carers'
-import { addError, checkDate, dateParts, emptyErrors, hasErrors, isoDate } from '../../validation'
+import { addError, checkDate, dateParts, emptyErrors, hasErrors } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import { regenerateSession } from '../account/sessionHelpers'
 import { identityValues, readNirAndBirthDate } from '../spaces/forms'
 
@@ -27,11 +29,11 @@ export function carerAccountGuard(services: Services): RequestHandler {
 /** «Mes aidants» (the holder), the invitations and «Personnes que j'aide» (the carer). */
 export function carersRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { carers } = services
   router.use('/aidants', requirePatient)
 
-  router.get('/aidants', async (req, res) => {
-    const actor = req.actor!
+  forPatients.get('/aidants', async (_req, res, actor) => {
     if (actor.acting) return res.render('carers/acting.njk', { pageTitle: 'Aidants', acting: actor.acting, selfPersonId: actor.personId })
     const [mine, helping] = await Promise.all([carers.list(actor), carers.helping(actor)])
     const open = mine.filter((d) => ['invited', 'upcoming', 'active'].includes(d.state)).length
@@ -44,8 +46,8 @@ export function carersRoutes(services: Services): Router {
     })
   })
 
-  router.get('/aidants/inviter', async (req, res) => {
-    await carers.list(req.actor!)
+  forPatients.get('/aidants/inviter', async (_req, res, actor) => {
+    await carers.list(actor)
     const [y, m, d] = isoDate().split('-')
     res.render('carers/invite.njk', {
       pageTitle: INVITE_TITLE,
@@ -55,7 +57,7 @@ export function carersRoutes(services: Services): Router {
     })
   })
 
-  router.post('/aidants/inviter', async (req, res) => {
+  forPatients.post('/aidants/inviter', async (req, res, actor) => {
     const errors = emptyErrors()
     const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
     const start = checkDate(dateParts(req.body, 'startsOn'), 'la date de début')
@@ -72,7 +74,7 @@ export function carersRoutes(services: Services): Router {
     const again = () =>
       res.status(400).render('carers/invite.njk', { pageTitle: INVITE_TITLE, rightItems: rightItems(chosen), values, errors })
     if (hasErrors(errors) || !nir || !birthDate || !start.ok || !rights.ok) return again()
-    const r = await carers.invite(req.actor!, {
+    const r = await carers.invite(actor, {
       nir,
       birthDate,
       startsOn: start.value,
@@ -89,14 +91,14 @@ export function carersRoutes(services: Services): Router {
     res.redirect(303, '/aidants')
   })
 
-  router.post('/aidants/:id/accepter', async (req, res) => {
-    await carers.accept(req.actor!, req.params.id as string)
+  forPatients.post('/aidants/:id/accepter', async (req, res, actor) => {
+    await carers.accept(actor, req.params.id)
     req.session.flash = { type: 'success', text: "Vous êtes maintenant aidant. L'attestation est disponible sur cette page." }
     res.redirect(303, '/aidants')
   })
 
-  router.post('/aidants/:id/fin', async (req, res) => {
-    await carers.end(req.actor!, req.params.id as string)
+  forPatients.post('/aidants/:id/fin', async (req, res, actor) => {
+    await carers.end(actor, req.params.id)
     req.session.flash = {
       type: 'success',
       text: 'C’est fait. Une attestation est disponible sur cette page quand une délégation prend fin.',
@@ -105,9 +107,9 @@ export function carersRoutes(services: Services): Router {
   })
 
   // «Agir pour» a helped person: a new session id, the banner, every action logged as carer.
-  router.post('/aidants/agir', async (req, res) => {
+  forPatients.post('/aidants/agir', async (req, res, actor) => {
     const target = String(req.body.profil ?? '')
-    const r = await carers.switchTarget(req.actor!, target)
+    const r = await carers.switchTarget(actor, target)
     const keep = {
       auth: req.session.auth!,
       lastSeenAt: req.session.lastSeenAt,
@@ -118,13 +120,13 @@ export function carersRoutes(services: Services): Router {
     await regenerateSession(req)
     Object.assign(req.session, keep)
     req.session.auth = { ...keep.auth, actingPersonId: target }
-    req.session.flash = { type: 'info', text: `Vous agissez maintenant en tant qu'aidant de ${r.displayName}.` }
+    req.session.flash = { type: 'info', text: `Vous agissez maintenant en tant qu'aidant ${de(r.displayName)}.` }
     await services.devices.renameSession(oldSid, req.sessionID)
     res.redirect(303, '/mon-espace')
   })
 
-  router.get('/aidants/attestations/:id', async (req, res) => {
-    const a = await carers.attestation(req.actor!, req.params.id as string)
+  forPatients.get('/aidants/attestations/:id', async (req, res, actor) => {
+    const a = await carers.attestation(actor, req.params.id)
     res.setHeader('Content-Type', 'application/pdf')
     res.setHeader('Content-Disposition', `attachment; filename="attestation-aidant-${a.kind === 'acceptance' ? 'acceptation' : 'fin'}.pdf"`)
     res.setHeader('X-Content-Type-Options', 'nosniff')

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex'
-import { can } from '../../domain/accessPolicy'
-import { subjectPersonId, type Actor } from '../../domain/actor'
+import type { Actor } from '../../domain/actor'
 import type { CarerRights } from '../../domain/accessPolicy'
 import {
   DEFAULT_CARER_RIGHTS,
@@ -19,11 +18,12 @@ import { newReference } from '../../domain/lifecycle'
 import { ForbiddenError, NotFoundError, TooManyRequestsError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
-import { isoDate } from '../../validation'
-import type { AccessFacts } from '../access/facts'
+import { isoDate } from '../../domain/parisTime'
+import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 import { attestationPdf } from './attestation'
-import { activeDelegation, carersRepository as repo, type DelegationRow } from './repository'
+import { carersRepository as repo, type DelegationRow } from './repository'
+import { activeDelegation } from '../../access/relations'
 
 const DAY = 24 * 60 * 60 * 1000
 
@@ -74,12 +74,8 @@ export function createCarersService(deps: {
 
   /** The holder, on their own space (never a carer, never someone looking at another profile). */
   async function assertHolder(trx: Knex | Knex.Transaction, actor: Actor, action: 'list' | 'manage'): Promise<string> {
-    const personId = subjectPersonId(actor)
-    if (!personId) throw new ForbiddenError()
-    const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts || !can(actor, action, { type: 'carers' }, facts))
-      throw new ForbiddenError('Seule la personne elle-même peut gérer ses aidants.')
-    return personId
+    const message = 'Seule la personne elle-même peut gérer ses aidants.'
+    return (await access.authorizeSubject(trx, actor, action, { type: 'carers' }, { message })).personId
   }
 
   /** `side`: 'holder' for the person helped (who never learns who an invitation reached), 'carer' for the carer. */
@@ -130,8 +126,8 @@ export function createCarersService(deps: {
       return
     }
     await repo.setStatus(trx, row.id, { status: 'revoked', revoked_at: now, revoked_by: by })
-    const person = await trx('insured_persons').where({ id: row.person_id }).first()
-    const carer = await trx('insured_persons').where({ id: row.carer_person_id }).first()
+    const person = await repo.personName(trx, row.person_id)
+    const carer = await repo.personName(trx, row.carer_person_id)
     const pdf = await attestationPdf({
       kind: 'revocation',
       personName: name(person),
@@ -156,11 +152,8 @@ export function createCarersService(deps: {
   return {
     /** Account pages (credentials, contacts, closure, download) while looking at someone else's profile: the policy decides. */
     async assertAccountAllowed(actor: Actor): Promise<void> {
-      const personId = subjectPersonId(actor)
-      const facts = personId ? await access.loadFacts(db, actor, personId) : undefined
-      if (!facts || !can(actor, 'update', { type: 'account' }, facts)) {
-        throw new ForbiddenError("Vous agissez en tant qu'aidant : revenez à votre propre profil pour gérer votre compte.")
-      }
+      const message = "Vous agissez en tant qu'aidant : revenez à votre propre profil pour gérer votre compte."
+      await access.authorizeSubject(db, actor, 'update', { type: 'account' }, { message })
     },
 
     /** «Mes aidants»: the holder's carers and invitations. */
@@ -195,9 +188,9 @@ export function createCarersService(deps: {
       const result = await db.transaction(async (trx) => {
         const personId = await assertHolder(trx, actor, 'manage')
         // Serialise invitations of one person and of one carer (the limits of 3 and 5 hold under concurrency).
-        await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 11))', [personId])
+        await repo.lockPersonInvitations(trx, personId)
         const candidate = await repo.candidate(trx, input.nir, input.birthDate)
-        if (candidate && candidate.id !== personId) await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 12))', [candidate.id])
+        if (candidate && candidate.id !== personId) await repo.lockCarerDelegations(trx, candidate.id)
         const decision = checkInvite({
           personId,
           candidate: candidate ? { personId: candidate.id, activated: Boolean(candidate.activated) } : undefined,
@@ -260,9 +253,9 @@ export function createCarersService(deps: {
         const row = await repo.find(trx, id, { lock: true })
         if (!row || row.carer_person_id !== actor.personId) throw new NotFoundError()
         if (effective(row, new Date(), isoDate()) !== 'invited') throw new ForbiddenError("Cette invitation n'est plus valable.")
-        const person = await trx('insured_persons').where({ id: row.person_id }).first()
-        const carer = await trx('insured_persons').where({ id: row.carer_person_id }).first()
-        await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 12))', [row.carer_person_id])
+        const person = await repo.personName(trx, row.person_id)
+        const carer = await repo.personName(trx, row.carer_person_id)
+        await repo.lockCarerDelegations(trx, row.carer_person_id)
         const now = new Date()
         await repo.setStatus(trx, id, { status: 'active', accepted_at: now })
         const pdf = await attestationPdf({

@@ -1,10 +1,10 @@
-import { activeRepresentation, activeRepresentationSql } from '../access/relations'
+import { activeRepresentation, activeRepresentationSql } from '../../access/relations'
 import type { Knex } from 'knex'
 import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
-import { isMinor, majorityCutoff } from '../../domain/lifecycle'
+import { isMinor, majorityCutoff } from '../../domain/age'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
 import type { CodeService } from '../codes/service'
 import type { HolderCheckService, HolderInput } from '../spaces/holder'
@@ -20,6 +20,8 @@ export interface ManagedChild {
   firstNames: string
   lastName: string
   birthDate: string
+  /** F or M, as the registry records it («Née le» / «Né le»). */
+  sex: string
   since: Date
   representatives: number
   pendingInvitations: number
@@ -64,7 +66,7 @@ export function createChildrenService(deps: {
     async managed(actor: Actor): Promise<ManagedChild[]> {
       if (!actor.personId) return []
       const { rows } = await db.raw(
-        `SELECT p.id AS "personId", p.first_names AS "firstNames", p.last_name AS "lastName", p.birth_date AS "birthDate", r.since,
+        `SELECT p.id AS "personId", p.first_names AS "firstNames", p.last_name AS "lastName", p.birth_date AS "birthDate", p.sex, r.since,
                 (SELECT count(*) FROM representatives r2 WHERE r2.child_person_id = p.id AND r2.ended_at IS NULL)::int AS representatives,
                 (SELECT count(*) FROM representative_invitations i WHERE i.child_person_id = p.id AND i.accepted_at IS NULL AND i.declined_at IS NULL
                     AND i.cancelled_at IS NULL AND i.expires_at > now())::int AS "pendingInvitations"
@@ -195,7 +197,7 @@ export function createChildrenService(deps: {
     /** Invitations waiting for this person's answer. */
     async invitations(
       actor: Actor,
-    ): Promise<{ id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: Date }[]> {
+    ): Promise<{ id: string; childName: string; childBirthDate: string; childSex: string; invitedBy: string; expiresAt: Date }[]> {
       if (!actor.personId) return []
       return db('representative_invitations as i')
         .join('insured_persons as c', 'c.id', 'i.child_person_id')
@@ -209,6 +211,7 @@ export function createChildrenService(deps: {
           'i.id',
           db.raw('c.first_names || \' \' || c.last_name AS "childName"'),
           'c.birth_date as childBirthDate',
+          'c.sex as childSex',
           db.raw('b.first_names || \' \' || b.last_name AS "invitedBy"'),
           'i.expires_at as expiresAt',
         )

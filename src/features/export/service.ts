@@ -2,21 +2,22 @@ import crypto from 'node:crypto'
 import { PassThrough, Readable } from 'node:stream'
 import type { Knex } from 'knex'
 import yazl from 'yazl'
-import { can, decide, type Action } from '../../domain/accessPolicy'
+import { can, type Action } from '../../domain/accessPolicy'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { EXPORT_STATE_LABELS, EXPORT_VALID_DAYS, ZipNamer, effectiveState, summaryHtml, type ExportState } from '../../domain/dataExport'
 import { spaceBundle, type SpaceData } from '../../domain/fhirBundle'
-import { ForbiddenError, NotFoundError } from '../../errors'
+import { NotFoundError } from '../../errors'
 import { newDataKey, unwrapDataKey } from '../../infrastructure/crypto'
 import { createPgDocumentStore } from '../../infrastructure/documentStore'
 import { sideDb } from '../../infrastructure/database'
 import type { ObjectDocumentStore } from '../../infrastructure/documentObjects'
 import type { Logger } from '../../infrastructure/logger'
 import type { Notifier } from '../../infrastructure/notifier'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import { documentFacts } from '../documents/repository'
 import type { ActivityLog } from '../history/activity'
 import { exportRepository as repo, type ExportRow } from './repository'
+import { isoDate } from '../../domain/parisTime'
 
 /** The ZIP is kept encrypted in chunks of 256 Kio (the document store's format, in its own table). */
 export const EXPORT_CHUNK_SIZE = 256 * 1024
@@ -57,14 +58,8 @@ export function createExportService(deps: {
   const exportStore = createPgDocumentStore(EXPORT_CHUNK_SIZE, { table: 'data_export_chunks', owner: 'export_id' })
 
   /** The space the actor is looking at, once the policy allowed the action on its export. */
-  async function authorize(trx: Knex | Knex.Transaction, actor: Actor, action: Action) {
-    const personId = subjectPersonId(actor)
-    if (!personId) throw new ForbiddenError()
-    const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts) throw new NotFoundError()
-    const d = decide(actor, action, { type: 'export' }, facts)
-    if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
-    return { personId, facts }
+  function authorize(trx: Knex | Knex.Transaction, actor: Actor, action: Action) {
+    return access.authorizeSubject(trx, actor, action, { type: 'export' })
   }
 
   /** The requester as they were when they asked (the holder, or the representative acting on the child's space). */
@@ -120,7 +115,7 @@ export function createExportService(deps: {
   async function build(row: ExportRow, now: Date): Promise<{ size: number; documents: number }> {
     const actor = await requesterActor(row)
     const { data, docs, bundle } = await contents(actor, row.person_id, now)
-    const generatedOn = now.toISOString().slice(0, 10)
+    const generatedOn = isoDate(now)
     // The documents are read while the transaction below copies the ZIP: on a connection of their own,
     // never a second one of the application's pool (issue 20).
     const reader = sideDb(db)
@@ -144,6 +139,10 @@ export function createExportService(deps: {
     // yazl pulls each document only when its turn comes; the PassThrough carries a failure (a chunk
     // missing or altered) to the writer below, which then throws and rolls everything back.
     const out = new PassThrough()
+    // A failure may come before the writer starts reading `out` (while its transaction begins): the
+    // stream keeps it and the writer's first read throws it; until then, a listener keeps the
+    // destroyed stream's 'error' event from being an uncaught exception (a crashed process).
+    out.on('error', () => undefined)
     zip.on('error', (err: Error) => out.destroy(err))
     zip.outputStream.on('error', (err: Error) => out.destroy(err))
     zip.outputStream.pipe(out)
@@ -223,7 +222,7 @@ export function createExportService(deps: {
       return db.transaction(async (trx) => {
         const { personId, facts } = await authorize(trx, actor, 'create')
         // One request at a time: the row lock on the person serialises two clicks.
-        await trx('insured_persons').where({ id: personId }).forUpdate().first('id')
+        await repo.lockPerson(trx, personId)
         if (await repo.pendingFor(trx, personId, actor.accountId)) return { ok: false as const, reason: 'pending' as const }
         const id = await repo.insert(trx, {
           person_id: personId,
@@ -264,7 +263,7 @@ export function createExportService(deps: {
       if (!result.ok) return result
       const row = result.row
       const key = unwrapDataKey(masterKey, row.wrapped_key!)
-      const day = new Date(row.ready_at ?? now).toISOString().slice(0, 10)
+      const day = isoDate(new Date(row.ready_at ?? now))
       return {
         ok: true,
         fileName: `mes-donnees-mon-espace-sante-${day}.zip`,
@@ -278,7 +277,7 @@ export function createExportService(deps: {
       await db.transaction(async (trx) => {
         const row = await repo.find(trx, id, { lock: true })
         if (!row || row.state !== 'downloaded') return
-        await trx('data_export_chunks').where({ export_id: id }).del()
+        await repo.deleteChunks(trx, id)
         await repo.setState(trx, id, { purged_at: new Date() })
       })
     },

@@ -1,12 +1,14 @@
+import { de } from '../../domain/french'
 import { Router, type Request, type Response } from 'express'
 import type { Services } from '../../services'
 import { requireAgent } from '../../middleware/auth'
 import { ASSISTED_ENDED_URL, clearSessionCookie, clearSiteData } from '../../middleware/session'
-import { destroySession } from '../account/sessionHelpers'
+import { clientAddress, destroySession } from '../account/sessionHelpers'
+import { ABSOLUTE_MS } from '../../infrastructure/sessionStore'
 import { ASSISTED_IDLE_MS, IDENTIFIED_TTL_MS } from '../../domain/franceServices'
 import { addError, emptyErrors, hasErrors } from '../../validation'
 import { regenerateSession } from '../account/sessionHelpers'
-import { identityValues, readNirAndBirthDate } from '../spaces/forms'
+import { checkMobile, identityValues, readNirAndBirthDate } from '../spaces/forms'
 import { IDENTIFY_MISMATCH } from './service'
 
 const BASE = '/france-services'
@@ -82,7 +84,7 @@ export function franceServicesRoutes(services: Services): Router {
     const personId = needPerson(req, res)
     if (!personId) return
     const citizen = await franceServices.status(req.actor!, personId)
-    res.render('france-services/status.njk', { pageTitle: `Situation de ${citizen.name}`, citizen })
+    res.render('france-services/status.njk', { pageTitle: `Situation ${de(citizen.name)}`, citizen })
   })
 
   router.post(`${BASE}/personne/terminer`, (req, res) => {
@@ -145,7 +147,27 @@ export function franceServicesRoutes(services: Services): Router {
   router.post(`${BASE}/personne/nouveau-code`, async (req, res) => {
     const personId = needPerson(req, res)
     if (!personId) return
-    const r = await franceServices.sendNewCode(req.actor!, personId)
+    let sms: string | undefined
+    if (req.body.canal === 'sms') {
+      // A person without e-mail: by SMS, to a mobile number the agent checked with them on the spot.
+      const errors = emptyErrors()
+      const mobile = checkMobile(String(req.body.mobile ?? ''))
+      if (!mobile.ok) addError(errors, 'mobile', mobile.message)
+      else if (!mobile.mobile) addError(errors, 'mobile', 'Saisissez le numéro de mobile de la personne')
+      if (req.body.mobileVerifie !== 'yes')
+        addError(errors, 'mobileVerifie', 'Cochez la case pour attester que vous avez vérifié ce numéro avec la personne')
+      if (hasErrors(errors) || !mobile.ok || !mobile.mobile) {
+        const citizen = await franceServices.status(req.actor!, personId)
+        return res.status(400).render('france-services/status.njk', {
+          pageTitle: `Situation ${de(citizen.name)}`,
+          citizen,
+          errors,
+          values: { mobile: String(req.body.mobile ?? '').slice(0, 30), mobileVerifie: req.body.mobileVerifie === 'yes' },
+        })
+      }
+      sms = mobile.mobile
+    }
+    const r = await franceServices.sendNewCode(req.actor!, personId, { sms })
     if (!r.ok) {
       return refused(
         req,
@@ -182,10 +204,20 @@ export function franceServicesRoutes(services: Services): Router {
   })
   router.post(`${BASE}/session-accompagnee`, async (req, res) => {
     const actor = req.actor!
-    await franceServices.startAssisted(actor, identified(req)?.personId)
+    const p = identified(req)
+    const citizen = p ? await franceServices.status(actor, p.personId) : undefined
+    await franceServices.startAssisted(actor, p?.personId)
+    // The agent's sign-in is paused, not lost: it resumes on this computer when the assisted session ends.
+    const agentSignIn = { signedInAt: req.session.auth!.signedInAt, identified: p as unknown as Record<string, unknown> | undefined }
     await services.signIn.signOut(actor)
     await regenerateSession(req)
-    req.session.assisted = { agentAccountId: actor.accountId, organisation: actor.organisation ?? 'France Services' }
+    req.session.assisted = {
+      agentAccountId: actor.accountId,
+      organisation: actor.organisation ?? 'France Services',
+      // Opened from the person's page: the journeys start with that person already identified.
+      ...(p && citizen ? { person: { id: p.personId, name: citizen.name } } : {}),
+      agent: agentSignIn,
+    }
     req.session.idleLimitMs = ASSISTED_IDLE_MS
     req.session.lastSeenAt = Date.now()
     req.session.cookie.maxAge = ASSISTED_IDLE_MS
@@ -199,17 +231,50 @@ export function franceServicesRoutes(services: Services): Router {
   })
 
   router.post('/session-accompagnee/terminer', async (req, res) => {
+    const assisted = req.session.assisted
     if (req.actor) await services.signIn.signOut(req.actor)
-    await destroySession(req)
-    clearSessionCookie(req, res)
-    // Nothing stays on the counter computer: the browser forgets this site's cookies, storage and cache.
-    clearSiteData(res)
+    const paused = assisted?.agent
+    if (!assisted || !paused || Date.now() - paused.signedInAt > ABSOLUTE_MS) {
+      await destroySession(req)
+      clearSessionCookie(req, res)
+      // Nothing stays on the counter computer: the browser forgets this site's cookies, storage and cache.
+      clearSiteData(res)
+      return res.redirect(303, ASSISTED_ENDED_URL)
+    }
+    // The citizen's session is destroyed (a new id, nothing of it copied); the agent's sign-in resumes
+    // in the new one. The browser forgets the cache and storage; its only cookie is the new session's.
+    await regenerateSession(req)
+    req.session.agentResume = {
+      accountId: assisted.agentAccountId,
+      signedInAt: paused.signedInAt,
+      lastSeenAt: Date.now(),
+      identified: paused.identified,
+    }
+    res.setHeader('Clear-Site-Data', '"cache", "storage"')
+    res.setHeader('Cache-Control', 'no-store')
     res.redirect(303, ASSISTED_ENDED_URL)
   })
 
-  router.get(ASSISTED_ENDED_URL, (req, res) => {
+  router.get(ASSISTED_ENDED_URL, async (req, res) => {
     res.setHeader('Cache-Control', 'no-store')
-    res.render('france-services/assisted-ended.njk', { pageTitle: 'Session accompagnée terminée', idle: req.query.raison === 'inactivite' })
+    const resume = req.session.agentResume
+    if (resume) {
+      // The agent's session resumes here (after «Terminer» or the 5 idle minutes): no new password or code.
+      delete req.session.agentResume
+      req.session.auth = { accountId: resume.accountId, kind: 'agent', signedInAt: resume.signedInAt }
+      req.session.lastSeenAt = resume.lastSeenAt
+      if (resume.identified) req.session.journeys = { franceServices: resume.identified }
+      await services.signIn.registerSession(resume.accountId, req.sessionID, {
+        userAgent: req.get('user-agent'),
+        address: clientAddress(req),
+      })
+      return res.redirect(303, req.originalUrl)
+    }
+    res.render('france-services/assisted-ended.njk', {
+      pageTitle: 'Session accompagnée terminée',
+      idle: req.query.raison === 'inactivite',
+      agentResumed: req.actor?.kind === 'agent',
+    })
   })
 
   return router

@@ -1,13 +1,15 @@
+import { maskPhone } from '../../domain/otp'
 import type { CarersService } from '../carers/service'
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
-import { agentActionLabel, statusView, surnameMatches, type StatusView } from '../../domain/franceServices'
+import { agentActionLabel, statusView, type StatusView } from '../../domain/franceServices'
+import { sameSurname } from '../../domain/surname'
 import { archiveUntil, deletionDueDate, newReference } from '../../domain/lifecycle'
 import { NotFoundError, ForbiddenError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
-import { frenchDate, isoDate } from '../../validation'
+import { frenchDate, isoDate } from '../../domain/parisTime'
 import type { Devices } from '../account/devices'
 import type { CodeService } from '../codes/service'
 import type { ActivityLog } from '../history/activity'
@@ -128,7 +130,7 @@ export function createFranceServicesService(deps: {
       await perAgent.check(actor.accountId)
       await perNir.check(nirKey(input.nir))
       const p = await repo.findCitizen(db, { nir: input.nir, birthDate: input.birthDate })
-      if (!p || !surnameMatches(input.surname, p.last_name)) {
+      if (!p || !sameSurname(input.surname, p.last_name)) {
         await perAgent.consume(actor.accountId)
         await perNir.consume(nirKey(input.nir))
         return { ok: false }
@@ -235,12 +237,17 @@ export function createFranceServicesService(deps: {
     },
 
     /** A new provisional code sent to the e-mail or postal address on file (never shown to the agent); 30-second rule. */
-    async sendNewCode(actor: Actor, personId: string): Promise<CounterResult> {
+    /**
+     * A new code to the address on file; for a person without e-mail, by SMS to a mobile number the
+     * agent checked with them on the spot (issue 16 §4; the number is not kept on file, only masked on the receipt).
+     */
+    async sendNewCode(actor: Actor, personId: string, opts: { sms?: string } = {}): Promise<CounterResult> {
       assertAgent(actor)
       return db.transaction(async (trx) => {
         const p = await citizen(trx, personId)
         if (p.account_id || !['notified', 'opposed', 'auto_created'].includes(p.state)) return { ok: false, reason: 'refused' } as const
-        const issued = await codes.issue(trx, p, actor, { reason: 'counter' })
+        if (opts.sms && p.email) return { ok: false, reason: 'refused' } as const
+        const issued = await codes.issue(trx, p, actor, { reason: 'counter', sms: opts.sms })
         if (!issued.ok) return { ok: false, reason: 'too_soon' } as const
         const reference = await newActionReference(trx, 'COD')
         await activity.record(trx, actor, {
@@ -252,9 +259,22 @@ export function createFranceServicesService(deps: {
         const row = await saveAction(trx, actor, p, 'new_code', reference, {
           channel: issued.channel,
           expiresAt: issued.expiresAt.toISOString(),
+          ...(issued.channel === 'sms' ? { mobile: maskPhone(opts.sms!) } : {}),
         })
         return { ok: true, actionId: row.id } as const
       })
+    },
+
+    /**
+     * The identity the agent checked at the counter (NIR and date of birth), to start the citizen's
+     * journeys of an assisted session with it (issue 16 §4). Never shown to the agent's side.
+     */
+    async assistedIdentity(personId: string): Promise<{ nir: string; birthDate: string } | undefined> {
+      const p = await repo.findCitizen(db, { id: personId })
+      if (!p) return undefined
+      const birth = p.birth_date as unknown
+      const birthDate = birth instanceof Date ? birth.toISOString().slice(0, 10) : String(birth).slice(0, 10)
+      return { nir: p.nir, birthDate }
     },
 
     /** The agent hands the computer to the citizen: written in the citizen's history. */

@@ -1,8 +1,7 @@
-import { activeRepresentationSql } from '../access/relations'
 import type { Knex } from 'knex'
-import { preparedQuery } from '../../infrastructure/database'
-import { PERSON_FACTS_COLUMNS, type PersonFactsRow } from '../access/facts'
-import { actorStatement, type ActorRow } from '../account/repository'
+import { batchedReader, preparedQuery } from '../../infrastructure/roundTrips'
+import { PERSON_FACTS_COLUMNS, type PersonFactsRow } from '../../access/facts'
+import { activeRepresentationSql, actorStatement, type ActorRow } from '../../access/relations'
 
 /** The actions of professionals shown in «Derniers accès des professionnels de santé». */
 export const PROFESSIONAL_ACCESS_ACTIONS = ['document.list', 'document.read', 'document.download', 'emergency.access', 'careteam.consent']
@@ -13,11 +12,12 @@ export interface PatientHomeRows {
     firstNames: string
     lastName: string
     birthDate: string
+    sex: string
     since: string
     representatives: number
     pendingInvitations: number
   }[]
-  invitations: { id: string; childName: string; childBirthDate: string; invitedBy: string; expiresAt: string }[]
+  invitations: { id: string; childName: string; childBirthDate: string; childSex: string; invitedBy: string; expiresAt: string }[]
   /** The subject's row for the access policy's facts (null when the person does not exist). */
   person: PersonFactsRow | null
   lastAccesses: {
@@ -40,14 +40,14 @@ export const LAST_ACCESSES_READ = 10
 function homeColumns(person: string, subject: string, withInvitations: string, actions: string, limit: string): string {
   return `
     (SELECT coalesce(json_agg(c ORDER BY c."birthDate"), '[]'::json) FROM (
-       SELECT p.id AS "personId", p.first_names AS "firstNames", p.last_name AS "lastName", p.birth_date AS "birthDate", r.since,
+       SELECT p.id AS "personId", p.first_names AS "firstNames", p.last_name AS "lastName", p.birth_date AS "birthDate", p.sex, r.since,
               (SELECT count(*) FROM representatives r2 WHERE r2.child_person_id = p.id AND r2.ended_at IS NULL)::int AS representatives,
               (SELECT count(*) FROM representative_invitations i WHERE i.child_person_id = p.id AND i.accepted_at IS NULL AND i.declined_at IS NULL
                   AND i.cancelled_at IS NULL AND i.expires_at > now())::int AS "pendingInvitations"
          FROM representatives r JOIN insured_persons p ON p.id = r.child_person_id JOIN spaces s ON s.person_id = p.id
         WHERE r.representative_person_id = ${person} AND ${activeRepresentationSql({ r: 'r', child: 'p', space: 's', at: 'now()' })}) c) AS children,
     CASE WHEN ${withInvitations} THEN (SELECT coalesce(json_agg(v), '[]'::json) FROM (
-       SELECT i.id, c.first_names || ' ' || c.last_name AS "childName", c.birth_date AS "childBirthDate",
+       SELECT i.id, c.first_names || ' ' || c.last_name AS "childName", c.birth_date AS "childBirthDate", c.sex AS "childSex",
               b.first_names || ' ' || b.last_name AS "invitedBy", i.expires_at AS "expiresAt"
          FROM representative_invitations i JOIN insured_persons c ON c.id = i.child_person_id JOIN insured_persons b ON b.id = i.invited_by_person_id
         WHERE i.invitee_person_id = ${person} AND i.accepted_at IS NULL AND i.declined_at IS NULL AND i.cancelled_at IS NULL
@@ -110,5 +110,13 @@ export const homeRepository = {
     )
     const byOrdinal = new Map(rows.map(({ n, ...row }) => [n, row]))
     return accountIds.map((_id, i) => byOrdinal.get(i + 1))
+  },
+
+  /**
+   * `patientHomeWithActor` for one account: the requests that come together share one statement
+   * (each gets its own row).
+   */
+  homeWithActorReader(db: Knex): (accountId: string) => Promise<(ActorRow & PatientHomeRows) | undefined> {
+    return batchedReader((accountIds: string[]) => homeRepository.patientHomeWithActor(db, accountIds))
   },
 }

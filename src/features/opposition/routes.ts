@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express'
+import { counterIdentity } from '../france-services/assisted'
 import type { Services } from '../../services'
 import { addError, emptyErrors } from '../../validation'
 import { clientAddress } from '../account/sessionHelpers'
@@ -20,8 +21,8 @@ export function oppositionRoutes(services: Services): Router {
     req.session.journeys = j
   }
 
-  router.get('/opposition', (_req, res) => {
-    res.render('opposition/start.njk', { pageTitle: TITLE, values: {} })
+  router.get('/opposition', async (req, res) => {
+    res.render('opposition/start.njk', { pageTitle: TITLE, values: await counterIdentity(req, services) })
   })
 
   router.post('/opposition', async (req, res) => {
