@@ -53,8 +53,8 @@ export function createAdmission(opts: AdmissionOptions): Admission {
       .render('errors/503.njk', { pageTitle: 'Service momentanément indisponible', busy: true, retryAfter: opts.retryAfterSeconds })
   }
 
-  const release = () => {
-    active--
+  const release = (unused = false) => {
+    if (!unused) active--
     const next = queue.shift()
     if (next) {
       clearTimeout(next.timer)
@@ -62,8 +62,10 @@ export function createAdmission(opts: AdmissionOptions): Admission {
     }
   }
 
-  const middleware: RequestHandler = (_req, res, next) => {
+  const middleware: RequestHandler = (req, res, next) => {
     const admit = () => {
+      // Its client went away while it waited: nothing to serve, the place goes to the next one.
+      if (req.socket.destroyed || res.closed) return release(true)
       active++
       let done = false
       const end = () => {

@@ -66,8 +66,16 @@ export function createSignInService(deps: {
     message: 'Trop de codes de connexion demandés.',
   })
 
-  async function sendOtp(trx: Knex.Transaction, account: AccountRow, purpose: string): Promise<{ challengeId: string; sentTo: string }> {
+  /**
+   * The limit on codes sent is counted before the transaction: without Redis its store is PostgreSQL,
+   * through the application's pool — never a second pooled connection while a transaction holds one (issue 20).
+   */
+  async function sendOtpAlone(account: AccountRow, purpose: string): Promise<{ challengeId: string; sentTo: string }> {
     await otpSends.consume(`${account.id}`)
+    return db.transaction((trx) => sendOtp(trx, account, purpose))
+  }
+
+  async function sendOtp(trx: Knex.Transaction, account: AccountRow, purpose: string): Promise<{ challengeId: string; sentTo: string }> {
     // A new code voids the previous ones of the same purpose.
     await trx('otp_challenges').where({ account_id: account.id, purpose }).whereNull('used_at').update({ used_at: trx.fn.now() })
     const code = generateOtp()
@@ -149,7 +157,7 @@ export function createSignInService(deps: {
         const space = await db('spaces').where({ person_id: account.person_id }).first('state')
         if (space?.state === 'closed') return { ok: false, reason: 'closed', accountId: account.id }
       }
-      const sent = await db.transaction((trx) => sendOtp(trx, account, 'signin'))
+      const sent = await sendOtpAlone(account, 'signin')
       return { ok: true, accountId: account.id, ...sent }
     },
 
@@ -157,14 +165,14 @@ export function createSignInService(deps: {
     async resend(accountId: string): Promise<{ challengeId: string; sentTo: string }> {
       const account = await accountRepository.findById(db, accountId)
       if (!account) throw new TooManyRequestsError('Recommencez la connexion.')
-      return db.transaction((trx) => sendOtp(trx, account, 'signin'))
+      return sendOtpAlone(account, 'signin')
     },
 
     /** A one-time code for another purpose than signing in (password reset, reopening): same rules. */
     async sendCode(accountId: string, purpose: 'password_reset' | 'reopen'): Promise<{ challengeId: string; sentTo: string }> {
       const account = await accountRepository.findById(db, accountId)
       if (!account) throw new TooManyRequestsError('Recommencez depuis le début.')
-      return db.transaction((trx) => sendOtp(trx, account, purpose))
+      return sendOtpAlone(account, purpose)
     },
 
     /** Checks a one-time code of a given purpose, in the caller's transaction; a right code is used up. */

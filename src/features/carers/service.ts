@@ -15,7 +15,7 @@ import {
   type InviteRefusal,
 } from '../../domain/carers'
 import { newReference } from '../../domain/lifecycle'
-import { ForbiddenError, NotFoundError } from '../../errors'
+import { ForbiddenError, NotFoundError, TooManyRequestsError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
 import { isoDate } from '../../domain/parisTime'
@@ -184,7 +184,8 @@ export function createCarersService(deps: {
       if (!period.ok) return { ok: false, field: period.field, reason: 'period', message: period.message }
       const rights = input.rights ?? DEFAULT_CARER_RIGHTS
       await lookups.check(actor.accountId)
-      return db.transaction(async (trx) => {
+      let looked = false
+      const result = await db.transaction(async (trx) => {
         const personId = await assertHolder(trx, actor, 'manage')
         // Serialise invitations of one person and of one carer (the limits of 3 and 5 hold under concurrency).
         await repo.lockPersonInvitations(trx, personId)
@@ -198,7 +199,9 @@ export function createCarersService(deps: {
           alreadyLinked: candidate ? await repo.linked(trx, personId, candidate.id) : false,
         })
         if (!decision.ok) return { ok: false, field: 'nir', reason: decision.reason } as const
-        await lookups.consume(actor.accountId)
+        // Counted once the transaction is over: without Redis the limit's store is PostgreSQL, through
+        // the application's pool (never a second pooled connection while this one is held, issue 20).
+        looked = true
         const invitee = decision.deliver ? candidate! : undefined
         const id = await repo.insert(trx, {
           person_id: personId,
@@ -235,6 +238,12 @@ export function createCarersService(deps: {
         }
         return { ok: true } as const
       })
+      // The invitation is made: past the limit, the next invitation is refused by `check` above.
+      if (looked)
+        await lookups
+          .consume(actor.accountId)
+          .catch((err: unknown) => (err instanceof TooManyRequestsError ? undefined : Promise.reject(err)))
+      return result
     },
 
     /** The carer accepts: the delegation is active from its start date; the PDF attestation is produced. */

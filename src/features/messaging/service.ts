@@ -500,25 +500,28 @@ export function createMessagingService(deps: {
 
     /** «Enregistrer dans mes documents»: one step, the document rules checked again on the way in. */
     async saveToDocuments(actor: Actor, attachmentId: string): Promise<{ documentId: string; conversationId: string; already: boolean }> {
+      // The attachment's bytes are read first, on a pooled connection taken and given back, before the
+      // transaction: never a second pooled connection while the transaction holds one (issue 20). They
+      // stay in memory (an attachment is small: the form's limit) and are used only if the checks
+      // below, in the transaction, allow it.
+      const first = await repo.findAttachment(db, attachmentId)
+      if (!first) throw new NotFoundError()
+      const parts: Buffer[] = []
+      for await (const chunk of store.read(db, first.id, unwrapDataKey(masterKey, first.wrapped_key), first.chunk_count)) parts.push(chunk)
+      const content = Buffer.concat(parts)
       return db.transaction(async (trx) => {
         const att = await repo.findAttachment(trx, attachmentId)
-        if (!att) throw new NotFoundError()
+        if (!att || att.id !== first.id) throw new NotFoundError()
         const { conv, facts } = await visible(trx, actor, att.conversation_id)
         if (facts.relation.kind === 'professional') throw new ForbiddenError()
         const saved = (await repo.savedDocuments(trx, conv.person_id, [att.id])).get(att.id)
         if (saved) return { documentId: saved, conversationId: conv.id, already: true }
-        // Read through this transaction before the new document's COPY takes its connection: never a
-        // second pooled connection while this one is held (issue 20). An attachment is small (form limit).
-        const bytes: Buffer[] = []
-        for await (const chunk of store.read(trx, att.id, unwrapDataKey(masterKey, att.wrapped_key), att.chunk_count)) bytes.push(chunk)
         const doc = await documents.fileDocument(trx, actor, {
           personId: conv.person_id,
           category: 'AUTR_DOC',
           title: documentTitleFromAttachment(att.title),
           date: isoDate(att.created_at),
-          stream: (async function* () {
-            yield* bytes
-          })(),
+          bytes: content,
           mime: att.mime as DocumentMime,
           fileName: att.file_name,
           notify: false,
