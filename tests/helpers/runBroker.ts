@@ -68,14 +68,16 @@ export async function startRunBroker(template: string): Promise<RunBroker> {
   }
   let copier: Promise<pg.Client> | undefined
   let dropper: Promise<pg.Client> | undefined
+  // Each connection runs one statement at a time: the next waits for the one before.
+  let copies: Promise<unknown> = Promise.resolve()
+  let drops: Promise<unknown> = Promise.resolve()
   /** Copies made ahead, not handed out yet. */
   const ready: Promise<string>[] = []
-  const dropping: Promise<void>[] = []
   const makeCopy = (): Promise<string> => {
     copier ??= connect()
     const name = testDatabaseName()
-    const made = copier.then((c) => copyTemplate(c, template, name)).then(() => name)
-    made.catch(() => undefined) // said to the file that takes it
+    const made = copies.then(async () => copyTemplate(await copier!, template, name)).then(() => name)
+    copies = made.catch(() => undefined) // a failure is said to the file that takes that copy
     return made
   }
   const takeCopy = (): Promise<string> => {
@@ -85,8 +87,7 @@ export async function startRunBroker(template: string): Promise<RunBroker> {
   }
   const drop = (name: string) => {
     dropper ??= connect()
-    const done = dropper.then((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined)
-    dropping.push(done.catch(() => undefined))
+    drops = drops.then(async () => (await dropper!).query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => undefined)
   }
 
   const broker = http.createServer((req, res) => {
@@ -117,7 +118,7 @@ export async function startRunBroker(template: string): Promise<RunBroker> {
         const name = await spare.catch(() => undefined)
         if (name) drop(name)
       }
-      await Promise.all(dropping)
+      await drops
       for (const c of [copier, dropper]) await (await c?.catch(() => undefined))?.end()
       const s = await server?.catch(() => undefined)
       await s?.close()
