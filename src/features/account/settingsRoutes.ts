@@ -33,6 +33,7 @@ export function accountSettingsRoutes(services: Services): Router {
         res.locals.currentUser = undefined
         res.locals.navigation = undefined
         res.locals.contextBanner = undefined
+        res.locals.sessionTimeout = undefined // no session any more: no time limit in the footer
         res.status(429).render('errors/429.njk', { pageTitle: 'Trop de tentatives', message: err.message })
       }
     }

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { Services } from '../../services'
-import { requireOperator } from '../../middleware/auth'
+import { requireOperator, signedInRoutes } from '../../middleware/auth'
+import type { Actor } from '../../domain/actor'
 import { isCategory } from '../../domain/documents'
 import { addError, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { MATRIX_REASON_MAX } from './accessMatrix'
@@ -16,23 +17,25 @@ const CATALOGUE = 'Catalogue de services'
  */
 export function backOfficeAdminRoutes(services: Services): Router {
   const router = Router()
+  const forOperators = signedInRoutes(router, 'operator')
   const { accessMatrix, catalogueAdmin } = services
   router.use(['/back-office/matrice-acces', '/back-office/catalogue'], requireOperator)
 
   // «Matrice d'accès».
-  router.get('/back-office/matrice-acces', async (req, res) => {
-    const [rows, changes] = await Promise.all([accessMatrix.matrix(req.actor!), accessMatrix.changes(req.actor!)])
+  forOperators.get('/back-office/matrice-acces', async (_req, res, actor) => {
+    const [rows, changes] = await Promise.all([accessMatrix.matrix(actor), accessMatrix.changes(actor)])
     res.render('back-office/matrix.njk', { pageTitle: MATRIX, rows, categories: accessMatrix.categories, changes })
   })
 
   const renderProfession = async (
     req: Request,
     res: Response,
+    actor: Actor,
     status = 200,
     errors?: FormErrors,
     values?: { readable: string[]; reason: string },
   ) => {
-    const row = await accessMatrix.profession(req.actor!, String(req.params.profession))
+    const row = await accessMatrix.profession(actor, String(req.params.profession))
     res.status(status).render('back-office/matrix-edit.njk', {
       pageTitle: `Modifier les accès : ${row.label}`,
       row,
@@ -43,9 +46,9 @@ export function backOfficeAdminRoutes(services: Services): Router {
     })
   }
 
-  router.get('/back-office/matrice-acces/:profession', (req, res) => renderProfession(req, res))
+  forOperators.get('/back-office/matrice-acces/:profession', (req, res, actor) => renderProfession(req, res, actor))
 
-  router.post('/back-office/matrice-acces/:profession', async (req, res) => {
+  forOperators.post('/back-office/matrice-acces/:profession', async (req, res, actor) => {
     const readable = [req.body['categories[]'] ?? []].flat().map(String).slice(0, 40)
     const reason = String(req.body.reason ?? '').trim()
     const errors = emptyErrors()
@@ -54,11 +57,11 @@ export function backOfficeAdminRoutes(services: Services): Router {
     else if (reason.length > MATRIX_REASON_MAX)
       addError(errors, 'reason', `Le motif doit contenir ${MATRIX_REASON_MAX} caractères au maximum (vous en avez saisi ${reason.length})`)
     if (hasErrors(errors))
-      return renderProfession(req, res, 400, errors, {
+      return renderProfession(req, res, actor, 400, errors, {
         readable: readable.filter(isCategory),
         reason: String(req.body.reason ?? '').slice(0, 1000),
       })
-    const d = await accessMatrix.update(req.actor!, req.params.profession, readable, reason)
+    const d = await accessMatrix.update(actor, req.params.profession, readable, reason)
     req.session.flash =
       d.added.length || d.removed.length
         ? {
@@ -70,8 +73,8 @@ export function backOfficeAdminRoutes(services: Services): Router {
   })
 
   // «Catalogue de services».
-  router.get('/back-office/catalogue', async (req, res) => {
-    const [list, changes] = await Promise.all([catalogueAdmin.list(req.actor!), catalogueAdmin.changes(req.actor!)])
+  forOperators.get('/back-office/catalogue', async (_req, res, actor) => {
+    const [list, changes] = await Promise.all([catalogueAdmin.list(actor), catalogueAdmin.changes(actor)])
     res.render('back-office/catalogue-list.njk', { pageTitle: CATALOGUE, list, changes })
   })
 
@@ -90,11 +93,11 @@ export function backOfficeAdminRoutes(services: Services): Router {
 
   router.get('/back-office/catalogue/nouveau', (_req, res) => renderForm(res, { values: empty }))
 
-  router.post('/back-office/catalogue/nouveau', async (req, res) => {
+  forOperators.post('/back-office/catalogue/nouveau', async (req, res, actor) => {
     const values = serviceFormValues(req.body)
     const checked = checkServiceForm(values)
     if (!checked.ok) return renderForm(res, { status: 400, values, errors: checked.errors })
-    const r = await catalogueAdmin.create(req.actor!, checked.input)
+    const r = await catalogueAdmin.create(actor, checked.input)
     if (!r.ok) return renderForm(res, { status: 400, values, errors: r.errors })
     req.session.flash = {
       type: 'success',
@@ -103,24 +106,24 @@ export function backOfficeAdminRoutes(services: Services): Router {
     res.redirect(303, `/back-office/catalogue/${r.id}`)
   })
 
-  router.get('/back-office/catalogue/:id', async (req, res) => {
-    const service = await catalogueAdmin.find(req.actor!, req.params.id)
-    const changes = await catalogueAdmin.changes(req.actor!, { id: service.id })
+  forOperators.get('/back-office/catalogue/:id', async (req, res, actor) => {
+    const service = await catalogueAdmin.find(actor, req.params.id)
+    const changes = await catalogueAdmin.changes(actor, { id: service.id })
     res.render('back-office/catalogue-service.njk', { pageTitle: service.name, service, changes })
   })
 
-  router.get('/back-office/catalogue/:id/modifier', async (req, res) => {
-    const service = await catalogueAdmin.find(req.actor!, req.params.id)
+  forOperators.get('/back-office/catalogue/:id/modifier', async (req, res, actor) => {
+    const service = await catalogueAdmin.find(actor, req.params.id)
     const { name, publisher, category, description, website, requests } = service
     renderForm(res, { service, values: { name, publisher, category, description, website: website ?? '', requests } })
   })
 
-  router.post('/back-office/catalogue/:id/modifier', async (req, res) => {
-    const service = await catalogueAdmin.find(req.actor!, req.params.id)
+  forOperators.post('/back-office/catalogue/:id/modifier', async (req, res, actor) => {
+    const service = await catalogueAdmin.find(actor, req.params.id)
     const values = serviceFormValues(req.body)
     const checked = checkServiceForm(values)
     if (!checked.ok) return renderForm(res, { status: 400, service, values, errors: checked.errors })
-    const r = await catalogueAdmin.update(req.actor!, service.id, checked.input)
+    const r = await catalogueAdmin.update(actor, service.id, checked.input)
     if (!r.ok) return renderForm(res, { status: 400, service, values, errors: r.errors })
     req.session.flash = !r.changed.length
       ? { type: 'info', text: 'Aucune modification : le service est inchangé.' }
@@ -137,9 +140,9 @@ export function backOfficeAdminRoutes(services: Services): Router {
     ['publier', 'published'],
     ['retirer', 'withdrawn'],
   ] as const) {
-    router.post(`/back-office/catalogue/:id/${path}`, async (req, res) => {
-      const service = await catalogueAdmin.find(req.actor!, req.params.id)
-      const done = await catalogueAdmin.setStatus(req.actor!, service.id, status)
+    forOperators.post(`/back-office/catalogue/:id/${path}`, async (req, res, actor) => {
+      const service = await catalogueAdmin.find(actor, req.params.id)
+      const done = await catalogueAdmin.setStatus(actor, service.id, status)
       req.session.flash = !done
         ? { type: 'info', text: 'Le service était déjà dans cet état.' }
         : status === 'published'

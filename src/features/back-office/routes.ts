@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express'
 import type { Services } from '../../services'
-import { requireOperator } from '../../middleware/auth'
+import { requireOperator, signedInRoutes } from '../../middleware/auth'
 import { readMultipart } from '../../middleware/multipart'
 import { notFound } from '../../errors'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors } from '../../validation'
@@ -32,6 +32,7 @@ const id = (req: Request) => {
  */
 export function backOfficeRoutes(services: Services): Router {
   const router = Router()
+  const forOperators = signedInRoutes(router, 'operator')
   const { imports, campaign, figures, letters, phoneOpposition, activity } = services
   router.use('/back-office', (req, res, next) =>
     req.path === '/connexion' || req.path.startsWith('/connexion/') || req.path === '/deconnexion'
@@ -44,8 +45,7 @@ export function backOfficeRoutes(services: Services): Router {
     res.render('back-office/import.njk', { pageTitle: 'Importer des assurés', columns: IMPORT_COLUMNS, recent: await imports.recent() })
   })
 
-  router.post('/back-office/import', async (req, res) => {
-    const actor = req.actor!
+  forOperators.post('/back-office/import', async (req, res, actor) => {
     const result = await readMultipart(req, {
       onFile: async (file) => {
         // A form sent without choosing a file still has an (empty, unnamed) file part.
@@ -115,8 +115,8 @@ export function backOfficeRoutes(services: Services): Router {
     })
   })
 
-  router.post('/back-office/campagne', async (req, res) => {
-    const r = await campaign.run(req.actor!)
+  forOperators.post('/back-office/campagne', async (req, res, actor) => {
+    const r = await campaign.run(actor)
     await figures.refresh()
     req.session.flash = {
       type: 'success',
@@ -130,8 +130,8 @@ export function backOfficeRoutes(services: Services): Router {
     res.render('back-office/auto-creation.njk', { pageTitle: 'Création automatique des profils' })
   })
 
-  router.post('/back-office/creation-automatique', async (req, res) => {
-    const r = await campaign.autoCreate(req.actor!)
+  forOperators.post('/back-office/creation-automatique', async (req, res, actor) => {
+    const r = await campaign.autoCreate(actor)
     await figures.refresh()
     req.session.flash = {
       type: 'success',
@@ -151,7 +151,7 @@ export function backOfficeRoutes(services: Services): Router {
     res.render('back-office/phone-search.njk', { pageTitle: PHONE, values: {} })
   })
 
-  router.post('/back-office/opposition-telephone', async (req, res) => {
+  forOperators.post('/back-office/opposition-telephone', async (req, res, actor) => {
     const errors = emptyErrors()
     const nir = validateNir(String(req.body.nir ?? ''))
     if (!nir.ok) addError(errors, 'nir', nir.message.replace('votre numéro', 'le numéro'))
@@ -165,7 +165,7 @@ export function backOfficeRoutes(services: Services): Router {
     else if (lastName.length > 100) addError(errors, 'lastName', 'Le nom de famille doit contenir 100 caractères au maximum')
     const again = () => res.status(400).render('back-office/phone-search.njk', { pageTitle: PHONE, values: phoneValues(req.body), errors })
     if (hasErrors(errors) || !nir.ok || !d.ok) return again()
-    const person = await phoneOpposition.find(req.actor!, { nir: nir.nir, birthDate: d.value, lastName })
+    const person = await phoneOpposition.find(actor, { nir: nir.nir, birthDate: d.value, lastName })
     if (!person) {
       addError(
         errors,
@@ -193,7 +193,7 @@ export function backOfficeRoutes(services: Services): Router {
     res.render('back-office/phone-confirm.njk', confirmPage(p))
   })
 
-  router.post('/back-office/opposition-telephone/confirmation', async (req, res) => {
+  forOperators.post('/back-office/opposition-telephone/confirmation', async (req, res, actor) => {
     const p = phonePerson(req)
     if (!p) return res.redirect(303, '/back-office/opposition-telephone')
     const checks = [req.body['checks[]'] ?? []].flat().map(String)
@@ -203,7 +203,7 @@ export function backOfficeRoutes(services: Services): Router {
     if (!checks.includes('consent'))
       addError(errors, 'checks', "Cochez la case pour confirmer que la personne demande à s'opposer", 'checks')
     if (hasErrors(errors)) return res.status(400).render('back-office/phone-confirm.njk', confirmPage(p, errors))
-    const r = await phoneOpposition.oppose(req.actor!, p.personId)
+    const r = await phoneOpposition.oppose(actor, p.personId)
     const j = { ...(req.session.journeys ?? {}) }
     delete j.phoneOpposition
     if (!r.ok) {
@@ -228,8 +228,8 @@ export function backOfficeRoutes(services: Services): Router {
     res.render('back-office/letters.njk', { pageTitle: 'Courriers à imprimer', ...(await letters.queue()) })
   })
 
-  router.post('/back-office/courriers/lots', async (req, res) => {
-    const b = await letters.createBatch(req.actor!)
+  forOperators.post('/back-office/courriers/lots', async (req, res, actor) => {
+    const b = await letters.createBatch(actor)
     if (!b) {
       req.session.flash = { type: 'info', text: "Aucun courrier n'attend d'être imprimé." }
       return res.redirect(303, '/back-office/courriers')
@@ -243,18 +243,18 @@ export function backOfficeRoutes(services: Services): Router {
     res.render('back-office/letter-batch.njk', { pageTitle: `Lot de courriers n° ${batch.id}`, batch })
   })
 
-  router.get('/back-office/courriers/lots/:id/courriers.pdf', async (req, res) => {
+  forOperators.get('/back-office/courriers/lots/:id/courriers.pdf', async (req, res, actor) => {
     const n = id(req)
     const batch = await letters.findBatch(n)
     if (!batch || batch.sent_at) throw notFound()
     res.setHeader('Content-Type', 'application/pdf')
     res.setHeader('Content-Disposition', `attachment; filename="lot-${n}.pdf"`)
-    await letters.writePdf(req.actor!, n, res)
+    await letters.writePdf(actor, n, res)
   })
 
-  router.post('/back-office/courriers/lots/:id/envoye', async (req, res) => {
+  forOperators.post('/back-office/courriers/lots/:id/envoye', async (req, res, actor) => {
     const n = id(req)
-    const ok = await letters.markSent(req.actor!, n)
+    const ok = await letters.markSent(actor, n)
     req.session.flash = ok
       ? { type: 'success', text: `Le lot n° ${n} est marqué comme envoyé à l'imprimeur.` }
       : { type: 'info', text: "Téléchargez d'abord le PDF du lot avant de le marquer comme envoyé." }

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { Services } from '../../services'
-import { requirePatient } from '../../middleware/auth'
-import { subjectPersonId } from '../../domain/actor'
+import { signedInRoutes } from '../../middleware/auth'
+import { subjectPersonId, type Actor } from '../../domain/actor'
 import { MASKED_VISIBLE_TO } from '../../domain/accessPolicy'
 import {
   CATEGORIES,
@@ -87,16 +87,17 @@ const categoryItems = (selected: string | undefined, withEmpty: boolean, all = f
 
 export function documentRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { documents } = services
-  const personOf = (req: Request) => {
-    const id = subjectPersonId(req.actor!)
+  const personOf = (actor: Actor) => {
+    const id = subjectPersonId(actor)
     if (!id) throw new NotFoundError()
     return id
   }
 
-  router.get('/documents', requirePatient, async (req, res) => {
+  forPatients.get('/documents', async (req, res, actor) => {
     const { query, page, values } = readListQuery(req.query)
-    const result = await documents.list(req.actor!, personOf(req), query, page)
+    const result = await documents.list(actor, personOf(actor), query, page)
     const qs = (p: number) => {
       const params = new URLSearchParams()
       for (const [k, v] of Object.entries(values)) if (v) params.set(k, v)
@@ -121,14 +122,13 @@ export function documentRoutes(services: Services): Router {
     })
   })
 
-  router.get('/documents/ajouter', requirePatient, async (req, res) => {
-    await documents.assertCanCreate(req.actor!, personOf(req))
+  forPatients.get('/documents/ajouter', async (_req, res, actor) => {
+    await documents.assertCanCreate(actor, personOf(actor))
     res.render('documents/add.njk', { pageTitle: 'Ajouter un document', values: {}, categoryItems: categoryItems(undefined, true) })
   })
 
-  router.post('/documents/ajouter', requirePatient, async (req, res) => {
-    const actor = req.actor!
-    const personId = personOf(req)
+  forPatients.post('/documents/ajouter', async (req, res, actor) => {
+    const personId = personOf(actor)
     await documents.assertCanCreate(actor, personId)
     let errors: FormErrors = emptyErrors()
     let values: Record<string, string> = {}
@@ -177,23 +177,23 @@ export function documentRoutes(services: Services): Router {
     res.redirect(303, `/documents/${createdId}`)
   })
 
-  router.get('/documents/parametres', requirePatient, async (req, res) => {
-    const settings = await services.access.settingsOf(services.db, personOf(req))
+  forPatients.get('/documents/parametres', async (_req, res, actor) => {
+    const settings = await services.access.settingsOf(services.db, personOf(actor))
     res.render('documents/settings.njk', { pageTitle: 'Confidentialité des nouveaux documents', maskNew: settings.maskNewDocuments })
   })
 
-  router.post('/documents/parametres', requirePatient, async (req, res) => {
-    await services.careTeam.setMaskNewDocuments(req.actor!, personOf(req), req.body.maskNew === 'oui')
+  forPatients.post('/documents/parametres', async (req, res, actor) => {
+    await services.careTeam.setMaskNewDocuments(actor, personOf(actor), req.body.maskNew === 'oui')
     req.session.flash = { type: 'success', text: 'Votre choix est enregistré.' }
     res.redirect(303, '/documents')
   })
 
-  router.get('/documents/:id', requirePatient, async (req, res) => {
-    const v = await documents.get(req.actor!, String(req.params.id), personOf(req))
+  forPatients.get('/documents/:id', async (req, res, actor) => {
+    const v = await documents.get(actor, String(req.params.id), personOf(actor))
     const preview = previewable(v.row.mime)
     let text: string | undefined
     if (preview === 'text' && v.row.size_bytes <= 200 * 1024) {
-      const c = await documents.content(req.actor!, v.row.id, 'preview', personOf(req))
+      const c = await documents.content(actor, v.row.id, 'preview', personOf(actor))
       const parts: Buffer[] = []
       for await (const chunk of c.chunks) parts.push(chunk)
       text = Buffer.concat(parts).toString('utf8')
@@ -215,19 +215,19 @@ export function documentRoutes(services: Services): Router {
     })
   })
 
-  router.get('/documents/:id/telecharger', requirePatient, async (req, res) => {
-    const c = await documents.content(req.actor!, String(req.params.id), 'download', personOf(req))
+  forPatients.get('/documents/:id/telecharger', async (req, res, actor) => {
+    const c = await documents.content(actor, String(req.params.id), 'download', personOf(actor))
     await sendContent(res, c, 'attachment')
   })
 
-  router.get('/documents/:id/apercu', requirePatient, async (req, res) => {
-    const c = await documents.content(req.actor!, String(req.params.id), 'preview', personOf(req))
+  forPatients.get('/documents/:id/apercu', async (req, res, actor) => {
+    const c = await documents.content(actor, String(req.params.id), 'preview', personOf(actor))
     if (!previewable(c.row.mime)) throw new NotFoundError()
     await sendContent(res, c, 'inline')
   })
 
-  router.get('/documents/:id/modifier', requirePatient, async (req, res) => {
-    const v = await documents.get(req.actor!, String(req.params.id), personOf(req))
+  forPatients.get('/documents/:id/modifier', async (req, res, actor) => {
+    const v = await documents.get(actor, String(req.params.id), personOf(actor))
     if (!v.canUpdate) return res.redirect(303, `/documents/${v.row.id}`)
     res.render('documents/edit.njk', {
       pageTitle: 'Modifier le document',
@@ -237,9 +237,9 @@ export function documentRoutes(services: Services): Router {
     })
   })
 
-  router.post('/documents/:id/modifier', requirePatient, async (req, res) => {
+  forPatients.post('/documents/:id/modifier', async (req, res, actor) => {
     const id = String(req.params.id)
-    const v = await documents.get(req.actor!, id, personOf(req))
+    const v = await documents.get(actor, id, personOf(actor))
     const errors = emptyErrors()
     const title = typeof req.body.title === 'string' ? req.body.title.trim() : ''
     const category = req.body.category
@@ -255,8 +255,8 @@ export function documentRoutes(services: Services): Router {
         categoryItems: categoryItems(category, false),
       })
     }
-    if (title !== v.row.title) await documents.rename(req.actor!, id, title, personOf(req))
-    if (category !== v.row.category) await documents.recategorise(req.actor!, id, category, personOf(req))
+    if (title !== v.row.title) await documents.rename(actor, id, title, personOf(actor))
+    if (category !== v.row.category) await documents.recategorise(actor, id, category, personOf(actor))
     req.session.flash = { type: 'success', text: 'Le document a été modifié.' }
     res.redirect(303, `/documents/${id}`)
   })
@@ -265,10 +265,10 @@ export function documentRoutes(services: Services): Router {
     ['masquer', true],
     ['demasquer', false],
   ] as const) {
-    router.post(`/documents/:id/${path}`, requirePatient, async (req, res) => {
+    forPatients.post(`/documents/:id/${path}`, async (req, res, actor) => {
       const id = String(req.params.id)
       // The document must be in the space looked at: checked by the service before the change.
-      await documents.setMasked(req.actor!, id, masked, personOf(req))
+      await documents.setMasked(actor, id, masked, personOf(actor))
       req.session.flash = {
         type: 'success',
         text: masked ? 'Le document est masqué aux professionnels de santé.' : "Le document n'est plus masqué.",
@@ -277,20 +277,20 @@ export function documentRoutes(services: Services): Router {
     })
   }
 
-  router.get('/documents/:id/supprimer', requirePatient, async (req, res) => {
-    const v = await documents.get(req.actor!, String(req.params.id), personOf(req))
+  forPatients.get('/documents/:id/supprimer', async (req, res, actor) => {
+    const v = await documents.get(actor, String(req.params.id), personOf(actor))
     if (!v.canDelete) return res.redirect(303, `/documents/${v.row.id}`)
     res.render('documents/delete.njk', { pageTitle: 'Supprimer le document', doc: v.row })
   })
 
-  router.post('/documents/:id/supprimer', requirePatient, async (req, res) => {
+  forPatients.post('/documents/:id/supprimer', async (req, res, actor) => {
     const id = String(req.params.id)
-    const v = await documents.get(req.actor!, id, personOf(req))
+    const v = await documents.get(actor, id, personOf(actor))
     if (req.body.confirm !== 'oui') {
       const errors = addError(emptyErrors(), 'confirm', 'Cochez la case pour confirmer la suppression')
       return res.status(400).render('documents/delete.njk', { pageTitle: 'Supprimer le document', doc: v.row, errors })
     }
-    await documents.remove(req.actor!, id, personOf(req))
+    await documents.remove(actor, id, personOf(actor))
     req.session.flash = { type: 'success', text: `Le document «\u00a0${v.row.title}\u00a0» a été supprimé.` }
     res.redirect(303, '/documents')
   })

@@ -1,13 +1,13 @@
 import { Router, type Request, type Response } from 'express'
 import type { Services } from '../../services'
-import { requireOperator, requirePatient } from '../../middleware/auth'
+import { requireOperator, signedInRoutes } from '../../middleware/auth'
 import { SERVICE_SCOPES, serviceScopesOf, type ServiceScope } from '../../domain/serviceScopes'
 import { addError, emptyErrors, hasErrors } from '../../validation'
 import { notFound } from '../../errors'
 import { toNativeRealm } from '../../infrastructure/nativeRequire'
 import { fhirAudience, INTERACTION_BASE, type OidcInteraction } from './provider'
 import { scopeLabel } from './connections'
-import { subjectPersonId } from '../../domain/actor'
+import { subjectPersonId, type Actor } from '../../domain/actor'
 
 const CONNECTED = '/mon-espace/services-connectes'
 const CLIENTS = '/back-office/clients'
@@ -29,6 +29,8 @@ const ticked = (body: Record<string, unknown> | undefined) => serviceScopesOf([b
  */
 export function connectedServicesRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
+  const forOperators = signedInRoutes(router, 'operator')
   const { oidc, clients, connections, publicUrl } = { ...services, publicUrl: services.config.publicUrl }
 
   async function details(req: Request, res: Response): Promise<OidcInteraction | undefined> {
@@ -40,12 +42,18 @@ export function connectedServicesRoutes(services: Services): Router {
     }
   }
 
-  async function consentPage(req: Request, res: Response, interaction: OidcInteraction, errors?: ReturnType<typeof emptyErrors>) {
+  async function consentPage(
+    req: Request,
+    res: Response,
+    actor: Actor,
+    interaction: OidcInteraction,
+    errors?: ReturnType<typeof emptyErrors>,
+  ) {
     const client = await clients.get(interaction.params.client_id)
-    if (!client || client.disabled) throw notFound()
-    const offer = await connections.offerable(client.id, req.actor!.personId!)
+    if (!client || client.disabled || !actor.personId) throw notFound()
+    const offer = await connections.offerable(client.id, actor.personId)
     const requested = serviceScopesOf(interaction.params.scope).filter((s) => client.scopes.includes(s) && (!offer || offer.includes(s)))
-    const current = new Set(await connections.consentedScopes(req.actor!.personId!, client.id))
+    const current = new Set(await connections.consentedScopes(actor.personId, client.id))
     allowFormActionTo(res, client.redirectUris)
     res.status(errors ? 400 : 200).render('fhir/consent.njk', {
       pageTitle: `Autoriser ${client.name}`,
@@ -61,18 +69,17 @@ export function connectedServicesRoutes(services: Services): Router {
     })
   }
 
-  router.get(`${INTERACTION_BASE}/:uid`, requirePatient, async (req, res) => {
-    if (req.actor!.acting)
+  forPatients.get(`${INTERACTION_BASE}/:uid`, async (req, res, actor) => {
+    if (actor.acting)
       return res
         .status(403)
         .render('errors/403.njk', { pageTitle: 'Accès refusé', message: 'Revenez sur votre propre profil pour connecter un service.' })
     const interaction = await details(req, res)
     if (!interaction) return res.status(400).render('fhir/interaction-expired.njk', { pageTitle: 'La demande a expiré' })
-    await consentPage(req, res, interaction)
+    await consentPage(req, res, actor, interaction)
   })
 
-  router.post(`${INTERACTION_BASE}/:uid`, requirePatient, async (req, res) => {
-    const actor = req.actor!
+  forPatients.post(`${INTERACTION_BASE}/:uid`, async (req, res, actor) => {
     if (actor.acting)
       return res
         .status(403)
@@ -94,7 +101,7 @@ export function connectedServicesRoutes(services: Services): Router {
     const chosen = ticked(req.body).filter((s) => requested.includes(s))
     const errors = emptyErrors()
     if (chosen.length === 0) addError(errors, 'scopes', 'Cochez au moins une donnée à partager, ou choisissez «Refuser»')
-    if (hasErrors(errors)) return consentPage(req, res, interaction, errors)
+    if (hasErrors(errors)) return consentPage(req, res, actor, interaction, errors)
 
     await connections.consent(actor, client, chosen, requested)
     const audience = fhirAudience(publicUrl)
@@ -121,18 +128,17 @@ export function connectedServicesRoutes(services: Services): Router {
   })
 
   // «Services connectés»: what each service may do, and «Désynchroniser».
-  router.get(CONNECTED, requirePatient, async (req, res) => {
-    const personId = subjectPersonId(req.actor!)
+  forPatients.get(CONNECTED, async (_req, res, actor) => {
+    const personId = subjectPersonId(actor)
     res.render('fhir/connected.njk', {
       pageTitle: 'Services connectés',
       // THE list «Mes autorisations» shows too.
       connections: personId ? await connections.ofPerson(personId) : [],
-      own: !req.actor!.acting,
+      own: !actor.acting,
     })
   })
 
-  router.post(`${CONNECTED}/:clientId/desynchroniser`, requirePatient, async (req, res) => {
-    const actor = req.actor!
+  forPatients.post(`${CONNECTED}/:clientId/desynchroniser`, async (req, res, actor) => {
     if (actor.acting)
       return res
         .status(403)
@@ -227,13 +233,13 @@ export function connectedServicesRoutes(services: Services): Router {
     res.render('fhir/client-new.njk', { pageTitle: 'Enregistrer un service', ...form, action: `${CLIENTS}/nouveau` })
   })
 
-  router.post(`${CLIENTS}/nouveau`, requireOperator, async (req, res) => {
+  forOperators.post(`${CLIENTS}/nouveau`, async (req, res, actor) => {
     const { errors, input, form } = await readClientForm(req.body)
     if (hasErrors(errors))
       return res
         .status(400)
         .render('fhir/client-new.njk', { pageTitle: 'Enregistrer un service', ...form, action: `${CLIENTS}/nouveau`, errors })
-    const created = await clients.create(req.actor!, input)
+    const created = await clients.create(actor, input)
     req.session.journeys = { ...(req.session.journeys ?? {}), clientSecret: created }
     res.redirect(303, CLIENTS)
   })
@@ -251,7 +257,7 @@ export function connectedServicesRoutes(services: Services): Router {
     res.render('fhir/client-new.njk', { pageTitle: `Modifier ${client.name}`, ...form, action: `${CLIENTS}/${client.id}/modifier`, client })
   })
 
-  router.post(`${CLIENTS}/:id/modifier`, requireOperator, async (req, res) => {
+  forOperators.post(`${CLIENTS}/:id/modifier`, async (req, res, actor) => {
     const client = await clients.get(String(req.params.id))
     if (!client) throw notFound()
     const { errors, input, form } = await readClientForm(req.body)
@@ -263,7 +269,7 @@ export function connectedServicesRoutes(services: Services): Router {
         client,
         errors,
       })
-    await clients.update(req.actor!, client.id, input)
+    await clients.update(actor, client.id, input)
     req.session.flash = { type: 'success', text: `${input.name} est modifié.` }
     res.redirect(303, CLIENTS)
   })
@@ -272,8 +278,8 @@ export function connectedServicesRoutes(services: Services): Router {
     ['desactiver', true],
     ['activer', false],
   ] as const) {
-    router.post(`${CLIENTS}/:id/${path}`, requireOperator, async (req, res) => {
-      if (!(await clients.setDisabled(req.actor!, String(req.params.id), disable))) throw notFound()
+    forOperators.post(`${CLIENTS}/:id/${path}`, async (req, res, actor) => {
+      if (!(await clients.setDisabled(actor, String(req.params.id), disable))) throw notFound()
       req.session.flash = {
         type: 'success',
         text: disable ? 'Le client est désactivé : ses jetons ne sont plus acceptés.' : 'Le client est de nouveau actif.',
@@ -282,9 +288,9 @@ export function connectedServicesRoutes(services: Services): Router {
     })
   }
 
-  router.post(`${CLIENTS}/:id/secret`, requireOperator, async (req, res) => {
+  forOperators.post(`${CLIENTS}/:id/secret`, async (req, res, actor) => {
     const id = String(req.params.id)
-    const secret = await clients.rotateSecret(req.actor!, id)
+    const secret = await clients.rotateSecret(actor, id)
     if (!secret) throw notFound()
     req.session.journeys = { ...(req.session.journeys ?? {}), clientSecret: { id, secret } }
     res.redirect(303, CLIENTS)

@@ -1,7 +1,7 @@
 import { de } from '../../domain/french'
 import { Router, type Request, type Response } from 'express'
 import type { Services } from '../../services'
-import { requireAgent } from '../../middleware/auth'
+import { requireAgent, signedInRoutes } from '../../middleware/auth'
 import { ASSISTED_ENDED_URL, clearSessionCookie, clearSiteData } from '../../middleware/session'
 import { clientAddress, destroySession } from '../account/sessionHelpers'
 import { ABSOLUTE_MS } from '../../infrastructure/sessionStore'
@@ -27,6 +27,7 @@ interface Identified {
  */
 export function franceServicesRoutes(services: Services): Router {
   const router = Router()
+  const forAgents = signedInRoutes(router, 'agent')
   const { franceServices } = services
   router.use(
     [`${BASE}/accompagner`, `${BASE}/personne`, `${BASE}/recus`, `${BASE}/fiche-aide`, `${BASE}/session-accompagnee`],
@@ -59,7 +60,7 @@ export function franceServicesRoutes(services: Services): Router {
   router.get(`${BASE}/accompagner`, (_req, res) => {
     res.render('france-services/identify.njk', { pageTitle: IDENTIFY_TITLE, values: {} })
   })
-  router.post(`${BASE}/accompagner`, async (req, res) => {
+  forAgents.post(`${BASE}/accompagner`, async (req, res, actor) => {
     const errors = emptyErrors()
     const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
     const surname = String(req.body.surname ?? '').trim()
@@ -70,20 +71,20 @@ export function franceServicesRoutes(services: Services): Router {
     const values = { ...identityValues(req.body), surname: surname.slice(0, 100), attestation: attested }
     const again = () => res.status(400).render('france-services/identify.njk', { pageTitle: IDENTIFY_TITLE, values, errors })
     if (hasErrors(errors) || !nir || !birthDate) return again()
-    const r = await franceServices.identify(req.actor!, { nir, birthDate, surname })
+    const r = await franceServices.identify(actor, { nir, birthDate, surname })
     if (!r.ok) {
       addError(errors, 'nir', IDENTIFY_MISMATCH)
       return again()
     }
-    setIdentified(req, { personId: r.personId, agentAccountId: req.actor!.accountId, at: Date.now() })
+    setIdentified(req, { personId: r.personId, agentAccountId: actor.accountId, at: Date.now() })
     res.redirect(303, `${BASE}/personne`)
   })
 
   // The status page: never health data, contact details masked.
-  router.get(`${BASE}/personne`, async (req, res) => {
+  forAgents.get(`${BASE}/personne`, async (req, res, actor) => {
     const personId = needPerson(req, res)
     if (!personId) return
-    const citizen = await franceServices.status(req.actor!, personId)
+    const citizen = await franceServices.status(actor, personId)
     res.render('france-services/status.njk', { pageTitle: `Situation ${de(citizen.name)}`, citizen })
   })
 
@@ -94,18 +95,18 @@ export function franceServicesRoutes(services: Services): Router {
   })
 
   // Opposition, with an explicit confirmation by the citizen.
-  router.get(`${BASE}/personne/opposition`, async (req, res) => {
+  forAgents.get(`${BASE}/personne/opposition`, async (req, res, actor) => {
     const personId = needPerson(req, res)
     if (!personId) return
-    const citizen = await franceServices.status(req.actor!, personId)
+    const citizen = await franceServices.status(actor, personId)
     if (!citizen.view.can.oppose) return res.redirect(303, `${BASE}/personne`)
     res.render('france-services/oppose.njk', { pageTitle: "Enregistrer l'opposition", citizen })
   })
-  router.post(`${BASE}/personne/opposition`, async (req, res) => {
+  forAgents.post(`${BASE}/personne/opposition`, async (req, res, actor) => {
     const personId = needPerson(req, res)
     if (!personId) return
     if (req.body.confirm !== 'yes') {
-      const citizen = await franceServices.status(req.actor!, personId)
+      const citizen = await franceServices.status(actor, personId)
       const errors = addError(
         emptyErrors(),
         'confirm',
@@ -113,20 +114,20 @@ export function franceServicesRoutes(services: Services): Router {
       )
       return res.status(400).render('france-services/oppose.njk', { pageTitle: "Enregistrer l'opposition", citizen, errors })
     }
-    const r = await franceServices.oppose(req.actor!, personId)
+    const r = await franceServices.oppose(actor, personId)
     if (!r.ok) return refused(req, res, "L'opposition n'est plus possible : le profil a été créé, ou une opposition est déjà enregistrée.")
     res.redirect(303, `${BASE}/recus/${r.actionId}`)
   })
 
   // Closure
-  router.get(`${BASE}/personne/fermeture`, async (req, res) => {
+  forAgents.get(`${BASE}/personne/fermeture`, async (req, res, actor) => {
     const personId = needPerson(req, res)
     if (!personId) return
-    const citizen = await franceServices.status(req.actor!, personId)
+    const citizen = await franceServices.status(actor, personId)
     if (!citizen.view.can.close) return res.redirect(303, `${BASE}/personne`)
     res.render('france-services/close.njk', { pageTitle: 'Fermer le profil', citizen, values: {} })
   })
-  router.post(`${BASE}/personne/fermeture`, async (req, res) => {
+  forAgents.post(`${BASE}/personne/fermeture`, async (req, res, actor) => {
     const personId = needPerson(req, res)
     if (!personId) return
     const data = String(req.body.data ?? '')
@@ -135,16 +136,16 @@ export function franceServicesRoutes(services: Services): Router {
     if (req.body.confirm !== 'yes')
       addError(errors, 'confirm', 'Cochez la case si la personne confirme qu’elle demande la fermeture de son profil')
     if (hasErrors(errors)) {
-      const citizen = await franceServices.status(req.actor!, personId)
+      const citizen = await franceServices.status(actor, personId)
       return res.status(400).render('france-services/close.njk', { pageTitle: 'Fermer le profil', citizen, values: { data }, errors })
     }
-    const r = await franceServices.close(req.actor!, personId, data === 'delete')
+    const r = await franceServices.close(actor, personId, data === 'delete')
     if (!r.ok) return refused(req, res, 'Ce profil ne peut pas être fermé dans son état actuel.')
     res.redirect(303, `${BASE}/recus/${r.actionId}`)
   })
 
   // A new code to the address on file
-  router.post(`${BASE}/personne/nouveau-code`, async (req, res) => {
+  forAgents.post(`${BASE}/personne/nouveau-code`, async (req, res, actor) => {
     const personId = needPerson(req, res)
     if (!personId) return
     let sms: string | undefined
@@ -157,7 +158,7 @@ export function franceServicesRoutes(services: Services): Router {
       if (req.body.mobileVerifie !== 'yes')
         addError(errors, 'mobileVerifie', 'Cochez la case pour attester que vous avez vérifié ce numéro avec la personne')
       if (hasErrors(errors) || !mobile.ok || !mobile.mobile) {
-        const citizen = await franceServices.status(req.actor!, personId)
+        const citizen = await franceServices.status(actor, personId)
         return res.status(400).render('france-services/status.njk', {
           pageTitle: `Situation ${de(citizen.name)}`,
           citizen,
@@ -167,7 +168,7 @@ export function franceServicesRoutes(services: Services): Router {
       }
       sms = mobile.mobile
     }
-    const r = await franceServices.sendNewCode(req.actor!, personId, { sms })
+    const r = await franceServices.sendNewCode(actor, personId, { sms })
     if (!r.ok) {
       return refused(
         req,
@@ -186,8 +187,8 @@ export function franceServicesRoutes(services: Services): Router {
   }
 
   // Printable receipt
-  router.get(`${BASE}/recus/:id`, async (req, res) => {
-    const receipt = await franceServices.receipt(req.actor!, req.params.id as string)
+  forAgents.get(`${BASE}/recus/:id`, async (req, res, actor) => {
+    const receipt = await franceServices.receipt(actor, req.params.id)
     res.render('france-services/receipt.njk', { pageTitle: `Récépissé ${receipt.reference}`, receipt })
   })
 
@@ -197,13 +198,12 @@ export function franceServicesRoutes(services: Services): Router {
   })
 
   // «Session accompagnée»: the agent's session ends; a fresh, flagged session is handed to the citizen.
-  router.get(`${BASE}/session-accompagnee`, async (req, res) => {
+  forAgents.get(`${BASE}/session-accompagnee`, async (req, res, actor) => {
     const p = identified(req)
-    const citizen = p ? await franceServices.status(req.actor!, p.personId) : undefined
+    const citizen = p ? await franceServices.status(actor, p.personId) : undefined
     res.render('france-services/assisted-start.njk', { pageTitle: 'Ouvrir une session accompagnée', citizen })
   })
-  router.post(`${BASE}/session-accompagnee`, async (req, res) => {
-    const actor = req.actor!
+  forAgents.post(`${BASE}/session-accompagnee`, async (req, res, actor) => {
     const p = identified(req)
     const citizen = p ? await franceServices.status(actor, p.personId) : undefined
     await franceServices.startAssisted(actor, p?.personId)

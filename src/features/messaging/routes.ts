@@ -1,6 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express'
 import type { Services } from '../../services'
-import { requirePatient, requireProfessional } from '../../middleware/auth'
+import { requireProfessional, signedInRoutes } from '../../middleware/auth'
+import type { Actor } from '../../domain/actor'
 import {
   MAX_CLOSE_REASON_LENGTH,
   MAX_MESSAGE_LENGTH,
@@ -103,16 +104,18 @@ export function unreadBadge(services: Services): RequestHandler {
 
 export function messagingRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
+  const forProfessionals = signedInRoutes(router, 'professional')
   const { messaging } = services
 
   // Patient side: write again to a professional who already wrote; save an attachment into «Mes documents».
   const writeForm = async (
-    req: Request,
     res: Response,
+    actor: Actor,
     status = 200,
     extra: { errors?: FormErrors; values?: Record<string, string> } = {},
   ) => {
-    const reachable = await messaging.reachable(req.actor!)
+    const reachable = await messaging.reachable(actor)
     res.status(status).render('messaging/write.njk', {
       pageTitle: 'Écrire à un professionnel de santé',
       reachable,
@@ -121,23 +124,23 @@ export function messagingRoutes(services: Services): Router {
       limits: LIMITS,
     })
   }
-  router.get('/messagerie/ecrire', requirePatient, (req, res) => writeForm(req, res))
-  router.post('/messagerie/ecrire', requirePatient, async (req, res) => {
+  forPatients.get('/messagerie/ecrire', (_req, res, actor) => writeForm(res, actor))
+  forPatients.post('/messagerie/ecrire', async (req, res, actor) => {
     const values = { professional: String(req.body.professional ?? ''), body: typeof req.body.body === 'string' ? req.body.body : '' }
     const errors = emptyErrors()
     if (!values.professional) addError(errors, 'professional', 'Choisissez le professionnel de santé à qui écrire')
     const body = normaliseMessage(values.body)
     const error = messageError(body)
     if (error) addError(errors, 'body', error)
-    if (hasErrors(errors)) return writeForm(req, res, 400, { errors, values })
-    const r = await messaging.writeAgain(req.actor!, values.professional, body)
-    if (!r.ok) return writeForm(req, res, 400, { errors: refusalErrors(r.reason), values })
+    if (hasErrors(errors)) return writeForm(res, actor, 400, { errors, values })
+    const r = await messaging.writeAgain(actor, values.professional, body)
+    if (!r.ok) return writeForm(res, actor, 400, { errors: refusalErrors(r.reason), values })
     req.session.flash = { type: 'success', text: 'Votre message a été envoyé.' }
     res.redirect(303, `/messagerie/${r.value}#dernier-message`)
   })
 
-  router.post('/messagerie/pieces-jointes/:id/enregistrer', requirePatient, async (req, res) => {
-    const r = await messaging.saveToDocuments(req.actor!, String(req.params.id))
+  forPatients.post('/messagerie/pieces-jointes/:id/enregistrer', async (req, res, actor) => {
+    const r = await messaging.saveToDocuments(actor, String(req.params.id))
     req.session.flash = {
       type: 'success',
       text: r.already
@@ -171,7 +174,7 @@ export function messagingRoutes(services: Services): Router {
     })
   }
   router.get('/pro/messagerie/nouveau', requireProfessional, (req, res) => startForm(req, res))
-  router.post('/pro/messagerie/nouveau', requireProfessional, async (req, res) => {
+  forProfessionals.post('/pro/messagerie/nouveau', async (req, res, actor) => {
     let patient = ''
     const { fields, outcome } = await messageForm(req, async (f, attachment) => {
       const errors = emptyErrors()
@@ -184,7 +187,7 @@ export function messagingRoutes(services: Services): Router {
         const bErr = messageError(body)
         if (bErr) addError(errors, 'body', bErr)
         if (hasErrors(errors)) return { errors }
-        const r = await messaging.startFor(req.actor!, found.personId, { subject, body, attachment })
+        const r = await messaging.startFor(actor, found.personId, { subject, body, attachment })
         if (!r.ok) return { errors: refusalErrors(r.reason) }
         patient = r.value.patient
         return { redirect: `/pro/messagerie/${r.value.conversationId}` }
@@ -202,7 +205,7 @@ export function messagingRoutes(services: Services): Router {
       const bErr = messageError(body)
       if (bErr) addError(errors, 'body', bErr)
       if (hasErrors(errors) || !nir.ok || !birth.ok) return { errors }
-      const r = await messaging.start(req.actor!, { nir: nir.nir, birthDate: birth.value, lastName, subject, body, attachment })
+      const r = await messaging.start(actor, { nir: nir.nir, birthDate: birth.value, lastName, subject, body, attachment })
       if (!r.ok) return { errors: refusalErrors(r.reason) }
       patient = r.value.patient
       return { redirect: `/pro/messagerie/${r.value.conversationId}` }
@@ -215,10 +218,11 @@ export function messagingRoutes(services: Services): Router {
   const closeForm = async (
     req: Request,
     res: Response,
+    actor: Actor,
     status = 200,
     extra: { errors?: FormErrors; values?: Record<string, string> } = {},
   ) => {
-    const c = await messaging.read(req.actor!, String(req.params.id))
+    const c = await messaging.read(actor, String(req.params.id))
     if (!c.canClose) return res.redirect(303, `/pro/messagerie/${c.id}`)
     res.status(status).render('messaging/close.njk', {
       pageTitle: 'Clore la conversation',
@@ -228,13 +232,16 @@ export function messagingRoutes(services: Services): Router {
       limits: LIMITS,
     })
   }
-  router.get('/pro/messagerie/:id/clore', requireProfessional, (req, res) => closeForm(req, res))
-  router.post('/pro/messagerie/:id/clore', requireProfessional, async (req, res) => {
+  forProfessionals.get('/pro/messagerie/:id/clore', (req, res, actor) => closeForm(req, res, actor))
+  forProfessionals.post('/pro/messagerie/:id/clore', async (req, res, actor) => {
     const reason = normaliseMessage(req.body.reason)
     const error = closeReasonError(reason)
     if (error)
-      return closeForm(req, res, 400, { errors: addError(emptyErrors(), 'reason', error), values: { reason: req.body.reason ?? '' } })
-    await messaging.close(req.actor!, String(req.params.id), reason)
+      return closeForm(req, res, actor, 400, {
+        errors: addError(emptyErrors(), 'reason', error),
+        values: { reason: req.body.reason ?? '' },
+      })
+    await messaging.close(actor, String(req.params.id), reason)
     req.session.flash = {
       type: 'success',
       text: 'La conversation est close. Le patient voit le motif ; un nouveau message de votre part la rouvrira.',
@@ -245,11 +252,11 @@ export function messagingRoutes(services: Services): Router {
   // Both sides: inbox, archive, conversation, reply, attachments (after the fixed paths above).
   for (const side of ['patient', 'professional'] as const) {
     const base = side === 'patient' ? '/messagerie' : '/pro/messagerie'
-    const guard = side === 'patient' ? requirePatient : requireProfessional
+    const pages = side === 'patient' ? forPatients : forProfessionals
 
-    const inbox = (archived: boolean) => async (req: Request, res: Response) => {
-      const conversations = await messaging.inbox(req.actor!, archived)
-      const reachable = side === 'patient' && !archived ? await messaging.reachable(req.actor!) : []
+    const inbox = (archived: boolean) => async (_req: Request, res: Response, actor: Actor) => {
+      const conversations = await messaging.inbox(actor, archived)
+      const reachable = side === 'patient' && !archived ? await messaging.reachable(actor) : []
       res.render('messaging/inbox.njk', {
         pageTitle: archived ? 'Messages archivés' : 'Messagerie',
         base,
@@ -259,16 +266,17 @@ export function messagingRoutes(services: Services): Router {
         canWrite: reachable.length > 0,
       })
     }
-    router.get(base, guard, inbox(false))
-    router.get(`${base}/archives`, guard, inbox(true))
+    pages.get(base, inbox(false))
+    pages.get(`${base}/archives`, inbox(true))
 
     const showConversation = async (
       req: Request,
       res: Response,
+      actor: Actor,
       status = 200,
       extra: { errors?: FormErrors; values?: Record<string, string> } = {},
     ) => {
-      const c = await messaging.read(req.actor!, String(req.params.id))
+      const c = await messaging.read(actor, String(req.params.id))
       // Reading marked messages as read: the count in the navigation follows at once.
       await applyBadge(services, req, res, true)
       res.status(status).render('messaging/conversation.njk', {
@@ -282,24 +290,24 @@ export function messagingRoutes(services: Services): Router {
       })
     }
 
-    router.get(`${base}/pieces-jointes/:id`, guard, async (req, res) => {
-      const content = await messaging.attachment(req.actor!, String(req.params.id))
+    pages.get(`${base}/pieces-jointes/:id`, async (req, res, actor) => {
+      const content = await messaging.attachment(actor, String(req.params.id))
       await sendContent(res, content, 'attachment')
     })
 
-    router.get(`${base}/:id`, guard, (req, res) => showConversation(req, res))
+    pages.get(`${base}/:id`, (req, res, actor) => showConversation(req, res, actor))
 
-    router.post(`${base}/:id/repondre`, guard, async (req, res) => {
+    pages.post(`${base}/:id/repondre`, async (req, res, actor) => {
       const id = String(req.params.id)
       const { fields, outcome } = await messageForm(req, async (f, attachment) => {
         const body = normaliseMessage(f.body)
         const error = messageError(body)
         if (error) return { errors: addError(emptyErrors(), 'body', error) }
-        const r = await messaging.reply(req.actor!, id, { body, attachment })
+        const r = await messaging.reply(actor, id, { body, attachment })
         if (!r.ok) return { errors: refusalErrors(r.reason) }
         return { redirect: `${base}/${id}#dernier-message` }
       })
-      if (outcome.errors) return showConversation(req, res, 400, { errors: outcome.errors, values: { body: fields.body ?? '' } })
+      if (outcome.errors) return showConversation(req, res, actor, 400, { errors: outcome.errors, values: { body: fields.body ?? '' } })
       req.session.flash = { type: 'success', text: 'Votre message a été envoyé.' }
       res.redirect(303, outcome.redirect!)
     })
@@ -308,8 +316,8 @@ export function messagingRoutes(services: Services): Router {
       ['archiver', true],
       ['desarchiver', false],
     ] as const) {
-      router.post(`${base}/:id/${path}`, guard, async (req, res) => {
-        await messaging.setArchived(req.actor!, String(req.params.id), archived)
+      pages.post(`${base}/:id/${path}`, async (req, res, actor) => {
+        await messaging.setArchived(actor, String(req.params.id), archived)
         req.session.flash = {
           type: 'success',
           text: archived ? 'La conversation a été archivée.' : 'La conversation est de nouveau dans votre messagerie.',

@@ -1,7 +1,7 @@
 import { de } from '../../domain/french'
 import { Router, type Request } from 'express'
 import type { Services } from '../../services'
-import { requireProfessional } from '../../middleware/auth'
+import { requireProfessional, signedInRoutes } from '../../middleware/auth'
 import type { ProfessionalRefusal } from '../../domain/accessPolicy'
 import {
   HOLD_DAYS,
@@ -39,6 +39,7 @@ const NOT_FOUND =
 /** The professional portal: find a patient (all three identifiers), declare access, documents per the policy, file a document. */
 export function professionalRoutes(services: Services): Router {
   const router = Router()
+  const forProfessionals = signedInRoutes(router, 'professional')
   const { proPortal, documents, careTeam } = services
   router.use('/pro/patient', requireProfessional)
   const current = (req: Request): string => {
@@ -51,7 +52,7 @@ export function professionalRoutes(services: Services): Router {
     res.render('pro-portal/find.njk', { pageTitle: 'Trouver un patient', values: {} })
   })
 
-  router.post('/pro/patient', async (req, res) => {
+  forProfessionals.post('/pro/patient', async (req, res, actor) => {
     const errors = emptyErrors()
     const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
     const lastName = String(req.body.lastName ?? '').trim()
@@ -63,7 +64,7 @@ export function professionalRoutes(services: Services): Router {
     }
     const again = () => res.status(400).render('pro-portal/find.njk', { pageTitle: 'Trouver un patient', values, errors })
     if (hasErrors(errors)) return again()
-    const found = await proPortal.findPatient(req.actor!, { nir: nir!, birthDate: birthDate!, lastName })
+    const found = await proPortal.findPatient(actor, { nir: nir!, birthDate: birthDate!, lastName })
     if (!found) {
       addError(errors, 'nir', NOT_FOUND)
       return again()
@@ -72,13 +73,13 @@ export function professionalRoutes(services: Services): Router {
     res.redirect(303, '/pro/patient/dossier')
   })
 
-  router.get('/pro/patient/dossier', async (req, res) => {
+  forProfessionals.get('/pro/patient/dossier', async (req, res, actor) => {
     const personId = current(req)
-    const p = await proPortal.patient(req.actor!, personId)
+    const p = await proPortal.patient(actor, personId)
     let list
     if (p.hasAccess) {
       const { query, page } = readListQuery(req.query)
-      const r = await documents.list(req.actor!, personId, query, page)
+      const r = await documents.list(actor, personId, query, page)
       list = { ...r, rows: r.rows.map((d) => ({ ...d, categoryLabel: categoryLabel(d.category) })) }
     }
     res.render('pro-portal/patient.njk', {
@@ -97,12 +98,12 @@ export function professionalRoutes(services: Services): Router {
   })
 
   // «Mon histoire de santé» of the patient: the access policy decides (and honours the patient's switch).
-  router.get('/pro/patient/remboursements', async (req, res) => {
+  forProfessionals.get('/pro/patient/remboursements', async (req, res, actor) => {
     const personId = current(req)
-    const p = await proPortal.patient(req.actor!, personId)
+    const p = await proPortal.patient(actor, personId)
     const yearRaw = typeof req.query.annee === 'string' ? req.query.annee : ''
     const careType = typeof req.query.type === 'string' ? req.query.type : undefined
-    const r = await services.reimbursements.professionalView(req.actor!, personId, {
+    const r = await services.reimbursements.professionalView(actor, personId, {
       year: /^\d{4}$/.test(yearRaw) ? Number(yearRaw) : undefined,
       careType,
     })
@@ -121,15 +122,15 @@ export function professionalRoutes(services: Services): Router {
   })
 
   // The patient's medical profile, limited to the sections the access policy allows this profession (SPEC §5, §7).
-  router.get('/pro/patient/profil-medical', async (req, res) => {
-    const view = await services.profile.forProfessional(req.actor!, current(req))
+  forProfessionals.get('/pro/patient/profil-medical', async (req, res, actor) => {
+    const view = await services.profile.forProfessional(actor, current(req))
     res.render('pro-portal/profile.njk', {
       pageTitle: `Profil médical ${de(`${view.subject.firstNames} ${view.subject.lastName}`)}`,
       ...view,
     })
   })
 
-  router.post('/pro/patient/acces', async (req, res) => {
+  forProfessionals.post('/pro/patient/acces', async (req, res, actor) => {
     const personId = current(req)
     const mode = req.body.mode
     const reason = String(req.body.reason ?? '').trim()
@@ -137,7 +138,7 @@ export function professionalRoutes(services: Services): Router {
     if (mode !== 'consentement' && mode !== 'urgence') addError(errors, 'mode', 'Choisissez comment vous accédez au profil', 'mode')
     else if (mode === 'urgence' && !reason) addError(errors, 'reason', "Saisissez le motif de l'accès en urgence")
     else if (mode === 'urgence' && reason.length > 500) addError(errors, 'reason', 'Le motif doit contenir 500 caractères au maximum')
-    const p = await proPortal.patient(req.actor!, personId)
+    const p = await proPortal.patient(actor, personId)
     const render = (status: number, errs?: FormErrors, refusal?: string) =>
       res.status(status).render('pro-portal/patient.njk', {
         pageTitle: `${p.person.first_names} ${p.person.last_name}`,
@@ -152,9 +153,7 @@ export function professionalRoutes(services: Services): Router {
       })
     if (hasErrors(errors)) return render(400, errors)
     const r =
-      mode === 'consentement'
-        ? await proPortal.declareConsent(req.actor!, personId)
-        : await proPortal.emergencyAccess(req.actor!, personId, reason)
+      mode === 'consentement' ? await proPortal.declareConsent(actor, personId) : await proPortal.emergencyAccess(actor, personId, reason)
     if (!r.ok) return render(403, undefined, REFUSALS[r.reason])
     req.session.flash = {
       type: 'success',
@@ -167,15 +166,15 @@ export function professionalRoutes(services: Services): Router {
 
   // «Administrateur» of the patient: block another professional (SPEC §5); the policy decides (403 otherwise).
   const BLOCK_TITLE = 'Bloquer un professionnel de santé'
-  router.get('/pro/patient/bloquer', async (req, res) => {
-    const p = await proPortal.patient(req.actor!, current(req))
+  forProfessionals.get('/pro/patient/bloquer', async (req, res, actor) => {
+    const p = await proPortal.patient(actor, current(req))
     if (!p.canBlock) throw new ForbiddenError()
     res.render('pro-portal/block.njk', { pageTitle: BLOCK_TITLE, person: p.person, values: {} })
   })
 
-  router.post('/pro/patient/bloquer', async (req, res) => {
+  forProfessionals.post('/pro/patient/bloquer', async (req, res, actor) => {
     const personId = current(req)
-    const p = await proPortal.patient(req.actor!, personId)
+    const p = await proPortal.patient(actor, personId)
     if (!p.canBlock) throw new ForbiddenError()
     const errors = emptyErrors()
     const rpps = String(req.body.rpps ?? '').replace(/\s/g, '')
@@ -189,9 +188,9 @@ export function professionalRoutes(services: Services): Router {
     if (!rpps) addError(errors, 'rpps', 'Saisissez le numéro RPPS du professionnel à bloquer')
     else if (!/^\d{11}$/.test(rpps)) addError(errors, 'rpps', 'Le numéro RPPS doit contenir 11 chiffres')
     if (hasErrors(errors)) return again()
-    const pro = await careTeam.findForBlocking(req.actor!, personId, rpps)
+    const pro = await careTeam.findForBlocking(actor, personId, rpps)
     if (!pro) addError(errors, 'rpps', 'Aucun professionnel de santé ne correspond à ce numéro RPPS')
-    else if (req.actor!.professionalId === pro.id) addError(errors, 'rpps', 'Vous ne pouvez pas vous bloquer vous-même')
+    else if (actor.professionalId === pro.id) addError(errors, 'rpps', 'Vous ne pouvez pas vous bloquer vous-même')
     if (hasErrors(errors) || !pro) return again()
     if (req.body.confirm !== 'oui') {
       return res.render('pro-portal/block.njk', {
@@ -201,18 +200,17 @@ export function professionalRoutes(services: Services): Router {
         confirm: { name: fullName(pro), profession: pro.specialty ?? pro.profession, rpps },
       })
     }
-    await careTeam.block(req.actor!, personId, pro.id)
+    await careTeam.block(actor, personId, pro.id)
     req.session.flash = { type: 'success', text: `${fullName(pro)} n’a plus accès au profil de ce patient : le blocage est enregistré.` }
     res.redirect(303, '/pro/patient/dossier')
   })
 
-  router.get('/pro/patient/deposer', async (req, res) => {
-    await documents.assertCanCreate(req.actor!, current(req))
+  forProfessionals.get('/pro/patient/deposer', async (req, res, actor) => {
+    await documents.assertCanCreate(actor, current(req))
     res.render('pro-portal/file.njk', { pageTitle: 'Déposer un document', values: {}, categoryItems: categoryItems(undefined) })
   })
 
-  router.post('/pro/patient/deposer', async (req, res) => {
-    const actor = req.actor!
+  forProfessionals.post('/pro/patient/deposer', async (req, res, actor) => {
     const personId = current(req)
     await documents.assertCanCreate(actor, personId)
     let errors: FormErrors = emptyErrors()
@@ -254,8 +252,8 @@ export function professionalRoutes(services: Services): Router {
     res.redirect(303, '/pro/patient/dossier')
   })
 
-  router.get('/pro/patient/documents/:id', async (req, res) => {
-    const v = await documents.get(req.actor!, String(req.params.id), current(req))
+  forProfessionals.get('/pro/patient/documents/:id', async (req, res, actor) => {
+    const v = await documents.get(actor, String(req.params.id), current(req))
     res.render('pro-portal/document.njk', {
       pageTitle: v.row.title,
       doc: v.row,
@@ -266,14 +264,14 @@ export function professionalRoutes(services: Services): Router {
     })
   })
 
-  router.get('/pro/patient/documents/:id/telecharger', async (req, res) => {
-    const c = await documents.content(req.actor!, String(req.params.id), 'download', current(req))
+  forProfessionals.get('/pro/patient/documents/:id/telecharger', async (req, res, actor) => {
+    const c = await documents.content(actor, String(req.params.id), 'download', current(req))
     await sendContent(res, c, 'attachment')
   })
 
-  router.post('/pro/patient/documents/:id/rendre-visible', async (req, res) => {
+  forProfessionals.post('/pro/patient/documents/:id/rendre-visible', async (req, res, actor) => {
     // The document must be the selected patient's: checked by the service before the change is made and logged.
-    const row = await documents.release(req.actor!, String(req.params.id), current(req))
+    const row = await documents.release(actor, String(req.params.id), current(req))
     req.session.flash = { type: 'success', text: 'Le résultat est maintenant visible par le patient.' }
     res.redirect(303, `/pro/patient/documents/${row.id}`)
   })

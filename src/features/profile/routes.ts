@@ -1,5 +1,6 @@
-import { Router, type Request, type Response, type NextFunction } from 'express'
-import { requirePatient } from '../../middleware/auth'
+import { Router, type Request, type Response } from 'express'
+import type { Actor } from '../../domain/actor'
+import { requirePatient, signedInRoutes } from '../../middleware/auth'
 import type { Services } from '../../services'
 import { checkMeasureValue, isMeasureType, MEASURE_BY_TYPE } from '../../domain/measures'
 import {
@@ -84,6 +85,7 @@ const formAnswers = (sections: QuestionnaireSection[], body: Record<string, unkn
  */
 export function profileRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { profile } = services
   router.use(BASE, requirePatient)
 
@@ -91,33 +93,33 @@ export function profileRoutes(services: Services): Router {
     req.session.flash = { type: 'success', text }
   }
 
-  router.get(BASE, async (req, res) => {
-    const home = await profile.home(req.actor!)
+  forPatients.get(BASE, async (_req, res, actor) => {
+    const home = await profile.home(actor)
     res.render('profile/home.njk', { pageTitle: 'Profil médical', ...home, filesDocuments: profile.filesDocuments })
   })
 
   // ——— Groupe sanguin
-  router.get(`${BASE}/groupe-sanguin`, async (req, res) => {
-    const { facts, subject } = await profile.facts(req.actor!, 'blood_group')
+  forPatients.get(`${BASE}/groupe-sanguin`, async (_req, res, actor) => {
+    const { facts, subject } = await profile.facts(actor, 'blood_group')
     res.render('profile/blood-group.njk', { pageTitle: 'Groupe sanguin', subject, groups: BLOOD_GROUPS, value: facts?.blood_group ?? '' })
   })
-  router.post(`${BASE}/groupe-sanguin`, async (req, res) => {
+  forPatients.post(`${BASE}/groupe-sanguin`, async (req, res, actor) => {
     const v = str(req.body.bloodGroup)
     if (v !== 'inconnu' && !(BLOOD_GROUPS as readonly string[]).includes(v)) {
-      const { subject } = await profile.facts(req.actor!, 'blood_group')
+      const { subject } = await profile.facts(actor, 'blood_group')
       const errors = addError(emptyErrors(), 'bloodGroup', 'Choisissez votre groupe sanguin, ou « Je ne le connais pas »')
       return res
         .status(400)
         .render('profile/blood-group.njk', { pageTitle: 'Groupe sanguin', subject, groups: BLOOD_GROUPS, value: '', errors })
     }
-    await profile.setBloodGroup(req.actor!, v === 'inconnu' ? null : v)
+    await profile.setBloodGroup(actor, v === 'inconnu' ? null : v)
     flash(req, 'Le groupe sanguin est enregistré.')
     res.redirect(303, BASE)
   })
 
   // ——— Don d'organes
-  router.get(`${BASE}/don-d-organes`, async (req, res) => {
-    const { facts, subject } = await profile.facts(req.actor!, 'organ_donation')
+  forPatients.get(`${BASE}/don-d-organes`, async (_req, res, actor) => {
+    const { facts, subject } = await profile.facts(actor, 'organ_donation')
     res.render('profile/organ-donation.njk', {
       pageTitle: "Don d'organes",
       subject,
@@ -126,7 +128,7 @@ export function profileRoutes(services: Services): Router {
       recordedAt: facts?.organ_donation_at,
     })
   })
-  router.post(`${BASE}/don-d-organes`, async (req, res) => {
+  forPatients.post(`${BASE}/don-d-organes`, async (req, res, actor) => {
     const position = str(req.body.position)
     const note = str(req.body.note)
     const errors = emptyErrors()
@@ -134,7 +136,7 @@ export function profileRoutes(services: Services): Router {
       addError(errors, 'position', 'Choisissez votre position sur le don d’organes')
     if (note.length > 1000) addError(errors, 'note', 'Ce champ doit contenir 1 000 caractères au maximum')
     if (hasErrors(errors)) {
-      const { subject } = await profile.facts(req.actor!, 'organ_donation')
+      const { subject } = await profile.facts(actor, 'organ_donation')
       return res.status(400).render('profile/organ-donation.njk', {
         pageTitle: "Don d'organes",
         subject,
@@ -143,32 +145,32 @@ export function profileRoutes(services: Services): Router {
         errors,
       })
     }
-    await profile.setOrganDonation(req.actor!, position as OrganDonation, note || null)
+    await profile.setOrganDonation(actor, position as OrganDonation, note || null)
     flash(req, 'Votre position sur le don d’organes est enregistrée.')
     res.redirect(303, BASE)
   })
 
   // ——— Entourage et volontés
-  router.get(`${BASE}/entourage`, async (req, res) => {
-    const r = await profile.contacts(req.actor!)
+  forPatients.get(`${BASE}/entourage`, async (_req, res, actor) => {
+    const r = await profile.contacts(actor)
     res.render('profile/contacts.njk', { pageTitle: 'Entourage et volontés', ...r })
   })
   const ROLES: Record<string, { role: 'trusted' | 'emergency'; title: string }> = {
     'personne-de-confiance': { role: 'trusted', title: 'Désigner ma personne de confiance' },
     'contact-urgence': { role: 'emergency', title: 'Ajouter un contact en cas d’urgence' },
   }
-  router.get(`${BASE}/entourage/:role/ajouter`, async (req, res, next) => {
+  forPatients.get(`${BASE}/entourage/:role/ajouter`, async (req, res, actor, next) => {
     const r = ROLES[req.params.role]
     if (!r) return next()
-    const { subject } = await profile.contacts(req.actor!)
+    const { subject } = await profile.contacts(actor)
     res.render('profile/contact-form.njk', { pageTitle: r.title, subject, role: r.role, action: req.originalUrl, values: {} })
   })
-  router.post(`${BASE}/entourage/:role/ajouter`, async (req, res, next) => {
+  forPatients.post(`${BASE}/entourage/:role/ajouter`, async (req, res, actor, next) => {
     const r = ROLES[req.params.role]
     if (!r) return next()
     const { input, errors } = readContact(req.body)
     const again = async (e: FormErrors) => {
-      const { subject } = await profile.contacts(req.actor!)
+      const { subject } = await profile.contacts(actor)
       res.status(400).render('profile/contact-form.njk', {
         pageTitle: r.title,
         subject,
@@ -179,7 +181,7 @@ export function profileRoutes(services: Services): Router {
       })
     }
     if (hasErrors(errors)) return again(errors)
-    const out = await profile.addContact(req.actor!, r.role, input)
+    const out = await profile.addContact(actor, r.role, input)
     if (!out.ok) {
       return again(
         addError(
@@ -194,8 +196,8 @@ export function profileRoutes(services: Services): Router {
     flash(req, r.role === 'trusted' ? 'Votre personne de confiance est enregistrée.' : 'Le contact en cas d’urgence est ajouté.')
     res.redirect(303, `${BASE}/entourage`)
   })
-  router.get(`${BASE}/entourage/:id/modifier`, async (req, res) => {
-    const { contact, subject } = await profile.contact(req.actor!, req.params.id)
+  forPatients.get(`${BASE}/entourage/:id/modifier`, async (req, res, actor) => {
+    const { contact, subject } = await profile.contact(actor, req.params.id)
     res.render('profile/contact-form.njk', {
       pageTitle: contact.role === 'trusted' ? 'Modifier ma personne de confiance' : 'Modifier un contact en cas d’urgence',
       subject,
@@ -204,8 +206,8 @@ export function profileRoutes(services: Services): Router {
       values: contact,
     })
   })
-  router.post(`${BASE}/entourage/:id/modifier`, async (req, res) => {
-    const { contact, subject } = await profile.contact(req.actor!, req.params.id)
+  forPatients.post(`${BASE}/entourage/:id/modifier`, async (req, res, actor) => {
+    const { contact, subject } = await profile.contact(actor, req.params.id)
     const { input, errors } = readContact(req.body)
     if (hasErrors(errors)) {
       return res.status(400).render('profile/contact-form.njk', {
@@ -217,12 +219,12 @@ export function profileRoutes(services: Services): Router {
         errors,
       })
     }
-    await profile.updateContact(req.actor!, req.params.id, input)
+    await profile.updateContact(actor, req.params.id, input)
     flash(req, 'Les coordonnées sont modifiées.')
     res.redirect(303, `${BASE}/entourage`)
   })
-  router.get(`${BASE}/entourage/:id/supprimer`, async (req, res) => {
-    const { contact } = await profile.contact(req.actor!, req.params.id)
+  forPatients.get(`${BASE}/entourage/:id/supprimer`, async (req, res, actor) => {
+    const { contact } = await profile.contact(actor, req.params.id)
     res.render('profile/confirm-delete.njk', {
       pageTitle: 'Confirmer la suppression',
       question: `Supprimer ${contact.name} de votre entourage ?`,
@@ -230,20 +232,27 @@ export function profileRoutes(services: Services): Router {
       back: `${BASE}/entourage`,
     })
   })
-  router.post(`${BASE}/entourage/:id/supprimer`, async (req, res) => {
-    await profile.deleteContact(req.actor!, req.params.id)
+  forPatients.post(`${BASE}/entourage/:id/supprimer`, async (req, res, actor) => {
+    await profile.deleteContact(actor, req.params.id)
     flash(req, 'La personne est supprimée de votre entourage.')
     res.redirect(303, `${BASE}/entourage`)
   })
 
   // ——— Mesures
-  router.get(`${BASE}/mesures`, async (req, res) => {
-    const home = await profile.home(req.actor!)
+  forPatients.get(`${BASE}/mesures`, async (_req, res, actor) => {
+    const home = await profile.home(actor)
     res.render('profile/measures.njk', { pageTitle: 'Mesures', subject: home.subject, measures: home.measures, imc: home.imc })
   })
-  const measurePage = async (req: Request, res: Response, status = 200, values: Record<string, unknown> = {}, errors?: FormErrors) => {
+  const measurePage = async (
+    req: Request,
+    res: Response,
+    actor: Actor,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors?: FormErrors,
+  ) => {
     const def = MEASURE_BY_TYPE[req.params.type as string]
-    const { measures, imc, subject } = await profile.measureSeries(req.actor!, def)
+    const { measures, imc, subject } = await profile.measureSeries(actor, def)
     const chart = measureChart(def, measures, `graphique-${def.type}`)
     const imcChart = imc.length
       ? measureChart(
@@ -264,11 +273,11 @@ export function profileRoutes(services: Services): Router {
       errors,
     })
   }
-  router.get(`${BASE}/mesures/:type`, async (req, res, next) => {
+  forPatients.get(`${BASE}/mesures/:type`, async (req, res, actor, next) => {
     if (!isMeasureType(req.params.type)) return next()
-    await measurePage(req, res)
+    await measurePage(req, res, actor)
   })
-  router.post(`${BASE}/mesures/:type`, async (req, res, next) => {
+  forPatients.post(`${BASE}/mesures/:type`, async (req, res, actor, next) => {
     if (!isMeasureType(req.params.type)) return next()
     const def = MEASURE_BY_TYPE[req.params.type]
     const errors = emptyErrors()
@@ -279,18 +288,18 @@ export function profileRoutes(services: Services): Router {
       const v = checkMeasureValue(def, values.value, values.value2)
       if (!v.ok) addError(errors, v.field, v.message)
       addError(errors, 'date', c.message, `date-${c.part}`)
-      return measurePage(req, res, 400, values, errors)
+      return measurePage(req, res, actor, 400, values, errors)
     }
-    const r = await profile.addMeasure(req.actor!, def, { raw: values.value, raw2: values.value2, date: c.value })
+    const r = await profile.addMeasure(actor, def, { raw: values.value, raw2: values.value2, date: c.value })
     if (!r.ok) {
       addError(errors, r.field, r.message, r.field === 'date' ? 'date-day' : r.field)
-      return measurePage(req, res, 400, values, errors)
+      return measurePage(req, res, actor, 400, values, errors)
     }
     flash(req, 'La mesure est enregistrée.')
     res.redirect(303, `${BASE}/mesures/${def.type}`)
   })
-  router.get(`${BASE}/mesures/:type/:id/supprimer`, async (req, res) => {
-    const { measure, def } = await profile.measure(req.actor!, req.params.id)
+  forPatients.get(`${BASE}/mesures/:type/:id/supprimer`, async (req, res, actor) => {
+    const { measure, def } = await profile.measure(actor, req.params.id)
     if (def.type !== req.params.type) return res.redirect(303, `${BASE}/mesures/${def.type}/${measure.id}/supprimer`)
     res.render('profile/confirm-delete.njk', {
       pageTitle: 'Confirmer la suppression',
@@ -299,15 +308,15 @@ export function profileRoutes(services: Services): Router {
       back: `${BASE}/mesures/${def.type}`,
     })
   })
-  router.post(`${BASE}/mesures/:type/:id/supprimer`, async (req, res) => {
-    const type = await profile.deleteMeasure(req.actor!, req.params.id)
+  forPatients.post(`${BASE}/mesures/:type/:id/supprimer`, async (req, res, actor) => {
+    const type = await profile.deleteMeasure(actor, req.params.id)
     flash(req, 'La mesure est supprimée.')
     res.redirect(303, `${BASE}/mesures/${type}`)
   })
 
   // ——— Habitudes de vie
-  router.get(`${BASE}/habitudes-de-vie`, async (req, res) => {
-    const r = await profile.lifestyle(req.actor!)
+  forPatients.get(`${BASE}/habitudes-de-vie`, async (_req, res, actor) => {
+    const r = await profile.lifestyle(actor)
     res.render('profile/questionnaire.njk', {
       pageTitle: 'Habitudes de vie',
       kind: 'lifestyle',
@@ -317,15 +326,15 @@ export function profileRoutes(services: Services): Router {
       action: `${BASE}/habitudes-de-vie`,
     })
   })
-  router.post(`${BASE}/habitudes-de-vie`, async (req, res) => {
-    await profile.saveLifestyle(req.actor!, req.body)
+  forPatients.post(`${BASE}/habitudes-de-vie`, async (req, res, actor) => {
+    await profile.saveLifestyle(actor, req.body)
     flash(req, 'Vos habitudes de vie sont enregistrées.')
     res.redirect(303, BASE)
   })
 
   // ——— Mon bilan prévention
-  router.get(`${BASE}/bilan-prevention`, async (req, res) => {
-    const r = await profile.bilan(req.actor!)
+  forPatients.get(`${BASE}/bilan-prevention`, async (_req, res, actor) => {
+    const r = await profile.bilan(actor)
     res.render('profile/questionnaire.njk', {
       pageTitle: 'Mon bilan prévention',
       kind: 'bilan',
@@ -335,11 +344,11 @@ export function profileRoutes(services: Services): Router {
       filesDocuments: profile.filesDocuments,
     })
   })
-  router.post(`${BASE}/bilan-prevention`, async (req, res) => {
+  forPatients.post(`${BASE}/bilan-prevention`, async (req, res, actor) => {
     const finalise = req.body.action === 'finaliser'
-    const r = await profile.saveBilan(req.actor!, req.body, finalise)
+    const r = await profile.saveBilan(actor, req.body, finalise)
     if (!r.ok) {
-      const b = await profile.bilan(req.actor!)
+      const b = await profile.bilan(actor)
       const errors = emptyErrors()
       for (const m of r.missing) addError(errors, m.id, `Répondez à la question « ${m.label} »`, `${m.id}`)
       return res.status(400).render('profile/questionnaire.njk', {
@@ -363,8 +372,8 @@ export function profileRoutes(services: Services): Router {
   })
 
   // ——— Directives anticipées
-  router.get(`${BASE}/directives-anticipees`, async (req, res) => {
-    const r = await profile.directives(req.actor!)
+  forPatients.get(`${BASE}/directives-anticipees`, async (_req, res, actor) => {
+    const r = await profile.directives(actor)
     res.render('profile/directives.njk', {
       pageTitle: 'Directives anticipées',
       ...r,
@@ -372,10 +381,10 @@ export function profileRoutes(services: Services): Router {
       filesDocuments: profile.filesDocuments,
     })
   })
-  router.post(`${BASE}/directives-anticipees`, async (req, res) => {
-    const r = await profile.saveDirectives(req.actor!, req.body)
+  forPatients.post(`${BASE}/directives-anticipees`, async (req, res, actor) => {
+    const r = await profile.saveDirectives(actor, req.body)
     if (!r.ok) {
-      const d = await profile.directives(req.actor!)
+      const d = await profile.directives(actor)
       const errors =
         r.reason === 'situation'
           ? addError(emptyErrors(), 'situation', 'Indiquez dans quelle situation vous rédigez ces directives')
@@ -398,28 +407,28 @@ export function profileRoutes(services: Services): Router {
   })
 
   // ——— Synthèse du profil médical
-  router.get(`${BASE}/synthese`, async (req, res) => {
-    const home = await profile.home(req.actor!)
+  forPatients.get(`${BASE}/synthese`, async (_req, res, actor) => {
+    const home = await profile.home(actor)
     res.render('profile/synthesis.njk', {
       pageTitle: 'Synthèse du profil médical',
       subject: home.subject,
       filesDocuments: profile.filesDocuments,
     })
   })
-  router.post(`${BASE}/synthese`, async (req, res) => {
-    const r = await profile.synthesis(req.actor!)
+  forPatients.post(`${BASE}/synthese`, async (req, res, actor) => {
+    const r = await profile.synthesis(actor)
     if (!r.documentId) return sendPdf(res, r.pdf, 'synthese-profil-medical.pdf')
     flash(req, 'La synthèse de votre profil médical est classée dans vos documents, rubrique « Synthèse médicale ».')
     res.redirect(303, `/documents/${r.documentId}`)
   })
 
   // ——— List sections (last: `:slug` matches only the known sections)
-  const section = (req: Request, _res: Response, next: NextFunction) =>
-    LIST_SECTION_BY_SLUG[req.params.slug as string] ? next() : next('route')
-  const defOf = (req: Request) => LIST_SECTION_BY_SLUG[req.params.slug as string]
-  router.get(`${BASE}/:slug`, section, async (req, res) => {
+  // `:slug` matches only the known sections: another one goes to the next route.
+  const defOf = (req: Request<{ slug: string }>): ListSectionDefinition | undefined => LIST_SECTION_BY_SLUG[req.params.slug]
+  forPatients.get(`${BASE}/:slug`, async (req, res, actor, next) => {
     const def = defOf(req)
-    const r = await profile.list(req.actor!, def)
+    if (!def) return next('route')
+    const r = await profile.list(actor, def)
     res.render('profile/list.njk', { pageTitle: def.title, def, ...r })
   })
   const entryForm = (
@@ -436,16 +445,18 @@ export function profileRoutes(services: Services): Router {
       errors: p.errors,
       back: `${BASE}/${def.slug}`,
     })
-  router.get(`${BASE}/:slug/ajouter`, section, async (req, res) => {
+  forPatients.get(`${BASE}/:slug/ajouter`, async (req, res, actor, next) => {
     const def = defOf(req)
-    const { subject } = await profile.list(req.actor!, def)
+    if (!def) return next('route')
+    const { subject } = await profile.list(actor, def)
     entryForm(res, def, { title: def.addText, action: req.originalUrl, values: {}, subject })
   })
-  router.post(`${BASE}/:slug/ajouter`, section, async (req, res) => {
+  forPatients.post(`${BASE}/:slug/ajouter`, async (req, res, actor, next) => {
     const def = defOf(req)
+    if (!def) return next('route')
     const { input, errors } = readEntry(def, req.body)
     if (hasErrors(errors)) {
-      const { subject } = await profile.list(req.actor!, def)
+      const { subject } = await profile.list(actor, def)
       return entryForm(res, def, {
         title: def.addText,
         action: req.originalUrl,
@@ -455,13 +466,14 @@ export function profileRoutes(services: Services): Router {
         status: 400,
       })
     }
-    await profile.addEntry(req.actor!, def, input)
+    await profile.addEntry(actor, def, input)
     flash(req, `« ${input.label} » est ajouté à la rubrique « ${def.title} ».`)
     res.redirect(303, `${BASE}/${def.slug}`)
   })
-  router.get(`${BASE}/:slug/:id/modifier`, section, async (req, res) => {
+  forPatients.get(`${BASE}/:slug/:id/modifier`, async (req, res, actor, next) => {
     const def = defOf(req)
-    const { entry, subject } = await profile.entry(req.actor!, def, String(req.params.id))
+    if (!def) return next('route')
+    const { entry, subject } = await profile.entry(actor, def, String(req.params.id))
     entryForm(res, def, {
       title: `Modifier ${def.thisOne}`,
       action: req.originalUrl,
@@ -469,9 +481,10 @@ export function profileRoutes(services: Services): Router {
       subject,
     })
   })
-  router.post(`${BASE}/:slug/:id/modifier`, section, async (req, res) => {
+  forPatients.post(`${BASE}/:slug/:id/modifier`, async (req, res, actor, next) => {
     const def = defOf(req)
-    const { subject } = await profile.entry(req.actor!, def, String(req.params.id))
+    if (!def) return next('route')
+    const { subject } = await profile.entry(actor, def, String(req.params.id))
     const { input, errors } = readEntry(def, req.body)
     if (hasErrors(errors)) {
       return entryForm(res, def, {
@@ -483,13 +496,14 @@ export function profileRoutes(services: Services): Router {
         status: 400,
       })
     }
-    await profile.updateEntry(req.actor!, def, String(req.params.id), input)
+    await profile.updateEntry(actor, def, String(req.params.id), input)
     flash(req, 'La modification est enregistrée.')
     res.redirect(303, `${BASE}/${def.slug}`)
   })
-  router.get(`${BASE}/:slug/:id/supprimer`, section, async (req, res) => {
+  forPatients.get(`${BASE}/:slug/:id/supprimer`, async (req, res, actor, next) => {
     const def = defOf(req)
-    const { entry } = await profile.entry(req.actor!, def, String(req.params.id))
+    if (!def) return next('route')
+    const { entry } = await profile.entry(actor, def, String(req.params.id))
     res.render('profile/confirm-delete.njk', {
       pageTitle: 'Confirmer la suppression',
       question: `Supprimer « ${entry.label} » de la rubrique « ${def.title} » ?`,
@@ -497,9 +511,10 @@ export function profileRoutes(services: Services): Router {
       back: `${BASE}/${def.slug}`,
     })
   })
-  router.post(`${BASE}/:slug/:id/supprimer`, section, async (req, res) => {
+  forPatients.post(`${BASE}/:slug/:id/supprimer`, async (req, res, actor, next) => {
     const def = defOf(req)
-    await profile.deleteEntry(req.actor!, def, String(req.params.id))
+    if (!def) return next('route')
+    await profile.deleteEntry(actor, def, String(req.params.id))
     flash(req, 'La suppression est faite.')
     res.redirect(303, `${BASE}/${def.slug}`)
   })
