@@ -142,6 +142,11 @@ export function documentRoutes(services: Services): Router {
           addError(errors, 'file', 'Sélectionnez un fichier')
         }
         if (hasErrors(errors)) {
+          // The file's own problem (wrong type...) is reported now, with the others.
+          if (file.filename) {
+            const reason = await documents.checkFile(file.stream, file.filename)
+            if (reason) addError(errors, 'file', REJECTION_MESSAGES[reason])
+          }
           file.stream.resume()
           return
         }
@@ -285,7 +290,7 @@ export function documentRoutes(services: Services): Router {
     const v = await documents.get(req.actor!, String(req.params.id))
     if (v.row.person_id !== personOf(req)) throw new NotFoundError()
     if (!v.canDelete) return res.redirect(303, `/documents/${v.row.id}`)
-    res.render('documents/delete.njk', { pageTitle: 'Supprimer le document', doc: v.row })
+    res.render('documents/delete.njk', { pageTitle: `Supprimer le document « ${v.row.title} »`, doc: v.row })
   })
 
   router.post('/documents/:id/supprimer', requirePatient, async (req, res) => {
@@ -294,7 +299,7 @@ export function documentRoutes(services: Services): Router {
     if (v.row.person_id !== personOf(req)) throw new NotFoundError()
     if (req.body.confirm !== 'oui') {
       const errors = addError(emptyErrors(), 'confirm', 'Cochez la case pour confirmer la suppression')
-      return res.status(400).render('documents/delete.njk', { pageTitle: 'Supprimer le document', doc: v.row, errors })
+      return res.status(400).render('documents/delete.njk', { pageTitle: `Supprimer le document « ${v.row.title} »`, doc: v.row, errors })
     }
     await documents.remove(req.actor!, id)
     req.session.flash = { type: 'success', text: `Le document «\u00a0${v.row.title}\u00a0» a été supprimé.` }

@@ -224,7 +224,7 @@ export function profileRoutes(services: Services): Router {
   router.get(`${BASE}/entourage/:id/supprimer`, async (req, res) => {
     const { contact } = await profile.contact(req.actor!, req.params.id)
     res.render('profile/confirm-delete.njk', {
-      pageTitle: 'Confirmer la suppression',
+      pageTitle: `Supprimer ${contact.name} de votre entourage`,
       question: `Supprimer ${contact.name} de votre entourage ?`,
       action: req.originalUrl,
       back: `${BASE}/entourage`,
@@ -293,7 +293,7 @@ export function profileRoutes(services: Services): Router {
     const { measure, def } = await profile.measure(req.actor!, req.params.id)
     if (def.type !== req.params.type) return res.redirect(303, `${BASE}/mesures/${def.type}/${measure.id}/supprimer`)
     res.render('profile/confirm-delete.njk', {
-      pageTitle: 'Confirmer la suppression',
+      pageTitle: `Supprimer la mesure « ${def.label} » du ${measure.date.split('-').reverse().join('/')}`,
       question: `Supprimer la mesure « ${def.label} » du ${measure.date.split('-').reverse().join('/')} (${measure.text}) ?`,
       action: req.originalUrl,
       back: `${BASE}/mesures/${def.type}`,
@@ -491,7 +491,7 @@ export function profileRoutes(services: Services): Router {
     const def = defOf(req)
     const { entry } = await profile.entry(req.actor!, def, String(req.params.id))
     res.render('profile/confirm-delete.njk', {
-      pageTitle: 'Confirmer la suppression',
+      pageTitle: `Supprimer « ${entry.label} » de la rubrique « ${def.title} »`,
       question: `Supprimer « ${entry.label} » de la rubrique « ${def.title} » ?`,
       action: req.originalUrl,
       back: `${BASE}/${def.slug}`,

@@ -1,3 +1,4 @@
+import { frenchDate } from '../../validation'
 import { Router } from 'express'
 import { DOSES, VACCINES } from '../../domain/vaccines'
 import { requirePatient } from '../../middleware/auth'
@@ -80,10 +81,9 @@ export function vaccinationRoutes(services: Services): Router {
   })
 
   router.get(`${BASE}/:id/supprimer`, async (req, res) => {
-    res.render('vaccinations/delete.njk', {
-      pageTitle: 'Supprimer la vaccination',
-      item: await vaccinations.get(req.actor!, req.params.id),
-    })
+    const item = await vaccinations.get(req.actor!, req.params.id)
+    // A title of its own (issue 16 §5): which vaccination, which day.
+    res.render('vaccinations/delete.njk', { pageTitle: `Supprimer la vaccination « ${item.label} » du ${frenchDate(item.date)}`, item })
   })
 
   router.post(`${BASE}/:id/supprimer`, async (req, res) => {
