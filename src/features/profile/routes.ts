@@ -293,7 +293,7 @@ export function profileRoutes(services: Services): Router {
     const { measure, def } = await profile.measure(req.actor!, req.params.id)
     if (def.type !== req.params.type) return res.redirect(303, `${BASE}/mesures/${def.type}/${measure.id}/supprimer`)
     res.render('profile/confirm-delete.njk', {
-      pageTitle: `Supprimer la mesure « ${def.label} » du ${measure.date.split('-').reverse().join('/')}`,
+      pageTitle: `Supprimer la mesure « ${def.label} » du ${measure.date.split('-').reverse().join('/')} (${measure.text})`,
       question: `Supprimer la mesure « ${def.label} » du ${measure.date.split('-').reverse().join('/')} (${measure.text}) ?`,
       action: req.originalUrl,
       back: `${BASE}/mesures/${def.type}`,
