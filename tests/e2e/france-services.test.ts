@@ -108,10 +108,15 @@ describe('France Services sans JavaScript', () => {
       await w.check('session accompagnée : profil activé')
       await page.getByRole('button', { name: 'Terminer' }).click()
       await page.getByRole('heading', { name: 'Session accompagnée terminée' }).waitFor()
+      // Issue 16 §4: Nadia's own session resumes on this computer, without a new password and code;
+      // nothing of Jean's session remains (one cookie: the agent's new session).
+      await page.getByText('Votre session de conseiller a repris sur cet ordinateur').waitFor()
       await w.check('session accompagnée terminée')
-      expect(await page.context().cookies()).toEqual([])
+      expect((await page.context().cookies()).map((c) => c.name)).toEqual(['mes_session'])
       await page.goto(base + '/mon-espace')
-      await page.getByRole('heading', { name: 'Me connecter' }).waitFor()
+      await page.getByRole('heading', { name: 'Accès refusé' }).waitFor()
+      await page.goto(base + '/france-services')
+      await page.getByRole('heading', { name: 'Espace France Services' }).waitFor()
     })
   })
 
