@@ -11,6 +11,11 @@ const lines = [
   `SESSION_SECRET=${crypto.randomBytes(32).toString('hex')}`,
   `DOCUMENT_MASTER_KEY=${crypto.randomBytes(32).toString('hex')}`,
   `CODE_HASH_KEY=${crypto.randomBytes(32).toString('hex')}`,
+  `AUDIT_CHECKPOINT_KEY=${crypto.randomBytes(32).toString('hex')}`,
   `OIDC_SIGNING_KEY='${JSON.stringify(jwk)}'`,
+  // The database's passwords in compose.yaml (superuser, owner, application: deploy/postgres-init.sh).
+  `POSTGRES_PASSWORD=${crypto.randomBytes(24).toString('hex')}`,
+  `MES_OWNER_PASSWORD=${crypto.randomBytes(24).toString('hex')}`,
+  `MES_APP_PASSWORD=${crypto.randomBytes(24).toString('hex')}`,
 ]
 process.stdout.write(`# Secrets de production générés le ${new Date().toISOString()} : à garder dans un coffre.\n${lines.join('\n')}\n`)

@@ -98,8 +98,9 @@ export async function bootstrap(
     // The application never connects as a superuser, nor as a role that may rewrite the activity log.
     const problems = await appRoleProblems(db)
     if (problems.length) {
-      if (config.production) throw new ConfigError(problems.map((p) => `DATABASE_URL : ${p} (voir « Rôles de la base » dans le README)`))
-      logger.warn({ problems }, 'rôle de la base : à corriger avant la production (voir « Rôles de la base » dans le README)')
+      if (config.production)
+        throw new ConfigError(problems.map((p) => `DATABASE_URL : ${p} (voir « Rôles de la base » dans docs/deployment.md)`))
+      logger.warn({ problems }, 'rôle de la base : à corriger avant la production (voir « Rôles de la base » dans docs/deployment.md)')
     }
     if (opts.seed && config.seedDemo) {
       if (await seedDemo(db, config.codeHashKey, new Date(), config.documentMasterKey)) logger.info('données de démonstration créées')

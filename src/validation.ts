@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { frenchDate, isoDate } from './domain/parisTime'
 
 /**
  * Shared helpers for forms: zod issues become the shapes govuk-frontend macros expect
@@ -123,20 +124,6 @@ export function checkDate(
     return { ok: false, message: `${Label} ne peut pas être antérieure au ${frenchDate(opts.notBefore)}`, part: 'day' }
   }
   return { ok: true, value, date }
-}
-
-/** Today's date (or a given instant) as YYYY-MM-DD in Paris time. */
-export function isoDate(d: Date = new Date()): string {
-  return new Intl.DateTimeFormat('fr-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d)
-}
-
-const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre']
-
-/** '2026-03-14' → '14 mars 2026' ('1er' for the first day). */
-export function frenchDate(iso: string | Date): string {
-  const s = typeof iso === 'string' ? iso.slice(0, 10) : isoDate(iso)
-  const [y, m, d] = s.split('-').map(Number)
-  return `${d === 1 ? '1er' : d} ${MONTHS[m - 1]} ${y}`
 }
 
 /**

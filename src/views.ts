@@ -5,7 +5,7 @@ import nunjucks from 'nunjucks'
 import { ROOT } from './root'
 import { formatNir, maskNir } from './domain/nir'
 import { formatCode } from './domain/provisionalCode'
-import { frenchDate } from './validation'
+import { frenchDate, frenchDateTime, frenchTimeOfDay } from './domain/parisTime'
 
 /**
  * govuk-frontend's templates carry English defaults. Rather than remembering to pass a French
@@ -77,8 +77,6 @@ export function loadAssetManifest(): Record<string, string> {
 
 const euro = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' })
 const number = new Intl.NumberFormat('fr-FR')
-const dateTime = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'long', timeStyle: 'short' })
-const time = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' })
 
 export function createViews(opts: { manifest?: Record<string, string>; watch?: boolean } = {}): nunjucks.Environment {
   const manifest = opts.manifest ?? loadAssetManifest()
@@ -95,8 +93,8 @@ export function createViews(opts: { manifest?: Record<string, string>; watch?: b
     return p
   })
   env.addFilter('dateFr', (v: string | Date | null | undefined) => (v ? frenchDate(v) : ''))
-  env.addFilter('dateTimeFr', (v: string | Date | null | undefined) => (v ? dateTime.format(new Date(v)) : ''))
-  env.addFilter('timeFr', (v: string | Date | null | undefined) => (v ? time.format(new Date(v)) : ''))
+  env.addFilter('dateTimeFr', (v: string | Date | null | undefined) => (v ? frenchDateTime(v) : ''))
+  env.addFilter('timeFr', (v: string | Date | null | undefined) => (v ? frenchTimeOfDay(v) : ''))
   env.addFilter('euros', (v: number | string | null | undefined) => (v === null || v === undefined ? '' : euro.format(Number(v))))
   env.addFilter('nombre', (v: number | null | undefined) => (v === null || v === undefined ? '' : number.format(v)))
   env.addFilter('nir', (v: string | null | undefined) => (v ? formatNir(v) : ''))

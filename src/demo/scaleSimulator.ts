@@ -1,6 +1,10 @@
 import crypto from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { LOINC, OBSERVATION_CODES, UCUM } from '../domain/fhir'
+
+/** The weight's LOINC code and UCUM unit: the one table of src/domain/fhir.ts. */
+const WEIGHT = OBSERVATION_CODES.poids
 
 /**
  * A connected scale for the demo (issue 19 §1): the application of a referenced service (Withings
@@ -138,10 +142,10 @@ export function createScaleSimulator(opts: ScaleOptions) {
         body: JSON.stringify({
           resourceType: 'Observation',
           status: 'final',
-          category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
-          code: { coding: [{ system: 'http://loinc.org', code: '29463-7', display: 'Body weight' }] },
+          category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: WEIGHT.category }] }],
+          code: { coding: [{ system: LOINC, code: WEIGHT.loinc, display: WEIGHT.display }] },
           effectiveDateTime: `${day}T07:30:00Z`,
-          valueQuantity: { value, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+          valueQuantity: { value, unit: 'kg', system: UCUM, code: WEIGHT.ucum },
         }),
       })
     let r = await post()

@@ -1,5 +1,5 @@
 import type { Actor } from './actor'
-import { MAJORITY_AGE } from './lifecycle'
+import { MAJORITY_AGE } from './age'
 
 /**
  * THE access policy (SPEC §5, ARCHITECTURE rule 2). One pure function decides whether an actor may

@@ -1,4 +1,5 @@
 /** Agenda rules (SPEC §8) that need neither HTTP nor SQL. */
+import { addDays } from './parisTime'
 
 export const EVENT_STATUSES = [
   { value: 'confirme', label: 'Confirmé' },
@@ -21,11 +22,7 @@ export function isEventStatus(v: unknown): v is EventStatus {
 export const MAX_REMINDERS = 10
 
 /** The day before a date (YYYY-MM-DD). */
-export function dayBefore(iso: string): string {
-  const d = new Date(`${iso}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() - 1)
-  return d.toISOString().slice(0, 10)
-}
+export const dayBefore = (iso: string): string => addDays(iso, -1)
 
 /** A time typed as «9h30», «09:30», «9 h», «14h» → «09:30»; null when it is not a time of day. */
 export function parseTime(raw: string): string | null {

@@ -2,6 +2,7 @@ import { categoryLabel, MIME_EXTENSION, type DocumentMime } from './documents'
 import { MEASURE_BY_TYPE } from './measures'
 import { vaccineLabel, doseLabel } from './vaccines'
 import { statusLabel } from './agenda'
+import { frenchDate } from './parisTime'
 import { LIST_SECTIONS, ORGAN_DONATION_LABELS, type OrganDonation } from './profileSections'
 import type { SpaceData } from './fhirBundle'
 
@@ -68,14 +69,6 @@ export function escapeHtml(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c])
 }
 
-/** 2024-03-01 → «1 mars 2024». */
-export function frenchDay(iso: string): string {
-  const [y, m, d] = iso.slice(0, 10).split('-').map(Number)
-  if (!y || !m || !d) return iso
-  const months = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre']
-  return `${d === 1 ? '1er' : d} ${months[m - 1]} ${y}`
-}
-
 function frenchNumber(n: number): string {
   return String(n).replace('.', ',')
 }
@@ -98,7 +91,7 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
   const sections: string[] = []
 
   sections.push(
-    `<h2>Identité</h2>\n<dl>\n<dt>Nom</dt><dd>${escapeHtml(p.lastName)}</dd>\n<dt>Prénoms</dt><dd>${escapeHtml(p.firstNames)}</dd>\n<dt>Date de naissance</dt><dd>${escapeHtml(frenchDay(p.birthDate))}</dd>\n<dt>Sexe</dt><dd>${p.sex === 'F' ? 'Féminin' : p.sex === 'M' ? 'Masculin' : 'Non précisé'}</dd>\n</dl>`,
+    `<h2>Identité</h2>\n<dl>\n<dt>Nom</dt><dd>${escapeHtml(p.lastName)}</dd>\n<dt>Prénoms</dt><dd>${escapeHtml(p.firstNames)}</dd>\n<dt>Date de naissance</dt><dd>${escapeHtml(frenchDate(p.birthDate))}</dd>\n<dt>Sexe</dt><dd>${p.sex === 'F' ? 'Féminin' : p.sex === 'M' ? 'Masculin' : 'Non précisé'}</dd>\n</dl>`,
   )
 
   sections.push(
@@ -107,7 +100,7 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
       ['Titre', 'Date', 'Catégorie', 'Ajouté par', 'Fichier'],
       data.documents.map((d) => [
         escapeHtml(d.title),
-        escapeHtml(frenchDay(d.date)),
+        escapeHtml(frenchDate(d.date)),
         escapeHtml(categoryLabel(d.category)) + (d.masked ? ' (masqué aux professionnels)' : ''),
         escapeHtml(d.authorProfession ? `${d.authorName}, ${d.authorProfession}` : d.authorName),
         `<a href="${escapeHtml(d.path)}">Ouvrir<span class="visually-hidden"> ${escapeHtml(d.title)}</span></a>`,
@@ -126,8 +119,8 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
         rows.map((e) => [
           escapeHtml(e.label),
           escapeHtml(e.detail ?? ''),
-          escapeHtml(e.startDate ? frenchDay(e.startDate) : ''),
-          escapeHtml(e.endDate ? frenchDay(e.endDate) : ''),
+          escapeHtml(e.startDate ? frenchDate(e.startDate) : ''),
+          escapeHtml(e.endDate ? frenchDate(e.endDate) : ''),
         ]),
         'Rien de renseigné.',
       )}`,
@@ -163,7 +156,7 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
         const value = m.value2 !== null ? `${frenchNumber(m.value)} / ${frenchNumber(m.value2)}` : frenchNumber(m.value)
         return [
           escapeHtml(def?.label ?? m.type),
-          escapeHtml(frenchDay(m.measuredOn)),
+          escapeHtml(frenchDate(m.measuredOn)),
           escapeHtml(`${value} ${def?.unit ?? ''}`.trim()),
           escapeHtml(m.source ? `Ajoutée par ${m.source}` : 'Saisie dans Mon espace santé'),
         ]
@@ -178,7 +171,7 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
       ['Vaccin', 'Date', 'Dose', 'Professionnel', 'Lot'],
       data.vaccinations.map((v) => [
         escapeHtml(vaccineLabel(v.vaccine, v.otherName)),
-        escapeHtml(frenchDay(v.date)),
+        escapeHtml(frenchDate(v.date)),
         escapeHtml(doseLabel(v.dose)),
         escapeHtml(v.professional),
         escapeHtml(v.lot ?? ''),
@@ -193,7 +186,7 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
       ['Rendez-vous', 'Date', 'Heure', 'Lieu', 'Professionnel', 'Statut'],
       data.events.map((e) => [
         escapeHtml(e.title),
-        escapeHtml(frenchDay(e.date)),
+        escapeHtml(frenchDate(e.date)),
         escapeHtml(e.time ? e.time.replace(':', ' h ') : 'Toute la journée'),
         escapeHtml(e.place ?? ''),
         escapeHtml(e.professional ?? ''),
@@ -223,7 +216,7 @@ dt { font-weight: bold; }
 <body>
 <main>
 <h1>Mes données Mon espace santé</h1>
-<p>Profil de ${escapeHtml(fullName)}, données exportées le ${escapeHtml(frenchDay(opts.generatedOn))}.</p>
+<p>Profil de ${escapeHtml(fullName)}, données exportées le ${escapeHtml(frenchDate(opts.generatedOn))}.</p>
 <p>Ce dossier contient vos documents (dossier «&nbsp;documents&nbsp;»), ce résumé et le fichier <code>donnees-fhir.json</code> : les mêmes données au format international FHIR R4, lisible par d’autres services de santé.</p>
 <p>Ces informations sont personnelles et confidentielles : conservez ce fichier en lieu sûr.</p>
 ${sections.join('\n')}

@@ -3,7 +3,7 @@
  * CapabilityStatement, Patient. JSON only, `application/fhir+json`.
  */
 import { MEASURE_BY_TYPE, type MeasureType } from './measures'
-import { parisToUtc } from './ics'
+import { addDays, isoDate, parisInstant, parisToUtc } from './parisTime'
 
 export const FHIR_JSON = 'application/fhir+json'
 
@@ -202,34 +202,6 @@ export function toObservation(m: MeasureRecord, subject: string) {
   return { ...base, valueQuantity: quantity(m.value, c.ucum, unit) }
 }
 
-/* ------------------------------------------------------------------ Paris time */
-
-/** A UTC instant as Paris wall-clock time with its offset («2026-07-10T09:30:00+02:00»). */
-export function parisInstant(at: Date): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Paris',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(at)
-  const get = (t: string) => parts.find((p) => p.type === t)!.value
-  const local = Date.UTC(Number(get('year')), Number(get('month')) - 1, Number(get('day')), Number(get('hour')), Number(get('minute')))
-  const minutes = Math.round((local - Math.floor(at.getTime() / 60000) * 60000) / 60000)
-  const sign = minutes < 0 ? '-' : '+'
-  const abs = Math.abs(minutes)
-  const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
-  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}${offset}`
-}
-
-/** The UTC offset of Europe/Paris on a day (at a time, noon by default), as «+01:00» / «+02:00». */
-export function parisOffset(isoDay: string, time = '12:00'): string {
-  return parisInstant(parisToUtc(isoDay, time)).slice(-6)
-}
-
 export type Parsed<T> = { ok: true; value: T } | { ok: false; status: 400 | 422; code: IssueCode; message: string; expression?: string }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -384,12 +356,7 @@ export function parseDocumentReference(
   const title = String(att.title ?? body.description ?? '').trim()
   if (!title) return bad('Donnez un titre (attachment.title ou description)', 'DocumentReference.description', 400, 'required')
   if (title.length > 50) return bad('Le titre doit contenir 50 caractères au plus', 'DocumentReference.description', 422, 'value')
-  const day =
-    att.creation !== undefined
-      ? fhirDay(att.creation)
-      : typeof body.date === 'string'
-        ? fhirDay(body.date)
-        : new Date().toISOString().slice(0, 10)
+  const day = att.creation !== undefined ? fhirDay(att.creation) : typeof body.date === 'string' ? fhirDay(body.date) : isoDate()
   if (!day) return bad('Date invalide (attachment.creation ou date)', 'DocumentReference.date')
   return {
     ok: true,
@@ -439,9 +406,7 @@ export function appointmentPeriod(date: string, time: string | null): { start: s
     const start = parisToUtc(date, time)
     return { start: parisInstant(start), end: parisInstant(new Date(start.getTime() + APPOINTMENT_MINUTES * 60_000)) }
   }
-  const next = new Date(`${date}T00:00:00Z`)
-  next.setUTCDate(next.getUTCDate() + 1)
-  return { start: parisInstant(parisToUtc(date, '00:00')), end: parisInstant(parisToUtc(next.toISOString().slice(0, 10), '00:00')) }
+  return { start: parisInstant(parisToUtc(date, '00:00')), end: parisInstant(parisToUtc(addDays(date, 1), '00:00')) }
 }
 
 /** An agenda event as an Appointment, for the API and the export (which adds the notes, `withNotes`). */

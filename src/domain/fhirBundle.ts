@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { DOCUMENT_CATEGORY_SYSTEM, toAppointment, toImmunization, toObservation, toPatient } from './fhir'
+import { DOCUMENT_CATEGORY_SYSTEM, LOINC, toAppointment, toImmunization, toObservation, toPatient } from './fhir'
 import { vaccineLabel, doseLabel } from './vaccines'
 import { categoryLabel } from './documents'
 import { LIST_SECTIONS, ORGAN_DONATION_LABELS, type OrganDonation } from './profileSections'
@@ -59,10 +59,6 @@ export interface SpaceData {
   }[]
 }
 
-/** The measures' LOINC / UCUM table is THE one of the API (src/domain/fhir.ts): one truth for both. */
-export { OBSERVATION_CODES as MEASURE_LOINC, parisOffset } from './fhir'
-
-const LOINC = 'http://loinc.org'
 /** Our own code systems (no national terminology covers these local codes). */
 const LOCAL = 'urn:mon-espace-sante'
 

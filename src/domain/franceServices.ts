@@ -12,22 +12,6 @@ export const ASSISTED_IDLE_MS = 5 * 60 * 1000
 /** How long an identified citizen stays selected on the agent's screen. */
 export const IDENTIFIED_TTL_MS = 20 * 60 * 1000
 
-/** A surname compared the way a person types it: no accents, case, spaces, hyphens or apostrophes. */
-export function normaliseSurname(s: string): string {
-  return s
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/œ/gi, 'oe')
-    .replace(/æ/gi, 'ae')
-    .toLowerCase()
-    .replace(/[\s'’\-.]/g, '')
-}
-
-export function surnameMatches(typed: string, onFile: string): boolean {
-  const a = normaliseSurname(typed)
-  return a.length > 0 && a === normaliseSurname(onFile)
-}
-
 /** The line the citizen reads in their history for every action an agent took. */
 export function agentActionLabel(organisation: string): string {
   return `Action réalisée par un conseiller France Services (${organisation})`

@@ -1,3 +1,5 @@
+import { addDays, parisToUtc } from './parisTime'
+
 /**
  * iCalendar (RFC 5545) text for the agenda: one event (`.ics` download) or the private feed.
  * Pure: escaping, folding at 75 octets (UTF-8 safe), Paris local times converted to UTC.
@@ -35,29 +37,6 @@ export function foldLine(line: string): string {
   return parts.join('\r\n ')
 }
 
-/** Paris wall-clock time → the UTC instant (handles summer time). */
-export function parisToUtc(date: string, time: string): Date {
-  const [y, m, d] = date.split('-').map(Number)
-  const [hh, mm] = time.split(':').map(Number)
-  const guess = Date.UTC(y, m - 1, d, hh, mm)
-  const offset = (at: number) => {
-    const parts = new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Europe/Paris',
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    }).formatToParts(new Date(at))
-    const get = (t: string) => Number(parts.find((p) => p.type === t)!.value)
-    return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) - at
-  }
-  let utc = guess - offset(guess)
-  utc = guess - offset(utc)
-  return new Date(utc)
-}
-
 const stamp = (d: Date) =>
   d
     .toISOString()
@@ -78,12 +57,6 @@ export interface IcsEvent {
   updatedAt: Date
 }
 
-function nextDay(iso: string): string {
-  const d = new Date(`${iso}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + 1)
-  return d.toISOString().slice(0, 10)
-}
-
 function eventLines(e: IcsEvent, now: Date): string[] {
   const lines = ['BEGIN:VEVENT', `UID:${e.uid}`, `DTSTAMP:${stamp(now)}`, `LAST-MODIFIED:${stamp(e.updatedAt)}`]
   if (e.time) {
@@ -91,7 +64,7 @@ function eventLines(e: IcsEvent, now: Date): string[] {
     const end = new Date(start.getTime() + (e.durationMinutes ?? 30) * 60_000)
     lines.push(`DTSTART:${stamp(start)}`, `DTEND:${stamp(end)}`)
   } else {
-    lines.push(`DTSTART;VALUE=DATE:${compactDate(e.date)}`, `DTEND;VALUE=DATE:${compactDate(nextDay(e.date))}`)
+    lines.push(`DTSTART;VALUE=DATE:${compactDate(e.date)}`, `DTEND;VALUE=DATE:${compactDate(addDays(e.date, 1))}`)
   }
   lines.push(`SUMMARY:${escapeText(e.summary)}`)
   if (e.location) lines.push(`LOCATION:${escapeText(e.location)}`)

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto'
 import { CODE_ALPHABET } from './provisionalCode'
+import { anniversary } from './age'
+import { dateOnly } from './parisTime'
 
 /**
  * The space lifecycle (SPEC §2): notified → activated | opposed | auto_created; auto_created →
@@ -11,7 +13,6 @@ export type SpaceState = 'not_notified' | 'notified' | 'activated' | 'opposed' |
 export const DAY_MS = 24 * 60 * 60 * 1000
 /** Without opposition, the space is created 6 weeks after the notice was sent. */
 export const OPPOSITION_PERIOD_DAYS = 42
-export const MAJORITY_AGE = 18
 export const ARCHIVE_YEARS = 10
 export const DELETION_MONTHS = 3
 
@@ -74,35 +75,6 @@ export function canActivate(space: SpaceFacts, opts: { hasAccount: boolean; mino
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 const parse = (d: string) => d.split('-').map(Number) as [number, number, number]
-const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
-
-/**
- * The date someone turns `years` years old. Born on 29 February: 1 March in a year without one
- * (the anniversary is reached once the 28th is over).
- */
-export function anniversary(birthDate: string, years: number): string {
-  const [y, m, d] = parse(birthDate)
-  const year = y + years
-  if (m === 2 && d === 29 && !isLeap(year)) return `${pad(year, 4)}-03-01`
-  return `${pad(year, 4)}-${pad(m)}-${pad(d)}`
-}
-
-export function majorityDate(birthDate: string): string {
-  return anniversary(birthDate, MAJORITY_AGE)
-}
-
-/** Everyone born on or before this date is adult on `today` (the bound used by the daily SQL). */
-export function majorityCutoff(today: string): string {
-  const [y, m, d] = parse(today)
-  const year = y - MAJORITY_AGE
-  // 29 February of a leap year minus 18 years is never a leap year: the 28th is the bound.
-  if (m === 2 && d === 29 && !isLeap(year)) return `${pad(year, 4)}-02-28`
-  return `${pad(year, 4)}-${pad(m)}-${pad(d)}`
-}
-
-export function isMinor(birthDate: string, today: string): boolean {
-  return majorityDate(birthDate) > today
-}
 
 /** Closure: the data are archived 10 years (then deleted), or deleted within 3 months on request. */
 export function archiveUntil(closedOn: string): string {
@@ -117,10 +89,6 @@ export function deletionDueDate(requestedOn: string): string {
   const last = new Date(Date.UTC(year, mm, 0)).getUTCDate()
   return `${pad(year, 4)}-${pad(mm)}-${pad(Math.min(d, last))}`
 }
-
-const PARIS_DATE = new Intl.DateTimeFormat('fr-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' })
-/** A date column ('YYYY-MM-DD') as is; an instant as its day in Paris. */
-export const dateOnly = (v: Date | string) => (typeof v === 'string' ? v.slice(0, 10) : PARIS_DATE.format(v))
 
 export type ReopenDecision = { ok: true; until: string } | { ok: false; reason: 'not_closed' | 'archive_over' | 'deleted' }
 

@@ -1,4 +1,5 @@
-import { anniversary, majorityCutoff, majorityDate, MAJORITY_AGE } from './lifecycle'
+import { majorityCutoff, majorityDate } from './age'
+import { addDays } from './parisTime'
 
 /**
  * The 18th birthday, seen by everyone it concerns (SPEC §3, issue 19 §4). Pure dates: three months
@@ -43,11 +44,3 @@ export function majorityNoticeRange(today: string): { after: string; until: stri
   while (majorityNoticeDate(until) > today) until = addDays(until, -1)
   return { after: majorityCutoff(today), until }
 }
-
-function addDays(iso: string, n: number): string {
-  const d = new Date(`${iso}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + n)
-  return d.toISOString().slice(0, 10)
-}
-
-export { anniversary, majorityDate, MAJORITY_AGE }

@@ -1,3 +1,4 @@
+import { isMinor } from './age'
 /**
  * Measures of the medical profile (SPEC §7): each type with its unit, its plausible range and who it
  * applies to; IMC computed from weight and height, with the adult bands. Pure rules, no I/O.
@@ -144,18 +145,9 @@ export function isMeasureType(s: string): s is MeasureType {
   return Object.prototype.hasOwnProperty.call(MEASURE_BY_TYPE, s)
 }
 
-/** Whole years between a birth date and a day (both YYYY-MM-DD); a 29 February birthday counts on 1 March. */
-export function ageOn(birthDate: string, day: string): number {
-  const [by, bm, bd] = birthDate.split('-').map(Number)
-  const [y, m, d] = day.split('-').map(Number)
-  let age = y - by
-  if (m < bm || (m === bm && d < bd)) age--
-  return age
-}
-
 /** The measure types a person may record at their age. */
 export function measuresFor(birthDate: string, today: string): MeasureDefinition[] {
-  const minor = ageOn(birthDate, today) < 18
+  const minor = isMinor(birthDate, today)
   return MEASURES.filter((m) => !m.childrenOnly || minor)
 }
 

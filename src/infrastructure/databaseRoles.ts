@@ -58,7 +58,7 @@ async function installJobsSchema(owner: Knex, appRole: string): Promise<void> {
   if (schema?.installed) {
     if (schema.owner !== appRole)
       throw new Error(
-        `le schéma ${JOBS_SCHEMA} (file de tâches) appartient à ${schema.owner}, pas au rôle de l'application ${appRole} : ALTER SCHEMA ${JOBS_SCHEMA} OWNER TO ${appRole} et ses objets (voir README)`,
+        `le schéma ${JOBS_SCHEMA} (file de tâches) appartient à ${schema.owner}, pas au rôle de l'application ${appRole} : ALTER SCHEMA ${JOBS_SCHEMA} OWNER TO ${appRole} et ses objets (voir « Rôles de la base » dans docs/deployment.md)`,
       )
     return
   }
@@ -71,7 +71,7 @@ async function installJobsSchema(owner: Knex, appRole: string): Promise<void> {
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined)
       throw new Error(
-        `le rôle propriétaire ne peut pas installer la file de tâches au nom de ${appRole} (${(err as Error).message}) : GRANT ${appRole} TO <propriétaire> (voir README)`,
+        `le rôle propriétaire ne peut pas installer la file de tâches au nom de ${appRole} (${(err as Error).message}) : GRANT ${appRole} TO <propriétaire> (voir « Rôles de la base » dans docs/deployment.md)`,
       )
     }
     // pg-boss's own construction statements (its BEGIN is a no-op inside ours; its COMMIT ends both).

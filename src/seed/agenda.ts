@@ -1,5 +1,5 @@
 import type { SeedStep } from './demo'
-import { isoDate } from '../validation'
+import { isoDate } from '../domain/parisTime'
 
 const DAY = 24 * 60 * 60 * 1000
 const shift = (now: Date, days: number) => isoDate(new Date(now.getTime() + days * DAY))

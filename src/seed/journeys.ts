@@ -5,7 +5,7 @@ import { hashPassword } from '../infrastructure/passwords'
 import { attestationPdf } from '../features/carers/attestation'
 import { carersRepository } from '../features/carers/repository'
 import { createActivityLog } from '../features/history/activity'
-import { isoDate } from '../validation'
+import { isoDate } from '../domain/parisTime'
 import type { SeedStep } from './demo'
 
 const DAY = 24 * 60 * 60 * 1000

@@ -7,7 +7,7 @@ import { createTestDatabase } from '../helpers/testApp'
 import { loadConfig } from '../../src/config'
 import { createLogger } from '../../src/infrastructure/logger'
 import { TEST_SECRETS } from '../helpers/env'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 
 /** A small deterministic generator (xorshift), so two runs compute the same people. */
 function rng(seed: number) {

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core'
 import type { TestApp } from '../helpers/testApp'
 import { newContext, screenshot, signInThroughPages, watch, fillDate, withAppAndBrowser } from '../helpers/browser'
 import { CAMILLE } from '../helpers/demo'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 
 jest.setTimeout(600_000) // a shared, loaded machine: axe on every page is slow
 

@@ -5,7 +5,7 @@ import { agent, csrfOf, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, PROS } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
 import { simplePdf } from '../../src/infrastructure/simplePdf'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 
 jest.setTimeout(240_000)
 

@@ -7,8 +7,8 @@ import { CAMILLE, HELENE, SAMU } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
 import { fhirIssues } from '../helpers/fhirValidator'
 import { createScaleSimulator, DEMO_SCALE, scaleRedirectUri, scaleStartUri } from '../../src/demo/scaleSimulator'
-import { frenchDate } from '../../src/validation'
-import { majorityDate } from '../../src/domain/majority'
+import { frenchDate } from '../../src/domain/parisTime'
+import { majorityDate } from '../../src/domain/age'
 import { chloeBirthDate } from '../../src/seed/journeys'
 
 jest.setTimeout(600_000) // a shared, loaded machine: axe on every page is slow

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core'
 import type { TestApp } from '../helpers/testApp'
 import { browserSession, screenshot, signInThroughPages, fillDate, type Watcher, withAppAndBrowser } from '../helpers/browser'
 import { CAMILLE } from '../helpers/demo'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 
 // Generous: each page is checked by axe-core and html-validate, on a machine shared by several engineers.
 jest.setTimeout(480_000)

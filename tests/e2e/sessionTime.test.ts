@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core'
 import type { TestApp } from '../helpers/testApp'
 import { browserSession, fillDate, screenshot, signInThroughPages, withAppAndBrowser } from '../helpers/browser'
 import { CAMILLE, NADIA } from '../helpers/demo'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 
 jest.setTimeout(240_000)
 

@@ -4,7 +4,7 @@ import { agent, lastMessage, signIn, submitForm, type Agent } from '../helpers/h
 import { CAMILLE, DEMO_PERSONS, PROS } from '../helpers/demo'
 import { dateFields, errorText, h1, makeNir } from '../helpers/lifecycle'
 import { dayBefore } from '../../src/domain/agenda'
-import { frenchDate, isoDate } from '../../src/validation'
+import { frenchDate, isoDate } from '../../src/domain/parisTime'
 
 const DAY = 24 * 60 * 60 * 1000
 const inDays = (n: number) => isoDate(new Date(Date.now() + n * DAY))

@@ -4,7 +4,8 @@ import { agent, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, NADIA } from '../helpers/demo'
 import { createAccount, dateFields, errorText, makeNir } from '../helpers/lifecycle'
 import { INVITATION_SENT, INVITE_MESSAGES } from '../../src/domain/carers'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
+import { readPdf } from '../helpers/pdfText'
 
 const today = () => dateFields(isoDate(), 'startsOn')
 const ALL_RIGHTS = ['read', 'write', 'messages']
@@ -118,6 +119,14 @@ describe('aidants', () => {
       expect(pdf.headers['content-type']).toBe('application/pdf')
       expect(pdf.headers['content-disposition']).toContain('attachment')
       expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-')
+      // A tagged, accessible PDF (structure tree, language, real text) that says who helps whom.
+      const facts = readPdf(pdf.body as Buffer)
+      expect(facts).toMatchObject({ tagged: true, lang: 'fr-FR', displayTitle: true })
+      expect(facts.structure).toEqual(expect.arrayContaining(['Document', 'H1', 'H2', 'P']))
+      expect(facts.text).toContain("Attestation de désignation d'un aidant")
+      expect(facts.text).toContain('Personne aidée : Camille Martin')
+      expect(facts.text).toContain('Aidant : Paul Aidantun')
+      expect(facts.text).toContain("Paul Aidantun a accepté d'être l'aidant de Camille Martin")
     }
     // Someone else: 404.
     const other = await createAccount(t.db)

@@ -7,8 +7,8 @@ import { DEMO_CHILD, DEMO_CHILD_CODE } from '../../src/seed/lifecycle'
 import { open } from '../../src/infrastructure/crypto'
 import { decodeKey } from '../../src/config'
 import { TEST_SECRETS } from '../helpers/env'
-import { majorityCutoff } from '../../src/domain/lifecycle'
-import { isoDate } from '../../src/validation'
+import { majorityCutoff } from '../../src/domain/age'
+import { isoDate } from '../../src/domain/parisTime'
 
 describe('enfants : rattacher, changer de profil, second représentant, majorité', () => {
   let t: TestApp

@@ -3,7 +3,7 @@ import { agent, signIn, submitForm } from '../helpers/http'
 import { createAccount, errorText } from '../helpers/lifecycle'
 import { CAMILLE } from '../helpers/demo'
 import { deletionDueDate } from '../../src/domain/lifecycle'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 
 jest.setTimeout(90_000)
 

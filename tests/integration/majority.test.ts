@@ -4,9 +4,9 @@ import { agent, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, HELENE, SAMU } from '../helpers/demo'
 import { activate, codeFromMail, h1 } from '../helpers/lifecycle'
 import { chloeBirthDate } from '../../src/seed/journeys'
-import { majorityDate } from '../../src/domain/majority'
-import { anniversary } from '../../src/domain/lifecycle'
-import { frenchDate, isoDate } from '../../src/validation'
+import { majorityDate } from '../../src/domain/age'
+import { anniversary } from '../../src/domain/age'
+import { frenchDate, isoDate } from '../../src/domain/parisTime'
 
 /**
  * Issue 19 §4 (the 18th birthday, seen by everyone it concerns) and §5 (demo data that lets every

@@ -1,6 +1,6 @@
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { CAMILLE, DEMO_PERSONS } from '../helpers/demo'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 
 /**
  * The daily prevention notices (SPEC §8, §6) for a child's space: a child managed by a legal

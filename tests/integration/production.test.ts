@@ -54,7 +54,7 @@ function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv 
     HOME: process.env.HOME ?? os.tmpdir(),
     ...TEST_SECRETS,
     NODE_ENV: 'production',
-    // As in production: the application's role, and the owner's for the migrations (README «Rôles de la base»).
+    // As in production: the application's role, and the owner's for the migrations (docs/deployment.md «Rôles de la base»).
     DATABASE_URL: asRole(databaseUrl, TEST_ROLES.app),
     DATABASE_OWNER_URL: asRole(databaseUrl, TEST_ROLES.owner),
     REDIS_URL: TEST_REDIS_URL,

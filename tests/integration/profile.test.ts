@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, LOUIS, NADIA, PROS } from '../helpers/demo'
 import { createAccount, dateFields, errorText, h1 } from '../helpers/lifecycle'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 import { eventually } from '../helpers/objects'
 
 const title = (html: string) => cheerio.load(html)('title').text().trim()

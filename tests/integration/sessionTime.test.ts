@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, csrfOf, lastMessage, otpIn, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, HELENE, NADIA } from '../helpers/demo'
 import { dateFields } from '../helpers/lifecycle'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 import { isSecretField } from '../../src/middleware/savedForms'
 
 const MIN = 60 * 1000

@@ -1,4 +1,5 @@
-import { calendar, escapeText, foldLine, parisToUtc } from '../../src/domain/ics'
+import { calendar, escapeText, foldLine } from '../../src/domain/ics'
+import { parisToUtc } from '../../src/domain/parisTime'
 import { checkReminder, dayBefore, frenchTime, parseTime, MAX_REMINDERS } from '../../src/domain/agenda'
 import { isVaccineCode, vaccineLabel, VACCINES, doseLabel } from '../../src/domain/vaccines'
 import { dayNumber, isoDay, parseDay, anniversaryDay } from '../../src/domain/prevention/calendar'

@@ -1,5 +1,4 @@
 import zlib from 'node:zlib'
-import { PDFDocument, PDFName, PDFString } from 'pdf-lib'
 import { PdfActiveContentScanner, PolyglotDetector } from '../../src/domain/contentScan'
 import { ContentInspector, ContentRejected } from '../../src/domain/documents'
 import { simplePdf, TINY_PNG } from '../../src/infrastructure/simplePdf'
@@ -24,16 +23,75 @@ const pdfWith = (object: string) =>
     'latin1',
   )
 
-async function libPdf(opts: { js?: boolean; attach?: boolean; objectStreams: boolean; launch?: boolean }): Promise<Buffer> {
-  const doc = await PDFDocument.create()
-  doc.addPage().drawText('Compte rendu de consultation')
-  if (opts.js) doc.addJavaScript('main', 'app.alert("bonjour")')
-  if (opts.attach) await doc.attach(Buffer.from('secret'), 'note.txt', { mimeType: 'text/plain' })
-  if (opts.launch) {
-    const action = doc.context.obj({ S: 'Launch', F: PDFString.of('calc.exe') })
-    doc.catalog.set(PDFName.of('OpenAction'), doc.context.register(action))
+/**
+ * A one-page PDF as a PDF 1.5 writer saves it, optionally with active content: JavaScript run at
+ * opening (a name tree), an attached file, or a launch action. With `objectStreams`, every object
+ * that is not a stream goes into one object stream compressed with FlateDecode (`/Type /ObjStm`),
+ * found through a cross-reference stream: the active names are then nowhere in the file's plain
+ * bytes. Without, each object is written in plain sight with a classic cross-reference table.
+ */
+function activePdf(opts: { js?: boolean; attach?: boolean; objectStreams: boolean; launch?: boolean }): Buffer {
+  const page = 'BT /F1 12 Tf 72 770 Td (Compte rendu de consultation) Tj ET'
+  const objects: Record<number, string> = {
+    1: `<< /Type /Catalog /Pages 2 0 R${opts.js ? ' /Names << /JavaScript 6 0 R >>' : ''}${opts.attach ? ' /Names << /EmbeddedFiles 6 0 R >>' : ''}${opts.launch ? ' /OpenAction 6 0 R' : ''} >>`,
+    2: '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    3: '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
+    5: '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
   }
-  return Buffer.from(await doc.save({ useObjectStreams: opts.objectStreams }))
+  if (opts.js) Object.assign(objects, { 6: '<< /Names [(main) 7 0 R] >>', 7: '<< /S /JavaScript /JS (app.alert\\("bonjour"\\)) >>' })
+  if (opts.attach)
+    Object.assign(objects, {
+      6: '<< /Names [(note.txt) 7 0 R] >>',
+      7: '<< /Type /Filespec /F (note.txt) /UF (note.txt) /EF << /F 8 0 R >> >>',
+    })
+  if (opts.launch) Object.assign(objects, { 6: '<< /S /Launch /F (calc.exe) >>' })
+  // Streams are never inside an object stream: the page's content, the attached file itself.
+  const streams: Record<number, string> = { 4: `<< /Length ${page.length} >>\nstream\n${page}\nendstream` }
+  if (opts.attach) streams[8] = '<< /Type /EmbeddedFile /Subtype /text#2Fplain /Length 6 >>\nstream\nsecret\nendstream'
+  let out = '%PDF-1.5\n%\xe2\xe3\xcf\xd3\n'
+  const offsets = new Map<number, number>()
+  const write = (num: number, body: string) => {
+    offsets.set(num, Buffer.byteLength(out, 'latin1'))
+    out += `${num} 0 obj\n${body}\nendobj\n`
+  }
+  for (const [num, body] of Object.entries(streams)) write(Number(num), body)
+  const plain = Object.entries(objects).map(([num, body]) => [Number(num), body] as const)
+  const size = Math.max(...plain.map(([n]) => n), ...Object.keys(streams).map(Number)) + 3
+  if (!opts.objectStreams) {
+    for (const [num, body] of plain) write(num, body)
+    const xref = Buffer.byteLength(out, 'latin1')
+    out += `xref\n0 ${size}\n0000000000 65535 f \n`
+    for (let n = 1; n < size; n++) out += `${String(offsets.get(n) ?? 0).padStart(10, '0')} ${offsets.has(n) ? '00000 n' : '65535 f'} \n`
+    out += `trailer\n<< /Size ${size} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`
+    return Buffer.from(out, 'latin1')
+  }
+  const objStm = size - 2
+  const xrefStm = size - 1
+  let header = ''
+  let body = ''
+  for (const [num, text] of plain) {
+    header += `${num} ${body.length} `
+    body += `${text}\n`
+  }
+  const packed = zlib.deflateSync(Buffer.from(header + body, 'latin1')).toString('latin1')
+  write(
+    objStm,
+    `<< /Type /ObjStm /N ${plain.length} /First ${header.length} /Filter /FlateDecode /Length ${packed.length} >>\nstream\n${packed}\nendstream`,
+  )
+  // The cross-reference stream: type 1 = at an offset, type 2 = inside the object stream (its index).
+  const entries = Buffer.alloc(size * 7)
+  const entry = (num: number, type: 1 | 2, field2: number, field3: number) => {
+    entries.writeUInt8(type, num * 7)
+    entries.writeUInt32BE(field2, num * 7 + 1)
+    entries.writeUInt16BE(field3, num * 7 + 5)
+  }
+  plain.forEach(([num], i) => entry(num, 2, objStm, i))
+  offsets.set(xrefStm, Buffer.byteLength(out, 'latin1'))
+  for (const [num, offset] of offsets) entry(num, 1, offset, 0)
+  const xref = offsets.get(xrefStm)!
+  out += `${xrefStm} 0 obj\n<< /Type /XRef /Size ${size} /W [1 4 2] /Root 1 0 R /Length ${entries.length} >>\nstream\n${entries.toString('latin1')}\nendstream\nendobj\n`
+  out += `startxref\n${xref}\n%%EOF\n`
+  return Buffer.from(out, 'latin1')
 }
 
 describe('PDF : contenu actif refusé, lu au fil des octets', () => {
@@ -70,7 +128,7 @@ describe('PDF : contenu actif refusé, lu au fil des octets', () => {
   })
 
   it('lit les flux d’objets compressés (FlateDecode) : JavaScript, fichier joint ou lancement cachés dedans sont trouvés', async () => {
-    const clean = await libPdf({ objectStreams: true })
+    const clean = activePdf({ objectStreams: true })
     expect(scan(clean)).toEqual({ found: undefined, streams: { read: 1, unread: 0 } })
     for (const [opts, hidden, names] of [
       [{ js: true }, 'JavaScript', ['JavaScript']],
@@ -79,17 +137,17 @@ describe('PDF : contenu actif refusé, lu au fil des octets', () => {
       [{ attach: true }, 'EmbeddedFiles', ['EmbeddedFile', 'EmbeddedFiles']],
       [{ launch: true }, 'Launch', ['Launch']],
     ] as const) {
-      const pdf = await libPdf({ ...opts, objectStreams: true })
+      const pdf = activePdf({ ...opts, objectStreams: true })
       // Hidden from a plain reading of the bytes (compressed)...
       expect(pdf.includes(Buffer.from(`/${hidden} `)) || pdf.includes(Buffer.from(`/${hidden}/`))).toBe(false)
       // ...found, whatever the chunks.
       expect(names).toContain(scan(pdf).found)
       expect(names).toContain(scan(pdf, 7).found)
       // And without object streams, in plain sight.
-      expect(names).toContain(scan(await libPdf({ ...opts, objectStreams: false })).found)
+      expect(names).toContain(scan(activePdf({ ...opts, objectStreams: false })).found)
     }
     // The JavaScript case is found only through the inflated object stream.
-    const js = scan(await libPdf({ js: true, objectStreams: true }))
+    const js = scan(activePdf({ js: true, objectStreams: true }))
     expect(js).toEqual({ found: 'JavaScript', streams: { read: 1, unread: 0 } })
   })
 

@@ -1,7 +1,9 @@
 import { can, DEFAULT_SETTINGS, type Action, type PolicyFacts, type Relation } from '../../src/domain/accessPolicy'
 import type { Actor } from '../../src/domain/actor'
 import { effectiveState, escapeHtml, safeBaseName, summaryHtml, ZipNamer } from '../../src/domain/dataExport'
-import { MEASURE_LOINC, parisOffset, spaceBundle, type SpaceData } from '../../src/domain/fhirBundle'
+import { spaceBundle, type SpaceData } from '../../src/domain/fhirBundle'
+import { OBSERVATION_CODES } from '../../src/domain/fhir'
+import { parisOffset } from '../../src/domain/parisTime'
 import { appointmentPeriod } from '../../src/domain/fhir'
 import { MEASURES } from '../../src/domain/measures'
 
@@ -261,7 +263,7 @@ describe('le Bundle FHIR R4 de tout le profil', () => {
       ['8462-4', 85, 'mm[Hg]'],
     ])
     expect(obs.find((o) => o.code.coding?.[0]?.code === '882-1')!.valueCodeableConcept.text).toBe('O+')
-    for (const m of MEASURES) expect(MEASURE_LOINC[m.type]).toBeDefined()
+    for (const m of MEASURES) expect(OBSERVATION_CODES[m.type]).toBeDefined()
   })
 
   it('décrit le profil, l’agenda et les documents (avec le chemin du fichier dans le ZIP)', () => {

@@ -1,4 +1,4 @@
-import { agentActionLabel, normaliseSurname, statusView, surnameMatches, type StatusFacts } from '../../src/domain/franceServices'
+import { agentActionLabel, statusView, type StatusFacts } from '../../src/domain/franceServices'
 
 const DAY = 24 * 60 * 60 * 1000
 const NOW = new Date('2026-11-24T10:00:00Z')
@@ -11,26 +11,6 @@ const base: StatusFacts = {
   hasAccount: false,
   activeCodeUntil: new Date(NOW.getTime() + 39 * DAY),
 }
-
-describe('surname matching at the counter', () => {
-  it.each([
-    ['Dupont', 'Dupont', true],
-    ['DUPONT', 'Dupont', true],
-    [' dupont ', 'Dupont', true],
-    ['Lefevre', 'Lefèvre', true],
-    ['benali', 'Benali', true],
-    ['D Oppose Eleonore', "D'Oppose-Éléonore", true],
-    ['Coeur', 'Cœur', true],
-    ['Dupond', 'Dupont', false],
-    ['', 'Dupont', false],
-    ['Dupont Martin', 'Dupont', false],
-  ])('%s vs %s → %s', (typed, onFile, expected) => {
-    expect(surnameMatches(typed, onFile)).toBe(expected)
-  })
-  it('normalises accents, case, spaces, hyphens and apostrophes', () => {
-    expect(normaliseSurname("  N'Diaye-Müller ")).toBe('ndiayemuller')
-  })
-})
 
 describe('what the agent sees', () => {
   it('the label of every agent action', () => {

@@ -1,16 +1,13 @@
 import {
-  anniversary,
   archiveUntil,
   canActivate,
   canOppose,
   canReopen,
   deletionDueDate,
-  isMinor,
-  majorityCutoff,
-  majorityDate,
   newReference,
   oppositionDeadline,
 } from '../../src/domain/lifecycle'
+import { anniversary, isMinor, majorityCutoff, majorityDate } from '../../src/domain/age'
 
 const at = (s: string) => new Date(s)
 

@@ -1,5 +1,5 @@
 import { addMonths, majorityNoticeDate, majorityNoticeRange, majoritySoon } from '../../src/domain/majority'
-import { majorityDate } from '../../src/domain/lifecycle'
+import { majorityDate } from '../../src/domain/age'
 
 const addDays = (iso: string, n: number) => {
   const d = new Date(`${iso}T00:00:00Z`)

@@ -1,4 +1,5 @@
-import { ageOn, checkMeasure, formatMeasure, imc, imcBand, MEASURE_BY_TYPE, measuresFor, parseDecimal } from '../../src/domain/measures'
+import { checkMeasure, formatMeasure, imc, imcBand, MEASURE_BY_TYPE, measuresFor, parseDecimal } from '../../src/domain/measures'
+import { ageOn } from '../../src/domain/age'
 import { measureChart } from '../../src/features/profile/chart'
 
 const adult = { birthDate: '1968-03-14', today: '2026-11-24' }
@@ -108,7 +109,7 @@ describe('graphique SVG', () => {
       ],
       'graphique-poids',
     )
-    expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 640 300"[^>]*role="img"[^>]*aria-labelledby="graphique-poids-titre graphique-poids-desc"/)
+    expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 320 220"[^>]*role="img"[^>]*aria-labelledby="graphique-poids-titre graphique-poids-desc"/)
     expect(svg).toContain('<title id="graphique-poids-titre">Poids : évolution</title>')
     expect(svg).toContain('3 mesures du 10 janvier 2026 au 10 novembre 2026, en kilogrammes')
     expect(svg).toContain('minimum 61, maximum 64')

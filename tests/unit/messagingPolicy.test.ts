@@ -18,7 +18,6 @@ import {
   normaliseMessage,
   subjectError,
 } from '../../src/domain/messaging'
-import { sameSurname } from '../../src/features/messaging/service'
 import { ContentInspector, ContentRejected } from '../../src/domain/documents'
 
 import { NOW, P, OTHER, PRO, actors } from '../helpers/policyFixtures'
@@ -168,16 +167,6 @@ describe('messaging rules', () => {
     expect(subjectError('Résultats')).toBeNull()
     expect(closeReasonError('')).toBe('Indiquez pourquoi vous clôturez la conversation')
     expect(closeReasonError('x'.repeat(301))).toBe('Le motif doit contenir 300 caractères au maximum')
-  })
-
-  test.each<[string, string, boolean]>([
-    ['Martin', 'MARTIN', true],
-    ['Lefèvre', 'lefevre', true],
-    ['Le Gall-Durand', 'legall durand', true],
-    ['Martin', 'Martine', false],
-    ['Martin', '', false],
-  ])('surname %s ~ %s', (a, b, expected) => {
-    expect(sameSurname(a, b)).toBe(expected)
   })
 
   test.each<[string, string, string]>([

@@ -9,7 +9,7 @@ import {
 } from '../../src/domain/prevention'
 import { RULES_2026 } from '../../src/domain/prevention/rules-2026'
 import type { AgeRule } from '../../src/domain/prevention/types'
-import { anniversary } from '../../src/domain/lifecycle'
+import { anniversary } from '../../src/domain/age'
 import { VACCINES } from '../../src/domain/vaccines'
 
 const addDays = (iso: string, n: number) => {

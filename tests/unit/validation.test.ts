@@ -1,4 +1,5 @@
-import { checkDate, frenchDate, dateParts } from '../../src/validation'
+import { checkDate, dateParts } from '../../src/validation'
+import { frenchDate } from '../../src/domain/parisTime'
 
 const today = new Date('2026-11-24T12:00:00Z')
 

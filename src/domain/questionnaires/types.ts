@@ -1,4 +1,4 @@
-import { ageOn } from '../measures'
+import { ageOn } from '../age'
 
 /**
  * Questionnaires are data: a versioned list of questions rendered by one generic page. A question

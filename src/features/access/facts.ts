@@ -3,8 +3,7 @@ import type { Actor } from '../../domain/actor'
 import { activeDelegation } from '../carers/repository'
 import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation, type SpaceState } from '../../domain/accessPolicy'
 import { isUuid } from '../../domain/uuid'
-import { dateOnly } from '../../domain/lifecycle'
-import { ageOn as yearsOn } from '../../domain/measures'
+import { ageAt } from '../../domain/age'
 import { activeRepresentation } from './relations'
 
 /**
@@ -68,7 +67,7 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
         // The same condition as the request's actor (`activeRepresentation`); the child's age reaches
         // the policy too, which refuses a representative from the 18th birthday on.
         if (await activeRepresentation(trx, person.id, actor.personId, now))
-          return { kind: 'representative', childAge: ageOn(person.birth_date, now) }
+          return { kind: 'representative', childAge: ageAt(person.birth_date, now) }
       }
       if (actor.acting?.personId === person.id && actor.acting.as === 'carer') {
         // A carer within an active delegation (start and end dates included), checked at every use
@@ -206,8 +205,3 @@ export interface PersonFactsRow {
 }
 
 export type AccessFacts = ReturnType<typeof createAccessFacts>
-
-/** Whole years of age on the day of `now` in Paris (a 29 February birthday counts on 1 March). */
-export function ageOn(birth: Date | string, now: Date): number {
-  return yearsOn(dateOnly(birth), dateOnly(now))
-}

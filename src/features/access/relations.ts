@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { MAJORITY_AGE } from '../../domain/lifecycle'
+import { MAJORITY_AGE } from '../../domain/age'
 
 type Db = Knex | Knex.Transaction
 

@@ -7,6 +7,7 @@ import { dummyHash, verifyPassword } from '../../infrastructure/passwords'
 import type { LimiterFactory, ThrottleFactory } from '../../infrastructure/rateLimit'
 import type { ActivityLog } from '../history/activity'
 import { accountRepository, type AccountRow } from './repository'
+import { frenchDateTime } from '../../domain/parisTime'
 
 export type StartResult =
   | { ok: true; challengeId: string; accountId: string; sentTo: string }
@@ -200,7 +201,7 @@ export function createSignInService(deps: {
             text: [
               'Bonjour,',
               '',
-              `Une connexion à votre profil Mon espace santé a eu lieu le ${new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'long', timeStyle: 'short' }).format(new Date())} (${summariseDevice(context.userAgent)}).`,
+              `Une connexion à votre profil Mon espace santé a eu lieu le ${frenchDateTime(new Date())} (${summariseDevice(context.userAgent)}).`,
               '',
               "Si c'est bien vous, vous n'avez rien à faire.",
               `Sinon, changez votre mot de passe et déconnectez tous vos appareils depuis « Mon compte » : ${deps.publicUrl}/mon-compte`,

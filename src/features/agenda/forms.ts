@@ -1,7 +1,8 @@
 import { isEventStatus, parseTime } from '../../domain/agenda'
 import { findRule } from '../../domain/prevention'
 import { isVaccineCode, DOSES } from '../../domain/vaccines'
-import { addError, checkDate, dateParts, emptyErrors, isoDate, type FormErrors } from '../../validation'
+import { addError, checkDate, dateParts, emptyErrors, type FormErrors } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import type { EventFields } from './repository'
 import type { VaccinationFields } from '../vaccinations/service'
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { appointmentRecords, recommendations, reimbursementRecords, ruleSetFor, type PreventionRecord } from '../../domain/prevention'
 import type { Notifier } from '../../infrastructure/notifier'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import { effectivePrefs, wants } from '../account/notificationPrefs'
 import { agendaRepository } from './repository'
 

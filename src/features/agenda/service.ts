@@ -16,7 +16,7 @@ import {
 import { vaccineLabel } from '../../domain/vaccines'
 import { NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
 import { agendaRepository as repo, type EventFields, type EventRow } from './repository'
 import { authorize } from './access'

@@ -5,11 +5,11 @@ import { NotFoundError } from '../../errors'
 import type { AccessFacts } from '../access/facts'
 import type { CatalogueService } from '../catalogue/service'
 import type { Connections } from '../fhir/connections'
-import type { CareTeamService } from '../professionals/service'
-import { fullName } from '../professionals/service'
+import type { CareTeamService } from '../care-team/service'
+import { fullName } from '../care-team/service'
 import { carersRepository } from '../carers/repository'
 import { EFFECTIVE_LABELS, effectiveForHolder, nameForHolder, takesAPlace } from '../../domain/carers'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 
 /** Where each kind of authorisation is changed. */
 export const CHANGE_LINKS = {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { barChart } from '../../domain/barChart'
 import { DAY_MS } from '../../domain/lifecycle'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import { figuresRepository as repo } from './repository'
 
 export const STATES = ['not_notified', 'notified', 'activated', 'opposed', 'auto_created', 'closed'] as const

@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
 import { formatCode } from '../../domain/provisionalCode'
 import { open } from '../../infrastructure/crypto'
-import { frenchDate } from '../../validation'
+import { frenchDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
 
 export const LETTER_KINDS: Record<string, string> = {

@@ -2,21 +2,10 @@ import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
 import { canOppose, oppositionDeadline } from '../../domain/lifecycle'
 import { maskNir } from '../../domain/nir'
+import { sameSurname } from '../../domain/surname'
 import type { ActivityLog } from '../history/activity'
 import type { OppositionService } from '../opposition/service'
 import { spacesRepository } from '../spaces/repository'
-
-/** «Mme DUPONT-Martin » → «dupont martin»: the surname as said on the phone, compared without case or accents. */
-export function sameSurname(a: string, b: string): boolean {
-  const n = (s: string) =>
-    s
-      .normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^a-z]+/g, ' ')
-      .trim()
-  return n(a) === n(b) && n(a).length > 0
-}
 
 export function maskEmail(email: string): string {
   const [user, domain] = email.split('@')
@@ -55,7 +44,7 @@ export function createPhoneOpposition(deps: { db: Knex; activity: ActivityLog; o
       now = new Date(),
     ): Promise<PersonOnPhone | undefined> {
       const h = await spacesRepository.findByNirAndBirthDate(db, q.nir, q.birthDate)
-      if (!h || !sameSurname(h.last_name, q.lastName)) return undefined
+      if (!h || !sameSurname(q.lastName, h.last_name)) return undefined
       await db.transaction((trx) =>
         activity.record(trx, actor, {
           action: 'person.looked_up',

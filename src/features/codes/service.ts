@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
 import { CODE_VALIDITY_DAYS, codeMatches, formatCode, generateCode, hashCode } from '../../domain/provisionalCode'
+import { frenchDate } from '../../domain/parisTime'
 import { seal } from '../../infrastructure/crypto'
 import type { Notifier, OutgoingEmail } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
@@ -20,13 +21,10 @@ export interface PersonForCode {
   city: string | null
 }
 
-// One formatter for every e-mail (building one per call costs more than the rest of the e-mail).
-const LONG_DATE = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' })
-
 // A campaign's batch shares one expiry date: formatted once, not once per e-mail.
 let lastDate: { time: number; text: string } | undefined
 function longDate(d: Date): string {
-  if (lastDate?.time !== d.getTime()) lastDate = { time: d.getTime(), text: LONG_DATE.format(d) }
+  if (lastDate?.time !== d.getTime()) lastDate = { time: d.getTime(), text: frenchDate(d) }
   return lastDate.text
 }
 

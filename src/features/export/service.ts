@@ -16,6 +16,7 @@ import type { AccessFacts } from '../access/facts'
 import { documentFacts } from '../documents/repository'
 import type { ActivityLog } from '../history/activity'
 import { exportRepository as repo, type ExportRow } from './repository'
+import { isoDate } from '../../domain/parisTime'
 
 /** The ZIP is kept encrypted in chunks of 256 Kio (the document store's format, in its own table). */
 export const EXPORT_CHUNK_SIZE = 256 * 1024
@@ -119,7 +120,7 @@ export function createExportService(deps: {
   async function build(row: ExportRow, now: Date): Promise<{ size: number; documents: number }> {
     const actor = await requesterActor(row)
     const { data, docs, bundle } = await contents(actor, row.person_id, now)
-    const generatedOn = now.toISOString().slice(0, 10)
+    const generatedOn = isoDate(now)
 
     const zip = new yazl.ZipFile()
     // yazl pulls each document only when its turn comes; the PassThrough carries a failure (a chunk
@@ -245,7 +246,7 @@ export function createExportService(deps: {
       if (!result.ok) return result
       const row = result.row
       const key = unwrapDataKey(masterKey, row.wrapped_key!)
-      const day = new Date(row.ready_at ?? now).toISOString().slice(0, 10)
+      const day = isoDate(new Date(row.ready_at ?? now))
       return {
         ok: true,
         fileName: `mes-donnees-mon-espace-sante-${day}.zip`,

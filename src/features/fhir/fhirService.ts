@@ -28,10 +28,11 @@ import {
   type DateRange,
   type IssueCode,
 } from '../../domain/fhir'
-import { ageOn, checkMeasure, isMeasureType, MEASURE_BY_TYPE, type MeasureType } from '../../domain/measures'
+import { checkMeasure, isMeasureType, MEASURE_BY_TYPE, type MeasureType } from '../../domain/measures'
+import { ageOn } from '../../domain/age'
 import { categoryLabel, isCategory, MAX_DOCUMENT_BYTES } from '../../domain/documents'
 import { doseLabel, vaccineLabel } from '../../domain/vaccines'
-import { dateOnly } from '../../domain/lifecycle'
+import { dateOnly } from '../../domain/parisTime'
 import type { Limiter } from '../../infrastructure/rateLimit'
 import type { AccessFacts, PersonFactsRow } from '../access/facts'
 import type { ActivityLog } from '../history/activity'

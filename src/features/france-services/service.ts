@@ -3,12 +3,13 @@ import type { CarersService } from '../carers/service'
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
-import { agentActionLabel, statusView, surnameMatches, type StatusView } from '../../domain/franceServices'
+import { agentActionLabel, statusView, type StatusView } from '../../domain/franceServices'
+import { sameSurname } from '../../domain/surname'
 import { archiveUntil, deletionDueDate, newReference } from '../../domain/lifecycle'
 import { NotFoundError, ForbiddenError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
-import { frenchDate, isoDate } from '../../validation'
+import { frenchDate, isoDate } from '../../domain/parisTime'
 import type { Devices } from '../account/devices'
 import type { CodeService } from '../codes/service'
 import type { ActivityLog } from '../history/activity'
@@ -129,7 +130,7 @@ export function createFranceServicesService(deps: {
       await perAgent.check(actor.accountId)
       await perNir.check(nirKey(input.nir))
       const p = await repo.findCitizen(db, { nir: input.nir, birthDate: input.birthDate })
-      if (!p || !surnameMatches(input.surname, p.last_name)) {
+      if (!p || !sameSurname(input.surname, p.last_name)) {
         await perAgent.consume(actor.accountId)
         await perNir.consume(nirKey(input.nir))
         return { ok: false }

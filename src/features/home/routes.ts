@@ -4,8 +4,9 @@ import type { Services } from '../../services'
 import { requireAgent, requireOperator, requirePatient, requireProfessional } from '../../middleware/auth'
 import { NAVIGATION } from '../../navigation'
 import type { HistoryEntry } from '../history/service'
-import { majorityDate, majoritySoon } from '../../domain/majority'
-import { isoDate } from '../../validation'
+import { majoritySoon } from '../../domain/majority'
+import { majorityDate } from '../../domain/age'
+import { isoDate } from '../../domain/parisTime'
 
 /** What a professional did, in plain words; a document is named when the viewer may see it (SPEC §6), «un document» otherwise. */
 const accessSentence = (a: Pick<HistoryEntry, 'action' | 'document'>) => {

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex'
 import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
-import { majorityDate, majorityNoticeRange, majoritySoon } from '../../domain/majority'
+import { majorityNoticeRange, majoritySoon } from '../../domain/majority'
+import { majorityDate } from '../../domain/age'
 import { NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
-import { frenchDate, isoDate } from '../../validation'
+import { frenchDate, isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
 import { majorityRepository as repo } from './repository'
 

@@ -4,11 +4,12 @@ import { decide, isEmergencyAccess, spaceOpen, type PolicyFacts, type Resource }
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { ContentInspector, ContentRejected, type ContentRejection, type DocumentMime, safeFileName } from '../../domain/documents'
 import { attachmentTitle, documentTitleFromAttachment, type MessageSide } from '../../domain/messaging'
+import { sameSurname } from '../../domain/surname'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import { newDataKey, open, seal, unwrapDataKey } from '../../infrastructure/crypto'
 import { CHUNK_SIZE, createPgDocumentStore, type DocumentStore } from '../../infrastructure/documentStore'
 import type { Notifier } from '../../infrastructure/notifier'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
 import type { AccessFacts } from '../access/facts'
 import type { DocumentsService } from '../documents/service'
@@ -69,17 +70,6 @@ export interface MessageView {
 
 const proName = (p: { title: string | null; first_name: string; last_name: string }) =>
   `${p.title ? `${p.title} ` : ''}${p.first_name} ${p.last_name}`
-
-/** Compares surnames as people type them: case, accents, spaces and hyphens do not matter. */
-export function sameSurname(a: string, b: string): boolean {
-  const n = (s: string) =>
-    s
-      .normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .replace(/[^A-Za-z]/g, '')
-      .toLowerCase()
-  return n(a) !== '' && n(a) === n(b)
-}
 
 /**
  * Secure messaging (SPEC §9): a professional starts a conversation with a patient they identify
@@ -312,7 +302,7 @@ export function createMessagingService(deps: {
     async start(actor: Actor, input: { nir: string; birthDate: string; lastName: string } & StartContent) {
       return startWith(actor, input, async (trx) => {
         const person = await repo.findPersonByIdentity(trx, input.nir, input.birthDate)
-        return person && sameSurname(person.last_name, input.lastName) ? person : undefined
+        return person && sameSurname(input.lastName, person.last_name) ? person : undefined
       })
     },
 

@@ -2,7 +2,6 @@ import { bornOn } from '../../domain/french'
 import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import {
-  ageOn,
   checkMeasure,
   formatMeasure,
   imc,
@@ -12,6 +11,7 @@ import {
   measuresFor,
   type MeasureDefinition,
 } from '../../domain/measures'
+import { ageOn } from '../../domain/age'
 import {
   BLOOD_GROUPS,
   LIST_SECTIONS,
@@ -45,9 +45,9 @@ import {
 import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import type { AccessFacts } from '../access/facts'
-import { frenchDate, isoDate } from '../../validation'
+import { frenchDate, isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
-import { renderPdf, type PdfSection } from './pdf'
+import { renderPdf, type PdfSection } from '../../infrastructure/pdf'
 import { profileRepository as repo, type ContactInput, type ContactRow, type EntryInput } from './repository'
 import { isUuid } from '../../domain/uuid'
 

@@ -7,7 +7,7 @@ import { CARE_TYPES, checkRow, isCareType, readHeader, splitCsvLine, type Reimbu
 import { can, isEmergencyAccess, professionalHasAccess, type Action, type PolicyFacts } from '../../domain/accessPolicy'
 import { forbidden, notFound } from '../../errors'
 import type { AccessFacts } from '../access/facts'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
 import { reimbursementsRepository as repo, type ImportRow } from './repository'
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
 import { ARCHIVE_YEARS, DELETION_MONTHS } from '../../domain/lifecycle'
-import { isoDate } from '../../validation'
+import { isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
 
 /** Tables whose rows for a person are not deleted with the space's data. */

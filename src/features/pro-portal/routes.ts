@@ -15,7 +15,7 @@ import {
 import { readMultipart } from '../../infrastructure/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { ForbiddenError, NotFoundError } from '../../errors'
-import { fullName } from '../professionals/service'
+import { fullName } from '../care-team/service'
 import { readNirAndBirthDate } from '../spaces/forms'
 import { REJECTION_MESSAGES, readListQuery, sendContent } from '../documents/routes'
 
@@ -48,7 +48,7 @@ export function professionalRoutes(services: Services): Router {
   }
 
   router.get('/pro/patient', (_req, res) => {
-    res.render('professional/find.njk', { pageTitle: 'Trouver un patient', values: {} })
+    res.render('pro-portal/find.njk', { pageTitle: 'Trouver un patient', values: {} })
   })
 
   router.post('/pro/patient', async (req, res) => {
@@ -61,7 +61,7 @@ export function professionalRoutes(services: Services): Router {
       birthDate: dateParts(req.body, 'birthDate'),
       lastName: lastName.slice(0, 100),
     }
-    const again = () => res.status(400).render('professional/find.njk', { pageTitle: 'Trouver un patient', values, errors })
+    const again = () => res.status(400).render('pro-portal/find.njk', { pageTitle: 'Trouver un patient', values, errors })
     if (hasErrors(errors)) return again()
     const found = await proPortal.findPatient(req.actor!, { nir: nir!, birthDate: birthDate!, lastName })
     if (!found) {
@@ -81,7 +81,7 @@ export function professionalRoutes(services: Services): Router {
       const r = await documents.list(req.actor!, personId, query, page)
       list = { ...r, rows: r.rows.map((d) => ({ ...d, categoryLabel: categoryLabel(d.category) })) }
     }
-    res.render('professional/patient.njk', {
+    res.render('pro-portal/patient.njk', {
       pageTitle: `${p.person.first_names} ${p.person.last_name}`,
       person: p.person,
       hasAccess: p.hasAccess,
@@ -110,11 +110,9 @@ export function professionalRoutes(services: Services): Router {
     if (!r.ok) {
       // Why, in plain words: the patient's own refusal of this professional (blocked, closed...) first.
       const refusal = r.reason === 'no_access' && p.refusal ? REFUSALS[p.refusal] : REIMBURSEMENT_REFUSALS[r.reason]
-      return res
-        .status(403)
-        .render('professional/reimbursements.njk', { pageTitle: `Remboursements ${de(name)}`, person: p.person, refusal })
+      return res.status(403).render('pro-portal/reimbursements.njk', { pageTitle: `Remboursements ${de(name)}`, person: p.person, refusal })
     }
-    res.render('professional/reimbursements.njk', {
+    res.render('pro-portal/reimbursements.njk', {
       pageTitle: `Remboursements ${de(name)}`,
       person: p.person,
       ...r.view,
@@ -125,7 +123,7 @@ export function professionalRoutes(services: Services): Router {
   // The patient's medical profile, limited to the sections the access policy allows this profession (SPEC §5, §7).
   router.get('/pro/patient/profil-medical', async (req, res) => {
     const view = await services.profile.forProfessional(req.actor!, current(req))
-    res.render('professional/profile.njk', {
+    res.render('pro-portal/profile.njk', {
       pageTitle: `Profil médical ${de(`${view.subject.firstNames} ${view.subject.lastName}`)}`,
       ...view,
     })
@@ -141,7 +139,7 @@ export function professionalRoutes(services: Services): Router {
     else if (mode === 'urgence' && reason.length > 500) addError(errors, 'reason', 'Le motif doit contenir 500 caractères au maximum')
     const p = await proPortal.patient(req.actor!, personId)
     const render = (status: number, errs?: FormErrors, refusal?: string) =>
-      res.status(status).render('professional/patient.njk', {
+      res.status(status).render('pro-portal/patient.njk', {
         pageTitle: `${p.person.first_names} ${p.person.last_name}`,
         person: p.person,
         hasAccess: false,
@@ -172,7 +170,7 @@ export function professionalRoutes(services: Services): Router {
   router.get('/pro/patient/bloquer', async (req, res) => {
     const p = await proPortal.patient(req.actor!, current(req))
     if (!p.canBlock) throw new ForbiddenError()
-    res.render('professional/block.njk', { pageTitle: BLOCK_TITLE, person: p.person, values: {} })
+    res.render('pro-portal/block.njk', { pageTitle: BLOCK_TITLE, person: p.person, values: {} })
   })
 
   router.post('/pro/patient/bloquer', async (req, res) => {
@@ -182,7 +180,7 @@ export function professionalRoutes(services: Services): Router {
     const errors = emptyErrors()
     const rpps = String(req.body.rpps ?? '').replace(/\s/g, '')
     const again = () =>
-      res.status(400).render('professional/block.njk', {
+      res.status(400).render('pro-portal/block.njk', {
         pageTitle: BLOCK_TITLE,
         person: p.person,
         values: { rpps: String(req.body.rpps ?? '').slice(0, 40) },
@@ -196,7 +194,7 @@ export function professionalRoutes(services: Services): Router {
     else if (req.actor!.professionalId === pro.id) addError(errors, 'rpps', 'Vous ne pouvez pas vous bloquer vous-même')
     if (hasErrors(errors) || !pro) return again()
     if (req.body.confirm !== 'oui') {
-      return res.render('professional/block.njk', {
+      return res.render('pro-portal/block.njk', {
         pageTitle: 'Confirmer le blocage',
         person: p.person,
         values: { rpps },
@@ -210,7 +208,7 @@ export function professionalRoutes(services: Services): Router {
 
   router.get('/pro/patient/deposer', async (req, res) => {
     await documents.assertCanCreate(req.actor!, current(req))
-    res.render('professional/file.njk', { pageTitle: 'Déposer un document', values: {}, categoryItems: categoryItems(undefined) })
+    res.render('pro-portal/file.njk', { pageTitle: 'Déposer un document', values: {}, categoryItems: categoryItems(undefined) })
   })
 
   router.post('/pro/patient/deposer', async (req, res) => {
@@ -252,7 +250,7 @@ export function professionalRoutes(services: Services): Router {
     })
     if (!createdId) {
       if (!hasErrors(errors)) addError(errors, 'file', 'Sélectionnez un fichier')
-      return res.status(400).render('professional/file.njk', {
+      return res.status(400).render('pro-portal/file.njk', {
         pageTitle: 'Déposer un document',
         values,
         errors,
@@ -266,7 +264,7 @@ export function professionalRoutes(services: Services): Router {
   router.get('/pro/patient/documents/:id', async (req, res) => {
     const v = await documents.get(req.actor!, String(req.params.id))
     if (v.row.person_id !== current(req)) throw new NotFoundError()
-    res.render('professional/document.njk', {
+    res.render('pro-portal/document.njk', {
       pageTitle: v.row.title,
       doc: v.row,
       categoryLabel: categoryLabel(v.row.category),

@@ -19,7 +19,7 @@ export function careTeamRoutes(services: Services): Router {
 
   router.get('/mes-professionnels', async (req, res) => {
     const o = await careTeam.overview(req.actor!, personOf(req))
-    res.render('professionals/overview.njk', {
+    res.render('care-team/overview.njk', {
       pageTitle: 'Mes professionnels de santé',
       medecinTraitant: o.medecinTraitant ? { ...o.medecinTraitant, name: fullName(o.medecinTraitant) } : undefined,
       team: o.team.map((p) => ({ ...p, name: fullName(p) })),
@@ -37,7 +37,7 @@ export function careTeamRoutes(services: Services): Router {
     const o = await careTeam.overview(req.actor!, personOf(req))
     const teamIds = new Set(o.team.map((p) => p.id))
     const blockedIds = new Set(o.blocked.map((p) => p.id))
-    res.status(errors.list.length ? 400 : 200).render('professionals/search.njk', {
+    res.status(errors.list.length ? 400 : 200).render('care-team/search.njk', {
       pageTitle: 'Rechercher un professionnel de santé',
       q,
       searched,

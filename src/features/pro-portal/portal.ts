@@ -3,6 +3,7 @@ import { can, professionalRefusal, type PolicyFacts, type ProfessionalRefusal } 
 import type { Actor } from '../../domain/actor'
 import { HOLD_DAYS, HOLD_REMINDER_DAYS } from '../../domain/documents'
 import { SYSTEM_ACTOR } from '../../domain/actor'
+import { sameSurname } from '../../domain/surname'
 import { NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { Limiter } from '../../infrastructure/rateLimit'
@@ -20,17 +21,6 @@ export interface FoundPatient {
   lastName: string
   birthDate: string
   sex: string
-}
-
-/** Surnames compared without case, accents, spaces or hyphens. */
-export function sameSurname(a: string, b: string): boolean {
-  const n = (s: string) =>
-    s
-      .normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .replace(/[^A-Za-z]/g, '')
-      .toLowerCase()
-  return n(a) !== '' && n(a) === n(b)
 }
 
 export type AccessDeclaration = { ok: true; emergency: boolean } | { ok: false; reason: ProfessionalRefusal }
@@ -62,7 +52,7 @@ export function createProPortalService(deps: {
     async findPatient(actor: Actor, input: { nir: string; birthDate: string; lastName: string }): Promise<FoundPatient | null> {
       await deps.limiter.consume(actor.accountId)
       const p = await db('insured_persons').where({ nir: input.nir }).first('id', 'first_names', 'last_name', 'birth_date', 'sex')
-      if (!p || p.birth_date !== input.birthDate || !sameSurname(p.last_name, input.lastName)) return null
+      if (!p || p.birth_date !== input.birthDate || !sameSurname(input.lastName, p.last_name)) return null
       return { personId: p.id, firstNames: p.first_names, lastName: p.last_name, birthDate: p.birth_date, sex: p.sex }
     },
 
