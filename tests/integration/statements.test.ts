@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, NADIA, PROS } from '../helpers/demo'
 import { NAVIGATION } from '../../src/navigation'
-import { isoDate } from '../../src/validation'
+import { isoDate } from '../../src/domain/parisTime'
 import { dateFields } from '../helpers/lifecycle'
 
 const text = (html: string, sel = 'main') => cheerio.load(html)(sel).text().replace(/\s+/g, ' ')

@@ -1,4 +1,4 @@
-import { frenchDate } from '../../validation'
+import { frenchDate } from '../../domain/parisTime'
 import { Router } from 'express'
 import { DOSES, VACCINES } from '../../domain/vaccines'
 import { requirePatient } from '../../middleware/auth'
