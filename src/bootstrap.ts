@@ -1,13 +1,7 @@
 import { loadConfig, ConfigError, type Config } from './config'
 import { createLogger, type Logger } from './infrastructure/logger'
-import {
-  checkSessionDefaults,
-  createDb,
-  migrateLatest,
-  startEmbeddedPostgres,
-  type Db,
-  type EmbeddedPostgres,
-} from './infrastructure/database'
+import { checkSessionDefaults, createDb, migrateLatest, type Db } from './infrastructure/database'
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './infrastructure/embeddedPostgres'
 import { closeRedis, connectRedis, createRedis, type RedisClient } from './infrastructure/redis'
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from './infrastructure/sessionStore'
 import { createServices, type Services } from './services'

@@ -1,6 +1,6 @@
 import { configOrExit, migrateAsOwner } from '../bootstrap'
 import { createLogger } from '../infrastructure/logger'
-import { startEmbeddedPostgres } from '../infrastructure/database'
+import { startEmbeddedPostgres } from '../infrastructure/embeddedPostgres'
 import { exitOnStartupFailure } from '../startupError'
 
 /**

@@ -106,15 +106,18 @@ describe('France Services sans JavaScript', () => {
       await page.getByRole('heading', { name: 'Bonjour Jean' }).waitFor()
       await page.getByText('Accompagnement par un conseiller France Services').waitFor()
       await w.check('session accompagnée : profil activé')
+      const citizenCookies = await page.context().cookies()
       await page.getByRole('button', { name: 'Terminer' }).click()
       await page.getByRole('heading', { name: 'Session accompagnée terminée' }).waitFor()
-      // Issue 16 §4: Nadia's own session resumes on this computer, without a new password and code;
-      // nothing of Jean's session remains (one cookie: the agent's new session).
-      await page.getByText('Votre session de conseiller a repris sur cet ordinateur').waitFor()
       await w.check('session accompagnée terminée')
-      expect((await page.context().cookies()).map((c) => c.name)).toEqual(['mes_session'])
+      // Jean's session is gone (its cookie replaced); the agent's own session resumes (issue 16 §4).
+      const after = await page.context().cookies()
+      expect(after.map((c) => c.name)).toEqual(['mes_session'])
+      expect(after[0].value).not.toBe(citizenCookies.find((c) => c.name === 'mes_session')?.value)
+      await page.getByText('Votre session de conseiller a repris sur cet ordinateur').waitFor()
       await page.goto(base + '/mon-espace')
-      await page.getByRole('heading', { name: 'Accès refusé' }).waitFor()
+      expect(await page.getByRole('heading', { name: 'Bonjour Jean' }).count()).toBe(0)
+      expect(await page.getByText('Accompagnement par un conseiller France Services').count()).toBe(0)
       await page.goto(base + '/france-services')
       await page.getByRole('heading', { name: 'Espace France Services' }).waitFor()
     })

@@ -13,9 +13,9 @@ import { toEntry } from '../../src/features/history/repository'
 import { entryHash, verifyChain } from '../../src/domain/hashChain'
 import type { Actor } from '../../src/domain/actor'
 import type pg from 'pg'
+import { createDb } from '../../src/infrastructure/database'
 import {
   compileStatement,
-  createDb,
   groupedOneRoundTrips,
   preparedQuery,
   preparedStatement,
@@ -23,7 +23,7 @@ import {
   sqlLiteral,
   statementText,
   transactionInOneRoundTrip,
-} from '../../src/infrastructure/database'
+} from '../../src/infrastructure/roundTripEngine'
 
 const logger = createLogger('silent')
 
@@ -275,7 +275,7 @@ describe('journal d’activité', () => {
     const conn = (await d.db.client.acquireConnection()) as pg.Client
     try {
       await conn.query(
-        `BEGIN; ${log.appendStatement({ ...actor, displayName: "Dr O'Brien \\" }, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: "o'1", details }, sqlLiteral)}; COMMIT`,
+        `BEGIN; ${log.appendStatement({ ...actor, displayName: "Dr O'Brien \\" }, { action: 'document.read', subjectPersonId: person, objectType: 'document', objectId: "o'1", details })}; COMMIT`,
       )
     } finally {
       await d.db.client.releaseConnection(conn)

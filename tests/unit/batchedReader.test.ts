@@ -1,4 +1,4 @@
-import { batchedReader } from '../../src/infrastructure/database'
+import { batchedReader } from '../../src/infrastructure/roundTrips'
 
 describe('batchedReader : les lectures demandées ensemble partagent une instruction', () => {
   it('une seule lecture pour les clés du même tour, un résultat par clé dans l’ordre, même pour des clés égales', async () => {

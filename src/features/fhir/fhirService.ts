@@ -1,11 +1,4 @@
 import type { Knex } from 'knex'
-import {
-  compileStatement,
-  groupedOneRoundTrips,
-  sqlLiteral,
-  transactionInTwoRoundTrips,
-  type CompiledStatement,
-} from '../../infrastructure/database'
 import { can, decideService, type DocumentFacts, type PolicyFacts } from '../../domain/accessPolicy'
 import { serviceActor, type Actor } from '../../domain/actor'
 import { serviceScopesOf, type ScopeAction } from '../../domain/serviceScopes'
@@ -34,7 +27,7 @@ import { categoryLabel, isCategory, MAX_DOCUMENT_BYTES } from '../../domain/docu
 import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { dateOnly } from '../../domain/parisTime'
 import type { Limiter } from '../../infrastructure/rateLimit'
-import type { AccessFacts, PersonFactsRow } from '../access/facts'
+import type { AccessFacts, PersonFactsRow } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 import { DocumentRejected, type DocumentsService } from '../documents/service'
 import { documentFacts, documentsRepository, type DocumentRow } from '../documents/repository'
@@ -216,91 +209,39 @@ export function createFhirService(deps: {
     return { facts: facts!, done }
   }
 
-  /**
-   * The policy facts a search was last allowed on, per (client, person): the next search of that
-   * client decides on them in Node and sends everything in ONE round trip, guarded (`searchAtOnce`).
-   * Never trusted alone: the guard reads the facts again in the same transaction. With them, the guard
-   * and the searches already sent, compiled (knex builds and compiles a statement anew on each call,
-   * which costs more than PostgreSQL's part of such a search); all forgotten with the facts.
-   */
-  const decidedOn = new Map<string, { row: PersonFactsRow; guard: CompiledStatement; searches: Map<string, CompiledStatement> }>()
-  /** Searches decided together share one transaction and one commit (`groupedOneRoundTrips`). */
-  const oneRoundTrip = groupedOneRoundTrips(db)
-  const DECIDED_ON_MAX = 10_000
-  const SEARCHES_MAX = 32
+  /** Searches decided on the person's facts, read in the same transaction, and recorded with the search. */
+  const decidedSearches = repo.decidedSearches(db, access)
 
   /**
-   * A search by a connected service, with the same rules as any read, in one transaction:
-   * - the usual way, in TWO round trips (`transactionInTwoRoundTrips`): (1) `BEGIN; <the policy
-   *   facts>` — THE access policy decides on them in Node, before anything is searched; a refusal rolls
-   *   back, is recorded, and nothing is read — (2) `<the search>; <the activity row (activity_append)>;
-   *   COMMIT`: the row is appended last and committed in the same round trip, so the chain lock of the
-   *   person is held only inside PostgreSQL (function + commit), never across a turn of Node's event loop;
-   * - when this client's previous search was allowed, in ONE round trip (`groupedOneRoundTrips`):
-   *   the policy decides in Node on the facts that search read, then `BEGIN; <guard>; <the search>;
-   *   <the activity row>; COMMIT`, where the guard reads the facts again and stops everything (nothing
-   *   read, nothing recorded) if they differ in any way; then the usual way, on fresh facts. Searches
-   *   decided during the same turn of the event loop share that transaction (one commit for all).
-   * `search` returns the knex statement, unsent (undefined: none, the usual way); `searchKey`, when
-   * the statement depends on nothing else (no clock), lets it be compiled once.
+   * A search by a connected service, with the same rules as any read, in one transaction: THE access
+   * policy decides in Node on the person's facts, read in that transaction, before anything is
+   * searched — a refusal rolls back, is recorded, and nothing is read — then the search and its
+   * activity row (appended last, committed with it) (`fhirRepository.decidedSearches`).
+   * `search` returns the knex statement, unsent (undefined: none); `searchKey`, when the statement
+   * depends on nothing else (no clock), lets it be reused.
    */
-  async function searchAtOnce<R>(
+  async function searchDecided<R>(
     caller: FhirCaller,
     resourceType: string,
     search: () => Knex.QueryBuilder | undefined,
     searchKey?: string,
   ): Promise<{ facts: PolicyFacts; rows: R[] }> {
-    const key = `${caller.clientId}|${caller.personId}`
-    const known = decidedOn.get(key)
-    if (known) {
-      const facts = await access.factsFrom(db, caller.actor, known.row, new Date(), caller.personId)
-      let allowed = false
-      try {
-        allowed = judge(caller, resourceType, 'read', facts).allow
-      } catch {
-        // A refusal is never decided on remembered facts: the usual way below reads them again.
-      }
-      const sKey = searchKey === undefined ? undefined : `${resourceType} ${searchKey}`
-      let query = sKey === undefined ? undefined : known.searches.get(sKey)
-      if (allowed && !query) {
-        const built = search()
-        query = built && compileStatement(built)
-        if (query && sKey !== undefined && known.searches.size < SEARCHES_MAX) known.searches.set(sKey, query)
-      }
-      if (allowed && query) {
-        const r = await oneRoundTrip<R>(known.guard, query, readRow(caller, resourceType))
-        if (r.committed) return { facts, rows: r.rows }
-      }
-      // Refused, changed, or nothing to search: the usual way decides on the facts as they are now.
-      decidedOn.delete(key)
-    }
-    let facts: PolicyFacts | undefined
-    let refusal: { status: number; code: string; reason: string } | undefined
-    let row: (PersonFactsRow & { facts_digest: string }) | undefined
-    const r = await transactionInTwoRoundTrips<R>(db, access.factsWithDigestQuery(db, caller.actor, caller.personId), async (person) => {
-      // The consent row came with the person's (catalogue consent included): no other query here.
-      row = person as (PersonFactsRow & { facts_digest: string }) | undefined
-      facts = row ? await access.factsFrom(db, caller.actor, row, new Date(), caller.personId) : undefined
-      const decision = judge(caller, resourceType, 'read', facts)
-      if (!decision.allow) {
-        refusal = decision
-        return undefined
-      }
-      return { query: search(), last: readRow(caller, resourceType) }
+    const { decision, rows } = await decidedSearches<R, ReturnType<typeof judge> & { facts?: PolicyFacts }>(caller, {
+      async decide(row) {
+        // The consent row came with the person's (catalogue consent included): no other query here.
+        const person = row as PersonFactsRow | undefined
+        const facts = person ? await access.factsFrom(db, caller.actor, person, new Date(), caller.personId) : undefined
+        return { ...judge(caller, resourceType, 'read', facts), facts }
+      },
+      query: search,
+      queryKey: searchKey === undefined ? undefined : `${resourceType} ${searchKey}`,
+      record: () =>
+        activity.appendStatement(caller.actor, { action: 'fhir.read', subjectPersonId: caller.personId, objectType: resourceType }),
     })
     // A refusal is recorded after the connection is back in the pool (it takes one of its own).
-    if (!r.committed) return refuse(caller, resourceType, 'read', refusal!)
-    const guard = access.factsGuard(db, caller.actor, caller.personId, row!.facts_digest)
-    if (guard) {
-      if (decidedOn.size >= DECIDED_ON_MAX) decidedOn.delete(decidedOn.keys().next().value!)
-      decidedOn.set(key, { row: row!, guard: compileStatement(guard), searches: new Map() })
-    }
-    return { facts: facts!, rows: r.rows }
+    if (!decision.allow) return refuse(caller, resourceType, 'read', decision)
+    return { facts: decision.facts!, rows }
   }
-
-  /** The activity row of an allowed search, as SQL text with literals. */
-  const readRow = (caller: FhirCaller, resourceType: string) =>
-    activity.appendStatement(caller.actor, { action: 'fhir.read', subjectPersonId: caller.personId, objectType: resourceType }, sqlLiteral)
 
   const notFound = () => new FhirError(404, 'not-found', "Cette ressource n'existe pas")
   const invalid = (p: { status: 400 | 422; code: IssueCode; message: string; expression?: string }) =>
@@ -431,7 +372,7 @@ export function createFhirService(deps: {
         .flatMap((c) => c.split(','))
         .map((c) => c.split('|').pop()!)
       if (cats.length) types = types.filter((t) => cats.includes(OBSERVATION_CODES[t as MeasureType].category))
-      const { rows } = await searchAtOnce<MeasureRow>(
+      const { rows } = await searchDecided<MeasureRow>(
         caller,
         'Observation',
         () =>
@@ -514,7 +455,7 @@ export function createFhirService(deps: {
       const cats = list(q.params.category)
         .flatMap((c) => c.split(','))
         .map((c) => c.split('|').pop()!)
-      const { facts, rows } = await searchAtOnce<DocumentRow & { document_date: string }>(caller, 'DocumentReference', () =>
+      const { facts, rows } = await searchDecided<DocumentRow & { document_date: string }>(caller, 'DocumentReference', () =>
         repo.searchDocuments(db, caller.personId, {
           categories: cats.length ? cats : undefined,
           ...dates,
@@ -603,8 +544,8 @@ export function createFhirService(deps: {
     async searchImmunizations(caller: FhirCaller, q: SearchQuery, id?: string) {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
       if (!id) {
-        // A search: two round trips (searchAtOnce); a read by id keeps its owner lookup before the decision.
-        const { rows } = await searchAtOnce<never>(
+        // A search (searchDecided); a read by id keeps its owner lookup before the decision.
+        const { rows } = await searchDecided<never>(
           caller,
           'Immunization',
           () => repo.searchVaccinations(db, caller.personId, { ...dates, limit: count + 1, offset }),
@@ -653,8 +594,8 @@ export function createFhirService(deps: {
     async searchAppointments(caller: FhirCaller, q: SearchQuery, id?: string) {
       const { count, offset, dates } = id ? { count: 1, offset: 0, dates: {} } : paging(q)
       if (!id) {
-        // A search: two round trips (searchAtOnce); a read by id keeps its owner lookup before the decision.
-        const { rows } = await searchAtOnce<never>(
+        // A search (searchDecided); a read by id keeps its owner lookup before the decision.
+        const { rows } = await searchDecided<never>(
           caller,
           'Appointment',
           () => repo.searchEvents(db, caller.personId, { ...dates, limit: count + 1, offset }),

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex'
+import type { Actor } from '../../domain/actor'
+import { decidedReads, type Decision } from '../../infrastructure/roundTrips'
 
 export interface ClientRow {
   id: string
@@ -336,5 +338,43 @@ export const fhirRepository = {
       .whereRaw("payload->>'accountId' = ? AND payload->>'clientId' = ?", [personId, clientId])
       .del()
     return grants.length
+  },
+
+  /**
+   * The searches of connected services: `search(caller, s)` reads the person's policy facts
+   * (`facts.factsWithDigestQuery`), lets `s.decide` decide on them before anything is searched, then
+   * runs `s.query` and writes `s.record` (the activity row, SQL text), all in one transaction. A
+   * refusal rolls back: nothing read, nothing written (the caller records it in a transaction of its
+   * own). The facts of an allowed search may be decided on again for the next search of the same
+   * client and person, and are then read again by a guard in that search's transaction
+   * (`facts.factsGuard`): how few round trips that takes is the engine's business, not the caller's.
+   * `s.queryKey`: when the statement depends on nothing else (no clock), it may be reused.
+   */
+  decidedSearches(
+    db: Knex,
+    facts: {
+      factsWithDigestQuery(trx: Knex, actor: Actor, personId: string): Knex.Raw | undefined
+      factsGuard(trx: Knex, actor: Actor, personId: string, digest: string): Knex.Raw | undefined
+    },
+  ) {
+    const read = decidedReads(db)
+    return <R, D extends Decision>(
+      caller: { actor: Actor; clientId: string; personId: string },
+      s: {
+        decide: (row: Record<string, unknown> | undefined) => Promise<D>
+        query: () => Knex.QueryBuilder | undefined
+        queryKey?: string
+        record: () => string
+      },
+    ): Promise<{ decision: D; rows: R[] }> =>
+      read<R, D>({
+        key: `${caller.clientId}|${caller.personId}`,
+        facts: () => facts.factsWithDigestQuery(db, caller.actor, caller.personId),
+        guard: (row) => facts.factsGuard(db, caller.actor, caller.personId, String(row.facts_digest)),
+        decide: s.decide,
+        query: s.query,
+        queryKey: s.queryKey,
+        last: s.record,
+      })
   },
 }

@@ -79,14 +79,14 @@ export function createActivityLog(db: Knex, opts: { checkpointKey?: Buffer } = {
   }
 
   /**
-   * The same append as `record`, as one SQL statement with its values inlined as literals by
-   * `literal` (the connection's `escapeLiteral`), for a caller that sends it in its own transaction
-   * with other statements: the FHIR API sends it last, with COMMIT, in one round trip, so that the
-   * chain's lock is held only inside the database, never across a turn of Node's event loop.
+   * The same append as `record`, as one SQL statement with its values inlined as literals, for a
+   * caller that sends it in its own transaction with other statements: the FHIR API sends it last,
+   * with COMMIT, so that the chain's lock is held only inside the database, never across a turn of
+   * Node's event loop.
    */
-  function appendStatement(actor: Actor, input: ActivityInput, literal: (value: string) => string): string {
+  function appendStatement(actor: Actor, input: ActivityInput): string {
     const entry = entryOf(actor, input)
-    return repo.appendStatement(entry, entryBodyAroundSeq(entry), literal)
+    return repo.appendStatement(entry, entryBodyAroundSeq(entry))
   }
 
   /** Signs and pins the heads not pinned yet, under checkpoint `checkpointId`; returns how many. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { ChainedEntry } from '../../domain/hashChain'
+import { sqlLiteral } from '../../infrastructure/roundTrips'
 
 export interface ActivityRow {
   id: number
@@ -65,9 +66,9 @@ export const activityRepository = {
     return (res.rows as { seq: number }[])[0].seq
   },
 
-  /** `append` as one statement with literal values (`literal` quotes a string for PostgreSQL). */
-  appendStatement(e: Omit<ChainedEntry, 'seq'>, body: { before: string; after: string }, literal: (value: string) => string): string {
-    const text = (v: string | null | undefined, cast = '') => (v === null || v === undefined ? 'NULL' : `${literal(v)}${cast}`)
+  /** `append` as one statement with literal values (`sqlLiteral`), for a caller that sends it with other statements. */
+  appendStatement(e: Omit<ChainedEntry, 'seq'>, body: { before: string; after: string }): string {
+    const text = (v: string | null | undefined, cast = '') => (v === null || v === undefined ? 'NULL' : `${sqlLiteral(v)}${cast}`)
     return `SELECT activity_append(${[
       text(e.chainKey),
       text(body.before),

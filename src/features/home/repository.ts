@@ -1,8 +1,7 @@
-import { activeRepresentationSql } from '../access/relations'
 import type { Knex } from 'knex'
-import { preparedQuery } from '../../infrastructure/database'
-import { PERSON_FACTS_COLUMNS, type PersonFactsRow } from '../access/facts'
-import { actorStatement, type ActorRow } from '../account/repository'
+import { batchedReader, preparedQuery } from '../../infrastructure/roundTrips'
+import { PERSON_FACTS_COLUMNS, type PersonFactsRow } from '../../access/facts'
+import { activeRepresentationSql, actorStatement, type ActorRow } from '../../access/relations'
 
 /** The actions of professionals shown in «Derniers accès des professionnels de santé». */
 export const PROFESSIONAL_ACCESS_ACTIONS = ['document.list', 'document.read', 'document.download', 'emergency.access', 'careteam.consent']
@@ -111,5 +110,13 @@ export const homeRepository = {
     )
     const byOrdinal = new Map(rows.map(({ n, ...row }) => [n, row]))
     return accountIds.map((_id, i) => byOrdinal.get(i + 1))
+  },
+
+  /**
+   * `patientHomeWithActor` for one account: the requests that come together share one statement
+   * (each gets its own row).
+   */
+  homeWithActorReader(db: Knex): (accountId: string) => Promise<(ActorRow & PatientHomeRows) | undefined> {
+    return batchedReader((accountIds: string[]) => homeRepository.patientHomeWithActor(db, accountIds))
   },
 }

@@ -1,11 +1,10 @@
 import type { Knex } from 'knex'
 import { can } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { ManagedChild } from '../children/service'
 import { visibleHistoryRows, type HistoryEntry, type HistoryService } from '../history/service'
-import type { ActorPageRead } from '../account/repository'
-import { batchedReader } from '../../infrastructure/database'
+import type { ActorPageRead } from '../../access/relations'
 import { LAST_ACCESSES_READ, homeRepository, type PatientHomeRows } from './repository'
 import { isUuid } from '../../domain/uuid'
 
@@ -28,14 +27,13 @@ export function createHomeService(deps: { db: Knex; access: AccessFacts; history
   const { db, access } = deps
   // The rows read with the actor by `actorPageRead`, for the request that read them (and only it).
   const readWithActor = new WeakMap<object, PatientHomeRows>()
-  // The requests that come together share the statement's round trip (each its own row).
-  const readWithActorBatched = batchedReader((accountIds: string[]) => homeRepository.patientHomeWithActor(db, accountIds))
+  const readHomeWithActor = homeRepository.homeWithActorReader(db)
   const actorPageRead: ActorPageRead = {
     path: '/mon-espace',
     kind: 'patient',
     async read(request, accountId) {
       if (!isUuid(accountId)) return undefined
-      const row = await readWithActorBatched(accountId)
+      const row = await readHomeWithActor(accountId)
       if (!row) return undefined
       const { children, invitations, person, lastAccesses, ...actor } = row
       readWithActor.set(request, { children, invitations, person, lastAccesses })

@@ -1,7 +1,7 @@
 import { frenchDate } from '../../domain/parisTime'
 import { Router } from 'express'
 import { DOSES, VACCINES } from '../../domain/vaccines'
-import { requirePatient } from '../../middleware/auth'
+import { requirePatient, signedInRoutes } from '../../middleware/auth'
 import type { Services } from '../../services'
 import { dateValue, readVaccination, typedValues } from '../agenda/forms'
 
@@ -10,6 +10,7 @@ const BASE = '/profil-medical/vaccinations'
 /** «Vaccinations» (SPEC §7): list, add, edit, delete; they feed «Examens et vaccins recommandés». */
 export function vaccinationRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { vaccinations } = services
   router.use(BASE, requirePatient)
   const choices = {
@@ -17,11 +18,11 @@ export function vaccinationRoutes(services: Services): Router {
     doses: DOSES.map((d) => ({ value: d.value, text: d.label })),
   }
 
-  router.get(BASE, async (req, res) => {
+  forPatients.get(BASE, async (_req, res, actor) => {
     res.render('vaccinations/index.njk', {
       pageTitle: 'Vaccinations',
-      items: await vaccinations.list(req.actor!),
-      profileName: req.actor!.acting?.displayName,
+      items: await vaccinations.list(actor),
+      profileName: actor.acting?.displayName,
     })
   })
 
@@ -29,8 +30,8 @@ export function vaccinationRoutes(services: Services): Router {
     res.render('vaccinations/form.njk', { pageTitle: 'Ajouter une vaccination', values: {}, action: `${BASE}/ajouter`, ...choices }),
   )
 
-  router.post(`${BASE}/ajouter`, async (req, res) => {
-    const { errors, fields } = readVaccination(req.body, await vaccinations.birthDate(req.actor!))
+  forPatients.post(`${BASE}/ajouter`, async (req, res, actor) => {
+    const { errors, fields } = readVaccination(req.body, await vaccinations.birthDate(actor))
     if (!fields)
       return res.status(400).render('vaccinations/form.njk', {
         pageTitle: 'Ajouter une vaccination',
@@ -39,13 +40,13 @@ export function vaccinationRoutes(services: Services): Router {
         action: `${BASE}/ajouter`,
         ...choices,
       })
-    await vaccinations.add(req.actor!, fields)
+    await vaccinations.add(actor, fields)
     req.session.flash = { type: 'success', text: 'La vaccination est enregistrée.' }
     res.redirect(303, BASE)
   })
 
-  router.get(`${BASE}/:id/modifier`, async (req, res) => {
-    const v = await vaccinations.get(req.actor!, req.params.id)
+  forPatients.get(`${BASE}/:id/modifier`, async (req, res, actor) => {
+    const v = await vaccinations.get(actor, req.params.id)
     const values = {
       vaccine: v.vaccine,
       otherName: v.other_name ?? '',
@@ -63,9 +64,9 @@ export function vaccinationRoutes(services: Services): Router {
     })
   })
 
-  router.post(`${BASE}/:id/modifier`, async (req, res) => {
-    const v = await vaccinations.get(req.actor!, req.params.id)
-    const { errors, fields } = readVaccination(req.body, await vaccinations.birthDate(req.actor!))
+  forPatients.post(`${BASE}/:id/modifier`, async (req, res, actor) => {
+    const v = await vaccinations.get(actor, req.params.id)
+    const { errors, fields } = readVaccination(req.body, await vaccinations.birthDate(actor))
     if (!fields)
       return res.status(400).render('vaccinations/form.njk', {
         pageTitle: 'Modifier la vaccination',
@@ -75,19 +76,19 @@ export function vaccinationRoutes(services: Services): Router {
         edit: true,
         ...choices,
       })
-    await vaccinations.update(req.actor!, v.id, fields)
+    await vaccinations.update(actor, v.id, fields)
     req.session.flash = { type: 'success', text: 'La vaccination est modifiée.' }
     res.redirect(303, BASE)
   })
 
-  router.get(`${BASE}/:id/supprimer`, async (req, res) => {
-    const item = await vaccinations.get(req.actor!, req.params.id)
+  forPatients.get(`${BASE}/:id/supprimer`, async (req, res, actor) => {
+    const item = await vaccinations.get(actor, req.params.id)
     // A title of its own (issue 16 §5): which vaccination, which day.
     res.render('vaccinations/delete.njk', { pageTitle: `Supprimer la vaccination « ${item.label} » du ${frenchDate(item.date)}`, item })
   })
 
-  router.post(`${BASE}/:id/supprimer`, async (req, res) => {
-    await vaccinations.remove(req.actor!, req.params.id)
+  forPatients.post(`${BASE}/:id/supprimer`, async (req, res, actor) => {
+    await vaccinations.remove(actor, req.params.id)
     req.session.flash = { type: 'success', text: 'La vaccination est supprimée.' }
     res.redirect(303, BASE)
   })
