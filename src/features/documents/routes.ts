@@ -123,7 +123,10 @@ export function documentRoutes(services: Services): Router {
 
   router.get('/documents/ajouter', requirePatient, async (req, res) => {
     await documents.assertCanCreate(req.actor!, personOf(req))
-    res.render('documents/add.njk', { pageTitle: 'Ajouter un document', values: {}, categoryItems: categoryItems(undefined, true) })
+    // A form kept after the idle limit (src/middleware/savedForms.ts) gets its category back too.
+    const kept = res.locals.keptFields as Record<string, unknown> | undefined
+    const category = typeof kept?.category === 'string' ? kept.category : undefined
+    res.render('documents/add.njk', { pageTitle: 'Ajouter un document', values: {}, categoryItems: categoryItems(category, true) })
   })
 
   router.post('/documents/ajouter', requirePatient, async (req, res) => {
