@@ -1,4 +1,4 @@
-import { loadConfig, ConfigError, type Config } from './config'
+import { ConfigError, configOrExit, type Config } from './config'
 import { createLogger, type Logger } from './infrastructure/logger'
 import { checkSessionDefaults, createDb, migrateLatest, type Db } from './infrastructure/database'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './infrastructure/embeddedPostgres'
@@ -23,18 +23,6 @@ export interface Runtime {
   /** The SMS provider (SMS_HTTP_URL), if any: the deliverer sends through it. */
   sms?: SmsAdapter
   close(): Promise<void>
-}
-
-export function configOrExit(): Config {
-  try {
-    return loadConfig()
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`Mon espace santé ne peut pas démarrer.\n${err.message}\n`)
-      process.exit(1)
-    }
-    throw err
-  }
 }
 
 /**
@@ -81,7 +69,7 @@ export async function bootstrap(
     databaseUrl = embedded.url
     ownerUrl = embedded.ownerUrl
   }
-  const db = createDb(databaseUrl, config.databasePoolMax, { pooler: config.databasePooler === 'pgbouncer' })
+  const db = createDb(databaseUrl, config.databasePoolMax, { pooler: config.databasePooler === 'pgbouncer', ...config.databasePool })
   let redis: RedisClient | undefined
   try {
     if (opts.migrate) {

@@ -1,8 +1,6 @@
 import http from 'node:http'
-import { bootstrap, configOrExit } from './bootstrap'
-import { createApp } from './app'
-import { startJobs, type JobRunner } from './infrastructure/jobs'
-import { createDeliverer } from './infrastructure/notifier'
+import { configOrExit } from './config'
+import type { JobRunner } from './infrastructure/jobs'
 import { exitOnStartupFailure } from './startupError'
 
 /** Listens, or rejects with the system error (EADDRINUSE, EACCES: they name the port). */
@@ -28,6 +26,11 @@ async function main() {
   await listen(probe, wanted.port, wanted.host)
   await new Promise((resolve) => probe.close(resolve))
 
+  // The application is loaded only now: a bad configuration or a busy port is said without it.
+  const { bootstrap } = require('./bootstrap') as typeof import('./bootstrap')
+  const { createApp } = require('./app') as typeof import('./app')
+  const { startJobs } = require('./infrastructure/jobs') as typeof import('./infrastructure/jobs')
+  const { createDeliverer } = require('./infrastructure/notifier') as typeof import('./infrastructure/notifier')
   const runtime = await bootstrap({ migrate: process.env.NODE_ENV !== 'production', seed: true, sessions: true, site: true })
   const { config, logger, services } = runtime
   const app = createApp(services)

@@ -1,4 +1,5 @@
-import { configOrExit, migrateAsOwner } from '../bootstrap'
+import { migrateAsOwner } from '../bootstrap'
+import { configOrExit } from '../config'
 import { createLogger } from '../infrastructure/logger'
 import { startEmbeddedPostgres } from '../infrastructure/embeddedPostgres'
 import { exitOnStartupFailure } from '../startupError'

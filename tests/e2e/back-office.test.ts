@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Browser } from 'playwright-core'
 import type { TestApp } from '../helpers/testApp'
-import { newContext, screenshot, watch, fillDate, withAppAndBrowser } from '../helpers/browser'
+import { newContext, savedDownload, screenshot, watch, fillDate, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { LOUIS } from '../helpers/demo'
 import { createPerson } from '../helpers/lifecycle'
@@ -51,7 +51,7 @@ describe('back-office sans JavaScript', () => {
       expect((await page.locator('main').innerText()).replace(/\s+/g, ' ')).toContain('Lignes refusées 1')
       const download = page.waitForEvent('download')
       await page.getByRole('link', { name: 'Télécharger le rapport des lignes refusées (CSV)' }).click()
-      const report = fs.readFileSync((await (await download).path())!, 'utf8')
+      const report = fs.readFileSync(await savedDownload(await download), 'utf8')
       expect(report).toContain('3;nom;Le nom est absent')
 
       // Phone opposition.

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core'
 import yauzl from 'yauzl'
 import type { TestApp } from '../helpers/testApp'
 import AxeBuilder from '@axe-core/playwright'
-import { newContext, screenshot, validateHtml, watch, withAppAndBrowser } from '../helpers/browser'
+import { newContext, savedDownload, screenshot, validateHtml, watch, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
 
@@ -75,7 +75,7 @@ describe('« Télécharger mes données » sans JavaScript', () => {
 
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Télécharger/ }).click()])
       expect(download.suggestedFilename()).toMatch(/^mes-donnees-mon-espace-sante-\d{4}-\d{2}-\d{2}\.zip$/)
-      const file = await download.path()
+      const file = await savedDownload(download)
       expect(fs.readFileSync(file).subarray(0, 2).toString('latin1')).toBe('PK')
       const files = await unzip(file)
       const names = [...files.keys()]

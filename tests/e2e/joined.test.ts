@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import yauzl from 'yauzl'
-import { launchBrowser, newContext, screenshot, signInThroughPages, watch, type Watcher } from '../helpers/browser'
+import { launchBrowser, newContext, savedDownload, screenshot, signInThroughPages, watch, type Watcher } from '../helpers/browser'
 import { startOAuthApp, type OAuthApp } from '../helpers/oauth'
 import { CAMILLE, HELENE, SAMU } from '../helpers/demo'
 import { createAccount } from '../helpers/lifecycle'
@@ -136,7 +136,7 @@ describe('l’espace se tient : services connectés, FHIR, prévention, 18 ans, 
       expect(await o.t.services.dataExport.runPending()).toEqual({ built: 1, failed: 0 })
       await page.reload()
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Télécharger/ }).click()])
-      const files = await unzip(await download.path())
+      const files = await unzip(await savedDownload(download))
       const bundle = JSON.parse(files.get('donnees-fhir.json')!.toString('utf8'))
       expect(fhirIssues(bundle)).toEqual([])
       const types = new Set(bundle.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType))

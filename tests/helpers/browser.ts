@@ -1,34 +1,27 @@
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Download, type Page, type Response } from 'playwright-core'
 import AxeBuilder from '@axe-core/playwright'
 import { createTestApp, type TestApp, type TestAppOptions } from './testApp'
 import { HtmlValidate } from 'html-validate'
 import type { Knex } from 'knex'
 import { lastMessage, otpIn } from './http'
+import { askBroker } from './brokerClient'
+import { chromiumLaunchOptions } from './runBroker'
+import { RUN_ENV } from './env'
+import { cachedCheck, hashOf, stableHtml } from './checkCache'
 
-/** Debian's Chromium (Playwright's own download does not work here). */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export { CHROMIUM } from './runBroker'
 
+/**
+ * The run's Chromium (one for the whole run, started by globalSetup's broker on first use), or a
+ * Chromium of its own when no broker runs (a script outside jest). Closing it ends this file's
+ * connection and contexts, not the browser of the other files.
+ */
 export async function launchBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium introuvable (${CHROMIUM}) : installez-le (apt-get install -y chromium) ou lancez .ci/run`)
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  })
+  const endpoint = await askBroker('browser')
+  return endpoint ? chromium.connect(endpoint) : chromium.launch(chromiumLaunchOptions())
 }
 
 export async function newContext(browser: Browser, javaScriptEnabled: boolean): Promise<BrowserContext> {
@@ -54,24 +47,72 @@ const validator = new HtmlValidate({
   },
 })
 
-/** Validates a whole HTML document; returns the messages (empty when valid). */
+/** Validates a whole HTML document; returns the messages (empty when valid). Same document, same answer: kept (checkCache). */
 export async function validateHtml(html: string): Promise<string[]> {
-  const report = await validator.validateString(html)
-  return report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} (ligne ${m.line}) : ${m.message}`))
+  return cachedCheck('html', hashOf(stableHtml(html)), async () => {
+    const report = await validator.validateString(html)
+    return report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} (ligne ${m.line}) : ${m.message}`))
+  })
+}
+
+interface AxeViolation {
+  id: string
+  help: string
+  targets: string[]
+}
+
+async function runAxe(target: Page): Promise<AxeViolation[]> {
+  const axe = new AxeBuilder({ page: target })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .options({ resultTypes: ['violations'] })
+  // A page without frames: axe.run() in the page itself, the same rules on the same document, without
+  // the blank page and the second and third injection of axe-core that the frame-by-frame mode
+  // (runPartial, then finishRun in a new page) costs (about half the time here). A page with a frame
+  // (a PDF preview) keeps that mode, which reaches into every frame.
+  if (target.frames().length === 1) axe.setLegacyMode(true)
+  const results = await axe.analyze()
+  return results.violations.map((v) => ({ id: v.id, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }))
+}
+
+/**
+ * What the page shows beyond its HTML, for the key of a cached axe answer (JavaScript on, where axe
+ * reads the live page): the viewport and scroll, the focused and hovered elements, the URL's
+ * fragment, and what the form controls hold (hidden fields aside).
+ */
+function liveState(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const pathOf = (el: Element | null) => {
+      const steps: number[] = []
+      for (let e = el; e?.parentElement; e = e.parentElement) steps.unshift(Array.prototype.indexOf.call(e.parentElement.children, e))
+      return steps.join('.')
+    }
+    const controls = Array.from(document.querySelectorAll('input, select, textarea'))
+      .filter((e) => (e as HTMLInputElement).type !== 'hidden')
+      .map((e) => {
+        const c = e as HTMLInputElement
+        return c.type === 'checkbox' || c.type === 'radio' ? String(c.checked) : c.value
+      })
+    return JSON.stringify({
+      size: [window.innerWidth, window.innerHeight, window.devicePixelRatio, window.scrollX, window.scrollY],
+      hash: location.hash,
+      focus: pathOf(document.activeElement),
+      hover: Array.from(document.querySelectorAll(':hover')).map(pathOf),
+      controls,
+    })
+  })
 }
 
 /**
  * Watches a page: every HTML document it receives is validated, and `check()` runs axe-core
  * (WCAG 2.0/2.1/2.2 A and AA) on the current state. Problems are collected, not thrown, so a
- * test can report them all at once with `expect(problems).toEqual([])`.
+ * test can report them all at once with `expect(problems).toEqual([])`. An axe answer is kept by a
+ * hash of all it reads (checkCache): the same page in the same state is analysed once per run.
  */
 export function watch(page: Page, opts: { javaScript: boolean }) {
   // axe-core needs JavaScript: with JavaScript off, the page's rendered HTML (scripts removed) is
   // analysed in a second page of the same origin that has it on.
   let helper: Page | undefined
-  async function axePage(): Promise<Page> {
-    if (opts.javaScript) return page
-    const html = (await page.content()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '')
+  async function helperWith(html: string): Promise<Page> {
     if (!helper) {
       const browser = page.context().browser()!
       const ctx = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, viewport: page.viewportSize() ?? undefined })
@@ -80,6 +121,15 @@ export function watch(page: Page, opts: { javaScript: boolean }) {
     await helper.goto(new URL('/health', page.url()).toString())
     await helper.setContent(html, { waitUntil: 'load' })
     return helper
+  }
+  async function axeViolations(): Promise<AxeViolation[]> {
+    const html = await page.content()
+    if (opts.javaScript) {
+      return cachedCheck('axe', hashOf('js', stableHtml(html), await liveState(page)), () => runAxe(page))
+    }
+    const withoutScripts = html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '')
+    const key = hashOf('no-js', stableHtml(withoutScripts), JSON.stringify(page.viewportSize()))
+    return cachedCheck('axe', key, async () => runAxe(await helperWith(withoutScripts)))
   }
   const problems: string[] = []
   const pending: Promise<void>[] = []
@@ -103,18 +153,8 @@ export function watch(page: Page, opts: { javaScript: boolean }) {
   return {
     problems,
     async check(label?: string) {
-      const target = await axePage()
-      const results = await new AxeBuilder({ page: target })
-        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
-        .options({ resultTypes: ['violations'] })
-        .analyze()
-      for (const v of results.violations) {
-        problems.push(
-          `axe ${label ?? new URL(page.url()).pathname} : ${v.id} — ${v.help} (${v.nodes
-            .map((n) => n.target.join(' '))
-            .slice(0, 3)
-            .join(' | ')})`,
-        )
+      for (const v of await axeViolations()) {
+        problems.push(`axe ${label ?? new URL(page.url()).pathname} : ${v.id} — ${v.help} (${v.targets.join(' | ')})`)
       }
       const h1 = await page.locator('h1').count()
       if (h1 !== 1) problems.push(`${label ?? page.url()} : ${h1} titres h1 au lieu de 1`)
@@ -127,11 +167,23 @@ export function watch(page: Page, opts: { javaScript: boolean }) {
   }
 }
 
-/** Screenshots for a person to look at (tests/e2e/screenshots, git-ignored). */
+/**
+ * Screenshots for a person to look at (tests/e2e/screenshots, git-ignored): only when asked for
+ * (`SCREENSHOTS=1 npx jest tests/e2e/...`); `npm test` writes none.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!process.env.SCREENSHOTS) return
   const dir = path.resolve(__dirname, '../e2e/screenshots')
   fs.mkdirSync(dir, { recursive: true })
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true })
+}
+
+/** A download's file on this machine (the run's Chromium may be another process's: `download.path()` is not available). */
+export async function savedDownload(download: Download): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(process.env[RUN_ENV.dir] ?? os.tmpdir(), 'telechargement-'))
+  const file = path.join(dir, download.suggestedFilename())
+  await download.saveAs(file)
+  return file
 }
 
 /** Fills a govuk date input (Jour, Mois, Année) found by its fieldset legend. */
@@ -183,8 +235,9 @@ export async function signInThroughPages(
 }
 
 /**
- * The usual frame of an end-to-end file: the real app on a free port (its own database) and one
- * Chromium, started before the tests and closed after. `set` receives them for the file's variables.
+ * The usual frame of an end-to-end file: the real app on a free port (its own database) and the
+ * run's Chromium (`launchBrowser`), connected before the tests and let go after. `set` receives them
+ * for the file's variables.
  */
 export function withAppAndBrowser(set: (s: { t: TestApp; base: string; browser: Browser }) => void, options: TestAppOptions = {}): void {
   let t: TestApp | undefined

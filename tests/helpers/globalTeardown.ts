@@ -1,8 +1,13 @@
+import fs from 'node:fs'
 import pg from 'pg'
 import { ADMIN_DATABASE_URL, CHECKOUT } from './env'
+import { RUN_RESOURCES, type RunResources } from './globalSetup'
 
-/** Drops the test databases left by files that stopped before their own cleanup. */
+/** Closes the run's Chromium, removes its folder, drops the test databases left by files that stopped before their own cleanup. */
 export default async function globalTeardown(): Promise<void> {
+  const resources = (globalThis as Record<symbol, RunResources | undefined>)[RUN_RESOURCES]
+  await resources?.broker?.close()
+  if (resources?.dir) fs.rmSync(resources.dir, { recursive: true, force: true })
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
   await admin.connect()
   try {

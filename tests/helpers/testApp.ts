@@ -1,4 +1,3 @@
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -8,12 +7,13 @@ import pg from 'pg'
 import type { Express } from 'express'
 import { loadConfig, type Config } from '../../src/config'
 import { createLogger } from '../../src/infrastructure/logger'
-import { createDb, type Db } from '../../src/infrastructure/database'
+import { createDb, type Db, type PoolOptions } from '../../src/infrastructure/database'
 import { closeRedis, connectRedis, createRedis, type RedisClient } from '../../src/infrastructure/redis'
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from '../../src/infrastructure/sessionStore'
 import { createServices, type Services } from '../../src/services'
 import { createApp } from '../../src/app'
-import { ADMIN_DATABASE_URL, CHECKOUT, TEST_REDIS_URL, TEST_ROLES, TEST_SECRETS, asRole, templateName, withDatabase } from './env'
+import { ADMIN_DATABASE_URL, TEST_REDIS_URL, TEST_ROLES, TEST_SECRETS, asRole, runTemplate, withDatabase } from './env'
+import { askBroker, copyTemplate, testDatabaseName } from './brokerClient'
 
 export interface TestDatabase {
   name: string
@@ -30,29 +30,51 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
-/** A database of its own for a test file, copied from the template (migrations + demo data). */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `mes_t_${CHECKOUT}_${crypto.randomBytes(5).toString('hex')}`
-  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
-  await admin.connect()
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateName()} OWNER ${TEST_ROLES.owner}`)
-        break
-      } catch (err) {
-        // Two files copying the template at the same instant: try again shortly.
-        if (attempt >= 20 || !/being accessed by other users/.test((err as Error).message)) throw err
-        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200))
-      }
+/**
+ * The app's pool in the tests: TEST_DB_POOL connections (5 by default). With one (`npm run
+ * test:pool-of-one`), a request that holds a connection (a transaction) and asks the pool for another
+ * one waits until the acquire timeout and gets a 503: the test fails, and the waiting call is printed
+ * with its stack, which names the nested acquisition.
+ */
+function testPool(url: string, opts: PoolOptions = {}): Db {
+  const size = Number(process.env.TEST_DB_POOL ?? 5)
+  const db = createDb(url, size, { ...opts, acquireTimeoutMs: Number(process.env.TEST_DB_ACQUIRE_TIMEOUT_MS ?? 5000) })
+  if (size === 1) {
+    const client = db.client as { acquireConnection(): Promise<unknown> }
+    const acquire = client.acquireConnection.bind(client)
+    client.acquireConnection = function () {
+      const at = new Error('connexion demandée ici')
+      return acquire().catch((err: Error) => {
+        if (/Timeout acquiring a connection/.test(err.message))
+          process.stderr.write(`\n[pool de une connexion] attente d'une seconde connexion (imbrication ?) :\n${at.stack}\n`)
+        throw err
+      })
     }
-  } finally {
-    await admin.end()
+  }
+  return db
+}
+
+/**
+ * A database of its own for a test file, copied from the template (migrations + demo data): made
+ * ahead by the run's broker (runBroker.ts), or here when no broker runs (a bench).
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  let name = await askBroker('database', 'POST')
+  if (!name) {
+    name = testDatabaseName()
+    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
+    await admin.connect()
+    try {
+      await copyTemplate(admin, runTemplate(), name)
+    } finally {
+      await admin.end()
+    }
   }
   const adminUrl = withDatabase(ADMIN_DATABASE_URL, name)
   const url = asRole(adminUrl, TEST_ROLES.app)
-  // Benchmarks may ask for a bigger pool (concurrent uploads each hold a transaction).
-  const db = createDb(url, Number(process.env.TEST_DB_POOL ?? 5))
+  // Benchmarks may ask for a bigger pool (concurrent uploads each hold a transaction);
+  // `npm run test:pool-of-one` a pool of one connection (issue 20).
+  const db = testPool(url)
   const adminDb = createDb(adminUrl, 2)
   return {
     name,
@@ -64,6 +86,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       await db.destroy()
       await adminDb.destroy()
+      // The broker drops it while the next file runs (globalTeardown waits for it).
+      if (await askBroker(`drop?name=${name}`, 'POST')) return
       const a = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
       await a.connect()
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
@@ -114,6 +138,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     REDIS_PREFIX: `test:${database.name}:`,
     ...TEST_SECRETS,
     DEV_OUTBOX: 'true',
+    // The admission limit sized on the test pool (as the default is on DATABASE_POOL_MAX); a busy
+    // machine may make a burst of a test wait: never a 503 for waiting in its queue.
+    ADMISSION_CONCURRENCY: String(2 * Number(process.env.TEST_DB_POOL ?? 5)),
+    ADMISSION_QUEUE_TIMEOUT_MS: '60000',
     ...(documentsDir ? { DOCUMENTS_DIR: documentsDir } : {}),
     ...options.env,
   })
@@ -127,7 +155,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   } else {
     sessions = postgresSessionBackend(database.url)
   }
-  const db = pooler ? createDb(pooler.url, Number(process.env.TEST_DB_POOL ?? 5), { pooler: true }) : database.db
+  const db = pooler ? testPool(pooler.url, { pooler: true }) : database.db
   const services = createServices({ config, logger, db, sessions, redis })
   const app = createApp(services, { requestLogging: false })
   let server: http.Server | undefined

@@ -1,10 +1,11 @@
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { ConfigError, loadConfig } from '../../src/config'
 import { ROOT } from '../../src/root'
+import { TEST_SECRETS } from '../helpers/env'
 
-const OIDC_KEY = JSON.stringify(crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }))
+// The run's RSA key (generated once by globalSetup).
+const OIDC_KEY = TEST_SECRETS.OIDC_SIGNING_KEY
 
 const SECRETS = {
   SESSION_SECRET: 'x'.repeat(40),

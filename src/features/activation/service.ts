@@ -13,6 +13,8 @@ import type { ActivityLog } from '../history/activity'
 import type { CodeService } from '../codes/service'
 import type { EmailVerification, EmailCheck } from '../account/emailVerification'
 import { summariseDevice } from '../account/signin'
+import { accountRepository } from '../account/repository'
+import { activationRepository } from './repository'
 import type { HolderCheckService, HolderInput } from '../spaces/holder'
 import { displayName, spacesRepository, type HolderRow } from '../spaces/repository'
 
@@ -107,7 +109,7 @@ export function createActivationService(deps: {
       const errors: { field: 'identifiant' | 'password' | 'confirmation'; message: string }[] = []
       const id = validateIdentifiant(input.identifiant)
       if (!id.ok) errors.push({ field: 'identifiant', message: id.message })
-      else if (await db('accounts').where({ kind: 'patient', login: id.identifiant }).first('id')) {
+      else if (await accountRepository.findByLogin(db, 'patient', id.identifiant)) {
         errors.push({ field: 'identifiant', message: 'Cet identifiant est déjà utilisé : choisissez-en un autre' })
       }
       const person = await spacesRepository.findById(db, personId)
@@ -139,7 +141,8 @@ export function createActivationService(deps: {
       j: ActivationJourney,
       context: { userAgent?: string; assistedBy?: { agentAccountId: string; organisation: string } },
     ): Promise<ActivateResult> {
-      if (!j.identifiant || !j.passwordHash || !j.verificationId) return { ok: false, reason: 'email_unverified' }
+      const { identifiant, passwordHash } = j
+      if (!identifiant || !passwordHash || !j.verificationId) return { ok: false, reason: 'email_unverified' }
       try {
         return await db.transaction(async (trx) => {
           const h = await spacesRepository.findById(trx, j.personId, { lock: true })
@@ -147,25 +150,20 @@ export function createActivationService(deps: {
           if (!(await codes.consumeById(trx, h.id, j.codeId))) return { ok: false, reason: 'code_gone' } as const
           const email = await deps.emailVerification.consume(trx, j.verificationId!, h.id)
           if (!email) return { ok: false, reason: 'email_unverified' } as const
-          if (await trx('accounts').where({ kind: 'patient', login: j.identifiant }).first('id'))
-            return { ok: false, reason: 'identifiant_taken' } as const
+          if (await accountRepository.findByLogin(trx, 'patient', identifiant)) return { ok: false, reason: 'identifiant_taken' } as const
           const now = new Date()
-          const [account] = await trx('accounts')
-            .insert({
-              kind: 'patient',
-              login: j.identifiant,
-              password_hash: j.passwordHash,
-              person_id: h.id,
-              display_name: displayName(h),
+          const account = {
+            id: await activationRepository.insertPatientAccount(trx, {
+              login: identifiant,
+              passwordHash,
+              personId: h.id,
+              displayName: displayName(h),
               email,
-              email_verified_at: now,
               mobile: j.mobile || null,
-              password_changed_at: now,
-              terms_accepted_at: now,
-              terms_version: TERMS_VERSION,
-              last_signin_at: now,
-            })
-            .returning('id')
+              termsVersion: TERMS_VERSION,
+              at: now,
+            }),
+          }
           const from = h.state
           await spacesRepository.setSpace(trx, h.id, { state: 'activated', activated_at: now })
           // At a France Services counter, the history says the activation was assisted.
@@ -205,7 +203,7 @@ export function createActivationService(deps: {
               'Mon espace santé – Assurance Maladie',
             ].join('\n'),
           })
-          return { ok: true, accountId: account.id as string } as const
+          return { ok: true, accountId: account.id } as const
         })
       } catch (err) {
         // Two people choosing the same identifiant at the same instant: the unique index decides.

@@ -4,7 +4,7 @@ import { isVaccineCode, DOSES } from '../../domain/vaccines'
 import { addError, checkDate, dateParts, emptyErrors, type FormErrors } from '../../validation'
 import { isoDate } from '../../domain/parisTime'
 import type { EventFields } from './repository'
-import type { VaccinationFields } from '../vaccinations/service'
+import type { VaccinationFields } from '../vaccinations/repository'
 
 type Body = Record<string, unknown> | undefined
 const str = (body: Body, name: string) => (typeof body?.[name] === 'string' ? (body[name] as string).trim() : '')

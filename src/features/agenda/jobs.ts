@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { appointmentRecords, recommendations, reimbursementRecords, ruleSetFor, type PreventionRecord } from '../../domain/prevention'
+import { appointmentRecords, recommendations, reimbursementRecords, ruleSetFor } from '../../domain/prevention'
 import type { Notifier } from '../../infrastructure/notifier'
 import { isoDate } from '../../domain/parisTime'
 import { effectivePrefs, wants } from '../account/notificationPrefs'
@@ -46,42 +46,8 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
     const wantsIt = (a: { notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean }) =>
       wants(effectivePrefs(a.notification_prefs ?? {}, a.notify_new_signin), 'prevention_due')
     for (;;) {
-      // The page's keys first, from the spaces' primary key alone (an index range scan, whatever the
-      // table's size), then its people, accounts and prevention records (vaccinations, honoured acts)
-      // by their keys, in the same round trip: every page costs the same.
-      const persons: {
-        id: string
-        birth_date: string
-        sex: string
-        email: string | null
-        notification_prefs: Record<string, unknown> | null
-        notify_new_signin: boolean
-        records: PreventionRecord[] | null
-        acts: { date: string; label: string; code: string | null }[] | null
-        events: { date: string; title: string; status: string; prevention_rule: string | null }[] | null
-      }[] = (
-        await db.raw(
-          `WITH page AS (
-             SELECT person_id FROM spaces WHERE state = 'activated' AND person_id > ? ORDER BY person_id LIMIT ?
-           )
-           SELECT p.id, p.birth_date, p.sex, a.email, a.notification_prefs, a.notify_new_signin,
-                  (SELECT json_agg(r) FROM (
-                     SELECT v.vaccine AS code, v.date FROM vaccinations v WHERE v.person_id = page.person_id
-                  ) r) AS records,
-                  (SELECT json_agg(r) FROM (
-                     SELECT b.care_date AS date, b.act AS label, b.act_code AS code FROM reimbursements b
-                      WHERE b.person_id = page.person_id
-                  ) r) AS acts,
-                  (SELECT json_agg(r) FROM (
-                     SELECT e.date, e.title, e.status, e.prevention_rule FROM agenda_events e
-                      WHERE e.person_id = page.person_id AND e.status IN ('honore', 'confirme')
-                  ) r) AS events
-             FROM page JOIN insured_persons p ON p.id = page.person_id
-             LEFT JOIN accounts a ON a.person_id = page.person_id AND a.kind = 'patient' AND a.disabled_at IS NULL
-            ORDER BY page.person_id`,
-          [after, batch],
-        )
-      ).rows
+      // One keyset page: every page costs the same (see preventionPage).
+      const persons = await agendaRepository.preventionPage(db, after, batch)
       if (!persons.length) break
       after = persons[persons.length - 1].id
       people += persons.length
@@ -94,19 +60,7 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
         } else withoutEmail.push(p.id)
       }
       if (withoutEmail.length) {
-        const reps: {
-          child_person_id: string
-          email: string
-          notification_prefs: Record<string, unknown> | null
-          notify_new_signin: boolean
-        }[] = await db('representatives as r')
-          .join('accounts as ra', function () {
-            this.on('ra.person_id', '=', 'r.representative_person_id').andOnVal('ra.kind', '=', 'patient').andOnNull('ra.disabled_at')
-          })
-          .whereNull('r.ended_at')
-          .whereNotNull('ra.email')
-          .whereIn('r.child_person_id', withoutEmail)
-          .select('r.child_person_id', 'ra.email', 'ra.notification_prefs', 'ra.notify_new_signin')
+        const reps = await agendaRepository.activeRepresentativeRecipients(db, withoutEmail)
         for (const r of reps) {
           if (!wantsIt(r)) continue
           const list = recipients.get(r.child_person_id)
@@ -145,36 +99,14 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
           }
         }
         if (pid.length) {
-          const r = await db.transaction(async (trx) => {
-            const { rows } = await trx.raw(
-              `WITH fresh AS (
-                 INSERT INTO prevention_notices (person_id, rule_id, window_from)
-                 SELECT * FROM unnest(?::uuid[], ?::text[], ?::date[])
-                 ON CONFLICT DO NOTHING RETURNING person_id
-               ), told AS (
-                 SELECT DISTINCT t.email, t.representative
-                   FROM unnest(?::uuid[], ?::text[], ?::boolean[]) AS t(person_id, email, representative)
-                  WHERE t.person_id IN (SELECT person_id FROM fresh)
-               ), mails AS (
-                 INSERT INTO outbox (channel, kind, recipient, subject, body, status)
-                 SELECT 'email', CASE WHEN representative THEN 'prevention-due-representative' ELSE 'prevention-due' END, email,
-                        'Un rappel de prévention dans Mon espace santé',
-                        'Bonjour,' || chr(10) || chr(10) ||
-                        CASE WHEN representative
-                          THEN 'Un vaccin ou un examen recommandé est à prévoir pour un enfant dont vous êtes représentant légal.' || chr(10) ||
-                               'Connectez-vous, choisissez son profil avec « Changer de profil », puis voyez-le et ajoutez-le à son agenda : '
-                          ELSE 'Un vaccin ou un examen de dépistage recommandé pour vous est à prévoir.' || chr(10) ||
-                               'Connectez-vous pour le voir et l''ajouter à votre agenda : ' END || ? || chr(10) || chr(10) ||
-                        'Vous pouvez arrêter ces courriels dans Mon compte, rubrique Notifications.' || chr(10) || chr(10) ||
-                        'Mon espace santé – Assurance Maladie', ?
-                   FROM told
-                 RETURNING id
-               )
-               SELECT (SELECT count(*) FROM fresh)::int AS notices, (SELECT count(*) FROM mails)::int AS emails`,
-              [pid, rule, from, toPerson, toEmail, toRepresentative, `${deps.publicUrl}/agenda/recommandations`, outboxStatus],
-            )
-            return rows[0] as { notices: number; emails: number }
-          })
+          const r = await db.transaction((trx) =>
+            agendaRepository.recordPreventionNotices(trx, {
+              notices: { personIds: pid, ruleIds: rule, windowsFrom: from },
+              recipients: { personIds: toPerson, emails: toEmail, representative: toRepresentative },
+              link: `${deps.publicUrl}/agenda/recommandations`,
+              outboxStatus,
+            }),
+          )
           notices += r.notices
           emails += r.emails
         }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import type { PreventionRecord } from '../../domain/prevention'
 
 export interface EventRow {
   id: string
@@ -81,6 +82,11 @@ export const agendaRepository = {
   },
 
   /** Honoured and booked appointments: they fulfil or plan a recommendation (src/domain/prevention/acts.ts). */
+  /** What the recommendations and the calendar need of the person (undefined when the person does not exist). */
+  person(db: Knex, personId: string): Promise<{ birth_date: string; sex: 'F' | 'M'; first_names: string; last_name: string } | undefined> {
+    return db('insured_persons').where({ id: personId }).first('birth_date', 'sex', 'first_names', 'last_name')
+  },
+
   preventionEvents(db: Knex, personId: string): Promise<{ prevention_rule: string | null; title: string; status: string; date: string }[]> {
     return db('agenda_events')
       .where({ person_id: personId })
@@ -170,4 +176,115 @@ export const agendaRepository = {
     )
     return rows[0].claimed as number
   },
+
+  /**
+   * One keyset page of activated spaces (after `after`, at most `batch`): the page's keys from the
+   * spaces' primary key alone (an index range scan, whatever the table's size), then its people,
+   * accounts and prevention records (vaccinations, honoured acts) by their keys, in the same round
+   * trip: every page costs the same.
+   */
+  async preventionPage(db: Knex, after: string, batch: number): Promise<PreventionPerson[]> {
+    const { rows } = await db.raw(
+      `WITH page AS (
+       SELECT person_id FROM spaces WHERE state = 'activated' AND person_id > ? ORDER BY person_id LIMIT ?
+     )
+     SELECT p.id, p.birth_date, p.sex, a.email, a.notification_prefs, a.notify_new_signin,
+            (SELECT json_agg(r) FROM (
+               SELECT v.vaccine AS code, v.date FROM vaccinations v WHERE v.person_id = page.person_id
+            ) r) AS records,
+            (SELECT json_agg(r) FROM (
+               SELECT b.care_date AS date, b.act AS label, b.act_code AS code FROM reimbursements b
+                WHERE b.person_id = page.person_id
+            ) r) AS acts,
+            (SELECT json_agg(r) FROM (
+               SELECT e.date, e.title, e.status, e.prevention_rule FROM agenda_events e
+                WHERE e.person_id = page.person_id AND e.status IN ('honore', 'confirme')
+            ) r) AS events
+       FROM page JOIN insured_persons p ON p.id = page.person_id
+       LEFT JOIN accounts a ON a.person_id = page.person_id AND a.kind = 'patient' AND a.disabled_at IS NULL
+      ORDER BY page.person_id`,
+      [after, batch],
+    )
+    return rows
+  },
+
+  /** The active legal representatives of these children who have an e-mail, with their notification choices. */
+  activeRepresentativeRecipients(
+    db: Knex,
+    childPersonIds: string[],
+  ): Promise<{ child_person_id: string; email: string; notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean }[]> {
+    return db('representatives as r')
+      .join('accounts as ra', function () {
+        this.on('ra.person_id', '=', 'r.representative_person_id').andOnVal('ra.kind', '=', 'patient').andOnNull('ra.disabled_at')
+      })
+      .whereNull('r.ended_at')
+      .whereNotNull('ra.email')
+      .whereIn('r.child_person_id', childPersonIds)
+      .select('r.child_person_id', 'ra.email', 'ra.notification_prefs', 'ra.notify_new_signin')
+  },
+
+  /**
+   * Records the new prevention notices (ON CONFLICT DO NOTHING: once per person, rule and window) and
+   * queues one e-mail per recipient of a person with a new notice, in one statement (arrays through unnest).
+   */
+  async recordPreventionNotices(
+    trx: Knex.Transaction,
+    a: {
+      notices: { personIds: string[]; ruleIds: string[]; windowsFrom: string[] }
+      recipients: { personIds: string[]; emails: string[]; representative: boolean[] }
+      link: string
+      outboxStatus: string
+    },
+  ): Promise<{ notices: number; emails: number }> {
+    const { rows } = await trx.raw(
+      `WITH fresh AS (
+           INSERT INTO prevention_notices (person_id, rule_id, window_from)
+           SELECT * FROM unnest(?::uuid[], ?::text[], ?::date[])
+           ON CONFLICT DO NOTHING RETURNING person_id
+         ), told AS (
+           SELECT DISTINCT t.email, t.representative
+             FROM unnest(?::uuid[], ?::text[], ?::boolean[]) AS t(person_id, email, representative)
+            WHERE t.person_id IN (SELECT person_id FROM fresh)
+         ), mails AS (
+           INSERT INTO outbox (channel, kind, recipient, subject, body, status)
+           SELECT 'email', CASE WHEN representative THEN 'prevention-due-representative' ELSE 'prevention-due' END, email,
+                  'Un rappel de prévention dans Mon espace santé',
+                  'Bonjour,' || chr(10) || chr(10) ||
+                  CASE WHEN representative
+                    THEN 'Un vaccin ou un examen recommandé est à prévoir pour un enfant dont vous êtes représentant légal.' || chr(10) ||
+                         'Connectez-vous, choisissez son profil avec « Changer de profil », puis voyez-le et ajoutez-le à son agenda : '
+                    ELSE 'Un vaccin ou un examen de dépistage recommandé pour vous est à prévoir.' || chr(10) ||
+                         'Connectez-vous pour le voir et l''ajouter à votre agenda : ' END || ? || chr(10) || chr(10) ||
+                  'Vous pouvez arrêter ces courriels dans Mon compte, rubrique Notifications.' || chr(10) || chr(10) ||
+                  'Mon espace santé – Assurance Maladie', ?
+             FROM told
+           RETURNING id
+         )
+         SELECT (SELECT count(*) FROM fresh)::int AS notices, (SELECT count(*) FROM mails)::int AS emails`,
+      [
+        a.notices.personIds,
+        a.notices.ruleIds,
+        a.notices.windowsFrom,
+        a.recipients.personIds,
+        a.recipients.emails,
+        a.recipients.representative,
+        a.link,
+        a.outboxStatus,
+      ],
+    )
+    return rows[0] as { notices: number; emails: number }
+  },
+}
+
+/** A person of a prevention page, with what their recommendations are computed from. */
+export interface PreventionPerson {
+  id: string
+  birth_date: string
+  sex: string
+  email: string | null
+  notification_prefs: Record<string, unknown> | null
+  notify_new_signin: boolean
+  records: PreventionRecord[] | null
+  acts: { date: string; label: string; code: string | null }[] | null
+  events: { date: string; title: string; status: string; prevention_rule: string | null }[] | null
 }

@@ -21,6 +21,7 @@ import type { ActivityLog } from '../history/activity'
 import { agendaRepository as repo, type EventFields, type EventRow } from './repository'
 import { reimbursementsRepository } from '../reimbursements/repository'
 import type { AccessFacts } from '../../access/facts'
+import { vaccinationsRepository } from '../vaccinations/repository'
 
 export const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex')
 
@@ -43,9 +44,9 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
     (await deps.access.authorizeSubject(trx, actor, action, { type: 'agenda' })).personId
 
   async function personFacts(personId: string) {
-    const p = await db('insured_persons').where({ id: personId }).first('birth_date', 'sex', 'first_names', 'last_name')
+    const p = await repo.person(db, personId)
     if (!p) throw new NotFoundError()
-    return p as { birth_date: string; sex: 'F' | 'M'; first_names: string; last_name: string }
+    return p
   }
 
   /**
@@ -55,7 +56,7 @@ export function createAgendaService(deps: { db: Knex; access: AccessFacts; activ
   async function records(personId: string, today: string): Promise<PreventionRecord[]> {
     const set = ruleSetFor(Number(today.slice(0, 4)))
     const [vaccines, acts, events] = await Promise.all([
-      db('vaccinations').where({ person_id: personId }).select('vaccine', 'other_name', 'date'),
+      vaccinationsRepository.listForPerson(db, personId),
       reimbursementsRepository.acts(db, personId),
       repo.preventionEvents(db, personId),
     ])

@@ -5,6 +5,7 @@ import { formatCode } from '../../domain/provisionalCode'
 import { open } from '../../infrastructure/crypto'
 import { frenchDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
+import { lettersRepository as repo, type LetterRow } from './lettersRepository'
 
 export const LETTER_KINDS: Record<string, string> = {
   provisional_code: 'Code provisoire',
@@ -12,14 +13,6 @@ export const LETTER_KINDS: Record<string, string> = {
 }
 
 class NothingToBatch extends Error {}
-
-interface LetterRow {
-  id: number
-  kind: string
-  address: { name: string; line1: string | null; line2: string | null; postcode: string | null; city: string | null }
-  sealed_payload: Buffer | null
-  created_at: Date
-}
 
 /**
  * Letters for the print house (SPEC §12). The queue is gathered into a batch; the batch is
@@ -81,19 +74,7 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
 
   return {
     async queue() {
-      const [waiting, batches] = await Promise.all([
-        db('letters')
-          .whereNull('printed_at')
-          .whereNull('batch_id')
-          .select('kind')
-          .count<{ kind: string; count: number }[]>('* as count')
-          .groupBy('kind'),
-        db('letter_batches as b')
-          .leftJoin('accounts as a', 'a.id', 'b.operator_account_id')
-          .select('b.*', 'a.display_name as operator_name')
-          .orderBy('b.id', 'desc')
-          .limit(10),
-      ])
+      const [waiting, batches] = await Promise.all([repo.waitingByKind(db), repo.latestBatches(db, 10)])
       return {
         waiting: waiting.map((w) => ({ kind: w.kind, label: LETTER_KINDS[w.kind] ?? w.kind, count: Number(w.count) })),
         total: waiting.reduce((n, w) => n + Number(w.count), 0),
@@ -105,15 +86,10 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
     async createBatch(actor: Actor, max = 5000): Promise<{ id: number; letters: number } | undefined> {
       return db
         .transaction(async (trx) => {
-          const [b] = await trx('letter_batches').insert({ operator_account_id: actor.accountId, letters: 0 }).returning('id')
-          const id = Number(b.id)
-          const r = await trx.raw(
-            `UPDATE letters SET batch_id = ? WHERE id IN (SELECT id FROM letters WHERE printed_at IS NULL AND batch_id IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)`,
-            [id, max],
-          )
-          const n = r.rowCount as number
+          const id = await repo.insertBatch(trx, actor.accountId)
+          const n = await repo.fillBatch(trx, id, max)
           if (!n) throw new NothingToBatch()
-          await trx('letter_batches').where({ id }).update({ letters: n })
+          await repo.setBatchSize(trx, id, n)
           await activity.record(trx, actor, {
             action: 'letters.batch_created',
             objectType: 'letter_batch',
@@ -128,14 +104,14 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
         })
     },
 
-    findBatch: (id: number) => db('letter_batches').where({ id }).first(),
+    findBatch: (id: number) => repo.findBatch(db, id),
 
     /** Writes the batch as one PDF to `out`; false when the batch does not exist or was already sent. */
     async writePdf(actor: Actor, id: number, out: Writable): Promise<boolean> {
-      const batch = await db('letter_batches').where({ id }).first()
+      const batch = await repo.findBatch(db, id)
       if (!batch || batch.sent_at) return false
       await db.transaction(async (trx) => {
-        await trx('letter_batches').where({ id }).update({ downloaded_at: trx.fn.now() })
+        await repo.markBatchDownloaded(trx, id)
         await activity.record(trx, actor, {
           action: 'letters.batch_downloaded',
           objectType: 'letter_batch',
@@ -153,11 +129,7 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
         info: { Title: `Lot de courriers n° ${id}`, Author: 'Mon espace santé' },
       })
       doc.pipe(out)
-      for await (const l of db('letters')
-        .where({ batch_id: id })
-        .orderBy('id')
-        .select('id', 'kind', 'address', 'sealed_payload', 'created_at')
-        .stream() as AsyncIterable<LetterRow>) {
+      for await (const l of repo.streamBatch(db, id)) {
         doc.addPage()
         page(doc, l)
       }
@@ -169,10 +141,9 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
     /** The print house has the batch: letters marked sent, their clear content wiped. */
     async markSent(actor: Actor, id: number): Promise<boolean> {
       return db.transaction(async (trx) => {
-        const batch = await trx('letter_batches').where({ id }).forUpdate().first()
+        const batch = await repo.findBatchForUpdate(trx, id)
         if (!batch || batch.sent_at || !batch.downloaded_at) return false
-        await trx('letters').where({ batch_id: id }).update({ printed_at: trx.fn.now(), sealed_payload: null })
-        await trx('letter_batches').where({ id }).update({ sent_at: trx.fn.now() })
+        await repo.markBatchSent(trx, id)
         await activity.record(trx, actor, {
           action: 'letters.batch_sent',
           objectType: 'letter_batch',

@@ -4,30 +4,10 @@ import type { Actor } from '../../domain/actor'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
-
-export interface ProfessionalEntry {
-  id: string
-  rpps: string
-  title: string | null
-  first_name: string
-  last_name: string
-  profession: string
-  specialty: string | null
-  establishment: string | null
-  city: string | null
-}
-
-export interface CareTeamEntry extends ProfessionalEntry {
-  listed: boolean
-  consent_at: Date | null
-  administrator: boolean
-  blocked_at: Date | null
-}
+import { careTeamRepository as repo, type ProfessionalEntry } from './repository'
 
 export const fullName = (p: { title: string | null; first_name: string; last_name: string }) =>
   `${p.title ? `${p.title} ` : ''}${p.first_name} ${p.last_name}`
-
-const PRO_COLUMNS = ['p.id', 'p.rpps', 'p.title', 'p.first_name', 'p.last_name', 'p.profession', 'p.specialty', 'p.establishment', 'p.city']
 
 /**
  * «Mes professionnels de santé» (SPEC §5, §7): the care team, the médecin traitant (from the
@@ -52,17 +32,9 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
   }
 
   async function professional(trx: Knex.Transaction, id: string): Promise<ProfessionalEntry> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError()
-    const p = await trx('professionals as p').where('p.id', id).first(PRO_COLUMNS)
+    const p = await repo.professionalById(trx, id)
     if (!p) throw new NotFoundError()
     return p
-  }
-
-  async function upsert(trx: Knex.Transaction, personId: string, professionalId: string, patch: Record<string, unknown>): Promise<void> {
-    await trx('patient_professionals')
-      .insert({ person_id: personId, professional_id: professionalId, ...patch })
-      .onConflict(['person_id', 'professional_id'])
-      .merge(patch)
   }
 
   async function log(
@@ -85,15 +57,9 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
   return {
     async overview(actor: Actor, personId: string) {
       return managed(actor, personId, async (trx, facts) => {
-        const person = await trx('insured_persons').where({ id: personId }).first('medecin_traitant_rpps')
-        const medecinTraitant: ProfessionalEntry | undefined = person?.medecin_traitant_rpps
-          ? await trx('professionals as p').where('p.rpps', person.medecin_traitant_rpps).first(PRO_COLUMNS)
-          : undefined
-        const rows: CareTeamEntry[] = await trx('patient_professionals as pp')
-          .join('professionals as p', 'p.id', 'pp.professional_id')
-          .where('pp.person_id', personId)
-          .orderBy([{ column: 'p.last_name' }, { column: 'p.first_name' }])
-          .select([...PRO_COLUMNS, 'pp.listed', 'pp.consent_at', 'pp.administrator', 'pp.blocked_at'])
+        const rpps = await repo.medecinTraitantRpps(trx, personId)
+        const medecinTraitant = rpps ? await repo.professionalByRpps(trx, rpps) : undefined
+        const rows = await repo.linkedProfessionals(trx, personId)
         const team = rows.filter((r) => !r.blocked_at && (r.listed || r.consent_at || r.administrator))
         const blocked = rows.filter((r) => r.blocked_at)
         return { medecinTraitant, team, blocked, settings: facts.settings }
@@ -104,21 +70,8 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
     async search(actor: Actor, personId: string, q: string): Promise<ProfessionalEntry[]> {
       return managed(actor, personId, async (trx) => {
         const term = q.trim()
-        const query = trx('professionals as p')
-          .select(PRO_COLUMNS)
-          .orderBy([{ column: 'p.last_name' }, { column: 'p.first_name' }])
-          .limit(20)
-        if (/^\d{11}$/.test(term.replace(/\s/g, ''))) query.where('p.rpps', term.replace(/\s/g, ''))
-        else {
-          const like = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-          query.where((w) =>
-            w
-              .whereRaw('lower(p.last_name) LIKE ?', [like])
-              .orWhereRaw('lower(p.first_name) LIKE ?', [like])
-              .orWhereRaw("lower(p.first_name || ' ' || p.last_name) LIKE ?", [like]),
-          )
-        }
-        return query
+        const digits = term.replace(/\s/g, '')
+        return /^\d{11}$/.test(digits) ? repo.searchByRpps(trx, digits, 20) : repo.searchByName(trx, term, 20)
       })
     },
 
@@ -126,7 +79,7 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
     async add(actor: Actor, personId: string, professionalId: string) {
       return managed(actor, personId, async (trx) => {
         const pro = await professional(trx, professionalId)
-        await upsert(trx, personId, pro.id, { listed: true })
+        await repo.upsertLink(trx, personId, pro.id, { listed: true })
         await log(trx, actor, personId, 'careteam.add', pro)
         return pro
       })
@@ -136,9 +89,7 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
     async remove(actor: Actor, personId: string, professionalId: string) {
       return managed(actor, personId, async (trx) => {
         const pro = await professional(trx, professionalId)
-        await trx('patient_professionals')
-          .where({ person_id: personId, professional_id: pro.id })
-          .update({ listed: false, consent_at: null, administrator: false })
+        await repo.updateLink(trx, personId, pro.id, { listed: false, consent_at: null, administrator: false })
         await log(trx, actor, personId, 'careteam.remove', pro)
         return pro
       })
@@ -147,9 +98,9 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
     async setAdministrator(actor: Actor, personId: string, professionalId: string, administrator: boolean) {
       return managed(actor, personId, async (trx) => {
         const pro = await professional(trx, professionalId)
-        const link = await trx('patient_professionals').where({ person_id: personId, professional_id: pro.id }).first()
+        const link = await repo.findLink(trx, personId, pro.id)
         if (!link || link.blocked_at) throw new ForbiddenError()
-        await upsert(trx, personId, pro.id, { administrator, listed: true })
+        await repo.upsertLink(trx, personId, pro.id, { administrator, listed: true })
         await log(trx, actor, personId, administrator ? 'careteam.administrator' : 'careteam.administrator_removed', pro)
         return pro
       })
@@ -163,11 +114,9 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
       return blocking(actor, personId, async (trx, facts) => {
         const pro = await professional(trx, professionalId)
         if (facts.relation.kind === 'professional' && facts.relation.professionalId === pro.id) throw new ForbiddenError()
-        await upsert(trx, personId, pro.id, { blocked_at: new Date(), consent_at: null, administrator: false, listed: false })
-        await trx('emergency_accesses')
-          .where({ person_id: personId, professional_id: pro.id })
-          .where('expires_at', '>', new Date())
-          .update({ expires_at: new Date() })
+        const now = new Date()
+        await repo.upsertLink(trx, personId, pro.id, { blocked_at: now, consent_at: null, administrator: false, listed: false })
+        await repo.endEmergencyAccesses(trx, personId, pro.id, now)
         await log(trx, actor, personId, 'careteam.block', pro)
         return pro
       })
@@ -175,7 +124,7 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
 
     /** A professional of the directory by RPPS, for an administrator about to block them (null: unknown). */
     async findForBlocking(actor: Actor, personId: string, rpps: string): Promise<ProfessionalEntry | null> {
-      return blocking(actor, personId, async (trx) => (await trx('professionals as p').where('p.rpps', rpps).first(PRO_COLUMNS)) ?? null)
+      return blocking(actor, personId, async (trx) => (await repo.professionalByRpps(trx, rpps)) ?? null)
     },
 
     /**
@@ -185,9 +134,7 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
     async unblock(actor: Actor, personId: string, professionalId: string) {
       return managed(actor, personId, async (trx) => {
         const pro = await professional(trx, professionalId)
-        await trx('patient_professionals')
-          .where({ person_id: personId, professional_id: pro.id })
-          .update({ blocked_at: null, consent_at: null, administrator: false })
+        await repo.updateLink(trx, personId, pro.id, { blocked_at: null, consent_at: null, administrator: false })
         await log(trx, actor, personId, 'careteam.unblock', pro)
         return pro
       })
@@ -195,22 +142,14 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
 
     async setEmergency(actor: Actor, personId: string, s: { etreat: boolean; btg: boolean; masked: boolean }) {
       return managed(actor, personId, async (trx) => {
-        const patch = { emergency_etreat: s.etreat, emergency_btg: s.btg, emergency_masked: s.masked, updated_at: new Date() }
-        await trx('patient_settings')
-          .insert({ person_id: personId, ...patch })
-          .onConflict('person_id')
-          .merge(patch)
+        await repo.upsertSettings(trx, personId, { emergency_etreat: s.etreat, emergency_btg: s.btg, emergency_masked: s.masked })
         await log(trx, actor, personId, 'settings.emergency', undefined, { ETREAT: s.etreat, BTG: s.btg, MASKED: s.masked })
       })
     },
 
     async setMaskNewDocuments(actor: Actor, personId: string, mask: boolean) {
       return managed(actor, personId, async (trx) => {
-        const patch = { mask_new_documents: mask, updated_at: new Date() }
-        await trx('patient_settings')
-          .insert({ person_id: personId, ...patch })
-          .onConflict('person_id')
-          .merge(patch)
+        await repo.upsertSettings(trx, personId, { mask_new_documents: mask })
         await log(trx, actor, personId, 'settings.mask_new_documents', undefined, { mask })
       })
     },

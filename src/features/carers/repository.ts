@@ -28,6 +28,23 @@ const PARIS_TODAY = "(now() AT TIME ZONE 'Europe/Paris')::date"
 
 /** Carers: SQL only. */
 export const carersRepository = {
+  /** The name of one of a delegation's two persons, for its attestation (both exist while the delegation does). */
+  async personName(db: Db, personId: string | null): Promise<{ first_names: string | null; last_name: string | null }> {
+    const p = personId ? await db('insured_persons').where({ id: personId }).first('first_names', 'last_name') : undefined
+    if (!p) throw new Error('personne de la délégation introuvable')
+    return p
+  },
+
+  /** Serialises the invitations of one person until the transaction ends (the limit of 3 carers holds under concurrency). */
+  async lockPersonInvitations(trx: Db, personId: string): Promise<void> {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 11))', [personId])
+  },
+
+  /** Serialises the delegations of one carer until the transaction ends (the limit of 5 persons helped holds). */
+  async lockCarerDelegations(trx: Db, carerPersonId: string): Promise<void> {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 12))', [carerPersonId])
+  },
+
   /** The carers of a person (with the carer's name, shown only once they accepted: `nameForHolder`), newest first. */
   async ofPerson(db: Db, personId: string): Promise<DelegationRow[]> {
     return db('carers as c')

@@ -126,8 +126,8 @@ export function createCarersService(deps: {
       return
     }
     await repo.setStatus(trx, row.id, { status: 'revoked', revoked_at: now, revoked_by: by })
-    const person = await trx('insured_persons').where({ id: row.person_id }).first()
-    const carer = await trx('insured_persons').where({ id: row.carer_person_id }).first()
+    const person = await repo.personName(trx, row.person_id)
+    const carer = await repo.personName(trx, row.carer_person_id)
     const pdf = await attestationPdf({
       kind: 'revocation',
       personName: name(person),
@@ -187,9 +187,9 @@ export function createCarersService(deps: {
       return db.transaction(async (trx) => {
         const personId = await assertHolder(trx, actor, 'manage')
         // Serialise invitations of one person and of one carer (the limits of 3 and 5 hold under concurrency).
-        await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 11))', [personId])
+        await repo.lockPersonInvitations(trx, personId)
         const candidate = await repo.candidate(trx, input.nir, input.birthDate)
-        if (candidate && candidate.id !== personId) await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 12))', [candidate.id])
+        if (candidate && candidate.id !== personId) await repo.lockCarerDelegations(trx, candidate.id)
         const decision = checkInvite({
           personId,
           candidate: candidate ? { personId: candidate.id, activated: Boolean(candidate.activated) } : undefined,
@@ -244,9 +244,9 @@ export function createCarersService(deps: {
         const row = await repo.find(trx, id, { lock: true })
         if (!row || row.carer_person_id !== actor.personId) throw new NotFoundError()
         if (effective(row, new Date(), isoDate()) !== 'invited') throw new ForbiddenError("Cette invitation n'est plus valable.")
-        const person = await trx('insured_persons').where({ id: row.person_id }).first()
-        const carer = await trx('insured_persons').where({ id: row.carer_person_id }).first()
-        await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 12))', [row.carer_person_id])
+        const person = await repo.personName(trx, row.person_id)
+        const carer = await repo.personName(trx, row.carer_person_id)
+        await repo.lockCarerDelegations(trx, row.carer_person_id)
         const now = new Date()
         await repo.setStatus(trx, id, { status: 'active', accepted_at: now })
         const pdf = await attestationPdf({

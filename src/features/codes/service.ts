@@ -5,6 +5,8 @@ import { frenchDate } from '../../domain/parisTime'
 import { seal } from '../../infrastructure/crypto'
 import type { Notifier, OutgoingEmail } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
+import { lettersRepository } from '../back-office/lettersRepository'
+import { codesRepository as repo } from './repository'
 
 const DAY = 24 * 60 * 60 * 1000
 /** A new code cannot be requested twice within 30 seconds (SPEC §2). */
@@ -108,7 +110,7 @@ export function createCodeService(deps: {
 
   /** Voids the person's code still in force (a new code, or an opposition recorded without it). */
   async function voidActive(trx: Knex.Transaction, personId: string, now: Date = new Date()): Promise<void> {
-    await trx('provisional_codes').where({ person_id: personId }).whereNull('used_at').whereNull('voided_at').update({ voided_at: now })
+    await repo.voidActive(trx, personId, now)
   }
 
   async function issue(
@@ -119,21 +121,15 @@ export function createCodeService(deps: {
   ): Promise<IssueResult> {
     const now = opts.now ?? new Date()
     // Serialise requests for one person (two clicks at once must not both pass the 30-second rule).
-    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 7))', [person.id])
-    const last = await trx('provisional_codes').where({ person_id: person.id }).orderBy('created_at', 'desc').first('created_at')
-    if (last && now.getTime() - new Date(last.created_at).getTime() < NEW_CODE_MIN_INTERVAL_MS) return { ok: false, reason: 'too_soon' }
+    await repo.lockPerson(trx, person.id)
+    const last = await repo.lastIssuedAt(trx, person.id)
+    if (last && now.getTime() - last.getTime() < NEW_CODE_MIN_INTERVAL_MS) return { ok: false, reason: 'too_soon' }
     await voidActive(trx, person.id, now)
     const code = generateCode()
     const expiresAt = new Date(now.getTime() + CODE_VALIDITY_DAYS * DAY)
     // By SMS only to a mobile number checked on the spot by a France Services agent (a person without e-mail).
     const channel = opts.sms && !person.email ? 'sms' : person.email ? 'email' : 'post'
-    await trx('provisional_codes').insert({
-      person_id: person.id,
-      code_hash: hashCode(codeKey, code),
-      channel,
-      created_at: now,
-      expires_at: expiresAt,
-    })
+    await repo.insert(trx, { personId: person.id, codeHash: hashCode(codeKey, code), channel, createdAt: now, expiresAt })
     if (channel === 'email') {
       await notifier.email(trx, provisionalCodeEmail(person, code, expiresAt, deps.publicUrl))
     } else if (channel === 'sms') {
@@ -143,12 +139,8 @@ export function createCodeService(deps: {
         text: `Mon espace santé : votre code provisoire est ${formatCode(code)}, valable jusqu'au ${longDate(expiresAt)}. Ne le donnez à personne, pas même à un conseiller.`,
       })
     } else {
-      await trx('letters').insert({
-        person_id: person.id,
-        kind: 'provisional_code',
-        address: JSON.stringify(letterAddress(person)),
-        sealed_payload: seal(masterKey, JSON.stringify({ code, expiresAt: expiresAt.toISOString() })),
-      })
+      const payload = seal(masterKey, JSON.stringify({ code, expiresAt: expiresAt.toISOString() }))
+      await lettersRepository.queue(trx, person.id, 'provisional_code', letterAddress(person), payload)
     }
     await activity.record(trx, actor, {
       action: 'code.issued',
@@ -169,7 +161,7 @@ export function createCodeService(deps: {
     typed: string,
     now = new Date(),
   ): Promise<'valid' | 'expired' | 'used' | 'wrong'> {
-    const codes = await trx('provisional_codes').where({ person_id: personId }).orderBy('created_at', 'desc').limit(5)
+    const codes = await repo.latestForPerson(trx, personId)
     for (const c of codes) {
       if (!codeMatches(codeKey, typed, c.code_hash)) continue
       if (c.used_at) return 'used'
@@ -190,7 +182,7 @@ export function createCodeService(deps: {
     typed: string,
     now = new Date(),
   ): Promise<{ status: 'valid' | 'expired' | 'used'; id: number } | { status: 'wrong' }> {
-    const codes = await trx('provisional_codes').where({ person_id: personId }).orderBy('created_at', 'desc').limit(5)
+    const codes = await repo.latestForPerson(trx, personId)
     for (const c of codes) {
       if (!codeMatches(codeKey, typed, c.code_hash)) continue
       if (c.used_at) return { status: 'used', id: c.id }
@@ -202,26 +194,14 @@ export function createCodeService(deps: {
 
   /** Consumes a code found earlier, if it is still active (not used, voided by a newer code, or expired). */
   async function consumeById(trx: Knex.Transaction, personId: string, id: number): Promise<boolean> {
-    const n = await trx('provisional_codes')
-      .where({ id, person_id: personId })
-      .whereNull('used_at')
-      .whereNull('voided_at')
-      .where('expires_at', '>', trx.fn.now())
-      .update({ used_at: trx.fn.now() })
-    return n === 1
+    return repo.markUsed(trx, personId, id, true)
   }
 
   async function consume(trx: Knex.Transaction, personId: string, typed: string): Promise<boolean> {
-    const active = await trx('provisional_codes')
-      .where({ person_id: personId })
-      .whereNull('used_at')
-      .whereNull('voided_at')
-      .where('expires_at', '>', trx.fn.now())
-      .forUpdate()
+    const active = await repo.activeForPersonForUpdate(trx, personId)
     const match = active.find((c) => codeMatches(codeKey, typed, c.code_hash))
     if (!match) return false
-    await trx('provisional_codes').where({ id: match.id }).update({ used_at: trx.fn.now() })
-    return true
+    return repo.markUsed(trx, personId, match.id, false)
   }
 
   return { issue, check, consume, find, consumeById, voidActive }

@@ -1,6 +1,7 @@
 import { Router } from 'express'
 import { noStore } from '../../middleware/security'
 import type { Db } from '../../infrastructure/database'
+import { devRepository } from './repository'
 
 /**
  * «Courriels et SMS envoyés»: the development outbox, where a newcomer reads the codes and letters
@@ -10,9 +11,7 @@ export function devRoutes(db: Db): Router {
   const router = Router()
   router.get('/dev/outbox', noStore, async (req, res) => {
     const to = typeof req.query.destinataire === 'string' ? req.query.destinataire.trim() : ''
-    const q = db('outbox').orderBy('id', 'desc').limit(100)
-    if (to) q.where('recipient', to)
-    const messages = await q
+    const messages = await devRepository.latestOutbox(db, to || undefined)
     res.render('dev/outbox.njk', { pageTitle: 'Courriels et SMS envoyés', messages, to })
   })
   return router

@@ -89,6 +89,10 @@ const LIST_COLUMNS = [
 ]
 
 export const documentsRepository = {
+  /** What a filing professional's documents say of them by default: specialty and establishment. */
+  professionalAuthor: (db: Knex, professionalId: string): Promise<{ specialty: string | null; establishment: string | null } | undefined> =>
+    db('professionals').where({ id: professionalId }).first('specialty', 'establishment'),
+
   async insert(trx: Knex.Transaction, row: Partial<DocumentRow>): Promise<string> {
     const [r] = await trx('documents').insert(row).returning('id')
     return r.id

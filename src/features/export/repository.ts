@@ -66,6 +66,16 @@ export const exportRepository = {
       .select(LIST_COLUMNS)
   },
 
+  /** Locks the person's row until the transaction ends: two requests at once are serialised. */
+  async lockPerson(trx: Knex.Transaction, personId: string): Promise<void> {
+    await trx('insured_persons').where({ id: personId }).forUpdate().first('id')
+  },
+
+  /** Deletes the ciphertext of an export (after its one download). */
+  async deleteChunks(trx: Knex.Transaction, exportId: string): Promise<void> {
+    await trx('data_export_chunks').where({ export_id: exportId }).del()
+  },
+
   async pendingFor(trx: Knex.Transaction, personId: string, accountId: string): Promise<boolean> {
     const r = await trx('data_exports')
       .where({ person_id: personId, requested_by_account_id: accountId })

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { ChainedEntry } from '../../domain/hashChain'
+import type { DocumentRow } from '../documents/repository'
 import { sqlLiteral } from '../../infrastructure/roundTrips'
 
 export interface ActivityRow {
@@ -190,4 +191,67 @@ export const activityRepository = {
   async lastVerification(db: Knex) {
     return db('audit_verifications').orderBy('id', 'desc').first()
   },
+}
+
+/** Which rows of a person's history a page reads (the filters of «Historique d'activité»). */
+export type HistoryFilter =
+  | { kind: 'space'; personId: string; mine: boolean; actorRole?: string; since?: Date; emergencyOnly: boolean }
+  | { kind: 'professionalAccesses'; personId: string; actions: readonly string[] }
+
+/** The actors whose rows are «Mes actions» (the holder and their representatives). */
+export const MINE_ROLES = ['patient', 'representative']
+const HISTORY_COLUMNS = [
+  'id',
+  'occurred_at',
+  'actor_role',
+  'actor_name',
+  'actor_organisation',
+  'action',
+  'object_type',
+  'object_id',
+  'emergency',
+]
+
+/** The reads of «Historique d'activité», on the indexes on (subject, time). */
+export const historyRepository = {
+  /** Rows of the history, the latest first, from `offset`, at most `limit`. */
+  rows<R>(db: Knex, f: HistoryFilter, offset: number, limit: number): Promise<R[]> {
+    const q = db('activity_log').where({ subject_person_id: f.personId })
+    if (f.kind === 'professionalAccesses') q.where({ actor_role: 'professional' }).whereIn('action', f.actions)
+    else {
+      if (f.mine) q.whereIn('actor_role', MINE_ROLES)
+      else {
+        q.whereNotIn('actor_role', MINE_ROLES)
+        if (f.actorRole) q.where({ actor_role: f.actorRole })
+      }
+      if (f.since) q.where('occurred_at', '>=', f.since)
+      if (f.emergencyOnly) q.where({ emergency: true })
+    }
+    return q
+      .select(HISTORY_COLUMNS)
+      .orderBy([
+        { column: 'occurred_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit)
+      .offset(offset)
+  },
+
+  /** The facts of the documents some history rows are about, in one statement. */
+  documentsByIds: (db: Knex, ids: readonly string[]): Promise<DocumentRow[]> =>
+    db('documents')
+      .whereIn('id', ids)
+      .select(
+        'id',
+        'person_id',
+        'category',
+        'title',
+        'author_kind',
+        'author_account_id',
+        'author_professional_id',
+        'masked',
+        'invisible_to_representatives',
+        'held_until',
+        'held_released_at',
+      ),
 }

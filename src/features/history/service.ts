@@ -5,6 +5,7 @@ import { categoryLabel } from '../../domain/documents'
 import { isUuid } from '../../domain/uuid'
 import type { AccessFacts } from '../../access/facts'
 import { documentFacts, type DocumentRow } from '../documents/repository'
+import { historyRepository, type HistoryFilter } from './repository'
 import { PROFESSIONAL_ACCESS_ACTIONS } from '../home/repository'
 
 export type HistoryTab = 'mine' | 'others'
@@ -41,8 +42,6 @@ export interface HistoryEntry extends HistoryRow {
 }
 
 const PER_PAGE = 50
-const MINE = ['patient', 'representative']
-const COLUMNS = ['id', 'occurred_at', 'actor_role', 'actor_name', 'actor_organisation', 'action', 'object_type', 'object_id', 'emergency']
 /** The object types whose id is a document's (the FHIR API names documents DocumentReference). */
 const DOCUMENT_TYPES = new Set(['document', 'DocumentReference'])
 const MESSAGE_TYPES = new Set(['conversation', 'conversations', 'message_attachment'])
@@ -67,21 +66,7 @@ export async function visibleHistoryRows<R extends HistoryRow>(
   const ids = [...new Set(rows.map(documentIdOf).filter((id): id is string => id !== undefined))]
   const docs = new Map<string, DocumentRow>()
   if (ids.length) {
-    const found: DocumentRow[] = await db('documents')
-      .whereIn('id', ids)
-      .select(
-        'id',
-        'person_id',
-        'category',
-        'title',
-        'author_kind',
-        'author_account_id',
-        'author_professional_id',
-        'masked',
-        'invisible_to_representatives',
-        'held_until',
-        'held_released_at',
-      )
+    const found = await historyRepository.documentsByIds(db, ids)
     for (const d of found) docs.set(d.id, d)
   }
   const out: (R & Pick<HistoryEntry, 'document'>)[] = []
@@ -118,7 +103,7 @@ export function createHistoryService(deps: { db: Knex; access: AccessFacts }) {
   async function visibleSlice(
     actor: Actor,
     facts: PolicyFacts,
-    query: () => Knex.QueryBuilder,
+    filter: HistoryFilter,
     skip: number,
     want: number,
   ): Promise<HistoryEntry[]> {
@@ -128,14 +113,7 @@ export function createHistoryService(deps: { db: Knex; access: AccessFacts }) {
     // The first chunk is what is needed when nothing is hidden (the usual case), with a small margin.
     let chunk = skip + want + 10
     for (;;) {
-      const raw: HistoryRow[] = await query()
-        .select(COLUMNS)
-        .orderBy([
-          { column: 'occurred_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(chunk)
-        .offset(offset)
+      const raw = await historyRepository.rows<HistoryRow>(db, filter, offset, chunk)
       for (const row of await visibleHistoryRows(db, actor, facts, raw)) {
         if (skipped < skip) skipped++
         else if (out.length < want) out.push(row)
@@ -149,19 +127,16 @@ export function createHistoryService(deps: { db: Knex; access: AccessFacts }) {
   return {
     async list(actor: Actor, personId: string, q: HistoryQuery, page = 1, now = new Date()) {
       const facts = await readableFacts(actor, personId)
-      const base = () => {
-        const b = db('activity_log').where({ subject_person_id: personId })
-        if (q.tab === 'mine') b.whereIn('actor_role', MINE)
-        else {
-          b.whereNotIn('actor_role', MINE)
-          if (q.actorType) b.where({ actor_role: q.actorType })
-        }
-        if (q.period !== 'all') b.where('occurred_at', '>=', new Date(now.getTime() - Number(q.period) * 24 * 3600 * 1000))
-        if (q.emergencyOnly) b.where({ emergency: true })
-        return b
+      const filter: HistoryFilter = {
+        kind: 'space',
+        personId,
+        mine: q.tab === 'mine',
+        actorRole: q.actorType || undefined,
+        since: q.period !== 'all' ? new Date(now.getTime() - Number(q.period) * 24 * 3600 * 1000) : undefined,
+        emergencyOnly: Boolean(q.emergencyOnly),
       }
       // One more row than a page tells whether there is a next page, without counting millions of rows.
-      const rows = await visibleSlice(actor, facts, base, (page - 1) * PER_PAGE, PER_PAGE + 1)
+      const rows = await visibleSlice(actor, facts, filter, (page - 1) * PER_PAGE, PER_PAGE + 1)
       return { rows: rows.slice(0, PER_PAGE), hasNext: rows.length > PER_PAGE, page }
     },
 
@@ -177,9 +152,7 @@ export function createHistoryService(deps: { db: Knex; access: AccessFacts }) {
   }
 
   function lastAccessesFrom(actor: Actor, facts: PolicyFacts, personId: string, limit = 3): Promise<HistoryEntry[]> {
-    const base = () =>
-      db('activity_log').where({ subject_person_id: personId, actor_role: 'professional' }).whereIn('action', PROFESSIONAL_ACCESS_ACTIONS)
-    return visibleSlice(actor, facts, base, 0, limit)
+    return visibleSlice(actor, facts, { kind: 'professionalAccesses', personId, actions: PROFESSIONAL_ACCESS_ACTIONS }, 0, limit)
   }
 }
 

@@ -8,6 +8,8 @@ import type { ActivityLog } from '../history/activity'
 import type { CodeService } from '../codes/service'
 import type { HolderCheckService, HolderInput } from '../spaces/holder'
 import { displayName, spacesRepository, type HolderRow } from '../spaces/repository'
+import { lettersRepository } from '../back-office/lettersRepository'
+import { oppositionRepository } from './repository'
 
 export type OppositionCheck =
   | { kind: 'ok'; personId: string; codeId: number; deadline: Date }
@@ -45,7 +47,7 @@ export function createOppositionService(deps: {
     details: Record<string, unknown> = {},
   ): Promise<OppositionReceipt> {
     let reference = newReference('OPP')
-    while (await trx('spaces').where({ opposition_reference: reference }).first('person_id')) reference = newReference('OPP')
+    while (await oppositionRepository.referenceTaken(trx, reference)) reference = newReference('OPP')
     const now = new Date()
     await spacesRepository.setSpace(trx, h.id, { state: 'opposed', opposed_at: now, opposition_reference: reference })
     await activity.record(trx, actor, {
@@ -75,18 +77,9 @@ export function createOppositionService(deps: {
         ].join('\n'),
       })
     } else {
-      await trx('letters').insert({
-        person_id: h.id,
-        kind: 'opposition_receipt',
-        address: JSON.stringify({
-          name: displayName(h),
-          line1: h.address_line1,
-          line2: h.address_line2,
-          postcode: h.postcode,
-          city: h.city,
-        }),
-        sealed_payload: seal(deps.masterKey, JSON.stringify({ reference, opposedAt: now.toISOString() })),
-      })
+      const address = { name: displayName(h), line1: h.address_line1, line2: h.address_line2, postcode: h.postcode, city: h.city }
+      const payload = seal(deps.masterKey, JSON.stringify({ reference, opposedAt: now.toISOString() }))
+      await lettersRepository.queue(trx, h.id, 'opposition_receipt', address, payload)
     }
     return { reference, opposedAt: now.toISOString(), name: displayName(h), channel }
   }

@@ -9,6 +9,8 @@ import type { Limiter } from '../../infrastructure/rateLimit'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
 import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
+import { careTeamRepository } from '../care-team/repository'
+import { proPortalRepository as repo, type PatientRow } from './repository'
 
 const DAY = 24 * 60 * 60 * 1000
 /** How long an emergency access lasts. */
@@ -48,17 +50,17 @@ export function createProPortalService(deps: {
     /** All three must match; no partial search, no list. Limited per professional (no enumeration). */
     async findPatient(actor: Actor, input: { nir: string; birthDate: string; lastName: string }): Promise<FoundPatient | null> {
       await deps.limiter.consume(actor.accountId)
-      const p = await db('insured_persons').where({ nir: input.nir }).first('id', 'first_names', 'last_name', 'birth_date', 'sex')
+      const p = await repo.patientByNir(db, input.nir)
       if (!p || p.birth_date !== input.birthDate || !sameSurname(input.lastName, p.last_name)) return null
       return { personId: p.id, firstNames: p.first_names, lastName: p.last_name, birthDate: p.birth_date, sex: p.sex }
     },
 
     async patient(actor: Actor, personId: string) {
       const f = await facts(db, actor, personId)
-      const p = await db('insured_persons').where({ id: personId }).first('id', 'first_names', 'last_name', 'birth_date', 'sex')
+      const p = await repo.patientById(db, personId)
       const r = f.relation
       return {
-        person: p as { id: string; first_names: string; last_name: string; birth_date: string; sex: string },
+        person: p as PatientRow,
         facts: f,
         hasAccess: can(actor, 'list', { type: 'document' }, f),
         canFile: can(actor, 'create', { type: 'document' }, f),
@@ -85,17 +87,14 @@ export function createProPortalService(deps: {
         const r = f.relation
         if (r.kind !== 'professional') return { ok: false, reason: 'blocked' }
         const now = new Date()
-        await trx('patient_professionals')
-          .insert({ person_id: personId, professional_id: r.professionalId, listed: true, consent_at: now })
-          .onConflict(['person_id', 'professional_id'])
-          .merge({ listed: true, consent_at: now })
+        await careTeamRepository.upsertLink(trx, personId, r.professionalId, { listed: true, consent_at: now })
         await activity.record(trx, actor, {
           action: 'careteam.consent',
           subjectPersonId: personId,
           objectType: 'professional',
           objectId: r.professionalId,
         })
-        const to = await notificationPrefs.recipient(personId, 'professional_access')
+        const to = await notificationPrefs.recipient(personId, 'professional_access', trx)
         if (to) {
           await notifier.email(trx, {
             to,
@@ -118,13 +117,13 @@ export function createProPortalService(deps: {
         if (refusal) return { ok: false, reason: refusal }
         if (r.kind !== 'professional') return { ok: false, reason: 'blocked' }
         const now = new Date()
-        await trx('emergency_accesses').insert({
-          person_id: personId,
-          professional_id: r.professionalId,
+        await repo.insertEmergencyAccess(trx, {
+          personId,
+          professionalId: r.professionalId,
           kind,
           reason,
-          started_at: now,
-          expires_at: new Date(now.getTime() + EMERGENCY_HOURS * 3600 * 1000),
+          startedAt: now,
+          expiresAt: new Date(now.getTime() + EMERGENCY_HOURS * 3600 * 1000),
         })
         // The reason is the professional's words about the patient's health: kept in the access row, not in the log.
         await activity.record(trx, actor, {
@@ -134,7 +133,7 @@ export function createProPortalService(deps: {
           objectId: kind,
           emergency: true,
         })
-        const to = await notificationPrefs.recipient(personId, 'emergency_access')
+        const to = await notificationPrefs.recipient(personId, 'emergency_access', trx)
         if (to) {
           await notifier.email(trx, {
             to,
@@ -156,21 +155,14 @@ export function createProPortalService(deps: {
       let reminded = 0
       let released = 0
       await db.transaction(async (trx) => {
-        const due = await trx('documents')
-          .whereNotNull('held_until')
-          .whereNull('held_released_at')
-          .whereNull('held_reminder_sent_at')
-          .where('created_at', '<=', new Date(now.getTime() - HOLD_REMINDER_DAYS * DAY))
-          .forUpdate()
-          .skipLocked()
-          .select('id', 'person_id', 'invisible_to_representatives')
+        const due = await repo.heldDueForReminder(trx, new Date(now.getTime() - HOLD_REMINDER_DAYS * DAY))
         for (const d of due) {
-          await trx('documents').where({ id: d.id }).update({ held_reminder_sent_at: now })
-          const to = await notificationPrefs.recipient(d.person_id, 'new_document')
+          await repo.markHeldReminderSent(trx, d.id, now)
+          const to = await notificationPrefs.recipient(d.person_id, 'new_document', trx)
           // A child's legal representatives are told as well (never of a document hidden from them).
           const representatives = d.invisible_to_representatives
             ? []
-            : await notificationPrefs.representativeRecipients(d.person_id, 'new_document')
+            : await notificationPrefs.representativeRecipients(d.person_id, 'new_document', undefined, trx)
           for (const rep of representatives) {
             await notifier.email(trx, {
               to: rep,
@@ -189,15 +181,9 @@ export function createProPortalService(deps: {
           }
           reminded++
         }
-        const toRelease = await trx('documents')
-          .whereNotNull('held_until')
-          .whereNull('held_released_at')
-          .where('held_until', '<=', now)
-          .forUpdate()
-          .skipLocked()
-          .select('id', 'person_id', 'held_until', 'invisible_to_representatives')
+        const toRelease = await repo.heldDueForRelease(trx, now)
         for (const d of toRelease) {
-          await trx('documents').where({ id: d.id }).update({ held_released_at: d.held_until })
+          await repo.markHeldReleased(trx, d.id, d.held_until)
           await activity.record(trx, SYSTEM_ACTOR, {
             action: 'document.hold_released',
             subjectPersonId: d.person_id,
@@ -206,7 +192,7 @@ export function createProPortalService(deps: {
           })
           const representatives = d.invisible_to_representatives
             ? []
-            : await notificationPrefs.representativeRecipients(d.person_id, 'new_document')
+            : await notificationPrefs.representativeRecipients(d.person_id, 'new_document', undefined, trx)
           for (const rep of representatives) {
             await notifier.email(trx, {
               to: rep,
@@ -215,7 +201,7 @@ export function createProPortalService(deps: {
               text: `Bonjour,\n\nUn nouveau document est disponible dans le profil Mon espace santé d'un enfant dont vous êtes représentant légal.\nConnectez-vous, puis choisissez son profil avec «Changer de profil» pour le consulter : ${deps.publicUrl}/connexion\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
             })
           }
-          const to = await notificationPrefs.recipient(d.person_id, 'new_document')
+          const to = await notificationPrefs.recipient(d.person_id, 'new_document', trx)
           if (to) {
             await notifier.email(trx, {
               to,

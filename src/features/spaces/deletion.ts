@@ -1,8 +1,8 @@
 import type { Knex } from 'knex'
 import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
-import { ARCHIVE_YEARS, DELETION_MONTHS } from '../../domain/lifecycle'
 import { isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
+import { deletionRepository as repo, type PersonReference } from './deletionRepository'
 
 /** Tables whose rows for a person are not deleted with the space's data. */
 const KEPT = new Set([
@@ -11,13 +11,6 @@ const KEPT = new Set([
   'accounts', // deleted below, after what refers to it
   'activity_log', // append-only and hash-chained (SPEC §6): never deleted
 ])
-
-interface PersonReference {
-  table: string
-  column: string
-  /** 'n': ON DELETE SET NULL (the row belongs to someone else: the reference is cleared). */
-  onDelete: string
-}
 
 /**
  * The daily deletion of closed spaces' data (SPEC §2): a space closed more than 10 years ago
@@ -40,20 +33,9 @@ export function createClosedSpacesDeletion(deps: { db: Knex; activity: ActivityL
 
   async function personReferences(trx: Knex.Transaction): Promise<PersonReference[]> {
     if (references) return references
-    const { rows } = await trx.raw(
-      `SELECT c.conrelid::regclass::text AS "table", a.attname AS "column", c.confdeltype AS "onDelete"
-         FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-        WHERE c.contype = 'f' AND c.confrelid = 'insured_persons'::regclass AND array_length(c.conkey, 1) = 1
-        ORDER BY 1, 2`,
-    )
-    references = (rows as PersonReference[]).filter((r) => !KEPT.has(r.table.replace(/^public\./, '').replace(/"/g, '')))
+    references = (await repo.personReferences(trx)).filter((r) => !KEPT.has(r.table.replace(/^public\./, '').replace(/"/g, '')))
     return references
   }
-
-  /** The spaces due on `today` (Paris day), as SQL conditions on `s` (same rule as canReopen). */
-  const DUE = `s.state = 'closed' AND s.data_deleted_at IS NULL AND (
-      (s.deletion_requested_at IS NOT NULL AND ((s.deletion_requested_at AT TIME ZONE 'Europe/Paris')::date + interval '${DELETION_MONTHS} months')::date <= ?::date)
-      OR (s.deletion_requested_at IS NULL AND coalesce(s.archive_until, ((s.closed_at AT TIME ZONE 'Europe/Paris')::date + interval '${ARCHIVE_YEARS} years')::date) < ?::date))`
 
   return {
     async run(
@@ -67,22 +49,15 @@ export function createClosedSpacesDeletion(deps: { db: Knex; activity: ActivityL
       let batches = 0
       for (;;) {
         const n = await db.transaction(async (trx) => {
-          await trx.raw('SET LOCAL statement_timeout = 0')
-          const { rows } = await trx.raw(
-            `SELECT s.person_id, s.deletion_requested_at IS NOT NULL AS asked FROM spaces s WHERE ${DUE} ORDER BY s.person_id LIMIT ? FOR UPDATE SKIP LOCKED`,
-            [today, today, batchSize],
-          )
+          await repo.withoutStatementTimeout(trx)
+          const rows = await repo.lockDueSpaces(trx, today, batchSize)
           if (!rows.length) return 0
-          const ids: string[] = rows.map((r: { person_id: string }) => r.person_id)
-          for (const ref of await personReferences(trx)) {
-            if (ref.onDelete === 'n')
-              await trx.raw(`UPDATE ${ref.table} SET "${ref.column}" = NULL WHERE "${ref.column}" = ANY(?::uuid[])`, [ids])
-            else await trx.raw(`DELETE FROM ${ref.table} WHERE "${ref.column}" = ANY(?::uuid[])`, [ids])
-          }
+          const ids = rows.map((r) => r.person_id)
+          for (const ref of await personReferences(trx)) await repo.deleteReferences(trx, ref, ids)
           // The account last: its sessions, one-time codes and tokens go with it (ON DELETE CASCADE).
-          await trx.raw('DELETE FROM accounts WHERE person_id = ANY(?::uuid[])', [ids])
-          await trx.raw('UPDATE spaces SET data_deleted_at = now(), state_changed_at = now() WHERE person_id = ANY(?::uuid[])', [ids])
-          const asked = rows.filter((r: { asked: boolean }) => r.asked).length
+          await repo.deleteAccounts(trx, ids)
+          await repo.markDataDeleted(trx, ids)
+          const asked = rows.filter((r) => r.asked).length
           await activity.record(trx, actor, {
             action: 'spaces.data_deleted',
             objectType: 'space',
