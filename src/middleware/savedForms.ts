@@ -179,6 +179,8 @@ export function restoreSavedForm(key: Buffer): RequestHandler {
     if (!form) return next()
     res.locals.flash = { type: 'info', text: restoredNotice(form) }
     res.locals.restoredForm = true
+    // For a page whose choices are built before rendering (a select's items): the kept fields.
+    res.locals.keptFields = form.fields
     fillValuesOnRender(res, form.fields)
     next()
   }

@@ -118,6 +118,8 @@ describe('France Services sans JavaScript', () => {
       await page.goto(base + '/mon-espace')
       expect(await page.getByRole('heading', { name: 'Bonjour Jean' }).count()).toBe(0)
       expect(await page.getByText('Accompagnement par un conseiller France Services').count()).toBe(0)
+      await page.goto(base + '/france-services')
+      await page.getByRole('heading', { name: 'Espace France Services' }).waitFor()
     })
   })
 

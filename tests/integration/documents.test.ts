@@ -112,6 +112,17 @@ describe('Mes documents (patient side)', () => {
     expect(errorText(r.text, 'title')).toBe('Saisissez le titre du document')
     expect(errorText(r.text, 'date')).toBe("La date du document doit être dans le passé ou aujourd'hui")
     expect(cheerio.load(r.text)('#date-year').val()).toBe('2999')
+    // Issue 16 §5: a file of the wrong type is reported with the other errors, not on the next try.
+    r = await upload(camille, { ...good, title: '' }, { bytes: Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), name: 'virus.pdf' })
+    expect(r.status).toBe(400)
+    expect(errorText(r.text, 'title')).toBe('Saisissez le titre du document')
+    expect(errorText(r.text, 'file')).toBe('Le fichier doit être un PDF, une image JPEG, PNG ou TIFF, ou un texte (TXT)')
+    expect(
+      cheerio
+        .load(r.text)('.govuk-error-summary__list a')
+        .toArray()
+        .map((a) => cheerio.load(a).text().trim()),
+    ).toEqual(['Saisissez le titre du document', 'Le fichier doit être un PDF, une image JPEG, PNG ou TIFF, ou un texte (TXT)'])
     r = await upload(camille, good, null)
     expect(errorText(r.text, 'file')).toBe('Sélectionnez un fichier')
     expect(cheerio.load(r.text)('#title').val()).toBe('Radio du genou')

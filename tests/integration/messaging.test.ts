@@ -305,6 +305,17 @@ describe('Messagerie sécurisée', () => {
     )
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'attachment')).toMatch(/ne correspond pas/)
+    // Issue 16 §5: with an empty subject too, both errors come at once (not the file's on the next try).
+    r = await postMultipart(
+      haddad,
+      '/pro/messagerie/nouveau',
+      '/pro/messagerie/nouveau',
+      { ...camilleIdentity(), subject: '', body: 'x' },
+      { bytes: Buffer.from('du texte'), name: 'scan.pdf' },
+    )
+    expect(r.status).toBe(400)
+    expect(errorText(r.text, 'subject')).not.toBe('')
+    expect(errorText(r.text, 'attachment')).toMatch(/ne correspond pas/)
     expect(Number((await t.db('messages').count({ n: '*' }))[0].n)).toBe(before)
     // A reply over the limit (CRLF line breaks count as one character, as in the browser).
     const conv = await haddadConversation()

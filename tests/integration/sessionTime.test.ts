@@ -183,7 +183,7 @@ describe('limites de temps : annoncées, prolongées, et un formulaire envoyé t
       .post('/documents/ajouter')
       .set('referer', 'http://127.0.0.1/documents/ajouter')
       .field('_csrf', token)
-      .field('category', 'ordonnance')
+      .field('category', 'ORD_SOIN')
       .field('title', 'Ordonnance du Dr Ozturk')
       .field('date-day', '3')
       .field('date-month', '2')
@@ -194,6 +194,7 @@ describe('limites de temps : annoncées, prolongées, et un formulaire envoyé t
     await signIn(camille, t.db, 'patient', CAMILLE.login, CAMILLE.password)
     const $ = cheerio.load((await camille.get('/documents/ajouter')).text)
     expect($('#title').val()).toBe('Ordonnance du Dr Ozturk')
+    expect($('#category option[selected]').attr('value')).toBe('ORD_SOIN')
     expect($('.govuk-notification-banner').text()).toContain('donnez de nouveau le fichier à joindre')
   })
 

@@ -124,7 +124,10 @@ export function documentRoutes(services: Services): Router {
 
   forPatients.get('/documents/ajouter', async (_req, res, actor) => {
     await documents.assertCanCreate(actor, personOf(actor))
-    res.render('documents/add.njk', { pageTitle: 'Ajouter un document', values: {}, categoryItems: categoryItems(undefined, true) })
+    // A form kept after the idle limit (src/middleware/savedForms.ts) gets its category back too.
+    const kept = res.locals.keptFields as Record<string, unknown> | undefined
+    const category = typeof kept?.category === 'string' ? kept.category : undefined
+    res.render('documents/add.njk', { pageTitle: 'Ajouter un document', values: {}, categoryItems: categoryItems(category, true) })
   })
 
   forPatients.post('/documents/ajouter', async (req, res, actor) => {
@@ -142,6 +145,11 @@ export function documentRoutes(services: Services): Router {
           addError(errors, 'file', 'Sélectionnez un fichier')
         }
         if (hasErrors(errors)) {
+          // The file's own problem (wrong type...) is reported now, with the others.
+          if (file.filename) {
+            const reason = await documents.checkFile(file.stream, file.filename)
+            if (reason) addError(errors, 'file', REJECTION_MESSAGES[reason])
+          }
           file.stream.resume()
           return
         }
@@ -280,7 +288,7 @@ export function documentRoutes(services: Services): Router {
   forPatients.get('/documents/:id/supprimer', async (req, res, actor) => {
     const v = await documents.get(actor, String(req.params.id), personOf(actor))
     if (!v.canDelete) return res.redirect(303, `/documents/${v.row.id}`)
-    res.render('documents/delete.njk', { pageTitle: 'Supprimer le document', doc: v.row })
+    res.render('documents/delete.njk', { pageTitle: `Supprimer le document « ${v.row.title} »`, doc: v.row })
   })
 
   forPatients.post('/documents/:id/supprimer', async (req, res, actor) => {
@@ -288,7 +296,7 @@ export function documentRoutes(services: Services): Router {
     const v = await documents.get(actor, id, personOf(actor))
     if (req.body.confirm !== 'oui') {
       const errors = addError(emptyErrors(), 'confirm', 'Cochez la case pour confirmer la suppression')
-      return res.status(400).render('documents/delete.njk', { pageTitle: 'Supprimer le document', doc: v.row, errors })
+      return res.status(400).render('documents/delete.njk', { pageTitle: `Supprimer le document « ${v.row.title} »`, doc: v.row, errors })
     }
     await documents.remove(actor, id, personOf(actor))
     req.session.flash = { type: 'success', text: `Le document «\u00a0${v.row.title}\u00a0» a été supprimé.` }

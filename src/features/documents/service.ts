@@ -349,6 +349,27 @@ export function createDocumentsService(deps: {
     withdrawSystemDocument,
 
     /**
+     * Checks a file without keeping it (a form whose other fields are wrong): its type, size and
+     * content are reported with the other errors at once, not on the next try (issue 16 §5).
+     */
+    async checkFile(stream: AsyncIterable<Buffer>, fileName: string): Promise<RejectionReason | undefined> {
+      try {
+        const inspector = new ContentInspector(fileName)
+        let size = 0
+        let index = 0
+        for await (const chunk of stream) {
+          size += chunk.length
+          inspector.inspect(chunk, index++, size)
+        }
+        inspector.finish(size)
+        return undefined
+      } catch (err) {
+        if (err instanceof ContentRejected) return err.reason
+        throw err
+      }
+    },
+
+    /**
      * An upload from a form (patient side or professional): its own transaction; a refused file
      * leaves nothing behind.
      */

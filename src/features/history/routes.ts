@@ -42,7 +42,11 @@ export function historyRoutes(services: Services): Router {
       return `/historique?${p.toString()}`
     }
     res.render('history/list.njk', {
-      pageTitle: "Historique d'activité",
+      // Each tab its own title (issue 16 §5).
+      pageTitle:
+        query.tab === 'others'
+          ? "Historique d'activité : actions des professionnels et des autres personnes"
+          : "Historique d'activité : mes actions",
       query,
       rows: result.rows.map((r) => ({ ...r, label: actionLabel(r.action), roleLabel: ROLE_LABELS[r.actor_role] ?? r.actor_role })),
       tabs: [

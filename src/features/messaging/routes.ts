@@ -49,6 +49,7 @@ interface Outcome {
 async function messageForm(
   req: Request,
   handle: (fields: Record<string, string>, attachment?: AttachmentInput) => Promise<Outcome>,
+  checkFile?: (stream: AsyncIterable<Buffer>, fileName: string) => Promise<keyof typeof REJECTION_MESSAGES | undefined>,
 ): Promise<{ fields: Record<string, string>; outcome: Outcome }> {
   let outcome: Outcome | undefined
   let fields: Record<string, string> = {}
@@ -57,6 +58,12 @@ async function messageForm(
       fields = before
       try {
         outcome = await handle(before, file.filename ? { stream: file.stream, fileName: file.filename } : undefined)
+        // The other fields were refused before the file was read: its own problem (wrong type...) is
+        // reported now, with theirs, not on the next try (issue 16 §5).
+        if (outcome?.errors && !outcome.errors.fields.attachment && file.filename && checkFile && !file.stream.readableDidRead) {
+          const reason = await checkFile(file.stream, file.filename)
+          if (reason) addError(outcome.errors, 'attachment', REJECTION_MESSAGES[reason])
+        }
       } finally {
         file.stream.resume()
       }
@@ -176,40 +183,44 @@ export function messagingRoutes(services: Services): Router {
   router.get('/pro/messagerie/nouveau', requireProfessional, (req, res) => startForm(req, res))
   forProfessionals.post('/pro/messagerie/nouveau', async (req, res, actor) => {
     let patient = ''
-    const { fields, outcome } = await messageForm(req, async (f, attachment) => {
-      const errors = emptyErrors()
-      const found = await foundPatient(req, f.patient)
-      if (found) {
+    const { fields, outcome } = await messageForm(
+      req,
+      async (f, attachment) => {
+        const errors = emptyErrors()
+        const found = await foundPatient(req, f.patient)
+        if (found) {
+          const subject = (f.subject ?? '').trim()
+          const sErr = subjectError(subject)
+          if (sErr) addError(errors, 'subject', sErr)
+          const body = normaliseMessage(f.body)
+          const bErr = messageError(body)
+          if (bErr) addError(errors, 'body', bErr)
+          if (hasErrors(errors)) return { errors }
+          const r = await messaging.startFor(actor, found.personId, { subject, body, attachment })
+          if (!r.ok) return { errors: refusalErrors(r.reason) }
+          patient = r.value.patient
+          return { redirect: `/pro/messagerie/${r.value.conversationId}` }
+        }
+        const nir = validateNir(f.nir)
+        if (!nir.ok) addError(errors, 'nir', nir.message)
+        const birth = checkDate(dateParts(f, 'birthDate'), 'la date de naissance', { notFuture: true })
+        if (!birth.ok) addError(errors, 'birthDate', birth.message, `birthDate-${birth.part}`)
+        const lastName = (f.lastName ?? '').trim()
+        if (!lastName) addError(errors, 'lastName', 'Saisissez le nom de famille du patient')
         const subject = (f.subject ?? '').trim()
         const sErr = subjectError(subject)
         if (sErr) addError(errors, 'subject', sErr)
         const body = normaliseMessage(f.body)
         const bErr = messageError(body)
         if (bErr) addError(errors, 'body', bErr)
-        if (hasErrors(errors)) return { errors }
-        const r = await messaging.startFor(actor, found.personId, { subject, body, attachment })
+        if (hasErrors(errors) || !nir.ok || !birth.ok) return { errors }
+        const r = await messaging.start(actor, { nir: nir.nir, birthDate: birth.value, lastName, subject, body, attachment })
         if (!r.ok) return { errors: refusalErrors(r.reason) }
         patient = r.value.patient
         return { redirect: `/pro/messagerie/${r.value.conversationId}` }
-      }
-      const nir = validateNir(f.nir)
-      if (!nir.ok) addError(errors, 'nir', nir.message)
-      const birth = checkDate(dateParts(f, 'birthDate'), 'la date de naissance', { notFuture: true })
-      if (!birth.ok) addError(errors, 'birthDate', birth.message, `birthDate-${birth.part}`)
-      const lastName = (f.lastName ?? '').trim()
-      if (!lastName) addError(errors, 'lastName', 'Saisissez le nom de famille du patient')
-      const subject = (f.subject ?? '').trim()
-      const sErr = subjectError(subject)
-      if (sErr) addError(errors, 'subject', sErr)
-      const body = normaliseMessage(f.body)
-      const bErr = messageError(body)
-      if (bErr) addError(errors, 'body', bErr)
-      if (hasErrors(errors) || !nir.ok || !birth.ok) return { errors }
-      const r = await messaging.start(actor, { nir: nir.nir, birthDate: birth.value, lastName, subject, body, attachment })
-      if (!r.ok) return { errors: refusalErrors(r.reason) }
-      patient = r.value.patient
-      return { redirect: `/pro/messagerie/${r.value.conversationId}` }
-    })
+      },
+      services.documents.checkFile,
+    )
     if (outcome.errors) return startForm(req, res, 400, { errors: outcome.errors, values: fields })
     req.session.flash = { type: 'success', text: `Votre message a été envoyé à ${patient}.` }
     res.redirect(303, outcome.redirect!)
@@ -299,14 +310,18 @@ export function messagingRoutes(services: Services): Router {
 
     pages.post(`${base}/:id/repondre`, async (req, res, actor) => {
       const id = String(req.params.id)
-      const { fields, outcome } = await messageForm(req, async (f, attachment) => {
-        const body = normaliseMessage(f.body)
-        const error = messageError(body)
-        if (error) return { errors: addError(emptyErrors(), 'body', error) }
-        const r = await messaging.reply(actor, id, { body, attachment })
-        if (!r.ok) return { errors: refusalErrors(r.reason) }
-        return { redirect: `${base}/${id}#dernier-message` }
-      })
+      const { fields, outcome } = await messageForm(
+        req,
+        async (f, attachment) => {
+          const body = normaliseMessage(f.body)
+          const error = messageError(body)
+          if (error) return { errors: addError(emptyErrors(), 'body', error) }
+          const r = await messaging.reply(actor, id, { body, attachment })
+          if (!r.ok) return { errors: refusalErrors(r.reason) }
+          return { redirect: `${base}/${id}#dernier-message` }
+        },
+        services.documents.checkFile,
+      )
       if (outcome.errors) return showConversation(req, res, actor, 400, { errors: outcome.errors, values: { body: fields.body ?? '' } })
       req.session.flash = { type: 'success', text: 'Votre message a été envoyé.' }
       res.redirect(303, outcome.redirect!)

@@ -222,7 +222,14 @@ export function professionalRoutes(services: Services): Router {
         const checked = checkFields(fields)
         errors = checked.errors
         if (!file.filename) addError(errors, 'file', 'Sélectionnez un fichier')
-        if (hasErrors(errors)) return void file.stream.resume()
+        if (hasErrors(errors)) {
+          // The file's own problem (wrong type...) is reported now, with the others (issue 16 §5).
+          if (file.filename) {
+            const reason = await documents.checkFile(file.stream, file.filename)
+            if (reason) addError(errors, 'file', REJECTION_MESSAGES[reason])
+          }
+          return void file.stream.resume()
+        }
         const r = await documents.upload(actor, {
           personId,
           category: fields.category,

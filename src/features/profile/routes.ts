@@ -226,7 +226,7 @@ export function profileRoutes(services: Services): Router {
   forPatients.get(`${BASE}/entourage/:id/supprimer`, async (req, res, actor) => {
     const { contact } = await profile.contact(actor, req.params.id)
     res.render('profile/confirm-delete.njk', {
-      pageTitle: 'Confirmer la suppression',
+      pageTitle: `Supprimer ${contact.name} de votre entourage`,
       question: `Supprimer ${contact.name} de votre entourage ?`,
       action: req.originalUrl,
       back: `${BASE}/entourage`,
@@ -302,7 +302,7 @@ export function profileRoutes(services: Services): Router {
     const { measure, def } = await profile.measure(actor, req.params.id)
     if (def.type !== req.params.type) return res.redirect(303, `${BASE}/mesures/${def.type}/${measure.id}/supprimer`)
     res.render('profile/confirm-delete.njk', {
-      pageTitle: 'Confirmer la suppression',
+      pageTitle: `Supprimer la mesure « ${def.label} » du ${measure.date.split('-').reverse().join('/')} (${measure.text})`,
       question: `Supprimer la mesure « ${def.label} » du ${measure.date.split('-').reverse().join('/')} (${measure.text}) ?`,
       action: req.originalUrl,
       back: `${BASE}/mesures/${def.type}`,
@@ -505,7 +505,7 @@ export function profileRoutes(services: Services): Router {
     if (!def) return next('route')
     const { entry } = await profile.entry(actor, def, String(req.params.id))
     res.render('profile/confirm-delete.njk', {
-      pageTitle: 'Confirmer la suppression',
+      pageTitle: `Supprimer « ${entry.label} » de la rubrique « ${def.title} »`,
       question: `Supprimer « ${entry.label} » de la rubrique « ${def.title} » ?`,
       action: req.originalUrl,
       back: `${BASE}/${def.slug}`,

@@ -11,6 +11,7 @@ export function publicRoutes(): Router {
     })
   page('/', 'public/home.njk', 'Accueil')
   page('/accessibilite', 'public/accessibilite.njk', "Déclaration d'accessibilité")
+  page('/accessibilite/schema-pluriannuel', 'public/schema-pluriannuel.njk', 'Schéma pluriannuel de mise en accessibilité')
   page('/mentions-legales', 'public/mentions-legales.njk', 'Mentions légales')
   page('/donnees-personnelles', 'public/donnees-personnelles.njk', 'Données personnelles')
   page('/aide', 'public/aide.njk', 'Aide')

@@ -1,3 +1,4 @@
+import { frenchDate } from '../../domain/parisTime'
 import { Router } from 'express'
 import { DOSES, VACCINES } from '../../domain/vaccines'
 import { requirePatient, signedInRoutes } from '../../middleware/auth'
@@ -81,10 +82,9 @@ export function vaccinationRoutes(services: Services): Router {
   })
 
   forPatients.get(`${BASE}/:id/supprimer`, async (req, res, actor) => {
-    res.render('vaccinations/delete.njk', {
-      pageTitle: 'Supprimer la vaccination',
-      item: await vaccinations.get(actor, req.params.id),
-    })
+    const item = await vaccinations.get(actor, req.params.id)
+    // A title of its own (issue 16 §5): which vaccination, which day.
+    res.render('vaccinations/delete.njk', { pageTitle: `Supprimer la vaccination « ${item.label} » du ${frenchDate(item.date)}`, item })
   })
 
   forPatients.post(`${BASE}/:id/supprimer`, async (req, res, actor) => {
