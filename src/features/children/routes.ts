@@ -1,8 +1,8 @@
 import { de } from '../../domain/french'
-import { Router } from 'express'
+import { Router, type Request, type Response } from 'express'
 import { requirePatient } from '../../middleware/auth'
 import type { Services } from '../../services'
-import { addError, emptyErrors } from '../../validation'
+import { addError, emptyErrors, type FormErrors } from '../../validation'
 import { frenchDate } from '../../domain/parisTime'
 import { clientAddress, regenerateSession } from '../account/sessionHelpers'
 import { MISMATCH_MESSAGE } from '../spaces/holder'
@@ -36,20 +36,23 @@ export function childrenRoutes(services: Services): Router {
   const { children } = services
   router.use(['/changer-de-profil', '/enfants', '/invitations'], requirePatient)
 
-  router.get('/changer-de-profil', async (req, res) => {
+  const switchPage = async (req: Request, res: Response, errors?: FormErrors) => {
     const actor = req.actor!
     const managed = await children.managed(actor)
-    res.render('children/switch.njk', {
+    res.status(errors ? 400 : 200).render('children/switch.njk', {
       pageTitle: 'Changer de profil',
       managed,
       current: actor.acting?.personId ?? actor.personId,
       self: actor.personId,
       selfName: actor.displayName,
+      errors,
     })
-  })
+  }
+  router.get('/changer-de-profil', (req, res) => switchPage(req, res))
 
   router.post('/changer-de-profil', async (req, res) => {
     const actor = req.actor!
+    if (!req.body.profil) return switchPage(req, res, addError(emptyErrors(), 'profil', 'Choisissez le profil à consulter'))
     const target = await children.switchTarget(actor, String(req.body.profil ?? ''))
     // A new session id at each switch, keeping the sign-in.
     const keep = {
