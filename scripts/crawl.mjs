@@ -4,7 +4,7 @@
 // one h1 visible in the first 640 px, no horizontal scroll at 320 px, and each form submitted empty once
 // (it must answer with an error summary). Development tool, not part of `npm test`.
 //   node scripts/crawl.mjs [base URL] [account…]      (default http://localhost:3000, every account)
-// Env: CRAWL_MAX (pages per account, 400), CRAWL_FORMS=0 (skip empty submissions), CHROMIUM_PATH.
+// Env: CRAWL_MAX (pages per account, 400), CRAWL_PER_KIND (pages of one kind, /documents/:id, 2), CRAWL_FORMS=0 (skip empty submissions), CHROMIUM_PATH.
 import { chromium } from 'playwright-core'
 import AxeBuilder from '@axe-core/playwright'
 import { HtmlValidate } from 'html-validate'
@@ -13,6 +13,7 @@ const BASE = (process.argv[2] && /^https?:/.test(process.argv[2]) ? process.argv
 const ONLY = process.argv.slice(2).filter((a) => !/^https?:/.test(a))
 const MAX = Number(process.env.CRAWL_MAX ?? 400)
 const FORMS = process.env.CRAWL_FORMS !== '0'
+const PER_KIND = Number(process.env.CRAWL_PER_KIND ?? 2)
 
 const ACCOUNTS = [
   { name: 'public' },
@@ -80,7 +81,7 @@ function norm(href, from) {
 }
 
 /** Collapses ids so /documents/123 and /documents/456 count as one page kind (for the report only). */
-const kindOf = (p) => p.replace(/\/[0-9a-f-]{8,}|\/\d+/gi, '/:id').replace(/\?.*$/, '')
+const kindOf = (p) => p.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|\d+/gi, ':id')
 
 async function readCode(ctx) {
   const p = await ctx.newPage()
@@ -117,7 +118,12 @@ async function checkPage(page, html, label, problems, status) {
     .options({ resultTypes: ['violations'] })
     .analyze()
   for (const v of results.violations) {
-    add(`axe ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')})`)
+    add(
+      `axe ${v.id} — ${v.help} (${v.nodes
+        .map((n) => n.target.join(' '))
+        .slice(0, 3)
+        .join(' | ')})`,
+    )
   }
   const h1 = page.locator('h1')
   const n = await h1.count()
@@ -137,19 +143,28 @@ async function checkPage(page, html, label, problems, status) {
       .filter((e) => e.getBoundingClientRect().right > w + 1 && getComputedStyle(e).position !== 'fixed')
       .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > w + 1))
       .slice(0, 3)
-      .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).trim().split(/\s+/).join('.') : ''))
+      .map(
+        (e) =>
+          e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).trim().split(/\s+/).join('.') : ''),
+      )
     return `${document.documentElement.scrollWidth} px : ${wide.join(' | ')}`
   })
   if (over) add(`défilement horizontal à 320 px (${over})`)
 }
 
 async function crawl(account) {
-  const ctx = await browser.newContext({ javaScriptEnabled: false, locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: { width: 360, height: 640 } })
+  const ctx = await browser.newContext({
+    javaScriptEnabled: false,
+    locale: 'fr-FR',
+    timezoneId: 'Europe/Paris',
+    viewport: { width: 360, height: 640 },
+  })
   const page = await ctx.newPage()
   const problems = []
   const seen = new Set()
   const queue = []
   const formsTried = new Set()
+  const kinds = new Map()
   let states = 0
   let forms = 0
   const t0 = Date.now()
@@ -169,6 +184,10 @@ async function crawl(account) {
     if (seen.has(path)) continue
     seen.add(path)
     if (SKIP.some((r) => r.test(path))) continue
+    // Pages of one kind (/documents/:id) are alike: a few of each are enough.
+    const kind = kindOf(path)
+    if ((kinds.get(kind) ?? 0) >= PER_KIND) continue
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1)
     let res
     try {
       res = await page.goto(BASE + path, { timeout: 30000 })
@@ -207,14 +226,20 @@ async function crawl(account) {
         .evaluate((f) => ({
           method: (f.getAttribute('method') || 'get').toLowerCase(),
           action: f.getAttribute('action') || '',
-          fields: [...f.elements].filter((e) => ['text', 'textarea', 'email', 'tel', 'date', 'number', 'password', 'search', 'file', 'radio', 'select-one'].includes(e.type) && e.type !== 'hidden').length,
+          fields: [...f.elements].filter(
+            (e) =>
+              ['text', 'textarea', 'email', 'tel', 'date', 'number', 'password', 'search', 'file', 'radio', 'select-one'].includes(
+                e.type,
+              ) && e.type !== 'hidden',
+          ).length,
           buttons: [...f.querySelectorAll('button, input[type=submit]')].map((b) => (b.textContent || b.value || '').trim()),
         }))
       const key = `${kindOf(here)} ${info.method} ${kindOf(info.action)}`
       if (formsTried.has(key)) continue
       formsTried.add(key)
       if (!info.fields) continue // a button alone does something: not submitted
-      if (/deconnexion|supprimer|clore|fermer/i.test(info.action) || info.buttons.some((b) => /supprimer|déconnecter|clore/i.test(b))) continue
+      if (/deconnexion|supprimer|clore|fermer/i.test(info.action) || info.buttons.some((b) => /supprimer|déconnecter|clore/i.test(b)))
+        continue
       if (info.method === 'get') continue
       const form = page.locator('main form').nth(i)
       await form.evaluate((f) => {
@@ -255,8 +280,9 @@ async function crawl(account) {
     }
   }
   await ctx.close()
-  const kinds = new Set([...seen].map(kindOf)).size
-  summary.push(`${account.name} : ${states} états de page (${forms} formulaires vides, ${kinds} sortes de pages), ${problems.length} problèmes, ${Math.round((Date.now() - t0) / 1000)} s`)
+  summary.push(
+    `${account.name} : ${states} états de page (${forms} formulaires vides, ${kinds.size} sortes de pages), ${problems.length} problèmes, ${Math.round((Date.now() - t0) / 1000)} s`,
+  )
   for (const p of problems) allProblems.push(`[${account.name}] ${p}`)
   console.log(summary.at(-1))
   for (const p of problems) console.log(`  ${p}`)
@@ -272,5 +298,6 @@ for (const p of allProblems) {
   const k = p.replace(/^\[[^\]]+\] \S+/, '').replace(/ligne \d+/, 'ligne n')
   grouped.set(k, (grouped.get(k) ?? 0) + 1)
 }
-console.log(`\n${allProblems.length} problèmes, ${grouped.size} distincts`)
+console.log(`\n${allProblems.length} problèmes, ${grouped.size} distincts :`)
+for (const [k, n] of [...grouped].sort((a, b) => b[1] - a[1])) console.log(`${String(n).padStart(4)} ×${k}`)
 process.exitCode = allProblems.length ? 1 : 0
