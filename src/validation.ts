@@ -162,7 +162,7 @@ export function unsafeNameCharacters(fileName: string): boolean {
  * Every text field of a form, in one place: a control character refuses the form (the answer is a
  * 400 page), bidirectional controls are removed. Returns the cleaned value, or undefined when refused.
  * Applied to every urlencoded body (src/middleware/forms.ts) and every field of a multipart form
- * (src/infrastructure/multipart.ts), so titles, subjects, messages and notes all pass through it.
+ * (src/middleware/multipart.ts), so titles, subjects, messages and notes all pass through it.
  */
 export function cleanFormText(value: string): string | undefined {
   if (hasControlCharacters(value)) return undefined

@@ -4,7 +4,7 @@ import { MAJORITY_AGE } from './age'
 /**
  * THE access policy (SPEC §5, ARCHITECTURE rule 2). One pure function decides whether an actor may
  * do an action on a resource of a person's space, given the facts about the actor's relation to
- * that person (loaded once per use case by `loadFacts` in src/features/access/facts.ts).
+ * that person (loaded once per use case by `loadFacts` in src/access/facts.ts).
  *
  * Every service that reads or changes someone's health data calls `can(...)` (or `decide(...)` to
  * know which HTTP answer a denial deserves). Routes never decide.

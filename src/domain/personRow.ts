@@ -1,5 +1,8 @@
 import { nirMatchesBirthDate, validateNir } from './nir'
 
+/** The largest insured-persons import file accepted (its upload route, src/middleware/uploads.ts). */
+export const PERSON_IMPORT_MAX_BYTES = 512 * 1024 * 1024
+
 /**
  * One line of an insured-persons import file (CSV, `;` or `,` separated, with a header line).
  * Pure rules: a line is either a clean person or a list of faults, one per column, in French.

@@ -8,6 +8,9 @@ import { parseEuros } from './money'
  * and, optional, `code_acte` (the act's code in its nomenclature: CCAM `QEQK004`, NGAP…). Dates as 2026-03-14 or 14/03/2026; amounts in euros («25,00»). A reference identifies a
  * reimbursement: importing it again changes nothing (the import is idempotent).
  */
+/** The largest reimbursement file accepted (its upload route, src/middleware/uploads.ts). */
+export const REIMBURSEMENT_IMPORT_MAX_BYTES = 50 * 1024 * 1024
+
 export const CARE_TYPES = {
   consultation: 'Consultation',
   pharmacie: 'Pharmacie',

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto'
 import express, { type Express, type Request, type RequestHandler } from 'express'
 import { HttpError } from '../errors'
-import { CsrfError, openMultipart } from '../infrastructure/multipart'
-import { uploadRouteFor } from '../uploads'
+import { CsrfError, openMultipart } from './multipart'
+import { uploadRouteFor } from './uploads'
 import { CONTROL_CHARACTERS_MESSAGE, cleanFormText } from '../validation'
 import type { Csrf } from './session'
 
@@ -12,7 +12,7 @@ import type { Csrf } from './session'
  *  - `application/x-www-form-urlencoded` is the only body parsed for pages (64 kB, 200 fields);
  *  - every POST, PUT, PATCH or DELETE must carry the session's CSRF token, compared in constant time,
  *    in the `_csrf` field or the `x-csrf-token` header, whatever its content type: without it, 403;
- *  - `multipart/form-data` only on the upload routes declared in src/uploads.ts, whose token is the
+ *  - `multipart/form-data` only on the upload routes declared in src/middleware/uploads.ts, whose token is the
  *    body's first field and is checked before the handler runs; elsewhere, and for any other body
  *    (JSON, text, XML...), 415 even with a valid token, before any handler runs;
  *  - every text field goes through `cleanFormText`: a control character (NUL...) answers 400, the

@@ -2,7 +2,7 @@ import crypto from 'node:crypto'
 import type { Request, RequestHandler, Response } from 'express'
 import busboy from 'busboy'
 import { open, seal } from '../infrastructure/crypto'
-import { uploadRouteFor } from '../uploads'
+import { uploadRouteFor } from './uploads'
 import { cleanFormText } from '../validation'
 
 /**

@@ -53,7 +53,7 @@ describe.each([
       await w.check('messagerie : réponse envoyée')
       await page.goto(base + '/messagerie')
       await page.getByRole('link', { name: 'Renouvellement de votre ordonnance' }).click()
-      await page.getByText('a clos cette conversation').waitFor()
+      await page.getByText('a clôturé cette conversation').waitFor()
       expect(await page.getByLabel('Votre message').count()).toBe(0)
       await w.check('messagerie : conversation close')
     })

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, csrfOf, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, LOUIS, NADIA, PROS } from '../helpers/demo'
 import { STATE_CHANGING, databaseDigest, harvestFormActions, registeredRoutes, routeRegExp, type RegisteredRoute } from '../helpers/routes'
-import { UPLOAD_ROUTES } from '../../src/uploads'
+import { UPLOAD_ROUTES } from '../../src/middleware/uploads'
 
 /**
  * The doors around every form (issue 15, §1 and §4), for every state-changing route registered on

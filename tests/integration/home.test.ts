@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, signIn } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS } from '../helpers/demo'
 import type { Actor } from '../../src/domain/actor'
-import { accountRepository } from '../../src/features/account/repository'
+import { findActorRow } from '../../src/access/relations'
 
 /**
  * The patient home page reads its blocks in one statement (`services.home.patientHome`): it must give
@@ -74,7 +74,7 @@ describe('accueil du patient : une seule instruction, les mêmes données', () =
   it("avec l'acteur dans la même instruction : le même acteur et le même accueil ; un compte bloqué n'a rien", async () => {
     const request = {}
     const row = await t.services.home.actorPageRead.read(request, camille.accountId)
-    expect(row).toEqual(await accountRepository.findForActor(t.db, camille.accountId, null, 'patient'))
+    expect(row).toEqual(await findActorRow(t.db, camille.accountId, null, 'patient'))
     expect(row?.unread_messages).toEqual(expect.any(Number))
     const home = await t.services.home.patientHome(camille, request)
     expect(home.lastAccesses!.length).toBeGreaterThan(0)

@@ -215,6 +215,41 @@ describe('portail professionnel', () => {
     expect((await t.db('documents').where({ id: doc.id }).first()).held_released_at).not.toBeNull()
   })
 
+  it('a held result of another patient than the one opened: 404, checked before the change, nothing released nor logged', async () => {
+    const bernard = await proAgent(t, 'bernard')
+    await submitForm(bernard, '/pro/patient', camilleFields())
+    await fileAsPro(bernard, { ...docFields, title: 'Biopsie à annoncer', held: 'oui' }, simplePdf(['Biopsie']), 'biopsie.pdf')
+    const doc = await t.db('documents').where({ person_id: camilleId, title: 'Biopsie à annoncer' }).first()
+    const page = await bernard.get(`/pro/patient/documents/${doc.id}`)
+    // Bernard now opens Léo's profile, then posts the release of Camille's result from the old page.
+    const L = DEMO_PERSONS.leo
+    await submitForm(bernard, '/pro/patient', {
+      nir: L.nir,
+      'birthDate-day': '2',
+      'birthDate-month': '6',
+      'birthDate-year': '2015',
+      lastName: 'Martin',
+    })
+    const r = await bernard
+      .post(`/pro/patient/documents/${doc.id}/rendre-visible`)
+      .type('form')
+      .send({ _csrf: csrfOf(page.text) })
+    expect(r.status).toBe(404)
+    expect((await t.db('documents').where({ id: doc.id }).first()).held_released_at).toBeNull()
+    expect(await t.db('activity_log').where({ object_id: doc.id, action: 'document.release' })).toEqual([])
+    // Opened again, Camille's profile lets him release it.
+    await submitForm(bernard, '/pro/patient', camilleFields())
+    expect(
+      (
+        await bernard
+          .post(`/pro/patient/documents/${doc.id}/rendre-visible`)
+          .type('form')
+          .send({ _csrf: csrfOf(page.text) })
+      ).status,
+    ).toBe(303)
+    expect((await t.db('documents').where({ id: doc.id }).first()).held_released_at).not.toBeNull()
+  })
+
   it('«invisible aux représentants légaux»: never shown to Camille on Léo’s profile, by any path', async () => {
     const bernard = await proAgent(t, 'bernard')
     const L = DEMO_PERSONS.leo

@@ -1,6 +1,6 @@
-import { Router, type NextFunction, type Request, type Response } from 'express'
+import { Router, type Request, type Response } from 'express'
 import { normaliseOtp } from '../../domain/otp'
-import { requirePatient } from '../../middleware/auth'
+import { requirePatient, signedInRoutes, type ActorHandler } from '../../middleware/auth'
 import type { Services } from '../../services'
 import { addError, emptyErrors, type FormErrors } from '../../validation'
 import { checkEmail, checkMobile } from '../spaces/forms'
@@ -14,17 +14,19 @@ import { endSession } from './sessionHelpers'
  */
 export function accountSettingsRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const settings = services.accountSettings
   router.use('/mon-compte', requirePatient)
 
   /** Runs a handler; a re-authentication limit ends the session and answers 429. */
   const guarded =
-    (handler: (req: Request, res: Response) => Promise<unknown>) => async (req: Request, res: Response, next: NextFunction) => {
+    (handler: ActorHandler): ActorHandler =>
+    async (req, res, actor, next) => {
       try {
-        await handler(req, res)
+        await handler(req, res, actor, next)
       } catch (err) {
         if (!(err instanceof ReauthLimitError)) return next(err)
-        await services.devices.endAll(req.actor!.accountId, req.sessionID)
+        await services.devices.endAll(actor.accountId, req.sessionID)
         await services.signIn.forgetSession(req.sessionID)
         await endSession(req, res)
         // Signed out: the page has no account header any more.
@@ -35,21 +37,21 @@ export function accountSettingsRoutes(services: Services): Router {
       }
     }
 
-  router.get('/mon-compte', async (req, res) => {
-    const o = await settings.overview(req.actor!)
+  forPatients.get('/mon-compte', async (_req, res, actor) => {
+    const o = await settings.overview(actor)
     res.render('account/settings.njk', { pageTitle: 'Mon compte', o, kinds: NOTIFICATION_KINDS })
   })
 
   // Contact details: password again; a new e-mail is verified by a code
   const contactPage = (res: Response, values: Record<string, unknown>, errors?: FormErrors) =>
     res.status(errors ? 400 : 200).render('account/contact.njk', { pageTitle: 'Modifier mes coordonnées', values, errors })
-  router.get('/mon-compte/coordonnees', async (req, res) => {
-    const o = await settings.overview(req.actor!)
+  forPatients.get('/mon-compte/coordonnees', async (_req, res, actor) => {
+    const o = await settings.overview(actor)
     contactPage(res, { email: o.email, mobile: o.mobile })
   })
-  router.post(
+  forPatients.post(
     '/mon-compte/coordonnees',
-    guarded(async (req, res) => {
+    guarded(async (req, res, actor) => {
       const errors = emptyErrors()
       const email = checkEmail(String(req.body.email ?? ''))
       if (!email.ok) addError(errors, 'email', email.message)
@@ -59,7 +61,7 @@ export function accountSettingsRoutes(services: Services): Router {
       if (!password) addError(errors, 'password', 'Saisissez votre mot de passe')
       const values = { email: req.body.email, mobile: req.body.mobile }
       if (!email.ok || !mobile.ok || !password) return contactPage(res, values, errors)
-      const r = await settings.startContactChange(req.actor!, { email: email.email, mobile: mobile.mobile, password })
+      const r = await settings.startContactChange(actor, { email: email.email, mobile: mobile.mobile, password })
       if (!r.ok) return contactPage(res, values, addError(errors, r.field, r.message))
       if (r.done) {
         req.session.flash = { type: 'success', text: 'Vos coordonnées sont enregistrées.' }
@@ -79,7 +81,7 @@ export function accountSettingsRoutes(services: Services): Router {
     if (!j) return res.redirect(303, '/mon-compte/coordonnees')
     res.render('account/contact-verify.njk', { pageTitle: 'Vérifier votre nouvelle adresse', email: j.email })
   })
-  router.post('/mon-compte/coordonnees/verification', async (req, res) => {
+  forPatients.post('/mon-compte/coordonnees/verification', async (req, res, actor) => {
     const j = contactJourney(req)
     if (!j) return res.redirect(303, '/mon-compte/coordonnees')
     const errors = emptyErrors()
@@ -87,8 +89,8 @@ export function accountSettingsRoutes(services: Services): Router {
     if (!/^\d{6}$/.test(code))
       addError(errors, 'code', code ? 'Le code contient 6 chiffres' : 'Saisissez le code à 6 chiffres reçu par courriel')
     else {
-      const r = await settings.verifyEmailCode(req.actor!, j.verificationId, code)
-      if (r.ok && (await settings.confirmContactChange(req.actor!, j.verificationId, j.mobile))) {
+      const r = await settings.verifyEmailCode(actor, j.verificationId, code)
+      if (r.ok && (await settings.confirmContactChange(actor, j.verificationId, j.mobile))) {
         const { contact: _done, ...rest } = req.session.journeys ?? {}
         req.session.journeys = rest
         req.session.flash = { type: 'success', text: 'Votre nouvelle adresse électronique est vérifiée et enregistrée.' }
@@ -105,10 +107,10 @@ export function accountSettingsRoutes(services: Services): Router {
   router.get('/mon-compte/mot-de-passe', (_req, res) =>
     res.render('account/change-password.njk', { pageTitle: 'Changer mon mot de passe' }),
   )
-  router.post(
+  forPatients.post(
     '/mon-compte/mot-de-passe',
-    guarded(async (req, res) => {
-      const r = await settings.changePassword(req.actor!, {
+    guarded(async (req, res, actor) => {
+      const r = await settings.changePassword(actor, {
         current: String(req.body.current ?? ''),
         password: String(req.body.password ?? ''),
         confirmation: String(req.body.confirmation ?? ''),
@@ -124,25 +126,25 @@ export function accountSettingsRoutes(services: Services): Router {
   )
 
   // Notification settings: one switch per kind; emergency access cannot be turned off
-  router.get('/mon-compte/notifications', async (req, res) => {
-    const o = await settings.overview(req.actor!)
+  forPatients.get('/mon-compte/notifications', async (_req, res, actor) => {
+    const o = await settings.overview(actor)
     res.render('account/notifications.njk', { pageTitle: 'Mes notifications', prefs: o.prefs, kinds: NOTIFICATION_KINDS })
   })
-  router.post('/mon-compte/notifications', async (req, res) => {
+  forPatients.post('/mon-compte/notifications', async (req, res, actor) => {
     // Checkboxes named `notifications[]` (one value per switch left on; none at all when every switch is off).
     const chosen = new Set([req.body['notifications[]'] ?? []].flat().map(String))
     const prefs = Object.fromEntries(OPTIONAL_NOTIFICATIONS.map((k) => [k, chosen.has(k)])) as NotificationPrefs
-    await settings.savePrefs(req.actor!, prefs)
+    await settings.savePrefs(actor, prefs)
     req.session.flash = { type: 'success', text: 'Vos préférences de notification sont enregistrées.' }
     res.redirect(303, '/mon-compte')
   })
 
   // Signed-in devices
-  router.get('/mon-compte/appareils', async (req, res) => {
-    res.render('account/devices.njk', { pageTitle: 'Appareils connectés', devices: await settings.devices(req.actor!) })
+  forPatients.get('/mon-compte/appareils', async (_req, res, actor) => {
+    res.render('account/devices.njk', { pageTitle: 'Appareils connectés', devices: await settings.devices(actor) })
   })
-  router.post('/mon-compte/appareils/deconnecter', async (req, res) => {
-    const r = await settings.signOutDevice(req.actor!, String(req.body.device ?? ''))
+  forPatients.post('/mon-compte/appareils/deconnecter', async (req, res, actor) => {
+    const r = await settings.signOutDevice(actor, String(req.body.device ?? ''))
     if (r.current) {
       await endSession(req, res)
       return res.redirect(303, '/connexion?deconnecte=1')
@@ -150,17 +152,17 @@ export function accountSettingsRoutes(services: Services): Router {
     req.session.flash = { type: 'success', text: r.ended ? "L'appareil a été déconnecté." : 'Cet appareil était déjà déconnecté.' }
     res.redirect(303, '/mon-compte/appareils')
   })
-  router.post('/mon-compte/appareils/deconnecter-partout', async (req, res) => {
-    await settings.signOutEverywhere(req.actor!)
+  forPatients.post('/mon-compte/appareils/deconnecter-partout', async (req, res, actor) => {
+    await settings.signOutEverywhere(actor)
     await endSession(req, res)
     res.redirect(303, '/connexion?deconnecte=1')
   })
 
   // Fermer mon profil
   router.get('/mon-compte/fermer', (_req, res) => res.render('account/close.njk', { pageTitle: 'Fermer mon profil', values: {} }))
-  router.post(
+  forPatients.post(
     '/mon-compte/fermer',
-    guarded(async (req, res) => {
+    guarded(async (req, res, actor) => {
       const errors = emptyErrors()
       const what = String(req.body.data ?? '')
       if (what !== 'archive' && what !== 'delete') addError(errors, 'data', 'Indiquez ce que deviennent vos données')
@@ -168,7 +170,7 @@ export function accountSettingsRoutes(services: Services): Router {
       if (!password) addError(errors, 'password', 'Saisissez votre mot de passe')
       if (errors.list.length)
         return res.status(400).render('account/close.njk', { pageTitle: 'Fermer mon profil', values: { data: what }, errors })
-      const r = await settings.close(req.actor!, { password, deleteData: what === 'delete' })
+      const r = await settings.close(actor, { password, deleteData: what === 'delete' })
       if (!r.ok)
         return res.status(400).render('account/close.njk', {
           pageTitle: 'Fermer mon profil',

@@ -1,6 +1,7 @@
-import { Router, type Request } from 'express'
+import { Router } from 'express'
 import { EVENT_STATUSES, MAX_REMINDERS } from '../../domain/agenda'
-import { requirePatient } from '../../middleware/auth'
+import type { Actor } from '../../domain/actor'
+import { requirePatient, signedInRoutes } from '../../middleware/auth'
 import type { Services } from '../../services'
 import { addError, emptyErrors } from '../../validation'
 import { isoDate } from '../../domain/parisTime'
@@ -16,20 +17,21 @@ const EDIT_TITLE = 'Modifier le rendez-vous'
  */
 export function agendaRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { agenda } = services
   router.use('/agenda', requirePatient)
 
   const statuses = EVENT_STATUSES.map((s) => ({ value: s.value, text: s.label }))
-  const profileName = (req: Request) => req.actor!.acting?.displayName
+  const profileName = (actor: Actor) => actor.acting?.displayName
 
-  router.get('/agenda', async (req, res) => {
-    const { upcoming, past } = await agenda.list(req.actor!)
-    res.render('agenda/index.njk', { pageTitle: 'Agenda', upcoming, past, profileName: profileName(req) })
+  forPatients.get('/agenda', async (_req, res, actor) => {
+    const { upcoming, past } = await agenda.list(actor)
+    res.render('agenda/index.njk', { pageTitle: 'Agenda', upcoming, past, profileName: profileName(actor) })
   })
 
-  router.get('/agenda/recommandations', async (req, res) => {
-    const items = await agenda.recommendations(req.actor!)
-    res.render('agenda/recommendations.njk', { pageTitle: 'Examens et vaccins recommandés', items, profileName: profileName(req) })
+  forPatients.get('/agenda/recommandations', async (_req, res, actor) => {
+    const items = await agenda.recommendations(actor)
+    res.render('agenda/recommendations.njk', { pageTitle: 'Examens et vaccins recommandés', items, profileName: profileName(actor) })
   })
 
   router.get('/agenda/nouveau', (req, res) => {
@@ -41,19 +43,19 @@ export function agendaRoutes(services: Services): Router {
     })
   })
 
-  router.post('/agenda/nouveau', async (req, res) => {
+  forPatients.post('/agenda/nouveau', async (req, res, actor) => {
     const { errors, fields } = readEvent(req.body, { edit: false })
     if (!fields)
       return res
         .status(400)
         .render('agenda/form.njk', { pageTitle: NEW_TITLE, values: typedValues(req.body), errors, action: '/agenda/nouveau' })
-    const id = await agenda.create(req.actor!, fields)
+    const id = await agenda.create(actor, fields)
     req.session.flash = { type: 'success', text: 'Le rendez-vous est ajouté à votre agenda.' }
     res.redirect(303, `/agenda/${id}`)
   })
 
-  router.get('/agenda/calendrier-prive', async (req, res) => {
-    const links = await agenda.links(req.actor!)
+  forPatients.get('/agenda/calendrier-prive', async (req, res, actor) => {
+    const links = await agenda.links(actor)
     const token = req.session.journeys?.calendarToken?.token as string | undefined
     if (token) {
       const j = { ...(req.session.journeys ?? {}) }
@@ -68,20 +70,20 @@ export function agendaRoutes(services: Services): Router {
     })
   })
 
-  router.post('/agenda/calendrier-prive', async (req, res) => {
+  forPatients.post('/agenda/calendrier-prive', async (req, res, actor) => {
     const detail = req.body.detail
     if (detail !== 'minimal' && detail !== 'titles') {
       const errors = addError(emptyErrors(), 'detail', 'Choisissez ce que le calendrier affiche', 'detail')
-      const links = await agenda.links(req.actor!)
+      const links = await agenda.links(actor)
       return res.status(400).render('agenda/calendar-link.njk', { pageTitle: 'Lien privé vers mon agenda', links, errors, values: {} })
     }
-    const token = await agenda.createLink(req.actor!, detail)
+    const token = await agenda.createLink(actor, detail)
     req.session.journeys = { ...(req.session.journeys ?? {}), calendarToken: { token } }
     res.redirect(303, '/agenda/calendrier-prive')
   })
 
-  router.post('/agenda/calendrier-prive/:id/revoquer', async (req, res) => {
-    await agenda.revokeLink(req.actor!, req.params.id)
+  forPatients.post('/agenda/calendrier-prive/:id/revoquer', async (req, res, actor) => {
+    await agenda.revokeLink(actor, req.params.id)
     req.session.flash = {
       type: 'success',
       text: 'Le lien est désactivé : les calendriers qui l’utilisaient ne reçoivent plus votre agenda.',
@@ -89,18 +91,18 @@ export function agendaRoutes(services: Services): Router {
     res.redirect(303, '/agenda/calendrier-prive')
   })
 
-  const showEvent = async (req: Request, status = 200, extra: Record<string, unknown> = {}) => {
-    const { event, reminders } = await agenda.get(req.actor!, req.params.id as string)
+  const showEvent = async (actor: Actor, id: string, status = 200, extra: Record<string, unknown> = {}) => {
+    const { event, reminders } = await agenda.get(actor, id)
     return { status, locals: { pageTitle: event.title, event, reminders, max: MAX_REMINDERS, today: isoDate(), values: {}, ...extra } }
   }
 
-  router.get('/agenda/:id', async (req, res) => {
-    const v = await showEvent(req)
+  forPatients.get('/agenda/:id', async (req, res, actor) => {
+    const v = await showEvent(actor, req.params.id)
     res.render('agenda/event.njk', v.locals)
   })
 
-  router.get('/agenda/:id/modifier', async (req, res) => {
-    const { event } = await agenda.get(req.actor!, req.params.id)
+  forPatients.get('/agenda/:id/modifier', async (req, res, actor) => {
+    const { event } = await agenda.get(actor, req.params.id)
     const values = {
       title: event.title,
       date: dateValue(event.date),
@@ -113,8 +115,8 @@ export function agendaRoutes(services: Services): Router {
     res.render('agenda/form.njk', { pageTitle: EDIT_TITLE, values, action: `/agenda/${event.id}/modifier`, edit: true, statuses, event })
   })
 
-  router.post('/agenda/:id/modifier', async (req, res) => {
-    const { event } = await agenda.get(req.actor!, req.params.id)
+  forPatients.post('/agenda/:id/modifier', async (req, res, actor) => {
+    const { event } = await agenda.get(actor, req.params.id)
     const { errors, fields } = readEvent(req.body, { edit: true })
     if (!fields)
       return res.status(400).render('agenda/form.njk', {
@@ -126,21 +128,21 @@ export function agendaRoutes(services: Services): Router {
         statuses,
         event,
       })
-    await agenda.update(req.actor!, event.id, fields)
+    await agenda.update(actor, event.id, fields)
     req.session.flash = { type: 'success', text: 'Le rendez-vous est modifié.' }
     res.redirect(303, `/agenda/${event.id}`)
   })
 
-  router.post('/agenda/:id/annuler', async (req, res) => {
-    await agenda.cancel(req.actor!, req.params.id)
+  forPatients.post('/agenda/:id/annuler', async (req, res, actor) => {
+    await agenda.cancel(actor, req.params.id)
     req.session.flash = { type: 'success', text: 'Le rendez-vous est annulé. Il reste dans votre agenda avec le statut « Annulé ».' }
     res.redirect(303, `/agenda/${req.params.id}`)
   })
 
-  router.post('/agenda/:id/rappels', async (req, res) => {
+  forPatients.post('/agenda/:id/rappels', async (req, res, actor) => {
     const { errors, input } = readReminder(req.body)
     if (input) {
-      const r = await agenda.addReminder(req.actor!, req.params.id, input)
+      const r = await agenda.addReminder(actor, req.params.id, input)
       if (r.ok) {
         req.session.flash = { type: 'success', text: 'Le rappel est enregistré : vous recevrez un courriel ce jour-là.' }
         return res.redirect(303, `/agenda/${req.params.id}`)
@@ -154,19 +156,19 @@ export function agendaRoutes(services: Services): Router {
           input.kind === 'date' ? 'remindOn-day' : 'when',
         )
     }
-    const v = await showEvent(req, 400, { errors, values: typedValues(req.body, ['remindOn']) })
+    const v = await showEvent(actor, req.params.id, 400, { errors, values: typedValues(req.body, ['remindOn']) })
     res.status(400).render('agenda/event.njk', v.locals)
   })
 
-  router.post('/agenda/:id/rappels/:reminder/supprimer', async (req, res) => {
+  forPatients.post('/agenda/:id/rappels/:reminder/supprimer', async (req, res, actor) => {
     const rid = Number(req.params.reminder)
-    await agenda.removeReminder(req.actor!, req.params.id, Number.isSafeInteger(rid) ? rid : -1)
+    await agenda.removeReminder(actor, req.params.id, Number.isSafeInteger(rid) ? rid : -1)
     req.session.flash = { type: 'success', text: 'Le rappel est supprimé.' }
     res.redirect(303, `/agenda/${req.params.id}`)
   })
 
-  router.get('/agenda/:id/rendez-vous.ics', async (req, res) => {
-    const ics = await agenda.eventIcs(req.actor!, req.params.id)
+  forPatients.get('/agenda/:id/rendez-vous.ics', async (req, res, actor) => {
+    const ics = await agenda.eventIcs(actor, req.params.id)
     res.type('text/calendar; charset=utf-8').attachment('rendez-vous.ics').send(ics)
   })
 

@@ -19,9 +19,8 @@ import type { Notifier } from '../../infrastructure/notifier'
 import { isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
 import { agendaRepository as repo, type EventFields, type EventRow } from './repository'
-import { authorize } from './access'
 import { reimbursementsRepository } from '../reimbursements/repository'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 
 export const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex')
 
@@ -39,7 +38,9 @@ const view = (e: EventRow): AgendaEvent => ({ ...e, statusLabel: statusLabel(e.s
  */
 export function createAgendaService(deps: { db: Knex; access: AccessFacts; activity: ActivityLog; notifier: Notifier; publicUrl: string }) {
   const { db, activity } = deps
-  const may = (actor: Actor, action: Action, trx: Knex = db) => authorize(deps.access, trx, actor, action, 'agenda')
+  // Whose agenda the actor looks at (their own, or a child's after «Changer de profil»), once the policy allowed it.
+  const may = async (actor: Actor, action: Action, trx: Knex = db) =>
+    (await deps.access.authorizeSubject(trx, actor, action, { type: 'agenda' })).personId
 
   async function personFacts(personId: string) {
     const p = await db('insured_persons').where({ id: personId }).first('birth_date', 'sex', 'first_names', 'last_name')

@@ -1,8 +1,7 @@
 import type { Knex } from 'knex'
-import { can, isAdministrator, professionalHasAccess, professionalSeesMasked, type PolicyFacts } from '../../domain/accessPolicy'
+import { can, isAdministrator, professionalHasAccess, professionalSeesMasked } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
-import { NotFoundError } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { CatalogueService } from '../catalogue/service'
 import type { Connections } from '../fhir/connections'
 import type { CareTeamService } from '../care-team/service'
@@ -38,7 +37,7 @@ export interface ProfessionalAccess {
 /**
  * «Mes autorisations» (SPEC §10): everyone and everything that can reach a space, each with the
  * page where it is changed. Each professional's access is not re-derived here: the facts are
- * loaded with the policy's own loader (`access.loadFacts`) as if the professional asked, and
+ * loaded with the policy's own loader (`access.factsOf`) as if the professional asked, and
  * the policy (`professionalHasAccess`, `can`) says what they would get.
  */
 export function createAuthorisationsService(deps: {
@@ -72,7 +71,7 @@ export function createAuthorisationsService(deps: {
       professionalId: p.id,
       profession: p.profession,
     }
-    const facts = (await access.loadFacts(trx, asPro, personId, now)) as PolicyFacts
+    const facts = await access.factsOf(trx, asPro, personId, now)
     const r = facts.relation
     const roles: string[] = []
     if (r.kind === 'professional') {
@@ -104,8 +103,7 @@ export function createAuthorisationsService(deps: {
       // careTeam.overview checks that the actor may manage this space (holder or legal representative).
       const team = await careTeam.overview(actor, personId)
       return db.transaction(async (trx) => {
-        const facts = await access.loadFacts(trx, actor, personId, now)
-        if (!facts) throw new NotFoundError()
+        const facts = await access.factsOf(trx, actor, personId, now)
         const seen = new Map<string, ProfessionalEntryLike>()
         if (team.medecinTraitant) seen.set(team.medecinTraitant.id, team.medecinTraitant)
         for (const p of team.team) seen.set(p.id, p)

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express'
 import type { Services } from '../../services'
 import { requireOperator } from '../../middleware/auth'
-import { readMultipart } from '../../infrastructure/multipart'
+import { readMultipart } from '../../middleware/multipart'
 import { notFound } from '../../errors'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors } from '../../validation'
 import { validateNir } from '../../domain/nir'
@@ -9,8 +9,6 @@ import { IMPORT_COLUMNS } from '../../domain/personRow'
 import { STATE_LABELS } from './figures'
 import { OPERATOR_NOTE, type PersonOnPhone } from './phone'
 import type { OppositionReceipt } from '../opposition/service'
-
-export const MAX_IMPORT_BYTES = 512 * 1024 * 1024
 
 const REFUSALS: Record<string, string> = {
   already_opposed: "La personne s'est déjà opposée à la création de son profil.",

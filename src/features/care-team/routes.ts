@@ -1,7 +1,7 @@
-import { Router, type Request } from 'express'
+import { Router } from 'express'
 import type { Services } from '../../services'
-import { requirePatient } from '../../middleware/auth'
-import { subjectPersonId } from '../../domain/actor'
+import { requirePatient, signedInRoutes } from '../../middleware/auth'
+import { subjectPersonId, type Actor } from '../../domain/actor'
 import { NotFoundError } from '../../errors'
 import { addError, emptyErrors } from '../../validation'
 import { fullName } from './service'
@@ -9,16 +9,17 @@ import { fullName } from './service'
 /** «Mes professionnels de santé»: care team, médecin traitant, administrators, blocks, the emergency switches. */
 export function careTeamRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { careTeam } = services
-  const personOf = (req: Request) => {
-    const id = subjectPersonId(req.actor!)
+  const personOf = (actor: Actor) => {
+    const id = subjectPersonId(actor)
     if (!id) throw new NotFoundError()
     return id
   }
   router.use('/mes-professionnels', requirePatient)
 
-  router.get('/mes-professionnels', async (req, res) => {
-    const o = await careTeam.overview(req.actor!, personOf(req))
+  forPatients.get('/mes-professionnels', async (_req, res, actor) => {
+    const o = await careTeam.overview(actor, personOf(actor))
     res.render('care-team/overview.njk', {
       pageTitle: 'Mes professionnels de santé',
       medecinTraitant: o.medecinTraitant ? { ...o.medecinTraitant, name: fullName(o.medecinTraitant) } : undefined,
@@ -28,13 +29,13 @@ export function careTeamRoutes(services: Services): Router {
     })
   })
 
-  router.get('/mes-professionnels/rechercher', async (req, res) => {
+  forPatients.get('/mes-professionnels/rechercher', async (req, res, actor) => {
     const q = typeof req.query.q === 'string' ? req.query.q.trim() : ''
     const searched = typeof req.query.q === 'string'
     const errors = emptyErrors()
     if (searched && q.length < 2) addError(errors, 'q', 'Saisissez au moins 2 caractères du nom, ou le numéro RPPS à 11 chiffres')
-    const results = searched && !errors.list.length ? await careTeam.search(req.actor!, personOf(req), q) : []
-    const o = await careTeam.overview(req.actor!, personOf(req))
+    const results = searched && !errors.list.length ? await careTeam.search(actor, personOf(actor), q) : []
+    const o = await careTeam.overview(actor, personOf(actor))
     const teamIds = new Set(o.team.map((p) => p.id))
     const blockedIds = new Set(o.blocked.map((p) => p.id))
     res.status(errors.list.length ? 400 : 200).render('care-team/search.njk', {
@@ -48,48 +49,48 @@ export function careTeamRoutes(services: Services): Router {
 
   const actions: [
     string,
-    (req: Request, id: string) => Promise<{ title: string | null; first_name: string; last_name: string }>,
+    (actor: Actor, id: string) => Promise<{ title: string | null; first_name: string; last_name: string }>,
     (name: string) => string,
   ][] = [
     [
       'ajouter',
-      (req, id) => careTeam.add(req.actor!, personOf(req), id),
+      (actor, id) => careTeam.add(actor, personOf(actor), id),
       (n) =>
         `${n} est ajouté à vos professionnels de santé. Il n'a pas accès à votre profil tant qu'il n'a pas déclaré votre consentement.`,
     ],
-    ['retirer', (req, id) => careTeam.remove(req.actor!, personOf(req), id), (n) => `${n} ne fait plus partie de votre équipe de soins.`],
+    ['retirer', (actor, id) => careTeam.remove(actor, personOf(actor), id), (n) => `${n} ne fait plus partie de votre équipe de soins.`],
     [
       'administrateur',
-      (req, id) => careTeam.setAdministrator(req.actor!, personOf(req), id, true),
+      (actor, id) => careTeam.setAdministrator(actor, personOf(actor), id, true),
       (n) => `${n} est administrateur de votre profil : il voit aussi vos documents masqués.`,
     ],
     [
       'retirer-administrateur',
-      (req, id) => careTeam.setAdministrator(req.actor!, personOf(req), id, false),
+      (actor, id) => careTeam.setAdministrator(actor, personOf(actor), id, false),
       (n) => `${n} n'est plus administrateur de votre profil.`,
     ],
     [
       'bloquer',
-      (req, id) => careTeam.block(req.actor!, personOf(req), id),
+      (actor, id) => careTeam.block(actor, personOf(actor), id),
       (n) => `${n} est bloqué : il n'a plus aucun accès à votre profil.`,
     ],
     [
       'debloquer',
-      (req, id) => careTeam.unblock(req.actor!, personOf(req), id),
+      (actor, id) => careTeam.unblock(actor, personOf(actor), id),
       (n) => `${n} est débloqué. Il devra de nouveau déclarer votre consentement pour accéder à votre profil.`,
     ],
   ]
   for (const [path, run, message] of actions) {
-    router.post(`/mes-professionnels/:id/${path}`, async (req, res) => {
-      const pro = await run(req, String(req.params.id))
+    forPatients.post(`/mes-professionnels/:id/${path}`, async (req, res, actor) => {
+      const pro = await run(actor, String(req.params.id))
       req.session.flash = { type: 'success', text: message(fullName(pro)) }
       res.redirect(303, '/mes-professionnels')
     })
   }
 
-  router.post('/mes-professionnels/urgence', async (req, res) => {
+  forPatients.post('/mes-professionnels/urgence', async (req, res, actor) => {
     const chosen = ([] as string[]).concat(req.body['urgence'] ?? req.body['urgence[]'] ?? [])
-    await careTeam.setEmergency(req.actor!, personOf(req), {
+    await careTeam.setEmergency(actor, personOf(actor), {
       etreat: chosen.includes('ETREAT'),
       btg: chosen.includes('BTG'),
       masked: chosen.includes('MASKED'),

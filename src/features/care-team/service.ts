@@ -1,8 +1,8 @@
 import type { Knex } from 'knex'
-import { can, type PolicyFacts } from '../../domain/accessPolicy'
+import type { PolicyFacts } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
 import { ForbiddenError, NotFoundError } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 
 export interface ProfessionalEntry {
@@ -40,20 +40,14 @@ export function createCareTeamService(deps: { db: Knex; access: AccessFacts; act
 
   async function managed<T>(actor: Actor, personId: string, fn: (trx: Knex.Transaction, facts: PolicyFacts) => Promise<T>): Promise<T> {
     return db.transaction(async (trx) => {
-      const facts = await access.loadFacts(trx, actor, personId)
-      if (!facts) throw new NotFoundError()
-      if (!can(actor, 'manage', { type: 'space' }, facts)) throw new ForbiddenError()
-      return fn(trx, facts)
+      return fn(trx, await access.authorize(trx, actor, 'manage', { type: 'space' }, personId))
     })
   }
 
   /** Blocking: the holder or a representative, or an «administrateur» professional (SPEC §5), per the policy. */
   async function blocking<T>(actor: Actor, personId: string, fn: (trx: Knex.Transaction, facts: PolicyFacts) => Promise<T>): Promise<T> {
     return db.transaction(async (trx) => {
-      const facts = await access.loadFacts(trx, actor, personId)
-      if (!facts) throw new NotFoundError()
-      if (!can(actor, 'manage', { type: 'blocks' }, facts)) throw new ForbiddenError()
-      return fn(trx, facts)
+      return fn(trx, await access.authorize(trx, actor, 'manage', { type: 'blocks' }, personId))
     })
   }
 

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex'
-import type { CarerRights } from '../../domain/accessPolicy'
 import type { DelegationStatus } from '../../domain/carers'
 
 type Db = Knex | Knex.Transaction
@@ -26,26 +25,6 @@ export interface DelegationRow {
 }
 
 const PARIS_TODAY = "(now() AT TIME ZONE 'Europe/Paris')::date"
-
-/** An active delegation today: accepted, started, not ended, the space open; with the rights the patient chose. Used by loadActor and the access facts. */
-export async function activeDelegation(
-  db: Db,
-  personId: string,
-  carerPersonId: string,
-  now: Date = new Date(),
-): Promise<{ id: string; display_name: string; rights: CarerRights } | undefined> {
-  const { rows } = await db.raw(
-    `SELECT c.id, p.first_names || ' ' || p.last_name AS display_name, c.can_see, c.can_write, c.can_message
-       FROM carers c JOIN insured_persons p ON p.id = c.person_id JOIN spaces s ON s.person_id = c.person_id
-      WHERE c.person_id = ? AND c.carer_person_id = ? AND c.status = 'active'
-        AND c.starts_on <= (?::timestamptz AT TIME ZONE 'Europe/Paris')::date
-        AND (c.ends_on IS NULL OR c.ends_on >= (?::timestamptz AT TIME ZONE 'Europe/Paris')::date)
-        AND s.state IN ('activated', 'auto_created')`,
-    [personId, carerPersonId, now.toISOString(), now.toISOString()],
-  )
-  const r = rows[0]
-  return r && { id: r.id, display_name: r.display_name, rights: { read: r.can_see, write: r.can_write, messages: r.can_message } }
-}
 
 /** Carers: SQL only. */
 export const carersRepository = {

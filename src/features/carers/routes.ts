@@ -1,7 +1,7 @@
 import { de } from '../../domain/french'
 import { Router, type RequestHandler } from 'express'
 import type { Services } from '../../services'
-import { requirePatient } from '../../middleware/auth'
+import { requirePatient, signedInRoutes } from '../../middleware/auth'
 import { CARER_RIGHT_CHOICES, INVITATION_SENT, INVITE_MESSAGES, MAX_CARERS_PER_PERSON, checkCarerRights } from '../../domain/carers'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors } from '../../validation'
 import { isoDate } from '../../domain/parisTime'
@@ -29,11 +29,11 @@ export function carerAccountGuard(services: Services): RequestHandler {
 /** «Mes aidants» (the holder), the invitations and «Personnes que j'aide» (the carer). */
 export function carersRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { carers } = services
   router.use('/aidants', requirePatient)
 
-  router.get('/aidants', async (req, res) => {
-    const actor = req.actor!
+  forPatients.get('/aidants', async (_req, res, actor) => {
     if (actor.acting) return res.render('carers/acting.njk', { pageTitle: 'Aidants', acting: actor.acting, selfPersonId: actor.personId })
     const [mine, helping] = await Promise.all([carers.list(actor), carers.helping(actor)])
     const open = mine.filter((d) => ['invited', 'upcoming', 'active'].includes(d.state)).length
@@ -46,8 +46,8 @@ export function carersRoutes(services: Services): Router {
     })
   })
 
-  router.get('/aidants/inviter', async (req, res) => {
-    await carers.list(req.actor!)
+  forPatients.get('/aidants/inviter', async (_req, res, actor) => {
+    await carers.list(actor)
     const [y, m, d] = isoDate().split('-')
     res.render('carers/invite.njk', {
       pageTitle: INVITE_TITLE,
@@ -57,7 +57,7 @@ export function carersRoutes(services: Services): Router {
     })
   })
 
-  router.post('/aidants/inviter', async (req, res) => {
+  forPatients.post('/aidants/inviter', async (req, res, actor) => {
     const errors = emptyErrors()
     const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
     const start = checkDate(dateParts(req.body, 'startsOn'), 'la date de début')
@@ -74,7 +74,7 @@ export function carersRoutes(services: Services): Router {
     const again = () =>
       res.status(400).render('carers/invite.njk', { pageTitle: INVITE_TITLE, rightItems: rightItems(chosen), values, errors })
     if (hasErrors(errors) || !nir || !birthDate || !start.ok || !rights.ok) return again()
-    const r = await carers.invite(req.actor!, {
+    const r = await carers.invite(actor, {
       nir,
       birthDate,
       startsOn: start.value,
@@ -91,14 +91,14 @@ export function carersRoutes(services: Services): Router {
     res.redirect(303, '/aidants')
   })
 
-  router.post('/aidants/:id/accepter', async (req, res) => {
-    await carers.accept(req.actor!, req.params.id as string)
+  forPatients.post('/aidants/:id/accepter', async (req, res, actor) => {
+    await carers.accept(actor, req.params.id)
     req.session.flash = { type: 'success', text: "Vous êtes maintenant aidant. L'attestation est disponible sur cette page." }
     res.redirect(303, '/aidants')
   })
 
-  router.post('/aidants/:id/fin', async (req, res) => {
-    await carers.end(req.actor!, req.params.id as string)
+  forPatients.post('/aidants/:id/fin', async (req, res, actor) => {
+    await carers.end(actor, req.params.id)
     req.session.flash = {
       type: 'success',
       text: 'C’est fait. Une attestation est disponible sur cette page quand une délégation prend fin.',
@@ -107,9 +107,9 @@ export function carersRoutes(services: Services): Router {
   })
 
   // «Agir pour» a helped person: a new session id, the banner, every action logged as carer.
-  router.post('/aidants/agir', async (req, res) => {
+  forPatients.post('/aidants/agir', async (req, res, actor) => {
     const target = String(req.body.profil ?? '')
-    const r = await carers.switchTarget(req.actor!, target)
+    const r = await carers.switchTarget(actor, target)
     const keep = {
       auth: req.session.auth!,
       lastSeenAt: req.session.lastSeenAt,
@@ -125,8 +125,8 @@ export function carersRoutes(services: Services): Router {
     res.redirect(303, '/mon-espace')
   })
 
-  router.get('/aidants/attestations/:id', async (req, res) => {
-    const a = await carers.attestation(req.actor!, req.params.id as string)
+  forPatients.get('/aidants/attestations/:id', async (req, res, actor) => {
+    const a = await carers.attestation(actor, req.params.id)
     res.setHeader('Content-Type', 'application/pdf')
     res.setHeader('Content-Disposition', `attachment; filename="attestation-aidant-${a.kind === 'acceptance' ? 'acceptation' : 'fin'}.pdf"`)
     res.setHeader('X-Content-Type-Options', 'nosniff')

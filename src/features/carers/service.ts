@@ -1,6 +1,5 @@
 import type { Knex } from 'knex'
-import { can } from '../../domain/accessPolicy'
-import { subjectPersonId, type Actor } from '../../domain/actor'
+import type { Actor } from '../../domain/actor'
 import type { CarerRights } from '../../domain/accessPolicy'
 import {
   DEFAULT_CARER_RIGHTS,
@@ -20,10 +19,11 @@ import { ForbiddenError, NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
 import { isoDate } from '../../domain/parisTime'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 import { attestationPdf } from './attestation'
-import { activeDelegation, carersRepository as repo, type DelegationRow } from './repository'
+import { carersRepository as repo, type DelegationRow } from './repository'
+import { activeDelegation } from '../../access/relations'
 
 const DAY = 24 * 60 * 60 * 1000
 
@@ -74,12 +74,8 @@ export function createCarersService(deps: {
 
   /** The holder, on their own space (never a carer, never someone looking at another profile). */
   async function assertHolder(trx: Knex | Knex.Transaction, actor: Actor, action: 'list' | 'manage'): Promise<string> {
-    const personId = subjectPersonId(actor)
-    if (!personId) throw new ForbiddenError()
-    const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts || !can(actor, action, { type: 'carers' }, facts))
-      throw new ForbiddenError('Seule la personne elle-même peut gérer ses aidants.')
-    return personId
+    const message = 'Seule la personne elle-même peut gérer ses aidants.'
+    return (await access.authorizeSubject(trx, actor, action, { type: 'carers' }, { message })).personId
   }
 
   /** `side`: 'holder' for the person helped (who never learns who an invitation reached), 'carer' for the carer. */
@@ -156,11 +152,8 @@ export function createCarersService(deps: {
   return {
     /** Account pages (credentials, contacts, closure, download) while looking at someone else's profile: the policy decides. */
     async assertAccountAllowed(actor: Actor): Promise<void> {
-      const personId = subjectPersonId(actor)
-      const facts = personId ? await access.loadFacts(db, actor, personId) : undefined
-      if (!facts || !can(actor, 'update', { type: 'account' }, facts)) {
-        throw new ForbiddenError("Vous agissez en tant qu'aidant : revenez à votre propre profil pour gérer votre compte.")
-      }
+      const message = "Vous agissez en tant qu'aidant : revenez à votre propre profil pour gérer votre compte."
+      await access.authorizeSubject(db, actor, 'update', { type: 'account' }, { message })
     },
 
     /** «Mes aidants»: the holder's carers and invitations. */

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express'
-import { requireOperator, requirePatient } from '../../middleware/auth'
+import { requirePatient, signedInRoutes } from '../../middleware/auth'
 import type { Services } from '../../services'
+import type { Actor } from '../../domain/actor'
 import { addError, emptyErrors, hasErrors } from '../../validation'
 import { isServiceCategory } from './data'
 import { REPORT_MAX, REPORT_REASONS, type ReportReason } from './service'
@@ -16,14 +17,16 @@ const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v
  */
 export function catalogueRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
+  const forOperators = signedInRoutes(router, 'operator')
   const { catalogue } = services
   router.use('/catalogue', requirePatient)
 
-  router.get('/catalogue', async (req, res) => {
+  forPatients.get('/catalogue', async (req, res, actor) => {
     const q = one(req.query.q).trim().slice(0, 100)
     const rawCategory = one(req.query.categorie)
     const category = isServiceCategory(rawCategory) ? rawCategory : ''
-    const { services: list, connected } = await catalogue.list(req.actor!, { q: q || undefined, category: category || undefined })
+    const { services: list, connected } = await catalogue.list(actor, { q: q || undefined, category: category || undefined })
     res.render('catalogue/list.njk', {
       pageTitle: 'Catalogue de services',
       list,
@@ -35,19 +38,20 @@ export function catalogueRoutes(services: Services): Router {
     })
   })
 
-  router.get('/catalogue/:slug', async (req, res) => {
-    const service = await catalogue.page(req.actor!, req.params.slug)
+  forPatients.get('/catalogue/:slug', async (req, res, actor) => {
+    const service = await catalogue.page(actor, req.params.slug)
     res.render('catalogue/service.njk', { pageTitle: service.name, service })
   })
 
   const renderConsent = async (
     req: Request,
     res: import('express').Response,
+    actor: Actor,
     status = 200,
     errors?: ReturnType<typeof emptyErrors>,
     ticked: string[] = [],
   ) => {
-    const service = await catalogue.page(req.actor!, String(req.params.slug))
+    const service = await catalogue.page(actor, String(req.params.slug))
     const reconsent = Boolean(service.connection?.state.needsReconsent)
     const title = reconsent
       ? 'Ce service demande de nouvelles autorisations'
@@ -62,20 +66,20 @@ export function catalogueRoutes(services: Services): Router {
   // «Connecter ce service»: a service whose application pairs itself (its OAuth client has a start
   // address) is opened there; it then asks for the consent through the authorisation server, on the
   // same consent page (one box per category, none ticked). Otherwise, and to change a consent, the form.
-  router.get('/catalogue/:slug/connecter', async (req, res) => {
-    const service = await catalogue.page(req.actor!, String(req.params.slug))
-    if (!service.connection && service.startUrl && !service.withdrawn && !req.actor!.acting) {
+  forPatients.get('/catalogue/:slug/connecter', async (req, res, actor) => {
+    const service = await catalogue.page(actor, String(req.params.slug))
+    if (!service.connection && service.startUrl && !service.withdrawn && !actor.acting) {
       const start = new URL(service.startUrl)
       // OpenID Connect third-party initiated login: the issuer the application must use.
       start.searchParams.set('iss', `${services.config.publicUrl}${OIDC_MOUNT}`)
       return res.redirect(303, start.href)
     }
-    return renderConsent(req, res)
+    return renderConsent(req, res, actor)
   })
-  router.post('/catalogue/:slug/connecter', async (req, res) => {
+  forPatients.post('/catalogue/:slug/connecter', async (req, res, actor) => {
     const ticked = [req.body['autorisations[]'] ?? []].flat().map(String)
-    const r = await catalogue.connect(req.actor!, req.params.slug, ticked)
-    if (!r.ok) return renderConsent(req, res, 400, addError(emptyErrors(), 'autorisations', r.message), ticked)
+    const r = await catalogue.connect(actor, req.params.slug, ticked)
+    if (!r.ok) return renderConsent(req, res, actor, 400, addError(emptyErrors(), 'autorisations', r.message), ticked)
     req.session.flash = {
       type: 'success',
       text: r.kind === 'connected' ? 'Le service est connecté à votre profil.' : 'Vos autorisations sont enregistrées.',
@@ -83,14 +87,14 @@ export function catalogueRoutes(services: Services): Router {
     res.redirect(303, `/catalogue/${req.params.slug}`)
   })
 
-  router.get('/catalogue/:slug/desynchroniser', async (req, res) => {
-    const service = await catalogue.page(req.actor!, req.params.slug)
+  forPatients.get('/catalogue/:slug/desynchroniser', async (req, res, actor) => {
+    const service = await catalogue.page(actor, req.params.slug)
     if (!service.connection) return res.redirect(303, `/catalogue/${req.params.slug}`)
     res.render('catalogue/disconnect.njk', { pageTitle: `Désynchroniser ${service.name}`, service })
   })
-  router.post('/catalogue/:slug/desynchroniser', async (req, res) => {
+  forPatients.post('/catalogue/:slug/desynchroniser', async (req, res, actor) => {
     if (req.body.confirm !== 'oui') {
-      const service = await catalogue.page(req.actor!, req.params.slug)
+      const service = await catalogue.page(actor, req.params.slug)
       if (!service.connection) return res.redirect(303, `/catalogue/${req.params.slug}`)
       const errors = addError(
         emptyErrors(),
@@ -100,13 +104,13 @@ export function catalogueRoutes(services: Services): Router {
       )
       return res.status(400).render('catalogue/disconnect.njk', { pageTitle: `Désynchroniser ${service.name}`, service, errors })
     }
-    const done = await catalogue.disconnect(req.actor!, req.params.slug)
+    const done = await catalogue.disconnect(actor, req.params.slug)
     if (done) req.session.flash = { type: 'success', text: "Le service est désynchronisé : il n'a plus accès à votre profil." }
     res.redirect(303, `/catalogue/${req.params.slug}`)
   })
 
-  router.get('/catalogue/:slug/signaler', async (req, res) => {
-    const service = await catalogue.page(req.actor!, req.params.slug)
+  forPatients.get('/catalogue/:slug/signaler', async (req, res, actor) => {
+    const service = await catalogue.page(actor, req.params.slug)
     res.render('catalogue/report.njk', {
       pageTitle: `Signaler un problème avec ${service.name}`,
       service,
@@ -115,8 +119,8 @@ export function catalogueRoutes(services: Services): Router {
       values: {},
     })
   })
-  router.post('/catalogue/:slug/signaler', async (req, res) => {
-    const service = await catalogue.page(req.actor!, req.params.slug)
+  forPatients.post('/catalogue/:slug/signaler', async (req, res, actor) => {
+    const service = await catalogue.page(actor, req.params.slug)
     const reason = one(req.body.reason)
     const message = one(req.body.message).trim()
     const errors = emptyErrors()
@@ -135,13 +139,13 @@ export function catalogueRoutes(services: Services): Router {
         errors,
       })
     }
-    await catalogue.report(req.actor!, req.params.slug, { reason: reason as ReportReason, message })
+    await catalogue.report(actor, req.params.slug, { reason: reason as ReportReason, message })
     req.session.flash = { type: 'success', text: "Votre signalement est transmis à l'Assurance Maladie. Merci." }
     res.redirect(303, `/catalogue/${req.params.slug}`)
   })
 
-  router.get('/back-office/signalements', requireOperator, async (req, res) => {
-    const reports = await catalogue.reports(req.actor!)
+  forOperators.get('/back-office/signalements', async (_req, res, actor) => {
+    const reports = await catalogue.reports(actor)
     res.render('catalogue/reports.njk', { pageTitle: 'Signalements sur les services connectés', reports })
   })
 

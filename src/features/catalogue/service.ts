@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { subjectPersonId, SYSTEM_ACTOR, type Actor } from '../../domain/actor'
+import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
 import {
   checkChoice,
   consentState,
@@ -11,9 +11,9 @@ import {
   type DataCategory,
   type ServiceRequest,
 } from '../../domain/consent'
-import { can, type Action } from '../../domain/accessPolicy'
+import type { Action } from '../../domain/accessPolicy'
 import { forbidden, notFound } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
@@ -89,11 +89,8 @@ export function createCatalogueService(deps: {
    * legal representative, never a carer, never a professional, agent or operator).
    */
   async function personOf(actor: Actor, action: Action, trx: Knex | Knex.Transaction = db): Promise<string> {
-    const personId = actor.kind === 'patient' ? subjectPersonId(actor) : undefined
-    if (!personId) throw forbidden()
-    const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts || !can(actor, action, { type: 'space' }, facts)) throw forbidden()
-    return personId
+    if (actor.kind !== 'patient') throw forbidden()
+    return (await access.authorizeSubject(trx, actor, action, { type: 'space' })).personId
   }
 
   function view(s: ServiceRow, c: ConnectionRow | undefined): ServiceView {

@@ -1,6 +1,7 @@
 import { de } from '../../domain/french'
-import { Router, type Request, type Response } from 'express'
-import { requirePatient } from '../../middleware/auth'
+import { Router, type Response } from 'express'
+import { requirePatient, signedInRoutes } from '../../middleware/auth'
+import type { Actor } from '../../domain/actor'
 import type { Services } from '../../services'
 import { addError, emptyErrors, type FormErrors } from '../../validation'
 import { frenchDate } from '../../domain/parisTime'
@@ -33,11 +34,11 @@ const INVITE_MESSAGES: Record<string, string> = {
  */
 export function childrenRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { children } = services
   router.use(['/changer-de-profil', '/enfants', '/invitations'], requirePatient)
 
-  const switchPage = async (req: Request, res: Response, errors?: FormErrors) => {
-    const actor = req.actor!
+  const switchPage = async (res: Response, actor: Actor, errors?: FormErrors) => {
     const managed = await children.managed(actor)
     res.status(errors ? 400 : 200).render('children/switch.njk', {
       pageTitle: 'Changer de profil',
@@ -48,11 +49,10 @@ export function childrenRoutes(services: Services): Router {
       errors,
     })
   }
-  router.get('/changer-de-profil', (req, res) => switchPage(req, res))
+  forPatients.get('/changer-de-profil', (_req, res, actor) => switchPage(res, actor))
 
-  router.post('/changer-de-profil', async (req, res) => {
-    const actor = req.actor!
-    if (!req.body.profil) return switchPage(req, res, addError(emptyErrors(), 'profil', 'Choisissez le profil à consulter'))
+  forPatients.post('/changer-de-profil', async (req, res, actor) => {
+    if (!req.body.profil) return switchPage(res, actor, addError(emptyErrors(), 'profil', 'Choisissez le profil à consulter'))
     const target = await children.switchTarget(actor, String(req.body.profil ?? ''))
     // A new session id at each switch, keeping the sign-in.
     const keep = {
@@ -72,14 +72,14 @@ export function childrenRoutes(services: Services): Router {
 
   // «Ajouter un enfant»: the child's provisional code, NIR and date of birth
   router.get('/enfants/ajouter', (_req, res) => res.render('children/attach.njk', { pageTitle: 'Ajouter un enfant', values: {} }))
-  router.post('/enfants/ajouter', async (req, res) => {
+  forPatients.post('/enfants/ajouter', async (req, res, actor) => {
     const errors = emptyErrors()
     const code = readCode(req.body, errors)
     const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
     const again = () =>
       res.status(400).render('children/attach.njk', { pageTitle: 'Ajouter un enfant', values: identityValues(req.body, true), errors })
     if (!code || !nir || !birthDate) return again()
-    const r = await children.attach(req.actor!, { code, nir, birthDate }, clientAddress(req))
+    const r = await children.attach(actor, { code, nir, birthDate }, clientAddress(req))
     if (!r.ok) {
       addError(errors, 'code', r.reason === 'mismatch' ? MISMATCH_MESSAGE : ATTACH_MESSAGES[r.reason])
       return again()
@@ -92,12 +92,12 @@ export function childrenRoutes(services: Services): Router {
   })
 
   // Invitation of the second legal representative
-  router.get('/enfants/:childId/inviter', async (req, res) => {
-    const child = await children.child(req.actor!, req.params.childId)
+  forPatients.get('/enfants/:childId/inviter', async (req, res, actor) => {
+    const child = await children.child(actor, req.params.childId)
     res.render('children/invite.njk', { pageTitle: 'Inviter le second représentant légal', child, values: {} })
   })
-  router.post('/enfants/:childId/inviter', async (req, res) => {
-    const child = await children.child(req.actor!, req.params.childId)
+  forPatients.post('/enfants/:childId/inviter', async (req, res, actor) => {
+    const child = await children.child(actor, req.params.childId)
     const errors = emptyErrors()
     const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
     const again = () =>
@@ -108,7 +108,7 @@ export function childrenRoutes(services: Services): Router {
         errors,
       })
     if (!nir || !birthDate) return again()
-    const r = await children.invite(req.actor!, child.personId, { nir, birthDate })
+    const r = await children.invite(actor, child.personId, { nir, birthDate })
     if (!r.ok) {
       addError(errors, 'nir', INVITE_MESSAGES[r.reason])
       return again()
@@ -120,10 +120,10 @@ export function childrenRoutes(services: Services): Router {
     res.redirect(303, '/mon-espace')
   })
 
-  router.post('/invitations/:id/:answer', async (req, res) => {
+  forPatients.post('/invitations/:id/:answer', async (req, res, actor) => {
     const answer = req.params.answer
     if (answer !== 'accepter' && answer !== 'refuser') return res.status(404).render('errors/404.njk', { pageTitle: 'Page introuvable' })
-    const r = await children.answer(req.actor!, req.params.id, answer === 'accepter')
+    const r = await children.answer(actor, req.params.id, answer === 'accepter')
     req.session.flash = {
       type: 'success',
       text: answer === 'accepter' ? `Vous gérez maintenant le profil ${de(r.childName)}.` : "Vous avez refusé l'invitation.",

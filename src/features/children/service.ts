@@ -1,4 +1,4 @@
-import { activeRepresentation, activeRepresentationSql } from '../access/relations'
+import { activeRepresentation, activeRepresentationSql } from '../../access/relations'
 import type { Knex } from 'knex'
 import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
 import { isMinor, majorityCutoff } from '../../domain/age'

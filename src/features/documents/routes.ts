@@ -13,7 +13,7 @@ import {
   previewable,
   type DocumentMime,
 } from '../../domain/documents'
-import { readMultipart } from '../../infrastructure/multipart'
+import { readMultipart } from '../../middleware/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { NotFoundError } from '../../errors'
 import type { ListQuery } from './repository'
@@ -189,12 +189,11 @@ export function documentRoutes(services: Services): Router {
   })
 
   router.get('/documents/:id', requirePatient, async (req, res) => {
-    const v = await documents.get(req.actor!, String(req.params.id))
-    if (v.row.person_id !== personOf(req)) throw new NotFoundError()
+    const v = await documents.get(req.actor!, String(req.params.id), personOf(req))
     const preview = previewable(v.row.mime)
     let text: string | undefined
     if (preview === 'text' && v.row.size_bytes <= 200 * 1024) {
-      const c = await documents.content(req.actor!, v.row.id, 'preview')
+      const c = await documents.content(req.actor!, v.row.id, 'preview', personOf(req))
       const parts: Buffer[] = []
       for await (const chunk of c.chunks) parts.push(chunk)
       text = Buffer.concat(parts).toString('utf8')
@@ -217,20 +216,18 @@ export function documentRoutes(services: Services): Router {
   })
 
   router.get('/documents/:id/telecharger', requirePatient, async (req, res) => {
-    const c = await documents.content(req.actor!, String(req.params.id), 'download')
-    if (c.row.person_id !== personOf(req)) throw new NotFoundError()
+    const c = await documents.content(req.actor!, String(req.params.id), 'download', personOf(req))
     await sendContent(res, c, 'attachment')
   })
 
   router.get('/documents/:id/apercu', requirePatient, async (req, res) => {
-    const c = await documents.content(req.actor!, String(req.params.id), 'preview')
-    if (c.row.person_id !== personOf(req) || !previewable(c.row.mime)) throw new NotFoundError()
+    const c = await documents.content(req.actor!, String(req.params.id), 'preview', personOf(req))
+    if (!previewable(c.row.mime)) throw new NotFoundError()
     await sendContent(res, c, 'inline')
   })
 
   router.get('/documents/:id/modifier', requirePatient, async (req, res) => {
-    const v = await documents.get(req.actor!, String(req.params.id))
-    if (v.row.person_id !== personOf(req)) throw new NotFoundError()
+    const v = await documents.get(req.actor!, String(req.params.id), personOf(req))
     if (!v.canUpdate) return res.redirect(303, `/documents/${v.row.id}`)
     res.render('documents/edit.njk', {
       pageTitle: 'Modifier le document',
@@ -242,8 +239,7 @@ export function documentRoutes(services: Services): Router {
 
   router.post('/documents/:id/modifier', requirePatient, async (req, res) => {
     const id = String(req.params.id)
-    const v = await documents.get(req.actor!, id)
-    if (v.row.person_id !== personOf(req)) throw new NotFoundError()
+    const v = await documents.get(req.actor!, id, personOf(req))
     const errors = emptyErrors()
     const title = typeof req.body.title === 'string' ? req.body.title.trim() : ''
     const category = req.body.category
@@ -259,8 +255,8 @@ export function documentRoutes(services: Services): Router {
         categoryItems: categoryItems(category, false),
       })
     }
-    if (title !== v.row.title) await documents.rename(req.actor!, id, title)
-    if (category !== v.row.category) await documents.recategorise(req.actor!, id, category)
+    if (title !== v.row.title) await documents.rename(req.actor!, id, title, personOf(req))
+    if (category !== v.row.category) await documents.recategorise(req.actor!, id, category, personOf(req))
     req.session.flash = { type: 'success', text: 'Le document a été modifié.' }
     res.redirect(303, `/documents/${id}`)
   })
@@ -271,8 +267,8 @@ export function documentRoutes(services: Services): Router {
   ] as const) {
     router.post(`/documents/:id/${path}`, requirePatient, async (req, res) => {
       const id = String(req.params.id)
-      const row = await documents.setMasked(req.actor!, id, masked)
-      if (row.person_id !== personOf(req)) throw new NotFoundError()
+      // The document must be in the space looked at: checked by the service before the change.
+      await documents.setMasked(req.actor!, id, masked, personOf(req))
       req.session.flash = {
         type: 'success',
         text: masked ? 'Le document est masqué aux professionnels de santé.' : "Le document n'est plus masqué.",
@@ -282,21 +278,19 @@ export function documentRoutes(services: Services): Router {
   }
 
   router.get('/documents/:id/supprimer', requirePatient, async (req, res) => {
-    const v = await documents.get(req.actor!, String(req.params.id))
-    if (v.row.person_id !== personOf(req)) throw new NotFoundError()
+    const v = await documents.get(req.actor!, String(req.params.id), personOf(req))
     if (!v.canDelete) return res.redirect(303, `/documents/${v.row.id}`)
     res.render('documents/delete.njk', { pageTitle: 'Supprimer le document', doc: v.row })
   })
 
   router.post('/documents/:id/supprimer', requirePatient, async (req, res) => {
     const id = String(req.params.id)
-    const v = await documents.get(req.actor!, id)
-    if (v.row.person_id !== personOf(req)) throw new NotFoundError()
+    const v = await documents.get(req.actor!, id, personOf(req))
     if (req.body.confirm !== 'oui') {
       const errors = addError(emptyErrors(), 'confirm', 'Cochez la case pour confirmer la suppression')
       return res.status(400).render('documents/delete.njk', { pageTitle: 'Supprimer le document', doc: v.row, errors })
     }
-    await documents.remove(req.actor!, id)
+    await documents.remove(req.actor!, id, personOf(req))
     req.session.flash = { type: 'success', text: `Le document «\u00a0${v.row.title}\u00a0» a été supprimé.` }
     res.redirect(303, '/documents')
   })

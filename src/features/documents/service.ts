@@ -1,7 +1,8 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import type { Readable } from 'node:stream'
-import { can, decide, isEmergencyAccess, professionalSeesMasked, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
+import { can, isEmergencyAccess, professionalSeesMasked, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
+import { enforce } from '../../access/authorize'
 import type { Actor } from '../../domain/actor'
 import {
   ContentInspector,
@@ -16,7 +17,7 @@ import { newDataKey, unwrapDataKey } from '../../infrastructure/crypto'
 import type { ObjectDocumentStore } from '../../infrastructure/documentObjects'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 import { documentFacts, documentsRepository as repo, type DocumentRow, type ListQuery, type ListScope } from './repository'
 
@@ -111,27 +112,19 @@ export function createDocumentsService(deps: {
 }) {
   const { db, store, masterKey, access, activity, notifier, notificationPrefs } = deps
 
-  async function factsOrNotFound(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Promise<PolicyFacts> {
-    const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts) throw new NotFoundError()
-    return facts
-  }
-
-  function enforce(actor: Actor, action: Parameters<typeof can>[1], resource: Resource, facts: PolicyFacts): void {
-    const d = decide(actor, action, resource, facts)
-    if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
-  }
-
   /** Loads a document the actor may at least read (404 otherwise: they may not know it exists). */
   async function visible(
     trx: Knex | Knex.Transaction,
     actor: Actor,
     id: string,
     lock = false,
+    inSpace?: string,
   ): Promise<{ row: DocumentRow; facts: PolicyFacts }> {
     const row = await repo.find(trx, id, { lock })
-    if (!row) throw new NotFoundError()
-    const facts = await factsOrNotFound(trx, actor, row.person_id)
+    // `inSpace`: the space the page is about (the profile looked at, the patient a professional
+    // opened); a document of another space is not found there, before anything is read or logged.
+    if (!row || (inSpace !== undefined && row.person_id !== inSpace)) throw new NotFoundError()
+    const facts = await access.factsOf(trx, actor, row.person_id)
     if (!can(actor, 'read', { type: 'document', document: documentFacts(row) }, facts)) throw new NotFoundError()
     return { row, facts }
   }
@@ -187,8 +180,7 @@ export function createDocumentsService(deps: {
     input: FileDocumentInput,
     stored?: StoredContent,
   ): Promise<{ id: string; mime: DocumentMime; size: number }> {
-    const facts = await factsOrNotFound(trx, actor, input.personId)
-    enforce(actor, 'create', { type: 'document' }, facts)
+    const facts = await access.authorize(trx, actor, 'create', { type: 'document' }, input.personId)
     const rel = facts.relation
     let author = {
       kind:
@@ -317,10 +309,11 @@ export function createDocumentsService(deps: {
     actor: Actor,
     id: string,
     action: 'update' | 'mask' | 'delete' | 'release',
+    inSpace: string | undefined,
     apply: (trx: Knex.Transaction, row: DocumentRow, facts: PolicyFacts) => Promise<{ action: string; details?: Record<string, unknown> }>,
   ): Promise<DocumentRow> {
     return db.transaction(async (trx) => {
-      const { row, facts } = await visible(trx, actor, id, true)
+      const { row, facts } = await visible(trx, actor, id, true, inSpace)
       enforce(actor, action, { type: 'document', document: documentFacts(row) }, facts)
       const done = await apply(trx, row, facts)
       await activity.record(trx, actor, {
@@ -376,16 +369,14 @@ export function createDocumentsService(deps: {
 
     /** Whether the actor may add a document to this space (for showing the form; 403/404 otherwise). */
     async assertCanCreate(actor: Actor, personId: string): Promise<PolicyFacts> {
-      const facts = await factsOrNotFound(db, actor, personId)
-      enforce(actor, 'create', { type: 'document' }, facts)
+      const facts = await access.authorize(db, actor, 'create', { type: 'document' }, personId)
       return facts
     },
 
     /** One page of the documents of a person the actor may see, per the policy. */
     async list(actor: Actor, personId: string, query: ListQuery, page = 1) {
       return db.transaction(async (trx) => {
-        const facts = await factsOrNotFound(trx, actor, personId)
-        enforce(actor, 'list', { type: 'document' }, facts)
+        const facts = await access.authorize(trx, actor, 'list', { type: 'document' }, personId)
         const { rows, total } = await repo.list(trx, personId, query, scopeFor(facts), Math.max(1, page), PER_PAGE)
         // The SQL scope mirrors the policy; the policy still has the last word on every row.
         const visibleRows = rows.filter((r) => can(actor, 'read', { type: 'document', document: documentFacts(r) }, facts))
@@ -408,10 +399,13 @@ export function createDocumentsService(deps: {
       })
     },
 
-    /** A document's page: metadata and what the actor may do; a read by someone else is logged. */
-    async get(actor: Actor, id: string): Promise<DocumentView> {
+    /**
+     * A document's page: metadata and what the actor may do; a read by someone else is logged.
+     * `inSpace` (here and below): the space the page is about; a document of another one is not found.
+     */
+    async get(actor: Actor, id: string, inSpace?: string): Promise<DocumentView> {
       return db.transaction(async (trx) => {
-        const { row, facts } = await visible(trx, actor, id)
+        const { row, facts } = await visible(trx, actor, id, false, inSpace)
         if (someoneElse(facts)) {
           await activity.record(trx, actor, {
             action: 'document.read',
@@ -430,9 +424,10 @@ export function createDocumentsService(deps: {
       actor: Actor,
       id: string,
       purpose: 'download' | 'preview',
+      inSpace?: string,
     ): Promise<{ row: DocumentRow; chunks: AsyncGenerator<Buffer> }> {
       const row = await db.transaction(async (trx) => {
-        const { row, facts } = await visible(trx, actor, id)
+        const { row, facts } = await visible(trx, actor, id, false, inSpace)
         if (purpose === 'download' && !can(actor, 'download', { type: 'document', document: documentFacts(row) }, facts))
           throw new ForbiddenError()
         if (someoneElse(facts) && purpose === 'download') {
@@ -450,29 +445,29 @@ export function createDocumentsService(deps: {
       return { row, chunks: store.read(db, row, key) }
     },
 
-    async rename(actor: Actor, id: string, title: string) {
-      return change(actor, id, 'update', async (trx, row) => {
+    async rename(actor: Actor, id: string, title: string, inSpace?: string) {
+      return change(actor, id, 'update', inSpace, async (trx, row) => {
         await repo.update(trx, id, { title, file_name: safeFileName(title, row.mime as DocumentMime) })
         return { action: 'document.rename' }
       })
     },
 
-    async recategorise(actor: Actor, id: string, category: string) {
-      return change(actor, id, 'update', async (trx, row) => {
+    async recategorise(actor: Actor, id: string, category: string, inSpace?: string) {
+      return change(actor, id, 'update', inSpace, async (trx, row) => {
         await repo.update(trx, id, { category })
         return { action: 'document.recategorise', details: { from: row.category, to: category } }
       })
     },
 
-    async setMasked(actor: Actor, id: string, masked: boolean) {
-      return change(actor, id, 'mask', async (trx) => {
+    async setMasked(actor: Actor, id: string, masked: boolean, inSpace?: string) {
+      return change(actor, id, 'mask', inSpace, async (trx) => {
         await repo.update(trx, id, { masked })
         return { action: masked ? 'document.mask' : 'document.unmask' }
       })
     },
 
-    async remove(actor: Actor, id: string) {
-      const row = await change(actor, id, 'delete', async (trx, row) => {
+    async remove(actor: Actor, id: string, inSpace?: string) {
+      const row = await change(actor, id, 'delete', inSpace, async (trx, row) => {
         // The object is marked for removal in this transaction (trigger on `documents`); the chunks of
         // a document still in PostgreSQL go with their row.
         await repo.remove(trx, id)
@@ -484,8 +479,8 @@ export function createDocumentsService(deps: {
     },
 
     /** Consultation d'annonce: the author releases a held result to the patient. */
-    async release(actor: Actor, id: string) {
-      return change(actor, id, 'release', async (trx, row) => {
+    async release(actor: Actor, id: string, inSpace?: string) {
+      return change(actor, id, 'release', inSpace, async (trx, row) => {
         await repo.update(trx, id, { held_released_at: new Date() })
         await tellNewDocument(trx, row.person_id)
         if (!row.invisible_to_representatives) await tellRepresentatives(trx, row.person_id)

@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import { requirePatient } from '../../middleware/auth'
+import { requirePatient, signedInRoutes } from '../../middleware/auth'
 import type { Services } from '../../services'
 import { contentDisposition } from '../documents/routes'
 
@@ -19,21 +19,22 @@ export function sizeLabel(bytes: number | null): string {
  */
 export function exportRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { dataExport } = services
   router.use(PAGE, requirePatient)
 
-  router.get(PAGE, async (req, res) => {
-    const { items, pending } = await dataExport.list(req.actor!)
+  forPatients.get(PAGE, async (_req, res, actor) => {
+    const { items, pending } = await dataExport.list(actor)
     res.render('export/index.njk', {
       pageTitle: TITLE,
       items: items.map((i) => ({ ...i, sizeLabel: sizeLabel(i.sizeBytes) })),
       pending,
-      profileName: req.actor!.acting?.displayName,
+      profileName: actor.acting?.displayName,
     })
   })
 
-  router.post(PAGE, async (req, res) => {
-    const r = await dataExport.request(req.actor!)
+  forPatients.post(PAGE, async (req, res, actor) => {
+    const r = await dataExport.request(actor)
     req.session.flash = r.ok
       ? {
           type: 'success',
@@ -43,9 +44,9 @@ export function exportRoutes(services: Services): Router {
     res.redirect(303, PAGE)
   })
 
-  router.post(`${PAGE}/:id/telecharger`, async (req, res) => {
+  forPatients.post(`${PAGE}/:id/telecharger`, async (req, res, actor) => {
     const id = String(req.params.id)
-    const r = await dataExport.download(req.actor!, id)
+    const r = await dataExport.download(actor, id)
     if (!r.ok) return res.status(410).render('export/unavailable.njk', { pageTitle: 'Ce fichier n’est plus disponible', reason: r.reason })
     res.setHeader('Content-Type', 'application/zip')
     res.setHeader('Content-Length', String(r.size))

@@ -2,17 +2,17 @@ import crypto from 'node:crypto'
 import { PassThrough, Readable } from 'node:stream'
 import type { Knex } from 'knex'
 import yazl from 'yazl'
-import { can, decide, type Action } from '../../domain/accessPolicy'
+import { can, type Action } from '../../domain/accessPolicy'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { EXPORT_STATE_LABELS, EXPORT_VALID_DAYS, ZipNamer, effectiveState, summaryHtml, type ExportState } from '../../domain/dataExport'
 import { spaceBundle, type SpaceData } from '../../domain/fhirBundle'
-import { ForbiddenError, NotFoundError } from '../../errors'
+import { NotFoundError } from '../../errors'
 import { newDataKey, unwrapDataKey } from '../../infrastructure/crypto'
 import { createPgDocumentStore } from '../../infrastructure/documentStore'
 import type { ObjectDocumentStore } from '../../infrastructure/documentObjects'
 import type { Logger } from '../../infrastructure/logger'
 import type { Notifier } from '../../infrastructure/notifier'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import { documentFacts } from '../documents/repository'
 import type { ActivityLog } from '../history/activity'
 import { exportRepository as repo, type ExportRow } from './repository'
@@ -57,14 +57,8 @@ export function createExportService(deps: {
   const exportStore = createPgDocumentStore(EXPORT_CHUNK_SIZE, { table: 'data_export_chunks', owner: 'export_id' })
 
   /** The space the actor is looking at, once the policy allowed the action on its export. */
-  async function authorize(trx: Knex | Knex.Transaction, actor: Actor, action: Action) {
-    const personId = subjectPersonId(actor)
-    if (!personId) throw new ForbiddenError()
-    const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts) throw new NotFoundError()
-    const d = decide(actor, action, { type: 'export' }, facts)
-    if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
-    return { personId, facts }
+  function authorize(trx: Knex | Knex.Transaction, actor: Actor, action: Action) {
+    return access.authorizeSubject(trx, actor, action, { type: 'export' })
   }
 
   /** The requester as they were when they asked (the holder, or the representative acting on the child's space). */

@@ -27,7 +27,7 @@ import { categoryLabel, isCategory, MAX_DOCUMENT_BYTES } from '../../domain/docu
 import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { dateOnly } from '../../domain/parisTime'
 import type { Limiter } from '../../infrastructure/rateLimit'
-import type { AccessFacts, PersonFactsRow } from '../access/facts'
+import type { AccessFacts, PersonFactsRow } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 import { DocumentRejected, type DocumentsService } from '../documents/service'
 import { documentFacts, documentsRepository, type DocumentRow } from '../documents/repository'

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express'
 import type { Services } from '../../services'
-import { requirePatient } from '../../middleware/auth'
+import { signedInRoutes } from '../../middleware/auth'
 import { subjectPersonId } from '../../domain/actor'
 import { ROLE_LABELS, actionLabel } from '../../domain/activityLabels'
 import { NotFoundError } from '../../errors'
@@ -25,11 +25,12 @@ export function readHistoryQuery(q: Request['query']): { query: HistoryQuery; pa
 /** «Historique d'activité»: «Mes actions» / «Actions des professionnels et des autres», filters, emergencies highlighted. */
 export function historyRoutes(services: Services): Router {
   const router = Router()
-  router.get('/historique', requirePatient, async (req, res) => {
-    const personId = subjectPersonId(req.actor!)
+  const forPatients = signedInRoutes(router, 'patient')
+  forPatients.get('/historique', async (req, res, actor) => {
+    const personId = subjectPersonId(actor)
     if (!personId) throw new NotFoundError()
     const { query, page } = readHistoryQuery(req.query)
-    const result = await services.history.list(req.actor!, personId, query, page)
+    const result = await services.history.list(actor, personId, query, page)
     const link = (over: Record<string, string>) => {
       const p = new URLSearchParams({
         onglet: query.tab === 'others' ? 'autres' : 'moi',

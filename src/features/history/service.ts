@@ -3,8 +3,7 @@ import { can, historyRowView, type HistoryRowSubject, type PolicyFacts } from '.
 import type { Actor } from '../../domain/actor'
 import { categoryLabel } from '../../domain/documents'
 import { isUuid } from '../../domain/uuid'
-import { ForbiddenError, NotFoundError } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import { documentFacts, type DocumentRow } from '../documents/repository'
 import { PROFESSIONAL_ACCESS_ACTIONS } from '../home/repository'
 
@@ -108,11 +107,8 @@ export async function visibleHistoryRows<R extends HistoryRow>(
 export function createHistoryService(deps: { db: Knex; access: AccessFacts }) {
   const { db, access } = deps
 
-  async function readableFacts(actor: Actor, personId: string): Promise<PolicyFacts> {
-    const facts = await access.loadFacts(db, actor, personId)
-    if (!facts) throw new NotFoundError()
-    if (!can(actor, 'read', { type: 'history' }, facts)) throw new ForbiddenError()
-    return facts
+  function readableFacts(actor: Actor, personId: string): Promise<PolicyFacts> {
+    return access.authorize(db, actor, 'read', { type: 'history' }, personId)
   }
 
   /**

@@ -1,8 +1,7 @@
-import { activeRepresentationSql } from '../access/relations'
 import type { Knex } from 'knex'
 import { batchedReader, preparedQuery } from '../../infrastructure/roundTrips'
-import { PERSON_FACTS_COLUMNS, type PersonFactsRow } from '../access/facts'
-import { actorStatement, type ActorRow } from '../account/repository'
+import { PERSON_FACTS_COLUMNS, type PersonFactsRow } from '../../access/facts'
+import { activeRepresentationSql, actorStatement, type ActorRow } from '../../access/relations'
 
 /** The actions of professionals shown in «Derniers accès des professionnels de santé». */
 export const PROFESSIONAL_ACCESS_ACTIONS = ['document.list', 'document.read', 'document.download', 'emergency.access', 'careteam.consent']

@@ -1,7 +1,7 @@
 import { de } from '../../domain/french'
 import { Router } from 'express'
 import type { Services } from '../../services'
-import { requireAgent, requireOperator, requirePatient, requireProfessional } from '../../middleware/auth'
+import { requireOperator, requireProfessional, signedInRoutes } from '../../middleware/auth'
 import { NAVIGATION } from '../../navigation'
 import type { HistoryEntry } from '../history/service'
 import { majoritySoon } from '../../domain/majority'
@@ -24,8 +24,9 @@ const accessSentence = (a: Pick<HistoryEntry, 'action' | 'document'>) => {
 /** The home page of each kind of account, where sign-in lands. Features add their blocks. */
 export function homeRoutes(services: Services): Router {
   const router = Router()
-  router.get('/mon-espace', requirePatient, async (req, res) => {
-    const actor = req.actor!
+  const forPatients = signedInRoutes(router, 'patient')
+  const forAgents = signedInRoutes(router, 'agent')
+  forPatients.get('/mon-espace', async (req, res, actor) => {
     // The children this person manages (the profile switcher), the invitations waiting for an answer
     // and the last accesses by professionals in plain words (SPEC §6): one statement for the three,
     // the one that read the actor (loadActor, `services.home.actorPageRead`) on one's own space.
@@ -46,11 +47,11 @@ export function homeRoutes(services: Services): Router {
   router.get('/pro', requireProfessional, (_req, res) => {
     res.render('home/professional.njk', { pageTitle: 'Espace professionnel', sections: NAVIGATION.professional })
   })
-  router.get('/france-services', requireAgent, (req, res) => {
+  forAgents.get('/france-services', (_req, res, actor) => {
     res.render('home/agent.njk', {
       pageTitle: 'Espace France Services',
       sections: NAVIGATION.agent.filter((s) => s.href !== '/france-services'),
-      organisation: req.actor!.organisation,
+      organisation: actor.organisation,
     })
   })
   router.get('/back-office', requireOperator, async (_req, res) => {

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex'
 import { can } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { ManagedChild } from '../children/service'
 import { visibleHistoryRows, type HistoryEntry, type HistoryService } from '../history/service'
-import type { ActorPageRead } from '../account/repository'
+import type { ActorPageRead } from '../../access/relations'
 import { LAST_ACCESSES_READ, homeRepository, type PatientHomeRows } from './repository'
 import { isUuid } from '../../domain/uuid'
 

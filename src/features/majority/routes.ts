@@ -1,6 +1,6 @@
 import { de } from '../../domain/french'
 import { Router } from 'express'
-import { requirePatient } from '../../middleware/auth'
+import { signedInRoutes } from '../../middleware/auth'
 import type { Services } from '../../services'
 
 /**
@@ -10,22 +10,23 @@ import type { Services } from '../../services'
  */
 export function majorityRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { majority } = services
 
   router.get('/ce-qui-change-a-18-ans', (_req, res) => {
     res.render('majority/public.njk', { pageTitle: 'Ce qui change à 18 ans' })
   })
 
-  router.get('/enfants/:childId/majorite', requirePatient, async (req, res) => {
-    const view = await majority.forRepresentative(req.actor!, String(req.params.childId))
+  forPatients.get('/enfants/:childId/majorite', async (req, res, actor) => {
+    const view = await majority.forRepresentative(actor, String(req.params.childId))
     res.render('majority/representative.njk', {
       pageTitle: view.state === 'adult' ? `${view.firstNames} a 18 ans` : `Ce qui change aux 18 ans ${de(view.firstNames)}`,
       view,
     })
   })
 
-  router.get('/mon-espace/majorite', requirePatient, async (req, res) => {
-    const view = await majority.forSelf(req.actor!)
+  forPatients.get('/mon-espace/majorite', async (_req, res, actor) => {
+    const view = await majority.forSelf(actor)
     res.render('majority/self.njk', {
       pageTitle: view.state === 'adult' ? 'Votre profil est désormais le vôtre' : 'Ce qui change à vos 18 ans',
       view,

@@ -11,7 +11,7 @@ import {
   subjectError,
 } from '../../domain/messaging'
 import { validateNir } from '../../domain/nir'
-import { readMultipart } from '../../infrastructure/multipart'
+import { readMultipart } from '../../middleware/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { REJECTION_MESSAGES, sendContent } from '../documents/routes'
 import type { AttachmentInput, SendRefusal, StartRefusal } from './service'

@@ -1,6 +1,7 @@
 import { de } from '../../domain/french'
 import type { Knex } from 'knex'
-import { decide, isEmergencyAccess, spaceOpen, type PolicyFacts, type Resource } from '../../domain/accessPolicy'
+import { decide, isEmergencyAccess, spaceOpen, type PolicyFacts } from '../../domain/accessPolicy'
+import { enforce } from '../../access/authorize'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { ContentInspector, ContentRejected, type ContentRejection, type DocumentMime, safeFileName } from '../../domain/documents'
 import { attachmentTitle, documentTitleFromAttachment, type MessageSide } from '../../domain/messaging'
@@ -11,7 +12,7 @@ import { CHUNK_SIZE, createPgDocumentStore, type DocumentStore } from '../../inf
 import type { Notifier } from '../../infrastructure/notifier'
 import { isoDate } from '../../domain/parisTime'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { DocumentsService } from '../documents/service'
 import type { ActivityLog } from '../history/activity'
 import {
@@ -95,17 +96,6 @@ export function createMessagingService(deps: {
   const { db, masterKey, access, activity, notifier, notificationPrefs, documents, publicUrl } = deps
   const store = deps.store ?? createPgDocumentStore(CHUNK_SIZE, { table: 'message_attachment_chunks', owner: 'attachment_id' })
 
-  async function factsOrNotFound(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Promise<PolicyFacts> {
-    const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts) throw new NotFoundError()
-    return facts
-  }
-
-  function enforce(actor: Actor, action: 'list' | 'read' | 'create' | 'update' | 'download', resource: Resource, facts: PolicyFacts): void {
-    const d = decide(actor, action, resource, facts)
-    if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
-  }
-
   /** A conversation the actor may at least read (404 otherwise: they may not know it exists). */
   async function visible(
     trx: Knex | Knex.Transaction,
@@ -117,8 +107,7 @@ export function createMessagingService(deps: {
     if (!conv) throw new NotFoundError()
     // A patient sees the conversations of the profile they are looking at, nothing else.
     if (actor.kind === 'patient' && conv.person_id !== subjectPersonId(actor)) throw new NotFoundError()
-    const facts = await factsOrNotFound(trx, actor, conv.person_id)
-    enforce(actor, 'read', { type: 'message', conversation: conversationFacts(conv) }, facts)
+    const facts = await access.authorize(trx, actor, 'read', { type: 'message', conversation: conversationFacts(conv) }, conv.person_id)
     return { conv, facts }
   }
 
@@ -274,7 +263,7 @@ export function createMessagingService(deps: {
       db.transaction(async (trx) => {
         const person = await find(trx)
         if (!person) throw new Refused('not_found')
-        const facts = await factsOrNotFound(trx, actor, person.id)
+        const facts = await access.factsOf(trx, actor, person.id)
         if (facts.spaceState === 'closed') throw new Refused('closed')
         if (facts.spaceState === 'opposed') throw new Refused('opposed')
         if (!spaceOpen(facts)) throw new Refused('not_created')
@@ -337,8 +326,7 @@ export function createMessagingService(deps: {
         db.transaction(async (trx) => {
           const personId = subjectPersonId(actor)
           if (actor.kind !== 'patient' || !personId) throw new ForbiddenError()
-          const facts = await factsOrNotFound(trx, actor, personId)
-          enforce(actor, 'list', { type: 'message' }, facts)
+          const facts = await access.authorize(trx, actor, 'list', { type: 'message' }, personId)
           const conv = await repo.openWith(trx, personId, professionalId)
           if (!conv) throw new Refused('not_reachable')
           enforce(actor, 'create', { type: 'message', conversation: conversationFacts(conv) }, facts)
@@ -353,8 +341,7 @@ export function createMessagingService(deps: {
       const personId = subjectPersonId(actor)
       if (actor.kind !== 'patient' || !personId) throw new ForbiddenError()
       return db.transaction(async (trx) => {
-        const facts = await factsOrNotFound(trx, actor, personId)
-        enforce(actor, 'list', { type: 'message' }, facts)
+        await access.authorize(trx, actor, 'list', { type: 'message' }, personId)
         return (await repo.reachableProfessionals(trx, personId)).map((p) => ({ id: p.id, name: proName(p), specialty: p.specialty }))
       })
     },
@@ -368,8 +355,7 @@ export function createMessagingService(deps: {
         }
         const personId = subjectPersonId(actor)
         if (actor.kind !== 'patient' || !personId) throw new ForbiddenError()
-        const facts = await factsOrNotFound(trx, actor, personId)
-        enforce(actor, 'list', { type: 'message' }, facts)
+        const facts = await access.authorize(trx, actor, 'list', { type: 'message' }, personId)
         if (someoneElse(facts))
           await activity.record(trx, actor, { action: 'message.list', subjectPersonId: personId, objectType: 'conversations' })
         return (await repo.listForPerson(trx, personId, archived)).map((r) => summary(r, 'patient'))

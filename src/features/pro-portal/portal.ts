@@ -4,11 +4,10 @@ import type { Actor } from '../../domain/actor'
 import { HOLD_DAYS, HOLD_REMINDER_DAYS } from '../../domain/documents'
 import { SYSTEM_ACTOR } from '../../domain/actor'
 import { sameSurname } from '../../domain/surname'
-import { NotFoundError } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { Limiter } from '../../infrastructure/rateLimit'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { ActivityLog } from '../history/activity'
 
 const DAY = 24 * 60 * 60 * 1000
@@ -41,10 +40,8 @@ export function createProPortalService(deps: {
 }) {
   const { db, access, activity, notifier, notificationPrefs } = deps
 
-  async function facts(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Promise<PolicyFacts> {
-    const f = await access.loadFacts(trx, actor, personId)
-    if (!f) throw new NotFoundError()
-    return f
+  function facts(trx: Knex | Knex.Transaction, actor: Actor, personId: string): Promise<PolicyFacts> {
+    return access.factsOf(trx, actor, personId)
   }
 
   return {

@@ -12,7 +12,7 @@ import {
   isPatientCategory,
   type DocumentMime,
 } from '../../domain/documents'
-import { readMultipart } from '../../infrastructure/multipart'
+import { readMultipart } from '../../middleware/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { ForbiddenError, NotFoundError } from '../../errors'
 import { fullName } from '../care-team/service'
@@ -255,8 +255,7 @@ export function professionalRoutes(services: Services): Router {
   })
 
   router.get('/pro/patient/documents/:id', async (req, res) => {
-    const v = await documents.get(req.actor!, String(req.params.id))
-    if (v.row.person_id !== current(req)) throw new NotFoundError()
+    const v = await documents.get(req.actor!, String(req.params.id), current(req))
     res.render('pro-portal/document.njk', {
       pageTitle: v.row.title,
       doc: v.row,
@@ -268,14 +267,13 @@ export function professionalRoutes(services: Services): Router {
   })
 
   router.get('/pro/patient/documents/:id/telecharger', async (req, res) => {
-    const c = await documents.content(req.actor!, String(req.params.id), 'download')
-    if (c.row.person_id !== current(req)) throw new NotFoundError()
+    const c = await documents.content(req.actor!, String(req.params.id), 'download', current(req))
     await sendContent(res, c, 'attachment')
   })
 
   router.post('/pro/patient/documents/:id/rendre-visible', async (req, res) => {
-    const row = await documents.release(req.actor!, String(req.params.id))
-    if (row.person_id !== current(req)) throw new NotFoundError()
+    // The document must be the selected patient's: checked by the service before the change is made and logged.
+    const row = await documents.release(req.actor!, String(req.params.id), current(req))
     req.session.flash = { type: 'success', text: 'Le résultat est maintenant visible par le patient.' }
     res.redirect(303, `/pro/patient/documents/${row.id}`)
   })

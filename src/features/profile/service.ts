@@ -35,7 +35,6 @@ import {
 } from '../../domain/questionnaires/types'
 import {
   can,
-  decide,
   isEmergencyAccess,
   PROFESSIONAL_PROFILE_SECTIONS,
   readableProfileSections,
@@ -44,7 +43,7 @@ import {
 } from '../../domain/accessPolicy'
 import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { ForbiddenError, NotFoundError } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import { frenchDate, isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
 import { renderPdf, type PdfSection } from '../../infrastructure/pdf'
@@ -107,10 +106,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
   async function subject(q: Knex | Knex.Transaction, actor: Actor, action: Action, section: ProfileSection): Promise<Subject> {
     const personId = subjectPersonId(actor)
     if (actor.kind !== 'patient' || !personId) throw new ForbiddenError()
-    const facts = await access.loadFacts(q, actor, personId)
-    if (!facts) throw new NotFoundError()
-    const d = decide(actor, action, { type: 'profile-section', section }, facts)
-    if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
+    await access.authorize(q, actor, action, { type: 'profile-section', section }, personId)
     const p = await repo.person(q, personId)
     if (!p) throw new NotFoundError()
     const today = isoDate()
@@ -274,9 +270,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     home: (actor: Actor) => read(actor, 'home', summary),
     /** What the actor may do on a section (for the pages: hide a form the policy would refuse). */
     may: async (actor: Actor, action: Action, section: ProfileSection) => {
-      const personId = subjectPersonId(actor)
-      const facts = personId ? await access.loadFacts(db, actor, personId) : undefined
-      return Boolean(facts && decide(actor, action, { type: 'profile-section', section }, facts).allowed)
+      return access.allows(db, actor, action, { type: 'profile-section', section }, subjectPersonId(actor))
     },
 
     // ——— List sections (maladies, traitements, allergies, antécédents familiaux, hospitalisations, handicaps)
@@ -575,10 +569,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     forProfessional: (actor: Actor, personId: string) =>
       db.transaction(async (trx) => {
         if (actor.kind !== 'professional' || !isUuid(personId)) throw new NotFoundError()
-        const facts = await access.loadFacts(trx, actor, personId)
-        if (!facts) throw new NotFoundError()
-        const d = decide(actor, 'read', { type: 'profile-section', section: 'home' }, facts)
-        if (!d.allowed) throw d.status === 404 ? new NotFoundError() : new ForbiddenError()
+        const facts = await access.authorize(trx, actor, 'read', { type: 'profile-section', section: 'home' }, personId)
         const p = await repo.person(trx, personId)
         if (!p) throw new NotFoundError()
         const today = isoDate()

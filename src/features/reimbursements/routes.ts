@@ -1,10 +1,10 @@
 import { Router, type Response } from 'express'
-import { requireOperator, requirePatient } from '../../middleware/auth'
-import { readMultipart } from '../../infrastructure/multipart'
+import { signedInRoutes } from '../../middleware/auth'
+import { readMultipart } from '../../middleware/multipart'
 import type { Services } from '../../services'
 import type { Actor } from '../../domain/actor'
 import { addError, emptyErrors, type FormErrors } from '../../validation'
-import { IMPORT_MAX_BYTES } from './service'
+import { REIMBURSEMENT_IMPORT_MAX_BYTES } from '../../domain/reimbursementRow'
 
 const one = (v: unknown): string => (typeof v === 'string' ? v : '')
 
@@ -14,18 +14,20 @@ const one = (v: unknown): string => (typeof v === 'string' ? v : '')
  */
 export function reimbursementsRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
+  const forOperators = signedInRoutes(router, 'operator')
   const { reimbursements } = services
 
-  router.get('/remboursements', requirePatient, async (req, res) => {
+  forPatients.get('/remboursements', async (req, res, actor) => {
     const yearRaw = one(req.query.annee)
     const year = /^\d{4}$/.test(yearRaw) ? Number(yearRaw) : undefined
-    const view = await reimbursements.overview(req.actor!, { year, careType: one(req.query.type) || undefined })
+    const view = await reimbursements.overview(actor, { year, careType: one(req.query.type) || undefined })
     res.render('reimbursements/list.njk', { pageTitle: 'Mes remboursements', ...view, careTypes: reimbursements.careTypes })
   })
 
-  router.post('/remboursements/visibilite', requirePatient, async (req, res) => {
+  forPatients.post('/remboursements/visibilite', async (req, res, actor) => {
     const hidden = [req.body.masquer ?? []].flat().includes('oui')
-    await reimbursements.setHidden(req.actor!, hidden)
+    await reimbursements.setHidden(actor, hidden)
     req.session.flash = {
       type: 'success',
       text: hidden
@@ -41,14 +43,13 @@ export function reimbursementsRoutes(services: Services): Router {
       pageTitle: 'Importer des remboursements',
       imports,
       errors,
-      maxMo: IMPORT_MAX_BYTES / 1024 / 1024,
+      maxMo: REIMBURSEMENT_IMPORT_MAX_BYTES / 1024 / 1024,
     })
   }
 
-  router.get('/back-office/remboursements', requireOperator, (req, res) => renderImport(res, req.actor!))
+  forOperators.get('/back-office/remboursements', (_req, res, actor) => renderImport(res, actor))
 
-  router.post('/back-office/remboursements', requireOperator, async (req, res) => {
-    const actor = req.actor!
+  forOperators.post('/back-office/remboursements', async (req, res, actor) => {
     const result = await readMultipart<{ id?: string; refused?: string }>(req, {
       onFile: async (file) => {
         if (!file.filename) {
@@ -68,8 +69,8 @@ export function reimbursementsRoutes(services: Services): Router {
     res.redirect(303, `/back-office/remboursements/imports/${result.file.id}`)
   })
 
-  router.get('/back-office/remboursements/imports/:id', requireOperator, async (req, res) => {
-    const report = await reimbursements.importReport(req.actor!, String(req.params.id))
+  forOperators.get('/back-office/remboursements/imports/:id', async (req, res, actor) => {
+    const report = await reimbursements.importReport(actor, String(req.params.id))
     res.render('reimbursements/import-report.njk', { pageTitle: "Rapport d'import des remboursements", report })
   })
 

@@ -3,15 +3,22 @@ import type { Readable } from 'node:stream'
 import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { formatEuros } from '../../domain/money'
-import { CARE_TYPES, checkRow, isCareType, readHeader, splitCsvLine, type ReimbursementRow } from '../../domain/reimbursementRow'
+import {
+  CARE_TYPES,
+  checkRow,
+  isCareType,
+  readHeader,
+  splitCsvLine,
+  type ReimbursementRow,
+  REIMBURSEMENT_IMPORT_MAX_BYTES,
+} from '../../domain/reimbursementRow'
 import { can, isEmergencyAccess, professionalHasAccess, type Action, type PolicyFacts } from '../../domain/accessPolicy'
 import { forbidden, notFound } from '../../errors'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import { isoDate } from '../../domain/parisTime'
 import type { ActivityLog } from '../history/activity'
 import { reimbursementsRepository as repo, type ImportRow } from './repository'
 
-export const IMPORT_MAX_BYTES = 50 * 1024 * 1024
 export const IMPORT_BATCH = 500
 /** How many rejected lines the report keeps (the count is always exact). */
 export const IMPORT_MAX_ERRORS = 200
@@ -41,10 +48,7 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
     action: Action,
   ): Promise<{ personId: string; facts: PolicyFacts }> {
     if (!personId) throw forbidden()
-    const facts = await access.loadFacts(trx, actor, personId)
-    if (!facts) throw notFound()
-    if (!can(actor, action, { type: 'reimbursements' }, facts)) throw forbidden()
-    return { personId, facts }
+    return { personId, facts: await access.authorize(trx, actor, action, { type: 'reimbursements' }, personId) }
   }
 
   /** The year page (rows of the year, its total, the totals of every year) for one person. */
@@ -112,8 +116,7 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
     ): Promise<{ ok: true; view: Awaited<ReturnType<typeof yearView>> } | { ok: false; reason: 'hidden' | 'no_access' }> {
       if (actor.kind !== 'professional') throw forbidden()
       return db.transaction(async (trx) => {
-        const facts = await access.loadFacts(trx, actor, personId)
-        if (!facts) throw notFound()
+        const facts = await access.factsOf(trx, actor, personId)
         if (!can(actor, 'read', { type: 'reimbursements' }, facts)) {
           return {
             ok: false as const,
@@ -247,7 +250,7 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
           report.status = 'failed'
           reject(
             lineNo,
-            `Le fichier dépasse ${IMPORT_MAX_BYTES / 1024 / 1024} Mo : la lecture s'est arrêtée à cette ligne. Les lignes précédentes sont importées ; envoyez la suite dans un autre fichier.`,
+            `Le fichier dépasse ${REIMBURSEMENT_IMPORT_MAX_BYTES / 1024 / 1024} Mo : la lecture s'est arrêtée à cette ligne. Les lignes précédentes sont importées ; envoyez la suite dans un autre fichier.`,
           )
         }
       } catch (err) {

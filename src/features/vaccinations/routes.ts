@@ -1,6 +1,6 @@
 import { Router } from 'express'
 import { DOSES, VACCINES } from '../../domain/vaccines'
-import { requirePatient } from '../../middleware/auth'
+import { requirePatient, signedInRoutes } from '../../middleware/auth'
 import type { Services } from '../../services'
 import { dateValue, readVaccination, typedValues } from '../agenda/forms'
 
@@ -9,6 +9,7 @@ const BASE = '/profil-medical/vaccinations'
 /** «Vaccinations» (SPEC §7): list, add, edit, delete; they feed «Examens et vaccins recommandés». */
 export function vaccinationRoutes(services: Services): Router {
   const router = Router()
+  const forPatients = signedInRoutes(router, 'patient')
   const { vaccinations } = services
   router.use(BASE, requirePatient)
   const choices = {
@@ -16,11 +17,11 @@ export function vaccinationRoutes(services: Services): Router {
     doses: DOSES.map((d) => ({ value: d.value, text: d.label })),
   }
 
-  router.get(BASE, async (req, res) => {
+  forPatients.get(BASE, async (_req, res, actor) => {
     res.render('vaccinations/index.njk', {
       pageTitle: 'Vaccinations',
-      items: await vaccinations.list(req.actor!),
-      profileName: req.actor!.acting?.displayName,
+      items: await vaccinations.list(actor),
+      profileName: actor.acting?.displayName,
     })
   })
 
@@ -28,8 +29,8 @@ export function vaccinationRoutes(services: Services): Router {
     res.render('vaccinations/form.njk', { pageTitle: 'Ajouter une vaccination', values: {}, action: `${BASE}/ajouter`, ...choices }),
   )
 
-  router.post(`${BASE}/ajouter`, async (req, res) => {
-    const { errors, fields } = readVaccination(req.body, await vaccinations.birthDate(req.actor!))
+  forPatients.post(`${BASE}/ajouter`, async (req, res, actor) => {
+    const { errors, fields } = readVaccination(req.body, await vaccinations.birthDate(actor))
     if (!fields)
       return res.status(400).render('vaccinations/form.njk', {
         pageTitle: 'Ajouter une vaccination',
@@ -38,13 +39,13 @@ export function vaccinationRoutes(services: Services): Router {
         action: `${BASE}/ajouter`,
         ...choices,
       })
-    await vaccinations.add(req.actor!, fields)
+    await vaccinations.add(actor, fields)
     req.session.flash = { type: 'success', text: 'La vaccination est enregistrée.' }
     res.redirect(303, BASE)
   })
 
-  router.get(`${BASE}/:id/modifier`, async (req, res) => {
-    const v = await vaccinations.get(req.actor!, req.params.id)
+  forPatients.get(`${BASE}/:id/modifier`, async (req, res, actor) => {
+    const v = await vaccinations.get(actor, req.params.id)
     const values = {
       vaccine: v.vaccine,
       otherName: v.other_name ?? '',
@@ -62,9 +63,9 @@ export function vaccinationRoutes(services: Services): Router {
     })
   })
 
-  router.post(`${BASE}/:id/modifier`, async (req, res) => {
-    const v = await vaccinations.get(req.actor!, req.params.id)
-    const { errors, fields } = readVaccination(req.body, await vaccinations.birthDate(req.actor!))
+  forPatients.post(`${BASE}/:id/modifier`, async (req, res, actor) => {
+    const v = await vaccinations.get(actor, req.params.id)
+    const { errors, fields } = readVaccination(req.body, await vaccinations.birthDate(actor))
     if (!fields)
       return res.status(400).render('vaccinations/form.njk', {
         pageTitle: 'Modifier la vaccination',
@@ -74,20 +75,20 @@ export function vaccinationRoutes(services: Services): Router {
         edit: true,
         ...choices,
       })
-    await vaccinations.update(req.actor!, v.id, fields)
+    await vaccinations.update(actor, v.id, fields)
     req.session.flash = { type: 'success', text: 'La vaccination est modifiée.' }
     res.redirect(303, BASE)
   })
 
-  router.get(`${BASE}/:id/supprimer`, async (req, res) => {
+  forPatients.get(`${BASE}/:id/supprimer`, async (req, res, actor) => {
     res.render('vaccinations/delete.njk', {
       pageTitle: 'Supprimer la vaccination',
-      item: await vaccinations.get(req.actor!, req.params.id),
+      item: await vaccinations.get(actor, req.params.id),
     })
   })
 
-  router.post(`${BASE}/:id/supprimer`, async (req, res) => {
-    await vaccinations.remove(req.actor!, req.params.id)
+  forPatients.post(`${BASE}/:id/supprimer`, async (req, res, actor) => {
+    await vaccinations.remove(actor, req.params.id)
     req.session.flash = { type: 'success', text: 'La vaccination est supprimée.' }
     res.redirect(303, BASE)
   })

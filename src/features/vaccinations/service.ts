@@ -3,8 +3,7 @@ import type { Actor } from '../../domain/actor'
 import { doseLabel, vaccineLabel } from '../../domain/vaccines'
 import { NotFoundError } from '../../errors'
 import type { ActivityLog } from '../history/activity'
-import { authorize } from '../agenda/access'
-import type { AccessFacts } from '../access/facts'
+import type { AccessFacts } from '../../access/facts'
 import type { Action } from '../../domain/accessPolicy'
 
 export interface VaccinationFields {
@@ -38,7 +37,9 @@ const view = (v: VaccinationRow) => ({ ...v, label: vaccineLabel(v.vaccine, v.ot
 /** «Vaccinations» of the medical profile (SPEC §7): add, edit, delete; each change in the activity log. */
 export function createVaccinationService(deps: { db: Knex; access: AccessFacts; activity: ActivityLog }) {
   const { db, activity } = deps
-  const may = (actor: Actor, action: Action, trx: Knex = db) => authorize(deps.access, trx, actor, action, 'vaccination')
+  // Whose vaccination the actor looks at (their own, or a child's after «Changer de profil»), once the policy allowed it.
+  const may = async (actor: Actor, action: Action, trx: Knex = db) =>
+    (await deps.access.authorizeSubject(trx, actor, action, { type: 'vaccination' })).personId
   return {
     async list(actor: Actor) {
       return (await repo.list(db, await may(actor, 'list'))).map(view)

@@ -3,12 +3,12 @@ import { PassThrough, type Readable } from 'node:stream'
 import busboy, { type Busboy } from 'busboy'
 import { HttpError } from '../errors'
 import { CONTROL_CHARACTERS_MESSAGE, cleanFormText } from '../validation'
-import type { UploadRoute } from '../uploads'
+import type { UploadRoute } from './uploads'
 
 /**
  * Multipart forms (file uploads), streamed without buffering the file, in two steps:
  *  1. `openMultipart`, called by the form gate (src/middleware/forms.ts) for a route declared in
- *     src/uploads.ts, before any handler: the CSRF token must be the body's first field (forms put
+ *     src/middleware/uploads.ts, before any handler: the CSRF token must be the body's first field (forms put
  *     `<input type="hidden" name="_csrf">` first and the file input last); it is checked, in constant
  *     time, before any byte of the file is read. A missing or wrong token answers 403.
  *  2. `readMultipart`, called by the route's handler: the other fields (each through `cleanFormText`),
@@ -130,7 +130,7 @@ export async function readMultipart<T>(
   opts: { onFile: (file: IncomingFile, fieldsSoFar: Record<string, string>) => Promise<T> },
 ): Promise<MultipartResult<T>> {
   const parts = (req as WithParts)[PARTS]
-  // Only a route declared in src/uploads.ts gets here with a body opened (and its token checked).
+  // Only a route declared in src/middleware/uploads.ts gets here with a body opened (and its token checked).
   if (!parts || parts.consumed) throw new HttpError(415, MALFORMED_FORM)
   parts.consumed = true
   const fields: Record<string, string> = {}

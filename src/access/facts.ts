@@ -1,18 +1,20 @@
 import type { Knex } from 'knex'
-import type { Actor } from '../../domain/actor'
-import { activeDelegation } from '../carers/repository'
-import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation, type SpaceState } from '../../domain/accessPolicy'
-import { isUuid } from '../../domain/uuid'
-import { ageAt } from '../../domain/age'
-import { activeRepresentation } from './relations'
+import type { Actor } from '../domain/actor'
+import { DEFAULT_SETTINGS, type PatientSettings, type PolicyFacts, type Relation, type SpaceState } from '../domain/accessPolicy'
+import { isUuid } from '../domain/uuid'
+import { ageAt } from '../domain/age'
+import { activeRelation } from './relations'
+import { createAuthorize } from './authorize'
 
 /**
  * Loads the facts the access policy needs about (actor, person), inside the caller's transaction,
  * on every use case (never cached in the session): a professional blocked a second ago, an ended
  * representation or an expired emergency access are refused at the very next request.
  *
- * Other features: `const facts = await access.loadFacts(trx, actor, personId)` then
- * `can(actor, 'read', { type: 'document', document }, facts)`. A representative's relation carries
+ * Services do not call the loader and the policy themselves: `await access.authorize(trx, actor,
+ * 'read', { type: 'history' }, personId)` loads the facts, asks src/domain/accessPolicy.ts and answers
+ * 404 or 403 (./authorize.ts); the facts it returns serve the decisions row by row that follow
+ * (`can(actor, 'read', { type: 'document', document }, facts)`). A representative's relation carries
  * the child's age, a carer's the rights of the delegation (both read at every use case).
  */
 /** `prefetched`: the row of `ConsentRowQuery` when the facts read it in the person's query (undefined otherwise). */
@@ -63,17 +65,14 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     if (actor.kind === 'patient') {
       if (!actor.personId) return { kind: 'none' }
       if (actor.personId === person.id && (!actor.acting || actor.acting.personId === person.id)) return { kind: 'self' }
-      if (actor.acting?.personId === person.id && actor.acting.as === 'representative') {
-        // The same condition as the request's actor (`activeRepresentation`); the child's age reaches
-        // the policy too, which refuses a representative from the 18th birthday on.
-        if (await activeRepresentation(trx, person.id, actor.personId, now))
-          return { kind: 'representative', childAge: ageAt(person.birth_date, now) }
-      }
-      if (actor.acting?.personId === person.id && actor.acting.as === 'carer') {
-        // A carer within an active delegation (start and end dates included), checked at every use
-        // case, with the rights the patient chose for it.
-        const delegation = await activeDelegation(trx, person.id, actor.personId, now)
-        if (delegation) return { kind: 'carer', rights: delegation.rights }
+      const as = actor.acting?.personId === person.id ? actor.acting.as : undefined
+      if (as === 'representative' || as === 'carer') {
+        // The same relation as the request's actor (`activeRelation`), checked at every use case: a
+        // representative's carries the child's age (the policy refuses one from the 18th birthday on),
+        // a carer's the rights the patient chose for the delegation (start and end dates included).
+        const relation = await activeRelation(trx, person.id, actor.personId, { now, only: as })
+        if (relation?.as === 'representative') return { kind: 'representative', childAge: ageAt(person.birth_date, now) }
+        if (relation?.as === 'carer') return { kind: 'carer', rights: relation.rights }
       }
       return { kind: 'none' }
     }
@@ -103,20 +102,29 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     return { kind: 'none' }
   }
 
+  async function loadFacts(
+    trx: Knex | Knex.Transaction,
+    actor: Actor,
+    personId: string,
+    now = new Date(),
+  ): Promise<PolicyFacts | undefined> {
+    const query = factsQuery(trx, actor, personId)
+    const person = query ? await query : undefined
+    if (!person) return undefined
+    return factsFrom(trx, actor, person, now, personId)
+  }
+
   return {
     settingsOf,
+    /** `authorize`, `authorizeSubject`, `factsOf`, `allows`: the step every service takes (./authorize.ts). */
+    ...createAuthorize(loadFacts),
     /** Where the consent of a person to a connected service is read (set once by the registry). */
     useConsentedScopes(fn: ConsentReader, rowQuery?: ConsentRowQuery) {
       consentedScopes = fn
       consentRowQuery = rowQuery
     },
     /** The facts about `actor` and the space of `personId`; undefined when the person does not exist. */
-    async loadFacts(trx: Knex | Knex.Transaction, actor: Actor, personId: string, now = new Date()): Promise<PolicyFacts | undefined> {
-      const query = factsQuery(trx, actor, personId)
-      const person = query ? await query : undefined
-      if (!person) return undefined
-      return factsFrom(trx, actor, person, now, personId)
-    },
+    loadFacts,
     /**
      * The statement `loadFacts` runs (one row, `PersonFactsRow` and for a connected service its
      * `service_consent`), for a caller that sends it itself (the FHIR API folds it with BEGIN);

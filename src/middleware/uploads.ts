@@ -1,12 +1,12 @@
-import { MAX_DOCUMENT_BYTES } from './domain/documents'
-import { MAX_IMPORT_BYTES } from './features/back-office/routes'
-import { IMPORT_MAX_BYTES } from './features/reimbursements/service'
+import { MAX_DOCUMENT_BYTES } from '../domain/documents'
+import { PERSON_IMPORT_MAX_BYTES } from '../domain/personRow'
+import { REIMBURSEMENT_IMPORT_MAX_BYTES } from '../domain/reimbursementRow'
 
 /**
  * The only routes that take a file, in one place. `multipart/form-data` is accepted on these and
  * nowhere else (elsewhere it answers 415 before any handler runs). On these, the form gate reads the
  * body's first field, the CSRF token, and checks it before the handler runs and before any byte of
- * a file is read (see `src/middleware/forms.ts`); the handler then reads the rest with
+ * a file is read (see `./forms.ts`); the handler then reads the rest with
  * `readMultipart`. A new upload form adds its route here, or its posts are refused.
  */
 export interface UploadRoute {
@@ -24,8 +24,8 @@ export const UPLOAD_ROUTES: readonly UploadRoute[] = [
   { path: '/pro/messagerie/nouveau', maxFileBytes: MAX_DOCUMENT_BYTES + 1 },
   { path: '/pro/messagerie/:id/repondre', maxFileBytes: MAX_DOCUMENT_BYTES + 1 },
   { path: '/messagerie/:id/repondre', maxFileBytes: MAX_DOCUMENT_BYTES + 1 },
-  { path: '/back-office/import', maxFileBytes: MAX_IMPORT_BYTES },
-  { path: '/back-office/remboursements', maxFileBytes: IMPORT_MAX_BYTES },
+  { path: '/back-office/import', maxFileBytes: PERSON_IMPORT_MAX_BYTES },
+  { path: '/back-office/remboursements', maxFileBytes: REIMBURSEMENT_IMPORT_MAX_BYTES },
 ]
 
 const compiled = UPLOAD_ROUTES.map((route) => ({
