@@ -17,15 +17,63 @@ const PER_KIND = Number(process.env.CRAWL_PER_KIND ?? 2)
 
 const ACCOUNTS = [
   { name: 'public' },
-  { name: 'camille', url: '/connexion', login: 'camille.martin', password: 'Tulipe-Verte-Montagne-42' },
-  { name: 'helene', url: '/connexion', login: 'helene.faure', password: 'Lavande-Douce-Riviere-47' },
-  { name: 'bernard', url: '/pro/connexion', login: '10100012342', password: 'Stethoscope-Bleu-2026' },
-  { name: 'haddad', url: '/pro/connexion', login: '10100023455', password: 'Coeur-Rythme-Sinus-77' },
-  { name: 'moreau', url: '/pro/connexion', login: '10100034569', password: 'Officine-Verte-Pilule-5' },
-  { name: 'petit', url: '/pro/connexion', login: '10100045672', password: 'Rayons-Doux-Image-31' },
-  { name: 'lemaire', url: '/pro/connexion', login: '10100090017', password: 'Regulation-Appel-Quinze-15' },
-  { name: 'nadia', url: '/france-services/connexion', login: 'nadia.roux', password: 'Guichet-Accueil-Aide-93' },
-  { name: 'louis', url: '/back-office/connexion', login: 'louis.garnier', password: 'Caisse-Registre-Lot-75' },
+  {
+    name: 'camille',
+    email: 'camille.martin@courriel.example',
+    url: '/connexion',
+    login: 'camille.martin',
+    password: 'Tulipe-Verte-Montagne-42',
+  },
+  {
+    name: 'helene',
+    email: 'helene.faure@courriel.example',
+    url: '/connexion',
+    login: 'helene.faure',
+    password: 'Lavande-Douce-Riviere-47',
+  },
+  {
+    name: 'bernard',
+    email: 'sophie.bernard@courriel.example',
+    url: '/pro/connexion',
+    login: '10100012342',
+    password: 'Stethoscope-Bleu-2026',
+  },
+  {
+    name: 'haddad',
+    email: 'karim.haddad@courriel.example',
+    url: '/pro/connexion',
+    login: '10100023455',
+    password: 'Coeur-Rythme-Sinus-77',
+  },
+  {
+    name: 'moreau',
+    email: 'julie.moreau@courriel.example',
+    url: '/pro/connexion',
+    login: '10100034569',
+    password: 'Officine-Verte-Pilule-5',
+  },
+  { name: 'petit', email: 'marc.petit@courriel.example', url: '/pro/connexion', login: '10100045672', password: 'Rayons-Doux-Image-31' },
+  {
+    name: 'lemaire',
+    email: 'hugo.lemaire@courriel.example',
+    url: '/pro/connexion',
+    login: '10100090017',
+    password: 'Regulation-Appel-Quinze-15',
+  },
+  {
+    name: 'nadia',
+    email: 'nadia.roux@courriel.example',
+    url: '/france-services/connexion',
+    login: 'nadia.roux',
+    password: 'Guichet-Accueil-Aide-93',
+  },
+  {
+    name: 'louis',
+    email: 'louis.garnier@courriel.example',
+    url: '/back-office/connexion',
+    login: 'louis.garnier',
+    password: 'Caisse-Registre-Lot-75',
+  },
 ].filter((a) => !ONLY.length || ONLY.includes(a.name))
 
 // Links never followed: sign-out, downloads, development pages, and GET actions that change things.
@@ -83,9 +131,9 @@ function norm(href, from) {
 /** Collapses ids so /documents/123 and /documents/456 count as one page kind (for the report only). */
 const kindOf = (p) => p.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|\d+/gi, ':id')
 
-async function readCode(ctx) {
+async function readCode(ctx, email) {
   const p = await ctx.newPage()
-  await p.goto(BASE + '/dev/outbox')
+  await p.goto(BASE + '/dev/outbox?destinataire=' + encodeURIComponent(email))
   const bodies = await p.locator('pre').allTextContents()
   await p.close()
   for (const b of bodies) {
@@ -100,13 +148,14 @@ async function signIn(page, account) {
   await page.locator('input[name=login]').fill(account.login)
   await page.getByLabel('Mot de passe', { exact: true }).fill(account.password)
   await page.getByRole('button', { name: 'Se connecter' }).click()
-  await page.getByLabel('Code de connexion').fill(await readCode(page.context()))
+  await page.getByLabel('Code de connexion').fill(await readCode(page.context(), account.email))
   await page.getByRole('button', { name: 'Valider' }).click()
   await page.waitForLoadState()
 }
 
 async function checkPage(page, html, label, problems, status) {
   const add = (m) => problems.push(`${label} : ${m}`)
+  if (process.env.CRAWL_VERBOSE) console.log(`  · ${label}`)
   if (status >= 500) add(`statut ${status}`)
   const report = await validator.validateString(html)
   for (const r of report.results) for (const m of r.messages) add(`HTML ${m.ruleId} (ligne ${m.line}) : ${m.message}`)
@@ -142,6 +191,12 @@ async function checkPage(page, html, label, problems, status) {
     const wide = [...document.querySelectorAll('body *')]
       .filter((e) => e.getBoundingClientRect().right > w + 1 && getComputedStyle(e).position !== 'fixed')
       .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > w + 1))
+      .concat(
+        // Text wider than its box (a long word) does not widen the box: the box scrolls.
+        [...document.querySelectorAll('body *')].filter(
+          (e) => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 && getComputedStyle(e).overflowX === 'visible',
+        ),
+      )
       .slice(0, 3)
       .map(
         (e) =>
@@ -160,7 +215,13 @@ async function crawl(account) {
     viewport: { width: 360, height: 640 },
   })
   const page = await ctx.newPage()
+  // Problems are printed as they come (a long crawl can be read while it runs).
   const problems = []
+  const push = problems.push.bind(problems)
+  problems.push = (...ps) => {
+    for (const p of ps) console.log(`  [${account.name}] ${p}`)
+    return push(...ps)
+  }
   const seen = new Set()
   const queue = []
   const formsTried = new Set()
@@ -285,7 +346,6 @@ async function crawl(account) {
   )
   for (const p of problems) allProblems.push(`[${account.name}] ${p}`)
   console.log(summary.at(-1))
-  for (const p of problems) console.log(`  ${p}`)
 }
 
 for (const a of ACCOUNTS) await crawl(a)
