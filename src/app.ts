@@ -19,6 +19,7 @@ import { featureRoutes } from './routes'
 import { OIDC_MOUNT } from './features/fhir/provider'
 import { fhirApi } from './features/fhir/api'
 import { requestIdOf } from './middleware/requestId'
+import { createAdmission } from './middleware/admission'
 
 export interface AppOptions {
   /** Logs one line per request (off in tests to keep their output readable). */
@@ -77,7 +78,10 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   setUpSecurity(app, { production: config.production })
   app.use(checkUrl)
   setUpAssets(app)
-  app.use(healthRoutes(services.db, services.sessions))
+  // Issue 20: requests served at once, a bounded queue, then a deliberate 503 (health and readiness before it).
+  const admission = createAdmission(config.admission)
+  app.use(healthRoutes(services.db, services.sessions, admission))
+  app.use(admission.middleware)
 
   // Connected services: the authorisation server (its own parsers and cookies), before the form
   // parsers and the session (the FHIR API is mounted above, before the page middlewares).

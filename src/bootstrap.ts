@@ -81,7 +81,7 @@ export async function bootstrap(
     databaseUrl = embedded.url
     ownerUrl = embedded.ownerUrl
   }
-  const db = createDb(databaseUrl, config.databasePoolMax, { pooler: config.databasePooler === 'pgbouncer' })
+  const db = createDb(databaseUrl, config.databasePoolMax, { pooler: config.databasePooler === 'pgbouncer', ...config.databasePool })
   let redis: RedisClient | undefined
   try {
     if (opts.migrate) {

@@ -35,6 +35,15 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'doit commencer par postgres:// ou postgresql://')
     .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  // Issue 20: how long a request may wait for a pooled connection, and how many may wait at once.
+  DATABASE_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  DATABASE_POOL_QUEUE_MAX: z.coerce.number().int().min(0).max(10_000).default(200),
+  // Issue 20 §2: requests served at once, then waiting in a bounded queue, then a 503 with Retry-After.
+  // Unset: twice DATABASE_POOL_MAX (requests then wait in the admission queue, not on the pool's timeout).
+  ADMISSION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).optional(),
+  ADMISSION_QUEUE_MAX: z.coerce.number().int().min(0).max(100_000).default(400),
+  ADMISSION_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  ADMISSION_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   EMBEDDED_PG_DIR: z.string().optional(),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
   REDIS_URL: z
@@ -106,6 +115,10 @@ export interface Config {
   /** The owner's connection, for the migrations (DATABASE_OWNER_URL). */
   databaseOwnerUrl?: string
   databasePoolMax: number
+  /** The knex pool: wait at most `acquireTimeoutMs` for a connection; at most `queueMax` waiting (past it: 503 at once). */
+  databasePool: { acquireTimeoutMs: number; queueMax: number }
+  /** The admission limit (src/middleware/admission.ts): requests served at once, waiting, how long, and the Retry-After said past it. */
+  admission: { concurrency: number; queueMax: number; queueTimeoutMs: number; retryAfterSeconds: number }
   embeddedPg: { dir: string; port: number }
   redisUrl?: string
   redisPrefix: string
@@ -285,6 +298,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databaseOwnerUrl: e.DATABASE_OWNER_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databasePool: { acquireTimeoutMs: e.DATABASE_POOL_ACQUIRE_TIMEOUT_MS, queueMax: e.DATABASE_POOL_QUEUE_MAX },
+    admission: {
+      concurrency: e.ADMISSION_CONCURRENCY ?? 2 * e.DATABASE_POOL_MAX,
+      queueMax: e.ADMISSION_QUEUE_MAX,
+      queueTimeoutMs: e.ADMISSION_QUEUE_TIMEOUT_MS,
+      retryAfterSeconds: e.ADMISSION_RETRY_AFTER_SECONDS,
+    },
     embeddedPg: { dir: e.EMBEDDED_PG_DIR ?? path.join(dataDir, 'postgres'), port: e.EMBEDDED_PG_PORT },
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,

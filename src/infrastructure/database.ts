@@ -2,6 +2,7 @@ import path from 'node:path'
 import knexFactory, { type Knex } from 'knex'
 import pg from 'pg'
 import { ROOT } from '../root'
+import { ServiceUnavailableError } from '../errors'
 
 // DATE columns come back as 'YYYY-MM-DD' strings, never as Dates shifted by the server's time zone.
 pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v)
@@ -28,24 +29,56 @@ export const migrationConfig: Knex.MigratorConfig = {
  */
 export const SESSION_SETTINGS = { statement_timeout: '30s', TimeZone: 'Europe/Paris' } as const
 
-export function createDb(url: string, poolMax = 10, opts: { pooler?: boolean } = {}): Db {
+export interface PoolOptions {
+  /** Behind a transaction pooler (PgBouncer): no statement prepared on a connection. */
+  pooler?: boolean
+  /** How long a caller waits for a free connection before a 503 (DATABASE_POOL_ACQUIRE_TIMEOUT_MS). */
+  acquireTimeoutMs?: number
+  /** How many callers may wait for a connection at once; the next one gets a 503 at once (DATABASE_POOL_QUEUE_MAX, 0: no limit). */
+  queueMax?: number
+}
+
+/** The pool's waiting line is full: answered 503 at once (issue 20), never a wait that ends in a timeout anyway. */
+export class PoolQueueFullError extends ServiceUnavailableError {
+  constructor(waiting: number) {
+    super(`Trop de demandes attendent une connexion à la base (${waiting})`)
+    this.name = 'PoolQueueFullError'
+  }
+}
+
+/**
+ * The application's pool. Within a transaction everything goes through that transaction (`trx`): a
+ * request that holds a connection and asks the pool for another one can wait for ever once every
+ * connection is held that way (issue 20). `npm run test:pool-of-one` runs the suites with a pool of one
+ * connection, where any such nesting fails at once.
+ */
+export function createDb(url: string, poolMax = 10, opts: PoolOptions = {}): Db {
   const options = opts.pooler
     ? undefined
     : Object.entries(SESSION_SETTINGS)
         .map(([k, v]) => `-c ${k}=${v}`)
         .join(' ')
+  // A fault in the database, or a pool held too long, must become a 503 quickly, not a hung request.
+  const acquireTimeoutMillis = opts.acquireTimeoutMs ?? 5000
   const db = knexFactory({
     client: 'pg',
     connection: { connectionString: url, application_name: 'mon-espace-sante', ...(options ? { options } : {}) },
-    pool: {
-      min: 0,
-      max: poolMax,
-      // A fault in the database must become a 503 quickly, not a hung request.
-      acquireTimeoutMillis: 5000,
-    },
-    acquireConnectionTimeout: 5000,
+    pool: { min: 0, max: poolMax, acquireTimeoutMillis },
+    acquireConnectionTimeout: acquireTimeoutMillis,
   })
   if (opts.pooler) pooledClients.add(db.client)
+  const queueMax = opts.queueMax ?? 0
+  if (queueMax > 0) {
+    // tarn has no bound on its waiting line: checked here, for every acquisition outside a transaction
+    // (a transaction's own client hands out its connection and never comes here).
+    const client = db.client as { pool?: { numPendingAcquires(): number; numFree(): number }; acquireConnection(): Promise<unknown> }
+    const acquire = client.acquireConnection.bind(client)
+    client.acquireConnection = function () {
+      const waiting = client.pool?.numPendingAcquires() ?? 0
+      if (waiting >= queueMax && !client.pool?.numFree()) return Promise.reject(new PoolQueueFullError(waiting))
+      return acquire()
+    }
+  }
   return db
 }
 
@@ -53,6 +86,20 @@ export function createDb(url: string, poolMax = 10, opts: { pooler?: boolean } =
 const pooledClients = new WeakSet<object>()
 /** Behind a transaction pooler (`createDb(…, { pooler: true })`): no statement may stay prepared on a connection. */
 export const isPooled = (db: Knex) => pooledClients.has(db.client)
+
+/**
+ * A small pool of its own on the same database, for a job that must read while its transaction
+ * streams a write (the data export: the documents are read while the ZIP is copied into the
+ * transaction's connection). It never takes a connection of the application's pool while the job
+ * holds one (issue 20). The caller destroys it when done.
+ */
+export function sideDb(db: Knex, max = 1): Db {
+  return knexFactory({
+    client: 'pg',
+    connection: connectionOf(db) as Knex.PgConnectionConfig,
+    pool: { min: 0, max, acquireTimeoutMillis: 30_000 },
+  })
+}
 
 /** The connection settings of knex's pool, for a small pool of another library on the same database. */
 export function connectionOf(db: Knex): pg.ClientConfig {

@@ -6,6 +6,7 @@ import { reimbursementsImportBench } from './reimbursementsImport'
 import { listBench, transferBench } from './documents'
 import { fhirBench } from './fhir'
 import { exportBench } from './export'
+import { loadBench } from './load'
 
 /**
  * `npm run bench`: every benchmark, one after the other, printing figures (never asserting on time).
@@ -28,6 +29,8 @@ const BENCHES: Record<string, () => Promise<string[]>> = {
   fhir: () => fhirBench(Number(process.env.BENCH_SECONDS ?? 10), Number(process.env.BENCH_MEASURES ?? 10_000)),
   // «Télécharger mes données»: BENCH_EXPORT_MB (default 200, up to 1024).
   export: () => exportBench(),
+  // Issue 20: the app as `npm start` runs it, signed-in people at 50, 200 and 500 connections.
+  load: () => loadBench(),
 }
 /** The parts of a bench are not run by default (the whole is). */
 const DEFAULT = [

@@ -8,7 +8,7 @@ import pg from 'pg'
 import type { Express } from 'express'
 import { loadConfig, type Config } from '../../src/config'
 import { createLogger } from '../../src/infrastructure/logger'
-import { createDb, type Db } from '../../src/infrastructure/database'
+import { createDb, type Db, type PoolOptions } from '../../src/infrastructure/database'
 import { closeRedis, connectRedis, createRedis, type RedisClient } from '../../src/infrastructure/redis'
 import { postgresSessionBackend, redisSessionBackend, type SessionBackend } from '../../src/infrastructure/sessionStore'
 import { createServices, type Services } from '../../src/services'
@@ -28,6 +28,30 @@ export interface TestDatabase {
   /** A small pool on `adminUrl` (opened on first use). */
   admin: Db
   drop(): Promise<void>
+}
+
+/**
+ * The app's pool in the tests: TEST_DB_POOL connections (5 by default). With one (`npm run
+ * test:pool-of-one`), a request that holds a connection (a transaction) and asks the pool for another
+ * one waits until the acquire timeout and gets a 503: the test fails, and the waiting call is printed
+ * with its stack, which names the nested acquisition.
+ */
+function testPool(url: string, opts: PoolOptions = {}): Db {
+  const size = Number(process.env.TEST_DB_POOL ?? 5)
+  const db = createDb(url, size, { ...opts, acquireTimeoutMs: Number(process.env.TEST_DB_ACQUIRE_TIMEOUT_MS ?? 5000) })
+  if (size === 1) {
+    const client = db.client as { acquireConnection(): Promise<unknown> }
+    const acquire = client.acquireConnection.bind(client)
+    client.acquireConnection = function () {
+      const at = new Error('connexion demandée ici')
+      return acquire().catch((err: Error) => {
+        if (/Timeout acquiring a connection/.test(err.message))
+          process.stderr.write(`\n[pool de une connexion] attente d'une seconde connexion (imbrication ?) :\n${at.stack}\n`)
+        throw err
+      })
+    }
+  }
+  return db
 }
 
 /** A database of its own for a test file, copied from the template (migrations + demo data). */
@@ -51,8 +75,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const adminUrl = withDatabase(ADMIN_DATABASE_URL, name)
   const url = asRole(adminUrl, TEST_ROLES.app)
-  // Benchmarks may ask for a bigger pool (concurrent uploads each hold a transaction).
-  const db = createDb(url, Number(process.env.TEST_DB_POOL ?? 5))
+  // Benchmarks may ask for a bigger pool (concurrent uploads each hold a transaction);
+  // `npm run test:pool-of-one` a pool of one connection (issue 20).
+  const db = testPool(url)
   const adminDb = createDb(adminUrl, 2)
   return {
     name,
@@ -114,6 +139,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     REDIS_PREFIX: `test:${database.name}:`,
     ...TEST_SECRETS,
     DEV_OUTBOX: 'true',
+    // The admission limit sized on the test pool (as the default is on DATABASE_POOL_MAX); a busy
+    // machine may make a burst of a test wait: never a 503 for waiting in its queue.
+    ADMISSION_CONCURRENCY: String(2 * Number(process.env.TEST_DB_POOL ?? 5)),
+    ADMISSION_QUEUE_TIMEOUT_MS: '60000',
     ...(documentsDir ? { DOCUMENTS_DIR: documentsDir } : {}),
     ...options.env,
   })
@@ -127,7 +156,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   } else {
     sessions = postgresSessionBackend(database.url)
   }
-  const db = pooler ? createDb(pooler.url, Number(process.env.TEST_DB_POOL ?? 5), { pooler: true }) : database.db
+  const db = pooler ? testPool(pooler.url, { pooler: true }) : database.db
   const services = createServices({ config, logger, db, sessions, redis })
   const app = createApp(services, { requestLogging: false })
   let server: http.Server | undefined

@@ -61,13 +61,16 @@ export function createNotificationPrefs(db: Knex) {
     forAccount,
 
     /** Whether this person wants this kind of notification (false without an account). */
-    async wants(personId: string, kind: NotificationKind): Promise<boolean> {
-      return (await this.recipient(personId, kind)) !== null
+    async wants(personId: string, kind: NotificationKind, trx?: Knex | Knex.Transaction): Promise<boolean> {
+      return (await this.recipient(personId, kind, trx)) !== null
     },
 
-    /** The e-mail address to notify for this kind, or null (turned off, no account, no address, closed space). */
-    async recipient(personId: string, kind: NotificationKind): Promise<string | null> {
-      const row = await db('accounts as a')
+    /**
+     * The e-mail address to notify for this kind, or null (turned off, no account, no address, closed space).
+     * `trx`: the caller's transaction, when it holds one (never a second pooled connection, issue 20).
+     */
+    async recipient(personId: string, kind: NotificationKind, trx?: Knex | Knex.Transaction): Promise<string | null> {
+      const row = await (trx ?? db)('accounts as a')
         .join('spaces as s', 's.person_id', 'a.person_id')
         .where({ 'a.person_id': personId, 'a.kind': 'patient' })
         .whereNull('a.disabled_at')
@@ -81,9 +84,14 @@ export function createNotificationPrefs(db: Knex) {
      * The legal representatives of a child to notify for this kind (SPEC §3, §6): active
      * representatives whose own switches allow it, each at their own address.
      */
-    async representativeRecipients(childPersonId: string, kind: NotificationKind, except?: string): Promise<string[]> {
+    async representativeRecipients(
+      childPersonId: string,
+      kind: NotificationKind,
+      except?: string,
+      trx?: Knex | Knex.Transaction,
+    ): Promise<string[]> {
       const rows: { email: string | null; notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean | undefined }[] =
-        await db('representatives as r')
+        await (trx ?? db)('representatives as r')
           .join('accounts as a', 'a.person_id', 'r.representative_person_id')
           .join('spaces as s', 's.person_id', 'a.person_id')
           .where({ 'r.child_person_id': childPersonId, 'a.kind': 'patient' })

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex'
 import { can, isAdministrator, professionalHasAccess, professionalSeesMasked } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
-import type { AccessFacts } from '../../access/facts'
+import { NotFoundError } from '../../errors'
+import type { AccessFacts, PersonFactsRow } from '../../access/facts'
 import type { CatalogueService } from '../catalogue/service'
 import type { Connections } from '../fhir/connections'
 import type { CareTeamService } from '../care-team/service'
@@ -52,7 +53,7 @@ export function createAuthorisationsService(deps: {
 
   async function professionalView(
     trx: Knex | Knex.Transaction,
-    personId: string,
+    person: PersonFactsRow,
     p: {
       id: string
       title: string | null
@@ -71,7 +72,8 @@ export function createAuthorisationsService(deps: {
       professionalId: p.id,
       profession: p.profession,
     }
-    const facts = await access.factsOf(trx, asPro, personId, now)
+    // The person's part of the facts was read once for the page; only the relation is the professional's own.
+    const facts = await access.factsFrom(trx, asPro, person, now)
     const r = facts.relation
     const roles: string[] = []
     if (r.kind === 'professional') {
@@ -103,7 +105,11 @@ export function createAuthorisationsService(deps: {
       // careTeam.overview checks that the actor may manage this space (holder or legal representative).
       const team = await careTeam.overview(actor, personId)
       return db.transaction(async (trx) => {
-        const facts = await access.factsOf(trx, actor, personId, now)
+        // The person, the space and the settings: read once, for the actor and for every professional below.
+        const query = access.factsQuery(trx, actor, personId)
+        const factsRow = (query ? await query : undefined) as PersonFactsRow | undefined
+        if (!factsRow) throw new NotFoundError()
+        const facts = await access.factsFrom(trx, actor, factsRow, now, personId)
         const seen = new Map<string, ProfessionalEntryLike>()
         if (team.medecinTraitant) seen.set(team.medecinTraitant.id, team.medecinTraitant)
         for (const p of team.team) seen.set(p.id, p)
@@ -114,9 +120,9 @@ export function createAuthorisationsService(deps: {
           .distinct('p.id', 'p.title', 'p.first_name', 'p.last_name', 'p.specialty', 'p.establishment', 'p.profession')
         for (const p of emergencies) if (!seen.has(p.id)) seen.set(p.id, p)
         const professionals: ProfessionalAccess[] = []
-        for (const p of seen.values()) professionals.push(await professionalView(trx, personId, p, now))
+        for (const p of seen.values()) professionals.push(await professionalView(trx, factsRow, p, now))
         const blocked: ProfessionalAccess[] = []
-        for (const p of team.blocked) blocked.push(await professionalView(trx, personId, p, now))
+        for (const p of team.blocked) blocked.push(await professionalView(trx, factsRow, p, now))
 
         const person = await trx('insured_persons').where({ id: personId }).first('first_names', 'last_name', 'birth_date')
         const representatives: { name: string; since: Date }[] = await trx('representatives as r')

@@ -4,6 +4,7 @@ import { StringDecoder } from 'node:string_decoder'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { Knex } from 'knex'
 import type pg from 'pg'
+import { sideDb } from '../../infrastructure/database'
 import type { Actor } from '../../domain/actor'
 import { CsvReader, type CsvRecord } from '../../domain/csv'
 import { checkHeader, copyField, IMPORT_COLUMNS, validatePersonRow, type RowFault } from '../../domain/personRow'
@@ -119,9 +120,12 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
     let fileErrors: string[] = []
     let headerSeen = false
     let mergeChain: Promise<void> = Promise.resolve()
+    // The two lanes come from a pool of their own: an import never holds two connections of the
+    // application's pool (issue 20).
+    const lanesDb = sideDb(db, 2)
     try {
       for (let i = 0; i < 2; i++) {
-        const conn: pg.Client = await db.client.acquireConnection()
+        const conn: pg.Client = await lanesDb.client.acquireConnection()
         lanes.push({ conn, busy: Promise.resolve() })
       }
       /**
@@ -320,8 +324,9 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       for (const L of lanes) {
         // A transaction still open here (an error while committing) leaves with the connection.
         if (L.open) (L.conn as unknown as { __knex__disposed?: string }).__knex__disposed = 'import interrompu'
-        db.client.releaseConnection(L.conn)
+        await lanesDb.client.releaseConnection(L.conn)
       }
+      await lanesDb.destroy()
     }
     const finishing = performance.now()
     const status = fileErrors.length ? 'failed' : 'done'

@@ -334,7 +334,7 @@ export function createCatalogueService(deps: {
           await db.transaction(async (trx) => {
             const services = await repo.connectedServiceNames(trx, person_id)
             const count = services.length
-            const to = await notificationPrefs.recipient(person_id, 'connected_services')
+            const to = await notificationPrefs.recipient(person_id, 'connected_services', trx)
             if (to && count) {
               await notifier.email(trx, {
                 to,

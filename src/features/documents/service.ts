@@ -258,7 +258,7 @@ export function createDocumentsService(deps: {
   const FOOTER = 'Ce message est envoyé automatiquement, merci de ne pas y répondre.'
 
   async function tellNewDocument(trx: Knex.Transaction, personId: string): Promise<void> {
-    const to = await notificationPrefs.recipient(personId, 'new_document')
+    const to = await notificationPrefs.recipient(personId, 'new_document', trx)
     if (!to) return
     await notifier.email(trx, {
       to,
@@ -270,7 +270,7 @@ export function createDocumentsService(deps: {
 
   /** The e-mail to a child's representatives: no title, no category, no author, no name of the child. */
   async function tellRepresentatives(trx: Knex.Transaction, childPersonId: string, except?: string): Promise<void> {
-    for (const to of await notificationPrefs.representativeRecipients(childPersonId, 'new_document', except)) {
+    for (const to of await notificationPrefs.representativeRecipients(childPersonId, 'new_document', except, trx)) {
       await notifier.email(trx, {
         to,
         kind: 'new-document-representative',

@@ -9,6 +9,7 @@ import { spaceBundle, type SpaceData } from '../../domain/fhirBundle'
 import { NotFoundError } from '../../errors'
 import { newDataKey, unwrapDataKey } from '../../infrastructure/crypto'
 import { createPgDocumentStore } from '../../infrastructure/documentStore'
+import { sideDb } from '../../infrastructure/database'
 import type { ObjectDocumentStore } from '../../infrastructure/documentObjects'
 import type { Logger } from '../../infrastructure/logger'
 import type { Notifier } from '../../infrastructure/notifier'
@@ -115,7 +116,25 @@ export function createExportService(deps: {
     const actor = await requesterActor(row)
     const { data, docs, bundle } = await contents(actor, row.person_id, now)
     const generatedOn = isoDate(now)
+    // The documents are read while the transaction below copies the ZIP: on a connection of their own,
+    // never a second one of the application's pool (issue 20).
+    const reader = sideDb(db)
+    try {
+      return await writeZip(row, now, data, docs, bundle, generatedOn, reader)
+    } finally {
+      await reader.destroy()
+    }
+  }
 
+  async function writeZip(
+    row: ExportRow,
+    now: Date,
+    data: Awaited<ReturnType<typeof contents>>['data'],
+    docs: Awaited<ReturnType<typeof contents>>['docs'],
+    bundle: Awaited<ReturnType<typeof contents>>['bundle'],
+    generatedOn: string,
+    reader: Knex,
+  ): Promise<{ size: number; documents: number }> {
     const zip = new yazl.ZipFile()
     // yazl pulls each document only when its turn comes; the PassThrough carries a failure (a chunk
     // missing or altered) to the writer below, which then throws and rolls everything back.
@@ -132,7 +151,7 @@ export function createExportService(deps: {
         { mtime: new Date(`${d.document_date}T12:00:00Z`), size: Number(d.size_bytes), compress: d.mime === 'text/plain' },
         (cb) => {
           const key = unwrapDataKey(masterKey, d.wrapped_key)
-          const stream = Readable.from(documentStore.read(db, d, key), { objectMode: false })
+          const stream = Readable.from(documentStore.read(reader, d, key), { objectMode: false })
           // yazl listens to no error of a lazy stream: a failed chunk must stop the whole export.
           stream.on('error', (err) => out.destroy(err))
           cb(null, stream)

@@ -184,8 +184,24 @@ export function createFhirService(deps: {
     throw new FhirError(decision.status, decision.code === 'not-found' ? 'not-found' : 'forbidden', decision.reason)
   }
 
+  /** A refusal decided inside a transaction: `transaction` rolls it back, then records and throws it. */
+  class PendingRefusal extends Error {
+    constructor(readonly args: Parameters<typeof refuse>) {
+      super('refus à enregistrer')
+    }
+  }
+  /** `db.transaction` for the use cases that call `decide`: a refusal is recorded after the rollback. */
+  async function transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    try {
+      return await db.transaction(fn)
+    } catch (err) {
+      if (err instanceof PendingRefusal) return refuse(...err.args)
+      throw err
+    }
+  }
+
   /**
-   * Decides with THE access policy; a refusal is recorded at once, an allowed call by `done()`,
+   * Decides with THE access policy; a refusal is recorded (after the rollback of the caller's transaction, see `transaction`), an allowed call by `done()`,
    * which the use case calls last, in its transaction: the history chain of the person is locked
    * only for the insert and the commit, not during the search.
    */
@@ -198,7 +214,9 @@ export function createFhirService(deps: {
   ): Promise<{ facts: PolicyFacts; done: () => Promise<void> }> {
     const facts = await access.loadFacts(trx, caller.actor, caller.personId)
     const decision = judge(caller, resourceType, action, facts, target)
-    if (!decision.allow) return refuse(caller, resourceType, action, decision, target)
+    // Recorded once this transaction is over (`transaction` below): never a second pooled
+    // connection while this one is held (issue 20).
+    if (!decision.allow) throw new PendingRefusal([caller, resourceType, action, decision, target])
     const done = () =>
       activity.record(trx, caller.actor, {
         action: action === 'read' ? 'fhir.read' : 'fhir.write',
@@ -319,7 +337,7 @@ export function createFhirService(deps: {
     },
 
     async readPatient(caller: FhirCaller, id: string) {
-      return db.transaction(async (trx) => {
+      return transaction(async (trx) => {
         const d = await decide(trx, caller, 'Patient', 'read', { ownerPersonId: id, id })
         const person = await repo.personWithSpace(trx, id)
         if (!person) throw notFound()
@@ -336,7 +354,7 @@ export function createFhirService(deps: {
 
     /** `GET /Patient`: the holder only, whatever the search says. */
     async searchPatient(caller: FhirCaller) {
-      return db.transaction(async (trx) => {
+      return transaction(async (trx) => {
         const d = await decide(trx, caller, 'Patient', 'read')
         const person = await repo.personWithSpace(trx, caller.personId)
         await d.done()
@@ -390,7 +408,7 @@ export function createFhirService(deps: {
     },
 
     async readObservation(caller: FhirCaller, id: string) {
-      return db.transaction(async (trx) => {
+      return transaction(async (trx) => {
         const m = isUuid(id) ? await repo.measure(trx, id) : undefined
         const d = await decide(trx, caller, 'Observation', 'read', { ownerPersonId: m?.person_id ?? '', id })
         if (!m || !isMeasureType(m.type)) throw notFound()
@@ -405,7 +423,7 @@ export function createFhirService(deps: {
       if (!parsed.ok) throw invalid(parsed)
       const { type, value, value2, day } = parsed.value
       const def = MEASURE_BY_TYPE[type]
-      return db.transaction(async (trx) => {
+      return transaction(async (trx) => {
         await (await decide(trx, caller, 'Observation', 'write')).done()
         const person = await repo.personWithSpace(trx, caller.personId)
         if (def.childrenOnly && ageOn(person!.birth_date, day) >= 18)
@@ -475,7 +493,7 @@ export function createFhirService(deps: {
     },
 
     async readDocument(caller: FhirCaller, id: string) {
-      const row = await db.transaction(async (trx) => {
+      const row = await transaction(async (trx) => {
         const d = isUuid(id) ? await documentsRepository.find(trx, id) : undefined
         await (
           await decide(trx, caller, 'DocumentReference', 'read', {
@@ -502,7 +520,7 @@ export function createFhirService(deps: {
       const p = parsed.value
       if (p.bytes.length > MAX_DOCUMENT_BYTES) throw new FhirError(413, 'too-long', 'Le document dépasse 10 Mo')
       try {
-        return await db.transaction(async (trx) => {
+        return await transaction(async (trx) => {
           await (await decide(trx, caller, 'DocumentReference', 'write')).done()
           const { id } = await documents.fileDocument(trx, caller.actor, {
             personId: caller.personId,
@@ -569,7 +587,7 @@ export function createFhirService(deps: {
           offset,
         )
       }
-      return db.transaction(async (trx) => {
+      return transaction(async (trx) => {
         const owner = id ? (isUuid(id) ? await repo.ownerOf(trx, 'vaccinations', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Immunization', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
         const rows = await repo.searchVaccinations(trx, caller.personId, { ...dates, limit: count + 1, offset, id })
@@ -618,7 +636,7 @@ export function createFhirService(deps: {
           offset,
         )
       }
-      return db.transaction(async (trx) => {
+      return transaction(async (trx) => {
         const owner = id ? (isUuid(id) ? await repo.ownerOf(trx, 'agenda_events', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Appointment', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
         const rows = await repo.searchEvents(trx, caller.personId, { ...dates, limit: count + 1, offset, id })

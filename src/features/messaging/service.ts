@@ -156,10 +156,10 @@ export function createMessagingService(deps: {
 
   /** Tells the patient (or, for a child without an account, their representatives), with no content. */
   async function tellPatient(trx: Knex.Transaction, personId: string, kind: 'new-message' | 'conversation-closed'): Promise<void> {
-    let to = [await notificationPrefs.recipient(personId, 'new_message')].filter((a): a is string => !!a)
+    let to = [await notificationPrefs.recipient(personId, 'new_message', trx)].filter((a): a is string => !!a)
     if (to.length === 0) {
       const reps = await repo.activeRepresentatives(trx, personId)
-      to = (await Promise.all(reps.map((p) => notificationPrefs.recipient(p, 'new_message')))).filter((a): a is string => !!a)
+      to = (await Promise.all(reps.map((p) => notificationPrefs.recipient(p, 'new_message', trx)))).filter((a): a is string => !!a)
     }
     const subject = kind === 'new-message' ? 'Vous avez reçu un message' : 'Une conversation de votre messagerie a été close'
     const what =
@@ -507,13 +507,18 @@ export function createMessagingService(deps: {
         if (facts.relation.kind === 'professional') throw new ForbiddenError()
         const saved = (await repo.savedDocuments(trx, conv.person_id, [att.id])).get(att.id)
         if (saved) return { documentId: saved, conversationId: conv.id, already: true }
+        // Read through this transaction before the new document's COPY takes its connection: never a
+        // second pooled connection while this one is held (issue 20). An attachment is small (form limit).
+        const bytes: Buffer[] = []
+        for await (const chunk of store.read(trx, att.id, unwrapDataKey(masterKey, att.wrapped_key), att.chunk_count)) bytes.push(chunk)
         const doc = await documents.fileDocument(trx, actor, {
           personId: conv.person_id,
           category: 'AUTR_DOC',
           title: documentTitleFromAttachment(att.title),
           date: isoDate(att.created_at),
-          // Read on its own connection: the transaction's one is busy with the new document's COPY.
-          stream: store.read(db, att.id, unwrapDataKey(masterKey, att.wrapped_key), att.chunk_count),
+          stream: (async function* () {
+            yield* bytes
+          })(),
           mime: att.mime as DocumentMime,
           fileName: att.file_name,
           notify: false,

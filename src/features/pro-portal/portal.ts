@@ -95,7 +95,7 @@ export function createProPortalService(deps: {
           objectType: 'professional',
           objectId: r.professionalId,
         })
-        const to = await notificationPrefs.recipient(personId, 'professional_access')
+        const to = await notificationPrefs.recipient(personId, 'professional_access', trx)
         if (to) {
           await notifier.email(trx, {
             to,
@@ -134,7 +134,7 @@ export function createProPortalService(deps: {
           objectId: kind,
           emergency: true,
         })
-        const to = await notificationPrefs.recipient(personId, 'emergency_access')
+        const to = await notificationPrefs.recipient(personId, 'emergency_access', trx)
         if (to) {
           await notifier.email(trx, {
             to,
@@ -166,11 +166,11 @@ export function createProPortalService(deps: {
           .select('id', 'person_id', 'invisible_to_representatives')
         for (const d of due) {
           await trx('documents').where({ id: d.id }).update({ held_reminder_sent_at: now })
-          const to = await notificationPrefs.recipient(d.person_id, 'new_document')
+          const to = await notificationPrefs.recipient(d.person_id, 'new_document', trx)
           // A child's legal representatives are told as well (never of a document hidden from them).
           const representatives = d.invisible_to_representatives
             ? []
-            : await notificationPrefs.representativeRecipients(d.person_id, 'new_document')
+            : await notificationPrefs.representativeRecipients(d.person_id, 'new_document', undefined, trx)
           for (const rep of representatives) {
             await notifier.email(trx, {
               to: rep,
@@ -206,7 +206,7 @@ export function createProPortalService(deps: {
           })
           const representatives = d.invisible_to_representatives
             ? []
-            : await notificationPrefs.representativeRecipients(d.person_id, 'new_document')
+            : await notificationPrefs.representativeRecipients(d.person_id, 'new_document', undefined, trx)
           for (const rep of representatives) {
             await notifier.email(trx, {
               to: rep,
@@ -215,7 +215,7 @@ export function createProPortalService(deps: {
               text: `Bonjour,\n\nUn nouveau document est disponible dans le profil Mon espace santé d'un enfant dont vous êtes représentant légal.\nConnectez-vous, puis choisissez son profil avec «Changer de profil» pour le consulter : ${deps.publicUrl}/connexion\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.`,
             })
           }
-          const to = await notificationPrefs.recipient(d.person_id, 'new_document')
+          const to = await notificationPrefs.recipient(d.person_id, 'new_document', trx)
           if (to) {
             await notifier.email(trx, {
               to,

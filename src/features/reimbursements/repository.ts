@@ -39,33 +39,33 @@ export const reimbursementsRepository = {
     return db('reimbursements').where({ person_id: personId }).select('care_date as date', 'act as label', 'act_code as code')
   },
 
-  async totalsByYear(db: Knex, personId: string, careType?: string): Promise<YearTotal[]> {
-    const q = db('reimbursements')
+  /**
+   * Every year with reimbursements, and for each the totals of the care type asked for (of all care
+   * without one): ONE scan of the person's rows (index person_id, care_date), where the page used to
+   * run two (issue 20, «Mes remboursements»). Years without that care type have a count of 0.
+   */
+  async yearsAndTotals(
+    db: Knex | Knex.Transaction,
+    personId: string,
+    careType?: string,
+  ): Promise<{ years: number[]; totals: YearTotal[] }> {
+    const only = careType ? db.raw('care_type = ?', [careType]) : db.raw('true')
+    const rows: { year: number; count: number; paid: string | null; reimbursed: string | null }[] = await db('reimbursements')
       .where({ person_id: personId })
       .groupByRaw('1')
       .orderByRaw('1 desc')
       .select(
         db.raw('extract(year from care_date)::int as year'),
-        db.raw('count(*)::int as count'),
-        db.raw('sum(amount_paid_cents)::bigint as paid'),
-        db.raw('sum(amount_reimbursed_cents)::bigint as reimbursed'),
+        db.raw('(count(*) filter (where ?))::int as count', [only]),
+        db.raw('sum(amount_paid_cents) filter (where ?) as paid', [only]),
+        db.raw('sum(amount_reimbursed_cents) filter (where ?) as reimbursed', [only]),
       )
-    if (careType) q.where({ care_type: careType })
-    const rows = await q
-    return rows.map((r: { year: number; count: number; paid: string; reimbursed: string }) => ({
-      year: r.year,
-      count: r.count,
-      paid: Number(r.paid),
-      reimbursed: Number(r.reimbursed),
-    }))
-  },
-
-  async years(db: Knex, personId: string): Promise<number[]> {
-    const rows = await db('reimbursements')
-      .where({ person_id: personId })
-      .distinct(db.raw('extract(year from care_date)::int as year'))
-      .orderBy('year', 'desc')
-    return rows.map((r: { year: number }) => r.year)
+    return {
+      years: rows.map((r) => r.year),
+      totals: rows
+        .filter((r) => r.count > 0)
+        .map((r) => ({ year: r.year, count: r.count, paid: Number(r.paid), reimbursed: Number(r.reimbursed) })),
+    }
   },
 
   list(db: Knex | Knex.Transaction, personId: string, year: number, careType?: string): Promise<StoredReimbursement[]> {

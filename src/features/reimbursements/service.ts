@@ -54,9 +54,7 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
   /** The year page (rows of the year, its total, the totals of every year) for one person. */
   async function yearView(trx: Knex | Knex.Transaction, personId: string, filter: { year?: number; careType?: string }) {
     const careType = filter.careType && isCareType(filter.careType) ? filter.careType : undefined
-    // One query at a time on a transaction's connection.
-    const years = await repo.years(trx as Knex, personId)
-    const totals = await repo.totalsByYear(trx as Knex, personId, careType)
+    const { years, totals } = await repo.yearsAndTotals(trx, personId, careType)
     const year = filter.year && years.includes(filter.year) ? filter.year : years[0]
     const rows = year ? await repo.list(trx, personId, year, careType) : []
     const yearTotal = totals.find((t) => t.year === year) ?? { year, count: 0, paid: 0, reimbursed: 0 }
@@ -98,7 +96,8 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
           })
         return {
           ...view,
-          hidden: await repo.hiddenFromProfessionals(trx, personId),
+          // Already in the policy's facts (read once for the page).
+          hidden: facts.settings.reimbursementsHidden,
           canManage: can(actor, 'manage', { type: 'reimbursements' }, facts),
         }
       })
