@@ -183,6 +183,10 @@ export function documentRoutes(services: Services): Router {
   })
 
   router.post('/documents/parametres', requirePatient, async (req, res) => {
+    if (req.body.maskNew !== 'oui' && req.body.maskNew !== 'non') {
+      const errors = addError(emptyErrors(), 'maskNew', 'Indiquez si les nouveaux documents sont masqués par défaut')
+      return res.status(400).render('documents/settings.njk', { pageTitle: 'Confidentialité des nouveaux documents', errors })
+    }
     await services.careTeam.setMaskNewDocuments(req.actor!, personOf(req), req.body.maskNew === 'oui')
     req.session.flash = { type: 'success', text: 'Votre choix est enregistré.' }
     res.redirect(303, '/documents')
