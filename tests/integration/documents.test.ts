@@ -197,6 +197,15 @@ describe('Mes documents (patient side)', () => {
     await submitForm(camille, '/documents/parametres', { maskNew: 'non' })
   })
 
+  it('«Masquer par défaut les nouveaux documents» sent with no choice: an error summary, the setting unchanged', async () => {
+    await submitForm(camille, '/documents/parametres', { maskNew: 'oui' })
+    const r = await submitForm(camille, '/documents/parametres', {})
+    expect(r.status).toBe(400)
+    expect(cheerio.load(r.text)('.govuk-error-summary').text()).toContain('Indiquez si les nouveaux documents sont masqués par défaut')
+    expect((await t.db('patient_settings').where({ person_id: personId }).first()).mask_new_documents).toBe(true)
+    await submitForm(camille, '/documents/parametres', { maskNew: 'non' })
+  })
+
   it('IDOR: another person’s document id answers 404 on every path', async () => {
     const leoDoc = await t
       .db('documents as d')

@@ -1,8 +1,9 @@
 import { de } from '../../domain/french'
-import { Router } from 'express'
+import { Router, type Response } from 'express'
 import { requirePatient, signedInRoutes } from '../../middleware/auth'
+import type { Actor } from '../../domain/actor'
 import type { Services } from '../../services'
-import { addError, emptyErrors } from '../../validation'
+import { addError, emptyErrors, type FormErrors } from '../../validation'
 import { frenchDate } from '../../domain/parisTime'
 import { clientAddress, regenerateSession } from '../account/sessionHelpers'
 import { MISMATCH_MESSAGE } from '../spaces/holder'
@@ -37,18 +38,21 @@ export function childrenRoutes(services: Services): Router {
   const { children } = services
   router.use(['/changer-de-profil', '/enfants', '/invitations'], requirePatient)
 
-  forPatients.get('/changer-de-profil', async (_req, res, actor) => {
+  const switchPage = async (res: Response, actor: Actor, errors?: FormErrors) => {
     const managed = await children.managed(actor)
-    res.render('children/switch.njk', {
+    res.status(errors ? 400 : 200).render('children/switch.njk', {
       pageTitle: 'Changer de profil',
       managed,
       current: actor.acting?.personId ?? actor.personId,
       self: actor.personId,
       selfName: actor.displayName,
+      errors,
     })
-  })
+  }
+  forPatients.get('/changer-de-profil', (_req, res, actor) => switchPage(res, actor))
 
   forPatients.post('/changer-de-profil', async (req, res, actor) => {
+    if (!req.body.profil) return switchPage(res, actor, addError(emptyErrors(), 'profil', 'Choisissez le profil à consulter'))
     const target = await children.switchTarget(actor, String(req.body.profil ?? ''))
     // A new session id at each switch, keeping the sign-in.
     const keep = {

@@ -191,6 +191,10 @@ export function documentRoutes(services: Services): Router {
   })
 
   forPatients.post('/documents/parametres', async (req, res, actor) => {
+    if (req.body.maskNew !== 'oui' && req.body.maskNew !== 'non') {
+      const errors = addError(emptyErrors(), 'maskNew', 'Indiquez si les nouveaux documents sont masqués par défaut')
+      return res.status(400).render('documents/settings.njk', { pageTitle: 'Confidentialité des nouveaux documents', errors })
+    }
     await services.careTeam.setMaskNewDocuments(actor, personOf(actor), req.body.maskNew === 'oui')
     req.session.flash = { type: 'success', text: 'Votre choix est enregistré.' }
     res.redirect(303, '/documents')
