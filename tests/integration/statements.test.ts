@@ -119,7 +119,17 @@ describe('déclarations et petites choses que les gens remarquent (issue 16 §5)
     const today = isoDate(new Date())
     for (const v of ['61', '62'])
       expect((await submitForm(camille, '/profil-medical/mesures/poids', { value: v, ...dateFields(today, 'date') })).status).toBe(303)
-    const ids = await t.db('measures').where({ type: 'poids' }).orderBy('id', 'desc').limit(2).pluck('id')
+    // Camille's two newest (ids are random uuids: the order of creation, not of id).
+    const camilleRow = await t.db('insured_persons').where({ nir: CAMILLE.nir }).first()
+    const ids = await t
+      .db('measures')
+      .where({ type: 'poids', person_id: camilleRow.id })
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(2)
+      .pluck('id')
     const titles = await Promise.all(
       ids.map(async (id) => title((await camille.get(`/profil-medical/mesures/poids/${id}/supprimer`)).text)),
     )
