@@ -180,12 +180,10 @@ export function createSignInService(deps: {
       consumeChallenge(trx, challengeId, purpose, code),
 
     async verify(challengeId: string, code: string, context: { userAgent?: string; address?: string }): Promise<VerifyResult> {
-      return db.transaction(async (trx) => {
+      const result = await db.transaction(async (trx): Promise<VerifyResult> => {
         const checked = await consumeChallenge(trx, challengeId, 'signin', code)
         if (!checked.ok) return checked
         const account: AccountRow = await trx('accounts').where({ id: checked.accountId }).first()
-        // Signed in: the codes sent so far no longer count against the next sign-ins.
-        await otpSends.reset(`${account.id}`)
         await trx('accounts').where({ id: account.id }).update({ last_signin_at: trx.fn.now() })
         const actor: Actor = {
           accountId: account.id,
@@ -221,6 +219,10 @@ export function createSignInService(deps: {
         }
         return { ok: true, accountId: account.id, kind: account.kind }
       })
+      // Signed in: the codes sent so far no longer count against the next sign-ins. After the commit:
+      // without Redis the limiter's store is PostgreSQL, a second connection (issue 20: never while holding one).
+      if (result.ok) await otpSends.reset(`${result.accountId}`)
+      return result
     },
 
     /** Forgets the failed attempts of a login from this address once it succeeded. */
