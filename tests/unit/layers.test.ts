@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { importsOf, tsFilesUnder as filesUnder } from '../helpers/imports'
 
 /**
  * The layers' rules (docs in /work/shared ARCHITECTURE, issue 18 §1), checked on the imports of the
@@ -23,36 +24,6 @@ const RULES: Rule[] = [
   { layer: 'domain', forbidden: ['features', 'middleware', 'infrastructure', 'access'] },
   { layer: 'access', forbidden: ['features', 'middleware'] },
 ]
-
-const IMPORT =
-  /(?:^|[^\w.])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[^\w.])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[^\w.])import\s+['"]([^'"]+)['"]|(?:^|[^\w.])require\s*\(\s*['"]([^'"]+)['"]\s*\)/g
-
-/** The relative imports of a file, resolved to files of the tree (packages and node: modules are left out). */
-function importsOf(file: string): string[] {
-  const text = fs
-    .readFileSync(file, 'utf8')
-    // Comments name files without importing them.
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
-  const out: string[] = []
-  for (const m of text.matchAll(IMPORT)) {
-    const spec = m[1] ?? m[2] ?? m[3] ?? m[4]
-    if (!spec || !spec.startsWith('.')) continue
-    const base = path.resolve(path.dirname(file), spec)
-    const found = [base, `${base}.ts`, `${base}.d.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f) && fs.statSync(f).isFile())
-    if (found) out.push(found)
-  }
-  return out
-}
-
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return []
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name)
-    if (e.isDirectory()) return filesUnder(p)
-    return e.name.endsWith('.ts') ? [p] : []
-  })
-}
 
 /** Every forbidden import reached from the layers' files under `src`, with the chain of files that reaches it. */
 function layerViolations(src: string, rules: Rule[] = RULES): string[] {

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { importsOf, tsFilesUnder as filesUnder } from '../helpers/imports'
 
 /**
  * The round-trip engine stays behind its one interface (issue 18 §3, docs/decisions/0002):
@@ -14,42 +15,13 @@ const ENGINE = 'infrastructure/roundTripEngine.ts'
 
 const isRepository = (rel: string) => /^features\/[^/]+\/(?:[\w-]*Repository|repository)\.ts$/.test(rel) || rel.startsWith('access/')
 
-const IMPORT =
-  /(?:^|[^\w.])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[^\w.])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[^\w.])import\s+['"]([^'"]+)['"]|(?:^|[^\w.])require\s*\(\s*['"]([^'"]+)['"]\s*\)/g
-
-/** The relative imports of a file, as paths relative to `src` (packages and node: modules are left out). */
-function importsOf(src: string, file: string): string[] {
-  const text = fs
-    .readFileSync(file, 'utf8')
-    // Comments name files without importing them.
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
-  const out: string[] = []
-  for (const m of text.matchAll(IMPORT)) {
-    const spec = m[1] ?? m[2] ?? m[3] ?? m[4]
-    if (!spec?.startsWith('.')) continue
-    const base = path.resolve(path.dirname(file), spec)
-    const found = [base, `${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f) && fs.statSync(f).isFile())
-    if (found) out.push(path.relative(src, found).split(path.sep).join('/'))
-  }
-  return out
-}
-
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name)
-    if (e.isDirectory()) return filesUnder(p)
-    return e.name.endsWith('.ts') ? [p] : []
-  })
-}
-
 /** Who imports the interface and the engine (`importers`), and who may not (`violations`). */
 function scan(src: string): { importers: string[]; violations: string[] } {
   const importers: string[] = []
   const violations: string[] = []
   for (const file of filesUnder(src)) {
     const rel = path.relative(src, file).split(path.sep).join('/')
-    for (const target of importsOf(src, file)) {
+    for (const target of importsOf(file).map((f) => path.relative(src, f).split(path.sep).join('/'))) {
       if (target === INTERFACE) {
         importers.push(`${rel} -> ${target}`)
         if (!isRepository(rel)) violations.push(`${rel} importe ${target} : seuls les dépôts le peuvent`)
