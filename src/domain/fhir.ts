@@ -410,20 +410,18 @@ export function appointmentPeriod(date: string, time: string | null): { start: s
 }
 
 /** An agenda event as an Appointment, for the API and the export (which adds the notes, `withNotes`). */
-export function toAppointment(
-  e: {
-    id: string
-    title: string
-    date: string
-    time: string | null
-    place: string | null
-    professional: string | null
-    status: string
-    notes?: string | null
-  },
-  subject: string,
-  opts: { withNotes?: boolean } = {},
-) {
+export interface AppointmentSource {
+  id: string
+  title: string
+  date: string
+  time: string | null
+  place: string | null
+  professional: string | null
+  status: string
+  notes?: string | null
+}
+
+export function toAppointment(e: AppointmentSource, subject: string, opts: { withNotes?: boolean } = {}) {
   return {
     resourceType: 'Appointment' as const,
     id: e.id,

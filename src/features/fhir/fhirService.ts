@@ -12,6 +12,7 @@ import {
   parseObservation,
   searchBundle,
   toAppointment,
+  type AppointmentSource,
   toDocumentReference,
   toImmunization,
   toObservation,
@@ -621,17 +622,7 @@ export function createFhirService(deps: {
         )
         return bundleOf(
           q,
-          rows.map(
-            (e: {
-              id: string
-              title: string
-              date: string
-              time: string | null
-              place: string | null
-              professional: string | null
-              status: string
-            }) => toAppointment(e, `Patient/${caller.personId}`),
-          ),
+          rows.map((e: AppointmentSource) => toAppointment(e, `Patient/${caller.personId}`)),
           count,
           offset,
         )
@@ -640,17 +631,7 @@ export function createFhirService(deps: {
         const owner = id ? (isUuid(id) ? await repo.ownerOf(trx, 'agenda_events', id) : undefined) : undefined
         const d = await decide(trx, caller, 'Appointment', 'read', id ? { ownerPersonId: owner ?? '', id } : undefined)
         const rows = await repo.searchEvents(trx, caller.personId, { ...dates, limit: count + 1, offset, id })
-        const resources = rows.map(
-          (e: {
-            id: string
-            title: string
-            date: string
-            time: string | null
-            place: string | null
-            professional: string | null
-            status: string
-          }) => toAppointment(e, `Patient/${caller.personId}`),
-        )
+        const resources = rows.map((e: AppointmentSource) => toAppointment(e, `Patient/${caller.personId}`))
         if (id && !resources[0]) throw notFound()
         await d.done()
         return id ? resources[0] : bundleOf(q, resources, count, offset)
