@@ -1,37 +1,13 @@
 import fs from 'node:fs'
 import type { Browser } from 'playwright-core'
-import yauzl from 'yauzl'
 import type { TestApp } from '../helpers/testApp'
 import AxeBuilder from '@axe-core/playwright'
 import { newContext, savedDownload, screenshot, validateHtml, watch, withAppAndBrowser } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
 import { CAMILLE } from '../helpers/demo'
+import { unzip } from '../helpers/zip'
 
 jest.setTimeout(600_000) // a shared, loaded machine: axe on every page is slow
-
-/** The entries of a ZIP file (read with a real ZIP reader). */
-function unzip(file: string): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err)
-      const out = new Map<string, Buffer>()
-      zip.on('entry', (e: yauzl.Entry) => {
-        zip.openReadStream(e, (error, stream) => {
-          if (error || !stream) return reject(error)
-          const parts: Buffer[] = []
-          stream.on('data', (c: Buffer) => parts.push(c))
-          stream.on('end', () => {
-            out.set(e.fileName, Buffer.concat(parts))
-            zip.readEntry()
-          })
-        })
-      })
-      zip.on('end', () => resolve(out))
-      zip.on('error', reject)
-      zip.readEntry()
-    })
-  })
-}
 
 describe('« Télécharger mes données » sans JavaScript', () => {
   let t: TestApp, base: string, browser: Browser

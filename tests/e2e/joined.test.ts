@@ -1,6 +1,5 @@
 import fs from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
-import yauzl from 'yauzl'
 import { launchBrowser, newContext, savedDownload, screenshot, signInThroughPages, watch, type Watcher } from '../helpers/browser'
 import { startOAuthApp, type OAuthApp } from '../helpers/oauth'
 import { CAMILLE, HELENE, SAMU } from '../helpers/demo'
@@ -10,6 +9,7 @@ import { createScaleSimulator, DEMO_SCALE, scaleRedirectUri, scaleStartUri } fro
 import { frenchDate } from '../../src/domain/parisTime'
 import { majorityDate } from '../../src/domain/age'
 import { chloeBirthDate } from '../../src/seed/journeys'
+import { unzip } from '../helpers/zip'
 
 jest.setTimeout(600_000) // a shared, loaded machine: axe on every page is slow
 
@@ -136,7 +136,9 @@ describe('l’espace se tient : services connectés, FHIR, prévention, 18 ans, 
       expect(await o.t.services.dataExport.runPending()).toEqual({ built: 1, failed: 0 })
       await page.reload()
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Télécharger/ }).click()])
-      const files = await unzip(await savedDownload(download))
+      const zipFile = await savedDownload(download)
+      expect(fs.existsSync(zipFile)).toBe(true)
+      const files = await unzip(zipFile)
       const bundle = JSON.parse(files.get('donnees-fhir.json')!.toString('utf8'))
       expect(fhirIssues(bundle)).toEqual([])
       const types = new Set(bundle.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType))
@@ -195,28 +197,3 @@ describe('l’espace se tient : services connectés, FHIR, prévention, 18 ans, 
     expect(row.kind).toBe('ETREAT')
   })
 })
-
-/** The entries of a ZIP file (read with a real ZIP reader). */
-function unzip(file: string): Promise<Map<string, Buffer>> {
-  expect(fs.existsSync(file)).toBe(true)
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err)
-      const out = new Map<string, Buffer>()
-      zip.on('entry', (e: yauzl.Entry) => {
-        zip.openReadStream(e, (error, stream) => {
-          if (error || !stream) return reject(error)
-          const parts: Buffer[] = []
-          stream.on('data', (c: Buffer) => parts.push(c))
-          stream.on('end', () => {
-            out.set(e.fileName, Buffer.concat(parts))
-            zip.readEntry()
-          })
-        })
-      })
-      zip.on('end', () => resolve(out))
-      zip.on('error', reject)
-      zip.readEntry()
-    })
-  })
-}

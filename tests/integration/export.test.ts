@@ -1,5 +1,4 @@
 import * as cheerio from 'cheerio'
-import yauzl from 'yauzl'
 import { createTestApp, type TestApp } from '../helpers/testApp'
 import { agent, lastMessage, signIn, submitForm, type Agent } from '../helpers/http'
 import { CAMILLE, DEMO_PERSONS, PROS } from '../helpers/demo'
@@ -7,34 +6,10 @@ import { createAccount, h1 } from '../helpers/lifecycle'
 import { simplePdf, TINY_PNG } from '../../src/infrastructure/simplePdf'
 import type { Actor } from '../../src/domain/actor'
 import { ForbiddenError, NotFoundError } from '../../src/errors'
+import { unzip } from '../helpers/zip'
 
 const PAGE = '/mon-compte/telecharger-mes-donnees'
 const DAY = 24 * 3600 * 1000
-
-/** The entries of a ZIP, read with a real ZIP reader (yauzl), each checked against its CRC. */
-function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true }, (err, zip) => {
-      if (err || !zip) return reject(err)
-      const out = new Map<string, Buffer>()
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e)
-          const parts: Buffer[] = []
-          stream.on('data', (c: Buffer) => parts.push(c))
-          stream.on('error', reject)
-          stream.on('end', () => {
-            out.set(entry.fileName, Buffer.concat(parts))
-            zip.readEntry()
-          })
-        })
-      })
-      zip.on('end', () => resolve(out))
-      zip.on('error', reject)
-      zip.readEntry()
-    })
-  })
-}
 
 /** Posts the download form of a request, as the button does, and returns the raw bytes. */
 async function download(a: Agent, id: string) {
