@@ -10,6 +10,7 @@ import { fullName } from '../care-team/service'
 import { carersRepository } from '../carers/repository'
 import { EFFECTIVE_LABELS, effectiveForHolder, nameForHolder, takesAPlace } from '../../domain/carers'
 import { isoDate } from '../../domain/parisTime'
+import { authorisationsRepository, type ProfessionalIdentity } from './repository'
 
 /** Where each kind of authorisation is changed. */
 export const CHANGE_LINKS = {
@@ -113,24 +114,16 @@ export function createAuthorisationsService(deps: {
         const seen = new Map<string, ProfessionalEntryLike>()
         if (team.medecinTraitant) seen.set(team.medecinTraitant.id, team.medecinTraitant)
         for (const p of team.team) seen.set(p.id, p)
-        const emergencies: ProfessionalEntryLike[] = await trx('emergency_accesses as e')
-          .join('professionals as p', 'p.id', 'e.professional_id')
-          .where('e.person_id', personId)
-          .where('e.expires_at', '>', now)
-          .distinct('p.id', 'p.title', 'p.first_name', 'p.last_name', 'p.specialty', 'p.establishment', 'p.profession')
+        const emergencies: ProfessionalEntryLike[] = await authorisationsRepository.emergencyProfessionals(trx, personId, now)
         for (const p of emergencies) if (!seen.has(p.id)) seen.set(p.id, p)
         const professionals: ProfessionalAccess[] = []
         for (const p of seen.values()) professionals.push(await professionalView(trx, factsRow, p, now))
         const blocked: ProfessionalAccess[] = []
         for (const p of team.blocked) blocked.push(await professionalView(trx, factsRow, p, now))
 
-        const person = await trx('insured_persons').where({ id: personId }).first('first_names', 'last_name', 'birth_date')
-        const representatives: { name: string; since: Date }[] = await trx('representatives as r')
-          .join('insured_persons as p', 'p.id', 'r.representative_person_id')
-          .where('r.child_person_id', personId)
-          .whereNull('r.ended_at')
-          .orderBy('r.since')
-          .select(trx.raw("p.first_names || ' ' || p.last_name as name"), 'r.since')
+        // The facts above found the person.
+        const person = (await authorisationsRepository.person(trx, personId))!
+        const representatives = await authorisationsRepository.representativesOf(trx, personId)
         // Carers: every delegation that reaches (or is about to reach) the space, with its state and dates.
         const today = isoDate(now)
         // An invitee is named only once they accepted; a declined invitation reads as pending (SPEC §3).
@@ -161,14 +154,6 @@ export function createAuthorisationsService(deps: {
   }
 }
 
-type ProfessionalEntryLike = {
-  id: string
-  title: string | null
-  first_name: string
-  last_name: string
-  specialty: string | null
-  establishment: string | null
-  profession: string
-}
+type ProfessionalEntryLike = ProfessionalIdentity
 
 export type AuthorisationsService = ReturnType<typeof createAuthorisationsService>

@@ -1,4 +1,4 @@
-import { activeRepresentation, activeRepresentationSql } from '../../access/relations'
+import { activeRepresentation } from '../../access/relations'
 import type { Knex } from 'knex'
 import { SYSTEM_ACTOR, type Actor } from '../../domain/actor'
 import { isMinor, majorityCutoff } from '../../domain/age'
@@ -9,6 +9,7 @@ import type { ActivityLog } from '../history/activity'
 import type { CodeService } from '../codes/service'
 import type { HolderCheckService, HolderInput } from '../spaces/holder'
 import { displayName, spacesRepository } from '../spaces/repository'
+import { childrenRepository } from './repository'
 
 const DAY = 24 * 60 * 60 * 1000
 export const INVITATION_DAYS = 30
@@ -65,17 +66,7 @@ export function createChildrenService(deps: {
     /** The children this person manages (active representations only: the same condition as the access policy's facts). */
     async managed(actor: Actor): Promise<ManagedChild[]> {
       if (!actor.personId) return []
-      const { rows } = await db.raw(
-        `SELECT p.id AS "personId", p.first_names AS "firstNames", p.last_name AS "lastName", p.birth_date AS "birthDate", p.sex, r.since,
-                (SELECT count(*) FROM representatives r2 WHERE r2.child_person_id = p.id AND r2.ended_at IS NULL)::int AS representatives,
-                (SELECT count(*) FROM representative_invitations i WHERE i.child_person_id = p.id AND i.accepted_at IS NULL AND i.declined_at IS NULL
-                    AND i.cancelled_at IS NULL AND i.expires_at > now())::int AS "pendingInvitations"
-           FROM representatives r JOIN insured_persons p ON p.id = r.child_person_id JOIN spaces s ON s.person_id = p.id
-          WHERE r.representative_person_id = ? AND ${activeRepresentationSql({ r: 'r', child: 'p', space: 's', at: 'now()' })}
-          ORDER BY p.birth_date`,
-        [actor.personId],
-      )
-      return rows
+      return childrenRepository.managedBy(db, actor.personId)
     },
 
     /** Attaches a minor with the child's code, NIR and date of birth. */
@@ -85,7 +76,7 @@ export function createChildrenService(deps: {
       const child = checked.holder
       if (!isMinor(child.birth_date, isoDate())) return { ok: false, reason: 'adult' }
       if (child.state === 'closed') return { ok: false, reason: 'closed' }
-      const reps = await db('representatives').where({ child_person_id: child.id }).whereNull('ended_at').select('representative_person_id')
+      const reps = await childrenRepository.activeRepresentatives(db, child.id)
       if (reps.some((r) => r.representative_person_id === actor.personId)) return { ok: false, reason: 'already_yours' }
       if (reps.length) return { ok: false, reason: 'managed_by_other' }
       if (checked.code.status !== 'valid') return { ok: false, reason: checked.code.status === 'used' ? 'code_used' : 'code_expired' }
@@ -93,7 +84,7 @@ export function createChildrenService(deps: {
         const h = await spacesRepository.findById(trx, child.id, { lock: true })
         if (!h || h.state === 'closed') return { ok: false, reason: 'closed' } as const
         if (!(await codes.consumeById(trx, child.id, checked.code.id))) return { ok: false, reason: 'code_gone' } as const
-        await trx('representatives').insert({ child_person_id: child.id, representative_person_id: actor.personId })
+        await childrenRepository.addRepresentative(trx, child.id, actor.personId)
         if (h.state !== 'activated') await spacesRepository.setSpace(trx, child.id, { state: 'activated', activated_at: trx.fn.now() })
         await activity.record(trx, self(actor), {
           action: 'representative.attached',
@@ -117,7 +108,8 @@ export function createChildrenService(deps: {
     async switchTarget(actor: Actor, personId: string): Promise<{ self: true } | { self: false; displayName: string }> {
       if (personId === actor.personId) return { self: true }
       await assertRepresents(db, actor, personId)
-      const p = await db('insured_persons').where({ id: personId }).first('first_names', 'last_name')
+      // assertRepresents found the person.
+      const p = (await childrenRepository.personName(db, personId))!
       await db.transaction((trx) =>
         activity.record(
           trx,
@@ -130,7 +122,7 @@ export function createChildrenService(deps: {
 
     async child(actor: Actor, childId: string) {
       await assertRepresents(db, actor, childId)
-      const p = await db('insured_persons').where({ id: childId }).first('id', 'first_names', 'last_name', 'birth_date')
+      const p = (await childrenRepository.person(db, childId))!
       return {
         personId: p.id as string,
         firstNames: p.first_names as string,
@@ -146,26 +138,17 @@ export function createChildrenService(deps: {
       if (!h || !h.account_id || h.state !== 'activated') return { ok: false, reason: 'not_found' }
       if (h.id === actor.personId) return { ok: false, reason: 'self' }
       return db.transaction(async (trx) => {
-        await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 11))', [childId])
-        const reps = await trx('representatives')
-          .where({ child_person_id: childId })
-          .whereNull('ended_at')
-          .select('representative_person_id')
+        await childrenRepository.lockInvitations(trx, childId)
+        const reps = await childrenRepository.activeRepresentatives(trx, childId)
         if (reps.some((r) => r.representative_person_id === h.id)) return { ok: false, reason: 'already' } as const
-        const pending = await trx('representative_invitations')
-          .where({ child_person_id: childId })
-          .whereNull('accepted_at')
-          .whereNull('declined_at')
-          .whereNull('cancelled_at')
-          .where('expires_at', '>', trx.fn.now())
-          .select('invitee_person_id')
+        const pending = await childrenRepository.pendingInvitees(trx, childId)
         if (pending.some((i) => i.invitee_person_id === h.id)) return { ok: false, reason: 'already' } as const
         if (reps.length + pending.length >= MAX_REPRESENTATIVES) return { ok: false, reason: 'full' } as const
-        await trx('representative_invitations').insert({
-          child_person_id: childId,
-          invited_by_person_id: actor.personId,
-          invitee_person_id: h.id,
-          expires_at: new Date(Date.now() + INVITATION_DAYS * DAY),
+        await childrenRepository.insertInvitation(trx, {
+          childId,
+          invitedById: actor.personId,
+          inviteeId: h.id,
+          expiresAt: new Date(Date.now() + INVITATION_DAYS * DAY),
         })
         await activity.record(trx, self(actor), {
           action: 'representative.invited',
@@ -199,50 +182,25 @@ export function createChildrenService(deps: {
       actor: Actor,
     ): Promise<{ id: string; childName: string; childBirthDate: string; childSex: string; invitedBy: string; expiresAt: Date }[]> {
       if (!actor.personId) return []
-      return db('representative_invitations as i')
-        .join('insured_persons as c', 'c.id', 'i.child_person_id')
-        .join('insured_persons as b', 'b.id', 'i.invited_by_person_id')
-        .where({ 'i.invitee_person_id': actor.personId })
-        .whereNull('i.accepted_at')
-        .whereNull('i.declined_at')
-        .whereNull('i.cancelled_at')
-        .where('i.expires_at', '>', db.fn.now())
-        .select(
-          'i.id',
-          db.raw('c.first_names || \' \' || c.last_name AS "childName"'),
-          'c.birth_date as childBirthDate',
-          'c.sex as childSex',
-          db.raw('b.first_names || \' \' || b.last_name AS "invitedBy"'),
-          'i.expires_at as expiresAt',
-        )
+      return childrenRepository.invitationsFor(db, actor.personId)
     },
 
     /** The invitee accepts (becomes a representative) or declines, from their own account. */
     async answer(actor: Actor, invitationId: string, accept: boolean): Promise<{ childName: string }> {
-      if (!actor.personId || !/^[0-9a-f-]{36}$/.test(invitationId)) throw new NotFoundError()
+      const inviteeId = actor.personId
+      if (!inviteeId || !/^[0-9a-f-]{36}$/.test(invitationId)) throw new NotFoundError()
       return db.transaction(async (trx) => {
-        const inv = await trx('representative_invitations')
-          .where({ id: invitationId, invitee_person_id: actor.personId })
-          .whereNull('accepted_at')
-          .whereNull('declined_at')
-          .whereNull('cancelled_at')
-          .where('expires_at', '>', trx.fn.now())
-          .forUpdate()
-          .first()
+        const inv = await childrenRepository.openInvitationForUpdate(trx, invitationId, inviteeId)
         if (!inv) throw new NotFoundError()
-        const child = await trx('insured_persons').where({ id: inv.child_person_id }).first('first_names', 'last_name', 'birth_date')
+        const child = (await childrenRepository.personNameAndBirthDate(trx, inv.child_person_id))!
         if (accept) {
           if (!isMinor(child.birth_date, isoDate()))
             throw new ForbiddenError("Cet enfant est devenu majeur : l'invitation n'est plus valable.")
-          await trx('representative_invitations').where({ id: inv.id }).update({ accepted_at: trx.fn.now() })
-          const already = await trx('representatives')
-            .where({ child_person_id: inv.child_person_id, representative_person_id: actor.personId })
-            .whereNull('ended_at')
-            .first('id')
-          if (!already)
-            await trx('representatives').insert({ child_person_id: inv.child_person_id, representative_person_id: actor.personId })
+          await childrenRepository.answerInvitation(trx, inv.id, true)
+          const already = await childrenRepository.isActiveRepresentative(trx, inv.child_person_id, inviteeId)
+          if (!already) await childrenRepository.addRepresentative(trx, inv.child_person_id, inviteeId)
         } else {
-          await trx('representative_invitations').where({ id: inv.id }).update({ declined_at: trx.fn.now() })
+          await childrenRepository.answerInvitation(trx, inv.id, false)
         }
         await activity.record(trx, self(actor), {
           action: accept ? 'representative.invitation_accepted' : 'representative.invitation_declined',
@@ -260,32 +218,19 @@ export function createChildrenService(deps: {
      */
     async endAtMajority(today: string = isoDate()): Promise<{ children: number; representations: number; codes: number }> {
       const cutoff = majorityCutoff(today)
-      const children: { id: string }[] = await db('representatives as r')
-        .join('insured_persons as p', 'p.id', 'r.child_person_id')
-        .whereNull('r.ended_at')
-        .where('p.birth_date', '<=', cutoff)
-        .distinct('p.id')
+      const children = await childrenRepository.adultsStillRepresented(db, cutoff)
       let representations = 0
       let sent = 0
       for (const { id } of children) {
         await db.transaction(async (trx) => {
-          const ended = await trx('representatives')
-            .where({ child_person_id: id })
-            .whereNull('ended_at')
-            .update({ ended_at: trx.fn.now(), ended_reason: 'majority' })
-            .returning('representative_person_id')
+          const ended = await childrenRepository.endRepresentationsAtMajority(trx, id)
           if (!ended.length) return
           representations += ended.length
-          await trx('representative_invitations')
-            .where({ child_person_id: id })
-            .whereNull('accepted_at')
-            .whereNull('declined_at')
-            .whereNull('cancelled_at')
-            .update({ cancelled_at: trx.fn.now() })
+          await childrenRepository.cancelOpenInvitations(trx, id)
           const person = await spacesRepository.findById(trx, id)
           if (!person) return
           for (const r of ended) {
-            const rep = await trx('insured_persons').where({ id: r.representative_person_id }).first('first_names', 'last_name')
+            const rep = await childrenRepository.personName(trx, r.representative_person_id)
             await activity.record(trx, SYSTEM_ACTOR, {
               action: 'representative.ended',
               subjectPersonId: id,
@@ -293,7 +238,7 @@ export function createChildrenService(deps: {
               objectId: r.representative_person_id,
               details: { reason: 'majority', representative: rep ? displayName(rep) : undefined },
             })
-            const account = await trx('accounts').where({ person_id: r.representative_person_id, kind: 'patient' }).first('email')
+            const account = await childrenRepository.patientAccountEmail(trx, r.representative_person_id)
             if (account?.email) {
               await notifier.email(trx, {
                 to: account.email,

@@ -2,6 +2,7 @@ import { Router } from 'express'
 import type { Db } from '../../infrastructure/database'
 import type { SessionBackend } from '../../infrastructure/sessionStore'
 import type { Admission } from '../../middleware/admission'
+import { publicRepository } from './repository'
 
 /**
  * `/health`: mounted before sessions, so a broken store still answers (503, JSON).
@@ -23,7 +24,7 @@ export function healthRoutes(db: Db, sessions: SessionBackend, admission?: Admis
     const withTimeout = <T>(p: Promise<T>, ms = 2000) =>
       Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())])
     const [database, sessionStore] = await Promise.all([
-      withTimeout(db.raw('SELECT 1')).then(
+      withTimeout(publicRepository.ping(db)).then(
         () => 'ok',
         () => 'indisponible',
       ),
