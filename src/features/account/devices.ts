@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import type { SessionData } from 'express-session'
 import type { SessionBackend } from '../../infrastructure/sessionStore'
 import { summariseDevice } from './signin'
+import { accountSessionsRepository } from './repository'
 
 export interface Device {
   publicId: string
@@ -25,12 +26,10 @@ export function createDevices(deps: { db: Knex; sessions: SessionBackend }) {
   async function destroyAll(rows: { sid: string }[]): Promise<number> {
     for (const r of rows) await destroy(r.sid)
     if (rows.length)
-      await db('account_sessions')
-        .whereIn(
-          'sid',
-          rows.map((r) => r.sid),
-        )
-        .del()
+      await accountSessionsRepository.deleteBySids(
+        db,
+        rows.map((r) => r.sid),
+      )
     return rows.length
   }
 
@@ -38,7 +37,7 @@ export function createDevices(deps: { db: Knex; sessions: SessionBackend }) {
     destroy,
 
     async list(accountId: string, currentSid: string | undefined): Promise<Device[]> {
-      const rows = await db('account_sessions').where({ account_id: accountId }).orderBy('created_at', 'desc')
+      const rows = await accountSessionsRepository.ofAccount(db, accountId)
       const devices: Device[] = []
       const stale: string[] = []
       for (const r of rows) {
@@ -55,19 +54,19 @@ export function createDevices(deps: { db: Knex; sessions: SessionBackend }) {
           lastSeenAt: new Date(s.lastSeenAt ?? s.auth.signedInAt),
         })
       }
-      if (stale.length) await db('account_sessions').whereIn('sid', stale).del()
+      if (stale.length) await accountSessionsRepository.deleteBySids(db, stale)
       return devices
     },
 
     /** The same device under a new session id (a switch of profile regenerates the session). */
     async renameSession(oldSid: string, newSid: string): Promise<void> {
-      await db('account_sessions').where({ sid: oldSid }).update({ sid: newSid, last_seen_at: db.fn.now() })
+      await accountSessionsRepository.rename(db, oldSid, newSid)
     },
 
     /** Ends one device's session. Returns false when the device is not one of this account's. */
     async endOne(accountId: string, publicId: string): Promise<{ ended: boolean; sid?: string }> {
       if (!/^[0-9a-f-]{36}$/.test(publicId)) return { ended: false }
-      const row = await db('account_sessions').where({ account_id: accountId, public_id: publicId }).first('sid')
+      const row = await accountSessionsRepository.findByPublicId(db, accountId, publicId)
       if (!row) return { ended: false }
       await destroyAll([row])
       return { ended: true, sid: row.sid }
@@ -75,9 +74,7 @@ export function createDevices(deps: { db: Knex; sessions: SessionBackend }) {
 
     /** Ends every session of an account (but `exceptSid`, the device in use, when given). */
     async endAll(accountId: string, exceptSid?: string): Promise<number> {
-      const q = db('account_sessions').where({ account_id: accountId })
-      if (exceptSid) q.whereNot({ sid: exceptSid })
-      return destroyAll(await q.select('sid'))
+      return destroyAll(await accountSessionsRepository.sidsOf(db, accountId, exceptSid))
     },
   }
 }

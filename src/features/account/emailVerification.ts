@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import { OTP_MAX_ATTEMPTS, OTP_VALIDITY_MS, generateOtp, hashOtp, otpMatches } from '../../domain/otp'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
+import { emailVerificationsRepository } from './repository'
 
 export type EmailCheck =
   { ok: true; email: string } | { ok: false; reason: 'wrong'; attemptsLeft: number } | { ok: false; reason: 'expired' | 'exhausted' }
@@ -22,24 +23,18 @@ export function createEmailVerification(deps: { db: Knex; notifier: Notifier; li
     async send(input: { personId: string; accountId?: string; email: string; purpose: 'activation' | 'contact_change' }): Promise<string> {
       await sends.consume(input.personId)
       return db.transaction(async (trx) => {
-        await trx('email_verifications')
-          .where({ person_id: input.personId, purpose: input.purpose })
-          .whereNull('used_at')
-          .update({ used_at: trx.fn.now() })
+        await emailVerificationsRepository.voidOpen(trx, input.personId, input.purpose)
         const code = generateOtp()
-        const [row] = await trx('email_verifications')
-          .insert({
-            person_id: input.personId,
-            account_id: input.accountId ?? null,
+        const row = {
+          id: await emailVerificationsRepository.insert(trx, {
+            personId: input.personId,
+            accountId: input.accountId ?? null,
             purpose: input.purpose,
             email: input.email,
-            code_hash: 'pending',
-            expires_at: new Date(Date.now() + OTP_VALIDITY_MS),
-          })
-          .returning('id')
-        await trx('email_verifications')
-          .where({ id: row.id })
-          .update({ code_hash: hashOtp(codeKey, row.id, code) })
+            expiresAt: new Date(Date.now() + OTP_VALIDITY_MS),
+          }),
+        }
+        await emailVerificationsRepository.setCodeHash(trx, row.id, hashOtp(codeKey, row.id, code))
         await notifier.email(trx, {
           to: input.email,
           kind: 'email-verification',
@@ -62,33 +57,25 @@ export function createEmailVerification(deps: { db: Knex; notifier: Notifier; li
     /** Checks the typed code; a right code marks the address verified (it is used by the caller's next step). */
     async verify(id: string, personId: string, code: string): Promise<EmailCheck> {
       return db.transaction(async (trx) => {
-        const row = await trx('email_verifications').where({ id, person_id: personId }).forUpdate().first()
+        const row = await emailVerificationsRepository.findForUpdate(trx, id, personId)
         if (!row || row.used_at || new Date(row.expires_at).getTime() < Date.now()) return { ok: false, reason: 'expired' }
         if (row.verified_at) return { ok: true, email: row.email }
         if (row.attempts >= OTP_MAX_ATTEMPTS) return { ok: false, reason: 'exhausted' }
         if (!/^\d{6}$/.test(code) || !otpMatches(codeKey, row.id, code, row.code_hash)) {
           const attempts = row.attempts + 1
-          await trx('email_verifications')
-            .where({ id })
-            .update({ attempts, ...(attempts >= OTP_MAX_ATTEMPTS ? { used_at: trx.fn.now() } : {}) })
+          await emailVerificationsRepository.setAttempts(trx, id, attempts, attempts >= OTP_MAX_ATTEMPTS)
           return attempts >= OTP_MAX_ATTEMPTS
             ? { ok: false, reason: 'exhausted' }
             : { ok: false, reason: 'wrong', attemptsLeft: OTP_MAX_ATTEMPTS - attempts }
         }
-        await trx('email_verifications').where({ id }).update({ verified_at: trx.fn.now() })
+        await emailVerificationsRepository.markVerified(trx, id)
         return { ok: true, email: row.email }
       })
     },
 
     /** In the caller's transaction: the verified address, consumed (null if it is not verified or already used). */
     async consume(trx: Knex.Transaction, id: string, personId: string): Promise<string | null> {
-      const [row] = await trx('email_verifications')
-        .where({ id, person_id: personId })
-        .whereNotNull('verified_at')
-        .whereNull('used_at')
-        .update({ used_at: trx.fn.now() })
-        .returning('email')
-      return row?.email ?? null
+      return (await emailVerificationsRepository.consumeVerified(trx, id, personId)) ?? null
     },
   }
 }

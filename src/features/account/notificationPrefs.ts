@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { accountRepository } from './repository'
 
 /**
  * Notification settings (SPEC §6): one switch per kind, all on by default. An emergency access is
@@ -54,7 +55,7 @@ export function wants(prefs: NotificationPrefs, kind: NotificationKind): boolean
 
 export function createNotificationPrefs(db: Knex) {
   async function forAccount(accountId: string): Promise<NotificationPrefs> {
-    const row = await db('accounts').where({ id: accountId }).first('notification_prefs', 'notify_new_signin')
+    const row = await accountRepository.notificationPrefs(db, accountId)
     return effectivePrefs(row?.notification_prefs, row?.notify_new_signin)
   }
   return {
@@ -70,12 +71,7 @@ export function createNotificationPrefs(db: Knex) {
      * `trx`: the caller's transaction, when it holds one (never a second pooled connection, issue 20).
      */
     async recipient(personId: string, kind: NotificationKind, trx?: Knex | Knex.Transaction): Promise<string | null> {
-      const row = await (trx ?? db)('accounts as a')
-        .join('spaces as s', 's.person_id', 'a.person_id')
-        .where({ 'a.person_id': personId, 'a.kind': 'patient' })
-        .whereNull('a.disabled_at')
-        .whereNot('s.state', 'closed')
-        .first('a.email', 'a.notification_prefs', 'a.notify_new_signin')
+      const row = await accountRepository.notifiablePatient(trx ?? db, personId)
       if (!row?.email) return null
       return wants(effectivePrefs(row.notification_prefs, row.notify_new_signin), kind) ? row.email : null
     },
@@ -90,16 +86,7 @@ export function createNotificationPrefs(db: Knex) {
       except?: string,
       trx?: Knex | Knex.Transaction,
     ): Promise<string[]> {
-      const rows: { email: string | null; notification_prefs: Record<string, unknown> | null; notify_new_signin: boolean | undefined }[] =
-        await (trx ?? db)('representatives as r')
-          .join('accounts as a', 'a.person_id', 'r.representative_person_id')
-          .join('spaces as s', 's.person_id', 'a.person_id')
-          .where({ 'r.child_person_id': childPersonId, 'a.kind': 'patient' })
-          .whereNull('r.ended_at')
-          .whereNull('a.disabled_at')
-          .whereNot('s.state', 'closed')
-          .modify((q) => (except ? q.whereNot('r.representative_person_id', except) : q))
-          .select('a.email', 'a.notification_prefs', 'a.notify_new_signin')
+      const rows = await accountRepository.notifiableRepresentatives(trx ?? db, childPersonId, except)
       return rows
         .filter((r) => r.email && wants(effectivePrefs(r.notification_prefs, r.notify_new_signin), kind))
         .map((r) => r.email as string)
@@ -107,9 +94,7 @@ export function createNotificationPrefs(db: Knex) {
 
     /** Saves the switches (in the caller's transaction). */
     async save(trx: Knex.Transaction, accountId: string, prefs: NotificationPrefs): Promise<void> {
-      await trx('accounts')
-        .where({ id: accountId })
-        .update({ notification_prefs: JSON.stringify(prefs), notify_new_signin: prefs.new_signin, updated_at: trx.fn.now() })
+      await accountRepository.setNotificationPrefs(trx, accountId, prefs, prefs.new_signin)
     },
   }
 }

@@ -11,6 +11,7 @@ import type { ActivityLog } from '../history/activity'
 import { spacesRepository } from '../spaces/repository'
 import type { Devices } from './devices'
 import type { SignInService, VerifyResult } from './signin'
+import { accountRepository, accountTokensRepository } from './repository'
 
 /** The link of «Mot de passe oublié» is valid 30 minutes. */
 export const RESET_LINK_MS = 30 * 60 * 1000
@@ -53,7 +54,7 @@ export function createRecoveryService(deps: {
     async forgotIdentifiant(email: string, address: string): Promise<void> {
       await byAddress.consume(address)
       await byTarget.consume(targetKey(email))
-      const accounts = await db('accounts').where({ kind: 'patient', email }).whereNull('disabled_at').select('login', 'display_name')
+      const accounts = await accountRepository.activePatientLoginsByEmail(db, email)
       if (!accounts.length) return
       await notifier.email(db, {
         to: email,
@@ -79,19 +80,17 @@ export function createRecoveryService(deps: {
       await byAddress.consume(address)
       const normalised = login.trim().toLowerCase()
       await byTarget.consume(targetKey(normalised))
-      const account = await db('accounts').where({ kind: 'patient', login: normalised }).whereNull('disabled_at').first()
+      const account = await accountRepository.findActivePatientByLogin(db, normalised)
       if (!account?.email) return
+      const to = account.email
       const token = crypto.randomBytes(32).toString('base64url')
       await db.transaction(async (trx) => {
-        await trx('account_tokens')
-          .where({ account_id: account.id, purpose: 'password_reset' })
-          .whereNull('used_at')
-          .update({ used_at: trx.fn.now() })
-        await trx('account_tokens').insert({
-          account_id: account.id,
+        await accountTokensRepository.voidOpen(trx, account.id, 'password_reset')
+        await accountTokensRepository.insert(trx, {
+          accountId: account.id,
           purpose: 'password_reset',
-          token_hash: tokenHash(token),
-          expires_at: new Date(Date.now() + RESET_LINK_MS),
+          tokenHash: tokenHash(token),
+          expiresAt: new Date(Date.now() + RESET_LINK_MS),
         })
         await activity.record(trx, actorOf(account), {
           action: 'account.password_reset_requested',
@@ -100,7 +99,7 @@ export function createRecoveryService(deps: {
           objectId: account.id,
         })
         await notifier.email(trx, {
-          to: account.email,
+          to,
           kind: 'password-reset',
           subject: 'Changer votre mot de passe',
           text: [
@@ -121,15 +120,10 @@ export function createRecoveryService(deps: {
     /** Opens a reset link: the account it is for, and a one-time code sent (the link is used up). */
     async openResetLink(token: string): Promise<{ ok: true; accountId: string; challengeId: string; sentTo: string } | { ok: false }> {
       if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return { ok: false }
-      const row = await db('account_tokens')
-        .where({ token_hash: tokenHash(token), purpose: 'password_reset' })
-        .whereNull('used_at')
-        .where('expires_at', '>', db.fn.now())
-        .update({ used_at: db.fn.now() })
-        .returning('account_id')
-      if (!row.length) return { ok: false }
-      const sent = await signIn.sendCode(row[0].account_id, 'password_reset')
-      return { ok: true, accountId: row[0].account_id, ...sent }
+      const accountId = await accountTokensRepository.consume(db, tokenHash(token), 'password_reset')
+      if (!accountId) return { ok: false }
+      const sent = await signIn.sendCode(accountId, 'password_reset')
+      return { ok: true, accountId, ...sent }
     },
 
     resendCode: (accountId: string, purpose: 'password_reset' | 'reopen') => signIn.sendCode(accountId, purpose),
@@ -157,11 +151,9 @@ export function createRecoveryService(deps: {
       if (!rule.ok) return { ok: false, field: 'password', message: rule.message }
       if (password !== confirmation) return { ok: false, field: 'confirmation', message: 'Les deux mots de passe ne sont pas identiques' }
       const hash = await hashPassword(password)
-      const account = await db('accounts').where({ id: accountId }).first()
+      const account = (await accountRepository.findById(db, accountId))!
       await db.transaction(async (trx) => {
-        await trx('accounts')
-          .where({ id: accountId })
-          .update({ password_hash: hash, password_changed_at: trx.fn.now(), updated_at: trx.fn.now() })
+        await accountRepository.setPasswordHash(trx, accountId, hash)
         await activity.record(trx, actorOf(account), {
           action: 'account.password_reset',
           subjectPersonId: account.person_id,
@@ -199,7 +191,7 @@ export function createRecoveryService(deps: {
           archive_until: null,
           deletion_requested_at: null,
         })
-        const account = await trx('accounts').where({ id: accountId }).first()
+        const account = (await accountRepository.findById(trx, accountId))!
         await activity.record(trx, actorOf(account), {
           action: 'space.reopened',
           subjectPersonId: h.id,

@@ -14,6 +14,7 @@ import type { Devices } from './devices'
 import type { EmailCheck, EmailVerification } from './emailVerification'
 import { effectivePrefs, type NotificationPrefs, type NotificationPrefsService } from './notificationPrefs'
 import { passwordChangedText } from './recovery'
+import { accountRepository } from './repository'
 
 /** Thrown when the password typed again was wrong too many times: the route ends the session. */
 export class ReauthLimitError extends TooManyRequestsError {}
@@ -48,7 +49,7 @@ export function createAccountSettings(deps: {
   const self = (actor: Actor): Actor => ({ ...actor, acting: undefined })
 
   async function account(actor: Actor) {
-    const a = await db('accounts').where({ id: actor.accountId }).first()
+    const a = await accountRepository.findById(db, actor.accountId)
     if (!a) throw new TooManyRequestsError('Reconnectez-vous.')
     return a
   }
@@ -93,7 +94,7 @@ export function createAccountSettings(deps: {
       const a = await account(actor)
       if (input.email !== a.email) {
         const verificationId = await deps.emailVerification.send({
-          personId: a.person_id,
+          personId: a.person_id!,
           accountId: a.id,
           email: input.email,
           purpose: 'contact_change',
@@ -102,7 +103,7 @@ export function createAccountSettings(deps: {
       }
       if (input.mobile !== a.mobile) {
         await db.transaction(async (trx) => {
-          await trx('accounts').where({ id: a.id }).update({ mobile: input.mobile, updated_at: trx.fn.now() })
+          await accountRepository.setMobile(trx, a.id, input.mobile)
           await activity.record(trx, self(actor), {
             action: 'account.contact_changed',
             subjectPersonId: a.person_id,
@@ -128,10 +129,10 @@ export function createAccountSettings(deps: {
     /** Saves the verified e-mail (and the mobile typed with it); the old address is told. */
     async confirmContactChange(actor: Actor, verificationId: string, mobile: string | null): Promise<boolean> {
       return db.transaction(async (trx) => {
-        const a = await trx('accounts').where({ id: actor.accountId }).first()
-        const email = await deps.emailVerification.consume(trx, verificationId, a.person_id)
+        const a = (await accountRepository.findById(trx, actor.accountId))!
+        const email = await deps.emailVerification.consume(trx, verificationId, a.person_id!)
         if (!email) return false
-        await trx('accounts').where({ id: a.id }).update({ email, email_verified_at: trx.fn.now(), mobile, updated_at: trx.fn.now() })
+        await accountRepository.setContact(trx, a.id, { email, mobile })
         await activity.record(trx, self(actor), {
           action: 'account.contact_changed',
           subjectPersonId: a.person_id,
@@ -173,9 +174,7 @@ export function createAccountSettings(deps: {
         return { ok: false, field: 'confirmation', message: 'Les deux mots de passe ne sont pas identiques' }
       const hash = await hashPassword(input.password)
       await db.transaction(async (trx) => {
-        await trx('accounts')
-          .where({ id: actor.accountId })
-          .update({ password_hash: hash, password_changed_at: trx.fn.now(), updated_at: trx.fn.now() })
+        await accountRepository.setPasswordHash(trx, actor.accountId, hash)
         await activity.record(trx, self(actor), {
           action: 'account.password_changed',
           subjectPersonId: h.id,

@@ -6,7 +6,7 @@ import type { Notifier } from '../../infrastructure/notifier'
 import { dummyHash, verifyPassword } from '../../infrastructure/passwords'
 import type { LimiterFactory, ThrottleFactory } from '../../infrastructure/rateLimit'
 import type { ActivityLog } from '../history/activity'
-import { accountRepository, type AccountRow } from './repository'
+import { accountRepository, accountSessionsRepository, otpChallengesRepository, type AccountRow } from './repository'
 import { frenchDateTime } from '../../domain/parisTime'
 
 export type StartResult =
@@ -77,15 +77,18 @@ export function createSignInService(deps: {
 
   async function sendOtp(trx: Knex.Transaction, account: AccountRow, purpose: string): Promise<{ challengeId: string; sentTo: string }> {
     // A new code voids the previous ones of the same purpose.
-    await trx('otp_challenges').where({ account_id: account.id, purpose }).whereNull('used_at').update({ used_at: trx.fn.now() })
+    await otpChallengesRepository.voidOpen(trx, account.id, purpose)
     const code = generateOtp()
     const channel = account.mobile ? 'sms' : 'email'
-    const [row] = await trx('otp_challenges')
-      .insert({ account_id: account.id, purpose, code_hash: 'pending', channel, expires_at: new Date(Date.now() + OTP_VALIDITY_MS) })
-      .returning('id')
-    await trx('otp_challenges')
-      .where({ id: row.id })
-      .update({ code_hash: hashOtp(codeKey, row.id, code) })
+    const row = {
+      id: await otpChallengesRepository.insert(trx, {
+        accountId: account.id,
+        purpose,
+        channel,
+        expiresAt: new Date(Date.now() + OTP_VALIDITY_MS),
+      }),
+    }
+    await otpChallengesRepository.setCodeHash(trx, row.id, hashOtp(codeKey, row.id, code))
     if (channel === 'sms' && account.mobile) {
       await notifier.sms(trx, {
         to: account.mobile,
@@ -115,22 +118,20 @@ export function createSignInService(deps: {
   }
 
   async function consumeChallenge(trx: Knex.Transaction, challengeId: string, purpose: string, code: string): Promise<VerifyResult> {
-    const ch = await trx('otp_challenges').where({ id: challengeId, purpose }).forUpdate().first()
+    const ch = await otpChallengesRepository.findForUpdate(trx, challengeId, purpose)
     if (!ch) return { ok: false, reason: 'expired' }
     if (ch.used_at) return { ok: false, reason: 'used' }
     if (new Date(ch.expires_at).getTime() < Date.now()) return { ok: false, reason: 'expired' }
     if (ch.attempts >= OTP_MAX_ATTEMPTS) return { ok: false, reason: 'exhausted' }
     if (!/^\d{6}$/.test(code) || !otpMatches(codeKey, ch.id, code, ch.code_hash)) {
       const attempts = ch.attempts + 1
-      await trx('otp_challenges')
-        .where({ id: ch.id })
-        .update({ attempts, ...(attempts >= OTP_MAX_ATTEMPTS ? { used_at: trx.fn.now() } : {}) })
+      await otpChallengesRepository.setAttempts(trx, ch.id, attempts, attempts >= OTP_MAX_ATTEMPTS)
       return attempts >= OTP_MAX_ATTEMPTS
         ? { ok: false, reason: 'exhausted' }
         : { ok: false, reason: 'wrong', attemptsLeft: OTP_MAX_ATTEMPTS - attempts }
     }
-    await trx('otp_challenges').where({ id: ch.id }).update({ used_at: trx.fn.now() })
-    const account = await trx('accounts').where({ id: ch.account_id }).first('kind')
+    await otpChallengesRepository.markUsed(trx, ch.id)
+    const account = (await accountRepository.kindOf(trx, ch.account_id))!
     return { ok: true, accountId: ch.account_id, kind: account.kind }
   }
 
@@ -154,7 +155,7 @@ export function createSignInService(deps: {
         return { ok: false, reason: 'credentials' }
       }
       if (kind === 'patient' && account.person_id) {
-        const space = await db('spaces').where({ person_id: account.person_id }).first('state')
+        const space = await accountRepository.spaceState(db, account.person_id)
         if (space?.state === 'closed') return { ok: false, reason: 'closed', accountId: account.id }
       }
       const sent = await sendOtpAlone(account, 'signin')
@@ -183,8 +184,8 @@ export function createSignInService(deps: {
       const result = await db.transaction(async (trx): Promise<VerifyResult> => {
         const checked = await consumeChallenge(trx, challengeId, 'signin', code)
         if (!checked.ok) return checked
-        const account: AccountRow = await trx('accounts').where({ id: checked.accountId }).first()
-        await trx('accounts').where({ id: account.id }).update({ last_signin_at: trx.fn.now() })
+        const account: AccountRow = (await accountRepository.findById(trx, checked.accountId))!
+        await accountRepository.touchSignIn(trx, account.id)
         const actor: Actor = {
           accountId: account.id,
           kind: account.kind,
@@ -231,14 +232,16 @@ export function createSignInService(deps: {
     },
 
     async registerSession(accountId: string, sid: string, context: { userAgent?: string; address?: string }): Promise<void> {
-      await db('account_sessions')
-        .insert({ sid, account_id: accountId, user_agent: context.userAgent?.slice(0, 300), ip: context.address?.slice(0, 64) })
-        .onConflict('sid')
-        .merge()
+      await accountSessionsRepository.register(db, {
+        sid,
+        accountId,
+        userAgent: context.userAgent?.slice(0, 300),
+        ip: context.address?.slice(0, 64),
+      })
     },
 
     async forgetSession(sid: string): Promise<void> {
-      await db('account_sessions').where({ sid }).del()
+      await accountSessionsRepository.deleteBySid(db, sid)
     },
 
     async signOut(actor: Actor): Promise<void> {
@@ -249,7 +252,7 @@ export function createSignInService(deps: {
           objectType: 'account',
           objectId: actor.accountId,
         })
-        if (actor.sessionId) await trx('account_sessions').where({ sid: actor.sessionId }).del()
+        if (actor.sessionId) await accountSessionsRepository.deleteBySid(trx, actor.sessionId)
       })
     },
   }
