@@ -6,6 +6,7 @@ import { seal } from '../../infrastructure/crypto'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
 import { letterAddress, provisionalCodeEmailTemplate } from '../codes/service'
+import { campaignRepository as repo } from './campaignRepository'
 
 export interface CampaignSummary {
   id: number
@@ -13,17 +14,6 @@ export interface CampaignSummary {
   emails: number
   letters: number
   ms: number
-}
-
-interface Candidate {
-  id: string
-  first_names: string
-  last_name: string
-  email: string | null
-  address_line1: string | null
-  address_line2: string | null
-  postcode: string | null
-  city: string | null
 }
 
 /**
@@ -79,23 +69,8 @@ export function createCampaignService(deps: {
     mark = performance.now()
     // A batch lost in a crash is lost whole (codes, e-mails, letters, states: one transaction) and
     // the campaign notifies those persons on its next run: no need to wait for each commit's flush.
-    await trx.raw('SET LOCAL statement_timeout = 0; SET LOCAL synchronous_commit = off')
-    await trx.raw('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off')
-    const { rows: claimed }: { rows: Candidate[] } = await trx.raw(
-      `WITH picked AS MATERIALIZED (
-         SELECT person_id FROM spaces
-          WHERE ctid >= ?::tid ${until === null ? '' : 'AND ctid < ?::tid'} AND state = 'not_notified'
-          ORDER BY person_id
-       )
-       UPDATE spaces s
-          SET state = 'notified', notified_at = ?, state_changed_at = ?,
-              notice_channel = CASE WHEN coalesce(p.email, '') = '' THEN 'post' ELSE 'email' END
-         FROM picked JOIN insured_persons p ON p.id = picked.person_id
-        WHERE s.person_id = picked.person_id AND s.state = 'not_notified'
-       RETURNING p.id, p.first_names, p.last_name, p.email, p.address_line1, p.address_line2, p.postcode, p.city`,
-      [`(${from},0)`, ...(until === null ? [] : [`(${until},0)`]), now, now],
-    )
-    await trx.raw('SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT')
+    await repo.relaxBatch(trx)
+    const claimed = await repo.claimNotNotified(trx, from, until, now)
     lap('claim')
     if (!claimed.length) return { persons: 0, emails: 0, letters: 0 }
     // In person_id order (the RETURNING order is the join's, which follows `picked` but is not promised).
@@ -108,18 +83,9 @@ export function createCampaignService(deps: {
     lap('codes')
     // One index scan over the batch's sorted ids: the planner, whose statistics on this table
     // (empty before the campaign, a million rows after) lag behind, must not scan it whole per batch.
-    await trx.raw('SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off')
-    await trx.raw('UPDATE provisional_codes SET voided_at = ? WHERE person_id = ANY(?::uuid[]) AND used_at IS NULL AND voided_at IS NULL', [
-      now,
-      ids,
-    ])
-    await trx.raw('SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT')
+    await repo.voidOpenCodes(trx, ids, now)
     lap('void')
-    await trx.raw(
-      `INSERT INTO provisional_codes (person_id, code_hash, channel, created_at, expires_at)
-       SELECT p, h, c, ?, ? FROM unnest(?::uuid[], ?::text[], ?::text[]) AS x(p, h, c)`,
-      [now, expiresAt, ids, hashes, channels],
-    )
+    await repo.insertCodes(trx, { createdAt: now, expiresAt, personIds: ids, hashes, channels })
     lap('insert codes')
     // The same text as a code asked for online, put together by the database from the model and
     // each person's name and code; sorted by address, so that the outbox's index on the recipient is
@@ -137,26 +103,16 @@ export function createCampaignService(deps: {
     lap('outbox')
     const post = rows.flatMap((r, i) => (r.email ? [] : [{ r, code: codes[i] }]))
     if (post.length) {
-      await trx.raw(
-        `INSERT INTO letters (person_id, kind, address, sealed_payload, created_at)
-         SELECT p, 'provisional_code', a, s, ? FROM unnest(?::uuid[], ?::jsonb[], ?::bytea[]) AS x(p, a, s)`,
-        [
-          now,
-          post.map((x) => x.r.id),
-          post.map((x) => JSON.stringify(letterAddress(x.r))),
-          post.map((x) => seal(masterKey, JSON.stringify({ code: x.code, expiresAt: expiresAt.toISOString() }))),
-        ],
-      )
+      await repo.insertCodeLetters(trx, {
+        createdAt: now,
+        personIds: post.map((x) => x.r.id),
+        addresses: post.map((x) => JSON.stringify(letterAddress(x.r))),
+        sealedPayloads: post.map((x) => seal(masterKey, JSON.stringify({ code: x.code, expiresAt: expiresAt.toISOString() }))),
+      })
     }
     lap('letters')
     const counts = { persons: rows.length, emails: emails.to.length, letters: post.length }
-    await trx('notification_campaigns')
-      .where({ id: campaignId })
-      .update({
-        persons: trx.raw('persons + ?', [counts.persons]),
-        emails: trx.raw('emails + ?', [counts.emails]),
-        letters: trx.raw('letters + ?', [counts.letters]),
-      })
+    await repo.addCounts(trx, campaignId, counts)
     await activity.record(trx, actor, {
       action: 'campaign.batch_notified',
       objectType: 'notification_campaign',
@@ -184,15 +140,9 @@ export function createCampaignService(deps: {
       // A small campaign (the usual daily one after an import) runs as one walk: one batch, one history row.
       let small = false
       if (!opts.workers) {
-        const { rows } = await db.raw("SELECT count(*)::int AS n FROM (SELECT 1 FROM spaces WHERE state = 'not_notified' LIMIT ?) x", [
-          batchSize * workers,
-        ])
-        small = rows[0].n < batchSize * workers
+        small = (await repo.countNotNotifiedUpTo(db, batchSize * workers)) < batchSize * workers
       }
-      const [row] = await db('notification_campaigns')
-        .insert({ operator_account_id: actor.kind === 'operator' && actor.accountId !== 'system' ? actor.accountId : null })
-        .returning('id')
-      const id = Number(row.id)
+      const id = await repo.insertCampaign(db, actor.kind === 'operator' && actor.accountId !== 'system' ? actor.accountId : null)
       const total = { persons: 0, emails: 0, letters: 0 }
       const now = opts.now ?? new Date()
       const batch = async (worker: number, from: number, until: number | null) => {
@@ -212,10 +162,7 @@ export function createCampaignService(deps: {
         // cores), in steps of about `batchSize` rows. Pages added after this point hold the new
         // versions this campaign writes (already notified), or persons imported meanwhile: the next
         // campaign notifies those.
-        const { rows } = await db.raw(
-          "SELECT (pg_relation_size('spaces') / current_setting('block_size')::int)::int AS blocks, reltuples::float8 AS tuples, relpages::int AS pages FROM pg_class WHERE oid = 'spaces'::regclass",
-        )
-        const { blocks, tuples, pages } = rows[0] as { blocks: number; tuples: number; pages: number }
+        const { blocks, tuples, pages } = await repo.spacesHeap(db)
         const perPage = pages > 0 && tuples > 0 ? tuples / pages : 120
         const step = Math.max(1, Math.round(batchSize / perPage))
         const bounds = Array.from({ length: workers + 1 }, (_, i) => Math.round((i * blocks) / workers))
@@ -225,7 +172,7 @@ export function createCampaignService(deps: {
           }),
         )
       }
-      await db('notification_campaigns').where({ id }).update({ finished_at: db.fn.now() })
+      await repo.finishCampaign(db, id)
       if (profile)
         process.stderr.write(
           `campagne, ms par étape : ${JSON.stringify(Object.fromEntries([...profile].map(([k, v]) => [k, Math.round(v)])))}\n`,
@@ -235,16 +182,10 @@ export function createCampaignService(deps: {
 
     /** How many persons wait for the campaign (spaces never notified). */
     async waiting(): Promise<number> {
-      const { rows } = await db.raw("SELECT count(*)::int AS n FROM spaces WHERE state = 'not_notified'")
-      return rows[0].n
+      return repo.countNotNotified(db)
     },
 
-    recent: (limit = 5) =>
-      db('notification_campaigns as c')
-        .leftJoin('accounts as a', 'a.id', 'c.operator_account_id')
-        .select('c.*', 'a.display_name as operator_name')
-        .orderBy('c.id', 'desc')
-        .limit(limit),
+    recent: (limit = 5) => repo.recent(db, limit),
 
     /** The daily job (and the back-office button): notified spaces past their 6 weeks become auto_created. */
     async autoCreate(
@@ -259,18 +200,7 @@ export function createCampaignService(deps: {
       let batches = 0
       for (;;) {
         const n = await db.transaction(async (trx) => {
-          await trx.raw('SET LOCAL statement_timeout = 0')
-          const r = await trx.raw(
-            // The locked rows are updated where they are (their ctid cannot change while we hold the
-            // lock): a join on person_id made the planner hash the whole of `spaces` for every batch.
-            `WITH due AS (
-               SELECT ctid FROM spaces WHERE state = 'notified' AND notified_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED
-             )
-             UPDATE spaces s SET state = 'auto_created', auto_created_at = ?, state_changed_at = ?
-              WHERE s.ctid = ANY(ARRAY(SELECT ctid FROM due)) AND s.state = 'notified'`,
-            [dueBefore, batchSize, now, now],
-          )
-          const count = r.rowCount as number
+          const count = await repo.autoCreateBatch(trx, dueBefore, batchSize, now)
           if (count)
             await activity.record(trx, actor, {
               action: 'spaces.auto_created',

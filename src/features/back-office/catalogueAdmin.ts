@@ -195,7 +195,7 @@ export function createCatalogueAdmin(deps: { db: Knex; activity: ActivityLog; ca
       allow(actor, 'create')
       return db.transaction(async (trx) => {
         // One addition at a time: two operators typing the same name never make two services.
-        await trx.raw('LOCK TABLE catalogue_services IN SHARE ROW EXCLUSIVE MODE')
+        await repo.lockServicesForAddition(trx)
         const slug = slugOf(input.name)
         if (await repo.nameTaken(trx, input.name, undefined, slug)) return { ok: false, errors: addError(emptyErrors(), 'name', DUPLICATE) }
         const { requests, ...row } = input

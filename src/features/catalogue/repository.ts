@@ -100,6 +100,11 @@ export const catalogueRepository = {
       .update({ ...patch, updated_at: trx.fn.now() })
   },
 
+  /** One addition at a time, until the end of the transaction (reads go on). */
+  async lockServicesForAddition(trx: Knex.Transaction): Promise<void> {
+    await trx.raw('LOCK TABLE catalogue_services IN SHARE ROW EXCLUSIVE MODE')
+  },
+
   async lockService(trx: Knex.Transaction, id: string): Promise<void> {
     await trx('catalogue_services').where({ id }).forUpdate().first('id')
   },

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import { toNativeRealm } from '../../infrastructure/nativeRequire'
+import { oidcRepository } from './oidcRepository'
 
 /** What oidc-provider stores (its types are loose: a JSON object per model). */
 export type OidcPayload = Record<string, unknown> & { grantId?: string; uid?: string; userCode?: string; consumed?: number }
@@ -18,8 +19,6 @@ export function knexAdapterClass(
    */
   revoked: (what: { accessToken: string } | { grantId: string }) => Promise<void> = async () => undefined,
 ) {
-  const live = (q: Knex.QueryBuilder) => q.where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
-
   return class KnexAdapter {
     constructor(readonly model: string) {}
 
@@ -33,12 +32,12 @@ export function knexAdapterClass(
         user_code: payload.userCode ?? null,
         expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
       }
-      await db('oidc_payloads').insert(row).onConflict(['model', 'id']).merge()
+      await oidcRepository.upsert(db, row)
     }
 
     async find(id: string): Promise<OidcPayload | undefined> {
       if (this.model === 'Client') return toNativeRealm(await findClient(id))
-      const row = await live(db('oidc_payloads').where({ model: this.model, id })).first('payload', 'consumed_at')
+      const row = await oidcRepository.find(db, this.model, id)
       if (!row) return undefined
       return toNativeRealm({
         ...row.payload,
@@ -47,26 +46,26 @@ export function knexAdapterClass(
     }
 
     async findByUid(uid: string): Promise<OidcPayload | undefined> {
-      const row = await live(db('oidc_payloads').where({ model: this.model, uid })).first('id')
+      const row = await oidcRepository.findId(db, this.model, { uid })
       return row ? this.find(row.id) : undefined
     }
 
     async findByUserCode(userCode: string): Promise<OidcPayload | undefined> {
-      const row = await live(db('oidc_payloads').where({ model: this.model, user_code: userCode })).first('id')
+      const row = await oidcRepository.findId(db, this.model, { user_code: userCode })
       return row ? this.find(row.id) : undefined
     }
 
     async consume(id: string): Promise<void> {
-      await db('oidc_payloads').where({ model: this.model, id }).update({ consumed_at: db.fn.now() })
+      await oidcRepository.consume(db, this.model, id)
     }
 
     async destroy(id: string): Promise<void> {
-      await db('oidc_payloads').where({ model: this.model, id }).del()
+      await oidcRepository.destroy(db, this.model, id)
       if (this.model === 'AccessToken') await revoked({ accessToken: id })
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await db('oidc_payloads').where({ grant_id: grantId }).del()
+      await oidcRepository.destroyGrant(db, grantId)
       await revoked({ grantId })
     }
   }
