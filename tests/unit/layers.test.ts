@@ -85,3 +85,82 @@ describe('couches du code (src/middleware, src/infrastructure, src/domain, src/a
     }
   })
 })
+
+/**
+ * SQL only in repositories (issue 18 §2): under src/features, only `repository.ts` and `*Repository.ts`
+ * build queries. Anywhere else, these are refused (comments ignored):
+ *  - a table called on a knex instance or a transaction: `db('accounts')`, `trx("spaces as s")`,
+ *    `(trx ?? db)('accounts')` — the instance named db, trx, tx, knex or conn;
+ *  - raw SQL: `.raw(`;
+ *  - the schema builder: `.schema.`.
+ * A route or a service still holds the transaction (`db.transaction(…)`) and may pass `trx.fn.now()`
+ * as a value: it writes no query. Nothing is allow-listed (the health check's `SELECT 1` is in
+ * src/features/public/repository.ts).
+ */
+const QUERY_BUILDER: RegExp[] = [
+  /\b(?:db|trx|tx|knex|conn)\s*\(\s*['"`]/,
+  /\?\?\s*(?:db|trx|tx|knex|conn)\s*\)\s*\(\s*['"`]/,
+  /\.raw\s*\(/,
+  /\.schema\s*\./,
+]
+
+const isRepository = (file: string) => /(?:^|[/\\])(?:repository|[A-Za-z]+Repository)\.ts$/.test(file)
+
+/** Every line of a non-repository file under `features` that builds a query: `file:line: text`. */
+function queriesOutsideRepositories(features: string): string[] {
+  const found: string[] = []
+  for (const file of filesUnder(features)) {
+    if (isRepository(file)) continue
+    const text = fs
+      .readFileSync(file, 'utf8')
+      // Comments may name a query; keep the line count so the message points at the right line.
+      .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '))
+      .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+    text.split('\n').forEach((line, i) => {
+      if (QUERY_BUILDER.some((q) => q.test(line)))
+        found.push(`${path.relative(features, file).split(path.sep).join('/')}:${i + 1}: ${line.trim()}`)
+    })
+  }
+  return found
+}
+
+describe('le SQL seulement dans les dépôts (src/features/*/repository.ts)', () => {
+  it('aucune route, aucun service ni autre fichier de src/features n’écrit de requête', () => {
+    expect(queriesOutsideRepositories(path.join(__dirname, '../../src/features'))).toEqual([])
+  })
+
+  it('le contrôle trouve une requête hors d’un dépôt, et laisse les dépôts, les transactions et les commentaires', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-sql-'))
+    const write = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true })
+      fs.writeFileSync(path.join(root, rel), text)
+    }
+    try {
+      write('home/repository.ts', "export const r = (db) => db('accounts').first()\n")
+      write('home/campaignRepository.ts', "export const c = (trx) => trx.raw('SELECT 1')\n")
+      write(
+        'home/service.ts',
+        [
+          'export const s = (db) =>',
+          '  db.transaction(async (trx) => {',
+          "    // trx('accounts') in a comment is no query",
+          "    await trx('accounts').update({ at: trx.fn.now() })",
+          '  })',
+        ].join('\n'),
+      )
+      write('home/routes.ts', '/* db.raw(\'x\') */\nconst n = await (trx ?? db)("spaces as s").count()\nawait db.raw(`SELECT 1`)\n')
+      write('home/health.ts', 'await knex.schema.hasTable(`x`)\nawait db(`spaces`)\n')
+      expect(queriesOutsideRepositories(root).sort()).toEqual(
+        [
+          "home/service.ts:4: await trx('accounts').update({ at: trx.fn.now() })",
+          'home/routes.ts:2: const n = await (trx ?? db)("spaces as s").count()',
+          'home/routes.ts:3: await db.raw(`SELECT 1`)',
+          'home/health.ts:1: await knex.schema.hasTable(`x`)',
+          'home/health.ts:2: await db(`spaces`)',
+        ].sort(),
+      )
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true })
+    }
+  })
+})
