@@ -25,16 +25,14 @@ export function createEmailVerification(deps: { db: Knex; notifier: Notifier; li
       return db.transaction(async (trx) => {
         await emailVerificationsRepository.voidOpen(trx, input.personId, input.purpose)
         const code = generateOtp()
-        const row = {
-          id: await emailVerificationsRepository.insert(trx, {
-            personId: input.personId,
-            accountId: input.accountId ?? null,
-            purpose: input.purpose,
-            email: input.email,
-            expiresAt: new Date(Date.now() + OTP_VALIDITY_MS),
-          }),
-        }
-        await emailVerificationsRepository.setCodeHash(trx, row.id, hashOtp(codeKey, row.id, code))
+        const id = await emailVerificationsRepository.insert(trx, {
+          personId: input.personId,
+          accountId: input.accountId ?? null,
+          purpose: input.purpose,
+          email: input.email,
+          expiresAt: new Date(Date.now() + OTP_VALIDITY_MS),
+        })
+        await emailVerificationsRepository.setCodeHash(trx, id, hashOtp(codeKey, id, code))
         await notifier.email(trx, {
           to: input.email,
           kind: 'email-verification',
@@ -50,7 +48,7 @@ export function createEmailVerification(deps: { db: Knex; notifier: Notifier; li
             'Mon espace santé',
           ].join('\n'),
         })
-        return row.id as string
+        return id
       })
     },
 

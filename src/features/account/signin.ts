@@ -80,22 +80,20 @@ export function createSignInService(deps: {
     await otpChallengesRepository.voidOpen(trx, account.id, purpose)
     const code = generateOtp()
     const channel = account.mobile ? 'sms' : 'email'
-    const row = {
-      id: await otpChallengesRepository.insert(trx, {
-        accountId: account.id,
-        purpose,
-        channel,
-        expiresAt: new Date(Date.now() + OTP_VALIDITY_MS),
-      }),
-    }
-    await otpChallengesRepository.setCodeHash(trx, row.id, hashOtp(codeKey, row.id, code))
+    const challengeId = await otpChallengesRepository.insert(trx, {
+      accountId: account.id,
+      purpose,
+      channel,
+      expiresAt: new Date(Date.now() + OTP_VALIDITY_MS),
+    })
+    await otpChallengesRepository.setCodeHash(trx, challengeId, hashOtp(codeKey, challengeId, code))
     if (channel === 'sms' && account.mobile) {
       await notifier.sms(trx, {
         to: account.mobile,
         kind: 'otp',
         text: `${code} est votre code de connexion à ${KIND_LABEL[account.kind]}. Il est valable 10 minutes. Ne le communiquez à personne.`,
       })
-      return { challengeId: row.id, sentTo: `au ${maskPhone(account.mobile)}` }
+      return { challengeId, sentTo: `au ${maskPhone(account.mobile)}` }
     }
     await notifier.email(trx, {
       to: account.email!,
@@ -114,7 +112,7 @@ export function createSignInService(deps: {
         'Mon espace santé',
       ].join('\n'),
     })
-    return { challengeId: row.id, sentTo: `à ${maskEmail(account.email!)}` }
+    return { challengeId, sentTo: `à ${maskEmail(account.email!)}` }
   }
 
   async function consumeChallenge(trx: Knex.Transaction, challengeId: string, purpose: string, code: string): Promise<VerifyResult> {
