@@ -13,6 +13,8 @@ export interface FormErrors {
   fields: Record<string, FieldError>
   /** in page order, for govukErrorSummary `errorList` (href = '#' + id of the field). */
   list: { text: string; href: string }[]
+  /** A sentence above the list, for govukErrorSummary `descriptionText` (see `compactSummary`). */
+  description?: string
 }
 
 export class FormValidationError extends Error {
@@ -33,6 +35,22 @@ export function addError(errors: FormErrors, field: string, text: string, anchor
     errors.list.push({ text, href: `#${anchor}` })
   }
   return errors
+}
+
+/** More errors than this and the summary is compact (`compactSummary`). */
+export const SUMMARY_MAX_LISTED = 4
+
+/**
+ * A long error summary pushes the page's h1 (which follows it, as govuk-frontend places it) off a phone's first
+ * screen: a questionnaire sent empty lists every question. Past `SUMMARY_MAX_LISTED` errors, the summary says how
+ * many there are (`describe`) and links to the first one only; every field keeps its own message next to it.
+ */
+export function compactSummary(
+  errors: FormErrors,
+  describe: (count: number) => string = (n) => `Il y a ${n} erreurs, chacune signalée au champ à corriger. La première :`,
+): FormErrors {
+  if (errors.list.length <= SUMMARY_MAX_LISTED) return errors
+  return { ...errors, description: describe(errors.list.length), list: errors.list.slice(0, 1) }
 }
 
 export function hasErrors(errors: FormErrors): boolean {

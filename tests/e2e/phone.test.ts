@@ -239,9 +239,12 @@ describe('téléphone : le premier écran montre la page, rien ne défile de cô
         await crawl(page, ['/mon-espace', '/documents', '/profil-medical', '/agenda'], 8)
       }),
 
-      // Hélène acting as Camille's carer: the banner on every first screen.
+      // Hélène: her own bilan sent empty, then acting as Camille's carer (the banner on every first screen).
       withPage(false, async (page) => {
         await signInThroughPages(page, t.db, { url: base + '/connexion', ...HELENE })
+        // Her own «Mon bilan prévention» (47, an age band), finalised empty: every question is missing.
+        await errorsOf(page, '/profil-medical/bilan-prevention', 'Finaliser mon questionnaire')
+        await screenshot(page, 'telephone-bilan-vide-360')
         await page.goto(base + '/aidants')
         await page.getByRole('button', { name: /Agir pour Camille Martin/ }).click()
         await page.locator('#bandeau-profil').waitFor()
@@ -253,6 +256,8 @@ describe('téléphone : le premier écran montre la page, rien ne défile de cô
       withPage(false, async (page) => {
         await signInThroughPages(page, t.db, { url: base + '/pro/connexion', loginLabel: 'Numéro RPPS', ...PROS.bernard })
         await crawl(page, ['/pro'], 20)
+        await errorsOf(page, '/pro/messagerie/nouveau', 'Envoyer le message')
+        await screenshot(page, 'telephone-pro-message-vide-360')
         await page.goto(base + '/pro/patient')
         await page.getByRole('button', { name: 'Rechercher le patient' }).click()
         await page.locator('.govuk-error-summary').waitFor()

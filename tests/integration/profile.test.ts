@@ -343,7 +343,17 @@ describe('profil médical', () => {
     expect(page('input[name="tabac"][value="non"]').attr('checked')).toBeDefined()
     r = await submitForm(a, '/profil-medical/bilan-prevention', { 'etat-general': 'bon', tabac: 'non', action: 'finaliser' })
     expect(r.status).toBe(400)
-    expect(summary(r.text)).toContain('Répondez à la question « Pensez-vous être à jour de vos vaccins ? »')
+    // Seven answers missing: a short summary (the h1 after it stays on a phone's first screen) that says how many
+    // and leads to the first; each question keeps its own message.
+    const errorPage = cheerio.load(r.text)
+    expect(summary(r.text)).toContain('Il manque 7 réponses')
+    expect(
+      errorPage('.govuk-error-summary a')
+        .map((_i, el) => errorPage(el).attr('href'))
+        .get(),
+    ).toEqual(['#suivi-medecin'])
+    expect(errorPage('#suivi-medecin').attr('type')).toBe('radio')
+    expect(errorPage('#vaccins-a-jour-error').text()).toContain('Répondez à la question « Pensez-vous être à jour de vos vaccins ? »')
     const all = {
       'etat-general': 'bon',
       'suivi-medecin': 'oui',

@@ -1,4 +1,4 @@
-import { checkDate, dateParts } from '../../src/validation'
+import { addError, checkDate, compactSummary, dateParts, emptyErrors, SUMMARY_MAX_LISTED } from '../../src/validation'
 import { frenchDate } from '../../src/domain/parisTime'
 
 const today = new Date('2026-11-24T12:00:00Z')
@@ -36,5 +36,26 @@ describe('dates saisies en trois champs', () => {
   it('écrit les dates en français', () => {
     expect(frenchDate('2026-03-14')).toBe('14 mars 2026')
     expect(frenchDate('2026-08-01')).toBe('1er août 2026')
+  })
+})
+
+describe("résumé d'erreurs court (issue 16 §1 : le h1 reste sur le premier écran d'un téléphone)", () => {
+  const withErrors = (n: number) => {
+    const errors = emptyErrors()
+    for (let i = 1; i <= n; i++) addError(errors, `q${i}`, `Répondez à la question ${i}`)
+    return errors
+  }
+  it(`jusqu'à ${SUMMARY_MAX_LISTED} erreurs, le résumé les liste toutes`, () => {
+    const errors = compactSummary(withErrors(SUMMARY_MAX_LISTED))
+    expect(errors.list).toHaveLength(SUMMARY_MAX_LISTED)
+    expect(errors.description).toBeUndefined()
+  })
+  it('au-delà, il dit combien et mène à la première ; chaque champ garde son message', () => {
+    const errors = compactSummary(withErrors(9), (n) => `Il manque ${n} réponses`)
+    expect(errors.description).toBe('Il manque 9 réponses')
+    expect(errors.list).toEqual([{ text: 'Répondez à la question 1', href: '#q1' }])
+    expect(Object.keys(errors.fields)).toHaveLength(9)
+    expect(errors.fields.q9).toEqual({ text: 'Répondez à la question 9' })
+    expect(compactSummary(withErrors(5)).description).toBe('Il y a 5 erreurs, chacune signalée au champ à corriger. La première :')
   })
 })

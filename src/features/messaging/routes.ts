@@ -13,7 +13,7 @@ import {
 } from '../../domain/messaging'
 import { validateNir } from '../../domain/nir'
 import { readMultipart } from '../../middleware/multipart'
-import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
+import { addError, checkDate, compactSummary, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { REJECTION_MESSAGES, sendContent } from '../documents/routes'
 import type { AttachmentInput, SendRefusal, StartRefusal } from './service'
 
@@ -221,7 +221,7 @@ export function messagingRoutes(services: Services): Router {
       },
       services.documents.checkFile,
     )
-    if (outcome.errors) return startForm(req, res, 400, { errors: outcome.errors, values: fields })
+    if (outcome.errors) return startForm(req, res, 400, { errors: compactSummary(outcome.errors), values: fields })
     req.session.flash = { type: 'success', text: `Votre message a été envoyé à ${patient}.` }
     res.redirect(303, outcome.redirect!)
   })

@@ -11,7 +11,7 @@ import {
   type OrganDonation,
 } from '../../domain/profileSections'
 import type { Answers, QuestionnaireSection } from '../../domain/questionnaires/types'
-import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
+import { addError, checkDate, compactSummary, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import type { EntryInput, ContactInput } from './repository'
 import { measureChart } from './chart'
 
@@ -357,7 +357,7 @@ export function profileRoutes(services: Services): Router {
         ...b,
         values: formAnswers(b.sections, req.body),
         action: `${BASE}/bilan-prevention`,
-        errors,
+        errors: compactSummary(errors, (n) => `Il manque ${n} réponses : chaque question sans réponse est signalée. La première :`),
         filesDocuments: profile.filesDocuments,
       })
     }
