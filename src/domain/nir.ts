@@ -28,9 +28,17 @@ export function maskNir(nir: string): string {
 
 const month = (m: number) => (m >= 1 && m <= 12) || (m >= 20 && m <= 42) || (m >= 50 && m <= 99)
 
-export function validateNir(input: string | undefined | null): NirResult {
+/**
+ * `of`: whose number the form asks for when it is not the reader's own, as its label says it («du patient»,
+ * «de la personne»…): the messages then speak of «le numéro de sécurité sociale du patient», not «votre numéro».
+ * An empty `of` is someone's number without saying whose (an operator's search).
+ */
+export function validateNir(input: string | undefined | null, of?: string): NirResult {
+  const whose = of ? ` ${of}` : ''
+  const number = of === undefined ? 'votre numéro de sécurité sociale' : `le numéro de sécurité sociale${whose}`
+  const ofNumber = of === undefined ? 'de votre numéro de sécurité sociale' : `du numéro de sécurité sociale${whose}`
   const raw = (input ?? '').trim()
-  if (!raw) return { ok: false, message: 'Saisissez votre numéro de sécurité sociale' }
+  if (!raw) return { ok: false, message: `Saisissez ${number}` }
   const n = normaliseNir(raw)
   if (!/^[0-9AB]+$/.test(n)) {
     return { ok: false, message: 'Le numéro de sécurité sociale ne doit contenir que des chiffres (et 2A ou 2B pour la Corse)' }
@@ -58,7 +66,7 @@ export function validateNir(input: string | undefined | null): NirResult {
   if (/^0+$/.test(n.slice(10, 13))) return { ok: false, message: "Le numéro d'ordre du numéro de sécurité sociale n'est pas valide" }
   const key = Number(n.slice(13, 15))
   if (key < 1 || key > 97 || nirKey(n.slice(0, 13)) !== key) {
-    return { ok: false, message: 'La clé de votre numéro de sécurité sociale ne correspond pas' }
+    return { ok: false, message: `La clé ${ofNumber} ne correspond pas` }
   }
   return { ok: true, nir: n }
 }

@@ -98,7 +98,7 @@ describe('back-office des opérateurs', () => {
       .split('\n')
     expect(lines[0]).toBe('ligne;colonne;message')
     expect(lines.slice(1).map((l) => l.split(';').slice(0, 2).join(';'))).toEqual(['4;nir', '5;nom', '5;courriel', '6;date_naissance'])
-    expect(report.text).toContain('La clé de votre numéro de sécurité sociale ne correspond pas')
+    expect(report.text).toContain('La clé du numéro de sécurité sociale ne correspond pas')
     expect(report.text).not.toContain(good1.slice(0, 13)) // never the line's content
 
     // Re-import: updates, never duplicates.

@@ -62,6 +62,8 @@ describe('France Services : accompagner une personne', () => {
     let $ = cheerio.load(r.text)
     expect($('title').text()).toMatch(/^Erreur : /)
     expect($('.govuk-error-summary li').length).toBe(4)
+    // The number of the person helped, not «votre numéro».
+    expect(errorText(r.text, 'nir')).toBe('Saisissez le numéro de sécurité sociale de la personne')
     expect(errorText(r.text, 'attestation')).toContain("pièce d'identité")
 
     // The right person without the attestation: refused, nothing written.

@@ -248,8 +248,29 @@ describe('Messagerie sécurisée', () => {
 
   it('bad input: message over 5,000 characters, missing fields, unknown patient, closed or opposed space: French errors, form kept, nothing sent', async () => {
     const before = Number((await t.db('messages').count({ n: '*' }))[0].n)
-    const long = 'a'.repeat(5001)
+    // Sent empty: five errors, each at its field, about the patient's number (not «votre numéro»); a short summary
+    // that says how many and leads to the first, so that the h1 under it stays on a phone's first screen.
     let r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', {
+      nir: '',
+      lastName: '',
+      subject: '',
+      body: '',
+    })
+    expect(r.status).toBe(400)
+    expect(errorText(r.text, 'nir')).toBe('Saisissez le numéro de sécurité sociale du patient')
+    expect(errorText(r.text, 'body')).toBe('Saisissez votre message')
+    const empty = cheerio.load(r.text)('.govuk-error-summary')
+    expect(empty.find('.govuk-error-summary__body p').text().trim()).toBe(
+      'Il y a 5 erreurs, chacune signalée au champ à corriger. La première :',
+    )
+    expect(
+      empty
+        .find('a')
+        .map((_i, a) => cheerio.load(a)('a').attr('href'))
+        .get(),
+    ).toEqual(['#nir'])
+    const long = 'a'.repeat(5001)
+    r = await postMultipart(haddad, '/pro/messagerie/nouveau', '/pro/messagerie/nouveau', {
       ...camilleIdentity(),
       subject: '',
       body: long,

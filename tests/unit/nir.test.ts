@@ -38,6 +38,15 @@ describe('NIR', () => {
     expect(validateNir(input)).toEqual({ ok: false, message })
   })
 
+  it("le numéro de quelqu'un d'autre : les messages disent à qui il est, pas « votre numéro »", () => {
+    expect(validateNir('', 'de la personne')).toEqual({ ok: false, message: 'Saisissez le numéro de sécurité sociale de la personne' })
+    expect(validateNir('2 68 03 75 056 123 64', 'du patient')).toEqual({
+      ok: false,
+      message: 'La clé du numéro de sécurité sociale du patient ne correspond pas',
+    })
+    expect(validateNir('', '')).toEqual({ ok: false, message: 'Saisissez le numéro de sécurité sociale' })
+  })
+
   it('accepte les mois spéciaux utilisés par l’INSEE (20 à 42, 50 à 99)', () => {
     for (const month of ['20', '42', '50', '99']) {
       const first = `168${month}75056123`

@@ -12,7 +12,7 @@ describe("ligne d'import d'assurés", () => {
   it.each([
     ['une ligne correcte', { ...base, nir: NIR }, []],
     ['NIR absent', { ...base, nir: '' }, [['nir', 'Le numéro de sécurité sociale est absent']]],
-    ['clé fausse', { ...base, nir: NIR.slice(0, 13) + '00' }, [['nir', 'La clé de votre numéro de sécurité sociale ne correspond pas']]],
+    ['clé fausse', { ...base, nir: NIR.slice(0, 13) + '00' }, [['nir', 'La clé du numéro de sécurité sociale ne correspond pas']]],
     [
       'NIR et date de naissance incohérents',
       { ...base, nir: NIR, date_naissance: '1986-04-12' },

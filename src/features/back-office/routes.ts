@@ -153,8 +153,8 @@ export function backOfficeRoutes(services: Services): Router {
 
   forOperators.post('/back-office/opposition-telephone', async (req, res, actor) => {
     const errors = emptyErrors()
-    const nir = validateNir(String(req.body.nir ?? ''))
-    if (!nir.ok) addError(errors, 'nir', nir.message.replace('votre numéro', 'le numéro'))
+    const nir = validateNir(String(req.body.nir ?? ''), '')
+    if (!nir.ok) addError(errors, 'nir', nir.message)
     const d = checkDate(dateParts(req.body, 'birthDate'), 'la date de naissance', { notFuture: true })
     if (!d.ok) {
       addError(errors, 'birthDate', d.message, `birthDate-${d.part}`)

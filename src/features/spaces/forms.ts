@@ -19,9 +19,12 @@ export function readCode(body: Record<string, unknown>, errors: FormErrors): str
   return r.code
 }
 
-/** Reads and checks the NIR and the date of birth (three boxes, `birthDate-day`...). */
-export function readNirAndBirthDate(body: Record<string, unknown>, errors: FormErrors): { nir?: string; birthDate?: string } {
-  const nirCheck = validateNir(String(body.nir ?? ''))
+/**
+ * Reads and checks the NIR and the date of birth (three boxes, `birthDate-day`...). `of`: whose they are when not
+ * the reader's own, as the label says («du patient»…), for the messages (see `validateNir`).
+ */
+export function readNirAndBirthDate(body: Record<string, unknown>, errors: FormErrors, of?: string): { nir?: string; birthDate?: string } {
+  const nirCheck = validateNir(String(body.nir ?? ''), of)
   if (!nirCheck.ok) addError(errors, 'nir', nirCheck.message)
   const d = checkDate(dateParts(body, 'birthDate'), 'la date de naissance', { notFuture: true })
   if (!d.ok && !errors.fields.birthDate) {
