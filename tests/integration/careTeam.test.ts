@@ -43,6 +43,23 @@ describe('Mes professionnels de santé, historique, accueil', () => {
     expect(cheerio.load(r.text)('title').text()).toMatch(/^Erreur : /)
   })
 
+  it('searches names without case or accents: «Lefevre» finds «Lefèvre», «Lefèvre» finds «Lefevre»', async () => {
+    await t.db('professionals').insert([
+      { rpps: '10100099997', first_name: 'Hélène', last_name: 'Lefèvre', profession: 'MEDECIN', city: 'Paris' },
+      { rpps: '10100099989', first_name: 'Noël', last_name: 'Lefevre', profession: 'MEDECIN', city: 'Paris' },
+    ])
+    const names = async (q: string) => {
+      const r = await camille.get(`/mes-professionnels/rechercher?q=${encodeURIComponent(q)}`)
+      expect(r.status).toBe(200)
+      return ['Hélène Lefèvre', 'Noël Lefevre'].filter((n) => r.text.includes(n))
+    }
+    expect(await names('Lefevre')).toEqual(['Hélène Lefèvre', 'Noël Lefevre'])
+    expect(await names('LEFÈVRE')).toEqual(['Hélène Lefèvre', 'Noël Lefevre'])
+    expect(await names('helene lefevre')).toEqual(['Hélène Lefèvre'])
+    expect(await names('noel')).toEqual(['Noël Lefevre'])
+    expect(await names('Lefebvre')).toEqual([])
+  })
+
   it('adding grants nothing; blocking ends access at once; unblocking needs consent again', async () => {
     const moreau = await proId('10100034569')
     let r = await submitForm(camille, '/mes-professionnels/rechercher?q=moreau', {}, `/mes-professionnels/${moreau}/ajouter`)

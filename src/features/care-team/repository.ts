@@ -58,16 +58,19 @@ export const careTeamRepository = {
   searchByRpps: (db: Knex, rpps: string, limit: number): Promise<ProfessionalEntry[]> =>
     db('professionals as p').select(PRO_COLUMNS).where('p.rpps', rpps).orderBy(BY_NAME).limit(limit),
 
-  /** The directory by part of a first name, a last name or both («Marie Curie»), without case. */
+  /**
+   * The directory by part of a first name, a last name or both («Marie Curie»), without case or accents
+   * («lefevre» finds «Lefèvre», and «Lefèvre» finds «Lefevre»): both sides through `unaccent(lower(…))`.
+   */
   searchByName(db: Knex, term: string, limit: number): Promise<ProfessionalEntry[]> {
     const like = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
     return db('professionals as p')
       .select(PRO_COLUMNS)
       .where((w) =>
         w
-          .whereRaw('lower(p.last_name) LIKE ?', [like])
-          .orWhereRaw('lower(p.first_name) LIKE ?', [like])
-          .orWhereRaw("lower(p.first_name || ' ' || p.last_name) LIKE ?", [like]),
+          .whereRaw('unaccent(lower(p.last_name)) LIKE unaccent(?)', [like])
+          .orWhereRaw('unaccent(lower(p.first_name)) LIKE unaccent(?)', [like])
+          .orWhereRaw("unaccent(lower(p.first_name || ' ' || p.last_name)) LIKE unaccent(?)", [like]),
       )
       .orderBy(BY_NAME)
       .limit(limit)
