@@ -167,6 +167,18 @@ describe('l’espace se tient : services connectés, FHIR, prévention, 18 ans, 
       await page.goto(o.base + '/profil-medical/bilan-prevention')
       await page.getByRole('heading', { name: 'Mon bilan prévention', level: 1 }).waitFor()
       await w.check('bilan prévention')
+      // Finalised empty: a short summary (how many answers are missing, a link to the first); every question
+      // keeps its own message next to it.
+      await page.getByRole('button', { name: 'Finaliser mon questionnaire' }).click()
+      const summary = page.locator('.govuk-error-summary')
+      await summary.waitFor()
+      const missing = await page.locator('main .govuk-error-message').count()
+      expect(missing).toBeGreaterThan(4)
+      expect(await summary.textContent()).toContain(`Il manque ${missing} réponses`)
+      expect(await summary.getByRole('link').count()).toBe(1)
+      await w.check('bilan prévention finalisé vide')
+      await summary.getByRole('link').click()
+      expect(new URL(page.url()).hash).toBe('#etat-general')
       await page.goto(o.base + '/aidants')
       await page.getByRole('button', { name: /Agir pour Camille Martin/ }).click()
       await page.locator('#bandeau-profil').getByText("Vous agissez en tant qu'aidant de Camille Martin").waitFor()
