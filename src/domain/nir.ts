@@ -29,14 +29,12 @@ export function maskNir(nir: string): string {
 const month = (m: number) => (m >= 1 && m <= 12) || (m >= 20 && m <= 42) || (m >= 50 && m <= 99)
 
 /**
- * `of`: whose number the form asks for when it is not the reader's own, as its label says it («du patient»,
- * «de la personne»…): the messages then speak of «le numéro de sécurité sociale du patient», not «votre numéro».
- * An empty `of` is someone's number without saying whose (an operator's search).
+ * `number`: how the messages name the number, the reader's own by default; someone else's as the form speaks of
+ * them («son numéro de sécurité sociale» for the person helped at the counter, «le numéro de sécurité sociale du
+ * patient»…) rather than «votre numéro».
  */
-export function validateNir(input: string | undefined | null, of?: string): NirResult {
-  const whose = of ? ` ${of}` : ''
-  const number = of === undefined ? 'votre numéro de sécurité sociale' : `le numéro de sécurité sociale${whose}`
-  const ofNumber = of === undefined ? 'de votre numéro de sécurité sociale' : `du numéro de sécurité sociale${whose}`
+export function validateNir(input: string | undefined | null, number = 'votre numéro de sécurité sociale'): NirResult {
+  const ofNumber = number.startsWith('le ') ? `du ${number.slice(3)}` : `de ${number}`
   const raw = (input ?? '').trim()
   if (!raw) return { ok: false, message: `Saisissez ${number}` }
   const n = normaliseNir(raw)

@@ -136,7 +136,7 @@ export function validatePersonRow(record: Record<string, string | undefined>, to
   const courriel = cell(record.courriel)
   const mobileRaw = cell(record.mobile)
 
-  const nirCheck = validateNir(nirRaw, '')
+  const nirCheck = validateNir(nirRaw, 'le numéro de sécurité sociale')
   if (!nirCheck.ok) faults.push({ column: 'nir', message: nirRaw ? nirCheck.message : 'Le numéro de sécurité sociale est absent' })
 
   if (!nom) faults.push({ column: 'nom', message: 'Le nom est absent' })

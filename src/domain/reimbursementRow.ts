@@ -148,7 +148,7 @@ export function checkRow(fields: string[] | null, header: { index: Record<Column
   const reference = get('reference')
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$/.test(reference))
     return { ok: false, message: 'reference : 4 à 40 lettres, chiffres, tirets ou soulignés attendus' }
-  const nir = validateNir(get('nir'), '')
+  const nir = validateNir(get('nir'), 'le numéro de sécurité sociale')
   if (!nir.ok) return { ok: false, message: `nir : ${nir.message}` }
   const careDate = readDate(get('date_soins'), today)
   if (!careDate) return { ok: false, message: 'date_soins : une vraie date passée attendue (AAAA-MM-JJ ou JJ/MM/AAAA)' }

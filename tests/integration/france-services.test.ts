@@ -63,7 +63,7 @@ describe('France Services : accompagner une personne', () => {
     expect($('title').text()).toMatch(/^Erreur : /)
     expect($('.govuk-error-summary li').length).toBe(4)
     // The number of the person helped, not «votre numéro».
-    expect(errorText(r.text, 'nir')).toBe('Saisissez le numéro de sécurité sociale de la personne')
+    expect(errorText(r.text, 'nir')).toBe('Saisissez son numéro de sécurité sociale')
     expect(errorText(r.text, 'attestation')).toContain("pièce d'identité")
 
     // The right person without the attestation: refused, nothing written.

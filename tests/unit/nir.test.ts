@@ -39,12 +39,16 @@ describe('NIR', () => {
   })
 
   it("le numéro de quelqu'un d'autre : les messages disent à qui il est, pas « votre numéro »", () => {
-    expect(validateNir('', 'de la personne')).toEqual({ ok: false, message: 'Saisissez le numéro de sécurité sociale de la personne' })
-    expect(validateNir('2 68 03 75 056 123 64', 'du patient')).toEqual({
+    expect(validateNir('', 'son numéro de sécurité sociale')).toEqual({ ok: false, message: 'Saisissez son numéro de sécurité sociale' })
+    expect(validateNir('2 68 03 75 056 123 64', 'son numéro de sécurité sociale')).toEqual({
+      ok: false,
+      message: 'La clé de son numéro de sécurité sociale ne correspond pas',
+    })
+    expect(validateNir('2 68 03 75 056 123 64', 'le numéro de sécurité sociale du patient')).toEqual({
       ok: false,
       message: 'La clé du numéro de sécurité sociale du patient ne correspond pas',
     })
-    expect(validateNir('', '')).toEqual({ ok: false, message: 'Saisissez le numéro de sécurité sociale' })
+    expect(validateNir('', 'le numéro de sécurité sociale')).toEqual({ ok: false, message: 'Saisissez le numéro de sécurité sociale' })
   })
 
   it('accepte les mois spéciaux utilisés par l’INSEE (20 à 42, 50 à 99)', () => {

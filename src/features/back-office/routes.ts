@@ -153,7 +153,7 @@ export function backOfficeRoutes(services: Services): Router {
 
   forOperators.post('/back-office/opposition-telephone', async (req, res, actor) => {
     const errors = emptyErrors()
-    const nir = validateNir(String(req.body.nir ?? ''), '')
+    const nir = validateNir(String(req.body.nir ?? ''), 'le numéro de sécurité sociale')
     if (!nir.ok) addError(errors, 'nir', nir.message)
     const d = checkDate(dateParts(req.body, 'birthDate'), 'la date de naissance', { notFuture: true })
     if (!d.ok) {

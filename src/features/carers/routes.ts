@@ -59,7 +59,7 @@ export function carersRoutes(services: Services): Router {
 
   forPatients.post('/aidants/inviter', async (req, res, actor) => {
     const errors = emptyErrors()
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, 'de votre aidant')
+    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, 'le numéro de sécurité sociale de votre aidant')
     const start = checkDate(dateParts(req.body, 'startsOn'), 'la date de début')
     if (!start.ok) addError(errors, 'startsOn', start.message, `startsOn-${start.part}`)
     const endParts = dateParts(req.body, 'endsOn')

@@ -75,7 +75,7 @@ export function childrenRoutes(services: Services): Router {
   forPatients.post('/enfants/ajouter', async (req, res, actor) => {
     const errors = emptyErrors()
     const code = readCode(req.body, errors)
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, "de l'enfant")
+    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, "le numéro de sécurité sociale de l'enfant")
     const again = () =>
       res.status(400).render('children/attach.njk', { pageTitle: 'Ajouter un enfant', values: identityValues(req.body, true), errors })
     if (!code || !nir || !birthDate) return again()
@@ -99,7 +99,7 @@ export function childrenRoutes(services: Services): Router {
   forPatients.post('/enfants/:childId/inviter', async (req, res, actor) => {
     const child = await children.child(actor, req.params.childId)
     const errors = emptyErrors()
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, "de l'autre représentant légal")
+    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, "le numéro de sécurité sociale de l'autre représentant légal")
     const again = () =>
       res.status(400).render('children/invite.njk', {
         pageTitle: 'Inviter le second représentant légal',

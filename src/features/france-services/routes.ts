@@ -62,7 +62,7 @@ export function franceServicesRoutes(services: Services): Router {
   })
   forAgents.post(`${BASE}/accompagner`, async (req, res, actor) => {
     const errors = emptyErrors()
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, 'de la personne')
+    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, 'son numéro de sécurité sociale')
     const surname = String(req.body.surname ?? '').trim()
     if (!surname) addError(errors, 'surname', 'Saisissez le nom de naissance de la personne')
     else if (surname.length > 100) addError(errors, 'surname', 'Le nom doit contenir 100 caractères au maximum')

@@ -201,7 +201,7 @@ export function messagingRoutes(services: Services): Router {
           patient = r.value.patient
           return { redirect: `/pro/messagerie/${r.value.conversationId}` }
         }
-        const nir = validateNir(f.nir, 'du patient')
+        const nir = validateNir(f.nir, 'le numéro de sécurité sociale du patient')
         if (!nir.ok) addError(errors, 'nir', nir.message)
         const birth = checkDate(dateParts(f, 'birthDate'), 'la date de naissance', { notFuture: true })
         if (!birth.ok) addError(errors, 'birthDate', birth.message, `birthDate-${birth.part}`)

@@ -54,7 +54,7 @@ export function professionalRoutes(services: Services): Router {
 
   forProfessionals.post('/pro/patient', async (req, res, actor) => {
     const errors = emptyErrors()
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, 'du patient')
+    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, 'le numéro de sécurité sociale du patient')
     const lastName = String(req.body.lastName ?? '').trim()
     if (!lastName) addError(errors, 'lastName', 'Saisissez le nom de naissance ou le nom d’usage du patient')
     const values = {

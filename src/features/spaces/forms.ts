@@ -20,11 +20,15 @@ export function readCode(body: Record<string, unknown>, errors: FormErrors): str
 }
 
 /**
- * Reads and checks the NIR and the date of birth (three boxes, `birthDate-day`...). `of`: whose they are when not
- * the reader's own, as the label says («du patient»…), for the messages (see `validateNir`).
+ * Reads and checks the NIR and the date of birth (three boxes, `birthDate-day`...). `number`: how the messages
+ * name the number when it is not the reader's own (see `validateNir`).
  */
-export function readNirAndBirthDate(body: Record<string, unknown>, errors: FormErrors, of?: string): { nir?: string; birthDate?: string } {
-  const nirCheck = validateNir(String(body.nir ?? ''), of)
+export function readNirAndBirthDate(
+  body: Record<string, unknown>,
+  errors: FormErrors,
+  number?: string,
+): { nir?: string; birthDate?: string } {
+  const nirCheck = validateNir(String(body.nir ?? ''), number)
   if (!nirCheck.ok) addError(errors, 'nir', nirCheck.message)
   const d = checkDate(dateParts(body, 'birthDate'), 'la date de naissance', { notFuture: true })
   if (!d.ok && !errors.fields.birthDate) {
