@@ -324,6 +324,17 @@ export function toDocumentReference(d: DocumentRecord, patientId: string, catego
   }
 }
 
+/**
+ * Standard base64 (RFC 4648 §4, padded): a multiple of 4 characters of the alphabet, then at most two «=».
+ * Scanned for one character outside the alphabet, never matched whole by a backtracking pattern: over a
+ * 14 Mo document, `/^[A-Za-z0-9+/]+={0,2}$/` could exhaust the regular-expression stack (a RangeError, a 500).
+ */
+export function isBase64(s: string): boolean {
+  if (s.length === 0 || s.length % 4 !== 0 || /[^A-Za-z0-9+/=]/.test(s)) return false
+  const pad = s.indexOf('=')
+  return pad === -1 || (pad >= s.length - 2 && s.slice(pad) === '='.repeat(s.length - pad))
+}
+
 /** A posted DocumentReference: category code, title, date, content in base64 (checked as bytes later). */
 export function parseDocumentReference(
   body: unknown,
@@ -351,8 +362,7 @@ export function parseDocumentReference(
       400,
       'required',
     )
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(att.data) || att.data.length % 4 !== 0)
-    return bad("Le contenu n'est pas du base64 valide", 'DocumentReference.content[0].attachment.data')
+  if (!isBase64(att.data)) return bad("Le contenu n'est pas du base64 valide", 'DocumentReference.content[0].attachment.data')
   const title = String(att.title ?? body.description ?? '').trim()
   if (!title) return bad('Donnez un titre (attachment.title ou description)', 'DocumentReference.description', 400, 'required')
   if (title.length > 50) return bad('Le titre doit contenir 50 caractères au plus', 'DocumentReference.description', 422, 'value')
