@@ -276,16 +276,18 @@ const ZIP_TAIL = 22 + 65535
 
 export class PolyglotDetector {
   private head = Buffer.alloc(0)
-  private tail: Buffer = Buffer.alloc(0)
+  /** The last pieces pushed, at least ZIP_TAIL bytes when there are: views, not copies (a pushed piece is not changed after). */
+  private tail: Buffer[] = []
+  private tailLength = 0
   private size = 0
   constructor(private readonly primary: 'pdf' | 'image' | 'text') {}
 
   push(chunk: Buffer): void {
     if (this.head.length < HEAD) this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD - this.head.length)])
     this.size += chunk.length
-    // A long chunk's end is kept as a view, not copied (the chunk is not changed after it was pushed).
-    this.tail = chunk.length >= ZIP_TAIL ? chunk.subarray(chunk.length - ZIP_TAIL) : Buffer.concat([this.tail, chunk])
-    if (this.tail.length > ZIP_TAIL) this.tail = Buffer.from(this.tail.subarray(this.tail.length - ZIP_TAIL))
+    this.tail.push(chunk)
+    this.tailLength += chunk.length
+    while (this.tailLength - this.tail[0].length >= ZIP_TAIL) this.tailLength -= this.tail.shift()!.length
   }
 
   end(): PolyglotKind | undefined {
@@ -299,7 +301,8 @@ export class PolyglotDetector {
 
   /** A ZIP «end of central directory» record whose comment ends exactly at the end of the file. */
   private zipDirectoryAtEnd(): boolean {
-    const t = this.tail
+    const all = Buffer.concat(this.tail, this.tailLength)
+    const t = all.subarray(Math.max(0, all.length - ZIP_TAIL))
     for (let i = t.length - 22; i >= 0; i--) {
       if (t[i] === 0x50 && t[i + 1] === 0x4b && t[i + 2] === 0x05 && t[i + 3] === 0x06) {
         const commentLength = t.readUInt16LE(i + 20)

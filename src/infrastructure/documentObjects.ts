@@ -181,6 +181,8 @@ export function createObjectDocumentStore(deps: { db: Knex; blobs: BlobStore; lo
       // its tag is known (iv | tag | ciphertext, as documentStore's sealChunk). No plaintext is
       // copied: a copy would be 10 Mo more per 10 Mo upload for the garbage collector to find.
       async function* sealed(): AsyncGenerator<Buffer> {
+        // One key object for all the chunks (not one made from the raw key for each).
+        const secret = crypto.createSecretKey(key)
         let cipher: crypto.CipherGCM | undefined
         let iv: Buffer = Buffer.alloc(0)
         let filled = 0
@@ -193,7 +195,7 @@ export function createObjectDocumentStore(deps: { db: Knex; blobs: BlobStore; lo
           while (plain.length > 0) {
             if (!cipher) {
               iv = crypto.randomBytes(12)
-              cipher = crypto.createCipheriv('aes-256-gcm', key, iv)
+              cipher = crypto.createCipheriv('aes-256-gcm', secret, iv)
               cipher.setAAD(Buffer.from(`${documentId}:${seq}`, 'utf8'))
             }
             const take = Math.min(CHUNK_SIZE - filled, plain.length)
