@@ -11,6 +11,7 @@ import { startS3, type TestS3 } from '../helpers/s3'
 import type { Actor } from '../../src/domain/actor'
 import { simplePdf } from '../../src/infrastructure/simplePdf'
 import { unwrapDataKey, newDataKey } from '../../src/infrastructure/crypto'
+import { CHUNK_SIZE, openChunk } from '../../src/infrastructure/documentStore'
 
 /**
  * Issue 17 §4: documents' bytes in an object store — a folder (embedded mode, the tests' default) and
@@ -56,6 +57,38 @@ describe('documents dans un dossier (le stockage des tests et du mode embarqué)
     await t.services.documents.remove(camille, r.id)
     expect(objectsOnDisk(dir)).not.toContain(key)
     expect(await pending()).toEqual([])
+  })
+
+  it('le contenu arrivé en morceaux de toutes tailles est scellé par blocs de 256 Kio, chacun lisible seul ; le contrôle voit le premier bloc entier', async () => {
+    const store = t.services.documentStore
+    const bytes = crypto.randomBytes(3 * CHUNK_SIZE + 12345)
+    // An empty piece, a first piece of 1 byte, pieces across chunk boundaries, one larger than a chunk.
+    const cuts = [0, 1, 1000, CHUNK_SIZE - 1001, 7, CHUNK_SIZE + 70000, 65536, bytes.length]
+    const pieces: Buffer[] = []
+    let at = 0
+    for (const n of cuts) {
+      pieces.push(bytes.subarray(at, Math.min(at + n, bytes.length)))
+      at = Math.min(at + n, bytes.length)
+    }
+    const seen: { length: number; index: number; total: number }[] = []
+    const id = crypto.randomUUID()
+    const { key } = newDataKey(MASTER)
+    const r = await store.put(id, key, pieces, (chunk, index, total) => void seen.push({ length: chunk.length, index, total }))
+    expect(r).toMatchObject({ size: bytes.length, chunks: 4, chunkSize: CHUNK_SIZE })
+    expect(seen[0]).toEqual({ length: CHUNK_SIZE, index: 0, total: CHUNK_SIZE })
+    expect(seen.reduce((a, s) => a + s.length, 0)).toBe(bytes.length)
+    expect(seen.at(-1)!.total).toBe(bytes.length)
+    // The object: iv | tag | ciphertext per chunk, exactly what sealChunk writes and openChunk reads.
+    const sealed: Buffer[] = []
+    for await (const c of await store.blobs.get(r.objectKey)) sealed.push(c)
+    const all = Buffer.concat(sealed)
+    expect(all.length).toBe(bytes.length + 4 * 28)
+    const plain = [0, 1, 2, 3].map((seq) =>
+      openChunk(key, id, seq, all.subarray(seq * (CHUNK_SIZE + 28), Math.min(all.length, (seq + 1) * (CHUNK_SIZE + 28)))),
+    )
+    expect(Buffer.concat(plain).equals(bytes)).toBe(true)
+    expect(await collect(store.read(t.db, { id, object_key: r.objectKey, chunk_count: 4, chunk_size: CHUNK_SIZE }, key))).toEqual(bytes)
+    await store.discard(r.objectKey)
   })
 
   it('une transaction annulée après le dépôt (dans une autre fonctionnalité) ne laisse aucun objet', async () => {

@@ -110,6 +110,9 @@ describe('PDF : contenu actif refusé, lu au fil des octets', () => {
     // Names written with #xx escapes are the same names.
     ['/OpenAction << /S /J#61vaScr#69pt /JS (x) >>', 'JavaScript'],
     ['/OpenAction<</S/Launch/F(x)>>', 'Launch'],
+    // An escape as the first byte, and a name escaped throughout (the longest one: 39 bytes).
+    ['/OpenAction << /S /#4Aava#53cript >>', 'JavaScript'],
+    ['/Names << /#45#6D#62#65#64#64#65#64#46#69#6C#65#73 3 0 R >>', 'EmbeddedFiles'],
   ])('trouve %s', (object, name) => {
     expect(scan(pdfWith(object)).found).toBe(name)
     // Cut in pieces of 3 bytes: a name across two chunks is still read.
@@ -127,9 +130,21 @@ describe('PDF : contenu actif refusé, lu au fil des octets', () => {
     expect(scan(stream('\x8a\x01/JavaScript \x9c\xff')).found).toBe('JavaScript')
   })
 
+  it('reconnaît le mot « stream » suivi de CRLF, coupé n’importe où, et pas celui de « endstream »', () => {
+    // In the stream's data, /JS is not counted; outside, after its «endstream», it is.
+    const pdf = (after: string) =>
+      Buffer.from(`%PDF-1.7\n4 0 obj\n<< /Length 9 >>\r\nstream\r\n\x8a/JS \x9c\xff\r\nendstream\nendobj\n${after}%%EOF\n`, 'latin1')
+    for (const size of [1, 2, 5, 7, 65536]) {
+      expect(scan(pdf(''), size).found).toBeUndefined()
+      expect(scan(pdf('5 0 obj\n<< /JS (x) >>\nendobj\n'), size).found).toBe('JS')
+    }
+  })
+
   it('lit les flux d’objets compressés (FlateDecode) : JavaScript, fichier joint ou lancement cachés dedans sont trouvés', async () => {
     const clean = activePdf({ objectStreams: true })
     expect(scan(clean)).toEqual({ found: undefined, streams: { read: 1, unread: 0 } })
+    // The same reading whatever the cuts (the dictionary before a stream, keywords across two chunks).
+    for (const size of [1, 2, 3, 8, 9, 10, 13, 100, 4095, 4096, 4097]) expect(scan(clean, size)).toEqual(scan(clean))
     for (const [opts, hidden, names] of [
       [{ js: true }, 'JavaScript', ['JavaScript']],
       // The attached file's own stream says /EmbeddedFile in plain sight; /EmbeddedFiles (the catalog's
@@ -147,6 +162,7 @@ describe('PDF : contenu actif refusé, lu au fil des octets', () => {
       expect(names).toContain(scan(activePdf({ ...opts, objectStreams: false })).found)
     }
     // The JavaScript case is found only through the inflated object stream.
+    for (const size of [1, 9, 4097]) expect(scan(activePdf({ js: true, objectStreams: true }), size).found).toBe('JavaScript')
     const js = scan(activePdf({ js: true, objectStreams: true }))
     expect(js).toEqual({ found: 'JavaScript', streams: { read: 1, unread: 0 } })
   })
