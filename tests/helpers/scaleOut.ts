@@ -134,8 +134,8 @@ export async function startPgBouncer(opts: {
 
 /**
  * haproxy in front of `backends`, round robin request by request (no stickiness), each answer
- * naming the instance that served it (`X-Instance`: a, b, …). Health checks on /health, so that a
- * backend not yet started is skipped.
+ * naming the instance that served it (`X-Instance`: a, b, …). No health checks (`check`): the tests
+ * start every backend, and wait for it, before haproxy.
  */
 export async function startHaproxy(backends: number[], port?: number): Promise<Started> {
   const bin = program('haproxy')
