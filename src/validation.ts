@@ -1,8 +1,7 @@
-import { z } from 'zod'
 import { frenchDate, isoDate } from './domain/parisTime'
 
 /**
- * Shared helpers for forms: zod issues become the shapes govuk-frontend macros expect
+ * Shared helpers for forms: errors in the shapes govuk-frontend macros expect
  * (an error per field next to it, and the list for the error summary at the top).
  */
 export interface FieldError {
@@ -15,13 +14,6 @@ export interface FormErrors {
   list: { text: string; href: string }[]
   /** A sentence above the list, for govukErrorSummary `descriptionText` (see `compactSummary`). */
   description?: string
-}
-
-export class FormValidationError extends Error {
-  constructor(readonly errors: FormErrors) {
-    super('Formulaire invalide')
-    this.name = 'FormValidationError'
-  }
 }
 
 export function emptyErrors(): FormErrors {
@@ -55,36 +47,6 @@ export function compactSummary(
 
 export function hasErrors(errors: FormErrors): boolean {
   return errors.list.length > 0
-}
-
-export function fromZod(error: z.ZodError, anchors: Record<string, string> = {}): FormErrors {
-  const errors = emptyErrors()
-  for (const issue of error.issues) {
-    const field = String(issue.path[0] ?? 'form')
-    addError(errors, field, issue.message, anchors[field] ?? field)
-  }
-  return errors
-}
-
-/** Parses a body with a schema; on failure throws a FormValidationError the route turns into the form again. */
-export function parseForm<S extends z.ZodType>(schema: S, body: unknown, anchors: Record<string, string> = {}): z.infer<S> {
-  const result = schema.safeParse(body ?? {})
-  if (!result.success) throw new FormValidationError(fromZod(result.error, anchors))
-  return result.data
-}
-
-/** A text field: trimmed, required, at most `max` characters, with French messages. */
-export function text(opts: { required: string; max?: number; maxMessage?: string }) {
-  const max = opts.max ?? 10000
-  return z
-    .string({ error: opts.required })
-    .transform((v) => v.trim())
-    .pipe(
-      z
-        .string()
-        .min(1, opts.required)
-        .max(max, opts.maxMessage ?? `Ce champ doit contenir ${max} caractères au maximum`),
-    )
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')

@@ -155,10 +155,6 @@ export function previewable(mime: string): 'pdf' | 'image' | 'text' | undefined 
   return undefined
 }
 
-export function isMime(v: string): v is DocumentMime {
-  return v in MIME_EXTENSION
-}
-
 export type ContentRejection = 'empty' | 'too_large' | 'type' | 'type_mismatch' | 'bad_name' | 'active_content' | 'polyglot'
 
 /** A file refused by the document rules (thrown from inside a transaction, so it rolls back). */

@@ -19,10 +19,6 @@ export const SERVICE_SCOPES: Record<string, { category: DataCategory; action: Sc
 
 export const ALL_SERVICE_SCOPES = Object.keys(SERVICE_SCOPES) as ServiceScope[]
 
-export function isServiceScope(s: string): s is ServiceScope {
-  return Object.prototype.hasOwnProperty.call(SERVICE_SCOPES, s)
-}
-
 /** The scopes of a space-separated scope string that are data scopes, in the catalogue's order. */
 export function serviceScopesOf(scope: string | string[] | undefined | null): ServiceScope[] {
   const set = new Set(Array.isArray(scope) ? scope : String(scope ?? '').split(/\s+/))

@@ -1,7 +1,46 @@
-import { can, decideService } from '../../src/domain/accessPolicy'
+import { can, decideService, type DocumentFacts, type PolicyFacts, type ServiceDecision } from '../../src/domain/accessPolicy'
 import { serviceActor } from '../../src/domain/actor'
-import { serviceCan, type ServiceFacts } from '../../src/domain/servicePolicy'
-import { scopeFor, serviceScopesOf } from '../../src/domain/serviceScopes'
+import type { SpaceState } from '../../src/domain/lifecycle'
+import { scopeFor, serviceScopesOf, type ScopeAction, type ServiceScope } from '../../src/domain/serviceScopes'
+
+interface ServiceFacts {
+  tokenScopes: readonly string[]
+  consentedScopes: readonly ServiceScope[]
+  spaceState: SpaceState | undefined
+  resource?: { ownerPersonId: string; masked?: boolean }
+  personId: string
+}
+
+const documentOf = (ownerPersonId: string, masked: boolean): DocumentFacts => ({
+  personId: ownerPersonId,
+  category: 'CR',
+  authorKind: 'patient',
+  authorAccountId: null,
+  authorProfessionalId: null,
+  masked,
+  invisibleToRepresentatives: false,
+  heldUntil: null,
+  heldReleasedAt: null,
+})
+
+/** A connected service's request, decided by `decideService` with the facts the FHIR service would gather. */
+function serviceCan(resourceType: string, action: ScopeAction, facts: ServiceFacts): ServiceDecision {
+  const policyFacts: PolicyFacts = {
+    personId: facts.personId,
+    spaceState: facts.spaceState ?? 'not_notified',
+    relation: { kind: 'service', clientId: 'c', tokenScopes: facts.tokenScopes, consentedScopes: facts.consentedScopes },
+    settings: { emergencyEtreat: true, emergencyBtg: true, emergencyMasked: false, maskNewDocuments: false, reimbursementsHidden: false },
+    now: new Date(),
+  }
+  const r = facts.resource
+  const target = r
+    ? {
+        ownerPersonId: r.ownerPersonId,
+        document: resourceType === 'DocumentReference' ? documentOf(r.ownerPersonId, Boolean(r.masked)) : undefined,
+      }
+    : undefined
+  return decideService(serviceActor('c', 'Service', facts.personId, facts.tokenScopes), resourceType, action, policyFacts, target)
+}
 
 const ME = 'p-1'
 const base: ServiceFacts = {

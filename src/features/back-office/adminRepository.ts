@@ -2,14 +2,6 @@ import type { Knex } from 'knex'
 
 /** SQL of the back office's reference data: the access matrix and the log of its changes. No health table. */
 
-export const ADMIN_ACTIONS = [
-  'access_matrix.updated',
-  'catalogue_service.created',
-  'catalogue_service.updated',
-  'catalogue_service.published',
-  'catalogue_service.withdrawn',
-] as const
-
 export interface AdminChangeRow {
   id: string
   occurred_at: Date
