@@ -64,6 +64,18 @@ export function setUpFormParsing(app: Express): void {
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200, type: 'application/x-www-form-urlencoded' }))
 }
 
+/**
+ * A page form's fields as the parser above reads them (`extended: false`): one value a string, a
+ * repeated name (checkboxes) an array; `{}` when the request carried no urlencoded body. Routes read
+ * `formBody(req)`, never `req.body` (typed `any` by Express).
+ */
+export type FormBody = Partial<Record<string, string | string[]>>
+
+export function formBody(req: { body?: unknown }): FormBody {
+  const body: unknown = req.body
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as FormBody) : {}
+}
+
 /** Cleans every text field of a parsed urlencoded body; a control character refuses the request. */
 function cleanBody(body: Record<string, unknown>): boolean {
   for (const [k, v] of Object.entries(body)) {

@@ -5,6 +5,7 @@ import { addError, emptyErrors, type FormErrors } from '../../validation'
 import { checkEmail } from '../spaces/forms'
 import { clientAddress, startSignedInSession } from './sessionHelpers'
 import type { VerifyResult } from './signin'
+import { formBody } from '../../middleware/forms'
 
 interface CodeJourney {
   accountId: string
@@ -33,7 +34,7 @@ export function recoveryRoutes(services: Services): Router {
     return errors
   }
   const readOtp = (req: Request, errors: FormErrors) => {
-    const code = normaliseOtp(String(req.body.code ?? ''))
+    const code = normaliseOtp(String(formBody(req).code ?? ''))
     if (!code) addError(errors, 'code', 'Saisissez le code à 6 chiffres reçu')
     else if (!/^\d{6}$/.test(code)) addError(errors, 'code', 'Le code contient 6 chiffres')
     return /^\d{6}$/.test(code) ? code : undefined
@@ -53,11 +54,11 @@ export function recoveryRoutes(services: Services): Router {
     res.render('account/forgot-identifiant.njk', { pageTitle: 'Identifiant oublié', values: {} }),
   )
   router.post('/connexion/identifiant-oublie', async (req, res) => {
-    const email = checkEmail(String(req.body.email ?? ''))
+    const email = checkEmail(String(formBody(req).email ?? ''))
     if (!email.ok)
       return res.status(400).render('account/forgot-identifiant.njk', {
         pageTitle: 'Identifiant oublié',
-        values: { email: req.body.email },
+        values: { email: formBody(req).email },
         errors: addError(emptyErrors(), 'email', email.message),
       })
     await recovery.forgotIdentifiant(email.email, clientAddress(req))
@@ -72,7 +73,7 @@ export function recoveryRoutes(services: Services): Router {
     res.render('account/forgot-password.njk', { pageTitle: 'Mot de passe oublié', values: {} }),
   )
   router.post('/connexion/mot-de-passe-oublie', async (req, res) => {
-    const login = String(req.body.login ?? '').trim()
+    const login = String(formBody(req).login ?? '').trim()
     if (!login)
       return res.status(400).render('account/forgot-password.njk', {
         pageTitle: 'Mot de passe oublié',
@@ -133,7 +134,7 @@ export function recoveryRoutes(services: Services): Router {
   router.post(`${RESET}/choisir`, async (req, res) => {
     const j = get(req, 'reset')
     if (!j?.verified) return res.redirect(303, '/connexion/mot-de-passe-oublie')
-    const r = await recovery.resetPassword(j.accountId, String(req.body.password ?? ''), String(req.body.confirmation ?? ''))
+    const r = await recovery.resetPassword(j.accountId, String(formBody(req).password ?? ''), String(formBody(req).confirmation ?? ''))
     if (!r.ok)
       return res.status(400).render('account/reset-password.njk', {
         pageTitle: 'Choisir un nouveau mot de passe',

@@ -7,6 +7,7 @@ import { checkEmail, checkMobile } from '../spaces/forms'
 import { NOTIFICATION_KINDS, OPTIONAL_NOTIFICATIONS, type NotificationPrefs } from './notificationPrefs'
 import { ReauthLimitError } from './settings'
 import { endSession } from './sessionHelpers'
+import { formBody } from '../../middleware/forms'
 
 /**
  * «Mon compte» (/mon-compte): contact details, password, notifications, signed-in devices and
@@ -54,13 +55,13 @@ export function accountSettingsRoutes(services: Services): Router {
     '/mon-compte/coordonnees',
     guarded(async (req, res, actor) => {
       const errors = emptyErrors()
-      const email = checkEmail(String(req.body.email ?? ''))
+      const email = checkEmail(String(formBody(req).email ?? ''))
       if (!email.ok) addError(errors, 'email', email.message)
-      const mobile = checkMobile(String(req.body.mobile ?? ''))
+      const mobile = checkMobile(String(formBody(req).mobile ?? ''))
       if (!mobile.ok) addError(errors, 'mobile', mobile.message)
-      const password = String(req.body.password ?? '')
+      const password = String(formBody(req).password ?? '')
       if (!password) addError(errors, 'password', 'Saisissez votre mot de passe')
-      const values = { email: req.body.email, mobile: req.body.mobile }
+      const values = { email: formBody(req).email, mobile: formBody(req).mobile }
       if (!email.ok || !mobile.ok || !password) return contactPage(res, values, errors)
       const r = await settings.startContactChange(actor, { email: email.email, mobile: mobile.mobile, password })
       if (!r.ok) return contactPage(res, values, addError(errors, r.field, r.message))
@@ -86,7 +87,7 @@ export function accountSettingsRoutes(services: Services): Router {
     const j = contactJourney(req)
     if (!j) return res.redirect(303, '/mon-compte/coordonnees')
     const errors = emptyErrors()
-    const code = normaliseOtp(String(req.body.code ?? ''))
+    const code = normaliseOtp(String(formBody(req).code ?? ''))
     if (!/^\d{6}$/.test(code))
       addError(errors, 'code', code ? 'Le code contient 6 chiffres' : 'Saisissez le code à 6 chiffres reçu par courriel')
     else {
@@ -112,9 +113,9 @@ export function accountSettingsRoutes(services: Services): Router {
     '/mon-compte/mot-de-passe',
     guarded(async (req, res, actor) => {
       const r = await settings.changePassword(actor, {
-        current: String(req.body.current ?? ''),
-        password: String(req.body.password ?? ''),
-        confirmation: String(req.body.confirmation ?? ''),
+        current: String(formBody(req).current ?? ''),
+        password: String(formBody(req).password ?? ''),
+        confirmation: String(formBody(req).confirmation ?? ''),
       })
       if (!r.ok)
         return res.status(400).render('account/change-password.njk', {
@@ -133,7 +134,7 @@ export function accountSettingsRoutes(services: Services): Router {
   })
   forPatients.post('/mon-compte/notifications', async (req, res, actor) => {
     // Checkboxes named `notifications[]` (one value per switch left on; none at all when every switch is off).
-    const chosen = new Set([req.body['notifications[]'] ?? []].flat().map(String))
+    const chosen = new Set([formBody(req)['notifications[]'] ?? []].flat().map(String))
     const prefs = Object.fromEntries(OPTIONAL_NOTIFICATIONS.map((k) => [k, chosen.has(k)])) as NotificationPrefs
     await settings.savePrefs(actor, prefs)
     req.session.flash = { type: 'success', text: 'Vos préférences de notification sont enregistrées.' }
@@ -145,7 +146,7 @@ export function accountSettingsRoutes(services: Services): Router {
     res.render('account/devices.njk', { pageTitle: 'Appareils connectés', devices: await settings.devices(actor) })
   })
   forPatients.post('/mon-compte/appareils/deconnecter', async (req, res, actor) => {
-    const r = await settings.signOutDevice(actor, String(req.body.device ?? ''))
+    const r = await settings.signOutDevice(actor, String(formBody(req).device ?? ''))
     if (r.current) {
       await endSession(req, res)
       return res.redirect(303, '/connexion?deconnecte=1')
@@ -165,9 +166,9 @@ export function accountSettingsRoutes(services: Services): Router {
     '/mon-compte/fermer',
     guarded(async (req, res, actor) => {
       const errors = emptyErrors()
-      const what = String(req.body.data ?? '')
+      const what = String(formBody(req).data ?? '')
       if (what !== 'archive' && what !== 'delete') addError(errors, 'data', 'Indiquez ce que deviennent vos données')
-      const password = String(req.body.password ?? '')
+      const password = String(formBody(req).password ?? '')
       if (!password) addError(errors, 'password', 'Saisissez votre mot de passe')
       if (errors.list.length)
         return res.status(400).render('account/close.njk', { pageTitle: 'Fermer mon profil', values: { data: what }, errors })

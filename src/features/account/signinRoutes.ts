@@ -8,6 +8,7 @@ import { SIGN_IN_URL } from '../../middleware/auth'
 import { ACCOUNT_LINKS } from '../../navigation'
 import { noStore } from '../../middleware/security'
 import { endSession } from './sessionHelpers'
+import { formBody } from '../../middleware/forms'
 
 interface SignInJourney {
   kind: AccountKind
@@ -74,8 +75,8 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
   })
 
   router.post(base, async (req, res) => {
-    const login = String(req.body.login ?? '').trim()
-    const password = String(req.body.password ?? '')
+    const login = String(formBody(req).login ?? '').trim()
+    const password = String(formBody(req).password ?? '')
     const errors = emptyErrors()
     if (!login) addError(errors, 'login', kind === 'professional' ? 'Saisissez votre numéro RPPS' : 'Saisissez votre identifiant')
     else if (kind === 'professional') {
@@ -136,7 +137,7 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
   router.post(codeUrl, async (req, res) => {
     const j = journey(req)
     if (!j || j.kind !== kind) return res.redirect(303, base)
-    const code = normaliseOtp(String(req.body.code ?? ''))
+    const code = normaliseOtp(String(formBody(req).code ?? ''))
     const errors = emptyErrors()
     if (!code) addError(errors, 'code', 'Saisissez le code à 6 chiffres reçu')
     else if (!/^\d{6}$/.test(code)) addError(errors, 'code', 'Le code contient 6 chiffres')

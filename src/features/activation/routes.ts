@@ -8,6 +8,7 @@ import { MISMATCH_MESSAGE } from '../spaces/holder'
 import { checkEmail, checkMobile, identityValues, readCode, readNirAndBirthDate } from '../spaces/forms'
 import type { ActivationJourney } from './service'
 import { counterIdentity } from '../france-services/assisted'
+import { formBody } from '../../middleware/forms'
 
 const BASE = '/activer-mon-profil'
 const TITLE = 'Activer mon profil'
@@ -53,8 +54,8 @@ export function activationRoutes(services: Services): Router {
   })
   router.post(BASE, (req, res) => {
     const errors = emptyErrors()
-    const code = readCode(req.body, errors)
-    if (!code) return render(res, 'code', { values: identityValues(req.body, true), errors }, 400)
+    const code = readCode(formBody(req), errors)
+    if (!code) return render(res, 'code', { values: identityValues(formBody(req), true), errors }, 400)
     setJourney(req, 'activationCode', { code })
     setJourney(req, 'activation', undefined)
     res.redirect(303, `${BASE}/identite`)
@@ -70,8 +71,9 @@ export function activationRoutes(services: Services): Router {
     const s = step1(req)
     if (!s) return res.redirect(303, BASE)
     const errors = emptyErrors()
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
-    const again = (e: FormErrors) => render(res, 'identity', { code: formatCode(s.code), values: identityValues(req.body), errors: e }, 400)
+    const { nir, birthDate } = readNirAndBirthDate(formBody(req), errors)
+    const again = (e: FormErrors) =>
+      render(res, 'identity', { code: formatCode(s.code), values: identityValues(formBody(req)), errors: e }, 400)
     if (!nir || !birthDate) return again(errors)
     const r = await activation.identify({ code: s.code, nir, birthDate }, clientAddress(req))
     if (r.kind === 'mismatch') return again(addError(errors, 'nir', MISMATCH_MESSAGE))
@@ -98,9 +100,9 @@ export function activationRoutes(services: Services): Router {
     const j = journey(req)
     if (!j) return res.redirect(303, BASE)
     const input = {
-      identifiant: String(req.body.identifiant ?? '').trim(),
-      password: String(req.body.password ?? ''),
-      confirmation: String(req.body.confirmation ?? ''),
+      identifiant: String(formBody(req).identifiant ?? '').trim(),
+      password: String(formBody(req).password ?? ''),
+      confirmation: String(formBody(req).confirmation ?? ''),
     }
     const r = await activation.checkCredentials(j.personId, input)
     if (!r.ok) {
@@ -122,11 +124,12 @@ export function activationRoutes(services: Services): Router {
     const j = journey(req)
     if (!j?.passwordHash) return res.redirect(303, BASE)
     const errors = emptyErrors()
-    const email = checkEmail(String(req.body.email ?? ''))
+    const email = checkEmail(String(formBody(req).email ?? ''))
     if (!email.ok) addError(errors, 'email', email.message)
-    const mobile = checkMobile(String(req.body.mobile ?? ''))
+    const mobile = checkMobile(String(formBody(req).mobile ?? ''))
     if (!mobile.ok) addError(errors, 'mobile', mobile.message)
-    if (!email.ok || !mobile.ok) return render(res, 'contact', { values: { email: req.body.email, mobile: req.body.mobile }, errors }, 400)
+    if (!email.ok || !mobile.ok)
+      return render(res, 'contact', { values: { email: formBody(req).email, mobile: formBody(req).mobile }, errors }, 400)
     const verificationId = await activation.sendEmailCode(j.personId, email.email)
     setJourney(req, 'activation', { ...j, email: email.email, mobile: mobile.mobile ?? undefined, verificationId, emailVerified: false })
     res.redirect(303, `${BASE}/verification`)
@@ -142,7 +145,7 @@ export function activationRoutes(services: Services): Router {
     const j = journey(req)
     if (!j?.verificationId) return res.redirect(303, BASE)
     const errors = emptyErrors()
-    const code = normaliseOtp(String(req.body.code ?? ''))
+    const code = normaliseOtp(String(formBody(req).code ?? ''))
     if (!code) addError(errors, 'code', 'Saisissez le code à 6 chiffres reçu par courriel')
     else if (!/^\d{6}$/.test(code)) addError(errors, 'code', 'Le code contient 6 chiffres')
     else {
@@ -177,7 +180,7 @@ export function activationRoutes(services: Services): Router {
   router.post(`${BASE}/conditions`, async (req, res) => {
     const j = journey(req)
     if (!j?.emailVerified) return res.redirect(303, BASE)
-    if (req.body.terms !== 'accepted') {
+    if (formBody(req).terms !== 'accepted') {
       return render(
         res,
         'terms',
@@ -210,11 +213,11 @@ export function activationRoutes(services: Services): Router {
   })
   router.post('/nouveau-code', async (req, res) => {
     const errors = emptyErrors()
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
+    const { nir, birthDate } = readNirAndBirthDate(formBody(req), errors)
     if (!nir || !birthDate)
       return res
         .status(400)
-        .render('activation/new-code.njk', { pageTitle: 'Recevoir un nouveau code', values: identityValues(req.body), errors })
+        .render('activation/new-code.njk', { pageTitle: 'Recevoir un nouveau code', values: identityValues(formBody(req)), errors })
     await activation.requestNewCode(nir, birthDate, clientAddress(req))
     res.redirect(303, '/nouveau-code/demande-enregistree')
   })

@@ -6,6 +6,7 @@ import type { Services } from '../../services'
 import { addError, emptyErrors } from '../../validation'
 import { isoDate } from '../../domain/parisTime'
 import { dateValue, readEvent, readReminder, REMINDER_MESSAGES, typedValues } from './forms'
+import { formBody } from '../../middleware/forms'
 
 const NEW_TITLE = 'Ajouter un rendez-vous'
 const EDIT_TITLE = 'Modifier le rendez-vous'
@@ -44,11 +45,11 @@ export function agendaRoutes(services: Services): Router {
   })
 
   forPatients.post('/agenda/nouveau', async (req, res, actor) => {
-    const { errors, fields } = readEvent(req.body, { edit: false })
+    const { errors, fields } = readEvent(formBody(req), { edit: false })
     if (!fields)
       return res
         .status(400)
-        .render('agenda/form.njk', { pageTitle: NEW_TITLE, values: typedValues(req.body), errors, action: '/agenda/nouveau' })
+        .render('agenda/form.njk', { pageTitle: NEW_TITLE, values: typedValues(formBody(req)), errors, action: '/agenda/nouveau' })
     const id = await agenda.create(actor, fields)
     req.session.flash = { type: 'success', text: 'Le rendez-vous est ajouté à votre agenda.' }
     res.redirect(303, `/agenda/${id}`)
@@ -71,7 +72,7 @@ export function agendaRoutes(services: Services): Router {
   })
 
   forPatients.post('/agenda/calendrier-prive', async (req, res, actor) => {
-    const detail = req.body.detail
+    const detail = formBody(req).detail
     if (detail !== 'minimal' && detail !== 'titles') {
       const errors = addError(emptyErrors(), 'detail', 'Choisissez ce que le calendrier affiche', 'detail')
       const links = await agenda.links(actor)
@@ -117,11 +118,11 @@ export function agendaRoutes(services: Services): Router {
 
   forPatients.post('/agenda/:id/modifier', async (req, res, actor) => {
     const { event } = await agenda.get(actor, req.params.id)
-    const { errors, fields } = readEvent(req.body, { edit: true })
+    const { errors, fields } = readEvent(formBody(req), { edit: true })
     if (!fields)
       return res.status(400).render('agenda/form.njk', {
         pageTitle: EDIT_TITLE,
-        values: typedValues(req.body),
+        values: typedValues(formBody(req)),
         errors,
         action: `/agenda/${event.id}/modifier`,
         edit: true,
@@ -140,7 +141,7 @@ export function agendaRoutes(services: Services): Router {
   })
 
   forPatients.post('/agenda/:id/rappels', async (req, res, actor) => {
-    const { errors, input } = readReminder(req.body)
+    const { errors, input } = readReminder(formBody(req))
     if (input) {
       const r = await agenda.addReminder(actor, req.params.id, input)
       if (r.ok) {
@@ -156,7 +157,7 @@ export function agendaRoutes(services: Services): Router {
           input.kind === 'date' ? 'remindOn-day' : 'when',
         )
     }
-    const v = await showEvent(actor, req.params.id, 400, { errors, values: typedValues(req.body, ['remindOn']) })
+    const v = await showEvent(actor, req.params.id, 400, { errors, values: typedValues(formBody(req), ['remindOn']) })
     res.status(400).render('agenda/event.njk', v.locals)
   })
 

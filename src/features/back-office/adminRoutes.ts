@@ -6,6 +6,7 @@ import { isCategory } from '../../domain/documents'
 import { addError, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { MATRIX_REASON_MAX } from './accessMatrix'
 import { LIMITS, checkServiceForm, serviceFormValues, type AdminService, type ServiceFormValues } from './catalogueAdmin'
+import { formBody } from '../../middleware/forms'
 
 const MATRIX = "Matrice d'accès"
 const CATALOGUE = 'Catalogue de services'
@@ -49,8 +50,8 @@ export function backOfficeAdminRoutes(services: Services): Router {
   forOperators.get('/back-office/matrice-acces/:profession', (req, res, actor) => renderProfession(req, res, actor))
 
   forOperators.post('/back-office/matrice-acces/:profession', async (req, res, actor) => {
-    const readable = [req.body['categories[]'] ?? []].flat().map(String).slice(0, 40)
-    const reason = String(req.body.reason ?? '').trim()
+    const readable = [formBody(req)['categories[]'] ?? []].flat().map(String).slice(0, 40)
+    const reason = String(formBody(req).reason ?? '').trim()
     const errors = emptyErrors()
     if (readable.some((c) => !isCategory(c))) addError(errors, 'categories', 'Choisissez parmi les catégories proposées', 'categories')
     if (!reason) addError(errors, 'reason', 'Saisissez le motif de la modification')
@@ -59,7 +60,7 @@ export function backOfficeAdminRoutes(services: Services): Router {
     if (hasErrors(errors))
       return renderProfession(req, res, actor, 400, errors, {
         readable: readable.filter(isCategory),
-        reason: String(req.body.reason ?? '').slice(0, 1000),
+        reason: String(formBody(req).reason ?? '').slice(0, 1000),
       })
     const d = await accessMatrix.update(actor, req.params.profession, readable, reason)
     req.session.flash =
@@ -94,7 +95,7 @@ export function backOfficeAdminRoutes(services: Services): Router {
   router.get('/back-office/catalogue/nouveau', (_req, res) => renderForm(res, { values: empty }))
 
   forOperators.post('/back-office/catalogue/nouveau', async (req, res, actor) => {
-    const values = serviceFormValues(req.body)
+    const values = serviceFormValues(formBody(req))
     const checked = checkServiceForm(values)
     if (!checked.ok) return renderForm(res, { status: 400, values, errors: checked.errors })
     const r = await catalogueAdmin.create(actor, checked.input)
@@ -120,7 +121,7 @@ export function backOfficeAdminRoutes(services: Services): Router {
 
   forOperators.post('/back-office/catalogue/:id/modifier', async (req, res, actor) => {
     const service = await catalogueAdmin.find(actor, req.params.id)
-    const values = serviceFormValues(req.body)
+    const values = serviceFormValues(formBody(req))
     const checked = checkServiceForm(values)
     if (!checked.ok) return renderForm(res, { status: 400, service, values, errors: checked.errors })
     const r = await catalogueAdmin.update(actor, service.id, checked.input)

@@ -9,6 +9,7 @@ import { IMPORT_COLUMNS } from '../../domain/personRow'
 import { STATE_LABELS } from './figures'
 import { OPERATOR_NOTE, type PersonOnPhone } from './phone'
 import type { OppositionReceipt } from '../opposition/service'
+import { formBody } from '../../middleware/forms'
 
 const REFUSALS: Record<string, string> = {
   already_opposed: "La personne s'est déjà opposée à la création de son profil.",
@@ -153,17 +154,18 @@ export function backOfficeRoutes(services: Services): Router {
 
   forOperators.post('/back-office/opposition-telephone', async (req, res, actor) => {
     const errors = emptyErrors()
-    const nir = validateNir(String(req.body.nir ?? ''), 'le numéro de sécurité sociale')
+    const nir = validateNir(String(formBody(req).nir ?? ''), 'le numéro de sécurité sociale')
     if (!nir.ok) addError(errors, 'nir', nir.message)
-    const d = checkDate(dateParts(req.body, 'birthDate'), 'la date de naissance', { notFuture: true })
+    const d = checkDate(dateParts(formBody(req), 'birthDate'), 'la date de naissance', { notFuture: true })
     if (!d.ok) {
       addError(errors, 'birthDate', d.message, `birthDate-${d.part}`)
       Object.assign(errors.fields.birthDate, { part: d.part })
     }
-    const lastName = String(req.body.lastName ?? '').trim()
+    const lastName = String(formBody(req).lastName ?? '').trim()
     if (!lastName) addError(errors, 'lastName', 'Saisissez le nom de famille de la personne')
     else if (lastName.length > 100) addError(errors, 'lastName', 'Le nom de famille doit contenir 100 caractères au maximum')
-    const again = () => res.status(400).render('back-office/phone-search.njk', { pageTitle: PHONE, values: phoneValues(req.body), errors })
+    const again = () =>
+      res.status(400).render('back-office/phone-search.njk', { pageTitle: PHONE, values: phoneValues(formBody(req)), errors })
     if (hasErrors(errors) || !nir.ok || !d.ok) return again()
     const person = await phoneOpposition.find(actor, { nir: nir.nir, birthDate: d.value, lastName })
     if (!person) {
@@ -196,7 +198,7 @@ export function backOfficeRoutes(services: Services): Router {
   forOperators.post('/back-office/opposition-telephone/confirmation', async (req, res, actor) => {
     const p = phonePerson(req)
     if (!p) return res.redirect(303, '/back-office/opposition-telephone')
-    const checks = [req.body['checks[]'] ?? []].flat().map(String)
+    const checks = [formBody(req)['checks[]'] ?? []].flat().map(String)
     const errors = emptyErrors()
     if (!checks.includes('identity'))
       addError(errors, 'checks', "Cochez la case pour confirmer que vous avez vérifié l'identité de la personne", 'checks')

@@ -5,6 +5,7 @@ import { subjectPersonId, type Actor } from '../../domain/actor'
 import { NotFoundError } from '../../errors'
 import { addError, emptyErrors } from '../../validation'
 import { fullName } from './service'
+import { formBody } from '../../middleware/forms'
 
 /** «Mes professionnels de santé»: care team, médecin traitant, administrators, blocks, the emergency switches. */
 export function careTeamRoutes(services: Services): Router {
@@ -89,7 +90,7 @@ export function careTeamRoutes(services: Services): Router {
   }
 
   forPatients.post('/mes-professionnels/urgence', async (req, res, actor) => {
-    const chosen = ([] as string[]).concat(req.body['urgence'] ?? req.body['urgence[]'] ?? [])
+    const chosen = ([] as string[]).concat(formBody(req)['urgence'] ?? formBody(req)['urgence[]'] ?? [])
     await careTeam.setEmergency(actor, personOf(actor), {
       etreat: chosen.includes('ETREAT'),
       btg: chosen.includes('BTG'),

@@ -7,6 +7,7 @@ import { addError, checkDate, dateParts, emptyErrors, hasErrors } from '../../va
 import { isoDate } from '../../domain/parisTime'
 import { regenerateSession } from '../account/sessionHelpers'
 import { identityValues, readNirAndBirthDate } from '../spaces/forms'
+import { formBody } from '../../middleware/forms'
 
 const INVITE_TITLE = 'Inviter un aidant'
 
@@ -59,18 +60,20 @@ export function carersRoutes(services: Services): Router {
 
   forPatients.post('/aidants/inviter', async (req, res, actor) => {
     const errors = emptyErrors()
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, 'le numéro de sécurité sociale de votre aidant')
-    const start = checkDate(dateParts(req.body, 'startsOn'), 'la date de début')
+    const { nir, birthDate } = readNirAndBirthDate(formBody(req), errors, 'le numéro de sécurité sociale de votre aidant')
+    const start = checkDate(dateParts(formBody(req), 'startsOn'), 'la date de début')
     if (!start.ok) addError(errors, 'startsOn', start.message, `startsOn-${start.part}`)
-    const endParts = dateParts(req.body, 'endsOn')
+    const endParts = dateParts(formBody(req), 'endsOn')
     const hasEnd = Boolean(endParts.day || endParts.month || endParts.year)
     const endCheck = hasEnd ? checkDate(endParts, 'la date de fin') : undefined
     if (endCheck && !endCheck.ok) addError(errors, 'endsOn', endCheck.message, `endsOn-${endCheck.part}`)
     // Checkboxes named `droits[]` (one name per group, as html-validate wants; the parser is not extended).
-    const chosen = ([] as unknown[]).concat(req.body['droits[]'] ?? req.body.droits ?? []).filter((v): v is string => typeof v === 'string')
+    const chosen = ([] as unknown[])
+      .concat(formBody(req)['droits[]'] ?? formBody(req).droits ?? [])
+      .filter((v): v is string => typeof v === 'string')
     const rights = checkCarerRights(chosen)
     if (!rights.ok) addError(errors, 'droits', rights.message)
-    const values = { ...identityValues(req.body), startsOn: dateParts(req.body, 'startsOn'), endsOn: endParts }
+    const values = { ...identityValues(formBody(req)), startsOn: dateParts(formBody(req), 'startsOn'), endsOn: endParts }
     const again = () =>
       res.status(400).render('carers/invite.njk', { pageTitle: INVITE_TITLE, rightItems: rightItems(chosen), values, errors })
     if (hasErrors(errors) || !nir || !birthDate || !start.ok || !rights.ok) return again()
@@ -108,7 +111,7 @@ export function carersRoutes(services: Services): Router {
 
   // «Agir pour» a helped person: a new session id, the banner, every action logged as carer.
   forPatients.post('/aidants/agir', async (req, res, actor) => {
-    const target = String(req.body.profil ?? '')
+    const target = String(formBody(req).profil ?? '')
     const r = await carers.switchTarget(actor, target)
     const keep = {
       auth: req.session.auth!,

@@ -6,6 +6,7 @@ import { addError, emptyErrors, hasErrors } from '../../validation'
 import { isServiceCategory } from './data'
 import { REPORT_MAX, REPORT_REASONS, type ReportReason } from './service'
 import { OIDC_MOUNT } from '../fhir/provider'
+import { formBody } from '../../middleware/forms'
 
 const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '')
 
@@ -77,7 +78,7 @@ export function catalogueRoutes(services: Services): Router {
     return renderConsent(req, res, actor)
   })
   forPatients.post('/catalogue/:slug/connecter', async (req, res, actor) => {
-    const ticked = [req.body['autorisations[]'] ?? []].flat().map(String)
+    const ticked = [formBody(req)['autorisations[]'] ?? []].flat().map(String)
     const r = await catalogue.connect(actor, req.params.slug, ticked)
     if (!r.ok) return renderConsent(req, res, actor, 400, addError(emptyErrors(), 'autorisations', r.message), ticked)
     req.session.flash = {
@@ -93,7 +94,7 @@ export function catalogueRoutes(services: Services): Router {
     res.render('catalogue/disconnect.njk', { pageTitle: `Désynchroniser ${service.name}`, service })
   })
   forPatients.post('/catalogue/:slug/desynchroniser', async (req, res, actor) => {
-    if (req.body.confirm !== 'oui') {
+    if (formBody(req).confirm !== 'oui') {
       const service = await catalogue.page(actor, req.params.slug)
       if (!service.connection) return res.redirect(303, `/catalogue/${req.params.slug}`)
       const errors = addError(
@@ -121,8 +122,8 @@ export function catalogueRoutes(services: Services): Router {
   })
   forPatients.post('/catalogue/:slug/signaler', async (req, res, actor) => {
     const service = await catalogue.page(actor, req.params.slug)
-    const reason = one(req.body.reason)
-    const message = one(req.body.message).trim()
+    const reason = one(formBody(req).reason)
+    const message = one(formBody(req).message).trim()
     const errors = emptyErrors()
     if (!Object.prototype.hasOwnProperty.call(REPORT_REASONS, reason))
       addError(errors, 'reason', 'Choisissez le type de problème', 'reason')
@@ -135,7 +136,7 @@ export function catalogueRoutes(services: Services): Router {
         service,
         reasons: REPORT_REASONS,
         max: REPORT_MAX,
-        values: { reason, message: one(req.body.message) },
+        values: { reason, message: one(formBody(req).message) },
         errors,
       })
     }

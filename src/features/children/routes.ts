@@ -8,6 +8,7 @@ import { frenchDate } from '../../domain/parisTime'
 import { clientAddress, regenerateSession } from '../account/sessionHelpers'
 import { MISMATCH_MESSAGE } from '../spaces/holder'
 import { identityValues, readCode, readNirAndBirthDate } from '../spaces/forms'
+import { formBody } from '../../middleware/forms'
 
 const ATTACH_MESSAGES: Record<string, string> = {
   adult: 'Cette personne est majeure : elle active elle-même son profil avec son propre code provisoire.',
@@ -52,8 +53,8 @@ export function childrenRoutes(services: Services): Router {
   forPatients.get('/changer-de-profil', (_req, res, actor) => switchPage(res, actor))
 
   forPatients.post('/changer-de-profil', async (req, res, actor) => {
-    if (!req.body.profil) return switchPage(res, actor, addError(emptyErrors(), 'profil', 'Choisissez le profil à consulter'))
-    const target = await children.switchTarget(actor, String(req.body.profil ?? ''))
+    if (!formBody(req).profil) return switchPage(res, actor, addError(emptyErrors(), 'profil', 'Choisissez le profil à consulter'))
+    const target = await children.switchTarget(actor, String(formBody(req).profil ?? ''))
     // A new session id at each switch, keeping the sign-in.
     const keep = {
       auth: req.session.auth!,
@@ -64,7 +65,7 @@ export function childrenRoutes(services: Services): Router {
     const oldSid = req.sessionID
     await regenerateSession(req)
     Object.assign(req.session, keep)
-    req.session.auth = { ...keep.auth, actingPersonId: target.self ? undefined : String(req.body.profil) }
+    req.session.auth = { ...keep.auth, actingPersonId: target.self ? undefined : String(formBody(req).profil) }
     if (!target.self) req.session.flash = { type: 'info', text: `Vous consultez maintenant le profil ${de(target.displayName)}.` }
     await services.devices.renameSession(oldSid, req.sessionID)
     res.redirect(303, '/mon-espace')
@@ -74,10 +75,10 @@ export function childrenRoutes(services: Services): Router {
   router.get('/enfants/ajouter', (_req, res) => res.render('children/attach.njk', { pageTitle: 'Ajouter un enfant', values: {} }))
   forPatients.post('/enfants/ajouter', async (req, res, actor) => {
     const errors = emptyErrors()
-    const code = readCode(req.body, errors)
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, "le numéro de sécurité sociale de l'enfant")
+    const code = readCode(formBody(req), errors)
+    const { nir, birthDate } = readNirAndBirthDate(formBody(req), errors, "le numéro de sécurité sociale de l'enfant")
     const again = () =>
-      res.status(400).render('children/attach.njk', { pageTitle: 'Ajouter un enfant', values: identityValues(req.body, true), errors })
+      res.status(400).render('children/attach.njk', { pageTitle: 'Ajouter un enfant', values: identityValues(formBody(req), true), errors })
     if (!code || !nir || !birthDate) return again()
     const r = await children.attach(actor, { code, nir, birthDate }, clientAddress(req))
     if (!r.ok) {
@@ -99,12 +100,12 @@ export function childrenRoutes(services: Services): Router {
   forPatients.post('/enfants/:childId/inviter', async (req, res, actor) => {
     const child = await children.child(actor, req.params.childId)
     const errors = emptyErrors()
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, "le numéro de sécurité sociale de l'autre représentant légal")
+    const { nir, birthDate } = readNirAndBirthDate(formBody(req), errors, "le numéro de sécurité sociale de l'autre représentant légal")
     const again = () =>
       res.status(400).render('children/invite.njk', {
         pageTitle: 'Inviter le second représentant légal',
         child,
-        values: identityValues(req.body),
+        values: identityValues(formBody(req)),
         errors,
       })
     if (!nir || !birthDate) return again()

@@ -18,6 +18,7 @@ import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors
 import { NotFoundError } from '../../errors'
 import type { ListQuery } from './repository'
 import type { RejectionReason } from './service'
+import { formBody } from '../../middleware/forms'
 
 export const REJECTION_MESSAGES: Record<RejectionReason, string> = {
   empty: 'Le fichier sélectionné est vide',
@@ -191,11 +192,11 @@ export function documentRoutes(services: Services): Router {
   })
 
   forPatients.post('/documents/parametres', async (req, res, actor) => {
-    if (req.body.maskNew !== 'oui' && req.body.maskNew !== 'non') {
+    if (formBody(req).maskNew !== 'oui' && formBody(req).maskNew !== 'non') {
       const errors = addError(emptyErrors(), 'maskNew', 'Indiquez si les nouveaux documents sont masqués par défaut')
       return res.status(400).render('documents/settings.njk', { pageTitle: 'Confidentialité des nouveaux documents', errors })
     }
-    await services.careTeam.setMaskNewDocuments(actor, personOf(actor), req.body.maskNew === 'oui')
+    await services.careTeam.setMaskNewDocuments(actor, personOf(actor), formBody(req).maskNew === 'oui')
     req.session.flash = { type: 'success', text: 'Votre choix est enregistré.' }
     res.redirect(303, '/documents')
   })
@@ -253,18 +254,19 @@ export function documentRoutes(services: Services): Router {
     const id = String(req.params.id)
     const v = await documents.get(actor, id, personOf(actor))
     const errors = emptyErrors()
-    const title = typeof req.body.title === 'string' ? req.body.title.trim() : ''
-    const category = req.body.category
+    const form = formBody(req)
+    const title = typeof form.title === 'string' ? form.title.trim() : ''
+    const category = form.category
     if (!title) addError(errors, 'title', 'Saisissez le titre du document')
     else if (title.length > MAX_TITLE_LENGTH) addError(errors, 'title', `Le titre doit contenir ${MAX_TITLE_LENGTH} caractères au maximum`)
     if (!isPatientCategory(category)) addError(errors, 'category', 'Choisissez une catégorie', 'category')
-    if (hasErrors(errors)) {
+    if (hasErrors(errors) || !isPatientCategory(category)) {
       return res.status(400).render('documents/edit.njk', {
         pageTitle: 'Modifier le document',
         doc: v.row,
-        values: { title: req.body.title ?? '' },
+        values: { title: typeof form.title === 'string' ? form.title : '' },
         errors,
-        categoryItems: categoryItems(category, false),
+        categoryItems: categoryItems(typeof category === 'string' ? category : undefined, false),
       })
     }
     if (title !== v.row.title) await documents.rename(actor, id, title, personOf(actor))
@@ -298,7 +300,7 @@ export function documentRoutes(services: Services): Router {
   forPatients.post('/documents/:id/supprimer', async (req, res, actor) => {
     const id = String(req.params.id)
     const v = await documents.get(actor, id, personOf(actor))
-    if (req.body.confirm !== 'oui') {
+    if (formBody(req).confirm !== 'oui') {
       const errors = addError(emptyErrors(), 'confirm', 'Cochez la case pour confirmer la suppression')
       return res.status(400).render('documents/delete.njk', { pageTitle: `Supprimer le document « ${v.row.title} »`, doc: v.row, errors })
     }

@@ -8,6 +8,7 @@ import { toNativeRealm } from '../../infrastructure/nativeRequire'
 import { fhirAudience, INTERACTION_BASE, type OidcInteraction } from './provider'
 import { scopeLabel } from './connections'
 import { subjectPersonId, type Actor } from '../../domain/actor'
+import { formBody } from '../../middleware/forms'
 
 const CONNECTED = '/mon-espace/services-connectes'
 const CLIENTS = '/back-office/clients'
@@ -63,7 +64,7 @@ export function connectedServicesRoutes(services: Services): Router {
       items: requested.map((s) => ({
         value: s,
         text: client.catalogueServiceId ? scopeLabel(s) : SERVICE_SCOPES[s].label,
-        checked: (errors ? new Set<string>(ticked(req.body)) : current).has(s),
+        checked: (errors ? new Set<string>(ticked(formBody(req))) : current).has(s),
       })),
       errors,
     })
@@ -88,7 +89,7 @@ export function connectedServicesRoutes(services: Services): Router {
     if (!interaction) return res.status(400).render('fhir/interaction-expired.njk', { pageTitle: 'La demande a expiré' })
     const client = await clients.get(interaction.params.client_id)
     if (!client || client.disabled) throw notFound()
-    if (req.body.decision === 'refuse') {
+    if (formBody(req).decision === 'refuse') {
       return oidc.interactionFinished(
         req,
         res,
@@ -98,7 +99,7 @@ export function connectedServicesRoutes(services: Services): Router {
     }
     const offer = await connections.offerable(client.id, actor.personId!)
     const requested = serviceScopesOf(interaction.params.scope).filter((s) => client.scopes.includes(s) && (!offer || offer.includes(s)))
-    const chosen = ticked(req.body).filter((s) => requested.includes(s))
+    const chosen = ticked(formBody(req)).filter((s) => requested.includes(s))
     const errors = emptyErrors()
     if (chosen.length === 0) addError(errors, 'scopes', 'Cochez au moins une donnée à partager, ou choisissez «Refuser»')
     if (hasErrors(errors)) return consentPage(req, res, actor, interaction, errors)
@@ -234,7 +235,7 @@ export function connectedServicesRoutes(services: Services): Router {
   })
 
   forOperators.post(`${CLIENTS}/nouveau`, async (req, res, actor) => {
-    const { errors, input, form } = await readClientForm(req.body)
+    const { errors, input, form } = await readClientForm(formBody(req))
     if (hasErrors(errors))
       return res
         .status(400)
@@ -260,7 +261,7 @@ export function connectedServicesRoutes(services: Services): Router {
   forOperators.post(`${CLIENTS}/:id/modifier`, async (req, res, actor) => {
     const client = await clients.get(String(req.params.id))
     if (!client) throw notFound()
-    const { errors, input, form } = await readClientForm(req.body)
+    const { errors, input, form } = await readClientForm(formBody(req))
     if (hasErrors(errors))
       return res.status(400).render('fhir/client-new.njk', {
         pageTitle: `Modifier ${client.name}`,

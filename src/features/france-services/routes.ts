@@ -10,6 +10,7 @@ import { addError, emptyErrors, hasErrors } from '../../validation'
 import { regenerateSession } from '../account/sessionHelpers'
 import { checkMobile, identityValues, readNirAndBirthDate } from '../spaces/forms'
 import { IDENTIFY_MISMATCH } from './service'
+import { formBody } from '../../middleware/forms'
 
 const BASE = '/france-services'
 const IDENTIFY_TITLE = 'Accompagner une personne'
@@ -62,13 +63,14 @@ export function franceServicesRoutes(services: Services): Router {
   })
   forAgents.post(`${BASE}/accompagner`, async (req, res, actor) => {
     const errors = emptyErrors()
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, 'son numéro de sécurité sociale')
-    const surname = String(req.body.surname ?? '').trim()
+    const { nir, birthDate } = readNirAndBirthDate(formBody(req), errors, 'son numéro de sécurité sociale')
+    const surname = String(formBody(req).surname ?? '').trim()
     if (!surname) addError(errors, 'surname', 'Saisissez le nom de naissance de la personne')
     else if (surname.length > 100) addError(errors, 'surname', 'Le nom doit contenir 100 caractères au maximum')
-    const attested = req.body.attestation === 'yes' || (Array.isArray(req.body.attestation) && req.body.attestation.includes('yes'))
+    const attestation = formBody(req).attestation
+    const attested = attestation === 'yes' || (Array.isArray(attestation) && attestation.includes('yes'))
     if (!attested) addError(errors, 'attestation', "Cochez la case pour attester que vous avez vérifié la pièce d'identité de la personne")
-    const values = { ...identityValues(req.body), surname: surname.slice(0, 100), attestation: attested }
+    const values = { ...identityValues(formBody(req)), surname: surname.slice(0, 100), attestation: attested }
     const again = () => res.status(400).render('france-services/identify.njk', { pageTitle: IDENTIFY_TITLE, values, errors })
     if (hasErrors(errors) || !nir || !birthDate) return again()
     const r = await franceServices.identify(actor, { nir, birthDate, surname })
@@ -105,7 +107,7 @@ export function franceServicesRoutes(services: Services): Router {
   forAgents.post(`${BASE}/personne/opposition`, async (req, res, actor) => {
     const personId = needPerson(req, res)
     if (!personId) return
-    if (req.body.confirm !== 'yes') {
+    if (formBody(req).confirm !== 'yes') {
       const citizen = await franceServices.status(actor, personId)
       const errors = addError(
         emptyErrors(),
@@ -130,10 +132,10 @@ export function franceServicesRoutes(services: Services): Router {
   forAgents.post(`${BASE}/personne/fermeture`, async (req, res, actor) => {
     const personId = needPerson(req, res)
     if (!personId) return
-    const data = String(req.body.data ?? '')
+    const data = String(formBody(req).data ?? '')
     const errors = emptyErrors()
     if (data !== 'archive' && data !== 'delete') addError(errors, 'data', 'Choisissez ce que deviennent les données de la personne', 'data')
-    if (req.body.confirm !== 'yes')
+    if (formBody(req).confirm !== 'yes')
       addError(errors, 'confirm', 'Cochez la case si la personne confirme qu’elle demande la fermeture de son profil')
     if (hasErrors(errors)) {
       const citizen = await franceServices.status(actor, personId)
@@ -149,13 +151,13 @@ export function franceServicesRoutes(services: Services): Router {
     const personId = needPerson(req, res)
     if (!personId) return
     let sms: string | undefined
-    if (req.body.canal === 'sms') {
+    if (formBody(req).canal === 'sms') {
       // A person without e-mail: by SMS, to a mobile number the agent checked with them on the spot.
       const errors = emptyErrors()
-      const mobile = checkMobile(String(req.body.mobile ?? ''))
+      const mobile = checkMobile(String(formBody(req).mobile ?? ''))
       if (!mobile.ok) addError(errors, 'mobile', mobile.message)
       else if (!mobile.mobile) addError(errors, 'mobile', 'Saisissez le numéro de mobile de la personne')
-      if (req.body.mobileVerifie !== 'yes')
+      if (formBody(req).mobileVerifie !== 'yes')
         addError(errors, 'mobileVerifie', 'Cochez la case pour attester que vous avez vérifié ce numéro avec la personne')
       if (hasErrors(errors) || !mobile.ok || !mobile.mobile) {
         const citizen = await franceServices.status(actor, personId)
@@ -163,7 +165,7 @@ export function franceServicesRoutes(services: Services): Router {
           pageTitle: `Situation ${de(citizen.name)}`,
           citizen,
           errors,
-          values: { mobile: String(req.body.mobile ?? '').slice(0, 30), mobileVerifie: req.body.mobileVerifie === 'yes' },
+          values: { mobile: String(formBody(req).mobile ?? '').slice(0, 30), mobileVerifie: formBody(req).mobileVerifie === 'yes' },
         })
       }
       sms = mobile.mobile

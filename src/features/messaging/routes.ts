@@ -16,6 +16,7 @@ import { readMultipart } from '../../middleware/multipart'
 import { addError, checkDate, compactSummary, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { REJECTION_MESSAGES, sendContent } from '../documents/routes'
 import type { AttachmentInput, SendRefusal, StartRefusal } from './service'
+import { formBody } from '../../middleware/forms'
 
 const REFUSALS: Record<StartRefusal | SendRefusal, { field: string; text: string }> = {
   ...(Object.fromEntries(Object.entries(REJECTION_MESSAGES).map(([k, text]) => [k, { field: 'attachment', text }])) as Record<
@@ -133,7 +134,8 @@ export function messagingRoutes(services: Services): Router {
   }
   forPatients.get('/messagerie/ecrire', (_req, res, actor) => writeForm(res, actor))
   forPatients.post('/messagerie/ecrire', async (req, res, actor) => {
-    const values = { professional: String(req.body.professional ?? ''), body: typeof req.body.body === 'string' ? req.body.body : '' }
+    const form = formBody(req)
+    const values = { professional: String(form.professional ?? ''), body: typeof form.body === 'string' ? form.body : '' }
     const errors = emptyErrors()
     if (!values.professional) addError(errors, 'professional', 'Choisissez le professionnel de santé à qui écrire')
     const body = normaliseMessage(values.body)
@@ -245,12 +247,13 @@ export function messagingRoutes(services: Services): Router {
   }
   forProfessionals.get('/pro/messagerie/:id/clore', (req, res, actor) => closeForm(req, res, actor))
   forProfessionals.post('/pro/messagerie/:id/clore', async (req, res, actor) => {
-    const reason = normaliseMessage(req.body.reason)
+    const form = formBody(req)
+    const reason = normaliseMessage(form.reason)
     const error = closeReasonError(reason)
     if (error)
       return closeForm(req, res, actor, 400, {
         errors: addError(emptyErrors(), 'reason', error),
-        values: { reason: req.body.reason ?? '' },
+        values: { reason: typeof form.reason === 'string' ? form.reason : '' },
       })
     await messaging.close(actor, String(req.params.id), reason)
     req.session.flash = {

@@ -6,6 +6,7 @@ import { clientAddress } from '../account/sessionHelpers'
 import { MISMATCH_MESSAGE } from '../spaces/holder'
 import { identityValues, readCode, readNirAndBirthDate } from '../spaces/forms'
 import type { OppositionReceipt } from './service'
+import { formBody } from '../../middleware/forms'
 
 const TITLE = "M'opposer à la création de mon profil"
 
@@ -27,9 +28,10 @@ export function oppositionRoutes(services: Services): Router {
 
   router.post('/opposition', async (req, res) => {
     const errors = emptyErrors()
-    const code = readCode(req.body, errors)
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors)
-    const again = () => res.status(400).render('opposition/start.njk', { pageTitle: TITLE, values: identityValues(req.body, true), errors })
+    const code = readCode(formBody(req), errors)
+    const { nir, birthDate } = readNirAndBirthDate(formBody(req), errors)
+    const again = () =>
+      res.status(400).render('opposition/start.njk', { pageTitle: TITLE, values: identityValues(formBody(req), true), errors })
     if (!code || !nir || !birthDate) return again()
     const r = await opposition.check({ code, nir, birthDate }, clientAddress(req))
     if (r.kind === 'mismatch') {
@@ -54,7 +56,7 @@ export function oppositionRoutes(services: Services): Router {
   router.post('/opposition/confirmation', async (req, res) => {
     const p = pending(req)
     if (!p) return res.redirect(303, '/opposition')
-    if (req.body.confirm !== 'yes') {
+    if (formBody(req).confirm !== 'yes') {
       const errors = addError(
         emptyErrors(),
         'confirm',

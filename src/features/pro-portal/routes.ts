@@ -18,6 +18,7 @@ import { ForbiddenError, NotFoundError } from '../../errors'
 import { fullName } from '../care-team/service'
 import { readNirAndBirthDate } from '../spaces/forms'
 import { REJECTION_MESSAGES, readListQuery, sendContent } from '../documents/routes'
+import { formBody } from '../../middleware/forms'
 
 export const REFUSALS: Record<ProfessionalRefusal, string> = {
   blocked: 'Ce patient vous a bloqué : vous ne pouvez pas consulter son profil. Vous pouvez toujours y déposer un document.',
@@ -54,12 +55,12 @@ export function professionalRoutes(services: Services): Router {
 
   forProfessionals.post('/pro/patient', async (req, res, actor) => {
     const errors = emptyErrors()
-    const { nir, birthDate } = readNirAndBirthDate(req.body, errors, 'le numéro de sécurité sociale du patient')
-    const lastName = String(req.body.lastName ?? '').trim()
+    const { nir, birthDate } = readNirAndBirthDate(formBody(req), errors, 'le numéro de sécurité sociale du patient')
+    const lastName = String(formBody(req).lastName ?? '').trim()
     if (!lastName) addError(errors, 'lastName', 'Saisissez le nom de naissance ou le nom d’usage du patient')
     const values = {
-      nir: String(req.body.nir ?? '').slice(0, 40),
-      birthDate: dateParts(req.body, 'birthDate'),
+      nir: String(formBody(req).nir ?? '').slice(0, 40),
+      birthDate: dateParts(formBody(req), 'birthDate'),
       lastName: lastName.slice(0, 100),
     }
     const again = () => res.status(400).render('pro-portal/find.njk', { pageTitle: 'Trouver un patient', values, errors })
@@ -132,8 +133,8 @@ export function professionalRoutes(services: Services): Router {
 
   forProfessionals.post('/pro/patient/acces', async (req, res, actor) => {
     const personId = current(req)
-    const mode = req.body.mode
-    const reason = String(req.body.reason ?? '').trim()
+    const mode = formBody(req).mode
+    const reason = String(formBody(req).reason ?? '').trim()
     const errors = emptyErrors()
     if (mode !== 'consentement' && mode !== 'urgence') addError(errors, 'mode', 'Choisissez comment vous accédez au profil', 'mode')
     else if (mode === 'urgence' && !reason) addError(errors, 'reason', "Saisissez le motif de l'accès en urgence")
@@ -177,12 +178,12 @@ export function professionalRoutes(services: Services): Router {
     const p = await proPortal.patient(actor, personId)
     if (!p.canBlock) throw new ForbiddenError()
     const errors = emptyErrors()
-    const rpps = String(req.body.rpps ?? '').replace(/\s/g, '')
+    const rpps = String(formBody(req).rpps ?? '').replace(/\s/g, '')
     const again = () =>
       res.status(400).render('pro-portal/block.njk', {
         pageTitle: BLOCK_TITLE,
         person: p.person,
-        values: { rpps: String(req.body.rpps ?? '').slice(0, 40) },
+        values: { rpps: String(formBody(req).rpps ?? '').slice(0, 40) },
         errors,
       })
     if (!rpps) addError(errors, 'rpps', 'Saisissez le numéro RPPS du professionnel à bloquer')
@@ -192,7 +193,7 @@ export function professionalRoutes(services: Services): Router {
     if (!pro) addError(errors, 'rpps', 'Aucun professionnel de santé ne correspond à ce numéro RPPS')
     else if (actor.professionalId === pro.id) addError(errors, 'rpps', 'Vous ne pouvez pas vous bloquer vous-même')
     if (hasErrors(errors) || !pro) return again()
-    if (req.body.confirm !== 'oui') {
+    if (formBody(req).confirm !== 'oui') {
       return res.render('pro-portal/block.njk', {
         pageTitle: 'Confirmer le blocage',
         person: p.person,

@@ -14,6 +14,7 @@ import type { Answers, QuestionnaireSection } from '../../domain/questionnaires/
 import { addError, checkDate, compactSummary, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import type { EntryInput, ContactInput } from './repository'
 import { measureChart } from './chart'
+import { formBody } from '../../middleware/forms'
 
 export const BASE = '/profil-medical'
 
@@ -104,7 +105,7 @@ export function profileRoutes(services: Services): Router {
     res.render('profile/blood-group.njk', { pageTitle: 'Groupe sanguin', subject, groups: BLOOD_GROUPS, value: facts?.blood_group ?? '' })
   })
   forPatients.post(`${BASE}/groupe-sanguin`, async (req, res, actor) => {
-    const v = str(req.body.bloodGroup)
+    const v = str(formBody(req).bloodGroup)
     if (v !== 'inconnu' && !(BLOOD_GROUPS as readonly string[]).includes(v)) {
       const { subject } = await profile.facts(actor, 'blood_group')
       const errors = addError(emptyErrors(), 'bloodGroup', 'Choisissez votre groupe sanguin, ou « Je ne le connais pas »')
@@ -129,8 +130,8 @@ export function profileRoutes(services: Services): Router {
     })
   })
   forPatients.post(`${BASE}/don-d-organes`, async (req, res, actor) => {
-    const position = str(req.body.position)
-    const note = str(req.body.note)
+    const position = str(formBody(req).position)
+    const note = str(formBody(req).note)
     const errors = emptyErrors()
     if (!Object.prototype.hasOwnProperty.call(ORGAN_DONATION_LABELS, position))
       addError(errors, 'position', 'Choisissez votre position sur le don d’organes')
@@ -168,7 +169,7 @@ export function profileRoutes(services: Services): Router {
   forPatients.post(`${BASE}/entourage/:role/ajouter`, async (req, res, actor, next) => {
     const r = ROLES[req.params.role]
     if (!r) return next()
-    const { input, errors } = readContact(req.body)
+    const { input, errors } = readContact(formBody(req))
     const again = async (e: FormErrors) => {
       const { subject } = await profile.contacts(actor)
       res.status(400).render('profile/contact-form.njk', {
@@ -176,7 +177,7 @@ export function profileRoutes(services: Services): Router {
         subject,
         role: r.role,
         action: req.originalUrl,
-        values: req.body,
+        values: formBody(req),
         errors: e,
       })
     }
@@ -208,14 +209,14 @@ export function profileRoutes(services: Services): Router {
   })
   forPatients.post(`${BASE}/entourage/:id/modifier`, async (req, res, actor) => {
     const { contact, subject } = await profile.contact(actor, req.params.id)
-    const { input, errors } = readContact(req.body)
+    const { input, errors } = readContact(formBody(req))
     if (hasErrors(errors)) {
       return res.status(400).render('profile/contact-form.njk', {
         pageTitle: contact.role === 'trusted' ? 'Modifier ma personne de confiance' : 'Modifier un contact en cas d’urgence',
         subject,
         role: contact.role,
         action: req.originalUrl,
-        values: req.body,
+        values: formBody(req),
         errors,
       })
     }
@@ -281,8 +282,8 @@ export function profileRoutes(services: Services): Router {
     if (!isMeasureType(req.params.type)) return next()
     const def = MEASURE_BY_TYPE[req.params.type]
     const errors = emptyErrors()
-    const values = { value: str(req.body.value), value2: str(req.body.value2), date: dateValues(req.body, 'date') }
-    const c = checkDate(dateParts(req.body, 'date'), 'la date de la mesure', { notFuture: true })
+    const values = { value: str(formBody(req).value), value2: str(formBody(req).value2), date: dateValues(formBody(req), 'date') }
+    const c = checkDate(dateParts(formBody(req), 'date'), 'la date de la mesure', { notFuture: true })
     // Fields in page order: value(s) first, then the date.
     if (!c.ok) {
       const v = checkMeasureValue(def, values.value, values.value2)
@@ -327,7 +328,7 @@ export function profileRoutes(services: Services): Router {
     })
   })
   forPatients.post(`${BASE}/habitudes-de-vie`, async (req, res, actor) => {
-    await profile.saveLifestyle(actor, req.body)
+    await profile.saveLifestyle(actor, formBody(req))
     flash(req, 'Vos habitudes de vie sont enregistrées.')
     res.redirect(303, BASE)
   })
@@ -345,8 +346,8 @@ export function profileRoutes(services: Services): Router {
     })
   })
   forPatients.post(`${BASE}/bilan-prevention`, async (req, res, actor) => {
-    const finalise = req.body.action === 'finaliser'
-    const r = await profile.saveBilan(actor, req.body, finalise)
+    const finalise = formBody(req).action === 'finaliser'
+    const r = await profile.saveBilan(actor, formBody(req), finalise)
     if (!r.ok) {
       const b = await profile.bilan(actor)
       const errors = emptyErrors()
@@ -355,7 +356,7 @@ export function profileRoutes(services: Services): Router {
         pageTitle: 'Mon bilan prévention',
         kind: 'bilan',
         ...b,
-        values: formAnswers(b.sections, req.body),
+        values: formAnswers(b.sections, formBody(req)),
         action: `${BASE}/bilan-prevention`,
         errors: compactSummary(errors, (n) => `Il manque ${n} réponses : chaque question sans réponse est signalée. La première :`),
         filesDocuments: profile.filesDocuments,
@@ -382,7 +383,7 @@ export function profileRoutes(services: Services): Router {
     })
   })
   forPatients.post(`${BASE}/directives-anticipees`, async (req, res, actor) => {
-    const r = await profile.saveDirectives(actor, req.body)
+    const r = await profile.saveDirectives(actor, formBody(req))
     if (!r.ok) {
       const d = await profile.directives(actor)
       const errors =
@@ -392,7 +393,7 @@ export function profileRoutes(services: Services): Router {
       return res.status(400).render('profile/directives.njk', {
         pageTitle: 'Directives anticipées',
         ...d,
-        values: formAnswers(d.sections, req.body),
+        values: formAnswers(d.sections, formBody(req)),
         errors,
         filesDocuments: profile.filesDocuments,
       })
@@ -454,13 +455,13 @@ export function profileRoutes(services: Services): Router {
   forPatients.post(`${BASE}/:slug/ajouter`, async (req, res, actor, next) => {
     const def = defOf(req)
     if (!def) return next('route')
-    const { input, errors } = readEntry(def, req.body)
+    const { input, errors } = readEntry(def, formBody(req))
     if (hasErrors(errors)) {
       const { subject } = await profile.list(actor, def)
       return entryForm(res, def, {
         title: def.addText,
         action: req.originalUrl,
-        values: { ...req.body, start: dateValues(req.body, 'start'), end: dateValues(req.body, 'end') },
+        values: { ...formBody(req), start: dateValues(formBody(req), 'start'), end: dateValues(formBody(req), 'end') },
         subject,
         errors,
         status: 400,
@@ -485,12 +486,12 @@ export function profileRoutes(services: Services): Router {
     const def = defOf(req)
     if (!def) return next('route')
     const { subject } = await profile.entry(actor, def, String(req.params.id))
-    const { input, errors } = readEntry(def, req.body)
+    const { input, errors } = readEntry(def, formBody(req))
     if (hasErrors(errors)) {
       return entryForm(res, def, {
         title: `Modifier ${def.thisOne}`,
         action: req.originalUrl,
-        values: { ...req.body, start: dateValues(req.body, 'start'), end: dateValues(req.body, 'end') },
+        values: { ...formBody(req), start: dateValues(formBody(req), 'start'), end: dateValues(formBody(req), 'end') },
         subject,
         errors,
         status: 400,

@@ -5,6 +5,7 @@ import type { Services } from '../../services'
 import type { Actor } from '../../domain/actor'
 import { addError, emptyErrors, type FormErrors } from '../../validation'
 import { REIMBURSEMENT_IMPORT_MAX_BYTES } from '../../domain/reimbursementRow'
+import { formBody } from '../../middleware/forms'
 
 const one = (v: unknown): string => (typeof v === 'string' ? v : '')
 
@@ -26,7 +27,7 @@ export function reimbursementsRoutes(services: Services): Router {
   })
 
   forPatients.post('/remboursements/visibilite', async (req, res, actor) => {
-    const hidden = [req.body.masquer ?? []].flat().includes('oui')
+    const hidden = [formBody(req).masquer ?? []].flat().includes('oui')
     await reimbursements.setHidden(actor, hidden)
     req.session.flash = {
       type: 'success',

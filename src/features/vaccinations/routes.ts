@@ -4,6 +4,7 @@ import { DOSES, VACCINES } from '../../domain/vaccines'
 import { requirePatient, signedInRoutes } from '../../middleware/auth'
 import type { Services } from '../../services'
 import { dateValue, readVaccination, typedValues } from '../agenda/forms'
+import { formBody } from '../../middleware/forms'
 
 const BASE = '/profil-medical/vaccinations'
 
@@ -31,11 +32,11 @@ export function vaccinationRoutes(services: Services): Router {
   )
 
   forPatients.post(`${BASE}/ajouter`, async (req, res, actor) => {
-    const { errors, fields } = readVaccination(req.body, await vaccinations.birthDate(actor))
+    const { errors, fields } = readVaccination(formBody(req), await vaccinations.birthDate(actor))
     if (!fields)
       return res.status(400).render('vaccinations/form.njk', {
         pageTitle: 'Ajouter une vaccination',
-        values: typedValues(req.body),
+        values: typedValues(formBody(req)),
         errors,
         action: `${BASE}/ajouter`,
         ...choices,
@@ -66,11 +67,11 @@ export function vaccinationRoutes(services: Services): Router {
 
   forPatients.post(`${BASE}/:id/modifier`, async (req, res, actor) => {
     const v = await vaccinations.get(actor, req.params.id)
-    const { errors, fields } = readVaccination(req.body, await vaccinations.birthDate(actor))
+    const { errors, fields } = readVaccination(formBody(req), await vaccinations.birthDate(actor))
     if (!fields)
       return res.status(400).render('vaccinations/form.njk', {
         pageTitle: 'Modifier la vaccination',
-        values: typedValues(req.body),
+        values: typedValues(formBody(req)),
         errors,
         action: `${BASE}/${v.id}/modifier`,
         edit: true,
