@@ -84,7 +84,7 @@ export function createViews(opts: { manifest?: Record<string, string>; watch?: b
     new FrenchLoader([path.join(ROOT, 'views'), path.join(ROOT, 'node_modules/govuk-frontend/dist')], {
       noCache: false,
       watch: opts.watch ?? false,
-    }) as unknown as nunjucks.ILoader,
+    }),
     { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true },
   )
   env.addGlobal('asset', (name: string) => {

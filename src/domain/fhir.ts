@@ -193,7 +193,7 @@ export function toObservation(m: MeasureRecord, subject: string) {
           : [
               {
                 code: { coding: [{ system: LOINC, code: k.loinc, display: k.display }], text: k.text },
-                valueQuantity: quantity(values[i]!, c.ucum, unit),
+                valueQuantity: quantity(values[i], c.ucum, unit),
               },
             ],
       ),

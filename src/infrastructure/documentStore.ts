@@ -67,7 +67,7 @@ export async function* rechunk(source: AsyncIterable<Buffer> | Iterable<Buffer>,
   let parts: Buffer[] = []
   let length = 0
   for await (const piece of source as AsyncIterable<Buffer>) {
-    let buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as Uint8Array)
+    let buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece)
     while (buf.length > 0) {
       const take = Math.min(size - length, buf.length)
       parts.push(buf.subarray(0, take))
@@ -223,7 +223,7 @@ function uuidBytes(id: string): Buffer {
 
 /** Parses a binary COPY stream into tuples of non-null fields (one copy per field at most). */
 export async function* binaryTuples(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer[]> {
-  let pending: Buffer[] = []
+  const pending: Buffer[] = []
   let pendingLength = 0
   let headerDone = false
   // Takes exactly n bytes from the pending pieces (undefined when not there yet).

@@ -17,7 +17,7 @@ export function createRedis(url: string, logger: Logger): RedisClient {
       connectTimeout: 2000,
       reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 3000),
     },
-  } as Parameters<typeof createClient>[0])
+  })
   let reported = false
   client.on('error', (err: Error) => {
     if (!reported) logger.error({ err: { message: err.message } }, 'Redis indisponible')

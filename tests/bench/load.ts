@@ -260,7 +260,7 @@ export async function loadBench(): Promise<string[]> {
         const s = patientOf(ctx)
         const body = new URLSearchParams({
           _csrf: s.csrf,
-          professional: writeTo!,
+          professional: writeTo,
           body: 'Bonjour docteur, une question sur mon traitement.',
         }).toString()
         return {

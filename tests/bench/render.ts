@@ -60,7 +60,7 @@ export async function renderBench(seconds = 10): Promise<string[]> {
     const base = await t.listen()
     const a = request.agent(t.app)
     await signIn(a, t.db, 'patient', CAMILLE.login, CAMILLE.password)
-    const sessionCookie = a.jar.getCookie('mes_session', { domain: '127.0.0.1', path: '/', secure: false, script: false } as never)
+    const sessionCookie = a.jar.getCookie('mes_session', { domain: '127.0.0.1', path: '/', secure: false, script: false })
     if (!sessionCookie) throw new Error('pas de cookie de session après la connexion')
     const cookie = `mes_session=${sessionCookie.value}`
 

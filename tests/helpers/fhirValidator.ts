@@ -62,7 +62,7 @@ function expand(url: string, depth = 0): Map<string, Set<string>> | null {
         out = null
         break
       }
-      for (const [s, codes] of sub) out!.set(s, new Set([...(out!.get(s) ?? []), ...codes]))
+      for (const [s, codes] of sub) out.set(s, new Set([...(out.get(s) ?? []), ...codes]))
     }
     if (!out || !inc.system) continue
     const codes = inc.concept ? new Set(inc.concept.map((c) => c.code)) : codeSystems.get(inc.system)

@@ -193,8 +193,8 @@ describe('mon compte', () => {
         { current: `faux ${i}`, password: NEW_PASSWORD, confirmation: NEW_PASSWORD },
         '/mon-compte/mot-de-passe',
       )
-    expect(r!.status).toBe(429)
-    expect(r!.text).toContain('vous avez été déconnecté')
+    expect(r.status).toBe(429)
+    expect(r.text).toContain('vous avez été déconnecté')
     expect(await t.redis!.exists(sessionKey(sid))).toBe(0)
     expect((await a.get('/mon-compte')).status).toBe(303)
   })

@@ -46,7 +46,7 @@ describe('activer mon profil', () => {
     r = await submitForm(a, '/activer-mon-profil/conditions', { terms: 'accepted' })
     expect(r.status).toBe(303)
     expect(r.headers.location).toBe('/mon-espace')
-    const after = r.headers['set-cookie']![0].split(';')[0]
+    const after = r.headers['set-cookie'][0].split(';')[0]
     expect(after).not.toBe(before)
     const home = await a.get('/mon-espace')
     expect(home.status).toBe(200)
@@ -153,8 +153,8 @@ describe('activer mon profil', () => {
       if (last.status === 429) break
       expect([i, last.status]).toEqual([i, 400])
     }
-    expect(last!.status).toBe(429)
-    expect(last!.text).toContain('Trop de codes provisoires incorrects ont été saisis depuis cette adresse')
+    expect(last.status).toBe(429)
+    expect(last.text).toContain('Trop de codes provisoires incorrects ont été saisis depuis cette adresse')
     await t.redis!.del(await t.redis!.keys(`${t.config.redisPrefix}th:code-entry-address*`))
   })
 

@@ -44,7 +44,7 @@ describe('enfants : rattacher, changer de profil, second repr√©sentant, majorit√
     ).sid
     const r = await homeForm(camille, leoId)
     expect(r.status).toBe(303)
-    const cookie = r.headers['set-cookie']![0].split(';')[0]
+    const cookie = r.headers['set-cookie'][0].split(';')[0]
     expect(cookie).not.toContain(sidBefore)
     expect(await t.redis!.exists(`${t.config.redisPrefix}sess:${sidBefore}`)).toBe(0)
     const renamed = await t.db('account_sessions').where({ sid: sidBefore }).first()

@@ -133,7 +133,7 @@ describe('socle : en-têtes, sessions, erreurs', () => {
 
   it("ne réécrit pas la session d'un parcours sur une requête annexe (icône, page inconnue) : l'étape enregistrée ne peut pas être écrasée", async () => {
     const first = await request(t.app).get('/connexion')
-    const cookie = first.headers['set-cookie']![0].split(';')[0]
+    const cookie = first.headers['set-cookie'][0].split(';')[0]
     // The browser's own request for an icon never reaches the session.
     const icon = await request(t.app).get('/favicon.ico').set('Cookie', cookie)
     expect(icon.status).toBe(301)

@@ -333,7 +333,7 @@ describe('France Services : session accompagnée', () => {
       a,
       t.db,
       { code: formatCode(DEMO_CODES.jean), nir: JEAN.nir, birthDate: JEAN.birth_date },
-      { identifiant: 'jean.dupont69', password: 'Bellecour et la Saône 1950', email: JEAN.email! },
+      { identifiant: 'jean.dupont69', password: 'Bellecour et la Saône 1950', email: JEAN.email },
     )
     expect(r.headers.location).toBe('/mon-espace')
     const space = await a.get('/mon-espace')
@@ -368,7 +368,7 @@ describe('France Services : session accompagnée', () => {
     expect((await a.get('/mon-espace')).status).toBe(403)
     expect((await a.get('/session-accompagnee')).headers.location).toBe('/session-accompagnee/terminee')
     const jeanAccount = await t.db('accounts').where({ login: 'jean.dupont69' }).first()
-    const c = a.jar.getCookie('mes_session', { domain: '127.0.0.1', path: '/', secure: false, script: false } as never)!
+    const c = a.jar.getCookie('mes_session', { domain: '127.0.0.1', path: '/', secure: false, script: false })!
     const newSid = decodeURIComponent(c.value).replace(/^s:/, '').split('.')[0]
     expect(newSid).not.toBe(sid)
     const stored = (await t.redis!.get(sessionKey(newSid)))!

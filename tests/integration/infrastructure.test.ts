@@ -304,7 +304,7 @@ describe('journal d’activité', () => {
       expect(r1[2].rows.map((r) => r.first_names)).toContain('Camille')
       const again = preparedStatement(conn, q())
       expect(again.text).toMatch(/^EXECUTE inl_\w+\( E'O''Hara \\\\ ''--'/)
-      expect(((await conn.query(again.text)) as unknown as pg.QueryResult).rows.map((r) => r.first_names)).toContain('Camille')
+      expect((await conn.query(again.text)).rows.map((r) => r.first_names)).toContain('Camille')
       // A round trip that fails after a PREPARE: the statement exists though done() was never called.
       const other = preparedStatement(conn, d.db('insured_persons').where('id', '00000000-0000-0000-0000-000000000000').select('id'))
       await expect(conn.query(`${other.text}; SELECT 1/0`)).rejects.toThrow()

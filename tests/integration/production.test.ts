@@ -75,8 +75,8 @@ function command(args: string[], extra: Record<string, string | undefined> = {})
 function start(args: string[], extra: Record<string, string>): ChildProcess {
   const child = spawn(NODE, args, { cwd: folder, env: env(extra) })
   let out = ''
-  child.stdout!.on('data', (d) => (out += d))
-  child.stderr!.on('data', (d) => (out += d))
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
   processes.push(child)
   outputs.set(child, () => out)
   return child

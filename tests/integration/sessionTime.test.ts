@@ -18,7 +18,7 @@ describe('limites de temps : annoncées, prolongées, et un formulaire envoyé t
   })
 
   const sidOf = (a: Agent) => {
-    const c = a.jar.getCookie('mes_session', { domain: '127.0.0.1', path: '/', secure: false, script: false } as never)
+    const c = a.jar.getCookie('mes_session', { domain: '127.0.0.1', path: '/', secure: false, script: false })
     if (!c) throw new Error('pas de cookie de session')
     return decodeURIComponent(c.value).replace(/^s:/, '').split('.')[0]
   }

@@ -15,7 +15,7 @@ describe('connexion avec un second facteur', () => {
   it('connecte Camille : identifiant + mot de passe, puis code reçu par courriel ; nouvelle session ; courriel « Nouvelle connexion »', async () => {
     const a = agent(t.app)
     const page = await a.get('/connexion')
-    const before = page.headers['set-cookie']![0].split(';')[0]
+    const before = page.headers['set-cookie'][0].split(';')[0]
     const first = await submitForm(a, '/connexion', { login: CAMILLE.login, password: CAMILLE.password })
     expect(first.status).toBe(303)
     expect(first.headers.location).toBe('/connexion/code')
@@ -26,7 +26,7 @@ describe('connexion avec un second facteur', () => {
     const second = await submitForm(a, '/connexion/code', { code: otpIn(msg.body) })
     expect(second.status).toBe(303)
     expect(second.headers.location).toBe('/mon-espace')
-    const after = second.headers['set-cookie']![0].split(';')[0]
+    const after = second.headers['set-cookie'][0].split(';')[0]
     expect(after).not.toBe(before)
     const home = await a.get('/mon-espace')
     expect(home.text).toContain('Bonjour Camille')
@@ -105,8 +105,8 @@ describe('connexion avec un second facteur', () => {
     const a = agent(t.app)
     let last
     for (let i = 0; i < 7; i++) last = await submitForm(a, '/pro/connexion', { login: PROS.moreau.login, password: `essai ${i}` })
-    expect(last!.status).toBe(429)
-    expect(last!.text).toContain('Trop de tentatives de connexion incorrectes pour cet identifiant')
+    expect(last.status).toBe(429)
+    expect(last.text).toContain('Trop de tentatives de connexion incorrectes pour cet identifiant')
     // ...even with the right password, until the wait is over (from this address).
     const right = await submitForm(a, '/pro/connexion', { login: PROS.moreau.login, password: PROS.moreau.password })
     expect(right.status).toBe(429)
@@ -122,9 +122,9 @@ describe('connexion avec un second facteur', () => {
     }
     // 5 free failures, the 6th sets a wait, the 7th is refused without being checked.
     expect(statuses).toEqual([400, 400, 400, 400, 400, 400, 429])
-    expect(last!.text).toContain('Trop de tentatives de connexion incorrectes pour cet identifiant')
-    expect(last!.text).toMatch(/attendez \d+ secondes avant de réessayer/)
-    expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0)
+    expect(last.text).toContain('Trop de tentatives de connexion incorrectes pour cet identifiant')
+    expect(last.text).toMatch(/attendez \d+ secondes avant de réessayer/)
+    expect(Number(last.headers['retry-after'])).toBeGreaterThan(0)
   })
 
   it.each([

@@ -67,8 +67,8 @@ describe('limites de connexion sans blocage malveillant', () => {
       await submitForm(attacker, '/activer-mon-profil', { code: `AB2C D3EF 4G${'HJKMNPQRSTVW'[i]}H` })
       last = await submitForm(attacker, '/activer-mon-profil/identite', { nir: jean.nir, ...dateFields(jean.birth_date) })
     }
-    expect(last!.status).toBe(429)
-    expect(last!.text).toContain('Trop d’essais incorrects avec ce numéro de sécurité sociale')
+    expect(last.status).toBe(429)
+    expect(last.text).toContain('Trop d’essais incorrects avec ce numéro de sécurité sociale')
     const owner = from(t, '198.51.100.21')
     await submitForm(owner, '/activer-mon-profil', { code: DEMO_CODES.jean })
     const r = await submitForm(owner, '/activer-mon-profil/identite', { nir: jean.nir, ...dateFields(jean.birth_date) })

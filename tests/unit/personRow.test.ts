@@ -49,7 +49,7 @@ describe("ligne d'import d'assurés", () => {
     ['code postal invalide', { ...base, nir: NIR, code_postal: '750' }, [['code_postal', 'Le code postal doit contenir 5 chiffres']]],
     ['nom trop long', { ...base, nir: NIR, nom: 'x'.repeat(101) }, [['nom', 'Ce champ dépasse 100 caractères']]],
   ])('%s', (_label, record, expected) => {
-    const r = validatePersonRow(record as Record<string, string>, TODAY)
+    const r = validatePersonRow(record, TODAY)
     if (expected.length === 0) expect(r.ok).toBe(true)
     else {
       expect(r.ok).toBe(false)

@@ -29,7 +29,7 @@ function compile(set: PreventionRuleSet): CompiledActs {
   if (!c) {
     const byCode = new Map<string, string[]>()
     const byLabel: CompiledActs['byLabel'] = []
-    for (const a of set.acts as ActMatch[]) {
+    for (const a of set.acts) {
       for (const code of a.codes ?? []) byCode.set(code.toUpperCase(), [...(byCode.get(code.toUpperCase()) ?? []), a.record])
       for (const words of a.labels ?? []) byLabel.push({ record: a.record, words })
     }

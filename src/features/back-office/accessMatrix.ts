@@ -49,7 +49,7 @@ export function createAccessMatrix(deps: { db: Knex; activity: ActivityLog }) {
   }
 
   return {
-    categories: CATEGORIES.map((c) => ({ code: c.code as string, label: c.label as string })),
+    categories: CATEGORIES.map((c) => ({ code: c.code, label: c.label })),
 
     async matrix(actor: Actor): Promise<{ profession: string; label: string; readable: string[] }[]> {
       allow(actor, 'list')

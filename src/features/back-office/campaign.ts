@@ -136,7 +136,7 @@ export function createCampaignService(deps: {
     ): Promise<CampaignSummary> {
       const started = Date.now()
       const batchSize = opts.batchSize ?? Number(process.env.CAMPAIGN_BATCH ?? 20_000)
-      let workers = Math.max(1, Math.min(8, opts.workers ?? Number(process.env.CAMPAIGN_WORKERS ?? 2)))
+      const workers = Math.max(1, Math.min(8, opts.workers ?? Number(process.env.CAMPAIGN_WORKERS ?? 2)))
       // A small campaign (the usual daily one after an import) runs as one walk: one batch, one history row.
       let small = false
       if (!opts.workers) {

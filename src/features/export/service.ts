@@ -250,7 +250,7 @@ export function createExportService(deps: {
         if (!row || row.requested_by_account_id !== actor.accountId || row.person_id !== subjectPersonId(actor)) throw new NotFoundError()
         await authorize(trx, actor, 'read')
         const state = effectiveState(row, now)
-        if (state !== 'ready') return { ok: false as const, reason: state as DownloadRefusal }
+        if (state !== 'ready') return { ok: false as const, reason: state }
         await repo.setState(trx, id, { state: 'downloaded', downloaded_at: now })
         await activity.record(trx, actor, {
           action: 'export.download',

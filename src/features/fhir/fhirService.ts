@@ -383,7 +383,7 @@ export function createFhirService(deps: {
         types = codes
           .map((c) => {
             const [system, code] = c.includes('|') ? c.split('|') : [LOINC, c]
-            return system === LOINC || system === '' ? (MEASURE_TYPE_BY_LOINC[code] as string | undefined) : undefined
+            return system === LOINC || system === '' ? (MEASURE_TYPE_BY_LOINC[code]) : undefined
           })
           .filter((t): t is string => !!t)
       }
@@ -507,7 +507,7 @@ export function createFhirService(deps: {
       })
       const data = await readDocumentData(caller.actor, id)
       return toDocumentReference(
-        { ...row, document_date: dateOnly(row.document_date as Date | string) } as never,
+        { ...row, document_date: dateOnly(row.document_date) },
         caller.personId,
         categoryLabel(row.category),
         data,
@@ -533,7 +533,7 @@ export function createFhirService(deps: {
             notify: false,
           })
           const row = await documentsRepository.find(trx, id)
-          return toDocumentReference({ ...row!, document_date: p.day } as never, caller.personId, categoryLabel(p.category))
+          return toDocumentReference({ ...row!, document_date: p.day }, caller.personId, categoryLabel(p.category))
         })
       } catch (err) {
         if (err instanceof DocumentRejected) {
