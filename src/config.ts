@@ -98,7 +98,7 @@ const schema = z.object({
   S3_FORCE_PATH_STYLE: bool.optional(),
   S3_PREFIX: z
     .string()
-    .regex(/^[a-zA-Z0-9._\/-]*$/, 'lettres, chiffres, points, tirets et barres obliques seulement')
+    .regex(/^[a-zA-Z0-9._/-]*$/, 'lettres, chiffres, points, tirets et barres obliques seulement')
     .optional(),
   S3_SPOOL_DIR: z.string().min(1).optional(),
 })

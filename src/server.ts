@@ -26,11 +26,14 @@ async function main() {
   await listen(probe, wanted.port, wanted.host)
   await new Promise((resolve) => probe.close(resolve))
 
-  // The application is loaded only now: a bad configuration or a busy port is said without it.
+  // The application is loaded only now: a bad configuration or a busy port is said without it
+  // (a synchronous require of the compiled CommonJS, typed by `import()` types).
+  /* eslint-disable @typescript-eslint/no-require-imports -- deliberate lazy loading, see above */
   const { bootstrap } = require('./bootstrap') as typeof import('./bootstrap')
   const { createApp } = require('./app') as typeof import('./app')
   const { startJobs } = require('./infrastructure/jobs') as typeof import('./infrastructure/jobs')
   const { createDeliverer } = require('./infrastructure/notifier') as typeof import('./infrastructure/notifier')
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const runtime = await bootstrap({ migrate: process.env.NODE_ENV !== 'production', seed: true, sessions: true, site: true })
   const { config, logger, services } = runtime
   const app = createApp(services)

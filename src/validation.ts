@@ -110,6 +110,7 @@ export function checkDate(
  * Control characters nobody types in a form (tab and line breaks excepted): NUL, the other C0
  * controls, DEL and the C1 controls. A form field holding one is refused as a whole (400).
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this expression looks for
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/
 /**
  * The bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): they

@@ -30,7 +30,7 @@ async function main() {
   out('Connectez-vous, cochez ce que vous partagez, puis « Autoriser ». Ctrl+C pour arrêter.')
   await sim.paired
   if (!every) return sim.close()
-  const timer = setInterval(async () => {
+  const weighOnce = async () => {
     const w = await sim.weigh().catch((err: Error) => {
       out(`[balance] Erreur : ${err.message}`)
       return undefined
@@ -40,11 +40,11 @@ async function main() {
       clearInterval(timer)
       await sim.close()
     }
-  }, every * 1000)
-  const stop = async () => {
+  }
+  const timer = setInterval(() => void weighOnce(), every * 1000)
+  const stop = () => {
     clearInterval(timer)
-    await sim.close()
-    process.exit(0)
+    void sim.close().finally(() => process.exit(0))
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

@@ -65,7 +65,7 @@ export class ZipNamer {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-export function escapeHtml(s: unknown): string {
+export function escapeHtml(s: string | number | null | undefined): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c])
 }
 

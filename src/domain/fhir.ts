@@ -244,7 +244,10 @@ export function fhirDay(v: unknown): string | undefined {
 export function parseObservation(body: unknown): Parsed<{ type: MeasureType; value: number; value2?: number; day: string }> {
   if (!isObj(body) || body.resourceType !== 'Observation')
     return bad('Le corps doit être une ressource Observation', 'Observation', 400, 'structure')
-  if (body.status !== undefined && !['final', 'amended', 'corrected', 'preliminary'].includes(String(body.status)))
+  if (
+    body.status !== undefined &&
+    (typeof body.status !== 'string' || !['final', 'amended', 'corrected', 'preliminary'].includes(body.status))
+  )
     return bad('Observation.status non accepté', 'Observation.status')
   const loinc = codingCode(body.code, LOINC)
   if (!loinc) return bad('Observation.code doit porter un code LOINC', 'Observation.code', 400, 'required')

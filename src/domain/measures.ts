@@ -179,7 +179,7 @@ export function checkMeasure(
 }
 
 /** The value(s) alone: number, decimals, plausible range, pair order. */
-export function checkMeasureValue(def: MeasureDefinition, raw: string | undefined, raw2?: string  ): MeasureCheck {
+export function checkMeasureValue(def: MeasureDefinition, raw: string | undefined, raw2?: string): MeasureCheck {
   const input = { raw, raw2 }
   const name = def.pair ? 'la pression systolique (le premier chiffre)' : `la valeur`
   const value = parseDecimal(input.raw)

@@ -45,6 +45,7 @@ export type MessageSide = 'professional' | 'patient' | 'representative' | 'carer
 /** The title an attachment gets from the name it came with (no path, no control characters). */
 export function attachmentTitle(fileName: string): string {
   const base = fileName.split(/[\\/]/).pop() ?? ''
+  // eslint-disable-next-line no-control-regex -- control characters are what this expression looks for
   const clean = base.replace(/[\x00-\x1f\x7f]/g, '').trim()
   return (clean || 'Pièce jointe').slice(0, 120)
 }

@@ -36,7 +36,7 @@ export const RESOURCE_CATEGORY: Record<string, DataCategory> = {
 
 export function scopeFor(resourceType: string, action: ScopeAction): ServiceScope | undefined {
   const category = RESOURCE_CATEGORY[resourceType]
-  return category ? (`${category}.${action}`) : undefined
+  return category ? `${category}.${action}` : undefined
 }
 
 /**

@@ -194,7 +194,7 @@ export function createS3BlobStore(o: S3Options): BlobStore {
       let uploadId: string | undefined
       const parts: CompletedPart[] = []
       let sending: Promise<void> | undefined
-      let failed: unknown
+      let failed: Error | undefined
       const sendPart = (n: number, start: number, end: number) =>
         client
           .send(
@@ -223,7 +223,7 @@ export function createS3BlobStore(o: S3Options): BlobStore {
               return next()
             },
             (err: unknown) => {
-              failed ??= err
+              failed ??= err instanceof Error ? err : new Error(String(err))
               sending = undefined
             },
           )

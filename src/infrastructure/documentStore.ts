@@ -113,8 +113,8 @@ export function createPgDocumentStore(
       const copy = conn.query(
         copyFrom(`COPY ${table} (${owner}, seq, data) FROM STDIN (FORMAT binary)`, { highWaterMark: CHUNK_SIZE }),
       ) as unknown as Writable
-      let failed: unknown
-      copy.on('error', (err) => (failed ??= err))
+      let failed: Error | undefined
+      copy.on('error', (err: Error) => (failed ??= err))
       const put = async (buf: Buffer) => {
         if (failed) throw failed
         if (!copy.write(buf)) await once(copy, 'drain')

@@ -267,7 +267,11 @@ export function groupedOneRoundTrips(
     } finally {
       await client.releaseConnection(conn)
     }
-    if (!r || !trip) return calls.forEach(alone)
+    if (!r || !trip) {
+      // Each alone, settling its own caller (`alone` never rejects).
+      for (const c of calls) void alone(c)
+      return
+    }
     // Committed: never replayed. A count that does not match (a `last` of several statements) is a
     // programming error, reported to every caller rather than guessed.
     if (r.length !== trip.results) {

@@ -73,7 +73,7 @@ export type FormBody = Partial<Record<string, string | string[]>>
 
 export function formBody(req: { body?: unknown }): FormBody {
   const body: unknown = req.body
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body) : {}
+  return body && typeof body === 'object' && !Array.isArray(body) ? body : {}
 }
 
 /** Cleans every text field of a parsed urlencoded body; a control character refuses the request. */

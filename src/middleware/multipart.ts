@@ -151,7 +151,7 @@ export async function readMultipart<T>(
       parts.listen((p) => {
         if (p.type === 'file') p.stream.resume()
       })
-      reject(err)
+      reject(err instanceof Error ? err : new Error(String(err)))
     }
     parts.listen((p) => {
       if (failed) {

@@ -8,7 +8,7 @@ import { signIn, type Agent } from './http'
 import * as cheerio from 'cheerio'
 
 /** openid-client v6 (ESM only), loaded by Node itself. */
- 
+
 export const oidcClient = nativeRequire('openid-client')
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback'

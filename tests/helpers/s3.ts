@@ -21,7 +21,7 @@ export interface TestS3 {
 export async function startS3(bucket = 'mes-documents-test'): Promise<TestS3> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-s3-'))
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: bucket }] })
-  const address = (await server.run())
+  const address = (await server.run()) as AddressInfo
   const endpoint = `http://127.0.0.1:${address.port}`
   return {
     endpoint,

@@ -131,7 +131,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const pooler = options.pooler ? await options.pooler(database) : undefined
   const config = loadConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: (process.env.TEST_LOG_LEVEL ?? 'silent'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: pooler?.url ?? database.url,
     ...(pooler ? { DATABASE_POOLER: 'pgbouncer' } : {}),
     ...(sessionsKind === 'redis' ? { REDIS_URL: redisUrl } : {}),

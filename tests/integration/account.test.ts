@@ -185,7 +185,7 @@ describe('mon compte', () => {
     const u = await createAccount(t.db)
     const a = await signedIn(u)
     const [sid] = (await t.db('account_sessions').where({ account_id: u.accountId })).map((r) => r.sid)
-    let r
+    let r: Awaited<ReturnType<typeof submitForm>> | undefined
     for (let i = 0; i < 5; i++)
       r = await submitForm(
         a,
@@ -193,8 +193,8 @@ describe('mon compte', () => {
         { current: `faux ${i}`, password: NEW_PASSWORD, confirmation: NEW_PASSWORD },
         '/mon-compte/mot-de-passe',
       )
-    expect(r.status).toBe(429)
-    expect(r.text).toContain('vous avez été déconnecté')
+    expect(r!.status).toBe(429)
+    expect(r!.text).toContain('vous avez été déconnecté')
     expect(await t.redis!.exists(sessionKey(sid))).toBe(0)
     expect((await a.get('/mon-compte')).status).toBe(303)
   })

@@ -146,15 +146,15 @@ describe('activer mon profil', () => {
 
   it('ralentit aussi les essais faux depuis une même adresse, au-delà de 60 (plafond qu’un guichet n’atteint pas)', async () => {
     const a = agent(t.app)
-    let last
+    let last: Awaited<ReturnType<typeof submitForm>> | undefined
     for (let i = 0; i < 63; i++) {
       await submitForm(a, '/activer-mon-profil', { code: 'AB2C D3EF 4GHJ' })
       last = await submitForm(a, '/activer-mon-profil/identite', { nir: makeNir('M', '1970-01-01'), ...dateFields('1970-01-01') })
       if (last.status === 429) break
       expect([i, last.status]).toEqual([i, 400])
     }
-    expect(last.status).toBe(429)
-    expect(last.text).toContain('Trop de codes provisoires incorrects ont été saisis depuis cette adresse')
+    expect(last!.status).toBe(429)
+    expect(last!.text).toContain('Trop de codes provisoires incorrects ont été saisis depuis cette adresse')
     await t.redis!.del(await t.redis!.keys(`${t.config.redisPrefix}th:code-entry-address*`))
   })
 

@@ -166,7 +166,7 @@ describe('« Télécharger mes données » : demande, tâche, fichier ZIP, un se
       .db('documents')
       .where({ person_id: camilleId })
       .where('chunk_count', '>', 0)
-      .where((w) => w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', new Date()))
+      .where((w) => void w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', new Date()))
     expect(refs).toHaveLength(visible.length)
     const paths = new Set<string>()
     const lower = new Set<string>()

@@ -82,7 +82,7 @@ for (const sessions of ['redis', 'postgres'] as const) {
         stop = true
       }
       const ended = await Promise.allSettled(runners)
-      expect(ended.filter((r) => r.status === 'rejected').map((r) => String((r).reason))).toEqual([])
+      expect(ended.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([])
       expect(seen[500]).toBeUndefined()
       expect(seen[503]).toBeGreaterThan(0)
 

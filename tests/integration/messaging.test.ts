@@ -200,7 +200,7 @@ describe('Messagerie sécurisée', () => {
     expect(r.status).toBe(303)
     const conv = await t
       .db('conversations')
-      .where({ id: (r.headers.location).split('/').pop() })
+      .where({ id: r.headers.location.split('/').pop() })
       .first()
     expect(conv.person_id).toBe(camilleId)
     // Without a patient found in this session, the hidden field alone does nothing: the identity is asked.
@@ -371,7 +371,7 @@ describe('Messagerie sécurisée', () => {
       body: 'Bonjour, un contrôle est à prévoir.',
     })
     expect(r.status).toBe(303)
-    const convId = (r.headers.location).split('/').pop()!
+    const convId = r.headers.location.split('/').pop()!
     // Léo has no account: the e-mail goes to his representative, without content.
     const mail = await lastMessage(t.db, CAMILLE.email, 'new-message')
     expect(mail.body).not.toContain('contrôle')
@@ -404,7 +404,7 @@ describe('Messagerie sécurisée', () => {
       { bytes: simplePdf(['Compte rendu']), name: 'compte-rendu.pdf' },
     )
     expect(start.status).toBe(303)
-    const convId = (start.headers.location).split('/').pop()!
+    const convId = start.headers.location.split('/').pop()!
     const att = await t
       .db('message_attachments as a')
       .join('messages as m', 'm.id', 'a.message_id')

@@ -103,10 +103,10 @@ describe('connexion avec un second facteur', () => {
     for (let i = 0; i < 12; i++) await signIn(agent(t.app), t.db, 'professional', PROS.moreau.login, PROS.moreau.password)
     // Failed attempts still count, and slow this login down from this address.
     const a = agent(t.app)
-    let last
+    let last: Awaited<ReturnType<typeof submitForm>> | undefined
     for (let i = 0; i < 7; i++) last = await submitForm(a, '/pro/connexion', { login: PROS.moreau.login, password: `essai ${i}` })
-    expect(last.status).toBe(429)
-    expect(last.text).toContain('Trop de tentatives de connexion incorrectes pour cet identifiant')
+    expect(last!.status).toBe(429)
+    expect(last!.text).toContain('Trop de tentatives de connexion incorrectes pour cet identifiant')
     // ...even with the right password, until the wait is over (from this address).
     const right = await submitForm(a, '/pro/connexion', { login: PROS.moreau.login, password: PROS.moreau.password })
     expect(right.status).toBe(429)
@@ -115,16 +115,16 @@ describe('connexion avec un second facteur', () => {
   it('ralentit un identifiant après 5 essais ratés depuis une adresse : attente croissante (429 en français, Retry-After)', async () => {
     const a = agent(t.app)
     const statuses: number[] = []
-    let last
+    let last: Awaited<ReturnType<typeof submitForm>> | undefined
     for (let i = 0; i < 7; i++) {
       last = await submitForm(a, '/connexion', { login: 'cible.attaque', password: `essai ${i}` })
       statuses.push(last.status)
     }
     // 5 free failures, the 6th sets a wait, the 7th is refused without being checked.
     expect(statuses).toEqual([400, 400, 400, 400, 400, 400, 429])
-    expect(last.text).toContain('Trop de tentatives de connexion incorrectes pour cet identifiant')
-    expect(last.text).toMatch(/attendez \d+ secondes avant de réessayer/)
-    expect(Number(last.headers['retry-after'])).toBeGreaterThan(0)
+    expect(last!.text).toContain('Trop de tentatives de connexion incorrectes pour cet identifiant')
+    expect(last!.text).toMatch(/attendez \d+ secondes avant de réessayer/)
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0)
   })
 
   it.each([

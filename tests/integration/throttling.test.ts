@@ -62,13 +62,13 @@ describe('limites de connexion sans blocage malveillant', () => {
   it('code provisoire : les essais faux de quelqu’un d’autre pour un NIR ne bloquent pas son titulaire', async () => {
     const jean = DEMO_PERSONS.jean
     const attacker = from(t, '203.0.113.8')
-    let last
+    let last: Awaited<ReturnType<typeof submitForm>> | undefined
     for (let i = 0; i < 12; i++) {
       await submitForm(attacker, '/activer-mon-profil', { code: `AB2C D3EF 4G${'HJKMNPQRSTVW'[i]}H` })
       last = await submitForm(attacker, '/activer-mon-profil/identite', { nir: jean.nir, ...dateFields(jean.birth_date) })
     }
-    expect(last.status).toBe(429)
-    expect(last.text).toContain('Trop d’essais incorrects avec ce numéro de sécurité sociale')
+    expect(last!.status).toBe(429)
+    expect(last!.text).toContain('Trop d’essais incorrects avec ce numéro de sécurité sociale')
     const owner = from(t, '198.51.100.21')
     await submitForm(owner, '/activer-mon-profil', { code: DEMO_CODES.jean })
     const r = await submitForm(owner, '/activer-mon-profil/identite', { nir: jean.nir, ...dateFields(jean.birth_date) })

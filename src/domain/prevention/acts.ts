@@ -1,4 +1,4 @@
-import type { ActMatch, PreventionRecord, PreventionRuleSet } from './types'
+import type { PreventionRecord, PreventionRuleSet } from './types'
 
 /**
  * The matching rules of a rule set (`acts`, data next to the rules) applied to reimbursed acts and

@@ -32,7 +32,6 @@ export function isoDay(n: number): string {
   const k = n - CACHE_FROM
   const cached = k >= 0 && k < isoCache.length ? isoCache[k] : undefined
   if (cached !== undefined) return cached
-  let s: string
   const z = n + 719468
   const era = Math.floor(z / 146097)
   const doe = z - era * 146097
@@ -42,7 +41,7 @@ export function isoDay(n: number): string {
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1
   const m = mp < 10 ? mp + 3 : mp - 9
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-  s = `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`
+  const s = `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`
   if (k >= 0 && k < isoCache.length) isoCache[k] = s
   return s
 }

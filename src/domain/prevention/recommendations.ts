@@ -140,7 +140,7 @@ function item(
  */
 export function recommendations(
   birthDate: string,
-  sex: 'F' | 'M' | string,
+  sex: string, // 'F', 'M' or unknown
   records: readonly PreventionRecord[],
   today: string,
   set?: PreventionRuleSet,

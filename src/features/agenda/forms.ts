@@ -7,7 +7,7 @@ import type { EventFields } from './repository'
 import type { VaccinationFields } from '../vaccinations/repository'
 
 type Body = Record<string, unknown> | undefined
-const str = (body: Body, name: string) => (typeof body?.[name] === 'string' ? (body[name]).trim() : '')
+const str = (body: Body, name: string) => (typeof body?.[name] === 'string' ? body[name].trim() : '')
 
 /** The form as typed, to show it again. */
 export function typedValues(body: Body, dateNames: string[] = ['date']): Record<string, unknown> {

@@ -125,12 +125,13 @@ export const agendaRepository = {
         .whereNull('a.disabled_at')
         .whereNot('s.state', 'closed')
         // Only while the account still holds the space or represents the child.
-        .where((q) =>
-          q.whereRaw('a.person_id = l.person_id').orWhereExists(function () {
-            this.from('representatives as r')
-              .whereRaw('r.child_person_id = l.person_id AND r.representative_person_id = a.person_id')
-              .whereNull('r.ended_at')
-          }),
+        .where(
+          (q) =>
+            void q.whereRaw('a.person_id = l.person_id').orWhereExists(function () {
+              this.from('representatives as r')
+                .whereRaw('r.child_person_id = l.person_id AND r.representative_person_id = a.person_id')
+                .whereNull('r.ended_at')
+            }),
         )
         .first('l.person_id', 'l.detail')
     )

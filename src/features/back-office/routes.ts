@@ -9,7 +9,7 @@ import { IMPORT_COLUMNS } from '../../domain/personRow'
 import { STATE_LABELS } from './figures'
 import { OPERATOR_NOTE, type PersonOnPhone } from './phone'
 import type { OppositionReceipt } from '../opposition/service'
-import { formBody } from '../../middleware/forms'
+import { formBody, type FormBody } from '../../middleware/forms'
 
 const REFUSALS: Record<string, string> = {
   already_opposed: "La personne s'est déjà opposée à la création de son profil.",
@@ -143,7 +143,7 @@ export function backOfficeRoutes(services: Services): Router {
 
   // Opposition received by phone (3422).
   const PHONE = 'Enregistrer une opposition reçue par téléphone'
-  const phoneValues = (b: Record<string, unknown>) => ({
+  const phoneValues = (b: FormBody) => ({
     nir: String(b.nir ?? '').slice(0, 40),
     lastName: String(b.lastName ?? '').slice(0, 100),
     birthDate: dateParts(b, 'birthDate'),

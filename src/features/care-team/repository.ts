@@ -66,11 +66,12 @@ export const careTeamRepository = {
     const like = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
     return db('professionals as p')
       .select(PRO_COLUMNS)
-      .where((w) =>
-        w
-          .whereRaw('unaccent(lower(p.last_name)) LIKE unaccent(?)', [like])
-          .orWhereRaw('unaccent(lower(p.first_name)) LIKE unaccent(?)', [like])
-          .orWhereRaw("unaccent(lower(p.first_name || ' ' || p.last_name)) LIKE unaccent(?)", [like]),
+      .where(
+        (w) =>
+          void w
+            .whereRaw('unaccent(lower(p.last_name)) LIKE unaccent(?)', [like])
+            .orWhereRaw('unaccent(lower(p.first_name)) LIKE unaccent(?)', [like])
+            .orWhereRaw("unaccent(lower(p.first_name || ' ' || p.last_name)) LIKE unaccent(?)", [like]),
       )
       .orderBy(BY_NAME)
       .limit(limit)

@@ -140,7 +140,7 @@ export const carersRepository = {
   /** Every open delegation or invitation of a person, helped or helping (a closed space ends them all), locked. */
   async openOfEitherSide(trx: Knex.Transaction, personId: string): Promise<Omit<DelegationRow, 'first_names' | 'last_name'>[]> {
     return trx('carers')
-      .where((w) => w.where({ person_id: personId }).orWhere({ carer_person_id: personId }))
+      .where((w) => void w.where({ person_id: personId }).orWhere({ carer_person_id: personId }))
       .whereIn('status', ['invited', 'active'])
       .orderBy('id')
       .forUpdate()

@@ -43,7 +43,7 @@ export const catalogueRepository = {
     if (filter.category) q.where('s.category', filter.category)
     if (filter.q) {
       const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-      q.where((w) => w.whereILike('s.name', like).orWhereILike('s.description', like).orWhereILike('s.publisher', like))
+      q.where((w) => void w.whereILike('s.name', like).orWhereILike('s.description', like).orWhereILike('s.publisher', like))
     }
     return q
   },

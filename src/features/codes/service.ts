@@ -73,6 +73,7 @@ export function provisionalCodeEmailTemplate(
   publicUrl: string,
 ): { kind: string; subject: string; parts: [string, string, string] } {
   const text = provisionalCodeText('\u0001', '\u0002', longDate(expiresAt), publicUrl)
+  // eslint-disable-next-line no-control-regex -- control characters are what this expression looks for
   const parts = text.split(/[\u0001\u0002]/)
   if (parts.length !== 3 || text.indexOf('\u0001') > text.indexOf('\u0002'))
     throw new Error('modèle de courriel du code provisoire inattendu')

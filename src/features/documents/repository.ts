@@ -130,7 +130,7 @@ export const documentsRepository = {
     if (q.author === 'professionals') base.where({ author_kind: 'professional' })
     if (q.masked !== undefined) base.where({ masked: q.masked })
     if (scope.hideHeldAt)
-      base.where((w) => w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', scope.hideHeldAt!))
+      base.where((w) => void w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', scope.hideHeldAt!))
     if (scope.hideInvisibleToRepresentatives) base.where({ invisible_to_representatives: false })
     if (scope.categories) {
       const cats = scope.categories

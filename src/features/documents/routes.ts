@@ -34,7 +34,7 @@ export const REJECTION_MESSAGES: Record<RejectionReason, string> = {
 
 /** Reads the filters of «Mes documents» from the query string (unknown values are ignored). */
 export function readListQuery(q: Request['query']): { query: ListQuery; page: number; values: Record<string, string> } {
-  const s = (k: string) => (typeof q[k] === 'string' ? (q[k]) : '')
+  const s = (k: string) => (typeof q[k] === 'string' ? q[k] : '')
   const category = CATEGORIES.some((c) => c.code === s('categorie')) ? s('categorie') : undefined
   const author = s('auteur') === 'moi' ? 'me' : s('auteur') === 'professionnels' ? 'professionals' : undefined
   const masked = s('masque') === 'oui' ? true : s('masque') === 'non' ? false : undefined

@@ -380,12 +380,11 @@ export function createFhirService(deps: {
       let types: string[] = Object.keys(OBSERVATION_CODES)
       const codes = list(q.params.code).flatMap((c) => c.split(','))
       if (codes.length) {
-        types = codes
-          .map((c) => {
-            const [system, code] = c.includes('|') ? c.split('|') : [LOINC, c]
-            return system === LOINC || system === '' ? (MEASURE_TYPE_BY_LOINC[code]) : undefined
-          })
-          .filter((t): t is string => !!t)
+        types = codes.flatMap((c) => {
+          const [system, code] = c.includes('|') ? c.split('|') : [LOINC, c]
+          const type = system === LOINC || system === '' ? MEASURE_TYPE_BY_LOINC[code] : undefined
+          return type ? [type] : []
+        })
       }
       const cats = list(q.params.category)
         .flatMap((c) => c.split(','))
@@ -506,12 +505,7 @@ export function createFhirService(deps: {
         return d!
       })
       const data = await readDocumentData(caller.actor, id)
-      return toDocumentReference(
-        { ...row, document_date: dateOnly(row.document_date) },
-        caller.personId,
-        categoryLabel(row.category),
-        data,
-      )
+      return toDocumentReference({ ...row, document_date: dateOnly(row.document_date) }, caller.personId, categoryLabel(row.category), data)
     },
 
     /** A document from a service allowed to write documents: same rules as any (type from the bytes, 10 Mo, encrypted). */

@@ -256,7 +256,7 @@ export const fhirRepository = {
   ) => {
     const b = db('documents')
       .where({ person_id: personId, masked: false, invisible_to_representatives: false })
-      .where((w) => w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', q.now))
+      .where((w) => void w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', q.now))
       .select(
         'id',
         'person_id',

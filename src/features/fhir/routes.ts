@@ -8,7 +8,7 @@ import { toNativeRealm } from '../../infrastructure/nativeRequire'
 import { fhirAudience, INTERACTION_BASE, type OidcInteraction } from './provider'
 import { scopeLabel } from './connections'
 import { subjectPersonId, type Actor } from '../../domain/actor'
-import { formBody } from '../../middleware/forms'
+import { formBody, type FormBody } from '../../middleware/forms'
 
 const CONNECTED = '/mon-espace/services-connectes'
 const CLIENTS = '/back-office/clients'
@@ -172,7 +172,7 @@ export function connectedServicesRoutes(services: Services): Router {
   const scopeText = (s: string) => (SERVICE_SCOPES[s] ? `${SERVICE_SCOPES[s].label} (${s})` : s)
 
   /** The form of a client (new or changed): checked here, French errors next to each field. */
-  async function readClientForm(body: Record<string, unknown>) {
+  async function readClientForm(body: FormBody) {
     const errors = emptyErrors()
     const name = String(body.name ?? '').trim()
     const urisText = String(body.redirectUris ?? '')

@@ -10,7 +10,7 @@ const PERIODS: Period[] = ['7', '30', '365', 'all']
 const ACTOR_TYPES: ActorFilter[] = ['', 'professional', 'carer', 'agent', 'service', 'system', 'operator']
 
 export function readHistoryQuery(q: Request['query']): { query: HistoryQuery; page: number } {
-  const s = (k: string) => (typeof q[k] === 'string' ? (q[k]) : '')
+  const s = (k: string) => (typeof q[k] === 'string' ? q[k] : '')
   return {
     query: {
       tab: s('onglet') === 'autres' ? 'others' : 'mine',

@@ -73,7 +73,7 @@ export const majorityRepository = {
     return db('representatives as r')
       .join('insured_persons as p', 'p.id', 'r.child_person_id')
       .where({ 'r.child_person_id': childId, 'r.representative_person_id': representativeId })
-      .where((q) => q.whereNull('r.ended_at').orWhere('r.ended_reason', 'majority'))
+      .where((q) => void q.whereNull('r.ended_at').orWhere('r.ended_reason', 'majority'))
       .first('p.first_names', db.raw("to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date"))
   },
 

@@ -450,7 +450,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     questionnaire: (id: string) => QUESTIONNAIRES[id],
     lifestyle: (actor: Actor) =>
       read(actor, 'lifestyle', async (q, s) => ({
-        answers: ((await repo.facts(q, s.personId))?.lifestyle ?? {}),
+        answers: (await repo.facts(q, s.personId))?.lifestyle ?? {},
         sections: visibleSections(HABITUDES_DE_VIE_2026, s.birthDate, s.today),
       })),
     saveLifestyle: (actor: Actor, body: Record<string, unknown>) =>
@@ -604,7 +604,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
           emergency: isEmergencyAccess(facts),
         })
         const last = Object.fromEntries(lastMeasures.map((m) => [m.type, m]))
-        const lifestyleAnswers = (pf?.lifestyle ?? {})
+        const lifestyleAnswers = pf?.lifestyle ?? {}
         return {
           subject: s,
           shown: Object.fromEntries(PROFESSIONAL_PROFILE_SECTIONS.map((x) => [x, shown.has(x)])) as Record<ProfileSection, boolean>,
@@ -631,7 +631,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
                 createdAt: directive.created_at,
                 sections: DIRECTIVES_ANTICIPEES_2026.sections.map((sec) => ({
                   title: sec.title,
-                  rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, (directive.answers)[x.id]) })),
+                  rows: sec.questions.map((x) => ({ label: x.label, text: answerText(x, directive.answers[x.id]) })),
                 })),
               }
             : null,

@@ -1,6 +1,7 @@
 import { validateNir } from '../../domain/nir'
 import { checkCodeFormat } from '../../domain/provisionalCode'
 import { addError, checkDate, dateParts, type DateParts, type FormErrors } from '../../validation'
+import { type FormBody } from '../../middleware/forms'
 
 /** What a person typed in the identity fields, kept to show the form again (never the code in a page title or log). */
 export interface IdentityValues {
@@ -10,7 +11,7 @@ export interface IdentityValues {
 }
 
 /** Reads and checks the provisional code field; returns the normalised code. */
-export function readCode(body: Record<string, unknown>, errors: FormErrors): string | undefined {
+export function readCode(body: FormBody, errors: FormErrors): string | undefined {
   const r = checkCodeFormat(String(body.code ?? ''))
   if (!r.ok) {
     addError(errors, 'code', r.message)
@@ -23,11 +24,7 @@ export function readCode(body: Record<string, unknown>, errors: FormErrors): str
  * Reads and checks the NIR and the date of birth (three boxes, `birthDate-day`...). `number`: how the messages
  * name the number when it is not the reader's own (see `validateNir`).
  */
-export function readNirAndBirthDate(
-  body: Record<string, unknown>,
-  errors: FormErrors,
-  number?: string,
-): { nir?: string; birthDate?: string } {
+export function readNirAndBirthDate(body: FormBody, errors: FormErrors, number?: string): { nir?: string; birthDate?: string } {
   const nirCheck = validateNir(String(body.nir ?? ''), number)
   if (!nirCheck.ok) addError(errors, 'nir', nirCheck.message)
   const d = checkDate(dateParts(body, 'birthDate'), 'la date de naissance', { notFuture: true })
@@ -39,7 +36,7 @@ export function readNirAndBirthDate(
   return { nir: nirCheck.ok ? nirCheck.nir : undefined, birthDate: d.ok ? d.value : undefined }
 }
 
-export function identityValues(body: Record<string, unknown>, withCode = false): IdentityValues {
+export function identityValues(body: FormBody, withCode = false): IdentityValues {
   return {
     code: withCode ? String(body.code ?? '').slice(0, 40) : undefined,
     nir: String(body.nir ?? '').slice(0, 40),
