@@ -185,7 +185,9 @@ async function checkPage(page, html, label, problems, status) {
   }
   // 320 CSS px: no horizontal scroll (measured in the JavaScript page, same HTML and styles).
   await axePage.setViewportSize({ width: 320, height: 640 })
+  // Run in the page: the browser's globals.
   const over = await axePage.evaluate(() => {
+    /* global document, getComputedStyle */
     const w = document.documentElement.clientWidth
     if (document.documentElement.scrollWidth <= w + 1) return null
     const wide = [...document.querySelectorAll('body *')]

@@ -59,19 +59,26 @@ export function createAuthorize(loadFacts: FactsLoader) {
      * `authorize` on the space the actor is looking at (their own, or the child's or helped person's
      * after «Changer de profil»); 403 for an actor who looks at no space (a professional, an agent).
      */
-    async authorizeSubject(
+    authorizeSubject: async (
       db: Db,
       actor: Actor,
       action: Action,
       resource: Resource,
       opts: AuthorizeOptions = {},
-    ): Promise<{ personId: string; facts: PolicyFacts }> {
+    ): Promise<{ personId: string; facts: PolicyFacts }> => {
       const personId = subjectPersonId(actor)
       if (!personId) throw new ForbiddenError(opts.message)
       return { personId, facts: await authorize(db, actor, action, resource, personId, opts) }
     },
     /** Whether the policy allows it (a page hides a form the policy would refuse); false for an unknown person. */
-    async allows(db: Db, actor: Actor, action: Action, resource: Resource, personId: string | undefined, now?: Date): Promise<boolean> {
+    allows: async (
+      db: Db,
+      actor: Actor,
+      action: Action,
+      resource: Resource,
+      personId: string | undefined,
+      now?: Date,
+    ): Promise<boolean> => {
       const facts = personId ? await loadFacts(db, actor, personId, now) : undefined
       return Boolean(facts && decide(actor, action, resource, facts).allowed)
     },

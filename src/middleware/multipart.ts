@@ -24,7 +24,7 @@ export interface IncomingFile {
   declaredType: string
   stream: Readable
   /** True once the stream stopped because the file was larger than the route's limit. */
-  truncated(): boolean
+  truncated: () => boolean
 }
 
 export interface MultipartResult<T> {

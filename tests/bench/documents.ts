@@ -402,7 +402,7 @@ export async function listBench(): Promise<string[]> {
             { column: 'created_at', order: 'desc' },
           ])
           .limit(20)
-          .toString(),
+          .toQuery(),
         [],
       )),
     )
@@ -420,7 +420,7 @@ export async function listBench(): Promise<string[]> {
             { column: 'id', order: 'desc' },
           ])
           .limit(51)
-          .toString(),
+          .toQuery(),
         [],
       )),
     )

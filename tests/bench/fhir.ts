@@ -92,7 +92,7 @@ export async function fhirBench(seconds = 10, measures = 10_000): Promise<string
 
     // (b) the same query and the same JSON, nothing else.
     const baseUrl = `${o.base}/fhir`
-    const bare = http.createServer(async (req, res) => {
+    const answer = async (req: http.IncomingMessage, res: http.ServerResponse) => {
       try {
         const found = await fhirRepository.searchMeasures(db, personId, { types: ['poids'], limit: DEFAULT_COUNT + 1, offset: 0 })
         const page = found.slice(0, DEFAULT_COUNT).map((m) => toObservation(m, `Patient/${personId}`))
@@ -113,7 +113,8 @@ export async function fhirBench(seconds = 10, measures = 10_000): Promise<string
         res.writeHead(500)
         res.end(String(err))
       }
-    })
+    }
+    const bare = http.createServer((req, res) => void answer(req, res))
     await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r))
 
     // BENCH_ROUNDS (default 1) alternated pairs (a) then (b): on a shared machine the load drifts,

@@ -51,8 +51,8 @@ export async function loadApart(
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
-  child.stdout.on('data', (d: Buffer) => (out += d))
-  child.stderr.on('data', (d: Buffer) => (err += d))
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   const cpu = process.cpuUsage(cpu0)
   if (code !== 0) throw new Error(`autocannon a échoué (${code}) : ${err}`)

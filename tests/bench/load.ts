@@ -238,7 +238,10 @@ export async function loadBench(): Promise<string[]> {
     const onResponse = (status: number, _body: string, _ctx: Ctx, headers: Record<string, string>) => {
       // autocannon keeps the header names as the server wrote them.
       const retryAfter = Object.keys(headers).some((k) => k.toLowerCase() === 'retry-after')
-      if (status === 503) retryAfter ? with503.retryAfter++ : with503.without++
+      if (status === 503) {
+        if (retryAfter) with503.retryAfter++
+        else with503.without++
+      }
     }
     type Req = { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: Buffer | string }
     const mix: ((ctx: Ctx) => Req)[] = [

@@ -68,7 +68,7 @@ export async function renderBench(seconds = 10): Promise<string[]> {
     // (app.locals + res.locals + the route's own), with the same nonce length and the CSRF token of the session.
     const view = 'home/patient.njk'
     let captured: Record<string, unknown> | undefined
-    const appRender = t.app.render
+    const appRender = t.app.render.bind(t.app)
     t.app.render = function (this: typeof t.app, name: string, options: object, cb: (err: Error | null, html?: string) => void) {
       if (name === view) {
         const { _locals, ...own } = options as Record<string, unknown>

@@ -99,8 +99,8 @@ export async function startRunBroker(template: string): Promise<RunBroker> {
         (text) => res.end(text),
         (err: Error) => res.writeHead(500).end(err.message),
       )
-    if (url.pathname === '/browser') answer(browserServer().then((s) => s.wsEndpoint()))
-    else if (url.pathname === '/database' && req.method === 'POST') answer(takeCopy())
+    if (url.pathname === '/browser') void answer(browserServer().then((s) => s.wsEndpoint()))
+    else if (url.pathname === '/database' && req.method === 'POST') void answer(takeCopy())
     else if (url.pathname === '/drop' && req.method === 'POST' && /^mes_t_[0-9a-f_]+$/.test(url.searchParams.get('name') ?? '')) {
       drop(url.searchParams.get('name')!)
       res.end('ok')

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { AddressInfo } from 'node:net'
 import S3rver from 's3rver'
 import { freePort, listening } from './scaleOut'
 
@@ -21,7 +20,7 @@ export interface TestS3 {
 export async function startS3(bucket = 'mes-documents-test'): Promise<TestS3> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mes-s3-'))
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: bucket }] })
-  const address = (await server.run()) as AddressInfo
+  const address = await server.run()
   const endpoint = `http://127.0.0.1:${address.port}`
   return {
     endpoint,

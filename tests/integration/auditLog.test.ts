@@ -66,10 +66,10 @@ describe("le journal d'activité résiste à ses propres administrateurs", () =>
 
   /** What only someone with the owner's rights can do: the legal purge switch, then DELETE. */
   async function ownerDeletes(chainKey: string, fromSeq: number, as: Db = owner): Promise<number> {
-    return as.transaction(async (trx): Promise<number> => {
+    return as.transaction(async (trx) => {
       await trx.raw("SET LOCAL mes.purge_activity = 'on'")
-      return trx('activity_log').where({ chain_key: chainKey }).where('seq', '>=', fromSeq).del()
-    }) as Promise<number>
+      return Number(await trx('activity_log').where({ chain_key: chainKey }).where('seq', '>=', fromSeq).del())
+    })
   }
 
   it("l'application n'est pas superutilisateur et ne peut ni modifier, ni supprimer, ni vider le journal ou ses points de contrôle", async () => {

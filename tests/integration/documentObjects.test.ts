@@ -37,8 +37,7 @@ describe('documents dans un dossier (le stockage des tests et du mode embarqué)
   let t: TestApp
   let camille: Actor
   let dir: string
-  const pending = async () =>
-    (await t.db('object_removals').select('object_key', 'remove_after')) as { object_key: string; remove_after: Date }[]
+  const pending = async () => t.db('object_removals').select<{ object_key: string; remove_after: Date }[]>('object_key', 'remove_after')
   beforeAll(async () => {
     t = await createTestApp()
     camille = await camilleOf(t)

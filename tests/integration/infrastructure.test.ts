@@ -376,10 +376,7 @@ describe('journal d’activité', () => {
     const last = (n: number) =>
       `INSERT INTO outbox (channel, kind, recipient, subject, body, status) VALUES ('email', 'essai', ${sqlLiteral(`${marker}-${n}`)}, txid_current()::text, 'b', 'kept')`
     const rows = async () =>
-      (await d.db('outbox').where('recipient', 'like', `${marker}-%`).select('recipient', 'subject')) as {
-        recipient: string
-        subject: string
-      }[]
+      d.db('outbox').where('recipient', 'like', `${marker}-%`).select<{ recipient: string; subject: string }[]>('recipient', 'subject')
 
     // Three calls in the same turn: one transaction, each gets its own query's rows.
     const ok = await Promise.all([1, 2, 3].map((n) => run<{ n: number }>(guard(camille.last_name), query(n), last(n))))

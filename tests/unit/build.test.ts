@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 /** scripts/build.js: what makes `npm start` skip an unchanged build, and keeps dist/ free of stale files. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script without types, typed here
 const build = require('../../scripts/build.js') as {
   stampOf(root: string, inputs: { files: string[]; extra?: string[] }): string
   codeInputs(root: string): { files: string[]; extra: string[] }

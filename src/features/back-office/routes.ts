@@ -127,7 +127,7 @@ export function backOfficeRoutes(services: Services): Router {
   })
 
   // Auto-creation (the daily job, run now).
-  router.get('/back-office/creation-automatique', async (_req, res) => {
+  router.get('/back-office/creation-automatique', (_req, res) => {
     res.render('back-office/auto-creation.njk', { pageTitle: 'Création automatique des profils' })
   })
 

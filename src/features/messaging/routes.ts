@@ -221,7 +221,7 @@ export function messagingRoutes(services: Services): Router {
         patient = r.value.patient
         return { redirect: `/pro/messagerie/${r.value.conversationId}` }
       },
-      services.documents.checkFile,
+      (stream, name) => services.documents.checkFile(stream, name),
     )
     if (outcome.errors) return startForm(req, res, 400, { errors: compactSummary(outcome.errors), values: fields })
     req.session.flash = { type: 'success', text: `Votre message a été envoyé à ${patient}.` }
@@ -323,7 +323,7 @@ export function messagingRoutes(services: Services): Router {
           if (!r.ok) return { errors: refusalErrors(r.reason) }
           return { redirect: `${base}/${id}#dernier-message` }
         },
-        services.documents.checkFile,
+        (stream, name) => services.documents.checkFile(stream, name),
       )
       if (outcome.errors) return showConversation(req, res, actor, 400, { errors: outcome.errors, values: { body: fields.body ?? '' } })
       req.session.flash = { type: 'success', text: 'Votre message a été envoyé.' }
