@@ -38,7 +38,7 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
   }
 
   async function settingsOf(trx: Knex | Knex.Transaction, personId: string): Promise<PatientSettings> {
-    return settingsFrom(await trx('patient_settings').where({ person_id: personId }).first())
+    return settingsFrom(await trx('patient_settings').where({ person_id: personId }).first<Record<string, unknown> | undefined>())
   }
 
   async function relationOf(
@@ -77,15 +77,19 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
       return { kind: 'none' }
     }
     if (actor.kind === 'professional' && actor.professionalId) {
-      const pro = await trx('professionals').where({ id: actor.professionalId }).first('id', 'rpps', 'profession', 'samu_regulator')
+      const pro = await trx('professionals')
+        .where({ id: actor.professionalId })
+        .first<{ id: string; rpps: string; profession: string; samu_regulator: boolean } | undefined>('id', 'rpps', 'profession', 'samu_regulator')
       if (!pro) return { kind: 'none' }
-      const link = await trx('patient_professionals').where({ person_id: person.id, professional_id: pro.id }).first()
+      const link = await trx('patient_professionals')
+        .where({ person_id: person.id, professional_id: pro.id })
+        .first<{ consent_at: Date | null; blocked_at: Date | null; administrator: boolean } | undefined>()
       const emergency = await trx('emergency_accesses')
         .where({ person_id: person.id, professional_id: pro.id })
         .where('expires_at', '>', now)
         .orderBy('started_at', 'desc')
-        .first('kind')
-      const matrix = await trx('access_matrix').where({ profession: pro.profession, can_read: true }).pluck('category')
+        .first<{ kind: 'ETREAT' | 'BTG' } | undefined>('kind')
+      const matrix = await trx('access_matrix').where({ profession: pro.profession, can_read: true }).pluck<string[]>('category')
       return {
         kind: 'professional',
         professionalId: pro.id,
@@ -109,7 +113,7 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     now = new Date(),
   ): Promise<PolicyFacts | undefined> {
     const query = factsQuery(trx, actor, personId)
-    const person = query ? await query : undefined
+    const person = query ? ((await query) as PersonFactsRow | undefined) : undefined
     if (!person) return undefined
     return factsFrom(trx, actor, person, now, personId)
   }

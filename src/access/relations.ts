@@ -35,7 +35,7 @@ export async function activeRepresentation(
   representativePersonId: string,
   now: Date = new Date(),
 ): Promise<{ display_name: string } | undefined> {
-  const { rows } = await db.raw(
+  const { rows } = await db.raw<{ rows: { display_name: string }[] }>(
     `SELECT p.first_names || ' ' || p.last_name AS display_name
        FROM representatives r JOIN insured_persons p ON p.id = r.child_person_id JOIN spaces s ON s.person_id = r.child_person_id
       WHERE r.child_person_id = ? AND r.representative_person_id = ?
@@ -55,7 +55,7 @@ export async function activeDelegation(
   carerPersonId: string,
   now: Date = new Date(),
 ): Promise<{ id: string; display_name: string; rights: CarerRights } | undefined> {
-  const { rows } = await db.raw(
+  const { rows } = await db.raw<{ rows: { id: string; display_name: string; can_see: boolean; can_write: boolean; can_message: boolean }[] }>(
     `SELECT c.id, p.first_names || ' ' || p.last_name AS display_name, c.can_see, c.can_write, c.can_message
        FROM carers c JOIN insured_persons p ON p.id = c.person_id JOIN spaces s ON s.person_id = c.person_id
       WHERE c.person_id = ? AND c.carer_person_id = ? AND c.status = 'active'
@@ -160,7 +160,7 @@ export async function findActorRow(
 ): Promise<ActorRow | undefined> {
   if (kind !== undefined && kind !== 'patient' && kind !== 'professional') {
     // Agents and operators have no messaging: their statement does not even name its tables.
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: ActorRow[] }>(
       `SELECT a.id, a.kind, a.display_name, a.organisation, a.person_id, a.professional_id, NULL::text AS profession,
               NULL::text AS establishment, NULL::int AS unread_messages
          FROM accounts a

@@ -38,7 +38,7 @@ export const agendaSeed: SeedStep = async (trx, ctx) => {
       status: 'confirme',
       created_by_account_id: account,
     })
-    .returning('id')
+    .returning<{ id: string }[]>('id')
   await trx('agenda_reminders').insert({ event_id: upcoming.id, account_id: account, remind_on: shift(ctx.now, 11), kind: 'veille' })
   await trx('agenda_events').insert({
     person_id: camille,

@@ -48,7 +48,7 @@ export const BACKOFFICE_PERSONS = {
 
 export const backOfficeSeed: SeedStep = async (trx, ctx) => {
   for (const [key, p] of Object.entries(BACKOFFICE_PERSONS)) {
-    const [row] = await trx('insured_persons').insert(p).returning('id')
+    const [row] = await trx('insured_persons').insert(p).returning<{ id: string }[]>('id')
     ctx.persons[key] = row.id
     if (key === 'yves') {
       const notice = new Date(ctx.now.getTime() - 50 * DAY)

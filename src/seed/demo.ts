@@ -165,7 +165,7 @@ export const DEMO_PASSWORDS = {
 
 const foundation: SeedStep = async (trx, ctx) => {
   for (const [key, p] of Object.entries(DEMO_PERSONS)) {
-    const [row] = await trx('insured_persons').insert(p).returning('id')
+    const [row] = await trx('insured_persons').insert(p).returning<{ id: string }[]>('id')
     ctx.persons[key] = row.id
   }
   const now = ctx.now
@@ -217,7 +217,7 @@ const foundation: SeedStep = async (trx, ctx) => {
 
   for (const [key, p] of Object.entries(DEMO_PROFESSIONALS)) {
     const { password: _password, email: _email, ...directory } = p
-    const [row] = await trx('professionals').insert(directory).returning('id')
+    const [row] = await trx('professionals').insert(directory).returning<{ id: string }[]>('id')
     ctx.professionals[key] = row.id
   }
   // A few more professionals in the directory, without accounts, to search and block.
@@ -277,7 +277,7 @@ const foundation: SeedStep = async (trx, ctx) => {
       created_at: created,
       password_changed_at: created,
     })
-    .returning('id')
+    .returning<{ id: string }[]>('id')
   ctx.accounts.camille = camille.id
   const pros = Object.entries(DEMO_PROFESSIONALS)
   for (let i = 0; i < pros.length; i++) {
@@ -295,7 +295,7 @@ const foundation: SeedStep = async (trx, ctx) => {
         created_at: created,
         password_changed_at: created,
       })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     ctx.accounts[key] = row.id
   }
   const [nadia] = await trx('accounts')
@@ -309,7 +309,7 @@ const foundation: SeedStep = async (trx, ctx) => {
       email_verified_at: created,
       created_at: created,
     })
-    .returning('id')
+    .returning<{ id: string }[]>('id')
   ctx.accounts.nadia = nadia.id
   const [louis] = await trx('accounts')
     .insert({
@@ -322,7 +322,7 @@ const foundation: SeedStep = async (trx, ctx) => {
       email_verified_at: created,
       created_at: created,
     })
-    .returning('id')
+    .returning<{ id: string }[]>('id')
   ctx.accounts.louis = louis.id
 }
 

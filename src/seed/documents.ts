@@ -134,7 +134,7 @@ export async function seedDocument(trx: Knex.Transaction, ctx: SeedContext, d: D
       updated_at: created,
       ...author,
     })
-    .returning('id')
+    .returning<{ id: string }[]>('id')
   const w = await store.write(trx, row.id, key, [d.bytes])
   await trx('documents').where({ id: row.id }).update({ size_bytes: w.size, chunk_count: w.chunks, chunk_size: w.chunkSize })
   return row.id

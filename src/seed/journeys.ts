@@ -84,7 +84,7 @@ export const journeysSeed: SeedStep = async (trx, ctx) => {
 
   // Hélène Faure: activated, her own sign-in.
   const { login, password, ...heleneRow } = helene
-  const [h] = await trx('insured_persons').insert(heleneRow).returning('id')
+  const [h] = await trx('insured_persons').insert(heleneRow).returning<{ id: string }[]>('id')
   ctx.persons.helene = h.id
   await trx('spaces').insert({
     person_id: h.id,
@@ -107,7 +107,7 @@ export const journeysSeed: SeedStep = async (trx, ctx) => {
       created_at: ago(690),
       password_changed_at: ago(690),
     })
-    .returning('id')
+    .returning<{ id: string }[]>('id')
   ctx.accounts.helene = ha.id
 
   // Camille invited Hélène as her carer 30 days ago; Hélène accepted the next day (same steps as the service).
@@ -152,7 +152,7 @@ export const journeysSeed: SeedStep = async (trx, ctx) => {
   const { password: _p, email: samuEmail, ...directory } = samu
   const [pro] = await trx('professionals')
     .insert({ ...directory, samu_regulator: true })
-    .returning('id')
+    .returning<{ id: string }[]>('id')
   ctx.professionals.samu = pro.id
   const [sa] = await trx('accounts')
     .insert({
@@ -167,7 +167,7 @@ export const journeysSeed: SeedStep = async (trx, ctx) => {
       created_at: ago(880),
       password_changed_at: ago(880),
     })
-    .returning('id')
+    .returning<{ id: string }[]>('id')
   ctx.accounts.samu = sa.id
 
   // Chloé Martin, 17 years and 10 months: Camille is her legal representative.
@@ -175,7 +175,7 @@ export const journeysSeed: SeedStep = async (trx, ctx) => {
   const { order, ...chloeRow } = chloe
   const [c] = await trx('insured_persons')
     .insert({ ...chloeRow, birth_date: birth, nir: parisNir('F', birth, order) })
-    .returning('id')
+    .returning<{ id: string }[]>('id')
   ctx.persons.chloe = c.id
   await trx('spaces').insert({
     person_id: c.id,

@@ -22,7 +22,7 @@ export const DEMO_CHILD = {
 export const DEMO_CHILD_CODE = 'R7XN4KPB9MQE'
 
 export const lifecycleSeed: SeedStep = async (trx, ctx) => {
-  const [row] = await trx('insured_persons').insert(DEMO_CHILD).returning('id')
+  const [row] = await trx('insured_persons').insert(DEMO_CHILD).returning<{ id: string }[]>('id')
   ctx.persons.ines = row.id
   const notice = new Date(ctx.now.getTime() - 5 * DAY)
   await trx('spaces').insert({

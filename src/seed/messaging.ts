@@ -34,7 +34,7 @@ async function conversation(
       created_at: at(c.daysAgo),
       last_message_at: at(last),
     })
-    .returning('id')
+    .returning<{ id: string }[]>('id')
   for (const m of c.messages) {
     await trx('messages').insert({
       conversation_id: row.id,

@@ -113,7 +113,7 @@ describe("le journal d'activité résiste à ses propres administrateurs", () =>
     const after = await t.services.activity.verify()
     expect(after.ok).toBe(false)
     expect(after.firstBreak).toEqual({ chainKey: key, seq: 5, reason: 'truncated' })
-    expect((await t.services.activity.lastVerification()).ok).toBe(false)
+    expect((await t.services.activity.lastVerification())?.ok).toBe(false)
     const cli = await auditVerify(t.database.url)
     expect(cli.output).toContain(
       `Journal d'activité ALTÉRÉ : première rupture dans la chaîne ${key}, ligne n° 5 (lignes supprimées en fin de chaîne)`,

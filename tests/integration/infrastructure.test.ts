@@ -224,7 +224,7 @@ describe('journal d’activité', () => {
     expect(result.ok).toBe(false)
     expect(result.firstBreak).toEqual({ chainKey: person, seq: before + 2, reason: 'hash' })
     const saved = await log.lastVerification()
-    expect(saved.ok).toBe(false)
+    expect(saved?.ok).toBe(false)
   })
 
   it('n’écrit rien si la transaction de la modification est annulée', async () => {

@@ -139,7 +139,7 @@ export const accountRepository = {
       .whereNull('r.ended_at')
       .whereNull('a.disabled_at')
       .whereNot('s.state', 'closed')
-      .modify((q) => (except ? q.whereNot('r.representative_person_id', except) : q))
+      .modify((q) => void (except && q.whereNot('r.representative_person_id', except)))
       .select('a.email', 'a.notification_prefs', 'a.notify_new_signin')
   },
 
@@ -169,7 +169,7 @@ export const otpChallengesRepository = {
         channel: challenge.channel,
         expires_at: challenge.expiresAt,
       })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     return row.id
   },
 
@@ -213,7 +213,7 @@ export const emailVerificationsRepository = {
         code_hash: 'pending',
         expires_at: v.expiresAt,
       })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     return row.id
   },
 
@@ -243,7 +243,7 @@ export const emailVerificationsRepository = {
       .whereNotNull('verified_at')
       .whereNull('used_at')
       .update({ used_at: trx.fn.now() })
-      .returning('email')
+      .returning<{ email: string }[]>('email')
     return row?.email
   },
 }
@@ -274,7 +274,7 @@ export const accountTokensRepository = {
       .whereNull('used_at')
       .where('expires_at', '>', db.fn.now())
       .update({ used_at: db.fn.now() })
-      .returning('account_id')
+      .returning<{ account_id: string }[]>('account_id')
     return row.length ? row[0].account_id : undefined
   },
 }

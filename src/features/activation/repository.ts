@@ -31,7 +31,7 @@ export const activationRepository = {
         terms_version: a.termsVersion,
         last_signin_at: a.at,
       })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     return account.id as string
   },
 }

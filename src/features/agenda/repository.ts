@@ -46,7 +46,7 @@ export const agendaRepository = {
 
   async find(db: Knex, personId: string, id: string, opts: { lock?: boolean } = {}): Promise<EventRow | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined
-    const q = db('agenda_events').where({ id, person_id: personId }).first()
+    const q = db<EventRow>('agenda_events').where({ id, person_id: personId }).first()
     if (opts.lock) q.forUpdate()
     return q
   },
@@ -54,7 +54,7 @@ export const agendaRepository = {
   async insert(trx: Knex.Transaction, personId: string, accountId: string, f: EventFields): Promise<string> {
     const [row] = await trx('agenda_events')
       .insert({ person_id: personId, created_by_account_id: accountId, ...f })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     return row.id
   },
 
@@ -102,7 +102,7 @@ export const agendaRepository = {
     trx: Knex.Transaction,
     l: { person_id: string; account_id: string; token_hash: string; detail: string },
   ): Promise<string> {
-    const [row] = await trx('calendar_links').insert(l).returning('id')
+    const [row] = await trx('calendar_links').insert(l).returning<{ id: string }[]>('id')
     return row.id
   },
 
@@ -149,7 +149,7 @@ export const agendaRepository = {
     status: 'pending' | 'kept',
     signInUrl: string,
   ): Promise<number> {
-    const { rows } = await trx.raw(
+    const { rows } = await trx.raw<{ rows: { claimed: number }[] }>(
       `WITH due AS (
          SELECT r.id FROM agenda_reminders r
           WHERE r.sent_at IS NULL AND r.remind_on <= ?
@@ -175,7 +175,7 @@ export const agendaRepository = {
        SELECT (SELECT count(*) FROM sent)::int AS claimed, (SELECT count(*) FROM mails)::int AS mailed`,
       [today, batch, signInUrl, status],
     )
-    return rows[0].claimed as number
+    return rows[0].claimed
   },
 
   /**
@@ -185,7 +185,7 @@ export const agendaRepository = {
    * trip: every page costs the same.
    */
   async preventionPage(db: Knex, after: string, batch: number): Promise<PreventionPerson[]> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: PreventionPerson[] }>(
       `WITH page AS (
        SELECT person_id FROM spaces WHERE state = 'activated' AND person_id > ? ORDER BY person_id LIMIT ?
      )
@@ -237,7 +237,7 @@ export const agendaRepository = {
       outboxStatus: string
     },
   ): Promise<{ notices: number; emails: number }> {
-    const { rows } = await trx.raw(
+    const { rows } = await trx.raw<{ rows: { notices: number; emails: number }[] }>(
       `WITH fresh AS (
            INSERT INTO prevention_notices (person_id, rule_id, window_from)
            SELECT * FROM unnest(?::uuid[], ?::text[], ?::date[])
@@ -273,7 +273,7 @@ export const agendaRepository = {
         a.outboxStatus,
       ],
     )
-    return rows[0] as { notices: number; emails: number }
+    return rows[0]
   },
 }
 

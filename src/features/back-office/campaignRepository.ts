@@ -105,7 +105,7 @@ export const campaignRepository = {
   },
 
   async insertCampaign(db: Knex, operatorAccountId: string | null): Promise<number> {
-    const [row] = await db('notification_campaigns').insert({ operator_account_id: operatorAccountId }).returning('id')
+    const [row] = await db('notification_campaigns').insert({ operator_account_id: operatorAccountId }).returning<{ id: string }[]>('id')
     return Number(row.id)
   },
 

@@ -55,7 +55,7 @@ export const lettersRepository = {
 
   /** A new, empty batch; its id. */
   async insertBatch(trx: Knex.Transaction, operatorAccountId: string): Promise<number> {
-    const [b] = await trx('letter_batches').insert({ operator_account_id: operatorAccountId, letters: 0 }).returning('id')
+    const [b] = await trx('letter_batches').insert({ operator_account_id: operatorAccountId, letters: 0 }).returning<{ id: string }[]>('id')
     return Number(b.id)
   },
 

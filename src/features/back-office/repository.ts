@@ -49,7 +49,7 @@ export const importsRepository = {
   async start(db: Knex, r: { operatorAccountId: string | null; source: string; filename: string | null }): Promise<number> {
     const [row] = await db('person_imports')
       .insert({ operator_account_id: r.operatorAccountId, source: r.source, filename: r.filename, status: 'running' })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     return Number(row.id)
   },
 

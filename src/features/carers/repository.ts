@@ -30,7 +30,10 @@ const PARIS_TODAY = "(now() AT TIME ZONE 'Europe/Paris')::date"
 export const carersRepository = {
   /** The name of one of a delegation's two persons, for its attestation (both exist while the delegation does). */
   async personName(db: Db, personId: string | null): Promise<{ first_names: string | null; last_name: string | null }> {
-    const p = personId ? await db('insured_persons').where({ id: personId }).first('first_names', 'last_name') : undefined
+    const p = personId ? await db('insured_persons')
+          .where({ id: personId })
+          .first<{ first_names: string | null; last_name: string | null } | undefined>('first_names', 'last_name')
+      : undefined
     if (!p) throw new Error('personne de la délégation introuvable')
     return p
   },
@@ -64,7 +67,7 @@ export const carersRepository = {
   },
 
   async find(db: Db, id: string, opts: { lock?: boolean } = {}): Promise<Omit<DelegationRow, 'first_names' | 'last_name'> | undefined> {
-    const q = db('carers').where({ id }).first()
+    const q = db<Omit<DelegationRow, 'first_names' | 'last_name'>>('carers').where({ id }).first()
     return opts.lock ? q.forUpdate() : q
   },
 
@@ -73,7 +76,7 @@ export const carersRepository = {
     nir: string,
     birthDate: string,
   ): Promise<{ id: string; first_names: string; last_name: string; activated: boolean; email: string | null } | undefined> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: { id: string; first_names: string; last_name: string; activated: boolean; email: string | null }[] }>(
       `SELECT p.id, p.first_names, p.last_name, (s.state = 'activated' AND a.id IS NOT NULL) AS activated, a.email
          FROM insured_persons p JOIN spaces s ON s.person_id = p.id LEFT JOIN accounts a ON a.person_id = p.id AND a.kind = 'patient'
         WHERE p.nir = ? AND p.birth_date = ?`,
@@ -89,7 +92,7 @@ export const carersRepository = {
    */
   async openCount(db: Db, column: 'person_id' | 'carer_person_id', id: string): Promise<number> {
     const pending = column === 'person_id' ? "status IN ('invited', 'declined')" : "status = 'invited'"
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: { n: number }[] }>(
       `SELECT count(*)::int AS n FROM carers
         WHERE ${column} = ? AND ((${pending} AND invitation_expires_at > now())
            OR (status = 'active' AND (ends_on IS NULL OR ends_on >= ${PARIS_TODAY})))`,
@@ -99,7 +102,7 @@ export const carersRepository = {
   },
 
   async linked(db: Db, personId: string, carerPersonId: string): Promise<boolean> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: unknown[] }>(
       `SELECT 1 FROM carers WHERE person_id = ? AND carer_person_id = ?
           AND ((status = 'invited' AND invitation_expires_at > now()) OR (status = 'active' AND (ends_on IS NULL OR ends_on >= ${PARIS_TODAY})))`,
       [personId, carerPersonId],
@@ -133,7 +136,7 @@ export const carersRepository = {
     }
     const [r] = await trx('carers')
       .insert({ ...row, status: 'invited' })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     return r.id
   },
 
@@ -152,7 +155,7 @@ export const carersRepository = {
   },
 
   async addAttestation(trx: Knex.Transaction, carerId: string, kind: 'acceptance' | 'revocation', pdf: Buffer): Promise<string> {
-    const [r] = await trx('carer_attestations').insert({ carer_id: carerId, kind, pdf }).returning('id')
+    const [r] = await trx('carer_attestations').insert({ carer_id: carerId, kind, pdf }).returning<{ id: string }[]>('id')
     return r.id
   },
 

@@ -78,7 +78,7 @@ export const catalogueRepository = {
   ): Promise<string> {
     const [created] = await trx('catalogue_services')
       .insert({ ...row, current_version: 1, status: 'draft' })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     await trx('catalogue_service_versions').insert({ service_id: created.id, version: 1, requests: JSON.stringify(requests) })
     return created.id
   },
@@ -162,7 +162,8 @@ export const catalogueRepository = {
   },
 
   async publishVersion(trx: Knex.Transaction, serviceId: string, requests: ServiceRequest[]): Promise<number> {
-    const [row] = await trx('catalogue_services').where({ id: serviceId }).increment('current_version', 1).returning('current_version')
+    const [row] = await trx('catalogue_services').where({ id: serviceId }).increment('current_version', 1)
+      .returning<{ current_version: number }[]>('current_version')
     await trx('catalogue_service_versions').insert({
       service_id: serviceId,
       version: row.current_version,

@@ -94,7 +94,7 @@ export const documentsRepository = {
     db('professionals').where({ id: professionalId }).first('specialty', 'establishment'),
 
   async insert(trx: Knex.Transaction, row: Partial<DocumentRow>): Promise<string> {
-    const [r] = await trx('documents').insert(row).returning('id')
+    const [r] = await trx('documents').insert(row).returning<{ id: string }[]>('id')
     return r.id
   },
 

@@ -37,6 +37,30 @@ const LIST_COLUMNS = [
   'document_count',
 ]
 
+// The rows the space's data is read from (columns as in the migrations; dates as 'YYYY-MM-DD' text).
+type SpacePerson = { id: string; last_name: string; first_names: string; sex: string; birth_date: string }
+type ContactRow = Pick<SpaceData['contacts'][number], 'id' | 'role' | 'name' | 'relationship' | 'phone' | 'email'>
+type FactsRow = { blood_group: string | null; organ_donation: string | null; organ_donation_note: string | null }
+type EntryRow = { id: string; section: string; label: string; detail: string | null; start_date: string | null; end_date: string | null }
+type MeasureRow = {
+  id: string
+  type: string
+  value: string | number
+  value2: string | number | null
+  measured_on: string
+  source_name: string | null
+}
+type VaccinationRow = {
+  id: string
+  vaccine: string
+  other_name: string | null
+  date: string
+  dose: string
+  professional: string
+  lot: string | null
+}
+type EventRow = SpaceData['events'][number]
+
 /** A run that started this long ago and never finished (a crashed worker) may be claimed again. */
 const STALE_RUN = '2 hours'
 
@@ -46,13 +70,13 @@ export const exportRepository = {
     trx: Knex.Transaction,
     row: Pick<ExportRow, 'person_id' | 'requested_by_account_id' | 'requested_by_person_id' | 'requested_as'>,
   ): Promise<string> {
-    const [r] = await trx('data_exports').insert(row).returning('id')
+    const [r] = await trx('data_exports').insert(row).returning<{ id: string }[]>('id')
     return r.id
   },
 
   async find(db: Knex | Knex.Transaction, id: string, opts: { lock?: boolean } = {}): Promise<ExportRow | undefined> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined
-    const q = db('data_exports').where({ id }).first()
+    const q = db<ExportRow>('data_exports').where({ id }).first()
     if (opts.lock) q.forUpdate()
     return q
   },
@@ -63,7 +87,7 @@ export const exportRepository = {
       .where({ person_id: personId, requested_by_account_id: accountId })
       .orderBy('created_at', 'desc')
       .limit(limit)
-      .select(LIST_COLUMNS)
+      .select<ExportRow[]>(LIST_COLUMNS)
   },
 
   /** Locks the person's row until the transaction ends: two requests at once are serialised. */
@@ -80,13 +104,13 @@ export const exportRepository = {
     const r = await trx('data_exports')
       .where({ person_id: personId, requested_by_account_id: accountId })
       .whereIn('state', ['requested', 'running'])
-      .first('id')
+      .first<{ id: string } | undefined>('id')
     return Boolean(r)
   },
 
   /** Claims the oldest waiting request (or a stale run), so that two workers never build the same one. */
   async claim(db: Knex): Promise<ExportRow | undefined> {
-    const r = await db.raw(
+    const r = await db.raw<{ rows: ExportRow[] }>(
       `UPDATE data_exports SET state = 'running', started_at = now()
         WHERE id = (SELECT id FROM data_exports
                      WHERE state = 'requested' OR (state = 'running' AND started_at < now() - interval '${STALE_RUN}')
@@ -121,7 +145,7 @@ export const exportRepository = {
   async purge(db: Knex, now: Date): Promise<{ expired: number; purged: number }> {
     return db.transaction(async (trx) => {
       const expired = await trx('data_exports').where({ state: 'ready' }).where('expires_at', '<=', now).update({ state: 'expired' })
-      const ids: string[] = await trx('data_exports')
+      const ids = await trx<ExportRow>('data_exports')
         .whereIn('state', ['downloaded', 'expired', 'failed'])
         .whereNull('purged_at')
         .pluck('id')
@@ -134,12 +158,14 @@ export const exportRepository = {
   },
 
   async accountEmail(db: Knex | Knex.Transaction, accountId: string): Promise<string | null> {
-    const a = await db('accounts').where({ id: accountId }).whereNull('disabled_at').first('email')
+    const a = await db('accounts').where({ id: accountId }).whereNull('disabled_at').first<{ email: string | null } | undefined>('email')
     return a?.email ?? null
   },
 
   async displayName(db: Knex | Knex.Transaction, personId: string): Promise<{ firstNames: string; lastName: string } | undefined> {
-    const p = await db('insured_persons').where({ id: personId }).first('first_names', 'last_name')
+    const p = await db('insured_persons')
+      .where({ id: personId })
+      .first<{ first_names: string; last_name: string } | undefined>('first_names', 'last_name')
     return p ? { firstNames: p.first_names, lastName: p.last_name } : undefined
   },
 
@@ -149,34 +175,36 @@ export const exportRepository = {
       .where({ person_id: personId })
       .where('chunk_count', '>', 0)
       .orderBy([{ column: 'document_date' }, { column: 'created_at' }])
-      .select('*')
+      .select<DocumentRow[]>('*')
   },
 
   /** The space's data other than documents, in the shape of the Bundle and the summary. */
   async spaceData(db: Knex | Knex.Transaction, personId: string): Promise<Omit<SpaceData, 'documents'> | undefined> {
-    const p = await db('insured_persons').where({ id: personId }).first('id', 'last_name', 'first_names', 'sex', 'birth_date')
+    const p = await db('insured_persons')
+      .where({ id: personId })
+      .first<SpacePerson | undefined>('id', 'last_name', 'first_names', 'sex', 'birth_date')
     if (!p) return undefined
     const contacts = await db('profile_contacts')
       .where({ person_id: personId })
       .orderBy('created_at')
-      .select('id', 'role', 'name', 'relationship', 'phone', 'email')
-    const facts = await db('profile_facts').where({ person_id: personId }).first('blood_group', 'organ_donation', 'organ_donation_note')
+      .select<ContactRow[]>('id', 'role', 'name', 'relationship', 'phone', 'email')
+    const facts = await db('profile_facts').where({ person_id: personId }).first<FactsRow | undefined>('blood_group', 'organ_donation', 'organ_donation_note')
     const entries = await db('profile_entries')
       .where({ person_id: personId })
       .orderBy([{ column: 'section' }, { column: 'start_date' }, { column: 'created_at' }])
-      .select('id', 'section', 'label', 'detail', 'start_date', 'end_date')
+      .select<EntryRow[]>('id', 'section', 'label', 'detail', 'start_date', 'end_date')
     const measures = await db('measures')
       .where({ person_id: personId })
       .orderBy([{ column: 'type' }, { column: 'measured_on' }])
-      .select('*')
+      .select<MeasureRow[]>('*')
     const vaccinations = await db('vaccinations')
       .where({ person_id: personId })
       .orderBy('date')
-      .select('id', 'vaccine', 'other_name', 'date', 'dose', 'professional', 'lot')
+      .select<VaccinationRow[]>('id', 'vaccine', 'other_name', 'date', 'dose', 'professional', 'lot')
     const events = await db('agenda_events')
       .where({ person_id: personId })
       .orderBy([{ column: 'date' }, { column: 'time' }])
-      .select('id', 'title', 'date', 'time', 'place', 'professional', 'notes', 'status')
+      .select<EventRow[]>('id', 'title', 'date', 'time', 'place', 'professional', 'notes', 'status')
     return {
       person: { id: p.id, lastName: p.last_name, firstNames: p.first_names, sex: p.sex, birthDate: p.birth_date },
       contacts: contacts.map((c) => ({

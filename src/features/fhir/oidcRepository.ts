@@ -12,7 +12,7 @@ export interface OidcPayloadRow {
 }
 
 /** The live rows only: no expiry, or an expiry still to come. */
-const live = (db: Knex, q: Knex.QueryBuilder) => q.where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
+const live = (db: Knex, q: Knex.QueryBuilder) => q.where((w) => void w.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
 
 /** oidc-provider's storage (`oidc_payloads`, one table for every model): SQL only. */
 export const oidcRepository = {

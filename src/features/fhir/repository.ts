@@ -244,7 +244,7 @@ export const fhirRepository = {
       source_name: string
     },
   ) => {
-    const [r] = await db('measures').insert(row).returning('id')
+    const [r] = await db('measures').insert(row).returning<{ id: string }[]>('id')
     return r.id as string
   },
 

@@ -48,7 +48,7 @@ export const activityRepository = {
    * head read, seq + 1, hash of prev + body, insert; returns the seq given.
    */
   async append(trx: Knex.Transaction, e: Omit<ChainedEntry, 'seq'>, body: { before: string; after: string }): Promise<number> {
-    const res = await trx.raw('SELECT activity_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS seq', [
+    const res = await trx.raw<{ rows: { seq: number }[] }>('SELECT activity_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS seq', [
       e.chainKey,
       body.before,
       body.after,
@@ -64,7 +64,7 @@ export const activityRepository = {
       e.emergency,
       e.details === null || e.details === undefined ? null : JSON.stringify(e.details),
     ])
-    return (res.rows as { seq: number }[])[0].seq
+    return res.rows[0].seq
   },
 
   /** `append` as one statement with literal values (`sqlLiteral`), for a caller that sends it with other statements. */
@@ -97,20 +97,20 @@ export const activityRepository = {
 
   /** The highest id of the log (0 when empty). */
   async maxId(db: Knex | Knex.Transaction): Promise<number> {
-    const { rows } = await db.raw('SELECT coalesce(max(id), 0)::bigint AS id FROM activity_log')
+    const { rows } = await db.raw<{ rows: { id: number }[] }>('SELECT coalesce(max(id), 0)::bigint AS id FROM activity_log')
     return Number(rows[0].id)
   },
 
   /** Where the next periodic checkpoint starts reading: the older of the last two checkpoints' ends (0 without). */
   async checkpointWindowStart(db: Knex | Knex.Transaction): Promise<number> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: { id: number }[] }>(
       'SELECT coalesce(min(up_to_id), 0)::bigint AS id FROM (SELECT up_to_id FROM audit_checkpoints ORDER BY id DESC LIMIT 2) c',
     )
     return Number(rows[0].id)
   },
 
   async insertCheckpoint(trx: Knex | Knex.Transaction, reason: 'periodic' | 'verification', upToId: number): Promise<number> {
-    const [r] = await trx('audit_checkpoints').insert({ reason, up_to_id: upToId }).returning('id')
+    const [r] = await trx('audit_checkpoints').insert({ reason, up_to_id: upToId }).returning<{ id: string }[]>('id')
     return Number(r.id)
   },
 
@@ -119,7 +119,7 @@ export const activityRepository = {
     db: Knex | Knex.Transaction,
     fromId: number,
   ): Promise<{ chain_key: string; pin_seq: number | null; pin_hash: string | null; pin_mac: string | null }[]> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: { chain_key: string; pin_seq: number | null; pin_hash: string | null; pin_mac: string | null }[] }>(
       `SELECT m.chain_key, p.seq AS pin_seq, p.hash AS pin_hash, p.mac AS pin_mac
          FROM (SELECT DISTINCT chain_key FROM activity_log WHERE id > ?) m
          LEFT JOIN LATERAL (SELECT seq, hash, mac FROM audit_checkpoint_heads h WHERE h.chain_key = m.chain_key ORDER BY seq DESC LIMIT 1) p ON true
@@ -132,7 +132,7 @@ export const activityRepository = {
   /** The rows of several chains from a seq each (in chain, seq order). */
   async chainsFrom(db: Knex | Knex.Transaction, from: { chainKey: string; seq: number }[]): Promise<ActivityRow[]> {
     if (!from.length) return []
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: ActivityRow[] }>(
       `SELECT l.* FROM unnest(?::text[], ?::int[]) AS k(chain_key, from_seq)
          JOIN activity_log l ON l.chain_key = k.chain_key AND l.seq >= k.from_seq
         ORDER BY l.chain_key, l.seq`,
@@ -164,12 +164,12 @@ export const activityRepository = {
   /** Which of these heads are already pinned (key `chainKey\nseq`). */
   async pinned(db: Knex | Knex.Transaction, heads: { chainKey: string; seq: number }[]): Promise<Set<string>> {
     if (!heads.length) return new Set()
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: { chain_key: string; seq: number }[] }>(
       `SELECT h.chain_key, h.seq FROM unnest(?::text[], ?::int[]) AS k(chain_key, seq)
          JOIN audit_checkpoint_heads h ON h.chain_key = k.chain_key AND h.seq = k.seq`,
       [heads.map((x) => x.chainKey), heads.map((x) => x.seq)],
     )
-    return new Set((rows as { chain_key: string; seq: number }[]).map((r) => `${r.chain_key}\n${r.seq}`))
+    return new Set(rows.map((r) => `${r.chain_key}\n${r.seq}`))
   },
 
   async insertHeads(
@@ -189,7 +189,11 @@ export const activityRepository = {
   },
 
   async lastVerification(db: Knex) {
-    return db('audit_verifications').orderBy('id', 'desc').first()
+    return db('audit_verifications')
+      .orderBy('id', 'desc')
+      .first<
+        { id: number; verified_at: Date; ok: boolean; rows_checked: number; chains_checked: number; first_break: unknown } | undefined
+      >()
   },
 }
 

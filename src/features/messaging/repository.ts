@@ -89,7 +89,7 @@ export const messagingRepository = {
 
   async find(q: Q, id: string, opts: { lock?: boolean } = {}): Promise<ConversationRow | undefined> {
     if (!isUuid(id)) return undefined
-    const query = q('conversations').where({ id }).first()
+    const query = q<ConversationRow>('conversations').where({ id }).first()
     if (opts.lock) query.forUpdate()
     return query
   },
@@ -98,7 +98,7 @@ export const messagingRepository = {
     q: Q,
     row: { person_id: string; professional_id: string; subject_sealed: Buffer; wrapped_key: Buffer },
   ): Promise<string> {
-    const [r] = await q('conversations').insert(row).returning('id')
+    const [r] = await q('conversations').insert(row).returning<{ id: string }[]>('id')
     return r.id
   },
 
@@ -110,7 +110,7 @@ export const messagingRepository = {
     q: Q,
     row: { conversation_id: string; author_side: MessageSide; author_account_id: string | null; author_name: string; body_sealed: Buffer },
   ): Promise<{ id: string; created_at: Date }> {
-    const [r] = await q('messages').insert(row).returning(['id', 'created_at'])
+    const [r] = await q('messages').insert(row).returning<{ id: string; created_at: Date }[]>(['id', 'created_at'])
     return r
   },
 
@@ -198,7 +198,7 @@ export const messagingRepository = {
   /** The latest open conversation between a space and a professional (to write again). */
   async openWith(q: Q, personId: string, professionalId: string): Promise<ConversationRow | undefined> {
     if (!isUuid(professionalId)) return undefined
-    return q('conversations')
+    return q<ConversationRow>('conversations')
       .where({ person_id: personId, professional_id: professionalId, status: 'open' })
       .orderBy('last_message_at', 'desc')
       .first()
@@ -221,7 +221,7 @@ export const messagingRepository = {
   ): Promise<string> {
     const [r] = await q('message_attachments')
       .insert({ ...row, chunk_size: 0 })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     return r.id
   },
 
@@ -267,7 +267,10 @@ export const messagingRepository = {
   },
 
   async professionalEmail(q: Q, professionalId: string): Promise<string | null> {
-    const r = await q('accounts').where({ professional_id: professionalId, kind: 'professional' }).whereNull('disabled_at').first('email')
+    const r = await q('accounts')
+      .where({ professional_id: professionalId, kind: 'professional' })
+      .whereNull('disabled_at')
+      .first<{ email: string | null } | undefined>('email')
     return r?.email ?? null
   },
 

@@ -75,14 +75,16 @@ export interface ResponseRow {
   finalised_at: Date | null
 }
 
-const measure = (r: {
+/** A measures row as pg returns it (numeric columns as text). */
+type MeasureDbRow = {
   id: string
   type: string
   value: string
   value2: string | null
   measured_on: string
   source_name?: string | null
-}): MeasureRow => ({
+}
+const measure = (r: MeasureDbRow): MeasureRow => ({
   id: r.id,
   source_name: r.source_name ?? null,
   type: r.type,
@@ -114,8 +116,8 @@ export const profileRepository = {
   insertEntry: async (q: Q, personId: string, section: ListSection, input: EntryInput) => {
     const [row] = await q('profile_entries')
       .insert({ person_id: personId, section, ...input })
-      .returning('id')
-    return row.id as string
+      .returning<{ id: string }[]>('id')
+    return row.id
   },
   updateEntry: (q: Q, personId: string, section: ListSection, id: string, input: EntryInput) =>
     q('profile_entries')
@@ -140,8 +142,8 @@ export const profileRepository = {
   insertContact: async (q: Q, personId: string, role: ContactRow['role'], input: ContactInput) => {
     const [row] = await q('profile_contacts')
       .insert({ person_id: personId, role, ...input })
-      .returning('id')
-    return row.id as string
+      .returning<{ id: string }[]>('id')
+    return row.id
   },
   updateContact: (q: Q, personId: string, id: string, input: ContactInput) =>
     q('profile_contacts').where({ person_id: personId, id }).update(input),
@@ -150,7 +152,7 @@ export const profileRepository = {
   measures: async (q: Q, personId: string, type?: string) => {
     const b = q('measures')
       .where({ person_id: personId })
-      .select('id', 'type', 'value', 'value2', 'measured_on', 'source_name')
+      .select<MeasureDbRow[]>('id', 'type', 'value', 'value2', 'measured_on', 'source_name')
       .orderBy([{ column: 'measured_on' }, { column: 'created_at' }])
     if (type) b.where({ type })
     return (await b).map(measure)
@@ -158,20 +160,22 @@ export const profileRepository = {
   /** The last value of each type (one indexed scan per type through DISTINCT ON). */
   lastMeasures: async (q: Q, personId: string) =>
     (
-      await q.raw(
+      await q.raw<{ rows: MeasureDbRow[] }>(
         `SELECT DISTINCT ON (type) id, type, value, value2, measured_on FROM measures WHERE person_id = ? ORDER BY type, measured_on DESC, created_at DESC`,
         [personId],
       )
-    ).rows.map(measure) as MeasureRow[],
+    ).rows.map(measure),
   measure: async (q: Q, personId: string, id: string) => {
-    const r = await q('measures').where({ person_id: personId, id }).first('id', 'type', 'value', 'value2', 'measured_on')
+    const r = await q('measures')
+      .where({ person_id: personId, id })
+      .first<MeasureDbRow | undefined>('id', 'type', 'value', 'value2', 'measured_on')
     return r ? measure(r) : undefined
   },
   insertMeasure: async (q: Q, personId: string, m: { type: string; value: number; value2: number | null; measured_on: string }) => {
     const [row] = await q('measures')
       .insert({ person_id: personId, ...m })
-      .returning('id')
-    return row.id as string
+      .returning<{ id: string }[]>('id')
+    return row.id
   },
   deleteMeasure: (q: Q, personId: string, id: string) => q('measures').where({ person_id: personId, id }).del(),
 
@@ -184,8 +188,8 @@ export const profileRepository = {
     await q('advance_directives').where({ person_id: personId }).whereNull('replaced_at').update({ replaced_at: q.fn.now() })
     const [row] = await q('advance_directives')
       .insert({ person_id: personId, answers: JSON.stringify(answers) })
-      .returning('id')
-    return row.id as string
+      .returning<{ id: string }[]>('id')
+    return row.id
   },
   setDirectiveDocument: (q: Q, id: string, documentId: string) => q('advance_directives').where({ id }).update({ document_id: documentId }),
 

@@ -130,12 +130,12 @@ export const reimbursementsRepository = {
       )
       .onConflict('reference')
       .ignore()
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     return inserted.length
   },
 
   async createImport(db: Knex, operatorAccountId: string, filename: string): Promise<string> {
-    const [row] = await db('reimbursement_imports').insert({ operator_account_id: operatorAccountId, filename }).returning('id')
+    const [row] = await db('reimbursement_imports').insert({ operator_account_id: operatorAccountId, filename }).returning<{ id: string }[]>('id')
     return row.id
   },
 

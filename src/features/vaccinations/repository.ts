@@ -39,7 +39,7 @@ export const vaccinationsRepository = {
   async insert(trx: Knex, personId: string, accountId: string | null, f: VaccinationFields): Promise<string> {
     const [row] = await trx('vaccinations')
       .insert({ ...f, person_id: personId, created_by_account_id: accountId })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     return row.id as string
   },
 
