@@ -79,7 +79,12 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     if (actor.kind === 'professional' && actor.professionalId) {
       const pro = await trx('professionals')
         .where({ id: actor.professionalId })
-        .first<{ id: string; rpps: string; profession: string; samu_regulator: boolean } | undefined>('id', 'rpps', 'profession', 'samu_regulator')
+        .first<{ id: string; rpps: string; profession: string; samu_regulator: boolean } | undefined>(
+          'id',
+          'rpps',
+          'profession',
+          'samu_regulator',
+        )
       if (!pro) return { kind: 'none' }
       const link = await trx('patient_professionals')
         .where({ person_id: person.id, professional_id: pro.id })

@@ -55,7 +55,9 @@ export async function activeDelegation(
   carerPersonId: string,
   now: Date = new Date(),
 ): Promise<{ id: string; display_name: string; rights: CarerRights } | undefined> {
-  const { rows } = await db.raw<{ rows: { id: string; display_name: string; can_see: boolean; can_write: boolean; can_message: boolean }[] }>(
+  const { rows } = await db.raw<{
+    rows: { id: string; display_name: string; can_see: boolean; can_write: boolean; can_message: boolean }[]
+  }>(
     `SELECT c.id, p.first_names || ' ' || p.last_name AS display_name, c.can_see, c.can_write, c.can_message
        FROM carers c JOIN insured_persons p ON p.id = c.person_id JOIN spaces s ON s.person_id = c.person_id
       WHERE c.person_id = ? AND c.carer_person_id = ? AND c.status = 'active'

@@ -111,8 +111,10 @@ export function connectionOf(db: Knex): pg.ClientConfig {
  * there (a wrong time zone would shift dates silently), and says what to do.
  */
 export async function checkSessionDefaults(db: Knex): Promise<void> {
-  const { rows } = await db.raw("SELECT current_setting('TimeZone') AS tz, current_setting('statement_timeout') AS timeout")
-  const { tz, timeout } = rows[0] as { tz: string; timeout: string }
+  const { rows } = await db.raw<{ rows: { tz: string; timeout: string }[] }>(
+    "SELECT current_setting('TimeZone') AS tz, current_setting('statement_timeout') AS timeout",
+  )
+  const { tz, timeout } = rows[0]
   if (tz !== SESSION_SETTINGS.TimeZone || timeout === '0') {
     throw new Error(
       `derrière PgBouncer, la base doit porter ses réglages de session (trouvé : TimeZone=${tz}, statement_timeout=${timeout}) : ` +

@@ -50,11 +50,11 @@ export async function grantAppRole(owner: Knex, appRole: string): Promise<void> 
 
 /** Installs pg-boss's schema owned by the application's role, unless it is there. */
 async function installJobsSchema(owner: Knex, appRole: string): Promise<void> {
-  const { rows } = await owner.raw(
+  const { rows } = await owner.raw<{ rows: { owner: string; installed: boolean }[] }>(
     'SELECT n.nspname, pg_get_userbyid(n.nspowner) AS owner, to_regclass(?) IS NOT NULL AS installed FROM pg_namespace n WHERE n.nspname = ?',
     [`${JOBS_SCHEMA}.version`, JOBS_SCHEMA],
   )
-  const schema = rows[0] as { owner: string; installed: boolean } | undefined
+  const schema = rows.at(0)
   if (schema?.installed) {
     if (schema.owner !== appRole)
       throw new Error(
@@ -108,7 +108,7 @@ export async function ensureRoles(
     } else if (password) await admin.query(`ALTER ROLE ${ident(role)} ${options}`)
   }
   // The owner installs the job queue in the application role's name (SET ROLE).
-  const member = await admin.query('SELECT pg_has_role($1, $2, $3) AS ok', [roles.owner, roles.app, 'MEMBER'])
+  const member = await admin.query<{ ok: boolean }>('SELECT pg_has_role($1, $2, $3) AS ok', [roles.owner, roles.app, 'MEMBER'])
   if (!member.rows[0].ok)
     await admin.query(`GRANT ${ident(roles.app)} TO ${ident(roles.owner)}`).catch((err) => {
       if ((err as { code?: string }).code !== '23505') throw err
@@ -151,7 +151,9 @@ export async function adoptObjects(admin: pg.Client, schema: string, role: strin
     [schema, role],
   )
   for (const o of rest.rows as { kind: string; name: string }[]) await admin.query(`ALTER ${o.kind} ${o.name} OWNER TO ${ident(role)}`)
-  const owner = await admin.query('SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1', [schema])
+  const owner = await admin.query<{ owner: string }>('SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1', [
+    schema,
+  ])
   if (schema !== 'public' && owner.rowCount && owner.rows[0].owner !== role)
     await admin.query(`ALTER SCHEMA ${ident(schema)} OWNER TO ${ident(role)}`)
   return r.rows.length + rest.rows.length
@@ -159,14 +161,14 @@ export async function adoptObjects(admin: pg.Client, schema: string, role: strin
 
 /** What the application's connection may do that it should not (checked at boot: refused in production). */
 export async function appRoleProblems(db: Knex): Promise<string[]> {
-  const { rows } = await db.raw(
+  const { rows } = await db.raw<{ rows: { role: string; superuser: boolean; rewrites_log: boolean }[] }>(
     `SELECT current_user AS role, r.rolsuper AS superuser,
             to_regclass('activity_log') IS NOT NULL
               AND (has_table_privilege('activity_log', 'UPDATE') OR has_table_privilege('activity_log', 'DELETE')
                    OR has_table_privilege('activity_log', 'TRUNCATE')) AS rewrites_log
        FROM pg_roles r WHERE r.rolname = current_user`,
   )
-  const r = rows[0] as { role: string; superuser: boolean; rewrites_log: boolean }
+  const r = rows[0]
   const problems: string[] = []
   if (r.superuser) problems.push(`le rôle ${r.role} de DATABASE_URL est superutilisateur`)
   else if (r.rewrites_log) problems.push(`le rôle ${r.role} de DATABASE_URL peut modifier ou supprimer le journal d'activité`)

@@ -167,9 +167,12 @@ export function createPgDocumentStore(
           const to = Math.min(chunkCount, from + READ_BATCH)
           const rows = (
             await db
-              .raw(`SELECT seq, data FROM ${table} WHERE ${owner} = ? AND seq >= ? AND seq < ? ORDER BY seq`, [documentId, from, to])
+              .raw<{ rows: { seq: number; data: Buffer }[] }>(
+                `SELECT seq, data FROM ${table} WHERE ${owner} = ? AND seq >= ? AND seq < ? ORDER BY seq`,
+                [documentId, from, to],
+              )
               .options({ binary: true })
-          ).rows as { seq: number; data: Buffer }[]
+          ).rows
           if (rows.length !== to - from) throw new Error('contenu du document incomplet')
           for (let i = 0; i < rows.length; i++) {
             if (rows[i].seq !== from + i) throw new Error('contenu du document incomplet')

@@ -94,13 +94,16 @@ export const campaignRepository = {
 
   /** How many spaces were never notified, counting no further than `limit`. */
   async countNotNotifiedUpTo(db: Knex, limit: number): Promise<number> {
-    const { rows } = await db.raw("SELECT count(*)::int AS n FROM (SELECT 1 FROM spaces WHERE state = 'not_notified' LIMIT ?) x", [limit])
+    const { rows } = await db.raw<{ rows: { n: number }[] }>(
+      "SELECT count(*)::int AS n FROM (SELECT 1 FROM spaces WHERE state = 'not_notified' LIMIT ?) x",
+      [limit],
+    )
     return rows[0].n
   },
 
   /** How many spaces were never notified. */
   async countNotNotified(db: Knex): Promise<number> {
-    const { rows } = await db.raw("SELECT count(*)::int AS n FROM spaces WHERE state = 'not_notified'")
+    const { rows } = await db.raw<{ rows: { n: number }[] }>("SELECT count(*)::int AS n FROM spaces WHERE state = 'not_notified'")
     return rows[0].n
   },
 
@@ -115,7 +118,7 @@ export const campaignRepository = {
 
   /** The heap of `spaces` now: its pages, and the planner's estimate of rows and pages. */
   async spacesHeap(db: Knex): Promise<{ blocks: number; tuples: number; pages: number }> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: { blocks: number; tuples: number; pages: number }[] }>(
       "SELECT (pg_relation_size('spaces') / current_setting('block_size')::int)::int AS blocks, reltuples::float8 AS tuples, relpages::int AS pages FROM pg_class WHERE oid = 'spaces'::regclass",
     )
     return rows[0]
@@ -133,7 +136,7 @@ export const campaignRepository = {
   /** Up to `limit` notified spaces whose notice is on or before `dueBefore` become `auto_created`; how many did. */
   async autoCreateBatch(trx: Knex.Transaction, dueBefore: Date, limit: number, now: Date): Promise<number> {
     await trx.raw('SET LOCAL statement_timeout = 0')
-    const r = await trx.raw(
+    const r = await trx.raw<{ rowCount: number }>(
       // The locked rows are updated where they are (their ctid cannot change while we hold the
       // lock): a join on person_id made the planner hash the whole of `spaces` for every batch.
       `WITH due AS (
@@ -143,6 +146,6 @@ export const campaignRepository = {
         WHERE s.ctid = ANY(ARRAY(SELECT ctid FROM due)) AND s.state = 'notified'`,
       [dueBefore, limit, now, now],
     )
-    return r.rowCount as number
+    return r.rowCount
   },
 }

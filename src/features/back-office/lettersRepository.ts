@@ -61,11 +61,11 @@ export const lettersRepository = {
 
   /** Puts up to `max` waiting letters (the oldest first) into the batch; how many. Letters locked elsewhere are skipped. */
   async fillBatch(trx: Knex.Transaction, batchId: number, max: number): Promise<number> {
-    const r = await trx.raw(
+    const r = await trx.raw<{ rowCount: number }>(
       `UPDATE letters SET batch_id = ? WHERE id IN (SELECT id FROM letters WHERE printed_at IS NULL AND batch_id IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)`,
       [batchId, max],
     )
-    return r.rowCount as number
+    return r.rowCount
   },
 
   async setBatchSize(trx: Knex.Transaction, batchId: number, letters: number): Promise<void> {

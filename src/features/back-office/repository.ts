@@ -68,7 +68,7 @@ export const importsRepository = {
     const cols = PERSON_COLUMNS.join(', ')
     const changed = PERSON_COLUMNS.filter((c) => c !== 'nir')
     const set = changed.map((c) => `${c} = EXCLUDED.${c}`).join(', ')
-    const { rows } = await conn.query(`
+    const { rows } = await conn.query<{ inserted: number; updated: number; spaces: number }>(`
       WITH src AS (${opts.duplicates ? `SELECT DISTINCT ON (nir) id, ${cols} FROM person_import_staging ORDER BY nir, line DESC` : `SELECT id, ${cols} FROM person_import_staging`}),
       up AS (
         INSERT INTO insured_persons (id, ${cols}) SELECT id, ${cols} FROM src

@@ -30,7 +30,8 @@ const PARIS_TODAY = "(now() AT TIME ZONE 'Europe/Paris')::date"
 export const carersRepository = {
   /** The name of one of a delegation's two persons, for its attestation (both exist while the delegation does). */
   async personName(db: Db, personId: string | null): Promise<{ first_names: string | null; last_name: string | null }> {
-    const p = personId ? await db('insured_persons')
+    const p = personId
+      ? await db('insured_persons')
           .where({ id: personId })
           .first<{ first_names: string | null; last_name: string | null } | undefined>('first_names', 'last_name')
       : undefined
@@ -76,7 +77,9 @@ export const carersRepository = {
     nir: string,
     birthDate: string,
   ): Promise<{ id: string; first_names: string; last_name: string; activated: boolean; email: string | null } | undefined> {
-    const { rows } = await db.raw<{ rows: { id: string; first_names: string; last_name: string; activated: boolean; email: string | null }[] }>(
+    const { rows } = await db.raw<{
+      rows: { id: string; first_names: string; last_name: string; activated: boolean; email: string | null }[]
+    }>(
       `SELECT p.id, p.first_names, p.last_name, (s.state = 'activated' AND a.id IS NOT NULL) AS activated, a.email
          FROM insured_persons p JOIN spaces s ON s.person_id = p.id LEFT JOIN accounts a ON a.person_id = p.id AND a.kind = 'patient'
         WHERE p.nir = ? AND p.birth_date = ?`,

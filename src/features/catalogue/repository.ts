@@ -162,7 +162,9 @@ export const catalogueRepository = {
   },
 
   async publishVersion(trx: Knex.Transaction, serviceId: string, requests: ServiceRequest[]): Promise<number> {
-    const [row] = await trx('catalogue_services').where({ id: serviceId }).increment('current_version', 1)
+    const [row] = await trx('catalogue_services')
+      .where({ id: serviceId })
+      .increment('current_version', 1)
       .returning<{ current_version: number }[]>('current_version')
     await trx('catalogue_service_versions').insert({
       service_id: serviceId,

@@ -163,7 +163,21 @@ export const fhirRepository = {
       allowed_scopes: string[] | null
     }[]
   > => {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{
+      rows: {
+        version: number
+        asked: string[]
+        granted: string[]
+        consented_at: Date
+        slug: string
+        name: string
+        status: string
+        current_version: number
+        requests: unknown[]
+        client_id: string | null
+        allowed_scopes: string[] | null
+      }[]
+    }>(
       `SELECT sc.version, sc.asked, sc.granted, sc.consented_at, s.slug, s.name, s.status, s.current_version, v.requests,
               o.id AS client_id, o.allowed_scopes
          FROM service_connections sc

@@ -47,7 +47,7 @@ export const franceServicesRepository = {
   ): Promise<CitizenRow | undefined> {
     const cond = 'id' in where ? 'p.id = ?' : 'p.nir = ? AND p.birth_date = ?'
     const params = 'id' in where ? [where.id] : [where.nir, where.birthDate]
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: CitizenRow[] }>(
       `SELECT ${CITIZEN} FROM insured_persons p JOIN spaces s ON s.person_id = p.id
          LEFT JOIN accounts a ON a.person_id = p.id AND a.kind = 'patient'
         WHERE ${cond}`,
@@ -63,14 +63,14 @@ export const franceServicesRepository = {
       .whereNull('voided_at')
       .where('expires_at', '>', db.fn.now())
       .orderBy('created_at', 'desc')
-      .first('expires_at')
+      .first<{ expires_at: Date } | undefined>('expires_at')
     return row ? new Date(row.expires_at) : null
   },
 
   async insertAction(trx: Knex.Transaction, row: Omit<CounterActionRow, 'id' | 'created_at'>): Promise<CounterActionRow> {
     const [inserted] = await trx('france_services_actions')
       .insert({ ...row, details: JSON.stringify(row.details) })
-      .returning('*')
+      .returning<CounterActionRow[]>('*')
     return inserted
   },
 
@@ -79,7 +79,7 @@ export const franceServicesRepository = {
   },
 
   async findAction(db: Knex, id: string): Promise<(CounterActionRow & { first_names: string; last_name: string }) | undefined> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: (CounterActionRow & { first_names: string; last_name: string })[] }>(
       `SELECT f.*, p.first_names, p.last_name FROM france_services_actions f JOIN insured_persons p ON p.id = f.person_id WHERE f.id = ?`,
       [id],
     )

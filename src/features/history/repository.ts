@@ -119,7 +119,9 @@ export const activityRepository = {
     db: Knex | Knex.Transaction,
     fromId: number,
   ): Promise<{ chain_key: string; pin_seq: number | null; pin_hash: string | null; pin_mac: string | null }[]> {
-    const { rows } = await db.raw<{ rows: { chain_key: string; pin_seq: number | null; pin_hash: string | null; pin_mac: string | null }[] }>(
+    const { rows } = await db.raw<{
+      rows: { chain_key: string; pin_seq: number | null; pin_hash: string | null; pin_mac: string | null }[]
+    }>(
       `SELECT m.chain_key, p.seq AS pin_seq, p.hash AS pin_hash, p.mac AS pin_mac
          FROM (SELECT DISTINCT chain_key FROM activity_log WHERE id > ?) m
          LEFT JOIN LATERAL (SELECT seq, hash, mac FROM audit_checkpoint_heads h WHERE h.chain_key = m.chain_key ORDER BY seq DESC LIMIT 1) p ON true

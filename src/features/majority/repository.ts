@@ -13,7 +13,9 @@ export const majorityRepository = {
     after: string,
     until: string,
   ): Promise<{ id: string; first_names: string; birth_date: string; email: string | null; account_email: string | null }[]> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{
+      rows: { id: string; first_names: string; birth_date: string; email: string | null; account_email: string | null }[]
+    }>(
       `SELECT p.id, p.first_names, to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date, p.email, a.email AS account_email
          FROM insured_persons p
          LEFT JOIN accounts a ON a.person_id = p.id AND a.kind = 'patient' AND a.disabled_at IS NULL

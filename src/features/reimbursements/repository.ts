@@ -135,7 +135,9 @@ export const reimbursementsRepository = {
   },
 
   async createImport(db: Knex, operatorAccountId: string, filename: string): Promise<string> {
-    const [row] = await db('reimbursement_imports').insert({ operator_account_id: operatorAccountId, filename }).returning<{ id: string }[]>('id')
+    const [row] = await db('reimbursement_imports')
+      .insert({ operator_account_id: operatorAccountId, filename })
+      .returning<{ id: string }[]>('id')
     return row.id
   },
 

@@ -18,7 +18,7 @@ const DUE = `s.state = 'closed' AND s.data_deleted_at IS NULL AND (
 export const deletionRepository = {
   /** Every single-column foreign key to `insured_persons`, read from the catalogue. */
   async personReferences(db: Knex): Promise<PersonReference[]> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: PersonReference[] }>(
       `SELECT c.conrelid::regclass::text AS "table", a.attname AS "column", c.confdeltype AS "onDelete"
          FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
         WHERE c.contype = 'f' AND c.confrelid = 'insured_persons'::regclass AND array_length(c.conkey, 1) = 1
@@ -34,7 +34,7 @@ export const deletionRepository = {
 
   /** Up to `limit` spaces due on `today`, locked (skipping those another run holds); `asked`: deletion requested. */
   async lockDueSpaces(trx: Knex.Transaction, today: string, limit: number): Promise<{ person_id: string; asked: boolean }[]> {
-    const { rows } = await trx.raw(
+    const { rows } = await trx.raw<{ rows: { person_id: string; asked: boolean }[] }>(
       `SELECT s.person_id, s.deletion_requested_at IS NOT NULL AS asked FROM spaces s WHERE ${DUE} ORDER BY s.person_id LIMIT ? FOR UPDATE SKIP LOCKED`,
       [today, today, limit],
     )

@@ -36,7 +36,7 @@ const COLUMNS = `p.id, p.nir, p.first_names, p.last_name, p.sex, p.birth_date, p
 /** Persons and spaces, as the lifecycle journeys need them. SQL only. */
 export const spacesRepository = {
   async findByNirAndBirthDate(db: Knex | Knex.Transaction, nir: string, birthDate: string): Promise<HolderRow | undefined> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: HolderRow[] }>(
       `SELECT ${COLUMNS} FROM insured_persons p JOIN spaces s ON s.person_id = p.id
          LEFT JOIN accounts a ON a.person_id = p.id AND a.kind = 'patient'
         WHERE p.nir = ? AND p.birth_date = ?`,
@@ -46,7 +46,7 @@ export const spacesRepository = {
   },
 
   async findById(db: Knex | Knex.Transaction, personId: string, opts: { lock?: boolean } = {}): Promise<HolderRow | undefined> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: HolderRow[] }>(
       `SELECT ${COLUMNS} FROM insured_persons p JOIN spaces s ON s.person_id = p.id
          LEFT JOIN accounts a ON a.person_id = p.id AND a.kind = 'patient'
         WHERE p.id = ?${opts.lock ? ' FOR UPDATE OF s' : ''}`,
@@ -56,7 +56,7 @@ export const spacesRepository = {
   },
 
   async findByAccountId(db: Knex | Knex.Transaction, accountId: string, opts: { lock?: boolean } = {}): Promise<HolderRow | undefined> {
-    const { rows } = await db.raw(
+    const { rows } = await db.raw<{ rows: HolderRow[] }>(
       `SELECT ${COLUMNS} FROM accounts a JOIN insured_persons p ON p.id = a.person_id JOIN spaces s ON s.person_id = p.id
         WHERE a.id = ?${opts.lock ? ' FOR UPDATE OF s' : ''}`,
       [accountId],
