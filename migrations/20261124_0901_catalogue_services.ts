@@ -7,7 +7,7 @@ export async function up(knex: Knex): Promise<void> {
     const { requests, ...row } = s
     const [created] = await knex('catalogue_services')
       .insert({ ...row, current_version: 1 })
-      .returning('id')
+      .returning<{ id: string }[]>('id')
     await knex('catalogue_service_versions').insert({ service_id: created.id, version: 1, requests: JSON.stringify(requests) })
   }
 }

@@ -4,6 +4,11 @@ import crypto from 'node:crypto'
 import { z } from 'zod'
 import { ROOT } from './root'
 
+/** A private RSA key in JWK form (what the authorisation server signs with). */
+function isRsaPrivateKey(k: unknown): boolean {
+  return typeof k === 'object' && k !== null && 'kty' in k && k.kty === 'RSA' && 'd' in k && typeof k.d === 'string'
+}
+
 /**
  * One schema for the whole environment. Boot fails fast, naming the variable and why.
  * Outside production, missing secrets are generated once and kept in `.data/dev-secrets.json`
@@ -61,8 +66,8 @@ const schema = z.object({
     .string()
     .refine((v) => {
       try {
-        const k = JSON.parse(v)
-        return k && typeof k === 'object' && k.kty === 'RSA' && typeof k.d === 'string'
+        const k: unknown = JSON.parse(v)
+        return isRsaPrivateKey(k)
       } catch {
         return false
       }
@@ -190,7 +195,8 @@ function devSecrets(dataDir: string): Record<(typeof SECRETS)[number], string> &
   const file = path.join(dataDir, 'dev-secrets.json')
   let saved: Record<string, unknown> = {}
   try {
-    saved = JSON.parse(fs.readFileSync(file, 'utf8'))
+    const read: unknown = JSON.parse(fs.readFileSync(file, 'utf8'))
+    if (read && typeof read === 'object') saved = read as Record<string, unknown>
   } catch {
     /* generated below */
   }
@@ -208,7 +214,7 @@ function devOidcKey(dataDir: string): string {
   const file = path.join(dataDir, 'dev-oidc-key.json')
   try {
     const saved = fs.readFileSync(file, 'utf8')
-    if (JSON.parse(saved).kty === 'RSA') return saved
+    if (isRsaPrivateKey(JSON.parse(saved))) return saved
   } catch {
     /* generated below */
   }

@@ -220,8 +220,9 @@ const bad = (
 
 function codingCode(concept: unknown, system: string): string | undefined {
   if (!isObj(concept) || !Array.isArray(concept.coding)) return undefined
-  const c = concept.coding.find((x: unknown) => isObj(x) && x.system === system && typeof x.code === 'string')
-  return c ? String((c as Record<string, unknown>).code) : undefined
+  const codings: unknown[] = concept.coding
+  const c = codings.find((x) => isObj(x) && x.system === system && typeof x.code === 'string')
+  return isObj(c) ? String(c.code) : undefined
 }
 
 function readQuantity(q: unknown, ucum: string, where: string): Parsed<number> {
@@ -356,7 +357,7 @@ export function parseDocumentReference(
       'required',
     )
   if (!isCategory(category)) return bad('Catégorie de document inconnue', 'DocumentReference.category', 422, 'value')
-  const content = Array.isArray(body.content) ? body.content[0] : undefined
+  const content: unknown = Array.isArray(body.content) ? body.content[0] : undefined
   const att = isObj(content) && isObj(content.attachment) ? content.attachment : undefined
   if (!att || typeof att.data !== 'string' || !att.data)
     return bad(
@@ -366,7 +367,7 @@ export function parseDocumentReference(
       'required',
     )
   if (!isBase64(att.data)) return bad("Le contenu n'est pas du base64 valide", 'DocumentReference.content[0].attachment.data')
-  const title = String(att.title ?? body.description ?? '').trim()
+  const title = (typeof att.title === 'string' ? att.title : typeof body.description === 'string' ? body.description : '').trim()
   if (!title) return bad('Donnez un titre (attachment.title ou description)', 'DocumentReference.description', 400, 'required')
   if (title.length > 50) return bad('Le titre doit contenir 50 caractères au plus', 'DocumentReference.description', 422, 'value')
   const day = att.creation !== undefined ? fhirDay(att.creation) : typeof body.date === 'string' ? fhirDay(body.date) : isoDate()

@@ -13,7 +13,7 @@ const LIMIT = 256 - (256 % CODE_ALPHABET.length) // rejection sampling keeps the
 
 /** Generates `count` codes at once (one call to the CSPRNG for the batch). */
 export function generateCodes(count: number): string[] {
-  const out: string[] = new Array(count)
+  const out = new Array<string>(count)
   const alphabet = Buffer.from(CODE_ALPHABET, 'latin1')
   const code = Buffer.alloc(CODE_LENGTH)
   let buf = crypto.randomBytes(count * CODE_LENGTH * 2)

@@ -66,7 +66,7 @@ export function createDb(url: string, poolMax = 10, opts: PoolOptions = {}): Db 
     pool: { min: 0, max: poolMax, acquireTimeoutMillis },
     acquireConnectionTimeout: acquireTimeoutMillis,
   })
-  if (opts.pooler) pooledClients.add(db.client)
+  if (opts.pooler) pooledClients.add(poolOf(db))
   const queueMax = opts.queueMax ?? 0
   if (queueMax > 0) {
     // tarn has no bound on its waiting line: checked here, for every acquisition outside a transaction
@@ -85,7 +85,7 @@ export function createDb(url: string, poolMax = 10, opts: PoolOptions = {}): Db 
 /** The knex clients created for a transaction pooler: no statement prepared on a connection. */
 const pooledClients = new WeakSet<object>()
 /** Behind a transaction pooler (`createDb(…, { pooler: true })`): no statement may stay prepared on a connection. */
-export const isPooled = (db: Knex) => pooledClients.has(db.client)
+export const isPooled = (db: Knex) => pooledClients.has(poolOf(db))
 
 /**
  * A small pool of its own on the same database, for a job that must read while its transaction

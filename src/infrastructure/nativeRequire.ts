@@ -10,13 +10,15 @@ const builtin = (process as unknown as { getBuiltinModule(id: string): typeof No
 export const nativeRequire: NodeJS.Require = builtin.createRequire(__filename)
 
 /** Object.prototype and Array of the realm where `nativeRequire`d modules live. */
-const NativeObjectPrototype: object = Object.getPrototypeOf(nativeRequire('node:os'))
-const NativeArray: ArrayConstructor = Object.getPrototypeOf((nativeRequire('node:module') as typeof NodeModule).builtinModules).constructor
+const NativeObjectPrototype = Object.getPrototypeOf(nativeRequire('node:os')) as object
+const NativeArray = (
+  Object.getPrototypeOf((nativeRequire('node:module') as typeof NodeModule).builtinModules) as { constructor: ArrayConstructor }
+).constructor
 
 function isPlain(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false
-  const proto = Object.getPrototypeOf(v)
-  return proto === null || proto?.constructor?.name === 'Object'
+  const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null
+  return proto === null || proto.constructor?.name === 'Object'
 }
 
 /**
@@ -27,10 +29,10 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 export function toNativeRealm<T>(value: T): T {
   // Already of the native realm (always the case outside Jest): kept as is, extra properties included.
   if (value !== null && typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value)
+    const proto: unknown = Object.getPrototypeOf(value)
     if (proto === NativeArray.prototype || proto === NativeObjectPrototype) return value
   }
-  if (Array.isArray(value)) return NativeArray.from(value, (v) => toNativeRealm(v)) as T
+  if (Array.isArray(value)) return NativeArray.from(value as unknown[], (v) => toNativeRealm(v)) as T
   if (isPlain(value)) {
     const out = Object.create(NativeObjectPrototype) as Record<string, unknown>
     for (const [k, v] of Object.entries(value)) out[k] = toNativeRealm(v)

@@ -118,7 +118,7 @@ export function createDeliverer(db: Db, logger: Logger, opts: { smtpUrl?: string
       let sent = 0
       for (let i = 0; i < limit; i++) {
         const done = await db.transaction(async (trx) => {
-          const row: OutboxRow | undefined = await trx('outbox').where({ status: 'pending' }).orderBy('id').forUpdate().skipLocked().first()
+          const row = await trx<OutboxRow>('outbox').where({ status: 'pending' }).orderBy('id').forUpdate().skipLocked().first()
           if (!row) return false
           try {
             if (row.channel === 'email' && transport) {

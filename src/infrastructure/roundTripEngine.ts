@@ -142,7 +142,7 @@ export async function transactionInTwoRoundTrips<R>(
   try {
     open = true
     const p1 = first ? preparedStatement(conn, first, pooled) : undefined
-    const r1 = (await conn.query(p1 ? `BEGIN; ${p1.text}` : 'BEGIN')) as unknown as pg.QueryResult[]
+    const r1 = (await conn.query(p1 ? `BEGIN; ${p1.text}` : 'BEGIN')) as unknown as pg.QueryResult<Record<string, unknown>>[]
     p1?.done()
     const next = await then(p1 ? r1[r1.length - 1].rows[0] : undefined)
     if (!next) {

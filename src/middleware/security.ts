@@ -44,7 +44,7 @@ function precomputed(middleware: RequestHandler): { headers: [string, string, st
   }
   let done = false
   middleware({} as Request, res as unknown as Response, (err?: unknown) => {
-    if (err) throw err instanceof Error ? err : new Error(String(err))
+    if (err) throw err instanceof Error ? err : new Error('helmet a signalé une erreur')
     done = true
   })
   if (!done) throw new Error("helmet n'a pas rendu la main de façon synchrone")

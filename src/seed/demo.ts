@@ -349,7 +349,7 @@ export async function seedDemo(
 ): Promise<boolean> {
   return db.transaction(async (trx) => {
     await trx.raw('LOCK TABLE insured_persons IN EXCLUSIVE MODE')
-    const existing = await trx('insured_persons').first('id')
+    const existing = await trx('insured_persons').first<{ id: string } | undefined>('id')
     if (existing) return false
     const ctx: SeedContext = { codeHashKey, documentMasterKey, now, persons: {}, accounts: {}, professionals: {} }
     for (const step of SEEDS) await step(trx, ctx)

@@ -106,7 +106,9 @@ export async function seedDocument(trx: Knex.Transaction, ctx: SeedContext, d: D
   const { key, wrapped } = newDataKey(ctx.documentMasterKey)
   const pro =
     d.author === 'bernard' || d.author === 'haddad'
-      ? await trx('professionals').where({ id: ctx.professionals[d.author] }).first()
+      ? await trx('professionals')
+          .where({ id: ctx.professionals[d.author] })
+          .first<{ id: string; first_name: string; last_name: string; specialty: string | null; establishment: string | null }>()
       : undefined
   const author = pro
     ? {

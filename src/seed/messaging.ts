@@ -19,8 +19,12 @@ async function conversation(
 ): Promise<string> {
   const { key, wrapped } = newDataKey(ctx.documentMasterKey)
   const at = (n: number) => new Date(ctx.now.getTime() - n * DAY)
-  const pro = await trx('professionals').where({ id: ctx.professionals[c.professional] }).first('title', 'first_name', 'last_name')
-  const person = await trx('insured_persons').where({ id: ctx.persons[c.person] }).first('first_names', 'last_name')
+  const pro = await trx('professionals')
+    .where({ id: ctx.professionals[c.professional] })
+    .first<{ title: string | null; first_name: string; last_name: string }>('title', 'first_name', 'last_name')
+  const person = await trx('insured_persons')
+    .where({ id: ctx.persons[c.person] })
+    .first<{ first_names: string; last_name: string }>('first_names', 'last_name')
   const last = Math.min(...c.messages.map((m) => m.daysAgo))
   const [row] = await trx('conversations')
     .insert({

@@ -47,5 +47,9 @@ declare global {
       actor?: Actor
       id: string | number | object
     }
+    interface Locals {
+      /** The FHIR API's request id (src/features/fhir/api.ts), for its log lines. */
+      requestId?: string
+    }
   }
 }

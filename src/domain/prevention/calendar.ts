@@ -25,7 +25,7 @@ export function parseDay(iso: string): number {
 
 // Memo of day number → ISO string for 1850–2250 (an array indexed by day: faster than a Map).
 const CACHE_FROM = dayNumber(1850, 1, 1)
-const isoCache: (string | undefined)[] = new Array(dayNumber(2250, 1, 1) - CACHE_FROM).fill(undefined)
+const isoCache = new Array<string | undefined>(dayNumber(2250, 1, 1) - CACHE_FROM).fill(undefined)
 
 /** Day number → 'YYYY-MM-DD' (memoised: the same dates come back again and again). */
 export function isoDay(n: number): string {

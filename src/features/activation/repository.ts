@@ -32,6 +32,6 @@ export const activationRepository = {
         last_signin_at: a.at,
       })
       .returning<{ id: string }[]>('id')
-    return account.id as string
+    return account.id
   },
 }

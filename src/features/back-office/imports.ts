@@ -4,7 +4,7 @@ import { StringDecoder } from 'node:string_decoder'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { Knex } from 'knex'
 import type pg from 'pg'
-import { sideDb } from '../../infrastructure/database'
+import { poolOf, sideDb } from '../../infrastructure/database'
 import type { Actor } from '../../domain/actor'
 import { CsvReader, type CsvRecord } from '../../domain/csv'
 import { checkHeader, copyField, IMPORT_COLUMNS, validatePersonRow, type RowFault } from '../../domain/personRow'
@@ -123,9 +123,10 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
     // The two lanes come from a pool of their own: an import never holds two connections of the
     // application's pool (issue 20).
     const lanesDb = sideDb(db, 2)
+    const lanesPool = poolOf(lanesDb)
     try {
       for (let i = 0; i < 2; i++) {
-        const conn: pg.Client = await lanesDb.client.acquireConnection()
+        const conn = await lanesPool.acquireConnection()
         lanes.push({ conn, busy: Promise.resolve() })
       }
       /**
@@ -324,7 +325,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       for (const L of lanes) {
         // A transaction still open here (an error while committing) leaves with the connection.
         if (L.open) (L.conn as unknown as { __knex__disposed?: string }).__knex__disposed = 'import interrompu'
-        await lanesDb.client.releaseConnection(L.conn)
+        await lanesPool.releaseConnection(L.conn)
       }
       await lanesDb.destroy()
     }

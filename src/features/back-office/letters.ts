@@ -20,6 +20,14 @@ class NothingToBatch extends Error {}
  * that moment only); once the operator confirms it went to the print house, the letters are marked
  * sent and their sealed content wiped.
  */
+/** What a letter's sealed content holds (written by the code and opposition journeys). */
+interface LetterPayload {
+  code?: string
+  expiresAt?: string
+  opposedAt?: string
+  reference?: string
+}
+
 export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey: Buffer }) {
   const { db, activity, masterKey } = deps
 
@@ -30,7 +38,7 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
     doc.fontSize(11).text([a.name, a.line1, a.line2, [a.postcode, a.city].filter(Boolean).join(' ')].filter(Boolean).join('\n'), 320, 140)
     doc.fontSize(10).text(`Le ${frenchDate(new Date(l.created_at))}`, 320, 230)
     doc.moveDown(3)
-    const payload = l.sealed_payload ? JSON.parse(open(masterKey, l.sealed_payload).toString('utf8')) : {}
+    const payload = (l.sealed_payload ? JSON.parse(open(masterKey, l.sealed_payload).toString('utf8')) : {}) as LetterPayload
     doc.x = 50
     if (l.kind === 'provisional_code') {
       doc.fontSize(14).text('Votre code provisoire Mon espace santé', 50, 300)

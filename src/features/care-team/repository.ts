@@ -42,7 +42,9 @@ export const careTeamRepository = {
 
   /** The RPPS of the person's médecin traitant, as the registry has it. */
   async medecinTraitantRpps(db: Knex, personId: string): Promise<string | null> {
-    const person = await db('insured_persons').where({ id: personId }).first('medecin_traitant_rpps')
+    const person = await db('insured_persons')
+      .where({ id: personId })
+      .first<{ medecin_traitant_rpps: string | null } | undefined>('medecin_traitant_rpps')
     return person?.medecin_traitant_rpps ?? null
   },
 

@@ -187,7 +187,7 @@ export const catalogueRepository = {
 
   /** «Désynchroniser» from the catalogue: every grant (and token) of the OAuth clients linked to the service. */
   async destroyClientGrants(trx: Knex.Transaction, personId: string, serviceId: string, slug: string): Promise<void> {
-    const clients = await trx('oauth_clients').whereIn('catalogue_service_id', [serviceId, slug]).pluck('id')
+    const clients = await trx('oauth_clients').whereIn('catalogue_service_id', [serviceId, slug]).pluck<string[]>('id')
     for (const clientId of clients) {
       // Grants, codes, access and refresh tokens of this person for this client, whatever grant they hang on.
       await trx('oidc_payloads')
@@ -218,7 +218,7 @@ export const catalogueRepository = {
   },
 
   async spaceOpen(db: Knex | Knex.Transaction, personId: string): Promise<boolean> {
-    const row = await db('spaces').where({ person_id: personId }).first('state')
+    const row = await db('spaces').where({ person_id: personId }).first<{ state: string } | undefined>('state')
     return row?.state === 'activated' || row?.state === 'auto_created'
   },
 

@@ -59,7 +59,14 @@ export const childrenRepository = {
   },
 
   person(db: Db, personId: string): Promise<{ id: string; first_names: string; last_name: string; birth_date: string } | undefined> {
-    return db('insured_persons').where({ id: personId }).first('id', 'first_names', 'last_name', 'birth_date')
+    return db('insured_persons')
+      .where({ id: personId })
+      .first<{ id: string; first_names: string; last_name: string; birth_date: string } | undefined>(
+        'id',
+        'first_names',
+        'last_name',
+        'birth_date',
+      )
   },
 
   personNameAndBirthDate(db: Db, personId: string): Promise<(PersonName & { birth_date: string }) | undefined> {

@@ -124,10 +124,10 @@ export function createChildrenService(deps: {
       await assertRepresents(db, actor, childId)
       const p = (await childrenRepository.person(db, childId))!
       return {
-        personId: p.id as string,
-        firstNames: p.first_names as string,
-        lastName: p.last_name as string,
-        birthDate: p.birth_date as string,
+        personId: p.id,
+        firstNames: p.first_names,
+        lastName: p.last_name,
+        birthDate: p.birth_date,
       }
     },
 

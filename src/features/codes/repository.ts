@@ -20,7 +20,10 @@ export const codesRepository = {
 
   /** When the person's latest code was made (undefined when they never had one). */
   async lastIssuedAt(trx: Knex, personId: string): Promise<Date | undefined> {
-    const last = await trx('provisional_codes').where({ person_id: personId }).orderBy('created_at', 'desc').first('created_at')
+    const last = await trx('provisional_codes')
+      .where({ person_id: personId })
+      .orderBy('created_at', 'desc')
+      .first<{ created_at: Date } | undefined>('created_at')
     return last ? new Date(last.created_at) : undefined
   },
 

@@ -100,7 +100,7 @@ export const documentsRepository = {
 
   async find(db: Knex | Knex.Transaction, id: string, opts: { lock?: boolean } = {}): Promise<DocumentRow | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined
-    const q = db('documents').where({ id }).first()
+    const q = db<DocumentRow>('documents').where({ id }).first()
     if (opts.lock) q.forUpdate()
     return q
   },
@@ -157,7 +157,7 @@ export const documentsRepository = {
             { column: 'created_at', order: q.sort === 'date_asc' ? ('asc' as const) : ('desc' as const) },
           ]
     const rows = await base
-      .select(LIST_COLUMNS)
+      .select<DocumentRow[]>(LIST_COLUMNS)
       .orderBy(order)
       .limit(perPage)
       .offset((page - 1) * perPage)

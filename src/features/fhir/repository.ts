@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
+import type { MeasureRecord } from '../../domain/fhir'
 import { decidedReads, type Decision } from '../../infrastructure/roundTrips'
 
 export interface ClientRow {
@@ -237,7 +238,7 @@ export const fhirRepository = {
   measure: (db: Knex, id: string) =>
     db('measures')
       .where({ id })
-      .first(
+      .first<(MeasureRecord & { person_id: string }) | undefined>(
         'id',
         'person_id',
         'type',
@@ -259,7 +260,7 @@ export const fhirRepository = {
     },
   ) => {
     const [r] = await db('measures').insert(row).returning<{ id: string }[]>('id')
-    return r.id as string
+    return r.id
   },
 
   /** Documents a service may see: never masked, held for a consultation d'annonce, or invisible to representatives. */
@@ -333,7 +334,7 @@ export const fhirRepository = {
   },
 
   ownerOf: async (db: Knex, table: 'vaccinations' | 'agenda_events' | 'documents' | 'measures', id: string): Promise<string | undefined> =>
-    (await db(table).where({ id }).first('person_id'))?.person_id,
+    (await db(table).where({ id }).first<{ person_id: string } | undefined>('person_id'))?.person_id,
 
   /** One grant and every code and token issued from it (a consent replaced by a new answer). */
   async destroyGrant(db: Knex, grantId: string): Promise<void> {

@@ -84,7 +84,9 @@ export const majorityRepository = {
   },
 
   async grewUp(db: Db, personId: string): Promise<boolean> {
-    const r = await db('representatives').where({ child_person_id: personId, ended_reason: 'majority' }).first('id')
+    const r = await db('representatives')
+      .where({ child_person_id: personId, ended_reason: 'majority' })
+      .first<{ id: string } | undefined>('id')
     return Boolean(r)
   },
 }

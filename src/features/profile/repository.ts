@@ -215,7 +215,7 @@ export const profileRepository = {
     return b.orderBy('created_at', 'desc').first()
   },
   upsertDraft: (q: Q, personId: string, questionnaire: string, version: string, answers: Answers) =>
-    q.raw(
+    q.raw<{ rows: { id: string }[] }>(
       `INSERT INTO questionnaire_responses (person_id, questionnaire, version, answers, status) VALUES (?, ?, ?, ?::jsonb, 'draft')
        ON CONFLICT (person_id, questionnaire) WHERE status = 'draft' DO UPDATE SET answers = EXCLUDED.answers, version = EXCLUDED.version, updated_at = now()
        RETURNING id`,

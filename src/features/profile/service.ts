@@ -484,7 +484,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
           const qn = BILAN_PREVENTION_2026
           const answers = cleanAnswers(qn, s.birthDate, s.today, body)
           const { rows } = await repo.upsertDraft(trx, s.personId, qn.id, qn.version, answers)
-          const id = rows[0].id as string
+          const id = rows[0].id
           if (!finalise) {
             await activity.record(trx, actor, {
               action: 'profile.questionnaire.draft',

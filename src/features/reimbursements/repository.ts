@@ -91,7 +91,9 @@ export const reimbursementsRepository = {
   },
 
   async hiddenFromProfessionals(db: Knex | Knex.Transaction, personId: string): Promise<boolean> {
-    const row = await db('patient_settings').where({ person_id: personId }).first('reimbursements_hidden')
+    const row = await db('patient_settings')
+      .where({ person_id: personId })
+      .first<{ reimbursements_hidden: boolean } | undefined>('reimbursements_hidden')
     return Boolean(row?.reimbursements_hidden)
   },
 

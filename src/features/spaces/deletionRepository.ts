@@ -24,7 +24,7 @@ export const deletionRepository = {
         WHERE c.contype = 'f' AND c.confrelid = 'insured_persons'::regclass AND array_length(c.conkey, 1) = 1
         ORDER BY 1, 2`,
     )
-    return rows as PersonReference[]
+    return rows
   },
 
   /** A batch deletes a lot: no statement time limit for this transaction. */

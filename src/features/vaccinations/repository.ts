@@ -32,7 +32,7 @@ export const vaccinationsRepository = {
 
   /** The person's birth date (undefined when the person does not exist). */
   async birthDateOf(db: Knex, personId: string): Promise<string | undefined> {
-    const p = await db('insured_persons').where({ id: personId }).first('birth_date')
+    const p = await db('insured_persons').where({ id: personId }).first<{ birth_date: string } | undefined>('birth_date')
     return p?.birth_date
   },
 
@@ -40,7 +40,7 @@ export const vaccinationsRepository = {
     const [row] = await trx('vaccinations')
       .insert({ ...f, person_id: personId, created_by_account_id: accountId })
       .returning<{ id: string }[]>('id')
-    return row.id as string
+    return row.id
   },
 
   /** Updates one vaccination of this person; false when there is none. */
