@@ -72,7 +72,7 @@ export function loadAssetManifest(): Record<string, string> {
   if (!fs.existsSync(file)) {
     throw new Error('Les fichiers statiques ne sont pas construits : lancez `npm run build:assets`.')
   }
-  return JSON.parse(fs.readFileSync(file, 'utf8'))
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>
 }
 
 const euro = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' })
