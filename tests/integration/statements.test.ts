@@ -77,6 +77,38 @@ describe('déclarations et petites choses que les gens remarquent (issue 16 §5)
     }
   })
 
+  it('signé, le plan du site ne lie que ce que son rôle peut ouvrir : les pages des autres rôles sont nommées sans lien, leurs portes restent', async () => {
+    const pro = agent(t.app)
+    await signIn(pro, t.db, 'professional', PROS.bernard.login, PROS.bernard.password)
+    for (const [who, kind] of [
+      [pro, 'professional'],
+      [camille, 'patient'],
+    ] as const) {
+      const r = await who.get('/plan-du-site')
+      expect(r.headers['cache-control']).toBe('no-store')
+      const $ = cheerio.load(r.text)
+      const hrefs = $('main a')
+        .toArray()
+        .map((x) => $(x).attr('href')!)
+      for (const item of NAVIGATION[kind]) expect(hrefs).toContain(item.href)
+      const others = (['patient', 'professional', 'agent', 'operator'] as const).filter((k) => k !== kind)
+      for (const other of others)
+        for (const item of NAVIGATION[other])
+          if (!NAVIGATION[kind].some((i) => i.href === item.href))
+            expect({ other, href: item.href, linked: hrefs.includes(item.href) }).toEqual({ other, href: item.href, linked: false })
+      expect(text(r.text)).toContain('Mes autorisations')
+      for (const door of ['/connexion', '/pro/connexion', '/france-services/connexion', '/back-office/connexion'])
+        expect(hrefs).toContain(door)
+      // Every link it gives answers (a page, or a redirect), never «Accès refusé».
+      for (const href of new Set(hrefs)) {
+        if (href === '/deconnexion' || href.startsWith('/pro/deconnexion')) continue
+        const res = await who.get(href)
+        expect([href, res.status]).toEqual([href, expect.any(Number)])
+        expect([href, [200, 303].includes(res.status)]).toEqual([href, true])
+      }
+    }
+  })
+
   it('autocomplete="bday-*" seulement pour sa propre date de naissance ; « off » pour celle d’un autre', async () => {
     const own = cheerio.load((await agent(t.app).get('/nouveau-code')).text)
     expect(own('#birthDate-day').attr('autocomplete')).toBe('bday-day')

@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import { SITEMAP } from './sitemap'
+import { sitemapFor } from './sitemap'
 
 /** Public pages: cacheable for a short while, no session needed. */
 export function publicRoutes(): Router {
@@ -15,6 +15,11 @@ export function publicRoutes(): Router {
   page('/mentions-legales', 'public/mentions-legales.njk', 'Mentions légales')
   page('/donnees-personnelles', 'public/donnees-personnelles.njk', 'Données personnelles')
   page('/aide', 'public/aide.njk', 'Aide')
-  page('/plan-du-site', 'public/plan-du-site.njk', 'Plan du site', { sections: SITEMAP })
+  // The same address for everyone, its links by the visitor's role: a shared cache keeps the signed-out one only.
+  router.get('/plan-du-site', (req, res) => {
+    res.setHeader('Vary', 'Cookie')
+    if (!res.getHeader('Cache-Control')) res.setHeader('Cache-Control', 'public, max-age=300')
+    res.render('public/plan-du-site.njk', { pageTitle: 'Plan du site', sections: sitemapFor(req.actor?.kind) })
+  })
   return router
 }

@@ -1,5 +1,6 @@
 import { NAVIGATION, type NavItem } from '../../navigation'
 import { LIST_SECTIONS } from '../../domain/profileSections'
+import type { AccountKind } from '../../domain/actor'
 
 /**
  * The site map (issue 16 §5): the public pages, then every section a signed-in person can reach, per
@@ -10,7 +11,10 @@ export interface SitemapSection {
   title: string
   /** One sentence under the title (who the section is for). */
   intro?: string
-  links: { href: string; text: string }[]
+  /** The role whose pages (behind a sign-in) the section lists. */
+  role?: AccountKind
+  /** `href` absent: a page listed for another role than the visitor's, named without a link (it would answer 403). */
+  links: { href?: string; text: string }[]
 }
 
 const SIGNED_IN = ' (connexion requise)'
@@ -40,6 +44,7 @@ export const SITEMAP: SitemapSection[] = [
   },
   {
     title: 'Mon espace',
+    role: 'patient',
     intro: 'Pour la personne titulaire, ses représentants légaux et ses aidants, après la connexion.',
     links: signedIn([
       ...menu(NAVIGATION.patient),
@@ -66,16 +71,19 @@ export const SITEMAP: SitemapSection[] = [
   },
   {
     title: 'Professionnels de santé',
+    role: 'professional',
     intro: 'Pour les professionnels de santé, avec leur numéro RPPS.',
     links: [{ href: '/pro/connexion', text: 'Connexion des professionnels de santé' }, ...signedIn(menu(NAVIGATION.professional))],
   },
   {
     title: 'Conseillers France Services',
+    role: 'agent',
     intro: 'Pour les conseillers qui accompagnent les personnes au guichet.',
     links: [{ href: '/france-services/connexion', text: 'Connexion des conseillers France Services' }, ...signedIn(menu(NAVIGATION.agent))],
   },
   {
     title: "Agents de l'Assurance Maladie",
+    role: 'operator',
     intro: "Pour les agents des caisses d'Assurance Maladie (back-office).",
     links: [{ href: '/back-office/connexion', text: "Connexion des agents de l'Assurance Maladie" }, ...signedIn(menu(NAVIGATION.operator))],
   },
@@ -90,3 +98,17 @@ export const SITEMAP: SitemapSection[] = [
     ],
   },
 ]
+
+/**
+ * The site map as `visitor` sees it. Signed out: every link (a page behind a sign-in leads to its sign-in
+ * page). Signed in: the pages of the other roles are still named, but without a link, since they would
+ * answer «Accès refusé»; their sign-in doors stay links.
+ */
+export function sitemapFor(visitor: AccountKind | undefined): SitemapSection[] {
+  if (!visitor) return SITEMAP
+  return SITEMAP.map((section) =>
+    !section.role || section.role === visitor
+      ? section
+      : { ...section, links: section.links.map((l) => (l.text.endsWith(SIGNED_IN) ? { text: l.text.slice(0, -SIGNED_IN.length) } : l)) },
+  )
+}
