@@ -77,6 +77,17 @@ async function messageForm(
   return { fields, outcome }
 }
 
+/** A new conversation's subject and first message, read and checked (their errors added to `errors`). */
+function subjectAndBody(f: Record<string, string>, errors: FormErrors): { subject: string; body: string } {
+  const subject = (f.subject ?? '').trim()
+  const sErr = subjectError(subject)
+  if (sErr) addError(errors, 'subject', sErr)
+  const body = normaliseMessage(f.body)
+  const bErr = messageError(body)
+  if (bErr) addError(errors, 'body', bErr)
+  return { subject, body }
+}
+
 function refusalErrors(reason: StartRefusal | SendRefusal): FormErrors {
   const r = REFUSALS[reason]
   return addError(emptyErrors(), r.field, r.text)
@@ -191,12 +202,7 @@ export function messagingRoutes(services: Services): Router {
         const errors = emptyErrors()
         const found = await foundPatient(req, f.patient)
         if (found) {
-          const subject = (f.subject ?? '').trim()
-          const sErr = subjectError(subject)
-          if (sErr) addError(errors, 'subject', sErr)
-          const body = normaliseMessage(f.body)
-          const bErr = messageError(body)
-          if (bErr) addError(errors, 'body', bErr)
+          const { subject, body } = subjectAndBody(f, errors)
           if (hasErrors(errors)) return { errors }
           const r = await messaging.startFor(actor, found.personId, { subject, body, attachment })
           if (!r.ok) return { errors: refusalErrors(r.reason) }
@@ -209,12 +215,7 @@ export function messagingRoutes(services: Services): Router {
         if (!birth.ok) addError(errors, 'birthDate', birth.message, `birthDate-${birth.part}`)
         const lastName = (f.lastName ?? '').trim()
         if (!lastName) addError(errors, 'lastName', 'Saisissez le nom de famille du patient')
-        const subject = (f.subject ?? '').trim()
-        const sErr = subjectError(subject)
-        if (sErr) addError(errors, 'subject', sErr)
-        const body = normaliseMessage(f.body)
-        const bErr = messageError(body)
-        if (bErr) addError(errors, 'body', bErr)
+        const { subject, body } = subjectAndBody(f, errors)
         if (hasErrors(errors) || !nir.ok || !birth.ok) return { errors }
         const r = await messaging.start(actor, { nir: nir.nir, birthDate: birth.value, lastName, subject, body, attachment })
         if (!r.ok) return { errors: refusalErrors(r.reason) }
