@@ -55,15 +55,7 @@ export function createAuthorisationsService(deps: {
   async function professionalView(
     trx: Knex | Knex.Transaction,
     person: PersonFactsRow,
-    p: {
-      id: string
-      title: string | null
-      first_name: string
-      last_name: string
-      specialty: string | null
-      establishment: string | null
-      profession: string
-    },
+    p: ProfessionalIdentity,
     now: Date,
   ): Promise<ProfessionalAccess> {
     const asPro: Actor = {

@@ -1,16 +1,8 @@
 import type { Knex } from 'knex'
+import type { PersonForCode } from '../codes/service'
 
 /** A person claimed by a campaign batch: what the e-mail or the letter needs. */
-export interface Candidate {
-  id: string
-  first_names: string
-  last_name: string
-  email: string | null
-  address_line1: string | null
-  address_line2: string | null
-  postcode: string | null
-  city: string | null
-}
+export type Candidate = PersonForCode
 
 /**
  * The notification campaign and the daily auto-creation (campaign.ts): SQL only. The planner

@@ -9,22 +9,24 @@ export interface PersonName {
   last_name: string
 }
 
+/** A child a person represents, as «Mes enfants» lists them. */
+export interface ManagedChild {
+  personId: string
+  firstNames: string
+  lastName: string
+  birthDate: string
+  /** F or M, as the registry records it («Née le» / «Né le»). */
+  sex: string
+  since: Date
+  representatives: number
+  pendingInvitations: number
+}
+
 /** Children and their legal representatives (SPEC §3): SQL only. */
 export const childrenRepository = {
   /** The children a person represents now (the access policy's condition), with their counts of representatives and pending invitations. */
-  async managedBy(db: Db, personId: string) {
-    const { rows } = await db.raw<{
-      rows: {
-        personId: string
-        firstNames: string
-        lastName: string
-        birthDate: string
-        sex: string
-        since: Date
-        representatives: number
-        pendingInvitations: number
-      }[]
-    }>(
+  async managedBy(db: Db, personId: string): Promise<ManagedChild[]> {
+    const { rows } = await db.raw<{ rows: ManagedChild[] }>(
       `SELECT p.id AS "personId", p.first_names AS "firstNames", p.last_name AS "lastName", p.birth_date AS "birthDate", p.sex, r.since,
               (SELECT count(*) FROM representatives r2 WHERE r2.child_person_id = p.id AND r2.ended_at IS NULL)::int AS representatives,
               (SELECT count(*) FROM representative_invitations i WHERE i.child_person_id = p.id AND i.accepted_at IS NULL AND i.declined_at IS NULL

@@ -9,24 +9,13 @@ import type { ActivityLog } from '../history/activity'
 import type { CodeService } from '../codes/service'
 import type { HolderCheckService, HolderInput } from '../spaces/holder'
 import { displayName, spacesRepository } from '../spaces/repository'
-import { childrenRepository } from './repository'
+import { childrenRepository, type ManagedChild } from './repository'
+export type { ManagedChild } from './repository'
 
 const DAY = 24 * 60 * 60 * 1000
 export const INVITATION_DAYS = 30
 /** A minor has at most two legal representatives. */
 export const MAX_REPRESENTATIVES = 2
-
-export interface ManagedChild {
-  personId: string
-  firstNames: string
-  lastName: string
-  birthDate: string
-  /** F or M, as the registry records it («Née le» / «Né le»). */
-  sex: string
-  since: Date
-  representatives: number
-  pendingInvitations: number
-}
 
 export type AttachResult =
   | { ok: true; personId: string; firstNames: string }

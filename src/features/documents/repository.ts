@@ -30,6 +30,19 @@ export interface DocumentRow {
   updated_at: Date
 }
 
+/** The columns `documentFacts` reads: select them wherever a document's access is decided. */
+export const DOCUMENT_FACT_COLUMNS = [
+  'person_id',
+  'category',
+  'author_kind',
+  'author_account_id',
+  'author_professional_id',
+  'masked',
+  'invisible_to_representatives',
+  'held_until',
+  'held_released_at',
+] as const
+
 export function documentFacts(row: DocumentRow): DocumentFacts {
   return {
     personId: row.person_id,

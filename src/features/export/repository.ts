@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import type { ExportState } from '../../domain/dataExport'
 import type { SpaceData } from '../../domain/fhirBundle'
 import type { DocumentRow } from '../documents/repository'
+import type { VaccinationRow } from '../vaccinations/repository'
 
 export interface ExportRow {
   id: string
@@ -49,15 +50,6 @@ type MeasureRow = {
   value2: string | number | null
   measured_on: string
   source_name: string | null
-}
-type VaccinationRow = {
-  id: string
-  vaccine: string
-  other_name: string | null
-  date: string
-  dose: string
-  professional: string
-  lot: string | null
 }
 type EventRow = SpaceData['events'][number]
 

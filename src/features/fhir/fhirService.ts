@@ -37,6 +37,7 @@ import type { Connections } from './connections'
 import { ALL, type Invalidation } from '../../infrastructure/invalidation'
 import { accessTokenDigest, FHIR_TOKENS_CHANNEL, type OidcProvider } from './provider'
 import { fhirRepository as repo } from './repository'
+import type { VaccinationRow } from '../vaccinations/repository'
 import { isUuid } from '../../domain/uuid'
 
 /** An error the FHIR API answers with an OperationOutcome. */
@@ -566,17 +567,8 @@ export function createFhirService(deps: {
         )
         return bundleOf(
           q,
-          rows.map(
-            (v: {
-              id: string
-              vaccine: string
-              other_name: string | null
-              date: string
-              dose: string
-              professional: string
-              lot: string | null
-            }) =>
-              toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name), dose: doseLabel(v.dose) }, `Patient/${caller.personId}`),
+          rows.map((v: VaccinationRow) =>
+            toImmunization({ ...v, label: vaccineLabel(v.vaccine, v.other_name), dose: doseLabel(v.dose) }, `Patient/${caller.personId}`),
           ),
           count,
           offset,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
 import type { MeasureRecord } from '../../domain/fhir'
 import { decidedReads, type Decision } from '../../infrastructure/roundTrips'
+import { DOCUMENT_FACT_COLUMNS } from '../documents/repository'
 
 export interface ClientRow {
   id: string
@@ -92,6 +93,21 @@ function withinDates(b: Knex.QueryBuilder, column: string, q: { ge?: string; gt?
   if (q.lt) b.where(column, '<', q.lt)
 }
 
+/** A person's active catalogue consent, with its service and the OAuth client behind it (`catalogueConnectionsOf`). */
+export interface CatalogueConnectionRow {
+  version: number
+  asked: string[]
+  granted: string[]
+  consented_at: Date
+  slug: string
+  name: string
+  status: string
+  current_version: number
+  requests: unknown[]
+  client_id: string | null
+  allowed_scopes: string[] | null
+}
+
 export const fhirRepository = {
   findClient: (db: Knex, id: string): Promise<ClientRow | undefined> => db('oauth_clients').where({ id }).first(),
   listClients: (db: Knex): Promise<ClientRow[]> => db('oauth_clients').orderBy('name'),
@@ -146,39 +162,8 @@ export const fhirRepository = {
    * A person's active catalogue consents, each with its service (status, current version's requests)
    * and the enabled OAuth client backing it (linked by the service's id or slug), in one statement.
    */
-  catalogueConnectionsOf: async (
-    db: Knex | Knex.Transaction,
-    personId: string,
-  ): Promise<
-    {
-      version: number
-      asked: string[]
-      granted: string[]
-      consented_at: Date
-      slug: string
-      name: string
-      status: string
-      current_version: number
-      requests: unknown[]
-      client_id: string | null
-      allowed_scopes: string[] | null
-    }[]
-  > => {
-    const { rows } = await db.raw<{
-      rows: {
-        version: number
-        asked: string[]
-        granted: string[]
-        consented_at: Date
-        slug: string
-        name: string
-        status: string
-        current_version: number
-        requests: unknown[]
-        client_id: string | null
-        allowed_scopes: string[] | null
-      }[]
-    }>(
+  catalogueConnectionsOf: async (db: Knex | Knex.Transaction, personId: string): Promise<CatalogueConnectionRow[]> => {
+    const { rows } = await db.raw<{ rows: CatalogueConnectionRow[] }>(
       `SELECT sc.version, sc.asked, sc.granted, sc.consented_at, s.slug, s.name, s.status, s.current_version, v.requests,
               o.id AS client_id, o.allowed_scopes
          FROM service_connections sc
@@ -274,21 +259,13 @@ export const fhirRepository = {
       .where((w) => void w.whereNull('held_until').orWhereNotNull('held_released_at').orWhere('held_until', '<=', q.now))
       .select(
         'id',
-        'person_id',
-        'category',
         'title',
         db.raw("to_char(document_date, 'YYYY-MM-DD') as document_date"),
         'mime',
         'size_bytes',
         'author_name',
         'created_at',
-        'author_kind',
-        'author_account_id',
-        'author_professional_id',
-        'masked',
-        'invisible_to_representatives',
-        'held_until',
-        'held_released_at',
+        ...DOCUMENT_FACT_COLUMNS,
       )
       .orderBy([
         { column: 'document_date', order: 'desc' },

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { ChainedEntry } from '../../domain/hashChain'
-import type { DocumentRow } from '../documents/repository'
+import { DOCUMENT_FACT_COLUMNS, type DocumentRow } from '../documents/repository'
 import { sqlLiteral } from '../../infrastructure/roundTrips'
 
 export interface ActivityRow {
@@ -247,17 +247,5 @@ export const historyRepository = {
   documentsByIds: (db: Knex, ids: readonly string[]): Promise<DocumentRow[]> =>
     db('documents')
       .whereIn('id', ids)
-      .select(
-        'id',
-        'person_id',
-        'category',
-        'title',
-        'author_kind',
-        'author_account_id',
-        'author_professional_id',
-        'masked',
-        'invisible_to_representatives',
-        'held_until',
-        'held_released_at',
-      ),
+      .select('id', 'title', ...DOCUMENT_FACT_COLUMNS),
 }
