@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { DOCUMENT_CATEGORY_SYSTEM, LOINC, toAppointment, toImmunization, toObservation, toPatient } from './fhir'
+import { DOCUMENT_CATEGORY_SYSTEM, LOINC, toAppointment, toImmunization, toObservation, toPatient, type AppointmentSource } from './fhir'
 import { vaccineLabel, doseLabel } from './vaccines'
 import { categoryLabel } from './documents'
 import { LIST_SECTIONS, ORGAN_DONATION_LABELS, type OrganDonation } from './profileSections'
@@ -33,16 +33,8 @@ export interface SpaceData {
     professional: string
     lot: string | null
   }[]
-  events: {
-    id: string
-    title: string
-    date: string
-    time: string | null
-    place: string | null
-    professional: string | null
-    notes: string | null
-    status: string
-  }[]
+  /** Agenda events, with their notes (the export writes them; the API does not). */
+  events: (AppointmentSource & { notes: string | null })[]
   /** Documents in the ZIP, with the path of their file inside it. */
   documents: {
     id: string
