@@ -15,6 +15,7 @@ import {
   UploadPartCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3'
+import { errorCode, errorName, isObject } from '../errors'
 
 /**
  * Where the (already encrypted) bytes of documents live: an S3-compatible object store in
@@ -102,7 +103,7 @@ export function createDiskBlobStore(root: string): BlobStore {
       try {
         fh = await fs.promises.open(file, 'r')
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFound(key)
+        if (errorCode(err) === 'ENOENT') throw new BlobNotFound(key)
         throw err
       }
       return fh.createReadStream({ highWaterMark: 512 * 1024 })
@@ -181,8 +182,11 @@ export function createS3BlobStore(o: S3Options): BlobStore {
     return prefix + key
   }
   const notFound = (err: unknown) => {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
-    return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404
+    const name = errorName(err)
+    if (name === 'NoSuchKey' || name === 'NotFound') return true
+    // The SDK's errors carry the HTTP answer in `$metadata`.
+    const meta = isObject(err) && '$metadata' in err ? err.$metadata : undefined
+    return isObject(meta) && 'httpStatusCode' in meta && meta.httpStatusCode === 404
   }
 
   return {
@@ -279,6 +283,7 @@ export function createS3BlobStore(o: S3Options): BlobStore {
     async get(key) {
       try {
         const r = await client.send(new GetObjectCommand({ Bucket, Key: Key(key) }))
+        // The SDK types Body for every runtime (web streams, Blob); under Node it is a Readable.
         return r.Body as Readable
       } catch (err) {
         if (notFound(err)) throw new BlobNotFound(key)
@@ -322,7 +327,7 @@ function sweepSpool(dir: string): void {
       process.kill(pid, 0)
     } catch (err) {
       // ESRCH: no such process. (EPERM: it runs under another user: left alone.)
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, name), { force: true })
+      if (errorCode(err) === 'ESRCH') fs.rmSync(path.join(dir, name), { force: true })
     }
   }
 }

@@ -71,6 +71,7 @@ export function createDb(url: string, poolMax = 10, opts: PoolOptions = {}): Db 
   if (queueMax > 0) {
     // tarn has no bound on its waiting line: checked here, for every acquisition outside a transaction
     // (a transaction's own client hands out its connection and never comes here).
+    // knex types `db.client` as any: its pool is tarn's, and acquireConnection() may be wrapped.
     const client = db.client as { pool?: { numPendingAcquires(): number; numFree(): number }; acquireConnection(): Promise<unknown> }
     const acquire = client.acquireConnection.bind(client)
     client.acquireConnection = function () {
@@ -96,6 +97,7 @@ export const isPooled = (db: Knex) => pooledClients.has(poolOf(db))
 export function sideDb(db: Knex, max = 1): Db {
   return knexFactory({
     client: 'pg',
+    // knex's PgConnectionConfig and node-pg's ClientConfig disagree on `types.getTypeParser` only; it is node-pg's own object.
     connection: connectionOf(db) as Knex.PgConnectionConfig,
     pool: { min: 0, max, acquireTimeoutMillis: 30_000 },
   })
@@ -103,7 +105,8 @@ export function sideDb(db: Knex, max = 1): Db {
 
 /** The connection settings of knex's pool, for a small pool of another library on the same database. */
 export function connectionOf(db: Knex): pg.ClientConfig {
-  return { ...((db as unknown as { client: { config: { connection: pg.ClientConfig } } }).client.config.connection ?? {}) }
+  // knex types `db.client` as any: createDb() above gives it a node-pg connection object.
+  return { ...((db.client as { config: { connection: pg.ClientConfig } }).config.connection ?? {}) }
 }
 
 /**
@@ -130,6 +133,7 @@ export async function checkSessionDefaults(db: Knex): Promise<void> {
  * an up-to-date database.
  */
 export async function migrateLatest(db: Db): Promise<string[]> {
+  // knex types the migrator's results as any: list() gives [done, pending], latest() [batch, file names].
   const [, pending] = (await db.migrate.list(migrationConfig)) as [unknown[], unknown[]]
   if (!pending.length) return []
   const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]]
@@ -138,5 +142,6 @@ export async function migrateLatest(db: Db): Promise<string[]> {
 
 /** knex's pool, for the few callers that need a raw node-pg connection of it (acquire, then release). */
 export function poolOf(db: Knex): { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } {
-  return (db as unknown as { client: { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> } }).client
+  // knex types `db.client` as any: the pg client's connections are node-pg Clients.
+  return db.client as { acquireConnection(): Promise<pg.Client>; releaseConnection(c: pg.Client): Promise<void> }
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import type pg from 'pg'
 import PgBoss from 'pg-boss'
 import { poolOf } from './database'
+import { errorCode, errorMessage } from '../errors'
 
 /**
  * Two database roles (issue 15 §5): the OWNER owns the schema and runs the migrations; the
@@ -34,7 +35,9 @@ export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`
 /** Grants the application's role its rights (idempotent; run as the owner after the migrations). */
 export async function grantAppRole(owner: Knex, appRole: string): Promise<void> {
   const app = ident(appRole)
-  const existing = new Set((await owner('pg_tables').where({ schemaname: 'public' }).pluck('tablename')) as string[])
+  const existing = new Set(
+    await owner<{ schemaname: string; tablename: string }>('pg_tables').where({ schemaname: 'public' }).pluck('tablename'),
+  )
   const appendOnly = APPEND_ONLY_TABLES.filter((t) => existing.has(t)).map(ident)
   const migrations = MIGRATION_TABLES.filter((t) => existing.has(t)).map(ident)
   await owner.transaction(async (trx) => {
@@ -64,14 +67,14 @@ async function installJobsSchema(owner: Knex, appRole: string): Promise<void> {
   }
   const client = poolOf(owner)
   const conn = await client.acquireConnection()
-  const database = ident(((await conn.query('SELECT current_database() AS d')).rows[0] as { d: string }).d)
+  const database = ident((await conn.query<{ d: string }>('SELECT current_database() AS d')).rows[0].d)
   try {
     try {
       await conn.query(`BEGIN; GRANT CREATE ON DATABASE ${database} TO ${ident(appRole)}; SET LOCAL ROLE ${ident(appRole)}`)
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined)
       throw new Error(
-        `le rôle propriétaire ne peut pas installer la file de tâches au nom de ${appRole} (${(err as Error).message}) : GRANT ${appRole} TO <propriétaire> (voir « Rôles de la base » dans docs/deployment.md)`,
+        `le rôle propriétaire ne peut pas installer la file de tâches au nom de ${appRole} (${errorMessage(err)}) : GRANT ${appRole} TO <propriétaire> (voir « Rôles de la base » dans docs/deployment.md)`,
       )
     }
     // pg-boss's own construction statements (its BEGIN is a no-op inside ours; its COMMIT ends both).
@@ -102,7 +105,7 @@ export async function ensureRoles(
         await admin.query(`CREATE ROLE ${ident(role)} ${options}`)
       } catch (err) {
         // Created meanwhile by another process (roles are shared by the whole cluster).
-        const code = (err as { code?: string }).code
+        const code = errorCode(err)
         if (code !== '42710' && code !== '23505') throw err
       }
     } else if (password) await admin.query(`ALTER ROLE ${ident(role)} ${options}`)
@@ -111,7 +114,7 @@ export async function ensureRoles(
   const member = await admin.query<{ ok: boolean }>('SELECT pg_has_role($1, $2, $3) AS ok', [roles.owner, roles.app, 'MEMBER'])
   if (!member.rows[0].ok)
     await admin.query(`GRANT ${ident(roles.app)} TO ${ident(roles.owner)}`).catch((err) => {
-      if ((err as { code?: string }).code !== '23505') throw err
+      if (errorCode(err) !== '23505') throw err
     })
 }
 
@@ -120,7 +123,7 @@ export async function ensureRoles(
  * existed: everything then belonged to the superuser). Objects of extensions stay theirs. Superuser only.
  */
 export async function adoptObjects(admin: pg.Client, schema: string, role: string): Promise<number> {
-  const r = await admin.query(
+  const r = await admin.query<{ kind: string; name: string }>(
     `SELECT kind, name FROM (
        SELECT 1 AS ord, CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS kind,
               c.oid::regclass::text AS name, c.relowner AS owner, c.oid AS oid, 'pg_class'::regclass AS cls
@@ -140,9 +143,9 @@ export async function adoptObjects(admin: pg.Client, schema: string, role: strin
      ORDER BY ord, name`,
     [schema, role],
   )
-  for (const o of r.rows as { kind: string; name: string }[]) await admin.query(`ALTER ${o.kind} ${o.name} OWNER TO ${ident(role)}`)
+  for (const o of r.rows) await admin.query(`ALTER ${o.kind} ${o.name} OWNER TO ${ident(role)}`)
   // Sequences not owned by a column (those follow their table), and partitions (they follow nothing).
-  const rest = await admin.query(
+  const rest = await admin.query<{ kind: string; name: string }>(
     `SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind, c.oid::regclass::text AS name
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND (c.relkind = 'S' OR c.relispartition) AND pg_get_userbyid(c.relowner) <> $2
@@ -150,7 +153,7 @@ export async function adoptObjects(admin: pg.Client, schema: string, role: strin
                           AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))`,
     [schema, role],
   )
-  for (const o of rest.rows as { kind: string; name: string }[]) await admin.query(`ALTER ${o.kind} ${o.name} OWNER TO ${ident(role)}`)
+  for (const o of rest.rows) await admin.query(`ALTER ${o.kind} ${o.name} OWNER TO ${ident(role)}`)
   const owner = await admin.query<{ owner: string }>('SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1', [
     schema,
   ])

@@ -1,10 +1,12 @@
 import crypto from 'node:crypto'
+import { Readable } from 'node:stream'
 import type { Knex } from 'knex'
 import pg from 'pg'
 import { BlobNotFound, type BlobStore } from './blobStore'
 import { CHUNK_SIZE, createPgDocumentStore, openChunk, rechunk } from './documentStore'
 import { connectionOf } from './database'
 import type { Logger } from './logger'
+import { errorMessage } from '../errors'
 
 /**
  * The content of documents in an object store (issue 17 §4), over a `BlobStore` (S3 or a folder).
@@ -160,7 +162,7 @@ export function createObjectDocumentStore(deps: { db: Knex; blobs: BlobStore; lo
       }
     } finally {
       // Stopped early (client gone, altered chunk): the object's stream is closed, not left open.
-      ;(body as { destroy?: () => void }).destroy?.()
+      if (body instanceof Readable) body.destroy()
     }
     if (seq !== doc.chunk_count) throw new Error('contenu du document incomplet')
   }
@@ -300,7 +302,7 @@ export function createObjectDocumentStore(deps: { db: Knex; blobs: BlobStore; lo
             moved++
           } catch (err) {
             failed++
-            deps.logger?.error({ err: { message: (err as Error).message }, document: row.id }, 'document non déplacé')
+            deps.logger?.error({ err: { message: errorMessage(err) }, document: row.id }, 'document non déplacé')
           }
         }
         opts.onBatch?.({ moved, failed })

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import { once } from 'node:events'
-import type { Readable, Writable } from 'node:stream'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 import { isUuid } from '../domain/uuid'
 import { poolOf } from './database'
@@ -66,7 +65,7 @@ export function openChunk(key: Buffer, documentId: string, seq: number, sealed: 
 export async function* rechunk(source: AsyncIterable<Buffer> | Iterable<Buffer>, size: number): AsyncGenerator<Buffer> {
   let parts: Buffer[] = []
   let length = 0
-  for await (const piece of source as AsyncIterable<Buffer>) {
+  for await (const piece of source) {
     let buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece)
     while (buf.length > 0) {
       const take = Math.min(size - length, buf.length)
@@ -110,9 +109,7 @@ export function createPgDocumentStore(
       const { rows } = await conn.query<{ prev: string }>(
         "SELECT current_setting('statement_timeout') AS prev, set_config('statement_timeout', '30min', true)",
       )
-      const copy = conn.query(
-        copyFrom(`COPY ${table} (${owner}, seq, data) FROM STDIN (FORMAT binary)`, { highWaterMark: CHUNK_SIZE }),
-      ) as unknown as Writable
+      const copy = conn.query(copyFrom(`COPY ${table} (${owner}, seq, data) FROM STDIN (FORMAT binary)`, { highWaterMark: CHUNK_SIZE }))
       let failed: Error | undefined
       copy.on('error', (err: Error) => (failed ??= err))
       const put = async (buf: Buffer) => {
@@ -161,7 +158,7 @@ export function createPgDocumentStore(
     },
 
     async *read(db, documentId, key, chunkCount) {
-      if ((db as Knex.Transaction).isTransaction) {
+      if ('isTransaction' in db && db.isTransaction) {
         // In a transaction (its connection may be needed by the caller): batched binary SELECTs.
         for (let from = 0; from < chunkCount; from += READ_BATCH) {
           const to = Math.min(chunkCount, from + READ_BATCH)
@@ -190,7 +187,7 @@ export function createPgDocumentStore(
           copyTo(`COPY (SELECT seq, data FROM ${table} WHERE ${owner} = '${documentId}' ORDER BY seq) TO STDOUT (FORMAT binary)`, {
             highWaterMark: STREAM_BUFFER,
           }),
-        ) as unknown as Readable
+        )
         let expected = 0
         for await (const tuple of binaryTuples(stream)) {
           const seq = tuple[0].readInt32BE(0)
@@ -202,7 +199,8 @@ export function createPgDocumentStore(
         clean = true
       } finally {
         // Stopped in the middle of a COPY (client gone, altered chunk): the connection is dropped.
-        if (!clean) (conn as unknown as { __knex__disposed?: string }).__knex__disposed = 'lecture interrompue'
+        // knex's own flag (not in its types): a released connection that carries it is destroyed, not pooled again.
+        if (!clean) Object.assign(conn, { __knex__disposed: 'lecture interrompue' })
         await client.releaseConnection(conn)
       }
     },

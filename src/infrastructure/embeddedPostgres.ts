@@ -5,7 +5,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import pg from 'pg'
+import { z } from 'zod'
 import { ROOT } from '../root'
+import { errorCode } from '../errors'
 import { StartupError } from '../startupError'
 import type { Logger } from './logger'
 import { JOBS_SCHEMA, adoptObjects, ensureRoles } from './databaseRoles'
@@ -53,12 +55,20 @@ const DATABASE = 'mon_espace_sante'
 const RUN_AS = 'postgres'
 const REACHABLE_BASE = '/var/lib/mon-espace-sante'
 
-interface LockInfo {
-  pid: number
-  what: string
-  site?: string
-  port?: number
-  dir?: string
+const LockInfo = z.object({
+  pid: z.number(),
+  what: z.string(),
+  site: z.string().optional(),
+  port: z.number().optional(),
+  dir: z.string().optional(),
+})
+type LockInfo = z.infer<typeof LockInfo>
+
+interface Lock {
+  /** The lock of the site already running here, whose cluster this command shares. */
+  shared?: LockInfo
+  update(extra: Partial<LockInfo>): void
+  release(): void
 }
 
 interface Binaries {
@@ -145,7 +155,7 @@ function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
+    if (errorCode(err) !== 'EPERM') return false
   }
   // A pid written before a reboot may now be another program's.
   try {
@@ -155,7 +165,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function takeLock(file: string, options: EmbeddedOptions) {
+function takeLock(file: string, options: EmbeddedOptions): Lock {
   const mine: LockInfo = {
     pid: process.pid,
     what: options.site ? 'site' : path.basename(process.argv[1] ?? 'node'),
@@ -164,7 +174,7 @@ function takeLock(file: string, options: EmbeddedOptions) {
   const write = (flag: 'wx' | 'w') => fs.writeFileSync(file, JSON.stringify(mine), { flag, mode: 0o644 })
   const release = () => {
     try {
-      const held = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo
+      const held = LockInfo.parse(JSON.parse(fs.readFileSync(file, 'utf8')))
       if (held.pid === process.pid) fs.rmSync(file, { force: true })
     } catch {
       /* gone already */
@@ -176,11 +186,11 @@ function takeLock(file: string, options: EmbeddedOptions) {
       write('wx')
       break
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw err
+      if (errorCode(err) !== 'EEXIST' || attempt > 2) throw err
     }
     let held: LockInfo | undefined
     try {
-      held = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo
+      held = LockInfo.parse(JSON.parse(fs.readFileSync(file, 'utf8')))
     } catch {
       held = undefined // being written, or damaged: stale if it stays so
     }
@@ -201,7 +211,6 @@ function takeLock(file: string, options: EmbeddedOptions) {
   }
   process.on('exit', release)
   return {
-    shared: undefined as LockInfo | undefined,
     update(extra: Partial<LockInfo>) {
       Object.assign(mine, extra)
       write('w')
@@ -223,7 +232,7 @@ function findBinaries(projectRoot: string): Binaries {
     )
   }
   hydrateSymlinks(pkgDir)
-  const version = (JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version
+  const { version } = z.object({ version: z.string() }).parse(JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')))
   return binariesAt(path.join(pkgDir, 'native'), version)
 }
 
@@ -236,7 +245,7 @@ function binariesAt(native: string, version: string): Binaries {
 function hydrateSymlinks(pkgDir: string): void {
   const file = path.join(pkgDir, 'native', 'pg-symlinks.json')
   if (!fs.existsSync(file)) return
-  const links = JSON.parse(fs.readFileSync(file, 'utf8')) as { source: string; target: string }[]
+  const links = z.array(z.object({ source: z.string(), target: z.string() })).parse(JSON.parse(fs.readFileSync(file, 'utf8')))
   for (const { source, target } of links) {
     const src = path.resolve(pkgDir, source)
     const dst = path.resolve(pkgDir, target)
@@ -490,6 +499,7 @@ async function freePort(wanted: number): Promise<number> {
     const s = net.createServer()
     s.once('error', reject)
     s.listen(0, '127.0.0.1', () => {
+      // Listening on TCP: address() is an AddressInfo (a string only for a pipe or a socket file).
       const p = (s.address() as net.AddressInfo).port
       s.close(() => resolve(p))
     })

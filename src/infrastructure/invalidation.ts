@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { errorMessage } from '../errors'
 import type { Logger } from './logger'
 import type { RedisClient } from './redis'
 
@@ -71,7 +72,7 @@ export function redisInvalidation(redis: RedisClient, prefix: string, logger: Lo
         await redis.publish(prefix + channel, message)
       } catch (err) {
         // The change is committed; instances that missed it see their subscription down (no cache).
-        logger.warn({ err: { message: (err as Error).message }, channel }, 'invalidation non publiée')
+        logger.warn({ err: { message: errorMessage(err) }, channel }, 'invalidation non publiée')
       }
     },
     subscribe(channel, handler) {

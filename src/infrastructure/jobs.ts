@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss'
+import { errorCode } from '../errors'
 import type { Logger } from './logger'
 
 /**
@@ -86,7 +87,7 @@ async function ensureQueue(boss: PgBoss, name: string): Promise<void> {
       await boss.createQueue(name)
       return
     } catch (err) {
-      const code = (err as { code?: string }).code
+      const code = errorCode(err)
       // 40P01 deadlock, 23505 / 42P07: created by the other process at the same moment.
       if (attempt >= 8 || !['40P01', '23505', '42P07', '40001'].includes(code ?? '')) throw err
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt))

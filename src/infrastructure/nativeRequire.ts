@@ -1,24 +1,25 @@
-import type * as NodeModule from 'node:module'
-
 /**
  * Node's own `require`, which loads ES modules synchronously on Node ≥ 20.19 (oidc-provider,
  * jose and openid-client are ESM only). Taken through `process.getBuiltinModule` so that Jest's
  * module registry (which cannot load ES modules without an experimental flag, and replaces
  * `createRequire`) stays out of the way.
  */
-const builtin = (process as unknown as { getBuiltinModule(id: string): typeof NodeModule }).getBuiltinModule('node:module')
+const builtin = process.getBuiltinModule('node:module')
 export const nativeRequire: NodeJS.Require = builtin.createRequire(__filename)
 
 /** Object.prototype and Array of the realm where `nativeRequire`d modules live. */
+// Object.getPrototypeOf() is typed any: a module object's prototype is Object.prototype,
 const NativeObjectPrototype = Object.getPrototypeOf(nativeRequire('node:os')) as object
-const NativeArray = (
-  Object.getPrototypeOf((nativeRequire('node:module') as typeof NodeModule).builtinModules) as { constructor: ArrayConstructor }
-).constructor
+// and an array's is Array.prototype.
+const NativeArray = (Object.getPrototypeOf(builtin.builtinModules) as { constructor: ArrayConstructor }).constructor
 
 function isPlain(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false
-  const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null
-  return proto === null || proto.constructor?.name === 'Object'
+  const proto: unknown = Object.getPrototypeOf(v)
+  if (proto === null) return true
+  return (
+    typeof proto === 'object' && 'constructor' in proto && typeof proto.constructor === 'function' && proto.constructor.name === 'Object'
+  )
 }
 
 /**
@@ -32,11 +33,13 @@ export function toNativeRealm<T>(value: T): T {
     const proto: unknown = Object.getPrototypeOf(value)
     if (proto === NativeArray.prototype || proto === NativeObjectPrototype) return value
   }
-  if (Array.isArray(value)) return NativeArray.from(value as unknown[], (v) => toNativeRealm(v)) as T
+  // The copies below have the shape of `value`, which TS cannot follow from T through the copy.
+  if (Array.isArray(value)) return NativeArray.from(value, (v: unknown) => toNativeRealm(v)) as T
   if (isPlain(value)) {
+    // Object.create() is typed any: a plain object, filled below.
     const out = Object.create(NativeObjectPrototype) as Record<string, unknown>
     for (const [k, v] of Object.entries(value)) out[k] = toNativeRealm(v)
-    return out as T
+    return out as T // same shape as `value` (see above)
   }
   return value
 }

@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer'
 import type { Knex } from 'knex'
+import { errorMessage } from '../errors'
 import type { Db } from './database'
 import type { Logger } from './logger'
 
@@ -132,7 +133,7 @@ export function createDeliverer(db: Db, logger: Logger, opts: { smtpUrl?: string
             await trx('outbox').where({ id: row.id }).update({ status: 'sent', sent_at: trx.fn.now(), body: null })
             sent++
           } catch (err) {
-            logger.warn({ outboxId: row.id, kind: row.kind, err: { message: (err as Error).message } }, 'envoi différé')
+            logger.warn({ outboxId: row.id, kind: row.kind, err: { message: errorMessage(err) } }, 'envoi différé')
             await trx('outbox')
               .where({ id: row.id })
               .update({ attempts: trx.raw('attempts + 1'), status: trx.raw("CASE WHEN attempts >= 9 THEN 'failed' ELSE 'pending' END") })

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto'
 import type { Knex } from 'knex'
 import pg from 'pg'
+import { errorCode } from '../errors'
 import { isPooled, poolOf } from './database'
 
 /*
@@ -19,14 +20,14 @@ import { isPooled, poolOf } from './database'
  * (`createDb(…, { pooler: true })`) an unnamed statement: the next call may run on another server
  * connection, which would not know the name (PgBouncer before 1.21).
  */
-export async function preparedQuery<T>(db: Knex, name: string, text: string, values: unknown[]): Promise<T[]> {
+export async function preparedQuery<T extends pg.QueryResultRow>(db: Knex, name: string, text: string, values: unknown[]): Promise<T[]> {
   // Its own pool connection: never inside a transaction (which has one connection of its own).
-  if ((db as Knex.Transaction).isTransaction) throw new Error('preparedQuery: pas dans une transaction')
+  if ('isTransaction' in db && db.isTransaction) throw new Error('preparedQuery: pas dans une transaction')
   const client = poolOf(db)
   const conn = await client.acquireConnection()
   try {
-    const result = isPooled(db) ? await conn.query(text, values) : await conn.query({ name, text, values })
-    return result.rows as T[]
+    const result = isPooled(db) ? await conn.query<T>(text, values) : await conn.query<T>({ name, text, values })
+    return result.rows
   } finally {
     await client.releaseConnection(conn)
   }
@@ -78,7 +79,7 @@ export function compileStatement(q: Knex.QueryBuilder | Knex.Raw): CompiledState
 }
 
 const isCompiled = (q: Knex.QueryBuilder | Knex.Raw | CompiledStatement): q is CompiledStatement =>
-  typeof (q as CompiledStatement).name === 'string' && 'bindings' in q
+  'name' in q && typeof q.name === 'string' && 'bindings' in q
 
 /**
  * A knex statement as `EXECUTE name(literals…)` of a statement prepared once per connection (its
@@ -118,8 +119,8 @@ export function statementText(q: Knex.QueryBuilder | Knex.Raw | CompiledStatemen
  */
 export async function resyncPrepared(conn: pg.Client): Promise<void> {
   preparedOn.delete(conn)
-  const r = await conn.query(`SELECT name FROM pg_prepared_statements WHERE starts_with(name, '${PREPARED_PREFIX}')`)
-  preparedOn.set(conn, new Set((r.rows as { name: string }[]).map((x) => x.name)))
+  const r = await conn.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE starts_with(name, '${PREPARED_PREFIX}')`)
+  preparedOn.set(conn, new Set(r.rows.map((x) => x.name)))
 }
 
 /**
@@ -142,6 +143,7 @@ export async function transactionInTwoRoundTrips<R>(
   try {
     open = true
     const p1 = first ? preparedStatement(conn, first, pooled) : undefined
+    // node-pg types query() as one result: a string of several statements gives one result per statement.
     const r1 = (await conn.query(p1 ? `BEGIN; ${p1.text}` : 'BEGIN')) as unknown as pg.QueryResult<Record<string, unknown>>[]
     p1?.done()
     const next = await then(p1 ? r1[r1.length - 1].rows[0] : undefined)
@@ -151,10 +153,11 @@ export async function transactionInTwoRoundTrips<R>(
       return { committed: false }
     }
     const p2 = next.query ? preparedStatement(conn, next.query, pooled) : undefined
+    // node-pg: one result per statement (see above); R is the row type of the caller's query.
     const r2 = (await conn.query(p2 ? `${p2.text}; ${next.last}; COMMIT` : `${next.last}; COMMIT`)) as unknown as pg.QueryResult[]
     p2?.done()
     open = false
-    // The query's rows: the result just before `last`'s and COMMIT's.
+    // The query's rows (node-pg types them any; R is the caller's): the result just before `last`'s and COMMIT's.
     return { committed: true, rows: p2 ? (r2[r2.length - 3].rows as R[]) : [] }
   } catch (err) {
     if (open) await conn.query('ROLLBACK').catch(() => undefined)
@@ -217,13 +220,15 @@ export async function transactionInOneRoundTrip<R>(
   const conn = await client.acquireConnection()
   try {
     const trip = guardedRoundTrip(conn, [{ guard, query, last }], pooled)
+    // node-pg types query() as one result: a string of several statements gives one result per statement,
     const r = (await conn.query(trip.text)) as unknown as pg.QueryResult[]
+    // and node-pg types rows as any: R is the row type of the caller's query.
     return { committed: true, rows: r[trip.at[0]].rows as R[] }
   } catch (err) {
     // The error came after BEGIN (the transaction is open, failed) or before it (ROLLBACK only warns).
     await conn.query('ROLLBACK').catch(() => undefined)
     if (!pooled) await resyncPrepared(conn).catch(() => undefined)
-    if ((err as { code?: string }).code === GUARD_FAILED) return { committed: false }
+    if (errorCode(err) === GUARD_FAILED) return { committed: false }
     throw err
   } finally {
     await client.releaseConnection(conn)
@@ -260,6 +265,7 @@ export function groupedOneRoundTrips(
     let r: pg.QueryResult[] | undefined
     try {
       trip = guardedRoundTrip(conn, calls, isPooled(db))
+      // node-pg types query() as one result: a string of several statements gives one result per statement.
       r = (await conn.query(trip.text)) as unknown as pg.QueryResult[]
     } catch {
       await conn.query('ROLLBACK').catch(() => undefined)
@@ -291,6 +297,7 @@ export function groupedOneRoundTrips(
   return <R>(guard: Statement, query: Statement, last: string) =>
     new Promise<OneRoundTripResult<R>>((resolve, reject) => {
       if (pending.length === 0) setImmediate(flush)
+      // The queue holds the calls of every R; each one is resolved with the rows of its own query (not expressible in TS).
       pending.push({ guard, query, last, resolve: resolve as (r: OneRoundTripResult<unknown>) => void, reject })
     })
 }

@@ -1,3 +1,4 @@
+import { errorCode, errorMessage, errorName, isObject } from '../errors'
 import type { SmsAdapter } from './notifier'
 
 /**
@@ -23,9 +24,9 @@ export function createHttpSms(opts: { url: string; token?: string; timeoutMs?: n
           signal: AbortSignal.timeout(opts.timeoutMs ?? 10000),
         })
       } catch (err) {
-        const cause = (err as { cause?: { code?: string; message?: string } }).cause
+        const cause = isObject(err) && 'cause' in err ? err.cause : undefined
         const reason =
-          (err as Error).name === 'TimeoutError' ? 'pas de réponse à temps' : (cause?.code ?? cause?.message ?? (err as Error).name)
+          errorName(err) === 'TimeoutError' ? 'pas de réponse à temps' : (errorCode(cause) ?? errorMessage(cause) ?? errorName(err))
         throw new Error(`fournisseur de SMS injoignable (${reason})`)
       }
       await res.body?.cancel().catch(() => undefined)
