@@ -57,6 +57,11 @@ export interface DateParts {
   year?: string
 }
 
+/** Whether a value whose type is not known (a parsed body, JSON) is an object whose fields can be read. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null
+}
+
 /** Reads the three fields of a govuk date input (`name-day`, `name-month`, `name-year`). */
 export function dateParts(body: Record<string, unknown> | undefined, name: string): DateParts {
   const v = (k: string) => {

@@ -2,6 +2,7 @@ import { bornOn, de } from './domain/french'
 import fs from 'node:fs'
 import path from 'node:path'
 import nunjucks from 'nunjucks'
+import { z } from 'zod'
 import { ROOT } from './root'
 import { formatNir, maskNir } from './domain/nir'
 import { formatCode } from './domain/provisionalCode'
@@ -58,8 +59,9 @@ const GOVUK_DIR = path.join(ROOT, 'node_modules/govuk-frontend/dist/govuk')
 
 class FrenchLoader extends nunjucks.FileSystemLoader {
   getSource(name: string): nunjucks.LoaderSource {
-    const source = super.getSource(name) as (nunjucks.LoaderSource & { path: string }) | null
-    if (!source || !source.path.startsWith(GOVUK_DIR)) return source as nunjucks.LoaderSource
+    // Null for a template this loader does not have (nunjucks then tries the next one), whatever @types/nunjucks says.
+    const source = super.getSource(name)
+    if (!source || !source.path.startsWith(GOVUK_DIR)) return source
     const rel = path.relative(GOVUK_DIR, source.path).split(path.sep).join('/')
     let src = source.src
     for (const r of GOVUK_FRENCH) if (r.file === rel) src = src.split(r.from).join(r.to)
@@ -72,7 +74,7 @@ export function loadAssetManifest(): Record<string, string> {
   if (!fs.existsSync(file)) {
     throw new Error('Les fichiers statiques ne sont pas construits : lancez `npm run build:assets`.')
   }
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>
+  return z.record(z.string(), z.string()).parse(JSON.parse(fs.readFileSync(file, 'utf8')))
 }
 
 const euro = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' })

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Express } from 'express'
+import { z } from 'zod'
 import { ROOT } from '../root'
 
 const TYPES: Record<string, string> = {
@@ -41,7 +42,7 @@ export function setUpAssets(app: Express): void {
   // side request never loads (and re-saves) the session of a form being filled in another request.
   const manifest = path.join(ROOT, 'public', 'assets-manifest.json')
   const icon = fs.existsSync(manifest)
-    ? (JSON.parse(fs.readFileSync(manifest, 'utf8')) as Record<string, string>)['images/favicon.svg']
+    ? z.record(z.string(), z.string()).parse(JSON.parse(fs.readFileSync(manifest, 'utf8')))['images/favicon.svg']
     : undefined
   app.get('/favicon.ico', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=86400')

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express'
-import { HttpError, TooManyRequestsError, isUnavailable } from '../errors'
+import { HttpError, TooManyRequestsError, errorCode, errorMessage, isObject, isUnavailable } from '../errors'
 import type { Logger } from '../infrastructure/logger'
 import { UNSUPPORTED_BODY } from './forms'
 
@@ -14,18 +14,21 @@ const notFoundHandler: RequestHandler = (_req, res) => {
 
 export function setUpErrors(app: Express, logger: Logger): void {
   app.use(notFoundHandler)
-  const handler: ErrorRequestHandler = (err, req, res, next) => {
+  const handler: ErrorRequestHandler = (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err)
     const ref = reference(req.id)
-    const e = err as { code?: string; type?: string; status?: number; statusCode?: number; message?: string }
+    // What body-parser, the router and http-errors put on their errors (anything can be thrown).
+    const type = isObject(err) && 'type' in err ? err.type : undefined
+    const status = isObject(err) && 'status' in err ? err.status : undefined
+    const statusCode = isObject(err) && 'statusCode' in err ? err.statusCode : undefined
     res.setHeader('Cache-Control', 'no-store')
-    if (e.code === 'EBADCSRFTOKEN') {
+    if (errorCode(err) === 'EBADCSRFTOKEN') {
       logger.info({ reqId: req.id }, 'jeton CSRF absent ou périmé')
       return res
         .status(403)
         .render('errors/session-expired.njk', { pageTitle: 'Votre session a expiré', back: safeBack(req.get('referer'), req.get('host')) })
     }
-    if (e.type === 'entity.too.large' || e.status === 413) {
+    if (type === 'entity.too.large' || status === 413) {
       return res.status(413).render('errors/413.njk', { pageTitle: 'Envoi trop volumineux' })
     }
     if (err instanceof TooManyRequestsError) {
@@ -33,7 +36,7 @@ export function setUpErrors(app: Express, logger: Logger): void {
       return res.status(429).render('errors/429.njk', { pageTitle: 'Trop de tentatives', message: err.message })
     }
     if (isUnavailable(err)) {
-      logger.error({ reqId: req.id, err: { message: e.message, code: e.code } }, 'service indisponible')
+      logger.error({ reqId: req.id, err: { message: errorMessage(err), code: errorCode(err) } }, 'service indisponible')
       res.setHeader('Retry-After', '30')
       return res.status(503).render('errors/503.njk', { pageTitle: 'Service momentanément indisponible', reference: ref })
     }
@@ -48,12 +51,12 @@ export function setUpErrors(app: Express, logger: Logger): void {
     }
     // A client error raised by a library (a body parser, the router decoding a path parameter...):
     // its own status, our French page, never its English message.
-    const status = e.status ?? e.statusCode
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      logger.info({ reqId: req.id, status, type: e.type }, 'requête incorrecte')
-      return res.status(status).render('errors/400.njk', {
+    const clientStatus = status ?? statusCode
+    if (typeof clientStatus === 'number' && clientStatus >= 400 && clientStatus < 500) {
+      logger.info({ reqId: req.id, status: clientStatus, type }, 'requête incorrecte')
+      return res.status(clientStatus).render('errors/400.njk', {
         pageTitle: 'Demande incorrecte',
-        message: status === 415 ? UNSUPPORTED_BODY : 'La demande envoyée est incorrecte. Revenez à la page précédente et réessayez.',
+        message: clientStatus === 415 ? UNSUPPORTED_BODY : 'La demande envoyée est incorrecte. Revenez à la page précédente et réessayez.',
       })
     }
     logger.error({ reqId: req.id, err }, 'erreur inattendue')

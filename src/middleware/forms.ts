@@ -3,7 +3,7 @@ import express, { type Express, type Request, type RequestHandler } from 'expres
 import { HttpError } from '../errors'
 import { CsrfError, openMultipart } from './multipart'
 import { uploadRouteFor } from './uploads'
-import { CONTROL_CHARACTERS_MESSAGE, cleanFormText } from '../validation'
+import { CONTROL_CHARACTERS_MESSAGE, cleanFormText, isRecord } from '../validation'
 import type { Csrf } from './session'
 
 /**
@@ -85,8 +85,9 @@ function cleanBody(body: Record<string, unknown>): boolean {
       body[k] = clean
     } else if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
-        if (typeof v[i] !== 'string') continue
-        const clean = cleanFormText(v[i] as string)
+        const item: unknown = v[i]
+        if (typeof item !== 'string') continue
+        const clean = cleanFormText(item)
         if (clean === undefined) return false
         v[i] = clean
       }
@@ -106,7 +107,8 @@ export function formGate(csrf: Csrf): RequestHandler {
     if (kind === 'multipart' && upload) {
       return openMultipart(req, res, upload, valid).then(() => next(), next)
     }
-    const body = kind === 'urlencoded' && req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : undefined
+    const parsed: unknown = req.body
+    const body = kind === 'urlencoded' && isRecord(parsed) ? parsed : undefined
     if (!valid(body?._csrf) && !valid(req.headers['x-csrf-token'])) return next(new CsrfError())
     // A valid token, but a body no page route reads: refused before the handler.
     if (upload || (kind !== 'urlencoded' && kind !== 'none')) return next(new HttpError(415, UNSUPPORTED_BODY))

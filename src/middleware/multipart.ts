@@ -47,7 +47,7 @@ const TOO_BIG = 'Le formulaire envoyé est trop volumineux.'
 
 type Part =
   | { type: 'field'; name: string; value: string; truncated: boolean }
-  | { type: 'file'; name: string; stream: Readable; filename: string; mimeType: string }
+  | { type: 'file'; name: string; stream: Readable & { truncated?: boolean }; filename: string; mimeType: string }
   | { type: 'limit' }
   | { type: 'error'; error: unknown }
   | { type: 'close' }
@@ -79,8 +79,8 @@ class Parts {
   }
 }
 
-const PARTS = Symbol('multipart')
-type WithParts = Request & { [PARTS]?: Parts }
+/** The multipart body the gate opened, by request. */
+const openedParts = new WeakMap<Request, Parts>()
 
 /** Reads a declared upload route's body up to its first field and checks the CSRF token there. */
 export function openMultipart(req: Request, res: Response, route: UploadRoute, tokenValid: (token: string) => boolean): Promise<void> {
@@ -111,7 +111,7 @@ export function openMultipart(req: Request, res: Response, route: UploadRoute, t
     parts.listen((p) => {
       parts.listen(undefined) // the next parts wait for the handler
       if (p.type === 'field' && p.name === '_csrf' && !p.truncated && tokenValid(p.value)) {
-        ;(req as WithParts)[PARTS] = parts
+        openedParts.set(req, parts)
         return resolve()
       }
       drain()
@@ -129,7 +129,7 @@ export async function readMultipart<T>(
   req: Request,
   opts: { onFile: (file: IncomingFile, fieldsSoFar: Record<string, string>) => Promise<T> },
 ): Promise<MultipartResult<T>> {
-  const parts = (req as WithParts)[PARTS]
+  const parts = openedParts.get(req)
   // Only a route declared in src/middleware/uploads.ts gets here with a body opened (and its token checked).
   if (!parts || parts.consumed) throw new HttpError(415, MALFORMED_FORM)
   parts.consumed = true
@@ -191,7 +191,7 @@ export async function readMultipart<T>(
               filename: p.filename,
               declaredType: p.mimeType,
               stream: view,
-              truncated: () => truncated || Boolean((source as { truncated?: boolean }).truncated),
+              truncated: () => truncated || Boolean(source.truncated),
             },
             { ...fields },
           )

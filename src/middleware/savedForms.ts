@@ -1,9 +1,10 @@
 import crypto from 'node:crypto'
 import type { Request, RequestHandler, Response } from 'express'
 import busboy from 'busboy'
+import { z } from 'zod'
 import { open, seal } from '../infrastructure/crypto'
 import { uploadRouteFor } from './uploads'
-import { cleanFormText } from '../validation'
+import { cleanFormText, isRecord } from '../validation'
 
 /**
  * A form sent after the idle limit is not lost (WCAG 2.2.1, issue 16 §3). The expired session's
@@ -48,6 +49,13 @@ export interface KeptForm {
   missing: string[]
 }
 
+const keptFormSchema: z.ZodType<KeptForm> = z.object({
+  pagePath: z.string(),
+  action: z.string(),
+  fields: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  missing: z.array(z.string()),
+})
+
 /** What the session holds: who may get the form back, until when, and the sealed form. */
 export interface SavedFormRef {
   accountId: string
@@ -69,7 +77,7 @@ export function sealForm(key: Buffer, form: KeptForm): string {
 
 export function openForm(key: Buffer, sealed: string): KeptForm | undefined {
   try {
-    return JSON.parse(open(key, Buffer.from(sealed, 'base64')).toString('utf8')) as KeptForm
+    return keptFormSchema.parse(JSON.parse(open(key, Buffer.from(sealed, 'base64')).toString('utf8')))
   } catch {
     return undefined
   }
@@ -124,12 +132,13 @@ export async function captureForm(req: Request): Promise<KeptForm | undefined> {
   let entries: [string, string][] = []
   const missing = new Set<string>()
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+  const body: unknown = req.body
   if (type === 'multipart/form-data' && uploadRouteFor(req.method, req.path)) {
     const { fields, files } = await readMultipartFields(req)
     entries = fields
     for (const f of files) missing.add(missingLabel(f, true))
-  } else if (type === 'application/x-www-form-urlencoded' && req.body && typeof req.body === 'object') {
-    for (const [k, v] of Object.entries(req.body as Record<string, unknown>)) {
+  } else if (type === 'application/x-www-form-urlencoded' && isRecord(body)) {
+    for (const [k, v] of Object.entries(body)) {
       for (const one of Array.isArray(v) ? v : [v]) if (typeof one === 'string') entries.push([k, one])
     }
   } else return undefined
@@ -187,10 +196,11 @@ export function restoreSavedForm(key: Buffer): RequestHandler {
 }
 
 function fillValuesOnRender(res: Response, fields: Record<string, string | string[]>): void {
-  const render = res.render.bind(res) as (view: string, options?: object, cb?: unknown) => void
-  ;(res as unknown as { render: typeof render }).render = (view: string, options?: object, cb?: unknown) => {
-    const opts = { ...((options as Record<string, unknown> | undefined) ?? {}) }
-    const values = opts.values && typeof opts.values === 'object' ? (opts.values as Record<string, unknown>) : {}
+  type Done = (err: Error, html: string) => void
+  const render = res.render.bind(res)
+  res.render = (view: string, options?: object | Done, cb?: Done) => {
+    const opts: Record<string, unknown> = { ...options }
+    const values = isRecord(opts.values) ? opts.values : {}
     opts.values = { ...values, ...fields, ...dateGroups(fields) }
     return render(view, opts, cb)
   }
@@ -201,8 +211,9 @@ function dateGroups(fields: Record<string, string | string[]>): Record<string, {
   const groups: Record<string, { day?: string; month?: string; year?: string }> = {}
   for (const [name, value] of Object.entries(fields)) {
     const m = /^(.+)-(day|month|year)$/.exec(name)
-    if (!m || typeof value !== 'string' || m[1] in fields) continue
-    ;(groups[m[1]] ??= {})[m[2] as 'day' | 'month' | 'year'] = value
+    const part = m?.[2]
+    if (!m || (part !== 'day' && part !== 'month' && part !== 'year') || typeof value !== 'string' || m[1] in fields) continue
+    ;(groups[m[1]] ??= {})[part] = value
   }
   return groups
 }

@@ -43,6 +43,7 @@ function precomputed(middleware: RequestHandler): { headers: [string, string, st
     },
   }
   let done = false
+  // A stand-in request and response: helmet only calls setHeader/removeHeader and reads res.locals.cspNonce.
   middleware({} as Request, res as unknown as Response, (err?: unknown) => {
     if (err) throw err instanceof Error ? err : new Error('helmet a signalé une erreur')
     done = true
@@ -58,7 +59,8 @@ export function helmetOptions(opts: { production: boolean; extraFormAction?: str
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`],
+        // helmet types `res` as Node's ServerResponse: it is Express's, whose locals hold the nonce (set before helmet runs).
+        scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as typeof res & { locals: { cspNonce: string } }).locals.cspNonce}'`],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         fontSrc: ["'self'"],

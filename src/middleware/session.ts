@@ -2,6 +2,7 @@ import type { Express, Request, RequestHandler, Response } from 'express'
 import session from 'express-session'
 import { csrfSync } from 'csrf-sync'
 import { ServiceUnavailableError } from '../errors'
+import { isRecord } from '../validation'
 import { formGate } from './forms'
 import { ABSOLUTE_MS, IDLE_MS, type SessionBackend } from '../infrastructure/sessionStore'
 import { ASSISTED_IDLE_MS } from '../domain/franceServices'
@@ -76,7 +77,8 @@ export function setUpSession(
         // The store could not be read: the session is unknown, not absent. Without its id,
         // express-session neither destroys it at the end of this answer (`unset: 'destroy'` would,
         // once the store is back: the person would be signed out by a database blip) nor sends a
-        // new cookie. The person gets the 503 page and is still signed in afterwards.
+        // new cookie. The person gets the 503 page and is still signed in afterwards. (express-session
+        // types sessionID as always set: undefined is what it reads as «no session».)
         ;(req as { sessionID?: string }).sessionID = undefined
         return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
       }
@@ -94,13 +96,15 @@ export function setUpSession(
  * waits for the session to be saved. An empty session (a first visit) is not stored.
  */
 const saveBeforeRedirect: RequestHandler = (req, res, next) => {
-  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void
-  ;(res as unknown as { redirect: (...args: unknown[]) => void }).redirect = (...args: unknown[]) => {
-    const s = req.session as (typeof req.session & Record<string, unknown>) | undefined
-    if (!s || typeof s.save !== 'function' || !Object.keys(s).some((k) => k !== 'cookie')) return redirect(...args)
+  const redirect = res.redirect.bind(res)
+  const redirectWith = (args: [string] | [number, string]) => (args.length === 1 ? redirect(args[0]) : redirect(args[0], args[1]))
+  res.redirect = (...args: [string] | [number, string]) => {
+    // Always there by express-session's types; checked anyway (a request it did not handle).
+    const s: typeof req.session | undefined = req.session
+    if (!s || typeof s.save !== 'function' || !Object.keys(s).some((k) => k !== 'cookie')) return redirectWith(args)
     s.save((err) => {
       if (err) return next(new ServiceUnavailableError('Le stockage des sessions est indisponible', err))
-      redirect(...args)
+      redirectWith(args)
     })
   }
   next()
@@ -233,7 +237,8 @@ export type Csrf = ReturnType<typeof csrfSync>
 export function createCsrf(): Csrf {
   return csrfSync({
     getTokenFromRequest: (req) => {
-      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf
+      const body: unknown = req.body
+      const fromBody = isRecord(body) ? body._csrf : undefined
       if (typeof fromBody === 'string') return fromBody
       const header = req.headers['x-csrf-token']
       return typeof header === 'string' ? header : undefined
