@@ -26,19 +26,20 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
   // Set later by the services registry (the connected services' consent is read through it).
   let consentedScopes = deps.consentedScopes
   let consentRowQuery: ConsentRowQuery | undefined
-  function settingsFrom(row: Record<string, unknown> | undefined): PatientSettings {
+  function settingsFrom(row: SettingsRow | undefined): PatientSettings {
     if (!row) return { ...DEFAULT_SETTINGS }
+    // NOT NULL columns with these defaults: null only through the LEFT JOIN of a person without settings.
     return {
-      emergencyEtreat: row.emergency_etreat as boolean,
-      emergencyBtg: row.emergency_btg as boolean,
-      emergencyMasked: row.emergency_masked as boolean,
-      maskNewDocuments: row.mask_new_documents as boolean,
+      emergencyEtreat: row.emergency_etreat ?? DEFAULT_SETTINGS.emergencyEtreat,
+      emergencyBtg: row.emergency_btg ?? DEFAULT_SETTINGS.emergencyBtg,
+      emergencyMasked: row.emergency_masked ?? DEFAULT_SETTINGS.emergencyMasked,
+      maskNewDocuments: row.mask_new_documents ?? DEFAULT_SETTINGS.maskNewDocuments,
       reimbursementsHidden: Boolean(row.reimbursements_hidden),
     }
   }
 
   async function settingsOf(trx: Knex | Knex.Transaction, personId: string): Promise<PatientSettings> {
-    return settingsFrom(await trx('patient_settings').where({ person_id: personId }).first<Record<string, unknown> | undefined>())
+    return settingsFrom(await trx('patient_settings').where({ person_id: personId }).first<SettingsRow | undefined>())
   }
 
   async function relationOf(
@@ -118,6 +119,7 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     now = new Date(),
   ): Promise<PolicyFacts | undefined> {
     const query = factsQuery(trx, actor, personId)
+    // knex types this builder's result as any: its columns (PERSON_FACTS_COLUMNS) make a PersonFactsRow.
     const person = query ? ((await query) as PersonFactsRow | undefined) : undefined
     if (!person) return undefined
     return factsFrom(trx, actor, person, now, personId)
@@ -188,9 +190,9 @@ export function createAccessFacts(deps: { consentedScopes?: ConsentReader } = {}
     now = new Date(),
     personId = person.id,
   ): Promise<PolicyFacts> {
-    const settings = settingsFrom(person.settings_person_id ? (person as unknown as Record<string, unknown>) : undefined)
+    const settings = settingsFrom(person.settings_person_id ? person : undefined)
     const relation = await relationOf(trx, actor, person, now)
-    return { personId, spaceState: (person.state ?? 'not_notified') as SpaceState, relation, settings, now }
+    return { personId, spaceState: person.state ?? 'not_notified', relation, settings, now }
   }
 }
 
@@ -212,7 +214,8 @@ export interface PersonFactsRow {
   id: string
   birth_date: Date | string
   medecin_traitant_rpps: string | null
-  state: string | null
+  /** spaces.state (its CHECK constraint lists the states); null without a space. */
+  state: SpaceState | null
   settings_person_id: string | null
   emergency_etreat?: boolean | null
   emergency_btg?: boolean | null
@@ -220,5 +223,11 @@ export interface PersonFactsRow {
   mask_new_documents?: boolean | null
   reimbursements_hidden?: boolean | null
 }
+
+/** The columns of patient_settings the policy reads. */
+type SettingsRow = Pick<
+  PersonFactsRow,
+  'emergency_etreat' | 'emergency_btg' | 'emergency_masked' | 'mask_new_documents' | 'reimbursements_hidden'
+>
 
 export type AccessFacts = ReturnType<typeof createAccessFacts>

@@ -9,7 +9,7 @@ import { dateOnly } from './parisTime'
 export const MAJORITY_AGE = 18
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
-const parse = (d: string) => d.slice(0, 10).split('-').map(Number) as [number, number, number]
+const parse = (d: string) => d.slice(0, 10).split('-').map(Number)
 export const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
 
 /** The date someone (or something) turns `years` years old. */

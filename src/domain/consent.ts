@@ -88,9 +88,9 @@ export type ConsentChoice = { ok: true; granted: RequestKey[] } | { ok: false; m
  * refused (a tampered form), at least one box must be ticked.
  */
 export function checkChoice(current: ServiceVersion, ticked: string[]): ConsentChoice {
-  const keys = new Set(current.requests.map(requestKey))
+  const keys = new Set<string>(current.requests.map(requestKey))
   const unique = [...new Set(ticked)]
-  if (unique.some((k) => !keys.has(k as RequestKey))) return { ok: false, message: 'Choisissez parmi les autorisations proposées' }
+  if (unique.some((k) => !keys.has(k))) return { ok: false, message: 'Choisissez parmi les autorisations proposées' }
   if (!unique.length) return { ok: false, message: 'Cochez au moins une autorisation pour connecter ce service' }
   return { ok: true, granted: current.requests.map(requestKey).filter((k) => unique.includes(k)) }
 }

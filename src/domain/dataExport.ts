@@ -1,9 +1,9 @@
-import { categoryLabel, MIME_EXTENSION, type DocumentMime } from './documents'
+import { categoryLabel, isDocumentMime, MIME_EXTENSION } from './documents'
 import { MEASURE_BY_TYPE } from './measures'
 import { vaccineLabel, doseLabel } from './vaccines'
 import { statusLabel } from './agenda'
 import { frenchDate } from './parisTime'
-import { LIST_SECTIONS, ORGAN_DONATION_LABELS, type OrganDonation } from './profileSections'
+import { LIST_SECTIONS, organDonationLabel } from './profileSections'
 import type { SpaceData } from './fhirBundle'
 
 /**
@@ -54,7 +54,7 @@ export class ZipNamer {
   constructor(private readonly folder = 'documents') {}
 
   name(title: string, mime: string, date: string): string {
-    const ext = MIME_EXTENSION[mime as DocumentMime] ?? 'bin'
+    const ext = isDocumentMime(mime) ? MIME_EXTENSION[mime] : 'bin'
     const day = /^\d{4}-\d{2}-\d{2}$/.test(date) ? date : 'sans-date'
     const base = `${day}_${safeBaseName(title)}`
     let candidate = `${base}.${ext}`
@@ -129,7 +129,7 @@ export function summaryHtml(data: SpaceData, opts: { generatedOn: string }): str
   const facts = data.facts
   profile.push(`<h3>Groupe sanguin</h3>\n<p>${escapeHtml(facts?.bloodGroup ?? 'Non renseigné')}</p>`)
   profile.push(
-    `<h3>Don d'organes</h3>\n<p>${escapeHtml(facts?.organDonation ? (ORGAN_DONATION_LABELS[facts.organDonation as OrganDonation] ?? facts.organDonation) : 'Non renseigné')}</p>`,
+    `<h3>Don d'organes</h3>\n<p>${escapeHtml(facts?.organDonation ? organDonationLabel(facts.organDonation) : 'Non renseigné')}</p>`,
   )
   profile.push(
     `<h3>Entourage</h3>\n${table(

@@ -51,6 +51,7 @@ export const MIME_EXTENSION: Record<DocumentMime, string> = {
   'image/tiff': 'tif',
   'text/plain': 'txt',
 }
+export const isDocumentMime = (mime: string): mime is DocumentMime => Object.prototype.hasOwnProperty.call(MIME_EXTENSION, mime)
 export const MIME_LABEL: Record<DocumentMime, string> = {
   'application/pdf': 'PDF',
   'image/jpeg': 'image JPEG',

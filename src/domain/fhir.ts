@@ -2,7 +2,7 @@
  * Pure FHIR R4 shapes of the API (issue 8): OperationOutcome for every error, the
  * CapabilityStatement, Patient. JSON only, `application/fhir+json`.
  */
-import { MEASURE_BY_TYPE, type MeasureType } from './measures'
+import { isMeasureType, MEASURE_BY_TYPE, type MeasureType } from './measures'
 import { addDays, isoDate, parisInstant, parisToUtc } from './parisTime'
 
 export const FHIR_JSON = 'application/fhir+json'
@@ -148,6 +148,7 @@ export const OBSERVATION_CODES: Record<MeasureType, ObservationCode> = {
   'perimetre-cranien': { loinc: '9843-4', display: 'Head Occipital-frontal circumference', ucum: 'cm', category: 'vital-signs' },
 }
 
+// Object.entries() types the keys as strings: they are OBSERVATION_CODES', MeasureTypes.
 export const MEASURE_TYPE_BY_LOINC: Record<string, MeasureType> = Object.fromEntries(
   Object.entries(OBSERVATION_CODES).map(([type, c]) => [c.loinc, type]),
 ) as Record<string, MeasureType>
@@ -170,7 +171,8 @@ const quantity = (value: number, ucum: string, unit: string) => ({ value, unit, 
  * connected service that wrote the measure, if any, is its `device`.
  */
 export function toObservation(m: MeasureRecord, subject: string) {
-  const c = OBSERVATION_CODES[m.type as MeasureType]
+  if (!isMeasureType(m.type)) throw new Error(`type de mesure inconnu : ${m.type}`)
+  const c = OBSERVATION_CODES[m.type]
   const def = MEASURE_BY_TYPE[m.type]
   const unit = def?.unit ?? c.ucum
   const base = {
@@ -264,9 +266,8 @@ export function parseObservation(body: unknown): Parsed<{ type: MeasureType; val
     )
   const c = OBSERVATION_CODES[type]
   if (c.components) {
-    const comps = Array.isArray(body.component) ? body.component : []
-    const find = (code: string) =>
-      comps.find((x: unknown) => isObj(x) && codingCode(x.code, LOINC) === code) as Record<string, unknown> | undefined
+    const comps: unknown[] = Array.isArray(body.component) ? body.component : []
+    const find = (code: string) => comps.filter(isObj).find((x) => codingCode(x.code, LOINC) === code)
     const sys = find(c.components[0].loinc)
     const dia = find(c.components[1].loinc)
     if (!sys || !dia)
@@ -474,7 +475,7 @@ export function parseDateParams(values: string[]): Parsed<DateRange> {
     if (p === 'eq') {
       r.ge = day
       r.le = day
-    } else r[p as keyof DateRange] = day
+    } else if (p === 'ge' || p === 'gt' || p === 'le' || p === 'lt') r[p] = day
   }
   return { ok: true, value: r }
 }

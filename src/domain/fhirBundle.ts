@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { DOCUMENT_CATEGORY_SYSTEM, LOINC, toAppointment, toImmunization, toObservation, toPatient, type AppointmentSource } from './fhir'
 import { vaccineLabel, doseLabel } from './vaccines'
 import { categoryLabel } from './documents'
-import { LIST_SECTIONS, ORGAN_DONATION_LABELS, type OrganDonation } from './profileSections'
+import { LIST_SECTIONS, organDonationLabel } from './profileSections'
 
 /**
  * «Télécharger mes données» (issue 8): the whole space as a FHIR R4 `Bundle` of type `collection`.
@@ -60,7 +60,7 @@ function sectionTitle(section: string): string {
   return LIST_SECTIONS.find((s) => s.section === section)?.title ?? section
 }
 
-function entryResource(e: SpaceData['entries'][number], patientRef: string): Record<string, unknown> {
+function entryResource(e: SpaceData['entries'][number], patientRef: string): Record<string, unknown> & { id: string } {
   const note = e.detail ? [{ text: e.detail }] : undefined
   const ended = e.endDate !== null
   switch (e.section) {
@@ -159,7 +159,7 @@ export function spaceBundle(data: SpaceData, opts: { id: string; timestamp: stri
   }
   add(patient)
 
-  for (const e of data.entries) add(entryResource(e, patientRef) as Record<string, unknown> & { id: string })
+  for (const e of data.entries) add(entryResource(e, patientRef))
 
   if (data.facts?.bloodGroup) {
     add({
@@ -178,7 +178,7 @@ export function spaceBundle(data: SpaceData, opts: { id: string; timestamp: stri
       status: 'final',
       code: { coding: [{ system: `${LOCAL}:profil`, code: 'don-d-organes' }], text: "Don d'organes" },
       subject: { reference: patientRef },
-      valueString: ORGAN_DONATION_LABELS[data.facts.organDonation as OrganDonation] ?? data.facts.organDonation,
+      valueString: organDonationLabel(data.facts.organDonation),
       ...(data.facts.organDonationNote ? { note: [{ text: data.facts.organDonationNote }] } : {}),
     })
   }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto'
+import { isRecord } from '../validation'
 
 /**
  * The activity log is hash-chained per person: each row's hash covers its own content and the
@@ -24,9 +25,9 @@ export const GENESIS = '0'.repeat(64)
 
 /** JSON with keys sorted at every depth, so the same content always hashes the same. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null)
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  const obj = value as Record<string, unknown>
+  if (!isRecord(value)) return JSON.stringify(value ?? null)
+  const obj = value
   return `{${Object.keys(obj)
     .filter((k) => obj[k] !== undefined)
     .sort()

@@ -74,7 +74,7 @@ export function canActivate(space: SpaceFacts, opts: { hasAccount: boolean; mino
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
-const parse = (d: string) => d.split('-').map(Number) as [number, number, number]
+const parse = (d: string) => d.split('-').map(Number)
 
 /** Closure: the data are archived 10 years (then deleted), or deleted within 3 months on request. */
 export function archiveUntil(closedOn: string): string {

@@ -118,6 +118,11 @@ export const ORGAN_DONATION_LABELS: Record<OrganDonation, string> = {
   undecided: 'Je ne me suis pas encore décidé(e)',
 }
 
+const isOrganDonation = (value: string): value is OrganDonation => Object.prototype.hasOwnProperty.call(ORGAN_DONATION_LABELS, value)
+
+/** The label of a stored organ donation choice (the value itself when it is none of ours). */
+export const organDonationLabel = (value: string): string => (isOrganDonation(value) ? ORGAN_DONATION_LABELS[value] : value)
+
 export const MAX_EMERGENCY_CONTACTS = 3
 
 /** Directives anticipées are for adults only (Code de la santé publique, art. L1111-11). */

@@ -103,14 +103,14 @@ export function splitCsvLine(line: string, separator: string): string[] | null {
   return out
 }
 
-export type HeaderCheck = { ok: true; separator: string; index: Record<Column, number> } | { ok: false; message: string }
+export type HeaderCheck = { ok: true; separator: string; index: Partial<Record<Column, number>> } | { ok: false; message: string }
 
 /** Reads the header line: which separator, where each column is; every column required. */
 export function readHeader(line: string): HeaderCheck {
   const clean = line.replace(/^\ufeff/, '')
   const separator = clean.includes(';') ? ';' : ','
   const names = (splitCsvLine(clean, separator) ?? []).map((n) => n.trim().toLowerCase())
-  const index = {} as Record<Column, number>
+  const index: Partial<Record<Column, number>> = {}
   const missing: string[] = []
   for (const c of COLUMNS) {
     const at = names.indexOf(c)
@@ -142,7 +142,7 @@ function readDate(v: string, today: string): string | null {
 }
 
 /** Validates one data line (already split). Messages are French and name the column. */
-export function checkRow(fields: string[] | null, header: { index: Record<Column, number> }, today: string): RowCheck {
+export function checkRow(fields: string[] | null, header: { index: Partial<Record<Column, number>> }, today: string): RowCheck {
   if (!fields) return { ok: false, message: 'Ligne mal formée (guillemets non fermés ou mal placés)' }
   const get = (c: Column) => (header.index[c] === undefined ? '' : (fields[header.index[c]] ?? '')).trim()
   const reference = get('reference')

@@ -17,6 +17,7 @@ export const SERVICE_SCOPES: Record<string, { category: DataCategory; action: Sc
   'appointment.read': { category: 'appointment', action: 'read', label: 'Lire vos rendez-vous' },
 }
 
+// Object.keys() is typed string[]: the keys of SERVICE_SCOPES above are all ServiceScopes.
 export const ALL_SERVICE_SCOPES = Object.keys(SERVICE_SCOPES) as ServiceScope[]
 
 /** The scopes of a space-separated scope string that are data scopes, in the catalogue's order. */

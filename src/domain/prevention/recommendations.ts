@@ -213,7 +213,7 @@ function ageRule(
       out.push(current)
       if (current.status !== 'Réalisé') return
       doneOn = parseDay(current.doneOn!)
-    } else if (t < anniversaryDay(by, bm, bd, ages[i] + (w as number) + LOOK_BACK_YEARS))
+    } else if (w !== null && t < anniversaryDay(by, bm, bd, ages[i] + w + LOOK_BACK_YEARS))
       out.push(windowItem(rule, done, recs, t, from, to, 'Non réalisé'))
   }
   for (let k = i + 1; k < ages.length; k++) {
