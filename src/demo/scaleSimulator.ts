@@ -1,7 +1,10 @@
 import crypto from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { z } from 'zod'
 import { LOINC, OBSERVATION_CODES, UCUM } from '../domain/fhir'
+import { errorMessage } from '../errors'
+import { isRecord } from '../validation'
 
 /** The weight's LOINC code and UCUM unit: the one table of src/domain/fhir.ts. */
 const WEIGHT = OBSERVATION_CODES.poids
@@ -39,6 +42,11 @@ export interface ScaleOptions {
   log?: (line: string) => void
 }
 
+/** The OpenID configuration fields the scale uses. */
+const Discovery = z.object({ authorization_endpoint: z.string(), token_endpoint: z.string() })
+/** The token endpoint's answer, as far as the scale reads it. */
+const TokenAnswer = z.object({ access_token: z.string().optional(), refresh_token: z.string().optional(), error: z.string().optional() })
+
 export interface Weighing {
   status: number
   /** The Observation created, or the OperationOutcome of a refusal. */
@@ -60,7 +68,7 @@ export function createScaleSimulator(opts: ScaleOptions) {
   const log = opts.log ?? (() => undefined)
   let server: http.Server | undefined
   let port = opts.port ?? DEMO_SCALE.port
-  let discovery: { authorization_endpoint: string; token_endpoint: string } | undefined
+  let discovery: z.infer<typeof Discovery> | undefined
   // One pairing at a time: its PKCE verifier and state.
   let pending: { verifier: string; state: string } | undefined
   let tokens: { access: string; refresh?: string } | undefined
@@ -75,9 +83,9 @@ export function createScaleSimulator(opts: ScaleOptions) {
     if (!discovery) {
       const r = await fetch(`${base}/oidc/.well-known/openid-configuration`)
       if (!r.ok) throw new Error(`Découverte OpenID impossible (${r.status}) : ${base} répond-il ?`)
-      discovery = (await r.json()) as typeof discovery
+      discovery = Discovery.parse(await r.json())
     }
-    return discovery!
+    return discovery
   }
 
   /** A fresh authorisation request (PKCE S256, state): the address the person opens. */
@@ -106,7 +114,8 @@ export function createScaleSimulator(opts: ScaleOptions) {
       headers: { Authorization: basic, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(params).toString(),
     })
-    const body = (await r.json().catch(() => ({}))) as Record<string, string>
+    const parsed = TokenAnswer.safeParse(await r.json().catch(() => ({})))
+    const body = parsed.success ? parsed.data : {}
     return { ok: r.ok, body }
   }
 
@@ -150,12 +159,14 @@ export function createScaleSimulator(opts: ScaleOptions) {
       })
     let r = await post()
     if (r.status === 401 && (await refresh())) r = await post()
-    const w: Weighing = { status: r.status, body: (await r.json().catch(() => ({}))) as Record<string, unknown>, kg: value, day }
+    const answer: unknown = await r.json().catch(() => ({}))
+    const w: Weighing = { status: r.status, body: isRecord(answer) ? answer : {}, kg: value, day }
     weighings.push(w)
     const shown = value.toLocaleString('fr-FR')
     if (r.status === 201) log(`Pesée du ${day} : ${shown} kg, enregistrée dans Mon espace santé.`)
     else {
-      const issue = (w.body.issue as { diagnostics?: string }[] | undefined)?.[0]?.diagnostics ?? ''
+      const first: unknown = Array.isArray(w.body.issue) ? w.body.issue[0] : undefined
+      const issue = isRecord(first) && typeof first.diagnostics === 'string' ? first.diagnostics : ''
       log(`Pesée du ${day} : ${shown} kg, refusée (${r.status}) ${issue}`.trim())
     }
     return w
@@ -195,7 +206,7 @@ export function createScaleSimulator(opts: ScaleOptions) {
       }
       send(404, page('Page introuvable', "Cette adresse n'existe pas sur la balance."))
     } catch (err) {
-      log(`Erreur : ${(err as Error).message}`)
+      log(`Erreur : ${errorMessage(err)}`)
       send(502, page('La connexion a échoué', 'La balance n’a pas pu terminer la connexion. Recommencez.'))
     }
   }
@@ -208,6 +219,7 @@ export function createScaleSimulator(opts: ScaleOptions) {
         server!.once('error', reject)
         server!.listen(port, '127.0.0.1', resolve)
       })
+      // Listening on TCP: address() is an AddressInfo (a string only for a pipe or a socket file).
       port = (server.address() as AddressInfo).port
       return { startUrl: scaleStartUri(port), redirectUri: scaleRedirectUri(port) }
     },

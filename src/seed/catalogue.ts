@@ -23,7 +23,7 @@ export const catalogueSeed: SeedStep = async (trx, ctx) => {
   const ids = Object.fromEntries(rows.map((r) => [r.slug, r.id]))
   for (const service of CATALOGUE) {
     const demo = service.slug === DEMO_SCALE.serviceSlug
-    await fhirRepository.insertClient(trx as never, {
+    await fhirRepository.insertClient(trx, {
       id: demo ? DEMO_SCALE.clientId : `svc_${service.slug}`,
       name: service.name,
       redirect_uris: demo ? [scaleRedirectUri(DEMO_SCALE.port)] : [`${service.website}/mon-espace-sante/retour`],

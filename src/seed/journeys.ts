@@ -136,7 +136,7 @@ export const journeysSeed: SeedStep = async (trx, ctx) => {
     reference: newReference('AID'),
   })
   await carersRepository.addAttestation(trx, id, 'acceptance', pdf)
-  const activity = createActivityLog(trx as never)
+  const activity = createActivityLog(trx)
   await activity.record(
     trx,
     { accountId: ctx.accounts.camille, kind: 'patient', displayName: 'Camille Martin', personId: ctx.persons.camille },
