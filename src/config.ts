@@ -3,6 +3,7 @@ import path from 'node:path'
 import crypto from 'node:crypto'
 import { z } from 'zod'
 import { ROOT } from './root'
+import { isRecord } from './validation'
 
 /** A private RSA key in JWK form (what the authorisation server signs with). */
 function isRsaPrivateKey(k: unknown): boolean {
@@ -196,14 +197,23 @@ function devSecrets(dataDir: string): Record<(typeof SECRETS)[number], string> &
   let saved: Record<string, unknown> = {}
   try {
     const read: unknown = JSON.parse(fs.readFileSync(file, 'utf8'))
-    if (read && typeof read === 'object') saved = read as Record<string, unknown>
+    if (isRecord(read)) saved = read
   } catch {
     /* generated below */
   }
   const missing = SECRETS.filter((k) => typeof saved[k] !== 'string')
-  const secrets = { ...saved } as Record<(typeof SECRETS)[number], string>
+  const secret = (k: (typeof SECRETS)[number]) => {
+    const v = saved[k]
+    return typeof v === 'string' ? v : crypto.randomBytes(32).toString('hex')
+  }
+  const secrets = {
+    ...saved,
+    SESSION_SECRET: secret('SESSION_SECRET'),
+    DOCUMENT_MASTER_KEY: secret('DOCUMENT_MASTER_KEY'),
+    CODE_HASH_KEY: secret('CODE_HASH_KEY'),
+    AUDIT_CHECKPOINT_KEY: secret('AUDIT_CHECKPOINT_KEY'),
+  }
   if (!missing.length) return { ...secrets, fresh: false }
-  for (const k of missing) secrets[k] = crypto.randomBytes(32).toString('hex')
   fs.mkdirSync(dataDir, { recursive: true })
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 })
   return { ...secrets, fresh: true }

@@ -29,10 +29,10 @@ async function main() {
   // The application is loaded only now: a bad configuration or a busy port is said without it
   // (a synchronous require of the compiled CommonJS, typed by `import()` types).
   /* eslint-disable @typescript-eslint/no-require-imports -- deliberate lazy loading, see above */
-  const { bootstrap } = require('./bootstrap') as typeof import('./bootstrap')
-  const { createApp } = require('./app') as typeof import('./app')
-  const { startJobs } = require('./infrastructure/jobs') as typeof import('./infrastructure/jobs')
-  const { createDeliverer } = require('./infrastructure/notifier') as typeof import('./infrastructure/notifier')
+  const { bootstrap } = require('./bootstrap') as typeof import('./bootstrap') // require() is typed any
+  const { createApp } = require('./app') as typeof import('./app') // require() is typed any
+  const { startJobs } = require('./infrastructure/jobs') as typeof import('./infrastructure/jobs') // require() is typed any
+  const { createDeliverer } = require('./infrastructure/notifier') as typeof import('./infrastructure/notifier') // require() is typed any
   /* eslint-enable @typescript-eslint/no-require-imports */
   const runtime = await bootstrap({ migrate: process.env.NODE_ENV !== 'production', seed: true, sessions: true, site: true })
   const { config, logger, services } = runtime

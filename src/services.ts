@@ -46,7 +46,6 @@ import { createLetters } from './features/back-office/letters'
 import { createPhoneOpposition } from './features/back-office/phone'
 import { createAccessMatrix } from './features/back-office/accessMatrix'
 import { createCatalogueAdmin } from './features/back-office/catalogueAdmin'
-import type { Knex } from 'knex'
 import { createClientRegistry } from './features/fhir/clients'
 import { createConnections } from './features/fhir/connections'
 import { createOidcProvider, fhirAudience, FHIR_TOKENS_CHANNEL } from './features/fhir/provider'
@@ -242,8 +241,9 @@ export function createServices(infra: Infrastructure) {
   const authorisations = createAuthorisationsService({ db, access, careTeam, catalogue, connections })
   access.useConsentedScopes(
     (trx, personId, clientId, prefetched) =>
+      // The consent row the facts' query read as JSON (row_to_json of clientConsentQuery's row), when it did.
       connections.consentedScopes(personId, clientId, trx, prefetched as ClientConsentRow | null | undefined),
-    (trx, personId, clientId) => fhirRepository.clientConsentQuery(trx as Knex, personId, clientId),
+    (trx, personId, clientId) => fhirRepository.clientConsentQuery(trx, personId, clientId),
   )
   const errorViews = createViews()
   const oidc = createOidcProvider({

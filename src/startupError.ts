@@ -25,6 +25,7 @@ export interface Explanation {
   detail?: string
 }
 
+/** What a system or database error may say about itself (Node's net and fs errors, node-pg's). */
 interface SystemLikeError {
   code?: string
   syscall?: string
@@ -32,7 +33,25 @@ interface SystemLikeError {
   port?: number
   hostname?: string
   message?: string
-  routine?: string
+  name?: string
+  stack?: string
+  path?: string
+}
+
+/** The fields of a thrown object, each kept only when it has the type it should (anything can be thrown). */
+function systemLike(err: object): SystemLikeError {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined)
+  return {
+    code: 'code' in err ? text(err.code) : undefined,
+    syscall: 'syscall' in err ? text(err.syscall) : undefined,
+    address: 'address' in err ? text(err.address) : undefined,
+    port: 'port' in err && typeof err.port === 'number' ? err.port : undefined,
+    hostname: 'hostname' in err ? text(err.hostname) : undefined,
+    message: 'message' in err ? text(err.message) : undefined,
+    name: 'name' in err ? text(err.name) : undefined,
+    stack: 'stack' in err ? text(err.stack) : undefined,
+    path: 'path' in err ? text(err.path) : undefined,
+  }
 }
 
 export function explainStartupError(err: unknown): Explanation {
@@ -46,7 +65,7 @@ export function explainStartupError(err: unknown): Explanation {
   if (typeof err === 'string') {
     return { problem: err || 'une erreur sans description est survenue', action: 'relancez avec LOG_LEVEL=debug pour le détail' }
   }
-  const e = err as SystemLikeError & Error
+  const e = systemLike(err)
   const where = e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : undefined
   if (e.code === 'EADDRINUSE' && e.syscall === 'listen') {
     const port = e.port ?? '?'
@@ -61,9 +80,9 @@ export function explainStartupError(err: unknown): Explanation {
       action: 'choisissez un port au-dessus de 1023 (PORT=3000), un proxy inverse se chargeant des ports 80 et 443',
     }
   }
-  if (e.code === 'ENOENT' && typeof (e as { path?: unknown }).path === 'string') {
+  if (e.code === 'ENOENT' && e.path !== undefined) {
     return {
-      problem: `le fichier ${(e as { path?: string }).path} est introuvable`,
+      problem: `le fichier ${e.path} est introuvable`,
       action: 'vérifiez le chemin (il se lit depuis le dossier où la commande est lancée)',
     }
   }
