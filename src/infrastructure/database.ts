@@ -133,9 +133,10 @@ export async function checkSessionDefaults(db: Knex): Promise<void> {
  * an up-to-date database.
  */
 export async function migrateLatest(db: Db): Promise<string[]> {
-  // knex types the migrator's results as any: list() gives [done, pending], latest() [batch, file names].
+  // knex types the migrator's results as any: list() gives [done, pending],
   const [, pending] = (await db.migrate.list(migrationConfig)) as [unknown[], unknown[]]
   if (!pending.length) return []
+  // and latest() [batch number, file names applied].
   const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]]
   return applied
 }
