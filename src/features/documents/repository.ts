@@ -148,7 +148,7 @@ export const documentsRepository = {
     if (scope.categories) {
       const cats = scope.categories
       base.where((w) => {
-        w.whereIn('category', cats as string[])
+        w.whereIn('category', cats)
         if (scope.authorProfessionalId) w.orWhere({ author_professional_id: scope.authorProfessionalId })
       })
     }
