@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { DocumentFacts } from '../../domain/accessPolicy'
+import type { DocumentMime } from '../../domain/documents'
 
 export interface DocumentRow {
   id: string
@@ -7,7 +8,8 @@ export interface DocumentRow {
   category: string
   title: string
   document_date: string
-  mime: string
+  /** Only ever the type sniffed from the content (documents.fileDocument). */
+  mime: DocumentMime
   size_bytes: number
   file_name: string
   author_kind: DocumentFacts['authorKind']
