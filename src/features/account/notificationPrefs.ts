@@ -38,12 +38,21 @@ export type OptionalNotification = (typeof NOTIFICATION_KINDS)[number]['key']
 export type NotificationKind = OptionalNotification | 'emergency_access'
 export type NotificationPrefs = Record<OptionalNotification, boolean>
 
-export const OPTIONAL_NOTIFICATIONS: OptionalNotification[] = NOTIFICATION_KINDS.map((k) => k.key)
+/** One switch per kind, each given by `on` (every kind named: TypeScript checks none is missing). */
+export function prefsFrom(on: (kind: OptionalNotification) => boolean): NotificationPrefs {
+  return {
+    new_signin: on('new_signin'),
+    professional_access: on('professional_access'),
+    new_document: on('new_document'),
+    new_message: on('new_message'),
+    prevention_due: on('prevention_due'),
+    connected_services: on('connected_services'),
+  }
+}
 
 /** The stored preferences completed with the defaults (everything on). */
 export function effectivePrefs(stored: Record<string, unknown> | null | undefined, notifyNewSignin?: boolean): NotificationPrefs {
-  const prefs = {} as NotificationPrefs
-  for (const key of OPTIONAL_NOTIFICATIONS) prefs[key] = stored?.[key] === false ? false : true
+  const prefs = prefsFrom((key) => stored?.[key] !== false)
   if (notifyNewSignin === false) prefs.new_signin = false
   return prefs
 }
@@ -87,9 +96,7 @@ export function createNotificationPrefs(db: Knex) {
       trx?: Knex | Knex.Transaction,
     ): Promise<string[]> {
       const rows = await accountRepository.notifiableRepresentatives(trx ?? db, childPersonId, except)
-      return rows
-        .filter((r) => r.email && wants(effectivePrefs(r.notification_prefs, r.notify_new_signin), kind))
-        .map((r) => r.email as string)
+      return rows.flatMap((r) => (r.email && wants(effectivePrefs(r.notification_prefs, r.notify_new_signin), kind) ? [r.email] : []))
     },
 
     /** Saves the switches (in the caller's transaction). */

@@ -7,7 +7,8 @@ import { clientAddress, startSignedInSession } from './sessionHelpers'
 import type { VerifyResult } from './signin'
 import { formBody } from '../../middleware/forms'
 
-interface CodeJourney {
+// A type, not an interface: it goes into the session's journeys as a plain record.
+type CodeJourney = {
   accountId: string
   challengeId?: string
   sentTo?: string
@@ -18,10 +19,11 @@ interface CodeJourney {
 export function recoveryRoutes(services: Services): Router {
   const router = Router()
   const { recovery } = services
+  // The session keeps journeys untyped (src/types/session.d.ts): `set` below wrote this shape.
   const get = (req: Request, name: string) => req.session.journeys?.[name] as CodeJourney | undefined
   const set = (req: Request, name: string, value: CodeJourney | undefined) => {
     const j = { ...(req.session.journeys ?? {}) }
-    if (value) j[name] = value as unknown as Record<string, unknown>
+    if (value) j[name] = value
     else delete j[name]
     req.session.journeys = j
   }

@@ -58,13 +58,13 @@ export function createAccountSettings(deps: {
   async function checkCurrentPassword(actor: Actor, password: string): Promise<boolean> {
     const a = await account(actor)
     await reauth.check(a.id).catch((err) => {
-      throw new ReauthLimitError((err as Error).message)
+      throw new ReauthLimitError(err instanceof Error ? err.message : undefined)
     })
     if (password && (await verifyPassword(a.password_hash, password))) return true
     try {
       await reauth.consume(a.id)
     } catch (err) {
-      throw new ReauthLimitError((err as Error).message)
+      throw new ReauthLimitError(err instanceof Error ? err.message : undefined)
     }
     return false
   }

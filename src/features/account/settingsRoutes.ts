@@ -4,7 +4,7 @@ import { requirePatient, signedInRoutes, type ActorHandler } from '../../middlew
 import type { Services } from '../../services'
 import { addError, emptyErrors, type FormErrors } from '../../validation'
 import { checkEmail, checkMobile } from '../spaces/forms'
-import { NOTIFICATION_KINDS, OPTIONAL_NOTIFICATIONS, type NotificationPrefs } from './notificationPrefs'
+import { NOTIFICATION_KINDS, prefsFrom } from './notificationPrefs'
 import { ReauthLimitError } from './settings'
 import { endSession } from './sessionHelpers'
 import { formBody } from '../../middleware/forms'
@@ -77,6 +77,7 @@ export function accountSettingsRoutes(services: Services): Router {
     }),
   )
   const contactJourney = (req: Request) =>
+    // The session keeps journeys untyped (src/types/session.d.ts): the POST above wrote this shape.
     req.session.journeys?.contact as { verificationId: string; email: string; mobile: string | null } | undefined
   router.get('/mon-compte/coordonnees/verification', (req, res) => {
     const j = contactJourney(req)
@@ -135,7 +136,7 @@ export function accountSettingsRoutes(services: Services): Router {
   forPatients.post('/mon-compte/notifications', async (req, res, actor) => {
     // Checkboxes named `notifications[]` (one value per switch left on; none at all when every switch is off).
     const chosen = new Set([formBody(req)['notifications[]'] ?? []].flat().map(String))
-    const prefs = Object.fromEntries(OPTIONAL_NOTIFICATIONS.map((k) => [k, chosen.has(k)])) as NotificationPrefs
+    const prefs = prefsFrom((k) => chosen.has(k))
     await settings.savePrefs(actor, prefs)
     req.session.flash = { type: 'success', text: 'Vos préférences de notification sont enregistrées.' }
     res.redirect(303, '/mon-compte')
@@ -186,6 +187,7 @@ export function accountSettingsRoutes(services: Services): Router {
     }),
   )
   router.get('/profil-ferme', (req, res) => {
+    // The session keeps journeys untyped (src/types/session.d.ts): the closing above wrote this shape.
     const closed = req.session.journeys?.closed as { until: string; deletion: boolean } | undefined
     if (!closed) return res.redirect(303, '/')
     res.setHeader('Cache-Control', 'no-store')

@@ -120,6 +120,7 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
       .render('account/signin.njk', { pageTitle: page.title, page, kind, action: base, values: { login }, errors, assisted: assisted(req) })
   })
 
+  // The session keeps journeys untyped (src/types/session.d.ts): the POST above wrote this shape.
   const journey = (req: Request) => req.session.journeys?.signin as SignInJourney | undefined
 
   router.get(codeUrl, (req, res) => {
@@ -145,7 +146,8 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
       const result = await services.signIn.verify(j.challengeId, code, { userAgent: req.get('user-agent'), address: clientAddress(req) })
       if (result.ok) {
         await services.signIn.clearLimits(kind, j.login, clientAddress(req))
-        const returnTo = (req.session.journeys?.returnTo as { url?: string } | undefined)?.url
+        const savedUrl = req.session.journeys?.returnTo?.url
+        const returnTo = typeof savedUrl === 'string' ? savedUrl : undefined
         const assistedSession = req.session.assisted
         // A form sent after the idle limit (src/middleware/savedForms.ts): back to it, for the same account only
         // (anyone else signing in on this computer never sees it: it is dropped).

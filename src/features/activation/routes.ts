@@ -30,6 +30,7 @@ export function activationRoutes(services: Services): Router {
   const router = Router()
   const { activation } = services
 
+  // The session keeps journeys untyped (src/types/session.d.ts): the steps below write these shapes.
   const journey = (req: Request) => req.session.journeys?.activation as ActivationJourney | undefined
   const setJourney = (req: Request, name: string, value: Record<string, unknown> | undefined) => {
     const j = { ...(req.session.journeys ?? {}) }
@@ -37,6 +38,7 @@ export function activationRoutes(services: Services): Router {
     else delete j[name]
     req.session.journeys = j
   }
+  // Same: written by the first step.
   const step1 = (req: Request) => req.session.journeys?.activationCode as Step1 | undefined
   // Each step has its own title (the h1, then the journey), so a screen reader user knows where they are.
   const render = (res: Response, view: string, locals: Record<string, unknown>, status = 200) =>

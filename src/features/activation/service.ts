@@ -207,7 +207,7 @@ export function createActivationService(deps: {
         })
       } catch (err) {
         // Two people choosing the same identifiant at the same instant: the unique index decides.
-        if ((err as { code?: string }).code === '23505') return { ok: false, reason: 'identifiant_taken' }
+        if (err instanceof Error && 'code' in err && err.code === '23505') return { ok: false, reason: 'identifiant_taken' }
         throw err
       }
     },

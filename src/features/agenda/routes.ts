@@ -57,7 +57,8 @@ export function agendaRoutes(services: Services): Router {
 
   forPatients.get('/agenda/calendrier-prive', async (req, res, actor) => {
     const links = await agenda.links(actor)
-    const token = req.session.journeys?.calendarToken?.token as string | undefined
+    const saved = req.session.journeys?.calendarToken?.token
+    const token = typeof saved === 'string' ? saved : undefined
     if (token) {
       const j = { ...(req.session.journeys ?? {}) }
       delete j.calendarToken

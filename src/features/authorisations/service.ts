@@ -100,6 +100,7 @@ export function createAuthorisationsService(deps: {
       return db.transaction(async (trx) => {
         // The person, the space and the settings: read once, for the actor and for every professional below.
         const query = access.factsQuery(trx, actor, personId)
+        // factsQuery is an untyped knex builder (src/access/facts.ts): its SELECT gives a PersonFactsRow.
         const factsRow = (query ? await query : undefined) as PersonFactsRow | undefined
         if (!factsRow) throw new NotFoundError()
         const facts = await access.factsFrom(trx, actor, factsRow, now, personId)

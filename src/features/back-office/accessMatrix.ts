@@ -31,7 +31,7 @@ export interface MatrixChange {
 
 /** Which categories were added and removed between two sets, in the order of the categories. */
 export function diffCategories(before: readonly string[], after: readonly string[]): { added: string[]; removed: string[] } {
-  const order = CATEGORIES.map((c) => c.code as string)
+  const order: string[] = CATEGORIES.map((c) => c.code)
   const sort = (xs: string[]) => xs.sort((a, b) => order.indexOf(a) - order.indexOf(b))
   return { added: sort(after.filter((c) => !before.includes(c))), removed: sort(before.filter((c) => !after.includes(c))) }
 }
@@ -86,7 +86,7 @@ export function createAccessMatrix(deps: { db: Knex; activity: ActivityLog }) {
         const after = [...new Set(readable)]
         const d = diffCategories(before, after)
         if (!d.added.length && !d.removed.length) return d
-        const known = new Set([...current.map((c) => c.category), ...CATEGORIES.map((c) => c.code as string)])
+        const known = new Set([...current.map((c) => c.category), ...CATEGORIES.map((c) => c.code)])
         await repo.setProfession(
           trx,
           profession,
@@ -114,6 +114,7 @@ export function createAccessMatrix(deps: { db: Knex; activity: ActivityLog }) {
       allow(actor, 'list')
       const rows = await adminLogRepository.changes(db, ['access_matrix.updated'], limit)
       return rows.map((r) => {
+        // The activity log's details are JSON: `update` above wrote them in this shape.
         const d = (r.details ?? {}) as { profession?: string; added?: string[]; removed?: string[]; reason?: string }
         return {
           at: r.occurred_at,

@@ -33,10 +33,7 @@ export const accessMatrixRepository = {
 export const adminLogRepository = {
   /** The last changes of one kind (partial index activity_back_office_admin). */
   changes: (db: Knex, actions: readonly string[], limit: number, objectId?: string): Promise<AdminChangeRow[]> => {
-    const q = db('activity_log')
-      .whereIn('action', actions as string[])
-      .orderBy('id', 'desc')
-      .limit(limit)
+    const q = db('activity_log').whereIn('action', actions).orderBy('id', 'desc').limit(limit)
     if (objectId) q.where('object_id', objectId)
     return q.select('id', 'occurred_at', 'actor_name', 'actor_organisation', 'action', 'object_id', 'details')
   },

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
 import { canBackOffice, type Action } from '../../domain/accessPolicy'
-import { DATA_CATEGORIES, parseRequestKey, requestKey, requestLabel, type ServiceRequest } from '../../domain/consent'
+import { DATA_CATEGORIES, isDataCategory, parseRequestKey, requestKey, requestLabel, type ServiceRequest } from '../../domain/consent'
 import { forbidden, notFound } from '../../errors'
 import { addError, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import type { ActivityLog } from '../history/activity'
@@ -17,10 +17,10 @@ export const STATUS_LABELS: Record<ServiceStatus, string> = {
 }
 
 /** Every request a service may make, in a stable order: the checkboxes of the form. */
-export const ALL_REQUESTS: ServiceRequest[] = Object.keys(DATA_CATEGORIES).flatMap((category) =>
-  (['read', 'write'] as const).map((access) => ({ category: category as ServiceRequest['category'], access })),
-)
-const ORDER = ALL_REQUESTS.map(requestKey) as string[]
+export const ALL_REQUESTS: ServiceRequest[] = Object.keys(DATA_CATEGORIES)
+  .filter(isDataCategory)
+  .flatMap((category) => (['read', 'write'] as const).map((access) => ({ category, access })))
+const ORDER = ALL_REQUESTS.map(requestKey)
 const canonical = (rs: ServiceRequest[]) => [...new Set(rs.map(requestKey))].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b))
 
 export const LIMITS = { name: 120, publisher: 120, description: 1000, website: 200 }
@@ -92,7 +92,7 @@ export function checkServiceForm(v: ServiceFormValues): { ok: true; input: Servi
   else if (!parsed.length)
     addError(errors, 'requests', 'Cochez au moins une donnée que le service demande à consulter ou à modifier', 'requests')
   if (hasErrors(errors)) return { ok: false, errors }
-  const requests = canonical(parsed as ServiceRequest[]).map((k) => parseRequestKey(k)!)
+  const requests = canonical(parsed.filter((r) => r !== null)).map((k) => parseRequestKey(k)!)
   return { ok: true, input: { name, publisher, category: v.category, description, website: website || null, requests } }
 }
 
@@ -131,7 +131,7 @@ const adminView = (s: ServiceRow): AdminService => ({
   name: s.name,
   publisher: s.publisher,
   category: s.category,
-  categoryLabel: SERVICE_CATEGORIES[s.category as keyof typeof SERVICE_CATEGORIES] ?? s.category,
+  categoryLabel: isServiceCategory(s.category) ? SERVICE_CATEGORIES[s.category] : s.category,
   description: s.description,
   website: s.website,
   status: s.status,
@@ -282,6 +282,7 @@ export function createCatalogueAdmin(deps: { db: Knex; activity: ActivityLog; ca
       allow(actor, 'list')
       const rows: AdminChangeRow[] = await adminLogRepository.changes(db, Object.keys(CHANGE_LABELS), opts.limit ?? 10, opts.id)
       return rows.map((r) => {
+        // The activity log's details are JSON: this service's changes wrote them in this shape.
         const d = (r.details ?? {}) as { service?: string; changes?: Record<string, unknown>; version?: number }
         const fields = Object.keys(d.changes ?? {}).map((f) => FIELD_LABELS[f] ?? f)
         return {

@@ -57,7 +57,7 @@ export function createFigures(db: Knex) {
           codesPost: d?.codes_post ?? 0,
         }
       })
-      const sum = (k: keyof (typeof rows)[number]) => rows.reduce((n, r) => n + (r[k] as number), 0)
+      const sum = (k: Exclude<keyof (typeof rows)[number], 'day'>) => rows.reduce((n, r) => n + r[k], 0)
       const chart = barChart(rows.map((r) => ({ label: r.day, value: r.activations })))
       return {
         states,

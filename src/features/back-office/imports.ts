@@ -160,9 +160,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
           await L.busy
           ms.waitLane += performance.now() - t
           await begin(L)
-          const copy = L.conn.query(
-            copyFrom(`COPY person_import_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`),
-          ) as unknown as Writable
+          const copy = L.conn.query(copyFrom(`COPY person_import_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`))
           L.copied = new Promise<void>((resolve, reject) => {
             copy.on('finish', resolve)
             copy.on('error', reject)
@@ -196,7 +194,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
         duplicates = false
         const seen = { rowsTotal: counts.rowsTotal, rowsOk: counts.rowsOk, rowsBad: counts.rowsBad }
         const previous = mergeChain
-        if (profiling && counts.rowsTotal % 100_000 < batchSize) (globalThis as { gc?: () => void }).gc?.() // with --expose-gc: the heap that is really held
+        if (profiling && counts.rowsTotal % 100_000 < batchSize) globalThis.gc?.() // with --expose-gc: the heap that is really held
         if (profiling && counts.rowsTotal % 100_000 < batchSize)
           process.stderr.write(
             `import : ${counts.rowsTotal} lignes, RSS ${Math.round(process.memoryUsage().rss / 1e6)} Mo, tas ${Math.round(process.memoryUsage().heapUsed / 1e6)} Mo\n`,
@@ -288,6 +286,7 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       // A refused header stops the reading but the input is still drained to its end (an upload's
       // stream must be consumed for the request to finish).
       let refused: FileError | undefined
+      // Node types a Readable's chunks as any: Buffers here, strings if the caller set an encoding.
       for await (const chunk of input as AsyncIterable<Buffer | string>) {
         if (refused) continue
         try {
@@ -323,8 +322,9 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
       }
     } finally {
       for (const L of lanes) {
-        // A transaction still open here (an error while committing) leaves with the connection.
-        if (L.open) (L.conn as unknown as { __knex__disposed?: string }).__knex__disposed = 'import interrompu'
+        // A transaction still open here (an error while committing) leaves with the connection
+        // (knex's own mark, unknown to pg's types: such a connection is destroyed, not pooled again).
+        if (L.open) Object.assign(L.conn, { __knex__disposed: 'import interrompu' })
         await lanesPool.releaseConnection(L.conn)
       }
       await lanesDb.destroy()

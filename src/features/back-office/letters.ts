@@ -38,6 +38,7 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
     doc.fontSize(11).text([a.name, a.line1, a.line2, [a.postcode, a.city].filter(Boolean).join(' ')].filter(Boolean).join('\n'), 320, 140)
     doc.fontSize(10).text(`Le ${frenchDate(new Date(l.created_at))}`, 320, 230)
     doc.moveDown(3)
+    // JSON.parse gives any: the payload was sealed (authenticated) by this service, in this shape.
     const payload = (l.sealed_payload ? JSON.parse(open(masterKey, l.sealed_payload).toString('utf8')) : {}) as LetterPayload
     doc.x = 50
     if (l.kind === 'provisional_code') {
@@ -129,7 +130,7 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
       })
       // Loaded on first use: pdfkit and its fonts are heavy, and most processes never print a letter.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const PDFDocument = require('pdfkit') as typeof import('pdfkit')
+      const PDFDocument = require('pdfkit') as typeof import('pdfkit') // require() gives any: this is pdfkit's module
       const doc = new PDFDocument({
         size: 'A4',
         margin: 50,

@@ -86,8 +86,8 @@ export const lettersRepository = {
     db('letters')
       .where({ batch_id: id })
       .orderBy('id')
-      .select('id', 'kind', 'address', 'sealed_payload', 'created_at')
-      .stream() as AsyncIterable<LetterRow>,
+      .select<LetterRow[]>('id', 'kind', 'address', 'sealed_payload', 'created_at')
+      .stream(),
 
   /** The batch went to the print house: its letters printed, their sealed content wiped. */
   async markBatchSent(trx: Knex.Transaction, id: number): Promise<void> {

@@ -12,7 +12,8 @@ export function maskEmail(email: string): string {
   return `${user.slice(0, 1)}•••@${domain ?? ''}`
 }
 
-export interface PersonOnPhone {
+// A type, not an interface: it goes into the session's journeys as a plain record.
+export type PersonOnPhone = {
   personId: string
   name: string
   maskedNir: string

@@ -130,11 +130,11 @@ export const importsRepository = {
       .orderBy('i.id', 'desc')
       .limit(limit),
   streamFaults: (db: Knex, id: number) =>
-    db('person_import_errors').where({ import_id: id }).orderBy('line').select('line', 'column', 'message').stream() as AsyncIterable<{
-      line: number
-      column: string
-      message: string
-    }>,
+    db('person_import_errors')
+      .where({ import_id: id })
+      .orderBy('line')
+      .select<{ line: number; column: string; message: string }[]>('line', 'column', 'message')
+      .stream(),
 }
 
 /** Counts by state, from the summary table (refreshed by the figures job). */

@@ -176,10 +176,12 @@ export function backOfficeRoutes(services: Services): Router {
       )
       return again()
     }
-    req.session.journeys = { ...(req.session.journeys ?? {}), phoneOpposition: person as unknown as Record<string, unknown> }
+    req.session.journeys = { ...(req.session.journeys ?? {}), phoneOpposition: person }
     res.redirect(303, '/back-office/opposition-telephone/confirmation')
   })
 
+  // The session keeps journeys untyped (src/types/session.d.ts): the search above stored this shape
+  // (its dates come back from the session store as ISO strings, which the page's date filter reads too).
   const phonePerson = (req: Request) => req.session.journeys?.phoneOpposition as PersonOnPhone | undefined
   const confirmPage = (p: PersonOnPhone, errors?: unknown) => ({
     pageTitle: "Vérifier l'identité et enregistrer l'opposition",
@@ -214,12 +216,13 @@ export function backOfficeRoutes(services: Services): Router {
         .status(400)
         .render('back-office/phone-refused.njk', { pageTitle: "L'opposition n'a pas pu être enregistrée", message: REFUSALS[r.reason] })
     }
-    j.phoneReceipt = r.receipt as unknown as Record<string, unknown>
+    j.phoneReceipt = r.receipt
     req.session.journeys = j
     res.redirect(303, '/back-office/opposition-telephone/accuse-de-reception')
   })
 
   router.get('/back-office/opposition-telephone/accuse-de-reception', (req, res) => {
+    // The session keeps journeys untyped (src/types/session.d.ts): the confirmation above stored this shape.
     const receipt = req.session.journeys?.phoneReceipt as OppositionReceipt | undefined
     if (!receipt) return res.redirect(303, '/back-office/opposition-telephone')
     res.render('back-office/phone-receipt.njk', { pageTitle: "Accusé de réception de l'opposition", receipt, note: OPERATOR_NOTE })

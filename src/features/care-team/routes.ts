@@ -90,7 +90,7 @@ export function careTeamRoutes(services: Services): Router {
   }
 
   forPatients.post('/mes-professionnels/urgence', async (req, res, actor) => {
-    const chosen = ([] as string[]).concat(formBody(req)['urgence'] ?? formBody(req)['urgence[]'] ?? [])
+    const chosen = [formBody(req)['urgence'] ?? formBody(req)['urgence[]'] ?? []].flat()
     await careTeam.setEmergency(actor, personOf(actor), {
       etreat: chosen.includes('ETREAT'),
       btg: chosen.includes('BTG'),

@@ -68,9 +68,7 @@ export function carersRoutes(services: Services): Router {
     const endCheck = hasEnd ? checkDate(endParts, 'la date de fin') : undefined
     if (endCheck && !endCheck.ok) addError(errors, 'endsOn', endCheck.message, `endsOn-${endCheck.part}`)
     // Checkboxes named `droits[]` (one name per group, as html-validate wants; the parser is not extended).
-    const chosen = ([] as unknown[])
-      .concat(formBody(req)['droits[]'] ?? formBody(req).droits ?? [])
-      .filter((v): v is string => typeof v === 'string')
+    const chosen = [formBody(req)['droits[]'] ?? formBody(req).droits ?? []].flat().filter((v) => typeof v === 'string')
     const rights = checkCarerRights(chosen)
     if (!rights.ok) addError(errors, 'droits', rights.message)
     const values = { ...identityValues(formBody(req)), startsOn: dateParts(formBody(req), 'startsOn'), endsOn: endParts }

@@ -4,7 +4,7 @@ import type { Services } from '../../services'
 import type { Actor } from '../../domain/actor'
 import { addError, emptyErrors, hasErrors } from '../../validation'
 import { isServiceCategory } from './data'
-import { REPORT_MAX, REPORT_REASONS, type ReportReason } from './service'
+import { isReportReason, REPORT_MAX, REPORT_REASONS } from './service'
 import { OIDC_MOUNT } from '../fhir/provider'
 import { formBody } from '../../middleware/forms'
 
@@ -125,12 +125,12 @@ export function catalogueRoutes(services: Services): Router {
     const reason = one(formBody(req).reason)
     const message = one(formBody(req).message).trim()
     const errors = emptyErrors()
-    if (!Object.prototype.hasOwnProperty.call(REPORT_REASONS, reason))
-      addError(errors, 'reason', 'Choisissez le type de problème', 'reason')
+    if (!isReportReason(reason)) addError(errors, 'reason', 'Choisissez le type de problème', 'reason')
     if (!message) addError(errors, 'message', 'Décrivez le problème')
     else if (message.length > REPORT_MAX)
       addError(errors, 'message', `La description doit contenir ${REPORT_MAX} caractères au maximum (vous en avez saisi ${message.length})`)
-    if (hasErrors(errors)) {
+    // (an unknown reason is already among the errors: the test only tells TypeScript)
+    if (hasErrors(errors) || !isReportReason(reason)) {
       return res.status(400).render('catalogue/report.njk', {
         pageTitle: `Signaler un problème avec ${service.name}`,
         service,
@@ -140,7 +140,7 @@ export function catalogueRoutes(services: Services): Router {
         errors,
       })
     }
-    await catalogue.report(actor, req.params.slug, { reason: reason as ReportReason, message })
+    await catalogue.report(actor, req.params.slug, { reason, message })
     req.session.flash = { type: 'success', text: "Votre signalement est transmis à l'Assurance Maladie. Merci." }
     res.redirect(303, `/catalogue/${req.params.slug}`)
   })

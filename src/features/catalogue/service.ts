@@ -17,7 +17,7 @@ import type { AccessFacts } from '../../access/facts'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
-import { SERVICE_CATEGORIES, type ServiceCategory } from './data'
+import { SERVICE_CATEGORIES, isServiceCategory } from './data'
 import { catalogueRepository as repo, type ConnectionRow, type ServiceRow } from './repository'
 
 export const REPORT_REASONS = {
@@ -27,6 +27,9 @@ export const REPORT_REASONS = {
   autre: 'Autre problème',
 } as const
 export type ReportReason = keyof typeof REPORT_REASONS
+export function isReportReason(v: string): v is ReportReason {
+  return Object.prototype.hasOwnProperty.call(REPORT_REASONS, v)
+}
 export const REPORT_MAX = 1000
 
 export interface ServiceSummary {
@@ -58,7 +61,7 @@ const summary = (s: ServiceRow): ServiceSummary => ({
   slug: s.slug,
   name: s.name,
   category: s.category,
-  categoryLabel: SERVICE_CATEGORIES[s.category as ServiceCategory] ?? s.category,
+  categoryLabel: isServiceCategory(s.category) ? SERVICE_CATEGORIES[s.category] : s.category,
   publisher: s.publisher,
   description: s.description,
 })
@@ -245,7 +248,7 @@ export function createCatalogueService(deps: {
     async reports(actor: Actor, limit = 200) {
       if (actor.kind !== 'operator') throw forbidden()
       const rows = await repo.reports(db, limit)
-      return rows.map((r) => ({ ...r, reasonLabel: REPORT_REASONS[r.reason as ReportReason] ?? r.reason }))
+      return rows.map((r) => ({ ...r, reasonLabel: isReportReason(r.reason) ? REPORT_REASONS[r.reason] : r.reason }))
     },
 
     /**

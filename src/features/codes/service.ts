@@ -74,10 +74,10 @@ export function provisionalCodeEmailTemplate(
 ): { kind: string; subject: string; parts: [string, string, string] } {
   const text = provisionalCodeText('\u0001', '\u0002', longDate(expiresAt), publicUrl)
   // eslint-disable-next-line no-control-regex -- control characters are what this expression looks for
-  const parts = text.split(/[\u0001\u0002]/)
-  if (parts.length !== 3 || text.indexOf('\u0001') > text.indexOf('\u0002'))
+  const [before, between, after, ...more] = text.split(/[\u0001\u0002]/)
+  if (after === undefined || more.length || text.indexOf('\u0001') > text.indexOf('\u0002'))
     throw new Error('modèle de courriel du code provisoire inattendu')
-  return { kind: 'provisional-code', subject: CODE_EMAIL_SUBJECT, parts: parts as [string, string, string] }
+  return { kind: 'provisional-code', subject: CODE_EMAIL_SUBJECT, parts: [before, between, after] }
 }
 
 /** The postal address kept with a letter (as it was when the letter was queued). */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { DocumentFacts } from '../../domain/accessPolicy'
+import type { DocumentMime } from '../../domain/documents'
 
 export interface DocumentRow {
   id: string
@@ -7,7 +8,8 @@ export interface DocumentRow {
   category: string
   title: string
   document_date: string
-  mime: string
+  /** Only ever the type sniffed from the content (documents.fileDocument). */
+  mime: DocumentMime
   size_bytes: number
   file_name: string
   author_kind: DocumentFacts['authorKind']
@@ -148,7 +150,7 @@ export const documentsRepository = {
     if (scope.categories) {
       const cats = scope.categories
       base.where((w) => {
-        w.whereIn('category', cats as string[])
+        w.whereIn('category', cats)
         if (scope.authorProfessionalId) w.orWhere({ author_professional_id: scope.authorProfessionalId })
       })
     }

@@ -11,7 +11,6 @@ import {
   categoryLabel,
   isPatientCategory,
   previewable,
-  type DocumentMime,
 } from '../../domain/documents'
 import { readMultipart } from '../../middleware/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
@@ -77,7 +76,7 @@ export async function sendContent(
     res.end()
   } catch (err) {
     // Headers are gone: cut the connection so the client sees an incomplete file, never a wrong one.
-    res.destroy(err as Error)
+    res.destroy(err instanceof Error ? err : undefined)
   }
 }
 
@@ -126,8 +125,9 @@ export function documentRoutes(services: Services): Router {
   forPatients.get('/documents/ajouter', async (_req, res, actor) => {
     await documents.assertCanCreate(actor, personOf(actor))
     // A form kept after the idle limit (src/middleware/savedForms.ts) gets its category back too.
-    const kept = res.locals.keptFields as Record<string, unknown> | undefined
-    const category = typeof kept?.category === 'string' ? kept.category : undefined
+    const kept: unknown = res.locals.keptFields
+    const category =
+      typeof kept === 'object' && kept !== null && 'category' in kept && typeof kept.category === 'string' ? kept.category : undefined
     res.render('documents/add.njk', { pageTitle: 'Ajouter un document', values: {}, categoryItems: categoryItems(category, true) })
   })
 
@@ -215,7 +215,7 @@ export function documentRoutes(services: Services): Router {
       pageTitle: v.row.title,
       doc: v.row,
       categoryLabel: categoryLabel(v.row.category),
-      typeLabel: MIME_LABEL[v.row.mime as DocumentMime] ?? v.row.mime,
+      typeLabel: MIME_LABEL[v.row.mime] ?? v.row.mime,
       preview,
       text,
       canUpdate: v.canUpdate,

@@ -147,7 +147,7 @@ export function createDocumentsService(deps: {
     const inspector = new ContentInspector(input.fileName)
     let written: Awaited<ReturnType<ObjectDocumentStore['put']>>
     try {
-      written = await store.put(id, key, source as AsyncIterable<Buffer>, (chunk, index, total) => {
+      written = await store.put(id, key, source, (chunk, index, total) => {
         inspector.inspect(chunk, index, total)
         if (index === 0 && input.mime && input.mime !== inspector.type) throw new DocumentRejected('type')
       })
@@ -468,7 +468,7 @@ export function createDocumentsService(deps: {
 
     async rename(actor: Actor, id: string, title: string, inSpace?: string) {
       return change(actor, id, 'update', inSpace, async (trx, row) => {
-        await repo.update(trx, id, { title, file_name: safeFileName(title, row.mime as DocumentMime) })
+        await repo.update(trx, id, { title, file_name: safeFileName(title, row.mime) })
         return { action: 'document.rename' }
       })
     },

@@ -63,7 +63,7 @@ export function exportRoutes(services: Services): Router {
       res.end()
     } catch (err) {
       // Headers are gone: cut the connection so the client sees an incomplete file, never a wrong one.
-      res.destroy(err as Error)
+      res.destroy(err instanceof Error ? err : undefined)
     }
     if (complete) await dataExport.discard(id)
   })

@@ -166,7 +166,7 @@ export function createExportService(deps: {
 
     return db.transaction(async (trx) => {
       const { key, wrapped } = newDataKey(masterKey)
-      const written = await exportStore.write(trx, row.id, key, out as AsyncIterable<Buffer>)
+      const written = await exportStore.write(trx, row.id, key, out)
       const expiresAt = new Date(now.getTime() + EXPORT_VALID_DAYS * 24 * 3600 * 1000)
       await repo.markReady(trx, row.id, {
         wrappedKey: wrapped,
@@ -304,7 +304,10 @@ export function createExportService(deps: {
         } catch (err) {
           failed++
           // The message only (never the data): a missing chunk, a refused access...
-          deps.logger?.warn({ exportId: row.id, err: { message: (err as Error).message } }, 'export de données en échec')
+          deps.logger?.warn(
+            { exportId: row.id, err: { message: err instanceof Error ? err.message : undefined } },
+            'export de données en échec',
+          )
           await repo.setState(db, row.id, { state: 'failed' })
         }
       }

@@ -26,6 +26,7 @@ const outcome = (res: Response, err: FhirError) => {
   send(res, err.status, operationOutcome(err.code, err.message, 'error', err.expression ? [err.expression] : undefined))
 }
 
+// express types req.query for its extended parser: the app uses the simple one (app.ts), strings and arrays of strings only.
 const search = (req: Request) => ({ params: req.query as Record<string, string | string[] | undefined>, url: req.originalUrl })
 
 function bundle(baseUrl: string, resources: { resourceType: string; id?: string }[]) {
@@ -56,7 +57,7 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
     ['X-Frame-Options', 'DENY'],
     ['Referrer-Policy', 'no-referrer'],
     ['Cross-Origin-Resource-Policy', 'same-origin'],
-    ...(config.production ? ([['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']] as [string, string][]) : []),
+    ...(config.production ? [['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] satisfies [string, string]] : []),
   ]
   // The request's id and log line, as pino-http writes them for pages (id, method, path, status,
   // duration; no query string, no header), without a child logger per call.
@@ -131,6 +132,7 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
     )
   })
 
+  // express types res.locals as any: the middleware just below sets fhirCaller before every route.
   const caller = (res: Response) => res.locals.fhirCaller as FhirCaller
   router.use(async (req, res, next) => {
     res.locals.fhirCaller = await fhir.authenticate(req.get('authorization'))
@@ -190,13 +192,14 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
     next(new FhirError(404, 'not-found', `Aucune ressource à cette adresse : ${req.method} ${req.path}`)),
   )
 
-  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
     if (err instanceof FhirError) return outcome(res, err)
     if (err instanceof TooManyRequestsError) {
       if (err.retryAfterSeconds) res.setHeader('Retry-After', String(err.retryAfterSeconds))
       return send(res, 429, operationOutcome('throttled', 'Trop de requêtes pour ce service : réessayez plus tard'))
     }
-    const type = (err as { type?: string }).type
+    const e = typeof err === 'object' && err !== null ? err : {}
+    const type = 'type' in e ? e.type : undefined
     if (type === 'entity.too.large')
       return send(res, 413, operationOutcome('too-long', `Le corps de la requête dépasse ${FHIR_BODY_LIMIT}`))
     if (type === 'entity.parse.failed')
@@ -207,7 +210,10 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
     // The database or Redis out of reach (a connection killed, a fail-over, a pool exhausted): 503, never 500.
     if (isUnavailable(err)) {
       logger.error(
-        { err: { message: (err as Error)?.message, code: (err as { code?: string })?.code }, req: { id: res.locals.requestId } },
+        {
+          err: { message: 'message' in e ? e.message : undefined, code: 'code' in e ? e.code : undefined },
+          req: { id: res.locals.requestId },
+        },
         'service indisponible',
       )
       res.setHeader('Retry-After', '30')

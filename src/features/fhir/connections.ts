@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { SCOPE_REQUEST, SERVICE_SCOPES, scopesOfRequests, serviceScopesOf, type ServiceScope } from '../../domain/serviceScopes'
-import { consentState, parseRequestKey, requestLabel, type ServiceRequest } from '../../domain/consent'
+import { consentState, parseRequestKey, requestLabel } from '../../domain/consent'
 import type { CatalogueService } from '../catalogue/service'
 import type { ActivityLog } from '../history/activity'
 import { fhirRepository as repo, type ClientConsentRow } from './repository'
@@ -59,7 +59,7 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
   const { db, activity, catalogue } = deps
 
   async function linked(clientId: string, q: Knex | Knex.Transaction = db) {
-    const client = await repo.findClient(q as Knex, clientId)
+    const client = await repo.findClient(q, clientId)
     return client ? { client, link: client.catalogue_service_id } : undefined
   }
 
@@ -72,7 +72,7 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
       prefetched?: ClientConsentRow | null,
     ): Promise<ServiceScope[]> {
       // `prefetched`: the same row, read in the caller's query of this transaction (the access facts).
-      const row = prefetched === undefined ? await repo.clientConsent(q as Knex, personId, clientId) : prefetched
+      const row = prefetched === undefined ? await repo.clientConsent(q, personId, clientId) : prefetched
       if (!row) return []
       if (row.catalogue_service_id && row.catalogue_status !== undefined) {
         // The row carries what `catalogue.consentOf` reads (same rules): the service (published, its
@@ -86,7 +86,7 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
         )
           return []
         const effective = consentState(
-          { version: row.catalogue_version, requests: row.catalogue_requests as ServiceRequest[] },
+          { version: row.catalogue_version, requests: row.catalogue_requests },
           { version: row.connection_version, asked: row.connection_asked ?? [], granted: row.connection_granted ?? [] },
         ).effective
         return scopesOfRequests(effective).filter((s) => row.allowed_scopes.includes(s))
@@ -112,11 +112,11 @@ export function createConnections(deps: { db: Knex; activity: ActivityLog; catal
      * show it. Two statements, on `q` (the caller's transaction when it has one).
      */
     async ofPerson(personId: string, q: Knex | Knex.Transaction = db): Promise<ConnectionEntry[]> {
-      const [catalogueRows, own] = await Promise.all([repo.catalogueConnectionsOf(q, personId), repo.consentsOf(q as Knex, personId)])
+      const [catalogueRows, own] = await Promise.all([repo.catalogueConnectionsOf(q, personId), repo.consentsOf(q, personId)])
       const entries: ConnectionEntry[] = catalogueRows.map((r) => {
         const published = r.status === 'published'
         const state = consentState(
-          { version: r.current_version, requests: r.requests as ServiceRequest[] },
+          { version: r.current_version, requests: r.requests },
           { version: r.version, asked: r.asked, granted: r.granted },
         )
         const effective = published ? state.effective : []

@@ -103,7 +103,7 @@ export function createFhirService(deps: {
   // client disabled) is forgotten at once, by every instance: the revoking process announces it
   // before it answers (FHIR_TOKENS_CHANNEL). While this process may miss announcements (its Redis
   // subscription is down), the cache is not used. Opaque tokens' value is their jti.
-  oidc.on('access_token.destroyed', (token: unknown) => tokenCache.delete(cacheKey((token as { jti: string }).jti)))
+  oidc.on('access_token.destroyed', (token) => tokenCache.delete(cacheKey(token.jti)))
   oidc.on('grant.revoked', () => tokenCache.clear())
   deps.invalidation?.subscribe(FHIR_TOKENS_CHANNEL, (digest) => (digest === ALL ? tokenCache.clear() : tokenCache.delete(digest)))
   const cacheUsable = () => deps.invalidation?.live() ?? true
@@ -121,7 +121,7 @@ export function createFhirService(deps: {
     }
     const client = await clients.get(found.clientId)
     if (!client || client.disabled) return undefined
-    const exp = (found as unknown as { exp?: number }).exp
+    const exp = found.exp
     const expiresAt = exp ? exp * 1000 : now + TOKEN_CACHE_MS
     const caller = { clientId: client.id, clientName: client.name, personId: found.accountId, tokenScopes: serviceScopesOf(found.scope) }
     if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear()
@@ -249,6 +249,7 @@ export function createFhirService(deps: {
     const { decision, rows } = await decidedSearches<R, ReturnType<typeof judge> & { facts?: PolicyFacts }>(caller, {
       async decide(row) {
         // The consent row came with the person's (catalogue consent included): no other query here.
+        // knex types raw() rows loosely: factsWithDigestQuery selects a PersonFactsRow (and its digest).
         const person = row as PersonFactsRow | undefined
         const facts = person ? await access.factsFrom(db, caller.actor, person, new Date(), caller.personId) : undefined
         return { ...judge(caller, resourceType, 'read', facts), facts }
@@ -378,7 +379,7 @@ export function createFhirService(deps: {
 
     async searchObservations(caller: FhirCaller, q: SearchQuery) {
       const { count, offset, dates } = paging(q)
-      let types: string[] = Object.keys(OBSERVATION_CODES)
+      let types: MeasureType[] = Object.keys(OBSERVATION_CODES).filter(isMeasureType)
       const codes = list(q.params.code).flatMap((c) => c.split(','))
       if (codes.length) {
         types = codes.flatMap((c) => {
@@ -390,14 +391,11 @@ export function createFhirService(deps: {
       const cats = list(q.params.category)
         .flatMap((c) => c.split(','))
         .map((c) => c.split('|').pop()!)
-      if (cats.length) types = types.filter((t) => cats.includes(OBSERVATION_CODES[t as MeasureType].category))
+      if (cats.length) types = types.filter((t) => cats.includes(OBSERVATION_CODES[t].category))
       const { rows } = await searchDecided<MeasureRow>(
         caller,
         'Observation',
-        () =>
-          types.length
-            ? (repo.searchMeasures(db, caller.personId, { types, ...dates, limit: count + 1, offset }) as unknown as Knex.QueryBuilder)
-            : undefined,
+        () => (types.length ? repo.searchMeasures(db, caller.personId, { types, ...dates, limit: count + 1, offset }) : undefined),
         q.url,
       )
       return bundleOf(
@@ -487,7 +485,7 @@ export function createFhirService(deps: {
       const readable = rows.filter((r) => can(caller.actor, 'read', { type: 'document', document: documentFacts(r) }, facts))
       return bundleOf(
         q,
-        readable.map((r) => toDocumentReference(r as never, caller.personId, categoryLabel(r.category))),
+        readable.map((r) => toDocumentReference(r, caller.personId, categoryLabel(r.category))),
         count,
         offset,
       )

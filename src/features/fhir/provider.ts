@@ -21,6 +21,7 @@ export interface OidcGrant {
   clientId?: string
   addOIDCScope(scope: string): void
   addResourceScope(resource: string, scope: string): void
+  rejectResourceScope(resource: string, scope: string): void
   save(): Promise<string>
   destroy(): Promise<void>
 }
@@ -31,6 +32,8 @@ export interface OidcAccessToken {
   grantId: string
   scope?: string
   aud?: string | string[]
+  /** Seconds since the epoch. */
+  exp?: number
   isExpired: boolean
 }
 export interface OidcProvider {
@@ -50,6 +53,7 @@ export interface OidcProvider {
   ): Promise<void>
   Grant: { new (init: { accountId: string; clientId: string }): OidcGrant; find(id: string): Promise<OidcGrant | undefined> }
   AccessToken: { find(value: string): Promise<OidcAccessToken | undefined> }
+  on(event: 'access_token.destroyed', listener: (token: OidcAccessToken) => void): void
   on(event: string, listener: (...args: unknown[]) => void): void
   proxy: boolean
 }
@@ -89,6 +93,7 @@ export const fhirAudience = (publicUrl: string) => `${publicUrl}/fhir`
  * pages (interactions.url), errors are rendered with our layout, in French.
  */
 export function createOidcProvider(deps: ProviderDeps): OidcProvider {
+  // oidc-provider v9 ships no types: the parts we use, as declared above.
   const { Provider, errors, interactionPolicy } = nativeRequire('oidc-provider') as {
     Provider: new (issuer: string, config: Record<string, unknown>) => OidcProvider
     errors: Record<string, new (description?: string) => Error>

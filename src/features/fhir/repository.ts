@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
+import type { ServiceRequest } from '../../domain/consent'
 import type { MeasureRecord } from '../../domain/fhir'
 import { decidedReads, type Decision } from '../../infrastructure/roundTrips'
 import { DOCUMENT_FACT_COLUMNS } from '../documents/repository'
@@ -40,7 +41,7 @@ export type ClientConsentRow = {
   scopes: string[] | null
   catalogue_status?: string | null
   catalogue_version?: number | null
-  catalogue_requests?: unknown[] | null
+  catalogue_requests?: ServiceRequest[] | null
   connection_version?: number | null
   connection_asked?: string[] | null
   connection_granted?: string[] | null
@@ -103,7 +104,7 @@ export interface CatalogueConnectionRow {
   name: string
   status: string
   current_version: number
-  requests: unknown[]
+  requests: ServiceRequest[]
   client_id: string | null
   allowed_scopes: string[] | null
 }
@@ -200,7 +201,7 @@ export const fhirRepository = {
     const b = db('measures')
       .where('person_id', personId)
       .whereIn('type', q.types)
-      .select(
+      .select<{ id: string; type: string; value: number; value2: number | null; measured_on: string; source_name: string | null }[]>(
         'id',
         'type',
         db.raw('value::float8 as value'),
@@ -216,9 +217,7 @@ export const fhirRepository = {
       .limit(q.limit)
       .offset(q.offset)
     withinDates(b, 'measured_on', q)
-    return b as unknown as Promise<
-      { id: string; type: string; value: number; value2: number | null; measured_on: string; source_name: string | null }[]
-    >
+    return b
   },
   measure: (db: Knex, id: string) =>
     db('measures')

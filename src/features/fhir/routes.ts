@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { Services } from '../../services'
 import { requireOperator, signedInRoutes } from '../../middleware/auth'
-import { SERVICE_SCOPES, serviceScopesOf, type ServiceScope } from '../../domain/serviceScopes'
+import { ALL_SERVICE_SCOPES, SERVICE_SCOPES, serviceScopesOf } from '../../domain/serviceScopes'
 import { addError, emptyErrors, hasErrors } from '../../validation'
 import { notFound } from '../../errors'
 import { toNativeRealm } from '../../infrastructure/nativeRequire'
@@ -116,8 +116,7 @@ export function connectedServicesRoutes(services: Services): Router {
     grant.addResourceScope(audience, chosen.join(' '))
     // Everything asked and not granted (not ticked, or not offered: not in the catalogue's current version) is refused.
     const refused = serviceScopesOf(interaction.params.scope).filter((s) => !chosen.includes(s))
-    if (refused.length)
-      (grant as unknown as { rejectResourceScope(r: string, s: string): void }).rejectResourceScope(audience, refused.join(' '))
+    if (refused.length) grant.rejectResourceScope(audience, refused.join(' '))
     const grantId = await grant.save()
     allowFormActionTo(res, client.redirectUris)
     await oidc.interactionFinished(
@@ -152,6 +151,7 @@ export function connectedServicesRoutes(services: Services): Router {
 
   // Back office: registration of the clients of connected services, each backing a catalogue service.
   router.get(CLIENTS, requireOperator, async (req, res) => {
+    // The session keeps journeys untyped (src/types/session.d.ts): the client's creation wrote this shape.
     const shown = req.session.journeys?.clientSecret as { id: string; secret: string } | undefined
     if (shown) {
       const j = { ...req.session.journeys }
@@ -168,7 +168,6 @@ export function connectedServicesRoutes(services: Services): Router {
     })
   })
 
-  const allScopes = Object.keys(SERVICE_SCOPES) as ServiceScope[]
   const scopeText = (s: string) => (SERVICE_SCOPES[s] ? `${SERVICE_SCOPES[s].label} (${s})` : s)
 
   /** The form of a client (new or changed): checked here, French errors next to each field. */
@@ -206,7 +205,7 @@ export function connectedServicesRoutes(services: Services): Router {
     const values = { name, redirectUris: urisText, catalogueServiceId, initiateLoginUri: startText }
     const formOf = (checked: Set<string>) => ({
       values,
-      items: allScopes.map((s) => ({ value: s, text: scopeText(s), checked: checked.has(s) })),
+      items: ALL_SERVICE_SCOPES.map((s) => ({ value: s, text: scopeText(s), checked: checked.has(s) })),
       catalogueItems: [
         { value: '', text: 'Aucun (service hors catalogue)' },
         ...catalogueServices.map((s) => ({

@@ -15,7 +15,8 @@ import { formBody } from '../../middleware/forms'
 const BASE = '/france-services'
 const IDENTIFY_TITLE = 'Accompagner une personne'
 
-interface Identified {
+// A type, not an interface: it goes into the session as a plain record.
+type Identified = {
   personId: string
   agentAccountId: string
   at: number
@@ -37,13 +38,14 @@ export function franceServicesRoutes(services: Services): Router {
 
   /** The citizen the agent identified, for a limited time, and only for that agent. */
   const identified = (req: Request): Identified | undefined => {
+    // The session keeps journeys untyped (src/types/session.d.ts): `setIdentified` below stored this shape.
     const j = req.session.journeys?.franceServices as Identified | undefined
     if (!j || j.agentAccountId !== req.actor?.accountId || Date.now() - j.at > IDENTIFIED_TTL_MS) return undefined
     return j
   }
   const setIdentified = (req: Request, value: Identified | undefined) => {
     const j = { ...(req.session.journeys ?? {}) }
-    if (value) j.franceServices = value as unknown as Record<string, unknown>
+    if (value) j.franceServices = value
     else delete j.franceServices
     req.session.journeys = j
   }
@@ -210,7 +212,7 @@ export function franceServicesRoutes(services: Services): Router {
     const citizen = p ? await franceServices.status(actor, p.personId) : undefined
     await franceServices.startAssisted(actor, p?.personId)
     // The agent's sign-in is paused, not lost: it resumes on this computer when the assisted session ends.
-    const agentSignIn = { signedInAt: req.session.auth!.signedInAt, identified: p as unknown as Record<string, unknown> | undefined }
+    const agentSignIn = { signedInAt: req.session.auth!.signedInAt, identified: p }
     await services.signIn.signOut(actor)
     await regenerateSession(req)
     req.session.assisted = {

@@ -272,7 +272,7 @@ export function createFranceServicesService(deps: {
     async assistedIdentity(personId: string): Promise<{ nir: string; birthDate: string } | undefined> {
       const p = await repo.findCitizen(db, { id: personId })
       if (!p) return undefined
-      const birth = p.birth_date as unknown
+      const birth: unknown = p.birth_date
       const birthDate = birth instanceof Date ? birth.toISOString().slice(0, 10) : String(birth).slice(0, 10)
       return { nir: p.nir, birthDate }
     },

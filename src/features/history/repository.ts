@@ -91,8 +91,9 @@ export const activityRepository = {
   /** All rows in chain order, streamed (the table may hold millions of rows). */
   streamAll(db: Knex) {
     return db('activity_log')
+      .select<ActivityRow[]>('*')
       .orderBy([{ column: 'chain_key' }, { column: 'seq' }])
-      .stream() as AsyncIterable<ActivityRow>
+      .stream()
   },
 
   /** The highest id of the log (0 when empty). */
@@ -149,7 +150,13 @@ export const activityRepository = {
    */
   streamLatestPins(db: Knex) {
     return db
-      .select('h.chain_key', 'h.seq', 'h.hash', 'h.mac', 'l.hash as log_hash')
+      .select<{ chain_key: string; seq: number; hash: string; mac: string; log_hash: string | null }[]>(
+        'h.chain_key',
+        'h.seq',
+        'h.hash',
+        'h.mac',
+        'l.hash as log_hash',
+      )
       .from(
         db('audit_checkpoint_heads')
           .distinctOn('chain_key')
@@ -160,7 +167,7 @@ export const activityRepository = {
       .leftJoin('activity_log as l', function () {
         this.on('l.chain_key', '=', 'h.chain_key').andOn('l.seq', '=', 'h.seq')
       })
-      .stream() as AsyncIterable<{ chain_key: string; seq: number; hash: string; mac: string; log_hash: string | null }>
+      .stream()
   },
 
   /** Which of these heads are already pinned (key `chainKey\nseq`). */

@@ -14,8 +14,8 @@ export function readHistoryQuery(q: Request['query']): { query: HistoryQuery; pa
   return {
     query: {
       tab: s('onglet') === 'autres' ? 'others' : 'mine',
-      period: (PERIODS as string[]).includes(s('periode')) ? (s('periode') as Period) : '365',
-      actorType: (ACTOR_TYPES as string[]).includes(s('acteur')) ? (s('acteur') as ActorFilter) : '',
+      period: PERIODS.find((p) => p === s('periode')) ?? '365',
+      actorType: ACTOR_TYPES.find((a) => a === s('acteur')) ?? '',
       emergencyOnly: s('urgence') === 'oui',
     },
     page: Math.min(10000, Math.max(1, Number.parseInt(s('page'), 10) || 1)),

@@ -19,6 +19,7 @@ import type { AttachmentInput, SendRefusal, StartRefusal } from './service'
 import { formBody } from '../../middleware/forms'
 
 const REFUSALS: Record<StartRefusal | SendRefusal, { field: string; text: string }> = {
+  // Object.fromEntries types its keys as string: they are REJECTION_MESSAGES's own.
   ...(Object.fromEntries(Object.entries(REJECTION_MESSAGES).map(([k, text]) => [k, { field: 'attachment', text }])) as Record<
     keyof typeof REJECTION_MESSAGES,
     { field: string; text: string }
@@ -96,14 +97,15 @@ function refusalErrors(reason: StartRefusal | SendRefusal): FormErrors {
 /** Puts the unread count on the «Messagerie» item of the navigation: seen «Messagerie (2)», heard «Messagerie (2 messages non lus)». */
 async function applyBadge(services: Services, req: Request, res: Response, recount = false): Promise<void> {
   const actor = req.actor
+  // express types res.locals as any: the locals middleware set this list (src/middleware/locals.ts).
   const nav = res.locals.navigation as { href: string; text?: string; html?: string }[] | undefined
   if (!actor || !nav || (actor.kind !== 'patient' && actor.kind !== 'professional')) return
   const item = nav.find((i) => i.href === '/messagerie' || i.href === '/pro/messagerie')
   if (!item) return
   // Counted by loadActor in the actor's own query when it could (one round trip less per page),
   // unless the page has just changed the count (reading a conversation marks it read).
-  const counted = recount ? undefined : (res.locals.unreadMessages as number | undefined)
-  const n = counted ?? (await services.messaging.unreadCount(actor))
+  const counted: unknown = recount ? undefined : res.locals.unreadMessages
+  const n = typeof counted === 'number' ? counted : await services.messaging.unreadCount(actor)
   if (n > 0) {
     item.html = `Messagerie <span aria-hidden="true">(${n})</span><span class="govuk-visually-hidden">(${n} ${n > 1 ? 'messages non lus' : 'message non lu'})</span>`
     delete item.text

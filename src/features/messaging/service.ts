@@ -522,6 +522,7 @@ export function createMessagingService(deps: {
           title: documentTitleFromAttachment(att.title),
           date: isoDate(att.created_at),
           bytes: content,
+          // The type sniffed when stored (storeAttachment replaces the placeholder in its transaction), checked again here.
           mime: att.mime as DocumentMime,
           fileName: att.file_name,
           notify: false,

@@ -14,6 +14,7 @@ const TITLE = "M'opposer à la création de mon profil"
 export function oppositionRoutes(services: Services): Router {
   const router = Router()
   const { opposition } = services
+  // The session keeps journeys untyped (src/types/session.d.ts): the first step below stored this shape.
   const pending = (req: Request) => req.session.journeys?.opposition as { personId: string; codeId: number; deadline: string } | undefined
   const setJourney = (req: Request, name: string, value: Record<string, unknown> | undefined) => {
     const j = { ...(req.session.journeys ?? {}) }
@@ -71,11 +72,12 @@ export function oppositionRoutes(services: Services): Router {
         ? res.status(400).render('activation/code-invalid.njk', { pageTitle: TITLE, reason: 'code_expired' })
         : res.status(400).render('opposition/refused.njk', { pageTitle: TITLE, reason: 'created' })
     }
-    setJourney(req, 'oppositionReceipt', r.receipt as unknown as Record<string, unknown>)
+    setJourney(req, 'oppositionReceipt', r.receipt)
     res.redirect(303, '/opposition/accuse-de-reception')
   })
 
   router.get('/opposition/accuse-de-reception', (req, res) => {
+    // The session keeps journeys untyped (src/types/session.d.ts): the confirmation above stored this shape.
     const receipt = req.session.journeys?.oppositionReceipt as OppositionReceipt | undefined
     if (!receipt) return res.redirect(303, '/opposition')
     res.setHeader('Cache-Control', 'no-store')

@@ -16,7 +16,8 @@ export type OppositionCheck =
   | { kind: 'mismatch' | 'code_expired' | 'code_used' }
   | { kind: 'refused'; reason: Exclude<OppositionDecision, { ok: true }>['reason']; opposedAt?: Date | null; reference?: string | null }
 
-export interface OppositionReceipt {
+// A type, not an interface: it goes into the session's journeys as a plain record.
+export type OppositionReceipt = {
   reference: string
   opposedAt: string
   name: string

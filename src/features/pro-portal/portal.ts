@@ -8,9 +8,10 @@ import type { Notifier } from '../../infrastructure/notifier'
 import type { Limiter } from '../../infrastructure/rateLimit'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
 import type { AccessFacts } from '../../access/facts'
+import { NotFoundError } from '../../errors'
 import type { ActivityLog } from '../history/activity'
 import { careTeamRepository } from '../care-team/repository'
-import { proPortalRepository as repo, type PatientRow } from './repository'
+import { proPortalRepository as repo } from './repository'
 
 const DAY = 24 * 60 * 60 * 1000
 /** How long an emergency access lasts. */
@@ -58,9 +59,11 @@ export function createProPortalService(deps: {
     async patient(actor: Actor, personId: string) {
       const f = await facts(db, actor, personId)
       const p = await repo.patientById(db, personId)
+      // (the facts were found, so the person exists: this only tells TypeScript, as factsOf would)
+      if (!p) throw new NotFoundError()
       const r = f.relation
       return {
-        person: p as PatientRow,
+        person: p,
         facts: f,
         hasAccess: can(actor, 'list', { type: 'document' }, f),
         canFile: can(actor, 'create', { type: 'document' }, f),

@@ -3,15 +3,7 @@ import { Router, type Request } from 'express'
 import type { Services } from '../../services'
 import { requireProfessional, signedInRoutes } from '../../middleware/auth'
 import type { ProfessionalRefusal } from '../../domain/accessPolicy'
-import {
-  HOLD_DAYS,
-  MAX_TITLE_LENGTH,
-  MIME_LABEL,
-  PATIENT_CATEGORIES,
-  categoryLabel,
-  isPatientCategory,
-  type DocumentMime,
-} from '../../domain/documents'
+import { HOLD_DAYS, MAX_TITLE_LENGTH, MIME_LABEL, PATIENT_CATEGORIES, categoryLabel, isPatientCategory } from '../../domain/documents'
 import { readMultipart } from '../../middleware/multipart'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
 import { ForbiddenError, NotFoundError } from '../../errors'
@@ -266,7 +258,7 @@ export function professionalRoutes(services: Services): Router {
       pageTitle: v.row.title,
       doc: v.row,
       categoryLabel: categoryLabel(v.row.category),
-      typeLabel: MIME_LABEL[v.row.mime as DocumentMime] ?? v.row.mime,
+      typeLabel: MIME_LABEL[v.row.mime] ?? v.row.mime,
       canRelease: v.canRelease,
       held: Boolean(v.row.held_until && !v.row.held_released_at && new Date(v.row.held_until) > new Date()),
     })

@@ -24,7 +24,7 @@ const GAP = 8
 /** The blood pressure's two series, each with its minimum and maximum (the chart's description). */
 function pairRange(points: ChartPoint[]): string {
   const sys = points.map((p) => p.value)
-  const dia = points.filter((p) => p.value2 != null).map((p) => p.value2 as number)
+  const dia = points.flatMap((p) => (p.value2 != null ? [p.value2] : []))
   const range = (v: number[]) => `minimum ${num(Math.min(...v))}, maximum ${num(Math.max(...v))}`
   return `Systolique : ${range(sys)}.` + (dia.length ? ` Diastolique : ${range(dia)}.` : '')
 }

@@ -19,6 +19,7 @@ import { formBody } from '../../middleware/forms'
 export const BASE = '/profil-medical'
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '')
+const isOrganDonation = (v: string): v is OrganDonation => Object.prototype.hasOwnProperty.call(ORGAN_DONATION_LABELS, v)
 
 /** An optional date in three boxes: all empty → null; otherwise it must be a real date. */
 function optionalDate(
@@ -106,7 +107,7 @@ export function profileRoutes(services: Services): Router {
   })
   forPatients.post(`${BASE}/groupe-sanguin`, async (req, res, actor) => {
     const v = str(formBody(req).bloodGroup)
-    if (v !== 'inconnu' && !(BLOOD_GROUPS as readonly string[]).includes(v)) {
+    if (v !== 'inconnu' && !BLOOD_GROUPS.some((g) => g === v)) {
       const { subject } = await profile.facts(actor, 'blood_group')
       const errors = addError(emptyErrors(), 'bloodGroup', 'Choisissez votre groupe sanguin, ou « Je ne le connais pas »')
       return res
@@ -133,10 +134,10 @@ export function profileRoutes(services: Services): Router {
     const position = str(formBody(req).position)
     const note = str(formBody(req).note)
     const errors = emptyErrors()
-    if (!Object.prototype.hasOwnProperty.call(ORGAN_DONATION_LABELS, position))
-      addError(errors, 'position', 'Choisissez votre position sur le don d’organes')
+    if (!isOrganDonation(position)) addError(errors, 'position', 'Choisissez votre position sur le don d’organes')
     if (note.length > 1000) addError(errors, 'note', 'Ce champ doit contenir 1 000 caractères au maximum')
-    if (hasErrors(errors)) {
+    // (an unknown position is already among the errors: the test only tells TypeScript)
+    if (hasErrors(errors) || !isOrganDonation(position)) {
       const { subject } = await profile.facts(actor, 'organ_donation')
       return res.status(400).render('profile/organ-donation.njk', {
         pageTitle: "Don d'organes",
@@ -146,7 +147,7 @@ export function profileRoutes(services: Services): Router {
         errors,
       })
     }
-    await profile.setOrganDonation(actor, position as OrganDonation, note || null)
+    await profile.setOrganDonation(actor, position, note || null)
     flash(req, 'Votre position sur le don d’organes est enregistrée.')
     res.redirect(303, BASE)
   })
@@ -252,7 +253,7 @@ export function profileRoutes(services: Services): Router {
     values: Record<string, unknown> = {},
     errors?: FormErrors,
   ) => {
-    const def = MEASURE_BY_TYPE[req.params.type as string]
+    const def = MEASURE_BY_TYPE[String(req.params.type)]
     const { measures, imc, subject } = await profile.measureSeries(actor, def)
     const chart = measureChart(def, measures, `graphique-${def.type}`)
     const imcChart = imc.length

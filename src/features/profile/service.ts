@@ -18,6 +18,7 @@ import {
   MAX_EMERGENCY_CONTACTS,
   mayWriteDirectives,
   ORGAN_DONATION_LABELS,
+  type ListSection,
   type ListSectionDefinition,
   type OrganDonation,
 } from '../../domain/profileSections'
@@ -91,6 +92,12 @@ export const QUESTIONNAIRES: Record<string, Questionnaire> = {
   [DIRECTIVES_ANTICIPEES_2026.id]: DIRECTIVES_ANTICIPEES_2026,
 }
 
+/** What a change's work may return: its result alone, or with the object its activity row names. */
+type ChangeOutcome<T> = { result: T; objectId?: string; objectType?: string }
+function withObject<T>(out: ChangeOutcome<T> | T): out is ChangeOutcome<T> {
+  return typeof out === 'object' && out !== null && 'result' in out
+}
+
 /**
  * The medical profile (SPEC §7): every section of the person whose profile the actor looks at
  * (themselves, or a child they represent), each change in a transaction with its activity row.
@@ -127,16 +134,13 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
     actor: Actor,
     section: ProfileSection,
     action: string,
-    work: (trx: Knex.Transaction, s: Subject) => Promise<{ result: T; objectId?: string; objectType?: string } | T>,
+    work: (trx: Knex.Transaction, s: Subject) => Promise<ChangeOutcome<T> | T>,
     policyAction: Action = 'update',
   ): Promise<T> {
     return db.transaction(async (trx) => {
       const s = await subject(trx, actor, policyAction, section)
       const out = await work(trx, s)
-      const wrapped =
-        out && typeof out === 'object' && 'result' in (out as object)
-          ? (out as { result: T; objectId?: string; objectType?: string })
-          : { result: out as T }
+      const wrapped = withObject(out) ? out : { result: out }
       await activity.record(trx, actor, {
         action,
         subjectPersonId: s.personId,
@@ -257,7 +261,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
   function questionnairePdfSections(qn: Questionnaire, s: Subject, answers: Answers): PdfSection[] {
     return visibleSections(qn, s.birthDate, s.today).map((sec) => ({
       heading: sec.title,
-      lines: sec.questions.map((x) => [x.label, answerText(x, answers[x.id])] as [string, string]),
+      lines: sec.questions.map((x): [string, string] => [x.label, answerText(x, answers[x.id])]),
     }))
   }
 
@@ -318,7 +322,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
       read(actor, section, async (q, s) => ({ facts: (await repo.facts(q, s.personId)) ?? null })),
     setBloodGroup: (actor: Actor, group: string | null) =>
       change(actor, 'blood_group', 'profile.blood_group.set', async (trx, s) => {
-        if (group !== null && !(BLOOD_GROUPS as readonly string[]).includes(group)) throw new Error('groupe sanguin invalide')
+        if (group !== null && !BLOOD_GROUPS.some((g) => g === group)) throw new Error('groupe sanguin invalide')
         await repo.upsertFacts(trx, s.personId, { blood_group: group })
         return null
       }),
@@ -605,9 +609,12 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         })
         const last = Object.fromEntries(lastMeasures.map((m) => [m.type, m]))
         const lifestyleAnswers = pf?.lifestyle ?? {}
+        const sectionsShown: Partial<Record<ProfileSection, boolean>> = Object.fromEntries(
+          PROFESSIONAL_PROFILE_SECTIONS.map((x) => [x, shown.has(x)]),
+        )
         return {
           subject: s,
-          shown: Object.fromEntries(PROFESSIONAL_PROFILE_SECTIONS.map((x) => [x, shown.has(x)])) as Record<ProfileSection, boolean>,
+          shown: sectionsShown,
           hidden: PROFESSIONAL_PROFILE_SECTIONS.filter((x) => !shown.has(x)).map((x) => PROFESSIONAL_SECTION_TITLES[x]),
           lists: lists.map((def) => ({ def, entries: entries.filter((e) => e.section === def.section) })),
           bloodGroup: shown.has('blood_group') ? (pf?.blood_group ?? null) : null,
@@ -648,9 +655,10 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
         const sections: PdfSection[] = sum.sections.map(({ def, entries }) => ({
           heading: def.title,
           lines: entries.length
-            ? entries.map(
-                (e) => [e.label + (e.start_date ? ` (depuis le ${frenchDate(e.start_date)})` : ''), e.detail ?? '—'] as [string, string],
-              )
+            ? entries.map((e): [string, string] => [
+                e.label + (e.start_date ? ` (depuis le ${frenchDate(e.start_date)})` : ''),
+                e.detail ?? '—',
+              ])
             : [def.empty],
         }))
         sections.push({ heading: 'Groupe sanguin', lines: [sum.facts?.blood_group ?? 'Non renseigné'] })
@@ -659,8 +667,8 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
           lines: [
             ...sum.measures
               .filter((m) => m.last)
-              .map((m) => [m.def.label, `${m.last!.text}, le ${frenchDate(m.last!.date)}`] as [string, string]),
-            ...(sum.imc ? [['IMC', `${sum.imc.text}${sum.imc.band ? ` (${sum.imc.band})` : ''}`] as [string, string]] : []),
+              .map((m): [string, string] => [m.def.label, `${m.last!.text}, le ${frenchDate(m.last!.date)}`]),
+            ...(sum.imc ? [['IMC', `${sum.imc.text}${sum.imc.band ? ` (${sum.imc.band})` : ''}`] satisfies [string, string]] : []),
           ],
         })
         if (!sections[sections.length - 1].lines.length) sections[sections.length - 1].lines.push('Aucune mesure enregistrée.')
@@ -671,7 +679,7 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
               'Personne de confiance',
               sum.trusted ? `${sum.trusted.name}${sum.trusted.phone ? `, ${sum.trusted.phone}` : ''}` : 'Non désignée',
             ],
-            ...sum.emergency.map((c) => ['Contact en cas d’urgence', `${c.name}${c.phone ? `, ${c.phone}` : ''}`] as [string, string]),
+            ...sum.emergency.map((c): [string, string] => ['Contact en cas d’urgence', `${c.name}${c.phone ? `, ${c.phone}` : ''}`]),
             ['Don d’organes', sum.organDonationText ?? 'Position non renseignée'],
             ['Directives anticipées', sum.directive ? `rédigées le ${frenchDate(sum.directive.created_at)}` : 'Aucune'],
           ],
@@ -697,7 +705,8 @@ export function createProfileService(deps: { db: Knex; activity: ActivityLog; ac
 }
 
 const PROFESSIONAL_SECTION_TITLES: Record<ProfileSection, string> = {
-  ...(Object.fromEntries(LIST_SECTIONS.map((d) => [d.section, d.title])) as Record<string, string>),
+  // Object.fromEntries types its keys as string: LIST_SECTIONS defines every ListSection.
+  ...(Object.fromEntries(LIST_SECTIONS.map((d) => [d.section, d.title])) as Record<ListSection, string>),
   home: 'Profil médical',
   blood_group: 'Groupe sanguin',
   measures: 'Mesures',
@@ -707,6 +716,6 @@ const PROFESSIONAL_SECTION_TITLES: Record<ProfileSection, string> = {
   bilan: 'Mon bilan prévention',
   directives: 'Directives anticipées',
   synthesis: 'Synthèse du profil médical',
-} as Record<ProfileSection, string>
+}
 
 export type ProfileService = ReturnType<typeof createProfileService>

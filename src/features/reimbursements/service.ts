@@ -73,7 +73,7 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
       reference: r.reference,
       date: r.care_date,
       act: r.act,
-      careType: CARE_TYPES[r.care_type as keyof typeof CARE_TYPES] ?? r.care_type,
+      careType: isCareType(r.care_type) ? CARE_TYPES[r.care_type] : r.care_type,
       professional: r.professional,
       ...money(r.amount_paid_cents, r.amount_reimbursed_cents),
     }))
@@ -183,13 +183,13 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
       if (actor.kind !== 'operator') throw forbidden()
       const today = opts.today ?? isoDate()
       const id = await repo.createImport(db, actor.accountId, filename.slice(0, 200) || 'fichier.csv')
-      const report = {
-        status: 'done' as ImportRow['status'],
+      const report: Omit<ImportRow, 'id' | 'filename' | 'started_at' | 'finished_at'> = {
+        status: 'done',
         rows_read: 0,
         rows_inserted: 0,
         rows_already_present: 0,
         rows_rejected: 0,
-        errors: [] as { line: number; message: string }[],
+        errors: [],
       }
       const reject = (line: number, message: string) => {
         report.rows_rejected++
