@@ -10,10 +10,8 @@ import { tsFilesUnder } from '../helpers/imports'
  * guard, a generic parameter, a zod schema); what remains is a library typed too loosely (knex's
  * `db.client`, node-pg's multi-statement results…) or an invariant TS cannot express.
  *
- * Checked for now in these folders of src/ and in the files directly in src/ (src/features joins
- * once its casts are done).
+ * Checked in every file of src/.
  */
-const CHECKED = ['infrastructure', 'middleware', 'access', 'domain', 'demo', 'seed', 'cli', 'types']
 
 const SRC = path.join(__dirname, '../../src')
 
@@ -57,18 +55,9 @@ function uncommentedCasts(file: string, text: string): string[] {
   return found
 }
 
-/** The checked source files: those of the CHECKED folders and those directly in src/. */
-function checkedFiles(src: string): string[] {
-  const top = fs
-    .readdirSync(src, { withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
-    .map((e) => path.join(src, e.name))
-  return [...top, ...CHECKED.flatMap((dir) => tsFilesUnder(path.join(src, dir)))]
-}
-
 describe('les conversions de type (as T) disent pourquoi', () => {
-  it('chaque conversion de src/ (dossiers vérifiés) a un commentaire sur sa ligne ou la ligne au-dessus', () => {
-    const found = checkedFiles(SRC).flatMap((file) => uncommentedCasts(path.relative(SRC, file), fs.readFileSync(file, 'utf8')))
+  it('chaque conversion de src/ a un commentaire sur sa ligne ou la ligne au-dessus', () => {
+    const found = tsFilesUnder(SRC).flatMap((file) => uncommentedCasts(path.relative(SRC, file), fs.readFileSync(file, 'utf8')))
     expect(found).toEqual([])
   })
 
