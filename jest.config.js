@@ -25,6 +25,12 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/helpers/globalTeardown.ts',
   testTimeout: 180000,
   maxWorkers: process.env.JEST_WORKERS || 2,
+  // A worker that has grown past this after a file is replaced by a fresh one. Each file loads the
+  // whole app and its libraries into a module registry of its own, and some of it stays reachable
+  // (pools, listeners, timers of libraries): without a limit the workers grew to 1.5 GB each and
+  // spent their time in the garbage collector (a unit file took 12 s after a few browser files,
+  // 0.3 s alone). With it, the run's CPU went from 960 to 560 s (issue 18 §6, docs/testing.md).
+  workerIdleMemoryLimit: process.env.JEST_WORKER_MEMORY || '700MB',
   verbose: false,
   reporters: ['default', '<rootDir>/tests/helpers/summaryReporter.js'],
   collectCoverage: process.env.CI === 'true',

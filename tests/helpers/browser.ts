@@ -125,25 +125,45 @@ function liveState(page: Page): Promise<string> {
 }
 
 /**
+ * axe-core needs JavaScript: with JavaScript off, the page's rendered HTML (scripts removed) is
+ * analysed in a second page, of the same origin, that has it on. One such page per browser
+ * connection (a test file), kept from one check to the next: a new context and page cost Chromium
+ * about half a second of CPU (a renderer process), more than the analysis; each check replaces its
+ * document (setContent) and gives it the watched page's viewport. Closed with the connection.
+ */
+const helpers = new WeakMap<Browser, { page: Promise<Page>; busy: Promise<unknown> }>()
+/** Runs `use` on the connection's helper page, one check at a time (two watched pages may check at once). */
+function withHelper<T>(page: Page, use: (helper: Page) => Promise<T>): Promise<T> {
+  const browser = page.context().browser()!
+  let helper = helpers.get(browser)
+  if (!helper) {
+    const opened = browser.newContext({ javaScriptEnabled: true, bypassCSP: true }).then((ctx) => ctx.newPage())
+    helper = { page: opened, busy: Promise.resolve() }
+    helpers.set(browser, helper)
+    opened.catch(() => helpers.delete(browser))
+  }
+  const run = helper.busy.then(async () => use(await helper.page))
+  helper.busy = run.catch(() => undefined)
+  return run
+}
+
+/**
  * Watches a page: every HTML document it receives is validated, and `check()` runs axe-core
  * (WCAG 2.0/2.1/2.2 A and AA) on the current state. Problems are collected, not thrown, so a
  * test can report them all at once with `expect(problems).toEqual([])`. An axe answer is kept by a
  * hash of all it reads (checkCache): the same page in the same state is analysed once per run.
  */
 export function watch(page: Page, opts: { javaScript: boolean }) {
-  // axe-core needs JavaScript: with JavaScript off, the page's rendered HTML (scripts removed) is
-  // analysed in a second page of the same origin that has it on.
-  let helper: Page | undefined
-  async function helperWith(html: string): Promise<Page> {
-    if (!helper) {
-      const browser = page.context().browser()!
-      const ctx = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, viewport: page.viewportSize() ?? undefined })
-      helper = await ctx.newPage()
-    }
-    await helper.goto(new URL('/health', page.url()).toString())
-    await helper.setContent(html, { waitUntil: 'load' })
-    return helper
-  }
+  const axeInHelper = (html: string) =>
+    withHelper(page, async (helper) => {
+      const size = page.viewportSize()
+      if (size && JSON.stringify(helper.viewportSize()) !== JSON.stringify(size)) await helper.setViewportSize(size)
+      // The page's origin, for its stylesheets and images (a file may run a second app on another port).
+      const origin = new URL(page.url()).origin
+      if (new URL(helper.url()).origin !== origin) await helper.goto(new URL('/health', origin).toString())
+      await helper.setContent(html, { waitUntil: 'load' })
+      return runAxe(helper)
+    })
   async function axeViolations(): Promise<AxeViolation[]> {
     const html = await page.content()
     if (opts.javaScript) {
@@ -151,7 +171,7 @@ export function watch(page: Page, opts: { javaScript: boolean }) {
     }
     const withoutScripts = html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '')
     const key = hashOf('no-js', stableHtml(withoutScripts), JSON.stringify(page.viewportSize()))
-    return cachedCheck('axe', key, async () => runAxe(await helperWith(withoutScripts)))
+    return cachedCheck('axe', key, () => axeInHelper(withoutScripts))
   }
   const problems: string[] = []
   const pending: Promise<void>[] = []
@@ -183,8 +203,6 @@ export function watch(page: Page, opts: { javaScript: boolean }) {
     },
     async settle() {
       await Promise.all(pending)
-      if (helper) await helper.context().close()
-      helper = undefined
     },
   }
 }
