@@ -12,20 +12,21 @@ export function maskEmail(email: string): string {
   return `${user.slice(0, 1)}•••@${domain ?? ''}`
 }
 
-// A type, not an interface: it goes into the session's journeys as a plain record.
+// A type, not an interface: it goes into the session's journeys as a plain record. Its dates are ISO
+// 8601 strings, as they come back from the session (JSON), not Date objects.
 export type PersonOnPhone = {
   personId: string
   name: string
   maskedNir: string
   birthDate: string
   state: string
-  notifiedAt: Date | null
-  deadline: Date | null
+  notifiedAt: string | null
+  deadline: string | null
   canOppose: boolean
   refusal?: string
   /** How the receipt will reach the person: their e-mail (masked) or the postal address on file. */
   notice: { channel: 'email'; to: string } | { channel: 'post'; city: string | null }
-  opposedAt: Date | null
+  opposedAt: string | null
   reference: string | null
 }
 
@@ -62,12 +63,12 @@ export function createPhoneOpposition(deps: { db: Knex; activity: ActivityLog; o
         maskedNir: maskNir(h.nir),
         birthDate: h.birth_date,
         state: h.state,
-        notifiedAt: h.notified_at,
-        deadline: h.notified_at ? oppositionDeadline(h.notified_at) : null,
+        notifiedAt: h.notified_at?.toISOString() ?? null,
+        deadline: h.notified_at ? oppositionDeadline(h.notified_at).toISOString() : null,
         canOppose: d.ok,
         refusal: d.ok ? undefined : d.reason,
         notice: h.email ? { channel: 'email', to: maskEmail(h.email) } : { channel: 'post', city: h.city },
-        opposedAt: h.opposed_at,
+        opposedAt: h.opposed_at?.toISOString() ?? null,
         reference: h.opposition_reference,
       }
     },
