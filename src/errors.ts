@@ -1,3 +1,5 @@
+import { isRecord } from './validation'
+
 /** Errors that carry the HTTP answer they deserve. The error middleware renders each one in French. */
 export class HttpError extends Error {
   constructor(
@@ -72,31 +74,30 @@ const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-5])$/
 const UNAVAILABLE_MESSAGES =
   /Connection terminated|The client is closed|Timeout acquiring a connection|connect ECONNREFUSED|Socket closed unexpectedly|Client has encountered a connection error|Client was closed and is not queryable|not queryable|timeout exceeded when trying to connect|Connection ended unexpectedly|not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/
 
-/**
+/*
  * Anything can be thrown, and `instanceof Error` misses the errors made in another realm (Node's own
  * under Jest): the fields of a thrown value are read from any object that has them.
  */
-export const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null
 
 /** The `code` of a thrown value when it is a string (Node system errors, PostgreSQL SQLSTATE…). */
 export function errorCode(err: unknown): string | undefined {
-  return isObject(err) && 'code' in err && typeof err.code === 'string' ? err.code : undefined
+  return isRecord(err) && typeof err.code === 'string' ? err.code : undefined
 }
 
 /** The `name` of a thrown value when it is a string. */
 export function errorName(err: unknown): string | undefined {
-  return isObject(err) && 'name' in err && typeof err.name === 'string' ? err.name : undefined
+  return isRecord(err) && typeof err.name === 'string' ? err.name : undefined
 }
 
 /** The `message` of a thrown value when it is a string. */
 export function errorMessage(err: unknown): string | undefined {
-  return isObject(err) && 'message' in err && typeof err.message === 'string' ? err.message : undefined
+  return isRecord(err) && typeof err.message === 'string' ? err.message : undefined
 }
 
 /** Whether an error means that the database or the session store is out of reach. */
 export function isUnavailable(err: unknown, depth = 0): boolean {
   if (err instanceof ServiceUnavailableError) return true
-  if (!isObject(err)) return false
+  if (!isRecord(err)) return false
   const code = errorCode(err)
   if (code !== undefined && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true
   const name = errorName(err)
@@ -105,8 +106,7 @@ export function isUnavailable(err: unknown, depth = 0): boolean {
   if (UNAVAILABLE_MESSAGES.test(errorMessage(err) ?? '')) return true
   // Wrapped by a library (AggregateError, `cause`): the fault underneath decides.
   if (depth > 3) return false
-  const cause = 'cause' in err ? err.cause : undefined
-  if (cause && cause !== err && isUnavailable(cause, depth + 1)) return true
-  const inner = 'errors' in err ? err.errors : undefined
+  if (err.cause && err.cause !== err && isUnavailable(err.cause, depth + 1)) return true
+  const inner = err.errors
   return Array.isArray(inner) && inner.length > 0 && inner.every((x) => isUnavailable(x, depth + 1))
 }

@@ -27,11 +27,10 @@ export const GENESIS = '0'.repeat(64)
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (!isRecord(value)) return JSON.stringify(value ?? null)
-  const obj = value
-  return `{${Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
+  return `{${Object.keys(value)
+    .filter((k) => value[k] !== undefined)
     .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
     .join(',')}}`
 }
 

@@ -15,7 +15,8 @@ import {
   UploadPartCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3'
-import { errorCode, errorName, isObject } from '../errors'
+import { errorCode, errorName } from '../errors'
+import { isRecord } from '../validation'
 
 /**
  * Where the (already encrypted) bytes of documents live: an S3-compatible object store in
@@ -185,8 +186,8 @@ export function createS3BlobStore(o: S3Options): BlobStore {
     const name = errorName(err)
     if (name === 'NoSuchKey' || name === 'NotFound') return true
     // The SDK's errors carry the HTTP answer in `$metadata`.
-    const meta = isObject(err) && '$metadata' in err ? err.$metadata : undefined
-    return isObject(meta) && 'httpStatusCode' in meta && meta.httpStatusCode === 404
+    const meta = isRecord(err) ? err.$metadata : undefined
+    return isRecord(meta) && meta.httpStatusCode === 404
   }
 
   return {

@@ -1,4 +1,5 @@
-import { errorCode, errorMessage, errorName, isObject } from '../errors'
+import { errorCode, errorMessage, errorName } from '../errors'
+import { isRecord } from '../validation'
 import type { SmsAdapter } from './notifier'
 
 /**
@@ -24,7 +25,7 @@ export function createHttpSms(opts: { url: string; token?: string; timeoutMs?: n
           signal: AbortSignal.timeout(opts.timeoutMs ?? 10000),
         })
       } catch (err) {
-        const cause = isObject(err) && 'cause' in err ? err.cause : undefined
+        const cause = isRecord(err) ? err.cause : undefined
         const reason =
           errorName(err) === 'TimeoutError' ? 'pas de réponse à temps' : (errorCode(cause) ?? errorMessage(cause) ?? errorName(err))
         throw new Error(`fournisseur de SMS injoignable (${reason})`)

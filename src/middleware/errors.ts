@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express'
-import { HttpError, TooManyRequestsError, errorCode, errorMessage, isObject, isUnavailable } from '../errors'
+import { HttpError, TooManyRequestsError, errorCode, errorMessage, isUnavailable } from '../errors'
+import { isRecord } from '../validation'
 import type { Logger } from '../infrastructure/logger'
 import { UNSUPPORTED_BODY } from './forms'
 
@@ -18,9 +19,7 @@ export function setUpErrors(app: Express, logger: Logger): void {
     if (res.headersSent) return next(err)
     const ref = reference(req.id)
     // What body-parser, the router and http-errors put on their errors (anything can be thrown).
-    const type = isObject(err) && 'type' in err ? err.type : undefined
-    const status = isObject(err) && 'status' in err ? err.status : undefined
-    const statusCode = isObject(err) && 'statusCode' in err ? err.statusCode : undefined
+    const { type, status, statusCode } = isRecord(err) ? err : {}
     res.setHeader('Cache-Control', 'no-store')
     if (errorCode(err) === 'EBADCSRFTOKEN') {
       logger.info({ reqId: req.id }, 'jeton CSRF absent ou périmé')

@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
 import { archiveUntil, deletionDueDate } from '../../domain/lifecycle'
 import { checkPassword } from '../../domain/password'
-import { TooManyRequestsError } from '../../errors'
+import { TooManyRequestsError, errorMessage } from '../../errors'
 import type { Notifier } from '../../infrastructure/notifier'
 import { hashPassword, verifyPassword } from '../../infrastructure/passwords'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
@@ -58,13 +58,13 @@ export function createAccountSettings(deps: {
   async function checkCurrentPassword(actor: Actor, password: string): Promise<boolean> {
     const a = await account(actor)
     await reauth.check(a.id).catch((err) => {
-      throw new ReauthLimitError(err instanceof Error ? err.message : undefined)
+      throw new ReauthLimitError(errorMessage(err))
     })
     if (password && (await verifyPassword(a.password_hash, password))) return true
     try {
       await reauth.consume(a.id)
     } catch (err) {
-      throw new ReauthLimitError(err instanceof Error ? err.message : undefined)
+      throw new ReauthLimitError(errorMessage(err))
     }
     return false
   }

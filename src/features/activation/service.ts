@@ -9,6 +9,7 @@ import type { Notifier } from '../../infrastructure/notifier'
 import { hashPassword } from '../../infrastructure/passwords'
 import type { LimiterFactory } from '../../infrastructure/rateLimit'
 import { isoDate } from '../../domain/parisTime'
+import { errorCode } from '../../errors'
 import type { ActivityLog } from '../history/activity'
 import type { CodeService } from '../codes/service'
 import type { EmailVerification, EmailCheck } from '../account/emailVerification'
@@ -207,7 +208,7 @@ export function createActivationService(deps: {
         })
       } catch (err) {
         // Two people choosing the same identifiant at the same instant: the unique index decides.
-        if (err instanceof Error && 'code' in err && err.code === '23505') return { ok: false, reason: 'identifiant_taken' }
+        if (errorCode(err) === '23505') return { ok: false, reason: 'identifiant_taken' }
         throw err
       }
     },

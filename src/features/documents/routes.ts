@@ -13,7 +13,7 @@ import {
   previewable,
 } from '../../domain/documents'
 import { readMultipart } from '../../middleware/multipart'
-import { addError, checkDate, dateParts, emptyErrors, hasErrors, type FormErrors } from '../../validation'
+import { addError, checkDate, dateParts, emptyErrors, hasErrors, isRecord, type FormErrors } from '../../validation'
 import { NotFoundError } from '../../errors'
 import type { ListQuery } from './repository'
 import type { RejectionReason } from './service'
@@ -126,8 +126,7 @@ export function documentRoutes(services: Services): Router {
     await documents.assertCanCreate(actor, personOf(actor))
     // A form kept after the idle limit (src/middleware/savedForms.ts) gets its category back too.
     const kept: unknown = res.locals.keptFields
-    const category =
-      typeof kept === 'object' && kept !== null && 'category' in kept && typeof kept.category === 'string' ? kept.category : undefined
+    const category = isRecord(kept) && typeof kept.category === 'string' ? kept.category : undefined
     res.render('documents/add.njk', { pageTitle: 'Ajouter un document', values: {}, categoryItems: categoryItems(category, true) })
   })
 

@@ -6,7 +6,7 @@ import { can, type Action } from '../../domain/accessPolicy'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { EXPORT_STATE_LABELS, EXPORT_VALID_DAYS, ZipNamer, effectiveState, summaryHtml, type ExportState } from '../../domain/dataExport'
 import { spaceBundle, type SpaceData } from '../../domain/fhirBundle'
-import { NotFoundError } from '../../errors'
+import { NotFoundError, errorMessage } from '../../errors'
 import { newDataKey, unwrapDataKey } from '../../infrastructure/crypto'
 import { createPgDocumentStore } from '../../infrastructure/documentStore'
 import { sideDb } from '../../infrastructure/database'
@@ -304,10 +304,7 @@ export function createExportService(deps: {
         } catch (err) {
           failed++
           // The message only (never the data): a missing chunk, a refused access...
-          deps.logger?.warn(
-            { exportId: row.id, err: { message: err instanceof Error ? err.message : undefined } },
-            'export de données en échec',
-          )
+          deps.logger?.warn({ exportId: row.id, err: { message: errorMessage(err) } }, 'export de données en échec')
           await repo.setState(db, row.id, { state: 'failed' })
         }
       }

@@ -1,6 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express'
 import { capabilityStatement, FHIR_JSON, operationOutcome } from '../../domain/fhir'
-import { TooManyRequestsError, HttpError, isUnavailable } from '../../errors'
+import { TooManyRequestsError, HttpError, errorCode, errorMessage, isUnavailable } from '../../errors'
+import { isRecord } from '../../validation'
 import type { Services } from '../../services'
 import { FhirError, type FhirCaller } from './fhirService'
 import { OIDC_MOUNT } from './provider'
@@ -198,8 +199,7 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
       if (err.retryAfterSeconds) res.setHeader('Retry-After', String(err.retryAfterSeconds))
       return send(res, 429, operationOutcome('throttled', 'Trop de requêtes pour ce service : réessayez plus tard'))
     }
-    const e = typeof err === 'object' && err !== null ? err : {}
-    const type = 'type' in e ? e.type : undefined
+    const type = isRecord(err) ? err.type : undefined
     if (type === 'entity.too.large')
       return send(res, 413, operationOutcome('too-long', `Le corps de la requête dépasse ${FHIR_BODY_LIMIT}`))
     if (type === 'entity.parse.failed')
@@ -209,13 +209,7 @@ export function fhirApi(services: Services, options: { requestLogging?: boolean 
     if (err instanceof HttpError && err.status < 500) return send(res, err.status, operationOutcome('processing', err.message))
     // The database or Redis out of reach (a connection killed, a fail-over, a pool exhausted): 503, never 500.
     if (isUnavailable(err)) {
-      logger.error(
-        {
-          err: { message: 'message' in e ? e.message : undefined, code: 'code' in e ? e.code : undefined },
-          req: { id: res.locals.requestId },
-        },
-        'service indisponible',
-      )
+      logger.error({ err: { message: errorMessage(err), code: errorCode(err) }, req: { id: res.locals.requestId } }, 'service indisponible')
       res.setHeader('Retry-After', '30')
       return send(res, 503, operationOutcome('transient', 'Service momentanément indisponible : réessayez plus tard'))
     }
