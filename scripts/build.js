@@ -147,10 +147,13 @@ function main() {
   const codeFresh = !force && readStamp(CODE_STAMP) === codeStamp && fs.existsSync(path.join(ROOT, 'dist', 'src', 'server.js'))
   if (!codeFresh) {
     if (force) fs.rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true })
+    // Emit only (`--noCheck`): the types are checked by `npm run typecheck`, the first step of
+    // `npm test`, which ran them at the same time as this build and checked them a second time.
     run('TypeScript', process.execPath, [
       require.resolve('typescript/bin/tsc', { paths: [ROOT] }),
       '-p',
       path.join(ROOT, 'tsconfig.build.json'),
+      '--noCheck',
     ])
     const removed = pruneOrphans(ROOT)
     if (removed) say(`construction : ${removed} fichier(s) compilé(s) sans source retiré(s) de dist/`)

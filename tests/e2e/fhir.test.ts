@@ -1,3 +1,5 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { launchBrowser, newContext, screenshot, watch } from '../helpers/browser'
 import { lastMessage, otpIn } from '../helpers/http'
@@ -9,7 +11,6 @@ import {
   fhirPost,
   observation,
   oidcClient,
-  REDIRECT_URI,
   registerClient,
   startOAuthApp,
   type OAuthApp,
@@ -20,12 +21,27 @@ jest.setTimeout(480_000)
 describe('connexion d’un service, consentement cliqué dans Chromium sans JavaScript', () => {
   let o: OAuthApp
   let browser: Browser
+  // The service's own page, a real server on a free port: where the browser lands after the consent
+  // (the consent page's CSP `form-action` must let it go there). Records the address it was sent to.
+  let service: http.Server
+  let redirectUri: string
+  let callback: URL | undefined
   beforeAll(async () => {
     o = await startOAuthApp()
     browser = await launchBrowser()
+    service = http.createServer((req, res) => {
+      callback = new URL(req.url ?? '/', redirectUri)
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      res.end('<!DOCTYPE html><html lang="fr"><head><title>Service</title></head><body><main><h1>Connecté</h1></main></body></html>')
+    })
+    await new Promise<void>((r) => service.listen(0, '127.0.0.1', r))
+    // The address is only known once the server listens.
+    redirectUri = `http://127.0.0.1:${(service.address() as AddressInfo).port}/callback`
   })
   afterAll(async () => {
     await browser?.close()
+    service?.closeAllConnections()
+    await new Promise((r) => service?.close(r))
     await o?.close()
   })
 
@@ -33,21 +49,13 @@ describe('connexion d’un service, consentement cliqué dans Chromium sans Java
     const client = await registerClient(o.t, {
       name: 'Withings Health Mate',
       scopes: ['patient.read', 'observation.read', 'observation.write'],
+      redirectUri,
     })
     const config = await discover(o.base, client)
-    const { url, verifier, state } = await authorizationUrl(config, 'openid offline_access patient.read observation.read observation.write')
+    const scope = 'openid offline_access patient.read observation.read observation.write'
+    const { url, verifier, state } = await authorizationUrl(config, scope, redirectUri)
 
     const context = await newContext(browser, false)
-    // The service's own page: the browser must be allowed to get there after the consent form (CSP form-action).
-    let callback: URL | undefined
-    await context.route(`${REDIRECT_URI}**`, async (route) => {
-      callback = new URL(route.request().url())
-      await route.fulfill({
-        status: 200,
-        contentType: 'text/html; charset=utf-8',
-        body: '<!DOCTYPE html><html lang="fr"><head><title>Service</title></head><body><main><h1>Connecté</h1></main></body></html>',
-      })
-    })
     const page = await context.newPage()
     const w = watch(page, { javaScript: false })
     try {
@@ -70,7 +78,7 @@ describe('connexion d’un service, consentement cliqué dans Chromium sans Java
       await page.getByLabel('Lire vos mesures').check()
       await page.getByLabel('Ajouter des mesures').check()
       await page.getByRole('button', { name: 'Autoriser' }).click()
-      await page.waitForURL((u) => u.href.startsWith(REDIRECT_URI))
+      await page.waitForURL((u) => u.href.startsWith(redirectUri))
       expect(callback?.searchParams.get('code')).toBeTruthy()
 
       const tokens = await oidcClient.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: state })

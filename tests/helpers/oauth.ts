@@ -40,12 +40,15 @@ export async function startOAuthApp(env: Record<string, string> = {}, options: O
   }
 }
 
-export async function registerClient(t: TestApp, opts: { id?: string; name?: string; scopes: string[]; catalogueServiceId?: string }) {
+export async function registerClient(
+  t: TestApp,
+  opts: { id?: string; name?: string; scopes: string[]; catalogueServiceId?: string; redirectUri?: string },
+) {
   const id = opts.id ?? `svc_test_${Math.random().toString(36).slice(2, 8)}`
   const secret = `secret-${id}-0123456789abcdef`
   await t.services.clients.createWithSecret(t.db, id, secret, {
     name: opts.name ?? 'Withings Health Mate',
-    redirectUris: [REDIRECT_URI],
+    redirectUris: [opts.redirectUri ?? REDIRECT_URI],
     scopes: opts.scopes,
     catalogueServiceId: opts.catalogueServiceId,
   })
@@ -56,12 +59,12 @@ export async function discover(base: string, client: { id: string; secret: strin
   return oidcClient.discovery(new URL(`${base}/oidc`), client.id, client.secret, undefined, { execute: [oidcClient.allowInsecureRequests] })
 }
 
-export async function authorizationUrl(config: unknown, scope: string) {
+export async function authorizationUrl(config: unknown, scope: string, redirectUri = REDIRECT_URI) {
   const verifier = oidcClient.randomPKCECodeVerifier()
   const challenge = await oidcClient.calculatePKCECodeChallenge(verifier)
   const state = oidcClient.randomState()
   const url: URL = oidcClient.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
+    redirect_uri: redirectUri,
     scope,
     code_challenge: challenge,
     code_challenge_method: 'S256',

@@ -6,12 +6,21 @@ import { chromium, type BrowserServer, type LaunchOptions } from 'playwright-cor
 import { ADMIN_DATABASE_URL } from './env'
 import { copyTemplate, testDatabaseName } from './brokerClient'
 
-/** Debian's Chromium (Playwright's own download does not work here). */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/**
+ * Debian's Chromium (Playwright's own download does not work here): its headless shell
+ * (`apt-get install -y chromium-headless-shell`) when there, as Playwright itself runs headless
+ * tests; else the full browser in headless mode. Same Blink and V8; the shell leaves out the
+ * browser's own services (profile, history, PDF viewer...): on an end-to-end file, Chromium's CPU
+ * went from 72 to 35 s (issue 18 §6, docs/testing.md).
+ */
+export const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell'
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? (fs.existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : '/usr/bin/chromium')
 
 export function chromiumLaunchOptions(): LaunchOptions {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium introuvable (${CHROMIUM}) : installez-le (apt-get install -y chromium) ou lancez .ci/run`)
+    throw new Error(
+      `Chromium introuvable (${CHROMIUM}) : installez-le (apt-get install -y chromium chromium-headless-shell) ou lancez .ci/run`,
+    )
   }
   return {
     executablePath: CHROMIUM,
