@@ -13,7 +13,7 @@ import { copyTemplate, testDatabaseName } from './brokerClient'
  * browser's own services (profile, history, PDF viewer...): on an end-to-end file, Chromium's CPU
  * went from 72 to 35 s (issue 18 §6, docs/testing.md).
  */
-export const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell'
+const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell'
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? (fs.existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : '/usr/bin/chromium')
 
 export function chromiumLaunchOptions(): LaunchOptions {
