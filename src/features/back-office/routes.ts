@@ -6,7 +6,7 @@ import { notFound } from '../../errors'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors } from '../../validation'
 import { validateNir } from '../../domain/nir'
 import { IMPORT_COLUMNS } from '../../domain/personRow'
-import { STATE_LABELS } from './figures'
+import { PROFILE_STATE_LABELS } from './figures'
 import { OPERATOR_NOTE, type PersonOnPhone } from './phone'
 import type { OppositionReceipt } from '../opposition/service'
 import { formBody, type FormBody } from '../../middleware/forms'
@@ -187,7 +187,7 @@ export function backOfficeRoutes(services: Services): Router {
     pageTitle: "Vérifier l'identité et enregistrer l'opposition",
     person: p,
     refusal: p.refusal ? REFUSALS[p.refusal] : undefined,
-    states: STATE_LABELS,
+    states: PROFILE_STATE_LABELS,
     errors,
   })
 
