@@ -3,6 +3,16 @@ import type { Actor } from '../domain/actor'
 import type { SavedFormRef } from '../middleware/savedForms'
 
 declare module 'express-session' {
+  /**
+   * The data of journeys in several steps, by journey name. Each feature declares its own journeys
+   * beside its routes (`declare module 'express-session' { interface Journeys { … } }`), so that a
+   * journey is read back with its type and no cast. What the session store gives back is JSON: dates
+   * are ISO strings, never `Date`. `setJourney` (src/middleware/journeys.ts) keeps or ends one.
+   */
+  interface Journeys {
+    /** Where to go after signing in: the page asked for before it (src/middleware/auth.ts). */
+    returnTo?: { url: string }
+  }
   interface SessionData {
     /** Set at sign-in (after the second factor). */
     auth?: {
@@ -18,8 +28,8 @@ declare module 'express-session' {
     idleLimitMs?: number
     /** One message shown on the next page. */
     flash?: { type: 'success' | 'info'; text: string }
-    /** Data of a journey in several steps, by journey name. */
-    journeys?: Record<string, Record<string, unknown>>
+    /** Data of the journeys in several steps (see `Journeys` above). */
+    journeys?: Journeys
     /** Set when the session is an assisted one at a France Services counter. */
     assisted?: {
       agentAccountId: string
@@ -30,10 +40,10 @@ declare module 'express-session' {
        * The agent's own sign-in, paused while the citizen uses the computer: it resumes on this computer
        * when the assisted session ends (never readable by the citizen: sessions live on the server).
        */
-      agent?: { signedInAt: number; identified?: Record<string, unknown> }
+      agent?: { signedInAt: number; identified?: Journeys['franceServices'] }
     }
     /** Set when an assisted session has just ended: the agent's sign-in resumes on the next page. */
-    agentResume?: { accountId: string; signedInAt: number; lastSeenAt: number; identified?: Record<string, unknown> }
+    agentResume?: { accountId: string; signedInAt: number; lastSeenAt: number; identified?: Journeys['franceServices'] }
     userAgent?: string
     ip?: string
     /** A form sent after the idle limit, kept sealed until its owner signs in again (src/middleware/savedForms.ts). */

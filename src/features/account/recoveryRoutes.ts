@@ -6,27 +6,30 @@ import { checkEmail } from '../spaces/forms'
 import { clientAddress, startSignedInSession } from './sessionHelpers'
 import type { VerifyResult } from './signin'
 import { formBody } from '../../middleware/forms'
+import { setJourney } from '../../middleware/journeys'
 
-// A type, not an interface: it goes into the session's journeys as a plain record.
-type CodeJourney = {
+interface CodeJourney {
   accountId: string
   challengeId?: string
   sentTo?: string
   verified?: boolean
 }
 
+declare module 'express-session' {
+  interface Journeys {
+    /** «Mot de passe oublié»: the account found, then its code sent and checked. */
+    reset?: CodeJourney
+    /** Reopening a closed space: the right password was given on /connexion (signinRoutes.ts), the code follows. */
+    reopen?: CodeJourney
+  }
+}
+
 /** «Identifiant oublié», «Mot de passe oublié» and the reopening of a closed space, from /connexion. */
 export function recoveryRoutes(services: Services): Router {
   const router = Router()
   const { recovery } = services
-  // The session keeps journeys untyped (src/types/session.d.ts): `set` below wrote this shape.
-  const get = (req: Request, name: string) => req.session.journeys?.[name] as CodeJourney | undefined
-  const set = (req: Request, name: string, value: CodeJourney | undefined) => {
-    const j = { ...(req.session.journeys ?? {}) }
-    if (value) j[name] = value
-    else delete j[name]
-    req.session.journeys = j
-  }
+  const get = (req: Request, name: 'reset' | 'reopen') => req.session.journeys?.[name]
+  const set = (req: Request, name: 'reset' | 'reopen', value: CodeJourney | undefined) => setJourney(req, name, value)
   const codeErrors = (r: Exclude<VerifyResult, { ok: true }>, errors: FormErrors) => {
     if (r.reason === 'wrong')
       addError(errors, 'code', `Le code est incorrect. Il vous reste ${r.attemptsLeft} essai${r.attemptsLeft > 1 ? 's' : ''}.`)

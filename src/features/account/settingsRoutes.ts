@@ -8,6 +8,16 @@ import { NOTIFICATION_KINDS, prefsFrom } from './notificationPrefs'
 import { ReauthLimitError } from './settings'
 import { endSession } from './sessionHelpers'
 import { formBody } from '../../middleware/forms'
+import { setJourney } from '../../middleware/journeys'
+
+declare module 'express-session' {
+  interface Journeys {
+    /** A new e-mail address (and mobile) waiting for the code sent to it. */
+    contact?: { verificationId: string; email: string; mobile: string | null }
+    /** The space just closed: what the next page confirms (the session was renewed). */
+    closed?: { until: string; deletion: boolean }
+  }
+}
 
 /**
  * «Mon compte» (/mon-compte): contact details, password, notifications, signed-in devices and
@@ -69,16 +79,11 @@ export function accountSettingsRoutes(services: Services): Router {
         req.session.flash = { type: 'success', text: 'Vos coordonnées sont enregistrées.' }
         return res.redirect(303, '/mon-compte')
       }
-      req.session.journeys = {
-        ...(req.session.journeys ?? {}),
-        contact: { verificationId: r.verificationId, email: email.email, mobile: mobile.mobile },
-      }
+      setJourney(req, 'contact', { verificationId: r.verificationId, email: email.email, mobile: mobile.mobile })
       res.redirect(303, '/mon-compte/coordonnees/verification')
     }),
   )
-  const contactJourney = (req: Request) =>
-    // The session keeps journeys untyped (src/types/session.d.ts): the POST above wrote this shape.
-    req.session.journeys?.contact as { verificationId: string; email: string; mobile: string | null } | undefined
+  const contactJourney = (req: Request) => req.session.journeys?.contact
   router.get('/mon-compte/coordonnees/verification', (req, res) => {
     const j = contactJourney(req)
     if (!j) return res.redirect(303, '/mon-compte/coordonnees')
@@ -94,8 +99,7 @@ export function accountSettingsRoutes(services: Services): Router {
     else {
       const r = await settings.verifyEmailCode(actor, j.verificationId, code)
       if (r.ok && (await settings.confirmContactChange(actor, j.verificationId, j.mobile))) {
-        const { contact: _done, ...rest } = req.session.journeys ?? {}
-        req.session.journeys = rest
+        setJourney(req, 'contact', undefined)
         req.session.flash = { type: 'success', text: 'Votre nouvelle adresse électronique est vérifiée et enregistrée.' }
         return res.redirect(303, '/mon-compte')
       }
@@ -187,8 +191,7 @@ export function accountSettingsRoutes(services: Services): Router {
     }),
   )
   router.get('/profil-ferme', (req, res) => {
-    // The session keeps journeys untyped (src/types/session.d.ts): the closing above wrote this shape.
-    const closed = req.session.journeys?.closed as { until: string; deletion: boolean } | undefined
+    const closed = req.session.journeys?.closed
     if (!closed) return res.redirect(303, '/')
     res.setHeader('Cache-Control', 'no-store')
     res.render('account/closed.njk', { pageTitle: 'Votre profil est fermé', closed })

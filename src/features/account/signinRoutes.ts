@@ -9,6 +9,7 @@ import { ACCOUNT_LINKS } from '../../navigation'
 import { noStore } from '../../middleware/security'
 import { endSession } from './sessionHelpers'
 import { formBody } from '../../middleware/forms'
+import { setJourney } from '../../middleware/journeys'
 
 interface SignInJourney {
   kind: AccountKind
@@ -16,6 +17,13 @@ interface SignInJourney {
   accountId: string
   challengeId: string
   sentTo: string
+}
+
+declare module 'express-session' {
+  interface Journeys {
+    /** Signing in: the password was right, the code is awaited. */
+    signin?: SignInJourney
+  }
 }
 
 const PAGES: Record<AccountKind, { title: string; loginLabel: string; loginHint?: string; loginAutocomplete: string; intro: string }> = {
@@ -92,20 +100,12 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
         clientAddress(req),
       )
       if (result.ok) {
-        const journeys = req.session.journeys ?? {}
-        journeys.signin = {
-          kind,
-          login,
-          accountId: result.accountId,
-          challengeId: result.challengeId,
-          sentTo: result.sentTo,
-        } satisfies SignInJourney
-        req.session.journeys = journeys
+        setJourney(req, 'signin', { kind, login, accountId: result.accountId, challengeId: result.challengeId, sentTo: result.sentTo })
         return res.redirect(303, codeUrl)
       }
       if (result.reason === 'closed') {
         // The right password for a closed space: offer to reopen it (with the second factor).
-        req.session.journeys = { ...(req.session.journeys ?? {}), reopen: { accountId: result.accountId } }
+        setJourney(req, 'reopen', { accountId: result.accountId })
         return res.redirect(303, `${base}/rouvrir`)
       } else {
         addError(
@@ -120,8 +120,7 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
       .render('account/signin.njk', { pageTitle: page.title, page, kind, action: base, values: { login }, errors, assisted: assisted(req) })
   })
 
-  // The session keeps journeys untyped (src/types/session.d.ts): the POST above wrote this shape.
-  const journey = (req: Request) => req.session.journeys?.signin as SignInJourney | undefined
+  const journey = (req: Request) => req.session.journeys?.signin
 
   router.get(codeUrl, (req, res) => {
     const j = journey(req)
@@ -198,7 +197,7 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
     const j = journey(req)
     if (!j || j.kind !== kind) return res.redirect(303, base)
     const sent = await services.signIn.resend(j.accountId)
-    req.session.journeys = { ...req.session.journeys, signin: { ...j, challengeId: sent.challengeId, sentTo: sent.sentTo } }
+    setJourney(req, 'signin', { ...j, challengeId: sent.challengeId, sentTo: sent.sentTo })
     req.session.flash = { type: 'info', text: `Un nouveau code vous a été envoyé ${sent.sentTo}.` }
     res.redirect(303, codeUrl)
   })

@@ -9,6 +9,7 @@ import { checkEmail, checkMobile, identityValues, readCode, readNirAndBirthDate 
 import type { ActivationJourney } from './service'
 import { counterIdentity } from '../france-services/assisted'
 import { formBody } from '../../middleware/forms'
+import { setJourney } from '../../middleware/journeys'
 
 const BASE = '/activer-mon-profil'
 const TITLE = 'Activer mon profil'
@@ -20,7 +21,13 @@ const STEP_TITLES: Record<string, string> = {
   terms: 'Vérifier et activer',
 }
 
-type Step1 = { code: string }
+declare module 'express-session' {
+  interface Journeys {
+    /** «Activer mon profil»: the provisional code checked on the first page, then the answers of each step. */
+    activationCode?: { code: string }
+    activation?: ActivationJourney
+  }
+}
 
 /**
  * «Activer mon profil», one page per question (works without JavaScript): the journey's data live
@@ -30,16 +37,8 @@ export function activationRoutes(services: Services): Router {
   const router = Router()
   const { activation } = services
 
-  // The session keeps journeys untyped (src/types/session.d.ts): the steps below write these shapes.
-  const journey = (req: Request) => req.session.journeys?.activation as ActivationJourney | undefined
-  const setJourney = (req: Request, name: string, value: Record<string, unknown> | undefined) => {
-    const j = { ...(req.session.journeys ?? {}) }
-    if (value) j[name] = value
-    else delete j[name]
-    req.session.journeys = j
-  }
-  // Same: written by the first step.
-  const step1 = (req: Request) => req.session.journeys?.activationCode as Step1 | undefined
+  const journey = (req: Request) => req.session.journeys?.activation
+  const step1 = (req: Request) => req.session.journeys?.activationCode
   // Each step has its own title (the h1, then the journey), so a screen reader user knows where they are.
   const render = (res: Response, view: string, locals: Record<string, unknown>, status = 200) =>
     res

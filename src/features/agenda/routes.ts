@@ -7,6 +7,14 @@ import { addError, emptyErrors } from '../../validation'
 import { isoDate } from '../../domain/parisTime'
 import { dateValue, readEvent, readReminder, REMINDER_MESSAGES, typedValues } from './forms'
 import { formBody } from '../../middleware/forms'
+import { setJourney } from '../../middleware/journeys'
+
+declare module 'express-session' {
+  interface Journeys {
+    /** A private calendar link just created: its address is shown once, on the next page. */
+    calendarToken?: { token: string }
+  }
+}
 
 const NEW_TITLE = 'Ajouter un rendez-vous'
 const EDIT_TITLE = 'Modifier le rendez-vous'
@@ -57,13 +65,8 @@ export function agendaRoutes(services: Services): Router {
 
   forPatients.get('/agenda/calendrier-prive', async (req, res, actor) => {
     const links = await agenda.links(actor)
-    const saved = req.session.journeys?.calendarToken?.token
-    const token = typeof saved === 'string' ? saved : undefined
-    if (token) {
-      const j = { ...(req.session.journeys ?? {}) }
-      delete j.calendarToken
-      req.session.journeys = j
-    }
+    const token = req.session.journeys?.calendarToken?.token
+    if (token) setJourney(req, 'calendarToken', undefined)
     res.render('agenda/calendar-link.njk', {
       pageTitle: 'Lien privé vers mon agenda',
       links,
@@ -80,7 +83,7 @@ export function agendaRoutes(services: Services): Router {
       return res.status(400).render('agenda/calendar-link.njk', { pageTitle: 'Lien privé vers mon agenda', links, errors, values: {} })
     }
     const token = await agenda.createLink(actor, detail)
-    req.session.journeys = { ...(req.session.journeys ?? {}), calendarToken: { token } }
+    setJourney(req, 'calendarToken', { token })
     res.redirect(303, '/agenda/calendrier-prive')
   })
 

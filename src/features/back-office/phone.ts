@@ -12,9 +12,11 @@ export function maskEmail(email: string): string {
   return `${user.slice(0, 1)}•••@${domain ?? ''}`
 }
 
-// A type, not an interface: it goes into the session's journeys as a plain record. Its dates are ISO
-// 8601 strings, as they come back from the session (JSON), not Date objects.
-export type PersonOnPhone = {
+/**
+ * The person found on the phone, kept in the session until the opposition is recorded: its dates are
+ * ISO 8601 strings, as they come back from the session (JSON), not Date objects.
+ */
+export interface PersonOnPhone {
   personId: string
   name: string
   maskedNir: string

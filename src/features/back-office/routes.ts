@@ -10,6 +10,15 @@ import { PROFILE_STATE_LABELS } from './figures'
 import { OPERATOR_NOTE, type PersonOnPhone } from './phone'
 import type { OppositionReceipt } from '../opposition/service'
 import { formBody, type FormBody } from '../../middleware/forms'
+import { setJourney } from '../../middleware/journeys'
+
+declare module 'express-session' {
+  interface Journeys {
+    /** «Opposition par téléphone»: the person found, until the operator records the opposition. */
+    phoneOpposition?: PersonOnPhone
+    phoneReceipt?: OppositionReceipt
+  }
+}
 
 const REFUSALS: Record<string, string> = {
   already_opposed: "La personne s'est déjà opposée à la création de son profil.",
@@ -176,13 +185,11 @@ export function backOfficeRoutes(services: Services): Router {
       )
       return again()
     }
-    req.session.journeys = { ...(req.session.journeys ?? {}), phoneOpposition: person }
+    setJourney(req, 'phoneOpposition', person)
     res.redirect(303, '/back-office/opposition-telephone/confirmation')
   })
 
-  // The session keeps journeys untyped (src/types/session.d.ts): the search above stored this shape
-  // (its dates come back from the session store as ISO strings, which the page's date filter reads too).
-  const phonePerson = (req: Request) => req.session.journeys?.phoneOpposition as PersonOnPhone | undefined
+  const phonePerson = (req: Request) => req.session.journeys?.phoneOpposition
   const confirmPage = (p: PersonOnPhone, errors?: unknown) => ({
     pageTitle: "Vérifier l'identité et enregistrer l'opposition",
     person: p,
@@ -208,22 +215,18 @@ export function backOfficeRoutes(services: Services): Router {
       addError(errors, 'checks', "Cochez la case pour confirmer que la personne demande à s'opposer", 'checks')
     if (hasErrors(errors)) return res.status(400).render('back-office/phone-confirm.njk', confirmPage(p, errors))
     const r = await phoneOpposition.oppose(actor, p.personId)
-    const j = { ...(req.session.journeys ?? {}) }
-    delete j.phoneOpposition
+    setJourney(req, 'phoneOpposition', undefined)
     if (!r.ok) {
-      req.session.journeys = j
       return res
         .status(400)
         .render('back-office/phone-refused.njk', { pageTitle: "L'opposition n'a pas pu être enregistrée", message: REFUSALS[r.reason] })
     }
-    j.phoneReceipt = r.receipt
-    req.session.journeys = j
+    setJourney(req, 'phoneReceipt', r.receipt)
     res.redirect(303, '/back-office/opposition-telephone/accuse-de-reception')
   })
 
   router.get('/back-office/opposition-telephone/accuse-de-reception', (req, res) => {
-    // The session keeps journeys untyped (src/types/session.d.ts): the confirmation above stored this shape.
-    const receipt = req.session.journeys?.phoneReceipt as OppositionReceipt | undefined
+    const receipt = req.session.journeys?.phoneReceipt
     if (!receipt) return res.redirect(303, '/back-office/opposition-telephone')
     res.render('back-office/phone-receipt.njk', { pageTitle: "Accusé de réception de l'opposition", receipt, note: OPERATOR_NOTE })
   })

@@ -9,6 +9,14 @@ import { fhirAudience, INTERACTION_BASE, type OidcInteraction } from './provider
 import { scopeLabel } from './connections'
 import { subjectPersonId, type Actor } from '../../domain/actor'
 import { formBody, type FormBody } from '../../middleware/forms'
+import { setJourney } from '../../middleware/journeys'
+
+declare module 'express-session' {
+  interface Journeys {
+    /** A client's secret, just created or renewed: shown once, on the list that follows. */
+    clientSecret?: { id: string; secret: string }
+  }
+}
 
 const CONNECTED = '/mon-espace/services-connectes'
 const CLIENTS = '/back-office/clients'
@@ -151,13 +159,8 @@ export function connectedServicesRoutes(services: Services): Router {
 
   // Back office: registration of the clients of connected services, each backing a catalogue service.
   router.get(CLIENTS, requireOperator, async (req, res) => {
-    // The session keeps journeys untyped (src/types/session.d.ts): the client's creation wrote this shape.
-    const shown = req.session.journeys?.clientSecret as { id: string; secret: string } | undefined
-    if (shown) {
-      const j = { ...req.session.journeys }
-      delete j.clientSecret
-      req.session.journeys = j
-    }
+    const shown = req.session.journeys?.clientSecret
+    if (shown) setJourney(req, 'clientSecret', undefined)
     const [list, catalogueServices] = await Promise.all([clients.list(), clients.catalogueServices()])
     const serviceName = (link: string | null) =>
       link ? (catalogueServices.find((s) => s.id === link || s.slug === link)?.name ?? link) : undefined
@@ -240,7 +243,7 @@ export function connectedServicesRoutes(services: Services): Router {
         .status(400)
         .render('fhir/client-new.njk', { pageTitle: 'Enregistrer un service', ...form, action: `${CLIENTS}/nouveau`, errors })
     const created = await clients.create(actor, input)
-    req.session.journeys = { ...(req.session.journeys ?? {}), clientSecret: created }
+    setJourney(req, 'clientSecret', created)
     res.redirect(303, CLIENTS)
   })
 
@@ -292,7 +295,7 @@ export function connectedServicesRoutes(services: Services): Router {
     const id = String(req.params.id)
     const secret = await clients.rotateSecret(actor, id)
     if (!secret) throw notFound()
-    req.session.journeys = { ...(req.session.journeys ?? {}), clientSecret: { id, secret } }
+    setJourney(req, 'clientSecret', { id, secret })
     res.redirect(303, CLIENTS)
   })
 

@@ -11,15 +11,22 @@ import { regenerateSession } from '../account/sessionHelpers'
 import { checkMobile, identityValues, readNirAndBirthDate } from '../spaces/forms'
 import { IDENTIFY_MISMATCH } from './service'
 import { formBody } from '../../middleware/forms'
+import { setJourney } from '../../middleware/journeys'
 
 const BASE = '/france-services'
 const IDENTIFY_TITLE = 'Accompagner une personne'
 
-// A type, not an interface: it goes into the session as a plain record.
-type Identified = {
+/** The citizen an agent identified (kept in the agent's session, and through an assisted session). */
+interface Identified {
   personId: string
   agentAccountId: string
   at: number
+}
+
+declare module 'express-session' {
+  interface Journeys {
+    franceServices?: Identified
+  }
 }
 
 /**
@@ -38,17 +45,11 @@ export function franceServicesRoutes(services: Services): Router {
 
   /** The citizen the agent identified, for a limited time, and only for that agent. */
   const identified = (req: Request): Identified | undefined => {
-    // The session keeps journeys untyped (src/types/session.d.ts): `setIdentified` below stored this shape.
-    const j = req.session.journeys?.franceServices as Identified | undefined
+    const j = req.session.journeys?.franceServices
     if (!j || j.agentAccountId !== req.actor?.accountId || Date.now() - j.at > IDENTIFIED_TTL_MS) return undefined
     return j
   }
-  const setIdentified = (req: Request, value: Identified | undefined) => {
-    const j = { ...(req.session.journeys ?? {}) }
-    if (value) j.franceServices = value
-    else delete j.franceServices
-    req.session.journeys = j
-  }
+  const setIdentified = (req: Request, value: Identified | undefined) => setJourney(req, 'franceServices', value)
   const needPerson = (req: Request, res: Response): string | undefined => {
     const p = identified(req)
     if (!p) {

@@ -176,7 +176,7 @@ export function messagingRoutes(services: Services): Router {
   // «Écrire à ce patient» from the portal: the patient found there (kept in the session by «Trouver un patient»).
   const foundPatient = async (req: Request, asked: unknown) => {
     const kept = req.session.journeys?.proPatient?.personId
-    const personId = asked === 'dossier' && typeof kept === 'string' ? kept : undefined
+    const personId = asked === 'dossier' ? kept : undefined
     const name = personId ? await messaging.patientName(personId) : undefined
     return personId && name ? { personId, name } : undefined
   }

@@ -7,6 +7,15 @@ import { MISMATCH_MESSAGE } from '../spaces/holder'
 import { identityValues, readCode, readNirAndBirthDate } from '../spaces/forms'
 import type { OppositionReceipt } from './service'
 import { formBody } from '../../middleware/forms'
+import { setJourney } from '../../middleware/journeys'
+
+declare module 'express-session' {
+  interface Journeys {
+    /** The person whose code, NIR and date of birth matched, until the confirmation (deadline: ISO string). */
+    opposition?: { personId: string; codeId: number; deadline: string }
+    oppositionReceipt?: OppositionReceipt
+  }
+}
 
 const TITLE = "M'opposer à la création de mon profil"
 
@@ -14,14 +23,7 @@ const TITLE = "M'opposer à la création de mon profil"
 export function oppositionRoutes(services: Services): Router {
   const router = Router()
   const { opposition } = services
-  // The session keeps journeys untyped (src/types/session.d.ts): the first step below stored this shape.
-  const pending = (req: Request) => req.session.journeys?.opposition as { personId: string; codeId: number; deadline: string } | undefined
-  const setJourney = (req: Request, name: string, value: Record<string, unknown> | undefined) => {
-    const j = { ...(req.session.journeys ?? {}) }
-    if (value) j[name] = value
-    else delete j[name]
-    req.session.journeys = j
-  }
+  const pending = (req: Request) => req.session.journeys?.opposition
 
   router.get('/opposition', async (req, res) => {
     res.render('opposition/start.njk', { pageTitle: TITLE, values: await counterIdentity(req, services) })
@@ -77,8 +79,7 @@ export function oppositionRoutes(services: Services): Router {
   })
 
   router.get('/opposition/accuse-de-reception', (req, res) => {
-    // The session keeps journeys untyped (src/types/session.d.ts): the confirmation above stored this shape.
-    const receipt = req.session.journeys?.oppositionReceipt as OppositionReceipt | undefined
+    const receipt = req.session.journeys?.oppositionReceipt
     if (!receipt) return res.redirect(303, '/opposition')
     res.setHeader('Cache-Control', 'no-store')
     res.render('opposition/receipt.njk', { pageTitle: 'Accusé de réception de votre opposition', receipt })

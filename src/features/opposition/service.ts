@@ -16,8 +16,8 @@ export type OppositionCheck =
   | { kind: 'mismatch' | 'code_expired' | 'code_used' }
   | { kind: 'refused'; reason: Exclude<OppositionDecision, { ok: true }>['reason']; opposedAt?: Date | null; reference?: string | null }
 
-// A type, not an interface: it goes into the session's journeys as a plain record.
-export type OppositionReceipt = {
+/** What the receipt page shows (kept in the session between the confirmation and the receipt: opposedAt is an ISO string). */
+export interface OppositionReceipt {
   reference: string
   opposedAt: string
   name: string

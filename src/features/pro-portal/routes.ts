@@ -11,6 +11,14 @@ import { fullName } from '../care-team/service'
 import { readNirAndBirthDate } from '../spaces/forms'
 import { REJECTION_MESSAGES, readListQuery, sendContent } from '../documents/routes'
 import { formBody } from '../../middleware/forms'
+import { setJourney } from '../../middleware/journeys'
+
+declare module 'express-session' {
+  interface Journeys {
+    /** The patient a professional found with «Trouver un patient» (also read by «Écrire à ce patient»). */
+    proPatient?: { personId: string }
+  }
+}
 
 export const REFUSALS: Record<ProfessionalRefusal, string> = {
   blocked: 'Ce patient vous a bloqué : vous ne pouvez pas consulter son profil. Vous pouvez toujours y déposer un document.',
@@ -37,7 +45,7 @@ export function professionalRoutes(services: Services): Router {
   router.use('/pro/patient', requireProfessional)
   const current = (req: Request): string => {
     const id = req.session.journeys?.proPatient?.personId
-    if (typeof id !== 'string') throw new NotFoundError('Aucun patient sélectionné')
+    if (!id) throw new NotFoundError('Aucun patient sélectionné')
     return id
   }
 
@@ -62,7 +70,7 @@ export function professionalRoutes(services: Services): Router {
       addError(errors, 'nir', NOT_FOUND)
       return again()
     }
-    req.session.journeys = { ...(req.session.journeys ?? {}), proPatient: { personId: found.personId } }
+    setJourney(req, 'proPatient', { personId: found.personId })
     res.redirect(303, '/pro/patient/dossier')
   })
 
