@@ -74,7 +74,7 @@ function admit<P>(req: Request<P>, res: Response, kinds: readonly AccountKind[])
   const actor = req.actor
   if (!actor) {
     if (req.method === 'GET') {
-      req.session.journeys = { ...(req.session.journeys ?? {}), returnTo: { url: req.originalUrl } }
+      req.session.journeys = { ...(req.session.journeys ?? {}), returnTo: { url: req.originalUrl, kind: kinds[0] } }
     }
     res.redirect(303, SIGN_IN_URL[kinds[0]])
     return undefined

@@ -1,5 +1,5 @@
 import 'express-session'
-import type { Actor } from '../domain/actor'
+import type { AccountKind, Actor } from '../domain/actor'
 import type { SavedFormRef } from '../middleware/savedForms'
 
 declare module 'express-session' {
@@ -10,8 +10,8 @@ declare module 'express-session' {
    * are ISO strings, never `Date`. `setJourney` (src/middleware/journeys.ts) keeps or ends one.
    */
   interface Journeys {
-    /** Where to go after signing in: the page asked for before it (src/middleware/auth.ts). */
-    returnTo?: { url: string }
+    /** Where to go after signing in: the page asked for before it, and the kind of account it needs (src/middleware/auth.ts). */
+    returnTo?: { url: string; kind: AccountKind }
   }
   interface SessionData {
     /** Set at sign-in (after the second factor). */

@@ -45,6 +45,24 @@ describe('connexion avec un second facteur', () => {
     expect(devices.length).toBeGreaterThanOrEqual(1)
   })
 
+  it('ramène à la page demandée avant la connexion, si elle est de ce type de compte', async () => {
+    const a = agent(t.app)
+    const asked = await a.get('/documents?ajoute-par=professionnels')
+    expect(asked.status).toBe(303)
+    expect(asked.headers.location).toBe('/connexion')
+    await submitForm(a, '/connexion', { login: CAMILLE.login, password: CAMILLE.password })
+    const back = await submitForm(a, '/connexion/code', { code: otpIn((await lastMessage(t.db, CAMILLE.email, 'otp')).body) })
+    expect(back.status).toBe(303)
+    expect(back.headers.location).toBe('/documents?ajoute-par=professionnels')
+
+    // A professional's page asked for, then a patient signs in: her own home, not a page she may not open.
+    const b = agent(t.app)
+    expect((await b.get('/pro/patient')).headers.location).toBe('/pro/connexion')
+    await submitForm(b, '/connexion', { login: CAMILLE.login, password: CAMILLE.password })
+    const home = await submitForm(b, '/connexion/code', { code: otpIn((await lastMessage(t.db, CAMILLE.email, 'otp')).body) })
+    expect(home.headers.location).toBe('/mon-espace')
+  })
+
   it('répond la même chose pour un identifiant inconnu et un mauvais mot de passe', async () => {
     const a = agent(t.app)
     const unknown = await submitForm(a, '/connexion', { login: 'personne.inconnue', password: 'un mot de passe quelconque' })

@@ -145,8 +145,10 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
       const result = await services.signIn.verify(j.challengeId, code, { userAgent: req.get('user-agent'), address: clientAddress(req) })
       if (result.ok) {
         await services.signIn.clearLimits(kind, j.login, clientAddress(req))
-        const savedUrl = req.session.journeys?.returnTo?.url
-        const returnTo = typeof savedUrl === 'string' ? savedUrl : undefined
+        // The page asked for before signing in, when it was this kind of account's (a path of this site only:
+        // not `//host` nor `/\host`, which a browser reads as another site).
+        const asked = req.session.journeys?.returnTo
+        const returnTo = asked?.kind === kind && /^\/(?![/\\])/.test(asked.url) ? asked.url : undefined
         const assistedSession = req.session.assisted
         // A form sent after the idle limit (src/middleware/savedForms.ts): back to it, for the same account only
         // (anyone else signing in on this computer never sees it: it is dropped).
@@ -173,7 +175,7 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
         })
         const home = ACCOUNT_LINKS[kind].home
         if (keptForm) return res.redirect(303, keptForm.pagePath)
-        return res.redirect(303, returnTo && returnTo.startsWith(home) ? returnTo : home)
+        return res.redirect(303, returnTo ?? home)
       }
       if (result.reason === 'wrong') {
         addError(errors, 'code', `Le code est incorrect. Il vous reste ${result.attemptsLeft} essai${result.attemptsLeft > 1 ? 's' : ''}.`)
