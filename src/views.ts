@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { ROOT } from './root'
 import { formatNir, maskNir } from './domain/nir'
 import { formatCode } from './domain/provisionalCode'
+import { fileSize } from './domain/fileSize'
 import { frenchDate, frenchDateTime, frenchTimeOfDay } from './domain/parisTime'
 
 /**
@@ -99,6 +100,8 @@ export function createViews(opts: { manifest?: Record<string, string>; watch?: b
   env.addFilter('timeFr', (v: string | Date | null | undefined) => (v ? frenchTimeOfDay(v) : ''))
   env.addFilter('euros', (v: number | string | null | undefined) => (v === null || v === undefined ? '' : euro.format(Number(v))))
   env.addFilter('nombre', (v: number | null | undefined) => (v === null || v === undefined ? '' : number.format(v)))
+  // «605 octets», «12 Ko», «1,5 Mo» (a size from PostgreSQL's bigint may arrive as a string).
+  env.addFilter('taille', (v: number | string | null | undefined) => (v === null || v === undefined ? '' : fileSize(Number(v))))
   env.addFilter('nir', (v: string | null | undefined) => (v ? formatNir(v) : ''))
   env.addFilter('nirMasque', (v: string | null | undefined) => (v ? maskNir(v) : ''))
   env.addFilter('code', (v: string | null | undefined) => (v ? formatCode(v) : ''))

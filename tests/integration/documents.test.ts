@@ -194,6 +194,8 @@ describe('Mes documents (patient side)', () => {
     expect((await t.db('documents').where({ id }).first()).masked).toBe(true)
     const page = await camille.get(`/documents/${id}`)
     expect(cheerio.load(page.text)('pre').text()).toBe('bonjour\n')
+    // Its size in words people read: 8 bytes are «8 octets», not «1 Ko».
+    expect(cheerio.load(page.text)('main').text().replace(/\s+/g, ' ')).toContain('Format texte, 8 octets')
     await submitForm(camille, '/documents/parametres', { maskNew: 'non' })
   })
 

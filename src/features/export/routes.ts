@@ -6,13 +6,6 @@ import { contentDisposition } from '../documents/routes'
 const PAGE = '/mon-compte/telecharger-mes-donnees'
 const TITLE = 'Télécharger mes données'
 
-/** «12,3 Mo», «850 Ko». */
-export function sizeLabel(bytes: number | null): string {
-  if (bytes === null || bytes === undefined) return ''
-  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} Ko`
-  return `${(bytes / (1024 * 1024)).toFixed(1).replace('.', ',')} Mo`
-}
-
 /**
  * «Télécharger mes données» (SPEC §2, in «Mon compte»): ask for the file, see the requests and
  * their state, download a ready file once. The access policy (through the service) decides who.
@@ -27,7 +20,7 @@ export function exportRoutes(services: Services): Router {
     const { items, pending } = await dataExport.list(actor)
     res.render('export/index.njk', {
       pageTitle: TITLE,
-      items: items.map((i) => ({ ...i, sizeLabel: sizeLabel(i.sizeBytes) })),
+      items,
       pending,
       profileName: actor.acting?.displayName,
     })
