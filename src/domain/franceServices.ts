@@ -1,5 +1,5 @@
 import { maskEmail, maskPhone } from './otp'
-import { canOppose, oppositionDeadline, type SpaceState } from './lifecycle'
+import { SPACE_STATE_LABELS, canOppose, oppositionDeadline, type SpaceState } from './lifecycle'
 
 /**
  * France Services assisted mode (SPEC §11): pure rules. The agent identifies a citizen by NIR, date of
@@ -15,15 +15,6 @@ export const IDENTIFIED_TTL_MS = 20 * 60 * 1000
 /** The line the citizen reads in their history for every action an agent took. */
 export function agentActionLabel(organisation: string): string {
   return `Action réalisée par un conseiller France Services (${organisation})`
-}
-
-export const STATE_LABELS: Record<SpaceState, string> = {
-  not_notified: "Pas encore informé par l'Assurance Maladie",
-  notified: 'Informé, profil pas encore activé',
-  activated: 'Profil activé',
-  opposed: 'Opposition enregistrée : profil non créé',
-  auto_created: 'Profil créé automatiquement, jamais activé',
-  closed: 'Profil fermé',
 }
 
 export interface StatusFacts {
@@ -57,7 +48,7 @@ export function statusView(f: StatusFacts, now: Date = new Date()): StatusView {
   const deadline = f.notified_at ? oppositionDeadline(f.notified_at) : null
   return {
     state: f.state,
-    stateLabel: STATE_LABELS[f.state],
+    stateLabel: SPACE_STATE_LABELS[f.state],
     noticeDate: f.notified_at ? new Date(f.notified_at) : null,
     deadline,
     deadlinePassed: deadline ? now.getTime() >= deadline.getTime() : false,

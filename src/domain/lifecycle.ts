@@ -10,6 +10,16 @@ import { dateOnly } from './parisTime'
  */
 export type SpaceState = 'not_notified' | 'notified' | 'activated' | 'opposed' | 'auto_created' | 'closed'
 
+/** One person's space state, as a France Services agent or an Assurance Maladie operator reads it. */
+export const SPACE_STATE_LABELS: Record<SpaceState, string> = {
+  not_notified: "Pas encore informé par l'Assurance Maladie",
+  notified: 'Informé, profil pas encore activé',
+  activated: 'Profil activé',
+  opposed: 'Opposition enregistrée : profil non créé',
+  auto_created: 'Profil créé automatiquement, jamais activé',
+  closed: 'Profil fermé',
+}
+
 export const DAY_MS = 24 * 60 * 60 * 1000
 /** Without opposition, the space is created 6 weeks after the notice was sent. */
 export const OPPOSITION_PERIOD_DAYS = 42

@@ -13,15 +13,6 @@ export const STATE_LABELS: Record<string, string> = {
   auto_created: 'Profils créés automatiquement',
   closed: 'Profils fermés',
 }
-/** The state of one person's profile, as the phone opposition's confirmation shows it (the labels above count people). */
-export const PROFILE_STATE_LABELS: Record<string, string> = {
-  not_notified: 'Information pas encore envoyée',
-  notified: 'Information envoyée (délai de 6 semaines en cours)',
-  activated: 'Profil activé',
-  opposed: 'Opposition enregistrée',
-  auto_created: 'Profil créé automatiquement',
-  closed: 'Profil fermé',
-}
 export const WINDOW_DAYS = 30
 
 /**

@@ -6,7 +6,7 @@ import { notFound } from '../../errors'
 import { addError, checkDate, dateParts, emptyErrors, hasErrors } from '../../validation'
 import { validateNir } from '../../domain/nir'
 import { IMPORT_COLUMNS } from '../../domain/personRow'
-import { PROFILE_STATE_LABELS } from './figures'
+import { SPACE_STATE_LABELS } from '../../domain/lifecycle'
 import { OPERATOR_NOTE, type PersonOnPhone } from './phone'
 import type { OppositionReceipt } from '../opposition/service'
 import { formBody, type FormBody } from '../../middleware/forms'
@@ -194,7 +194,7 @@ export function backOfficeRoutes(services: Services): Router {
     pageTitle: "Vérifier l'identité et enregistrer l'opposition",
     person: p,
     refusal: p.refusal ? REFUSALS[p.refusal] : undefined,
-    states: PROFILE_STATE_LABELS,
+    states: SPACE_STATE_LABELS,
     errors,
   })
 
