@@ -5,6 +5,7 @@ import type { Knex } from 'knex'
 import type { AccountKind, Actor } from '../domain/actor'
 import { activeRelation, findActorRow, type ActorPageRead } from '../access/relations'
 import { isUuid } from '../domain/uuid'
+import { setJourney } from './journeys'
 
 /** Where each kind of account signs in. */
 export const SIGN_IN_URL: Record<AccountKind, string> = {
@@ -74,7 +75,7 @@ function admit<P>(req: Request<P>, res: Response, kinds: readonly AccountKind[])
   const actor = req.actor
   if (!actor) {
     if (req.method === 'GET') {
-      req.session.journeys = { ...(req.session.journeys ?? {}), returnTo: { url: req.originalUrl, kind: kinds[0] } }
+      setJourney(req, 'returnTo', { url: req.originalUrl, kind: kinds[0] })
     }
     res.redirect(303, SIGN_IN_URL[kinds[0]])
     return undefined

@@ -83,13 +83,17 @@ export function openForm(key: Buffer, sealed: string): KeptForm | undefined {
   }
 }
 
+/** Whether a path is one of our own site's: not `//host` nor a backslash, which a browser may read as another site. */
+export function isOwnPath(path: string): boolean {
+  return path.startsWith('/') && !path.startsWith('//') && !path.includes('\\')
+}
+
 /** Only a path of our own site (a Referer pointing elsewhere is not followed). */
 export function sameSitePath(req: Request, referer: string | undefined): string | undefined {
   if (!referer) return undefined
   try {
     const u = new URL(referer)
-    if (u.host !== req.get('host') || !u.pathname.startsWith('/') || u.pathname.startsWith('//') || u.pathname.includes('\\'))
-      return undefined
+    if (u.host !== req.get('host') || !isOwnPath(u.pathname)) return undefined
     return u.pathname + u.search
   } catch {
     return undefined

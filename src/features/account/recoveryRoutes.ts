@@ -29,7 +29,6 @@ export function recoveryRoutes(services: Services): Router {
   const router = Router()
   const { recovery } = services
   const get = (req: Request, name: 'reset' | 'reopen') => req.session.journeys?.[name]
-  const set = (req: Request, name: 'reset' | 'reopen', value: CodeJourney | undefined) => setJourney(req, name, value)
   const codeErrors = (r: Exclude<VerifyResult, { ok: true }>, errors: FormErrors) => {
     if (r.reason === 'wrong')
       addError(errors, 'code', `Le code est incorrect. Il vous reste ${r.attemptsLeft} essai${r.attemptsLeft > 1 ? 's' : ''}.`)
@@ -98,7 +97,7 @@ export function recoveryRoutes(services: Services): Router {
     if (token) {
       const r = await recovery.openResetLink(token)
       if (!r.ok) return res.status(400).render('account/reset-link-invalid.njk', { pageTitle: "Ce lien n'est plus valable" })
-      set(req, 'reset', { accountId: r.accountId, challengeId: r.challengeId, sentTo: r.sentTo })
+      setJourney(req, 'reset', { accountId: r.accountId, challengeId: r.challengeId, sentTo: r.sentTo })
       // The token leaves the address bar (and the browser history) at once.
       return res.redirect(303, `${RESET}/code`)
     }
@@ -117,7 +116,7 @@ export function recoveryRoutes(services: Services): Router {
     if (code) {
       const r = await recovery.checkCode(j.challengeId, 'password_reset', code)
       if (r.ok && r.accountId === j.accountId) {
-        set(req, 'reset', { ...j, verified: true })
+        setJourney(req, 'reset', { ...j, verified: true })
         return res.redirect(303, `${RESET}/choisir`)
       }
       if (!r.ok) codeErrors(r, errors)
@@ -128,7 +127,7 @@ export function recoveryRoutes(services: Services): Router {
     const j = get(req, 'reset')
     if (!j?.challengeId) return res.redirect(303, '/connexion/mot-de-passe-oublie')
     const sent = await recovery.resendCode(j.accountId, 'password_reset')
-    set(req, 'reset', { ...j, ...sent })
+    setJourney(req, 'reset', { ...j, ...sent })
     req.session.flash = { type: 'info', text: `Un nouveau code vous a été envoyé ${sent.sentTo}.` }
     res.redirect(303, `${RESET}/code`)
   })
@@ -145,7 +144,7 @@ export function recoveryRoutes(services: Services): Router {
         pageTitle: 'Choisir un nouveau mot de passe',
         errors: addError(emptyErrors(), r.field, r.message),
       })
-    set(req, 'reset', undefined)
+    setJourney(req, 'reset', undefined)
     req.session.flash = {
       type: 'success',
       text: 'Votre mot de passe a été changé et vos appareils ont été déconnectés. Connectez-vous avec votre nouveau mot de passe.',
@@ -169,7 +168,7 @@ export function recoveryRoutes(services: Services): Router {
     const r = await recovery.reopenable(j.accountId)
     if (!r.ok) return res.redirect(303, REOPEN)
     const sent = await recovery.resendCode(j.accountId, 'reopen')
-    set(req, 'reopen', { ...j, ...sent })
+    setJourney(req, 'reopen', { ...j, ...sent })
     res.redirect(303, `${REOPEN}/code`)
   })
   router.get(`${REOPEN}/code`, (req, res) => {
@@ -199,7 +198,7 @@ export function recoveryRoutes(services: Services): Router {
     const j = get(req, 'reopen')
     if (!j?.challengeId) return res.redirect(303, '/connexion')
     const sent = await recovery.resendCode(j.accountId, 'reopen')
-    set(req, 'reopen', { ...j, ...sent })
+    setJourney(req, 'reopen', { ...j, ...sent })
     req.session.flash = { type: 'info', text: `Un nouveau code vous a été envoyé ${sent.sentTo}.` }
     res.redirect(303, `${REOPEN}/code`)
   })

@@ -10,6 +10,7 @@ import { noStore } from '../../middleware/security'
 import { endSession } from './sessionHelpers'
 import { formBody } from '../../middleware/forms'
 import { setJourney } from '../../middleware/journeys'
+import { isOwnPath } from '../../middleware/savedForms'
 
 interface SignInJourney {
   kind: AccountKind
@@ -145,10 +146,9 @@ export function signInRoutes(services: Services, kind: AccountKind): Router {
       const result = await services.signIn.verify(j.challengeId, code, { userAgent: req.get('user-agent'), address: clientAddress(req) })
       if (result.ok) {
         await services.signIn.clearLimits(kind, j.login, clientAddress(req))
-        // The page asked for before signing in, when it was this kind of account's (a path of this site only:
-        // not `//host` nor `/\host`, which a browser reads as another site).
+        // The page asked for before signing in, when it was this kind of account's (and a path of this site).
         const asked = req.session.journeys?.returnTo
-        const returnTo = asked?.kind === kind && /^\/(?![/\\])/.test(asked.url) ? asked.url : undefined
+        const returnTo = asked?.kind === kind && isOwnPath(asked.url) ? asked.url : undefined
         const assistedSession = req.session.assisted
         // A form sent after the idle limit (src/middleware/savedForms.ts): back to it, for the same account only
         // (anyone else signing in on this computer never sees it: it is dropped).

@@ -49,7 +49,6 @@ export function franceServicesRoutes(services: Services): Router {
     if (!j || j.agentAccountId !== req.actor?.accountId || Date.now() - j.at > IDENTIFIED_TTL_MS) return undefined
     return j
   }
-  const setIdentified = (req: Request, value: Identified | undefined) => setJourney(req, 'franceServices', value)
   const needPerson = (req: Request, res: Response): string | undefined => {
     const p = identified(req)
     if (!p) {
@@ -81,7 +80,7 @@ export function franceServicesRoutes(services: Services): Router {
       addError(errors, 'nir', IDENTIFY_MISMATCH)
       return again()
     }
-    setIdentified(req, { personId: r.personId, agentAccountId: actor.accountId, at: Date.now() })
+    setJourney(req, 'franceServices', { personId: r.personId, agentAccountId: actor.accountId, at: Date.now() })
     res.redirect(303, `${BASE}/personne`)
   })
 
@@ -94,7 +93,7 @@ export function franceServicesRoutes(services: Services): Router {
   })
 
   router.post(`${BASE}/personne/terminer`, (req, res) => {
-    setIdentified(req, undefined)
+    setJourney(req, 'franceServices', undefined)
     req.session.flash = { type: 'success', text: "L'accompagnement est terminé. Les informations de la personne ne sont plus affichées." }
     res.redirect(303, BASE)
   })
