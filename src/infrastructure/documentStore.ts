@@ -239,14 +239,18 @@ export async function* binaryTuples(stream: AsyncIterable<Buffer>): AsyncGenerat
     } else {
       out = Buffer.allocUnsafe(n)
       let at = 0
+      // The pieces used up are removed once at the end: one shift per piece made a field cut
+      // into many small pieces quadratic (70 kB in 1-byte pieces: 7 s).
+      let used = 0
       while (at < n) {
-        const p = pending[0]
+        const p = pending[used]
         const k = Math.min(p.length, n - at)
         p.copy(out, at, 0, k)
         at += k
-        if (k === p.length) pending.shift()
-        else pending[0] = p.subarray(k)
+        if (k === p.length) used++
+        else pending[used] = p.subarray(k)
       }
+      pending.splice(0, used)
     }
     pendingLength -= n
     return out
