@@ -237,5 +237,3 @@ export function createScaleSimulator(opts: ScaleOptions) {
     },
   }
 }
-
-export type ScaleSimulator = ReturnType<typeof createScaleSimulator>

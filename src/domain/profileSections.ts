@@ -109,7 +109,6 @@ export const LIST_SECTIONS: ListSectionDefinition[] = [
 export const LIST_SECTION_BY_SLUG: Record<string, ListSectionDefinition> = Object.fromEntries(LIST_SECTIONS.map((s) => [s.slug, s]))
 
 export const BLOOD_GROUPS = ['A+', 'A-', 'B+', 'B-', 'AB+', 'AB-', 'O+', 'O-'] as const
-export type BloodGroup = (typeof BLOOD_GROUPS)[number]
 
 export type OrganDonation = 'accept' | 'refuse' | 'undecided'
 export const ORGAN_DONATION_LABELS: Record<OrganDonation, string> = {

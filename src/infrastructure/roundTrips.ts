@@ -14,4 +14,4 @@
  *   before (a guard reads them again), grouped with the reads decided at the same time.
  * - `sqlLiteral(value)`: a string as a PostgreSQL literal, for that last statement's text.
  */
-export { batchedReader, decidedReads, preparedQuery, sqlLiteral, type DecidedRead, type Decision } from './roundTripEngine'
+export { batchedReader, decidedReads, preparedQuery, sqlLiteral, type Decision } from './roundTripEngine'

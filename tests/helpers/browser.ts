@@ -13,8 +13,6 @@ import { chromiumLaunchOptions } from './runBroker'
 import { RUN_ENV } from './env'
 import { cachedCheck, hashOf, stableHtml } from './checkCache'
 
-export { CHROMIUM } from './runBroker'
-
 /**
  * The run's Chromium (one for the whole run, started by globalSetup's broker on first use), or a
  * Chromium of its own when no broker runs (a script outside jest). Closing it ends this file's

@@ -232,5 +232,3 @@ export function passwordChangedText(publicUrl: string): string {
     'Mon espace santé',
   ].join('\n')
 }
-
-export type RecoveryService = ReturnType<typeof createRecoveryService>

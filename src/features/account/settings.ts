@@ -308,5 +308,3 @@ function contactChangedText(publicUrl: string): string {
     'Mon espace santé',
   ].join('\n')
 }
-
-export type AccountSettings = ReturnType<typeof createAccountSettings>

@@ -226,5 +226,3 @@ export function createActivationService(deps: {
     },
   }
 }
-
-export type ActivationService = ReturnType<typeof createActivationService>

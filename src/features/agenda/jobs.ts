@@ -126,5 +126,3 @@ export function createAgendaJobs(deps: { db: Knex; notifier: Notifier; publicUrl
     },
   }
 }
-
-export type AgendaJobs = ReturnType<typeof createAgendaJobs>

@@ -256,5 +256,3 @@ function toIcs(e: EventRow, detail: 'full' | 'titles' | 'minimal'): IcsEvent {
     updatedAt: e.updated_at,
   }
 }
-
-export type AgendaService = ReturnType<typeof createAgendaService>

@@ -148,5 +148,3 @@ export function createAuthorisationsService(deps: {
 }
 
 type ProfessionalEntryLike = ProfessionalIdentity
-
-export type AuthorisationsService = ReturnType<typeof createAuthorisationsService>

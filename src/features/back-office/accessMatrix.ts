@@ -129,5 +129,3 @@ export function createAccessMatrix(deps: { db: Knex; activity: ActivityLog }) {
     },
   }
 }
-
-export type AccessMatrix = ReturnType<typeof createAccessMatrix>

@@ -217,5 +217,3 @@ export function createCampaignService(deps: {
     },
   }
 }
-
-export type CampaignService = ReturnType<typeof createCampaignService>

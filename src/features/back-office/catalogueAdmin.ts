@@ -298,5 +298,3 @@ export function createCatalogueAdmin(deps: { db: Knex; activity: ActivityLog; ca
     },
   }
 }
-
-export type CatalogueAdmin = ReturnType<typeof createCatalogueAdmin>

@@ -76,5 +76,3 @@ export function createFigures(db: Knex) {
     },
   }
 }
-
-export type Figures = ReturnType<typeof createFigures>

@@ -366,5 +366,3 @@ export function createImportService(deps: { db: Knex; activity: ActivityLog }) {
     },
   }
 }
-
-export type ImportService = ReturnType<typeof createImportService>

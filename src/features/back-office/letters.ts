@@ -164,5 +164,3 @@ export function createLetters(deps: { db: Knex; activity: ActivityLog; masterKey
     },
   }
 }
-
-export type Letters = ReturnType<typeof createLetters>

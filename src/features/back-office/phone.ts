@@ -80,5 +80,3 @@ export function createPhoneOpposition(deps: { db: Knex; activity: ActivityLog; o
     },
   }
 }
-
-export type PhoneOpposition = ReturnType<typeof createPhoneOpposition>

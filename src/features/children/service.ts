@@ -253,5 +253,3 @@ export function createChildrenService(deps: {
     },
   }
 }
-
-export type ChildrenService = ReturnType<typeof createChildrenService>

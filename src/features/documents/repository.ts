@@ -178,8 +178,4 @@ export const documentsRepository = {
       .offset((page - 1) * perPage)
     return { rows, total: Number(count) }
   },
-
-  async setChunks(trx: Knex.Transaction, id: string, p: { size: number; chunks: number; mime: string; fileName: string }): Promise<void> {
-    await trx('documents').where({ id }).update({ size_bytes: p.size, chunk_count: p.chunks, mime: p.mime, file_name: p.fileName })
-  },
 }

@@ -315,5 +315,3 @@ export function createExportService(deps: {
     purge: (now = new Date()) => repo.purge(db, now),
   }
 }
-
-export type ExportService = ReturnType<typeof createExportService>

@@ -17,7 +17,6 @@ import {
   toImmunization,
   toObservation,
   toPatient,
-  DOCUMENT_CATEGORY_SYSTEM,
   LOINC,
   type DateRange,
   type IssueCode,
@@ -623,6 +622,3 @@ export function createFhirService(deps: {
     },
   }
 }
-
-export { DOCUMENT_CATEGORY_SYSTEM }
-export type FhirService = ReturnType<typeof createFhirService>

@@ -312,5 +312,3 @@ export function createFranceServicesService(deps: {
     },
   }
 }
-
-export type FranceServicesService = ReturnType<typeof createFranceServicesService>

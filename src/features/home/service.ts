@@ -76,5 +76,3 @@ export function createHomeService(deps: { db: Knex; access: AccessFacts; history
     }
   }
 }
-
-export type HomeService = ReturnType<typeof createHomeService>

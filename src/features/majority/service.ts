@@ -137,5 +137,3 @@ export function createMajorityService(deps: { db: Knex; notifier: Notifier; acti
     },
   }
 }
-
-export type MajorityService = ReturnType<typeof createMajorityService>

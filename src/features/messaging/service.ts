@@ -540,5 +540,3 @@ export function createMessagingService(deps: {
     },
   }
 }
-
-export type MessagingService = ReturnType<typeof createMessagingService>

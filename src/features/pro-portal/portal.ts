@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { can, professionalRefusal, type PolicyFacts, type ProfessionalRefusal } from '../../domain/accessPolicy'
 import type { Actor } from '../../domain/actor'
-import { HOLD_DAYS, HOLD_REMINDER_DAYS } from '../../domain/documents'
+import { HOLD_REMINDER_DAYS } from '../../domain/documents'
 import { SYSTEM_ACTOR } from '../../domain/actor'
 import { sameSurname } from '../../domain/surname'
 import type { Notifier } from '../../infrastructure/notifier'
@@ -220,7 +220,3 @@ export function createProPortalService(deps: {
     },
   }
 }
-
-export const HOLD_MS = HOLD_DAYS * DAY
-
-export type ProPortalService = ReturnType<typeof createProPortalService>

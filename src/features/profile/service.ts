@@ -717,5 +717,3 @@ const PROFESSIONAL_SECTION_TITLES: Record<ProfileSection, string> = {
   directives: 'Directives anticipées',
   synthesis: 'Synthèse du profil médical',
 }
-
-export type ProfileService = ReturnType<typeof createProfileService>

@@ -287,5 +287,3 @@ export function createReimbursementsService(deps: { db: Knex; activity: Activity
     },
   }
 }
-
-export type ReimbursementsService = ReturnType<typeof createReimbursementsService>

@@ -73,5 +73,3 @@ export function createClosedSpacesDeletion(deps: { db: Knex; activity: ActivityL
     },
   }
 }
-
-export type ClosedSpacesDeletion = ReturnType<typeof createClosedSpacesDeletion>

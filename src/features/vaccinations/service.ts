@@ -76,5 +76,3 @@ export function createVaccinationService(deps: { db: Knex; access: AccessFacts; 
     },
   }
 }
-
-export type VaccinationService = ReturnType<typeof createVaccinationService>
