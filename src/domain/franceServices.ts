@@ -53,7 +53,7 @@ export function statusView(f: StatusFacts, now: Date = new Date()): StatusView {
     deadline,
     deadlinePassed: deadline ? now.getTime() >= deadline.getTime() : false,
     codeValidUntil: f.activeCodeUntil && f.activeCodeUntil.getTime() > now.getTime() ? f.activeCodeUntil : null,
-    noticeChannel: f.notice_channel ? (CHANNELS[f.notice_channel] ?? 'Inconnu') : 'Pas encore informé',
+    noticeChannel: f.notice_channel ? (CHANNELS[f.notice_channel] ?? 'Inconnu') : 'Pas encore informée',
     maskedEmail: f.email ? maskEmail(f.email) : null,
     maskedMobile: f.mobile ? maskPhone(f.mobile) : null,
     can: {

@@ -12,8 +12,8 @@ export type SpaceState = 'not_notified' | 'notified' | 'activated' | 'opposed' |
 
 /** One person's space state, as a France Services agent or an Assurance Maladie operator reads it. */
 export const SPACE_STATE_LABELS: Record<SpaceState, string> = {
-  not_notified: "Pas encore informé par l'Assurance Maladie",
-  notified: 'Informé, profil pas encore activé',
+  not_notified: "Information pas encore envoyée par l'Assurance Maladie",
+  notified: 'Information envoyée, profil pas encore activé',
   activated: 'Profil activé',
   opposed: 'Opposition enregistrée : profil non créé',
   auto_created: 'Profil créé automatiquement, jamais activé',

@@ -44,7 +44,7 @@ describe('France Services sans JavaScript', () => {
     await session(async (page, w) => {
       await agentSignIn(page, w)
       await identifyJean(page, w)
-      await page.getByText('Informé, profil pas encore activé').waitFor()
+      await page.getByText('Information envoyée, profil pas encore activé').waitFor()
       expect(await page.locator('main').textContent()).not.toContain(JEAN.email)
       await screenshot(page, 'france-services-situation')
       // The opposition page, then back without recording anything.

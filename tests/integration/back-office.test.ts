@@ -282,7 +282,7 @@ describe('back-office des opérateurs', () => {
     expect(text).not.toContain(p.email!) // masked
     expect(text).toContain('par courriel à l•••@courriel.example')
     // One person's state (as France Services reads it), not the figures page's count of people («Informés»).
-    expect(text).toContain('État du profil Informé, profil pas encore activé')
+    expect(text).toContain('État du profil Information envoyée, profil pas encore activé')
     r = await submitForm(op, '/back-office/opposition-telephone/confirmation', { 'checks[]': ['consent'] })
     expect(r.status).toBe(400)
     expect(errorText(r.text, 'checks')).toContain("Cochez la case pour confirmer que vous avez vérifié l'identité de la personne")

@@ -107,7 +107,7 @@ describe('France Services : accompagner une personne', () => {
     expect(r.headers['cache-control']).toContain('no-store')
     expect(h1(r.text)).toBe('Jean Dupont')
     const main = text(r.text)
-    expect(main).toContain('Informé, profil pas encore activé')
+    expect(main).toContain('Information envoyée, profil pas encore activé')
     expect(main).toContain("Date limite pour s'opposer")
     expect(main).toMatch(/Code provisoire valable Oui, jusqu'au/)
     expect(main).toContain('Par courriel')
