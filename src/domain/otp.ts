@@ -22,10 +22,14 @@ export function normaliseOtp(input: string | undefined): string {
   return (input ?? '').replace(/[\s-]/g, '')
 }
 
-/** 'camille.martin@courriel.example' → 'c•••••••••••@courriel.example'; '0612345678' → '06 •• •• •• 78'. */
+/**
+ * 'camille.martin@courriel.example' → 'c•••@courriel.example': the first letter and the domain, three
+ * dots whatever the length (the length is not told, and the address fits a phone's width); the one
+ * rule of the sign-in, France Services and the phone opposition. '0612345678' → '06 •• •• •• 78'.
+ */
 export function maskEmail(email: string): string {
   const [local, domain] = email.split('@')
-  return `${local[0]}${'•'.repeat(Math.max(local.length - 1, 2))}@${domain}`
+  return `${local.slice(0, 1)}•••@${domain ?? ''}`
 }
 
 export function maskPhone(phone: string): string {

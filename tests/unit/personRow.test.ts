@@ -1,6 +1,6 @@
 import { checkHeader, copyField, normaliseMobile, parseImportDate, validatePersonRow } from '../../src/domain/personRow'
 import { barChart, niceMax } from '../../src/domain/barChart'
-import { maskEmail } from '../../src/features/back-office/phone'
+import { maskEmail } from '../../src/domain/otp'
 
 const TODAY = '2026-11-24'
 const base = { nir: '2 85 04 75 101 011 ', nom: 'Lambert', prenoms: 'Sophie', sexe: 'F', date_naissance: '1985-04-12' }
@@ -166,6 +166,9 @@ describe('diagramme en barres', () => {
   })
 })
 
-describe('opposition par téléphone : courriel masqué', () => {
-  it('masque le courriel', () => expect(maskEmail('sophie.lambert@courriel.example')).toBe('s•••@courriel.example'))
+describe('courriel masqué (connexion, France Services, opposition par téléphone)', () => {
+  it('garde la première lettre et le domaine, trois points quelle que soit la longueur', () => {
+    expect(maskEmail('sophie.lambert@courriel.example')).toBe('s•••@courriel.example')
+    expect(maskEmail('a@courriel.example')).toBe('a•••@courriel.example')
+  })
 })

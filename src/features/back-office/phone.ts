@@ -2,15 +2,11 @@ import type { Knex } from 'knex'
 import type { Actor } from '../../domain/actor'
 import { canOppose, oppositionDeadline } from '../../domain/lifecycle'
 import { maskNir } from '../../domain/nir'
+import { maskEmail } from '../../domain/otp'
 import { sameSurname } from '../../domain/surname'
 import type { ActivityLog } from '../history/activity'
 import type { OppositionService } from '../opposition/service'
 import { spacesRepository } from '../spaces/repository'
-
-export function maskEmail(email: string): string {
-  const [user, domain] = email.split('@')
-  return `${user.slice(0, 1)}•••@${domain ?? ''}`
-}
 
 /**
  * The person found on the phone, kept in the session until the opposition is recorded: its dates are
