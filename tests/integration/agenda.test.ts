@@ -436,6 +436,8 @@ describe('vaccinations', () => {
     })
     const $ = cheerio.load(r.text)
     expect($('.govuk-error-summary li').length).toBe(3)
+    // Short, so that the summary leaves the page's h1 on a phone's first screen; the example is in the hint.
+    expect(errorText(r.text, 'professional')).toBe('Saisissez le professionnel ou le lieu de vaccination')
     r = await submitForm(camille, '/profil-medical/vaccinations/ajouter', {
       vaccine: 'AUTRE',
       ...dateFields('2020-01-01', 'date'),

@@ -102,7 +102,7 @@ export function readVaccination(body: Body, birthDate: string, today = new Date(
     'professional',
     150,
     'Le nom du professionnel',
-    'Saisissez le nom du professionnel ou du lieu de vaccination, par exemple « Pharmacie des Pyrénées »',
+    'Saisissez le professionnel ou le lieu de vaccination',
   )
   const lot = limited(errors, body, 'lot', 40, 'Le numéro de lot')
   if (errors.list.length || !date.ok || !professional) return { errors }
