@@ -218,13 +218,13 @@ describe("back-office : matrice d'accès et catalogue de services", () => {
         .get(),
     ).toEqual([
       'Saisissez le nom du service',
-      "Saisissez le nom de l'éditeur du service",
-      'Choisissez la catégorie du service',
-      'Saisissez la description du service',
+      "Saisissez l'éditeur",
+      'Choisissez la catégorie',
+      'Saisissez la description',
       "Saisissez l'adresse du site sous la forme https://www.exemple.fr, ou laissez le champ vide",
-      'Cochez au moins une donnée que le service demande à consulter ou à modifier',
+      'Cochez au moins une donnée',
     ])
-    expect(errorText(r.text, 'requests')).toBe('Cochez au moins une donnée que le service demande à consulter ou à modifier')
+    expect(errorText(r.text, 'requests')).toBe('Cochez au moins une donnée')
     expect($('#website').val()).toBe('pas une adresse')
     r = await submitForm(op, '/back-office/catalogue/nouveau', {
       name: 'Vidal Ma Santé',
@@ -292,7 +292,7 @@ describe("back-office : matrice d'accès et catalogue de services", () => {
       'requests[]': ['mesures:write', 'mesures:read'],
     })
     expect(r.status).toBe(400)
-    expect(errorText(r.text, 'description')).toBe('Saisissez la description du service')
+    expect(errorText(r.text, 'description')).toBe('Saisissez la description')
     expect((await t.db('catalogue_services').where({ id: withings.id }).first()).current_version).toBe(1)
     r = await submitForm(op, `/back-office/catalogue/${withings.id}/modifier`, {
       ...fields,

@@ -81,7 +81,7 @@ describe('checkServiceForm', () => {
   })
   it.each([
     ['name', { name: 'x'.repeat(121) }, 'Le nom doit contenir 120 caractères au maximum'],
-    ['category', { category: 'inconnue' }, 'Choisissez la catégorie du service'],
+    ['category', { category: 'inconnue' }, 'Choisissez la catégorie'],
     [
       'website',
       { website: 'http://www.exemple.fr' },
