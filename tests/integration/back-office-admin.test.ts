@@ -217,14 +217,14 @@ describe("back-office : matrice d'accès et catalogue de services", () => {
         .map((_i, e) => $(e).text().trim())
         .get(),
     ).toEqual([
-      'Saisissez le nom du service',
+      'Saisissez le nom',
       "Saisissez l'éditeur",
       'Choisissez la catégorie',
-      'Saisissez la description',
+      'Décrivez le service',
       "Saisissez l'adresse du site sous la forme https://www.exemple.fr, ou laissez le champ vide",
-      'Cochez au moins une donnée',
+      'Cochez les données',
     ])
-    expect(errorText(r.text, 'requests')).toBe('Cochez au moins une donnée')
+    expect(errorText(r.text, 'requests')).toBe('Cochez les données')
     expect($('#website').val()).toBe('pas une adresse')
     r = await submitForm(op, '/back-office/catalogue/nouveau', {
       name: 'Vidal Ma Santé',
@@ -292,7 +292,7 @@ describe("back-office : matrice d'accès et catalogue de services", () => {
       'requests[]': ['mesures:write', 'mesures:read'],
     })
     expect(r.status).toBe(400)
-    expect(errorText(r.text, 'description')).toBe('Saisissez la description')
+    expect(errorText(r.text, 'description')).toBe('Décrivez le service')
     expect((await t.db('catalogue_services').where({ id: withings.id }).first()).current_version).toBe(1)
     r = await submitForm(op, `/back-office/catalogue/${withings.id}/modifier`, {
       ...fields,

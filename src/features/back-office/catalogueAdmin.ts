@@ -59,7 +59,7 @@ export function serviceFormValues(body: Record<string, unknown>): ServiceFormVal
 
 /**
  * Checks the form of a service; French messages next to each field and in the summary, short (the field's
- * label says the rest): with every field empty, the summary still leaves the h1 on a 360×640 phone's first screen.
+ * label says the rest): with every field empty, the summary still leaves the h1 on a phone's first screen (360×640, and 320 px wide).
  */
 export function checkServiceForm(v: ServiceFormValues): { ok: true; input: ServiceInput } | { ok: false; errors: FormErrors } {
   const errors = emptyErrors()
@@ -67,13 +67,13 @@ export function checkServiceForm(v: ServiceFormValues): { ok: true; input: Servi
   const publisher = v.publisher.trim()
   const description = v.description.trim()
   const website = v.website.trim()
-  if (!name) addError(errors, 'name', 'Saisissez le nom du service')
+  if (!name) addError(errors, 'name', 'Saisissez le nom')
   else if (name.length > LIMITS.name) addError(errors, 'name', `Le nom doit contenir ${LIMITS.name} caractères au maximum`)
   if (!publisher) addError(errors, 'publisher', "Saisissez l'éditeur")
   else if (publisher.length > LIMITS.publisher)
     addError(errors, 'publisher', `Le nom de l'éditeur doit contenir ${LIMITS.publisher} caractères au maximum`)
   if (!isServiceCategory(v.category)) addError(errors, 'category', 'Choisissez la catégorie')
-  if (!description) addError(errors, 'description', 'Saisissez la description')
+  if (!description) addError(errors, 'description', 'Décrivez le service')
   else if (description.length > LIMITS.description)
     addError(
       errors,
@@ -92,7 +92,7 @@ export function checkServiceForm(v: ServiceFormValues): { ok: true; input: Servi
   }
   const parsed = v.requests.map(parseRequestKey)
   if (parsed.some((r) => r === null)) addError(errors, 'requests', 'Choisissez parmi les données proposées', 'requests')
-  else if (!parsed.length) addError(errors, 'requests', 'Cochez au moins une donnée', 'requests')
+  else if (!parsed.length) addError(errors, 'requests', 'Cochez les données', 'requests')
   if (hasErrors(errors)) return { ok: false, errors }
   const requests = canonical(parsed.filter((r) => r !== null)).map((k) => parseRequestKey(k)!)
   return { ok: true, input: { name, publisher, category: v.category, description, website: website || null, requests } }
