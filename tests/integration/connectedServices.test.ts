@@ -1,3 +1,5 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import * as cheerio from 'cheerio'
 import request from 'supertest'
 import { startOAuthApp, type OAuthApp } from '../helpers/oauth'
@@ -71,17 +73,36 @@ test('« Services connectés » et « Mes autorisations » disent la même chose
   }
 })
 
-test('« Connecter ce service » ouvre l’application (initiate_login_uri, avec l’émetteur) ; sans application, le formulaire de consentement', async () => {
+test('« Connecter ce service » ouvre l’application (initiate_login_uri, avec l’émetteur) ; application muette ou absente, le formulaire de consentement', async () => {
   const person = await createAccount(o.t.db, { firstNames: 'Lina', lastName: 'Connexion' })
   const a = request.agent(o.base)
   await signIn(a, o.t.db, 'patient', person.login, person.password)
   const page = await a.get('/catalogue/withings-health-mate')
   expect(main(page.text)).toContain("ouvre l'application Withings Health Mate")
-  const r = await a.get('/catalogue/withings-health-mate/connecter')
-  expect(r.status).toBe(303)
-  const to = new URL(r.headers.location)
-  expect(`${to.origin}${to.pathname}`).toBe(scaleStartUri(DEMO_SCALE.port))
-  expect(to.searchParams.get('iss')).toBe(`${o.base}/oidc`)
+  // The application answers (a real server on a free port stands for it): the person is sent there.
+  const app = http.createServer((_req, res) => res.end('balance'))
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
+  const startUri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/connexion`
+  await o.t.db('oauth_clients').where({ id: DEMO_SCALE.clientId }).update({ initiate_login_uri: startUri })
+  try {
+    const r = await a.get('/catalogue/withings-health-mate/connecter')
+    expect(r.status).toBe(303)
+    const to = new URL(r.headers.location)
+    expect(`${to.origin}${to.pathname}`).toBe(startUri)
+    expect(to.searchParams.get('iss')).toBe(`${o.base}/oidc`)
+  } finally {
+    await new Promise((resolve) => app.close(resolve))
+  }
+  // Nothing answers there any more (the demo's scale not started): the form, with a word on why,
+  // rather than the browser's error page.
+  const silent = await a.get('/catalogue/withings-health-mate/connecter')
+  expect(silent.status).toBe(200)
+  expect(main(silent.text)).toContain("L'application Withings Health Mate ne répond pas pour l'instant.")
+  expect(cheerio.load(silent.text)('input[name="autorisations[]"]:checked').length).toBe(0)
+  await o.t
+    .db('oauth_clients')
+    .where({ id: DEMO_SCALE.clientId })
+    .update({ initiate_login_uri: scaleStartUri(DEMO_SCALE.port) })
   // Appfine has no application here: the same boxes, nothing ticked.
   const form = await a.get('/catalogue/appfine/connecter')
   expect(form.status).toBe(200)

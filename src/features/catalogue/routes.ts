@@ -7,6 +7,7 @@ import { isServiceCategory } from './data'
 import { isReportReason, REPORT_MAX, REPORT_REASONS } from './service'
 import { OIDC_MOUNT } from '../fhir/provider'
 import { formBody } from '../../middleware/forms'
+import { answers } from '../../infrastructure/reachable'
 
 const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '')
 
@@ -51,6 +52,7 @@ export function catalogueRoutes(services: Services): Router {
     status = 200,
     errors?: ReturnType<typeof emptyErrors>,
     ticked: string[] = [],
+    appSilent = false,
   ) => {
     const service = await catalogue.page(actor, String(req.params.slug))
     const reconsent = Boolean(service.connection?.state.needsReconsent)
@@ -61,15 +63,18 @@ export function catalogueRoutes(services: Services): Router {
         : `Connecter ${service.name}`
     // Nothing pre-ticked for a new request; what was granted before and is still asked stays ticked on a change.
     const checked = new Set(errors ? ticked : (service.connection?.state.effective ?? []))
-    res.status(status).render('catalogue/connect.njk', { pageTitle: title, service, reconsent, checked: [...checked], errors })
+    res.status(status).render('catalogue/connect.njk', { pageTitle: title, service, reconsent, checked: [...checked], errors, appSilent })
   }
 
   // «Connecter ce service»: a service whose application pairs itself (its OAuth client has a start
   // address) is opened there; it then asks for the consent through the authorisation server, on the
   // same consent page (one box per category, none ticked). Otherwise, and to change a consent, the form.
+  // An application that does not answer (the demo's scale when `npm run simulateur:balance` is not
+  // running, a service down) gets the form too, with a word on why, not the browser's error page.
   forPatients.get('/catalogue/:slug/connecter', async (req, res, actor) => {
     const service = await catalogue.page(actor, String(req.params.slug))
     if (!service.connection && service.startUrl && !service.withdrawn && !actor.acting) {
+      if (!(await answers(service.startUrl))) return renderConsent(req, res, actor, 200, undefined, [], true)
       const start = new URL(service.startUrl)
       // OpenID Connect third-party initiated login: the issuer the application must use.
       start.searchParams.set('iss', `${services.config.publicUrl}${OIDC_MOUNT}`)
