@@ -45,14 +45,15 @@ export function catalogueRoutes(services: Services): Router {
     res.render('catalogue/service.njk', { pageTitle: service.name, service })
   })
 
+  /**
+   * The consent form. `errors` and `ticked`: a form sent back (status 400); `appSilent`: the service's
+   * application did not answer, so the form says why it is shown instead.
+   */
   const renderConsent = async (
     req: Request,
     res: import('express').Response,
     actor: Actor,
-    status = 200,
-    errors?: ReturnType<typeof emptyErrors>,
-    ticked: string[] = [],
-    appSilent = false,
+    { errors, ticked = [], appSilent = false }: { errors?: ReturnType<typeof emptyErrors>; ticked?: string[]; appSilent?: boolean } = {},
   ) => {
     const service = await catalogue.page(actor, String(req.params.slug))
     const reconsent = Boolean(service.connection?.state.needsReconsent)
@@ -63,7 +64,9 @@ export function catalogueRoutes(services: Services): Router {
         : `Connecter ${service.name}`
     // Nothing pre-ticked for a new request; what was granted before and is still asked stays ticked on a change.
     const checked = new Set(errors ? ticked : (service.connection?.state.effective ?? []))
-    res.status(status).render('catalogue/connect.njk', { pageTitle: title, service, reconsent, checked: [...checked], errors, appSilent })
+    res
+      .status(errors ? 400 : 200)
+      .render('catalogue/connect.njk', { pageTitle: title, service, reconsent, checked: [...checked], errors, appSilent })
   }
 
   // «Connecter ce service»: a service whose application pairs itself (its OAuth client has a start
@@ -74,7 +77,7 @@ export function catalogueRoutes(services: Services): Router {
   forPatients.get('/catalogue/:slug/connecter', async (req, res, actor) => {
     const service = await catalogue.page(actor, String(req.params.slug))
     if (!service.connection && service.startUrl && !service.withdrawn && !actor.acting) {
-      if (!(await answers(service.startUrl))) return renderConsent(req, res, actor, 200, undefined, [], true)
+      if (!(await answers(service.startUrl))) return renderConsent(req, res, actor, { appSilent: true })
       const start = new URL(service.startUrl)
       // OpenID Connect third-party initiated login: the issuer the application must use.
       start.searchParams.set('iss', `${services.config.publicUrl}${OIDC_MOUNT}`)
@@ -85,7 +88,7 @@ export function catalogueRoutes(services: Services): Router {
   forPatients.post('/catalogue/:slug/connecter', async (req, res, actor) => {
     const ticked = [formBody(req)['autorisations[]'] ?? []].flat().map(String)
     const r = await catalogue.connect(actor, req.params.slug, ticked)
-    if (!r.ok) return renderConsent(req, res, actor, 400, addError(emptyErrors(), 'autorisations', r.message), ticked)
+    if (!r.ok) return renderConsent(req, res, actor, { errors: addError(emptyErrors(), 'autorisations', r.message), ticked })
     req.session.flash = {
       type: 'success',
       text: r.kind === 'connected' ? 'Le service est connecté à votre profil.' : 'Vos autorisations sont enregistrées.',
