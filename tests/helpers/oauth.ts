@@ -4,6 +4,7 @@ import request from 'supertest'
 import { nativeRequire } from '../../src/infrastructure/nativeRequire'
 import { createTestApp, type TestApp, type TestAppOptions } from './testApp'
 import { CAMILLE } from './demo'
+import { withAxeScript } from './axeScript'
 import { signIn, type Agent } from './http'
 import * as cheerio from 'cheerio'
 
@@ -27,7 +28,7 @@ export async function startOAuthApp(env: Record<string, string> = {}, options: O
   await new Promise((r) => probe.close(r))
   const base = `http://127.0.0.1:${port}`
   const t = await createTestApp({ ...options, env: { PUBLIC_URL: base, ...env } })
-  const server = http.createServer(t.app)
+  const server = http.createServer(withAxeScript(t.app))
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
   return {
     t,

@@ -14,6 +14,7 @@ import { createServices, type Services } from '../../src/services'
 import { createApp } from '../../src/app'
 import { ADMIN_DATABASE_URL, TEST_REDIS_URL, TEST_ROLES, TEST_SECRETS, asRole, runTemplate, withDatabase } from './env'
 import { askBroker, copyTemplate, testDatabaseName } from './brokerClient'
+import { withAxeScript } from './axeScript'
 
 export interface TestDatabase {
   name: string
@@ -167,7 +168,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     database,
     redis,
     async listen() {
-      server = http.createServer(app)
+      server = http.createServer(withAxeScript(app))
       await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     },
