@@ -5,9 +5,7 @@ import type { Actor } from '../../domain/actor'
 import { addError, emptyErrors, hasErrors } from '../../validation'
 import { isServiceCategory } from './data'
 import { isReportReason, REPORT_MAX, REPORT_REASONS } from './service'
-import { OIDC_MOUNT } from '../fhir/provider'
 import { formBody } from '../../middleware/forms'
-import { answers } from '../../infrastructure/reachable'
 
 const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '')
 
@@ -69,21 +67,13 @@ export function catalogueRoutes(services: Services): Router {
       .render('catalogue/connect.njk', { pageTitle: title, service, reconsent, checked: [...checked], errors, appSilent })
   }
 
-  // «Connecter ce service»: a service whose application pairs itself (its OAuth client has a start
-  // address) is opened there; it then asks for the consent through the authorisation server, on the
-  // same consent page (one box per category, none ticked). Otherwise, and to change a consent, the form.
-  // An application that does not answer (the demo's scale when `npm run simulateur:balance` is not
-  // running, a service down) gets the form too, with a word on why, not the browser's error page.
+  // «Connecter ce service»: the service's application (it then asks for the consent through the
+  // authorisation server, on the same consent page: one box per category, none ticked), or the form
+  // (catalogue.connectStart decides).
   forPatients.get('/catalogue/:slug/connecter', async (req, res, actor) => {
-    const service = await catalogue.page(actor, String(req.params.slug))
-    if (!service.connection && service.startUrl && !service.withdrawn && !actor.acting) {
-      if (!(await answers(service.startUrl))) return renderConsent(req, res, actor, { appSilent: true })
-      const start = new URL(service.startUrl)
-      // OpenID Connect third-party initiated login: the issuer the application must use.
-      start.searchParams.set('iss', `${services.config.publicUrl}${OIDC_MOUNT}`)
-      return res.redirect(303, start.href)
-    }
-    return renderConsent(req, res, actor)
+    const next = await catalogue.connectStart(actor, String(req.params.slug))
+    if ('redirect' in next) return res.redirect(303, next.redirect)
+    return renderConsent(req, res, actor, next)
   })
   forPatients.post('/catalogue/:slug/connecter', async (req, res, actor) => {
     const ticked = [formBody(req)['autorisations[]'] ?? []].flat().map(String)

@@ -17,6 +17,8 @@ import type { AccessFacts } from '../../access/facts'
 import type { Notifier } from '../../infrastructure/notifier'
 import type { ActivityLog } from '../history/activity'
 import type { NotificationPrefsService } from '../account/notificationPrefs'
+import { answers } from '../../infrastructure/reachable'
+import { OIDC_MOUNT } from '../fhir/provider'
 import { SERVICE_CATEGORIES, isServiceCategory } from './data'
 import { catalogueRepository as repo, type ConnectionRow, type ServiceRow } from './repository'
 
@@ -165,6 +167,24 @@ export function createCatalogueService(deps: {
       // A withdrawn service stays reachable only by those still connected to it (to disconnect it).
       if (s.status === 'withdrawn' && !c) throw notFound()
       return { ...view(s, c), startUrl: client?.initiate_login_uri ?? null }
+    },
+
+    /**
+     * Where «Connecter ce service» leads. A service whose application pairs itself (its OAuth client
+     * has a start address) is opened there, for a first connection the person makes themselves
+     * (OpenID Connect third-party initiated login: the address carries the issuer); the application
+     * then asks for the consent through the authorisation server. Otherwise, and to change a consent,
+     * the consent form; also when the application does not answer (the demo's scale when `npm run
+     * simulateur:balance` is not running, a service down), with a word on why, rather than the
+     * browser's error page.
+     */
+    async connectStart(actor: Actor, slug: string): Promise<{ redirect: string } | { appSilent: boolean }> {
+      const service = await this.page(actor, slug)
+      if (service.connection || !service.startUrl || service.withdrawn || actor.acting) return { appSilent: false }
+      if (!(await answers(service.startUrl))) return { appSilent: true }
+      const start = new URL(service.startUrl)
+      start.searchParams.set('iss', `${deps.publicUrl}${OIDC_MOUNT}`)
+      return { redirect: start.href }
     },
 
     /**
