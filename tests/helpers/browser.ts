@@ -74,14 +74,19 @@ async function installAxe(page: Page): Promise<void> {
       const script = document.createElement('script')
       script.src = src
       // Removed once run (axe-core stays on window): the document checked is the page's own.
-      script.onload = () => resolve(present())
-      script.onerror = () => resolve(false)
-      script.addEventListener('load', () => script.remove())
-      script.addEventListener('error', () => script.remove())
+      script.onload = script.onerror = () => {
+        script.remove()
+        resolve(present())
+      }
       document.head.append(script)
     })
   }, AXE_SCRIPT_PATH)
   if (!loaded) await page.evaluate(`${axeSource().toString()}\n;undefined`)
+}
+
+/** What a check reports of axe-core's violations: the rule, its help, and its first three elements. */
+function reported(violations: { id: string; help: string; nodes: { target: readonly unknown[] }[] }[]): AxeViolation[] {
+  return violations.map((v) => ({ id: v.id, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
 }
 
 /** The rules checked: WCAG 2.0, 2.1 and 2.2, levels A and AA. */
@@ -95,18 +100,19 @@ async function runAxe(target: Page): Promise<AxeViolation[]> {
       .withTags(AXE_TAGS)
       .options({ resultTypes: ['violations'] })
       .analyze()
-    return results.violations.map((v) => ({ id: v.id, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }))
+    return reported(results.violations)
   }
   // Without frames: axe.run() in the page itself, the same rules on the same document, in one call
-  // that answers only what a problem reports. AxeBuilder's legacy mode ran the same axe.run, after five
+  // that answers only the violations' rule, help and elements. AxeBuilder's legacy mode ran the same axe.run, after five
   // more calls, and sent the whole result back (every rule, passed or not applicable included) through
   // the run's relay: about 40 % more per check.
   await installAxe(target)
-  return target.evaluate(async (tags) => {
+  const violations = await target.evaluate(async (tags) => {
     const axe = (window as unknown as { axe: typeof axeCore }).axe
     const results = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
-    return results.violations.map((v) => ({ id: v.id, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }))
+    return results.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }))
   }, AXE_TAGS)
+  return reported(violations)
 }
 
 /**
